@@ -1,0 +1,3 @@
+"""tui-crm: a keyboard-driven personal CRM for the terminal."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,5 @@
+"""Entry point for `python -m tui_crm`."""
+
+from tui_crm.cli import main
+
+raise SystemExit(main())

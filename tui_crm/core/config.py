@@ -1,0 +1,56 @@
+"""User settings from `config.toml` in the platform config folder, with safe defaults."""
+
+from __future__ import annotations
+
+import getpass
+import locale
+import os
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+
+from tui_crm.errors import CrmError
+from tui_crm.paths import config_dir
+
+
+@dataclass(frozen=True)
+class Settings:
+    user: str
+    region: str  # default country for phone numbers written without +CC
+    currency: str
+    keys: dict[str, str] = field(default_factory=dict)
+
+
+def _default_region() -> str:
+    lang = os.environ.get("LC_ALL") or os.environ.get("LANG") or (locale.getlocale()[0] or "")
+    code = lang.split(".")[0]
+    if "_" in code and len(code.split("_")[1]) == 2:
+        return code.split("_")[1].upper()
+    return "US"
+
+
+def _default_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "me"
+
+
+@cache
+def settings() -> Settings:
+    path = config_dir() / "config.toml"
+    data: dict = {}
+    if path.exists():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+            raise CrmError(f"cannot read {path}: {err}") from None
+    keys = data.get("keys", {})
+    if not isinstance(keys, dict):
+        raise CrmError(f'{path}: [keys] must be a table of action = "key"')
+    return Settings(
+        user=os.environ.get("TUI_CRM_USER") or str(data.get("user") or _default_user()),
+        region=str(os.environ.get("TUI_CRM_REGION") or data.get("region") or _default_region()),
+        currency=str(data.get("currency") or "USD").upper(),
+        keys={str(k): str(v) for k, v in keys.items()},
+    )

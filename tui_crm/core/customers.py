@@ -1,0 +1,780 @@
+"""Customers and what happens to them: create, update (versioned, with history), trash,
+log interactions, add purchases, and read a whole profile."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from peewee import Database, fn
+
+from tui_crm.core.config import settings
+from tui_crm.core.dates import parse_date, parse_datetime, parse_when
+from tui_crm.core.fields import format_phone, normalize_email, parse_money, parse_phone
+from tui_crm.core.types import (
+    ChangeView,
+    CustomerProfile,
+    CustomerRef,
+    InteractionView,
+    Labelled,
+    PurchaseView,
+    display_name,
+)
+from tui_crm.core.value import customer_value
+from tui_crm.db.models import (
+    INTERACTION_KINDS,
+    STATUSES,
+    Category,
+    Customer,
+    CustomerChange,
+    CustomerEmail,
+    CustomerPhone,
+    CustomerTag,
+    Interaction,
+    Purchase,
+    Tag,
+)
+from tui_crm.errors import Ambiguous, ConflictError, CrmError, NotFound, ValidationError
+
+TEXT_FIELDS = (
+    "first_name",
+    "last_name",
+    "nickname",
+    "company",
+    "job_title",
+    "street",
+    "postal_code",
+    "city",
+    "region",
+    "country",
+    "source",
+    "why_chose_us",
+    "owner",
+    "territory",
+    "lost_reason",
+    "notes",
+)
+MULTILINE_FIELDS = ("notes", "why_chose_us", "street")
+DATE_FIELDS = ("birthday", "acquired_on", "lost_on")
+LIST_FIELDS = ("emails", "phones", "tags")
+OTHER_FIELDS = ("gender", "status", "email_opt_out", "referred_by", "category", "uid")
+ALL_FIELDS = TEXT_FIELDS + DATE_FIELDS + LIST_FIELDS + OTHER_FIELDS
+
+GENDER_WORDS = {
+    "": "",
+    "f": "f",
+    "female": "f",
+    "w": "f",
+    "woman": "f",
+    "m": "m",
+    "male": "m",
+    "man": "m",
+    "x": "x",
+    "other": "x",
+    "d": "x",
+    "diverse": "x",
+    "nonbinary": "x",
+    "non-binary": "x",
+}
+EMAIL_LABELS = ("work", "home", "other")
+PHONE_LABELS = ("mobile", "work", "home", "other")
+
+
+def _now() -> datetime:
+    return datetime.now().replace(microsecond=0)
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    scalars: dict[str, Any]
+    emails: list[tuple[str, str]] | None
+    phones: list[tuple[str, str, str]] | None  # label, e164, national
+    tags: list[str] | None
+
+
+def _labelled(items: Any, default_label: str) -> list[tuple[str, str]]:
+    """Accept [('work', 'a@b')], ['a@b'], 'a@b, c@d' and return (label, value) pairs."""
+    if items is None:
+        return []
+    if isinstance(items, str):
+        items = [part for part in items.replace(";", ",").split(",")]
+    pairs = []
+    for item in items:
+        if isinstance(item, (tuple, list)):
+            label, value = str(item[0] or default_label), str(item[1])
+        elif isinstance(item, Labelled):
+            label, value = item.label or default_label, item.value
+        else:
+            label, value = default_label, str(item)
+        if value.strip():
+            pairs.append((label.strip().lower() or default_label, value.strip()))
+    return pairs
+
+
+def clean_customer(values: Mapping[str, Any], *, region: str | None = None) -> Cleaned:
+    """Validate and normalise user-supplied fields; raise ValidationError naming each bad one."""
+    region = region or settings().region
+    errors: dict[str, str] = {}
+    out: dict[str, Any] = {}
+    unknown = set(values) - set(ALL_FIELDS)
+    if unknown:
+        errors[sorted(unknown)[0]] = "is not a customer field"
+    for name in TEXT_FIELDS:
+        if name in values:
+            text = "" if values[name] is None else str(values[name])
+            # Free text keeps its line breaks; one-line fields get their spacing tidied.
+            out[name] = text.strip() if name in MULTILINE_FIELDS else " ".join(text.split())
+    for name in DATE_FIELDS:
+        if name in values:
+            raw = values[name]
+            if raw in (None, ""):
+                out[name] = None
+            elif isinstance(raw, date):
+                out[name] = raw
+            else:
+                try:
+                    out[name] = parse_date(str(raw))
+                except CrmError as err:
+                    errors[name] = str(err)
+    if "gender" in values:
+        word = str(values["gender"] or "").strip().lower()
+        if word in GENDER_WORDS:
+            out["gender"] = GENDER_WORDS[word]
+        else:
+            errors["gender"] = f"'{values['gender']}' is not f, m, x or empty"
+    if "status" in values:
+        status = str(values["status"] or "active").strip().lower()
+        if status in STATUSES:
+            out["status"] = status
+        else:
+            errors["status"] = f"'{values['status']}' is not one of {', '.join(STATUSES)}"
+    if "email_opt_out" in values:
+        raw = values["email_opt_out"]
+        if isinstance(raw, str):
+            word = raw.strip().lower()
+            if word not in ("", "0", "1", "yes", "no", "true", "false", "y", "n"):
+                errors["email_opt_out"] = f"'{raw}' is not yes or no"
+            out["email_opt_out"] = word in ("1", "yes", "true", "y")
+        else:
+            out["email_opt_out"] = bool(raw)
+    if "referred_by" in values:
+        ref = values["referred_by"]
+        if ref in (None, ""):
+            out["referred_by"] = None
+        else:
+            try:
+                out["referred_by"] = int(ref)
+            except (TypeError, ValueError):
+                errors["referred_by"] = f"'{ref}' is not a customer id"
+    if "category" in values:
+        out["category"] = str(values["category"] or "").strip()
+    if "uid" in values:
+        out["uid"] = str(values["uid"]).strip() or None if values["uid"] is not None else None
+    emails = phones = tags = None
+    if "emails" in values:
+        emails = []
+        for label, address in _labelled(values["emails"], "work"):
+            try:
+                emails.append((label, normalize_email(address)))
+            except CrmError as err:
+                errors.setdefault("emails", str(err))
+    if "phones" in values:
+        phones = []
+        for label, number in _labelled(values["phones"], "mobile"):
+            try:
+                phones.append((label, *parse_phone(number, region)))
+            except CrmError as err:
+                errors.setdefault("phones", str(err))
+    if "tags" in values:
+        raw_tags = values["tags"] or []
+        if isinstance(raw_tags, str):
+            raw_tags = raw_tags.replace(";", ",").split(",")
+        tags = []
+        for tag in raw_tags:
+            word = " ".join(str(tag).split()).lower()
+            if word and word not in tags:
+                tags.append(word)
+    if out.get("status") == "lost" and not out.get("lost_reason", values.get("lost_reason")):
+        errors.setdefault("lost_reason", "say what broke the deal when marking a customer lost")
+    if errors:
+        raise ValidationError(errors)
+    return Cleaned(out, emails, phones, tags)
+
+
+def _require_name(row: Customer) -> None:
+    if not (row.first_name or row.last_name or row.company):
+        raise ValidationError({"last_name": "a customer needs a first name, last name or company"})
+
+
+def _category_id(name: str) -> int | None:
+    if not name:
+        return None
+    category = Category.get_or_none(fn.lower(Category.name) == name.lower())
+    if category is None:
+        raise ValidationError({"category": f"no category named '{name}'"})
+    return category.id
+
+
+def _check_referrer(customer_id: int | None, referrer_id: int | None) -> None:
+    if referrer_id is None:
+        return
+    if referrer_id == customer_id:
+        raise ValidationError({"referred_by": "a customer cannot refer themselves"})
+    if not Customer.select().where(Customer.id == referrer_id).exists():
+        raise ValidationError({"referred_by": f"no customer with id {referrer_id}"})
+
+
+def _list_text(items: Iterable[str]) -> str:
+    return ", ".join(items)
+
+
+def _current_lists(customer_id: int) -> dict[str, str]:
+    return {
+        "emails": _list_text(
+            e.address
+            for e in CustomerEmail.select()
+            .where(CustomerEmail.customer == customer_id)
+            .order_by(CustomerEmail.position)
+        ),
+        "phones": _list_text(
+            p.number
+            for p in CustomerPhone.select()
+            .where(CustomerPhone.customer == customer_id)
+            .order_by(CustomerPhone.position)
+        ),
+        "tags": _list_text(sorted(_tags_of(customer_id))),
+    }
+
+
+def _tags_of(customer_id: int) -> list[str]:
+    return [
+        t.name
+        for t in Tag.select(Tag.name)
+        .join(CustomerTag)
+        .where(CustomerTag.customer == customer_id)
+        .order_by(Tag.name)
+    ]
+
+
+def _write_lists(customer_id: int, cleaned: Cleaned) -> None:
+    if cleaned.emails is not None:
+        CustomerEmail.delete().where(CustomerEmail.customer == customer_id).execute()
+        for position, (label, address) in enumerate(cleaned.emails):
+            CustomerEmail.create(
+                customer=customer_id, label=label, address=address, position=position
+            )
+    if cleaned.phones is not None:
+        CustomerPhone.delete().where(CustomerPhone.customer == customer_id).execute()
+        for position, (label, number, national) in enumerate(cleaned.phones):
+            CustomerPhone.create(
+                customer=customer_id,
+                label=label,
+                number=number,
+                national=national,
+                position=position,
+            )
+    if cleaned.tags is not None:
+        CustomerTag.delete().where(CustomerTag.customer == customer_id).execute()
+        for name in cleaned.tags:
+            tag, _ = Tag.get_or_create(name=name)
+            CustomerTag.insert(customer=customer_id, tag=tag.id).on_conflict_ignore().execute()
+
+
+def _scalar_columns(cleaned: Cleaned) -> dict[str, Any]:
+    columns = dict(cleaned.scalars)
+    if "category" in columns:
+        columns["category"] = _category_id(columns["category"])
+    return columns
+
+
+def create_customer(
+    db: Database, values: Mapping[str, Any], *, who: str | None = None, now: datetime | None = None
+) -> int:
+    """Validate and store a new customer; return its id."""
+    cleaned = clean_customer(values)
+    now = now or _now()
+    who = who if who is not None else settings().user
+    with db.atomic():
+        columns = _scalar_columns(cleaned)
+        _check_referrer(None, columns.get("referred_by"))
+        if columns.get("email_opt_out"):
+            columns["email_opt_out_at"] = now
+        if columns.get("status") == "lost" and not columns.get("lost_on"):
+            columns["lost_on"] = now.date()
+        row = Customer(created_at=now, updated_at=now, **columns)
+        _require_name(row)
+        row.save(force_insert=True)
+        _write_lists(row.id, cleaned)
+        CustomerChange.create(
+            customer=row.id,
+            at=now,
+            who=who,
+            field="created",
+            old=None,
+            new=row_name(row),
+            version=1,
+        )
+    return row.id
+
+
+def row_name(row: Customer) -> str:
+    return display_name(row.first_name, row.last_name, row.company)
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def update_customer(
+    db: Database,
+    customer_id: int,
+    values: Mapping[str, Any],
+    *,
+    expected_version: int | None = None,
+    who: str | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Apply changes; return the new version.
+
+    With `expected_version`, a save based on an older version is refused (ConflictError
+    listing what the other person changed) instead of silently overwriting their work.
+    """
+    cleaned = clean_customer(values)
+    now = now or _now()
+    who = who if who is not None else settings().user
+    with db.atomic("IMMEDIATE"):
+        row = Customer.get_or_none(Customer.id == customer_id)
+        if row is None:
+            raise NotFound(f"no customer with id {customer_id}")
+        if expected_version is not None and row.version != expected_version:
+            changes = changes_since(customer_id, expected_version)
+            summary = "; ".join(f"{c.field}: {c.old or '—'} → {c.new or '—'}" for c in changes)
+            raise ConflictError(
+                f"{row_name(row)} was changed by someone else since you opened it"
+                + (f" ({summary})" if summary else "")
+                + "; reload and apply your change again",
+                changes,
+            )
+        columns = _scalar_columns(cleaned)
+        if "referred_by" in columns:
+            _check_referrer(customer_id, columns["referred_by"])
+            _check_no_cycle(customer_id, columns["referred_by"])
+        if columns.get("email_opt_out") and not row.email_opt_out:
+            columns["email_opt_out_at"] = now
+        elif "email_opt_out" in columns and not columns["email_opt_out"]:
+            columns["email_opt_out_at"] = None
+        if columns.get("status") == "lost" and row.status != "lost" and not columns.get("lost_on"):
+            columns["lost_on"] = now.date()
+        before_lists = _current_lists(customer_id)
+        diffs: list[tuple[str, str | None, str | None]] = []
+        for name, value in columns.items():
+            old = getattr(row, name + "_id" if name in ("referred_by", "category") else name)
+            if old != value and not (old in (None, "") and value in (None, "")):
+                diffs.append((name, _text(old), _text(value)))
+                setattr(row, name + "_id" if name in ("referred_by", "category") else name, value)
+        _require_name(row)
+        _write_lists(customer_id, cleaned)
+        after_lists = _current_lists(customer_id)
+        for name in LIST_FIELDS:
+            if before_lists[name] != after_lists[name]:
+                diffs.append((name, before_lists[name] or None, after_lists[name] or None))
+        if not diffs:
+            return row.version
+        new_version = row.version + 1
+        updated = (
+            Customer.update(
+                **{
+                    (n + "_id" if n in ("referred_by", "category") else n): getattr(
+                        row, n + "_id" if n in ("referred_by", "category") else n
+                    )
+                    for n in columns
+                },
+                version=new_version,
+                updated_at=now,
+            )
+            .where((Customer.id == customer_id) & (Customer.version == row.version))
+            .execute()
+        )
+        if updated != 1:  # pragma: no cover - guarded by the IMMEDIATE transaction
+            raise ConflictError("the customer changed while saving; try again", [])
+        for name, old, new in diffs:
+            CustomerChange.create(
+                customer=customer_id,
+                at=now,
+                who=who,
+                field=name,
+                old=old,
+                new=new,
+                version=new_version,
+            )
+    return new_version
+
+
+def _check_no_cycle(customer_id: int, referrer_id: int | None) -> None:
+    seen = {customer_id}
+    current = referrer_id
+    while current is not None:
+        if current in seen:
+            raise ValidationError(
+                {
+                    "referred_by": "that would make a referral loop (they were referred by this customer)"
+                }
+            )
+        seen.add(current)
+        current = Customer.select(Customer.referred_by).where(Customer.id == current).scalar()
+
+
+def changes_since(customer_id: int, version: int) -> list[ChangeView]:
+    query = (
+        CustomerChange.select()
+        .where((CustomerChange.customer == customer_id) & (CustomerChange.version > version))
+        .order_by(CustomerChange.id)
+    )
+    return [ChangeView(c.at, c.who, c.field, c.old, c.new) for c in query]
+
+
+def trash_customer(db: Database, customer_id: int, *, who: str | None = None, now=None) -> None:
+    """Move a customer to the trash (restorable)."""
+    _set_deleted(db, customer_id, now or _now(), who)
+
+
+def restore_customer(db: Database, customer_id: int, *, who: str | None = None, now=None) -> None:
+    _set_deleted(db, customer_id, None, who, now=now)
+
+
+def _set_deleted(db, customer_id, deleted_at, who, now=None) -> None:
+    now = now or deleted_at or _now()
+    with db.atomic():
+        row = Customer.get_or_none(Customer.id == customer_id)
+        if row is None:
+            raise NotFound(f"no customer with id {customer_id}")
+        Customer.update(deleted_at=deleted_at, version=row.version + 1, updated_at=now).where(
+            Customer.id == customer_id
+        ).execute()
+        CustomerChange.create(
+            customer=customer_id,
+            at=now,
+            who=who if who is not None else settings().user,
+            field="trash",
+            old=_text(row.deleted_at),
+            new=_text(deleted_at),
+            version=row.version + 1,
+        )
+
+
+def _live(customer_id: int) -> Customer:
+    row = Customer.get_or_none((Customer.id == customer_id) & Customer.deleted_at.is_null())
+    if row is None:
+        raise NotFound(f"no customer with id {customer_id}")
+    return row
+
+
+def log_interaction(
+    db: Database,
+    customer_id: int,
+    *,
+    notes: str = "",
+    kind: str = "call",
+    at: datetime | str | None = None,
+    follow_up: date | str | None = None,
+    outcome: str = "",
+    regarding: int | None = None,
+    who: str | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Record a call, email, meeting, message, thanks or note; return its id.
+
+    `follow_up` takes a date or what people type (+3d, +2w, tomorrow, mon, 2026-12-01),
+    resolved against the day of the interaction.
+    """
+    now = now or _now()
+    errors: dict[str, str] = {}
+    kind = (kind or "call").strip().lower()
+    if kind not in INTERACTION_KINDS:
+        errors["kind"] = f"'{kind}' is not one of {', '.join(INTERACTION_KINDS)}"
+    when = now
+    if isinstance(at, datetime):
+        when = at.replace(microsecond=0, tzinfo=None)
+    elif at:
+        try:
+            when = parse_datetime(at)
+        except CrmError as err:
+            errors["at"] = str(err)
+    due = None
+    if isinstance(follow_up, date):
+        due = follow_up
+    elif follow_up and str(follow_up).strip():
+        try:
+            due = parse_when(str(follow_up), when.date())
+        except CrmError as err:
+            errors["follow_up"] = str(err)
+    if due is not None and due < when.date():
+        errors["follow_up"] = f"follow-up {due} is before the interaction itself"
+    if not (notes or "").strip() and kind != "thanks" and not outcome.strip():
+        errors["notes"] = "write a note (what was said)"
+    if errors:
+        raise ValidationError(errors)
+    with db.atomic():
+        _live(customer_id)
+        if regarding is not None:
+            _live(regarding)
+        row = Interaction.create(
+            customer=customer_id,
+            kind=kind,
+            at=when,
+            notes=(notes or "").strip(),
+            outcome=(outcome or "").strip(),
+            follow_up=due,
+            regarding=regarding,
+            logged_by=who if who is not None else settings().user,
+            created_at=now,
+        )
+    return row.id
+
+
+def add_purchase(
+    db: Database,
+    customer_id: int,
+    *,
+    amount: int | str,
+    day: date | str | None = None,
+    description: str = "",
+    category: str = "",
+    invoice_ref: str = "",
+    currency: str | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Record a purchase; `amount` is cents (int) or text such as '1,234.50'."""
+    now = now or _now()
+    errors: dict[str, str] = {}
+    cents = 0
+    if isinstance(amount, int):
+        cents = amount
+    else:
+        try:
+            cents = parse_money(str(amount))
+        except CrmError as err:
+            errors["amount"] = str(err)
+    if not errors and cents == 0:
+        errors["amount"] = "the amount cannot be zero"
+    when = now.date()
+    if isinstance(day, date):
+        when = day
+    elif day:
+        try:
+            when = parse_date(str(day))
+        except CrmError as err:
+            errors["day"] = str(err)
+    code = (currency or settings().currency).strip().upper()
+    if len(code) != 3 or not code.isalpha():
+        errors["currency"] = f"'{currency}' is not a currency code such as USD or EUR"
+    if errors:
+        raise ValidationError(errors)
+    with db.atomic():
+        _live(customer_id)
+        row = Purchase.create(
+            customer=customer_id,
+            day=when,
+            cents=cents,
+            currency=code,
+            description=description.strip(),
+            category=category.strip(),
+            invoice_ref=invoice_ref.strip(),
+            created_at=now,
+        )
+    return row.id
+
+
+def resolve_customer(db: Database, ref: str) -> int:
+    """A customer id from an id or a name that matches exactly one customer.
+
+    Names match "First Last", "Last, First", "Nickname Last", or a company, case-insensitively.
+    """
+    text = " ".join(ref.split())
+    if not text:
+        raise NotFound("no customer given")
+    live = Customer.deleted_at.is_null()
+    if text.lstrip("#").isdigit():
+        row = Customer.get_or_none((Customer.id == int(text.lstrip("#"))) & live)
+        if row is None:
+            raise NotFound(f"no customer with id {text.lstrip('#')}")
+        return row.id
+    lowered = text.lower()
+    full = fn.lower(fn.trim(Customer.first_name.concat(" ").concat(Customer.last_name)))
+    nick = fn.lower(fn.trim(Customer.nickname.concat(" ").concat(Customer.last_name)))
+    reverse = fn.lower(Customer.last_name.concat(", ").concat(Customer.first_name))
+    candidates = list(
+        Customer.select(
+            Customer.id, Customer.first_name, Customer.last_name, Customer.company, Customer.city
+        )
+        .where(
+            live
+            & (
+                (full == lowered)
+                | (reverse == lowered)
+                | ((Customer.nickname != "") & (nick == lowered))
+            )
+        )
+        .order_by(Customer.id)
+        .limit(21)
+    )
+    if not candidates:
+        candidates = list(
+            Customer.select(
+                Customer.id,
+                Customer.first_name,
+                Customer.last_name,
+                Customer.company,
+                Customer.city,
+            )
+            .where(live & (fn.lower(Customer.company) == lowered))
+            .order_by(Customer.id)
+            .limit(21)
+        )
+    if not candidates:
+        raise NotFound(f"no customer named '{text}' (try `tui-crm find {text}`)")
+    if len(candidates) > 1:
+        raise Ambiguous(
+            f"'{text}' matches {len(candidates)}{'+' if len(candidates) > 20 else ''} customers; "
+            "give the id",
+            [
+                CustomerRef(c.id, " · ".join(p for p in (row_name(c), c.company, c.city) if p))
+                for c in candidates[:20]
+            ],
+        )
+    return candidates[0].id
+
+
+def get_profile(
+    db: Database, customer_id: int, as_of: date, *, history: int = 200
+) -> CustomerProfile:
+    """Everything shown on a profile, as plain data."""
+    row = Customer.get_or_none(Customer.id == customer_id)
+    if row is None:
+        raise NotFound(f"no customer with id {customer_id}")
+    category = Category.get_or_none(Category.id == row.category_id) if row.category_id else None
+    referrer = None
+    if row.referred_by_id:
+        ref = Customer.get_or_none(Customer.id == row.referred_by_id)
+        if ref is not None:
+            referrer = CustomerRef(ref.id, row_name(ref))
+    referrals = tuple(
+        CustomerRef(r.id, row_name(r))
+        for r in Customer.select(
+            Customer.id, Customer.first_name, Customer.last_name, Customer.company
+        )
+        .where((Customer.referred_by == customer_id) & Customer.deleted_at.is_null())
+        .order_by(Customer.last_name, Customer.first_name)
+    )
+    names = {}
+    interactions = list(
+        Interaction.select()
+        .where(Interaction.customer == customer_id)
+        .order_by(Interaction.at.desc(), Interaction.id.desc())
+        .limit(history)
+    )
+    regarding_ids = {i.regarding_id for i in interactions if i.regarding_id}
+    if regarding_ids:
+        for r in Customer.select().where(Customer.id.in_(regarding_ids)):
+            names[r.id] = row_name(r)
+    return CustomerProfile(
+        id=row.id,
+        version=row.version,
+        first_name=row.first_name,
+        last_name=row.last_name,
+        nickname=row.nickname,
+        company=row.company,
+        job_title=row.job_title,
+        gender=row.gender,
+        birthday=row.birthday,
+        street=row.street,
+        postal_code=row.postal_code,
+        city=row.city,
+        region=row.region,
+        country=row.country,
+        source=row.source,
+        acquired_on=row.acquired_on,
+        why_chose_us=row.why_chose_us,
+        category=category.name if category else "",
+        cadence_days=category.cadence_days if category else None,
+        owner=row.owner,
+        territory=row.territory,
+        status=row.status,
+        lost_reason=row.lost_reason,
+        lost_on=row.lost_on,
+        email_opt_out=bool(row.email_opt_out),
+        email_opt_out_at=row.email_opt_out_at,
+        notes=row.notes,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        deleted_at=row.deleted_at,
+        last_contact=row.last_contact_at,
+        next_follow_up=row.next_follow_up,
+        purchase_count=row.purchase_count,
+        last_purchase_on=row.last_purchase_on,
+        emails=tuple(
+            Labelled(e.label, e.address)
+            for e in CustomerEmail.select()
+            .where(CustomerEmail.customer == customer_id)
+            .order_by(CustomerEmail.position)
+        ),
+        phones=tuple(
+            Labelled(p.label, format_phone(p.number))
+            for p in CustomerPhone.select()
+            .where(CustomerPhone.customer == customer_id)
+            .order_by(CustomerPhone.position)
+        ),
+        tags=tuple(_tags_of(customer_id)),
+        referred_by=referrer,
+        referrals=referrals,
+        value=customer_value(db, customer_id, as_of),
+        interactions=tuple(
+            InteractionView(
+                i.id,
+                i.kind,
+                i.at,
+                i.notes,
+                i.outcome,
+                i.follow_up,
+                i.logged_by,
+                CustomerRef(i.regarding_id, names.get(i.regarding_id, "?"))
+                if i.regarding_id
+                else None,
+            )
+            for i in interactions
+        ),
+        purchases=tuple(
+            PurchaseView(p.id, p.day, p.cents, p.currency, p.description, p.category, p.invoice_ref)
+            for p in Purchase.select()
+            .where(Purchase.customer == customer_id)
+            .order_by(Purchase.day.desc(), Purchase.id.desc())
+            .limit(history)
+        ),
+        changes=tuple(
+            ChangeView(c.at, c.who, c.field, c.old, c.new)
+            for c in CustomerChange.select()
+            .where(CustomerChange.customer == customer_id)
+            .order_by(CustomerChange.at.desc(), CustomerChange.id.desc())
+            .limit(history)
+        ),
+    )
+
+
+def add_category(db: Database, name: str, cadence_days: int) -> int:
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError({"name": "a category needs a name"})
+    if cadence_days <= 0:
+        raise ValidationError({"cadence_days": "the contact cadence must be at least one day"})
+    with db.atomic():
+        existing = Category.get_or_none(fn.lower(Category.name) == name.lower())
+        if existing:
+            Category.update(cadence_days=cadence_days).where(Category.id == existing.id).execute()
+            return existing.id
+        return Category.create(name=name, cadence_days=cadence_days).id

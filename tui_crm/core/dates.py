@@ -1,0 +1,84 @@
+"""Dates as people type them: ISO dates, `+3d`/`+2w`/`+1m`, `today`, `tomorrow`, weekdays."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+
+from tui_crm.errors import CrmError
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_RELATIVE = re.compile(r"^\+(\d{1,4})([dwmy])$")
+
+
+def add_months(day: date, months: int) -> date:
+    """Same day `months` later, clamped to the month's end (31 Jan + 1m = 28/29 Feb)."""
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, candidate))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def parse_date(text: str) -> date:
+    """A plain calendar date, YYYY-MM-DD."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise CrmError(f"'{text}' is not a date (use YYYY-MM-DD)") from None
+
+
+def parse_when(text: str, today: date) -> date:
+    """A date relative to `today`: 2026-12-01, +3d, +2w, +1m, +1y, today, tomorrow, mon..sun.
+
+    A weekday means the next one after today (`mon` on a Monday is a week later).
+    """
+    value = text.strip().lower()
+    if not value:
+        raise CrmError("empty date")
+    if value == "today":
+        return today
+    if value == "tomorrow":
+        return today + timedelta(days=1)
+    match = _RELATIVE.match(value)
+    if match:
+        amount, unit = int(match.group(1)), match.group(2)
+        if unit == "d":
+            return today + timedelta(days=amount)
+        if unit == "w":
+            return today + timedelta(weeks=amount)
+        return add_months(today, amount * (12 if unit == "y" else 1))
+    for index, name in enumerate(WEEKDAYS):
+        if value in (name, _full_weekday(index)):
+            ahead = (index - today.weekday()) % 7 or 7
+            return today + timedelta(days=ahead)
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CrmError(
+            f"'{text}' is not a date (use YYYY-MM-DD, +3d, +2w, +1m, today, tomorrow or mon..sun)"
+        ) from None
+
+
+def _full_weekday(index: int) -> str:
+    return ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")[index]
+
+
+def parse_datetime(text: str) -> datetime:
+    """A moment: YYYY-MM-DD or YYYY-MM-DD HH:MM[:SS] (also with a T)."""
+    value = text.strip()
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise CrmError(f"'{text}' is not a date and time (use YYYY-MM-DD HH:MM)") from None
+    return moment.replace(tzinfo=None, microsecond=0)
+
+
+def one_year_before(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)

@@ -1,0 +1,95 @@
+"""Parsing and normalising what users type: emails, phone numbers, money, names."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+import phonenumbers
+
+from tui_crm.errors import CrmError
+
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@"
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+)
+
+
+def normalize_email(text: str) -> str:
+    """A syntactically valid address, trimmed, with the domain lower-cased."""
+    value = text.strip()
+    if not _EMAIL.match(value) or ".." in value or value.split("@")[0].startswith("."):
+        raise CrmError(f"'{text}' is not a valid email address")
+    local, domain = value.rsplit("@", 1)
+    return f"{local}@{domain.lower()}"
+
+
+def parse_phone(text: str, region: str) -> tuple[str, str]:
+    """(E.164 number, national digits) for a phone number, in `region` unless it has +CC."""
+    value = text.strip()
+    if value.startswith("00"):
+        value = "+" + value[2:]
+    try:
+        number = phonenumbers.parse(value, None if value.startswith("+") else region)
+    except phonenumbers.NumberParseException:
+        raise CrmError(f"'{text}' is not a phone number") from None
+    if not phonenumbers.is_possible_number(number) or not phonenumbers.is_valid_number(number):
+        raise CrmError(f"'{text}' is not a valid phone number")
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return e164, str(number.national_number)
+
+
+def format_phone(e164: str) -> str:
+    """The international written form (+47 955 51 234) of a stored number."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+_MONEY_JUNK = re.compile(r"[\s$€£¥₹\u00a0']|(?i:usd|eur|gbp|nok|sek|dkk|chf|kr)")
+
+
+def parse_money(text: str) -> int:
+    """Cents from an amount such as 1234.5, 1,234.50, 1.234,50 or $1 234."""
+    raw = _MONEY_JUNK.sub("", text.strip())
+    sign = -1 if raw.startswith("-") else 1
+    raw = raw.lstrip("+-")
+    if "," in raw and "." in raw:
+        decimal_sep = "," if raw.rfind(",") > raw.rfind(".") else "."
+    elif "," in raw:
+        decimal_sep = "," if re.search(r",\d{1,2}$", raw) and raw.count(",") == 1 else ""
+    else:
+        decimal_sep = "." if raw.count(".") == 1 and re.search(r"\.\d{1,2}$", raw) else ""
+    whole = raw.rsplit(decimal_sep, 1)[0] if decimal_sep else raw
+    for sep in {",", "."} - {decimal_sep}:
+        if sep in whole and not re.fullmatch(rf"\d{{1,3}}(\{sep}\d{{3}})+", whole):
+            raise CrmError(f"'{text}' is not an amount of money (e.g. 1234.50)")
+        raw = raw.replace(sep, "")
+    if decimal_sep == ",":
+        raw = raw.replace(",", ".")
+    if not re.fullmatch(r"\d+(\.\d{1,2})?", raw or ""):
+        raise CrmError(f"'{text}' is not an amount of money (e.g. 1234.50)")
+    try:
+        cents = int((Decimal(raw) * 100).to_integral_exact())
+    except InvalidOperation:
+        raise CrmError(f"'{text}' is not an amount of money") from None
+    return sign * cents
+
+
+def format_money(cents: int | None, currency: str = "") -> str:
+    """1234567 -> '12,345.67' (with the currency code when given)."""
+    if cents is None:
+        return ""
+    sign = "-" if cents < 0 else ""
+    whole, frac = divmod(abs(cents), 100)
+    text = f"{sign}{whole:,}.{frac:02d}"
+    return f"{text} {currency}" if currency else text
+
+
+def format_money_short(cents: int | None) -> str:
+    """Whole units for tables: 1234567 -> '12,346'."""
+    if cents is None:
+        return ""
+    return f"{round(cents / 100):,}"

@@ -1,0 +1,146 @@
+"""Frozen dataclasses the UI and CLI receive: plain data, never ORM rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class CustomerRow:
+    """One line of search results."""
+
+    id: int
+    first_name: str
+    last_name: str
+    company: str
+    email: str
+    phone: str  # international format
+    city: str
+    tier: str  # "gold", "silver" or ""
+    value_12m: int  # cents
+    spent_30d: int
+    lifetime: int
+    last_contact: datetime | None
+    next_follow_up: date | None
+    status: str
+
+    @property
+    def name(self) -> str:
+        return display_name(self.first_name, self.last_name, self.company)
+
+
+def display_name(first: str, last: str, company: str = "") -> str:
+    name = f"{first} {last}".strip()
+    return name or company
+
+
+@dataclass(frozen=True)
+class Labelled:
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class CustomerRef:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class InteractionView:
+    id: int
+    kind: str
+    at: datetime
+    notes: str
+    outcome: str
+    follow_up: date | None
+    logged_by: str
+    regarding: CustomerRef | None = None
+
+
+@dataclass(frozen=True)
+class PurchaseView:
+    id: int
+    day: date
+    cents: int
+    currency: str
+    description: str
+    category: str
+    invoice_ref: str
+
+
+@dataclass(frozen=True)
+class ChangeView:
+    at: datetime
+    who: str
+    field: str
+    old: str | None
+    new: str | None
+
+
+@dataclass(frozen=True)
+class Value:
+    spent_30d: int = 0
+    spent_12m: int = 0
+    lifetime: int = 0
+    rank: int | None = None
+    tier: str = ""
+    as_of: date | None = None
+
+
+@dataclass(frozen=True)
+class CustomerProfile:
+    id: int
+    version: int
+    first_name: str
+    last_name: str
+    nickname: str
+    company: str
+    job_title: str
+    gender: str
+    birthday: date | None
+    street: str
+    postal_code: str
+    city: str
+    region: str
+    country: str
+    source: str
+    acquired_on: date | None
+    why_chose_us: str
+    category: str
+    cadence_days: int | None
+    owner: str
+    territory: str
+    status: str
+    lost_reason: str
+    lost_on: date | None
+    email_opt_out: bool
+    email_opt_out_at: datetime | None
+    notes: str
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+    last_contact: datetime | None
+    next_follow_up: date | None
+    purchase_count: int
+    last_purchase_on: date | None
+    emails: tuple[Labelled, ...] = ()
+    phones: tuple[Labelled, ...] = ()  # value in international format
+    tags: tuple[str, ...] = ()
+    referred_by: CustomerRef | None = None
+    referrals: tuple[CustomerRef, ...] = ()
+    value: Value = field(default_factory=Value)
+    interactions: tuple[InteractionView, ...] = ()
+    purchases: tuple[PurchaseView, ...] = ()
+    changes: tuple[ChangeView, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return display_name(self.first_name, self.last_name, self.company)
+
+    def age(self, today: date) -> int | None:
+        if self.birthday is None:
+            return None
+        years = today.year - self.birthday.year
+        return years - ((today.month, today.day) < (self.birthday.month, self.birthday.day))

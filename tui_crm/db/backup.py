@@ -1,0 +1,35 @@
+"""Online backups of a SQLite database file, with rotation of older copies."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+from tui_crm.paths import backup_dir_for, ensure_private_dir
+
+KEEP = 10
+
+
+def backup_file(
+    db_path: Path, reason: str, *, keep: int = KEEP, now: datetime | None = None
+) -> Path:
+    """Copy `db_path` with SQLite's online backup API into its backup folder; keep `keep`."""
+    folder = backup_dir_for(db_path)
+    ensure_private_dir(folder)
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S-%f")
+    target = folder / f"{db_path.stem}-{stamp}-{reason}.db"
+    source = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        dest = sqlite3.connect(target)
+        try:
+            source.backup(dest)
+        finally:
+            dest.close()
+    finally:
+        source.close()
+    target.chmod(0o600)
+    backups = sorted(folder.glob(f"{db_path.stem}-*.db"))
+    for old in backups[:-keep] if keep > 0 else []:
+        old.unlink()
+    return target

@@ -1,0 +1,124 @@
+"""The one database handle: deferred, opened late with its pragmas, checked, migrated."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import struct
+from pathlib import Path
+
+from peewee import SqliteDatabase
+
+from tui_crm.db import migrations
+from tui_crm.db.backup import backup_file
+from tui_crm.errors import DatabaseRefused
+from tui_crm.paths import ensure_private_dir
+
+db = SqliteDatabase(None)
+
+# "tCRM": marks a SQLite file as ours, so another program's database is never touched.
+APPLICATION_ID = 0x7443524D
+PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": 5000,
+    "synchronous": "normal",
+    "cache_size": -32000,
+    "temp_store": "memory",
+}
+HEADER = b"SQLite format 3\x00"
+
+
+def _inspect(path: Path) -> tuple[int, int, bool]:
+    """(application_id, user_version, has_tables) of an existing file, or refuse it.
+
+    Only reads: a refused file is left byte for byte as it was.
+    """
+    name = str(path)
+    if path.is_dir():
+        raise DatabaseRefused(f"{name} is a folder, not a database file")
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(100)
+    except OSError as err:
+        raise DatabaseRefused(f"cannot read {name}: {err.strerror or err}") from None
+    if not header:
+        return 0, 0, False
+    if len(header) < 100 or not header.startswith(HEADER):
+        raise DatabaseRefused(f"{name} is not a tui-crm database (not an SQLite file)")
+    page_size = struct.unpack(">H", header[16:18])[0]
+    page_size = 65536 if page_size == 1 else page_size
+    pages = struct.unpack(">I", header[28:32])[0]
+    valid_for, change_counter = struct.unpack(">I", header[92:96])[0], header[24:28]
+    size = path.stat().st_size
+    if pages and struct.pack(">I", valid_for) == change_counter and size < pages * page_size:
+        raise DatabaseRefused(f"{name} is damaged: the file is truncated")
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as err:
+        raise DatabaseRefused(f"{name} is damaged or not a database ({err})") from None
+    return app_id, version, tables > 0
+
+
+def check_file(path: Path) -> int:
+    """Refuse a file we must not open; return its schema version (0 for a new file)."""
+    if not path.exists():
+        return 0
+    app_id, version, has_tables = _inspect(path)
+    if app_id != APPLICATION_ID and has_tables:
+        raise DatabaseRefused(f"{path} is an SQLite database of another program, not tui-crm")
+    if version > migrations.LATEST:
+        raise DatabaseRefused(
+            f"{path} was written by a newer tui-crm (schema {version}, this one knows "
+            f"{migrations.LATEST}); upgrade tui-crm to open it"
+        )
+    return version
+
+
+def open_database(path: str | os.PathLike[str]) -> SqliteDatabase:
+    """Point the shared handle at `path`, creating and migrating it as needed."""
+    text = str(path)
+    if text.startswith(("postgres://", "postgresql://")):
+        raise DatabaseRefused("PostgreSQL databases are not supported yet; use a file path")
+    target = Path(text).expanduser()
+    version = check_file(target)
+    if not target.exists():
+        if not target.parent.exists():
+            ensure_private_dir(target.parent)
+        try:
+            os.close(os.open(target, os.O_CREAT | os.O_WRONLY, 0o600))
+        except OSError as err:
+            raise DatabaseRefused(f"cannot create {target}: {err.strerror or err}") from None
+    if not db.is_closed():
+        db.close()
+    db.init(str(target), pragmas=PRAGMAS)
+    try:
+        db.connect()
+    except sqlite3.DatabaseError as err:
+        raise DatabaseRefused(f"cannot open {target}: {err}") from None
+    _migrate(target, version)
+    return db
+
+
+def _migrate(path: Path, version: int) -> None:
+    pending = [(n, m) for n, m in migrations.migrations() if n > version]
+    if not pending:
+        return
+    if version > 0:
+        backup_file(path, f"before-schema-{pending[-1][0]}")
+    for number, module in pending:
+        with db.atomic("IMMEDIATE"):
+            module.up(db)
+            db.execute_sql(f"PRAGMA application_id = {APPLICATION_ID}")
+            db.execute_sql(f"PRAGMA user_version = {number}")
+
+
+def close_database() -> None:
+    if not db.is_closed():
+        db.close()

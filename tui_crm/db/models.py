@@ -1,0 +1,172 @@
+"""peewee models mirroring the schema that the migrations create."""
+
+from __future__ import annotations
+
+from peewee import (
+    AutoField,
+    BooleanField,
+    CompositeKey,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+from tui_crm.db.database import db
+
+INTERACTION_KINDS = ("call", "email", "meeting", "message", "thanks", "note")
+STATUSES = ("active", "lapsed", "lost")
+GENDERS = ("", "f", "m", "x")
+
+
+class BaseModel(Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+class Meta(BaseModel):
+    key = TextField(primary_key=True)
+    value = TextField()
+
+
+class Category(BaseModel):
+    id = AutoField()
+    name = TextField(unique=True)
+    cadence_days = IntegerField()
+
+
+class Customer(BaseModel):
+    id = AutoField()
+    uid = TextField(null=True, unique=True)
+    first_name = TextField(default="")
+    last_name = TextField(default="")
+    nickname = TextField(default="")
+    company = TextField(default="")
+    job_title = TextField(default="")
+    gender = TextField(default="")
+    birthday = DateField(null=True)
+    street = TextField(default="")
+    postal_code = TextField(default="")
+    city = TextField(default="")
+    region = TextField(default="")
+    country = TextField(default="")
+    source = TextField(default="")
+    acquired_on = DateField(null=True)
+    referred_by = ForeignKeyField("self", null=True, backref="referrals", on_delete="SET NULL")
+    why_chose_us = TextField(default="")
+    category = ForeignKeyField(Category, null=True, on_delete="SET NULL")
+    owner = TextField(default="")
+    territory = TextField(default="")
+    status = TextField(default="active")
+    lost_reason = TextField(default="")
+    lost_on = DateField(null=True)
+    email_opt_out = BooleanField(default=False)
+    email_opt_out_at = DateTimeField(null=True)
+    notes = TextField(default="")
+    version = IntegerField(default=1)
+    created_at = DateTimeField()
+    updated_at = DateTimeField()
+    deleted_at = DateTimeField(null=True)
+    # Kept current by triggers (db/derived.py); never written by the application.
+    last_contact_at = DateTimeField(null=True)
+    next_follow_up = DateField(null=True)
+    lifetime_cents = IntegerField(default=0)
+    purchase_count = IntegerField(default=0)
+    last_purchase_on = DateField(null=True)
+
+
+class CustomerEmail(BaseModel):
+    id = AutoField()
+    customer = ForeignKeyField(Customer, backref="emails", on_delete="CASCADE")
+    label = TextField(default="work")
+    address = TextField()
+    position = IntegerField(default=0)
+
+
+class CustomerPhone(BaseModel):
+    id = AutoField()
+    customer = ForeignKeyField(Customer, backref="phones", on_delete="CASCADE")
+    label = TextField(default="mobile")
+    number = TextField()  # E.164
+    national = TextField(default="")  # national significant number, digits only
+    position = IntegerField(default=0)
+
+
+class Tag(BaseModel):
+    id = AutoField()
+    name = TextField(unique=True)
+
+
+class CustomerTag(BaseModel):
+    customer = ForeignKeyField(Customer, backref="tag_links", on_delete="CASCADE")
+    tag = ForeignKeyField(Tag, on_delete="CASCADE")
+
+    class Meta:
+        primary_key = CompositeKey("customer", "tag")
+        without_rowid = True
+
+
+class Interaction(BaseModel):
+    id = AutoField()
+    customer = ForeignKeyField(Customer, backref="interactions", on_delete="CASCADE")
+    kind = TextField(default="call")
+    at = DateTimeField()
+    notes = TextField(default="")
+    outcome = TextField(default="")
+    follow_up = DateField(null=True)
+    follow_up_done = BooleanField(default=False)
+    regarding = ForeignKeyField(Customer, null=True, backref="+", on_delete="SET NULL")
+    logged_by = TextField(default="")
+    created_at = DateTimeField()
+
+
+class Purchase(BaseModel):
+    id = AutoField()
+    customer = ForeignKeyField(Customer, backref="purchases", on_delete="CASCADE")
+    day = DateField()
+    cents = IntegerField()
+    currency = TextField(default="USD")
+    description = TextField(default="")
+    category = TextField(default="")
+    invoice_ref = TextField(default="")
+    created_at = DateTimeField()
+
+
+class CustomerChange(BaseModel):
+    id = AutoField()
+    customer = ForeignKeyField(Customer, backref="changes", on_delete="CASCADE")
+    at = DateTimeField()
+    who = TextField(default="")
+    field = TextField()
+    old = TextField(null=True)
+    new = TextField(null=True)
+    version = IntegerField(default=0)
+
+
+class CustomerValue(BaseModel):
+    """Per-customer value as of the date in meta `values_as_of` (core/value.py refreshes it)."""
+
+    customer = ForeignKeyField(Customer, primary_key=True, on_delete="CASCADE")
+    spent_30d = IntegerField()
+    spent_12m = IntegerField()
+    lifetime = IntegerField()
+    value_rank = IntegerField()
+    tier = TextField(default="")
+
+
+ALL_MODELS = [
+    Meta,
+    Category,
+    Customer,
+    CustomerEmail,
+    CustomerPhone,
+    Tag,
+    CustomerTag,
+    Interaction,
+    Purchase,
+    CustomerChange,
+    CustomerValue,
+]
