@@ -1,0 +1,292 @@
+"""Command line: `tui-crm` opens the app; one-shot subcommands print for scripts.
+
+The one-shot commands never import Textual (a test pins it), so they start fast over SSH.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from tui_crm import __version__
+from tui_crm.errors import Ambiguous, CrmError
+
+PROG = "tui-crm"
+FIND_COLUMNS = (
+    "id",
+    "name",
+    "company",
+    "email",
+    "phone",
+    "tier",
+    "value_12m",
+    "last_contact",
+    "next_follow_up",
+    "city",
+    "status",
+)
+
+
+def _date_arg(text: str) -> date:
+    from tui_crm.core.dates import parse_date
+
+    try:
+        return parse_date(text)
+    except CrmError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="database file (default: $TUI_CRM_DB or the platform data folder)",
+    )
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="A keyboard-driven personal CRM. Without a command, opens the app.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument(
+        "--demo", action="store_true", help="open the app on the demo database (made on first use)"
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    find = commands.add_parser(
+        "find", parents=[common], help="search customers with the query language"
+    )
+    find.add_argument("query", nargs="*", help="e.g. rob city:oslo tier:gold sort:-value")
+    find.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    find.add_argument(
+        "--limit", type=_non_negative, default=50, help="most rows (0: all; default 50)"
+    )
+    find.add_argument("--as-of", type=_date_arg, metavar="DATE", help="value figures as of DATE")
+
+    log = commands.add_parser("log", parents=[common], help="log a call (or other interaction)")
+    log.add_argument("customer", help="customer id or exact name")
+    log.add_argument("--note", required=True, help="what was said")
+    log.add_argument("--kind", default="call", help="call, email, meeting, message, thanks, note")
+    log.add_argument("--follow-up", metavar="DATE", help="2026-12-01, +3d, +2w, tomorrow, mon..sun")
+    log.add_argument("--at", metavar="DATETIME", help="when it happened (default: now)")
+    log.add_argument("--outcome", default="", help="short outcome, e.g. 'ordered', 'call back'")
+
+    demo = commands.add_parser("demo", parents=[common], help="write a demo database")
+    demo.add_argument("--customers", type=_non_negative, default=300)
+    demo.add_argument("--seed", type=int, default=7)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except Ambiguous as err:
+        print(f"{PROG}: error: {err}", file=sys.stderr)
+        for ref in err.candidates:
+            print(f"  {ref.id:>6}  {ref.name}", file=sys.stderr)
+        return 1
+    except CrmError as err:
+        print(f"{PROG}: error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # `tui-crm find | head`: the reader left; say nothing more.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except Exception as err:  # the last line of defence: never show a traceback
+        if os.environ.get("TUI_CRM_DEBUG"):
+            raise
+        print(
+            f"{PROG}: internal error: {type(err).__name__}: {err} "
+            "(set TUI_CRM_DEBUG=1 for details)",
+            file=sys.stderr,
+        )
+        return 70
+
+
+def _db_path(args: argparse.Namespace) -> Path:
+    from tui_crm.paths import default_db_path
+
+    given = getattr(args, "db", None)
+    return Path(given).expanduser() if given else default_db_path()
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "find":
+        return _find(args)
+    if args.command == "log":
+        return _log(args)
+    if args.command == "demo":
+        return _demo(args)
+    return _run_app(args)
+
+
+def _open(path: Path):
+    from tui_crm.db.database import open_database
+
+    return open_database(path)
+
+
+def _find(args: argparse.Namespace) -> int:
+    from tui_crm.core.query import parse
+    from tui_crm.core.search import search
+
+    query = parse(" ".join(args.query))
+    db = _open(_db_path(args))
+    rows = search(db, query, as_of=args.as_of or date.today(), limit=args.limit or None)
+    records = [_find_record(row) for row in rows]
+    out = sys.stdout
+    if args.format == "json":
+        json.dump(records, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    elif args.format == "csv":
+        writer = csv.DictWriter(out, fieldnames=FIND_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(records)
+    else:
+        _print_table(records, out)
+    return 0
+
+
+def _find_record(row) -> dict:
+    from tui_crm.core.fields import format_money
+
+    return {
+        "id": row.id,
+        "name": row.name,
+        "company": row.company,
+        "email": row.email,
+        "phone": row.phone,
+        "tier": row.tier,
+        "value_12m": format_money(row.value_12m).replace(",", ""),
+        "last_contact": row.last_contact.date().isoformat() if row.last_contact else "",
+        "next_follow_up": row.next_follow_up.isoformat() if row.next_follow_up else "",
+        "city": row.city,
+        "status": row.status,
+    }
+
+
+def _print_table(records: list[dict], out) -> None:
+    if not records:
+        print("no customers match", file=sys.stderr)
+        return
+    columns = [
+        ("id", "ID", 6, ">"),
+        ("name", "NAME", 24, "<"),
+        ("company", "COMPANY", 20, "<"),
+        ("phone", "PHONE", 17, "<"),
+        ("tier", "TIER", 6, "<"),
+        ("value_12m", "VALUE 12M", 11, ">"),
+        ("last_contact", "LAST CONTACT", 12, "<"),
+        ("next_follow_up", "FOLLOW-UP", 10, "<"),
+    ]
+
+    def cell(text: str, width: int, align: str) -> str:
+        text = str(text)
+        if len(text) > width:
+            text = text[: width - 1] + "…"
+        return f"{text:{align}{width}}"
+
+    out.write("  ".join(cell(title, w, a) for _, title, w, a in columns).rstrip() + "\n")
+    for record in records:
+        out.write("  ".join(cell(record[k], w, a) for k, _, w, a in columns).rstrip() + "\n")
+
+
+def _log(args: argparse.Namespace) -> int:
+    from tui_crm.core.customers import get_profile, log_interaction, resolve_customer
+    from tui_crm.errors import ValidationError
+
+    db = _open(_db_path(args))
+    customer_id = resolve_customer(db, args.customer)
+    try:
+        log_interaction(
+            db,
+            customer_id,
+            notes=args.note,
+            kind=args.kind,
+            at=args.at,
+            follow_up=args.follow_up,
+            outcome=args.outcome,
+        )
+    except ValidationError as err:
+        field, message = next(iter(err.errors.items()))
+        raise CrmError(f"--{field.replace('_', '-')}: {message}") from None
+    profile = get_profile(db, customer_id, date.today(), history=1)
+    logged = profile.interactions[0]
+    text = f"logged {logged.kind} with {profile.name} (#{profile.id}) at {logged.at:%Y-%m-%d %H:%M}"
+    if logged.follow_up:
+        text += f"; follow-up {logged.follow_up:%a %Y-%m-%d}"
+    print(text)
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from tui_crm.paths import demo_db_path
+
+    path = Path(args.db).expanduser() if getattr(args, "db", None) else demo_db_path()
+    count = make_demo(path, customers=args.customers, seed=args.seed)
+    print(f"wrote a demo database with {count} customers to {path}")
+    return 0
+
+
+def make_demo(path: Path, *, customers: int, seed: int, today: date | None = None) -> int:
+    """Build the demo book in a temporary file, then move it into place in one step."""
+    from tui_crm.core.demo import build_demo
+    from tui_crm.db.database import close_database, open_database
+
+    if path.exists() and path.stat().st_size > 0:
+        raise CrmError(f"{path} already exists; remove it or give another --db")
+    partial = path.with_name(path.name + ".partial")
+    for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
+        leftover.unlink(missing_ok=True)
+    try:
+        db = open_database(partial)
+        count = build_demo(db, customers=customers, seed=seed, today=today)
+        db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        close_database()
+        os.replace(partial, path)
+    finally:
+        close_database()
+        for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
+            leftover.unlink(missing_ok=True)
+    return count
+
+
+def _run_app(args: argparse.Namespace) -> int:
+    from tui_crm.paths import demo_db_path
+
+    if args.demo and getattr(args, "db", None):
+        raise CrmError("give either --demo or --db, not both")
+    if args.demo:
+        path = demo_db_path()
+        if not path.exists():
+            print(f"creating the demo database at {path} …", file=sys.stderr)
+            make_demo(path, customers=300, seed=7)
+    else:
+        path = _db_path(args)
+    db = _open(path)
+    from tui_crm.ui.app import CrmApp
+
+    CrmApp(db=db, db_path=path).run()
+    return 0

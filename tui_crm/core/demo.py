@@ -1,0 +1,338 @@
+"""A realistic, deterministic demo book: customers from several countries, referral chains,
+two years of purchases with a few big spenders, follow-ups due and overdue, lapsed and lost
+customers, opt-outs and a few likely duplicates (Rob / Robert Smith)."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, time, timedelta
+
+from peewee import Database
+
+from tui_crm.core.customers import add_category, create_customer, log_interaction
+from tui_crm.core.fields import parse_phone
+from tui_crm.db.models import Customer, Purchase
+from tui_crm.errors import CrmError
+
+PEOPLE = {
+    "NO": (
+        ["Oslo", "Bergen", "Trondheim", "Stavanger", "Tromsø"],
+        ["Ola", "Kari", "Lars", "Ingrid", "Sindre", "Maren", "Eirik", "Solveig", "Håkon", "Nora"],
+        [
+            "Hansen",
+            "Johansen",
+            "Olsen",
+            "Larsen",
+            "Berg",
+            "Haugen",
+            "Dahl",
+            "Lie",
+            "Bakke",
+            "Nilsen",
+        ],
+        "+47 9{0}{1} {2}{3} {4}{5}{6}".replace(" ", ""),
+        "Norway",
+    ),
+    "US": (
+        ["Boston", "New York", "Chicago", "Austin", "Seattle", "Denver"],
+        [
+            "James",
+            "Mary",
+            "Robert",
+            "Patricia",
+            "Michael",
+            "Jennifer",
+            "William",
+            "Linda",
+            "David",
+            "Elizabeth",
+        ],
+        [
+            "Smith",
+            "Johnson",
+            "Brown",
+            "Miller",
+            "Davis",
+            "Wilson",
+            "Moore",
+            "Taylor",
+            "Anderson",
+            "Thomas",
+        ],
+        "+1 415 555 01{4}{5}".replace(" ", ""),
+        "United States",
+    ),
+    "GB": (
+        ["London", "Manchester", "Leeds", "Bristol", "Edinburgh"],
+        [
+            "Oliver",
+            "Amelia",
+            "Harry",
+            "Isla",
+            "George",
+            "Ava",
+            "Jack",
+            "Emily",
+            "Charlie",
+            "Sophie",
+        ],
+        [
+            "Jones",
+            "Williams",
+            "Evans",
+            "Roberts",
+            "Walker",
+            "Wright",
+            "Thompson",
+            "White",
+            "Hughes",
+            "Green",
+        ],
+        "+44 7{0}{1}{2} {3}{4}{5}{6}{0}{1}".replace(" ", ""),
+        "United Kingdom",
+    ),
+    "DE": (
+        ["Berlin", "Hamburg", "München", "Köln", "Frankfurt"],
+        ["Lukas", "Anna", "Jonas", "Lea", "Felix", "Hannah", "Paul", "Laura", "Max", "Julia"],
+        [
+            "Müller",
+            "Schmidt",
+            "Schneider",
+            "Fischer",
+            "Weber",
+            "Meyer",
+            "Wagner",
+            "Becker",
+            "Hoffmann",
+            "Schäfer",
+        ],
+        "+49 151 {0}{1}{2}{3}{4}{5}{6}{0}".replace(" ", ""),
+        "Germany",
+    ),
+    "FR": (
+        ["Paris", "Lyon", "Marseille", "Toulouse", "Nantes"],
+        ["Lucas", "Chloé", "Hugo", "Léa", "Louis", "Manon", "Jules", "Camille", "Arthur", "Inès"],
+        [
+            "Martin",
+            "Bernard",
+            "Dubois",
+            "Thomas",
+            "Robert",
+            "Richard",
+            "Petit",
+            "Durand",
+            "Leroy",
+            "Moreau",
+        ],
+        "+33 6 {0}{1} {2}{3} {4}{5} {6}{0}".replace(" ", ""),
+        "France",
+    ),
+}
+COMPANIES = [
+    "Nordlys Shipping",
+    "Acme Tools",
+    "Brightside Dental",
+    "Fjord Fisheries",
+    "Keystone Logistics",
+    "Bluebird Bakery",
+    "Lindqvist Architects",
+    "Harbor Freight Co",
+    "Atlas Consulting",
+    "Greenleaf Farms",
+    "Maison Lumière",
+    "Rheinwerk GmbH",
+    "Thistle & Rose",
+    "Copperfield Legal",
+    "Summit Outdoor",
+    "Pixelforge Studio",
+    "Old Town Hotel",
+    "Vega Medical",
+    "Northwind Traders",
+    "Café Central",
+]
+TITLES = [
+    "Owner",
+    "CEO",
+    "Purchasing Manager",
+    "Office Manager",
+    "CTO",
+    "Buyer",
+    "Head of Operations",
+    "",
+]
+SOURCES = ("referral", "website", "trade show", "cold call", "linkedin", "walk-in")
+WHY = (
+    "Fast delivery and a person who picks up the phone",
+    "Best price after the trade-show discount",
+    "A friend recommended us",
+    "Our support fixed their old system in a day",
+    "Local company, they like to buy local",
+    "",
+)
+LOST_REASONS = (
+    "Went with a cheaper competitor",
+    "Delivery delays in spring",
+    "Their company was acquired",
+    "Unhappy with support response times",
+)
+TAGS = ("vip", "newsletter", "wholesale", "retail", "partner", "event-2026")
+PRODUCTS = (
+    ("Annual licence", "software", 120000),
+    ("Support plan", "service", 45000),
+    ("Hardware kit", "hardware", 89000),
+    ("Training day", "service", 30000),
+    ("Consumables", "supplies", 8000),
+)
+NOTES = (
+    "Asked about volume pricing for next quarter",
+    "Happy with the last delivery; wants a catalogue",
+    "Called back about the invoice, all sorted",
+    "Interested in the new support plan",
+    "Complained about the delay, offered a discount",
+    "Left a voicemail",
+    "Meeting went well, decision expected soon",
+    "Wants a demo for the whole team",
+)
+NICKNAMES = {"Robert": "Rob", "William": "Bill", "Elizabeth": "Liz", "James": "Jim"}
+
+
+def _phone(rng: random.Random, pattern: str, region: str) -> str:
+    for _ in range(20):
+        digits = [str(rng.randrange(10)) for _ in range(7)]
+        candidate = pattern.format(*digits)
+        try:
+            parse_phone(candidate, region)
+            return candidate
+        except CrmError:
+            continue
+    return ""
+
+
+def build_demo(
+    db: Database, *, customers: int = 300, seed: int = 7, today: date | None = None
+) -> int:
+    """Fill an empty, migrated database with a demo book; return the number of customers."""
+    if Customer.select().exists():
+        raise CrmError("the demo database already has customers; give a new --db path")
+    rng = random.Random(seed)
+    today = today or date.today()
+    start = today - timedelta(days=730)
+    with db.atomic():
+        add_category(db, "key account", 14)
+        add_category(db, "regular", 45)
+        add_category(db, "small", 120)
+        ids: list[int] = []
+        for n in range(customers):
+            region = rng.choice(list(PEOPLE))
+            cities, firsts, lasts, phone_pattern, country = PEOPLE[region]
+            first, last = rng.choice(firsts), rng.choice(lasts)
+            if n in (5, 6):  # a likely duplicate pair that the app should catch
+                first, last, region = (
+                    ("Robert", "Smith", "US") if n == 5 else ("Rob", "Smith", "US")
+                )
+                cities, _, _, phone_pattern, country = PEOPLE["US"]
+            company = rng.choice(COMPANIES) if rng.random() < 0.75 else ""
+            acquired = start + timedelta(days=rng.randrange(0, 700))
+            referrer = (
+                rng.choice(ids[: max(1, len(ids) // 2)]) if ids and rng.random() < 0.35 else None
+            )
+            source = "referral" if referrer else rng.choice(SOURCES[1:])
+            domain = (company or last).lower().replace(" ", "").replace("&", "")
+            domain = "".join(ch for ch in domain if ch.isascii() and ch.isalnum()) or "example"
+            local = "".join(
+                ch
+                for ch in f"{first}.{last}".lower()
+                if ch.isascii() and (ch.isalnum() or ch == ".")
+            )
+            status_roll = rng.random()
+            status = "lost" if status_roll < 0.06 else "lapsed" if status_roll < 0.14 else "active"
+            values = {
+                "first_name": first,
+                "last_name": last,
+                "nickname": NICKNAMES.get(first, "") if rng.random() < 0.3 else "",
+                "company": company,
+                "job_title": rng.choice(TITLES) if company else "",
+                "gender": rng.choice(("f", "m", "f", "m", "x", "")),
+                "birthday": date(
+                    rng.randrange(1950, 2002), rng.randrange(1, 13), rng.randrange(1, 29)
+                ),
+                "street": f"{rng.randrange(1, 200)} {rng.choice(('Main', 'Harbour', 'Station', 'Park', 'Church'))} Street",
+                "postal_code": f"{rng.randrange(1000, 99999):05d}",
+                "city": rng.choice(cities),
+                "country": country,
+                "source": source,
+                "acquired_on": acquired,
+                "referred_by": referrer,
+                "why_chose_us": rng.choice(WHY),
+                "category": rng.choice(("key account", "regular", "regular", "small", "")),
+                "owner": rng.choice(("anna", "ben", "chris")),
+                "territory": country,
+                "status": status,
+                "lost_reason": rng.choice(LOST_REASONS) if status == "lost" else "",
+                "email_opt_out": rng.random() < 0.1,
+                "notes": rng.choice(
+                    (
+                        "",
+                        "Prefers calls in the morning",
+                        "Decision maker is the CFO",
+                        "Send invoices by email only",
+                    )
+                ),
+                "emails": [("work", f"{local}@{domain}.example.com")]
+                + ([("home", f"{local}{n}@mail.example.org")] if rng.random() < 0.3 else []),
+                "phones": [("mobile", _phone(rng, phone_pattern, region))],
+                "tags": rng.sample(TAGS, rng.randrange(0, 3)),
+            }
+            created = datetime.combine(acquired, time(9, 0))
+            ids.append(create_customer(db, values, who="demo", now=created))
+        big_spenders = set(rng.sample(ids, max(1, len(ids) // 25)))
+        purchases = []
+        for cid in ids:
+            acquired = Customer.get_by_id(cid).acquired_on
+            gap = rng.choice((21, 30, 45, 60, 90, 180))
+            day = acquired + timedelta(days=rng.randrange(0, 20))
+            stop = (
+                today - timedelta(days=rng.choice((0, 0, 0, 120, 300)))
+                if rng.random() < 0.3
+                else today
+            )
+            while day <= stop and rng.random() < 0.97:
+                name, category, base = rng.choice(PRODUCTS)
+                cents = int(base * rng.uniform(0.5, 1.8)) * (8 if cid in big_spenders else 1)
+                purchases.append(
+                    {
+                        "customer": cid,
+                        "day": day,
+                        "cents": cents,
+                        "currency": "USD",
+                        "description": name,
+                        "category": category,
+                        "invoice_ref": f"INV-{day:%Y}-{len(purchases) + 1:05d}",
+                        "created_at": datetime.combine(day, time(12, 0)),
+                    }
+                )
+                day += timedelta(days=max(1, int(rng.gauss(gap, gap / 4))))
+        for chunk in range(0, len(purchases), 500):
+            Purchase.insert_many(purchases[chunk : chunk + 500]).execute()
+        for cid in ids:
+            for _ in range(rng.randrange(1, 7)):
+                at = datetime.combine(
+                    today - timedelta(days=rng.randrange(1, 400)),
+                    time(rng.randrange(8, 18), rng.choice((0, 15, 30, 45))),
+                )
+                log_interaction(
+                    db,
+                    cid,
+                    notes=rng.choice(NOTES),
+                    kind=rng.choice(("call", "call", "email", "meeting", "message")),
+                    at=at,
+                    who=rng.choice(("anna", "ben", "chris")),
+                    now=at,
+                )
+            if rng.random() < 0.3:  # open follow-ups: some overdue, some due soon
+                at = datetime.combine(today - timedelta(days=rng.randrange(0, 10)), time(16, 0))
+                due = today + timedelta(days=rng.randrange(-5, 10))
+                log_interaction(
+                    db, cid, notes=rng.choice(NOTES), at=at, follow_up=max(due, at.date()), now=at
+                )
+    return len(ids)
