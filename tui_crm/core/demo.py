@@ -225,7 +225,9 @@ def build_demo(
         for n in range(customers):
             region = rng.choice(list(PEOPLE))
             cities, firsts, lasts, phone_pattern, country = PEOPLE[region]
-            first, last = rng.choice(firsts), rng.choice(lasts)
+            index = rng.randrange(len(firsts))  # the name lists alternate male, female
+            first, last = firsts[index], rng.choice(lasts)
+            gender = ("m", "f")[index % 2] if rng.random() < 0.92 else rng.choice(("x", ""))
             if n in (5, 6):  # a likely duplicate pair that the app should catch
                 first, last, region = (
                     ("Robert", "Smith", "US") if n == 5 else ("Rob", "Smith", "US")
@@ -252,7 +254,7 @@ def build_demo(
                 "nickname": NICKNAMES.get(first, "") if rng.random() < 0.3 else "",
                 "company": company,
                 "job_title": rng.choice(TITLES) if company else "",
-                "gender": rng.choice(("f", "m", "f", "m", "x", "")),
+                "gender": gender,
                 "birthday": date(
                     rng.randrange(1950, 2002), rng.randrange(1, 13), rng.randrange(1, 29)
                 ),

@@ -1,0 +1,71 @@
+"""Render every screen from the demo database to screenshots/*.svg (fixed size and clock).
+
+    python screenshots/make.py          # writes the SVGs the README shows
+    python screenshots/make.py --png    # also PNGs next to them, for looking (needs cairosvg)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+TODAY = date(2026, 11, 22)
+
+
+async def _shoot(db_path: Path, name: str, size: tuple[int, int], keys: list[str]) -> Path:
+    from tui_crm.db.database import close_database, open_database
+    from tui_crm.ui.app import CrmApp
+
+    app = CrmApp(open_database(db_path), db_path, today=lambda: TODAY, cursor_blink=False)
+    async with app.run_test(size=size) as pilot:
+        for _ in range(3):
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        for key in keys:
+            await pilot.press(key)
+            for _ in range(2):
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+        target = HERE / f"{name}.svg"
+        target.write_text(app.export_screenshot(title=f"tui-crm: {name}"), encoding="utf-8")
+    close_database()
+    return target
+
+
+SHOTS = [
+    ("search", (100, 30), list("smith")),
+    ("search-80x24", (80, 24), []),
+    ("search-gold", (120, 30), list("tier:gold sort:-value")),
+    ("profile", (100, 34), [*"robert smith", "enter"]),
+    ("empty", (80, 24), []),
+]
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ.update(TUI_CRM_HOME=tmp, TUI_CRM_REGION="US", TUI_CRM_USER="demo")
+        from tui_crm.cli import make_demo
+
+        demo = Path(tmp) / "demo.db"
+        make_demo(demo, customers=300, seed=7, today=TODAY)
+        written = []
+        for name, size, keys in SHOTS:
+            path = demo if name != "empty" else Path(tmp) / "crm.db"
+            written.append(asyncio.run(_shoot(path, name, size, keys)))
+    if "--png" in sys.argv:
+        import cairosvg
+
+        for svg in written:
+            cairosvg.svg2png(url=str(svg), write_to=str(svg.with_suffix(".png")))
+    for svg in written:
+        print(svg.relative_to(HERE.parent))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,77 @@
+"""Fixtures for driving the app: a deterministic demo book, a fixed clock, no blinking."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tui_crm.core import config
+from tui_crm.db.database import close_database, open_database
+from tui_crm.ui.app import CrmApp
+
+TODAY = date(2026, 11, 22)
+
+
+@pytest.fixture(scope="session")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo book built once per session (copied per test, so tests cannot leak writes)."""
+    from tui_crm.cli import make_demo
+
+    home = tmp_path_factory.mktemp("demo-home")
+    saved = {k: os.environ.get(k) for k in ("TUI_CRM_HOME", "TUI_CRM_REGION", "TUI_CRM_USER")}
+    os.environ.update(TUI_CRM_HOME=str(home), TUI_CRM_REGION="US", TUI_CRM_USER="tester")
+    config.settings.cache_clear()
+    try:
+        path = home / "demo.db"
+        make_demo(path, customers=120, seed=7, today=TODAY)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        config.settings.cache_clear()
+    return path
+
+
+@pytest.fixture
+def ui_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("TUI_CRM_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("TUI_CRM_REGION", "US")
+    monkeypatch.setenv("TUI_CRM_USER", "tester")
+    monkeypatch.delenv("TUI_CRM_DB", raising=False)
+    config.settings.cache_clear()
+    yield tmp_path
+    config.settings.cache_clear()
+
+
+def _app_on(path: Path) -> CrmApp:
+    return CrmApp(db=open_database(path), db_path=path, today=lambda: TODAY, cursor_blink=False)
+
+
+@pytest.fixture
+def demo_app(demo_file: Path, ui_home: Path):
+    """The app on a private copy of the demo book."""
+    copy = ui_home / "demo.db"
+    shutil.copy(demo_file, copy)
+    app = _app_on(copy)
+    yield app
+    close_database()
+
+
+@pytest.fixture
+def empty_app(ui_home: Path):
+    app = _app_on(ui_home / "empty.db")
+    yield app
+    close_database()
+
+
+async def settle(pilot) -> None:
+    """Let database workers finish and their messages be handled."""
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()

@@ -1,0 +1,108 @@
+"""The search screen through Pilot: typing, moving into results, opening a profile."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable, Input, Static
+
+from tests.ui.conftest import settle
+from tui_crm.core.search import search
+from tui_crm.ui.screens.profile import ProfileScreen
+from tui_crm.ui.screens.search import SearchScreen
+
+
+def _names(app) -> list[str]:
+    table = app.screen.query_one("#results", DataTable)
+    return [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+
+
+async def test_typing_shows_matching_customers_as_you_type(demo_app):
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(demo_app.screen, SearchScreen)
+        everyone = _names(demo_app)
+        await pilot.press(*"smith")
+        await settle(pilot)
+        names = _names(demo_app)
+        assert names and names != everyone
+        assert all("Smith" in name for name in names)
+        expected = [row.name for row in search(demo_app.db, "smith", as_of=demo_app.today())]
+        assert names == expected
+
+
+async def test_down_enter_opens_the_highlighted_profile_and_escape_returns(demo_app):
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"smith")
+        await settle(pilot)
+        second = _names(demo_app)[1]
+        await pilot.press("down")
+        await pilot.pause()
+        assert demo_app.focused.id == "results"
+        await pilot.press("j", "enter")  # j moves like the down arrow
+        await settle(pilot)
+        assert isinstance(demo_app.screen, ProfileScreen)
+        title = str(demo_app.screen.query_one("#profile-title", Static).render())
+        assert second in title
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(demo_app.screen, SearchScreen)
+        assert demo_app.screen.query_one("#query", Input).value == "smith"
+
+
+async def test_enter_in_the_input_opens_the_first_result(demo_app):
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"robert smith")
+        await settle(pilot)
+        first = _names(demo_app)[0]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(demo_app.screen, ProfileScreen)
+        assert demo_app.screen.profile.name == first
+
+
+async def test_slash_returns_to_the_input_from_the_results(demo_app):
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("down")
+        await pilot.pause()
+        assert demo_app.focused.id == "results"
+        await pilot.press("slash")
+        await pilot.pause()
+        assert demo_app.focused.id == "query"
+
+
+async def test_bad_qualifier_is_shown_inline_and_results_stay(demo_app):
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"smith")
+        await settle(pilot)
+        before = _names(demo_app)
+        # A pasted bad qualifier arrives as one change to the input.
+        demo_app.screen.query_one("#query", Input).insert_text_at_cursor(" colour:red")
+        await settle(pilot)
+        status = demo_app.screen.query_one("#query-status", Static)
+        assert "unknown qualifier 'colour:'" in str(status.render())
+        assert status.has_class("error")
+        assert _names(demo_app) == before
+
+
+async def test_qualifiers_filter_the_list(demo_app):
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"tier:gold")
+        await settle(pilot)
+        gold = search(demo_app.db, "tier:gold", as_of=demo_app.today(), limit=200)
+        assert gold and _names(demo_app) == [row.name for row in gold]
+
+
+async def test_empty_book_shows_what_to_do_next(empty_app):
+    async with empty_app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        hint = empty_app.screen.query_one("#empty-hint", Static)
+        assert hint.display
+        assert "tui-crm --demo" in str(hint.render())
+
+
+async def test_ctrl_q_quits(demo_app):
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"rob")
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert not demo_app.is_running

@@ -1,0 +1,165 @@
+"""A customer's profile: who they are, how to reach them, what they are worth, recent contact."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from tui_crm.core.customers import get_profile
+from tui_crm.core.types import CustomerProfile
+from tui_crm.errors import CrmError
+from tui_crm.ui.format import ago, day, due, format_money, tier_text
+from tui_crm.ui.messages import ProfileLoaded
+
+GENDERS = {"f": "female", "m": "male", "x": "other", "": ""}
+
+
+def _grid() -> Table:
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(style="dim", no_wrap=True)
+    grid.add_column()
+    return grid
+
+
+class TimelineTable(DataTable):
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False, id="timeline.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="timeline.up"),
+    ]
+
+
+class ProfileScreen(Screen):
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="profile.back")]
+
+    def __init__(self, customer_id: int) -> None:
+        super().__init__()
+        self.customer_id = customer_id
+        self.profile: CustomerProfile | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="profile-body"):
+            yield Static("Loading…", id="profile-title")
+            with Horizontal(id="profile-panels"):
+                yield Static("", id="profile-contact", classes="panel")
+                yield Static("", id="profile-value", classes="panel")
+            yield Static("", id="profile-about", classes="panel")
+            yield Static("Interactions, newest first", classes="section-title")
+            yield TimelineTable(id="profile-timeline", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(TimelineTable)
+        table.add_column("When", width=16, key="at")
+        table.add_column("Kind", width=7, key="kind")
+        table.add_column("Note", key="note")
+        table.add_column("Follow-up", width=10, key="follow")
+        self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="profile")
+    def load(self) -> None:
+        db = self.app.db
+        try:
+            profile, error = get_profile(db, self.customer_id, self.app.today()), None
+        except CrmError as err:
+            profile, error = None, str(err)
+        finally:
+            db.close()
+        self.post_message(ProfileLoaded(profile, error))
+
+    def on_profile_loaded(self, message: ProfileLoaded) -> None:
+        if message.profile is None:
+            self.query_one("#profile-title", Static).update(Text(message.error or "", "red"))
+            return
+        self.profile = p = message.profile
+        today = self.app.today()
+        self.sub_title = p.name
+        title = Text(p.name, style="bold")
+        role = ", ".join(x for x in (p.job_title, p.company) if x)
+        if role and p.name != p.company:
+            title.append(f"  ·  {role}")
+        if p.nickname:
+            title.append(f"  (“{p.nickname}”)", style="italic")
+        if p.value.tier:
+            title.append("  ")
+            title.append_text(tier_text(p.value.tier))
+        if p.status != "active":
+            title.append(f"  {p.status.upper()}", style="bold red")
+        if p.deleted_at:
+            title.append("  IN TRASH", style="bold red")
+        self.query_one("#profile-title", Static).update(title)
+
+        contact = _grid()
+        for email in p.emails:
+            contact.add_row(email.label, email.value)
+        for phone in p.phones:
+            contact.add_row(phone.label, phone.value)
+        address = ", ".join(
+            x for x in (p.street, f"{p.postal_code} {p.city}".strip(), p.region, p.country) if x
+        )
+        if address:
+            contact.add_row("address", address)
+        if p.birthday:
+            contact.add_row("birthday", f"{p.birthday:%d %b %Y} (age {p.age(today)})")
+        if p.gender:
+            contact.add_row("gender", GENDERS.get(p.gender, p.gender))
+        if p.email_opt_out:
+            contact.add_row("email", Text("opted out of email", style="bold red"))
+        if not contact.row_count:
+            contact.add_row("", "no contact details")
+        self.query_one("#profile-contact", Static).update(contact)
+
+        value = _grid()
+        value.add_row("30 days", format_money(p.value.spent_30d))
+        value.add_row("12 months", format_money(p.value.spent_12m))
+        value.add_row("lifetime", format_money(p.value.lifetime))
+        if p.value.rank and p.value.spent_12m > 0:
+            value.add_row("rank", f"#{p.value.rank} by 12-month value")
+        value.add_row("purchases", f"{p.purchase_count}, last {day(p.last_purchase_on)}")
+        value.add_row("last contact", f"{day(p.last_contact)} ({ago(p.last_contact, today)})")
+        if p.next_follow_up:
+            value.add_row(
+                "follow-up", Text(f"{p.next_follow_up} ").append_text(due(p.next_follow_up, today))
+            )
+        self.query_one("#profile-value", Static).update(value)
+
+        about = _grid()
+        source = p.source or "—"
+        if p.referred_by:
+            source += f" (referred by {p.referred_by.name})"
+        if p.acquired_on:
+            source += f", since {p.acquired_on}"
+        about.add_row("source", source)
+        if p.referrals:
+            about.add_row("referred", ", ".join(r.name for r in p.referrals))
+        about.add_row("why us", p.why_chose_us or "—")
+        cadence = f" (contact every {p.cadence_days} days)" if p.cadence_days else ""
+        about.add_row("category", (p.category or "—") + cadence)
+        about.add_row("owner", " · ".join(x for x in (p.owner, p.territory) if x) or "—")
+        if p.status == "lost":
+            about.add_row("lost", f"{p.lost_reason} ({day(p.lost_on)})")
+        if p.tags:
+            about.add_row("tags", ", ".join(p.tags))
+        if p.notes:
+            about.add_row("notes", p.notes)
+        self.query_one("#profile-about", Static).update(about)
+
+        table = self.query_one(TimelineTable)
+        table.clear()
+        for item in p.interactions:
+            note = item.notes + (f" → {item.outcome}" if item.outcome else "")
+            table.add_row(
+                day(item.at),
+                item.kind,
+                note,
+                str(item.follow_up or ""),
+                key=str(item.id),
+            )
+        if not p.interactions:
+            table.add_row("", "", "no interactions yet", "")

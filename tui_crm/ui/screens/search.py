@@ -1,0 +1,193 @@
+"""The home screen: one input, results as you type, Enter opens the profile."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.worker import get_current_worker
+
+from tui_crm.core.search import search
+from tui_crm.core.types import CustomerRow
+from tui_crm.db.models import Customer
+from tui_crm.errors import CrmError
+from tui_crm.ui.format import ago, due, format_money_short, tier_text
+from tui_crm.ui.messages import SearchDone
+
+PLACEHOLDER = "Search: name, company, phone, city… or tag:vip tier:gold due:today sort:-value"
+EMPTY_HINT = (
+    "Your customer book is empty.\n\n"
+    "To explore with realistic sample data, quit (ctrl+q) and run:  tui-crm --demo\n"
+    'To log a call from the shell:  tui-crm log "Name" --note "…"'
+)
+
+
+class ResultsTable(DataTable):
+    """Search results; j/k move like the arrows."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False, id="results.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="results.up"),
+    ]
+
+
+class SearchScreen(Screen):
+    BINDINGS = [
+        Binding("down", "focus_results", "Results", show=False, id="search.results"),
+        Binding("slash", "focus_search", "Search", key_display="/", id="search.focus"),
+        Binding("escape", "clear", "Clear", id="search.clear"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[CustomerRow] = []
+        self._wide = False
+        self._width = 0
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="search-body"):
+            yield Input(placeholder=PLACEHOLDER, id="query")
+            yield Static("", id="query-status")
+            yield ResultsTable(id="results", cursor_type="row", zebra_stripes=True)
+            yield Static(EMPTY_HINT, id="empty-hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#empty-hint").display = False
+        self._set_columns()
+        query = self.query_one("#query", Input)
+        query.cursor_blink = self.app.cursor_blink
+        query.focus()
+        self.run_search("")
+
+    def on_resize(self) -> None:
+        if self._set_columns():
+            self._fill_table()
+
+    def _set_columns(self) -> bool:
+        """Fit the columns to the width; True if they changed.
+
+        Phone, tier, value, last contact and follow-up keep their width; the name (and, from
+        100 columns on, the company) share the rest, so nothing scrolls sideways.
+        """
+        width = self.size.width
+        if width == self._width:
+            return False
+        self._width = width
+        self._wide = wide = width >= 100
+        fixed = (
+            ("Phone", 17, "phone"),
+            ("Tier", 6, "tier"),
+            ("Value", 8, "value"),
+            ("Contact", 8, "last"),
+            ("Due", 8, "next"),
+        )
+        columns = len(fixed) + (2 if wide else 1)
+        rest = max(12, width - 2 - 2 * columns - sum(w for _, w, _ in fixed))
+        name_width = rest * 11 // 20 if wide else rest
+        table = self.query_one(ResultsTable)
+        table.clear(columns=True)
+        table.add_column("Name", width=name_width, key="name")
+        if wide:
+            table.add_column("Company", width=rest - name_width, key="company")
+        for title, column_width, key in fixed:
+            table.add_column(title, width=column_width, key=key)
+        return True
+
+    @on(Input.Changed, "#query")
+    def query_changed(self, event: Input.Changed) -> None:
+        self.run_search(event.value)
+
+    @on(Input.Submitted, "#query")
+    def open_first(self) -> None:
+        table = self.query_one(ResultsTable)
+        if self.rows:
+            index = table.cursor_row if 0 <= table.cursor_row < len(self.rows) else 0
+            self.open_profile(self.rows[index].id)
+
+    @on(DataTable.RowSelected, "#results")
+    def row_selected(self, event: DataTable.RowSelected) -> None:
+        self.open_profile(int(event.row_key.value))
+
+    def open_profile(self, customer_id: int) -> None:
+        from tui_crm.ui.screens.profile import ProfileScreen
+
+        self.app.push_screen(ProfileScreen(customer_id))
+
+    def action_focus_results(self) -> None:
+        table = self.query_one(ResultsTable)
+        if self.rows:
+            table.focus()
+
+    def action_focus_search(self) -> None:
+        self.query_one("#query", Input).focus()
+
+    def action_clear(self) -> None:
+        field = self.query_one("#query", Input)
+        if field.has_focus and field.value:
+            field.value = ""
+        field.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "focus_search":
+            return not self.query_one("#query", Input).has_focus
+        return True
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="search")
+    def run_search(self, text: str) -> None:
+        worker = get_current_worker()
+        db = self.app.db
+        try:
+            rows = search(db, text, as_of=self.app.today(), limit=200)
+            error = None
+        except CrmError as err:
+            rows, error = [], str(err)
+        try:
+            empty = not rows and error is None and not Customer.select().exists()
+        finally:
+            db.close()
+        if not worker.is_cancelled:
+            self.post_message(SearchDone(text, rows, error, empty))
+
+    def on_search_done(self, message: SearchDone) -> None:
+        if message.text != self.query_one("#query", Input).value:
+            return  # an older query finished after a newer one started
+        status = self.query_one("#query-status", Static)
+        if message.error:
+            status.update(message.error)
+            status.set_class(True, "error")
+            return  # the results stay as they were
+        status.set_class(False, "error")
+        self.rows = message.rows
+        count = len(message.rows)
+        status.update(
+            ""
+            if message.book_empty
+            else f"{count}{'+' if count == 200 else ''} customer{'s' if count != 1 else ''}"
+            + ("" if message.text.strip() else " · type to search, ↓ for the list, Enter opens")
+        )
+        self.query_one("#empty-hint").display = message.book_empty
+        self.query_one(ResultsTable).display = not message.book_empty
+        self._fill_table()
+
+    def _fill_table(self) -> None:
+        table = self.query_one(ResultsTable)
+        today = self.app.today()
+        table.clear()
+        for row in self.rows:
+            cells = [row.name]
+            if self._wide:
+                cells.append(row.company)
+            cells += [
+                row.phone,
+                tier_text(row.tier),
+                Text(format_money_short(row.value_12m), justify="right"),
+                ago(row.last_contact, today),
+                due(row.next_follow_up, today),
+            ]
+            table.add_row(*cells, key=str(row.id))
