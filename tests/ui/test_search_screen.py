@@ -106,3 +106,14 @@ async def test_ctrl_q_quits(demo_app):
         await pilot.press("ctrl+q")
         await pilot.pause()
         assert not demo_app.is_running
+
+
+async def test_down_down_enter_opens_the_second_result(demo_app):
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"smith")
+        await settle(pilot)
+        second = _names(demo_app)[1]
+        await pilot.press("down", "down", "enter")
+        await settle(pilot)
+        assert isinstance(demo_app.screen, ProfileScreen)
+        assert demo_app.screen.profile.name == second

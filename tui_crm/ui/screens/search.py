@@ -37,7 +37,8 @@ class ResultsTable(DataTable):
 
 class SearchScreen(Screen):
     BINDINGS = [
-        Binding("down", "focus_results", "Results", show=False, id="search.results"),
+        Binding("down", "focus_results", "Results", key_display="↓", id="search.results"),
+        Binding("enter", "open_selected", "Open", id="search.open"),
         Binding("slash", "focus_search", "Search", key_display="/", id="search.focus"),
         Binding("escape", "clear", "Clear", id="search.clear"),
     ]
@@ -120,9 +121,12 @@ class SearchScreen(Screen):
         self.app.push_screen(ProfileScreen(customer_id))
 
     def action_focus_results(self) -> None:
-        table = self.query_one(ResultsTable)
         if self.rows:
-            table.focus()
+            # Focus now, not on the next tick, so a quick second ↓ already moves in the list.
+            self.app.set_focus(self.query_one(ResultsTable))
+
+    def action_open_selected(self) -> None:
+        self.open_first()
 
     def action_focus_search(self) -> None:
         self.query_one("#query", Input).focus()
@@ -136,6 +140,10 @@ class SearchScreen(Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "focus_search":
             return not self.query_one("#query", Input).has_focus
+        if action == "focus_results":
+            return self.query_one("#query", Input).has_focus
+        if action == "open_selected":
+            return bool(self.rows)
         return True
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search")
