@@ -1,7 +1,7 @@
 """Render every screen from the demo database to screenshots/*.svg (fixed size and clock).
 
-    python screenshots/make.py          # writes the SVGs the README shows
-    python screenshots/make.py --png    # also PNGs next to them, for looking (needs cairosvg)
+python screenshots/make.py          # writes the SVGs the README shows
+python screenshots/make.py --png    # also PNGs next to them, for looking (needs cairosvg)
 """
 
 from __future__ import annotations
