@@ -43,6 +43,11 @@ SHOTS = [
     ("search-gold", (120, 30), list("tier:gold sort:-value")),
     ("profile", (100, 34), [*"robert smith", "enter"]),
     ("empty", (80, 24), []),
+    (
+        "log",
+        (80, 24),
+        [*"robert smith", "down", "l", *"Wants a quote for 20 seats", "tab", "tab", *"+2w"],
+    ),
 ]
 
 

@@ -233,6 +233,7 @@ def build_demo(
                     ("Robert", "Smith", "US") if n == 5 else ("Rob", "Smith", "US")
                 )
                 cities, _, _, phone_pattern, country = PEOPLE["US"]
+                gender = "m"
             company = rng.choice(COMPANIES) if rng.random() < 0.75 else ""
             acquired = start + timedelta(days=rng.randrange(0, 700))
             referrer = (

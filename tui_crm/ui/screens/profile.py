@@ -35,7 +35,10 @@ class TimelineTable(DataTable):
 
 
 class ProfileScreen(Screen):
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="profile.back")]
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="profile.back"),
+        Binding("l", "log", "Log call", id="profile.log"),
+    ]
 
     def __init__(self, customer_id: int) -> None:
         super().__init__()
@@ -61,6 +64,22 @@ class ProfileScreen(Screen):
         table.add_column("Note", key="note")
         table.add_column("Follow-up", width=10, key="follow")
         self.load()
+
+    def action_log(self) -> None:
+        if self.profile is None:
+            return
+        from tui_crm.ui.screens.log import LogInteractionScreen
+
+        def logged(result) -> None:
+            if result is not None:
+                self.app.notify(result.summary)
+                self.load()
+
+        self.app.push_screen(LogInteractionScreen(self.profile.id, self.profile.name), logged)
+
+    def on_screen_resume(self) -> None:
+        if self.profile is not None:
+            self.load()  # something may have changed while another screen was on top
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="profile")
     def load(self) -> None:

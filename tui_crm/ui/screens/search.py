@@ -39,6 +39,7 @@ class SearchScreen(Screen):
     BINDINGS = [
         Binding("down", "focus_results", "Results", key_display="↓", id="search.results"),
         Binding("enter", "open_selected", "Open", id="search.open"),
+        Binding("l", "log", "Log call", id="search.log"),
         Binding("slash", "focus_search", "Search", key_display="/", id="search.focus"),
         Binding("escape", "clear", "Clear", id="search.clear"),
     ]
@@ -65,6 +66,10 @@ class SearchScreen(Screen):
         query.cursor_blink = self.app.cursor_blink
         query.focus()
         self.run_search("")
+
+    def on_screen_resume(self) -> None:
+        if self._width:  # back from a profile or dialog: show what changed meanwhile
+            self.refresh_results()
 
     def on_resize(self) -> None:
         if self._set_columns():
@@ -106,10 +111,9 @@ class SearchScreen(Screen):
 
     @on(Input.Submitted, "#query")
     def open_first(self) -> None:
-        table = self.query_one(ResultsTable)
-        if self.rows:
-            index = table.cursor_row if 0 <= table.cursor_row < len(self.rows) else 0
-            self.open_profile(self.rows[index].id)
+        row = self.highlighted()
+        if row is not None:
+            self.open_profile(row.id)
 
     @on(DataTable.RowSelected, "#results")
     def row_selected(self, event: DataTable.RowSelected) -> None:
@@ -121,12 +125,35 @@ class SearchScreen(Screen):
         self.app.push_screen(ProfileScreen(customer_id))
 
     def action_focus_results(self) -> None:
-        if self.rows:
-            # Focus now, not on the next tick, so a quick second ↓ already moves in the list.
-            self.app.set_focus(self.query_one(ResultsTable))
+        # Focus now, not on the next tick, so a quick second ↓ already moves in the list
+        # (also while the results are still on their way).
+        self.app.set_focus(self.query_one(ResultsTable))
 
     def action_open_selected(self) -> None:
         self.open_first()
+
+    def highlighted(self) -> CustomerRow | None:
+        table = self.query_one(ResultsTable)
+        if not self.rows:
+            return None
+        return self.rows[table.cursor_row if 0 <= table.cursor_row < len(self.rows) else 0]
+
+    def action_log(self) -> None:
+        row = self.highlighted()
+        if row is None:
+            return
+        from tui_crm.ui.screens.log import LogInteractionScreen
+
+        def logged(result) -> None:
+            if result is not None:
+                self.app.notify(result.summary)
+                self.refresh_results()
+
+        self.app.push_screen(LogInteractionScreen(row.id, row.name), logged)
+
+    def refresh_results(self) -> None:
+        """Run the current query again (after something was written)."""
+        self.run_search(self.query_one("#query", Input).value)
 
     def action_focus_search(self) -> None:
         self.query_one("#query", Input).focus()
@@ -144,6 +171,8 @@ class SearchScreen(Screen):
             return self.query_one("#query", Input).has_focus
         if action == "open_selected":
             return bool(self.rows)
+        if action == "log":
+            return bool(self.rows) and self.query_one(ResultsTable).has_focus
         return True
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search")

@@ -1,0 +1,140 @@
+"""Logging a call from the search results and the profile: `l`, the note, ctrl+s."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from textual.widgets import DataTable, Static, TextArea
+
+from tests.ui.conftest import TODAY, settle
+from tui_crm.db.models import Interaction
+from tui_crm.ui.screens.confirm import ConfirmScreen
+from tui_crm.ui.screens.log import LogInteractionScreen
+from tui_crm.ui.screens.profile import ProfileScreen
+from tui_crm.ui.screens.search import SearchScreen
+
+
+async def _highlight_first(pilot, query: str):
+    await pilot.press(*query)
+    await settle(pilot)
+    await pilot.press("down")
+    await pilot.pause()
+    return pilot.app.screen.highlighted()
+
+
+async def test_l_note_ctrl_s_logs_a_call_for_the_highlighted_customer(demo_app):
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        row = await _highlight_first(pilot, "smith")
+        before = Interaction.select().where(Interaction.customer == row.id).count()
+        await pilot.press("l")
+        await pilot.pause()
+        assert isinstance(demo_app.screen, LogInteractionScreen)
+        assert demo_app.focused is demo_app.screen.query_one("#log-notes", TextArea)
+        await pilot.press(*"Wants a quote for 20 seats", "ctrl+s")
+        await settle(pilot)
+        assert isinstance(demo_app.screen, SearchScreen)
+        logged = (
+            Interaction.select()
+            .where(Interaction.customer == row.id)
+            .order_by(Interaction.id.desc())
+            .first()
+        )
+        assert Interaction.select().where(Interaction.customer == row.id).count() == before + 1
+        assert (logged.kind, logged.notes) == ("call", "Wants a quote for 20 seats")
+        assert logged.at.date() == TODAY
+        # The list behind refreshed: the customer was contacted today.
+        table = demo_app.screen.query_one("#results", DataTable)
+        index = [r.id for r in demo_app.screen.rows].index(row.id)
+        assert "today" in str(table.get_row_at(index)[-2])
+
+
+async def test_follow_up_is_shown_resolved_and_stored(demo_app):
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        row = await _highlight_first(pilot, "smith")
+        await pilot.press("l")
+        await pilot.pause()
+        await pilot.press(*"Send the price list", "tab", "tab", *"+2w")
+        await pilot.pause()
+        hint = demo_app.screen.query_one("#log-follow-up-hint", Static)
+        assert "Sun 6 Dec 2026" in str(hint.render())
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        latest = (
+            Interaction.select()
+            .where(Interaction.customer == row.id)
+            .order_by(Interaction.id.desc())
+            .first()
+        )
+        assert latest.follow_up == TODAY + timedelta(weeks=2)
+
+
+async def test_empty_note_is_refused_and_nothing_saved(demo_app):
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await _highlight_first(pilot, "smith")
+        count = Interaction.select().count()
+        await pilot.press("l")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(demo_app.screen, LogInteractionScreen)
+        error = demo_app.screen.query_one("#log-notes-error", Static)
+        assert "write a note" in str(error.render())
+        assert Interaction.select().count() == count
+
+
+async def test_bad_follow_up_is_refused_with_the_reason_and_nothing_saved(demo_app):
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await _highlight_first(pilot, "smith")
+        count = Interaction.select().count()
+        await pilot.press("l")
+        await pilot.pause()
+        await pilot.press(*"Called", "tab", "tab", *"next blursday", "ctrl+s")
+        await settle(pilot)
+        assert isinstance(demo_app.screen, LogInteractionScreen)
+        hint = demo_app.screen.query_one("#log-follow-up-hint", Static)
+        assert "is not a date" in str(hint.render())
+        assert demo_app.focused.id == "log-follow-up"
+        assert Interaction.select().count() == count
+
+
+async def test_escape_with_a_typed_note_asks_first(demo_app):
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await _highlight_first(pilot, "smith")
+        count = Interaction.select().count()
+        await pilot.press("l")
+        await pilot.pause()
+        await pilot.press(*"half a thought", "escape")
+        await pilot.pause()
+        assert isinstance(demo_app.screen, ConfirmScreen)
+        await pilot.press("n")  # keep editing
+        await pilot.pause()
+        assert isinstance(demo_app.screen, LogInteractionScreen)
+        assert demo_app.screen.query_one("#log-notes", TextArea).text == "half a thought"
+        await pilot.press("escape", "y")  # discard
+        await pilot.pause()
+        assert isinstance(demo_app.screen, SearchScreen)
+        assert Interaction.select().count() == count
+
+
+async def test_escape_on_an_empty_note_just_closes(demo_app):
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await _highlight_first(pilot, "smith")
+        await pilot.press("l")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(demo_app.screen, SearchScreen)
+
+
+async def test_logging_from_the_profile_updates_its_timeline(demo_app):
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"smith", "enter")
+        await settle(pilot)
+        assert isinstance(demo_app.screen, ProfileScreen)
+        await pilot.press("l")
+        await pilot.pause()
+        await pilot.press(*"Met at the fair", "ctrl+s")
+        await settle(pilot)
+        assert isinstance(demo_app.screen, ProfileScreen)
+        timeline = demo_app.screen.query_one("#profile-timeline", DataTable)
+        assert str(timeline.get_row_at(0)[2]) == "Met at the fair"
