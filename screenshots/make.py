@@ -42,6 +42,8 @@ SHOTS = [
     ("search-80x24", (80, 24), []),
     ("search-gold", (120, 30), list("tier:gold sort:-value")),
     ("profile", (100, 34), [*"robert smith", "enter"]),
+    ("profile-full", (120, 60), [*"robert smith", "enter"]),
+    ("purchase", (80, 24), [*"robert smith", "down", "p", *"1250", "tab", *"Support plan"]),
     ("empty", (80, 24), []),
     (
         "log",

@@ -55,7 +55,7 @@ async def test_follow_up_is_shown_resolved_and_stored(demo_app):
         await pilot.pause()
         await pilot.press(*"Send the price list", "tab", "tab", *"+2w")
         await pilot.pause()
-        hint = demo_app.screen.query_one("#log-follow-up-hint", Static)
+        hint = demo_app.screen.query_one("#log-follow-up-error", Static)
         assert "Sun 6 Dec 2026" in str(hint.render())
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -91,7 +91,7 @@ async def test_bad_follow_up_is_refused_with_the_reason_and_nothing_saved(demo_a
         await pilot.press(*"Called", "tab", "tab", *"next blursday", "ctrl+s")
         await settle(pilot)
         assert isinstance(demo_app.screen, LogInteractionScreen)
-        hint = demo_app.screen.query_one("#log-follow-up-hint", Static)
+        hint = demo_app.screen.query_one("#log-follow-up-error", Static)
         assert "is not a date" in str(hint.render())
         assert demo_app.focused.id == "log-follow-up"
         assert Interaction.select().count() == count

@@ -2,45 +2,30 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static, TextArea
 
 from tui_crm.core.customers import log_interaction
 from tui_crm.core.dates import parse_when
 from tui_crm.db.models import INTERACTION_KINDS
-from tui_crm.errors import CrmError, ValidationError
-from tui_crm.ui.screens.confirm import ConfirmScreen
-
-FIELD_WIDGETS = {
-    "notes": "#log-notes",
-    "follow_up": "#log-follow-up",
-    "kind": "#log-kind",
-    "at": "#log-notes",
-}
+from tui_crm.errors import CrmError
+from tui_crm.ui.screens.dialog import FormDialog, Saved
 
 
-@dataclass
-class Logged:
-    interaction_id: int
-    summary: str
-
-
-class LogInteractionScreen(ModalScreen[Logged | None]):
-    BINDINGS = [
-        Binding("ctrl+s", "save", "Save", priority=True, id="log.save"),
-        Binding("escape", "cancel", "Cancel", id="log.cancel"),
-    ]
-
-    @dataclass
-    class Failed(Message):
-        errors: dict[str, str]
+class LogInteractionScreen(FormDialog[Saved | None]):
+    FIELDS = {
+        "kind": "log-kind",
+        "notes": "log-notes",
+        "outcome": "log-outcome",
+        "follow_up": "log-follow-up",
+    }
+    DEFAULTS = ("kind",)
+    DISCARD_QUESTION = "Discard this note?"
 
     def __init__(
         self,
@@ -58,7 +43,7 @@ class LogInteractionScreen(ModalScreen[Logged | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="log-dialog"):
-            yield Static(f"Log for [b]{self.customer_name}[/b]", id="log-title", markup=True)
+            yield Static(f"Log for [b]{self.customer_name}[/b]", classes="dialog-title")
             with Horizontal(classes="form-row"):
                 yield Label("Kind", classes="form-label")
                 yield Select(
@@ -85,7 +70,7 @@ class LogInteractionScreen(ModalScreen[Logged | None]):
                     id="log-follow-up",
                     compact=True,
                 )
-            yield Static("", id="log-follow-up-hint", classes="field-hint")
+            yield Static("", id="log-follow-up-error", classes="field-hint")
             yield Static("ctrl+s save · esc cancel · tab next field", classes="dialog-keys")
 
     def on_mount(self) -> None:
@@ -93,11 +78,12 @@ class LogInteractionScreen(ModalScreen[Logged | None]):
 
     @on(Input.Changed, "#log-follow-up")
     def show_follow_up(self, event: Input.Changed) -> None:
-        hint = self.query_one("#log-follow-up-hint", Static)
+        """Show what a typed follow-up means ("+2w → Sun 6 Dec 2026") or why it is wrong."""
+        hint = self.query_one("#log-follow-up-error", Static)
         text = event.value.strip()
+        hint.set_class(False, "field-error")
         if not text:
             hint.update("")
-            hint.set_class(False, "field-error")
             return
         try:
             when = parse_when(text, self.app.today())
@@ -105,77 +91,30 @@ class LogInteractionScreen(ModalScreen[Logged | None]):
             hint.update(str(err))
             hint.set_class(True, "field-error")
             return
-        hint.set_class(False, "field-error")
         hint.update(f"{text} → {when:%a} {when.day} {when:%b %Y}")
 
-    def action_save(self) -> None:
-        kind = self.query_one("#log-kind", Select).value
-        self.save(
-            notes=self.query_one("#log-notes", TextArea).text,
-            kind=str(kind),
-            outcome=self.query_one("#log-outcome", Input).value,
-            follow_up=self.query_one("#log-follow-up", Input).value,
+    def on_form_dialog_failed(self, message: FormDialog.Failed) -> None:
+        self.query_one("#log-follow-up-error").set_class(
+            "follow_up" in message.errors, "field-error"
         )
+        super().on_form_dialog_failed(message)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="log")
-    def save(self, *, notes: str, kind: str, outcome: str, follow_up: str) -> None:
-        db = self.app.db
-        today = self.app.today()
-        try:
-            from datetime import datetime
-
-            now = datetime.now().replace(microsecond=0)
-            if now.date() != today:  # a fixed clock (tests, screenshots) wins
-                now = datetime.combine(today, now.time())
-            interaction_id = log_interaction(
-                db,
-                self.customer_id,
-                notes=notes,
-                kind=kind,
-                outcome=outcome,
-                follow_up=follow_up or None,
-                regarding=self.regarding,
-                now=now,
-            )
-        except ValidationError as err:
-            self.post_message(self.Failed(err.errors))
-            return
-        except CrmError as err:
-            self.post_message(self.Failed({"notes": str(err)}))
-            return
-        finally:
-            db.close()
-        summary = f"Logged {kind} with {self.customer_name}"
-        if follow_up.strip():
-            when = parse_when(follow_up, now.date())
+    def perform(self, values: dict[str, Any]) -> Saved:
+        now = datetime.now().replace(microsecond=0)
+        if now.date() != self.app.today():  # a fixed clock (tests, screenshots) wins
+            now = datetime.combine(self.app.today(), now.time())
+        interaction_id = log_interaction(
+            self.app.db,
+            self.customer_id,
+            notes=values["notes"],
+            kind=values["kind"],
+            outcome=values["outcome"],
+            follow_up=values["follow_up"] or None,
+            regarding=self.regarding,
+            now=now,
+        )
+        summary = f"Logged {values['kind']} with {self.customer_name}"
+        if values["follow_up"].strip():
+            when = parse_when(values["follow_up"], now.date())
             summary += f"; follow-up {when:%a} {when.day} {when:%b}"
-        self.app.call_from_thread(self.dismiss, Logged(interaction_id, summary))
-
-    def on_log_interaction_screen_failed(self, message: Failed) -> None:
-        first = None
-        notes_error = self.query_one("#log-notes-error", Static)
-        notes_error.update("")
-        for field, text in message.errors.items():
-            if field == "follow_up":
-                hint = self.query_one("#log-follow-up-hint", Static)
-                hint.update(text)
-                hint.set_class(True, "field-error")
-            else:
-                notes_error.update(text)
-            first = first or FIELD_WIDGETS.get(field, "#log-notes")
-        if first:
-            self.query_one(first).focus()
-
-    def action_cancel(self) -> None:
-        typed = self.query_one("#log-notes", TextArea).text.strip()
-        if not typed:
-            self.dismiss(None)
-            return
-
-        def answered(discard: bool | None) -> None:
-            if discard:
-                self.dismiss(None)
-
-        self.app.push_screen(
-            ConfirmScreen("Discard this note?", "Discard", "Keep editing"), answered
-        )
+        return Saved(interaction_id, summary)

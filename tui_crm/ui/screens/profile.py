@@ -38,6 +38,7 @@ class ProfileScreen(Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="profile.back"),
         Binding("l", "log", "Log call", id="profile.log"),
+        Binding("p", "purchase", "Purchase", id="profile.purchase"),
     ]
 
     def __init__(self, customer_id: int) -> None:
@@ -55,27 +56,48 @@ class ProfileScreen(Screen):
             yield Static("", id="profile-about", classes="panel")
             yield Static("Interactions, newest first", classes="section-title")
             yield TimelineTable(id="profile-timeline", cursor_type="row", zebra_stripes=True)
+            yield Static("Purchases, newest first", classes="section-title")
+            yield TimelineTable(id="profile-purchases", cursor_type="row", zebra_stripes=True)
+            yield Static("Change history", classes="section-title")
+            yield TimelineTable(id="profile-history", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(TimelineTable)
+        table = self.query_one("#profile-timeline", TimelineTable)
         table.add_column("When", width=16, key="at")
         table.add_column("Kind", width=7, key="kind")
         table.add_column("Note", key="note")
         table.add_column("Follow-up", width=10, key="follow")
+        purchases = self.query_one("#profile-purchases", TimelineTable)
+        purchases.add_column("Date", width=10, key="day")
+        purchases.add_column("Amount", width=14, key="amount")
+        purchases.add_column("What", key="what")
+        purchases.add_column("Invoice", key="invoice")
+        history = self.query_one("#profile-history", TimelineTable)
+        history.add_column("When", width=16, key="at")
+        history.add_column("Who", width=8, key="who")
+        history.add_column("Field", width=12, key="field")
+        history.add_column("Change", key="change")
         self.load()
 
     def action_log(self) -> None:
-        if self.profile is None:
-            return
         from tui_crm.ui.screens.log import LogInteractionScreen
 
-        def logged(result) -> None:
-            if result is not None:
-                self.app.notify(result.summary)
-                self.load()
+        self._open_dialog(LogInteractionScreen)
 
-        self.app.push_screen(LogInteractionScreen(self.profile.id, self.profile.name), logged)
+    def action_purchase(self) -> None:
+        from tui_crm.ui.screens.purchase import AddPurchaseScreen
+
+        self._open_dialog(AddPurchaseScreen)
+
+    def _open_dialog(self, dialog: type) -> None:
+        if self.profile is not None:
+            self.app.push_screen(dialog(self.profile.id, self.profile.name), self._after_dialog)
+
+    def _after_dialog(self, result) -> None:
+        if result is not None:
+            self.app.notify(result.summary)
+            self.load()
 
     def on_screen_resume(self) -> None:
         if self.profile is not None:
@@ -169,7 +191,7 @@ class ProfileScreen(Screen):
             about.add_row("notes", p.notes)
         self.query_one("#profile-about", Static).update(about)
 
-        table = self.query_one(TimelineTable)
+        table = self.query_one("#profile-timeline", TimelineTable)
         table.clear()
         for item in p.interactions:
             note = item.notes + (f" → {item.outcome}" if item.outcome else "")
@@ -182,3 +204,26 @@ class ProfileScreen(Screen):
             )
         if not p.interactions:
             table.add_row("", "", "no interactions yet", "")
+
+        purchases = self.query_one("#profile-purchases", TimelineTable)
+        purchases.clear()
+        for item in p.purchases:
+            what = " · ".join(x for x in (item.description, item.category) if x)
+            purchases.add_row(
+                day(item.day),
+                Text(format_money(item.cents, item.currency), justify="right"),
+                what,
+                item.invoice_ref,
+                key=str(item.id),
+            )
+        if not p.purchases:
+            purchases.add_row("", "", "no purchases yet", "")
+
+        history = self.query_one("#profile-history", TimelineTable)
+        history.clear()
+        for index, change in enumerate(p.changes):
+            if change.field == "created":
+                text = f"created as {change.new}"
+            else:
+                text = f"{change.old or '—'} → {change.new or '—'}"
+            history.add_row(day(change.at), change.who, change.field, text, key=str(index))

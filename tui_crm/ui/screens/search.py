@@ -40,6 +40,7 @@ class SearchScreen(Screen):
         Binding("down", "focus_results", "Results", key_display="↓", id="search.results"),
         Binding("enter", "open_selected", "Open", id="search.open"),
         Binding("l", "log", "Log call", id="search.log"),
+        Binding("p", "purchase", "Purchase", id="search.purchase"),
         Binding("slash", "focus_search", "Search", key_display="/", id="search.focus"),
         Binding("escape", "clear", "Clear", id="search.clear"),
     ]
@@ -139,17 +140,25 @@ class SearchScreen(Screen):
         return self.rows[table.cursor_row if 0 <= table.cursor_row < len(self.rows) else 0]
 
     def action_log(self) -> None:
-        row = self.highlighted()
-        if row is None:
-            return
         from tui_crm.ui.screens.log import LogInteractionScreen
 
-        def logged(result) -> None:
-            if result is not None:
-                self.app.notify(result.summary)
-                self.refresh_results()
+        self._open_dialog(LogInteractionScreen)
 
-        self.app.push_screen(LogInteractionScreen(row.id, row.name), logged)
+    def action_purchase(self) -> None:
+        from tui_crm.ui.screens.purchase import AddPurchaseScreen
+
+        self._open_dialog(AddPurchaseScreen)
+
+    def _open_dialog(self, dialog: type) -> None:
+        """Open a dialog for the highlighted customer; refresh the list when it saved."""
+        row = self.highlighted()
+        if row is not None:
+            self.app.push_screen(dialog(row.id, row.name), self._after_dialog)
+
+    def _after_dialog(self, result) -> None:
+        if result is not None:
+            self.app.notify(result.summary)
+            self.refresh_results()
 
     def refresh_results(self) -> None:
         """Run the current query again (after something was written)."""
@@ -171,7 +180,7 @@ class SearchScreen(Screen):
             return self.query_one("#query", Input).has_focus
         if action == "open_selected":
             return bool(self.rows)
-        if action == "log":
+        if action in ("log", "purchase"):
             return bool(self.rows) and self.query_one(ResultsTable).has_focus
         return True
 

@@ -1,0 +1,67 @@
+"""Add a purchase: date (today unless changed), amount, description, category."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Input, Label, Static
+
+from tui_crm.core.config import settings
+from tui_crm.core.customers import add_purchase
+from tui_crm.core.fields import format_money
+from tui_crm.db.models import Purchase
+from tui_crm.ui.screens.dialog import FormDialog, Saved
+
+ROWS = (
+    ("day", "purchase-day", "Date", "YYYY-MM-DD"),
+    ("amount", "purchase-amount", "Amount", "e.g. 1250 or 1,250.00"),
+    ("description", "purchase-description", "What", "product or service"),
+    ("category", "purchase-category", "Category", "e.g. software, service"),
+    ("invoice_ref", "purchase-invoice", "Invoice", "invoice number (optional)"),
+)
+
+
+class AddPurchaseScreen(FormDialog[Saved | None]):
+    FIELDS = {name: widget_id for name, widget_id, _, _ in ROWS}
+    DEFAULTS = ("day",)
+    DISCARD_QUESTION = "Discard this purchase?"
+
+    def __init__(self, customer_id: int, customer_name: str) -> None:
+        super().__init__()
+        self.customer_id = customer_id
+        self.customer_name = customer_name
+
+    def compose(self) -> ComposeResult:
+        currency = settings().currency
+        with Vertical(classes="dialog", id="purchase-dialog"):
+            yield Static(
+                f"Purchase by [b]{self.customer_name}[/b] (in {currency})", classes="dialog-title"
+            )
+            for _, widget_id, label, placeholder in ROWS:
+                with Horizontal(classes="form-row"):
+                    yield Label(label, classes="form-label")
+                    yield Input(placeholder=placeholder, id=widget_id, compact=True)
+                yield Static("", id=f"{widget_id}-error", classes="field-error field-hint")
+            yield Static("ctrl+s save · esc cancel · tab next field", classes="dialog-keys")
+
+    def on_mount(self) -> None:
+        self.query_one("#purchase-day", Input).value = self.app.today().isoformat()
+        self.query_one("#purchase-amount", Input).focus()
+
+    def perform(self, values: dict[str, Any]) -> Saved:
+        purchase_id = add_purchase(
+            self.app.db,
+            self.customer_id,
+            amount=values["amount"],
+            day=values["day"] or None,
+            description=values["description"],
+            category=values["category"],
+            invoice_ref=values["invoice_ref"],
+        )
+        row = Purchase.get_by_id(purchase_id)
+        return Saved(
+            purchase_id,
+            f"Added {format_money(row.cents, row.currency)} for {self.customer_name}",
+        )
