@@ -7,9 +7,12 @@ from datetime import date
 from pathlib import Path
 
 from peewee import Database
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.screen import Screen
 
+from tui_crm.core.config import settings
+from tui_crm.ui.commands import CustomerProvider
 from tui_crm.ui.screens.search import SearchScreen
 
 
@@ -18,7 +21,10 @@ class CrmApp(App[None]):
     TITLE = "tui-crm"
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+        Binding("f1", "toggle_help", "Help", id="help"),
+        Binding("question_mark", "toggle_help", "Help", key_display="?", id="help.question"),
     ]
+    COMMANDS = App.COMMANDS | {CustomerProvider}
 
     def __init__(
         self,
@@ -37,4 +43,29 @@ class CrmApp(App[None]):
             self.sub_title = db_path.name
 
     def on_mount(self) -> None:
+        keys = settings().keys
+        if keys:
+            self.set_keymap(keys)
         self.push_screen(SearchScreen())
+
+    def get_system_commands(self, screen: Screen):
+        yield SystemCommand("Search", "Back to the search screen", self.action_go_search)
+        yield from super().get_system_commands(screen)
+
+    def action_go_search(self) -> None:
+        while not isinstance(self.screen, SearchScreen) and len(self.screen_stack) > 2:
+            self.pop_screen()
+        if isinstance(self.screen, SearchScreen):
+            self.screen.action_focus_search()
+
+    def action_toggle_help(self) -> None:
+        """Show (or hide) the panel listing every key of the current screen."""
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+    def open_profile(self, customer_id: int) -> None:
+        from tui_crm.ui.screens.profile import ProfileScreen
+
+        self.push_screen(ProfileScreen(customer_id))

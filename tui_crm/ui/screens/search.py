@@ -121,9 +121,7 @@ class SearchScreen(Screen):
         self.open_profile(int(event.row_key.value))
 
     def open_profile(self, customer_id: int) -> None:
-        from tui_crm.ui.screens.profile import ProfileScreen
-
-        self.app.push_screen(ProfileScreen(customer_id))
+        self.app.open_profile(customer_id)
 
     def action_focus_results(self) -> None:
         # Focus now, not on the next tick, so a quick second ↓ already moves in the list

@@ -1,0 +1,89 @@
+"""Command palette (jump to a customer, fixed commands), help panel and remapped keys."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+from textual.command import CommandPalette
+
+from tests.ui.conftest import settle
+from tui_crm.core import config
+from tui_crm.ui.screens.log import LogInteractionScreen
+from tui_crm.ui.screens.profile import ProfileScreen
+from tui_crm.ui.screens.search import SearchScreen
+
+
+async def _palette(pilot, text: str) -> None:
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, CommandPalette)
+    await pilot.press(*text)
+    for _ in range(10):  # the palette searches asynchronously
+        await pilot.pause(0.1)
+
+
+async def test_palette_jumps_to_a_customer_by_name(demo_app):
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await _palette(pilot, "robert smith")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(demo_app.screen, ProfileScreen)
+        assert demo_app.screen.profile.name == "Robert Smith"
+
+
+async def test_palette_search_command_returns_home_from_a_profile(demo_app):
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"smith", "enter")
+        await settle(pilot)
+        assert isinstance(demo_app.screen, ProfileScreen)
+        await _palette(pilot, "Search")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(demo_app.screen, SearchScreen)
+        assert demo_app.focused.id == "query"
+
+
+async def test_f1_shows_the_keys_of_the_current_screen(demo_app):
+    async with demo_app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("down")
+        await pilot.press("f1")
+        await pilot.pause()
+        panel = demo_app.screen.query_one("HelpPanel")
+        console = Console(width=100, record=True, file=io.StringIO())
+        for widget in panel.query("*"):
+            console.print(widget.render())
+        text = console.export_text()
+        assert "Log call" in text and "Purchase" in text
+        await pilot.press("f1")
+        await pilot.pause()
+        assert not demo_app.screen.query("HelpPanel")
+
+
+async def test_keys_can_be_remapped_from_the_config_file(demo_file, ui_home, tmp_path):
+    import shutil
+
+    from tests.ui.conftest import _app_on
+    from tui_crm.db.database import close_database
+    from tui_crm.paths import config_dir
+
+    config_dir().mkdir(parents=True)
+    (config_dir() / "config.toml").write_text('[keys]\n"search.log" = "c"\n')
+    config.settings.cache_clear()
+    copy = tmp_path / "remap.db"
+    shutil.copy(demo_file, copy)
+    app = _app_on(copy)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press(*"smith")
+            await settle(pilot)
+            await pilot.press("down", "l")
+            await pilot.pause()
+            assert isinstance(app.screen, SearchScreen)  # l no longer logs
+            await pilot.press("c")
+            await pilot.pause()
+            assert isinstance(app.screen, LogInteractionScreen)
+    finally:
+        close_database()

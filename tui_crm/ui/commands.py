@@ -1,0 +1,43 @@
+"""Command palette providers: jump to a customer by name (the fixed commands live on the app)."""
+
+from __future__ import annotations
+
+import asyncio
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from tui_crm.core.query import Query, Word
+from tui_crm.core.search import search
+from tui_crm.core.types import CustomerRow
+
+
+class CustomerProvider(Provider):
+    """Typing a name in the palette offers "Open <customer>" for the best matches."""
+
+    def _find(self, text: str) -> list[CustomerRow]:
+        app = self.app
+        words = tuple(Word(w) for w in text.split())
+        try:
+            return search(app.db, Query(words=words), as_of=app.today(), limit=10)
+        finally:
+            app.db.close()
+
+    async def search(self, query: str) -> Hits:
+        if not query.strip():
+            return
+        rows = await asyncio.to_thread(self._find, query)
+        matcher = self.matcher(query)
+        for row in rows:
+            label = f"Open {row.name}" + (f" ({row.company})" if row.company else "")
+            score = matcher.match(label) or 0.5  # full-text matched it even if the label differs
+            yield Hit(
+                score,
+                matcher.highlight(label),
+                partial(self.app.open_profile, row.id),
+                text=label,
+                help=" · ".join(x for x in (row.phone, row.city, row.tier) if x),
+            )
+
+    async def discover(self) -> Hits:
+        yield DiscoveryHit("Type a customer's name to open their profile", lambda: None)
