@@ -11,11 +11,12 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from tui_crm.core.customers import get_profile
+from tui_crm.core.customers import get_profile, trash_customer, update_customer
 from tui_crm.core.types import CustomerProfile
 from tui_crm.errors import CrmError
 from tui_crm.ui.format import ago, day, due, format_money, tier_text
 from tui_crm.ui.messages import ProfileLoaded
+from tui_crm.ui.screens.confirm import ConfirmScreen
 
 GENDERS = {"f": "female", "m": "male", "x": "other", "": ""}
 
@@ -39,6 +40,8 @@ class ProfileScreen(Screen):
         Binding("escape", "app.pop_screen", "Back", id="profile.back"),
         Binding("l", "log", "Log call", id="profile.log"),
         Binding("p", "purchase", "Purchase", id="profile.purchase"),
+        Binding("x", "mark_lost", "Lost", id="profile.lost"),
+        Binding("d", "trash", "Delete", id="profile.delete"),
     ]
 
     def __init__(self, customer_id: int) -> None:
@@ -89,6 +92,69 @@ class ProfileScreen(Screen):
         from tui_crm.ui.screens.purchase import AddPurchaseScreen
 
         self._open_dialog(AddPurchaseScreen)
+
+    def action_mark_lost(self) -> None:
+        from tui_crm.ui.screens.lost import MarkLostScreen
+
+        if self.profile is None:
+            return
+        if self.profile.status != "lost":
+            self.app.push_screen(MarkLostScreen(self.profile), self._after_dialog)
+            return
+
+        def reactivate(yes: bool | None) -> None:
+            if yes:
+                self._write(
+                    update_customer,
+                    {"status": "active", "lost_reason": ""},
+                    expected_version=self.profile.version,
+                    done=f"{self.profile.name} is active again",
+                )
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"{self.profile.name} was lost: {self.profile.lost_reason}.\n"
+                "Mark them active again?",
+                "Reactivate",
+                "Keep lost",
+            ),
+            reactivate,
+        )
+
+    def action_trash(self) -> None:
+        if self.profile is None:
+            return
+        profile = self.profile
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._write(trash_customer, done=f"Moved {profile.name} to the trash", leave=True)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Move {profile.name} to the trash?\nIt can be restored later.",
+                "Move to trash",
+                "Keep",
+            ),
+            answered,
+        )
+
+    @work(thread=True, exit_on_error=False, group="profile-write")
+    def _write(self, function, *args, done: str, leave: bool = False, **kwargs) -> None:
+        """Run a core write for this customer off the UI thread, then reload or leave."""
+        db = self.app.db
+        try:
+            function(db, self.customer_id, *args, **kwargs)
+        except CrmError as err:
+            self.app.call_from_thread(self.app.notify, str(err), severity="error", timeout=10)
+            return
+        finally:
+            db.close()
+        self.app.call_from_thread(self.app.notify, done)
+        if leave:
+            self.app.call_from_thread(self.dismiss)
+        else:
+            self.load()
 
     def _open_dialog(self, dialog: type) -> None:
         if self.profile is not None:
