@@ -22,7 +22,9 @@ class CrmApp(App[None]):
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
         Binding("f1", "toggle_help", "Help", id="help"),
-        Binding("question_mark", "toggle_help", "Help", key_display="?", id="help.question"),
+        Binding(
+            "question_mark", "toggle_help", "Help", key_display="?", show=False, id="help.question"
+        ),
     ]
     COMMANDS = App.COMMANDS | {CustomerProvider}
 
