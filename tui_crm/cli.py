@@ -52,15 +52,22 @@ def _non_negative(text: str) -> int:
     return value
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error as one line, like every other error."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument(
         "--db",
         metavar="PATH",
         default=argparse.SUPPRESS,
         help="database file (default: $TUI_CRM_DB or the platform data folder)",
     )
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROG,
         description="A keyboard-driven personal CRM. Without a command, opens the app.",
         parents=[common],
@@ -231,7 +238,8 @@ def _log(args: argparse.Namespace) -> int:
         )
     except ValidationError as err:
         field, message = next(iter(err.errors.items()))
-        raise CrmError(f"--{field.replace('_', '-')}: {message}") from None
+        option = {"notes": "note"}.get(field, field)  # the option is --note
+        raise CrmError(f"--{option.replace('_', '-')}: {message}") from None
     profile = get_profile(db, customer_id, date.today(), history=1)
     logged = profile.interactions[0]
     text = f"logged {logged.kind} with {profile.name} (#{profile.id}) at {logged.at:%Y-%m-%d %H:%M}"

@@ -211,10 +211,16 @@ def _require_name(row: Customer) -> None:
 def _category_id(name: str) -> int | None:
     if not name:
         return None
-    category = Category.get_or_none(fn.lower(Category.name) == name.lower())
+    category = Category.get_or_none(fn.casefold(Category.name) == name.casefold())
     if category is None:
         raise ValidationError({"category": f"no category named '{name}'"})
     return category.id
+
+
+def _category_name(category_id: int | None) -> str | None:
+    if category_id is None:
+        return None
+    return Category.select(Category.name).where(Category.id == category_id).scalar()
 
 
 def _check_referrer(customer_id: int | None, referrer_id: int | None) -> None:
@@ -376,7 +382,10 @@ def update_customer(
         for name, value in columns.items():
             old = getattr(row, name + "_id" if name in ("referred_by", "category") else name)
             if old != value and not (old in (None, "") and value in (None, "")):
-                diffs.append((name, _text(old), _text(value)))
+                if name == "category":  # history shows the names people chose, not row ids
+                    diffs.append((name, _category_name(old), _category_name(value)))
+                else:
+                    diffs.append((name, _text(old), _text(value)))
                 setattr(row, name + "_id" if name in ("referred_by", "category") else name, value)
         _require_name(row)
         _write_lists(customer_id, cleaned)
@@ -605,10 +614,10 @@ def resolve_customer(db: Database, ref: str) -> int:
         if row is None:
             raise NotFound(f"no customer with id {text.lstrip('#')}")
         return row.id
-    lowered = text.lower()
-    full = fn.lower(fn.trim(Customer.first_name.concat(" ").concat(Customer.last_name)))
-    nick = fn.lower(fn.trim(Customer.nickname.concat(" ").concat(Customer.last_name)))
-    reverse = fn.lower(Customer.last_name.concat(", ").concat(Customer.first_name))
+    lowered = text.casefold()
+    full = fn.casefold(fn.trim(Customer.first_name.concat(" ").concat(Customer.last_name)))
+    nick = fn.casefold(fn.trim(Customer.nickname.concat(" ").concat(Customer.last_name)))
+    reverse = fn.casefold(Customer.last_name.concat(", ").concat(Customer.first_name))
     candidates = list(
         Customer.select(
             Customer.id, Customer.first_name, Customer.last_name, Customer.company, Customer.city
@@ -633,7 +642,7 @@ def resolve_customer(db: Database, ref: str) -> int:
                 Customer.company,
                 Customer.city,
             )
-            .where(live & (fn.lower(Customer.company) == lowered))
+            .where(live & (fn.casefold(Customer.company) == lowered))
             .order_by(Customer.id)
             .limit(21)
         )
@@ -773,7 +782,7 @@ def add_category(db: Database, name: str, cadence_days: int) -> int:
     if cadence_days <= 0:
         raise ValidationError({"cadence_days": "the contact cadence must be at least one day"})
     with db.atomic():
-        existing = Category.get_or_none(fn.lower(Category.name) == name.lower())
+        existing = Category.get_or_none(fn.casefold(Category.name) == name.casefold())
         if existing:
             Category.update(cadence_days=cadence_days).where(Category.id == existing.id).execute()
             return existing.id

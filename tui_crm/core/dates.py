@@ -15,6 +15,8 @@ def add_months(day: date, months: int) -> date:
     """Same day `months` later, clamped to the month's end (31 Jan + 1m = 28/29 Feb)."""
     month0 = day.month - 1 + months
     year, month = day.year + month0 // 12, month0 % 12 + 1
+    if not date.min.year <= year <= date.max.year:
+        raise ValueError(f"year {year} is out of range")
     for candidate in (day.day, 30, 29, 28):
         try:
             return date(year, month, min(day.day, candidate))
@@ -46,11 +48,14 @@ def parse_when(text: str, today: date) -> date:
     match = _RELATIVE.match(value)
     if match:
         amount, unit = int(match.group(1)), match.group(2)
-        if unit == "d":
-            return today + timedelta(days=amount)
-        if unit == "w":
-            return today + timedelta(weeks=amount)
-        return add_months(today, amount * (12 if unit == "y" else 1))
+        try:
+            if unit == "d":
+                return today + timedelta(days=amount)
+            if unit == "w":
+                return today + timedelta(weeks=amount)
+            return add_months(today, amount * (12 if unit == "y" else 1))
+        except (OverflowError, ValueError):
+            raise CrmError(f"'{text}' is too far in the future") from None
     for index, name in enumerate(WEEKDAYS):
         if value in (name, _full_weekday(index)):
             ahead = (index - today.weekday()) % 7 or 7

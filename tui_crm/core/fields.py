@@ -18,7 +18,8 @@ _EMAIL = re.compile(
 def normalize_email(text: str) -> str:
     """A syntactically valid address, trimmed, with the domain lower-cased."""
     value = text.strip()
-    if not _EMAIL.match(value) or ".." in value or value.split("@")[0].startswith("."):
+    local = value.rsplit("@", 1)[0]
+    if not _EMAIL.match(value) or ".." in value or local.startswith(".") or local.endswith("."):
         raise CrmError(f"'{text}' is not a valid email address")
     local, domain = value.rsplit("@", 1)
     return f"{local}@{domain.lower()}"
@@ -55,7 +56,7 @@ def parse_money(text: str) -> int:
     """Cents from an amount such as 1234.5, 1,234.50, 1.234,50 or $1 234."""
     raw = _MONEY_JUNK.sub("", text.strip())
     sign = -1 if raw.startswith("-") else 1
-    raw = raw.lstrip("+-")
+    raw = raw[1:] if raw[:1] in ("+", "-") else raw
     if "," in raw and "." in raw:
         decimal_sep = "," if raw.rfind(",") > raw.rfind(".") else "."
     elif "," in raw:
@@ -64,7 +65,8 @@ def parse_money(text: str) -> int:
         decimal_sep = "." if raw.count(".") == 1 and re.search(r"\.\d{1,2}$", raw) else ""
     whole = raw.rsplit(decimal_sep, 1)[0] if decimal_sep else raw
     for sep in {",", "."} - {decimal_sep}:
-        if sep in whole and not re.fullmatch(rf"\d{{1,3}}(\{sep}\d{{3}})+", whole):
+        # Thousands groups: "1.234" and "12,345,678", never "0.999" (that is a fraction).
+        if sep in whole and not re.fullmatch(rf"[1-9]\d{{0,2}}(\{sep}\d{{3}})+", whole):
             raise CrmError(f"'{text}' is not an amount of money (e.g. 1234.50)")
         raw = raw.replace(sep, "")
     if decimal_sep == ",":

@@ -114,7 +114,7 @@ def _tokens(text: str) -> list[tuple[str, int]]:
             if text[i] == '"':
                 close = text.find('"', i + 1)
                 if close < 0:
-                    raise QueryError("unclosed quote", text[start:], i + 1)
+                    raise QueryError("unclosed quote", text[start:], start + 1)
                 i = close + 1
             else:
                 i += 1
@@ -142,7 +142,7 @@ def parse(text: str) -> Query:
         match = _KEYED.match(token)
         if token.startswith('"') or (token.startswith('-"') and len(token) > 2):
             negated = token.startswith("-")
-            phrase = _unquote(token).strip()
+            phrase = _unquote(token[1:] if negated else token).strip()
             if phrase:
                 words.append(Word(phrase, phrase=True, negated=negated))
             continue
@@ -222,6 +222,11 @@ def _join_phone_digits(words: list[Word]) -> list[Word]:
     def flush() -> None:
         if run:
             digits = "".join(ch for part in run for ch in part if ch.isdigit())
+            long_enough = len(digits) >= (5 if digits.startswith("00") else 7)
+            if digits.startswith("0") and long_enough and not run[0].startswith("+"):
+                # 0047 95.. (international prefix) and 020 7946.. (trunk prefix) are indexed
+                # without their leading zeros: as 4795.. and 207946..
+                digits = digits.lstrip("0") or digits
             out.append(Word(digits))
             run.clear()
 

@@ -29,6 +29,12 @@ PRAGMAS = {
 HEADER = b"SQLite format 3\x00"
 
 
+@db.func("casefold", num_params=1, deterministic=True)
+def _casefold(text):
+    """Unicode-aware case folding: SQLite's own lower() folds ASCII letters only (Ø, Å, É)."""
+    return text.casefold() if isinstance(text, str) else text
+
+
 def _inspect(path: Path) -> tuple[int, int, bool]:
     """(application_id, user_version, has_tables) of an existing file, or refuse it.
 

@@ -1,0 +1,355 @@
+"""The command line as a user runs it: a subprocess with its own home folder."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from tui_crm.core.customers import create_customer
+from tui_crm.db.database import close_database, open_database
+
+REQUIRED = [
+    "id",
+    "name",
+    "company",
+    "email",
+    "phone",
+    "tier",
+    "value_12m",
+    "last_contact",
+    "next_follow_up",
+]
+
+
+def _env(home: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TUI_CRM_")}
+    env.update(TUI_CRM_HOME=str(home), TUI_CRM_USER="tester", TUI_CRM_REGION="US", **extra)
+    return env
+
+
+def _run(home: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "tui_crm", *args],
+        capture_output=True,
+        text=True,
+        env=_env(home, **env),
+        timeout=60,
+    )
+
+
+def _one_line_error(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("tui-crm")
+    return lines[0]
+
+
+def _json(home: Path, *args: str, **env: str) -> list[dict]:
+    result = _run(home, "find", "--format", "json", *args, **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def _rows(path: Path, sql: str, params=()) -> list[tuple]:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="session")
+def demo_file(tmp_path_factory) -> Path:
+    """`tui-crm demo` run once; each test works on its own copy."""
+    folder = tmp_path_factory.mktemp("demo")
+    path = folder / "demo.db"
+    result = _run(folder / "home", "demo", "--db", str(path), "--customers", "60", "--seed", "1")
+    assert result.returncode == 0, result.stderr
+    assert "60" in result.stdout
+    return path
+
+
+@pytest.fixture
+def home(tmp_path) -> Path:
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def demo(demo_file, tmp_path) -> Path:
+    copy = tmp_path / "book.db"
+    shutil.copy(demo_file, copy)
+    return copy
+
+
+def test_demo_writes_a_private_consistent_database(demo_file):
+    # Nothing half-written is left beside it (checked before this test reads the file).
+    assert sorted(p.name for p in demo_file.parent.iterdir() if p.is_file()) == ["demo.db"]
+    assert oct(demo_file.stat().st_mode & 0o777) == oct(0o600)
+    assert _rows(demo_file, "SELECT count(*) FROM customer") == [(60,)]
+    assert _rows(demo_file, "PRAGMA integrity_check") == [("ok",)]
+    assert _rows(demo_file, "PRAGMA foreign_key_check") == []
+    assert _rows(demo_file, "SELECT count(*) FROM purchase")[0][0] > 60
+    assert _rows(demo_file, "SELECT count(*) FROM interaction")[0][0] >= 60
+
+
+def test_demo_refuses_to_overwrite_an_existing_database(home, demo):
+    before = demo.read_bytes()
+    result = _run(home, "demo", "--db", str(demo), "--customers", "5")
+    assert "already exists" in _one_line_error(result)
+    assert demo.read_bytes() == before
+
+
+def test_find_json_has_the_required_columns_and_names(home, demo):
+    records = _json(home, "--db", str(demo), "--limit", "0")
+    assert len(records) == 60
+    assert all(list(r)[: len(REQUIRED)] == REQUIRED for r in records)
+    names = {
+        cid: f"{first} {last}".strip() or company
+        for cid, first, last, company in _rows(
+            demo, "SELECT id, first_name, last_name, company FROM customer"
+        )
+    }
+    assert {r["id"]: r["name"] for r in records} == names
+    assert all(" " in r["name"] for r in records)  # "First Last"
+    assert {r["tier"] for r in records} <= {"gold", "silver", ""}
+    assert {r["tier"] for r in records} >= {"gold", "silver"}
+
+
+def test_find_csv_and_table_show_the_same_customers_as_json(home, demo):
+    records = _json(home, "--db", str(demo), "smith")
+    assert records
+    result = _run(home, "find", "--db", str(demo), "--format", "csv", "smith")
+    assert result.returncode == 0, result.stderr
+    reader = csv.DictReader(io.StringIO(result.stdout))
+    assert reader.fieldnames[: len(REQUIRED)] == REQUIRED
+    rows = list(reader)
+    assert rows == [{k: str(v) for k, v in r.items()} for r in records]
+    table = _run(home, "find", "--db", str(demo), "smith")
+    assert table.returncode == 0
+    lines = table.stdout.splitlines()
+    assert lines[0].split()[:3] == ["ID", "NAME", "COMPANY"]
+    assert len(lines) == len(records) + 1
+    for line, record in zip(lines[1:], records, strict=True):
+        assert line.split()[0] == str(record["id"])
+        assert record["name"][:20] in line
+
+
+def test_limit_and_an_empty_query_listing_everyone(home, demo):
+    everyone = _json(home, "--db", str(demo), "--limit", "0")
+    assert len(everyone) == _rows(demo, "SELECT count(*) FROM customer")[0][0]
+    assert _json(home, "--db", str(demo), "--limit", "5") == everyone[:5]
+    assert len(_json(home, "--db", str(demo))) == 50  # the default limit
+
+
+def test_find_filters_with_the_query_language(home, demo):
+    gold = _json(home, "--db", str(demo), "--limit", "0", "tier:gold")
+    assert gold and all(r["tier"] == "gold" for r in gold)
+    spenders = _json(home, "--db", str(demo), "--limit", "0", "spent12m>1000", "sort:-value")
+    values = [float(r["value_12m"]) for r in spenders]
+    assert values == sorted(values, reverse=True) and min(values) > 1000
+
+
+@pytest.mark.parametrize(
+    ("query", "token"),
+    [
+        ("colour:red", "colour:red"),
+        ("spent30d>abc", "spent30d>abc"),
+        ('city:"New York', 'city:"New York'),
+        ("sort:", "sort:"),
+        ("sort:name,city,company", "sort:name,city,company"),
+    ],
+)
+def test_a_bad_query_is_one_line_on_stderr(home, demo, query, token):
+    result = _run(home, "find", "--db", str(demo), query)
+    assert token in _one_line_error(result)
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["find", "--limit", "abc"],
+        ["find", "--format", "xml"],
+        ["find", "--as-of", "2026-13-01"],
+        ["log", "1"],
+        ["frobnicate"],
+    ],
+)
+def test_a_bad_argument_is_one_line_on_stderr(home, demo, args):
+    result = _run(home, *args, "--db", str(demo))
+    assert result.returncode == 2
+    _one_line_error(result)
+
+
+def _by_id(home: Path, demo: Path, cid: int) -> dict:
+    return next(r for r in _json(home, "--db", str(demo), "--limit", "0") if r["id"] == cid)
+
+
+def test_log_by_id_sets_the_follow_up(home, demo):
+    cid = _rows(demo, "SELECT min(id) FROM customer")[0][0]
+    result = _run(
+        home,
+        "log",
+        str(cid),
+        "--db",
+        str(demo),
+        "--note",
+        "Wants a quote",
+        "--at",
+        "2030-03-04 10:00",
+        "--follow-up",
+        "+1w",
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"#{cid}" in result.stdout
+    record = _by_id(home, demo, cid)
+    assert record["next_follow_up"] == "2030-03-11"
+    assert record["last_contact"] == "2030-03-04"
+    assert _rows(
+        demo,
+        "SELECT kind, notes, logged_by FROM interaction WHERE customer_id = ? "
+        "ORDER BY at DESC LIMIT 1",
+        (cid,),
+    ) == [("call", "Wants a quote", "tester")]
+
+
+def test_log_by_unique_name_sets_the_follow_up_from_today(home, demo):
+    today = date.today()
+    unique = _rows(
+        demo,
+        "SELECT first_name, last_name, min(id) FROM customer WHERE first_name <> '' "
+        "AND last_contact_at < ? GROUP BY first_name, last_name HAVING count(*) = 1 "
+        "ORDER BY min(id)",
+        (today.isoformat(),),
+    )
+    first, last, cid = unique[0]
+    result = _run(
+        home, "log", f"{first} {last}", "--db", str(demo), "--note", "Called", "--follow-up", "+1w"
+    )
+    assert result.returncode == 0, result.stderr
+    after = date.today()
+    record = _by_id(home, demo, cid)
+    assert record["next_follow_up"] in {
+        (today + timedelta(days=7)).isoformat(),
+        (after + timedelta(days=7)).isoformat(),
+    }
+    assert record["last_contact"] in {today.isoformat(), after.isoformat()}
+
+
+@pytest.fixture
+def two_annas(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setenv("TUI_CRM_HOME", str(tmp_path / "setup-home"))
+    path = tmp_path / "annas.db"
+    db = open_database(path)
+    create_customer(db, {"first_name": "Anna", "last_name": "Berg", "city": "Oslo"})
+    create_customer(db, {"first_name": "Anna", "last_name": "Berg", "city": "Bergen"})
+    create_customer(db, {"first_name": "Øyvind", "last_name": "Ålesund"})
+    close_database()
+    return path
+
+
+def test_an_ambiguous_name_lists_the_candidates_and_logs_nothing(home, two_annas):
+    result = _run(home, "log", "anna berg", "--db", str(two_annas), "--note", "hi")
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert "2 customers" in lines[0]
+    assert len(lines) == 3
+    assert "Oslo" in lines[1] and lines[1].split()[0] == "1"
+    assert "Bergen" in lines[2] and lines[2].split()[0] == "2"
+    assert _rows(two_annas, "SELECT count(*) FROM interaction") == [(0,)]
+
+
+def test_log_finds_a_name_with_letters_beyond_ascii(home, two_annas):
+    result = _run(home, "log", "øyvind ålesund", "--db", str(two_annas), "--note", "hei")
+    assert result.returncode == 0, result.stderr
+    assert _rows(two_annas, "SELECT customer_id FROM interaction") == [(3,)]
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["Nobody Here", "--note", "x"], "no customer"),
+        (["999", "--note", "x"], "no customer"),
+        (["1", "--note", "  "], "--note:"),
+        (["1", "--note", "x", "--follow-up", "someday"], "--follow-up:"),
+        (["1", "--note", "x", "--at", "2026-05-05", "--follow-up", "2026-05-01"], "--follow-up:"),
+        (["1", "--note", "x", "--kind", "telepathy"], "--kind:"),
+        (["1", "--note", "x", "--at", "noon"], "--at:"),
+    ],
+)
+def test_a_log_that_cannot_be_saved_is_one_line_and_changes_nothing(home, demo, args, words):
+    before = _rows(demo, "SELECT count(*) FROM interaction")
+    result = _run(home, "log", *args, "--db", str(demo))
+    assert words in _one_line_error(result)
+    assert _rows(demo, "SELECT count(*) FROM interaction") == before
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"name,email\nAnna,anna@example.com\n", bytes(range(256)) * 64, b"SQLite format 3\x00" * 9],
+)
+@pytest.mark.parametrize("command", [["find"], ["log", "1", "--note", "x"]])
+def test_a_file_that_is_not_a_database_is_refused_and_left_alone(home, tmp_path, content, command):
+    path = tmp_path / "contacts.csv"
+    path.write_bytes(content)
+    result = _run(home, *command, "--db", str(path))
+    assert "contacts.csv" in _one_line_error(result)
+    assert path.read_bytes() == content
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["contacts.csv"]
+
+
+def test_a_folder_given_as_the_database_is_refused(home, tmp_path):
+    result = _run(home, "find", "--db", str(tmp_path))
+    assert "folder" in _one_line_error(result)
+
+
+def test_tui_crm_db_is_honoured_and_db_overrides_it(home, demo, tmp_path):
+    assert len(_json(home, "--limit", "0", TUI_CRM_DB=str(demo))) == 60
+    empty = tmp_path / "empty.db"
+    assert _json(home, "--db", str(empty), TUI_CRM_DB=str(demo)) == []
+    assert not (home / "data").exists()
+
+
+def test_without_db_the_default_database_is_created_privately(home):
+    assert _json(home) == []
+    path = home / "data" / "crm.db"
+    assert path.exists()
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert path.parent.stat().st_mode & 0o777 == 0o700
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["find", "--db", "{db}", "smith", "--format", "json"],
+        ["find", "--db", "{db}", "colour:red"],
+        ["log", "--db", "{db}", "1", "--note", "no textual here"],
+    ],
+)
+def test_one_shot_commands_never_import_textual(home, demo, argv):
+    argv = [a.replace("{db}", str(demo)) for a in argv]
+    code = (
+        "import sys\n"
+        "from tui_crm.cli import main\n"
+        f"status = main({argv!r})\n"
+        "assert 'textual' not in sys.modules, 'textual was imported'\n"
+        "print('status', status)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=_env(home), timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] in {"status 0", "status 1"}

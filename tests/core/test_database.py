@@ -1,0 +1,216 @@
+"""Opening a database: pragmas, permissions, migrations, and refusing files that are not ours."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import stat
+from datetime import date
+from pathlib import Path
+
+import pytest
+from peewee import SqliteDatabase
+
+from tui_crm.core.customers import create_customer, get_profile
+from tui_crm.db import migrations
+from tui_crm.db.database import APPLICATION_ID, close_database, open_database
+from tui_crm.db.models import ALL_MODELS
+from tui_crm.errors import DatabaseRefused
+from tui_crm.paths import default_db_path
+
+TODAY = date(2026, 11, 18)
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def _pragma(db, name: str):
+    return db.execute_sql(f"PRAGMA {name}").fetchone()[0]
+
+
+def _our_database(path: Path, customers: int = 30) -> bytes:
+    """A real tui-crm database with some rows, fully checkpointed and closed; its bytes."""
+    db = open_database(path)
+    for n in range(customers):
+        create_customer(db, {"first_name": f"Person{n}", "last_name": "Test", "notes": "x" * 2000})
+    db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    close_database()
+    return path.read_bytes()
+
+
+def _assert_refused_untouched(path: Path, match: str) -> None:
+    before = path.read_bytes()
+    with pytest.raises(DatabaseRefused, match=match) as info:
+        open_database(path)
+    assert str(path) in str(info.value)
+    assert "\n" not in str(info.value)
+    assert path.read_bytes() == before
+
+
+def test_a_fresh_database_is_migrated_with_wal_foreign_keys_and_a_busy_timeout(db):
+    assert _pragma(db, "user_version") == migrations.LATEST
+    assert _pragma(db, "application_id") == APPLICATION_ID
+    assert _pragma(db, "journal_mode") == "wal"
+    assert _pragma(db, "foreign_keys") == 1
+    assert _pragma(db, "busy_timeout") >= 1000
+
+
+def test_foreign_keys_are_enforced(db):
+    with pytest.raises(Exception, match="FOREIGN KEY"):
+        db.execute_sql(
+            "INSERT INTO purchase (customer_id, day, cents, created_at) "
+            "VALUES (999, '2026-01-01', 100, '2026-01-01 00:00:00')"
+        )
+
+
+def test_a_new_database_file_is_private_and_so_is_a_new_folder(home, tmp_path):
+    path = tmp_path / "fresh" / "crm.db"
+    db = open_database(path)
+    create_customer(db, {"first_name": "Anna"})  # a write creates the WAL file too
+    assert _mode(path) == 0o600
+    assert _mode(path.parent) == 0o700
+    wal = Path(f"{path}-wal")
+    assert wal.exists() and _mode(wal) == 0o600
+    close_database()
+
+
+def test_the_default_database_lives_in_a_private_data_folder(home):
+    path = default_db_path()
+    assert path.is_relative_to(home)
+    open_database(path)
+    close_database()
+    assert path.exists()
+    assert _mode(path) == 0o600
+    assert _mode(path.parent) == 0o700
+
+
+def test_tui_crm_db_overrides_the_default_path(home, tmp_path, monkeypatch):
+    monkeypatch.setenv("TUI_CRM_DB", str(tmp_path / "elsewhere.db"))
+    assert default_db_path() == tmp_path / "elsewhere.db"
+
+
+def test_the_models_match_the_migrated_schema(db, tmp_path):
+    """Each model's columns (name, type, not null, key), foreign keys and unique columns
+    are those the migrations created."""
+    scratch = SqliteDatabase(str(tmp_path / "from-models.db"))
+    with scratch.bind_ctx(ALL_MODELS):
+        scratch.create_tables(ALL_MODELS)
+
+    def columns(database, table):
+        # An INTEGER PRIMARY KEY is never NULL, whatever table_info reports for NOT NULL.
+        return {
+            (name, kind.upper(), bool(notnull) and not pk, pk)
+            for _, name, kind, notnull, _, pk in database.execute_sql(f"PRAGMA table_info({table})")
+        }
+
+    def foreign_keys(database, table):
+        return {
+            (row[2], row[3], row[4], row[6])
+            for row in database.execute_sql(f"PRAGMA foreign_key_list({table})")
+        }
+
+    def unique_columns(database, table):
+        out = set()
+        for row in database.execute_sql(f"PRAGMA index_list({table})"):
+            name, unique, origin = row[1], row[2], row[3]
+            if unique and origin != "pk":
+                cols = database.execute_sql(f"PRAGMA index_info({name})").fetchall()
+                out.add(tuple(c[2] for c in cols))
+        return out
+
+    tables = {m._meta.table_name for m in ALL_MODELS}
+    migrated = {
+        r[0]
+        for r in db.execute_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'customer_fts%'"
+        )
+    }
+    assert migrated == tables
+    for model in ALL_MODELS:
+        table = model._meta.table_name
+        assert columns(db, table) == columns(scratch, table), table
+        assert {f.column_name for f in model._meta.sorted_fields} == {
+            c[0] for c in columns(db, table)
+        }
+        assert foreign_keys(db, table) == foreign_keys(scratch, table), table
+        assert unique_columns(db, table) == unique_columns(scratch, table), table
+    scratch.close()
+
+
+def test_reopening_keeps_the_data_and_makes_no_backup(db_path):
+    db = open_database(db_path)
+    customer = create_customer(db, {"first_name": "Anna", "last_name": "Berg", "city": "Oslo"})
+    close_database()
+    db = open_database(db_path)
+    assert _pragma(db, "user_version") == migrations.LATEST
+    profile = get_profile(db, customer, TODAY)
+    assert (profile.name, profile.city) == ("Anna Berg", "Oslo")
+    close_database()
+    assert not any(p.name.endswith(".backups") for p in db_path.parent.iterdir())
+
+
+def test_a_database_from_a_newer_version_is_refused_untouched(db_path):
+    _our_database(db_path, customers=3)
+    conn = sqlite3.connect(db_path)
+    conn.execute(f"PRAGMA user_version = {migrations.LATEST + 1}")
+    conn.close()
+    _assert_refused_untouched(db_path, "newer")
+
+
+NOT_SQLITE = {
+    "short-text": b"hello\n",
+    "csv": (
+        "id,name,email\n" + "".join(f"{n},Person {n},p{n}@x.com\n" for n in range(200))
+    ).encode(),
+    "random-bytes": random.Random(1).randbytes(16384),
+    "sqlite-header-then-garbage": b"SQLite format 3\x00" + random.Random(2).randbytes(8192),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NOT_SQLITE))
+def test_a_file_that_is_not_a_sqlite_database_is_refused_untouched(home, tmp_path, name):
+    path = tmp_path / f"{name}.db"
+    path.write_bytes(NOT_SQLITE[name])
+    _assert_refused_untouched(path, "not|damaged")
+
+
+@pytest.mark.parametrize("fraction", [0.3, 0.6, 0.95])
+def test_a_truncated_database_is_refused_untouched(db_path, fraction):
+    whole = _our_database(db_path)
+    assert len(whole) > 20 * 4096
+    db_path.write_bytes(whole[: int(len(whole) * fraction)])
+    _assert_refused_untouched(db_path, "damaged|truncated")
+
+
+def test_a_database_cut_below_its_header_is_refused_untouched(db_path):
+    whole = _our_database(db_path, customers=1)
+    db_path.write_bytes(whole[:60])
+    _assert_refused_untouched(db_path, "not")
+
+
+def test_another_programs_sqlite_database_is_refused_untouched(home, tmp_path):
+    path = tmp_path / "notes.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE note (id INTEGER PRIMARY KEY, body TEXT)")
+    conn.executemany("INSERT INTO note (body) VALUES (?)", [(f"note {n}",) for n in range(50)])
+    conn.commit()
+    assert conn.execute("PRAGMA application_id").fetchone()[0] == 0
+    conn.close()
+    _assert_refused_untouched(path, "another program")
+    conn = sqlite3.connect(path)
+    assert [r[0] for r in conn.execute("SELECT name FROM sqlite_master")] == ["note"]
+    conn.close()
+
+
+def test_a_folder_is_refused(home, tmp_path):
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    with pytest.raises(DatabaseRefused, match="folder"):
+        open_database(folder)
+    assert list(folder.iterdir()) == []
+
+
+def test_a_postgresql_url_is_refused_with_a_clear_message(home):
+    with pytest.raises(DatabaseRefused, match="PostgreSQL"):
+        open_database("postgresql://localhost/crm")

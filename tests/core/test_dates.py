@@ -1,0 +1,103 @@
+"""Dates as people type them in follow-up and date fields."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from tui_crm.core.dates import add_months, parse_date, parse_datetime, parse_when
+from tui_crm.errors import CrmError
+
+WEDNESDAY = date(2026, 11, 18)
+WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+FULL = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("2026-12-01", date(2026, 12, 1)),
+        ("today", WEDNESDAY),
+        ("TODAY", WEDNESDAY),
+        ("tomorrow", WEDNESDAY + timedelta(days=1)),
+        ("+0d", WEDNESDAY),
+        ("+3d", WEDNESDAY + timedelta(days=3)),
+        ("+2w", WEDNESDAY + timedelta(days=14)),
+        (" +1w ", WEDNESDAY + timedelta(days=7)),
+        ("+1m", date(2026, 12, 18)),
+        ("+2m", date(2027, 1, 18)),
+        ("+1y", date(2027, 11, 18)),
+    ],
+)
+def test_follow_up_dates_relative_to_today(typed, expected):
+    assert parse_when(typed, WEDNESDAY) == expected
+
+
+@pytest.mark.parametrize(
+    ("start", "months", "expected"),
+    [
+        (date(2026, 1, 31), 1, date(2026, 2, 28)),
+        (date(2024, 1, 31), 1, date(2024, 2, 29)),  # leap year
+        (date(2026, 3, 31), 1, date(2026, 4, 30)),
+        (date(2026, 8, 31), 1, date(2026, 9, 30)),
+        (date(2026, 12, 31), 1, date(2027, 1, 31)),
+        (date(2026, 12, 15), 13, date(2028, 1, 15)),
+        (date(2026, 1, 30), 1, date(2026, 2, 28)),
+    ],
+)
+def test_a_month_later_is_clamped_to_the_end_of_a_short_month(start, months, expected):
+    assert add_months(start, months) == expected
+    if months == 1:
+        assert parse_when("+1m", start) == expected
+
+
+def test_plus_one_year_from_29_february_is_28_february():
+    assert parse_when("+1y", date(2024, 2, 29)) == date(2025, 2, 28)
+
+
+@pytest.mark.parametrize("index", range(7))
+def test_a_weekday_means_the_next_one_and_the_same_weekday_means_next_week(index):
+    for typed in (WEEKDAYS[index], FULL[index], WEEKDAYS[index].upper()):
+        due = parse_when(typed, WEDNESDAY)
+        assert due.weekday() == index
+        assert WEDNESDAY < due <= WEDNESDAY + timedelta(days=7)
+    assert parse_when("wed", WEDNESDAY) == WEDNESDAY + timedelta(days=7)
+    assert parse_when("thu", WEDNESDAY) == WEDNESDAY + timedelta(days=1)
+    assert parse_when("tue", WEDNESDAY) == WEDNESDAY + timedelta(days=6)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "",
+        "   ",
+        "next week",
+        "yesterday",
+        "-3d",
+        "3d",
+        "+3x",
+        "+d",
+        "2026-13-01",
+        "2026-02-30",
+        "01/12/2026",
+        "mo",
+        "+99999d",
+        "+9999y",
+    ],
+)
+def test_a_bad_follow_up_date_is_refused(typed):
+    with pytest.raises(CrmError):
+        parse_when(typed, WEDNESDAY)
+
+
+def test_plain_dates_and_moments():
+    assert parse_date(" 2026-03-01 ") == date(2026, 3, 1)
+    with pytest.raises(CrmError, match="YYYY-MM-DD"):
+        parse_date("1 March 2026")
+    assert parse_datetime("2026-03-01 14:05") == datetime(2026, 3, 1, 14, 5)
+    assert parse_datetime("2026-03-01T14:05:09") == datetime(2026, 3, 1, 14, 5, 9)
+    assert parse_datetime("2026-03-01") == datetime(2026, 3, 1)
+    for bad in ("2026-03-01 25:00", "yesterday", ""):
+        with pytest.raises(CrmError):
+            parse_datetime(bad)
