@@ -1,5 +1,5 @@
-"""A modal form: fields with their errors beside them, ctrl+s saves in a worker, escape asks
-before throwing typed text away."""
+"""Forms: fields with their errors beside them, ctrl+s saves in a worker, escape asks before
+throwing changes away. `FormDialog` is the modal kind, `FormScreen` the full-screen one."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Any, Generic, TypeVar
 from textual import work
 from textual.binding import Binding
 from textual.message import Message
-from textual.screen import ModalScreen
-from textual.widgets import Input, Select, Static, TextArea
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Checkbox, Input, Select, Static, TextArea
 
 from tui_crm.errors import CrmError, ValidationError
 from tui_crm.ui.screens.confirm import ConfirmScreen
@@ -20,83 +20,96 @@ ResultT = TypeVar("ResultT")
 
 @dataclass
 class Saved:
-    """What a dialog hands back: the new row's id and a line for the notification."""
+    """What a form hands back: the written row's id and a line for the notification."""
 
     id: int
     summary: str
 
 
-class FormDialog(ModalScreen[ResultT], Generic[ResultT]):
-    """Subclasses map field names to widget ids in FIELDS and implement `perform`.
+@dataclass
+class FormFailed(Message):
+    """The write was refused; `errors` maps field names ("" for the form) to messages."""
 
-    Each field widget `#x` may have a `#x-error` Static under it for its message.
+    errors: dict[str, str]
+
+
+def widget_value(widget) -> Any:
+    if isinstance(widget, TextArea):
+        return widget.text
+    if isinstance(widget, Select):
+        return "" if widget.value is Select.BLANK else str(widget.value)
+    if isinstance(widget, Checkbox):
+        return widget.value
+    return widget.value if isinstance(widget, Input) else None
+
+
+class FormLogic:
+    """Shared by both kinds of form. Subclasses map field names to widget ids in FIELDS and
+    implement `perform` (runs in a worker thread; raise CrmError to refuse).
+
+    A field `x` shown by widget `#w` has its message in a Static `#w-error` when there is one;
+    form-wide messages go to `#form-error` or a notification.
     """
 
-    BINDINGS = [
-        Binding("ctrl+s", "save", "Save", priority=True, id="dialog.save"),
-        Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
-    ]
     FIELDS: dict[str, str] = {}
-    DISCARD_QUESTION = "Discard what you typed?"
-
-    @dataclass
-    class Failed(Message):
-        errors: dict[str, str]
+    DISCARD_QUESTION = "Discard your changes?"
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", priority=True, id="form.save"),
+        Binding("escape", "cancel", "Cancel", id="form.cancel"),
+    ]
+    _initial: dict[str, Any] | None = None
 
     def values(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for name, widget_id in self.FIELDS.items():
-            widget = self.query_one(f"#{widget_id}")
-            if isinstance(widget, TextArea):
-                out[name] = widget.text
-            elif isinstance(widget, Select):
-                out[name] = "" if widget.value is Select.BLANK else str(widget.value)
-            elif isinstance(widget, Input):
-                out[name] = widget.value
-        return out
+        return {name: widget_value(self.query_one(f"#{wid}")) for name, wid in self.FIELDS.items()}
 
-    def perform(self, values: dict[str, Any]) -> ResultT:
-        """Write to the database (runs in a worker thread); raise CrmError to refuse."""
-        raise AssertionError(f"{type(self).__name__} must define perform()")
+    def remember_initial_values(self) -> None:
+        """Call once the form is filled in: changes are measured against this."""
+        self._initial = self.values()
 
     def is_dirty(self) -> bool:
-        return any(str(v).strip() for k, v in self.values().items() if k not in self.DEFAULTS)
+        return self._initial is not None and self.values() != self._initial
 
-    DEFAULTS: tuple[str, ...] = ()  # fields prefilled for the user; not "typed text"
+    def perform(self, values: dict[str, Any]) -> Any:
+        raise AssertionError(f"{type(self).__name__} must define perform()")
+
+    def handle_refusal(self, error: CrmError) -> bool:
+        """Let a form deal with a special refusal itself (True when handled)."""
+        return False
 
     def action_save(self) -> None:
-        self._clear_errors()
+        self.clear_errors()
         self._save(self.values())
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="dialog-save")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="form-save")
     def _save(self, values: dict[str, Any]) -> None:
         db = self.app.db
         try:
             result = self.perform(values)
         except ValidationError as err:
-            self.post_message(self.Failed(err.errors))
+            self.post_message(FormFailed(err.errors))
             return
         except CrmError as err:
-            self.post_message(self.Failed({"": str(err)}))
+            if not self.app.call_from_thread(self.handle_refusal, err):
+                self.post_message(FormFailed({"": str(err)}))
             return
         finally:
             db.close()
         self.app.call_from_thread(self.dismiss, result)
 
-    def _clear_errors(self) -> None:
-        for widget_id in self.FIELDS.values():
-            for error in self.query(f"#{widget_id}-error"):
-                error.update("")
+    def clear_errors(self) -> None:
+        for widget in self.query(".field-error"):
+            if isinstance(widget, Static):
+                widget.update("")
 
-    def on_form_dialog_failed(self, message: Failed) -> None:
+    def on_form_failed(self, message: FormFailed) -> None:
         first = None
         for field, text in message.errors.items():
-            widget_id = self.FIELDS.get(field) or next(iter(self.FIELDS.values()))
-            errors = self.query(f"#{widget_id}-error")
-            if errors:
-                errors.first(Static).update(text)
+            widget_id = self.FIELDS.get(field)
+            target = self.query(f"#{widget_id}-error") if widget_id else self.query("#form-error")
+            if target:
+                target.first(Static).update(text)
             else:
-                self.app.notify(text, severity="error")
+                self.app.notify(text, severity="error", timeout=10)
             first = first or widget_id
         if first:
             self.query_one(f"#{first}").focus()
@@ -113,3 +126,14 @@ class FormDialog(ModalScreen[ResultT], Generic[ResultT]):
         self.app.push_screen(
             ConfirmScreen(self.DISCARD_QUESTION, "Discard", "Keep editing"), answered
         )
+
+
+class FormDialog(FormLogic, ModalScreen[ResultT], Generic[ResultT]):
+    BINDINGS = FormLogic.BINDINGS
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self.remember_initial_values)
+
+
+class FormScreen(FormLogic, Screen[ResultT], Generic[ResultT]):
+    BINDINGS = FormLogic.BINDINGS

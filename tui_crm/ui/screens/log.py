@@ -24,7 +24,6 @@ class LogInteractionScreen(FormDialog[Saved | None]):
         "outcome": "log-outcome",
         "follow_up": "log-follow-up",
     }
-    DEFAULTS = ("kind",)
     DISCARD_QUESTION = "Discard this note?"
 
     def __init__(
@@ -74,6 +73,7 @@ class LogInteractionScreen(FormDialog[Saved | None]):
             yield Static("ctrl+s save · esc cancel · tab next field", classes="dialog-keys")
 
     def on_mount(self) -> None:
+        super().on_mount()
         self.query_one("#log-notes", TextArea).focus()
 
     @on(Input.Changed, "#log-follow-up")

@@ -35,6 +35,7 @@ class MarkLostScreen(FormDialog[Saved | None]):
             yield Static("ctrl+s save · esc cancel", classes="dialog-keys")
 
     def on_mount(self) -> None:
+        super().on_mount()
         self.query_one("#lost-reason", Input).focus()
 
     def perform(self, values: dict[str, Any]) -> Saved:

@@ -25,7 +25,6 @@ ROWS = (
 
 class AddPurchaseScreen(FormDialog[Saved | None]):
     FIELDS = {name: widget_id for name, widget_id, _, _ in ROWS}
-    DEFAULTS = ("day",)
     DISCARD_QUESTION = "Discard this purchase?"
 
     def __init__(self, customer_id: int, customer_name: str) -> None:
@@ -47,6 +46,7 @@ class AddPurchaseScreen(FormDialog[Saved | None]):
             yield Static("ctrl+s save · esc cancel · tab next field", classes="dialog-keys")
 
     def on_mount(self) -> None:
+        super().on_mount()
         self.query_one("#purchase-day", Input).value = self.app.today().isoformat()
         self.query_one("#purchase-amount", Input).focus()
 
