@@ -124,12 +124,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as err:  # the last line of defence: never show a traceback
         if os.environ.get("TUI_CRM_DEBUG"):
             raise
+        if _is_database_error(err):
+            print(
+                f"{PROG}: error: the database could not be read or written ({err}); "
+                "the file may be damaged",
+                file=sys.stderr,
+            )
+            return 1
         print(
             f"{PROG}: internal error: {type(err).__name__}: {err} "
             "(set TUI_CRM_DEBUG=1 for details)",
             file=sys.stderr,
         )
         return 70
+
+
+def _is_database_error(err: Exception) -> bool:
+    import sqlite3
+
+    if isinstance(err, sqlite3.DatabaseError):
+        return True
+    peewee = sys.modules.get("peewee")
+    return peewee is not None and isinstance(err, peewee.DatabaseError)
 
 
 def _db_path(args: argparse.Namespace) -> Path:
@@ -149,10 +165,16 @@ def _dispatch(args: argparse.Namespace) -> int:
     return _run_app(args)
 
 
-def _open(path: Path):
+def _open(args: argparse.Namespace):
+    """Open the book for a one-shot command.
+
+    The default book is created on first use; a path the user named (--db, TUI_CRM_DB) must
+    exist, so a typo is an error rather than a new empty database.
+    """
     from tui_crm.db.database import open_database
 
-    return open_database(path)
+    named = bool(getattr(args, "db", None) or os.environ.get("TUI_CRM_DB"))
+    return open_database(_db_path(args), create=not named)
 
 
 def _find(args: argparse.Namespace) -> int:
@@ -160,7 +182,7 @@ def _find(args: argparse.Namespace) -> int:
     from tui_crm.core.search import search
 
     query = parse(" ".join(args.query))
-    db = _open(_db_path(args))
+    db = _open(args)
     rows = search(db, query, as_of=args.as_of or date.today(), limit=args.limit or None)
     records = [_find_record(row) for row in rows]
     out = sys.stdout
@@ -224,7 +246,7 @@ def _log(args: argparse.Namespace) -> int:
     from tui_crm.core.customers import get_profile, log_interaction, resolve_customer
     from tui_crm.errors import ValidationError
 
-    db = _open(_db_path(args))
+    db = _open(args)
     customer_id = resolve_customer(db, args.customer)
     try:
         log_interaction(
@@ -282,6 +304,7 @@ def make_demo(path: Path, *, customers: int, seed: int, today: date | None = Non
 
 
 def _run_app(args: argparse.Namespace) -> int:
+    from tui_crm.core.config import settings
     from tui_crm.paths import demo_db_path
 
     if args.demo and getattr(args, "db", None):
@@ -293,7 +316,10 @@ def _run_app(args: argparse.Namespace) -> int:
             make_demo(path, customers=300, seed=7)
     else:
         path = _db_path(args)
-    db = _open(path)
+    from tui_crm.db.database import open_database
+
+    db = open_database(path)
+    settings()  # a broken config file is one line here, not a crash inside the app
     from tui_crm.ui.app import CrmApp
 
     CrmApp(db=db, db_path=path).run()

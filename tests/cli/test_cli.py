@@ -318,8 +318,10 @@ def test_a_folder_given_as_the_database_is_refused(home, tmp_path):
 
 def test_tui_crm_db_is_honoured_and_db_overrides_it(home, demo, tmp_path):
     assert len(_json(home, "--limit", "0", TUI_CRM_DB=str(demo))) == 60
-    empty = tmp_path / "empty.db"
-    assert _json(home, "--db", str(empty), TUI_CRM_DB=str(demo)) == []
+    missing = tmp_path / "typo.db"
+    line = _one_line_error(_run(home, "find", "--db", str(missing), TUI_CRM_DB=str(demo)))
+    assert "no database at" in line and str(missing) in line
+    assert not missing.exists()  # a typo never creates a new, empty book
     assert not (home / "data").exists()
 
 

@@ -214,3 +214,25 @@ def test_a_folder_is_refused(home, tmp_path):
 def test_a_postgresql_url_is_refused_with_a_clear_message(home):
     with pytest.raises(DatabaseRefused, match="PostgreSQL"):
         open_database("postgresql://localhost/crm")
+
+
+def test_a_database_damaged_inside_is_refused_untouched_without_side_files(db_path):
+    original = bytearray(_our_database(db_path))
+    page_size = int.from_bytes(original[16:18], "big")
+    # Scribble over a page in the middle: the header still looks right.
+    middle = (len(original) // page_size // 2) * page_size
+    original[middle : middle + page_size] = bytes(
+        random.Random(5).randrange(256) for _ in range(page_size)
+    )
+    db_path.write_bytes(original)
+    with pytest.raises(DatabaseRefused, match="damaged"):
+        open_database(db_path)
+    assert db_path.read_bytes() == original
+    assert not Path(f"{db_path}-wal").exists() and not Path(f"{db_path}-shm").exists()
+
+
+def test_a_named_database_that_does_not_exist_is_not_created_when_asked_not_to(home, tmp_path):
+    missing = tmp_path / "typo.db"
+    with pytest.raises(DatabaseRefused, match="no database at"):
+        open_database(missing, create=False)
+    assert not missing.exists()
