@@ -45,6 +45,7 @@ SHOTS = [
     ("profile-full", (120, 60), [*"robert smith", "enter"]),
     ("purchase", (80, 24), [*"robert smith", "down", "p", *"1250", "tab", *"Support plan"]),
     ("empty", (80, 24), []),
+    ("new-customer", (100, 40), ["ctrl+n", *"Rob", "tab", *"Smith"]),
     (
         "log",
         (80, 24),

@@ -787,3 +787,18 @@ def add_category(db: Database, name: str, cadence_days: int) -> int:
             Category.update(cadence_days=cadence_days).where(Category.id == existing.id).execute()
             return existing.id
         return Category.create(name=name, cadence_days=cadence_days).id
+
+
+def category_names(db: Database) -> list[str]:
+    return [c.name for c in Category.select(Category.name).order_by(Category.name)]
+
+
+def known_sources(db: Database) -> list[str]:
+    """Acquisition sources already in use: the list grows as people type new ones."""
+    query = (
+        Customer.select(Customer.source)
+        .where(Customer.source != "")
+        .distinct()
+        .order_by(Customer.source)
+    )
+    return [row.source for row in query]

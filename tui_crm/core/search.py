@@ -3,16 +3,26 @@
 Free words go to the FTS5 index as quoted prefix terms (user text never becomes SQL or FTS
 syntax); qualifiers become parameterised conditions on the customer row, its tags and its
 value figures as of `as_of`.
+
+Two plans return the same rows in the same order:
+
+* direct: collect every match, then sort. Cheap when matches are few.
+* walk: step through customers in result order along an index (value figures, or names),
+  test each one and stop at the limit. Cheap when matches are many: a one-letter prefix
+  matches nearly everyone, and sorting 90 000 hits by value costs tens of milliseconds where
+  walking to the 50th costs one.
+
+`search_ids` picks one per query from a rough cost estimate: the number of full-text hits
+(counted, with a cap) and, for qualifiers, the share of a slice of customers that passes them.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from peewee import Database
 
-from tui_crm.core.config import settings
-from tui_crm.core.fields import format_phone
 from tui_crm.core.query import Query, SortKey, Word, parse
 from tui_crm.core.types import CustomerRow
 from tui_crm.core.value import ensure_values
@@ -36,6 +46,33 @@ EQUAL_COLUMNS = {
     "owner": "c.owner",
     "territory": "c.territory",
 }
+# Sort keys whose order an index gives: value figures (customer_value), customer columns.
+VALUE_INDEXES = {
+    "spent12m": ("spent_12m", "customer_value_12m"),
+    "spent30d": ("spent_30d", "customer_value_30d"),
+}
+CUSTOMER_INDEXES = {
+    "last_name": "customer_name",
+    "company": "customer_company",
+    "city": "customer_city",
+    "last_contact": "customer_last_contact",
+}
+
+# Plan choice. Costs are in microseconds per row, measured on 100 000 customers
+# (benchmarks/bench.py); only their ratios matter.
+WALK_MAX_LIMIT = 1000  # beyond this, or without a limit, always collect and sort
+SMALL_BOOK = 2000  # customers; below this every plan is fast, skip the estimate
+SAMPLE_ROWS = 500  # customers tested against the qualifiers to estimate their share
+STEP_COST = 1.0  # walk: visit one customer in order and test its qualifiers
+SET_COST = 0.2  # walk: put one full-text hit into the set the walk probes
+SEEK_COST = 60.0  # walk: ask the FTS index whether one customer matches
+SCAN_COST = 0.3  # direct: read one customer when no index narrows the qualifiers
+SORT_COST = 1.4  # direct: fetch and sort one candidate
+# The walk's cost is a guess (matches may bunch up late in the order); the direct plan's
+# is bounded by its candidates. Walk only when the guess wins by this factor.
+WALK_MARGIN = 2.0
+# Qualifiers the planner can drive a direct plan from (an index or a set of ids).
+INDEXED_QUALIFIERS = ("city", "tag", "category", "due")
 
 
 def fts_term(word: Word) -> str | None:
@@ -46,17 +83,34 @@ def fts_term(word: Word) -> str | None:
     return quoted if word.phrase else quoted + "*"
 
 
-def _text_conditions(query: Query) -> tuple[list[str], list]:
-    sql: list[str] = []
-    params: list = []
+def _match_strings(query: Query) -> tuple[str | None, str | None]:
+    """FTS5 queries for the words that must match all, and those of which none may."""
     positive = [t for w in query.words if not w.negated and (t := fts_term(w))]
     negative = [t for w in query.words if w.negated and (t := fts_term(w))]
+    return " AND ".join(positive) or None, " OR ".join(negative) or None
+
+
+def _text_conditions(query: Query, mode: str = "direct") -> tuple[list[str], list]:
+    """Full-text conditions. "direct" lets the planner drive the query from the hits;
+    "walk" collects the hits once and probes them per customer; "seek" asks the index
+    about each customer instead (worth it when the walk stops after a few rows)."""
+    sql: list[str] = []
+    params: list = []
+    positive, negative = _match_strings(query)
+    # `+` keeps the planner from driving a walk from the hits instead of from its index.
+    probe = "c.id" if mode == "direct" else "+c.id"
     if positive:
-        sql.append("c.id IN (SELECT rowid FROM customer_fts WHERE customer_fts MATCH ?)")
-        params.append(" AND ".join(positive))
+        if mode == "seek":
+            sql.append(
+                "EXISTS (SELECT 1 FROM customer_fts WHERE customer_fts.rowid = c.id "
+                "AND customer_fts MATCH ?)"
+            )
+        else:
+            sql.append(f"{probe} IN (SELECT rowid FROM customer_fts WHERE customer_fts MATCH ?)")
+        params.append(positive)
     if negative:
-        sql.append("c.id NOT IN (SELECT rowid FROM customer_fts WHERE customer_fts MATCH ?)")
-        params.append(" OR ".join(negative))
+        sql.append(f"{probe} NOT IN (SELECT rowid FROM customer_fts WHERE customer_fts MATCH ?)")
+        params.append(negative)
     return sql, params
 
 
@@ -73,6 +127,8 @@ def _filter_conditions(query: Query, as_of: date) -> tuple[list[str], list]:
             )
         elif f.key in EQUAL_COLUMNS:
             if f.key == "owner":
+                from tui_crm.core.config import settings  # reads config.toml: only when needed
+
                 values = [settings().user if v.lower() == "me" else v for v in values]
             cond = f"{EQUAL_COLUMNS[f.key]} COLLATE NOCASE IN ({marks})"
         elif f.key == "company":
@@ -105,26 +161,44 @@ def _filter_conditions(query: Query, as_of: date) -> tuple[list[str], list]:
     return sql, params
 
 
-def _order_by(query: Query) -> str:
-    keys: list[SortKey] = list(query.sort)
+def _sort_keys(query: Query) -> list[SortKey]:
+    """The given sort, or the default: by 12-month value when the query is about people who
+    match words or money/tier qualifiers, else by last name."""
+    if query.sort:
+        return list(query.sort)
+    if query.words or query.money or any(f.key == "tier" for f in query.filters):
+        return [SortKey("spent12m", True), SortKey("last_name")]
+    return [SortKey("last_name")]
+
+
+def _order_parts(keys: list[SortKey]) -> list[str]:
     parts: list[str] = []
-    if not keys:
-        if query.words or query.money or any(f.key == "tier" for f in query.filters):
-            keys = [SortKey("spent12m", True), SortKey("last_name")]
-        else:
-            keys = [SortKey("last_name")]
     for key in keys:
         for column in SORT_SQL[key.key]:
             nulls_last = column.endswith("IS NULL")
             parts.append(column + (" DESC" if key.descending and not nulls_last else ""))
-    parts.append("c.id")
-    return ", ".join(parts)
+    return parts
+
+
+def _order_by(query: Query) -> str:
+    return ", ".join([*_order_parts(_sort_keys(query)), "c.id"])
 
 
 def search_ids(db: Database, query: Query, *, as_of: date, limit: int | None = 50) -> list[int]:
     """Ids of the customers matching `query`, in result order."""
     ensure_values(db, as_of)
-    text_sql, text_params = _text_conditions(query)
+    plan = _choose_plan(db, query, as_of, limit)
+    if plan.walk and limit is not None:
+        return _walk_ids(db, query, as_of, limit, plan.text)
+    return _direct_ids(db, query, as_of, limit, plan.text)
+
+
+def _direct_ids(
+    db: Database, query: Query, as_of: date, limit: int | None, text: str = "direct"
+) -> list[int]:
+    """Collect every match, sort, cut. `text` as in `_text_conditions`: anything but
+    "direct" makes the planner start from a qualifier's index rather than the hits."""
+    text_sql, text_params = _text_conditions(query, text)
     filter_sql, filter_params = _filter_conditions(query, as_of)
     where = " AND ".join(["c.deleted_at IS NULL", *text_sql, *filter_sql])
     sql = (
@@ -136,6 +210,208 @@ def search_ids(db: Database, query: Query, *, as_of: date, limit: int | None = 5
         sql += " LIMIT ?"
         params.append(limit)
     return [row[0] for row in db.execute_sql(sql, params)]
+
+
+@dataclass(frozen=True)
+class _Stretch:
+    """Part of the result order that one index walks: the rows `where` admits, in `order`."""
+
+    source: str
+    where: tuple[str, ...]
+    params: tuple
+    order: str
+
+
+def _stretches(query: Query) -> list[_Stretch] | None:
+    """The result order as index walks, one after the other; None when no index gives it.
+
+    By a value figure the order falls into three stretches: positive figures (walked down
+    the figure's index, ties sorted as they come), zero or no figure (walked in the order of
+    the remaining keys), negative figures. A money qualifier on the same figure narrows the
+    first and last, and can rule out the middle one.
+    """
+    keys = _sort_keys(query)
+    first, rest = keys[0], keys[1:]
+    with_value = "LEFT JOIN customer_value v ON v.customer_id = c.id"
+    if first.key in CUSTOMER_INDEXES:
+        source = f"FROM customer c INDEXED BY {CUSTOMER_INDEXES[first.key]} {with_value}"
+        return [_Stretch(source, (), (), ", ".join([*_order_parts(keys), "c.id"]))]
+    if first.key not in VALUE_INDEXES:
+        return None
+    if not rest:
+        by_rest = "FROM customer c NOT INDEXED"  # rowid order: ties go by id
+    elif rest[0].key in CUSTOMER_INDEXES:
+        by_rest = f"FROM customer c INDEXED BY {CUSTOMER_INDEXES[rest[0].key]}"
+    else:
+        return None
+    column, index = VALUE_INDEXES[first.key]
+    ties = [*_order_parts(rest), "c.id"]
+    same = [m for m in query.money if m.key == column]
+    ranges = tuple(f"v.{column} {m.op} ?" for m in same)
+    bounds = tuple(m.cents for m in same)
+    by_value = (
+        f"FROM customer_value v INDEXED BY {index} CROSS JOIN customer c ON c.id = v.customer_id"
+    )
+    direction = " DESC" if first.descending else ""
+    value_order = ", ".join([f"v.{column}{direction}", *ties])
+    positive = _Stretch(by_value, (f"v.{column} > 0", *ranges), bounds, value_order)
+    negative = _Stretch(by_value, (f"v.{column} < 0", *ranges), bounds, value_order)
+    zero = _Stretch(
+        f"{by_rest} {with_value}", (f"coalesce(v.{column}, 0) = 0",), (), ", ".join(ties)
+    )
+    middle = [zero] if all(_holds(0, m.op, m.cents) for m in same) else []
+    return [positive, *middle, negative] if first.descending else [negative, *middle, positive]
+
+
+def _holds(value: int, op: str, bound: int) -> bool:
+    return {
+        ">": value > bound,
+        ">=": value >= bound,
+        "<": value < bound,
+        "<=": value <= bound,
+        "=": value == bound,
+    }[op]
+
+
+def _walk_ids(db: Database, query: Query, as_of: date, limit: int, mode: str = "walk") -> list[int]:
+    """Step through customers in result order, keeping those that match, up to `limit`."""
+    stretches = _stretches(query)
+    if stretches is None:
+        raise ValueError("no index gives this order; use the direct plan")
+    filter_sql, filter_params = _filter_conditions(query, as_of)
+    # Text last: the cheap qualifiers turn most customers away before the index is asked.
+    text_sql, text_params = _text_conditions(query, mode)
+    ids: list[int] = []
+    for stretch in stretches:
+        where = " AND ".join(["c.deleted_at IS NULL", *stretch.where, *filter_sql, *text_sql])
+        sql = f"SELECT c.id {stretch.source} WHERE {where} ORDER BY {stretch.order} LIMIT ?"
+        params = [*stretch.params, *filter_params, *text_params, limit - len(ids)]
+        ids.extend(row[0] for row in db.execute_sql(sql, params))
+        if len(ids) >= limit:
+            break
+    return ids
+
+
+@dataclass(frozen=True)
+class _Plan:
+    walk: bool = False
+    text: str = "direct"  # how words are tested: see `_text_conditions`
+
+
+def _choose_plan(db: Database, query: Query, as_of: date, limit: int | None) -> _Plan:
+    """The cheaper plan by a rough estimate (microseconds, give or take)."""
+    if limit is None or not 0 < limit <= WALK_MAX_LIMIT or _stretches(query) is None:
+        return _Plan()
+    customers = db.execute_sql("SELECT max(id) FROM customer").fetchone()[0] or 0
+    if customers <= SMALL_BOOK:
+        return _Plan()
+    positive, _ = _match_strings(query)
+    hits = customers
+    if positive:
+        # Capped: past half the book the walk wins anyway, and counting costs.
+        hits = db.execute_sql(
+            "SELECT count(*) FROM (SELECT rowid FROM customer_fts "
+            "WHERE customer_fts MATCH ? LIMIT ?)",
+            (positive, max(4 * limit, customers // 2)),
+        ).fetchone()[0]
+    shares = _Shares()
+    if query.filters or query.money:
+        shares = _qualifier_shares(db, query, as_of, customers)
+    seekable = bool(positive) and _seekable(query)
+
+    # Walk: steps until `limit` matches, assuming matches spread evenly along the order
+    # (past the part that qualifiers aligned with the order skip).
+    rate = max(hits / customers * shares.along_walk, 1 / customers)
+    steps = min(limit / rate + shares.skipped * customers, customers)
+    walk_cost, walk_text = steps * STEP_COST, "walk"
+    if positive:
+        seek_cost = steps * shares.along_walk * SEEK_COST if seekable else float("inf")
+        walk_text = "seek" if seek_cost < hits * SET_COST else "walk"
+        walk_cost += min(seek_cost, hits * SET_COST)
+
+    # Direct: from the hits, or from the narrowest indexed qualifier when that is fewer.
+    narrowest = shares.narrowest * customers
+    direct_text = "direct"
+    if positive and narrowest < hits:
+        seek_cost = narrowest * SEEK_COST if seekable else float("inf")
+        direct_text = "seek" if seek_cost < hits * SET_COST else "walk"
+        direct_cost = narrowest * SORT_COST + min(seek_cost, hits * SET_COST)
+    elif positive:
+        direct_cost = hits * SORT_COST
+    elif narrowest < customers:
+        direct_cost = narrowest * SORT_COST
+    else:
+        direct_cost = customers * SCAN_COST + customers * shares.passing * SORT_COST
+
+    if walk_cost * WALK_MARGIN < direct_cost:
+        return _Plan(walk=True, text=walk_text)
+    return _Plan(text=direct_text)
+
+
+def _seekable(query: Query) -> bool:
+    """Whether asking the index about one customer is cheap for every word: FTS5 seeks
+    straight to a customer in an exact term or a prefix it indexes (1 to 3 characters), but
+    a longer prefix makes it merge every matching term first, each time it is asked."""
+    return all(w.phrase or len(w.text) <= 3 for w in query.words if not w.negated)
+
+
+@dataclass(frozen=True)
+class _Shares:
+    """Shares of customers passing the qualifiers, estimated from a sample."""
+
+    passing: float = 1.0  # all of them
+    along_walk: float = 1.0  # those the walk must test row by row
+    skipped: float = 0.0  # the part of the walk order they rule out up front
+    narrowest: float = 1.0  # the narrowest one an index can drive a direct plan from
+
+
+def _qualifier_shares(db: Database, query: Query, as_of: date, customers: int) -> _Shares:
+    """Estimate from a slice of customers a third of the way in by id: a rough guess.
+
+    Some qualifiers line up with a walk by value: a money limit on the sorted figure bounds
+    the stretches walked (`_stretches`), and gold and silver are the top fifth by 12-month
+    value (core/value.py). They do not thin out the walk, so they are left out of its share.
+    """
+    first = _sort_keys(query)[0]
+    column = VALUE_INDEXES.get(first.key, ("", ""))[0]
+    tiers = [f for f in query.filters if f.key == "tier" and not f.negated]
+    by_tier = (
+        first.key == "spent12m"
+        and first.descending
+        and len(tiers) == 1
+        and set(tiers[0].values) <= {"gold", "silver"}
+    )
+    walk_query = Query(
+        filters=tuple(f for f in query.filters if not (by_tier and f in tiers)),
+        money=tuple(m for m in query.money if m.key != column),
+    )
+    samples = [query, walk_query]
+    for f in query.filters:
+        if f.key in INDEXED_QUALIFIERS and not f.negated and (f.key != "due" or len(f.values) == 1):
+            samples.append(Query(filters=(f,)))
+    tests: list[str] = []
+    params: list = []
+    for sample in samples:
+        sql, values = _filter_conditions(sample, as_of)
+        tests.append(" AND ".join(sql) or "1")
+        params.extend(values)
+    flags = ", ".join(
+        f"CASE WHEN {test} THEN 1 ELSE 0 END AS ok{n}" for n, test in enumerate(tests)
+    )
+    totals = ", ".join(f"total(ok{n})" for n in range(len(tests)))
+    row = db.execute_sql(
+        f"SELECT count(*), {totals} FROM (SELECT {flags} "
+        "FROM customer c LEFT JOIN customer_value v ON v.customer_id = c.id "
+        f"WHERE c.id > ? AND c.deleted_at IS NULL ORDER BY c.id LIMIT {SAMPLE_ROWS})",
+        [*params, customers // 3],
+    ).fetchone()
+    shares = [(passed + 0.5) / (row[0] + 1) for passed in row[1:]]
+    return _Shares(
+        passing=shares[0],
+        along_walk=shares[1],
+        skipped=0.1 if by_tier and "gold" not in tiers[0].values else 0.0,
+        narrowest=min(shares[2:], default=1.0),
+    )
 
 
 ROW_SQL = """
@@ -155,6 +431,8 @@ def rows_for(db: Database, ids: list[int]) -> list[CustomerRow]:
     """Display rows for `ids`, in the same order."""
     if not ids:
         return []
+    from tui_crm.core.fields import format_phone  # phonenumbers: only once there are rows
+
     found: dict[int, CustomerRow] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]

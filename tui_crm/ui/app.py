@@ -21,6 +21,7 @@ class CrmApp(App[None]):
     TITLE = "tui-crm"
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+        Binding("ctrl+n", "new_customer", "New", id="new-customer"),
         Binding("f1", "toggle_help", "Help", id="help"),
         Binding(
             "question_mark", "toggle_help", "Help", key_display="?", show=False, id="help.question"
@@ -52,6 +53,7 @@ class CrmApp(App[None]):
 
     def get_system_commands(self, screen: Screen):
         yield SystemCommand("Search", "Back to the search screen", self.action_go_search)
+        yield SystemCommand("New customer", "Add a customer (ctrl+n)", self.action_new_customer)
         yield from super().get_system_commands(screen)
 
     def action_go_search(self) -> None:
@@ -66,6 +68,27 @@ class CrmApp(App[None]):
             self.action_hide_help_panel()
         else:
             self.action_show_help_panel()
+
+    def action_new_customer(self) -> None:
+        from tui_crm.ui.screens.customer_form import CustomerFormScreen
+
+        def saved(result) -> None:
+            if result is not None:
+                self.notify(result.summary)
+                self.open_profile(result.id)
+
+        self.push_screen(CustomerFormScreen(), saved)
+
+    def edit_customer(self, customer_id: int, then=None) -> None:
+        from tui_crm.ui.screens.customer_form import CustomerFormScreen
+
+        def saved(result) -> None:
+            if result is not None:
+                self.notify(result.summary)
+            if then is not None:
+                then(result)
+
+        self.push_screen(CustomerFormScreen(customer_id), saved)
 
     def open_profile(self, customer_id: int) -> None:
         from tui_crm.ui.screens.profile import ProfileScreen

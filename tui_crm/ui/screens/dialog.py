@@ -37,10 +37,16 @@ def widget_value(widget) -> Any:
     if isinstance(widget, TextArea):
         return widget.text
     if isinstance(widget, Select):
-        return "" if widget.value is Select.BLANK else str(widget.value)
+        return "" if widget.value is Select.NULL else str(widget.value)
     if isinstance(widget, Checkbox):
         return widget.value
     return widget.value if isinstance(widget, Input) else None
+
+
+def show_message(widget: Static, text: str) -> None:
+    """Put a message under a field; an empty one takes no room."""
+    widget.update(text)
+    widget.display = bool(text)
 
 
 class FormLogic:
@@ -99,7 +105,7 @@ class FormLogic:
     def clear_errors(self) -> None:
         for widget in self.query(".field-error"):
             if isinstance(widget, Static):
-                widget.update("")
+                show_message(widget, "")
 
     def on_form_failed(self, message: FormFailed) -> None:
         first = None
@@ -107,7 +113,7 @@ class FormLogic:
             widget_id = self.FIELDS.get(field)
             target = self.query(f"#{widget_id}-error") if widget_id else self.query("#form-error")
             if target:
-                target.first(Static).update(text)
+                show_message(target.first(Static), text)
             else:
                 self.app.notify(text, severity="error", timeout=10)
             first = first or widget_id

@@ -14,7 +14,7 @@ from tui_crm.core.customers import log_interaction
 from tui_crm.core.dates import parse_when
 from tui_crm.db.models import INTERACTION_KINDS
 from tui_crm.errors import CrmError
-from tui_crm.ui.screens.dialog import FormDialog, Saved
+from tui_crm.ui.screens.dialog import FormDialog, FormFailed, Saved, show_message
 
 
 class LogInteractionScreen(FormDialog[Saved | None]):
@@ -82,22 +82,18 @@ class LogInteractionScreen(FormDialog[Saved | None]):
         hint = self.query_one("#log-follow-up-error", Static)
         text = event.value.strip()
         hint.set_class(False, "field-error")
-        if not text:
-            hint.update("")
-            return
         try:
-            when = parse_when(text, self.app.today())
+            when = parse_when(text, self.app.today()) if text else None
         except CrmError as err:
-            hint.update(str(err))
             hint.set_class(True, "field-error")
+            show_message(hint, str(err))
             return
-        hint.update(f"{text} → {when:%a} {when.day} {when:%b %Y}")
+        show_message(hint, f"{text} → {when:%a} {when.day} {when:%b %Y}" if when else "")
 
-    def on_form_dialog_failed(self, message: FormDialog.Failed) -> None:
-        self.query_one("#log-follow-up-error").set_class(
-            "follow_up" in message.errors, "field-error"
-        )
-        super().on_form_dialog_failed(message)
+    def on_form_failed(self, message: FormFailed) -> None:
+        hint = self.query_one("#log-follow-up-error", Static)
+        hint.set_class("follow_up" in message.errors, "field-error")
+        super().on_form_failed(message)
 
     def perform(self, values: dict[str, Any]) -> Saved:
         now = datetime.now().replace(microsecond=0)

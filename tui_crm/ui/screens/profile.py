@@ -38,6 +38,7 @@ class TimelineTable(DataTable):
 class ProfileScreen(Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="profile.back"),
+        Binding("e", "edit", "Edit", id="profile.edit"),
         Binding("l", "log", "Log call", id="profile.log"),
         Binding("p", "purchase", "Purchase", id="profile.purchase"),
         Binding("x", "mark_lost", "Lost", id="profile.lost"),
@@ -92,6 +93,10 @@ class ProfileScreen(Screen):
         from tui_crm.ui.screens.purchase import AddPurchaseScreen
 
         self._open_dialog(AddPurchaseScreen)
+
+    def action_edit(self) -> None:
+        if self.profile is not None:
+            self.app.edit_customer(self.profile.id)  # the profile reloads when it resumes
 
     def action_mark_lost(self) -> None:
         from tui_crm.ui.screens.lost import MarkLostScreen

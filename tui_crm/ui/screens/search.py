@@ -41,6 +41,8 @@ class SearchScreen(Screen):
         Binding("enter", "open_selected", "Open", id="search.open"),
         Binding("l", "log", "Log call", id="search.log"),
         Binding("p", "purchase", "Purchase", id="search.purchase"),
+        Binding("e", "edit", "Edit", id="search.edit"),
+        Binding("n", "app.new_customer", "New", id="search.new"),
         Binding("slash", "focus_search", "Search", key_display="/", id="search.focus"),
         Binding("escape", "clear", "Clear", id="search.clear"),
     ]
@@ -147,6 +149,11 @@ class SearchScreen(Screen):
 
         self._open_dialog(AddPurchaseScreen)
 
+    def action_edit(self) -> None:
+        row = self.highlighted()
+        if row is not None:
+            self.app.edit_customer(row.id)
+
     def _open_dialog(self, dialog: type) -> None:
         """Open a dialog for the highlighted customer; refresh the list when it saved."""
         row = self.highlighted()
@@ -178,7 +185,7 @@ class SearchScreen(Screen):
             return self.query_one("#query", Input).has_focus
         if action == "open_selected":
             return bool(self.rows)
-        if action in ("log", "purchase"):
+        if action in ("log", "purchase", "edit"):
             return bool(self.rows) and self.query_one(ResultsTable).has_focus
         return True
 

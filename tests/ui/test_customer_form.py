@@ -1,0 +1,189 @@
+"""The customer form: new customers (with the duplicate warning), edits, refusals, conflicts."""
+
+from __future__ import annotations
+
+from textual.widgets import Button, Input, OptionList, Static
+
+from tests.ui.conftest import settle
+from tui_crm.core.customers import update_customer
+from tui_crm.db.models import Customer, CustomerPhone
+from tui_crm.ui.screens.confirm import ConfirmScreen
+from tui_crm.ui.screens.customer_form import CustomerFormScreen
+from tui_crm.ui.screens.pickers import CustomerPickerScreen, DuplicatesScreen
+from tui_crm.ui.screens.profile import ProfileScreen
+from tui_crm.ui.screens.search import SearchScreen
+
+
+def _robert_smith() -> Customer:
+    return Customer.get((Customer.first_name == "Robert") & (Customer.last_name == "Smith"))
+
+
+async def _new_rob_smith(pilot) -> None:
+    await settle(pilot)
+    await pilot.press("ctrl+n")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, CustomerFormScreen)
+    await pilot.press(*"Rob", "tab", *"Smith", "ctrl+s")
+    await settle(pilot)
+
+
+async def test_new_rob_smith_is_warned_about_robert_smith_and_can_create_anyway(demo_app):
+    async with demo_app.run_test(size=(100, 40)) as pilot:
+        before = Customer.select().count()
+        await _new_rob_smith(pilot)
+        assert isinstance(demo_app.screen, DuplicatesScreen)
+        assert Customer.select().count() == before  # nothing written yet
+        listed = demo_app.screen.query_one(OptionList)
+        texts = [str(listed.get_option_at_index(i).prompt) for i in range(listed.option_count)]
+        assert any("Robert Smith" in t and "Robert may be Rob" in t for t in texts)
+        await pilot.press("c")
+        await settle(pilot)
+        assert Customer.select().count() == before + 1
+        assert isinstance(demo_app.screen, ProfileScreen)
+        assert demo_app.screen.profile.name == "Rob Smith"
+
+
+async def test_choosing_the_existing_customer_opens_it_and_creates_nothing(demo_app):
+    async with demo_app.run_test(size=(100, 40)) as pilot:
+        before = Customer.select().count()
+        await _new_rob_smith(pilot)
+        listed = demo_app.screen.query_one(OptionList)
+        robert = _robert_smith().id
+        index = next(
+            i for i in range(listed.option_count) if listed.get_option_at_index(i).id == str(robert)
+        )
+        listed.highlighted = index
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(demo_app.screen, ProfileScreen)
+        assert demo_app.screen.profile.id == robert
+        assert Customer.select().count() == before
+
+
+async def test_escape_on_the_warning_returns_to_the_form(demo_app):
+    async with demo_app.run_test(size=(100, 40)) as pilot:
+        before = Customer.select().count()
+        await _new_rob_smith(pilot)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(demo_app.screen, CustomerFormScreen)
+        assert demo_app.screen.query_one("#f-first-name", Input).value == "Rob"
+        assert Customer.select().count() == before
+
+
+async def test_a_new_customer_needs_a_name(demo_app):
+    async with demo_app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        before = Customer.select().count()
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(demo_app.screen, CustomerFormScreen)
+        error = demo_app.screen.query_one("#f-last-name-error", Static)
+        assert "needs a first name, last name or company" in str(error.render())
+        assert demo_app.focused.id == "f-last-name"
+        assert Customer.select().count() == before
+
+
+async def _edit_robert(pilot) -> CustomerFormScreen:
+    await pilot.press(*"robert smith", "enter")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, ProfileScreen)
+    await pilot.press("e")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, CustomerFormScreen)
+    return pilot.app.screen
+
+
+async def test_editing_a_phone_refuses_a_bad_one_and_saves_a_good_one(demo_app):
+    async with demo_app.run_test(size=(100, 40)) as pilot:
+        form = await _edit_robert(pilot)
+        robert = _robert_smith()
+        phone = form.query_one("#phone-0", Input)
+        assert phone.value  # the current number is filled in
+        phone.value = "555-not-a-number"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(demo_app.screen, CustomerFormScreen)
+        assert "is not a" in str(form.query_one("#phone-0-error", Static).render())
+        assert demo_app.focused.id == "phone-0"
+        assert Customer.get_by_id(robert.id).version == robert.version  # nothing saved
+        phone.value = "+47 95 55 12 34"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(demo_app.screen, ProfileScreen)
+        numbers = [
+            p.number for p in CustomerPhone.select().where(CustomerPhone.customer == robert.id)
+        ]
+        assert numbers[0] == "+4795551234"
+        assert "+47 95 55 12 34" in [p.value for p in demo_app.screen.profile.phones]
+
+
+async def test_a_save_over_someone_elses_newer_change_is_refused_and_shows_it(demo_app):
+    async with demo_app.run_test(size=(100, 40)) as pilot:
+        form = await _edit_robert(pilot)
+        robert = _robert_smith()
+        # Meanwhile a colleague changes the company.
+        update_customer(demo_app.db, robert.id, {"company": "Colleague & Co"}, who="ben")
+        form.query_one("#f-job-title", Input).value = "CEO"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(demo_app.screen, CustomerFormScreen)
+        message = str(form.query_one("#form-error", Static).render())
+        assert "changed by someone else" in message and "Colleague & Co" in message
+        row = Customer.get_by_id(robert.id)
+        assert (row.company, row.job_title) == ("Colleague & Co", robert.job_title)
+
+
+async def test_escape_on_a_changed_form_asks_and_unchanged_closes(demo_app):
+    async with demo_app.run_test(size=(100, 40)) as pilot:
+        form = await _edit_robert(pilot)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(demo_app.screen, ProfileScreen)  # nothing changed: closes at once
+        await pilot.press("e")
+        await settle(pilot)
+        form = demo_app.screen
+        form.query_one("#f-city", Input).value = "Tromsø"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(demo_app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(demo_app.screen, ProfileScreen)
+        assert _robert_smith().city != "Tromsø"
+
+
+async def test_referred_by_is_chosen_by_searching(demo_app):
+    async with demo_app.run_test(size=(100, 40)) as pilot:
+        form = await _edit_robert(pilot)
+        referrer = Customer.get(Customer.last_name == "Bakke")
+        form.query_one("#f-referred-by", Button).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(demo_app.screen, CustomerPickerScreen)
+        await pilot.press(*f"{referrer.first_name} {referrer.last_name}")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(demo_app.screen, CustomerFormScreen)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        chosen = Customer.get_by_id(_robert_smith().id).referred_by_id
+        first_match = Customer.get_by_id(chosen)
+        assert (first_match.first_name, first_match.last_name) == (
+            referrer.first_name,
+            referrer.last_name,
+        )
+
+
+async def test_n_from_the_results_opens_a_new_customer_form(demo_app):
+    async with demo_app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "n")
+        await settle(pilot)
+        assert isinstance(demo_app.screen, CustomerFormScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(demo_app.screen, SearchScreen)

@@ -1,0 +1,132 @@
+"""Small modal choosers: a customer (for "referred by"), and what to do about duplicates."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
+
+from tui_crm.core.duplicates import DuplicateCandidate
+from tui_crm.core.query import Query, Word
+from tui_crm.core.search import search
+from tui_crm.core.types import CustomerRef, CustomerRow
+
+
+class PickList(OptionList):
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False, id="pick.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="pick.up"),
+    ]
+
+
+class CustomerPickerScreen(ModalScreen[CustomerRef | None]):
+    """Type a few letters, ↓ into the list, Enter picks; Escape leaves it as it was."""
+
+    BINDINGS = [
+        Binding("escape", "dismiss(None)", "Cancel", id="picker.cancel"),
+        Binding("down", "focus_list", "List", show=False, id="picker.list"),
+    ]
+
+    def __init__(self, title: str, *, exclude: int | None = None) -> None:
+        super().__init__()
+        self.title_text = title
+        self.exclude = exclude
+        self.rows: list[CustomerRow] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="picker-dialog"):
+            yield Static(self.title_text, classes="dialog-title")
+            yield Input(placeholder="type a name, company, phone…", id="picker-query")
+            yield PickList(id="picker-list")
+            yield Static("↓ list · Enter choose · Esc cancel", classes="dialog-keys")
+
+    def on_mount(self) -> None:
+        self.query_one("#picker-query", Input).focus()
+
+    @on(Input.Changed, "#picker-query")
+    def changed(self, event: Input.Changed) -> None:
+        self.find(event.value)
+
+    @on(Input.Submitted, "#picker-query")
+    def submitted(self) -> None:
+        if self.rows:
+            self.dismiss(CustomerRef(self.rows[0].id, self.rows[0].name))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="picker")
+    def find(self, text: str) -> None:
+        worker = get_current_worker()
+        words = tuple(Word(w) for w in text.split())
+        db = self.app.db
+        try:
+            rows = search(db, Query(words=words), as_of=self.app.today(), limit=30) if words else []
+        finally:
+            db.close()
+        rows = [r for r in rows if r.id != self.exclude]
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self.show, rows)
+
+    def show(self, rows: list[CustomerRow]) -> None:
+        self.rows = rows
+        options = self.query_one(PickList)
+        options.clear_options()
+        options.add_options(
+            Option(" · ".join(x for x in (r.name, r.company, r.city) if x), id=str(r.id))
+            for r in rows
+        )
+
+    def action_focus_list(self) -> None:
+        if self.rows:
+            self.app.set_focus(self.query_one(PickList))
+
+    @on(OptionList.OptionSelected, "#picker-list")
+    def chosen(self, event: OptionList.OptionSelected) -> None:
+        row = next(r for r in self.rows if str(r.id) == event.option.id)
+        self.dismiss(CustomerRef(row.id, row.name))
+
+
+class DuplicatesScreen(ModalScreen[str | None]):
+    """Before a new customer is written: open an existing one, create anyway, or go back."""
+
+    BINDINGS = [
+        Binding("c", "dismiss('create')", "Create anyway", id="duplicates.create"),
+        Binding("escape", "dismiss(None)", "Back to the form", id="duplicates.back"),
+    ]
+
+    def __init__(self, name: str, candidates: list[DuplicateCandidate]) -> None:
+        super().__init__()
+        self.new_name = name
+        self.candidates = candidates
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="duplicates-dialog"):
+            yield Static(
+                f"[b]{self.new_name}[/b] may already be in your book:", classes="dialog-title"
+            )
+            yield PickList(
+                *(
+                    Option(
+                        f"{c.name}"
+                        + "".join(f" · {x}" for x in (c.company, c.city) if x)
+                        + f"\n  {'; '.join(c.reasons)}",
+                        id=str(c.id),
+                    )
+                    for c in self.candidates
+                ),
+                id="duplicates-list",
+            )
+            yield Static(
+                "Enter open the existing one · c create anyway · Esc back to the form",
+                classes="dialog-keys",
+            )
+
+    def on_mount(self) -> None:
+        self.query_one(PickList).focus()
+
+    @on(OptionList.OptionSelected, "#duplicates-list")
+    def chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(f"open:{event.option.id}")
