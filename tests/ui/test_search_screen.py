@@ -97,7 +97,7 @@ async def test_empty_book_shows_what_to_do_next(empty_app):
         await settle(pilot)
         hint = empty_app.screen.query_one("#empty-hint", Static)
         assert hint.display
-        assert "tui-crm --demo" in str(hint.render())
+        assert "tui-crm --demo" in str(hint.render()) and "ctrl+n" in str(hint.render())
 
 
 async def test_ctrl_q_quits(demo_app):

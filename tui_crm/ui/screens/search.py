@@ -21,8 +21,8 @@ from tui_crm.ui.messages import SearchDone
 PLACEHOLDER = "Search: name, company, phone, city… or tag:vip tier:gold due:today sort:-value"
 EMPTY_HINT = (
     "Your customer book is empty.\n\n"
-    "To explore with realistic sample data, quit (ctrl+q) and run:  tui-crm --demo\n"
-    'To log a call from the shell:  tui-crm log "Name" --note "…"'
+    "• Add your first customer:  ctrl+n\n"
+    "• Explore realistic sample data: quit (ctrl+q), then run  tui-crm --demo"
 )
 
 
