@@ -117,3 +117,32 @@ async def test_down_down_enter_opens_the_second_result(demo_app):
         await settle(pilot)
         assert isinstance(demo_app.screen, ProfileScreen)
         assert demo_app.screen.profile.name == second
+
+
+async def test_s_sorts_by_one_then_two_keys_and_writes_them_into_the_query(demo_app):
+    from textual.widgets import Select
+
+    from tui_crm.ui.screens.sort import SortScreen
+
+    async with demo_app.run_test(size=(100, 30)) as pilot:
+        await pilot.press(*"tier:gold")
+        await settle(pilot)
+        await pilot.press("down", "s")
+        await pilot.pause()
+        assert isinstance(demo_app.screen, SortScreen)
+        demo_app.screen.query_one("#sort-first", Select).value = "city"
+        demo_app.screen.query_one("#sort-second", Select).value = "-spent12m"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        query = demo_app.screen.query_one("#query", Input)
+        assert query.value == "tier:gold sort:city,-spent12m"
+        rows = demo_app.screen.rows
+        keys = [(r.city.casefold(), -r.value_12m) for r in rows]
+        assert rows and keys == sorted(keys)
+        # The same keys again, now only one: the second is dropped from the query.
+        await pilot.press("down", "s")
+        await pilot.pause()
+        demo_app.screen.query_one("#sort-second", Select).clear()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert demo_app.screen.query_one("#query", Input).value == "tier:gold sort:city"

@@ -42,6 +42,7 @@ class SearchScreen(Screen):
         Binding("l", "log", "Log call", id="search.log"),
         Binding("p", "purchase", "Purchase", id="search.purchase"),
         Binding("e", "edit", "Edit", id="search.edit"),
+        Binding("s", "sort", "Sort", id="search.sort"),
         Binding("n", "app.new_customer", "New", id="search.new"),
         Binding("slash", "focus_search", "Search", key_display="/", id="search.focus"),
         Binding("escape", "clear", "Clear", id="search.clear"),
@@ -149,6 +150,23 @@ class SearchScreen(Screen):
 
         self._open_dialog(AddPurchaseScreen)
 
+    def action_sort(self) -> None:
+        """Pick one or two sort keys; they are written into the query as its sort: token."""
+        from tui_crm.core.query import QueryError, parse, with_sort
+        from tui_crm.ui.screens.sort import SortScreen
+
+        field = self.query_one("#query", Input)
+        try:
+            current = parse(field.value).sort
+        except QueryError:
+            current = ()
+
+        def chosen(keys) -> None:
+            if keys is not None:
+                field.value = with_sort(field.value, keys)
+
+        self.app.push_screen(SortScreen(current), chosen)
+
     def action_edit(self) -> None:
         row = self.highlighted()
         if row is not None:
@@ -185,6 +203,8 @@ class SearchScreen(Screen):
             return self.query_one("#query", Input).has_focus
         if action == "open_selected":
             return bool(self.rows)
+        if action == "sort":
+            return self.query_one(ResultsTable).has_focus
         if action in ("log", "purchase", "edit"):
             return bool(self.rows) and self.query_one(ResultsTable).has_focus
         return True
