@@ -33,3 +33,56 @@ def test_profile_at_80x24(demo_app, snap_compare):
 
 def test_empty_book(empty_app, snap_compare):
     assert snap_compare(empty_app, terminal_size=(80, 24), run_before=_wait)
+
+
+def _keys(*keys: str):
+    async def run(pilot):
+        await settle(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot)
+
+    return run
+
+
+def test_search_with_the_ansi_theme_in_16_colours(demo_app, snap_compare, monkeypatch):
+    from tui_crm.core import config
+
+    monkeypatch.setenv("TUI_CRM_THEME", "ansi-dark")
+    config.settings.cache_clear()
+    assert snap_compare(demo_app, terminal_size=(80, 24), run_before=_keys(*"smith", "down"))
+
+
+def test_profile_at_200x60(demo_app, snap_compare):
+    keys = _keys(*"robert smith", "enter")
+    assert snap_compare(demo_app, terminal_size=(200, 60), run_before=keys)
+
+
+def test_log_dialog(demo_app, snap_compare):
+    keys = _keys(*"robert smith", "down", "l", *"Wants a quote", "tab", "tab", *"+2w")
+    assert snap_compare(demo_app, terminal_size=(80, 24), run_before=keys)
+
+
+def test_purchase_dialog_with_an_error(demo_app, snap_compare):
+    keys = _keys(*"robert smith", "down", "p", *"lots", "ctrl+s")
+    assert snap_compare(demo_app, terminal_size=(80, 24), run_before=keys)
+
+
+def test_customer_form(demo_app, snap_compare):
+    keys = _keys(*"robert smith", "enter", "e")
+    assert snap_compare(demo_app, terminal_size=(100, 40), run_before=keys)
+
+
+def test_duplicate_warning(demo_app, snap_compare):
+    keys = _keys("ctrl+n", *"Rob", "tab", *"Smith", "ctrl+s")
+    assert snap_compare(demo_app, terminal_size=(80, 24), run_before=keys)
+
+
+def test_sort_dialog(demo_app, snap_compare):
+    keys = _keys("down", "s")
+    assert snap_compare(demo_app, terminal_size=(80, 24), run_before=keys)
+
+
+def test_mark_lost_dialog(demo_app, snap_compare):
+    keys = _keys(*"robert smith", "enter", "x")
+    assert snap_compare(demo_app, terminal_size=(80, 24), run_before=keys)

@@ -19,6 +19,7 @@ class Settings:
     region: str  # default country for phone numbers written without +CC
     currency: str
     keys: dict[str, str] = field(default_factory=dict)
+    theme: str = ""  # a Textual theme name, e.g. "ansi-dark" to use the terminal's own colours
 
 
 def _default_region() -> str:
@@ -53,4 +54,5 @@ def settings() -> Settings:
         region=str(os.environ.get("TUI_CRM_REGION") or data.get("region") or _default_region()),
         currency=str(data.get("currency") or "USD").upper(),
         keys={str(k): str(v) for k, v in keys.items()},
+        theme=str(os.environ.get("TUI_CRM_THEME") or data.get("theme") or ""),
     )

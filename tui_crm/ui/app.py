@@ -49,6 +49,13 @@ class CrmApp(App[None]):
         keys = settings().keys
         if keys:
             self.set_keymap(keys)
+        theme = settings().theme
+        if theme:
+            if theme not in self.available_themes:
+                known = ", ".join(sorted(self.available_themes))
+                self.notify(f"unknown theme '{theme}' (known: {known})", severity="error")
+            else:
+                self.theme = theme
         self.push_screen(SearchScreen())
 
     def get_system_commands(self, screen: Screen):
