@@ -57,6 +57,44 @@ class CrmApp(App[None]):
             else:
                 self.theme = theme
         self.push_screen(SearchScreen())
+        self.call_after_refresh(self.offer_drafts)
+
+    def offer_drafts(self) -> None:
+        """Offer back notes that were being typed when the last session ended."""
+        from tui_crm.core.drafts import discard_draft, load_drafts
+        from tui_crm.ui.screens.confirm import ConfirmScreen
+        from tui_crm.ui.screens.log import LogInteractionScreen
+
+        drafts = load_drafts(self.db_path) if self.db_path is not None else []
+        if not drafts:
+            return
+        draft = drafts[0]
+        preview = draft.notes.strip().splitlines()[0][:70] if draft.notes.strip() else "…"
+        when = draft.saved_at.replace("T", " ")[:16]
+
+        def answered(resume: bool | None) -> None:
+            if resume:
+                self.push_screen(
+                    LogInteractionScreen(draft.customer_id, draft.customer_name, draft=draft),
+                    lambda result: (
+                        self.notify(result.summary) if result else None,
+                        self.offer_drafts(),
+                    ),
+                )
+            else:
+                discard_draft(self.db_path, draft.customer_id)
+                self.offer_drafts()
+
+        self.push_screen(
+            ConfirmScreen(
+                f"You were writing a note for {draft.customer_name} ({when}):\n“{preview}”\n"
+                "Continue it?",
+                "Continue",
+                "Discard",
+                destructive=False,
+            ),
+            answered,
+        )
 
     def get_system_commands(self, screen: Screen):
         yield SystemCommand("Search", "Back to the search screen", self.action_go_search)

@@ -15,19 +15,24 @@ class ConfirmScreen(ModalScreen[bool]):
         Binding("n,escape", "answer(False)", "No", id="confirm.no"),
     ]
 
-    def __init__(self, question: str, yes: str = "Yes", no: str = "No") -> None:
+    def __init__(
+        self, question: str, yes: str = "Yes", no: str = "No", *, destructive: bool = True
+    ) -> None:
         super().__init__()
         self.question, self.yes, self.no = question, yes, no
+        self.destructive = destructive  # then "no" is the safe default under Enter
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="confirm-dialog"):
             yield Static(self.question, id="confirm-question")
             with Horizontal(classes="dialog-buttons"):
-                yield Button(f"{self.yes} (y)", variant="error", id="confirm-yes")
+                variant = "error" if self.destructive else "primary"
+                yield Button(f"{self.yes} (y)", variant=variant, id="confirm-yes")
                 yield Button(f"{self.no} (n)", id="confirm-no")
 
     def on_mount(self) -> None:
-        self.query_one("#confirm-no", Button).focus()
+        default = "#confirm-no" if self.destructive else "#confirm-yes"
+        self.query_one(default, Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "confirm-yes")

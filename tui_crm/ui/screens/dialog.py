@@ -120,13 +120,18 @@ class FormLogic:
         if first:
             self.query_one(f"#{first}").focus()
 
+    def on_discarded(self) -> None:
+        """Called when the user leaves without saving (nothing typed, or confirmed)."""
+
     def action_cancel(self) -> None:
         if not self.is_dirty():
+            self.on_discarded()
             self.dismiss(None)
             return
 
         def answered(discard: bool | None) -> None:
             if discard:
+                self.on_discarded()
                 self.dismiss(None)
 
         self.app.push_screen(

@@ -12,6 +12,7 @@ from textual.widgets import Input, Label, Select, Static, TextArea
 
 from tui_crm.core.customers import log_interaction
 from tui_crm.core.dates import parse_when
+from tui_crm.core.drafts import Draft, discard_draft, save_draft
 from tui_crm.db.models import INTERACTION_KINDS
 from tui_crm.errors import CrmError
 from tui_crm.ui.screens.dialog import FormDialog, FormFailed, Saved, show_message
@@ -33,12 +34,15 @@ class LogInteractionScreen(FormDialog[Saved | None]):
         *,
         kind: str = "call",
         regarding: int | None = None,
+        draft: Draft | None = None,
     ) -> None:
         super().__init__()
         self.customer_id = customer_id
         self.customer_name = customer_name
-        self.kind = kind
+        self.kind = draft.kind if draft else kind
         self.regarding = regarding
+        self.draft = draft
+        self._draft_timer = None
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="log-dialog"):
@@ -74,7 +78,53 @@ class LogInteractionScreen(FormDialog[Saved | None]):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.query_one("#log-notes", TextArea).focus()
+        notes = self.query_one("#log-notes", TextArea)
+        if self.draft is not None:
+            notes.text = self.draft.notes
+            notes.move_cursor(notes.document.end)
+            self.query_one("#log-outcome", Input).value = self.draft.outcome
+            self.query_one("#log-follow-up", Input).value = self.draft.follow_up
+        notes.focus()
+
+    # A draft is written to disk shortly after each change, so a dropped connection loses
+    # nothing; it is removed when the note is saved or deliberately discarded.
+    @on(TextArea.Changed)
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def keep_draft(self) -> None:
+        if self.app.db_path is None or not self.is_mounted:
+            return
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+        self._draft_timer = self.set_timer(0.4, self.write_draft)
+
+    def write_draft(self) -> None:
+        values = self.values()
+        save_draft(
+            self.app.db_path,
+            Draft(
+                self.customer_id,
+                self.customer_name,
+                values["kind"] or "call",
+                values["notes"],
+                values["outcome"],
+                values["follow_up"],
+                datetime.now().replace(microsecond=0).isoformat(),
+            ),
+        )
+
+    def _forget_draft(self) -> None:
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+        if self.app.db_path is not None:
+            discard_draft(self.app.db_path, self.customer_id)
+
+    def on_discarded(self) -> None:
+        self._forget_draft()
+
+    def is_dirty(self) -> bool:
+        # A note brought back from a draft counts as typed: leaving asks before dropping it.
+        return super().is_dirty() or (self.draft is not None and not self.draft.is_empty)
 
     @on(Input.Changed, "#log-follow-up")
     def show_follow_up(self, event: Input.Changed) -> None:
@@ -109,6 +159,7 @@ class LogInteractionScreen(FormDialog[Saved | None]):
             regarding=self.regarding,
             now=now,
         )
+        self.app.call_from_thread(self._forget_draft)
         summary = f"Logged {values['kind']} with {self.customer_name}"
         if values["follow_up"].strip():
             when = parse_when(values["follow_up"], now.date())

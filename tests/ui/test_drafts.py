@@ -1,0 +1,81 @@
+"""A note being typed survives a dropped session and is offered back on the next start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Input, TextArea
+
+from tests.ui.conftest import _app_on, settle
+from tui_crm.core.drafts import load_drafts
+from tui_crm.db.database import close_database
+from tui_crm.db.models import Interaction
+from tui_crm.ui.screens.confirm import ConfirmScreen
+from tui_crm.ui.screens.log import LogInteractionScreen
+from tui_crm.ui.screens.search import SearchScreen
+
+
+async def _type_and_drop(app, note: str) -> int:
+    """Start a note, let the draft be written, then lose the session without saving."""
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"smith")
+        await settle(pilot)
+        await pilot.press("down")
+        customer_id = app.screen.highlighted().id
+        await pilot.press("l")
+        await pilot.pause()
+        await pilot.press(*note, "tab", "tab", *"+1w")
+        await pilot.pause(0.8)  # the draft is written shortly after typing stops
+    close_database()
+    return customer_id
+
+
+async def test_a_dropped_note_is_offered_back_and_can_be_saved(demo_app):
+    path = Path(demo_app.db_path)
+    customer_id = await _type_and_drop(demo_app, "Wants 20 seats, call back")
+    assert [d.notes for d in load_drafts(path)] == ["Wants 20 seats, call back"]
+    app = _app_on(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await pilot.pause()
+        assert isinstance(app.screen, LogInteractionScreen)
+        assert app.screen.query_one("#log-notes", TextArea).text == "Wants 20 seats, call back"
+        assert app.screen.query_one("#log-follow-up", Input).value == "+1w"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, SearchScreen)
+        latest = Interaction.select().order_by(Interaction.id.desc()).first()
+        assert (latest.customer_id, latest.notes) == (customer_id, "Wants 20 seats, call back")
+        assert load_drafts(path) == []
+    close_database()
+
+
+async def test_declining_the_offer_discards_the_draft(demo_app):
+    path = Path(demo_app.db_path)
+    await _type_and_drop(demo_app, "Never mind")
+    app = _app_on(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        count = Interaction.select().count()
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, SearchScreen)
+        assert Interaction.select().count() == count
+    assert load_drafts(path) == []
+    close_database()
+
+
+async def test_a_saved_note_leaves_no_draft(demo_app):
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"smith")
+        await settle(pilot)
+        await pilot.press("down", "l")
+        await pilot.pause()
+        await pilot.press(*"Quick call")
+        await pilot.pause(0.8)
+        assert load_drafts(Path(demo_app.db_path))  # kept while typing
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert load_drafts(Path(demo_app.db_path)) == []

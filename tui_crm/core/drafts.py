@@ -1,0 +1,74 @@
+"""Drafts of notes being typed, kept on disk so a dropped SSH connection loses nothing.
+
+One small JSON file per book and customer under the data folder's `drafts/`, written
+atomically and readable by the owner only; removed when the note is saved or discarded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from tui_crm.paths import data_dir, ensure_private_dir
+
+
+@dataclass(frozen=True)
+class Draft:
+    customer_id: int
+    customer_name: str
+    kind: str
+    notes: str
+    outcome: str
+    follow_up: str
+    saved_at: str  # ISO date and time
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.notes.strip() or self.outcome.strip() or self.follow_up.strip())
+
+
+def _folder() -> Path:
+    return data_dir() / "drafts"
+
+
+def _prefix(db_path: Path) -> str:
+    return hashlib.sha1(str(Path(db_path).resolve()).encode()).hexdigest()[:12]
+
+
+def _file(db_path: Path, customer_id: int) -> Path:
+    return _folder() / f"{_prefix(db_path)}-{customer_id}.json"
+
+
+def save_draft(db_path: Path, draft: Draft) -> None:
+    """Keep `draft` (an empty one removes the file instead)."""
+    if draft.is_empty:
+        discard_draft(db_path, draft.customer_id)
+        return
+    ensure_private_dir(_folder())
+    target = _file(db_path, draft.customer_id)
+    partial = target.with_suffix(".partial")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(asdict(draft), handle, ensure_ascii=False)
+    os.replace(partial, target)
+
+
+def load_drafts(db_path: Path) -> list[Draft]:
+    """Drafts left for this book, oldest first; unreadable files are skipped."""
+    folder = _folder()
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in folder.glob(f"{_prefix(db_path)}-*.json"):
+        try:
+            found.append(Draft(**json.loads(path.read_text(encoding="utf-8"))))
+        except (OSError, ValueError, TypeError):
+            continue
+    return sorted(found, key=lambda d: d.saved_at)
+
+
+def discard_draft(db_path: Path, customer_id: int) -> None:
+    _file(db_path, customer_id).unlink(missing_ok=True)
