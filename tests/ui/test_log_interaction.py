@@ -138,3 +138,25 @@ async def test_logging_from_the_profile_updates_its_timeline(demo_app):
         assert isinstance(demo_app.screen, ProfileScreen)
         timeline = demo_app.screen.query_one("#profile-timeline", DataTable)
         assert str(timeline.get_row_at(0)[2]) == "Met at the fair"
+
+
+async def test_ctrl_s_right_after_fast_typing_saves_every_character(demo_app):
+    """Keys arriving in one burst (a fast typist, a paste, a slow SSH link) are all saved."""
+    from textual import events
+
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        row = await _highlight_first(pilot, "smith")
+        await pilot.press("l")
+        await pilot.pause()
+        note = "Wants a quote for twenty seats"
+        for char in note:  # posted at once, without waiting for each to be handled
+            demo_app.post_message(events.Key("space" if char == " " else char, char))
+        demo_app.post_message(events.Key("ctrl+s", None))
+        await settle(pilot)
+        latest = (
+            Interaction.select()
+            .where(Interaction.customer == row.id)
+            .order_by(Interaction.id.desc())
+            .first()
+        )
+        assert latest.notes == note

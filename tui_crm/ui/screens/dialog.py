@@ -60,7 +60,9 @@ class FormLogic:
     FIELDS: dict[str, str] = {}
     DISCARD_QUESTION = "Discard your changes?"
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", priority=True, id="form.save"),
+        # Not a priority binding: the key must queue behind the keys typed just before it,
+        # or a quick ctrl+s would save a field before its last characters arrive.
+        Binding("ctrl+s", "save", "Save", id="form.save"),
         Binding("escape", "cancel", "Cancel", id="form.cancel"),
     ]
     _initial: dict[str, Any] | None = None
@@ -119,6 +121,9 @@ class FormLogic:
             first = first or widget_id
         if first:
             self.query_one(f"#{first}").focus()
+            message_widget = self.query(f"#{first}-error")
+            if message_widget:  # the message may sit below the field: bring it into view too
+                self.call_after_refresh(message_widget.first().scroll_visible)
 
     def on_discarded(self) -> None:
         """Called when the user leaves without saving (nothing typed, or confirmed)."""

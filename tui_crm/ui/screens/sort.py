@@ -40,7 +40,7 @@ def _token(key: SortKey) -> str:
 
 class SortScreen(ModalScreen[list[SortKey] | None]):
     BINDINGS = [
-        Binding("ctrl+s", "apply", "Apply", priority=True, id="sort.apply"),
+        Binding("ctrl+s", "apply", "Apply", id="sort.apply"),
         Binding("escape", "dismiss(None)", "Cancel", id="sort.cancel"),
     ]
 
