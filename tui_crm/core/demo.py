@@ -5,6 +5,7 @@ customers, opt-outs and a few likely duplicates (Rob / Robert Smith)."""
 from __future__ import annotations
 
 import random
+import unicodedata
 from datetime import date, datetime, time, timedelta
 
 from peewee import Database
@@ -196,6 +197,12 @@ NOTES = (
 NICKNAMES = {"Robert": "Rob", "William": "Bill", "Elizabeth": "Liz", "James": "Jim"}
 
 
+def _ascii(text: str) -> str:
+    """Müller -> muller, Håkon -> hakon, Søren -> soren: for made-up email addresses."""
+    folded = unicodedata.normalize("NFKD", text.lower().replace("ø", "o").replace("æ", "ae"))
+    return "".join(ch for ch in folded if ch.isascii())
+
+
 def _phone(rng: random.Random, pattern: str, region: str) -> str:
     for _ in range(20):
         digits = [str(rng.randrange(10)) for _ in range(7)]
@@ -240,13 +247,8 @@ def build_demo(
                 rng.choice(ids[: max(1, len(ids) // 2)]) if ids and rng.random() < 0.35 else None
             )
             source = "referral" if referrer else rng.choice(SOURCES[1:])
-            domain = (company or last).lower().replace(" ", "").replace("&", "")
-            domain = "".join(ch for ch in domain if ch.isascii() and ch.isalnum()) or "example"
-            local = "".join(
-                ch
-                for ch in f"{first}.{last}".lower()
-                if ch.isascii() and (ch.isalnum() or ch == ".")
-            )
+            domain = "".join(ch for ch in _ascii(company or last) if ch.isalnum()) or "example"
+            local = "".join(ch for ch in _ascii(f"{first}.{last}") if ch.isalnum() or ch == ".")
             status_roll = rng.random()
             status = "lost" if status_roll < 0.06 else "lapsed" if status_roll < 0.14 else "active"
             values = {
