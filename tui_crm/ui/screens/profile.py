@@ -12,10 +12,11 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from tui_crm.core.customers import get_profile, trash_customer, update_customer
-from tui_crm.core.types import CustomerProfile
+from tui_crm.core.types import CustomerProfile, CustomerRef
 from tui_crm.errors import CrmError
 from tui_crm.ui.format import ago, day, due, format_money, tier_text
 from tui_crm.ui.messages import ProfileLoaded
+from tui_crm.ui.screens.actions import CustomerActions
 from tui_crm.ui.screens.confirm import ConfirmScreen
 
 GENDERS = {"f": "female", "m": "male", "x": "other", "": ""}
@@ -35,7 +36,7 @@ class TimelineTable(DataTable):
     ]
 
 
-class ProfileScreen(Screen):
+class ProfileScreen(CustomerActions, Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="profile.back"),
         Binding("e", "edit", "Edit", id="profile.edit"),
@@ -84,19 +85,11 @@ class ProfileScreen(Screen):
         history.add_column("Change", key="change")
         self.load()
 
-    def action_log(self) -> None:
-        from tui_crm.ui.screens.log import LogInteractionScreen
+    def current_customer(self) -> CustomerRef | None:
+        return CustomerRef(self.profile.id, self.profile.name) if self.profile else None
 
-        self._open_dialog(LogInteractionScreen)
-
-    def action_purchase(self) -> None:
-        from tui_crm.ui.screens.purchase import AddPurchaseScreen
-
-        self._open_dialog(AddPurchaseScreen)
-
-    def action_edit(self) -> None:
-        if self.profile is not None:
-            self.app.edit_customer(self.profile.id)  # the profile reloads when it resumes
+    def refresh_after_write(self) -> None:
+        self.load()
 
     def action_mark_lost(self) -> None:
         from tui_crm.ui.screens.lost import MarkLostScreen
@@ -104,7 +97,7 @@ class ProfileScreen(Screen):
         if self.profile is None:
             return
         if self.profile.status != "lost":
-            self.app.push_screen(MarkLostScreen(self.profile), self._after_dialog)
+            self.app.push_screen(MarkLostScreen(self.profile), self.after_dialog)
             return
 
         def reactivate(yes: bool | None) -> None:
@@ -159,15 +152,6 @@ class ProfileScreen(Screen):
         if leave:
             self.app.call_from_thread(self.dismiss)
         else:
-            self.load()
-
-    def _open_dialog(self, dialog: type) -> None:
-        if self.profile is not None:
-            self.app.push_screen(dialog(self.profile.id, self.profile.name), self._after_dialog)
-
-    def _after_dialog(self, result) -> None:
-        if result is not None:
-            self.app.notify(result.summary)
             self.load()
 
     def on_screen_resume(self) -> None:

@@ -12,11 +12,12 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from textual.worker import get_current_worker
 
 from tui_crm.core.search import search
-from tui_crm.core.types import CustomerRow
+from tui_crm.core.types import CustomerRef, CustomerRow
 from tui_crm.db.models import Customer
 from tui_crm.errors import CrmError
 from tui_crm.ui.format import ago, due, format_money_short, tier_text
 from tui_crm.ui.messages import SearchDone
+from tui_crm.ui.screens.actions import CustomerActions
 
 PLACEHOLDER = "Search: name, company, phone, city… or tag:vip tier:gold due:today sort:-value"
 EMPTY_HINT = (
@@ -35,7 +36,7 @@ class ResultsTable(DataTable):
     ]
 
 
-class SearchScreen(Screen):
+class SearchScreen(CustomerActions, Screen):
     BINDINGS = [
         Binding("down", "focus_results", "Results", key_display="↓", id="search.results"),
         Binding("enter", "open_selected", "Open", id="search.open"),
@@ -140,16 +141,6 @@ class SearchScreen(Screen):
             return None
         return self.rows[table.cursor_row if 0 <= table.cursor_row < len(self.rows) else 0]
 
-    def action_log(self) -> None:
-        from tui_crm.ui.screens.log import LogInteractionScreen
-
-        self._open_dialog(LogInteractionScreen)
-
-    def action_purchase(self) -> None:
-        from tui_crm.ui.screens.purchase import AddPurchaseScreen
-
-        self._open_dialog(AddPurchaseScreen)
-
     def action_sort(self) -> None:
         """Pick one or two sort keys; they are written into the query as its sort: token."""
         from tui_crm.core.query import QueryError, parse, with_sort
@@ -167,21 +158,12 @@ class SearchScreen(Screen):
 
         self.app.push_screen(SortScreen(current), chosen)
 
-    def action_edit(self) -> None:
+    def current_customer(self) -> CustomerRef | None:
         row = self.highlighted()
-        if row is not None:
-            self.app.edit_customer(row.id)
+        return CustomerRef(row.id, row.name) if row else None
 
-    def _open_dialog(self, dialog: type) -> None:
-        """Open a dialog for the highlighted customer; refresh the list when it saved."""
-        row = self.highlighted()
-        if row is not None:
-            self.app.push_screen(dialog(row.id, row.name), self._after_dialog)
-
-    def _after_dialog(self, result) -> None:
-        if result is not None:
-            self.app.notify(result.summary)
-            self.refresh_results()
+    def refresh_after_write(self) -> None:
+        self.refresh_results()
 
     def refresh_results(self) -> None:
         """Run the current query again (after something was written)."""
