@@ -262,6 +262,43 @@ def test_every_qualifier_filters(db, book, text, expected):
     assert _found(db, book, text) == expected
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "city:ålesund",
+        "city:Ålesund",
+        "city:ÅLESUND",
+        "city:bergen,ålesund",
+        "company:ålesund",
+        'company:"BAKERI ÅLESUND"',
+        "tag:økologisk",
+        "tag:Økologisk",
+        "category:små",
+        "category:SMÅ",
+        "owner:BJØRN",
+        "territory:vestlandet",
+    ],
+)
+def test_qualifiers_ignore_case_beyond_ascii(db, book, text):
+    add_category(db, "Små", 120)
+    ase = create_customer(
+        db,
+        {
+            "first_name": "Åse",
+            "last_name": "Rønning",
+            "company": "Bakeri Ålesund AS",
+            "city": "Ålesund",
+            "tags": "Økologisk",
+            "category": "Små",
+            "owner": "Bjørn",
+            "territory": "Vestlandet",
+        },
+    )
+    found = [row.id for row in search(db, text, as_of=AS_OF)]
+    assert ase in found
+    assert book["lars"] not in found
+
+
 def test_tiers_filter(db, book):
     # Six customers: one gold (ceil 0.6), one more silver (ceil 1.2 = 2 in the top 20 %).
     assert _find(db, book, "tier:gold") == ["siobhan"]

@@ -197,9 +197,11 @@ NOTES = (
 NICKNAMES = {"Robert": "Rob", "William": "Bill", "Elizabeth": "Liz", "James": "Jim"}
 
 
-def _ascii(text: str) -> str:
-    """Müller -> muller, Håkon -> hakon, Søren -> soren: for made-up email addresses."""
-    folded = unicodedata.normalize("NFKD", text.lower().replace("ø", "o").replace("æ", "ae"))
+def ascii_fold(text: str) -> str:
+    """Müller -> muller, Håkon -> hakon, Søren -> soren, Łódź -> lodz: for made-up email
+    addresses."""
+    text = text.lower().replace("ø", "o").replace("æ", "ae").replace("ł", "l")
+    folded = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in folded if ch.isascii())
 
 
@@ -247,8 +249,8 @@ def build_demo(
                 rng.choice(ids[: max(1, len(ids) // 2)]) if ids and rng.random() < 0.35 else None
             )
             source = "referral" if referrer else rng.choice(SOURCES[1:])
-            domain = "".join(ch for ch in _ascii(company or last) if ch.isalnum()) or "example"
-            local = "".join(ch for ch in _ascii(f"{first}.{last}") if ch.isalnum() or ch == ".")
+            domain = "".join(ch for ch in ascii_fold(company or last) if ch.isalnum()) or "example"
+            local = "".join(ch for ch in ascii_fold(f"{first}.{last}") if ch.isalnum() or ch == ".")
             status_roll = rng.random()
             status = "lost" if status_roll < 0.06 else "lapsed" if status_roll < 0.14 else "active"
             values = {

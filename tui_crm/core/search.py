@@ -46,13 +46,17 @@ EQUAL_COLUMNS = {
     "owner": "c.owner",
     "territory": "c.territory",
 }
-# Sort keys whose order an index gives: value figures (customer_value), customer columns.
+# Sort keys whose order an index gives: value figures (customer_value), customer columns
+# (some from migration 2).
 VALUE_INDEXES = {
     "spent12m": ("spent_12m", "customer_value_12m"),
     "spent30d": ("spent_30d", "customer_value_30d"),
+    "lifetime": ("lifetime", "customer_value_lifetime"),
 }
 CUSTOMER_INDEXES = {
+    "name": "customer_first_name",
     "last_name": "customer_name",
+    "created": "customer_created",
     "company": "customer_company",
     "city": "customer_city",
     "last_contact": "customer_last_contact",
@@ -114,22 +118,44 @@ def _text_conditions(query: Query, mode: str = "direct") -> tuple[list[str], lis
     return sql, params
 
 
+# Qualifiers whose values are compared without regard to case.
+CASELESS = {"tag", "company", "category", *EQUAL_COLUMNS}
+
+
+def _case_variants(values: list[str]) -> list[str]:
+    """The values in the case forms a stored name can take (ålesund, Ålesund, ÅLESUND).
+
+    SQLite's NOCASE and LIKE fold only ASCII letters, and a Python function in the query
+    would keep the indexes out of use; so the non-ASCII letters are offered in each case form
+    instead. ASCII-only values need nothing more.
+    """
+    out: list[str] = []
+    for value in values:
+        forms = [value]
+        if not value.isascii():
+            forms += [value.lower(), value.upper(), value.title(), value.capitalize()]
+        out.extend(form for form in forms if form not in out)
+    return out
+
+
 def _filter_conditions(query: Query, as_of: date) -> tuple[list[str], list]:
     sql: list[str] = []
     params: list = []
     for f in query.filters:
         values = list(f.values)
+        if f.key == "owner":
+            from tui_crm.core.config import settings  # reads config.toml: only when needed
+
+            values = [settings().user if v.lower() == "me" else v for v in values]
+        if f.key in CASELESS:
+            values = _case_variants(values)
         marks = ", ".join("?" for _ in values)
         if f.key == "tag":
             cond = (
                 "c.id IN (SELECT ct.customer_id FROM customer_tag ct JOIN tag t "
-                f"ON t.id = ct.tag_id WHERE t.name IN ({marks}))"
+                f"ON t.id = ct.tag_id WHERE t.name COLLATE NOCASE IN ({marks}))"
             )
         elif f.key in EQUAL_COLUMNS:
-            if f.key == "owner":
-                from tui_crm.core.config import settings  # reads config.toml: only when needed
-
-                values = [settings().user if v.lower() == "me" else v for v in values]
             cond = f"{EQUAL_COLUMNS[f.key]} COLLATE NOCASE IN ({marks})"
         elif f.key == "company":
             cond = "(" + " OR ".join("c.company LIKE ? ESCAPE '\\'" for _ in values) + ")"
@@ -138,7 +164,9 @@ def _filter_conditions(query: Query, as_of: date) -> tuple[list[str], list]:
                 for v in values
             ]
         elif f.key == "category":
-            cond = f"c.category_id IN (SELECT id FROM category WHERE name IN ({marks}))"
+            cond = (
+                f"c.category_id IN (SELECT id FROM category WHERE name COLLATE NOCASE IN ({marks}))"
+            )
         elif f.key == "tier":
             values = ["" if v == "none" else v for v in values]
             cond = f"coalesce(v.tier, '') IN ({marks})"
@@ -228,39 +256,53 @@ def _stretches(query: Query) -> list[_Stretch] | None:
     By a value figure the order falls into three stretches: positive figures (walked down
     the figure's index, ties sorted as they come), zero or no figure (walked in the order of
     the remaining keys), negative figures. A money qualifier on the same figure narrows the
-    first and last, and can rule out the middle one.
+    first and last, and can rule out the middle one. By follow-up date: customers with one,
+    then those without.
     """
     keys = _sort_keys(query)
     first, rest = keys[0], keys[1:]
     with_value = "LEFT JOIN customer_value v ON v.customer_id = c.id"
+    ties = ", ".join([*_order_parts(rest), "c.id"])
+    direction = " DESC" if first.descending else ""
     if first.key in CUSTOMER_INDEXES:
         source = f"FROM customer c INDEXED BY {CUSTOMER_INDEXES[first.key]} {with_value}"
         return [_Stretch(source, (), (), ", ".join([*_order_parts(keys), "c.id"]))]
-    if first.key not in VALUE_INDEXES:
-        return None
-    if not rest:
-        by_rest = "FROM customer c NOT INDEXED"  # rowid order: ties go by id
-    elif rest[0].key in CUSTOMER_INDEXES:
-        by_rest = f"FROM customer c INDEXED BY {CUSTOMER_INDEXES[rest[0].key]}"
-    else:
+    if first.key == "next_follow_up":
+        by_date = f"FROM customer c INDEXED BY customer_next_follow_up {with_value}"
+        by_rest = "FROM customer c INDEXED BY customer_next_follow_up" if not rest else None
+        by_rest = by_rest or _customer_source(rest)
+        if by_rest is None:
+            return None
+        order = f"c.next_follow_up{direction}, {ties}"
+        return [
+            _Stretch(by_date, ("c.next_follow_up IS NOT NULL",), (), order),
+            _Stretch(f"{by_rest} {with_value}", ("c.next_follow_up IS NULL",), (), ties),
+        ]
+    by_rest = _customer_source(rest)
+    if first.key not in VALUE_INDEXES or by_rest is None:
         return None
     column, index = VALUE_INDEXES[first.key]
-    ties = [*_order_parts(rest), "c.id"]
     same = [m for m in query.money if m.key == column]
     ranges = tuple(f"v.{column} {m.op} ?" for m in same)
     bounds = tuple(m.cents for m in same)
     by_value = (
         f"FROM customer_value v INDEXED BY {index} CROSS JOIN customer c ON c.id = v.customer_id"
     )
-    direction = " DESC" if first.descending else ""
-    value_order = ", ".join([f"v.{column}{direction}", *ties])
+    value_order = f"v.{column}{direction}, {ties}"
     positive = _Stretch(by_value, (f"v.{column} > 0", *ranges), bounds, value_order)
     negative = _Stretch(by_value, (f"v.{column} < 0", *ranges), bounds, value_order)
-    zero = _Stretch(
-        f"{by_rest} {with_value}", (f"coalesce(v.{column}, 0) = 0",), (), ", ".join(ties)
-    )
+    zero = _Stretch(f"{by_rest} {with_value}", (f"coalesce(v.{column}, 0) = 0",), (), ties)
     middle = [zero] if all(_holds(0, m.op, m.cents) for m in same) else []
     return [positive, *middle, negative] if first.descending else [negative, *middle, positive]
+
+
+def _customer_source(keys: list[SortKey]) -> str | None:
+    """Customers read in the order of `keys` (then id), or None when no index gives it."""
+    if not keys:
+        return "FROM customer c NOT INDEXED"  # rowid order
+    if keys[0].key in CUSTOMER_INDEXES:
+        return f"FROM customer c INDEXED BY {CUSTOMER_INDEXES[keys[0].key]}"
+    return None
 
 
 def _holds(value: int, op: str, bound: int) -> bool:
@@ -306,38 +348,42 @@ def _choose_plan(db: Database, query: Query, as_of: date, limit: int | None) -> 
     if customers <= SMALL_BOOK:
         return _Plan()
     positive, _ = _match_strings(query)
-    hits = customers
+    hits = built = customers  # built: hits a set of them would hold
     if positive:
-        # Capped: past half the book the walk wins anyway, and counting costs.
+        cap = max(4 * limit, customers // 2)  # past half the book the walk wins anyway
         hits = db.execute_sql(
             "SELECT count(*) FROM (SELECT rowid FROM customer_fts "
             "WHERE customer_fts MATCH ? LIMIT ?)",
-            (positive, max(4 * limit, customers // 2)),
+            (positive, cap),
         ).fetchone()[0]
+        built = customers if hits >= cap else hits
     shares = _Shares()
     if query.filters or query.money:
         shares = _qualifier_shares(db, query, as_of, customers)
     seekable = bool(positive) and _seekable(query)
 
     # Walk: steps until `limit` matches, assuming matches spread evenly along the order
-    # (past the part that qualifiers aligned with the order skip).
-    rate = max(hits / customers * shares.along_walk, 1 / customers)
+    # past the part that qualifiers aligned with the order rule out.
+    text_share = hits / customers
+    rate = max(text_share * shares.along_walk, 1 / customers)
     steps = min(limit / rate + shares.skipped * customers, customers)
     walk_cost, walk_text = steps * STEP_COST, "walk"
     if positive:
-        seek_cost = steps * shares.along_walk * SEEK_COST if seekable else float("inf")
-        walk_text = "seek" if seek_cost < hits * SET_COST else "walk"
-        walk_cost += min(seek_cost, hits * SET_COST)
+        # Only customers that pass the qualifiers are looked up in the index.
+        seeks = min(limit / max(text_share, 1 / customers), steps)
+        seek_cost = seeks * SEEK_COST if seekable else float("inf")
+        walk_text = "seek" if seek_cost < built * SET_COST else "walk"
+        walk_cost += min(seek_cost, built * SET_COST)
 
     # Direct: from the hits, or from the narrowest indexed qualifier when that is fewer.
     narrowest = shares.narrowest * customers
     direct_text = "direct"
     if positive and narrowest < hits:
         seek_cost = narrowest * SEEK_COST if seekable else float("inf")
-        direct_text = "seek" if seek_cost < hits * SET_COST else "walk"
-        direct_cost = narrowest * SORT_COST + min(seek_cost, hits * SET_COST)
+        direct_text = "seek" if seek_cost < built * SET_COST else "walk"
+        direct_cost = narrowest * SORT_COST + min(seek_cost, built * SET_COST)
     elif positive:
-        direct_cost = hits * SORT_COST
+        direct_cost = built * SORT_COST
     elif narrowest < customers:
         direct_cost = narrowest * SORT_COST
     else:
@@ -381,26 +427,28 @@ def _qualifier_shares(db: Database, query: Query, as_of: date, customers: int) -
         and len(tiers) == 1
         and set(tiers[0].values) <= {"gold", "silver"}
     )
-    walk_query = Query(
-        filters=tuple(f for f in query.filters if not (by_tier and f in tiers)),
-        money=tuple(m for m in query.money if m.key != column),
-    )
-    samples = [query, walk_query]
+    # One flag per qualifier (so a tag's set of ids is built once), then products of flags.
+    parts: list[tuple[Query, bool, bool]] = []  # (qualifier, thins the walk, indexed)
     for f in query.filters:
-        if f.key in INDEXED_QUALIFIERS and not f.negated and (f.key != "due" or len(f.values) == 1):
-            samples.append(Query(filters=(f,)))
-    tests: list[str] = []
+        indexed = f.key in INDEXED_QUALIFIERS and not f.negated
+        indexed = indexed and (f.key != "due" or len(f.values) == 1)
+        parts.append((Query(filters=(f,)), not (by_tier and f in tiers), indexed))
+    for m in query.money:
+        parts.append((Query(money=(m,)), m.key != column, False))
+    flags: list[str] = []
     params: list = []
-    for sample in samples:
-        sql, values = _filter_conditions(sample, as_of)
-        tests.append(" AND ".join(sql) or "1")
+    for n, (single, _, _) in enumerate(parts):
+        sql, values = _filter_conditions(single, as_of)
+        flags.append(f"CASE WHEN {sql[0]} THEN 1 ELSE 0 END AS f{n}")
         params.extend(values)
-    flags = ", ".join(
-        f"CASE WHEN {test} THEN 1 ELSE 0 END AS ok{n}" for n, test in enumerate(tests)
-    )
-    totals = ", ".join(f"total(ok{n})" for n in range(len(tests)))
+    groups = [
+        list(range(len(parts))),
+        [n for n, part in enumerate(parts) if part[1]],
+        *([n] for n, part in enumerate(parts) if part[2]),
+    ]
+    totals = ", ".join("total(" + ("*".join(f"f{n}" for n in g) or "1") + ")" for g in groups)
     row = db.execute_sql(
-        f"SELECT count(*), {totals} FROM (SELECT {flags} "
+        f"SELECT count(*), {totals} FROM (SELECT {', '.join(flags)} "
         "FROM customer c LEFT JOIN customer_value v ON v.customer_id = c.id "
         f"WHERE c.id > ? AND c.deleted_at IS NULL ORDER BY c.id LIMIT {SAMPLE_ROWS})",
         [*params, customers // 3],
