@@ -194,6 +194,11 @@ NOTES = (
     "Meeting went well, decision expected soon",
     "Wants a demo for the whole team",
 )
+THANKS = (
+    "Sent flowers to thank them for recommending {name}",
+    "Called to thank them for introducing {name}; offered 10 % off the next order",
+    "Thank-you card and a bottle of wine for referring {name}",
+)
 NICKNAMES = {"Robert": "Rob", "William": "Bill", "Elizabeth": "Liz", "James": "Jim"}
 
 
@@ -341,5 +346,23 @@ def build_demo(
                 due = today + timedelta(days=rng.randrange(-5, 10))
                 log_interaction(
                     db, cid, notes=rng.choice(NOTES), at=at, follow_up=max(due, at.date()), now=at
+                )
+        for cid in ids:  # most referrers were thanked, some not yet
+            referred = Customer.get_by_id(cid)
+            if referred.referred_by_id is None or rng.random() < 0.35:
+                continue
+            at = datetime.combine(
+                referred.acquired_on + timedelta(days=rng.randrange(2, 15)), time(11)
+            )
+            if at.date() < today:
+                log_interaction(
+                    db,
+                    referred.referred_by_id,
+                    kind="thanks",
+                    notes=rng.choice(THANKS).format(name=referred.first_name or referred.company),
+                    regarding=cid,
+                    at=at,
+                    who=rng.choice(("anna", "ben", "chris")),
+                    now=at,
                 )
     return len(ids)

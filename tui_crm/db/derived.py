@@ -156,4 +156,5 @@ def refresh_all_sql() -> list[str]:
         "DELETE FROM customer_fts",
         f"INSERT INTO customer_fts(rowid, {cols}) {SEARCH_DOC}",
         MARK_VALUES_STALE,
+        "DELETE FROM purchase_rhythm",  # recomputed when next asked for (core/attention.py)
     ]

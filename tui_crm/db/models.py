@@ -8,6 +8,7 @@ from peewee import (
     CompositeKey,
     DateField,
     DateTimeField,
+    FloatField,
     ForeignKeyField,
     IntegerField,
     Model,
@@ -157,6 +158,29 @@ class CustomerValue(BaseModel):
     tier = TextField(default="")
 
 
+class AttentionMark(BaseModel):
+    """A needs-attention reason snoozed until a day, or done (its clock restarts then)."""
+
+    customer = ForeignKeyField(Customer, on_delete="CASCADE")
+    reason = TextField()
+    snoozed_until = DateField(null=True)
+    done_at = DateTimeField(null=True)
+    who = TextField(default="")
+
+    class Meta:
+        primary_key = CompositeKey("customer", "reason")
+        without_rowid = True
+
+
+class PurchaseRhythm(BaseModel):
+    """A customer's usual gap between purchases (core/attention.py); triggers drop it."""
+
+    customer = ForeignKeyField(Customer, primary_key=True, on_delete="CASCADE")
+    purchases = IntegerField()
+    typical_gap = FloatField()
+    limit_days = IntegerField()
+
+
 ALL_MODELS = [
     Meta,
     Category,
@@ -169,4 +193,6 @@ ALL_MODELS = [
     Purchase,
     CustomerChange,
     CustomerValue,
+    AttentionMark,
+    PurchaseRhythm,
 ]
