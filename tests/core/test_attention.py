@@ -1,0 +1,383 @@
+"""The needs-attention queue, pinned with hand-built histories: every reason, the purchase
+rhythm rule, snoozing, done, and the ranking."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+import pytest
+
+from tui_crm.core.attention import (
+    attention_queue,
+    default_cadence,
+    mark_done,
+    rhythm,
+    set_default_cadence,
+    snooze,
+)
+from tui_crm.core.customers import (
+    add_category,
+    add_purchase,
+    create_customer,
+    log_interaction,
+    trash_customer,
+    update_customer,
+)
+from tui_crm.errors import CrmError, ValidationError
+
+TODAY = date(2026, 11, 20)
+LONG_AGO = datetime(2024, 1, 2, 9, 0)  # customers are added then unless a test says otherwise
+
+
+def _days_ago(n: int, hour: int = 10) -> datetime:
+    return datetime.combine(TODAY - timedelta(days=n), time(hour))
+
+
+def _customer(db, first: str, last: str = "Test", *, added: datetime = LONG_AGO, **values) -> int:
+    fields = {"first_name": first, "last_name": last, "source": "website", "why_chose_us": "price"}
+    fields.update(values)
+    return create_customer(db, fields, now=added)
+
+
+def _call(db, cid: int, days_ago: int, **kwargs) -> None:
+    at = _days_ago(days_ago)
+    log_interaction(db, cid, notes=kwargs.pop("notes", "talked"), at=at, now=at, **kwargs)
+
+
+def _buy_every(db, cid: int, gap: int, count: int, last_days_ago: int, cents: int = 10000):
+    for n in range(count):
+        day = TODAY - timedelta(days=last_days_ago + n * gap)
+        add_purchase(db, cid, amount=cents, day=day, now=datetime.combine(day, time(12)))
+
+
+def _reasons(db, as_of: date = TODAY, **kwargs) -> dict[int, dict[str, str]]:
+    """customer id → {reason code: text}"""
+    return {
+        item.customer_id: {r.code: r.text for r in item.reasons}
+        for item in attention_queue(db, as_of, **kwargs)
+    }
+
+
+def _codes(db, cid: int, as_of: date = TODAY) -> set[str]:
+    return set(_reasons(db, as_of).get(cid, {}))
+
+
+# -- the purchase rhythm ---------------------------------------------------------------------
+
+
+def test_rhythm_needs_three_purchase_days():
+    assert rhythm([]) is None
+    assert rhythm([date(2026, 1, 1), date(2026, 2, 1)]) is None
+    assert rhythm([date(2026, 1, 1)] * 5) is None  # one day, however many orders
+
+
+def test_rhythm_of_a_monthly_buyer():
+    days = [date(2026, 1, 1) + timedelta(days=30 * n) for n in range(8)]
+    kept = rhythm(days)
+    assert (kept.purchases, kept.typical_gap) == (8, 30.0)
+    assert kept.limit_days == 60  # twice the usual gap: no spread to speak of
+
+
+def test_rhythm_shrugs_off_one_long_gap():
+    """A monthly buyer who once paused for 300 days is still a monthly buyer."""
+    day, days = date(2024, 1, 1), []
+    for gap in (30, 31, 29, 300, 30, 30, 31):
+        days.append(day)
+        day += timedelta(days=gap)
+    days.append(day)
+    kept = rhythm(days)
+    assert kept.typical_gap == 30.0
+    assert kept.limit_days < 70
+
+
+def test_an_irregular_buyer_gets_a_longer_limit_than_a_regular_one():
+    regular = rhythm([date(2026, 1, 1) + timedelta(days=d) for d in (0, 60, 120, 180, 240)])
+    day, irregular = date(2025, 1, 1), []
+    for gap in (10, 110, 20, 100, 0):
+        irregular.append(day)
+        day += timedelta(days=gap)
+    assert rhythm(irregular).typical_gap == regular.typical_gap == 60
+    assert rhythm(irregular).limit_days > regular.limit_days
+
+
+# -- lapsed ------------------------------------------------------------------------------------
+
+
+def test_a_monthly_buyer_silent_for_three_months_has_lapsed(db):
+    cid = _customer(db, "Monthly")
+    _buy_every(db, cid, gap=30, count=6, last_days_ago=90)
+    _call(db, cid, 70)  # before they lapsed (a call after it would answer it)
+    assert _reasons(db)[cid]["lapsed"] == (
+        "buys about every 30 days; 90 days since the last purchase"
+    )
+
+
+def test_a_twice_a_year_buyer_silent_for_three_months_has_not(db):
+    cid = _customer(db, "Seasonal")
+    _buy_every(db, cid, gap=182, count=5, last_days_ago=90)
+    _call(db, cid, 5)
+    assert "lapsed" not in _codes(db, cid)
+    # ... but after more than a year without an order they have.
+    later = TODAY + timedelta(days=300)
+    assert "lapsed" in _codes(db, cid, later)
+
+
+def test_a_customer_who_lapsed_and_came_back_is_not_lapsed(db):
+    cid = _customer(db, "Returning")
+    _buy_every(db, cid, gap=30, count=5, last_days_ago=250)  # lapsed for months
+    assert "lapsed" in _codes(db, cid)
+    add_purchase(db, cid, amount=5000, day=TODAY - timedelta(days=10))
+    assert "lapsed" not in _codes(db, cid)
+
+
+def test_too_few_purchases_are_no_rhythm(db):
+    cid = _customer(db, "Twice")
+    _buy_every(db, cid, gap=30, count=2, last_days_ago=400)
+    _call(db, cid, 5)
+    assert "lapsed" not in _codes(db, cid)
+
+
+def test_a_call_after_they_lapsed_answers_it_until_another_rhythm_passes(db):
+    cid = _customer(db, "Asked")
+    _buy_every(db, cid, gap=30, count=6, last_days_ago=100)
+    assert "lapsed" in _codes(db, cid)
+    _call(db, cid, 2, notes="asked what went wrong: budget freeze until spring")
+    assert "lapsed" not in _codes(db, cid)
+    assert "lapsed" in _codes(db, cid, TODAY + timedelta(days=61))
+
+
+def test_lost_customers_are_not_in_the_queue(db):
+    cid = _customer(db, "Gone")
+    _buy_every(db, cid, gap=30, count=6, last_days_ago=200)
+    update_customer(db, cid, {"status": "lost", "lost_reason": "moved to a competitor"})
+    assert cid not in _reasons(db)
+
+
+# -- follow-ups, cadence, valuable and quiet -----------------------------------------------------
+
+
+def test_follow_ups_due_and_overdue(db):
+    due = _customer(db, "Due")
+    late = _customer(db, "Late")
+    soon = _customer(db, "Soon")
+    _call(db, due, 7, follow_up=TODAY)
+    _call(db, late, 10, follow_up=TODAY - timedelta(days=3))
+    _call(db, soon, 1, follow_up=TODAY + timedelta(days=2))
+    found = _reasons(db)
+    assert found[due] == {"follow_up_due": "follow-up due today"}
+    assert found[late] == {"follow_up_overdue": "follow-up was due Tue 17 Nov (3 days ago)"}
+    assert soon not in found
+
+
+def test_a_logged_call_clears_the_follow_up_and_the_cadence(db):
+    cid = _customer(db, "Caller")
+    _call(db, cid, 120, follow_up=TODAY - timedelta(days=100))
+    assert _codes(db, cid) == {"follow_up_overdue", "cadence"}
+    log_interaction(db, cid, notes="caught up", at=_days_ago(0, 9), now=_days_ago(0, 9))
+    assert cid not in _reasons(db)
+
+
+def test_cadence_comes_from_the_category_or_the_default(db):
+    add_category(db, "key account", 14)
+    key = _customer(db, "Key", category="key account")
+    plain = _customer(db, "Plain")
+    for cid in (key, plain):
+        _call(db, cid, 20)
+    assert _reasons(db)[key]["cadence"] == "no contact for 20 days (every 14 days wanted)"
+    assert plain not in _reasons(db)
+    assert default_cadence(db) == 90
+    set_default_cadence(db, "15")
+    assert _reasons(db)[plain]["cadence"] == "no contact for 20 days (every 15 days wanted)"
+
+
+@pytest.mark.parametrize("bad", ["0", "-3", "soon", "4000"])
+def test_a_bad_default_cadence_is_refused(db, bad):
+    with pytest.raises(ValidationError):
+        set_default_cadence(db, bad)
+    assert default_cadence(db) == 90
+
+
+def test_a_never_contacted_customer_counts_from_when_they_were_added(db):
+    cid = _customer(db, "Silent", added=_days_ago(100))
+    assert _reasons(db)[cid]["cadence"] == "no contact for 100 days (every 90 days wanted)"
+
+
+def test_gold_and_silver_customers_who_went_quiet(db):
+    big = [_customer(db, f"Big{n}") for n in range(2)]
+    small = [_customer(db, f"Small{n}") for n in range(8)]
+    for n, cid in enumerate(big + small):
+        add_purchase(db, cid, amount=(100 - n) * 1000, day=TODAY - timedelta(days=20))
+        _call(db, cid, 40)
+    found = _reasons(db)
+    assert found[big[0]]["gold_quiet"] == "gold customer, no contact for 40 days"
+    assert "gold_quiet" not in found.get(big[1], {})  # silver: quiet only after 60 days
+    assert all("gold_quiet" not in found.get(cid, {}) for cid in small)
+    assert "gold_quiet" in _codes(db, big[1], TODAY + timedelta(days=21))
+
+
+# -- referrals and new customers -------------------------------------------------------------------
+
+
+def test_a_referrer_is_thanked_or_not(db):
+    thanked = _customer(db, "Thanked")
+    unthanked = _customer(db, "Unthanked")
+    for referrer, name in ((thanked, "Friend"), (unthanked, "Neighbour")):
+        _customer(db, name, referred_by=referrer, acquired_on=TODAY - timedelta(days=20))
+    _call(db, thanked, 1)
+    _call(db, unthanked, 1)
+    found = _reasons(db)
+    assert found[unthanked]["thank_referrer"] == "referred Neighbour Test; not thanked yet"
+    assert found[thanked]["thank_referrer"]
+    log_interaction(db, thanked, kind="thanks", notes="flowers", at=_days_ago(0), now=_days_ago(0))
+    assert thanked not in _reasons(db)
+
+
+def test_a_thanks_before_the_referral_does_not_count(db):
+    referrer = _customer(db, "Early")
+    log_interaction(db, referrer, kind="thanks", at=_days_ago(30), now=_days_ago(30))
+    _customer(db, "Later", referred_by=referrer, acquired_on=TODAY - timedelta(days=10))
+    _call(db, referrer, 1)
+    assert "thank_referrer" in _codes(db, referrer)
+
+
+def test_a_thanks_naming_another_referral_does_not_count(db):
+    referrer = _customer(db, "Two")
+    first = _customer(db, "First", referred_by=referrer, acquired_on=TODAY - timedelta(days=40))
+    _customer(db, "Second", referred_by=referrer, acquired_on=TODAY - timedelta(days=40))
+    log_interaction(
+        db, referrer, kind="thanks", regarding=first, at=_days_ago(5), now=_days_ago(5)
+    )
+    _call(db, referrer, 1)
+    assert _reasons(db)[referrer]["thank_referrer"] == "referred Second Test; not thanked yet"
+
+
+def test_a_referral_in_the_trash_needs_no_thanks(db):
+    referrer = _customer(db, "Ref")
+    gone = _customer(db, "Gone", referred_by=referrer, acquired_on=TODAY - timedelta(days=5))
+    _call(db, referrer, 1)
+    trash_customer(db, gone)
+    assert referrer not in _reasons(db)
+
+
+def test_a_new_customer_without_source_or_why(db):
+    fresh = _customer(db, "Fresh", added=_days_ago(3), source="", why_chose_us="")
+    half = _customer(db, "Half", added=_days_ago(3), why_chose_us="")
+    old = _customer(db, "Old", added=_days_ago(60), source="", why_chose_us="")
+    _call(db, old, 1)
+    found = _reasons(db)
+    assert found[fresh]["incomplete_profile"] == (
+        "new customer without source and why they chose us"
+    )
+    assert found[half]["incomplete_profile"] == "new customer without why they chose us"
+    assert old not in found
+    update_customer(db, half, {"why_chose_us": "recommended by a friend"})
+    assert half not in _reasons(db)
+
+
+# -- snooze and done -----------------------------------------------------------------------------
+
+
+def test_a_snoozed_item_reappears_on_its_day(db):
+    cid = _customer(db, "Sleepy")
+    _call(db, cid, 100)
+    until = TODAY + timedelta(days=7)
+    snooze(db, cid, ["cadence"], until, as_of=TODAY)
+    assert cid not in _reasons(db)
+    assert cid not in _reasons(db, until - timedelta(days=1))
+    assert "cadence" in _codes(db, cid, until)
+
+
+def test_a_snooze_must_end_in_the_future(db):
+    cid = _customer(db, "Sleepy")
+    with pytest.raises(ValidationError):
+        snooze(db, cid, ["cadence"], TODAY, as_of=TODAY)
+
+
+def test_snoozing_one_reason_leaves_the_others(db):
+    cid = _customer(db, "Busy")
+    _call(db, cid, 100, follow_up=TODAY - timedelta(days=90))
+    snooze(db, cid, ["cadence"], TODAY + timedelta(days=30), as_of=TODAY)
+    assert _codes(db, cid) == {"follow_up_overdue"}
+
+
+def test_done_restarts_the_clock_of_a_cadence(db):
+    cid = _customer(db, "Handled")
+    _call(db, cid, 100)
+    mark_done(db, cid, ["cadence"], now=datetime.combine(TODAY, time(15)))
+    assert cid not in _reasons(db)
+    assert cid not in _reasons(db, TODAY + timedelta(days=90))
+    assert "cadence" in _codes(db, cid, TODAY + timedelta(days=91))
+
+
+def test_done_closes_a_follow_up_for_good(db):
+    cid = _customer(db, "Promise")
+    _call(db, cid, 5, follow_up=TODAY - timedelta(days=1))
+    mark_done(db, cid, ["follow_up_overdue"], now=datetime.combine(TODAY, time(15)))
+    assert cid not in _reasons(db)
+    assert cid not in _reasons(db, TODAY + timedelta(days=30))
+
+
+def test_done_thanks_comes_back_with_a_new_referral(db):
+    referrer = _customer(db, "Generous")
+    _customer(db, "One", referred_by=referrer, acquired_on=TODAY - timedelta(days=20))
+    _call(db, referrer, 1)
+    mark_done(db, referrer, ["thank_referrer"], now=datetime.combine(TODAY, time(9)))
+    assert referrer not in _reasons(db)
+    _customer(db, "Two", referred_by=referrer, acquired_on=TODAY + timedelta(days=3))
+    assert "thank_referrer" in _codes(db, referrer, TODAY + timedelta(days=5))
+
+
+def test_marks_on_unknown_customers_or_reasons_are_refused(db):
+    cid = _customer(db, "Someone")
+    with pytest.raises(CrmError, match="no customer"):
+        mark_done(db, 999, ["cadence"])
+    with pytest.raises(CrmError, match="unknown reason"):
+        mark_done(db, cid, ["bored"])
+    with pytest.raises(CrmError, match="unknown reason"):
+        attention_queue(db, TODAY, reasons=["bored"])
+
+
+# -- ranking -------------------------------------------------------------------------------------
+
+
+def test_more_valuable_and_more_overdue_come_first(db):
+    rich_late = _customer(db, "RichLate")
+    rich_soon = _customer(db, "RichSoon")
+    poor_late = _customer(db, "PoorLate")
+    for cid, cents in ((rich_late, 900000), (rich_soon, 900000), (poor_late, 1000)):
+        add_purchase(db, cid, amount=cents, day=TODAY - timedelta(days=100))
+    _call(db, rich_late, 30, follow_up=TODAY - timedelta(days=20))
+    _call(db, rich_soon, 5, follow_up=TODAY - timedelta(days=1))
+    _call(db, poor_late, 30, follow_up=TODAY - timedelta(days=20))
+    order = [item.customer_id for item in attention_queue(db, TODAY)]
+    assert order.index(rich_late) < order.index(rich_soon)
+    assert order.index(rich_late) < order.index(poor_late)
+    scores = [item.score for item in attention_queue(db, TODAY)]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_more_reasons_rank_a_customer_higher(db):
+    one = _customer(db, "One")
+    two = _customer(db, "Two")
+    _call(db, one, 100)
+    _call(db, two, 100, follow_up=TODAY - timedelta(days=1))
+    _customer(db, "Ref", referred_by=two, acquired_on=TODAY - timedelta(days=200))
+    [first, second] = attention_queue(db, TODAY)[:2]
+    assert first.customer_id == two and len(first.reasons) == 3
+    assert first.score > first.reasons[0].score
+
+
+def test_filtering_by_reason(db):
+    late = _customer(db, "Late")
+    quiet = _customer(db, "Quiet")
+    _call(db, late, 10, follow_up=TODAY - timedelta(days=3))
+    _call(db, quiet, 100)
+    found = _reasons(db, reasons=["cadence"])
+    assert set(found) == {quiet}
+
+
+def test_trashed_customers_are_not_in_the_queue(db):
+    cid = _customer(db, "Trash")
+    _call(db, cid, 100)
+    trash_customer(db, cid)
+    assert cid not in _reasons(db)
