@@ -31,6 +31,37 @@ FIND_COLUMNS = (
     "city",
     "status",
 )
+ATTENTION_COLUMNS = (
+    "id",
+    "name",
+    "reason_code",
+    "reason",
+    "score",
+    "rank",
+    "company",
+    "phone",
+    "tier",
+    "value_12m",
+    "last_contact",
+)
+# (record key, title, width, alignment) for the table format
+FIND_TABLE = (
+    ("id", "ID", 6, ">"),
+    ("name", "NAME", 24, "<"),
+    ("company", "COMPANY", 20, "<"),
+    ("phone", "PHONE", 17, "<"),
+    ("tier", "TIER", 6, "<"),
+    ("value_12m", "VALUE 12M", 11, ">"),
+    ("last_contact", "LAST CONTACT", 12, "<"),
+    ("next_follow_up", "FOLLOW-UP", 10, "<"),
+)
+ATTENTION_TABLE = (
+    ("id", "ID", 6, ">"),
+    ("name", "NAME", 22, "<"),
+    ("score", "SCORE", 6, ">"),
+    ("phone", "PHONE", 17, "<"),
+    ("reason", "WHY", 60, "<"),
+)
 
 
 def _date_arg(text: str) -> date:
@@ -95,6 +126,22 @@ def build_parser() -> argparse.ArgumentParser:
     log.add_argument("--follow-up", metavar="DATE", help="2026-12-01, +3d, +2w, tomorrow, mon..sun")
     log.add_argument("--at", metavar="DATETIME", help="when it happened (default: now)")
     log.add_argument("--outcome", default="", help="short outcome, e.g. 'ordered', 'call back'")
+
+    attention = commands.add_parser(
+        "attention", parents=[common], help="whom to call today and why (the queue as text)"
+    )
+    attention.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    attention.add_argument(
+        "--limit", type=_non_negative, default=50, help="most customers (0: all; default 50)"
+    )
+    attention.add_argument("--as-of", type=_date_arg, metavar="DATE", help="the queue as of DATE")
+    attention.add_argument(
+        "--reason",
+        action="append",
+        metavar="CODE",
+        help="only this reason (repeatable): follow_up_overdue, follow_up_due, lapsed, "
+        "gold_quiet, cadence, thank_referrer, incomplete_profile",
+    )
 
     demo = commands.add_parser("demo", parents=[common], help="write a demo database")
     demo.add_argument("--customers", type=_non_negative, default=300)
@@ -162,6 +209,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _log(args)
     if args.command == "demo":
         return _demo(args)
+    if args.command == "attention":
+        return _attention(args)
     return _run_app(args)
 
 
@@ -185,16 +234,59 @@ def _find(args: argparse.Namespace) -> int:
     db = _open(args)
     rows = search(db, query, as_of=args.as_of or date.today(), limit=args.limit or None)
     records = [_find_record(row) for row in rows]
+    _emit(records, args.format, FIND_COLUMNS, FIND_TABLE, "no customers match")
+    return 0
+
+
+def _emit(records: list[dict], form: str, columns, table, empty: str) -> None:
+    """Print records as json, csv (`columns`, in that order) or an aligned table."""
     out = sys.stdout
-    if args.format == "json":
+    if form == "json":
         json.dump(records, out, ensure_ascii=False, indent=2)
         out.write("\n")
-    elif args.format == "csv":
-        writer = csv.DictWriter(out, fieldnames=FIND_COLUMNS, lineterminator="\n")
+    elif form == "csv":
+        writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         writer.writerows(records)
     else:
-        _print_table(records, out)
+        _print_table(records, table, empty, out)
+
+
+def _attention(args: argparse.Namespace) -> int:
+    from tui_crm.core.attention import REASONS, attention_queue
+    from tui_crm.core.fields import format_money, format_phone
+
+    unknown = [code for code in args.reason or () if code not in REASONS]
+    if unknown:
+        raise CrmError(f"unknown reason '{unknown[0]}' (one of {', '.join(REASONS)})")
+    db = _open(args)
+    items = attention_queue(db, args.as_of or date.today(), reasons=args.reason)
+    items = items[: args.limit] if args.limit else items
+    records = [
+        {
+            "id": item.customer_id,
+            "name": item.name,
+            "reason_code": reason.code,
+            "reason": reason.text,
+            "score": reason.score,
+            "rank": rank,
+            "company": item.company,
+            "phone": format_phone(item.phone) if item.phone else "",
+            "tier": item.tier,
+            "value_12m": format_money(item.value_12m).replace(",", ""),
+            "last_contact": item.last_contact.date().isoformat() if item.last_contact else "",
+        }
+        for rank, item in enumerate(items, start=1)
+        for reason in item.reasons
+    ]
+    if args.format == "table":  # a customer's further reasons go under the first, unrepeated
+        records = [
+            {**record, "id": "", "name": "", "phone": ""}
+            if n and record["rank"] == records[n - 1]["rank"]
+            else record
+            for n, record in enumerate(records)
+        ]
+    _emit(records, args.format, ATTENTION_COLUMNS, ATTENTION_TABLE, "nobody needs attention")
     return 0
 
 
@@ -216,20 +308,10 @@ def _find_record(row) -> dict:
     }
 
 
-def _print_table(records: list[dict], out) -> None:
+def _print_table(records: list[dict], columns, empty: str, out) -> None:
     if not records:
-        print("no customers match", file=sys.stderr)
+        print(empty, file=sys.stderr)
         return
-    columns = [
-        ("id", "ID", 6, ">"),
-        ("name", "NAME", 24, "<"),
-        ("company", "COMPANY", 20, "<"),
-        ("phone", "PHONE", 17, "<"),
-        ("tier", "TIER", 6, "<"),
-        ("value_12m", "VALUE 12M", 11, ">"),
-        ("last_contact", "LAST CONTACT", 12, "<"),
-        ("next_follow_up", "FOLLOW-UP", 10, "<"),
-    ]
 
     def cell(text: str, width: int, align: str) -> str:
         text = str(text)

@@ -301,7 +301,9 @@ def test_a_log_that_cannot_be_saved_is_one_line_and_changes_nothing(home, demo, 
     "content",
     [b"name,email\nAnna,anna@example.com\n", bytes(range(256)) * 64, b"SQLite format 3\x00" * 9],
 )
-@pytest.mark.parametrize("command", [["find"], ["log", "1", "--note", "x"]])
+@pytest.mark.parametrize(
+    "command", [["find"], ["log", "1", "--note", "x"], ["attention"], ["referrals"]]
+)
 def test_a_file_that_is_not_a_database_is_refused_and_left_alone(home, tmp_path, content, command):
     path = tmp_path / "contacts.csv"
     path.write_bytes(content)
@@ -339,6 +341,8 @@ def test_without_db_the_default_database_is_created_privately(home):
         ["find", "--db", "{db}", "smith", "--format", "json"],
         ["find", "--db", "{db}", "colour:red"],
         ["log", "--db", "{db}", "1", "--note", "no textual here"],
+        ["attention", "--db", "{db}", "--format", "csv"],
+        ["referrals", "--db", "{db}"],
     ],
 )
 def test_one_shot_commands_never_import_textual(home, demo, argv):
@@ -355,3 +359,66 @@ def test_one_shot_commands_never_import_textual(home, demo, argv):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] in {"status 0", "status 1"}
+
+
+ATTENTION_REQUIRED = ["id", "name", "reason_code", "reason", "score"]
+
+
+def _attention(home: Path, demo: Path, *args: str) -> list[dict]:
+    result = _run(home, "attention", "--db", str(demo), "--format", "json", *args)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_attention_prints_the_queue_one_row_per_customer_and_reason(home, demo):
+    from tui_crm.core.attention import attention_queue
+
+    today = date.today()
+    records = _attention(home, demo, "--limit", "0", "--as-of", today.isoformat())
+    assert records and all(list(r)[:5] == ATTENTION_REQUIRED for r in records)
+    db = open_database(demo)
+    try:
+        queue = attention_queue(db, today)
+    finally:
+        close_database()
+    expected = [
+        (item.customer_id, item.name, reason.code, reason.text, reason.score)
+        for item in queue
+        for reason in item.reasons
+    ]
+    assert [tuple(r[k] for k in ATTENTION_REQUIRED) for r in records] == expected
+    ranks = [r["rank"] for r in records]
+    assert ranks == sorted(ranks) and ranks[-1] == len(queue)
+
+
+def test_attention_csv_matches_json_and_limit_counts_customers(home, demo):
+    records = _attention(home, demo, "--limit", "3")
+    assert {r["rank"] for r in records} == {1, 2, 3}
+    result = _run(home, "attention", "--db", str(demo), "--format", "csv", "--limit", "3")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert rows == [{k: str(v) for k, v in r.items()} for r in records]
+    table = _run(home, "attention", "--db", str(demo), "--limit", "3")
+    assert table.returncode == 0 and records[0]["name"] in table.stdout
+
+
+def test_attention_by_reason(home, demo):
+    records = _attention(home, demo, "--limit", "0", "--reason", "cadence", "--reason", "lapsed")
+    assert records
+    assert {r["reason_code"] for r in records} <= {"cadence", "lapsed"}
+    lapsed = {r["id"] for r in records if r["reason_code"] == "lapsed"}
+    found = {r["id"] for r in _json(home, "--db", str(demo), "--limit", "0", "reason:lapsed")}
+    assert found == lapsed
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--reason", "bored"], "unknown reason 'bored'"),
+        (["--as-of", "someday"], "someday"),
+        (["--limit", "-1"], "--limit"),
+        (["--format", "xml"], "xml"),
+    ],
+)
+def test_a_bad_attention_argument_is_one_line(home, demo, args, words):
+    result = _run(home, "attention", "--db", str(demo), *args)
+    assert words in _one_line_error(result)

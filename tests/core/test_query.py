@@ -173,6 +173,11 @@ BAD = [
     ("gender:robot", "gender:robot", 1, "robot"),
     ("status:asleep", "status:asleep", 1, "asleep"),
     ("due:tomorrow", "due:tomorrow", 1, "tomorrow"),
+    ("reason:bored", "reason:bored", 1, "bored"),
+    ("reason:", "reason:", 1, "needs a value"),
+    ("referred_by:anna", "referred_by:anna", 1, "customer id"),
+    ("referred_by:12,x", "referred_by:12,x", 1, "customer id"),
+    ("referred_by>3", "referred_by>3", 1, "cannot be compared"),
 ]
 
 

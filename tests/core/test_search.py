@@ -437,3 +437,28 @@ def test_results_use_the_as_of_day(db, book):
     # Four days earlier, Rob's and Siobhan's latest purchases had not happened yet.
     earlier = search(db, "spent30d>0", as_of=AS_OF - timedelta(days=4))
     assert {row.id for row in earlier} == {book["anna"], book["lars"]}
+
+
+def test_referred_by_finds_whom_a_customer_brought(db, book):
+    first = create_customer(
+        db, {"first_name": "Ines", "last_name": "Vik", "referred_by": book["anna"]}
+    )
+    second = create_customer(
+        db, {"first_name": "Ola", "last_name": "Vik", "referred_by": book["anna"]}
+    )
+    create_customer(db, {"first_name": "Per", "last_name": "Vik", "referred_by": book["rob"]})
+    found = [row.id for row in search(db, f"referred_by:{book['anna']}", as_of=AS_OF)]
+    assert sorted(found) == sorted([first, second])
+    assert [row.id for row in search(db, f"ola referred_by:#{book['anna']}", as_of=AS_OF)] == [
+        second
+    ]
+    assert search(db, "referred_by:99999", as_of=AS_OF) == []
+
+
+def test_reason_asks_the_needs_attention_queue(db, book):
+    # Kari's follow-up was due three days ago; Rob's is due today (see INTERACTIONS).
+    assert _found(db, book, "reason:follow_up_overdue") == {"kari"}
+    assert _found(db, book, "reason:follow_up_due,follow_up_overdue") == {"kari", "rob"}
+    assert "kari" not in _found(db, book, "-reason:follow_up_overdue")
+    assert _found(db, book, "voicemail reason:follow_up_overdue") == {"kari"}
+    assert _found(db, book, "anna reason:follow_up_overdue") == set()

@@ -85,6 +85,7 @@ class AttentionItem:
     customer_id: int
     name: str
     company: str
+    phone: str  # the first phone number, E.164 ("" when none)
     tier: str
     value_12m: int  # cents
     last_contact: datetime | None
@@ -175,7 +176,8 @@ CANDIDATES = """
 SELECT c.id, c.first_name, c.last_name, c.company, c.last_contact_at, c.next_follow_up,
        c.created_at, c.source, c.why_chose_us, c.last_purchase_on,
        coalesce(cat.cadence_days, :cadence), coalesce(v.tier, ''), coalesce(v.spent_12m, 0),
-       r.typical_gap, r.limit_days
+       r.typical_gap, r.limit_days,
+       (SELECT number FROM customer_phone WHERE customer_id = c.id ORDER BY position LIMIT 1)
 FROM customer c
 LEFT JOIN category cat ON cat.id = c.category_id
 LEFT JOIN customer_value v ON v.customer_id = c.id
@@ -252,7 +254,7 @@ def _overdue(days_late: float, scale: float) -> float:
 
 def _item(row, as_of: date, unthanked, marks, wanted: set[str]) -> AttentionItem | None:
     (cid, first, last, company, contact_at, follow_up, created_at, source, why, last_purchase,
-     cadence, tier, spent, typical_gap, limit_days) = row  # fmt: skip
+     cadence, tier, spent, typical_gap, limit_days, phone) = row  # fmt: skip
     name = display_name(first, last, company)
     contact = _day(contact_at)
     created = _day(created_at) or as_of
@@ -326,7 +328,15 @@ def _item(row, as_of: date, unthanked, marks, wanted: set[str]) -> AttentionItem
     score = reasons[0].score + sum(r.score for r in reasons[1:]) / 4
     last_contact = datetime.fromisoformat(contact_at) if contact_at else None
     return AttentionItem(
-        cid, name, company, tier, spent, last_contact, round(score, 1), tuple(reasons)
+        cid,
+        name,
+        company,
+        phone or "",
+        tier,
+        spent,
+        last_contact,
+        round(score, 1),
+        tuple(reasons),
     )
 
 

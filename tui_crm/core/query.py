@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from tui_crm.core.attention import REASONS
 from tui_crm.core.fields import parse_money
 from tui_crm.errors import CrmError
 
@@ -27,11 +28,13 @@ TEXT_QUALIFIERS = (
     "category",
     "territory",
 )
+ID_QUALIFIERS = ("referred_by",)  # values are customer ids
 CHOICE_QUALIFIERS = {
     "tier": ("gold", "silver", "none"),
     "gender": ("f", "m", "x"),
     "status": ("active", "lapsed", "lost"),
     "due": ("today", "overdue", "week"),
+    "reason": tuple(REASONS),  # on the needs-attention queue today for this reason
 }
 GENDER_ALIASES = {"female": "f", "w": "f", "male": "m", "other": "x"}
 MONEY_KEYS = {"spent30d": "spent_30d", "spent12m": "spent_12m", "lifetime": "lifetime"}
@@ -184,10 +187,11 @@ def parse(text: str) -> Query:
                 raise QueryError("only one sort: is allowed", token, position)
             sort = _sort_keys(value, token, position)
             continue
-        if key not in TEXT_QUALIFIERS and key not in CHOICE_QUALIFIERS:
+        known = (*TEXT_QUALIFIERS, *ID_QUALIFIERS, *CHOICE_QUALIFIERS)
+        if key not in known:
             raise QueryError(
                 f"unknown qualifier '{key}:' (known: "
-                + ", ".join((*TEXT_QUALIFIERS, *CHOICE_QUALIFIERS, *MONEY_KEYS, "sort"))
+                + ", ".join((*known, *MONEY_KEYS, "sort"))
                 + ")",
                 token,
                 position,
@@ -195,6 +199,13 @@ def parse(text: str) -> Query:
         values = _split_values(value)
         if not value or not any(values) or not all(values):
             raise QueryError(f"{key}: needs a value", token, position)
+        if key in ID_QUALIFIERS:
+            bad = [item for item in values if not item.lstrip("#").isdigit()]
+            if bad:
+                raise QueryError(
+                    f"{key}: takes a customer id (a number), not '{bad[0]}'", token, position
+                )
+            values = tuple(str(int(item.lstrip("#"))) for item in values)
         if key in CHOICE_QUALIFIERS:
             allowed = CHOICE_QUALIFIERS[key]
             normalised = []

@@ -23,7 +23,8 @@ from datetime import date, datetime, timedelta
 
 from peewee import Database
 
-from tui_crm.core.query import Query, SortKey, Word, parse
+from tui_crm.core.attention import reason_ids
+from tui_crm.core.query import Filter, Query, SortKey, Word, parse
 from tui_crm.core.types import CustomerRow
 from tui_crm.core.value import ensure_values
 
@@ -170,6 +171,11 @@ def _filter_conditions(query: Query, as_of: date) -> tuple[list[str], list]:
         elif f.key == "tier":
             values = ["" if v == "none" else v for v in values]
             cond = f"coalesce(v.tier, '') IN ({marks})"
+        elif f.key == "referred_by":
+            cond = f"c.referred_by_id IN ({marks})"
+            values = [int(v) for v in values]
+        elif f.key == "ids":  # a reason: qualifier, resolved to the ids it stands for
+            cond = "c.id IN (SELECT value FROM json_each(?))"
         elif f.key == "gender":
             cond = f"c.gender IN ({marks})"
         elif f.key == "status":
@@ -187,6 +193,19 @@ def _filter_conditions(query: Query, as_of: date) -> tuple[list[str], list]:
         sql.append(f"coalesce(v.{m.key}, 0) {m.op} ?")
         params.append(m.cents)
     return sql, params
+
+
+def _resolve_reasons(db: Database, query: Query, as_of: date) -> Query:
+    """`reason:` asks the needs-attention queue; the answer goes in as a set of ids."""
+    if not any(f.key == "reason" for f in query.filters):
+        return query
+    filters = []
+    for f in query.filters:
+        if f.key == "reason":
+            ids = reason_ids(db, as_of, f.values)
+            f = Filter("ids", ("[" + ",".join(map(str, ids)) + "]",), f.negated)
+        filters.append(f)
+    return Query(query.words, tuple(filters), query.money, query.sort)
 
 
 def _sort_keys(query: Query) -> list[SortKey]:
@@ -215,6 +234,7 @@ def _order_by(query: Query) -> str:
 def search_ids(db: Database, query: Query, *, as_of: date, limit: int | None = 50) -> list[int]:
     """Ids of the customers matching `query`, in result order."""
     ensure_values(db, as_of)
+    query = _resolve_reasons(db, query, as_of)
     plan = _choose_plan(db, query, as_of, limit)
     if plan.walk and limit is not None:
         return _walk_ids(db, query, as_of, limit, plan.text)
