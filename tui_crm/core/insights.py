@@ -1,0 +1,259 @@
+"""Insights as of a date: tiers and their revenue share, spend by source, referrers, why-us, lost."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from peewee import Database
+
+from tui_crm.core.referrals import LIVE_REFERRALS
+from tui_crm.core.types import display_name
+from tui_crm.core.value import ensure_values
+
+NO_SOURCE = "(none)"
+
+
+@dataclass(frozen=True)
+class RankedCustomer:
+    """A gold or silver customer: 12-month spend and its share of the 12-month revenue."""
+
+    customer_id: int
+    name: str
+    rank: int
+    spent_12m: int  # cents
+    share: float  # of Insights.total_12m, 0..1
+
+
+@dataclass(frozen=True)
+class Tier:
+    """One value tier: how many, what they spent together, the biggest of them."""
+
+    name: str  # "gold" or "silver"
+    count: int
+    spent_12m: int
+    share: float
+    members: tuple[RankedCustomer, ...]  # at most `top`, biggest spender first
+
+
+@dataclass(frozen=True)
+class SourceSpend:
+    """12-month spend of the customers who came from one acquisition source."""
+
+    source: str  # NO_SOURCE for customers without one
+    customers: int
+    spent_12m: int
+    share: float
+
+
+@dataclass(frozen=True)
+class Referrer:
+    """A customer by the value of the live customers they referred directly."""
+
+    customer_id: int
+    name: str
+    referrals: int
+    brought_12m: int
+    brought_lifetime: int  # purchases up to the as-of date
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answer and how many customers gave it (spelling of the most common variant)."""
+
+    text: str
+    count: int
+
+
+@dataclass(frozen=True)
+class AnswerCounts:
+    """Free-text answers grouped ignoring case and spacing, most common first."""
+
+    answers: tuple[Answer, ...]  # at most `top`
+    answered: int  # customers who gave any answer
+    distinct: int  # different answers among them
+    unanswered: int  # customers asked about who have none
+
+
+@dataclass(frozen=True)
+class Insights:
+    as_of: date
+    customers: int  # live customers
+    buyers: int  # of them, with 12-month spend above zero
+    total_12m: int  # cents: 12-month revenue of all live customers
+    gold: Tier
+    silver: Tier
+    sources: tuple[SourceSpend, ...]  # every source, biggest spend first
+    referrers: tuple[Referrer, ...]  # at most `top`, most value brought first
+    referrer_count: int  # customers with at least one live referral
+    why: AnswerCounts  # "why they chose us", over live customers
+    lost: AnswerCounts  # lost reasons, over live customers with status lost
+
+
+def insights(db: Database, as_of: date, *, top: int = 10) -> Insights:
+    """Everything the insights screen shows, as of `as_of` (refreshes the value summary first).
+
+    `top` caps the gold and silver lists, the referrers and each list of answers.
+    """
+    stamp = as_of.isoformat()
+    # Read in one transaction so the figures agree with each other, and only while the
+    # summary is still stamped with this day: the triggers drop the stamp on every purchase,
+    # new customer or trashing, so then `customer_value` holds exactly the live customers.
+    # Holding the write lock instead would stall other salespeople's saves meanwhile.
+    for _attempt in range(3):
+        ensure_values(db, as_of)
+        with db.atomic():
+            if _values_stamp(db) == stamp:
+                return _read(db, as_of, top)
+    with db.atomic():  # writers kept coming: figures from a summary at most moments old
+        return _read(db, as_of, top)
+
+
+def _values_stamp(db: Database) -> str | None:
+    row = db.execute_sql("SELECT value FROM meta WHERE key = 'values_as_of'").fetchone()
+    return row[0] if row else None
+
+
+def share(part: int, total: int) -> float:
+    """`part` as a fraction of `total`; 0 when there is no (positive) total to divide."""
+    return part / total if total > 0 else 0.0
+
+
+def _read(db: Database, as_of: date, top: int) -> Insights:
+    customers, buyers, total = db.execute_sql(
+        "SELECT count(*), count(CASE WHEN spent_12m > 0 THEN 1 END), coalesce(sum(spent_12m), 0) "
+        "FROM customer_value"
+    ).fetchone()
+    tiers = {
+        tier: (count, spent)
+        for tier, count, spent in db.execute_sql(
+            "SELECT tier, count(*), sum(spent_12m) FROM customer_value "
+            "WHERE tier IN ('gold', 'silver') GROUP BY tier"
+        )
+    }
+    referrers, referrer_count = _referrers(db, top)
+    return Insights(
+        as_of=as_of,
+        customers=customers,
+        buyers=buyers,
+        total_12m=total,
+        gold=_tier(db, "gold", tiers.get("gold", (0, 0)), total, top),
+        silver=_tier(db, "silver", tiers.get("silver", (0, 0)), total, top),
+        sources=_sources(db, total),
+        referrers=referrers,
+        referrer_count=referrer_count,
+        why=_answers(
+            db.execute_sql(
+                "SELECT why_chose_us, count(*) FROM customer WHERE deleted_at IS NULL "
+                "GROUP BY why_chose_us"
+            ),
+            top,
+        ),
+        lost=_answers(
+            db.execute_sql(
+                "SELECT lost_reason, count(*) FROM customer "
+                "WHERE deleted_at IS NULL AND status = 'lost' GROUP BY lost_reason"
+            ),
+            top,
+        ),
+    )
+
+
+def _tier(db: Database, name: str, figures: tuple[int, int], total: int, top: int) -> Tier:
+    count, spent = figures
+    # Pick the top rows first, then fetch names for just those.
+    rows = db.execute_sql(
+        "SELECT c.id, c.first_name, c.last_name, c.company, v.value_rank, v.spent_12m "
+        "FROM (SELECT customer_id, value_rank, spent_12m FROM customer_value "
+        "      WHERE tier = ? ORDER BY value_rank LIMIT ?) AS v "
+        "JOIN customer c ON c.id = v.customer_id ORDER BY v.value_rank",
+        (name, top),
+    )
+    members = tuple(
+        RankedCustomer(cid, display_name(first, last, company), rank, cents, share(cents, total))
+        for cid, first, last, company, rank, cents in rows
+    )
+    return Tier(name, count, spent, share(spent, total), members)
+
+
+def _sources(db: Database, total: int) -> tuple[SourceSpend, ...]:
+    rows = db.execute_sql(
+        "SELECT c.source, count(*), coalesce(sum(v.spent_12m), 0) "
+        "FROM customer c LEFT JOIN customer_value v ON v.customer_id = c.id "
+        "WHERE c.deleted_at IS NULL GROUP BY c.source"
+    )
+    # The source list grows as people type, so "Website" and "website " are one source,
+    # named the way most of its customers have it.
+    groups: dict[str, list[tuple[str, int, int]]] = {}
+    for source, customers, spent in rows:
+        label = " ".join((source or "").split())
+        groups.setdefault(label.casefold(), []).append((label, customers, spent))
+    out = []
+    for key, variants in groups.items():
+        spent = sum(s for _, _, s in variants)
+        label = _most_common([(text, n) for text, n, _ in variants]) if key else NO_SOURCE
+        customers = sum(n for _, n, _ in variants)
+        out.append(SourceSpend(label, customers, spent, share(spent, total)))
+    out.sort(key=lambda s: (-s.spent_12m, -s.customers, s.source.casefold()))
+    return tuple(out)
+
+
+def _referrers(db: Database, top: int) -> tuple[tuple[Referrer, ...], int]:
+    """The `top` referrers by value brought, and how many customers referred anyone."""
+    # Materialising the live referrals first lets SQLite walk only the referred customers;
+    # grouping by the referrer's row instead makes it visit every customer.
+    rows = db.execute_sql(
+        "WITH live AS MATERIALIZED ("
+        f"  SELECT r.id AS referred_id, r.referred_by_id AS referrer_id {LIVE_REFERRALS}), "
+        "brought AS ("
+        "  SELECT live.referrer_id, count(*) AS n, coalesce(sum(v.spent_12m), 0) AS b12, "
+        "         coalesce(sum(v.lifetime), 0) AS blife, count(*) OVER () AS referrers "
+        "  FROM live LEFT JOIN customer_value v ON v.customer_id = live.referred_id "
+        "  GROUP BY live.referrer_id ORDER BY b12 DESC, blife DESC, n DESC, live.referrer_id "
+        "  LIMIT ?) "
+        "SELECT p.id, p.first_name, p.last_name, p.company, n, b12, blife, referrers "
+        "FROM brought JOIN customer p ON p.id = brought.referrer_id "
+        "ORDER BY b12 DESC, blife DESC, n DESC, p.id",
+        (top,),
+    ).fetchall()
+    referrers = tuple(
+        Referrer(cid, display_name(first, last, company), n, b12, blife)
+        for cid, first, last, company, n, b12, blife, _ in rows
+    )
+    if rows:
+        return referrers, rows[0][-1]
+    return referrers, 0
+
+
+def _answers(rows: Iterable[tuple[str | None, int]], top: int) -> AnswerCounts:
+    """Group (text, count) rows by the text with case and runs of whitespace ignored."""
+    groups: dict[str, list[tuple[str, int]]] = {}
+    unanswered = 0
+    for text, count in rows:
+        label = " ".join((text or "").split())
+        if not label:
+            unanswered += count
+            continue
+        groups.setdefault(label.casefold(), []).append((label, count))
+    answers = [
+        Answer(_most_common(variants), sum(n for _, n in variants)) for variants in groups.values()
+    ]
+    answers.sort(key=lambda a: (-a.count, a.text.casefold(), a.text))
+    return AnswerCounts(
+        answers=tuple(answers[:top]),
+        answered=sum(a.count for a in answers),
+        distinct=len(answers),
+        unanswered=unanswered,
+    )
+
+
+def _most_common(variants: list[tuple[str, int]]) -> str:
+    """The spelling most customers used (several raw texts can tidy to the same one)."""
+    counts: Counter[str] = Counter()
+    for label, customers in variants:
+        counts[label] += customers
+    # On a tie, prefer a spelling that is not all capitals, then the alphabetically first,
+    # so the label never depends on the order rows come back in.
+    return min(counts, key=lambda label: (-counts[label], label.isupper(), label))

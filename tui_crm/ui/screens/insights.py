@@ -1,0 +1,371 @@
+"""Insights as of a date: gold and silver customers, spend by source, referrers, why-us, lost."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from peewee import Database, DatabaseError
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.worker import get_current_worker
+
+from tui_crm.core.dates import parse_when
+from tui_crm.core.insights import AnswerCounts, Insights, Tier, insights, share
+from tui_crm.errors import CrmError
+from tui_crm.ui.format import format_money_short
+from tui_crm.ui.widgets.bar_chart import BarChart
+from tui_crm.ui.widgets.bars import BarRow
+
+WIDE = 120  # from this width, pairs of sections sit side by side
+NAME_WIDTH = 28
+
+
+def percent(fraction: float) -> str:
+    return f"{fraction * 100:.1f} %"
+
+
+def _right(text: str) -> Text:
+    """A header over a column of figures, aligned with them."""
+    return Text(text, justify="right")
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
+class CustomerList(DataTable):
+    """A list of customers; j/k move like the arrows, Enter opens the profile."""
+
+    BINDINGS = [
+        Binding("enter", "select_cursor", "Open", id="insights.open"),
+        Binding("j", "cursor_down", "Down", show=False, id="insights.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="insights.up"),
+    ]
+
+    def refill(self, rows: list[tuple[str, ...]], placeholder: tuple[str, ...]) -> None:
+        """Replace the rows (key first in each), keeping the cursor where it was.
+
+        The figures are recomputed on coming back from a profile; the cursor should still
+        be on the row the user left from. An empty list gets a placeholder row without a key.
+        """
+        row = self.cursor_row
+        self.clear()
+        for key, *cells in rows:
+            self.add_row(*cells, key=key)
+        if not rows:
+            self.add_row(*placeholder)
+        self.move_cursor(row=max(0, min(row, self.row_count - 1)), scroll=False)
+
+
+class InsightsBody(VerticalScroll, can_focus=False):
+    """The scrolling page; j/k scroll it while a chart has focus."""
+
+    BINDINGS = [
+        Binding("j", "scroll_down", "Down", show=False, id="insights.scroll-down"),
+        Binding("k", "scroll_up", "Up", show=False, id="insights.scroll-up"),
+    ]
+
+
+class Chart(BarChart, can_focus=True):
+    """A bar chart that takes focus, so tab brings it into view."""
+
+
+class InsightsScreen(Screen):
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="insights.back"),
+        Binding("a", "edit_as_of", "As of", id="insights.as-of"),
+    ]
+
+    @dataclass
+    class Computed(Message):
+        """The worker's figures (or its error) for one as-of day."""
+
+        as_of: date
+        insights: Insights | None
+        error: str | None
+
+    def __init__(self, db: Database, as_of: date) -> None:
+        super().__init__()
+        self.db = db
+        self.as_of = as_of
+        self.figures: Insights | None = None
+        self.error: str | None = None  # why the last computation failed
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with InsightsBody(id="insights-body"):
+            with Horizontal(id="insights-as-of-row"):
+                yield Static("As of", id="insights-as-of-label")
+                yield Input(
+                    self.as_of.isoformat(),
+                    id="insights-as-of",
+                    compact=True,
+                    select_on_focus=True,
+                )
+                yield Static("", id="insights-as-of-hint")
+            yield Static("", id="insights-error")
+            yield Static("Computing…", id="insights-summary")
+            with Horizontal(classes="insights-pair"):
+                for tier in ("gold", "silver"):
+                    with Vertical(classes="insights-section"):
+                        yield Static(tier.title(), id=f"insights-{tier}-title", classes="title")
+                        yield CustomerList(id=f"insights-{tier}", cursor_type="row")
+            with Vertical(classes="insights-section"):
+                yield Static(
+                    "12-month spend by acquisition source",
+                    id="insights-sources-title",
+                    classes="title",
+                )
+                yield Chart(id="insights-sources", empty="no customers yet")
+            with Vertical(classes="insights-section"):
+                yield Static("Top referrers", id="insights-referrers-title", classes="title")
+                yield CustomerList(id="insights-referrers", cursor_type="row")
+            with Horizontal(classes="insights-pair"):
+                with Vertical(classes="insights-section"):
+                    yield Static("Why they chose us", id="insights-why-title", classes="title")
+                    yield Chart(id="insights-why", label_last=True, max_bar=24)
+                with Vertical(classes="insights-section"):
+                    yield Static("Lost reasons", id="insights-lost-title", classes="title")
+                    yield Chart(id="insights-lost", label_last=True, max_bar=24)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Insights"
+        field = self.query_one("#insights-as-of", Input)
+        field.cursor_blink = self.app.cursor_blink
+        self.query_one("#insights-error").display = False
+        for tier in ("gold", "silver"):
+            table = self.query_one(f"#insights-{tier}", CustomerList)
+            table.add_column(_right("#"), width=5, key="rank")
+            table.add_column("Customer", width=NAME_WIDTH, key="name")
+            table.add_column(_right("12 months"), width=11, key="spent")
+            table.add_column(_right("Share"), width=7, key="share")
+        referrers = self.query_one("#insights-referrers", CustomerList)
+        referrers.add_column("Referrer", width=NAME_WIDTH, key="name")
+        referrers.add_column(_right("Referred"), width=8, key="count")
+        referrers.add_column(_right("Brought 12m"), width=11, key="spent")
+        referrers.add_column(_right("Lifetime"), width=11, key="lifetime")
+        self._set_width_class()
+        self.query_one("#insights-gold", CustomerList).focus()
+        self.compute(self.as_of)
+
+    def on_resize(self) -> None:
+        self._set_width_class()
+
+    def _set_width_class(self) -> None:
+        self.set_class(self.size.width >= WIDE, "wide")
+
+    def on_screen_resume(self) -> None:
+        if self.figures is not None:  # back from a profile: something may have changed
+            self.compute(self.as_of)
+
+    # The as-of date
+
+    def action_edit_as_of(self) -> None:
+        self.query_one("#insights-as-of", Input).focus()
+
+    @on(Input.Submitted, "#insights-as-of")
+    def as_of_entered(self, event: Input.Submitted) -> None:
+        try:
+            day = parse_when(event.value, self.app.today())
+        except CrmError as err:
+            # The figures and the date stay as they were; the text stays so it can be fixed.
+            self._show_error(str(err))
+            return
+        self._show_error(None)
+        event.input.value = day.isoformat()
+        if self.figures is None or self.figures.as_of != day or self.error:
+            self.as_of = day
+            self.error = None
+            self.compute(day)
+        self.query_one("#insights-gold", CustomerList).focus()
+
+    def _show_error(self, error: str | None) -> None:
+        status = self.query_one("#insights-error", Static)
+        status.update(error or "")
+        status.display = error is not None
+
+    def _refresh_hint(self) -> None:
+        if self.query_one("#insights-as-of", Input).has_focus:
+            hint = "2026-06-30, today, +1w, mon · Esc cancels"
+        elif self.error:
+            hint = "a, then Enter, tries again"
+        elif self.figures is None or self.figures.as_of != self.as_of:
+            hint = "computing…"
+        else:
+            hint = "a changes the date"
+        self.query_one("#insights-as-of-hint", Static).update(hint)
+
+    def on_descendant_focus(self) -> None:
+        self._refresh_hint()
+
+    def on_descendant_blur(self) -> None:
+        self._refresh_hint()
+
+    def action_back(self) -> None:
+        field = self.query_one("#insights-as-of", Input)
+        if field.has_focus:  # leave the date as it was
+            field.value = self.as_of.isoformat()
+            self._show_error(None)
+            self.query_one("#insights-gold", CustomerList).focus()
+            return
+        self.app.pop_screen()
+
+    # Opening customers
+
+    @on(DataTable.RowSelected)
+    def row_selected(self, event: DataTable.RowSelected) -> None:
+        self._open(event.row_key.value)
+
+    def _open(self, key: str | None) -> None:
+        if key and key.isdigit():  # placeholder rows ("no gold customers") have no id
+            self.app.open_profile(int(key))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "edit_as_of":
+            return not self.query_one("#insights-as-of", Input).has_focus
+        return True
+
+    # Computing
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="insights")
+    def compute(self, as_of: date) -> None:
+        worker = get_current_worker()
+        try:
+            result, error = insights(self.db, as_of), None
+        except (CrmError, DatabaseError) as err:  # e.g. locked too long by another writer
+            result, error = None, f"Could not compute the insights: {err}"
+        finally:
+            self.db.close()
+        if not worker.is_cancelled:
+            self.post_message(self.Computed(as_of, result, error))
+
+    def on_insights_screen_computed(self, message: Computed) -> None:
+        if message.as_of != self.as_of:
+            return  # a date the user has since changed away from
+        if message.insights is None:
+            self.error = message.error
+            self._refresh_hint()
+            self.query_one("#insights-summary", Static).update(
+                Text(message.error or "", style="bold red")
+            )
+            return
+        self.error = None
+        self.figures = result = message.insights
+        self.sub_title = f"Insights as of {result.as_of.isoformat()}"
+        self._refresh_hint()
+        self.query_one("#insights-summary", Static).update(self._summary(result))
+        self._fill_tier(result.gold)
+        self._fill_tier(result.silver)
+        self._fill_sources(result)
+        self._fill_referrers(result)
+        self._fill_answers("why", result.why, "Why they chose us", self._why_detail(result))
+        self._fill_answers("lost", result.lost, "Lost reasons", self._lost_detail(result))
+
+    # Filling the sections
+
+    def _summary(self, result: Insights) -> Text:
+        if not result.customers:
+            return Text(
+                "No customers yet: add one with ctrl+n, or explore the demo book (tui-crm --demo).",
+                style="italic",
+            )
+        text = Text()
+        text.append(plural(result.customers, "customer"))
+        text.append(f" · {result.buyers:,} bought in the 12 months to {result.as_of} · revenue ")
+        text.append(format_money_short(result.total_12m), style="bold")
+        return text
+
+    def _fill_tier(self, tier: Tier) -> None:
+        title = Text(tier.name.title(), style="bold")
+        detail = f"  {plural(tier.count, 'customer')}"
+        if tier.count:
+            detail += f" · {format_money_short(tier.spent_12m)} · {percent(tier.share)} of revenue"
+        if tier.count > len(tier.members):
+            detail += f" · top {len(tier.members)} shown"
+        title.append(detail, style="not bold")
+        self.query_one(f"#insights-{tier.name}-title", Static).update(title)
+        self.query_one(f"#insights-{tier.name}", CustomerList).refill(
+            [
+                (
+                    str(member.customer_id),
+                    Text(f"{member.rank:,}", justify="right"),
+                    member.name,
+                    Text(format_money_short(member.spent_12m), justify="right"),
+                    Text(percent(member.share), justify="right"),
+                )
+                for member in tier.members
+            ],
+            ("", f"no {tier.name} customers yet", "", ""),
+        )
+
+    def _fill_sources(self, result: Insights) -> None:
+        money = [format_money_short(s.spent_12m) for s in result.sources]
+        shares = [percent(s.share) for s in result.sources]
+        counts = [plural(s.customers, "customer") for s in result.sources]
+        widths = [max(map(len, column), default=0) for column in (money, shares, counts)]
+        rows = [
+            BarRow(
+                source.source,
+                source.spent_12m,
+                f"{m:>{widths[0]}}  {s:>{widths[1]}}  {c:>{widths[2]}}",
+            )
+            for source, m, s, c in zip(result.sources, money, shares, counts, strict=True)
+        ]
+        self.query_one("#insights-sources", Chart).set_rows(rows)
+
+    def _fill_referrers(self, result: Insights) -> None:
+        title = Text("Top referrers by value brought", style="bold")
+        title.append(
+            f"  {plural(result.referrer_count, 'customer')} referred someone", style="not bold"
+        )
+        self.query_one("#insights-referrers-title", Static).update(title)
+        self.query_one("#insights-referrers", CustomerList).refill(
+            [
+                (
+                    str(referrer.customer_id),
+                    referrer.name,
+                    Text(f"{referrer.referrals:,}", justify="right"),
+                    Text(format_money_short(referrer.brought_12m), justify="right"),
+                    Text(format_money_short(referrer.brought_lifetime), justify="right"),
+                )
+                for referrer in result.referrers
+            ],
+            ("no referrals yet", "", "", ""),
+        )
+
+    def _why_detail(self, result: Insights) -> str:
+        why = result.why
+        return f"{why.answered:,} of {plural(result.customers, 'customer')} answered"
+
+    def _lost_detail(self, result: Insights) -> str:
+        lost = result.lost
+        detail = plural(lost.answered + lost.unanswered, "customer") + " lost"
+        if lost.unanswered:
+            detail += f", {lost.unanswered:,} without a reason"
+        return detail
+
+    def _fill_answers(self, key: str, counts: AnswerCounts, heading: str, detail: str) -> None:
+        title = Text(heading, style="bold")
+        shown = len(counts.answers)
+        if counts.distinct > shown:
+            detail += f" · top {shown} of {counts.distinct:,} answers"
+        title.append(f"  {detail}", style="not bold")
+        self.query_one(f"#insights-{key}-title", Static).update(title)
+        width = max((len(f"{a.count:,}") for a in counts.answers), default=0)
+        rows = [
+            BarRow(
+                answer.text,
+                answer.count,
+                f"{answer.count:>{width},}  {percent(share(answer.count, counts.answered)):>7}",
+            )
+            for answer in counts.answers
+        ]
+        self.query_one(f"#insights-{key}", Chart).set_rows(rows, empty="no answers yet")
