@@ -244,9 +244,7 @@ def test_a_thanks_naming_another_referral_does_not_count(db):
     referrer = _customer(db, "Two")
     first = _customer(db, "First", referred_by=referrer, acquired_on=TODAY - timedelta(days=40))
     _customer(db, "Second", referred_by=referrer, acquired_on=TODAY - timedelta(days=40))
-    log_interaction(
-        db, referrer, kind="thanks", regarding=first, at=_days_ago(5), now=_days_ago(5)
-    )
+    log_interaction(db, referrer, kind="thanks", regarding=first, at=_days_ago(5), now=_days_ago(5))
     _call(db, referrer, 1)
     assert _reasons(db)[referrer]["thank_referrer"] == "referred Second Test; not thanked yet"
 

@@ -119,6 +119,8 @@ def ensure_rhythms(db: Database) -> None:
         "SELECT id FROM customer WHERE purchase_count >= ? AND deleted_at IS NULL "
         "AND id NOT IN (SELECT customer_id FROM purchase_rhythm)"
     )
+    if not db.execute_sql(f"SELECT EXISTS ({missing})", (MIN_PURCHASES,)).fetchone()[0]:
+        return
     with db.atomic():
         rows = db.execute_sql(
             "SELECT c.id, p.day FROM customer c LEFT JOIN purchase p "
@@ -155,14 +157,16 @@ def default_cadence(db: Database) -> int:
 
 
 def set_default_cadence(db: Database, days: int | str) -> int:
-    days = _cadence_days(days)
+    days = parse_cadence(days)
     db.execute_sql(
         "INSERT OR REPLACE INTO meta (key, value) VALUES ('default_cadence_days', ?)", (str(days),)
     )
     return days
 
 
-def _cadence_days(days: int | str) -> int:
+def parse_cadence(days: int | str) -> int:
+    if not str(days).strip():
+        raise ValidationError({"cadence_days": "write a number of days, e.g. 30"})
     try:
         value = int(str(days).strip())
     except ValueError:

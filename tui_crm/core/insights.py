@@ -104,10 +104,10 @@ def insights(db: Database, as_of: date, *, top: int = 10) -> Insights:
     # Holding the write lock instead would stall other salespeople's saves meanwhile.
     for _attempt in range(3):
         ensure_values(db, as_of)
-        with db.atomic():
+        with db.atomic("DEFERRED"):
             if _values_stamp(db) == stamp:
                 return _read(db, as_of, top)
-    with db.atomic():  # writers kept coming: figures from a summary at most moments old
+    with db.atomic("DEFERRED"):  # writers kept coming: figures from a summary at most moments old
         return _read(db, as_of, top)
 
 

@@ -15,7 +15,19 @@ from tui_crm.db.backup import backup_file
 from tui_crm.errors import DatabaseRefused
 from tui_crm.paths import ensure_private_dir
 
-db = SqliteDatabase(None)
+
+class _Database(SqliteDatabase):
+    """Transactions take the write lock when they begin (BEGIN IMMEDIATE), not at their
+    first write: with two people (or the app's worker threads) on one file, a transaction
+    that read and then wrote could otherwise fail at once with "database is locked" when
+    another connection wrote in between; taking the lock first makes it wait its turn
+    (busy timeout). A read-only snapshot can still ask for `atomic("DEFERRED")`."""
+
+    def atomic(self, lock_type: str = "IMMEDIATE"):
+        return super().atomic(lock_type=lock_type)
+
+
+db = _Database(None)
 
 # "tCRM": marks a SQLite file as ours, so another program's database is never touched.
 APPLICATION_ID = 0x7443524D

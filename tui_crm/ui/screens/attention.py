@@ -1,0 +1,258 @@
+"""Needs attention: whom to call today and why; log, snooze, done or mark lost from the list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+from textual.worker import get_current_worker
+
+from tui_crm.core.attention import REASONS, AttentionItem, attention_queue, mark_done
+from tui_crm.core.fields import format_phone
+from tui_crm.core.types import CustomerRef
+from tui_crm.errors import CrmError
+from tui_crm.ui.format import ago, format_money_short, tier_text
+from tui_crm.ui.screens.actions import CustomerActions
+from tui_crm.ui.screens.search import ResultsTable
+
+SHOWN = 500  # rows in the table; the rest are counted (the CLI prints them all)
+
+
+@dataclass
+class AttentionLoaded(Message):
+    items: list[AttentionItem]
+    error: str | None
+
+
+class AttentionScreen(CustomerActions, Screen):
+    BINDINGS = [
+        Binding("enter", "open", "Open", id="attention.open"),
+        Binding("l", "log", "Log call", id="attention.log"),
+        Binding("s", "snooze", "Snooze", id="attention.snooze"),
+        Binding("d", "done", "Done", id="attention.done"),
+        Binding("x", "lost", "Lost", id="attention.lost"),
+        Binding("e", "edit", "Edit", show=False, id="attention.edit"),
+        Binding("p", "purchase", "Purchase", show=False, id="attention.purchase"),
+        Binding("c", "cadence", "Cadence", id="attention.cadence"),
+        Binding("escape", "back", "Back", id="attention.back"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: list[AttentionItem] = []
+        self._width = 0
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="attention-body"):
+            yield Static("Working out whom to call…", id="attention-status")
+            yield ResultsTable(id="attention-table", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="attention-why")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Needs attention"
+        self._set_columns()
+        self.query_one(ResultsTable).focus()
+        self.load()
+
+    def on_screen_resume(self) -> None:
+        if self._width:  # back from a profile or dialog: the queue may have changed
+            self.load()
+
+    def on_resize(self) -> None:
+        if self._set_columns():
+            self._fill_table()
+
+    def _set_columns(self) -> bool:
+        width = self.size.width
+        if width == self._width:
+            return False
+        self._width = width
+        fixed = [("Tier", 6, "tier"), ("Value", 8, "value"), ("Contact", 8, "last")]
+        if width >= 110:
+            fixed.insert(0, ("Phone", 17, "phone"))
+        rest = max(30, width - 2 - 2 * (len(fixed) + 2) - sum(w for _, w, _ in fixed))
+        name_width = min(24, rest * 2 // 5)
+        table = self.query_one(ResultsTable)
+        table.clear(columns=True)
+        table.add_column("Name", width=name_width, key="name")
+        table.add_column("Why", width=rest - name_width, key="why")
+        for title, column_width, key in fixed:
+            table.add_column(title, width=column_width, key=key)
+        return True
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="attention")
+    def load(self) -> None:
+        worker = get_current_worker()
+        db = self.app.db
+        try:
+            items, error = attention_queue(db, self.app.today()), None
+        except CrmError as err:
+            items, error = [], str(err)
+        except Exception as err:  # e.g. a locked or damaged file: say so, never die silently
+            items, error = [], f"could not work out the queue: {err}"
+        finally:
+            db.close()
+        if not worker.is_cancelled:
+            self.post_message(AttentionLoaded(items, error))
+
+    def on_attention_loaded(self, message: AttentionLoaded) -> None:
+        status = self.query_one("#attention-status", Static)
+        if message.error:
+            status.update(message.error)
+            status.set_class(True, "error")
+            return
+        status.set_class(False, "error")
+        before = self.highlighted()
+        self.items = message.items
+        self.refresh_bindings()  # the row keys apply now that there are rows
+        count = len(self.items)
+        today = self.app.today()
+        if not count:
+            status.update(f"Nobody needs attention on {today:%a %-d %b}. Well done.")
+        else:
+            shown = "" if count <= SHOWN else f" · the first {SHOWN} shown"
+            status.update(
+                f"{count} customer{'s' if count != 1 else ''} to look at on {today:%a %-d %b}, "
+                f"most valuable and most overdue first{shown}"
+            )
+        self._fill_table(before.customer_id if before else None)
+
+    def _fill_table(self, keep_id: int | None = None) -> None:
+        table = self.query_one(ResultsTable)
+        keep = table.cursor_row
+        today = self.app.today()
+        wide = "phone" in table.columns
+        table.clear()
+        room = table.columns["why"].width
+        for item in self.items[:SHOWN]:
+            more = f" +{len(item.reasons) - 1}" if len(item.reasons) > 1 else ""
+            text = item.reasons[0].text
+            if len(text) + len(more) > room:  # cut the text, never the count of other reasons
+                text = text[: max(room - len(more) - 1, 1)] + "…"
+            why = Text(text)
+            why.append(more, style="bold")
+            cells = [item.name, why]
+            if wide:
+                cells.append(format_phone(item.phone) if item.phone else "")
+            cells += [
+                tier_text(item.tier),
+                Text(format_money_short(item.value_12m), justify="right"),
+                ago(item.last_contact, today),
+            ]
+            table.add_row(*cells, key=str(item.customer_id))
+        if self.items:
+            # Stay on the same customer when they are still listed, else on the same row.
+            ids = [item.customer_id for item in self.items[:SHOWN]]
+            row = ids.index(keep_id) if keep_id in ids else keep
+            table.move_cursor(row=min(max(row, 0), len(ids) - 1))
+        self._show_reasons()
+
+    @on(DataTable.RowHighlighted, "#attention-table")
+    def _show_reasons(self) -> None:
+        why = self.query_one("#attention-why", Static)
+        item = self.highlighted()
+        if item is None:
+            why.update("")
+            return
+        lines = [f"[b]{item.name}[/b]" + (f" · {item.company}" if item.company else "")]
+        if item.phone:
+            lines[0] += f" · {format_phone(item.phone)}"
+        lines += [
+            f"• {reason.text}  [dim]({REASONS[reason.code]})[/dim]" for reason in item.reasons
+        ]
+        why.update("\n".join(lines))
+
+    def highlighted(self) -> AttentionItem | None:
+        table = self.query_one(ResultsTable)
+        shown = self.items[:SHOWN]
+        if not shown:
+            return None
+        return shown[table.cursor_row if 0 <= table.cursor_row < len(shown) else 0]
+
+    def current_customer(self) -> CustomerRef | None:
+        item = self.highlighted()
+        return CustomerRef(item.customer_id, item.name) if item else None
+
+    def refresh_after_write(self) -> None:
+        self.load()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("open", "log", "snooze", "done", "lost", "edit", "purchase"):
+            return bool(self.items)
+        return True
+
+    @on(DataTable.RowSelected, "#attention-table")
+    def action_open(self) -> None:
+        item = self.highlighted()
+        if item is not None:
+            self.app.open_profile(item.customer_id)
+
+    def action_log(self) -> None:
+        """Log a call; a thanks when all they are waiting for is a thank-you."""
+        from tui_crm.ui.screens.log import LogInteractionScreen
+
+        item = self.highlighted()
+        if item is None:
+            return
+        codes = {reason.code for reason in item.reasons}
+        kind = "thanks" if codes == {"thank_referrer"} else "call"
+        self.app.push_screen(
+            LogInteractionScreen(item.customer_id, item.name, kind=kind), self.after_dialog
+        )
+
+    def action_snooze(self) -> None:
+        from tui_crm.ui.screens.snooze import SnoozeScreen
+
+        item = self.highlighted()
+        if item is not None:
+            self.app.push_screen(SnoozeScreen(item), self.after_dialog)
+
+    def action_done(self) -> None:
+        item = self.highlighted()
+        if item is None:
+            return
+        try:
+            now = datetime.combine(self.app.today(), datetime.now().time())  # the app's clock
+            codes = [reason.code for reason in item.reasons]
+            mark_done(self.app.db, item.customer_id, codes, now=now)
+        except CrmError as err:
+            self.app.notify(str(err), severity="error")
+            return
+        finally:
+            self.app.db.close()
+        self.app.notify(f"{item.name}: done ({', '.join(REASONS[r.code] for r in item.reasons)})")
+        self.load()
+
+    def action_lost(self) -> None:
+        from tui_crm.core.customers import get_profile
+        from tui_crm.ui.screens.lost import MarkLostScreen
+
+        item = self.highlighted()
+        if item is None:
+            return
+        try:
+            profile = get_profile(self.app.db, item.customer_id, self.app.today())
+        except CrmError as err:
+            self.app.notify(str(err), severity="error")
+            return
+        finally:
+            self.app.db.close()
+        self.app.push_screen(MarkLostScreen(profile), self.after_dialog)
+
+    def action_cadence(self) -> None:
+        from tui_crm.ui.screens.cadence import CadenceScreen
+
+        self.app.push_screen(CadenceScreen(self.app.db), self.after_dialog)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,81 @@
+"""Categories and their contact cadence: how often each kind of customer wants a call."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Input, Label, Static
+
+from tui_crm.core.attention import default_cadence, parse_cadence, set_default_cadence
+from tui_crm.core.customers import add_category
+from tui_crm.db.models import Category
+from tui_crm.errors import ValidationError
+from tui_crm.ui.screens.dialog import FormDialog, Saved
+
+
+class CadenceScreen(FormDialog[Saved | None]):
+    """One field per category, one for customers without a category, one to add a category.
+
+    The queue's "no contact for too long" reason reads these on its next run."""
+
+    DISCARD_QUESTION = "Discard the cadence changes?"
+
+    def __init__(self, db) -> None:
+        super().__init__()
+        # Read here, on the UI thread, so the form is complete from its first frame;
+        # categories are a handful of rows.
+        self.categories = [(c.id, c.name, c.cadence_days) for c in Category.select()]
+        self.default = default_cadence(db)
+        self.FIELDS = {"default": "cadence-default"}
+        for category_id, _, _ in self.categories:
+            self.FIELDS[f"category-{category_id}"] = f"cadence-{category_id}"
+        self.FIELDS |= {"new_name": "cadence-new-name", "new_days": "cadence-new-days"}
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="cadence-dialog"):
+            yield Static("Contact cadence, in days", classes="dialog-title")
+            yield from self._row("No category", "cadence-default", str(self.default))
+            for category_id, name, days in sorted(self.categories, key=lambda c: c[1].casefold()):
+                yield from self._row(name, f"cadence-{category_id}", str(days))
+            with Horizontal(classes="form-row"):
+                yield Label("New category", classes="form-label cadence-label")
+                yield Input(placeholder="name", id="cadence-new-name", compact=True)
+                yield Input(placeholder="days", id="cadence-new-days", compact=True)
+            yield Static("", id="cadence-new-name-error", classes="field-error field-hint")
+            yield Static("", id="cadence-new-days-error", classes="field-error field-hint")
+            yield Static("ctrl+s save · esc cancel · tab next field", classes="dialog-keys")
+
+    def _row(self, label: str, widget_id: str, value: str) -> ComposeResult:
+        with Horizontal(classes="form-row"):
+            yield Label(label, classes="form-label cadence-label")
+            yield Input(value=value, id=widget_id, compact=True, classes="cadence-days")
+        yield Static("", id=f"{widget_id}-error", classes="field-error field-hint")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#cadence-default", Input).focus()
+
+    def perform(self, values: dict[str, Any]) -> Saved:
+        errors: dict[str, str] = {}
+        days: dict[str, int] = {}
+        for field, text in values.items():
+            if field == "new_name" or (field == "new_days" and not values["new_name"].strip()):
+                continue
+            try:
+                days[field] = parse_cadence(text)
+            except ValidationError as err:
+                errors[field] = err.errors["cadence_days"]
+        if values["new_days"].strip() and not values["new_name"].strip():
+            errors["new_name"] = "give the new category a name"
+        if errors:
+            raise ValidationError(errors)
+        db = self.app.db
+        with db.atomic():
+            set_default_cadence(db, days["default"])
+            for category_id, name, _ in self.categories:
+                add_category(db, name, days[f"category-{category_id}"])
+            if values["new_name"].strip():
+                add_category(db, values["new_name"], days["new_days"])
+        return Saved(0, "Contact cadence saved")

@@ -1,0 +1,84 @@
+"""Snooze a needs-attention item until a day: it comes back on that day."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Input, Label, Static
+
+from tui_crm.core.attention import REASONS, AttentionItem, snooze
+from tui_crm.core.dates import parse_when
+from tui_crm.errors import CrmError, ValidationError
+from tui_crm.ui.screens.dialog import FormDialog, Saved, show_message
+
+
+class SnoozeScreen(FormDialog[Saved | None]):
+    FIELDS = {"until": "snooze-until"}
+    DISCARD_QUESTION = "Leave without snoozing?"
+
+    def __init__(self, item: AttentionItem) -> None:
+        super().__init__()
+        self.item = item
+
+    def compose(self) -> ComposeResult:
+        reasons = ", ".join(REASONS[reason.code] for reason in self.item.reasons)
+        with Vertical(classes="dialog", id="snooze-dialog"):
+            yield Static(f"Snooze [b]{self.item.name}[/b]", classes="dialog-title")
+            yield Static(reasons, classes="field-hint")
+            with Horizontal(classes="form-row"):
+                yield Label("Until", classes="form-label")
+                yield Input(
+                    value="+1w",
+                    placeholder="+3d  +2w  +1m  mon  2026-12-01",
+                    id="snooze-until",
+                    compact=True,
+                )
+            yield Static("", id="snooze-until-error", classes="field-hint")
+            yield Static("ctrl+s snooze · esc cancel", classes="dialog-keys")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        field = self.query_one("#snooze-until", Input)
+        field.focus()
+        self._show_day(field.value)
+
+    @on(Input.Changed, "#snooze-until")
+    def _changed(self, event: Input.Changed) -> None:
+        self._show_day(event.value)
+
+    def _show_day(self, text: str) -> None:
+        """Show the day a typed date means ("+1w → Mon 30 Nov 2026") or why it is wrong."""
+        hint = self.query_one("#snooze-until-error", Static)
+        hint.set_class(False, "field-error")
+        try:
+            day = parse_when(text.strip(), self.app.today()) if text.strip() else None
+        except CrmError as err:
+            hint.set_class(True, "field-error")
+            show_message(hint, str(err))
+            return
+        show_message(hint, f"back on {day:%a} {day.day} {day:%b %Y}" if day else "")
+
+    def perform(self, values: dict[str, Any]) -> Saved:
+        text = values["until"].strip()
+        if not text:
+            raise ValidationError({"until": "say until when, e.g. +1w or mon"})
+        today = self.app.today()
+        try:
+            until = parse_when(text, today)
+        except CrmError as err:
+            raise ValidationError({"until": str(err)}) from None
+        snooze(
+            self.app.db,
+            self.item.customer_id,
+            [reason.code for reason in self.item.reasons],
+            until,
+            as_of=today,
+        )
+        return Saved(self.item.customer_id, f"{self.item.name} snoozed until {until:%a %-d %b}")
+
+    def on_form_failed(self, message) -> None:
+        self.query_one("#snooze-until-error", Static).set_class(True, "field-error")
+        super().on_form_failed(message)
