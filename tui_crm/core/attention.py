@@ -176,9 +176,17 @@ def parse_cadence(days: int | str) -> int:
     return value
 
 
-CANDIDATES = """
-SELECT c.id, c.first_name, c.last_name, c.company, c.last_contact_at, c.next_follow_up,
-       c.created_at, c.source, c.why_chose_us, c.last_purchase_on,
+def _ordinal(column: str) -> str:
+    """SQL for the day of a date or datetime column as `date.toordinal()` counts it."""
+    return f"CAST(julianday(substr({column}, 1, 10)) - 1721424.5 AS INTEGER)"
+
+
+# Day numbers come out of SQL ready for arithmetic: parsing 100 000 dates in Python would
+# cost more than the whole query.
+CANDIDATES = f"""
+SELECT c.id, c.first_name, c.last_name, c.company, c.last_contact_at,
+       {_ordinal("c.last_contact_at")}, {_ordinal("c.next_follow_up")},
+       {_ordinal("c.created_at")}, c.source, c.why_chose_us, {_ordinal("c.last_purchase_on")},
        coalesce(cat.cadence_days, :cadence), coalesce(v.tier, ''), coalesce(v.spent_12m, 0),
        r.typical_gap, r.limit_days,
        (SELECT number FROM customer_phone WHERE customer_id = c.id ORDER BY position LIMIT 1)
@@ -194,7 +202,7 @@ WHERE c.deleted_at IS NULL AND c.status != 'lost' AND (
   OR (v.tier = 'gold' AND coalesce(c.last_contact_at, c.created_at) < :gold_quiet)
   OR (v.tier = 'silver' AND coalesce(c.last_contact_at, c.created_at) < :silver_quiet)
   OR (c.created_at >= :new_since AND (c.source = '' OR c.why_chose_us = ''))
-  OR c.id IN (SELECT customer_id FROM unthanked)
+  OR c.id IN (SELECT value FROM json_each(:unthanked))
 )"""
 
 UNTHANKED = f"""
@@ -221,34 +229,30 @@ def attention_queue(
         "silver_quiet": (as_of - timedelta(days=QUIET_DAYS["silver"])).isoformat(),
         "new_since": (as_of - timedelta(days=NEW_CUSTOMER_DAYS)).isoformat(),
     }
-    sql = "WITH unthanked AS (" + UNTHANKED + ")" + CANDIDATES
     unthanked: dict[int, list[tuple[str, date]]] = {}
     for customer_id, _, name, company, day in db.execute_sql(UNTHANKED):
         unthanked.setdefault(customer_id, []).append((name or company, date.fromisoformat(day)))
+    params["unthanked"] = "[" + ",".join(map(str, unthanked)) + "]"
     marks = _marks(db)
     items = []
-    for row in db.connection().execute(sql, params):
-        item = _item(row, as_of, unthanked.get(row[0], []), marks, wanted)
+    today = as_of.toordinal()
+    for row in db.connection().execute(CANDIDATES, params):
+        item = _item(row, today, unthanked.get(row[0], ()), marks, wanted)
         if item is not None:
             items.append(item)
-    items.sort(key=lambda item: (-item.score, item.name.casefold(), item.customer_id))
+    items.sort(key=lambda item: (-item.score, item.name, item.customer_id))
     return items
 
 
-def _marks(db: Database) -> dict[tuple[int, str], tuple[date | None, date | None]]:
-    out = {}
-    for customer_id, reason, until, done in db.execute_sql(
-        "SELECT customer_id, reason, snoozed_until, done_at FROM attention_mark"
-    ):
-        out[(customer_id, reason)] = (
-            date.fromisoformat(until) if until else None,
-            date.fromisoformat(done[:10]) if done else None,
+def _marks(db: Database) -> dict[tuple[int, str], tuple[int | None, int | None]]:
+    """(customer, reason) → (snoozed until, done on), as day ordinals."""
+    return {
+        (customer_id, reason): (until, done)
+        for customer_id, reason, until, done in db.execute_sql(
+            f"SELECT customer_id, reason, {_ordinal('snoozed_until')}, {_ordinal('done_at')} "
+            "FROM attention_mark"
         )
-    return out
-
-
-def _day(text: str | None) -> date | None:
-    return date.fromisoformat(text[:10]) if text else None
+    }
 
 
 def _overdue(days_late: float, scale: float) -> float:
@@ -256,58 +260,54 @@ def _overdue(days_late: float, scale: float) -> float:
     return 1 + min(max(days_late, 0) / max(scale, 1), 3)
 
 
-def _item(row, as_of: date, unthanked, marks, wanted: set[str]) -> AttentionItem | None:
-    (cid, first, last, company, contact_at, follow_up, created_at, source, why, last_purchase,
+def _item(row, today: int, unthanked, marks, wanted: set[str]) -> AttentionItem | None:
+    """The reasons one customer needs attention for (None when none); days are ordinals."""
+    (cid, first, last, company, contact_at, contact, due, created, source, why, bought,
      cadence, tier, spent, typical_gap, limit_days, phone) = row  # fmt: skip
-    name = display_name(first, last, company)
-    contact = _day(contact_at)
-    created = _day(created_at) or as_of
+    created = created or today
     heard = max(contact, created) if contact else created  # silence is counted from here
-    found: list[tuple[str, str, float, date]] = []  # code, text, urgency, since
+    found: list[tuple[str, str, float, int]] = []  # code, text, urgency, since (ordinal)
 
-    due = _day(follow_up)
-    if due is not None and due <= as_of:
-        late = (as_of - due).days
+    if due is not None and due <= today:
+        late = today - due
         if late:
-            text = f"follow-up was due {due:%a %-d %b} ({_days(late)} ago)"
+            text = f"follow-up was due {date.fromordinal(due):%a %-d %b} ({_days(late)} ago)"
             found.append(("follow_up_overdue", text, _overdue(late, 7), due))
         else:
             found.append(("follow_up_due", "follow-up due today", 1.0, due))
 
-    quiet = (as_of - heard).days
+    quiet = today - heard
     if quiet > cadence:
         text = f"no contact for {_days(quiet)} (every {_days(cadence)} wanted)"
         found.append(("cadence", text, _overdue(quiet - cadence, cadence), heard))
 
-    if tier in QUIET_DAYS and quiet > QUIET_DAYS[tier]:
-        limit = QUIET_DAYS[tier]
+    limit = QUIET_DAYS.get(tier)
+    if limit is not None and quiet > limit:
         text = f"{tier} customer, no contact for {_days(quiet)}"
         found.append(("gold_quiet", text, _overdue(quiet - limit, limit), heard))
 
-    bought = _day(last_purchase)
     if limit_days and bought is not None:
         since = bought
-        if contact is not None and contact >= bought + timedelta(days=limit_days):
+        if contact is not None and contact >= bought + limit_days:
             since = contact  # asked them since they lapsed: due again a rhythm later
-        silent = (as_of - since).days
+        silent = today - since
         if silent > limit_days:
-            gap = round(typical_gap)
             text = (
-                f"buys about every {_days(gap)}; {_days((as_of - bought).days)} since the last "
-                "purchase"
+                f"buys about every {_days(round(typical_gap))}; {_days(today - bought)} since "
+                "the last purchase"
             )
             found.append(("lapsed", text, _overdue(silent - limit_days, limit_days), since))
 
     if unthanked:
         # Urgency from the oldest unthanked referral; the clock (for "done") from the newest,
         # so a referral made after the reminder was marked done brings it back.
-        oldest, newest = min(day for _, day in unthanked), max(day for _, day in unthanked)
+        days = [day.toordinal() for _, day in unthanked]
         names = ", ".join(name for name, _ in unthanked[:3])
         more = f" and {len(unthanked) - 3} more" if len(unthanked) > 3 else ""
         text = f"referred {names}{more}; not thanked yet"
-        found.append(("thank_referrer", text, _overdue((as_of - oldest).days, 30), newest))
+        found.append(("thank_referrer", text, _overdue(today - min(days), 30), max(days)))
 
-    if (as_of - created).days <= NEW_CUSTOMER_DAYS and not (source.strip() and why.strip()):
+    if today - created <= NEW_CUSTOMER_DAYS and not (source.strip() and why.strip()):
         missing = " and ".join(
             label
             for label, value in (("source", source), ("why they chose us", why))
@@ -320,36 +320,42 @@ def _item(row, as_of: date, unthanked, marks, wanted: set[str]) -> AttentionItem
     for code, text, urgency, since in found:
         if code not in wanted:
             continue
-        snoozed_until, done_on = marks.get((cid, code), (None, None))
-        if snoozed_until is not None and as_of < snoozed_until:
-            continue
-        if done_on is not None and not _due_after_done(code, since, done_on, as_of, row):
-            continue
-        reasons.append(Reason(code, text, round(WEIGHTS[code] * urgency * value, 1), since))
+        mark = marks.get((cid, code))
+        if mark is not None:
+            snoozed_until, done_on = mark
+            if snoozed_until is not None and today < snoozed_until:
+                continue
+            if done_on is not None and not _due_after_done(
+                code, since, done_on, today, cadence, tier, limit_days
+            ):
+                continue
+        score = round(WEIGHTS[code] * urgency * value, 1)
+        reasons.append(Reason(code, text, score, date.fromordinal(since)))
     if not reasons:
         return None
-    reasons.sort(key=lambda r: -r.score)
+    if len(reasons) > 1:
+        reasons.sort(key=lambda r: -r.score)
     score = reasons[0].score + sum(r.score for r in reasons[1:]) / 4
-    last_contact = datetime.fromisoformat(contact_at) if contact_at else None
     return AttentionItem(
         cid,
-        name,
+        display_name(first, last, company),
         company,
         phone or "",
         tier,
         spent,
-        last_contact,
+        datetime.fromisoformat(contact_at) if contact_at else None,
         round(score, 1),
         tuple(reasons),
     )
 
 
-def _due_after_done(code: str, since: date, done_on: date, as_of: date, row) -> bool:
+def _due_after_done(
+    code: str, since: int, done_on: int, today: int, cadence: int, tier: str, limit_days
+) -> bool:
     """Whether a reason marked done on `done_on` is due again: its clock restarts then."""
     if done_on < since:
         return True  # done before this occurrence began: a new one
-    cadence, tier, limit_days = row[10], row[11], row[14]
-    restart = (as_of - done_on).days
+    restart = today - done_on
     if code == "cadence":
         return restart > cadence
     if code == "gold_quiet":
