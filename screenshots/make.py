@@ -28,9 +28,9 @@ async def _shoot(db_path: Path, name: str, size: tuple[int, int], keys: list[str
             await pilot.pause()
         for key in keys:
             await pilot.press(key)
-            for _ in range(2):
+            for _ in range(4):  # a screen pushed by the key starts its worker a tick later
                 await app.workers.wait_for_complete()
-                await pilot.pause()
+                await pilot.pause(0.05)
         target = HERE / f"{name}.svg"
         target.write_text(app.export_screenshot(title=f"tui-crm: {name}"), encoding="utf-8")
     close_database()
@@ -51,6 +51,12 @@ SHOTS = [
         (80, 24),
         [*"robert smith", "down", "l", *"Wants a quote for 20 seats", "tab", "tab", *"+2w"],
     ),
+    ("attention", (100, 30), ["f2"]),
+    ("attention-80x24", (80, 24), ["f2", "j", "j"]),
+    ("snooze", (80, 24), ["f2", "s"]),
+    ("referrals", (100, 30), ["f3"]),
+    ("insights", (100, 50), ["f4"]),
+    ("insights-80x24", (80, 24), ["f4"]),
 ]
 
 

@@ -86,3 +86,15 @@ def test_sort_dialog(demo_app, snap_compare):
 def test_mark_lost_dialog(demo_app, snap_compare):
     keys = _keys(*"robert smith", "enter", "x")
     assert snap_compare(demo_app, terminal_size=(80, 24), run_before=keys)
+
+
+def test_needs_attention_at_100x30(demo_app, snap_compare):
+    assert snap_compare(demo_app, terminal_size=(100, 30), run_before=_keys("f2", "j"))
+
+
+def test_needs_attention_at_80x24_with_the_snooze_dialog(demo_app, snap_compare):
+    assert snap_compare(demo_app, terminal_size=(80, 24), run_before=_keys("f2", "s"))
+
+
+def test_cadence_dialog(demo_app, snap_compare):
+    assert snap_compare(demo_app, terminal_size=(100, 30), run_before=_keys("f2", "c"))
