@@ -301,9 +301,7 @@ def test_a_log_that_cannot_be_saved_is_one_line_and_changes_nothing(home, demo, 
     "content",
     [b"name,email\nAnna,anna@example.com\n", bytes(range(256)) * 64, b"SQLite format 3\x00" * 9],
 )
-@pytest.mark.parametrize(
-    "command", [["find"], ["log", "1", "--note", "x"], ["attention"], ["referrals"]]
-)
+@pytest.mark.parametrize("command", [["find"], ["log", "1", "--note", "x"], ["attention"]])
 def test_a_file_that_is_not_a_database_is_refused_and_left_alone(home, tmp_path, content, command):
     path = tmp_path / "contacts.csv"
     path.write_bytes(content)
@@ -342,7 +340,6 @@ def test_without_db_the_default_database_is_created_privately(home):
         ["find", "--db", "{db}", "colour:red"],
         ["log", "--db", "{db}", "1", "--note", "no textual here"],
         ["attention", "--db", "{db}", "--format", "csv"],
-        ["referrals", "--db", "{db}"],
     ],
 )
 def test_one_shot_commands_never_import_textual(home, demo, argv):

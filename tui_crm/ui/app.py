@@ -23,8 +23,7 @@ class CrmApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
         Binding("ctrl+n", "new_customer", "New", id="new-customer"),
         Binding("f2", "attention", "Attention", id="attention"),
-        Binding("f3", "referrals", "Referrals", id="referrals"),
-        Binding("f4", "insights", "Insights", id="insights"),
+        Binding("f3", "insights", "Insights", id="insights"),
         Binding("f1", "toggle_help", "Help", id="help"),
         Binding(
             "question_mark", "toggle_help", "Help", key_display="?", show=False, id="help.question"
@@ -106,11 +105,8 @@ class CrmApp(App[None]):
             "Needs attention", "Whom to call today and why (f2)", self.action_attention
         )
         yield SystemCommand(
-            "Referral tree", "Who brought whom, and who was thanked (f3)", self.action_referrals
-        )
-        yield SystemCommand(
             "Insights",
-            "Gold and silver, spend by source, top referrers, why us, lost reasons (f4)",
+            "Gold and silver, spend by source, top referrers, why us, lost reasons (f3)",
             self.action_insights,
         )
         yield from super().get_system_commands(screen)
@@ -126,12 +122,6 @@ class CrmApp(App[None]):
 
         if not isinstance(self.screen, InsightsScreen):
             self.push_screen(InsightsScreen(self.db, self.today()))
-
-    def action_referrals(self, centre: int | None = None) -> None:
-        from tui_crm.ui.screens.referrals import ReferralTreeScreen
-
-        if not isinstance(self.screen, ReferralTreeScreen) or centre is not None:
-            self.push_screen(ReferralTreeScreen(self.db, self.today(), centre=centre))
 
     def action_go_search(self) -> None:
         while not isinstance(self.screen, SearchScreen) and len(self.screen_stack) > 2:
