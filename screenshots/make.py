@@ -34,6 +34,11 @@ async def _shoot(db_path: Path, name: str, size: tuple[int, int], keys: list[str
         target = HERE / f"{name}.svg"
         target.write_text(app.export_screenshot(title=f"tui-crm: {name}"), encoding="utf-8")
     close_database()
+    # A shot that ends in a half-typed note leaves a draft; the next shot must not offer it.
+    from tui_crm.core.drafts import discard_draft, load_drafts
+
+    for draft in load_drafts(db_path):
+        discard_draft(db_path, draft.customer_id)
     return target
 
 
