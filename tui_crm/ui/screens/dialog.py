@@ -4,6 +4,7 @@ throwing changes away. `FormDialog` is the modal kind, `FormScreen` the full-scr
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Generic, TypeVar
 
 from textual import work
@@ -12,6 +13,7 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Checkbox, Input, Select, Static, TextArea
 
+from tui_crm.core.dates import parse_when
 from tui_crm.errors import CrmError, ValidationError
 from tui_crm.ui.screens.confirm import ConfirmScreen
 
@@ -41,6 +43,20 @@ def widget_value(widget) -> Any:
     if isinstance(widget, Checkbox):
         return widget.value
     return widget.value if isinstance(widget, Input) else None
+
+
+def show_when(hint: Static, text: str, today: date, label: str = "{text} →") -> None:
+    """Under a date field: the day the typed text means ("+2w → Mon 7 Dec 2026"), or why it
+    means none (the hint turns into an error)."""
+    text = text.strip()
+    hint.set_class(False, "field-error")
+    try:
+        day = parse_when(text, today) if text else None
+    except CrmError as err:
+        hint.set_class(True, "field-error")
+        show_message(hint, str(err))
+        return
+    show_message(hint, f"{label.format(text=text)} {day:%a} {day.day} {day:%b %Y}" if day else "")
 
 
 def show_message(widget: Static, text: str) -> None:

@@ -14,8 +14,7 @@ from tui_crm.core.customers import log_interaction
 from tui_crm.core.dates import parse_when
 from tui_crm.core.drafts import Draft, discard_draft, save_draft
 from tui_crm.db.models import INTERACTION_KINDS
-from tui_crm.errors import CrmError
-from tui_crm.ui.screens.dialog import FormDialog, FormFailed, Saved, show_message
+from tui_crm.ui.screens.dialog import FormDialog, FormFailed, Saved, show_when
 
 
 class LogInteractionScreen(FormDialog[Saved | None]):
@@ -128,17 +127,7 @@ class LogInteractionScreen(FormDialog[Saved | None]):
 
     @on(Input.Changed, "#log-follow-up")
     def show_follow_up(self, event: Input.Changed) -> None:
-        """Show what a typed follow-up means ("+2w → Sun 6 Dec 2026") or why it is wrong."""
-        hint = self.query_one("#log-follow-up-error", Static)
-        text = event.value.strip()
-        hint.set_class(False, "field-error")
-        try:
-            when = parse_when(text, self.app.today()) if text else None
-        except CrmError as err:
-            hint.set_class(True, "field-error")
-            show_message(hint, str(err))
-            return
-        show_message(hint, f"{text} → {when:%a} {when.day} {when:%b %Y}" if when else "")
+        show_when(self.query_one("#log-follow-up-error", Static), event.value, self.app.today())
 
     def on_form_failed(self, message: FormFailed) -> None:
         hint = self.query_one("#log-follow-up-error", Static)

@@ -12,7 +12,7 @@ from textual.widgets import Input, Label, Static
 from tui_crm.core.attention import REASONS, AttentionItem, snooze
 from tui_crm.core.dates import parse_when
 from tui_crm.errors import CrmError, ValidationError
-from tui_crm.ui.screens.dialog import FormDialog, Saved, show_message
+from tui_crm.ui.screens.dialog import FormDialog, Saved, show_when
 
 
 class SnoozeScreen(FormDialog[Saved | None]):
@@ -50,16 +50,8 @@ class SnoozeScreen(FormDialog[Saved | None]):
         self._show_day(event.value)
 
     def _show_day(self, text: str) -> None:
-        """Show the day a typed date means ("+1w → Mon 30 Nov 2026") or why it is wrong."""
         hint = self.query_one("#snooze-until-error", Static)
-        hint.set_class(False, "field-error")
-        try:
-            day = parse_when(text.strip(), self.app.today()) if text.strip() else None
-        except CrmError as err:
-            hint.set_class(True, "field-error")
-            show_message(hint, str(err))
-            return
-        show_message(hint, f"back on {day:%a} {day.day} {day:%b %Y}" if day else "")
+        show_when(hint, text, self.app.today(), "back on")
 
     def perform(self, values: dict[str, Any]) -> Saved:
         text = values["until"].strip()
