@@ -59,8 +59,10 @@ SHOTS = [
     ("attention", (100, 30), ["f2"]),
     ("attention-80x24", (80, 24), ["f2", "j", "j"]),
     ("snooze", (80, 24), ["f2", "s"]),
-    ("insights", (100, 50), ["f3"]),
-    ("insights-80x24", (80, 24), ["f3"]),
+    ("referrals", (100, 30), ["f3", "space", "j", "space", "j", "j"]),
+    ("referrals-centred", (80, 24), [*"robert smith", "enter", "t"]),
+    ("insights", (100, 50), ["f4"]),
+    ("insights-80x24", (80, 24), ["f4"]),
 ]
 
 

@@ -143,6 +143,16 @@ def build_parser() -> argparse.ArgumentParser:
         "gold_quiet, cadence, thank_referrer, incomplete_profile",
     )
 
+    referrals = commands.add_parser(
+        "referrals", parents=[common], help="who referred whom, as an indented tree"
+    )
+    referrals.add_argument(
+        "customer", nargs="?", help="centre on this customer (id or exact name); default: all"
+    )
+    referrals.add_argument(
+        "--as-of", type=_date_arg, metavar="DATE", help="12-month values as of DATE"
+    )
+
     demo = commands.add_parser("demo", parents=[common], help="write a demo database")
     demo.add_argument("--customers", type=_non_negative, default=300)
     demo.add_argument("--seed", type=int, default=7)
@@ -211,6 +221,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _demo(args)
     if args.command == "attention":
         return _attention(args)
+    if args.command == "referrals":
+        return _referrals(args)
     return _run_app(args)
 
 
@@ -287,6 +299,25 @@ def _attention(args: argparse.Namespace) -> int:
             for n, record in enumerate(records)
         ]
     _emit(records, args.format, ATTENTION_COLUMNS, ATTENTION_TABLE, "nobody needs attention")
+    return 0
+
+
+def _referrals(args: argparse.Namespace) -> int:
+    from tui_crm.core.customers import resolve_customer
+    from tui_crm.core.referrals import referral_forest, render_tree
+
+    db = _open(args)
+    centre = resolve_customer(db, args.customer) if args.customer else None
+    forest = referral_forest(db, args.as_of or date.today())
+    lines = render_tree(forest, centre)
+    if not lines:
+        if centre is None:
+            print("nobody was referred by another customer yet", file=sys.stderr)
+        else:
+            name = forest.name_of(centre)
+            print(f"{name} (#{centre}) has no referrals, in or out", file=sys.stderr)
+        return 0
+    sys.stdout.write("\n".join(lines) + "\n")
     return 0
 
 

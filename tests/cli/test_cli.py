@@ -301,7 +301,9 @@ def test_a_log_that_cannot_be_saved_is_one_line_and_changes_nothing(home, demo, 
     "content",
     [b"name,email\nAnna,anna@example.com\n", bytes(range(256)) * 64, b"SQLite format 3\x00" * 9],
 )
-@pytest.mark.parametrize("command", [["find"], ["log", "1", "--note", "x"], ["attention"]])
+@pytest.mark.parametrize(
+    "command", [["find"], ["log", "1", "--note", "x"], ["attention"], ["referrals"]]
+)
 def test_a_file_that_is_not_a_database_is_refused_and_left_alone(home, tmp_path, content, command):
     path = tmp_path / "contacts.csv"
     path.write_bytes(content)
@@ -340,6 +342,7 @@ def test_without_db_the_default_database_is_created_privately(home):
         ["find", "--db", "{db}", "colour:red"],
         ["log", "--db", "{db}", "1", "--note", "no textual here"],
         ["attention", "--db", "{db}", "--format", "csv"],
+        ["referrals", "--db", "{db}"],
     ],
 )
 def test_one_shot_commands_never_import_textual(home, demo, argv):
@@ -418,4 +421,57 @@ def test_attention_by_reason(home, demo):
 )
 def test_a_bad_attention_argument_is_one_line(home, demo, args, words):
     result = _run(home, "attention", "--db", str(demo), *args)
+    assert words in _one_line_error(result)
+
+
+def test_referrals_prints_the_forest_as_the_core_renders_it(home, demo):
+    from tui_crm.core.referrals import referral_forest, render_tree
+
+    today = date.today()
+    result = _run(home, "referrals", "--db", str(demo), "--as-of", today.isoformat())
+    assert result.returncode == 0, result.stderr
+    db = open_database(demo)
+    try:
+        expected = render_tree(referral_forest(db, today))
+    finally:
+        close_database()
+    lines = result.stdout.splitlines()
+    assert lines == expected
+    assert lines[0][0] != " " and any(line.startswith("  ") for line in lines)
+    assert any("(not thanked)" in line for line in lines)
+
+
+def test_referrals_centred_on_a_customer_by_id_or_name(home, demo):
+    # Anyone two levels down a chain: their line is indented by two steps.
+    everyone = _run(home, "referrals", "--db", str(demo)).stdout.splitlines()
+    line = next(line for line in everyone if line.startswith("    ") and line[4] != " ")
+    name, cid = line.strip().split("  ")[0].rsplit(" #", 1)
+    by_id = _run(home, "referrals", cid, "--db", str(demo))
+    assert by_id.returncode == 0, by_id.stderr
+    centred = by_id.stdout.splitlines()
+    assert len(centred) >= 3 and centred[2].strip().startswith(f"{name} #{cid}")
+    assert centred[0] in everyone and not centred[0].startswith(" ")
+    assert set(centred) <= set(everyone)
+    by_name = _run(home, "referrals", name, "--db", str(demo))
+    if by_name.returncode == 0:  # a unique name gives the same tree
+        assert by_name.stdout.splitlines() == centred
+
+
+def test_referrals_of_a_customer_without_any(home, demo):
+    db = open_database(demo)
+    try:
+        cid = create_customer(db, {"first_name": "Lone", "last_name": "Wolf"})
+    finally:
+        close_database()
+    result = _run(home, "referrals", str(cid), "--db", str(demo))
+    assert result.returncode == 0 and result.stdout == ""
+    assert result.stderr.strip() == f"Lone Wolf (#{cid}) has no referrals, in or out"
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [(["999999"], "999999"), (["Nobody Atall"], "Nobody Atall"), (["--as-of", "soon"], "soon")],
+)
+def test_a_bad_referrals_argument_is_one_line(home, demo, args, words):
+    result = _run(home, "referrals", "--db", str(demo), *args)
     assert words in _one_line_error(result)

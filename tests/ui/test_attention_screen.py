@@ -32,7 +32,6 @@ async def _attention(pilot) -> AttentionScreen:
 
 
 def _ids(screen: AttentionScreen) -> list[int]:
-    print("STATUS", _text(screen.query_one("#attention-status")))
     table = screen.query_one("#attention-table", DataTable)
     return [
         int(table.coordinate_to_cell_key((row, 0)).row_key.value) for row in range(table.row_count)

@@ -267,3 +267,13 @@ def test_insights_lower_sections_at_100x30(demo_app, snap_compare):
 def test_insights_with_a_bad_date_at_80x24(demo_app, snap_compare):
     keys = _show_insights("a", *"next year", "enter")
     assert snap_compare(demo_app, terminal_size=(80, 24), run_before=keys)
+
+
+async def test_f4_opens_insights_and_escape_comes_back(demo_app):
+    async with demo_app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        assert isinstance(demo_app.screen, InsightsScreen)
+        await pilot.press("escape")
+        assert not isinstance(demo_app.screen, InsightsScreen)

@@ -87,3 +87,38 @@ async def test_keys_can_be_remapped_from_the_config_file(demo_file, ui_home, tmp
             assert isinstance(app.screen, LogInteractionScreen)
     finally:
         close_database()
+
+
+def test_the_readme_names_every_binding_id_that_can_be_remapped():
+    import importlib
+    import pkgutil
+    import re
+    from pathlib import Path
+
+    from textual.binding import Binding
+    from textual.dom import DOMNode
+
+    import tui_crm.ui.screens as screens
+    from tui_crm.ui.app import CrmApp
+
+    for module in pkgutil.iter_modules(screens.__path__):
+        importlib.import_module(f"{screens.__name__}.{module.name}")
+    classes: list[type] = [DOMNode]
+    seen: set[type] = {CrmApp}
+    while classes:  # every app, screen and widget class, ours kept below
+        cls = classes.pop()
+        if cls in seen:
+            continue
+        seen.add(cls)
+        classes.extend(cls.__subclasses__())
+    ids = {
+        binding.id
+        for cls in seen
+        if cls.__module__.startswith("tui_crm") and issubclass(cls, DOMNode)
+        for binding in cls.BINDINGS
+        if isinstance(binding, Binding) and binding.id
+    }
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"`([a-z-]+(?:\.[a-z-]+)?)`", readme))
+    assert len(ids) > 40
+    assert sorted(ids - documented) == []

@@ -98,3 +98,13 @@ def test_needs_attention_at_80x24_with_the_snooze_dialog(demo_app, snap_compare)
 
 def test_cadence_dialog(demo_app, snap_compare):
     assert snap_compare(demo_app, terminal_size=(100, 30), run_before=_keys("f2", "c"))
+
+
+def test_referral_tree_at_100x30(demo_app, snap_compare):
+    keys = _keys("f3", "j", "space", "j")
+    assert snap_compare(demo_app, terminal_size=(100, 30), run_before=keys)
+
+
+def test_referral_tree_centred_on_a_customer_at_80x24(demo_app, snap_compare):
+    keys = _keys(*"robert smith", "enter", "t")
+    assert snap_compare(demo_app, terminal_size=(80, 24), run_before=keys)

@@ -23,7 +23,8 @@ class CrmApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
         Binding("ctrl+n", "new_customer", "New", id="new-customer"),
         Binding("f2", "attention", "Attention", id="attention"),
-        Binding("f3", "insights", "Insights", id="insights"),
+        Binding("f3", "referrals", "Referrals", id="referrals"),
+        Binding("f4", "insights", "Insights", id="insights"),
         Binding("f1", "toggle_help", "Help", id="help"),
         Binding(
             "question_mark", "toggle_help", "Help", key_display="?", show=False, id="help.question"
@@ -105,8 +106,13 @@ class CrmApp(App[None]):
             "Needs attention", "Whom to call today and why (f2)", self.action_attention
         )
         yield SystemCommand(
+            "Referral tree",
+            "Who brought whom, what it is worth, who still needs thanking (f3)",
+            self.action_referrals,
+        )
+        yield SystemCommand(
             "Insights",
-            "Gold and silver, spend by source, top referrers, why us, lost reasons (f3)",
+            "Gold and silver, spend by source, top referrers, why us, lost reasons (f4)",
             self.action_insights,
         )
         yield from super().get_system_commands(screen)
@@ -116,6 +122,18 @@ class CrmApp(App[None]):
 
         if not isinstance(self.screen, AttentionScreen):
             self.push_screen(AttentionScreen())
+
+    def action_referrals(self) -> None:
+        self.open_referrals()
+
+    def open_referrals(self, centre: int | None = None) -> None:
+        """The referral tree: every root referrer, or centred on one customer."""
+        from tui_crm.ui.screens.referrals import ReferralTreeScreen
+
+        screen = self.screen
+        if isinstance(screen, ReferralTreeScreen) and screen.centre == centre:
+            return
+        self.push_screen(ReferralTreeScreen(self.db, self.today(), centre))
 
     def action_insights(self) -> None:
         from tui_crm.ui.screens.insights import InsightsScreen

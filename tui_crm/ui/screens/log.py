@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -33,6 +34,7 @@ class LogInteractionScreen(FormDialog[Saved | None]):
         *,
         kind: str = "call",
         regarding: int | None = None,
+        regarding_name: str = "",
         draft: Draft | None = None,
     ) -> None:
         super().__init__()
@@ -40,12 +42,16 @@ class LogInteractionScreen(FormDialog[Saved | None]):
         self.customer_name = customer_name
         self.kind = draft.kind if draft else kind
         self.regarding = regarding
+        self.regarding_name = regarding_name  # whom the thanks is for, in the title
         self.draft = draft
         self._draft_timer = None
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="log-dialog"):
-            yield Static(f"Log for [b]{self.customer_name}[/b]", classes="dialog-title")
+            title = Text.assemble("Log for ", (self.customer_name, "bold"))
+            if self.regarding_name:
+                title.append_text(Text.assemble(" · for referring ", (self.regarding_name, "bold")))
+            yield Static(title, classes="dialog-title")
             with Horizontal(classes="form-row"):
                 yield Label("Kind", classes="form-label")
                 yield Select(

@@ -42,6 +42,7 @@ class ProfileScreen(CustomerActions, Screen):
         Binding("e", "edit", "Edit", id="profile.edit"),
         Binding("l", "log", "Log call", id="profile.log"),
         Binding("p", "purchase", "Purchase", id="profile.purchase"),
+        Binding("t", "referrals", "Referrals", id="profile.referrals"),
         Binding("x", "mark_lost", "Lost", id="profile.lost"),
         Binding("d", "trash", "Delete", id="profile.delete"),
     ]
@@ -90,6 +91,10 @@ class ProfileScreen(CustomerActions, Screen):
 
     def refresh_after_write(self) -> None:
         self.load()
+
+    def action_referrals(self) -> None:
+        """The referral tree centred on this customer."""
+        self.app.open_referrals(self.customer_id)
 
     def action_mark_lost(self) -> None:
         from tui_crm.ui.screens.lost import MarkLostScreen
