@@ -196,3 +196,19 @@ ALL_MODELS = [
     AttentionMark,
     PurchaseRhythm,
 ]
+
+
+class DuplicateDismissal(BaseModel):
+    """Two customers a user said are not duplicates (lower id first; core/duplicates.py)."""
+
+    customer_a = ForeignKeyField(Customer, backref="+", on_delete="CASCADE")
+    customer_b = ForeignKeyField(Customer, backref="+", on_delete="CASCADE")
+    dismissed_at = DateTimeField()
+    who = TextField(default="")
+
+    class Meta:
+        primary_key = CompositeKey("customer_a", "customer_b")
+        without_rowid = True
+
+
+ALL_MODELS.append(DuplicateDismissal)
