@@ -1,0 +1,615 @@
+"""Merging two records of one person: the fields that differ, side by side with a suggested
+choice each, and the merge itself, which in one transaction applies the chosen values to the
+survivor, moves everything that hangs off the other record to it, and puts the other in the
+trash, with the merge written into both histories."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from peewee import Database
+
+from tui_crm.core.config import settings
+from tui_crm.core.customers import (
+    ALL_FIELDS,
+    LIST_FIELDS,
+    changes_since,
+    row_name,
+    trash_customer,
+    update_customer,
+)
+from tui_crm.core.fields import format_phone
+from tui_crm.core.types import CustomerRef
+from tui_crm.db.models import (
+    AttentionMark,
+    Category,
+    Customer,
+    CustomerChange,
+    CustomerEmail,
+    CustomerPhone,
+    CustomerTag,
+    DuplicateDismissal,
+    Interaction,
+    Purchase,
+    Tag,
+)
+from tui_crm.errors import ConflictError, NotFound, ValidationError
+
+# The order the side-by-side chooser shows the fields in; every customer field is here.
+MERGE_FIELDS = (
+    "first_name",
+    "last_name",
+    "nickname",
+    "company",
+    "job_title",
+    "emails",
+    "phones",
+    "gender",
+    "birthday",
+    "street",
+    "postal_code",
+    "city",
+    "region",
+    "country",
+    "source",
+    "acquired_on",
+    "referred_by",
+    "why_chose_us",
+    "category",
+    "owner",
+    "territory",
+    "status",
+    "lost_reason",
+    "lost_on",
+    "email_opt_out",
+    "tags",
+    "notes",
+    "uid",
+)
+assert sorted(MERGE_FIELDS) == sorted(ALL_FIELDS)
+
+FIELD_LABELS = {
+    "why_chose_us": "Why they chose us",
+    "email_opt_out": "Email opt-out",
+    "uid": "vCard UID",
+    "acquired_on": "Acquired on",
+    "lost_on": "Lost on",
+}
+
+# Fields whose two values can be kept together ("both"): lists get the survivor's items and
+# then the other's that the survivor lacks; free text gets both texts, survivor's first.
+COMBINABLE = (*LIST_FIELDS, "notes", "why_chose_us")
+CHOICES = ("survivor", "other", "both")
+
+# (table, column) of every foreign key to customer that merge() knows how to treat:
+# moved to the survivor, copied by choice (emails, phones, tags: the merged-away record keeps
+# its own, so restoring it from the trash gives it back whole), kept (each record's history),
+# or derived (recomputed by triggers and the value summary). Any other column that points at
+# customer (a table added later) is re-pointed to the survivor as it is found.
+HANDLED_FOREIGN_KEYS = {
+    ("customer", "referred_by_id"): "moved",
+    ("interaction", "customer_id"): "moved",
+    ("interaction", "regarding_id"): "moved",
+    ("purchase", "customer_id"): "moved",
+    ("attention_mark", "customer_id"): "moved",
+    ("duplicate_dismissal", "customer_a_id"): "moved",
+    ("duplicate_dismissal", "customer_b_id"): "moved",
+    ("customer_email", "customer_id"): "copied",
+    ("customer_phone", "customer_id"): "copied",
+    ("customer_tag", "customer_id"): "copied",
+    ("customer_change", "customer_id"): "kept",
+    ("customer_value", "customer_id"): "derived",
+    ("purchase_rhythm", "customer_id"): "derived",
+}
+
+
+@dataclass(frozen=True)
+class FieldChoice:
+    """One field on which the two records differ."""
+
+    field: str
+    label: str
+    survivor: str  # the value as shown to people ("" when empty)
+    other: str
+    suggested: str  # "survivor", "other" or "both"
+    choices: tuple[str, ...]  # ("survivor", "other") or ("survivor", "other", "both")
+
+
+@dataclass(frozen=True)
+class MergePreview:
+    """What merging `other` into `survivor` would do; versions are for `merge(...)`."""
+
+    survivor: CustomerRef
+    other: CustomerRef
+    survivor_version: int
+    other_version: int
+    differences: tuple[FieldChoice, ...]
+    moves: tuple[tuple[str, int], ...]  # ("interactions", 12), ... rows that would move
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    survivor_id: int
+    other_id: int
+    version: int  # the survivor's version after the merge
+    moved: tuple[tuple[str, int], ...]  # ("interactions", 12), ... rows moved per kind
+
+
+def field_label(field: str) -> str:
+    return FIELD_LABELS.get(field, field.replace("_", " ").capitalize())
+
+
+# Reading both sides ---------------------------------------------------------------------
+
+
+def _live_row(customer_id: int) -> Customer:
+    row = Customer.get_or_none(Customer.id == customer_id)
+    if row is None:
+        raise NotFound(f"no customer with id {customer_id}")
+    if row.deleted_at is not None:
+        raise NotFound(f"{row_name(row)} (#{customer_id}) is in the trash; restore it first")
+    return row
+
+
+def _pair(survivor_id: int, other_id: int) -> tuple[Customer, Customer]:
+    if survivor_id == other_id:
+        raise ValidationError({"other": "a customer cannot be merged with itself"})
+    return _live_row(survivor_id), _live_row(other_id)
+
+
+def _values(row: Customer) -> dict[str, Any]:
+    """Every field of a customer in the form `update_customer` accepts."""
+    out: dict[str, Any] = {}
+    for field in MERGE_FIELDS:
+        if field == "referred_by":
+            out[field] = row.referred_by_id
+        elif field == "category":
+            out[field] = (
+                Category.select(Category.name).where(Category.id == row.category_id).scalar()
+                if row.category_id
+                else ""
+            )
+        elif field == "emails":
+            out[field] = [
+                (e.label, e.address)
+                for e in CustomerEmail.select()
+                .where(CustomerEmail.customer == row.id)
+                .order_by(CustomerEmail.position, CustomerEmail.id)
+            ]
+        elif field == "phones":
+            out[field] = [
+                (p.label, p.number)
+                for p in CustomerPhone.select()
+                .where(CustomerPhone.customer == row.id)
+                .order_by(CustomerPhone.position, CustomerPhone.id)
+            ]
+        elif field == "tags":
+            out[field] = [
+                t.name
+                for t in Tag.select(Tag.name)
+                .join(CustomerTag)
+                .where(CustomerTag.customer == row.id)
+                .order_by(Tag.name)
+            ]
+        elif field == "email_opt_out":
+            out[field] = bool(row.email_opt_out)
+        else:
+            out[field] = getattr(row, field)
+    return out
+
+
+def _empty(value: Any) -> bool:
+    return value in (None, "", [], False)
+
+
+def _list_key(field: str, item: Any) -> str:
+    if field == "emails":
+        return item[1].casefold()
+    if field == "phones":
+        return item[1]
+    return str(item).casefold()
+
+
+def _same(field: str, a: Any, b: Any) -> bool:
+    if field in LIST_FIELDS:
+        return sorted(_list_key(field, i) for i in a) == sorted(_list_key(field, i) for i in b)
+    if _empty(a) and _empty(b):
+        return True
+    return a == b
+
+
+def _both(field: str, a: Any, b: Any) -> Any:
+    if field in LIST_FIELDS:
+        seen = {_list_key(field, item) for item in a}
+        return list(a) + [item for item in b if _list_key(field, item) not in seen]
+    if _empty(a) or a == b:
+        return b if _empty(a) else a
+    if _empty(b):
+        return a
+    return f"{a}\n\n{b}"
+
+
+def _suggest(
+    field: str, mine: dict[str, Any], theirs: dict[str, Any], survivor_id: int, other_id: int
+) -> str:
+    """The choice a salesperson would most often make; nothing is lost by default."""
+    a, b = mine[field], theirs[field]
+    if field in COMBINABLE:
+        if _empty(a):
+            return "other"
+        return "survivor" if _empty(b) else "both"
+    if field == "email_opt_out":  # an opt-out on either record must be honoured
+        return "other" if b and not a else "survivor"
+    if field == "referred_by":
+        # A referral between the two would become a self-referral: take the other's referrer.
+        if (_empty(a) or a == other_id) and b != survivor_id and not _empty(b):
+            return "other"
+        return "survivor"
+    return "other" if _empty(a) and not _empty(b) else "survivor"
+
+
+def _shown(field: str, value: Any, names: dict[int, str]) -> str:
+    if value is None:
+        return ""
+    if field == "emails":
+        return ", ".join(f"{address} ({label})" for label, address in value)
+    if field == "phones":
+        return ", ".join(f"{format_phone(number)} ({label})" for label, number in value)
+    if field == "tags":
+        return ", ".join(value)
+    if field == "referred_by":
+        return f"{names.get(value, '?')} (#{value})"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _names_of(ids: list[int]) -> dict[int, str]:
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return {}
+    return {
+        r.id: row_name(r)
+        for r in Customer.select(
+            Customer.id, Customer.first_name, Customer.last_name, Customer.company
+        ).where(Customer.id.in_(wanted))
+    }
+
+
+def _differences(
+    mine: dict[str, Any], theirs: dict[str, Any], survivor_id: int, other_id: int
+) -> list[FieldChoice]:
+    names = _names_of([mine["referred_by"], theirs["referred_by"]])
+    out = []
+    for field in MERGE_FIELDS:
+        a, b = mine[field], theirs[field]
+        if _same(field, a, b):
+            continue
+        out.append(
+            FieldChoice(
+                field,
+                field_label(field),
+                _shown(field, a, names),
+                _shown(field, b, names),
+                _suggest(field, mine, theirs, survivor_id, other_id),
+                CHOICES if field in COMBINABLE else CHOICES[:2],
+            )
+        )
+    return out
+
+
+def _move_counts(survivor_id: int, other_id: int) -> list[tuple[str, int]]:
+    counts = [
+        (
+            "interactions",
+            Interaction.select().where(Interaction.customer == other_id).count(),
+        ),
+        ("purchases", Purchase.select().where(Purchase.customer == other_id).count()),
+        (
+            "referrals",
+            Customer.select()
+            .where((Customer.referred_by == other_id) & (Customer.id != survivor_id))
+            .count(),
+        ),
+        (
+            "attention marks",
+            AttentionMark.select().where(AttentionMark.customer == other_id).count(),
+        ),
+    ]
+    return [(label, n) for label, n in counts if n]
+
+
+def merge_preview(db: Database, survivor_id: int, other_id: int) -> MergePreview:
+    """The fields on which two live customers differ, each with a suggested choice, and what
+    merging `other_id` into `survivor_id` would move. Swap the ids to keep the other record."""
+    with db.atomic("DEFERRED"):
+        survivor, other = _pair(survivor_id, other_id)
+        mine, theirs = _values(survivor), _values(other)
+        return MergePreview(
+            CustomerRef(survivor.id, row_name(survivor)),
+            CustomerRef(other.id, row_name(other)),
+            survivor.version,
+            other.version,
+            tuple(_differences(mine, theirs, survivor_id, other_id)),
+            tuple(_move_counts(survivor_id, other_id)),
+        )
+
+
+# Merging ---------------------------------------------------------------------------------
+
+
+def _resolve(
+    choices: Mapping[str, Any],
+    mine: dict[str, Any],
+    theirs: dict[str, Any],
+    survivor_id: int,
+    other_id: int,
+) -> tuple[dict[str, Any], set[str]]:
+    """The survivor's values after the merge, and the fields taken from the other record."""
+    unknown = sorted(set(choices) - set(MERGE_FIELDS))
+    if unknown:
+        raise ValidationError({unknown[0]: "is not a customer field"})
+    picked: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    for field in MERGE_FIELDS:
+        if field in choices:
+            choice = choices[field]
+        elif field in ("lost_reason", "lost_on") and picked["status"] != "value":
+            # Follow the status: a "lost" status keeps the reason and day that came with it.
+            choice = picked["status"]
+        else:
+            choice = _suggest(field, mine, theirs, survivor_id, other_id)
+        if isinstance(choice, str) and choice in CHOICES:
+            if choice == "both" and field not in COMBINABLE:
+                raise ValidationError({field: "cannot keep both values; choose one"})
+            picked[field] = choice
+            a, b = mine[field], theirs[field]
+            values[field] = (
+                a if choice == "survivor" else b if choice == "other" else _both(field, a, b)
+            )
+        else:  # a value typed by the user, validated below like any edit
+            picked[field] = "value"
+            values[field] = choice
+    ref = values["referred_by"]
+    if ref in (survivor_id, other_id) or (
+        isinstance(ref, str) and ref.strip() in _ids(survivor_id, other_id)
+    ):
+        if picked["referred_by"] == "value":
+            raise ValidationError(
+                {"referred_by": "the merged customer cannot be referred by either of the two"}
+            )
+        # A referral between the two records is no referral once they are one person.
+        values["referred_by"] = None
+    from_other = {f for f, c in picked.items() if c in ("other", "both")}
+    return values, from_other
+
+
+def _ids(*ids: int) -> set[str]:
+    return {str(i) for i in ids} | {f"#{i}" for i in ids}
+
+
+def _check_version(row: Customer, expected: int | None) -> None:
+    if expected is not None and row.version != expected:
+        changes = changes_since(row.id, expected)
+        summary = "; ".join(f"{c.field}: {c.old or '—'} → {c.new or '—'}" for c in changes)
+        raise ConflictError(
+            f"{row_name(row)} was changed by someone else since the merge was prepared"
+            + (f" ({summary})" if summary else "")
+            + "; look at both records again",
+            changes,
+        )
+
+
+def _check_no_loop(survivor_id: int, referrer_id: int | None) -> None:
+    """update_customer checks a referrer it is given; the merge re-points referrals too, so
+    a loop can appear without the survivor's own referrer changing."""
+    seen = {survivor_id}
+    current = referrer_id
+    while current is not None:
+        if current in seen:
+            raise ValidationError(
+                {
+                    "referred_by": "that would make a referral loop: the survivor's referrer "
+                    "was referred by one of the two; choose no referrer or another one"
+                }
+            )
+        seen.add(current)
+        current = Customer.select(Customer.referred_by).where(Customer.id == current).scalar()
+
+
+def _history(customer_id: int, now: datetime, who: str, field: str, old, new, version: int):
+    CustomerChange.create(
+        customer=customer_id, at=now, who=who, field=field, old=old, new=new, version=version
+    )
+
+
+def _repoint_referrals(survivor_id: int, other_id: int, now: datetime, who: str) -> int:
+    """Customers referred by the other are referred by the survivor (each one's version moves
+    on and its history says so, so an edit opened before the merge cannot undo it)."""
+    referred = list(
+        Customer.select(Customer.id, Customer.version).where(
+            (Customer.referred_by == other_id) & (Customer.id != survivor_id)
+        )
+    )
+    for row in referred:
+        Customer.update(referred_by=survivor_id, version=row.version + 1, updated_at=now).where(
+            Customer.id == row.id
+        ).execute()
+        _history(row.id, now, who, "referred_by", str(other_id), str(survivor_id), row.version + 1)
+    return len(referred)
+
+
+def _move_dismissals(survivor_id: int, other_id: int) -> int:
+    rows = list(
+        DuplicateDismissal.select().where(
+            (DuplicateDismissal.customer_a == other_id)
+            | (DuplicateDismissal.customer_b == other_id)
+        )
+    )
+    for row in rows:
+        partner = row.customer_b_id if row.customer_a_id == other_id else row.customer_a_id
+        DuplicateDismissal.delete().where(
+            (DuplicateDismissal.customer_a == row.customer_a_id)
+            & (DuplicateDismissal.customer_b == row.customer_b_id)
+        ).execute()
+        if partner != survivor_id:
+            a, b = sorted((partner, survivor_id))
+            DuplicateDismissal.insert(
+                customer_a=a, customer_b=b, dismissed_at=row.dismissed_at, who=row.who
+            ).on_conflict_ignore().execute()
+    return len(rows)
+
+
+def customer_foreign_keys(db: Database) -> set[tuple[str, str]]:
+    """Every (table, column) in the database that references customer."""
+    tables = [
+        name
+        for (name,) in db.execute_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE "
+            "'CREATE VIRTUAL%' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%_fts%'"
+        )
+    ]
+    out = set()
+    for table in tables:
+        for row in db.execute_sql(f'PRAGMA foreign_key_list("{table}")'):
+            if row[2] == "customer":
+                out.add((table, row[3]))
+    return out
+
+
+def _move_other_tables(db: Database, survivor_id: int, other_id: int) -> int:
+    """Rows of tables added after this module (say, import keys) follow the survivor too; a
+    row that would clash with one the survivor has stays with the merged-away record."""
+    moved = 0
+    for table, column in sorted(customer_foreign_keys(db) - set(HANDLED_FOREIGN_KEYS)):
+        cursor = db.execute_sql(
+            f'UPDATE OR IGNORE "{table}" SET "{column}" = ? WHERE "{column}" = ?',
+            (survivor_id, other_id),
+        )
+        moved += cursor.rowcount
+    return moved
+
+
+def merge(
+    db: Database,
+    survivor_id: int,
+    other_id: int,
+    choices: Mapping[str, Any] | None = None,
+    *,
+    survivor_version: int | None = None,
+    other_version: int | None = None,
+    who: str | None = None,
+    now: datetime | None = None,
+) -> MergeResult:
+    """Merge customer `other_id` into `survivor_id`, all or nothing.
+
+    `choices` maps a field (see MERGE_FIELDS) to "survivor", "other", "both" (lists and free
+    text only) or a value to use instead, validated as in an edit; a field left out takes the
+    suggestion `merge_preview` shows. With `survivor_version` / `other_version` (from the
+    preview), a merge prepared before someone else changed either record is refused
+    (ConflictError) and nothing changes. Raises NotFound for a missing or trashed customer and
+    ValidationError for a bad choice or value.
+
+    Moves to the survivor: interactions (with their follow-ups), purchases, the customers the
+    other referred, thanks that named the other, attention marks (where the survivor has none
+    for that reason), dismissed duplicate pairs, and rows of any later table that points at
+    customer. The merged-away record goes to the trash (restorable, with its own emails,
+    phones, tags and history), and both histories record the merge.
+    """
+    now = now or datetime.now().replace(microsecond=0)
+    who = who if who is not None else settings().user
+    with db.atomic("IMMEDIATE"):
+        survivor, other = _pair(survivor_id, other_id)
+        _check_version(survivor, survivor_version)
+        _check_version(other, other_version)
+        mine, theirs = _values(survivor), _values(other)
+        values, from_other = _resolve(choices or {}, mine, theirs, survivor_id, other_id)
+        survivor_name, other_name = row_name(survivor), row_name(other)
+
+        if values["uid"] and values["uid"] == other.uid:  # unique: the survivor takes it over
+            Customer.update(uid=None).where(Customer.id == other_id).execute()
+            _history(other_id, now, who, "uid", other.uid, None, other.version)
+        # The other's thanks for referring the survivor would name the survivor itself once
+        # moved: they keep naming the merged-away record, as thanks naming the other that the
+        # survivor wrote do (below), so neither counts as thanks for some other referral.
+        Interaction.update(regarding=other_id).where(
+            (Interaction.customer == other_id) & (Interaction.regarding == survivor_id)
+        ).execute()
+        moved = [
+            ("referrals", _repoint_referrals(survivor_id, other_id, now, who)),
+            (
+                "interactions",
+                Interaction.update(customer=survivor_id)
+                .where(Interaction.customer == other_id)
+                .execute(),
+            ),
+            (
+                "thanks naming them",
+                Interaction.update(regarding=survivor_id)
+                .where((Interaction.regarding == other_id) & (Interaction.customer != survivor_id))
+                .execute(),
+            ),
+            (
+                "purchases",
+                Purchase.update(customer=survivor_id)
+                .where(Purchase.customer == other_id)
+                .execute(),
+            ),
+            (
+                "attention marks",
+                AttentionMark.update(customer=survivor_id)
+                .where(
+                    (AttentionMark.customer == other_id)
+                    & AttentionMark.reason.not_in(
+                        AttentionMark.select(AttentionMark.reason).where(
+                            AttentionMark.customer == survivor_id
+                        )
+                    )
+                )
+                .execute(),
+            ),
+            ("dismissed pairs", _move_dismissals(survivor_id, other_id)),
+            ("other records", _move_other_tables(db, survivor_id, other_id)),
+        ]
+
+        referrer = values["referred_by"]
+        if isinstance(referrer, str) and referrer.strip().lstrip("#").isdigit():
+            referrer = int(referrer.strip().lstrip("#"))
+        _check_no_loop(survivor_id, referrer if isinstance(referrer, int) else None)
+        version = update_customer(
+            db, survivor_id, values, expected_version=survivor.version, who=who, now=now
+        )
+        if "email_opt_out" in from_other and values["email_opt_out"] and other.email_opt_out_at:
+            # The opt-out dates from when the person asked, not from the merge.
+            Customer.update(email_opt_out_at=other.email_opt_out_at).where(
+                Customer.id == survivor_id
+            ).execute()
+        moved = [(label, n) for label, n in moved if n]
+        summary = ", ".join(f"{n} {label}" for label, n in moved)
+        version += 1
+        Customer.update(version=version, updated_at=now).where(Customer.id == survivor_id).execute()
+        _history(
+            survivor_id,
+            now,
+            who,
+            "merged",
+            None,
+            f"{other_name} (#{other_id})" + (f": moved {summary}" if summary else ""),
+            version,
+        )
+        trash_customer(db, other_id, who=who, now=now)
+        _history(
+            other_id,
+            now,
+            who,
+            "merged_into",
+            None,
+            f"{survivor_name} (#{survivor_id})",
+            other.version + 1,
+        )
+    return MergeResult(survivor_id, other_id, version, tuple(moved))
