@@ -168,6 +168,24 @@ def test_a_contact_shared_by_many_is_not_a_sign_of_duplicates(db):
     assert len(_pairs(db)) == 1
 
 
+def test_copies_of_one_contact_from_repeated_imports_are_all_paired(db):
+    copies = [_add(db, "Ann", "Lee", emails=["ann@example.com"]) for _ in range(8)]
+    others = [_add(db, *name, emails=["ann@example.com"]) for name in DISTINCT[:3]]
+    pairs = _pairs(db)
+    assert len(pairs) == 28
+    assert all(codes[0] == "email" and set(p) <= set(copies) for p, codes in pairs.items())
+    assert len(others) == 3
+
+
+def test_names_without_latin_letters_are_compared_as_written(db):
+    a = _add(db, "伟", "王")
+    b = _add(db, "伟", "王")
+    c = _add(db, "Αλέξανδρος", "Παπαδόπουλος")
+    d = _add(db, "ΑΛΕΞΑΝΔΡΟΣ", "Παπαδοπουλος")
+    _add(db, "Αλέξανδρα", "Παπαδόπουλος")  # no sound to compare spellings by
+    assert _pairs(db) == {(a, b): ("same_name",), (c, d): ("same_name",)}
+
+
 def test_a_common_name_alone_is_not_listed_but_with_a_shared_company_it_is(db, monkeypatch):
     """In a large book a common name is no evidence; a small book stands in for it here."""
     monkeypatch.setattr(duplicates, "NAME_PRIOR_BOOK", 0)

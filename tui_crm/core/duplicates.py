@@ -13,7 +13,7 @@ from functools import cache, lru_cache
 from typing import Any, NamedTuple
 
 from peewee import Database, fn
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from tui_crm.core.config import settings
 from tui_crm.core.customers import clean_customer, row_name
@@ -138,7 +138,8 @@ class DuplicatesFound(CrmError):
 #
 # - an email address (compared case-insensitively) or an E.164 phone number held by more than
 #   one customer; a value shared by more than SHARED_CONTACT_LIMIT customers is a switchboard
-#   or an info@ address, not a sign of duplicates, and is left out;
+#   or an info@ address, not a sign of duplicates by itself: of its holders only those with
+#   the same name are paired (repeated imports of one contact);
 # - names, blocked by the Soundex code of the folded last name (case, accents and punctuation
 #   folded: Müller = Muller, O'Brien = OBrien). Inside a block two names match when
 #   * the last names are equal and the first names are equal ("same_name"), equivalent in the
@@ -159,12 +160,14 @@ class DuplicatesFound(CrmError):
 # (how many customers would carry that name by chance) is at most NAME_COINCIDENCE_LIMIT, with
 # NAME_PRIOR_BOOK customers added to the book size, because a book of a few hundred cannot tell
 # a common name from a rare one and should list its Rob / Robert Smith. A pair with common
-# names is still listed when the two also share a company, a birthday or an address. A name
+# names is still listed when the two also share a company, a birthday or an address (unless
+# more than LARGE_GROUP customers of those names share it: test data, not leads). A name
 # pair whose birthdays (or genders) are both known and differ is not listed by its names.
 # Everything is decided per pair of customers by the same rules, so the order in which blocks
 # are visited changes nothing, and each unordered pair appears once.
 
 SHARED_CONTACT_LIMIT = 6
+LARGE_GROUP = 50
 NAME_COINCIDENCE_LIMIT = 0.1
 NAME_PRIOR_BOOK = 2000
 SIMILAR_LAST_RATIO = 80.0
@@ -296,8 +299,10 @@ def _first_name_sound(name: str) -> str:
 
 
 def _similar_first(a: str, b: str) -> bool:
+    # Names without letters a-z (Ωμέγα, 王) have no Soundex: only exact names and nicknames.
     return (
         min(len(a), len(b)) >= MIN_SIMILAR_LENGTH
+        and _first_name_sound(a) != ""
         and _first_name_sound(a) == _first_name_sound(b)
         and fuzz.ratio(a, b) >= SIMILAR_FIRST_RATIO
     )
@@ -306,6 +311,7 @@ def _similar_first(a: str, b: str) -> bool:
 def _similar_last(a: str, b: str) -> bool:
     return (
         min(len(a), len(b)) >= MIN_SIMILAR_LENGTH
+        and soundex(a) != ""
         and soundex(a) == soundex(b)
         and fuzz.ratio(a, b) >= SIMILAR_LAST_RATIO
     )
@@ -401,7 +407,7 @@ _SHARED_SQL = """SELECT {key}, group_concat(DISTINCT x.customer_id)
 FROM {table} x JOIN customer c ON c.id = x.customer_id
 WHERE c.deleted_at IS NULL
 GROUP BY {key}
-HAVING count(DISTINCT x.customer_id) BETWEEN 2 AND {limit}"""
+HAVING count(DISTINCT x.customer_id) > 1"""
 
 
 def _load_people(db: Database) -> dict[int, _Person]:
@@ -439,19 +445,34 @@ class _Found:
         reasons.setdefault(reason.code, reason)
 
 
-def _shared_contacts(db: Database, found: _Found) -> None:
+def _shared_contacts(db: Database, people: dict[int, _Person], found: _Found) -> None:
     for table, key, code in (
         ("customer_email", "lower(x.address)", "email"),
         ("customer_phone", "x.number", "phone"),
     ):
-        sql = _SHARED_SQL.format(table=table, key=key, limit=SHARED_CONTACT_LIMIT)
+        sql = _SHARED_SQL.format(table=table, key=key)
         for shown, ids_text in db.execute_sql(sql):
             ids = sorted(int(i) for i in ids_text.split(","))
             label = format_phone(shown) if code == "phone" else shown
             reason = DuplicateReason(code, f"{REASON_LABELS[code]} {label}")
-            for i, a in enumerate(ids):
-                for b in ids[i + 1 :]:
-                    found.add(a, b, reason)
+            for group in _contact_groups(ids, people):
+                for i, a in enumerate(group):
+                    for b in group[i + 1 :]:
+                        found.add(a, b, reason)
+
+
+def _contact_groups(ids: list[int], people: dict[int, _Person]) -> list[list[int]]:
+    """Who among the holders of one email or phone may be one person: all of them when few
+    share it; when many do (info@, a switchboard), only those who also share their name, so
+    ten copies of one contact from repeated imports are still found."""
+    if len(ids) <= SHARED_CONTACT_LIMIT:
+        return [ids]
+    by_name: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for cid in ids:
+        person = people.get(cid)
+        if person is not None and (person.first_key or person.last_key):
+            by_name[(person.first_key, person.last_key)].append(cid)
+    return [group for group in by_name.values() if 1 < len(group) <= LARGE_GROUP]
 
 
 class _NamePairs:
@@ -476,11 +497,21 @@ class _NamePairs:
         self.size = len(people)
 
     def run(self) -> None:
-        for lasts in self.blocks.values():
+        for code, lasts in self.blocks.items():
             names = sorted(lasts)
             for i, last_a in enumerate(names):
                 self._same_last(last_a, lasts[last_a])
-                for last_b in names[i + 1 :]:
+                if not code:  # no letters a-z: no sound to compare by
+                    continue
+                # rapidfuzz compares one name with the rest of the block in C; a block can
+                # hold hundreds of last names (S530: Smith, Schmidt, Smyth, Sanders, ...).
+                for last_b, _, _ in process.extract(
+                    last_a,
+                    names[i + 1 :],
+                    scorer=fuzz.ratio,
+                    score_cutoff=SIMILAR_LAST_RATIO,
+                    limit=None,
+                ):
                     if _similar_last(last_a, last_b):
                         self._across_lasts(last_a, lasts[last_a], last_b, lasts[last_b])
 
@@ -493,7 +524,9 @@ class _NamePairs:
         sounds = _by_sound(firsts)
         keys = set(firsts)
         for first, ids in firsts.items():
-            others = (_equivalents(first) & keys) | set(sounds[_first_name_sound(first)])
+            others = _equivalents(first) & keys
+            if _first_name_sound(first):
+                others |= set(sounds[_first_name_sound(first)])
             for other in others:
                 if other > first:
                     expected = self._coincidences(first, other, last, last)
@@ -505,7 +538,8 @@ class _NamePairs:
         for first, ids in firsts_a.items():
             others = {first} & keys_b
             others |= _equivalents(first) & keys_b
-            others.update(sounds_b.get(_first_name_sound(first), ()))
+            if _first_name_sound(first):
+                others.update(sounds_b.get(_first_name_sound(first), ()))
             for other in others:
                 expected = self._coincidences(first, other, last_a, last_b)
                 self._emit(ids, firsts_b[other], expected)
@@ -561,6 +595,8 @@ def _corroborated_pairs(people, ids_a, ids_b, same: bool) -> set[tuple[int, int]
             if value:
                 groups[value].append(cid)
         for group in groups.values():
+            if len(group) > LARGE_GROUP:  # fifty "Test Test" at one company: junk, not a lead
+                continue
             for i, a in enumerate(group):
                 for b in group[i + 1 :]:
                     if same or side[a] != side[b]:
@@ -593,7 +629,7 @@ def find_duplicate_pairs(
     with db.atomic("DEFERRED"):  # one snapshot for all the reads
         people = _load_people(db)
         found = _Found()
-        _shared_contacts(db, found)
+        _shared_contacts(db, people, found)
         _NamePairs(people, found).run()
         dismissed = _dismissed(db)
     out = []
