@@ -10,7 +10,8 @@ they do in a real book of that size (dozens of James Smiths) and most names are 
 email under a nickname, the same phone, a nickname at the same company, a typo in a name,
 accents dropped with the same birthday, or a nickname with nothing else in common. The table
 shows how long `find_duplicate_pairs` takes (target <= 10 s at 100 000 customers on a 2-core
-machine), how many pairs it lists by reason, and how many planted pairs it finds.
+machine), how many pairs it lists by reason, how many planted pairs it finds, and how long
+previewing and merging one pair takes (the merge is rolled back).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from pathlib import Path
 
 from tui_crm.core.bulk import bulk_load
 from tui_crm.core.duplicates import find_duplicate_pairs
+from tui_crm.core.merge import merge, merge_preview
 from tui_crm.db.database import close_database, open_database
 
 
@@ -138,7 +140,7 @@ def build(db, customers: int, planted: int, seed: int) -> list[tuple[int, int, s
     lasts_drawn = rng.choices(lasts, weights=last_weights, k=base)
     stamp = datetime(2025, 1, 1, 9, 0).isoformat(" ")
     rows, emails, phones = [], [], []
-    numbers = rng.sample(range(10_000_000, 99_999_999), customers * 2)
+    numbers = rng.sample(range(10_000_000), customers * 2)  # +47 9xxxxxxx: valid mobiles
 
     def add(cid, first, last, company, city, birthday, gender, email, phone):
         rows.append((cid, first, last, company, city, birthday, gender, "", "", stamp, stamp))
@@ -159,7 +161,7 @@ def build(db, customers: int, planted: int, seed: int) -> list[tuple[int, int, s
         gender = rng.choice(("", "", "f", "m"))
         local = f"{first}.{last}".lower().replace(" ", "").replace("'", "").translate(ACCENTS)
         email = f"{local}{rng.randrange(1000)}@{rng.choice(HOSTS)}"
-        phone = f"+47{numbers[cid]}"
+        phone = f"+479{numbers[cid]:07d}"
         person = (cid, first, last, company, rng.choice(CITIES), birthday, gender, email, phone)
         people.append(person)
         add(*person)
@@ -172,7 +174,7 @@ def build(db, customers: int, planted: int, seed: int) -> list[tuple[int, int, s
         nick = nicks.get(first.lower())
         new_first = rng.choice(nick).capitalize() if nick else first
         new_email = f"{cid}.{email}"
-        new_phone = f"+47{numbers[customers + n]}"
+        new_phone = f"+479{numbers[customers + n]:07d}"
         new_company, new_birthday, new_last = "", None, last
         if kind == "email":
             new_email = email.upper() if rng.random() < 0.5 else email
@@ -221,6 +223,47 @@ def _insert(conn, table: str, columns: str, rows: list[tuple], per_statement: in
         conn.executemany(f"INSERT INTO {table} ({columns}) VALUES {one}", rows[full:])
 
 
+def time_merge(db, truth, interactions: int = 500, purchases: int = 100) -> tuple[float, float]:
+    """Seconds for merge_preview and merge of one planted pair, each side with `interactions`
+    interactions and `purchases` purchases written through the triggers; rolled back, so the
+    book stays as it was."""
+    a, b = next((a, b) for a, b, kind in truth if kind == "email")
+    with db.atomic() as transaction:
+        conn = db.connection()
+        for cid in (a, b):
+            conn.executemany(
+                "INSERT INTO interaction (customer_id, kind, at, notes, created_at) "
+                "VALUES (?, 'call', ?, ?, ?)",
+                [
+                    (cid, f"2025-{1 + n % 12:02d}-{1 + n % 28:02d} 10:{n % 60:02d}:00",
+                     f"call {n}", "2025-01-01 00:00:00")
+                    for n in range(interactions)
+                ],
+            )  # fmt: skip
+            conn.executemany(
+                "INSERT INTO purchase (customer_id, day, cents, created_at) "
+                "VALUES (?, ?, ?, '2025-01-01 00:00:00')",
+                [
+                    (cid, f"2025-{1 + n % 12:02d}-{1 + n % 28:02d}", 1000 + n)
+                    for n in range(purchases)
+                ],
+            )
+        started = time.perf_counter()
+        preview = merge_preview(db, a, b)
+        previewed = time.perf_counter()
+        merge(
+            db,
+            a,
+            b,
+            survivor_version=preview.survivor_version,
+            other_version=preview.other_version,
+            who="bench",
+        )
+        merged = time.perf_counter()
+        transaction.rollback()
+    return previewed - started, merged - previewed
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=100_000)
@@ -258,6 +301,7 @@ def main(argv: list[str] | None = None) -> int:
             started = time.perf_counter()
             pairs = find_duplicate_pairs(db)
             timings.append(time.perf_counter() - started)
+        preview_s, merge_s = time_merge(db, truth)
         close_database()
         found = {p.ids for p in pairs}
         reasons = Counter(code for p in pairs for code in p.reason_codes)
@@ -279,6 +323,11 @@ def main(argv: list[str] | None = None) -> int:
             *(
                 (f"  {kind}", f"{found_by_kind[kind]:,} of {n:,}")
                 for kind, n in planted_by_kind.items()
+            ),
+            ("merge_preview of a planted pair", f"{preview_s * 1000:.0f} ms"),
+            (
+                "merge (500 interactions + 100 purchases a side)",
+                f"{merge_s * 1000:.0f} ms (rolled back)",
             ),
         ]
         width = max(len(name) for name, _ in rows)

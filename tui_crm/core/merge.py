@@ -349,8 +349,9 @@ def _resolve(
     theirs: dict[str, Any],
     survivor_id: int,
     other_id: int,
-) -> tuple[dict[str, Any], set[str]]:
-    """The survivor's values after the merge, and the fields taken from the other record."""
+) -> tuple[dict[str, Any], dict[str, Any], set[str]]:
+    """The survivor's values after the merge, those of them that change, and the fields taken
+    (wholly or partly) from the other record."""
     unknown = sorted(set(choices) - set(MERGE_FIELDS))
     if unknown:
         raise ValidationError({unknown[0]: "is not a customer field"})
@@ -386,7 +387,16 @@ def _resolve(
         # A referral between the two records is no referral once they are one person.
         values["referred_by"] = None
     from_other = {f for f, c in picked.items() if c in ("other", "both")}
-    return values, from_other
+    # Only what changes goes through the edit's validation, as when a person edits: a stored
+    # value the survivor keeps is not checked again.
+    changes = {
+        f: v
+        for f, v in values.items()
+        if picked[f] == "value" or (v != mine[f] and not (_empty(v) and _empty(mine[f])))
+    }
+    if "status" in changes:  # "lost" needs its reason beside it
+        changes.update({f: values[f] for f in ("lost_reason", "lost_on")})
+    return values, changes, from_other
 
 
 def _ids(*ids: int) -> set[str]:
@@ -528,7 +538,7 @@ def merge(
         _check_version(survivor, survivor_version)
         _check_version(other, other_version)
         mine, theirs = _values(survivor), _values(other)
-        values, from_other = _resolve(choices or {}, mine, theirs, survivor_id, other_id)
+        values, changes, from_other = _resolve(choices or {}, mine, theirs, survivor_id, other_id)
         survivor_name, other_name = row_name(survivor), row_name(other)
 
         if values["uid"] and values["uid"] == other.uid:  # unique: the survivor takes it over
@@ -582,7 +592,7 @@ def merge(
             referrer = int(referrer.strip().lstrip("#"))
         _check_no_loop(survivor_id, referrer if isinstance(referrer, int) else None)
         version = update_customer(
-            db, survivor_id, values, expected_version=survivor.version, who=who, now=now
+            db, survivor_id, changes, expected_version=survivor.version, who=who, now=now
         )
         if "email_opt_out" in from_other and values["email_opt_out"] and other.email_opt_out_at:
             # The opt-out dates from when the person asked, not from the merge.
