@@ -264,3 +264,9 @@ def test_a_named_database_that_does_not_exist_is_not_created_when_asked_not_to(h
     with pytest.raises(DatabaseRefused, match="no database at"):
         open_database(missing, create=False)
     assert not missing.exists()
+
+
+def test_migrations_are_numbered_one_by_one_without_gaps():
+    # Only numbers above a book's version run: a gap filled later would never reach it.
+    numbers = [number for number, _ in migrations.migrations()]
+    assert numbers == list(range(1, migrations.LATEST + 1))

@@ -1,4 +1,4 @@
-"""Migration 5: pairs of customers a user said are not duplicates (core/duplicates.py).
+"""Migration 4: pairs of customers a user said are not duplicates (core/duplicates.py).
 
 A pair is stored once, lower id first, and disappears with either customer. Merging re-points
 a merged-away customer's pairs to the survivor (core/merge.py).
