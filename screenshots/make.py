@@ -61,6 +61,8 @@ SHOTS = [
     ("snooze", (80, 24), ["f2", "s"]),
     ("referrals", (100, 30), ["f3", "space", "j", "space", "j", "j"]),
     ("referrals-centred", (80, 24), [*"robert smith", "enter", "t"]),
+    ("duplicates", (100, 30), ["f5"]),
+    ("merge", (100, 30), ["f5", *["down"] * 9, "enter"]),
     ("insights", (100, 50), ["f4"]),
     ("insights-80x24", (80, 24), ["f4"]),
 ]

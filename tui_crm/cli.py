@@ -44,6 +44,7 @@ ATTENTION_COLUMNS = (
     "value_12m",
     "last_contact",
 )
+DUPLICATES_COLUMNS = ("a_id", "a_name", "b_id", "b_name", "reason", "reason_codes", "score")
 # (record key, title, width, alignment) for the table format
 FIND_TABLE = (
     ("id", "ID", 6, ">"),
@@ -88,6 +89,16 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+DUPLICATES_TABLE = (
+    ("score", "SCORE", 5, ">"),
+    ("a_id", "ID", 6, ">"),
+    ("a_name", "NAME", 22, "<"),
+    ("b_id", "ID", 6, ">"),
+    ("b_name", "NAME", 22, "<"),
+    ("reason", "WHY", 60, "<"),
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -152,6 +163,11 @@ def build_parser() -> argparse.ArgumentParser:
     referrals.add_argument(
         "--as-of", type=_date_arg, metavar="DATE", help="12-month values as of DATE"
     )
+
+    duplicates = commands.add_parser(
+        "duplicates", parents=[common], help="pairs of customers that may be the same person"
+    )
+    duplicates.add_argument("--format", choices=("table", "csv", "json"), default="table")
 
     demo = commands.add_parser("demo", parents=[common], help="write a demo database")
     demo.add_argument("--customers", type=_non_negative, default=300)
@@ -223,6 +239,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _attention(args)
     if args.command == "referrals":
         return _referrals(args)
+    if args.command == "duplicates":
+        return _duplicates(args)
     return _run_app(args)
 
 
@@ -318,6 +336,26 @@ def _referrals(args: argparse.Namespace) -> int:
             print(f"{name} (#{centre}) has no referrals, in or out", file=sys.stderr)
         return 0
     sys.stdout.write("\n".join(lines) + "\n")
+    return 0
+
+
+def _duplicates(args: argparse.Namespace) -> int:
+    from tui_crm.core.duplicates import find_duplicate_pairs
+
+    pairs = find_duplicate_pairs(_open(args))
+    records = [
+        {
+            "a_id": pair.a.id,
+            "a_name": pair.a.name,
+            "b_id": pair.b.id,
+            "b_name": pair.b.name,
+            "reason": pair.reason_text,
+            "reason_codes": " ".join(pair.reason_codes),
+            "score": pair.score,
+        }
+        for pair in pairs
+    ]
+    _emit(records, args.format, DUPLICATES_COLUMNS, DUPLICATES_TABLE, "no probable duplicates")
     return 0
 
 

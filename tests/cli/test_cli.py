@@ -302,7 +302,8 @@ def test_a_log_that_cannot_be_saved_is_one_line_and_changes_nothing(home, demo, 
     [b"name,email\nAnna,anna@example.com\n", bytes(range(256)) * 64, b"SQLite format 3\x00" * 9],
 )
 @pytest.mark.parametrize(
-    "command", [["find"], ["log", "1", "--note", "x"], ["attention"], ["referrals"]]
+    "command",
+    [["find"], ["log", "1", "--note", "x"], ["attention"], ["referrals"], ["duplicates"]],
 )
 def test_a_file_that_is_not_a_database_is_refused_and_left_alone(home, tmp_path, content, command):
     path = tmp_path / "contacts.csv"
@@ -343,6 +344,7 @@ def test_without_db_the_default_database_is_created_privately(home):
         ["log", "--db", "{db}", "1", "--note", "no textual here"],
         ["attention", "--db", "{db}", "--format", "csv"],
         ["referrals", "--db", "{db}"],
+        ["duplicates", "--db", "{db}", "--format", "json"],
     ],
 )
 def test_one_shot_commands_never_import_textual(home, demo, argv):
@@ -475,3 +477,44 @@ def test_referrals_of_a_customer_without_any(home, demo):
 def test_a_bad_referrals_argument_is_one_line(home, demo, args, words):
     result = _run(home, "referrals", "--db", str(demo), *args)
     assert words in _one_line_error(result)
+
+
+def test_duplicates_prints_one_row_per_pair_in_every_format(home, demo):
+    from tui_crm.core.duplicates import find_duplicate_pairs
+
+    db = open_database(demo)
+    try:
+        pairs = find_duplicate_pairs(db)
+    finally:
+        close_database()
+    assert pairs  # the demo book plants Rob and Robert Smith
+    result = _run(home, "duplicates", "--db", str(demo), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    records = json.loads(result.stdout)
+    assert [list(r) for r in records[:1]] == [
+        ["a_id", "a_name", "b_id", "b_name", "reason", "reason_codes", "score"]
+    ]
+    assert [(r["a_id"], r["b_id"], r["reason"], r["score"]) for r in records] == [
+        (p.a.id, p.b.id, p.reason_text, p.score) for p in pairs
+    ]
+    assert any({r["a_name"], r["b_name"]} == {"Rob Smith", "Robert Smith"} for r in records)
+    csv_rows = list(
+        csv.DictReader(
+            io.StringIO(_run(home, "duplicates", "--db", str(demo), "--format", "csv").stdout)
+        )
+    )
+    assert csv_rows == [{k: str(v) for k, v in r.items()} for r in records]
+    table = _run(home, "duplicates", "--db", str(demo)).stdout.splitlines()
+    assert table[0].split()[:3] == ["SCORE", "ID", "NAME"] and len(table) == len(pairs) + 1
+
+
+def test_duplicates_on_a_book_without_any(home, tmp_path):
+    path = tmp_path / "clean.db"
+    db = open_database(path)
+    try:
+        create_customer(db, {"first_name": "Ada", "last_name": "Lovelace"})
+    finally:
+        close_database()
+    result = _run(home, "duplicates", "--db", str(path))
+    assert result.returncode == 0 and result.stdout == ""
+    assert result.stderr.strip() == "no probable duplicates"

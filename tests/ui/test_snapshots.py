@@ -108,3 +108,12 @@ def test_referral_tree_at_100x30(demo_app, snap_compare):
 def test_referral_tree_centred_on_a_customer_at_80x24(demo_app, snap_compare):
     keys = _keys(*"robert smith", "enter", "t")
     assert snap_compare(demo_app, terminal_size=(80, 24), run_before=keys)
+
+
+def test_duplicates_at_80x24(demo_app, snap_compare):
+    assert snap_compare(demo_app, terminal_size=(80, 24), run_before=_keys("f5"))
+
+
+def test_merge_chooser_at_100x30(demo_app, snap_compare):
+    keys = _keys("f5", "enter", "down", "l")
+    assert snap_compare(demo_app, terminal_size=(100, 30), run_before=keys)

@@ -210,15 +210,20 @@ def ascii_fold(text: str) -> str:
     return "".join(ch for ch in folded if ch.isascii())
 
 
-def _phone(rng: random.Random, pattern: str, region: str) -> str:
-    for _ in range(20):
+def _phone(rng: random.Random, pattern: str, region: str, used: set[str]) -> str:
+    """A valid number in the region's made-up range that no one else in the book has (two
+    people sharing a phone would be a duplicate candidate); '' when none is found quickly."""
+    for _ in range(40):
         digits = [str(rng.randrange(10)) for _ in range(7)]
         candidate = pattern.format(*digits)
+        if candidate in used:
+            continue
         try:
             parse_phone(candidate, region)
-            return candidate
         except CrmError:
             continue
+        used.add(candidate)
+        return candidate
     return ""
 
 
@@ -236,6 +241,8 @@ def build_demo(
         add_category(db, "regular", 45)
         add_category(db, "small", 120)
         ids: list[int] = []
+        phones: set[str] = set()
+        planted_birthday = None
         for n in range(customers):
             region = rng.choice(list(PEOPLE))
             cities, firsts, lasts, phone_pattern, country = PEOPLE[region]
@@ -292,9 +299,12 @@ def build_demo(
                 ),
                 "emails": [("work", f"{local}@{domain}.example.com")]
                 + ([("home", f"{local}{n}@mail.example.org")] if rng.random() < 0.3 else []),
-                "phones": [("mobile", _phone(rng, phone_pattern, region))],
+                "phones": [("mobile", _phone(rng, phone_pattern, region, phones))],
                 "tags": rng.sample(TAGS, rng.randrange(0, 3)),
             }
+            if n in (5, 6):  # the same person twice: same birthday, as a merge would show
+                planted_birthday = planted_birthday or values["birthday"]
+                values["birthday"] = planted_birthday
             created = datetime.combine(acquired, time(9, 0))
             ids.append(create_customer(db, values, who="demo", now=created))
         big_spenders = set(rng.sample(ids, max(1, len(ids) // 25)))

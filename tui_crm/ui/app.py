@@ -25,6 +25,7 @@ class CrmApp(App[None]):
         Binding("f2", "attention", "Attention", id="attention"),
         Binding("f3", "referrals", "Referrals", id="referrals"),
         Binding("f4", "insights", "Insights", id="insights"),
+        Binding("f5", "duplicates", "Duplicates", show=False, id="duplicates"),
         Binding("f1", "toggle_help", "Help", id="help"),
         Binding(
             "question_mark", "toggle_help", "Help", key_display="?", show=False, id="help.question"
@@ -115,6 +116,11 @@ class CrmApp(App[None]):
             "Gold and silver, spend by source, top referrers, why us, lost reasons (f4)",
             self.action_insights,
         )
+        yield SystemCommand(
+            "Duplicates",
+            "Customers entered twice: review the pairs and merge them (f5)",
+            self.action_duplicates,
+        )
         yield from super().get_system_commands(screen)
 
     def action_attention(self) -> None:
@@ -140,6 +146,12 @@ class CrmApp(App[None]):
 
         if not isinstance(self.screen, InsightsScreen):
             self.push_screen(InsightsScreen(self.db, self.today()))
+
+    def action_duplicates(self) -> None:
+        from tui_crm.ui.screens.duplicates import DuplicatesScreen
+
+        if not isinstance(self.screen, DuplicatesScreen):
+            self.push_screen(DuplicatesScreen())
 
     def action_go_search(self) -> None:
         while not isinstance(self.screen, SearchScreen) and len(self.screen_stack) > 2:
