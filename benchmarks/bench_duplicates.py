@@ -25,8 +25,9 @@ import tempfile
 import time
 from collections import Counter
 from datetime import date, datetime, timedelta
-from itertools import chain
 from pathlib import Path
+
+from bench import insert_rows  # benchmarks/ is on the path when run as a script
 
 from tui_crm.core.bulk import bulk_load
 from tui_crm.core.duplicates import find_duplicate_pairs
@@ -200,27 +201,13 @@ def build(db, customers: int, planted: int, seed: int) -> list[tuple[int, int, s
         truth.append((oid, cid, kind))
     with bulk_load(db):
         conn = db.connection()
-        _insert(conn, "customer", COLUMNS, rows)
-        _insert(conn, "customer_email", "customer_id, label, address, position", emails)
-        _insert(conn, "customer_phone", "customer_id, label, number, national, position", phones)
+        insert_rows(conn, "customer", COLUMNS, rows)
+        insert_rows(conn, "customer_email", "customer_id, label, address, position", emails)
+        insert_rows(
+            conn, "customer_phone", "customer_id, label, number, national, position", phones
+        )
     db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     return truth
-
-
-def _insert(conn, table: str, columns: str, rows: list[tuple], per_statement: int = 200):
-    one = "(" + ", ".join("?" for _ in columns.split(",")) + ")"
-    full = len(rows) - len(rows) % per_statement
-    if full:
-        sql = f"INSERT INTO {table} ({columns}) VALUES " + ", ".join([one] * per_statement)
-        conn.executemany(
-            sql,
-            (
-                tuple(chain.from_iterable(rows[i : i + per_statement]))
-                for i in range(0, full, per_statement)
-            ),
-        )
-    if full < len(rows):
-        conn.executemany(f"INSERT INTO {table} ({columns}) VALUES {one}", rows[full:])
 
 
 def time_merge(db, truth, interactions: int = 500, purchases: int = 100) -> tuple[float, float]:

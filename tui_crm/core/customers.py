@@ -370,7 +370,7 @@ def update_customer(
         columns = _scalar_columns(cleaned)
         if "referred_by" in columns:
             _check_referrer(customer_id, columns["referred_by"])
-            _check_no_cycle(customer_id, columns["referred_by"])
+            check_no_referral_loop(customer_id, columns["referred_by"])
         if columns.get("email_opt_out") and not row.email_opt_out:
             columns["email_opt_out_at"] = now
         elif "email_opt_out" in columns and not columns["email_opt_out"]:
@@ -425,16 +425,18 @@ def update_customer(
     return new_version
 
 
-def _check_no_cycle(customer_id: int, referrer_id: int | None) -> None:
+LOOP_MESSAGE = "that would make a referral loop (they were referred by this customer)"
+
+
+def check_no_referral_loop(
+    customer_id: int, referrer_id: int | None, message: str = LOOP_MESSAGE
+) -> None:
+    """Refuse a referrer whose own chain of referrers leads back to this customer."""
     seen = {customer_id}
     current = referrer_id
     while current is not None:
         if current in seen:
-            raise ValidationError(
-                {
-                    "referred_by": "that would make a referral loop (they were referred by this customer)"
-                }
-            )
+            raise ValidationError({"referred_by": message})
         seen.add(current)
         current = Customer.select(Customer.referred_by).where(Customer.id == current).scalar()
 

@@ -17,6 +17,7 @@ from tui_crm.core.customers import (
     ALL_FIELDS,
     LIST_FIELDS,
     changes_since,
+    check_no_referral_loop,
     row_name,
     trash_customer,
     update_customer,
@@ -415,21 +416,12 @@ def _check_version(row: Customer, expected: int | None) -> None:
         )
 
 
-def _check_no_loop(survivor_id: int, referrer_id: int | None) -> None:
-    """update_customer checks a referrer it is given; the merge re-points referrals too, so
-    a loop can appear without the survivor's own referrer changing."""
-    seen = {survivor_id}
-    current = referrer_id
-    while current is not None:
-        if current in seen:
-            raise ValidationError(
-                {
-                    "referred_by": "that would make a referral loop: the survivor's referrer "
-                    "was referred by one of the two; choose no referrer or another one"
-                }
-            )
-        seen.add(current)
-        current = Customer.select(Customer.referred_by).where(Customer.id == current).scalar()
+# update_customer checks a referrer it is given; the merge re-points referrals too, so a loop
+# can appear without the survivor's own referrer changing.
+LOOP_AFTER_MERGE = (
+    "that would make a referral loop: the survivor's referrer was referred by one of the two; "
+    "choose no referrer or another one"
+)
 
 
 def _history(customer_id: int, now: datetime, who: str, field: str, old, new, version: int):
@@ -590,7 +582,9 @@ def merge(
         referrer = values["referred_by"]
         if isinstance(referrer, str) and referrer.strip().lstrip("#").isdigit():
             referrer = int(referrer.strip().lstrip("#"))
-        _check_no_loop(survivor_id, referrer if isinstance(referrer, int) else None)
+        check_no_referral_loop(
+            survivor_id, referrer if isinstance(referrer, int) else None, LOOP_AFTER_MERGE
+        )
         version = update_customer(
             db, survivor_id, changes, expected_version=survivor.version, who=who, now=now
         )
