@@ -60,6 +60,35 @@ async def test_choosing_the_existing_customer_opens_it_and_creates_nothing(demo_
         assert Customer.select().count() == before
 
 
+async def test_m_on_the_warning_merges_the_new_details_into_the_existing_customer(demo_app):
+    from tui_crm.ui.screens.duplicates import MergeScreen
+
+    async with demo_app.run_test(size=(100, 40)) as pilot:
+        before = Customer.select().count()
+        await _new_rob_smith(pilot)
+        listed = demo_app.screen.query_one(OptionList)
+        robert = _robert_smith().id
+        listed.highlighted = next(
+            i for i in range(listed.option_count) if listed.get_option_at_index(i).id == str(robert)
+        )
+        await pilot.press("m")
+        for _ in range(3):
+            await settle(pilot)
+            await pilot.pause(0.05)
+        merging = demo_app.screen
+        assert isinstance(merging, MergeScreen)
+        assert merging.preview.survivor.id == robert and merging.preview.other.name == "Rob Smith"
+        rob = merging.preview.other.id
+        await pilot.press("ctrl+s")
+        for _ in range(3):
+            await settle(pilot)
+            await pilot.pause(0.05)
+        assert isinstance(demo_app.screen, ProfileScreen)
+        assert demo_app.screen.profile.id == robert
+        assert Customer.get_by_id(rob).deleted_at is not None  # the new record, in the trash
+        assert Customer.select().where(Customer.deleted_at.is_null()).count() == before
+
+
 async def test_escape_on_the_warning_returns_to_the_form(demo_app):
     async with demo_app.run_test(size=(100, 40)) as pilot:
         before = Customer.select().count()

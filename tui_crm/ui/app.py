@@ -170,9 +170,22 @@ class CrmApp(App[None]):
         from tui_crm.ui.screens.customer_form import CustomerFormScreen
 
         def saved(result) -> None:
-            if result is not None:
-                self.notify(result.summary)
+            if result is None:
+                return
+            self.notify(result.summary)
+            if result.merge_into is None:
                 self.open_profile(result.id)
+                return
+            from tui_crm.ui.screens.duplicates import MergeScreen, result_summary
+
+            def merged(outcome) -> None:
+                if outcome is not None:
+                    self.notify(result_summary(outcome, {}))
+                    self.open_profile(outcome.survivor_id)
+                else:  # the merge was cancelled: the new customer stays, as added
+                    self.open_profile(result.id)
+
+            self.push_screen(MergeScreen(result.merge_into, result.id), merged)
 
         self.push_screen(CustomerFormScreen(), saved)
 

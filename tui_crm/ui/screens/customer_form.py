@@ -82,6 +82,7 @@ class CustomerFormScreen(FormScreen[Saved | None]):
         self.profile: CustomerProfile | None = None
         self.referrer: CustomerRef | None = None
         self.create_anyway = False
+        self.merge_into: int | None = None  # chosen in the duplicates warning
 
     # -- layout ----------------------------------------------------------------------------
 
@@ -286,7 +287,7 @@ class CustomerFormScreen(FormScreen[Saved | None]):
                 if candidates:
                     raise DuplicatesFound(candidates)
             new_id = create_customer(db, values)
-            return Saved(new_id, f"Added {name}")
+            return Saved(new_id, f"Added {name}", merge_into=self.merge_into)
         update_customer(db, self.profile.id, values, expected_version=self.profile.version)
         return Saved(self.profile.id, f"Saved {name}")
 
@@ -301,6 +302,10 @@ class CustomerFormScreen(FormScreen[Saved | None]):
         def decided(choice: str | None) -> None:
             if choice == "create":
                 self.create_anyway = True
+                self.action_save()
+            elif choice and choice.startswith("merge:"):
+                self.create_anyway = True
+                self.merge_into = int(choice.split(":", 1)[1])
                 self.action_save()
             elif choice and choice.startswith("open:"):
                 self.dismiss(None)

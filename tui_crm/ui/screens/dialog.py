@@ -26,6 +26,7 @@ class Saved:
 
     id: int
     summary: str
+    merge_into: int | None = None  # a new customer the user chose to merge into this one
 
 
 @dataclass

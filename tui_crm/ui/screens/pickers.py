@@ -90,10 +90,12 @@ class CustomerPickerScreen(ModalScreen[CustomerRef | None]):
 
 
 class DuplicatesScreen(ModalScreen[str | None]):
-    """Before a new customer is written: open an existing one, create anyway, or go back."""
+    """Before a new customer is written: open an existing one, merge into it, create anyway,
+    or go back."""
 
     BINDINGS = [
         Binding("c", "dismiss('create')", "Create anyway", id="duplicates.create"),
+        Binding("m", "merge", "Merge into it", id="duplicates.merge"),
         Binding("escape", "dismiss(None)", "Back to the form", id="duplicates.back"),
     ]
 
@@ -120,12 +122,18 @@ class DuplicatesScreen(ModalScreen[str | None]):
                 id="duplicates-list",
             )
             yield Static(
-                "Enter open the existing one · c create anyway · Esc back to the form",
+                "Enter open it · m merge into it · c create anyway · Esc back",
                 classes="dialog-keys",
             )
 
     def on_mount(self) -> None:
         self.query_one(PickList).focus()
+
+    def action_merge(self) -> None:
+        """Add the new customer, then choose field by field what the existing one keeps."""
+        option = self.query_one(PickList).highlighted_option
+        if option is not None:
+            self.dismiss(f"merge:{option.id}")
 
     @on(OptionList.OptionSelected, "#duplicates-list")
     def chosen(self, event: OptionList.OptionSelected) -> None:
