@@ -1,16 +1,22 @@
 """The needs-attention queue, pinned with hand-built histories: every reason, the purchase
-rhythm rule, snoozing, done, and the ranking."""
+rhythm rule, snoozing, done, the ranking, and the first items of a long queue."""
 
 from __future__ import annotations
 
+import sys
 from datetime import date, datetime, time, timedelta
 
 import pytest
 
 from tui_crm.core.attention import (
+    WHITESPACE,
+    AttentionPage,
+    attention_page,
     attention_queue,
+    attention_ranking,
     default_cadence,
     mark_done,
+    reason_ids,
     rhythm,
     set_default_cadence,
     snooze,
@@ -379,3 +385,86 @@ def test_trashed_customers_are_not_in_the_queue(db):
     _call(db, cid, 100)
     trash_customer(db, cid)
     assert cid not in _reasons(db)
+
+
+def test_equal_scores_go_by_name_then_id(db):
+    ids = [_customer(db, first, "Same", added=_days_ago(100)) for first in ("Bob", "Ann", "Bob")]
+    queue = attention_queue(db, TODAY)
+    assert len({item.score for item in queue}) == 1
+    assert [item.customer_id for item in queue] == [ids[1], ids[0], ids[2]]
+
+
+def test_a_reason_score_rounds_half_to_even_as_python_does(db):
+    """1.5 (cadence) × 1.5 (half a cadence late) = 2.25: Python's round gives 2.2, SQLite's
+    round() would give 2.3."""
+    cid = _customer(db, "Half", added=_days_ago(135))
+    [item] = attention_queue(db, TODAY)
+    assert item.customer_id == cid
+    assert (item.score, item.reasons[0].score) == (2.2, 2.2)
+
+
+def test_four_reasons_score_the_best_plus_a_quarter_of_the_others(db):
+    cid = _customer(db, "Busy")
+    _buy_every(db, cid, gap=30, count=6, last_days_ago=100, cents=300000)
+    _call(db, cid, 95, follow_up=TODAY - timedelta(days=2))  # overdue, quiet, lapsed
+    _customer(db, "Friend", referred_by=cid, acquired_on=TODAY - timedelta(days=50))
+    [item] = [item for item in attention_queue(db, TODAY) if item.customer_id == cid]
+    scores = [reason.score for reason in item.reasons]
+    assert len(scores) >= 4 and scores == sorted(scores, reverse=True)
+    assert item.score == round(scores[0] + sum(scores[1:]) / 4, 1)
+
+
+# -- only the first items, the ranking and the count ---------------------------------------------
+
+
+@pytest.fixture
+def crowd(db):
+    """Customers with one or several reasons, equal and different scores, a snooze."""
+    for n in range(12):
+        cid = _customer(db, f"C{n % 5}", added=_days_ago(91 + 7 * (n % 4)))
+        if n % 3 == 0:
+            _call(db, cid, 100, follow_up=TODAY - timedelta(days=n))
+        if n % 4 == 1:
+            add_purchase(db, cid, amount=50_000 * n, day=TODAY - timedelta(days=200))
+        if n == 5:
+            snooze(db, cid, ["cadence"], TODAY + timedelta(days=3), as_of=TODAY)
+    _customer(db, "Fine")  # added long ago, but called yesterday
+    _call(db, _customer(db, "Called"), 1)
+    return db
+
+
+@pytest.mark.parametrize("limit", [0, 1, 5, 11, 50])
+def test_a_limit_gives_the_first_items_of_the_whole_queue(crowd, limit):
+    queue = attention_queue(crowd, TODAY)
+    assert 5 < len(queue) < 50
+    assert attention_queue(crowd, TODAY, limit=limit) == queue[:limit]
+    page = attention_page(crowd, TODAY, limit=limit)
+    assert (page.items, page.total) == (queue[:limit], len(queue))
+
+
+def test_a_page_without_a_limit_is_the_whole_queue(crowd):
+    page = attention_page(crowd, TODAY)
+    assert page.items == attention_queue(crowd, TODAY)
+    assert page.total == len(page.items)
+
+
+def test_a_limit_with_reasons_counts_only_those(crowd):
+    queue = attention_queue(crowd, TODAY, reasons=["follow_up_overdue"])
+    page = attention_page(crowd, TODAY, reasons=["follow_up_overdue"], limit=2)
+    assert (page.items, page.total) == (queue[:2], len(queue))
+    assert attention_page(crowd, TODAY, reasons=[], limit=2) == AttentionPage([], 0)
+
+
+def test_the_ranking_is_the_queue_without_its_items(crowd):
+    queue = attention_queue(crowd, TODAY)
+    assert attention_ranking(crowd, TODAY) == [(item.customer_id, item.score) for item in queue]
+    codes = ["cadence", "gold_quiet"]
+    assert sorted(reason_ids(crowd, TODAY, codes)) == sorted(
+        item.customer_id for item in attention_queue(crowd, TODAY, reasons=codes)
+    )
+    with pytest.raises(CrmError, match="unknown reason"):
+        attention_ranking(crowd, TODAY, reasons=["bored"])
+
+
+def test_the_whitespace_sql_trims_is_what_str_strip_removes():
+    assert set(WHITESPACE) == {c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()}

@@ -19,12 +19,17 @@ any interaction on or after its date).
 Ranking: a reason scores its weight × how overdue it is (1 at the due point, growing to 4)
 × the customer's value (1 + log10(1 + 12-month spend in hundreds)); a customer scores their
 best reason plus a quarter of the others.
+
+`attention_queue(db, as_of, limit=n)` builds only the first n items (everyone is still
+ranked); `attention_page` gives them with the size of the whole queue, `attention_ranking`
+everyone's id and score in queue order without items, `reason_ids` just who is in it.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import math
-import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -33,7 +38,7 @@ from typing import NamedTuple
 from peewee import Database
 
 from tui_crm.core.config import settings
-from tui_crm.core.referrals import LIVE_REFERRALS, REFERRAL_DAY, THANKED_SQL
+from tui_crm.core.referrals import REFERRAL_DAY, THANKED_SQL
 from tui_crm.core.types import display_name
 from tui_crm.core.value import ensure_values
 from tui_crm.errors import CrmError, ValidationError
@@ -62,6 +67,12 @@ NEW_CUSTOMER_DAYS = 30  # how long a new customer's incomplete profile is worth 
 MIN_PURCHASES = 3  # a rhythm needs at least two gaps between purchase days
 MIN_LAPSE_DAYS = 14  # never call a customer lapsed sooner than this after a purchase
 MAD_TO_SIGMA = 1.4826  # median absolute deviation → standard deviation for normal data
+
+
+def _ordinal(column: str) -> str:
+    """SQL for the day of a date or datetime column as `date.toordinal()` counts it (times are
+    stored without a time zone, so julianday() shifts none of them)."""
+    return f"CAST(julianday({column}) - 1721424.5 AS INTEGER)"
 
 
 @dataclass(frozen=True)
@@ -103,44 +114,57 @@ def rhythm(days: Sequence[date]) -> Rhythm | None:
     typical gap and the typical gap plus three spreads (about three standard deviations):
     a monthly buyer after two months, a twice-a-year buyer only after a year.
     """
-    distinct = sorted(set(days))
+    return _rhythm(sorted({day.toordinal() for day in days}))
+
+
+def _rhythm(distinct: list[int]) -> Rhythm | None:
+    """`rhythm` from distinct purchase days as day numbers, ascending."""
     if len(distinct) < MIN_PURCHASES:
         return None
-    gaps = [(b - a).days for a, b in zip(distinct, distinct[1:], strict=False)]
-    typical = statistics.median(gaps)
-    spread = statistics.median(abs(gap - typical) for gap in gaps)
+    gaps = [b - a for a, b in zip(distinct, distinct[1:], strict=False)]
+    typical = _median(gaps)
+    spread = _median([abs(gap - typical) for gap in gaps])
     limit = max(2 * typical, typical + 3 * MAD_TO_SIGMA * spread, MIN_LAPSE_DAYS)
     return Rhythm(len(distinct), float(typical), math.ceil(limit))
 
 
+def _median(values: list[float]) -> float:
+    """statistics.median without its checks: after a bulk load it runs 34 000 times."""
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+MISSING_RHYTHMS = """SELECT id FROM customer WHERE purchase_count >= ? AND deleted_at IS NULL
+AND id NOT IN (SELECT customer_id FROM purchase_rhythm)"""
+
+# Each customer's purchase days (credit notes aside) as one JSON list of day numbers: after a
+# bulk load every buyer's, 240 000 of them, and a row per day would cost more than the query.
+PURCHASE_DAYS = f"""SELECT customer_id, json_group_array({_ordinal("day")}) FROM purchase
+WHERE cents > 0 AND customer_id IN (SELECT value FROM json_each(?)) GROUP BY customer_id"""
+
+
 def ensure_rhythms(db: Database) -> None:
     """Compute the rhythm of every customer whose purchases changed since it was last kept
-    (the purchase triggers drop it); at most one pass over the purchases of those customers."""
-    missing = (
-        "SELECT id FROM customer WHERE purchase_count >= ? AND deleted_at IS NULL "
-        "AND id NOT IN (SELECT customer_id FROM purchase_rhythm)"
-    )
-    if not db.execute_sql(f"SELECT EXISTS ({missing})", (MIN_PURCHASES,)).fetchone()[0]:
+    (the purchase triggers drop it); one pass over the purchases of those customers."""
+    missing = [row[0] for row in db.execute_sql(MISSING_RHYTHMS, (MIN_PURCHASES,))]
+    if not missing:
         return
     with db.atomic():
-        rows = db.execute_sql(
-            "SELECT c.id, p.day FROM customer c LEFT JOIN purchase p "
-            "ON p.customer_id = c.id AND p.cents > 0 "
-            f"WHERE c.id IN ({missing}) ORDER BY c.id",
-            (MIN_PURCHASES,),
-        )
-        days: dict[int, list[date]] = {}
-        for customer_id, day in rows:
-            days.setdefault(customer_id, []).append(date.fromisoformat(day) if day else None)
+        days = {
+            customer_id: json.loads(days)
+            for customer_id, days in db.execute_sql(PURCHASE_DAYS, (_json_ids(missing),))
+        }
         found = []
-        for customer_id, dates in days.items():
-            kept = rhythm([day for day in dates if day is not None])
+        for customer_id in missing:
+            distinct = sorted(set(days.get(customer_id, ())))
+            kept = _rhythm(distinct)
             # Too few purchase days (or only credit notes) gets a row too, with no limit, so
             # the customer is not looked at again until their purchases change.
             found.append(
                 (customer_id, kept.purchases, kept.typical_gap, kept.limit_days)
                 if kept
-                else (customer_id, len({d for d in dates if d}), 0.0, 0)
+                else (customer_id, len(distinct), 0.0, 0)
             )
         db.connection().executemany(
             "INSERT OR REPLACE INTO purchase_rhythm (customer_id, purchases, typical_gap, "
@@ -177,166 +201,384 @@ def parse_cadence(days: int | str) -> int:
     return value
 
 
-def _ordinal(column: str) -> str:
-    """SQL for the day of a date or datetime column as `date.toordinal()` counts it."""
-    return f"CAST(julianday(substr({column}, 1, 10)) - 1721424.5 AS INTEGER)"
+# How the queue is worked out
+#
+# At 100 000 customers some 56 000 need attention, and building an item with texts for each of
+# them costs more than ranking them all. So the rules run in SQL, in one pass over the
+# customers, and everyone is ranked there; only the customers a caller shows become items.
+#
+# The scores stay exactly what Python's arithmetic gives. SQL works out weight × urgency with
+# the same IEEE operations, in the same order, as `WEIGHTS[code] * (1 + min(max(late, 0) /
+# max(scale, 1), 3))`; SQLite then calls back into Python (`_reason_score`, `_customer_score`)
+# for the customer's value and the rounding: Python's log10, and its round(), which rounds
+# half to even on the binary value where SQLite's round() does not.
+
+# The order the rules are checked in: a customer's reasons with equal scores keep it.
+RULE_ORDER = (
+    "follow_up_overdue",
+    "follow_up_due",
+    "cadence",
+    "gold_quiet",
+    "lapsed",
+    "thank_referrer",
+    "incomplete_profile",
+)
+
+# What str.strip() removes, so SQL's trim() treats a blank source or name as Python does.
+WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+    "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
 
 
-# Day numbers come out of SQL ready for arithmetic: parsing 100 000 dates in Python would
-# cost more than the whole query.
-CANDIDATES = f"""
-SELECT c.id, c.first_name, c.last_name, c.company, c.last_contact_at,
-       {_ordinal("c.last_contact_at")}, {_ordinal("c.next_follow_up")},
-       {_ordinal("c.created_at")}, c.source, c.why_chose_us, {_ordinal("c.last_purchase_on")},
-       coalesce(cat.cadence_days, :cadence), coalesce(v.tier, ''), coalesce(v.spent_12m, 0),
-       r.typical_gap, r.limit_days,
-       (SELECT number FROM customer_phone WHERE customer_id = c.id ORDER BY position LIMIT 1)
+def _overdue_sql(late: str, scale: str | int) -> str:
+    """1 at the due point, growing linearly to 4 at three scales late (a REAL, as in Python)."""
+    return f"1 + min(max({late}, 0) * 1.0 / max({scale}, 1), 3)"
+
+
+class _Rule(NamedTuple):
+    applies: str  # SQL over the `facts` columns below
+    urgency: str
+    since: str  # when the reason's clock started: a snooze or "done" is measured against it
+    restart: str | None  # after "done", due again once this many days have passed (else never)
+
+
+RULES = {
+    "follow_up_overdue": _Rule("due < :today", _overdue_sql(":today - due", 7), "due", None),
+    "follow_up_due": _Rule("due = :today", "1.0", "due", None),
+    "cadence": _Rule(
+        ":today - heard > cadence",
+        _overdue_sql(":today - heard - cadence", "cadence"),
+        "heard",
+        "cadence",
+    ),
+    "gold_quiet": _Rule(
+        ":today - heard > quiet_limit",
+        _overdue_sql(":today - heard - quiet_limit", "quiet_limit"),
+        "heard",
+        "quiet_limit",
+    ),
+    "lapsed": _Rule(
+        ":today - lapse_since > limit_days",
+        _overdue_sql(":today - lapse_since - limit_days", "limit_days"),
+        "lapse_since",
+        "limit_days",
+    ),
+    # Urgency from the oldest unthanked referral; the clock (for "done") from the newest, so a
+    # referral made after the reminder was marked done brings it back.
+    "thank_referrer": _Rule(
+        "oldest IS NOT NULL", _overdue_sql(":today - oldest", 30), "newest", None
+    ),
+    "incomplete_profile": _Rule("created IS NOT NULL AND incomplete", "1.0", "created", None),
+}
+
+# Per referrer, the first and last day of the live referrals they were not thanked for. The
+# referrer's own liveness (not trashed, not lost) is checked where this is joined. `> 0` lets
+# SQLite read the referral index from its first referral instead of through 85 000 NULLs.
+UNTHANKED = f"""
+SELECT referred_by_id AS customer_id, min(day) AS oldest, max(day) AS newest
+FROM (SELECT r.referred_by_id, {_ordinal(REFERRAL_DAY)} AS day
+      FROM customer r INDEXED BY customer_referred_by
+      WHERE r.referred_by_id > 0 AND r.deleted_at IS NULL AND r.referred_by_id != r.id
+        AND NOT {THANKED_SQL} {{only}})
+GROUP BY referred_by_id"""
+
+# Each live customer who is not lost, with what the rules read, as day numbers. Dates are
+# compared as text first, so only the dates a rule needs are parsed (100 000 parses of one
+# column cost some 20 ms); `heard` (last contact, else when they were added) is the one
+# every customer needs.
+FACTS = f"""
+SELECT c.id, c.first_name, c.last_name, c.company, coalesce(v.tier, '') AS tier,
+  coalesce(v.spent_12m, 0) AS spent,
+  CASE WHEN c.next_follow_up <= :as_of THEN {_ordinal("c.next_follow_up")} END AS due,
+  {_ordinal("max(c.created_at, coalesce(c.last_contact_at, ''))")} AS heard,
+  coalesce(cat.cadence_days, :cadence) AS cadence,
+  CASE v.tier WHEN 'gold' THEN {QUIET_DAYS["gold"]} WHEN 'silver' THEN {QUIET_DAYS["silver"]}
+  END AS quiet_limit,
+  r.limit_days,
+  CASE WHEN r.limit_days AND c.last_purchase_on IS NOT NULL THEN
+    CASE WHEN {_ordinal("c.last_contact_at")} >= {_ordinal("c.last_purchase_on")} + r.limit_days
+      THEN {_ordinal("c.last_contact_at")} -- asked them since they lapsed: due a rhythm later
+      ELSE {_ordinal("c.last_purchase_on")} END
+  END AS lapse_since,
+  u.oldest, u.newest, c.id IN (SELECT customer_id FROM attention_mark) AS marked,
+  CASE WHEN c.created_at >= :new_since THEN {_ordinal("c.created_at")} END AS created,
+  CASE WHEN c.created_at >= :new_since
+    THEN trim(c.source, :ws) = '' OR trim(c.why_chose_us, :ws) = '' END AS incomplete
+  {{details}}
 FROM customer c
 LEFT JOIN category cat ON cat.id = c.category_id
 LEFT JOIN customer_value v ON v.customer_id = c.id
 LEFT JOIN purchase_rhythm r ON r.customer_id = c.id
-WHERE c.deleted_at IS NULL AND c.status != 'lost' AND (
-  c.next_follow_up <= :as_of
-  OR coalesce(c.last_contact_at, c.created_at)
-     < date(:as_of, '-' || coalesce(cat.cadence_days, :cadence) || ' days')
-  OR (r.limit_days > 0 AND c.last_purchase_on < date(:as_of, '-' || r.limit_days || ' days'))
-  OR (v.tier = 'gold' AND coalesce(c.last_contact_at, c.created_at) < :gold_quiet)
-  OR (v.tier = 'silver' AND coalesce(c.last_contact_at, c.created_at) < :silver_quiet)
-  OR (c.created_at >= :new_since AND (c.source = '' OR c.why_chose_us = ''))
-  OR c.id IN (SELECT value FROM json_each(:unthanked))
-)"""
+LEFT JOIN unthanked u ON u.customer_id = c.id
+WHERE c.deleted_at IS NULL AND c.status != 'lost' {{only}}"""
 
-UNTHANKED = f"""
-SELECT r.referred_by_id AS customer_id, r.id AS referred_id,
-       trim(r.first_name || ' ' || r.last_name) AS name, r.company, {REFERRAL_DAY} AS day
-{LIVE_REFERRALS} AND p.status != 'lost' AND NOT {THANKED_SQL}"""
+# Only what the texts of shown items need.
+DETAILS = """, c.last_contact_at, c.last_purchase_on, r.typical_gap, c.source, c.why_chose_us"""
+
+# `display_name` for the tie-break. Names are stored stripped (see `customers`), so trimming the
+# joining space is all its strip() does.
+NAME_SQL = "coalesce(nullif(trim(first_name || ' ' || last_name), ''), company)"
+
+# The names of unthanked referrals, oldest id first, for the texts of shown referrers.
+UNTHANKED_NAMES = f"""
+SELECT r.referred_by_id, trim(r.first_name || ' ' || r.last_name), r.company
+FROM customer r
+WHERE r.referred_by_id IN (SELECT value FROM json_each(?)) AND r.deleted_at IS NULL
+  AND r.referred_by_id != r.id AND NOT {THANKED_SQL}
+ORDER BY r.referred_by_id, r.id"""
+
+# `LIMIT -1 OFFSET 0` keeps SQLite from folding a layer into the next one, which would repeat
+# its expressions there: a date parse, or a call into Python, several times per customer.
+FENCE = "LIMIT -1 OFFSET 0"
+
+
+def _hidden_sql(code: str, rule: _Rule) -> str:
+    """A mark hides a reason: snoozed until a later day, or marked done since this occurrence
+    began and not due again (its clock restarted when it was marked)."""
+    done = _ordinal("m.done_at")
+    again = "FALSE" if rule.restart is None else f":today - {done} > {rule.restart}"
+    return (
+        f"EXISTS (SELECT 1 FROM attention_mark m WHERE m.customer_id = facts.id "
+        f"AND m.reason = '{code}' AND (:today < {_ordinal('m.snoozed_until')} "
+        f"OR ({done} >= {rule.since} AND NOT ({again}))))"
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _queue_sql(wanted: frozenset[str], shape: str, only: bool) -> str:
+    """The queue as one statement. `shape`: "ids" (who, in no order), "ranking" (id and
+    score, in queue order) or "items" (everything an item shows, in queue order). `only`:
+    just the customers in the JSON list `:only`."""
+    # Each reason's weight × urgency, NULL when it does not apply (or is not wanted, or a
+    # mark hides it). Python multiplies by the customer's value and rounds.
+    weighted = ",\n  ".join(
+        f"CASE WHEN {rule.applies} AND NOT (marked AND {_hidden_sql(code, rule)}) "
+        f"THEN {WEIGHTS[code]!r} * ({rule.urgency}) END AS w_{code}"
+        if code in wanted
+        else f"NULL AS w_{code}"
+        for code, rule in RULES.items()
+    )
+    found = [f"w_{code}" for code in RULE_ORDER]
+    passed = "id, first_name, last_name, company, spent"
+    if shape == "items":
+        passed += (
+            ", tier, last_contact_at, due, heard, cadence, typical_gap, last_purchase_on, "
+            "lapse_since, "
+            "newest, created, source, why_chose_us"
+        )
+    only_referrers = "AND r.referred_by_id IN (SELECT value FROM json_each(:only))"
+    only_customers = "AND c.id IN (SELECT value FROM json_each(:only))"
+    details = DETAILS if shape == "items" else ""
+    sql = f"""WITH unthanked AS ({UNTHANKED.format(only=only_referrers if only else "")}),
+facts AS ({FACTS.format(details=details, only=only_customers if only else "")} {FENCE}),
+reasons AS (SELECT {passed},
+  {weighted}
+FROM facts {FENCE})
+"""
+    any_reason = f"coalesce({', '.join(found)}, NULL) IS NOT NULL"
+    if shape == "ids":
+        return f"{sql}SELECT id FROM reasons WHERE {any_reason}"
+    # One reason: its own score is the customer's (what `_customer_score` gives too), with a
+    # cheaper call for three customers in four.
+    count = " + ".join(f"({w} IS NOT NULL)" for w in found)
+    score = (
+        f"CASE WHEN {count} = 1 THEN attention_reason_score(coalesce({', '.join(found)}), spent) "
+        f"ELSE attention_customer_score(spent, {', '.join(found)}) END"
+    )
+    columns = f"id, {score} AS score"
+    if shape == "items":
+        phone = (
+            "(SELECT number FROM customer_phone WHERE customer_id = reasons.id "
+            "ORDER BY position LIMIT 1)"
+        )
+        columns += (
+            f", first_name, last_name, company, {phone}, tier, spent, last_contact_at, due, "
+            "heard, cadence, typical_gap, last_purchase_on, lapse_since, newest, created, source, "
+            f"why_chose_us, {', '.join(found)}"
+        )
+    order = f"ORDER BY score DESC, {NAME_SQL}, id"
+    return f"{sql}SELECT {columns} FROM reasons WHERE {any_reason}\n{order}"
+
+
+def _value(spent: int) -> float:
+    """How much a customer's 12-month spend (cents) lifts their reasons."""
+    return 1 + math.log10(1 + max(spent, 0) / 10_000)
+
+
+def _reason_score(weighted: float, spent: int) -> float:
+    """A reason's score: weight × urgency (from the query) × the customer's value."""
+    return round(weighted * _value(spent), 1)
+
+
+def _customer_score(spent: int, *weighted: float | None) -> float:
+    """Their best reason plus a quarter of the others (summed best first)."""
+    value = _value(spent)
+    scores = sorted([round(w * value, 1) for w in weighted if w is not None], reverse=True)
+    return round(scores[0] + sum(scores[1:]) / 4, 1)
+
+
+@dataclass(frozen=True)
+class AttentionPage:
+    """The first customers of the queue, and how many the whole queue holds."""
+
+    items: list[AttentionItem]  # in queue order
+    total: int
 
 
 def attention_queue(
-    db: Database, as_of: date, *, reasons: Iterable[str] | None = None
+    db: Database,
+    as_of: date,
+    *,
+    reasons: Iterable[str] | None = None,
+    limit: int | None = None,
 ) -> list[AttentionItem]:
-    """Everyone who needs attention on `as_of`, highest score first (ties by name, id)."""
-    wanted = set(reasons) if reasons is not None else set(REASONS)
+    """Everyone who needs attention on `as_of`, highest score first (ties by name, id); with
+    `limit`, only the first `limit` of them (the whole queue is still ranked)."""
+    return attention_page(db, as_of, reasons=reasons, limit=limit).items
+
+
+def attention_page(
+    db: Database,
+    as_of: date,
+    *,
+    reasons: Iterable[str] | None = None,
+    limit: int | None = None,
+) -> AttentionPage:
+    """The first `limit` items of the queue (all with None) and the size of the whole queue.
+
+    With a limit, the ranking of everyone comes first and only the shown customers' details
+    and texts are read: at 100 000 customers the first 500 items cost a few milliseconds
+    more than the ranking itself.
+    """
+    wanted = _wanted(reasons)
+    if not wanted:
+        return AttentionPage([], 0)
+    params = _prepare(db, as_of)
+    with db.atomic():  # the ranking and the details from one snapshot of the book
+        if limit is None:
+            rows = _execute(db, _queue_sql(wanted, "items", False), params).fetchall()
+            return AttentionPage(_items(db, rows, as_of), len(rows))
+        ranking = _execute(db, _queue_sql(wanted, "ranking", False), params).fetchall()
+        shown = [customer_id for customer_id, _ in ranking[: max(limit, 0)]]
+        if not shown:
+            return AttentionPage([], len(ranking))
+        params["only"] = _json_ids(shown)
+        # The same rules over the same snapshot, for the shown customers only: the same rows
+        # in the same order as the ranking's first ones.
+        rows = _execute(db, _queue_sql(wanted, "items", True), params).fetchall()
+    return AttentionPage(_items(db, rows, as_of), len(ranking))
+
+
+def attention_ranking(
+    db: Database, as_of: date, *, reasons: Iterable[str] | None = None
+) -> list[tuple[int, float]]:
+    """(customer id, score) of everyone in the queue, in queue order, without their items."""
+    wanted = _wanted(reasons)
+    if not wanted:
+        return []
+    params = _prepare(db, as_of)
+    return _execute(db, _queue_sql(wanted, "ranking", False), params).fetchall()
+
+
+def reason_ids(db: Database, as_of: date, codes: Iterable[str]) -> list[int]:
+    """Customers with any of these reasons on `as_of` (the `reason:` search qualifier), in no
+    particular order: who, not how urgent, so nothing is scored."""
+    wanted = _wanted(codes)
+    if not wanted:
+        return []
+    params = _prepare(db, as_of)
+    return [row[0] for row in _execute(db, _queue_sql(wanted, "ids", False), params)]
+
+
+def _wanted(reasons: Iterable[str] | None) -> frozenset[str]:
+    wanted = frozenset(reasons) if reasons is not None else frozenset(REASONS)
     unknown = wanted - set(REASONS)
     if unknown:
         raise CrmError(f"unknown reason {sorted(unknown)[0]!r}; one of {', '.join(REASONS)}")
+    return wanted
+
+
+def _prepare(db: Database, as_of: date) -> dict[str, object]:
+    """Bring the value summary and the purchase rhythms up to date; the queries' parameters."""
     ensure_values(db, as_of)
     ensure_rhythms(db)
-    cadence = default_cadence(db)
-    params = {
-        "as_of": as_of.isoformat(),
-        "cadence": cadence,
-        "gold_quiet": (as_of - timedelta(days=QUIET_DAYS["gold"])).isoformat(),
-        "silver_quiet": (as_of - timedelta(days=QUIET_DAYS["silver"])).isoformat(),
-        "new_since": (as_of - timedelta(days=NEW_CUSTOMER_DAYS)).isoformat(),
-    }
-    unthanked: dict[int, list[tuple[str, date]]] = {}
-    for customer_id, _, name, company, day in db.execute_sql(UNTHANKED):
-        unthanked.setdefault(customer_id, []).append((name or company, date.fromisoformat(day)))
-    params["unthanked"] = "[" + ",".join(map(str, unthanked)) + "]"
-    marks = _marks(db)
-    items = []
-    today = as_of.toordinal()
-    for row in db.connection().execute(CANDIDATES, params):
-        item = _item(row, today, unthanked.get(row[0], ()), marks, wanted)
-        if item is not None:
-            items.append(item)
-    items.sort(key=lambda item: (-item.score, item.name, item.customer_id))
-    return items
-
-
-def _marks(db: Database) -> dict[tuple[int, str], tuple[int | None, int | None]]:
-    """(customer, reason) → (snoozed until, done on), as day ordinals."""
     return {
-        (customer_id, reason): (until, done)
-        for customer_id, reason, until, done in db.execute_sql(
-            f"SELECT customer_id, reason, {_ordinal('snoozed_until')}, {_ordinal('done_at')} "
-            "FROM attention_mark"
-        )
+        "today": as_of.toordinal(),
+        "as_of": as_of.isoformat(),
+        "cadence": default_cadence(db),
+        "new_since": (as_of - timedelta(days=NEW_CUSTOMER_DAYS)).isoformat(),
+        "ws": WHITESPACE,
+        "only": "[]",
     }
 
 
-def _overdue(days_late: float, scale: float) -> float:
-    """1 at the due point, growing linearly to 4 at three scales late."""
-    return 1 + min(max(days_late, 0) / max(scale, 1), 3)
+def _execute(db: Database, sql: str, params: dict[str, object]):
+    # Registered on every call: each thread has its own connection, and a worker's is closed
+    # and opened again between loads.
+    conn = db.connection()
+    conn.create_function("attention_reason_score", 2, _reason_score, deterministic=True)
+    conn.create_function(
+        "attention_customer_score", 1 + len(RULE_ORDER), _customer_score, deterministic=True
+    )
+    return conn.execute(sql, params)
 
 
-def _item(row, today: int, unthanked, marks, wanted: set[str]) -> AttentionItem | None:
-    """The reasons one customer needs attention for (None when none); days are ordinals."""
-    (cid, first, last, company, contact_at, contact, due, created, source, why, bought,
-     cadence, tier, spent, typical_gap, limit_days, phone) = row  # fmt: skip
-    created = created or today
-    heard = max(contact, created) if contact else created  # silence is counted from here
-    found: list[tuple[str, str, float, int]] = []  # code, text, urgency, since (ordinal)
+def _json_ids(ids: Iterable[int]) -> str:
+    return "[" + ",".join(map(str, ids)) + "]"
 
-    if due is not None and due <= today:
-        late = today - due
-        if late:
-            text = f"follow-up was due {date.fromordinal(due):%a %-d %b} ({_days(late)} ago)"
-            found.append(("follow_up_overdue", text, _overdue(late, 7), due))
-        else:
-            found.append(("follow_up_due", "follow-up due today", 1.0, due))
 
-    quiet = today - heard
-    if quiet > cadence:
-        text = f"no contact for {_days(quiet)} (every {_days(cadence)} wanted)"
-        found.append(("cadence", text, _overdue(quiet - cadence, cadence), heard))
+def _items(db: Database, rows: list[tuple], as_of: date) -> list[AttentionItem]:
+    """Items, with the texts people read, from rows of the "items" query."""
+    thank = RULE_ORDER.index("thank_referrer") - len(RULE_ORDER)
+    referrers = [row[0] for row in rows if row[thank] is not None]
+    referred: dict[int, list[str]] = {}
+    if referrers:
+        for referrer, name, company in db.execute_sql(UNTHANKED_NAMES, (_json_ids(referrers),)):
+            referred.setdefault(referrer, []).append(name or company)
+    today = as_of.toordinal()
+    return [_item(row, today, referred.get(row[0], ())) for row in rows]
 
-    limit = QUIET_DAYS.get(tier)
-    if limit is not None and quiet > limit:
-        text = f"{tier} customer, no contact for {_days(quiet)}"
-        found.append(("gold_quiet", text, _overdue(quiet - limit, limit), heard))
 
-    if limit_days and bought is not None:
-        since = bought
-        if contact is not None and contact >= bought + limit_days:
-            since = contact  # asked them since they lapsed: due again a rhythm later
-        silent = today - since
-        if silent > limit_days:
-            text = (
-                f"buys about every {_days(round(typical_gap))}; {_days(today - bought)} since "
-                "the last purchase"
-            )
-            found.append(("lapsed", text, _overdue(silent - limit_days, limit_days), since))
-
-    if unthanked:
-        # Urgency from the oldest unthanked referral; the clock (for "done") from the newest,
-        # so a referral made after the reminder was marked done brings it back.
-        days = [day.toordinal() for _, day in unthanked]
-        names = ", ".join(name for name, _ in unthanked[:3])
-        more = f" and {len(unthanked) - 3} more" if len(unthanked) > 3 else ""
-        text = f"referred {names}{more}; not thanked yet"
-        found.append(("thank_referrer", text, _overdue(today - min(days), 30), max(days)))
-
-    if today - created <= NEW_CUSTOMER_DAYS and not (source.strip() and why.strip()):
-        missing = " and ".join(
-            label
-            for label, value in (("source", source), ("why they chose us", why))
-            if not value.strip()
-        )
-        found.append(("incomplete_profile", f"new customer without {missing}", 1.0, created))
-
-    value = 1 + math.log10(1 + max(spent, 0) / 10_000)
+def _item(row: tuple, today: int, referred: Sequence[str]) -> AttentionItem:
+    """One customer's item; which reasons apply and their scores come from the query."""
+    (cid, score, first, last, company, phone, tier, spent, contact_at, due, heard, cadence,
+     typical_gap, bought_on, lapse_since, newest, created, source, why, *weighted) = row  # fmt: skip
+    found = [(code, w) for code, w in zip(RULE_ORDER, weighted, strict=True) if w is not None]
     reasons = []
-    for code, text, urgency, since in found:
-        if code not in wanted:
-            continue
-        mark = marks.get((cid, code))
-        if mark is not None:
-            snoozed_until, done_on = mark
-            if snoozed_until is not None and today < snoozed_until:
-                continue
-            if done_on is not None and not _due_after_done(
-                code, since, done_on, today, cadence, tier, limit_days
-            ):
-                continue
-        score = round(WEIGHTS[code] * urgency * value, 1)
-        reasons.append(Reason(code, text, score, date.fromordinal(since)))
-    if not reasons:
-        return None
-    if len(reasons) > 1:
-        reasons.sort(key=lambda r: -r.score)
-    score = reasons[0].score + sum(r.score for r in reasons[1:]) / 4
+    for code, w in found:
+        # With one reason, the customer's score is that reason's (see `_customer_score`).
+        reason_score = score if len(found) == 1 else _reason_score(w, spent)
+        quiet = today - heard
+        if code == "follow_up_overdue":
+            late = _days(today - due)
+            text, since = f"follow-up was due {date.fromordinal(due):%a %-d %b} ({late} ago)", due
+        elif code == "follow_up_due":
+            text, since = "follow-up due today", due
+        elif code == "cadence":
+            text, since = f"no contact for {_days(quiet)} (every {_days(cadence)} wanted)", heard
+        elif code == "gold_quiet":
+            text, since = f"{tier} customer, no contact for {_days(quiet)}", heard
+        elif code == "lapsed":
+            bought = today - date.fromisoformat(bought_on).toordinal()
+            text = (
+                f"buys about every {_days(round(typical_gap))}; {_days(bought)} since the last "
+                "purchase"
+            )
+            since = lapse_since
+        elif code == "thank_referrer":
+            more = f" and {len(referred) - 3} more" if len(referred) > 3 else ""
+            text = f"referred {', '.join(referred[:3])}{more}; not thanked yet"
+            since = newest
+        else:  # incomplete_profile
+            missing = " and ".join(
+                label
+                for label, value in (("source", source), ("why they chose us", why))
+                if not value.strip()
+            )
+            text, since = f"new customer without {missing}", created
+        reasons.append(Reason(code, text, reason_score, date.fromordinal(since)))
+    reasons.sort(key=lambda reason: -reason.score)  # stable: equal scores keep RULE_ORDER
     return AttentionItem(
         cid,
         display_name(first, last, company),
@@ -345,25 +587,9 @@ def _item(row, today: int, unthanked, marks, wanted: set[str]) -> AttentionItem 
         tier,
         spent,
         datetime.fromisoformat(contact_at) if contact_at else None,
-        round(score, 1),
+        score,
         tuple(reasons),
     )
-
-
-def _due_after_done(
-    code: str, since: int, done_on: int, today: int, cadence: int, tier: str, limit_days
-) -> bool:
-    """Whether a reason marked done on `done_on` is due again: its clock restarts then."""
-    if done_on < since:
-        return True  # done before this occurrence began: a new one
-    restart = today - done_on
-    if code == "cadence":
-        return restart > cadence
-    if code == "gold_quiet":
-        return restart > QUIET_DAYS.get(tier, cadence)
-    if code == "lapsed":
-        return restart > (limit_days or cadence)
-    return False  # follow-ups, thanks and incomplete profiles stay done until a new one
 
 
 def _days(n: int) -> str:
@@ -429,8 +655,3 @@ def _mark(db: Database, customer_id: int, reasons: Iterable[str], who, **column:
                 f"UPDATE attention_mark SET {name} = ? WHERE customer_id = ? AND reason = ?",
                 (value, customer_id, code),
             )
-
-
-def reason_ids(db: Database, as_of: date, codes: Iterable[str]) -> list[int]:
-    """Customers with any of these reasons on `as_of` (the `reason:` search qualifier)."""
-    return [item.customer_id for item in attention_queue(db, as_of, reasons=codes)]
