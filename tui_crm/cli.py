@@ -290,8 +290,8 @@ def _attention(args: argparse.Namespace) -> int:
     if unknown:
         raise CrmError(f"unknown reason '{unknown[0]}' (one of {', '.join(REASONS)})")
     db = _open(args)
-    items = attention_queue(db, args.as_of or date.today(), reasons=args.reason)
-    items = items[: args.limit] if args.limit else items
+    as_of = args.as_of or date.today()
+    items = attention_queue(db, as_of, reasons=args.reason, limit=args.limit or None)
     records = [
         {
             "id": item.customer_id,

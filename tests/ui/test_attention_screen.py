@@ -186,3 +186,16 @@ async def test_cadence_is_edited_from_the_queue_and_bad_days_are_refused(demo_ap
         assert Category.get(Category.name == "prospect").cadence_days == 10
         assert default_cadence(demo_app.db) == 30
         assert len(_ids(screen)) > count  # tighter cadences: more customers to call
+
+
+async def test_a_long_queue_shows_its_first_rows_and_counts_them_all(demo_app, monkeypatch):
+    from tui_crm.ui.screens import attention
+
+    monkeypatch.setattr(attention, "SHOWN", 5)
+    async with demo_app.run_test(size=(100, 30)) as pilot:
+        screen = await _attention(pilot)
+        queue = attention_queue(demo_app.db, TODAY)
+        assert len(queue) > 5
+        assert _ids(screen) == [item.customer_id for item in queue[:5]]
+        status = _text(screen.query_one("#attention-status"))
+        assert f"{len(queue)} customers to look at" in status and "the first 5 shown" in status

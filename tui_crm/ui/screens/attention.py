@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import get_current_worker
 
-from tui_crm.core.attention import REASONS, AttentionItem, attention_queue, mark_done
+from tui_crm.core.attention import REASONS, AttentionItem, attention_page, mark_done
 from tui_crm.core.fields import format_phone
 from tui_crm.core.types import CustomerRef
 from tui_crm.errors import CrmError
@@ -28,7 +28,8 @@ SHOWN = 500  # rows in the table; the rest are counted (the CLI prints them all)
 
 @dataclass
 class AttentionLoaded(Message):
-    items: list[AttentionItem]
+    items: list[AttentionItem]  # the first SHOWN of the queue
+    total: int  # customers in the whole queue
     error: str | None
 
 
@@ -95,15 +96,16 @@ class AttentionScreen(CustomerActions, Screen):
         worker = get_current_worker()
         db = self.app.db
         try:
-            items, error = attention_queue(db, self.app.today()), None
+            page = attention_page(db, self.app.today(), limit=SHOWN)
+            items, total, error = page.items, page.total, None
         except CrmError as err:
-            items, error = [], str(err)
+            items, total, error = [], 0, str(err)
         except Exception as err:  # e.g. a locked or damaged file: say so, never die silently
-            items, error = [], f"could not work out the queue: {err}"
+            items, total, error = [], 0, f"could not work out the queue: {err}"
         finally:
             db.close()
         if not worker.is_cancelled:
-            self.post_message(AttentionLoaded(items, error))
+            self.post_message(AttentionLoaded(items, total, error))
 
     def on_attention_loaded(self, message: AttentionLoaded) -> None:
         status = self.query_one("#attention-status", Static)
@@ -115,7 +117,7 @@ class AttentionScreen(CustomerActions, Screen):
         before = self.highlighted()
         self.items = message.items
         self.refresh_bindings()  # the row keys apply now that there are rows
-        count = len(self.items)
+        count = message.total
         today = self.app.today()
         if not count:
             status.update(f"Nobody needs attention on {today:%a %-d %b}. Well done.")
