@@ -18,6 +18,14 @@ def _robert_smith() -> Customer:
     return Customer.get((Customer.first_name == "Robert") & (Customer.last_name == "Smith"))
 
 
+def _highlight(listed: OptionList, customer_id: int) -> None:
+    listed.highlighted = next(
+        i
+        for i in range(listed.option_count)
+        if listed.get_option_at_index(i).id == str(customer_id)
+    )
+
+
 async def _new_rob_smith(pilot) -> None:
     await settle(pilot)
     await pilot.press("ctrl+n")
@@ -47,12 +55,8 @@ async def test_choosing_the_existing_customer_opens_it_and_creates_nothing(demo_
     async with demo_app.run_test(size=(100, 40)) as pilot:
         before = Customer.select().count()
         await _new_rob_smith(pilot)
-        listed = demo_app.screen.query_one(OptionList)
         robert = _robert_smith().id
-        index = next(
-            i for i in range(listed.option_count) if listed.get_option_at_index(i).id == str(robert)
-        )
-        listed.highlighted = index
+        _highlight(demo_app.screen.query_one(OptionList), robert)
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(demo_app.screen, ProfileScreen)
@@ -66,11 +70,8 @@ async def test_m_on_the_warning_merges_the_new_details_into_the_existing_custome
     async with demo_app.run_test(size=(100, 40)) as pilot:
         before = Customer.select().count()
         await _new_rob_smith(pilot)
-        listed = demo_app.screen.query_one(OptionList)
         robert = _robert_smith().id
-        listed.highlighted = next(
-            i for i in range(listed.option_count) if listed.get_option_at_index(i).id == str(robert)
-        )
+        _highlight(demo_app.screen.query_one(OptionList), robert)
         await pilot.press("m")
         for _ in range(3):
             await settle(pilot)
