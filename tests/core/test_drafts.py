@@ -43,3 +43,19 @@ def test_an_emptied_draft_is_removed_and_a_broken_file_is_skipped(home, tmp_path
     prefix = next(folder.glob("*.json")).name.split("-")[0]
     (folder / f"{prefix}-3.json").write_text("{not json")  # this book's, but cut short
     assert [d.customer_id for d in load_drafts(book)] == [2]
+
+
+def test_a_thanks_draft_keeps_the_referral_it_names_and_old_drafts_still_load(home, tmp_path):
+    import json
+
+    book = tmp_path / "a.db"
+    thanks = Draft(
+        7, "Harry Thompson", "thanks", "Flowers", "", "", "2026-11-22T10:00:00", 6, "Rob"
+    )
+    save_draft(book, thanks)
+    assert load_drafts(book) == [thanks]
+    (path,) = (home / "data" / "drafts").glob("*.json")
+    old = {k: v for k, v in json.loads(path.read_text()).items() if not k.startswith("regarding")}
+    path.write_text(json.dumps(old))  # a draft written before drafts named referrals
+    (loaded,) = load_drafts(book)
+    assert (loaded.notes, loaded.regarding, loaded.regarding_name) == ("Flowers", None, "")

@@ -79,3 +79,37 @@ async def test_a_saved_note_leaves_no_draft(demo_app):
         await pilot.press("ctrl+s")
         await settle(pilot)
     assert load_drafts(Path(demo_app.db_path)) == []
+
+
+async def test_a_resumed_thanks_draft_still_names_the_referral(demo_app):
+    from tui_crm.core.drafts import Draft, save_draft
+    from tui_crm.db.models import Customer
+
+    path = Path(demo_app.db_path)
+    close_database()
+    referred = Customer.select().where(Customer.referred_by.is_null(False)).first()
+    save_draft(
+        path,
+        Draft(
+            referred.referred_by_id,
+            "Referrer",
+            "thanks",
+            "Sent a hamper",
+            "",
+            "",
+            "2026-11-22T10:00:00",
+            referred.id,
+            "Their friend",
+        ),
+    )
+    app = _app_on(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("y")
+        await pilot.pause()
+        assert "for referring Their friend" in str(app.screen.query_one(".dialog-title").render())
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        latest = Interaction.select().order_by(Interaction.id.desc()).first()
+        assert (latest.kind, latest.regarding_id) == ("thanks", referred.id)
+    close_database()

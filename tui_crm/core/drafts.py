@@ -24,6 +24,10 @@ class Draft:
     outcome: str
     follow_up: str
     saved_at: str  # ISO date and time
+    # A thanks for a referral names the referred customer; drafts written before these
+    # fields existed load with the defaults.
+    regarding: int | None = None
+    regarding_name: str = ""
 
     @property
     def is_empty(self) -> bool:

@@ -41,8 +41,9 @@ class LogInteractionScreen(FormDialog[Saved | None]):
         self.customer_id = customer_id
         self.customer_name = customer_name
         self.kind = draft.kind if draft else kind
-        self.regarding = regarding
-        self.regarding_name = regarding_name  # whom the thanks is for, in the title
+        self.regarding = draft.regarding if draft else regarding
+        # whom the thanks is for, in the title
+        self.regarding_name = draft.regarding_name if draft else regarding_name
         self.draft = draft
         self._draft_timer = None
 
@@ -115,6 +116,8 @@ class LogInteractionScreen(FormDialog[Saved | None]):
                 values["outcome"],
                 values["follow_up"],
                 datetime.now().replace(microsecond=0).isoformat(),
+                self.regarding,
+                self.regarding_name,
             ),
         )
 
