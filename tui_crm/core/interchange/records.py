@@ -1,0 +1,74 @@
+"""The plain records every importer yields and every exporter reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from tui_crm.core.types import Labelled
+from tui_crm.errors import CrmError
+
+
+class FileRejected(CrmError):
+    """The whole file cannot be read as what it claims to be (empty, binary, truncated, foreign)."""
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    """One customer (or purchase) as a file states it, before validation.
+
+    `values` uses the customer field names that `customers.clean_customer` accepts:
+    text fields as str, dates as `date` or str, `emails`/`phones` as lists of
+    (label, value) pairs, `tags` as a list of str, plus gender, status, email_opt_out,
+    category, uid, referred_by. Only what the file gives is present. `error` is set when
+    the parser already knows the row is bad; the loader then rejects it with that reason.
+    """
+
+    line: int  # 1-based line of the file where the record starts
+    values: dict[str, Any]
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """What a parser made of a whole file."""
+
+    layout: str  # e.g. "Google Contacts", "Outlook", "LinkedIn", "CSV", "vCard 3.0"
+    rows: list[SourceRow]
+    ignored: tuple[str, ...] = ()  # columns or properties that held data we do not keep
+
+
+@dataclass(frozen=True)
+class CustomerRecord:
+    """Everything an export writes about one customer (the inverse of a SourceRow)."""
+
+    id: int
+    uid: str | None
+    first_name: str = ""
+    last_name: str = ""
+    nickname: str = ""
+    company: str = ""
+    job_title: str = ""
+    gender: str = ""  # "", "f", "m", "x"
+    birthday: date | None = None
+    street: str = ""  # may hold line breaks
+    postal_code: str = ""
+    city: str = ""
+    region: str = ""
+    country: str = ""
+    source: str = ""
+    acquired_on: date | None = None
+    referred_by: int | None = None
+    why_chose_us: str = ""
+    category: str = ""
+    owner: str = ""
+    territory: str = ""
+    status: str = "active"
+    lost_reason: str = ""
+    lost_on: date | None = None
+    email_opt_out: bool = False
+    notes: str = ""
+    emails: tuple[Labelled, ...] = ()  # label in work/home/other
+    phones: tuple[Labelled, ...] = ()  # value in E.164; label in mobile/work/home/other
+    tags: tuple[str, ...] = field(default=())
