@@ -139,6 +139,16 @@ def test_the_models_match_the_migrated_schema(db, tmp_path):
     scratch.close()
 
 
+def test_a_new_customer_gets_a_stable_uid_unless_it_brings_one(db_path):
+    db = open_database(db_path)
+    plain = create_customer(db, {"first_name": "Anna"})
+    carded = create_customer(db, {"first_name": "Ben", "uid": "vcard-ben"})
+    uids = dict(db.execute_sql("SELECT id, uid FROM customer").fetchall())
+    assert uids[plain].startswith("urn:uuid:") and len(uids[plain]) == 45
+    assert uids[carded] == "vcard-ben"
+    close_database()
+
+
 def test_reopening_keeps_the_data_and_makes_no_backup(db_path):
     db = open_database(db_path)
     customer = create_customer(db, {"first_name": "Anna", "last_name": "Berg", "city": "Oslo"})
@@ -170,6 +180,9 @@ def test_an_older_database_is_migrated_keeping_its_data_and_a_backup(db_path):
     names = {row[0] for row in db.execute_sql("SELECT name FROM sqlite_master")}
     assert {"customer_first_name", "customer_created", "attention_mark"} <= names
     assert db.execute_sql("SELECT count(*) FROM customer").fetchone()[0] == 3
+    # Migration 5 gave each old customer its own stable uid, the key exports carry.
+    uids = [row[0] for row in db.execute_sql("SELECT uid FROM customer")]
+    assert len(set(uids)) == 3 and all(uid.startswith("urn:uuid:") for uid in uids)
     close_database()
     [backup] = (db_path.parent / f"{db_path.name}.backups").glob("*-before-schema-*.db")
     old = sqlite3.connect(backup)

@@ -3,6 +3,7 @@ log interactions, add purchases, and read a whole profile."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -80,6 +81,11 @@ GENDER_WORDS = {
 }
 EMAIL_LABELS = ("work", "home", "other")
 PHONE_LABELS = ("mobile", "work", "home", "other")
+
+
+def new_uid() -> str:
+    """A customer's stable key, the one exports carry (vCard UID, the CSV `uid` column)."""
+    return f"urn:uuid:{uuid.uuid4()}"
 
 
 def _now() -> datetime:
@@ -190,10 +196,11 @@ def clean_customer(values: Mapping[str, Any], *, region: str | None = None) -> C
     if "tags" in values:
         raw_tags = values["tags"] or []
         if isinstance(raw_tags, str):
-            raw_tags = raw_tags.replace(";", ",").split(",")
+            raw_tags = [raw_tags]
         tags = []
-        for tag in raw_tags:
-            word = " ".join(str(tag).split()).lower()
+        # A tag never holds a comma or semicolon: files and the form write lists with them.
+        for tag in (part for item in raw_tags for part in str(item).replace(";", ",").split(",")):
+            word = " ".join(tag.split()).lower()
             if word and word not in tags:
                 tags.append(word)
     if out.get("status") == "lost" and not out.get("lost_reason", values.get("lost_reason")):
@@ -309,6 +316,7 @@ def create_customer(
             columns["email_opt_out_at"] = now
         if columns.get("status") == "lost" and not columns.get("lost_on"):
             columns["lost_on"] = now.date()
+        columns["uid"] = columns.get("uid") or new_uid()
         row = Customer(created_at=now, updated_at=now, **columns)
         _require_name(row)
         row.save(force_insert=True)

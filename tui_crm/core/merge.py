@@ -289,7 +289,9 @@ def _differences(
     out = []
     for field in MERGE_FIELDS:
         a, b = mine[field], theirs[field]
-        if _same(field, a, b):
+        if _same(field, a, b) or (field == "uid" and not _empty(a)):
+            # Both have a uid: the survivor keeps its own, the other keeps its own in the
+            # trash, and an import naming it follows the merge to the survivor.
             continue
         out.append(
             FieldChoice(
