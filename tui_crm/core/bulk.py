@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from peewee import Database
@@ -17,9 +17,11 @@ def _quote(name: str) -> str:
 
 
 @contextmanager
-def bulk_load(db: Database) -> Iterator[Database]:
+def bulk_load(db: Database, rebuild: Sequence[str] | None = None) -> Iterator[Database]:
     """Drop the triggers, let the body insert rows, then restore them and rebuild everything
     they would have maintained (per-customer figures, the search index, the value mark).
+    `rebuild` replaces that whole rebuild with statements that redo only what the body
+    touched (an import of new customers reindexes just them).
 
     All of it runs in one transaction (a savepoint when one is already open): if the body
     raises, nothing it wrote is kept and the triggers are exactly as before. Write through
@@ -33,7 +35,7 @@ def bulk_load(db: Database) -> Iterator[Database]:
             yield db
             # Rebuild before the triggers return: these statements touch no trigger's
             # columns today, and with the triggers off they could not double-count later.
-            for statement in refresh_all_sql():
+            for statement in refresh_all_sql() if rebuild is None else rebuild:
                 db.execute_sql(statement)
         finally:
             _restore(db, triggers)

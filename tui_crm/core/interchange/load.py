@@ -1,0 +1,688 @@
+"""Putting parsed customers into the book: match each row by a stable key (uid, email) to
+update that customer or add a new one, all in one transaction, and report every row.
+
+Checking comes first and writes nothing: a dry run and `--strict` stop there. Then one
+transaction writes the updates (through `update_customer`, so history and versions work as
+for an edit) and the new customers (raw inserts with the triggers off, then only the new
+customers are indexed): a crash leaves nothing half-imported.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from peewee import Database
+
+from tui_crm.core.bulk import bulk_load
+from tui_crm.core.config import settings
+from tui_crm.core.customers import Cleaned, clean_customer, new_uid, update_customer
+from tui_crm.core.duplicates import equivalent_first_names, fold_name
+from tui_crm.core.interchange.records import Parsed, SourceRow
+from tui_crm.core.interchange.report import (
+    DEFAULT_CADENCE_DAYS,
+    ImportReport,
+    ProbableDuplicate,
+    Progress,
+    RejectedRow,
+    no_progress,
+)
+from tui_crm.core.types import display_name
+from tui_crm.db.derived import FTS_COLUMNS, MARK_VALUES_STALE, SEARCH_DOC
+from tui_crm.errors import CrmError, ValidationError
+
+CHUNK = 500  # ids per IN (...) query
+FREE_TEXT = ("notes", "why_chose_us")  # an import adds to these, never overwrites them
+_MERGED_INTO = re.compile(r"\(#(\d+)\)$")
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+@dataclass(eq=False)
+class _Plan:
+    """One good row: what it will do."""
+
+    key: int  # -(n + 1) for the n-th good row: stands for its id until it has one
+    line: int
+    name: str
+    cleaned: Cleaned
+    category: str = ""  # as the file writes it; "" when the row does not say
+    referrer_key: str = ""  # the row's referred_by, a uid, id or email
+    target: int | None = None  # the customer it updates; None adds one
+    referrer: int | None = None  # resolved: a customer id, or the key of a new row
+    changes: dict[str, Any] = field(default_factory=dict)
+    error: str = ""
+    namesakes: list[int] = field(default_factory=list)  # book customers who may be them
+
+    @property
+    def ref(self) -> int:
+        """The customer id it updates, or its key while it is new."""
+        return self.target if self.target is not None else self.key
+
+
+class _Book:
+    """What the checks need to know about the book, read once."""
+
+    def __init__(self, db: Database):
+        self.live: dict[int, str] = {}
+        self.by_uid: dict[str, int] = {}
+        self.trashed_uid: dict[str, tuple[int, str]] = {}
+        trashed: dict[int, str] = {}
+        self.parent: dict[int, int] = {}
+        for cid, uid, first, last, company, deleted, referrer in db.execute_sql(
+            "SELECT id, uid, first_name, last_name, company, deleted_at, referred_by_id "
+            "FROM customer"
+        ):
+            name = display_name(first, last, company)
+            if deleted is None:
+                self.live[cid] = name
+                if referrer is not None:
+                    self.parent[cid] = referrer
+                if uid:
+                    self.by_uid[uid] = cid
+            elif uid:
+                trashed[cid] = uid
+                self.trashed_uid[uid] = (cid, name)
+        # A uid of a record merged away answers for the survivor (the latest merge wins).
+        for cid, text in db.execute_sql(
+            "SELECT customer_id, new FROM customer_change WHERE field = 'merged_into' ORDER BY id"
+        ):
+            match = _MERGED_INTO.search(text or "")
+            if cid in trashed and match and int(match.group(1)) in self.live:
+                self.by_uid[trashed[cid]] = int(match.group(1))
+        self.by_email: dict[str, set[int]] = {}
+        for cid, address in db.execute_sql("SELECT customer_id, address FROM customer_email"):
+            if cid in self.live:
+                self.by_email.setdefault(address.casefold(), set()).add(cid)
+        self.by_phone: dict[str, set[int]] = {}
+        for cid, number in db.execute_sql("SELECT customer_id, number FROM customer_phone"):
+            if cid in self.live:
+                self.by_phone.setdefault(number, set()).add(cid)
+        self.categories = {
+            name.casefold(): name for (name,) in db.execute_sql("SELECT name FROM category")
+        }
+        self.names = _NameIndex()
+        for cid, first, last, company in db.execute_sql(
+            "SELECT id, first_name, last_name, company FROM customer WHERE deleted_at IS NULL"
+        ):
+            self.names.add(first, last, company, cid)
+
+
+@lru_cache(maxsize=65536)
+def _equivalents(first: str) -> frozenset[str]:
+    folded = fold_name(first)
+    return frozenset({folded} | {fold_name(n) for n in equivalent_first_names(first)})
+
+
+class _NameIndex:
+    """Who has a name: the same last name with the same or an equivalent first name (Rob /
+    Robert, not Bill / Bob), or the same company for a record with no person's name."""
+
+    def __init__(self):
+        self.exact: dict[tuple[str, str], list[Any]] = {}
+        self.known_as: dict[tuple[str, str], list[Any]] = {}
+        self.company: dict[str, list[Any]] = {}
+
+    def add(self, first: str, last: str, company: str, who: Any) -> None:
+        last_key = fold_name(last)
+        if first and last_key:
+            self.exact.setdefault((last_key, fold_name(first)), []).append(who)
+            for name in _equivalents(first):
+                self.known_as.setdefault((last_key, name), []).append(who)
+        elif not (first or last) and company:
+            self.company.setdefault(fold_name(company), []).append(who)
+
+    def find(self, first: str, last: str, company: str) -> tuple[Any, str] | None:
+        return next(iter(self.find_all(first, last, company)), None)
+
+    def find_all(self, first: str, last: str, company: str) -> list[tuple[Any, str]]:
+        """Everyone indexed who may be this person, with why; the same name first."""
+        found: dict[int, tuple[Any, str]] = {}
+        last_key = fold_name(last)
+        if first and last_key:
+            same = self.exact.get((last_key, fold_name(first)), [])
+            for hit in same:
+                found.setdefault(id(hit), (hit, "same name"))
+            for hit in self.known_as.get((last_key, fold_name(first)), ()):
+                found.setdefault(id(hit), (hit, "similar name"))
+            for name in _equivalents(first):
+                for hit in self.exact.get((last_key, name), ()):
+                    found.setdefault(id(hit), (hit, "similar name"))
+        elif not (first or last) and company:
+            for hit in self.company.get(fold_name(company), ()):
+                found.setdefault(id(hit), (hit, "same company name"))
+        return list(found.values())
+
+
+def load_customers(
+    db: Database,
+    parsed: Parsed,
+    *,
+    source: str,
+    dry_run: bool = False,
+    strict: bool = False,
+    who: str | None = None,
+    now: datetime | None = None,
+    progress: Progress = no_progress,
+) -> ImportReport:
+    """Check every row of `parsed`, then (unless a dry run, or `strict` with a bad row) write
+    the good ones in one transaction. Returns the report either way."""
+    now = now or datetime.now().replace(microsecond=0)
+    who = who if who is not None else settings().user
+    book = _Book(db)
+    checker = _Checker(book, len(parsed.rows), progress)
+    for row in parsed.rows:
+        checker.check(row)
+    checker.match_namesakes(db)
+    checker.resolve_referrers()
+    checker.compute_updates(db)
+    report = checker.report(source, parsed, dry_run=dry_run, strict=strict)
+    if not report.written:
+        return report
+    new_ids = _write(db, checker, book, who=who, now=now, progress=progress)
+    line_ids = {plan.line: new_ids[plan.key] for plan in checker.plans if plan.key in new_ids}
+    return replace(
+        report,
+        duplicates=tuple(
+            replace(
+                d,
+                customer_id=line_ids.get(d.line),
+                existing_id=d.existing_id or new_ids.get(checker.earlier.get(d.line, 0)),
+            )
+            for d in report.duplicates
+        ),
+    )
+
+
+class _Checker:
+    """Turns rows into plans or rejections, without writing."""
+
+    def __init__(self, book: _Book, total: int, progress: Progress):
+        self.book = book
+        self.total = total
+        self.progress = progress
+        self.done = 0
+        self.plans: list[_Plan] = []
+        self.rejected: list[RejectedRow] = []
+        self.seen_keys: dict[str, int] = {}  # uid/email in this file -> line
+        self.new_names = _NameIndex()
+        self.duplicates: list[ProbableDuplicate] = []
+        self.earlier: dict[int, int] = {}  # line -> key of the earlier row it may duplicate
+        self.new_categories: dict[str, str] = {}
+
+    def _tick(self) -> None:
+        self.done += 1
+        if self.done % 200 == 0 or self.done == self.total:
+            self.progress("checking", self.done, self.total)
+
+    def reject(self, line: int, reason: str, name: str = "") -> None:
+        self.rejected.append(RejectedRow(line, reason, name))
+
+    def check(self, row: SourceRow) -> None:
+        self._tick()
+        values = dict(row.values)
+        name = display_name(
+            str(values.get("first_name") or "").strip(),
+            str(values.get("last_name") or "").strip(),
+            str(values.get("company") or "").strip(),
+        )
+        if row.error:
+            self.reject(row.line, row.error, name)
+            return
+        category = str(values.pop("category", "") or "").strip()
+        referrer_key = str(values.pop("referred_by", "") or "").strip()
+        try:
+            cleaned = clean_customer(values)
+        except ValidationError as err:
+            self.reject(row.line, str(err), name)
+            return
+        try:
+            target = self._target(cleaned)
+            self._claim_keys(row.line, cleaned)
+        except CrmError as err:
+            self.reject(row.line, str(err), name)
+            return
+        scalars = cleaned.scalars
+        if target is None and not (
+            scalars.get("first_name") or scalars.get("last_name") or scalars.get("company")
+        ):
+            self.reject(row.line, "no name: a customer needs a first name, last name or company")
+            return
+        if category and category.casefold() not in self.book.categories:
+            self.new_categories.setdefault(category.casefold(), category)
+        plan = _Plan(
+            -(len(self.plans) + 1), row.line, name, cleaned, category, referrer_key, target
+        )
+        self.plans.append(plan)
+        if target is None:
+            self._note_duplicate(plan)
+
+    def _target(self, cleaned: Cleaned) -> int | None:
+        """The customer this row is, by uid first, then by email; None for someone new."""
+        uid = cleaned.scalars.get("uid")
+        if uid:
+            if uid in self.book.by_uid:
+                return self.book.by_uid[uid]
+            if uid in self.book.trashed_uid:
+                cid, name = self.book.trashed_uid[uid]
+                raise CrmError(f"is {name} #{cid}, who is in the trash: restore them to update")
+        found: dict[int, str] = {}
+        for _, address in cleaned.emails or ():
+            for cid in self.book.by_email.get(address.casefold(), ()):
+                found.setdefault(cid, address)
+        if len(found) > 1:
+            (a, a_mail), (b, b_mail) = sorted(found.items())[:2]
+            raise CrmError(
+                f"its emails belong to two customers, #{a} ({a_mail}) and #{b} ({b_mail}); "
+                "merge them first"
+            )
+        return next(iter(found), None)
+
+    def _claim_keys(self, line: int, cleaned: Cleaned) -> None:
+        """A person may appear once per file: a second row with the same uid or email is
+        refused rather than guessed at."""
+        keys = [("uid", cleaned.scalars["uid"])] if cleaned.scalars.get("uid") else []
+        keys += [("email", address.casefold()) for _, address in cleaned.emails or ()]
+        for kind, key in keys:
+            if f"{kind}:{key}" in self.seen_keys:
+                first = self.seen_keys[f"{kind}:{key}"]
+                raise CrmError(f"same {kind} as line {first} ({key}): one person twice in the file")
+        for kind, key in keys:
+            self.seen_keys[f"{kind}:{key}"] = line
+
+    def _note_duplicate(self, plan: _Plan) -> None:
+        scalars = plan.cleaned.scalars
+        first, last = scalars.get("first_name", ""), scalars.get("last_name", "")
+        company = scalars.get("company", "")
+        hits = self.book.names.find_all(first, last, company)
+        if hits and not plan.cleaned.scalars.get("uid"):
+            plan.namesakes = [cid for cid, _ in hits]
+        if hits:
+            cid, why = hits[0]
+            self.duplicates.append(
+                ProbableDuplicate(plan.line, plan.name, cid, self.book.live[cid], why)
+            )
+        else:
+            hit = self._same_phone(plan) or self.new_names.find(first, last, company)
+            if hit is not None:
+                other, why = hit
+                if isinstance(other, int):
+                    existing, existing_name = other, self.book.live[other]
+                else:  # an earlier new row of this file: its id is known once written
+                    self.earlier[plan.line] = other.key
+                    existing, existing_name = None, f"{other.name} (line {other.line})"
+                self.duplicates.append(
+                    ProbableDuplicate(plan.line, plan.name, existing, existing_name, why)
+                )
+        self.new_names.add(first, last, company, plan)
+
+    def _same_phone(self, plan: _Plan) -> tuple[int, str] | None:
+        for _, number, _ in plan.cleaned.phones or ():
+            for cid in sorted(self.book.by_phone.get(number, ())):
+                return cid, "same phone"
+        return None
+
+    def resolve_referrers(self) -> None:
+        """Referrers name a customer by uid, id or email, in the book or in this file. A row
+        whose referrer cannot be found, or that would close a referral loop, is rejected
+        (and so, in turn, any row referred by it)."""
+        while True:
+            keys = self._file_keys()
+            bad = [plan for plan in self.plans if not self._resolve(plan, keys)]
+            if not bad:
+                bad = self._loops()
+            if not bad:
+                return
+            for plan in bad:
+                self.reject(plan.line, plan.error, plan.name)
+            gone = {plan.line for plan in bad}
+            self.plans = [plan for plan in self.plans if plan.line not in gone]
+            self.duplicates = [d for d in self.duplicates if d.line not in gone]
+
+    def _file_keys(self) -> dict[str, int]:
+        keys: dict[str, int] = {}
+        for plan in self.plans:
+            if plan.cleaned.scalars.get("uid"):
+                keys.setdefault(plan.cleaned.scalars["uid"], plan.ref)
+            for _, address in plan.cleaned.emails or ():
+                keys.setdefault(address.casefold(), plan.ref)
+        return keys
+
+    def _resolve(self, plan: _Plan, keys: dict[str, int]) -> bool:
+        key = plan.referrer_key
+        if not key:
+            return True
+        found = keys.get(key) or self.book.by_uid.get(key) or keys.get(key.casefold())
+        number = key.removeprefix("#")
+        if found is None and number.isdigit() and int(number) in self.book.live:
+            found = int(number)
+        if found is None:
+            owners = self.book.by_email.get(key.casefold(), set())
+            found = next(iter(owners)) if len(owners) == 1 else None
+        if found is None or found == plan.ref:
+            why = (
+                "is this customer"
+                if found == plan.ref
+                else "is no customer in the book or the file"
+            )
+            plan.error = f"referred by: '{key}' {why}"
+            return False
+        plan.referrer = found
+        return True
+
+    def _loops(self) -> list[_Plan]:
+        """Rows whose referrer is, through the book and the file, referred by them."""
+        parent = dict(self.book.parent)
+        for plan in self.plans:
+            if plan.referrer is not None:
+                parent[plan.ref] = plan.referrer
+        bad = []
+        for plan in self.plans:
+            seen, step = {plan.ref}, plan.referrer
+            while step is not None and step not in seen:
+                seen.add(step)
+                step = parent.get(step)
+            if step == plan.ref:
+                plan.error = "referred by: that would make a referral loop"
+                bad.append(plan)
+        return bad
+
+    def match_namesakes(self, db: Database) -> None:
+        """A row with no uid or email that matches nobody may still be someone in the book:
+        a namesake with the same phone, or one who already holds everything the row says
+        (the same file imported again), is that customer rather than a new one."""
+        plans = [plan for plan in self.plans if plan.target is None and plan.namesakes]
+        current = _current(db, [cid for plan in plans for cid in plan.namesakes])
+        for plan in plans:
+            numbers = {number for _, number, _ in plan.cleaned.phones or ()}
+            for cid in plan.namesakes:
+                held = {number for _, number in current[cid]["phones"]}
+                if numbers & held or not _changes(plan, current[cid], self.book):
+                    plan.target = cid
+                    self.duplicates = [d for d in self.duplicates if d.line != plan.line]
+                    break
+
+    def compute_updates(self, db: Database) -> None:
+        """For rows that match a customer: what would change. Text the file gives replaces
+        one-line fields; notes and "why they chose us" gain the file's text when it is new;
+        emails, phones and tags gain what is missing; an email opt-out is never undone."""
+        targets = [plan for plan in self.plans if plan.target is not None]
+        current = _current(db, [plan.target for plan in targets])
+        for plan in targets:
+            plan.changes = _changes(plan, current[plan.target], self.book)
+
+    def report(self, source: str, parsed: Parsed, *, dry_run: bool, strict: bool) -> ImportReport:
+        adds = sum(1 for plan in self.plans if plan.target is None)
+        updates = sum(1 for plan in self.plans if plan.target is not None and plan.changes)
+        return ImportReport(
+            source=source,
+            kind="customers",
+            layout=parsed.layout,
+            rows=len(parsed.rows),
+            added=adds,
+            updated=updates,
+            unchanged=len(self.plans) - adds - updates,
+            rejected=tuple(sorted(self.rejected, key=lambda r: r.line)),
+            duplicates=tuple(self.duplicates),
+            ignored=parsed.ignored,
+            new_categories=tuple(self.new_categories.values()),
+            dry_run=dry_run,
+            refused=strict and bool(self.rejected),
+        )
+
+
+def _chunks(ids: list[int]) -> Iterable[list[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
+
+
+def _current(db: Database, ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The fields an import may change, for each of `ids`."""
+    columns = [
+        "first_name",
+        "last_name",
+        "nickname",
+        "company",
+        "job_title",
+        "gender",
+        "birthday",
+        "street",
+        "postal_code",
+        "city",
+        "region",
+        "country",
+        "source",
+        "acquired_on",
+        "why_chose_us",
+        "owner",
+        "territory",
+        "status",
+        "lost_reason",
+        "lost_on",
+        "email_opt_out",
+        "notes",
+        "referred_by_id",
+    ]
+    out: dict[int, dict[str, Any]] = {}
+    for chunk in _chunks(sorted(set(ids))):
+        marks = ", ".join("?" * len(chunk))
+        for row in db.execute_sql(
+            f"SELECT c.id, {', '.join('c.' + c for c in columns)}, coalesce(g.name, '') "
+            f"FROM customer c LEFT JOIN category g ON g.id = c.category_id "
+            f"WHERE c.id IN ({marks})",
+            chunk,
+        ):
+            values = dict(zip(columns, row[1:-1], strict=True))
+            values["category"] = row[-1]
+            values.update(emails=[], phones=[], tags=[])
+            out[row[0]] = values
+        for cid, label, address in db.execute_sql(
+            f"SELECT customer_id, label, address FROM customer_email "
+            f"WHERE customer_id IN ({marks}) ORDER BY customer_id, position",
+            chunk,
+        ):
+            out[cid]["emails"].append((label, address))
+        for cid, label, number in db.execute_sql(
+            f"SELECT customer_id, label, number FROM customer_phone "
+            f"WHERE customer_id IN ({marks}) ORDER BY customer_id, position",
+            chunk,
+        ):
+            out[cid]["phones"].append((label, number))
+        for cid, name in db.execute_sql(
+            f"SELECT ct.customer_id, t.name FROM customer_tag ct JOIN tag t ON t.id = ct.tag_id "
+            f"WHERE ct.customer_id IN ({marks}) ORDER BY t.name",
+            chunk,
+        ):
+            out[cid]["tags"].append(name)
+    return out
+
+
+def _same(old: Any, new: Any) -> bool:
+    if hasattr(new, "isoformat") and old is not None:
+        return str(old)[:10] == new.isoformat()
+    return old == new
+
+
+def _changes(plan: _Plan, current: dict[str, Any], book: _Book) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    for name, value in plan.cleaned.scalars.items():
+        old = current.get(name)
+        if name == "uid" or value in (None, ""):
+            continue  # a customer keeps the uid exports know it by; blanks erase nothing
+        if name in FREE_TEXT:
+            if value not in (old or ""):
+                changes[name] = f"{old}\n\n{value}" if old else value
+        elif name == "email_opt_out":
+            if value and not old:
+                changes[name] = True
+        elif not _same(old, value):
+            changes[name] = value
+    if plan.category and plan.category.casefold() != (current["category"] or "").casefold():
+        changes["category"] = book.categories.get(plan.category.casefold(), plan.category)
+    if plan.referrer is not None and plan.referrer != current["referred_by_id"]:
+        changes["referred_by"] = plan.referrer
+    for name, key in (("emails", str.casefold), ("phones", str)):
+        have = {key(value) for _, value in current[name]}
+        given = getattr(plan.cleaned, name) or ()
+        extra = [(label, value) for label, value, *_ in given if key(value) not in have]
+        if extra:
+            changes[name] = current[name] + extra
+    extra_tags = [t for t in plan.cleaned.tags or () if t not in current["tags"]]
+    if extra_tags:
+        changes["tags"] = current["tags"] + extra_tags
+    return changes
+
+
+INSERT_COLUMNS = [
+    "id",
+    "uid",
+    "first_name",
+    "last_name",
+    "nickname",
+    "company",
+    "job_title",
+    "gender",
+    "birthday",
+    "street",
+    "postal_code",
+    "city",
+    "region",
+    "country",
+    "source",
+    "acquired_on",
+    "why_chose_us",
+    "category_id",
+    "owner",
+    "territory",
+    "status",
+    "lost_reason",
+    "lost_on",
+    "email_opt_out",
+    "email_opt_out_at",
+    "notes",
+    "version",
+    "created_at",
+    "updated_at",
+]
+
+
+def _write(
+    db: Database, checker: _Checker, book: _Book, *, who: str, now: datetime, progress: Progress
+) -> dict[int, int]:
+    """Write every plan in one transaction; return {plan key: new customer id} for the adds.
+
+    New customers go in first (so an update can name one as referrer), with the triggers
+    off and only them indexed after; updates follow, through `update_customer`."""
+    adds = [plan for plan in checker.plans if plan.target is None]
+    updates = [plan for plan in checker.plans if plan.target is not None and plan.changes]
+    total = len(adds) + len(updates)
+    with db.atomic("IMMEDIATE"):
+        categories = _ensure_categories(db, checker.new_categories.values(), book)
+        first_id = (db.execute_sql("SELECT max(id) FROM customer").fetchone()[0] or 0) + 1
+        ids = {plan.key: first_id + n for n, plan in enumerate(adds)}
+        if adds:
+            rebuild = [
+                f"INSERT INTO customer_fts(rowid, {', '.join(FTS_COLUMNS)}) "
+                f"{SEARCH_DOC} WHERE c.id >= {first_id:d}",
+                MARK_VALUES_STALE,
+            ]
+            with bulk_load(db, rebuild):
+                _insert_new(db, adds, ids, categories, who=who, now=now)
+        progress("writing", len(adds), total)
+        for done, plan in enumerate(updates, start=len(adds) + 1):
+            values = dict(plan.changes)
+            if values.get("referred_by") in ids:
+                values["referred_by"] = ids[values["referred_by"]]
+            update_customer(db, plan.target, values, who=who, now=now)
+            if done % 200 == 0:
+                progress("writing", done, total)
+        progress("writing", total, total)
+    return ids
+
+
+def _ensure_categories(db: Database, names: Iterable[str], book: _Book) -> dict[str, int]:
+    for name in names:
+        db.execute_sql(
+            "INSERT INTO category (name, cadence_days) VALUES (?, ?)", (name, DEFAULT_CADENCE_DAYS)
+        )
+        book.categories[name.casefold()] = name
+    return {name.casefold(): cid for cid, name in db.execute_sql("SELECT id, name FROM category")}
+
+
+def _insert_new(
+    db: Database,
+    adds: list[_Plan],
+    ids: dict[int, int],
+    categories: dict[str, int],
+    *,
+    who: str,
+    now: datetime,
+) -> None:
+    conn = db.connection()
+    stamp = _stamp(now)
+    customers, emails, phones, links, history, referrals = [], [], [], [], [], []
+    tag_names: set[str] = set()
+    for plan in adds:
+        cid = ids[plan.key]
+        s = plan.cleaned.scalars
+        opted_out = bool(s.get("email_opt_out"))
+        status = s.get("status") or "active"
+        lost_on = s.get("lost_on") or (now.date() if status == "lost" else None)
+        row = {
+            "id": cid,
+            "uid": s.get("uid") or new_uid(),
+            "category_id": categories.get(plan.category.casefold()) if plan.category else None,
+            "status": status,
+            "lost_on": lost_on.isoformat() if lost_on else None,
+            "email_opt_out": int(opted_out),
+            "email_opt_out_at": stamp if opted_out else None,
+            "version": 1,
+            "created_at": stamp,
+            "updated_at": stamp,
+        }
+        for name in ("birthday", "acquired_on"):
+            row[name] = s[name].isoformat() if s.get(name) else None
+        customers.append(tuple(row[c] if c in row else s.get(c, "") or "" for c in INSERT_COLUMNS))
+        for position, (label, address) in enumerate(plan.cleaned.emails or ()):
+            emails.append((cid, label, address, position))
+        for position, (label, number, national) in enumerate(plan.cleaned.phones or ()):
+            phones.append((cid, label, number, national, position))
+        for tag in plan.cleaned.tags or ():
+            tag_names.add(tag)
+            links.append((cid, tag))
+        history.append((cid, stamp, who, "created", plan.name, 1))
+        if plan.referrer is not None:
+            referrals.append((ids.get(plan.referrer, plan.referrer), cid))
+    marks = ", ".join("?" * len(INSERT_COLUMNS))
+    conn.executemany(
+        f"INSERT INTO customer ({', '.join(INSERT_COLUMNS)}) VALUES ({marks})", customers
+    )
+    conn.executemany(
+        "INSERT INTO customer_email (customer_id, label, address, position) VALUES (?, ?, ?, ?)",
+        emails,
+    )
+    conn.executemany(
+        "INSERT INTO customer_phone (customer_id, label, number, national, position) "
+        "VALUES (?, ?, ?, ?, ?)",
+        phones,
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO tag (name) VALUES (?)", [(t,) for t in sorted(tag_names)]
+    )
+    tag_ids = dict(db.execute_sql("SELECT name, id FROM tag"))
+    conn.executemany(
+        "INSERT OR IGNORE INTO customer_tag (customer_id, tag_id) VALUES (?, ?)",
+        [(cid, tag_ids[tag]) for cid, tag in links],
+    )
+    conn.executemany(
+        "INSERT INTO customer_change (customer_id, at, who, field, old, new, version) "
+        "VALUES (?, ?, ?, ?, NULL, ?, ?)",
+        history,
+    )
+    conn.executemany("UPDATE customer SET referred_by_id = ? WHERE id = ?", referrals)

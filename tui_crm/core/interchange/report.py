@@ -1,0 +1,102 @@
+"""What an import did (or would do): counts, each rejected row with its line, duplicates to review."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+# progress(stage, done, total): stage is "checking" or "writing"
+Progress = Callable[[str, int, int], None]
+
+
+def no_progress(stage: str, done: int, total: int) -> None:
+    """The progress callback when nobody is watching."""
+
+
+@dataclass(frozen=True)
+class RejectedRow:
+    line: int
+    reason: str
+    name: str = ""  # who the row was about, when it says
+
+
+@dataclass(frozen=True)
+class ProbableDuplicate:
+    """A row imported as a new customer that may be someone already in the book."""
+
+    line: int
+    name: str
+    existing_id: int | None  # None for an earlier row of the same file, in a dry run
+    existing_name: str
+    why: str
+    customer_id: int | None = None  # the new customer (None in a dry run)
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    source: str  # the file's name
+    kind: str  # "customers" or "purchases"
+    layout: str
+    rows: int  # records read from the file
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: tuple[RejectedRow, ...] = ()
+    duplicates: tuple[ProbableDuplicate, ...] = ()
+    ignored: tuple[str, ...] = ()  # columns/properties with data that nothing kept
+    new_categories: tuple[str, ...] = ()
+    dry_run: bool = False
+    refused: bool = False  # --strict and some row was bad: nothing was written
+
+    @property
+    def written(self) -> bool:
+        return not (self.dry_run or self.refused)
+
+    def summary(self) -> str:
+        """One line: what happened to the file."""
+        noun = "purchases" if self.kind == "purchases" else "customers"
+        counts = (
+            f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{len(self.rejected)} rejected"
+        )
+        if self.kind == "customers":
+            counts += f", {len(self.duplicates)} probable duplicates"
+        if self.refused:
+            return (
+                f"{self.source}: nothing imported: --strict and {len(self.rejected)} of "
+                f"{self.rows} rows are bad ({counts} if imported without --strict)"
+            )
+        if self.dry_run:
+            return f"{self.source} ({self.layout}, {self.rows} rows), dry run, nothing written: would be {counts}"
+        return f"{self.source} ({self.layout}, {self.rows} rows): {noun} {counts}"
+
+    def lines(self) -> list[str]:
+        """The whole report as text, the same in the CLI and the Import screen."""
+        out = [self.summary()]
+        if self.new_categories:
+            out.append(
+                f"new categories (contact every {DEFAULT_CADENCE_DAYS} days until you change it): "
+                + ", ".join(self.new_categories)
+            )
+        if self.ignored:
+            out.append("not imported (no field for them): " + ", ".join(self.ignored))
+        if self.rejected:
+            out.append("rejected rows:")
+            out.extend(
+                f"  line {r.line}: {r.reason}" + (f" ({r.name})" if r.name else "")
+                for r in self.rejected
+            )
+        if self.duplicates:
+            out.append("probable duplicates, imported for you to review (f5 Duplicates):")
+            out.extend(
+                f"  line {d.line}: {d.name}"
+                + (f" #{d.customer_id}" if d.customer_id else "")
+                + f" may be {d.existing_name}"
+                + (f" #{d.existing_id}" if d.existing_id else "")
+                + f" ({d.why})"
+                for d in self.duplicates
+            )
+        return out
+
+
+DEFAULT_CADENCE_DAYS = 30
