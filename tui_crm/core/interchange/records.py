@@ -59,7 +59,7 @@ class CustomerRecord:
     country: str = ""
     source: str = ""
     acquired_on: date | None = None
-    referred_by: int | None = None
+    referred_by: str | None = None  # the referrer's uid
     why_chose_us: str = ""
     category: str = ""
     owner: str = ""

@@ -112,7 +112,9 @@ def _iso(value: str) -> date | None:
     if re.match(r"^\d{4}-\d{2}-\d{2}", value):
         head = value[:10]
         rest = value[10:]
-        if rest and not re.fullmatch(r"[T ]\d{2}:?\d{2}(:?\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2})?", rest):
+        if rest and not re.fullmatch(
+            r"[T ]\d{2}:?\d{2}(:?\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2})?", rest
+        ):
             return None
         return date.fromisoformat(head)
     if re.fullmatch(r"\d{8}T\d{6}", value):
