@@ -1,0 +1,183 @@
+"""Customers as export records, mailing labels in postal order, and campaign email lists that
+always leave out whoever opted out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from email.utils import formataddr
+from typing import TextIO
+
+from peewee import Database
+
+from tui_crm.core.interchange.records import CustomerRecord
+from tui_crm.core.types import Labelled, display_name
+
+CHUNK = 500
+_COLUMNS = [
+    "id",
+    "uid",
+    "first_name",
+    "last_name",
+    "nickname",
+    "company",
+    "job_title",
+    "gender",
+    "birthday",
+    "street",
+    "postal_code",
+    "city",
+    "region",
+    "country",
+    "source",
+    "acquired_on",
+    "why_chose_us",
+    "owner",
+    "territory",
+    "status",
+    "lost_reason",
+    "lost_on",
+    "email_opt_out",
+    "notes",
+]
+
+
+def _day(value) -> date | None:
+    return date.fromisoformat(str(value)[:10]) if value else None
+
+
+def customer_records(db: Database, ids: list[int]) -> list[CustomerRecord]:
+    """Everything about each of `ids` (in that order) an export writes."""
+    found: dict[int, dict] = {}
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        marks = ", ".join("?" * len(chunk))
+        for row in db.execute_sql(
+            f"SELECT {', '.join('c.' + c for c in _COLUMNS)}, coalesce(g.name, ''), r.uid "
+            "FROM customer c LEFT JOIN category g ON g.id = c.category_id "
+            f"LEFT JOIN customer r ON r.id = c.referred_by_id WHERE c.id IN ({marks})",
+            chunk,
+        ):
+            values = dict(zip(_COLUMNS, row[: len(_COLUMNS)], strict=True))
+            for name in ("birthday", "acquired_on", "lost_on"):
+                values[name] = _day(values[name])
+            values["email_opt_out"] = bool(values["email_opt_out"])
+            values.update(category=row[-2], referred_by=row[-1], emails=[], phones=[], tags=[])
+            found[values["id"]] = values
+        for sql, name in (
+            (
+                "SELECT customer_id, label, address FROM customer_email "
+                f"WHERE customer_id IN ({marks}) ORDER BY customer_id, position",
+                "emails",
+            ),
+            (
+                "SELECT customer_id, label, number FROM customer_phone "
+                f"WHERE customer_id IN ({marks}) ORDER BY customer_id, position",
+                "phones",
+            ),
+        ):
+            for cid, label, value in db.execute_sql(sql, chunk):
+                found[cid][name].append(Labelled(label, value))
+        for cid, tag in db.execute_sql(
+            "SELECT ct.customer_id, t.name FROM customer_tag ct JOIN tag t ON t.id = ct.tag_id "
+            f"WHERE ct.customer_id IN ({marks}) ORDER BY t.name",
+            chunk,
+        ):
+            found[cid]["tags"].append(tag)
+    return [
+        CustomerRecord(
+            **{
+                **found[cid],
+                "emails": tuple(found[cid]["emails"]),
+                "phones": tuple(found[cid]["phones"]),
+                "tags": tuple(found[cid]["tags"]),
+            }
+        )
+        for cid in ids
+        if cid in found
+    ]
+
+
+@dataclass(frozen=True)
+class Written:
+    """How many an export wrote, and who it left out and why."""
+
+    count: int
+    left_out: tuple[tuple[str, int], ...] = ()  # (why, how many)
+
+    def summary(self, what: str) -> str:
+        text = f"{self.count} {what}"
+        skipped = [f"{n} {why}" for why, n in self.left_out if n]
+        return text + (f"; left out {', '.join(skipped)}" if skipped else "")
+
+
+def write_emails(records: Iterable[CustomerRecord], out: TextIO) -> Written:
+    """One `Name <address>` line per customer who may be emailed (their first address).
+    Opted-out customers are always left out, and counted."""
+    count = opted_out = no_email = 0
+    for record in records:
+        if record.email_opt_out:
+            opted_out += 1
+        elif not record.emails:
+            no_email += 1
+        else:
+            name = display_name(record.first_name, record.last_name, record.company)
+            out.write(formataddr((name, record.emails[0].value)) + "\n")
+            count += 1
+    return Written(count, (("opted out of email", opted_out), ("without an email", no_email)))
+
+
+# Countries whose addresses put the city before the postal code.
+_CITY_FIRST = {"us", "usa", "united states", "united states of america", "ca", "canada"}
+_POSTCODE_LAST = {"uk", "gb", "united kingdom", "great britain", "england", "scotland", "wales"}
+
+
+def label_lines(record: CustomerRecord, home_country: str = "") -> list[str]:
+    """The lines of one mailing label, in the order the country's post expects."""
+    name = f"{record.first_name} {record.last_name}".strip()
+    lines = [name] if name else []
+    if record.company:
+        lines.append(record.company)
+    lines += [line.strip() for line in record.street.splitlines() if line.strip()]
+    country = record.country.strip()
+    kind = country.casefold()
+    if kind in _CITY_FIRST:
+        place = f"{record.city}, {record.region} {record.postal_code}".strip(" ,")
+        lines.append(" ".join(place.split()))
+    elif kind in _POSTCODE_LAST:
+        lines += [part for part in (record.city, record.region, record.postal_code) if part]
+    else:
+        lines.append(" ".join(f"{record.postal_code} {record.city}".split()))
+        if record.region:
+            lines.append(record.region)
+    if country and kind != home_country.casefold():
+        lines.append(country.upper())
+    return [line for line in lines if line]
+
+
+def postal_order(record: CustomerRecord) -> tuple:
+    return (
+        record.country.casefold(),
+        record.postal_code.replace(" ", "").casefold(),
+        record.city.casefold(),
+        record.street.casefold(),
+        record.last_name.casefold(),
+        record.first_name.casefold(),
+    )
+
+
+def write_labels(records: Iterable[CustomerRecord], out: TextIO, home_country: str = "") -> Written:
+    """Plain-text label blocks, one blank line apart, sorted by country and postal code.
+    Customers without a street and a city (or postal code) are left out and counted."""
+    usable, missing = [], 0
+    for record in records:
+        if record.street.strip() and (record.city.strip() or record.postal_code.strip()):
+            usable.append(record)
+        else:
+            missing += 1
+    for index, record in enumerate(sorted(usable, key=postal_order)):
+        if index:
+            out.write("\n")
+        out.write("\n".join(label_lines(record, home_country)) + "\n")
+    return Written(len(usable), (("without a postal address", missing),))
