@@ -1,0 +1,241 @@
+"""Loading parsed customers: matching by stable key, adding and updating in one transaction,
+the report of rejected rows and probable duplicates, dry runs and --strict."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from tui_crm.core.customers import create_customer, get_profile, trash_customer
+from tui_crm.core.interchange.load import load_customers
+from tui_crm.core.interchange.records import Parsed, SourceRow
+from tui_crm.core.merge import merge
+from tui_crm.core.search import search
+
+NOW = datetime(2026, 11, 20, 10, 0)
+TODAY = NOW.date()
+
+
+def _load(db, *rows: SourceRow, **options):
+    return load_customers(db, Parsed("CSV", list(rows)), source="people.csv", now=NOW, **options)
+
+
+def _count(db) -> int:
+    return db.execute_sql("SELECT count(*) FROM customer WHERE deleted_at IS NULL").fetchone()[0]
+
+
+def _ids_named(db, first: str) -> list[int]:
+    return [r[0] for r in db.execute_sql("SELECT id FROM customer WHERE first_name = ?", (first,))]
+
+
+ANNA = SourceRow(
+    2,
+    {
+        "first_name": "Anna",
+        "last_name": "Berg",
+        "company": "Fjord AS",
+        "emails": [("work", "anna@fjord.no"), ("home", "anna.berg@gmail.com")],
+        "phones": [("mobile", "+47 955 51 234")],
+        "tags": ["vip", "golf"],
+        "birthday": date(1980, 4, 15),
+        "category": "key account",
+        "notes": "Met at the Oslo fair",
+    },
+)
+
+
+def test_new_rows_are_added_with_every_field_searchable_and_in_the_history(db):
+    report = _load(db, ANNA)
+    assert (report.added, report.updated, report.unchanged, report.rejected) == (1, 0, 0, ())
+    [anna] = _ids_named(db, "Anna")
+    profile = get_profile(db, anna, TODAY)
+    assert profile.company == "Fjord AS" and profile.birthday == date(1980, 4, 15)
+    assert [(e.label, e.value) for e in profile.emails] == [
+        ("work", "anna@fjord.no"),
+        ("home", "anna.berg@gmail.com"),
+    ]
+    assert [(p.label, p.value) for p in profile.phones] == [("mobile", "+47 95 55 12 34")]
+    assert profile.tags == ("golf", "vip")
+    assert profile.category == "key account" and report.new_categories == ("key account",)
+    assert [c.field for c in profile.changes] == ["created"]
+    # The search index knows the new customer (it was built with the triggers off).
+    assert [row.id for row in search(db, "fjord", as_of=TODAY)] == [anna]
+    assert [row.id for row in search(db, "golf", as_of=TODAY)] == [anna]
+
+
+def test_importing_the_same_rows_again_adds_nothing(db):
+    keyless = SourceRow(3, {"first_name": "Bo", "last_name": "Lund", "city": "Bergen"})
+    phone_only = SourceRow(4, {"first_name": "Cy", "last_name": "Moe", "phones": ["+4791234567"]})
+    carded = SourceRow(5, {"first_name": "Di", "uid": "vcard-di-1"})
+    first = _load(db, ANNA, keyless, phone_only, carded)
+    assert first.added == 4
+    again = _load(db, ANNA, keyless, phone_only, carded)
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 4)
+    assert again.duplicates == ()
+    assert _count(db) == 4
+
+
+def test_a_row_with_a_known_email_updates_that_customer_and_loses_nothing(db):
+    anna = create_customer(
+        db,
+        {
+            "first_name": "Anna",
+            "last_name": "Berg",
+            "emails": ["anna@fjord.no"],
+            "notes": "Prefers mornings",
+            "email_opt_out": True,
+            "tags": ["newsletter"],
+        },
+    )
+    row = SourceRow(
+        7,
+        {
+            "first_name": "Anna",
+            "last_name": "Berg",
+            "city": "Oslo",
+            "emails": [("work", "ANNA@fjord.no"), ("home", "anna@home.no")],
+            "notes": "Met at the Oslo fair",
+            "email_opt_out": False,
+            "tags": ["vip"],
+            "company": "",
+        },
+    )
+    report = _load(db, row)
+    assert (report.added, report.updated) == (0, 1)
+    profile = get_profile(db, anna, TODAY)
+    assert profile.city == "Oslo"
+    assert [e.value for e in profile.emails] == ["anna@fjord.no", "anna@home.no"]
+    assert profile.notes == "Prefers mornings\n\nMet at the Oslo fair"
+    assert profile.email_opt_out is True  # a file never undoes an opt-out
+    assert profile.tags == ("newsletter", "vip")
+    assert profile.version == 2 and {c.field for c in profile.changes} >= {"city", "notes"}
+
+
+def test_uid_wins_over_email_and_follows_a_merge_to_the_survivor(db):
+    robert = create_customer(db, {"first_name": "Robert", "last_name": "Smith"})
+    rob = create_customer(db, {"first_name": "Rob", "last_name": "Smith", "uid": "phone-rob"})
+    merge(db, robert, rob, now=NOW)
+    report = _load(db, SourceRow(2, {"first_name": "Rob", "uid": "phone-rob", "city": "Leeds"}))
+    assert (report.added, report.updated) == (0, 1)
+    assert get_profile(db, robert, TODAY).city == "Leeds"
+
+
+def test_a_row_for_a_customer_in_the_trash_is_rejected_not_resurrected(db):
+    gone = create_customer(db, {"first_name": "Gone", "uid": "vcard-gone"})
+    trash_customer(db, gone)
+    report = _load(db, SourceRow(9, {"first_name": "Gone", "uid": "vcard-gone"}))
+    [rejected] = report.rejected
+    assert rejected.line == 9 and "in the trash" in rejected.reason
+    assert _count(db) == 0
+
+
+def test_bad_rows_are_reported_with_their_line_and_the_good_ones_go_in(db):
+    rows = [
+        ANNA,
+        SourceRow(3, {"first_name": "Bad", "emails": ["not-an-email"]}),
+        SourceRow(4, {"city": "Nowhere"}),
+        SourceRow(5, {"first_name": "Parser"}, error="birthday: 'soon' is not a date"),
+        SourceRow(6, {"first_name": "Ok", "last_name": "Row"}),
+        SourceRow(8, {"first_name": "Twice", "emails": ["anna@fjord.no"]}),
+    ]
+    report = _load(db, *rows)
+    assert report.added == 2
+    assert [(r.line, r.reason) for r in report.rejected] == [
+        (3, "emails: 'not-an-email' is not a valid email address"),
+        (4, "no name: a customer needs a first name, last name or company"),
+        (5, "birthday: 'soon' is not a date"),
+        (8, "same email as line 2 (anna@fjord.no): one person twice in the file"),
+    ]
+    text = "\n".join(report.lines())
+    assert "line 3: emails: 'not-an-email' is not a valid email address (Bad)" in text
+    assert sorted(_ids_named(db, "Ok") + _ids_named(db, "Anna")) == [1, 2]
+
+
+def test_strict_refuses_the_whole_file_when_one_row_is_bad(db):
+    report = _load(db, ANNA, SourceRow(3, {"first_name": "Bad", "phones": ["12"]}), strict=True)
+    assert report.refused and not report.written
+    assert "nothing imported" in report.summary()
+    assert _count(db) == 0
+    assert _load(db, ANNA, strict=True).added == 1
+
+
+def test_a_dry_run_reports_the_same_counts_and_writes_nothing(db):
+    create_customer(db, {"first_name": "Robert", "last_name": "Smith"})
+    rows = [ANNA, SourceRow(3, {"first_name": "Rob", "last_name": "Smith"})]
+    before = db.execute_sql("SELECT count(*) FROM customer_change").fetchone()[0]
+    dry = _load(db, *rows, dry_run=True)
+    assert (dry.added, len(dry.duplicates), dry.written) == (2, 1, False)
+    assert "dry run, nothing written" in dry.summary()
+    assert _count(db) == 1
+    assert db.execute_sql("SELECT count(*) FROM category").fetchone()[0] == 0
+    assert db.execute_sql("SELECT count(*) FROM customer_change").fetchone()[0] == before
+    real = _load(db, *rows)
+    assert (real.added, len(real.duplicates)) == (2, 1)
+
+
+def test_probable_duplicates_by_name_are_imported_and_listed_never_merged(db):
+    robert = create_customer(db, {"first_name": "Robert", "last_name": "Smith"})
+    bill = create_customer(db, {"first_name": "Bill", "last_name": "Jones"})
+    report = _load(
+        db,
+        SourceRow(2, {"first_name": "Rob", "last_name": "Smith", "city": "Leeds"}),
+        SourceRow(3, {"first_name": "Bob", "last_name": "Jones"}),  # Bill is not Bob
+        SourceRow(4, {"first_name": "Liz", "last_name": "Taylor"}),
+        SourceRow(5, {"first_name": "Elizabeth", "last_name": "Taylor"}),
+    )
+    assert report.added == 4
+    [rob, liz] = report.duplicates
+    assert (rob.line, rob.existing_id, rob.why) == (2, robert, "similar name")
+    assert rob.customer_id == _ids_named(db, "Rob")[0]
+    assert (liz.line, liz.existing_name) == (5, "Liz Taylor (line 4)")
+    assert liz.existing_id == _ids_named(db, "Liz")[0]
+    assert bill not in {d.existing_id for d in report.duplicates}
+
+
+def test_referrers_are_found_by_uid_email_or_id_in_the_book_or_the_file(db):
+    harry = create_customer(db, {"first_name": "Harry", "emails": ["harry@x.com"]})
+    report = _load(
+        db,
+        SourceRow(2, {"first_name": "Ann", "uid": "u-ann", "referred_by": "harry@x.com"}),
+        SourceRow(3, {"first_name": "Ben", "referred_by": "u-ann"}),
+        SourceRow(4, {"first_name": "Cat", "referred_by": str(harry)}),
+        SourceRow(5, {"first_name": "Dan", "referred_by": "u-nobody"}),
+        SourceRow(6, {"first_name": "Eve", "uid": "u-eve", "referred_by": "u-fay"}),
+        SourceRow(7, {"first_name": "Fay", "uid": "u-fay", "referred_by": "u-eve"}),
+    )
+    parents = dict(db.execute_sql("SELECT first_name, referred_by_id FROM customer").fetchall())
+    [ann] = _ids_named(db, "Ann")
+    assert parents == {"Harry": None, "Ann": harry, "Ben": ann, "Cat": harry}
+    assert [(r.line, r.reason) for r in report.rejected] == [
+        (5, "referred by: 'u-nobody' is no customer in the book or the file"),
+        (6, "referred by: that would make a referral loop"),
+        (7, "referred by: that would make a referral loop"),
+    ]
+
+
+def test_a_failure_while_writing_leaves_nothing_half_imported(db, monkeypatch):
+    from tui_crm.core.interchange import load
+
+    create_customer(db, {"first_name": "Anna", "emails": ["anna@fjord.no"]})
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(load, "update_customer", crash)
+    rows = [SourceRow(2, {"first_name": "New", "last_name": "Person"}), ANNA]
+    with pytest.raises(RuntimeError):
+        _load(db, *rows)
+    assert _ids_named(db, "New") == []
+    assert db.execute_sql("SELECT count(*) FROM category").fetchone()[0] == 0
+    triggers = db.execute_sql("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'")
+    assert triggers.fetchone()[0] > 0
+    assert [row.first_name for row in search(db, "anna", as_of=TODAY)] == ["Anna"]
+
+
+def test_progress_is_reported_while_checking_and_writing(db):
+    seen = []
+    rows = [SourceRow(n + 2, {"first_name": f"P{n}", "last_name": "Q"}) for n in range(450)]
+    _load(db, *rows, progress=lambda stage, done, total: seen.append((stage, done, total)))
+    assert ("checking", 200, 450) in seen and ("checking", 450, 450) in seen
+    assert seen[-1] == ("writing", 450, 450)
