@@ -1,0 +1,122 @@
+"""Whole files in and out: recognise an import file's format, read it, load it; write an
+export of the customers a query finds in the format asked for."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from pathlib import Path
+from typing import TextIO
+
+from peewee import Database
+
+from tui_crm.core.config import settings
+from tui_crm.core.interchange.contacts_csv import (
+    is_purchases_header,
+    parse_contacts_csv,
+    write_contacts_csv,
+)
+from tui_crm.core.interchange.export import Written, customer_records, write_emails, write_labels
+from tui_crm.core.interchange.load import load_customers
+from tui_crm.core.interchange.purchases import load_purchases
+from tui_crm.core.interchange.records import FileRejected
+from tui_crm.core.interchange.report import ImportReport, Progress, no_progress
+from tui_crm.core.interchange.text import read_source
+from tui_crm.core.interchange.vcard import parse_vcards, write_vcards
+from tui_crm.core.query import parse
+from tui_crm.core.search import search_ids
+from tui_crm.errors import CrmError
+
+IMPORT_FORMATS = ("auto", "csv", "vcard", "purchases")
+EXPORT_FORMATS = ("csv", "vcard", "labels", "emails")
+EXPORT_SUFFIX = {"csv": ".csv", "vcard": ".vcf", "labels": ".txt", "emails": ".txt"}
+
+
+def _is_vcard(text: str) -> bool:
+    return text.lstrip().upper().startswith("BEGIN:VCARD")
+
+
+def detect_format(text: str, path: Path) -> str:
+    """csv, vcard or purchases, from what the file holds (the name only breaks no ties)."""
+    if _is_vcard(text):
+        return "vcard"
+    if path.suffix.lower() in (".vcf", ".vcard"):
+        raise FileRejected(
+            f"{path.name}: is named like a vCard file but does not start with BEGIN:VCARD"
+        )
+    return "purchases" if is_purchases_header(text) else "csv"
+
+
+def import_file(
+    db: Database,
+    path: str | Path,
+    *,
+    format: str = "auto",
+    mapping: Mapping[str, str] | None = None,
+    dry_run: bool = False,
+    strict: bool = False,
+    who: str | None = None,
+    now: datetime | None = None,
+    progress: Progress = no_progress,
+) -> ImportReport:
+    """Import one file. A file that cannot be read as the format raises FileRejected (one
+    line) and changes nothing; bad rows are reported, not raised."""
+    if format not in IMPORT_FORMATS:
+        raise CrmError(f"unknown format '{format}' (one of {', '.join(IMPORT_FORMATS)})")
+    file = Path(path)
+    text = read_source(file)
+    kind = detect_format(text, file) if format == "auto" else format
+    try:
+        if kind == "purchases":
+            return load_purchases(
+                db,
+                text,
+                source=file.name,
+                mapping=mapping,
+                dry_run=dry_run,
+                strict=strict,
+                now=now,
+                progress=progress,
+            )
+        if kind == "vcard":
+            if mapping:
+                raise CrmError("--map applies to CSV files, not vCards")
+            if not _is_vcard(text):
+                raise FileRejected("does not start with BEGIN:VCARD: not a vCard file")
+            parsed = parse_vcards(text)
+        else:
+            if _is_vcard(text):
+                raise FileRejected("is a vCard file, not CSV (use --format vcard or auto)")
+            parsed = parse_contacts_csv(text, mapping)
+    except FileRejected as err:
+        message = str(err)
+        raise FileRejected(
+            message if message.startswith(file.name) else f"{file.name}: {message}"
+        ) from None
+    return load_customers(
+        db,
+        parsed,
+        source=file.name,
+        dry_run=dry_run,
+        strict=strict,
+        who=who,
+        now=now,
+        progress=progress,
+    )
+
+
+def export_customers(
+    db: Database, query: str, format: str, out: TextIO, *, as_of: date | None = None
+) -> Written:
+    """Write the customers `query` finds (everyone for an empty query), in result order."""
+    if format not in EXPORT_FORMATS:
+        raise CrmError(f"unknown format '{format}' (one of {', '.join(EXPORT_FORMATS)})")
+    ids = search_ids(db, parse(query), as_of=as_of or date.today(), limit=None)
+    records = customer_records(db, ids)
+    if format == "csv":
+        return Written(write_contacts_csv(records, out))
+    if format == "vcard":
+        return Written(write_vcards(records, out))
+    if format == "labels":
+        return write_labels(records, out, settings().region)
+    return write_emails(records, out)
