@@ -285,10 +285,12 @@ class _Checker:
         return next(iter(found), None)
 
     def _claim_keys(self, line: int, cleaned: Cleaned) -> None:
-        """A person may appear once per file: a second row with the same uid or email is
-        refused rather than guessed at."""
-        keys = [("uid", cleaned.scalars["uid"])] if cleaned.scalars.get("uid") else []
-        keys += [("email", address.casefold()) for _, address in cleaned.emails or ()]
+        """A person may appear once per file: a second row with the same uid (or, without
+        uids, the same email) is refused rather than guessed at."""
+        if cleaned.scalars.get("uid"):  # the strongest key: records apart in the source stay apart
+            keys = [("uid", cleaned.scalars["uid"])]
+        else:
+            keys = [("email", address.casefold()) for _, address in cleaned.emails or ()]
         for kind, key in keys:
             if f"{kind}:{key}" in self.seen_keys:
                 first = self.seen_keys[f"{kind}:{key}"]
