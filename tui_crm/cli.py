@@ -84,6 +84,13 @@ def _non_negative(text: str) -> int:
     return value
 
 
+def _mapping_arg(text: str) -> tuple[str, str]:
+    column, sep, field = text.partition("=")
+    if not sep or not column.strip() or not field.strip():
+        raise argparse.ArgumentTypeError(f"'{text}' is not COLUMN=FIELD")
+    return column.strip(), field.strip()
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that reports a usage error as one line, like every other error."""
 
@@ -169,6 +176,41 @@ def build_parser() -> argparse.ArgumentParser:
     )
     duplicates.add_argument("--format", choices=("table", "csv", "json"), default="table")
 
+    imp = commands.add_parser(
+        "import",
+        parents=[common],
+        help="add or update customers from CSV or vCard, or add purchases from CSV",
+    )
+    imp.add_argument("file", help="the file to import")
+    imp.add_argument(
+        "--format",
+        choices=("auto", "csv", "vcard", "purchases"),
+        default="auto",
+        help="what the file holds (default: recognised from its content)",
+    )
+    imp.add_argument("--dry-run", action="store_true", help="check and report; write nothing")
+    imp.add_argument("--strict", action="store_true", help="import nothing if any row is bad")
+    imp.add_argument(
+        "--map",
+        action="append",
+        type=_mapping_arg,
+        metavar="COLUMN=FIELD",
+        help="read a CSV column as this field (repeatable; FIELD 'ignore' skips it)",
+    )
+
+    exp = commands.add_parser(
+        "export", parents=[common], help="write the customers a query finds to a file"
+    )
+    exp.add_argument("query", nargs="*", help="the search language; nothing for everyone")
+    exp.add_argument(
+        "--format",
+        choices=("csv", "vcard", "labels", "emails"),
+        default="csv",
+        help="csv (every field), vcard (4.0), labels (postal order), emails (no opt-outs)",
+    )
+    exp.add_argument("-o", "--output", metavar="FILE", help="write here (default: stdout)")
+    exp.add_argument("--as-of", type=_date_arg, metavar="DATE", help="value figures as of DATE")
+
     demo = commands.add_parser("demo", parents=[common], help="write a demo database")
     demo.add_argument("--customers", type=_non_negative, default=300)
     demo.add_argument("--seed", type=int, default=7)
@@ -241,6 +283,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _referrals(args)
     if args.command == "duplicates":
         return _duplicates(args)
+    if args.command == "import":
+        return _import(args)
+    if args.command == "export":
+        return _export(args)
     return _run_app(args)
 
 
@@ -356,6 +402,67 @@ def _duplicates(args: argparse.Namespace) -> int:
         for pair in pairs
     ]
     _emit(records, args.format, DUPLICATES_COLUMNS, DUPLICATES_TABLE, "no probable duplicates")
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from tui_crm.core.interchange.files import import_file
+
+    db = _open(args)
+    report = import_file(
+        db,
+        args.file,
+        format=args.format,
+        mapping=dict(args.map or ()),
+        dry_run=args.dry_run,
+        strict=args.strict,
+        progress=_progress_printer(),
+    )
+    for line in report.lines():
+        print(line)
+    return 1 if report.refused else 0
+
+
+def _progress_printer():
+    """Progress on the terminal (stderr) while a big file loads; silent when not a terminal."""
+    if not sys.stderr.isatty():
+        return lambda stage, done, total: None
+
+    def show(stage: str, done: int, total: int) -> None:
+        end = "\n" if stage == "writing" and done >= total else ""
+        print(f"\r{stage} {done:,}/{total:,}\033[K", end=end, file=sys.stderr, flush=True)
+
+    return show
+
+
+def _export(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from tui_crm.core.interchange.files import export_customers
+
+    db = _open(args)
+    query = " ".join(args.query)
+    what = {"emails": "addresses", "labels": "labels"}.get(args.format, "customers")
+    if not args.output:
+        written = export_customers(db, query, args.format, sys.stdout, as_of=args.as_of)
+        print(f"{PROG}: {written.summary(what)}", file=sys.stderr)
+        return 0
+    target = Path(args.output).expanduser()
+    if target.is_dir():
+        raise CrmError(f"{target} is a folder; give a file name")
+    if not target.parent.is_dir():
+        raise CrmError(f"{target.parent} does not exist")
+    # Write beside the target and rename: an export that fails leaves no half-written file.
+    with tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", newline="", dir=target.parent, delete=False, suffix=".part"
+    ) as part:
+        try:
+            written = export_customers(db, query, args.format, part, as_of=args.as_of)
+        except BaseException:
+            Path(part.name).unlink(missing_ok=True)
+            raise
+    Path(part.name).replace(target)
+    print(f"{PROG}: {written.summary(what)} to {target}", file=sys.stderr)
     return 0
 
 

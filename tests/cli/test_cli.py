@@ -303,11 +303,20 @@ def test_a_log_that_cannot_be_saved_is_one_line_and_changes_nothing(home, demo, 
 )
 @pytest.mark.parametrize(
     "command",
-    [["find"], ["log", "1", "--note", "x"], ["attention"], ["referrals"], ["duplicates"]],
+    [
+        ["find"],
+        ["log", "1", "--note", "x"],
+        ["attention"],
+        ["referrals"],
+        ["duplicates"],
+        ["export"],
+        ["import", "{file}"],
+    ],
 )
 def test_a_file_that_is_not_a_database_is_refused_and_left_alone(home, tmp_path, content, command):
     path = tmp_path / "contacts.csv"
     path.write_bytes(content)
+    command = [arg.replace("{file}", str(path)) for arg in command]
     result = _run(home, *command, "--db", str(path))
     assert "contacts.csv" in _one_line_error(result)
     assert path.read_bytes() == content
@@ -345,10 +354,14 @@ def test_without_db_the_default_database_is_created_privately(home):
         ["attention", "--db", "{db}", "--format", "csv"],
         ["referrals", "--db", "{db}"],
         ["duplicates", "--db", "{db}", "--format", "json"],
+        ["export", "--db", "{db}", "--format", "vcard", "tag:vip"],
+        ["import", "--db", "{db}", "--dry-run", "{csv}"],
     ],
 )
-def test_one_shot_commands_never_import_textual(home, demo, argv):
-    argv = [a.replace("{db}", str(demo)) for a in argv]
+def test_one_shot_commands_never_import_textual(home, demo, argv, tmp_path):
+    contacts = tmp_path / "c.csv"
+    contacts.write_text("First Name,Last Name,E-mail Address\nAnn,Lee,ann@example.com\n")
+    argv = [a.replace("{db}", str(demo)).replace("{csv}", str(contacts)) for a in argv]
     code = (
         "import sys\n"
         "from tui_crm.cli import main\n"
@@ -518,3 +531,144 @@ def test_duplicates_on_a_book_without_any(home, tmp_path):
     result = _run(home, "duplicates", "--db", str(path))
     assert result.returncode == 0 and result.stdout == ""
     assert result.stderr.strip() == "no probable duplicates"
+
+
+def _customers(path: Path) -> int:
+    return _rows(path, "SELECT count(*) FROM customer WHERE deleted_at IS NULL")[0][0]
+
+
+def test_export_csv_then_import_into_an_empty_book_and_back_gives_the_same_file(
+    home, demo, tmp_path
+):
+    first = tmp_path / "book.csv"
+    result = _run(home, "export", "--db", str(demo), "--format", "csv", "-o", str(first))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip() == f"tui-crm: 60 customers to {first}"
+    other_home = tmp_path / "other"
+    imported = _run(other_home, "import", str(first))  # the default book, created on first use
+    assert imported.returncode == 0, imported.stderr
+    assert imported.stdout.splitlines()[0].startswith(
+        "book.csv (tui-crm, 60 rows): customers 60 added"
+    )
+    again = _run(other_home, "export", "-o", str(tmp_path / "again.csv"))
+    assert again.returncode == 0, again.stderr
+
+    def without_ids(path: Path) -> list[list[str]]:
+        return sorted(row[1:] for row in csv.reader(io.StringIO(path.read_text())))
+
+    assert without_ids(tmp_path / "again.csv") == without_ids(first)
+    reimported = _run(other_home, "import", str(first))
+    assert "0 added, 0 updated, 60 unchanged" in reimported.stdout
+
+
+def test_import_reports_bad_rows_with_their_lines_and_strict_and_dry_run_change_nothing(
+    home, demo, tmp_path
+):
+    path = tmp_path / "outlook.csv"
+    path.write_bytes(
+        (
+            "First Name,Last Name,Company,E-mail Address,Mobile Phone,Birthday,Notes\r\n"
+            'Zed,Alpha,Acme,zed@example.com,(212) 555-0100,4/15/1980,"two\r\nlines"\r\n'
+            "Bad,Mail,Acme,not-an-email,,,\r\n"
+            "Yan,Beta,Acme,yan@example.com,,someday,\r\n"
+            "Xu,Gamma,Acme,xu@example.com,,,\r\n"
+        ).encode("cp1252")
+    )
+    before = _customers(demo)
+    dry = _run(home, "import", "--db", str(demo), "--dry-run", str(path))
+    assert dry.returncode == 0, dry.stderr
+    assert "dry run, nothing written: would be 2 added" in dry.stdout
+    strict = _run(home, "import", "--db", str(demo), "--strict", str(path))
+    assert strict.returncode == 1
+    assert "nothing imported: --strict and 2 of 4 rows are bad" in strict.stdout
+    assert _customers(demo) == before
+    real = _run(home, "import", "--db", str(demo), str(path))
+    assert real.returncode == 0, real.stderr
+    lines = real.stdout.splitlines()
+    assert "customers 2 added, 0 updated, 0 unchanged, 2 rejected" in lines[0]
+    assert "  line 4: emails: 'not-an-email' is not a valid email address (Bad Mail)" in lines
+    assert "  line 5: birthday: 'someday' is not a date (Yan Beta)" in lines
+    assert _customers(demo) == before + 2
+    notes = _rows(demo, "SELECT notes, birthday FROM customer WHERE first_name = 'Zed'")
+    assert notes == [("two\nlines", "1980-04-15")]
+
+
+def test_import_with_map_and_purchases_by_email(home, demo, tmp_path):
+    people = tmp_path / "people.csv"
+    people.write_text("Kunde,Mail\nAda Lovelace,ada@example.com\n")
+    mapped = _run(
+        home,
+        "import",
+        "--db",
+        str(demo),
+        "--map",
+        "Kunde=last_name",
+        "--map",
+        "Mail=email",
+        str(people),
+    )
+    assert mapped.returncode == 0, mapped.stderr
+    assert "1 added" in mapped.stdout
+    sales = tmp_path / "sales.csv"
+    sales.write_text("email,date,amount,invoice\nada@example.com,2026-01-05,1234.50,INV-1\n")
+    bought = _run(home, "import", "--db", str(demo), str(sales))
+    assert "purchases 1 added" in bought.stdout
+    assert _rows(demo, "SELECT cents, invoice_ref FROM purchase WHERE invoice_ref = 'INV-1'") == [
+        (123450, "INV-1")
+    ]
+    assert "0 added" in _run(home, "import", "--db", str(demo), str(sales)).stdout
+
+
+@pytest.mark.parametrize(
+    ("content", "args", "words"),
+    [
+        (b"", [], "is empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", [], "binary"),
+        (b"BEGIN:VCARD\nVERSION:3.0\nFN:Ann\n", [], "truncated"),
+        (b'Name,Email\nAnn,"ann@example.com\n', [], "truncated"),
+        (b"a,b,c\n1,2,3\n", [], "no column holds a name"),
+        (b"Name,Email\nAnn,ann@example.com\n", ["--format", "vcard"], "not a vCard"),
+        (b"Name,Email\nAnn,ann@example.com\n", ["--map", "Nope=email"], "no column 'Nope'"),
+        (b"Name,Email\nAnn,ann@example.com\n", ["--map", "Name"], "COLUMN=FIELD"),
+    ],
+)
+def test_a_file_import_cannot_read_is_one_line_and_changes_nothing(
+    home, demo, tmp_path, content, args, words
+):
+    path = tmp_path / "in.csv"
+    path.write_bytes(content)
+    before = _customers(demo)
+    line = _one_line_error(_run(home, "import", "--db", str(demo), *args, str(path)))
+    assert words in line
+    assert _customers(demo) == before
+
+
+def test_export_emails_leaves_out_opted_out_and_labels_print_in_postal_order(home, demo, tmp_path):
+    opted = _rows(demo, "SELECT count(*) FROM customer WHERE email_opt_out = 1")[0][0]
+    assert opted > 0
+    result = _run(home, "export", "--db", str(demo), "--format", "emails")
+    assert result.returncode == 0, result.stderr
+    sent = result.stdout.splitlines()
+    opted_out = {
+        row[0]
+        for row in _rows(
+            demo,
+            "SELECT e.address FROM customer_email e JOIN customer c ON c.id = e.customer_id "
+            "WHERE c.email_opt_out = 1",
+        )
+    }
+    assert sent and not any(line.split("<")[-1].rstrip(">") in opted_out for line in sent)
+    assert f"left out {opted} opted out of email" in result.stderr
+    labels = _run(
+        home, "export", "--db", str(demo), "--format", "labels", "-o", str(tmp_path / "l.txt")
+    )
+    assert labels.returncode == 0, labels.stderr
+    blocks = (tmp_path / "l.txt").read_text().split("\n\n")
+    assert len(blocks) >= 10 and all(len(block.splitlines()) >= 3 for block in blocks)
+
+
+def test_export_to_a_missing_folder_is_one_line_and_writes_nothing(home, demo, tmp_path):
+    line = _one_line_error(
+        _run(home, "export", "--db", str(demo), "-o", str(tmp_path / "no" / "x.csv"))
+    )
+    assert "does not exist" in line

@@ -358,14 +358,14 @@ def _find_header(text: str, mapping: Mapping[str, str] | None) -> tuple[str, int
     best: tuple[int, str, int, _Layout] | None = None
     first_cells: list[str] = []
     for delimiter in (",", ";", "\t"):
-        try:
-            records = []
+        records = []
+        try:  # a truncated file still shows its header; reading it all says it is truncated
             for record in _records(text, delimiter):
                 records.append(record)
                 if len(records) >= HEADER_SEARCH:
                     break
         except FileRejected:
-            continue
+            pass
         for position, (_, cells) in enumerate(records):
             if len(cells) < 2:
                 continue
