@@ -1,5 +1,4 @@
-"""Customers from vCard 2.1, 3.0 and 4.0 files (read through vobject, after mending what
-phones write that vobject misreads), and vCard 4.0 out, with our own fields as X-TUICRM-*."""
+"""Customers from vCard 2.1, 3.0 and 4.0 files (through vobject), and vCard 4.0 out."""
 
 from __future__ import annotations
 
@@ -7,6 +6,8 @@ import quopri
 import re
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, TextIO
 
 import vobject
@@ -15,9 +16,7 @@ from tui_crm.core.interchange.records import CustomerRecord, FileRejected, Parse
 from tui_crm.core.interchange.text import file_date
 from tui_crm.errors import CrmError
 
-_BEGIN = re.compile(r"^\s*BEGIN:VCARD\s*$", re.IGNORECASE)
-_END = re.compile(r"^\s*END:VCARD\s*$", re.IGNORECASE)
-# Our fields that vCard has no property for: (field, property, kind)
+# Our fields that vCard has no property for: (field, property, kind).
 OUR_PROPERTIES = (
     ("source", "X-TUICRM-SOURCE", "text"),
     ("acquired_on", "X-TUICRM-ACQUIRED-ON", "date"),
@@ -32,109 +31,246 @@ OUR_PROPERTIES = (
     ("email_opt_out", "X-TUICRM-EMAIL-OPT-OUT", "flag"),
 )
 _OURS = {prop.lower(): (name, kind) for name, prop, kind in OUR_PROPERTIES}
-# Properties that carry structure or that we read: never reported as "not imported".
-_KNOWN = {
-    "version", "prodid", "rev", "fn", "n", "org", "title", "nickname", "note", "categories",
-    "bday", "gender", "x-gender", "tel", "email", "adr", "uid", "x-ablabel", "x-abshowas",
-    "kind", "x-abuid", "label", "begin", "end", "x-tuicrm-version",
-    *_OURS,
+
+# Properties we read, or that only carry structure: never reported as not imported.
+_USED = {
+    "n", "fn", "org", "title", "nickname", "note", "categories", "bday", "gender", "x-gender",
+    "x-wab-gender", "tel", "email", "adr", "uid", "kind", "x-abshowas", "x-ablabel", *_OURS,
 }  # fmt: skip
-_SKIPPED_BINARY = ("photo", "logo", "sound", "key")
-_PHONE_TYPES = {
-    "cell": "mobile", "mobile": "mobile", "iphone": "mobile", "work": "work", "home": "home",
+_STRUCTURAL = {
+    "version", "prodid", "rev", "x-abuid", "x-abadr", "clientpidmap", "source", "name",
+    "profile", "sort-string", "x-imagetype", "x-imagehash", "x-shareduphotodisplaypref",
+    "x-ms-ol-default-postal-address", "x-ms-ol-design", "x-tuicrm-version",
 }  # fmt: skip
-_NOT_PHONES = {"fax", "pager"}
-_GENDERS = {"f": "f", "female": "f", "m": "m", "male": "m", "o": "x", "other": "x", "x": "x"}
+_BINARY = {"photo", "logo", "sound", "key"}
+_STRUCTURED = {"n", "adr", "org"}  # ';' separates components
+_LISTS = {"categories"}  # ',' separates values
+_KEPT_PARAMS = {"TYPE", "PREF", "VALUE", "X-APPLE-OMIT-YEAR"}
+_BARE_ENCODINGS = {"QUOTED-PRINTABLE", "BASE64", "B", "8BIT", "7BIT"}
+
+_BEGIN = re.compile(r"[ \t]*BEGIN[ \t]*:[ \t]*VCARD[ \t]*", re.IGNORECASE)
+_END = re.compile(r"[ \t]*END[ \t]*:[ \t]*VCARD[ \t]*", re.IGNORECASE)
+_HEAD = re.compile(r'((?:[^:"]|"[^"]*")*):')
+_NAME = re.compile(r"(?:([A-Za-z0-9_-]+)\.)?([A-Za-z0-9_-]+)")
+_PARAM = re.compile(r'(?:[^;"]|"[^"]*")+')
+_BASE64_LINE = re.compile(r"[A-Za-z0-9+/=\s]+")
+_APPLE_LABEL = re.compile(r"_\$!<(.*)>!\$_")
+
+_PHONE_TYPES = {"cell": "mobile", "mobile": "mobile", "iphone": "mobile"}
+_PHONE_TYPES |= {"work": "work", "home": "home"}
+_NOT_PHONES = ("fax", "pager")
+_PLACES = {"work": "work", "home": "home"}
+_EMAIL_NO_TYPE = {"internet", "pref", "x400", ""}
+_GENDERS = {
+    "m": "m", "male": "m", "man": "m", "f": "f", "female": "f", "woman": "f", "w": "f",
+    "o": "x", "other": "x", "x": "x", "diverse": "x", "non-binary": "x", "nonbinary": "x",
+    "n": "", "u": "", "none": "", "unknown": "",
+}  # fmt: skip
+_WAB_GENDERS = {"1": "f", "2": "m"}  # Outlook's X-WAB-GENDER
+_GOOGLE_SYSTEM_GROUPS = {"mycontacts"}
+
+
+class _BadCard(Exception):
+    """One card cannot be read; its message is the row's error."""
+
+
+@dataclass
+class _RawCard:
+    line: int  # of its BEGIN:VCARD
+    lines: list[tuple[int, str]] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass
+class _Prop:
+    number: int
+    group: str
+    name: str  # lower case
+    params: dict[str, list[str]]
+    value: str
+
+
+# --- reading: the file into cards ----------------------------------------------------------
 
 
 def parse_vcards(text: str) -> Parsed:
-    """Customers from vCard text (already decoded by text.decode; line endings are \\n)."""
-    cards = list(_split_cards(text))
+    """Customers from vCard 2.1, 3.0 and 4.0 text (already decoded by text.decode; line endings are \\n)."""
     rows: list[SourceRow] = []
     ignored: set[str] = set()
-    versions: Counter = Counter()
-    for line, lines in cards:
-        try:
-            mended, skipped, version = _mend(lines)
+    versions: Counter[str] = Counter()
+    for card in _split_cards(text):
+        row, version, skipped = _read_card(card)
+        rows.append(row)
+        ignored |= skipped
+        if version:
             versions[version] += 1
-            ignored |= skipped
-            body = "\r\n".join(["BEGIN:VCARD", *mended, "END:VCARD"]) + "\r\n"
-            card = vobject.readOne(body, ignoreUnreadable=False)
-            values, more = _values(card)
-            ignored |= more
-            rows.append(SourceRow(line, values))
-        except CrmError as err:
-            rows.append(SourceRow(line, {}, error=str(err)))
-        except Exception as err:  # vobject raises many kinds; one card never sinks the file
-            reason = str(err).splitlines()[0] if str(err) else type(err).__name__
-            rows.append(SourceRow(line, {}, error=f"unreadable vCard: {reason[:120]}"))
-    version = versions.most_common(1)[0][0] if versions else "3.0"
-    return Parsed(f"vCard {version}", rows, tuple(sorted(ignored)))
+    layout = versions.most_common(1)[0][0] if versions else "3.0"
+    return Parsed(f"vCard {layout}", rows, tuple(sorted(ignored)))
 
 
-def _split_cards(text: str) -> Iterable[tuple[int, list[str]]]:
-    """(line of BEGIN:VCARD, the card's physical lines) for each card."""
-    start, lines, found = 0, [], 0
-    for number, raw in enumerate(text.split("\n"), start=1):
-        if _BEGIN.match(raw):
-            if start:
-                raise FileRejected(
-                    f"the vCard begun on line {start} has no END:VCARD before line {number}; "
-                    "the file looks damaged"
-                )
-            start, lines = number, []
-        elif _END.match(raw):
-            if start:
-                found += 1
-                yield start, lines
-            start = 0
-        elif start:
-            lines.append(raw)
-    if start:
-        raise FileRejected(f"ends inside the vCard begun on line {start}; the file looks truncated")
-    if not found:
-        raise FileRejected("does not look like a vCard file (no BEGIN:VCARD)")
+def _split_cards(text: str) -> list[_RawCard]:
+    """Each card's physical lines with their numbers; FileRejected when there is no card
+    at all or the file ends inside one."""
+    cards: list[_RawCard] = []
+    current: _RawCard | None = None
+    for number, line in enumerate(text.split("\n"), start=1):
+        if _BEGIN.fullmatch(line):
+            if current is not None:
+                current.error = f"has no END:VCARD before the next BEGIN:VCARD on line {number}"
+                cards.append(current)
+            current = _RawCard(number)
+        elif _END.fullmatch(line):
+            if current is not None:
+                cards.append(current)
+            current = None
+        elif current is not None:
+            current.lines.append((number, line))
+    if current is not None:
+        raise FileRejected(
+            f"ends inside the vCard begun on line {current.line}; the file looks truncated"
+        )
+    if not cards:
+        raise FileRejected("does not look like a vCard file (it has no BEGIN:VCARD line)")
+    return cards
 
 
-def _split_property(line: str) -> tuple[str, str]:
-    """(name;params, value) at the first colon outside double quotes."""
-    quoted = False
-    for index, char in enumerate(line):
-        if char == '"':
-            quoted = not quoted
-        elif char == ":" and not quoted:
-            return line[:index], line[index + 1 :]
-    raise CrmError(f"broken line in vCard: '{line[:60]}'")
+def _read_card(card: _RawCard) -> tuple[SourceRow, str, set[str]]:
+    """The card as a row (or an error row), its vCard version and what it held that we drop."""
+    version = ""
+    try:
+        if card.error:
+            raise _BadCard(card.error)
+        props, version = _properties(card)
+        props, skipped = _without_binary(props)
+        values, more = _values(_vobject_card(props))
+        return SourceRow(card.line, values), version, skipped | more
+    except _BadCard as err:
+        return SourceRow(card.line, {}, error=str(err)), version, set()
+    except Exception as err:  # vobject raises many kinds: one card never sinks the file
+        reason = _first_line(str(err)) or type(err).__name__
+        return (
+            SourceRow(card.line, {}, error=f"cannot be read as a vCard ({reason})"),
+            version,
+            set(),
+        )
 
 
-def _logical_lines(lines: list[str]) -> list[str]:
+def _first_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    return lines[0][:120] if lines else ""
+
+
+def _short(text: str) -> str:
+    text = text.strip()
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+# --- reading: lines into properties ---------------------------------------------------------
+
+
+def _logical_lines(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
     """Unfold: a line starting with a space or tab continues the previous one; in a
-    QUOTED-PRINTABLE value a line ending with '=' continues on the next (a soft break,
-    which may split a multi-byte character: the value is decoded only once joined)."""
-    out: list[str] = []
-    for raw in lines:
+    QUOTED-PRINTABLE value a line ending with '=' continues on the next (a soft break, which
+    may split a multi-byte character: the value is decoded only once joined); bare base64
+    lines continue a binary property (vCard 2.1 photos)."""
+    out: list[tuple[int, list[str]]] = []
+    quoted = binary = False
+    for number, raw in lines:
         line = raw.rstrip("\r")
-        if out and out[-1].endswith("=") and "QUOTED-PRINTABLE" in out[-1].split(":", 1)[0].upper():
-            out[-1] = out[-1][:-1] + line.lstrip(" \t")
-        elif out and line[:1] in (" ", "\t"):
-            out[-1] += line[1:]
-        elif line.strip():
-            out.append(line)
-    return out
+        pieces = out[-1][1] if out else None
+        if pieces is not None and quoted and pieces[-1].endswith("="):
+            pieces[-1] = pieces[-1][:-1]
+            pieces.append(line)
+        elif pieces is not None and line[:1] in (" ", "\t"):
+            pieces.append(line[1:])
+        elif pieces is not None and binary and _BASE64_LINE.fullmatch(line):
+            pieces.append(line)
+        elif not line.strip():
+            binary = False
+            continue
+        else:
+            out.append((number, [line]))
+            head = line.partition(":")[0].upper()
+            quoted = "QUOTED-PRINTABLE" in head
+            binary = "BASE64" in head or bool(re.search(r"ENCODING=B\b", head))
+    return [(number, "".join(pieces)) for number, pieces in out]
 
 
-def _params(head: str) -> tuple[str, list[tuple[str, str]]]:
-    parts = re.findall(r'(?:[^;"]|"[^"]*")+', head)
-    name, params = parts[0], []
-    for part in parts[1:]:
+def _parse_property(number: int, line: str) -> _Prop:
+    """One logical line as group, name, parameters and (still encoded) value."""
+    match = _HEAD.match(line)
+    head, value = (match.group(1), line[match.end() :]) if match else line.partition(":")[::2]
+    if not match and ":" not in line:
+        raise _BadCard(f"line {number}: '{_short(line)}' is not a vCard property (no ':')")
+    parts = _PARAM.findall(head) or [""]
+    name = _NAME.fullmatch(parts[0].strip())
+    if not name:
+        raise _BadCard(f"line {number}: '{_short(parts[0])}' is not a vCard property name")
+    group, prop = name.groups()
+    return _Prop(number, group or "", prop.lower(), _params(parts[1:]), value)
+
+
+def _params(parts: list[str]) -> dict[str, list[str]]:
+    """Parameters by upper-case name; vCard 2.1 bare ones (CELL, QUOTED-PRINTABLE) become
+    TYPE= and ENCODING=; TYPE values are split at commas and lower-cased."""
+    params: dict[str, list[str]] = {}
+    for part in parts:
         key, sep, value = part.partition("=")
-        params.append((key.strip().upper(), value) if sep else ("TYPE", key.strip()))
-    return name, params
+        key = key.strip().upper()
+        if not sep:
+            key, value = ("ENCODING" if key in _BARE_ENCODINGS else "TYPE"), key
+        value = value.strip()
+        if key == "TYPE":
+            words = [w.strip().strip('"').strip().lower() for w in value.split(",")]
+            params.setdefault(key, []).extend(w for w in words if w)
+        else:
+            params.setdefault(key, []).append(value.strip('"'))
+    return params
+
+
+def _properties(card: _RawCard) -> tuple[list[_Prop], str]:
+    """The card's properties with QUOTED-PRINTABLE and vCard 2.1 escaping undone into the
+    escaping vCard 3.0 uses, and the card's VERSION."""
+    props = [_parse_property(number, line) for number, line in _logical_lines(card.lines)]
+    version = next((p.value.strip() for p in props if p.name == "version"), "")
+    version = {"2": "2.1", "4": "4.0"}.get(version[:1], "3.0") if version else ""
+    for prop in props:
+        if prop.name not in _BINARY and not _is_base64(prop):
+            prop.value = _as_30_value(prop, old=version == "2.1")
+    return props, version
+
+
+def _is_base64(prop: _Prop) -> bool:
+    return any(v.upper() in ("B", "BASE64") for v in prop.params.get("ENCODING", []))
+
+
+def _without_binary(props: list[_Prop]) -> tuple[list[_Prop], set[str]]:
+    """Photos, logos, sounds, keys and other base64 data are dropped unread."""
+    kept, skipped = [], set()
+    for prop in props:
+        if prop.name in _BINARY or _is_base64(prop):
+            if prop.value.strip():
+                skipped.add(prop.name.upper())
+        elif prop.name not in ("begin", "end", "profile"):
+            kept.append(prop)
+    return kept, skipped
+
+
+def _as_30_value(prop: _Prop, *, old: bool) -> str:
+    value = prop.value
+    encodings = [v.upper() for v in prop.params.get("ENCODING", [])]
+    if "QUOTED-PRINTABLE" in encodings:
+        charset = (prop.params.get("CHARSET") or [""])[0]
+        value = _decode_qp(value, charset).replace("\r\n", "\n").replace("\r", "\n")
+    if old:
+        return _escape_21(prop.name, value)
+    return _escape_loose(prop.name, value.replace("\n", "\\n"))
 
 
 def _decode_qp(value: str, charset: str) -> str:
+    """QUOTED-PRINTABLE bytes in the property's CHARSET (UTF-8 when none), else cp1252."""
     data = quopri.decodestring(value.encode("utf-8"))
-    for encoding in (charset or "utf-8", "utf-8", "cp1252"):
+    for encoding in dict.fromkeys((charset or "utf-8", "utf-8", "cp1252")):
         try:
             return data.decode(encoding)
         except (LookupError, UnicodeDecodeError):
@@ -142,275 +278,386 @@ def _decode_qp(value: str, charset: str) -> str:
     return data.decode("latin-1")
 
 
-def _mend(lines: list[str]) -> tuple[list[str], set[str], str]:
-    """The card's lines as vobject reads them right: bare 2.1 types become TYPE=,
-    QUOTED-PRINTABLE and CHARSET are decoded away, binary properties are dropped."""
-    out, skipped, version = [], set(), "3.0"
-    logical = _logical_lines(lines)
-    old = any(re.fullmatch(r"(?i)version:\s*2\.1\s*", line) for line in logical)
-    for line in logical:
-        head, value = _split_property(line)
-        name, params = _params(head)
-        prop = name.rsplit(".", 1)[-1].lower()
-        if prop == "version":
-            version = value.strip()
-            value = "3.0"  # read 2.1 by 3.0 rules once its encodings are undone here
-        if prop in _SKIPPED_BINARY:
-            skipped.add(prop.upper())
-            continue
-        kept, charset, qp = [], "", False
-        for key, param in params:
-            if key == "ENCODING" and param.upper() == "QUOTED-PRINTABLE":
-                qp = True
-            elif key == "CHARSET":
-                charset = param.strip('"')
-            elif key == "ENCODING" and param.upper() in ("8BIT", "7BIT"):
-                continue
-            else:
-                kept.append(f"{key}={param}")
-        if qp:
-            value = _decode_qp(value, charset).replace("\r\n", "\n")
-        if old:
-            value = _escape_21(prop, value)
-        out.append(";".join([name, *kept]) + ":" + value)
-    return out, skipped, version
+_ESCAPED_30 = re.compile(r"\\[\s\S]?|[,;]")
 
 
-_KEEP_SEMICOLONS = {"n", "adr", "org", "gender"}
-_KEEP_COMMAS = {"categories", "nickname"}
+def _escape_loose(name: str, value: str) -> str:
+    """3.0/4.0 text as vobject reads it right: a comma or semicolon some exporters leave
+    unescaped in one-valued text stays text, and a lone trailing backslash stays a backslash."""
+
+    def mend(match: re.Match) -> str:
+        token = match.group(0)
+        if token == "\\":
+            return "\\\\"
+        if token in ",;" and name not in _STRUCTURED and name not in _LISTS:
+            return "\\" + token
+        return token
+
+    return _ESCAPED_30.sub(mend, value)
 
 
-def _escape_21(prop: str, value: str) -> str:
-    """vCard 2.1 escapes nothing: escape its text as 3.0 does, keeping the separators the
-    property's structure uses."""
-    value = value.replace("\\", "\\\\").replace("\n", "\\n")
-    if prop not in _KEEP_COMMAS:
-        value = value.replace(",", "\\,")
-    if prop not in _KEEP_SEMICOLONS:
-        value = value.replace(";", "\\;")
-    return value
+_ESCAPED_21 = re.compile(r"\\;|[\\,;\n]")
 
 
-def _text(value: Any) -> str:
-    if isinstance(value, list):
-        return " ".join(str(v).strip() for v in value if str(v).strip())
-    return str(value or "").strip()
+def _escape_21(name: str, value: str) -> str:
+    """vCard 2.1 escapes only ';' (as '\\;'): write its text with 3.0 escapes, keeping the
+    separators the property's structure uses."""
+
+    def mend(match: re.Match) -> str:
+        token = match.group(0)
+        if token == "\\;":
+            return token
+        if token == "\\":
+            return "\\\\"
+        if token == "\n":
+            return "\\n"
+        if token == ";":
+            return ";" if name in _STRUCTURED else "\\;"
+        return "," if name in _LISTS else "\\,"
+
+    return _ESCAPED_21.sub(mend, value)
 
 
-def _types(line: Any) -> list[str]:
-    found = []
-    for key in ("TYPE",):
-        for item in line.params.get(key, []):
-            found += [word.strip().strip('"').lower() for word in item.split(",")]
-    if any(key == "PREF" for key in line.params):
-        found.append("pref")
-    return found
+def _vobject_card(props: list[_Prop]) -> Any:
+    """vobject's reading of the mended properties (always as vCard 3.0)."""
+    lines = ["BEGIN:VCARD", "VERSION:3.0"]
+    lines += [_vobject_line(p) for p in props if p.name != "version"]
+    try:
+        return vobject.readOne("\r\n".join([*lines, "END:VCARD", ""]))
+    except Exception as err:
+        reason = _culprit(props) or f"cannot be read as a vCard ({_first_line(str(err))})"
+        raise _BadCard(reason) from None
 
 
-def _apple_label(card: Any, group: str | None) -> str:
-    if not group:
-        return ""
-    for line in card.contents.get("x-ablabel", []):
-        if line.group == group:
-            match = re.match(r"_\$!<(.+)>!\$_", line.value)
-            return (match.group(1) if match else line.value).lower()
-    return ""
+def _vobject_line(prop: _Prop) -> str:
+    head = f"{prop.group}.{prop.name}" if prop.group else prop.name
+    for key, values in prop.params.items():
+        words = [re.sub(r"[^\w.+/-]", "", v) for v in values]
+        if key in _KEPT_PARAMS and any(words):
+            head += f";{key}={','.join(w for w in words if w)}"
+    return f"{head.upper()}:{prop.value}"
 
 
-def _ordered(items: list[tuple[bool, int, str, str]]) -> list[tuple[str, str]]:
-    return [(label, value) for _, _, label, value in sorted(items, key=lambda i: (not i[0], i[1]))]
+def _culprit(props: list[_Prop]) -> str | None:
+    """The first property vobject cannot read, named by its line."""
+    for prop in props:
+        try:
+            vobject.readOne(f"BEGIN:VCARD\r\nVERSION:3.0\r\n{_vobject_line(prop)}\r\nEND:VCARD\r\n")
+        except Exception as err:
+            return (
+                f"line {prop.number}: {prop.name.upper()} cannot be read ({_first_line(str(err))})"
+            )
+    return None
+
+
+# --- reading: properties into customer fields -----------------------------------------------
 
 
 def _values(card: Any) -> tuple[dict[str, Any], set[str]]:
+    """The customer fields a vobject card holds, and the properties it held that we drop."""
     values: dict[str, Any] = {}
-    notes: list[str] = []
-    ignored: set[str] = set()
-    contents = card.contents
-    _name(card, values)
-    for prop, field_name in (("title", "job_title"), ("nickname", "nickname"), ("uid", "uid")):
-        if prop in contents and _text(contents[prop][0].value):
-            values[field_name] = _text(contents[prop][0].value)
-    if "note" in contents:
-        values["notes"] = "\n".join(_text(line.value) for line in contents["note"] if line.value)
-    tags: list[str] = []
-    for line in contents.get("categories", []):
-        words = line.value if isinstance(line.value, list) else str(line.value).split(",")
-        tags += [w.strip() for w in words if w.strip() and w.strip() not in tags]
-    if tags:
-        values["tags"] = tags
-    _birthday(contents, values, notes)
-    gender_line = (contents.get("gender") or contents.get("x-gender") or [None])[0]
-    gender = _text(gender_line.value) if gender_line is not None else ""
-    if gender:
-        word = gender.split(";")[0].strip().lower()
-        values["gender"] = _GENDERS.get(word, "")
-    phones, emails = [], []
-    for n, line in enumerate(contents.get("tel", [])):
-        types = [_apple_label(card, line.group), *_types(line)]
-        if set(types) & _NOT_PHONES:
-            ignored.add("TEL;TYPE=" + sorted(set(types) & _NOT_PHONES)[0].upper())
-            continue
-        label = next((_PHONE_TYPES[t] for t in types if t in _PHONE_TYPES), "")
-        specific = [t for t in types if t not in ("pref", "")]
-        label = label or ("other" if specific else "mobile")
-        number = _text(line.value).removeprefix("tel:")
-        if number:
-            phones.append(("pref" in types, n, label, number))
-    for n, line in enumerate(contents.get("email", [])):
-        types = [_apple_label(card, line.group), *_types(line)]
-        label = "work" if "work" in types else "home" if "home" in types else ""
-        known = {"internet", "pref", "x400", "", "work"}
-        label = label or ("other" if [t for t in types if t not in known] else "work")
-        if _text(line.value):
-            emails.append(("pref" in types, n, label, _text(line.value)))
+    notes = [_text(line.value) for line in _lines(card, "note")]
+    _read_names(card, values)
+    _read_texts(card, values)
+    _read_tags(card, values)
+    notes += _read_birthday(card, values)
+    _read_gender(card, values)
+    phones, ignored = _read_phones(card)
     if phones:
-        values["phones"] = _ordered(phones)
+        values["phones"] = phones
+    emails = _read_emails(card)
     if emails:
-        values["emails"] = _ordered(emails)
-    _addresses(card, values, notes)
-    for prop, (field_name, kind) in _OURS.items():
-        if prop in contents:
-            raw = _unescape(_text(contents[prop][0].value))
-            if kind == "date":
-                values[field_name] = file_date(raw)
-            elif kind == "flag":
-                values[field_name] = raw.lower() in ("yes", "true", "1")
-            elif raw:
-                values[field_name] = raw
+        values["emails"] = emails
+    notes += _read_addresses(card, values)
+    _read_ours(card, values)
+    notes = [note for note in notes if note]
     if notes:
-        values["notes"] = "\n".join([values["notes"], *notes] if values.get("notes") else notes)
-    for prop, lines in contents.items():
-        if prop not in _KNOWN and any(_text(line.value) for line in lines):
-            ignored.add(prop.upper())
-    return values, ignored
+        values["notes"] = "\n".join(notes)
+    return values, ignored | _ignored(card)
 
 
-def _unescape(text: str) -> str:
-    """X- properties come back as written: undo the text escapes of RFC 6350."""
-    return re.sub(r"\\([\\,;nN])", lambda m: "\n" if m.group(1) in "nN" else m.group(1), text)
+def _lines(card: Any, name: str) -> list[Any]:
+    return card.contents.get(name, [])
 
 
-def _name(card: Any, values: dict[str, Any]) -> None:
-    contents = card.contents
-    org = ""
-    if "org" in contents:
-        value = contents["org"][0].value
-        org = (value[0] if isinstance(value, list) and value else str(value).split(";")[0]).strip()
-        if org:
-            values["company"] = org
-    family = given = ""
-    if "n" in contents:
-        name = contents["n"][0].value
-        if hasattr(name, "family"):
-            family, given = _text(name.family), _text(name.given)
-            middle = _text(name.additional)
-            given = f"{given} {middle}".strip() if middle else given
-        else:
-            parts = str(name).split(";") + ["", ""]
-            family, given = parts[0].strip(), parts[1].strip()
-    full = _text(contents["fn"][0].value) if "fn" in contents else ""
-    kind = _text(contents["kind"][0].value).lower() if "kind" in contents else ""
-    shown = _text(contents["x-abshowas"][0].value).upper() if "x-abshowas" in contents else ""
-    company_card = kind == "org" or shown == "COMPANY"
-    if family or given:
-        if not (company_card and f"{given} {family}".strip() == org):
-            values["first_name"], values["last_name"] = given, family
-    elif full and full != org and not company_card:
-        first, _, last = full.rpartition(" ")
-        values["first_name"], values["last_name"] = first, last
-    for key in ("first_name", "last_name"):
-        if key in values and not values[key]:
-            del values[key]
-
-
-def _birthday(contents: dict, values: dict[str, Any], notes: list[str]) -> None:
-    if "bday" not in contents:
-        return
-    line = contents["bday"][0]
-    raw = _text(line.value)
-    if not raw:
-        return
-    textual = any(v.lower() == "text" for v in line.params.get("VALUE", []))
-    try:
-        day = None if textual else file_date(raw)
-    except CrmError:
-        day = None
-    if day is None:
-        notes.append(f"Birthday: {raw}")
-    else:
-        values["birthday"] = day
-
-
-def _addresses(card: Any, values: dict[str, Any], notes: list[str]) -> None:
-    found = []
-    for n, line in enumerate(card.contents.get("adr", [])):
-        adr = line.value
-        if hasattr(adr, "street"):
-            street = "\n".join(
-                part
-                for part in (
-                    _text_lines(adr.box),
-                    _text_lines(adr.extended),
-                    _text_lines(adr.street),
-                )
-                if part
-            )
-            parts = {
-                "street": street,
-                "city": _text(adr.city),
-                "region": _text(adr.region),
-                "postal_code": _text(adr.code),
-                "country": _text(adr.country),
-            }
-        else:
-            pieces = str(adr).split(";") + [""] * 7
-            parts = dict(
-                zip(
-                    ("_", "__", "street", "city", "region", "postal_code", "country"),
-                    pieces[:7],
-                    strict=True,
-                )
-            )
-            parts = {k: v.strip() for k, v in parts.items() if not k.startswith("_")}
-        parts = {k: v for k, v in parts.items() if v}
-        if not parts:
-            continue
-        types = _types(line)
-        label = "work" if "work" in types else "home" if "home" in types else "other"
-        rank = 0 if "pref" in types else 1 if label == "work" else 2
-        found.append((rank, n, label, parts))
-    for index, (_, _, label, parts) in enumerate(sorted(found, key=lambda f: f[:2])):
-        if index == 0:
-            values.update(parts)
-            continue
-        place = " ".join(p for p in (parts.get("postal_code"), parts.get("city")) if p)
-        street = parts.get("street", "").replace("\n", ", ")
-        text = ", ".join(p for p in (street, place, parts.get("region"), parts.get("country")) if p)
-        notes.append(f"Address ({label}): {text}")
-
-
-def _text_lines(value: Any) -> str:
-    if isinstance(value, list):
-        return "\n".join(str(v).strip() for v in value if str(v).strip())
+def _text(value: Any, sep: str = ",") -> str:
+    """A value as one string; lists (from unescaped commas) joined back as written."""
+    if isinstance(value, list | tuple):
+        return sep.join(_text(v, sep) for v in value).strip()
     return str(value or "").strip()
 
 
-# --- writing -------------------------------------------------------------------------------
+def _first(card: Any, name: str) -> str:
+    return next((t for line in _lines(card, name) if (t := _text(line.value))), "")
+
+
+def _read_names(card: Any, values: dict[str, Any]) -> None:
+    """N's given (and middle) and family names; else FN split; none for a company card."""
+    full = _first(card, "fn")
+    marked = (
+        _first(card, "kind").lower() == "org" or _first(card, "x-abshowas").upper() == "COMPANY"
+    )
+    org = _first_component(card, "org") or (full if marked else "")
+    if org:
+        values["company"] = org
+    given, family = _n_names(card)
+    if given or family:
+        if marked and " ".join(p for p in (given, family) if p) == org:
+            return  # a company card that repeats the company as its name
+        values.update({k: v for k, v in (("first_name", given), ("last_name", family)) if v})
+    elif full and not marked and full != org:
+        *first, last = full.split()
+        values.update(
+            {k: v for k, v in (("first_name", " ".join(first)), ("last_name", last)) if v}
+        )
+
+
+def _first_component(card: Any, name: str) -> str:
+    for line in _lines(card, name):
+        value = line.value if isinstance(line.value, list) else [line.value]
+        if value and _text(value[0]):
+            return _text(value[0])
+    return ""
+
+
+def _n_names(card: Any) -> tuple[str, str]:
+    for line in _lines(card, "n"):
+        name = line.value
+        if hasattr(name, "family"):
+            given = " ".join(p for p in (_text(name.given), _text(name.additional)) if p)
+            if given or _text(name.family):
+                return given, _text(name.family)
+    return "", ""
+
+
+def _read_texts(card: Any, values: dict[str, Any]) -> None:
+    for prop, key in (("title", "job_title"), ("uid", "uid")):
+        if _first(card, prop):
+            values[key] = _first(card, prop)
+    nicknames = [t for line in _lines(card, "nickname") if (t := _text(line.value))]
+    if nicknames:
+        values["nickname"] = ", ".join(nicknames)
+
+
+def _read_tags(card: Any, values: dict[str, Any]) -> None:
+    tags: list[str] = []
+    for line in _lines(card, "categories"):
+        words = line.value if isinstance(line.value, list) else str(line.value).split(",")
+        for word in (_text(w) for w in words):
+            if word and word not in tags and word.lower() not in _GOOGLE_SYSTEM_GROUPS:
+                tags.append(word)
+    if tags:
+        values["tags"] = tags
+
+
+def _read_birthday(card: Any, values: dict[str, Any]) -> list[str]:
+    """BDAY as a date, or a notes line when it has no year or is not a date."""
+    lines = _lines(card, "bday")
+    raw = _text(lines[0].value) if lines else ""
+    if not raw:
+        return []
+    params = lines[0].params
+    omitted = params.get("X-APPLE-OMIT-YEAR", [])
+    if omitted and raw.startswith(omitted[0]):  # Apple writes a birthday without year as 1604
+        return [f"Birthday: --{raw[len(omitted[0]) :].lstrip('-')}"]
+    if any(v.lower() == "text" for v in params.get("VALUE", [])):
+        return [f"Birthday: {raw}"]
+    try:
+        day = file_date(raw)
+    except CrmError:
+        return [f"Birthday: {raw}"]
+    if day is not None:
+        values["birthday"] = day
+    return []
+
+
+def _read_gender(card: Any, values: dict[str, Any]) -> None:
+    for name in ("gender", "x-gender"):
+        raw = _first(card, name)
+        if raw:
+            word = raw.split(";")[0].strip().lower()
+            values["gender"] = _GENDERS.get(word, "")
+            return
+    wab = _first(card, "x-wab-gender")
+    if wab:
+        values["gender"] = _WAB_GENDERS.get(wab, "")
+
+
+def _types(line: Any) -> list[str]:
+    """A property's TYPE values, lower-case."""
+    found = [
+        word.strip().lower() for item in line.params.get("TYPE", []) for word in item.split(",")
+    ]
+    return [word for word in found if word]
+
+
+def _label(card: Any, line: Any, labels: dict[str, str]) -> str | None:
+    """The type an Apple label (item1.X-ABLabel:_$!<Mobile>!$_) names: custom text is
+    "other"; None when the property has no label."""
+    if not line.group:
+        return None
+    for other in _lines(card, "x-ablabel"):
+        if (other.group or "").lower() == line.group.lower():
+            text = _text(other.value)
+            match = _APPLE_LABEL.fullmatch(text)
+            word = (match.group(1) if match else text).lower()
+            return labels.get(
+                word, "fax" if "fax" in word else "pager" if "pager" in word else "other"
+            )
+    return None
+
+
+def _rank(line: Any, types: list[str]) -> int:
+    """PREF=1 (or TYPE=pref) first, then by PREF, then the rest (stable: file order)."""
+    for value in line.params.get("PREF", []):
+        if value.isdigit():
+            return int(value)
+    return 1 if "pref" in types else 101
+
+
+def _read_phones(card: Any) -> tuple[list[tuple[str, str]], set[str]]:
+    found, ignored = [], set()
+    for line in _lines(card, "tel"):
+        number = re.sub(r"^tel:", "", _text(line.value), flags=re.IGNORECASE).strip()
+        types = _types(line)
+        label = _label(card, line, _PHONE_TYPES) or _phone_label(types)
+        if label in _NOT_PHONES and number:
+            ignored.add(f"TEL;TYPE={label.upper()}")
+        elif number:
+            found.append((_rank(line, types), label, number))
+    found.sort(key=lambda item: item[0])
+    return [(label, number) for _, label, number in found], ignored
+
+
+def _phone_label(types: list[str]) -> str:
+    for kind in _NOT_PHONES:
+        if kind in types:
+            return kind
+    return next((_PHONE_TYPES[t] for t in types if t in _PHONE_TYPES), "other")
+
+
+def _read_emails(card: Any) -> list[tuple[str, str]]:
+    found = []
+    for line in _lines(card, "email"):
+        address = re.sub(r"^mailto:", "", _text(line.value), flags=re.IGNORECASE).strip()
+        types = _types(line)
+        if address:
+            label = _label(card, line, _PLACES) or _email_label(types)
+            found.append((_rank(line, types), label, address))
+    found.sort(key=lambda item: item[0])
+    return [(label, address) for _, label, address in found]
+
+
+def _email_label(types: list[str]) -> str:
+    """work/home as typed; no type (or only INTERNET) is work; anything else is other."""
+    for kind in ("work", "home"):
+        if kind in types:
+            return kind
+    return "work" if set(types) <= _EMAIL_NO_TYPE else "other"
+
+
+_ADDRESS_PARTS = ("street", "postal_code", "city", "region", "country")
+
+
+def _read_addresses(card: Any, values: dict[str, Any]) -> list[str]:
+    """The first ADR (preferred, else work, else the first) fills the address fields; every
+    other one becomes a notes line."""
+    found = []
+    for index, line in enumerate(_lines(card, "adr")):
+        parts = _address(line.value)
+        if not parts:
+            continue
+        types = _types(line)
+        label = _label(card, line, _PLACES) or next((t for t in types if t in _PLACES), "other")
+        rank = 0 if _rank(line, types) <= 100 else 1 if label == "work" else 2
+        found.append((rank, index, label, parts))
+    found.sort(key=lambda item: item[:2])
+    if found:
+        values.update(found[0][3])
+    return [_address_note(label, parts) for _, _, label, parts in found[1:]]
+
+
+def _address(adr: Any) -> dict[str, str]:
+    if not hasattr(adr, "street"):
+        return {}
+    street = "\n".join(t for t in (_text(adr.box), _text(adr.extended), _text(adr.street)) if t)
+    parts = dict(
+        zip(
+            _ADDRESS_PARTS,
+            (street, _text(adr.code), _text(adr.city), _text(adr.region), _text(adr.country)),
+            strict=True,
+        )
+    )
+    return {key: value for key, value in parts.items() if value}
+
+
+def _address_note(label: str, parts: dict[str, str]) -> str:
+    place = " ".join(p for p in (parts.get("postal_code"), parts.get("city")) if p)
+    street = ", ".join(parts.get("street", "").split("\n"))
+    text = ", ".join(p for p in (street, place, parts.get("region"), parts.get("country")) if p)
+    return f"Address ({label}): {text}"
+
+
+def _read_ours(card: Any, values: dict[str, Any]) -> None:
+    """Our own fields, from X-TUICRM-* properties."""
+    for prop, (name, kind) in _OURS.items():
+        lines = _lines(card, prop)
+        if not lines:
+            continue
+        raw = str(lines[0].value or "")
+        if kind == "flag":
+            values[name] = raw.strip().lower() in ("yes", "true", "1", "y")
+        elif kind == "date":
+            values[name] = _our_date(raw.strip())
+        elif raw.strip():
+            values[name] = raw.strip()
+
+
+def _our_date(raw: str) -> date | str | None:
+    try:
+        return file_date(raw)
+    except CrmError:
+        return raw  # the loader rejects it, naming the field
+
+
+def _ignored(card: Any) -> set[str]:
+    """Properties that held data we do not keep."""
+    ignored = set()
+    for name, lines in card.contents.items():
+        if name in _USED or name in _STRUCTURAL:
+            continue
+        if name == "label" and "adr" in card.contents:
+            continue  # the printable form of an address we read from ADR
+        if any(_text(line.value) for line in lines):
+            ignored.add(name.upper())
+    return ignored
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def write_vcards(records: Iterable[CustomerRecord], out: TextIO) -> int:
+    """Write vCard 4.0 for each record (CRLF line endings, lines folded at 75 octets); return how many."""
+    count = 0
+    for record in records:
+        out.write("".join(fold_line(line) for line in card_lines(record)))
+        count += 1
+    return count
 
 
 def escape(text: str) -> str:
-    """A text value as RFC 6350 writes it."""
+    """A text value (or one component of N, ADR, ORG) as RFC 6350 writes it."""
     return text.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;").replace("\n", "\\n")
 
 
 def fold_line(line: str) -> str:
-    """CRLF-terminated, folded at 75 octets without splitting a UTF-8 character."""
-    out, current, size, limit = [], [], 0, 75
+    """The line, CRLF-terminated, folded at 75 octets without splitting a UTF-8 character."""
+    out, current, size = [], [], 0
     for char in line:
         width = len(char.encode("utf-8"))
-        if size + width > limit:
+        if size + width > 75:
             out.append("".join(current))
-            current, size, limit = [" "], 1, 75
+            current, size = [" "], 1
         current.append(char)
         size += width
     out.append("".join(current))
@@ -418,18 +665,30 @@ def fold_line(line: str) -> str:
 
 
 _TEL_TYPE = {"mobile": "cell", "work": "work", "home": "home", "other": "voice"}
+_GENDER_OUT = {"f": "F", "m": "M", "x": "O"}
 
 
 def card_lines(record: CustomerRecord) -> list[str]:
-    """The properties of one vCard 4.0 for `record` (unfolded)."""
+    """The properties of one vCard 4.0 for `record`, unfolded."""
+    return [
+        "BEGIN:VCARD",
+        "VERSION:4.0",
+        *_identity_lines(record),
+        *_address_lines(record),
+        *_contact_lines(record),
+        *_other_lines(record),
+        *_our_lines(record),
+        "END:VCARD",
+    ]
+
+
+def _identity_lines(record: CustomerRecord) -> list[str]:
     name = f"{record.first_name} {record.last_name}".strip()
-    lines = ["BEGIN:VCARD", "VERSION:4.0"]
-    if record.uid:
-        lines.append(f"UID:{escape(record.uid)}")
+    lines = [f"UID:{escape(record.uid)}"] if record.uid else []
     lines.append(f"FN:{escape(name or record.company)}")
+    lines.append(f"N:{escape(record.last_name)};{escape(record.first_name)};;;")
     if not name and record.company:
         lines.append("KIND:org")
-    lines.append(f"N:{escape(record.last_name)};{escape(record.first_name)};;;")
     for prop, value in (
         ("NICKNAME", record.nickname),
         ("ORG", record.company),
@@ -437,52 +696,53 @@ def card_lines(record: CustomerRecord) -> list[str]:
     ):
         if value:
             lines.append(f"{prop}:{escape(value)}")
-    if record.gender:
-        lines.append(f"GENDER:{ {'f': 'F', 'm': 'M', 'x': 'O'}[record.gender] }")
+    if record.gender in _GENDER_OUT:
+        lines.append(f"GENDER:{_GENDER_OUT[record.gender]}")
     if record.birthday:
-        lines.append(f"BDAY:{record.birthday.strftime('%Y%m%d')}")
-    if any((record.street, record.city, record.region, record.postal_code, record.country)):
-        parts = (
-            "",
-            "",
-            record.street,
-            record.city,
-            record.region,
-            record.postal_code,
-            record.country,
-        )
-        lines.append("ADR;TYPE=work:" + ";".join(escape(p) for p in parts))
-    for n, phone in enumerate(record.phones):
-        pref = ";PREF=1" if n == 0 else ""
-        lines.append(
-            f"TEL;VALUE=uri;TYPE={_TEL_TYPE.get(phone.label, 'voice')}{pref}:tel:{phone.value}"
-        )
-    for n, email in enumerate(record.emails):
-        kind = f";TYPE={email.label}" if email.label else ""
-        pref = ";PREF=1" if n == 0 else ""
-        lines.append(f"EMAIL{kind}{pref}:{escape(email.value)}")
-    if record.notes:
-        lines.append(f"NOTE:{escape(record.notes)}")
-    if record.tags:
-        lines.append("CATEGORIES:" + ",".join(escape(tag) for tag in record.tags))
-    for field_name, prop, kind in OUR_PROPERTIES:
-        value = getattr(record, field_name)
-        if kind == "flag":
-            if value:
-                lines.append(f"{prop}:yes")
-        elif kind == "date":
-            if value:
-                lines.append(f"{prop}:{value.isoformat()}")
-        elif value:
-            lines.append(f"{prop}:{escape(str(value))}")
-    lines.append("END:VCARD")
+        lines.append(f"BDAY:{_basic_date(record.birthday)}")
     return lines
 
 
-def write_vcards(records: Iterable[CustomerRecord], out: TextIO) -> int:
-    """Write vCard 4.0 for each record (CRLF line endings, folded at 75 octets)."""
-    count = 0
-    for record in records:
-        out.write("".join(fold_line(line) for line in card_lines(record)))
-        count += 1
-    return count
+def _basic_date(day: date) -> str:
+    return f"{day.year:04d}{day.month:02d}{day.day:02d}"
+
+
+def _address_lines(record: CustomerRecord) -> list[str]:
+    parts = (record.street, record.city, record.region, record.postal_code, record.country)
+    if not any(parts):
+        return []
+    return ["ADR;TYPE=work:;;" + ";".join(escape(part) for part in parts)]
+
+
+def _contact_lines(record: CustomerRecord) -> list[str]:
+    lines = []
+    for index, phone in enumerate(record.phones):
+        pref = ";PREF=1" if index == 0 else ""
+        kind = _TEL_TYPE.get(phone.label, "voice")
+        lines.append(f"TEL;VALUE=uri;TYPE={kind}{pref}:tel:{phone.value}")
+    for index, email in enumerate(record.emails):
+        # "other" is written as a TYPE too: an EMAIL without one reads back as work.
+        kind = f";TYPE={email.label}" if email.label in ("work", "home", "other") else ""
+        pref = ";PREF=1" if index == 0 else ""
+        lines.append(f"EMAIL{kind}{pref}:{escape(email.value)}")
+    return lines
+
+
+def _other_lines(record: CustomerRecord) -> list[str]:
+    lines = [f"NOTE:{escape(record.notes)}"] if record.notes else []
+    if record.tags:
+        lines.append("CATEGORIES:" + ",".join(escape(tag) for tag in record.tags))
+    return lines
+
+
+def _our_lines(record: CustomerRecord) -> list[str]:
+    lines = []
+    for name, prop, kind in OUR_PROPERTIES:
+        value = getattr(record, name)
+        if kind == "flag" and value:
+            lines.append(f"{prop}:yes")
+        elif kind == "date" and value:
+            lines.append(f"{prop}:{value.isoformat()}")
+        elif kind == "text" and value:
+            lines.append(f"{prop}:{escape(str(value))}")
+    return lines
