@@ -412,12 +412,64 @@ def test_a_file_that_is_no_vcard_is_refused():
         ("GENDER:O;non-binary", {"gender": "x"}),
         ("BDAY:1985-04-15T00:00:00Z", {"birthday": date(1985, 4, 15)}),
         ("EMAIL;TYPE=x400:ann@example.com", {"emails": [("work", "ann@example.com")]}),
+        ("TEL;TYPE=work,voice:+47 1", {"phones": [("work", "+47 1")]}),
+        ("TEL;TYPE=voice:+47 1", {"phones": [("other", "+47 1")]}),
+        ("TEL:+47 1", {"phones": [("other", "+47 1")]}),
+        ("TEL;TYPE=work,cell:+47 1", {"phones": [("mobile", "+47 1")]}),
+        ("item1.TEL:+47 1\nitem1.X-ABLabel:_$!<Work>!$_", {"phones": [("work", "+47 1")]}),
+        ("item1.TEL;type=CELL:+47 1\nitem1.X-ABLabel:Hytta", {"phones": [("other", "+47 1")]}),
+        ("item1.EMAIL:a@b.no\nitem1.X-ABLabel:_$!<Home>!$_", {"emails": [("home", "a@b.no")]}),
+        (
+            "EMAIL;TYPE=home:h@b.no\nEMAIL;PREF=2:w@b.no",
+            {"emails": [("work", "w@b.no"), ("home", "h@b.no")]},
+        ),
+        ("NOTE;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:M=FCller", {"notes": "Müller"}),
+        ("FN:Acme AS\nORG:Acme AS", {"company": "Acme AS"}),
+        ("KIND:org\nFN:Acme AS\nN:Acme AS;;;;", {"company": "Acme AS"}),
+        (
+            "N:Doe;John;Paul;Dr.;Jr.\nFN:Dr. John Paul Doe Jr.",
+            {"first_name": "John Paul", "last_name": "Doe"},
+        ),
+        (
+            "ADR;TYPE=home:;;Home 1;Oslo;;;\nADR:;;Other 2;Bergen;;;",
+            {"street": "Home 1", "city": "Oslo", "notes": "Address (other): Other 2, Bergen"},
+        ),
+        (
+            "ADR;TYPE=home:;;Home 1;Oslo;;;\nADR;TYPE=work:;;Work 2;Bergen;;;",
+            {"street": "Work 2", "city": "Bergen", "notes": "Address (home): Home 1, Oslo"},
+        ),
     ],
 )
 def test_single_properties(line, expected):
     (row,) = parse_vcards(f"BEGIN:VCARD\nVERSION:4.0\n{line}\nEND:VCARD\n").rows
     assert row.error is None
     assert row.values == expected
+
+
+def test_vcard_21_latin1_quoted_printable_and_escaped_semicolons():
+    text = (
+        "BEGIN:VCARD\nVERSION:2.1\n"
+        "N;CHARSET=ISO-8859-1;ENCODING=QUOTED-PRINTABLE:M=FCller\\;Lange;J=FCrgen\n"
+        "ORG:Smith, Jones & Co;Sales\n"
+        "NOTE:C:\\temp; 50% off, today\n"
+        "CATEGORIES:kunde,berlin\n"
+        "END:VCARD\n"
+    )
+    (row,) = parse_vcards(text).rows
+    assert row.values == {
+        "first_name": "Jürgen",
+        "last_name": "Müller;Lange",
+        "company": "Smith, Jones & Co",
+        "notes": "C:\\temp; 50% off, today",
+        "tags": ["kunde", "berlin"],
+    }
+
+
+def test_the_layout_is_the_most_common_version():
+    card = "BEGIN:VCARD\nVERSION:{}\nFN:Ann Ahl\nEND:VCARD\n"
+    parsed = parse_vcards(card.format("4.0") + card.format("3.0") + card.format("3.0"))
+    assert parsed.layout == "vCard 3.0"
+    assert [row.values for row in parsed.rows] == [{"first_name": "Ann", "last_name": "Ahl"}] * 3
 
 
 # --- writing ----------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from tui_crm.core.interchange.text import file_date
 from tui_crm.errors import CrmError
 
 # Our fields that vCard has no property for: (field, property, kind).
-OUR_PROPERTIES = (
+_OUR_PROPERTIES = (
     ("source", "X-TUICRM-SOURCE", "text"),
     ("acquired_on", "X-TUICRM-ACQUIRED-ON", "date"),
     ("referred_by", "X-TUICRM-REFERRED-BY", "text"),
@@ -30,7 +30,7 @@ OUR_PROPERTIES = (
     ("lost_on", "X-TUICRM-LOST-ON", "date"),
     ("email_opt_out", "X-TUICRM-EMAIL-OPT-OUT", "flag"),
 )
-_OURS = {prop.lower(): (name, kind) for name, prop, kind in OUR_PROPERTIES}
+_OURS = {prop.lower(): (name, kind) for name, prop, kind in _OUR_PROPERTIES}
 
 # Properties we read, or that only carry structure: never reported as not imported.
 _USED = {
@@ -38,8 +38,8 @@ _USED = {
     "x-wab-gender", "tel", "email", "adr", "uid", "kind", "x-abshowas", "x-ablabel", *_OURS,
 }  # fmt: skip
 _STRUCTURAL = {
-    "version", "prodid", "rev", "x-abuid", "x-abadr", "clientpidmap", "source", "name",
-    "profile", "sort-string", "x-imagetype", "x-imagehash", "x-shareduphotodisplaypref",
+    "begin", "end", "version", "prodid", "rev", "x-abuid", "x-abadr", "clientpidmap", "source",
+    "name", "profile", "sort-string", "x-imagetype", "x-imagehash", "x-shareduphotodisplaypref",
     "x-ms-ol-default-postal-address", "x-ms-ol-design", "x-tuicrm-version",
 }  # fmt: skip
 _BINARY = {"photo", "logo", "sound", "key"}
@@ -59,7 +59,6 @@ _APPLE_LABEL = re.compile(r"_\$!<(.*)>!\$_")
 _PHONE_TYPES = {"cell": "mobile", "mobile": "mobile", "iphone": "mobile"}
 _PHONE_TYPES |= {"work": "work", "home": "home"}
 _NOT_PHONES = ("fax", "pager")
-_PLACES = {"work": "work", "home": "home"}
 _EMAIL_NO_TYPE = {"internet", "pref", "x400", ""}
 _GENDERS = {
     "m": "m", "male": "m", "man": "m", "f": "f", "female": "f", "woman": "f", "w": "f",
@@ -98,7 +97,7 @@ def parse_vcards(text: str) -> Parsed:
     rows: list[SourceRow] = []
     ignored: set[str] = set()
     versions: Counter[str] = Counter()
-    for card in _split_cards(text):
+    for card in _split_cards(text.replace("\r\n", "\n").replace("\r", "\n")):
         row, version, skipped = _read_card(card)
         rows.append(row)
         ignored |= skipped
@@ -141,9 +140,9 @@ def _read_card(card: _RawCard) -> tuple[SourceRow, str, set[str]]:
         if card.error:
             raise _BadCard(card.error)
         props, version = _properties(card)
-        props, skipped = _without_binary(props)
+        props, dropped = _kept(props)
         values, more = _values(_vobject_card(props))
-        return SourceRow(card.line, values), version, skipped | more
+        return SourceRow(card.line, values), version, dropped | more
     except _BadCard as err:
         return SourceRow(card.line, {}, error=str(err)), version, set()
     except Exception as err:  # vobject raises many kinds: one card never sinks the file
@@ -198,10 +197,13 @@ def _logical_lines(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
 
 def _parse_property(number: int, line: str) -> _Prop:
     """One logical line as group, name, parameters and (still encoded) value."""
-    match = _HEAD.match(line)
-    head, value = (match.group(1), line[match.end() :]) if match else line.partition(":")[::2]
-    if not match and ":" not in line:
+    if ":" not in line:
         raise _BadCard(f"line {number}: '{_short(line)}' is not a vCard property (no ':')")
+    match = _HEAD.match(line)  # the first colon outside quoted parameter values
+    if match:
+        head, value = match.group(1), line[match.end() :]
+    else:
+        head, _, value = line.partition(":")
     parts = _PARAM.findall(head) or [""]
     name = _NAME.fullmatch(parts[0].strip())
     if not name:
@@ -244,16 +246,19 @@ def _is_base64(prop: _Prop) -> bool:
     return any(v.upper() in ("B", "BASE64") for v in prop.params.get("ENCODING", []))
 
 
-def _without_binary(props: list[_Prop]) -> tuple[list[_Prop], set[str]]:
-    """Photos, logos, sounds, keys and other base64 data are dropped unread."""
-    kept, skipped = [], set()
+def _kept(props: list[_Prop]) -> tuple[list[_Prop], set[str]]:
+    """The properties we read, and the names of those that held data we do not keep.
+    Photos and other base64 data are dropped unread."""
+    kept, dropped = [], set()
+    has_address = any(prop.name == "adr" for prop in props)
     for prop in props:
-        if prop.name in _BINARY or _is_base64(prop):
-            if prop.value.strip():
-                skipped.add(prop.name.upper())
-        elif prop.name not in ("begin", "end", "profile"):
+        if prop.name in _USED and not _is_base64(prop):
             kept.append(prop)
-    return kept, skipped
+        elif prop.name in _STRUCTURAL or (prop.name == "label" and has_address):
+            continue  # structure, or the printable form of an address read from ADR
+        elif prop.value.strip():
+            dropped.add(prop.name.upper())
+    return kept, dropped
 
 
 def _as_30_value(prop: _Prop, *, old: bool) -> str:
@@ -321,7 +326,7 @@ def _escape_21(name: str, value: str) -> str:
 def _vobject_card(props: list[_Prop]) -> Any:
     """vobject's reading of the mended properties (always as vCard 3.0)."""
     lines = ["BEGIN:VCARD", "VERSION:3.0"]
-    lines += [_vobject_line(p) for p in props if p.name != "version"]
+    lines += [_vobject_line(prop) for prop in props]
     try:
         return vobject.readOne("\r\n".join([*lines, "END:VCARD", ""]))
     except Exception as err:
@@ -373,7 +378,7 @@ def _values(card: Any) -> tuple[dict[str, Any], set[str]]:
     notes = [note for note in notes if note]
     if notes:
         values["notes"] = "\n".join(notes)
-    return values, ignored | _ignored(card)
+    return values, ignored
 
 
 def _lines(card: Any, name: str) -> list[Any]:
@@ -424,9 +429,9 @@ def _n_names(card: Any) -> tuple[str, str]:
     for line in _lines(card, "n"):
         name = line.value
         if hasattr(name, "family"):
-            given = " ".join(p for p in (_text(name.given), _text(name.additional)) if p)
-            if given or _text(name.family):
-                return given, _text(name.family)
+            given = " ".join(p for p in (_text(name.given, " "), _text(name.additional, " ")) if p)
+            if given or _text(name.family, " "):
+                return given, _text(name.family, " ")
     return "", ""
 
 
@@ -491,27 +496,21 @@ def _types(line: Any) -> list[str]:
     return [word for word in found if word]
 
 
-def _label(card: Any, line: Any, labels: dict[str, str]) -> str | None:
-    """The type an Apple label (item1.X-ABLabel:_$!<Mobile>!$_) names: custom text is
-    "other"; None when the property has no label."""
-    if not line.group:
-        return None
-    for other in _lines(card, "x-ablabel"):
-        if (other.group or "").lower() == line.group.lower():
-            text = _text(other.value)
+def _apple_label(card: Any, group: str | None) -> str:
+    if not group:
+        return ""
+    for line in _lines(card, "x-ablabel"):
+        if (line.group or "").lower() == group.lower():
+            text = _text(line.value)
             match = _APPLE_LABEL.fullmatch(text)
-            word = (match.group(1) if match else text).lower()
-            return labels.get(
-                word, "fax" if "fax" in word else "pager" if "pager" in word else "other"
-            )
-    return None
+            return (match.group(1) if match else text).strip().lower()
+    return ""
 
 
 def _rank(line: Any, types: list[str]) -> int:
     """PREF=1 (or TYPE=pref) first, then by PREF, then the rest (stable: file order)."""
     for value in line.params.get("PREF", []):
-        if value.isdigit():
-            return int(value)
+        return int(value) if value.isdigit() else 1
     return 1 if "pref" in types else 101
 
 
@@ -520,7 +519,7 @@ def _read_phones(card: Any) -> tuple[list[tuple[str, str]], set[str]]:
     for line in _lines(card, "tel"):
         number = re.sub(r"^tel:", "", _text(line.value), flags=re.IGNORECASE).strip()
         types = _types(line)
-        label = _label(card, line, _PHONE_TYPES) or _phone_label(types)
+        label = _phone_label(card, line, types)
         if label in _NOT_PHONES and number:
             ignored.add(f"TEL;TYPE={label.upper()}")
         elif number:
@@ -529,11 +528,23 @@ def _read_phones(card: Any) -> tuple[list[tuple[str, str]], set[str]]:
     return [(label, number) for _, label, number in found], ignored
 
 
-def _phone_label(types: list[str]) -> str:
+def _phone_label(card: Any, line: Any, types: list[str]) -> str:
+    """mobile, work, home or other, or fax/pager (not kept); an Apple label decides alone."""
+    label = _apple_label(card, line.group)
+    words = [label] if label else types
     for kind in _NOT_PHONES:
-        if kind in types:
+        if any(kind in word for word in words):  # also _$!<HomeFAX>!$_
             return kind
-    return next((_PHONE_TYPES[t] for t in types if t in _PHONE_TYPES), "other")
+    labels = {_PHONE_TYPES[word] for word in words if word in _PHONE_TYPES}
+    return next((kind for kind in ("mobile", "work", "home") if kind in labels), "other")
+
+
+def _place_label(card: Any, line: Any, types: list[str]) -> str | None:
+    """work or home as typed or as an Apple label names it (other for custom labels)."""
+    label = _apple_label(card, line.group)
+    if label:
+        return label if label in ("work", "home") else "other"
+    return next((kind for kind in ("work", "home") if kind in types), None)
 
 
 def _read_emails(card: Any) -> list[tuple[str, str]]:
@@ -542,17 +553,14 @@ def _read_emails(card: Any) -> list[tuple[str, str]]:
         address = re.sub(r"^mailto:", "", _text(line.value), flags=re.IGNORECASE).strip()
         types = _types(line)
         if address:
-            label = _label(card, line, _PLACES) or _email_label(types)
+            label = _place_label(card, line, types) or _email_label(types)
             found.append((_rank(line, types), label, address))
     found.sort(key=lambda item: item[0])
     return [(label, address) for _, label, address in found]
 
 
 def _email_label(types: list[str]) -> str:
-    """work/home as typed; no type (or only INTERNET) is work; anything else is other."""
-    for kind in ("work", "home"):
-        if kind in types:
-            return kind
+    """An EMAIL with no type (or only INTERNET) is work; any other type makes it other."""
     return "work" if set(types) <= _EMAIL_NO_TYPE else "other"
 
 
@@ -568,7 +576,7 @@ def _read_addresses(card: Any, values: dict[str, Any]) -> list[str]:
         if not parts:
             continue
         types = _types(line)
-        label = _label(card, line, _PLACES) or next((t for t in types if t in _PLACES), "other")
+        label = _place_label(card, line, types) or "other"
         rank = 0 if _rank(line, types) <= 100 else 1 if label == "work" else 2
         found.append((rank, index, label, parts))
     found.sort(key=lambda item: item[:2])
@@ -620,19 +628,6 @@ def _our_date(raw: str) -> date | str | None:
         return raw  # the loader rejects it, naming the field
 
 
-def _ignored(card: Any) -> set[str]:
-    """Properties that held data we do not keep."""
-    ignored = set()
-    for name, lines in card.contents.items():
-        if name in _USED or name in _STRUCTURAL:
-            continue
-        if name == "label" and "adr" in card.contents:
-            continue  # the printable form of an address we read from ADR
-        if any(_text(line.value) for line in lines):
-            ignored.add(name.upper())
-    return ignored
-
-
 # --- writing --------------------------------------------------------------------------------
 
 
@@ -640,17 +635,17 @@ def write_vcards(records: Iterable[CustomerRecord], out: TextIO) -> int:
     """Write vCard 4.0 for each record (CRLF line endings, lines folded at 75 octets); return how many."""
     count = 0
     for record in records:
-        out.write("".join(fold_line(line) for line in card_lines(record)))
+        out.write("".join(_fold_line(line) for line in _card_lines(record)))
         count += 1
     return count
 
 
-def escape(text: str) -> str:
+def _escape(text: str) -> str:
     """A text value (or one component of N, ADR, ORG) as RFC 6350 writes it."""
     return text.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;").replace("\n", "\\n")
 
 
-def fold_line(line: str) -> str:
+def _fold_line(line: str) -> str:
     """The line, CRLF-terminated, folded at 75 octets without splitting a UTF-8 character."""
     out, current, size = [], [], 0
     for char in line:
@@ -668,7 +663,7 @@ _TEL_TYPE = {"mobile": "cell", "work": "work", "home": "home", "other": "voice"}
 _GENDER_OUT = {"f": "F", "m": "M", "x": "O"}
 
 
-def card_lines(record: CustomerRecord) -> list[str]:
+def _card_lines(record: CustomerRecord) -> list[str]:
     """The properties of one vCard 4.0 for `record`, unfolded."""
     return [
         "BEGIN:VCARD",
@@ -684,9 +679,9 @@ def card_lines(record: CustomerRecord) -> list[str]:
 
 def _identity_lines(record: CustomerRecord) -> list[str]:
     name = f"{record.first_name} {record.last_name}".strip()
-    lines = [f"UID:{escape(record.uid)}"] if record.uid else []
-    lines.append(f"FN:{escape(name or record.company)}")
-    lines.append(f"N:{escape(record.last_name)};{escape(record.first_name)};;;")
+    lines = [f"UID:{_escape(record.uid)}"] if record.uid else []
+    lines.append(f"FN:{_escape(name or record.company)}")
+    lines.append(f"N:{_escape(record.last_name)};{_escape(record.first_name)};;;")
     if not name and record.company:
         lines.append("KIND:org")
     for prop, value in (
@@ -695,7 +690,7 @@ def _identity_lines(record: CustomerRecord) -> list[str]:
         ("TITLE", record.job_title),
     ):
         if value:
-            lines.append(f"{prop}:{escape(value)}")
+            lines.append(f"{prop}:{_escape(value)}")
     if record.gender in _GENDER_OUT:
         lines.append(f"GENDER:{_GENDER_OUT[record.gender]}")
     if record.birthday:
@@ -711,7 +706,7 @@ def _address_lines(record: CustomerRecord) -> list[str]:
     parts = (record.street, record.city, record.region, record.postal_code, record.country)
     if not any(parts):
         return []
-    return ["ADR;TYPE=work:;;" + ";".join(escape(part) for part in parts)]
+    return ["ADR;TYPE=work:;;" + ";".join(_escape(part) for part in parts)]
 
 
 def _contact_lines(record: CustomerRecord) -> list[str]:
@@ -724,25 +719,25 @@ def _contact_lines(record: CustomerRecord) -> list[str]:
         # "other" is written as a TYPE too: an EMAIL without one reads back as work.
         kind = f";TYPE={email.label}" if email.label in ("work", "home", "other") else ""
         pref = ";PREF=1" if index == 0 else ""
-        lines.append(f"EMAIL{kind}{pref}:{escape(email.value)}")
+        lines.append(f"EMAIL{kind}{pref}:{_escape(email.value)}")
     return lines
 
 
 def _other_lines(record: CustomerRecord) -> list[str]:
-    lines = [f"NOTE:{escape(record.notes)}"] if record.notes else []
+    lines = [f"NOTE:{_escape(record.notes)}"] if record.notes else []
     if record.tags:
-        lines.append("CATEGORIES:" + ",".join(escape(tag) for tag in record.tags))
+        lines.append("CATEGORIES:" + ",".join(_escape(tag) for tag in record.tags))
     return lines
 
 
 def _our_lines(record: CustomerRecord) -> list[str]:
     lines = []
-    for name, prop, kind in OUR_PROPERTIES:
+    for name, prop, kind in _OUR_PROPERTIES:
         value = getattr(record, name)
         if kind == "flag" and value:
             lines.append(f"{prop}:yes")
         elif kind == "date" and value:
             lines.append(f"{prop}:{value.isoformat()}")
         elif kind == "text" and value:
-            lines.append(f"{prop}:{escape(str(value))}")
+            lines.append(f"{prop}:{_escape(str(value))}")
     return lines
