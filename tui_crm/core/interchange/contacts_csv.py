@@ -1,21 +1,24 @@
-"""Customers from CSV files of any layout (ours, Google Contacts, Outlook, LinkedIn, any
-spreadsheet with sensible headers) and our own CSV export, which reads back without loss."""
+"""Customers from CSV files of any common layout, and our own CSV layout, which reads back unchanged."""
 
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from datetime import date
+from operator import itemgetter
+from typing import Any, NamedTuple, TextIO
 
 from tui_crm.core.interchange.records import CustomerRecord, FileRejected, Parsed, SourceRow
 from tui_crm.core.interchange.text import file_date
 from tui_crm.errors import CrmError
 
-FIELDS = (
+FIELDS: tuple[str, ...] = (
     "id",
     "uid",
     "first_name",
@@ -46,7 +49,7 @@ FIELDS = (
     "email_opt_out",
     "notes",
 )
-MAP_TARGETS = (
+MAP_TARGETS: tuple[str, ...] = (
     *(name for name in FIELDS if name != "id"),
     "email",
     "work_email",
@@ -57,594 +60,960 @@ MAP_TARGETS = (
     "home_phone",
     "ignore",
 )
+
+DELIMITERS = (",", ";", "\t")
+HEADER_SEARCH = 10  # records looked at for the header (LinkedIn writes notes above it)
 DATE_FIELDS = ("birthday", "acquired_on", "lost_on")
 ADDRESS_PARTS = ("street", "postal_code", "city", "region", "country")
-HEADER_SEARCH = 10  # records looked at for the header (LinkedIn puts notes before it)
-_SYSTEM_GROUPS = {"mycontacts", "starred", "friends_and_family_system"}
+MULTILINE = frozenset({"street", "notes", "why_chose_us"})
+NAMED_ROLES = frozenset({"first_name", "last_name", "full_name", "company"})
+FORMULA_START = ("=", "+", "-", "@", "'")  # a cell Excel would run: written with a ' before it
+
+
+# --- Header vocabulary --------------------------------------------------------------------
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words of a header or label, accents dropped ("E-Mail-Adresse" -> email adresse)."""
+    plain = unicodedata.normalize("NFKD", text.casefold().replace("e-mail", "email"))
+    plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
+    return re.findall(r"[^\W_]+", plain)
 
 
 def fold(text: str) -> str:
     """A header cell for matching: case, accents, spaces and punctuation dropped."""
-    text = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in text if ch.isalnum() and not unicodedata.combining(ch))
+    return "".join(words(text))
 
 
-def _words(table: dict[str, str]) -> dict[str, str]:
-    return {fold(word): target for words, target in table.items() for word in words.split("|")}
+def _table(groups: Mapping[str, str]) -> dict[str, str]:
+    """{value: "word|other words"} -> {folded word: value}."""
+    return {fold(word): value for value, choices in groups.items() for word in choices.split("|")}
 
 
-# Header (folded) -> role. A role is a field name, or "email:LABEL", "phone:LABEL",
-# "note:Label" (a notes line), "middle_name", "full_name", "skip" (data we do not keep).
-SYNONYMS = _words(
+def _wordset(choices: str) -> frozenset[str]:
+    return frozenset(fold(word) for word in choices.split("|"))
+
+
+# Whole header cells (folded) -> role: a field name, "email:LABEL", "phone:LABEL",
+# "note:Label" (a line in notes), "middle_name", "full_name", or "skip" (mechanical
+# columns that repeat what other columns hold, dropped without mention).
+SYNONYMS = _table(
     {
-        "first name|first|given name|forename|vorname|prénom|prenom|fornavn|förnamn": (
-            "first_name"
-        ),
-        "last name|last|surname|family name|nachname|nom|nom de famille|etternavn|efternamn": (
-            "last_name"
-        ),
-        "middle name|additional name|weitere vornamen|deuxième prénom": "middle_name",
-        "name|full name|display name|contact name|contact|e-mail display name": "full_name",
-        "nickname|nick name|spitzname|surnom": "nickname",
-        "company|company name|organization|organisation|organization name|"
-        "organization 1 - name|firma|société|societe|employer|business|account name": "company",
-        "job title|jobtitle|position|role|organization title|organization 1 - title|"
-        "fonction|berufsbezeichnung|title": "job_title",
-        "gender|sex|geschlecht|sexe": "gender",
-        "birthday|date of birth|dob|birth date|birthdate|geburtstag|anniversaire|bday": (
-            "birthday"
-        ),
-        "street|address|street address|address line 1|address 1|addr|straße|strasse|rue|"
-        "adresse|mailing street": "street",
-        "address line 2|address 2|street 2": "street2",
-        "zip|zip code|zipcode|postcode|post code|postal code|plz|postleitzahl|code postal|"
-        "mailing zip": "postal_code",
-        "city|town|ort|ville|stadt|mailing city": "city",
-        "state|region|province|county|bundesland|state/province|mailing state": "region",
-        "country|land|pays|country/region|land/region|pays/région|mailing country": "country",
-        "notes|note|comments|comment|notizen|remarks|bemerkungen": "notes",
-        "tags|tag|labels|categories|category list|groups|group membership|kategorien|"
-        "catégories": "tags",
-        "source|lead source|origin|quelle|herkunft": "source",
-        "uid|external id|external_id|contact id|crm id|record id": "uid",
-        "acquired on|customer since|connected on|first contact": "acquired_on",
-        "why chose us|why they chose us": "why_chose_us",
-        "owner|account owner|sales rep|rep": "owner",
-        "territory|sales territory": "territory",
+        "first_name": "first name|first|given name|forename|firstname|vorname|prénom|fornavn|"
+        "förnamn|voornaam",
+        "last_name": "last name|last|surname|family name|lastname|nachname|nom|nom de famille|"
+        "etternavn|efternamn|achternaam",
+        "middle_name": "middle name|additional name|weitere vornamen|zweiter vorname|"
+        "deuxième prénom",
+        "full_name": "name|full name|display name|contact name|contact|nom complet",
+        "nickname": "nickname|nick name|spitzname|surnom",
+        "company": "company|company name|organization|organisation|organization name|firma|"
+        "société|entreprise|employer|business name|account name|unternehmen",
+        "job_title": "job title|title|position|role|organization title|occupation|profession|"
+        "fonction|berufsbezeichnung|beruf|titre|stellung",
+        "gender": "gender|sex|geschlecht|sexe",
+        "birthday": "birthday|date of birth|dob|birth date|birthdate|geburtstag|geburtsdatum|"
+        "anniversaire|date de naissance|bday",
+        "street": "street|address|street address|address line 1|address line 2|address line 3|"
+        "address 1|address 2|street 2|addr|straße|strasse|rue|adresse|mailing street",
+        "postal_code": "zip|zip code|zipcode|postcode|post code|postal code|plz|postleitzahl|"
+        "code postal|cp|postnummer|mailing zip",
+        "city": "city|town|ort|ville|stadt|locality|poststed|mailing city",
+        "region": "state|region|province|county|bundesland|state/province|département|"
+        "mailing state",
+        "country": "country|land|pays|country/region|mailing country",
+        "notes": "notes|note|comments|comment|notizen|notiz|remarks|bemerkungen|remarques",
+        "tags": "tags|tag|labels|categories|groups|group membership|kategorien|catégories",
+        "source": "source|lead source|origin|quelle|herkunft|channel",
+        "uid": "uid|external id|external_id|contact id|crm id|record id|customer id",
+        "acquired_on": "acquired on|customer since|connected on|first contact",
+        "why_chose_us": "why chose us|why they chose us",
+        "owner": "owner|account owner|contact owner|sales rep",
+        "territory": "territory|sales territory",
         "status": "status",
-        "lost reason|deal breaker": "lost_reason",
-        "lost on": "lost_on",
-        "email opt out|opt out|unsubscribed|do not email|email optout": "email_opt_out",
-        "email|e-mail|email address|e-mail address|mail|e-mail 1|email 1|e-mail-adresse|"
-        "adresse de messagerie|epost": "email:work",
-        "work email|business email|e-mail 2 address|e-mail 2: adresse|"
-        "adresse de messagerie 2": "email:work",
-        "home email|personal email|private email|e-mail 3 address|e-mail 3: adresse|"
-        "adresse de messagerie 3": "email:home",
-        "other email|email 2|email 3|e-mail 2|e-mail 3": "email:other",
-        "phone|telephone|tel|phone number|telefon|téléphone|telefonnummer": "phone:mobile",
-        "mobile|mobile phone|cell|cell phone|cellphone|mobile number|handy|mobiltelefon|"
-        "tél. mobile|tel mobile|téléphone mobile|portable|mobil": "phone:mobile",
-        "work phone|business phone|business phone 2|office phone|company main phone|"
-        "telefon geschäftlich|telefon geschäftlich 2|tél. bureau|téléphone bureau|"
-        "téléphone (bureau)|tel bureau|direct phone": "phone:work",
-        "home phone|home phone 2|private phone|telefon privat|telefon privat 2|"
-        "tél. domicile|téléphone domicile|téléphone (domicile)": "phone:home",
-        "other phone|primary phone|weiteres telefon|autre téléphone|"
-        "haupttelefon|téléphone principal": "phone:other",
-        "business fax|home fax|other fax|fax|fax geschäftlich|fax privat|télécopie bureau|"
-        "pager|car phone|radio phone|telex|tty/tdd phone|callback|isdn|assistant's phone": ("skip"),
-        "department|organization department|organization 1 - department|abteilung|"
-        "service": "note:Department",
-        "web page|website|url|webseite|page web|personal web page|website 1 - value": (
-            "note:Website"
-        ),
-        "referred by|empfohlen von": "note:Referred by",
-        "suffix|prefix|name prefix|name suffix|anrede|civilité|initials": "skip",
+        "category": "category",
+        "lost_reason": "lost reason",
+        "lost_on": "lost on",
+        "email_opt_out": "email opt out|email_opt_out|opt out|opted out|unsubscribed|do not email",
+        "phone:other": "haupttelefon",
+        "note:Department": "department|organization department|abteilung",
+        "note:Website": "web page|website|homepage|url|webseite|page web|site web",
+        "note:LinkedIn": "linkedin|linkedin url|linkedin profile",
+        "note:Referred by": "referred by|empfohlen von|recommandé par",
+        "skip": "priority|sensitivity|private|priorität|vertraulichkeit|privat|priorité|"
+        "critère de diffusion|privé|e-mail type|e-mail 2 type|e-mail 3 type|"
+        "e-mail display name|e-mail 2 display name|e-mail 3 display name|e-mail-typ|"
+        "e-mail 2: typ|e-mail 3: typ|e-mail: angezeigter name|e-mail 2: angezeigter name|"
+        "e-mail 3: angezeigter name|type de messagerie|type de messagerie 2|"
+        "type de messagerie 3|nom complet de l'adresse de messagerie|"
+        "nom complet de l'adresse de messagerie 2|nom complet de l'adresse de messagerie 3",
     }
 )
-OUR_NAMES = {fold(name): name for name in FIELDS}
-_GOOGLE_GROUP = re.compile(
-    r"^(e-mail|phone|address|website|relation|event|im|custom field|organization) (\d+) - (.+)$",
-    re.IGNORECASE,
-)
-_ADDRESS_PART = {
-    **dict.fromkeys(("street", "street 2", "street 3", "extended address", "po box"), "street"),
-    **dict.fromkeys(("postal code", "zip"), "postal_code"),
-    "city": "city",
-    **dict.fromkeys(("region", "state"), "region"),
-    **dict.fromkeys(("country", "country/region"), "country"),
-    "formatted": "formatted",
+# Per layout, header cells that mean something else there.
+LAYOUT_SYNONYMS = {
+    "tui-crm": {fold(name): ("skip" if name == "id" else name) for name in FIELDS},
+    "LinkedIn": {"url": "note:LinkedIn"},
+    "Outlook": {"service": "note:Department"},
 }
-# Outlook's address columns in English, German and French: (kind word, part word).
-_OUTLOOK_ADDRESS = [
+# Any other file: our own field names mean our fields ("Referred By" there is a name: a note).
+OWN_NAMES = {fold(name): name for name in FIELDS if name not in ("id", "referred_by")}
+
+# Words of a header ("Business Phone 2") or of a label cell ("* Mobile") for emails and phones.
+KIND_WORDS = _table(
+    {
+        "email": "email|mail|messagerie|courriel|courrier|epost",
+        "phone": "phone|telephone|tel|telefon|tlf|telefonnummer|phonenumber|telefono",
+    }
+)
+LABEL_WORDS = _table(
+    {
+        "mobile": "mobile|mobil|cell|cellphone|cellular|handy|mobiltelefon|portable|natel|iphone",
+        "work": "work|business|office|job|geschäftlich|dienstlich|bureau|professionnel|"
+        "professionnelle|travail|company|firma|société|arbeit",
+        "home": "home|personal|private|privat|domicile|personnel|personnelle|perso",
+        "other": "other|weitere|weiteres|weiterer|autre|alternate|alternative|secondary|custom",
+        "fax": "fax|telefax|télécopie|pager|radiomessagerie",
+    }
+)
+FILLER_WORDS = _wordset(
+    "address|adresse|number|nummer|nr|no|num|numero|de|du|primary|principal|main|value"
+)
+PHONE_KINDS = ("mobile", "work", "home")
+EMAIL_KINDS = ("work", "home")
+KIND_ORDER = {"work": 0, "home": 1, "other": 2}  # which address fills the fields first
+
+GENDERS = _table(
+    {
+        "f": "f|female|woman|w|weiblich|frau|féminin|femme",
+        "m": "m|male|man|männlich|mann|masculin|homme",
+        "x": "x|other|diverse|divers|d|nonbinary|non-binary|non binaire",
+        "": "unspecified|unknown|keine angabe|nicht angegeben|non spécifié|inconnu|n/a|-",
+    }
+)
+YES_NO = {
+    **dict.fromkeys(("yes", "y", "true", "1", "x", "ja", "oui"), True),
+    **dict.fromkeys(("no", "n", "false", "0", "nein", "non"), False),
+}
+SYSTEM_GROUPS = frozenset({"mycontacts", "starred"})  # Google's "* myContacts", "* starred"
+
+# What a layout's header holds: (name, cells it must have, cells of which it has `enough`).
+LAYOUTS = (
+    ("tui-crm", "uid|first_name|emails|phones|email_opt_out", "", 0),
+    ("LinkedIn", "connected on", "first name|last name|url|email address|company|position", 3),
     (
-        re.compile(
-            r"^(business|home|other) (street(?: \d)?|city|state|postal code|"
-            r"country/region|country|po box|address po box)$",
-            re.I,
-        ),
-        1,
-        2,
+        "Google Contacts (legacy)",
+        "",
+        "given name|additional name|family name|group membership|e-mail 1 - type|"
+        "phone 1 - type|organization 1 - name|organization 1 - title",
+        3,
     ),
     (
-        re.compile(
-            r"^(straße|strasse|ort|postleitzahl|bundesland/kanton|region|land/region|"
-            r"postfach) (geschäftlich|privat|weitere)( \d)?$",
-            re.I,
-        ),
-        2,
-        1,
+        "Google Contacts",
+        "",
+        "organization name|organization title|labels|e-mail 1 - label|e-mail 1 - value|"
+        "phone 1 - label|phone 1 - value|address 1 - label|file as|phonetic first name",
+        3,
     ),
     (
-        re.compile(
-            r"^(rue|ville|code postal|dép/région|pays/région|b\.p\.) "
-            r"\((bureau|domicile|autre)\)( \d)?$",
-            re.I,
-        ),
-        2,
-        1,
+        "Outlook",
+        "",
+        "e-mail address|e-mail 2 address|e-mail display name|business street|business city|"
+        "business phone|business fax|mobile phone|home phone|home street|job title|categories",
+        4,
     ),
-]
-_KIND = {
-    "business": "work", "geschäftlich": "work", "bureau": "work",
-    "home": "home", "privat": "home", "domicile": "home",
-    "other": "other", "weitere": "other", "autre": "other",
-}  # fmt: skip
-_PART = {
-    "street": "street", "straße": "street", "strasse": "street", "rue": "street",
-    "po box": "street", "address po box": "street", "postfach": "street", "b.p.": "street",
-    "city": "city", "ort": "city", "ville": "city",
-    "state": "region", "bundesland/kanton": "region", "region": "region", "dép/région": "region",
-    "postal code": "postal_code", "postleitzahl": "postal_code", "code postal": "postal_code",
-    "country/region": "country", "country": "country", "land/region": "country",
-    "pays/région": "country",
-}  # fmt: skip
-KIND_ORDER = {"work": 0, "": 1, "home": 2, "other": 3}
+    (
+        "Outlook",
+        "",
+        "weitere vornamen|anrede|e-mail-adresse|mobiltelefon|straße geschäftlich|"
+        "ort geschäftlich|telefon geschäftlich|telefon privat|kategorien|notizen",
+        4,
+    ),
+    (
+        "Outlook",
+        "",
+        "deuxième prénom|adresse de messagerie|tél. mobile|rue (bureau)|ville (bureau)|"
+        "téléphone (bureau)|téléphone (domicile)|catégories|anniversaire|société",
+        4,
+    ),
+)
+FRENCH_OUTLOOK = fold("rue (bureau)")
 
 
-@dataclass
-class _Layout:
-    """What each column of a header holds."""
+class Part(NamedTuple):
+    """A header cell that is one part of a group: a Google "E-mail 1 - Value", an address line."""
 
-    name: str
-    header: list[str]
-    roles: dict[int, str] = field(default_factory=dict)  # column -> role
-    # Google "E-mail 1 - Label"/"- Value" pairs: (kind, number) -> {"label": col, "value": col}
-    groups: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
-    # Address columns: (kind, number) -> {part: [columns]}
-    addresses: dict[tuple[str, str], dict[str, list[int]]] = field(default_factory=dict)
-
-    def usable(self) -> bool:
-        held = set(self.roles.values()) | {kind for kind, _ in self.groups}
-        wanted = {"first_name", "last_name", "company", "full_name"}
-        return bool(held & wanted) or any(r.startswith("email") for r in held) or "e-mail" in held
+    group: tuple[str, str]  # ("email"|"phone"|"website", number) or ("address", kind or number)
+    part: str  # "label", "value", "street", "city", "formatted", ...
+    order: int = 0  # street lines: their order in the address
 
 
-def _outlook_address(cell: str) -> tuple[str, str, str] | None:
-    text = " ".join(cell.split())
-    for pattern, kind_at, part_at in _OUTLOOK_ADDRESS:
-        match = pattern.match(text)
-        if match:
-            kind = _KIND.get(match.group(kind_at).lower(), "other")
-            number = (
-                (match.group(3) or "").strip() if match.lastindex and match.lastindex >= 3 else ""
-            )
-            part = _PART.get(match.group(part_at).lower().rsplit(" ", 1)[0])
-            part = part or _PART.get(re.sub(r" \d$", "", match.group(part_at).lower()))
-            return kind, number, part or "street"
-    return None
+# Google: "E-mail 1 - Label", "Phone 2 - Value", "Address 1 - Street", "Organization 1 - Title".
+GOOGLE_GROUP = re.compile(r"^(e-mail|phone|address|website|organization) (\d+) - (.+)$", re.I)
+GOOGLE_PARTS = {
+    "label": ("label", 0),
+    "type": ("label", 0),
+    "value": ("value", 0),
+    "street": ("street", 1),
+    "extended address": ("street", 2),
+    "po box": ("street", 3),
+    "city": ("city", 0),
+    "region": ("region", 0),
+    "postal code": ("postal_code", 0),
+    "country": ("country", 0),
+    "formatted": ("formatted", 0),
+}
+GOOGLE_ORGANIZATION = {"name": "company", "title": "job_title", "department": "note:Department"}
 
 
-def _layout_name(keys: set[str]) -> str:
-    if {"uid", "firstname", "emails", "phones"} <= keys:
-        return "tui-crm"
-    if "connectedon" in keys and ("position" in keys or "url" in keys):
-        return "LinkedIn"
-    if "givenname" in keys and ("familyname" in keys or "groupmembership" in keys):
-        return "Google Contacts (legacy)"
-    if "organizationname" in keys or "email1label" in keys or "phone1label" in keys:
-        return "Google Contacts"
-    outlook = {"emailaddress", "businessstreet", "mobilephone", "jobtitle", "businessphone"}
-    german = {"emailadresse", "vorname", "nachname", "mobiltelefon", "strassegeschaftlich"}
-    french = {"adressedemessagerie", "prenom", "telmobile", "ruebureau"}
-    if len(keys & outlook) >= 3 or len(keys & german) >= 3 or len(keys & french) >= 3:
-        return "Outlook"
+def _outlook_addresses() -> dict[str, Part]:
+    """Outlook's address columns in English, German and French, folded -> Part."""
+    kinds = {"work": ("business", "geschäftlich"), "home": ("home", "privat")}
+    french = {"work": "bureau", "home": "domicile", "other": "autre"}
+    parts = {  # (part, order): English, German, French ({k} = kind word, {n} = " 2"/" 3")
+        ("street", 1): ("{k} street", "straße {k}", "rue ({k})"),
+        ("street", 2): ("{k} street 2", "straße {k} 2", "rue ({k}) 2"),
+        ("street", 3): ("{k} street 3", "straße {k} 3", "rue ({k}) 3"),
+        ("street", 4): ("{k} address po box", "postfach {k}", ""),
+        ("city", 0): ("{k} city", "ort {k}", "ville ({k})"),
+        ("region", 0): ("{k} state", "bundesland/kanton {k}|region {k}", "dép/région ({k})"),
+        ("postal_code", 0): ("{k} postal code", "postleitzahl {k}", "code postal ({k})"),
+        ("country", 0): ("{k} country|{k} country/region", "land/region {k}", "pays/région ({k})"),
+        ("formatted", 0): ("{k} address", "", ""),
+    }
+    table: dict[str, Part] = {}
+    for (part, order), (english, german, french_words) in parts.items():
+        for kind in ("work", "home", "other"):
+            en, de = kinds.get(kind, ("other", ""))
+            patterns = [english.replace("{k}", en), french_words.replace("{k}", french[kind])]
+            patterns += [german.replace("{k}", de)] if de else []
+            for pattern in patterns:
+                for cell in filter(None, pattern.split("|")):
+                    table[fold(cell)] = Part(("address", kind), part, order)
+    german_other = {  # Outlook names the German "other" address irregularly
+        "weitere straße": ("street", 1),
+        "weitere straße 2": ("street", 2),
+        "weitere straße 3": ("street", 3),
+        "weiteres postfach": ("street", 4),
+        "weiterer ort": ("city", 0),
+        "weiteres/r bundesland/kanton": ("region", 0),
+        "weitere postleitzahl": ("postal_code", 0),
+        "weiteres/e land/region": ("country", 0),
+        "weiteres/r land/region": ("country", 0),
+    }
+    for cell, (part, order) in german_other.items():
+        table[fold(cell)] = Part(("address", "other"), part, order)
+    french_boxes = {"work": "b.p. professionnelle", "home": "boîte postale du domicile"}
+    for kind, cell in {**french_boxes, "other": "autre boîte postale"}.items():
+        table[fold(cell)] = Part(("address", kind), "street", 4)
+    return table
+
+
+OUTLOOK_ADDRESS = _outlook_addresses()
+
+
+# --- Reading a header ---------------------------------------------------------------------
+
+Role = str | Part | None
+
+
+def _layout_of(keys: set[str]) -> str:
+    for name, must, some, enough in LAYOUTS:
+        needed = {fold(cell) for cell in must.split("|") if cell}
+        wanted = {fold(cell) for cell in some.split("|") if cell}
+        if needed <= keys and len(keys & wanted) >= enough:
+            return name
     return "CSV"
 
 
-def _read_layout(header: list[str], mapping: Mapping[str, str] | None) -> _Layout:
-    keys = {fold(cell) for cell in header}
-    layout = _Layout(_layout_name(keys), header)
-    ours = layout.name == "tui-crm"
-    for index, cell in enumerate(header):
-        key = fold(cell)
-        if ours and key in OUR_NAMES:
-            name = OUR_NAMES[key]
-            layout.roles[index] = "skip-silently" if name == "id" else name
-            continue
-        group = _GOOGLE_GROUP.match(" ".join(cell.split()))
-        if group:
-            kind, number, part = group.group(1).lower(), group.group(2), group.group(3).lower()
-            if kind == "address":
-                part = "label" if part in ("label", "type") else _ADDRESS_PART.get(part, "skip")
-                if part != "skip":
-                    spot = layout.addresses.setdefault(("address", number), {})
-                    spot.setdefault(part, []).append(index)
-                    continue
-            elif kind in ("e-mail", "phone", "website") and part in ("label", "type", "value"):
-                spot = layout.groups.setdefault((kind, number), {})
-                spot["label" if part in ("label", "type") else "value"] = index
-                continue
-            elif kind == "organization" and part in ("name", "title", "department"):
-                layout.roles[index] = {"name": "company", "title": "job_title"}.get(
-                    part, "note:Department"
-                )
-                continue
-            layout.roles[index] = "skip"
-            continue
-        address = _outlook_address(cell)
-        if address:
-            kind, number, part = address
-            spot = layout.addresses.setdefault((kind, number), {})
-            spot.setdefault(part, []).append(index)
-            continue
-        role = SYNONYMS.get(key)
-        if layout.name == "Outlook" and key in ("title", "titel", "titre"):
-            role = "skip"  # an honorific (Mr., Dr.), not the job title
-        if role == "email:work" and any(layout.roles.get(i) == "email:work" for i in layout.roles):
-            role = "email:other"
-        if key in OUR_NAMES and role is None:
-            role = OUR_NAMES[key]
-        if role:
-            layout.roles[index] = role
-    if "uid" not in layout.roles.values() and not ours:
-        for index, cell in enumerate(header):
-            if fold(cell) == "id" and index not in layout.roles:
-                layout.roles[index] = "uid"
-    _apply_mapping(layout, mapping or {})
-    return layout
-
-
-_MAP_ROLE = {
-    "email": "email:work",
-    "work_email": "email:work",
-    "home_email": "email:home",
-    "phone": "phone:mobile",
-    "mobile": "phone:mobile",
-    "work_phone": "phone:work",
-    "home_phone": "phone:home",
-    "ignore": "skip-silently",
-}
-
-
-def _apply_mapping(layout: _Layout, mapping: Mapping[str, str]) -> None:
-    for column, target in mapping.items():
-        where = [
-            i
-            for i, cell in enumerate(layout.header)
-            if cell.strip().casefold() == column.strip().casefold()
-        ]
-        if not where:
-            raise CrmError(
-                f"--map: no column '{column}' in the file (columns: {', '.join(layout.header)})"
-            )
-        if target not in MAP_TARGETS:
-            raise CrmError(f"--map: '{target}' is not a field (one of {', '.join(MAP_TARGETS)})")
-        for index in where:
-            for spot in (*layout.groups.values(), *layout.addresses.values()):
-                for part, columns in list(spot.items()):
-                    if columns == index or (isinstance(columns, list) and index in columns):
-                        del spot[part]
-            layout.roles[index] = _MAP_ROLE.get(target, target)
-
-
-def _records(text: str, delimiter: str) -> Iterable[tuple[int, list[str]]]:
-    """(line where the record starts, cells), counting newlines inside quoted cells."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    line = 1
-    try:
-        for cells in reader:
-            yield line, cells
-            line = reader.line_num + 1
-    except csv.Error:
-        raise FileRejected(
-            f"ends inside a quoted cell begun on line {line}; the file looks truncated"
-        ) from None
-
-
-def _find_header(text: str, mapping: Mapping[str, str] | None) -> tuple[str, int, _Layout]:
-    """The delimiter, the header's record index and its layout."""
-    best: tuple[int, str, int, _Layout] | None = None
-    first_cells: list[str] = []
-    for delimiter in (",", ";", "\t"):
-        records = []
-        try:  # a truncated file still shows its header; reading it all says it is truncated
-            for record in _records(text, delimiter):
-                records.append(record)
-                if len(records) >= HEADER_SEARCH:
-                    break
-        except FileRejected:
-            pass
-        for position, (_, cells) in enumerate(records):
-            if len(cells) < 2:
-                continue
-            first_cells = first_cells or cells
-            layout = _read_layout(cells, None)
-            if layout.usable():
-                score = len(layout.roles) + len(layout.groups) + len(layout.addresses)
-                if best is None or score > best[0]:
-                    best = (score, delimiter, position, layout)
-                break
-    if best is None:
-        shown = ", ".join(c.strip() for c in first_cells[:8] if c.strip()) or "none"
-        raise FileRejected(
-            f"no column holds a name, company or email (columns: {shown}); use --map COLUMN=FIELD"
-        )
-    _, delimiter, position, layout = best
-    if mapping:
-        layout = _read_layout(layout.header, mapping)
-    return delimiter, position, layout
-
-
-def parse_contacts_csv(text: str, mapping: Mapping[str, str] | None = None) -> Parsed:
-    """Customers from a CSV file (text already decoded by text.decode; line endings \\n)."""
-    delimiter, position, layout = _find_header(text, mapping)
-    rows: list[SourceRow] = []
-    used: set[int] = set()
-    for index, (line, cells) in enumerate(_records(text, delimiter)):
-        if index <= position or not any(cell.strip() for cell in cells):
-            continue
-        rows.append(_row(layout, line, cells, used))
-    kept = {i for i, role in layout.roles.items() if role != "skip"}
-    for spot in (*layout.groups.values(), *layout.addresses.values()):
-        for columns in spot.values():
-            kept.update(columns if isinstance(columns, list) else [columns])
-    ignored = sorted({layout.header[i].strip() for i in used - kept if layout.header[i].strip()})
-    return Parsed(layout.name, rows, tuple(ignored))
-
-
-def _cell(cells: list[str], index: int) -> str:
-    return cells[index].strip() if index < len(cells) else ""
-
-
-def _split_multi(value: str) -> list[str]:
-    return [part.strip() for part in value.split(" ::: ") if part.strip()]
-
-
-def _label(word: str, kind: str) -> str:
-    word = fold(word.lstrip("* "))
-    if kind == "phone":
-        if word in ("mobile", "cell", "iphone", "mobil", "handy", "cellular"):
-            return "mobile"
-        if word in ("work", "business", "office", "main", "workmobile"):
-            return "work"
-        return "home" if word in ("home", "private", "privat") else "other"
-    if word in ("work", "business"):
-        return "work"
-    return "home" if word in ("home", "personal", "private") else "other"
-
-
-def _labelled_list(value: str, default: str) -> list[tuple[str, str]]:
-    """Our own `work: a@b.com; home: c@d.com` cells (a bare value gets `default`)."""
-    out = []
-    for part in value.split(";"):
-        label, sep, item = part.partition(":")
-        if sep and label.strip().isalpha() and not item.startswith("//"):
-            out.append((label.strip().lower(), item.strip()))
-        elif part.strip():
-            out.append((default, part.strip()))
-    return out
-
-
-def _tags(value: str) -> list[str]:
-    parts = re.split(r" ::: |[;,]", value)
-    tags = []
-    for part in parts:
-        word = part.strip().lstrip("*").strip()
-        if word and fold(word) not in _SYSTEM_GROUPS:
-            tags.append(word.lower())
-    return tags
-
-
-def _row(layout: _Layout, line: int, cells: list[str], used: set[int]) -> SourceRow:
-    values: dict[str, Any] = {}
-    notes: list[str] = []
-    emails: list[tuple[int, str, str]] = []  # (order, label, address)
-    phones: list[tuple[int, str, str]] = []
-    middle = full = ""
-    for index, role in layout.roles.items():
-        value = _cell(cells, index)
-        if not value:
-            continue
-        used.add(index)
-        if role in ("skip", "skip-silently"):
-            continue
-        if role.startswith(("email:", "phone:")):
-            kind, label = role.split(":")
-            target = emails if kind == "email" else phones
-            for item in re.split(r" ::: |;", value) if kind == "email" else _split_multi(value):
-                if item.strip():
-                    target.append((len(target), label, item.strip()))
-        elif role.startswith("note:"):
-            notes.append(f"{role[5:]}: {value}")
-        elif role == "middle_name":
-            middle = value
-        elif role == "full_name":
-            full = value
-        elif role == "street2":
-            values["street"] = (values.get("street", "") + "\n" + value).strip()
-        elif role in ("emails", "phones"):
-            default = "work" if role == "emails" else "mobile"
-            target = emails if role == "emails" else phones
-            for label, item in _labelled_list(value, default):
-                target.append((len(target), label, item))
-        elif role == "tags":
-            tags = values.get("tags", [])
-            tags += [tag for tag in _tags(value) if tag not in tags]
-            if tags:
-                values["tags"] = tags
-        elif role == "street" and "street" in values:
-            values["street"] += "\n" + value
-        elif role not in values:
-            values[role] = value
-    for (kind, _), spot in layout.groups.items():
-        if "value" not in spot:
-            continue
-        value = _cell(cells, spot["value"])
-        if not value:
-            continue
-        used.add(spot["value"])
-        label_text = _cell(cells, spot["label"]) if "label" in spot else ""
-        items = _split_multi(value)
-        if kind == "website":
-            notes.extend(f"Website: {item}" for item in items)
-            continue
-        target = emails if kind == "e-mail" else phones
-        primary = label_text.startswith("*")
-        labels = [part.strip() for part in label_text.split(":::")] or [""]
-        for n, item in enumerate(items):
-            label = _label(labels[min(n, len(labels) - 1)], "phone" if kind == "phone" else "email")
-            target.append((-1 if primary and n == 0 else len(target), label, item))
-    _addresses(layout, cells, values, notes, used)
-    _names(values, middle, full)
-    if emails:
-        values["emails"] = [(label, item) for _, label, item in sorted(emails, key=lambda e: e[0])]
-    if phones:
-        values["phones"] = [(label, item) for _, label, item in sorted(phones, key=lambda p: p[0])]
-    error = _dates(values, notes)
-    if layout.name == "LinkedIn":
-        values.setdefault("source", "LinkedIn")
-        notes = [n.replace("Website: ", "LinkedIn: ", 1) for n in notes]
-    if values.get("gender", "").casefold() in (
-        "unspecified",
-        "unknown",
-        "nicht angegeben",
-        "non spécifié",
-    ):
-        del values["gender"]
-    if notes:
-        values["notes"] = "\n".join([values["notes"], *notes] if values.get("notes") else notes)
-    return SourceRow(line, values, error)
-
-
-def _names(values: dict[str, Any], middle: str, full: str) -> None:
-    """A middle name joins the first name; a lone full name is split (last word = last name)."""
-    if middle and values.get("first_name"):
-        values["first_name"] = f"{values['first_name']} {middle}"
-    named = values.get("first_name") or values.get("last_name")
-    if full and not named and full != values.get("company"):
-        first, _, last = full.rpartition(" ")
-        values.update({"first_name": first, "last_name": last} if first else {"last_name": last})
-
-
-def _addresses(
-    layout: _Layout, cells: list[str], values: dict[str, Any], notes: list[str], used: set[int]
-) -> None:
-    filled = []
-    for (kind, number), spot in layout.addresses.items():
-        parts: dict[str, str] = {}
-        for part, columns in spot.items():
-            if part == "label":
-                continue
-            texts = [_cell(cells, c) for c in columns]
-            used.update(c for c in columns if _cell(cells, c))
-            joined = "\n".join(t for t in texts if t)
-            if joined:
-                parts[part] = joined
-        if not parts:
-            continue
-        label = kind
-        if "label" in spot:
-            label = _label(_cell(cells, spot["label"][0]), "email")
-            label = {"other": ""}.get(label, label) if kind == "address" else label
-        if set(parts) == {"formatted"}:
-            parts = {"street": parts["formatted"]}
-        parts.pop("formatted", None)
-        filled.append((KIND_ORDER.get(label, 3), int(number or 0), label, parts))
-    if any(values.get(part) for part in ADDRESS_PARTS):
-        first_taken = True
-    else:
-        first_taken = False
-    for n, (_, _, label, parts) in enumerate(sorted(filled, key=lambda f: f[:2])):
-        if n == 0 and not first_taken:
-            values.update(parts)
-            continue
-        place = " ".join(p for p in (parts.get("postal_code"), parts.get("city")) if p)
-        text = ", ".join(
-            p
-            for p in (
-                parts.get("street", "").replace("\n", ", "),
-                place,
-                parts.get("region"),
-                parts.get("country"),
-            )
-            if p
-        )
-        notes.append(f"Address ({label or 'other'}): {text}")
-
-
-def _dates(values: dict[str, Any], notes: list[str]) -> str | None:
-    for name in DATE_FIELDS:
-        if name not in values:
-            continue
-        raw = values[name]
-        try:
-            day = file_date(raw)
-        except CrmError as err:
-            if name == "birthday" and "has no year" in str(err):
-                notes.append(f"Birthday: {raw}")
-                del values[name]
-                continue
-            return f"{name.replace('_', ' ')}: {err}"
-        if day is None:
-            del values[name]
-        else:
-            values[name] = day
+def _google_role(cell: str) -> Role | bool:
+    """The role of a Google group column, False when the cell is not one."""
+    match = GOOGLE_GROUP.match(" ".join(cell.split()))
+    if not match:
+        return False
+    kind, number, part = match.group(1).lower(), match.group(2), match.group(3).lower()
+    if kind == "organization":
+        return GOOGLE_ORGANIZATION.get(part)
+    name, order = GOOGLE_PARTS.get(part, ("", 0))
+    if kind == "address" and name and name != "value":
+        return Part(("address", number), name, order)
+    if name in ("label", "value"):
+        return Part((kind.replace("e-mail", "email"), number), name)
     return None
 
 
+def _contact_role(cell: str) -> Role:
+    """Email and phone columns by their words: "Business Phone 2", "E-Mail 2: Adresse"."""
+    found = words(cell)
+    kinds = {KIND_WORDS[w] for w in found if w in KIND_WORDS}
+    labels = [LABEL_WORDS[w] for w in found if w in LABEL_WORDS]
+    known = all(
+        w in KIND_WORDS or w in LABEL_WORDS or w in FILLER_WORDS or w.isdigit() for w in found
+    )
+    if not known or "fax" in labels or not (kinds or "mobile" in labels):
+        return None
+    if "email" in kinds:
+        extra = any(w.isdigit() and w != "1" for w in found)  # "E-mail 2 Address"
+        label = next((label for label in labels if label in EMAIL_KINDS), None)
+        return f"email:{label or ('other' if extra else 'work')}"
+    return f"phone:{next((label for label in labels if label in PHONE_KINDS), 'other')}"
+
+
+def _role(cell: str, layout: str) -> Role:
+    """What one header cell holds in a file of `layout`."""
+    key = fold(cell)
+    special = LAYOUT_SYNONYMS.get(layout, {})
+    if key in special:
+        return special[key]
+    google = _google_role(cell)
+    if google is not False:
+        return google
+    if key in OUTLOOK_ADDRESS:
+        return OUTLOOK_ADDRESS[key]
+    if key in SYNONYMS:
+        return SYNONYMS[key]
+    return _contact_role(cell) or OWN_NAMES.get(key)
+
+
+def _honorifics(keys: list[str], roles: list[Role]) -> None:
+    """Outlook's "Title" (French: the first "Titre") is Mr./Dr. when a job title column follows."""
+    titles = [i for i, role in enumerate(roles) if role == "job_title"]
+    for index in titles[:-1]:
+        if keys[index] in ("title", "titre"):
+            roles[index] = None
+
+
+def _location(keys: list[str], roles: list[Role]) -> None:
+    """German Outlook's plain "Ort" is the office location when "Ort geschäftlich" exists."""
+    cities = any(isinstance(role, Part) and role.part == "city" for role in roles)
+    for index, key in enumerate(keys):
+        if cities and key == "ort" and roles[index] == "city":
+            roles[index] = None
+
+
+def _plain_id(keys: list[str], roles: list[Role]) -> None:
+    """A plain "id" column is the record's key when no uid/external id column is there."""
+    if "uid" not in roles and "id" in keys and roles[keys.index("id")] is None:
+        roles[keys.index("id")] = "uid"
+
+
+MAP_ROLES = {
+    "email": "email:work",
+    "work_email": "email:work",
+    "home_email": "email:home",
+    "phone": "phone:other",
+    "mobile": "phone:mobile",
+    "work_phone": "phone:work",
+    "home_phone": "phone:home",
+    "ignore": "skip",
+}
+
+
+def _check_targets(mapping: Mapping[str, str]) -> None:
+    for column, target in mapping.items():
+        if target not in MAP_TARGETS:
+            raise CrmError(
+                f"--map {column}={target}: '{target}' is not a field "
+                f"(one of {', '.join(MAP_TARGETS)})"
+            )
+
+
+def _mapped(header: list[str], roles: list[Role], mapping: Mapping[str, str], strict: bool) -> None:
+    """--map COLUMN=FIELD overrides the automatic role of that column."""
+    names = [cell.strip().casefold() for cell in header]
+    for column, target in mapping.items():
+        wanted = column.strip().casefold()
+        if wanted not in names:
+            if strict:
+                shown = ", ".join(cell.strip() for cell in header if cell.strip())
+                raise CrmError(f"--map: no column '{column}' in the file (columns: {shown})")
+            continue
+        for index, name in enumerate(names):
+            if name == wanted:
+                roles[index] = MAP_ROLES.get(target, target)
+
+
+def _roles(header: list[str], mapping: Mapping[str, str], strict: bool) -> tuple[str, list[Role]]:
+    keys = [fold(cell) for cell in header]
+    layout = _layout_of(set(keys))
+    roles = [_role(cell, layout) for cell in header]
+    for fix in (_honorifics, _location, _plain_id):
+        fix(keys, roles)
+    _mapped(header, roles, mapping, strict)
+    return layout, roles
+
+
+def _usable(roles: list[Role]) -> bool:
+    for role in roles:
+        if isinstance(role, Part):
+            if role.group[0] == "email":
+                return True
+        elif role and (role in NAMED_ROLES or role.startswith("email") or role == "emails"):
+            return True
+    return False
+
+
+# --- What a row holds ---------------------------------------------------------------------
+
+NOTE_RANK = {"Department": 0, "Address": 1, "Website": 2, "LinkedIn": 2, "Referred by": 3}
+BIRTHDAY_RANK = 4
+NO_YEAR = re.compile(r"^--\d{2}-?\d{2}$")
+SLASHED = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})$")
+ISO_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+BLANK_DATE = re.compile(r"^[0\s/.\-]*$")
+LIST_SPLIT = re.compile(r"\s*:::\s*|\s*;\s*")
+TAG_SPLIT = re.compile(r"\s*:::\s*|[;,]")
+
+
+@dataclass
+class _Row:
+    """One record as it is read: values plus what still needs ordering and joining."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    notes: list[tuple[int, str]] = field(default_factory=list)  # (rank, line)
+    emails: list[tuple[bool, str, str]] = field(default_factory=list)  # (primary, label, value)
+    phones: list[tuple[bool, str, str]] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+
+    def note(self, label: str, text: str, rank: int | None = None) -> None:
+        rank = NOTE_RANK.get(label, 2) if rank is None else rank
+        self.notes.append((rank, f"{label}: {text}"))
+
+    def contact(self, kind: str, label: str, value: str, primary: bool = False) -> None:
+        entries = self.emails if kind == "email" else self.phones
+        entries.append((primary, label, value))
+
+
+def label_of(text: str, kind: str) -> str | None:
+    """work/home/other (emails) or mobile/work/home/other (phones) from a label such as
+    "* Mobile" or "Work"; None for a fax or pager number, which is not kept."""
+    found = {LABEL_WORDS[w] for w in words(text) if w in LABEL_WORDS}
+    if not text.strip("* "):
+        return "work" if kind == "email" else "other"
+    if "fax" in found:
+        return None
+    kinds = PHONE_KINDS if kind == "phone" else EMAIL_KINDS
+    return next((label for label in kinds if label in found), "other")
+
+
+def _put_text(row: _Row, name: str, value: str) -> None:
+    if name not in row.values:
+        row.values[name] = value
+    elif name in MULTILINE:
+        row.values[name] += "\n" + value
+
+
+def _put_contact(row: _Row, label: str, value: str, kind: str) -> None:
+    for item in LIST_SPLIT.split(value):
+        if item:
+            row.contact(kind, label, item)
+
+
+def _put_email(row: _Row, label: str, value: str) -> None:
+    _put_contact(row, label, value.replace(",", ";"), "email")
+
+
+def _put_phone(row: _Row, label: str, value: str) -> None:
+    _put_contact(row, label, value, "phone")
+
+
+def _put_labelled(row: _Row, name: str, value: str) -> None:
+    """Our own `work: a@b.com; home: c@d.com` cells (a bare value gets the plain label)."""
+    kind = "email" if name == "emails" else "phone"
+    for item in LIST_SPLIT.split(value):
+        label, colon, rest = item.partition(":")
+        if not colon or not label.strip().isalpha():
+            label, rest = "", item
+        tag = label_of(label, kind)
+        if rest.strip() and tag:
+            row.contact(kind, tag, rest.strip())
+
+
+def _put_tags(row: _Row, _: str, value: str) -> None:
+    for part in TAG_SPLIT.split(value):
+        word = " ".join(part.split())
+        if word.startswith("*"):
+            word = word.lstrip("* ")
+            if fold(word) in SYSTEM_GROUPS:
+                continue
+        word = word.lower()
+        if word and word not in row.tags:
+            row.tags.append(word)
+
+
+def _put_gender(row: _Row, _: str, value: str) -> None:
+    code = GENDERS.get(fold(value), value)
+    if code:
+        row.values.setdefault("gender", code)
+
+
+def _put_opt_out(row: _Row, _: str, value: str) -> None:
+    row.values.setdefault("email_opt_out", YES_NO.get(value.casefold(), value))
+
+
+def _put_note(row: _Row, label: str, value: str) -> None:
+    row.note(label, value)
+
+
+def _put_nothing(row: _Row, _: str, value: str) -> None:
+    """Columns read only to know they hold data (unknown ones) or dropped on purpose."""
+
+
+Put = Callable[[_Row, str, str], None]
+PUTS: dict[str, Put] = {
+    "email": _put_email,
+    "phone": _put_phone,
+    "emails": _put_labelled,
+    "phones": _put_labelled,
+    "tags": _put_tags,
+    "gender": _put_gender,
+    "email_opt_out": _put_opt_out,
+    "note": _put_note,
+}
+
+
+def _pair(row: _Row, cells: list[str], kind: str, parts: dict[str, list[int]]) -> None:
+    """A Google "E-mail 1 - Label"/"E-mail 1 - Value" pair; several values are " ::: "-joined."""
+    values = [v for v in re.split(r"\s*:::\s*", cells[parts["value"][0]].strip()) if v]
+    label_text = cells[parts["label"][0]].strip() if "label" in parts else ""
+    labels = [text.strip() for text in label_text.split(":::")]
+    for n, value in enumerate(values):
+        text = labels[n] if len(labels) == len(values) else labels[0]
+        if kind == "website":
+            row.note("Website", value)
+        elif label := label_of(text, kind):
+            row.contact(kind, label, value, primary=n == 0 and text.startswith("*"))
+
+
+def _address(cells: list[str], block: tuple[str, str], parts: dict[str, list[int]]):
+    """(sort key, kind, {part: text}) of one address block, None when it is empty."""
+    found = {}
+    for part, columns in parts.items():
+        text = "\n".join(cells[c].strip() for c in columns if cells[c].strip())
+        if text and part != "label":
+            found[part] = text
+    formatted = found.pop("formatted", "")
+    if not found and formatted:
+        found["street"] = formatted
+    if not found:
+        return None
+    kind = block[1] if block[1] in KIND_ORDER else ""
+    if "label" in parts:
+        kind = label_of(cells[parts["label"][0]], "email") or "other"
+    number = int(block[1]) if block[1].isdigit() else 0
+    return (KIND_ORDER.get(kind or "other", 2), number), kind or "other", found
+
+
+def _one_line(parts: dict[str, str]) -> str:
+    place = " ".join(parts[p] for p in ("postal_code", "city") if p in parts)
+    pieces = [parts.get("street", "").replace("\n", ", "), place]
+    return ", ".join(p for p in [*pieces, parts.get("region", ""), parts.get("country", "")] if p)
+
+
+def _addresses(row: _Row, cells: list[str], blocks: dict[tuple[str, str], dict]) -> None:
+    """The first address (business, else home, else other) fills the fields; others are notes."""
+    found = [address for b, p in blocks.items() if (address := _address(cells, b, p))]
+    if len(found) > 1:
+        found.sort(key=itemgetter(0))
+    taken = any(part in row.values for part in ADDRESS_PARTS)
+    for _, kind, parts in found:
+        if not taken:
+            row.values.update(parts)
+            taken = True
+        else:
+            row.note(f"Address ({kind})", _one_line(parts), NOTE_RANK["Address"])
+
+
+# --- A compiled header --------------------------------------------------------------------
+
+
+@dataclass
+class _Columns:
+    """What to do with each column of a header, worked out once for the whole file."""
+
+    layout: str
+    header: list[str]
+    cells: list[tuple[int, Put, str]] = field(default_factory=list)
+    pairs: list[tuple[str, dict[str, list[int]]]] = field(default_factory=list)
+    addresses: dict[tuple[str, str], dict[str, list[int]]] = field(default_factory=dict)
+    unknown: list[int] = field(default_factory=list)  # columns nothing keeps
+
+    @property
+    def ours(self) -> bool:
+        return self.layout == "tui-crm"
+
+    @classmethod
+    def read(cls, header: list[str], roles: list[Role], layout: str) -> _Columns:
+        columns = cls(layout, header)
+        groups: dict[tuple[str, str], dict[str, list[tuple[int, int]]]] = {}
+        for index, role in enumerate(roles):
+            if isinstance(role, Part):
+                spots = groups.setdefault(role.group, {}).setdefault(role.part, [])
+                spots.append((role.order, index))
+            elif role is None:
+                columns.unknown.append(index)
+            elif role != "skip":
+                head, _, tail = role.partition(":")
+                columns.cells.append((index, PUTS.get(head, _put_text), tail or head))
+        for group, parts in groups.items():
+            ordered = {part: [i for _, i in sorted(spots)] for part, spots in parts.items()}
+            if group[0] == "address":
+                columns.addresses[group] = ordered
+            elif "value" in ordered:
+                columns.pairs.append((group[0], ordered))
+            else:  # a label without its value holds nothing we keep
+                columns.unknown += [i for spots in ordered.values() for i in spots]
+        return columns
+
+    def row(self, cells: list[str]) -> _Row:
+        row = _Row()
+        ours = self.ours
+        for index, put, arg in self.cells:
+            value = cells[index].strip()
+            if value:
+                if ours and value[0] == "'":
+                    value = value[1:]
+                put(row, arg, value)
+        for kind, parts in self.pairs:
+            _pair(row, cells, kind, parts)
+        if self.addresses:
+            _addresses(row, cells, self.addresses)
+        return row
+
+
+# --- Reading the records ------------------------------------------------------------------
+
+
+class _Lines:
+    """The file's lines for csv.reader, remembering those of the record being read."""
+
+    def __init__(self, text: str) -> None:
+        self._lines = iter(io.StringIO(text, newline=""))
+        self.count = 0
+        self.current: list[str] = []
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.count += 1
+        self.current.append(line)
+        return line
+
+
+def _ends_in_quotes(lines: list[str], delimiter: str) -> bool:
+    try:
+        for _ in csv.reader(lines, delimiter=delimiter, strict=True):
+            pass
+    except csv.Error as err:
+        return "end of data" in str(err)
+    return False
+
+
+def _records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """(line where the record starts, cells), counting the newlines inside quoted cells.
+
+    Lenient about stray quotes, as spreadsheets are; a file that ends inside a quoted
+    cell is refused as truncated."""
+    lines = _Lines(text)
+    reader = csv.reader(lines, delimiter=delimiter)
+    start = 1
+    last: list[str] = []
+    try:
+        for cells in reader:
+            yield start, cells
+            start = lines.count + 1
+            last, lines.current = lines.current, []
+    except csv.Error as err:
+        if "field limit" in str(err):
+            raise FileRejected(
+                f"a quoted cell begun on line {start} never ends (it runs past "
+                f"{csv.field_size_limit():,} characters); a quote is missing or the file "
+                "is truncated"
+            ) from None
+        raise FileRejected(f"line {start}: cannot be read as CSV ({err})") from None
+    if last and _ends_in_quotes(last, delimiter):
+        begun = start - len(last)
+        raise FileRejected(
+            f"the file ends inside a quoted cell begun on line {begun}; the file looks truncated"
+        )
+
+
+def _peek(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
+    """The first records, however the rest of the file turns out."""
+    found: list[tuple[int, list[str]]] = []
+    try:
+        for record in _records(text, delimiter):
+            found.append(record)
+            if len(found) >= HEADER_SEARCH:
+                break
+    except FileRejected:
+        pass
+    return found
+
+
+@dataclass(frozen=True)
+class _Header:
+    delimiter: str
+    line: int  # where the header record starts
+    cells: list[str]
+
+
+def _find_header(text: str, mapping: Mapping[str, str]) -> _Header:
+    """The header among the first records, with whichever delimiter makes most sense of it."""
+    best: tuple[int, _Header] | None = None
+    for delimiter in DELIMITERS:
+        for line, cells in _peek(text, delimiter):
+            _, roles = _roles(cells, mapping, strict=False)
+            if _usable(roles):
+                score = sum(role is not None for role in roles)
+                if best is None or score > best[0]:
+                    best = (score, _Header(delimiter, line, cells))
+                break
+    if best is None:
+        raise _no_header(text, mapping)
+    return best[1]
+
+
+def _no_header(text: str, mapping: Mapping[str, str]) -> CrmError:
+    records = [r for d in DELIMITERS for r in _peek(text, d)[:HEADER_SEARCH] if any(r[1])]
+    first = max(records, key=lambda record: (len(record[1]), -record[0]), default=(0, []))[1]
+    if mapping:
+        _mapped(first, [None] * len(first), mapping, strict=True)
+    shown = ", ".join(cell.strip() for cell in first[:12] if cell.strip()) or "none"
+    more = ", …" if len(first) > 12 else ""
+    return FileRejected(
+        f"no column holds a name, company or email (columns: {shown}{more}); use --map COLUMN=FIELD"
+    )
+
+
+# --- Finishing a row ----------------------------------------------------------------------
+
+
+COMPANY_ENDINGS = _wordset("inc|ltd|llc|llp|plc|gmbh|ag|kg|as|asa|ab|sa|sarl|bv|nv|co|corp")
+
+
+def _split_name(full: str) -> tuple[str, str]:
+    """First and last name of "Ada Lovelace" or "Lovelace, Ada"; one word is a last name."""
+    last, comma, first = full.partition(",")
+    if comma and first.strip() and fold(first) not in COMPANY_ENDINGS:
+        return first.strip(), last.strip()
+    first, _, last = full.rpartition(" ")
+    return first.strip(), last
+
+
+def _finish_names(values: dict[str, Any]) -> None:
+    middle = values.pop("middle_name", "")
+    full = values.pop("full_name", "")
+    if middle and values.get("first_name"):
+        values["first_name"] += " " + middle
+    named = values.get("first_name") or values.get("last_name")
+    if full and not named and full != values.get("company"):
+        first, last = _split_name(full)
+        values.update({"first_name": first, "last_name": last} if first else {"last_name": last})
+
+
+def _contacts(entries: list[tuple[bool, str, str]], key: Callable[[str], str]):
+    """(label, value) pairs, primary first, each value once."""
+    seen: set[str] = set()
+    out = []
+    ordered = [e for e in entries if e[0]] + [e for e in entries if not e[0]]
+    for _, label, value in ordered:
+        if key(value) not in seen:
+            seen.add(key(value))
+            out.append((label, value))
+    return out
+
+
+def _slashed(match: re.Match[str], day_first: bool) -> date:
+    first, second, year = map(int, match.groups())
+    month, day = (second, first) if day_first else (first, second)
+    return date(year, *((day, month) if month > 12 >= day else (month, day)))
+
+
+class _Dates:
+    """Reads a file's dates. Whether 05/04/1985 is the 5th of April is settled by the file's
+    unambiguous dates (15/04/1985), else by its origin (French Outlook, a ;-separated
+    European spreadsheet); dates read the other way meanwhile are read again."""
+
+    def __init__(self, day_first: bool) -> None:
+        self.day_first = day_first
+        self.orders: set[bool] = set()  # what the unambiguous slashed dates say
+        self.ambiguous: list[tuple[dict[str, Any], str, re.Match[str]]] = []
+
+    def read(self, values: dict[str, Any], name: str) -> None:
+        """values[name] as a date (dropped when blank); CrmError when unreadable."""
+        raw = values[name]
+        if BLANK_DATE.match(raw):
+            del values[name]  # Outlook's 0/0/00
+            return
+        values[name] = self._common(values, name, raw) or file_date(self._plain(raw))
+
+    def _common(self, values: dict[str, Any], name: str, raw: str) -> date | None:
+        """1985-04-15 and 4/15/1985 without the general parser (None: ask it)."""
+        try:
+            if match := ISO_DAY.match(raw):
+                return date(*map(int, match.groups()))
+            if (match := SLASHED.match(raw)) and len(match.group(3)) == 4:
+                first, second = int(match.group(1)), int(match.group(2))
+                if max(first, second) > 12:
+                    self.orders.add(first > 12)
+                else:
+                    self.ambiguous.append((values, name, match))
+                return _slashed(match, self.day_first)
+        except ValueError:
+            pass  # 2/30/1985: file_date says what is wrong
+        return None
+
+    def _plain(self, raw: str) -> str:
+        """A date for text.file_date, which reads slashes month first and dots day first."""
+        return raw.replace("/", ".") if self.day_first and SLASHED.match(raw) else raw
+
+    def settle(self) -> None:
+        if len(self.orders) == 1 and self.orders != {self.day_first}:
+            for values, name, match in self.ambiguous:
+                values[name] = _slashed(match, not self.day_first)
+
+
+def _finish_dates(row: _Row, dates: _Dates) -> str | None:
+    """Dates as `date`; the first unreadable one is the row's error."""
+    error = None
+    for name in DATE_FIELDS:
+        raw = row.values.get(name)
+        if raw is None:
+            continue
+        if name == "birthday" and NO_YEAR.match(raw):
+            row.note("Birthday", raw, BIRTHDAY_RANK)
+            del row.values[name]
+            continue
+        try:
+            dates.read(row.values, name)
+        except CrmError as err:
+            error = error or f"{name}: {err}"
+    return error
+
+
+def _finish(row: _Row, line: int, layout: str, dates: _Dates) -> SourceRow:
+    values = row.values
+    _finish_names(values)
+    if row.emails:
+        values["emails"] = _contacts(row.emails, str.casefold)
+    if row.phones:
+        values["phones"] = _contacts(row.phones, str)
+    if row.tags:
+        values["tags"] = row.tags
+    error = _finish_dates(row, dates)
+    if layout == "LinkedIn":
+        values.setdefault("source", "LinkedIn")
+    if row.notes:
+        lines = [text for _, text in sorted(row.notes, key=itemgetter(0))]
+        values["notes"] = "\n".join([values["notes"], *lines] if "notes" in values else lines)
+    return SourceRow(line, values, error)
+
+
+def _day_first(header: _Header) -> bool:
+    """Whether a file with no unambiguous dates writes 05/04/1985 for the 5th of April."""
+    return FRENCH_OUTLOOK in {fold(cell) for cell in header.cells} or header.delimiter == ";"
+
+
+# --- The public functions -----------------------------------------------------------------
+
+
+@contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """Building 100 000 rows of dicts and lists sets the cycle collector off again and again
+    (it doubles the time); nothing here makes reference cycles, so it waits until the end."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def parse_contacts_csv(text: str, mapping: Mapping[str, str] | None = None) -> Parsed:
+    """Customers from a CSV file (text already decoded by text.decode; line endings are \\n)."""
+    mapping = dict(mapping or {})
+    _check_targets(mapping)
+    text = text.lstrip("\ufeff")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    header = _find_header(text, mapping)
+    layout, roles = _roles(header.cells, mapping, strict=True)
+    columns = _Columns.read(header.cells, roles, layout)
+    width = len(header.cells)
+    unseen = set(columns.unknown)
+    dates = _Dates(_day_first(header))
+    rows: list[SourceRow] = []
+    with _cycle_collector_paused():
+        for line, cells in _records(text, header.delimiter):
+            if line <= header.line or not any(cell.strip() for cell in cells):
+                continue
+            if len(cells) < width:
+                cells += [""] * (width - len(cells))
+            if unseen:
+                unseen -= {i for i in unseen if cells[i].strip()}
+            rows.append(_finish(columns.row(cells), line, layout, dates))
+    dates.settle()
+    held = set(columns.unknown) - unseen
+    ignored = sorted({header.cells[i].strip() for i in held if header.cells[i].strip()})
+    return Parsed(layout, rows, tuple(ignored))
+
+
+AMOUNT_WORDS = _wordset(
+    "amount|total|price|value|sum|net|gross|cents|revenue|betrag|summe|umsatz|preis|montant|prix"
+)
+DAY_WORDS = _wordset(
+    "date|day|purchase date|order date|invoice date|sale date|transaction date|date of purchase|"
+    "datum|kaufdatum|bestelldatum|rechnungsdatum"
+)
+
+
 def is_purchases_header(text: str) -> bool:
-    """Whether the file's first line looks like a purchases file (date, amount, customer key,
-    and no person's name): used to pick the format automatically."""
-    from tui_crm.core.interchange.purchases import looks_like_purchases
+    """True when the file's header looks like a purchases file (has an amount column and a date
+    column and no name/company column) — used to pick the format automatically."""
+    lines = io.StringIO(text.lstrip("\ufeff"), newline="")
+    first = next((line for line in lines if line.strip()), "")
+    delimiter = max(DELIMITERS, key=first.count)
+    try:
+        header = next(csv.reader([first], delimiter=delimiter), [])
+    except csv.Error:
+        return False
+    keys = {fold(cell) for cell in header}
+    _, roles = _roles(header, {}, strict=False)
+    named = any(role in NAMED_ROLES for role in roles)
+    return bool(keys & AMOUNT_WORDS) and bool(keys & DAY_WORDS) and not named
 
-    first = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=first.count)
-    header = next(csv.reader([first], delimiter=delimiter), [])
-    return looks_like_purchases(header)
+
+def _guarded(text: str) -> str:
+    """A cell as written: one a spreadsheet would take for a formula gets a leading '."""
+    return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def _list_cell(items) -> str:
-    return "; ".join(f"{item.label}: {item.value}" for item in items)
-
-
-def record_row(record: CustomerRecord) -> list[str]:
-    """One customer as the cells of our own layout (FIELDS order)."""
+def record_cells(record: CustomerRecord) -> list[str]:
+    """One customer as the cells of our own layout, in FIELDS order."""
     cells = []
     for name in FIELDS:
         value = getattr(record, name)
         if name in ("emails", "phones"):
-            cells.append(_list_cell(value))
+            value = "; ".join(f"{item.label}: {item.value}" for item in value)
         elif name == "tags":
-            cells.append("; ".join(value))
+            value = "; ".join(value)
         elif name == "email_opt_out":
-            cells.append("yes" if value else "")
-        elif value is None:
-            cells.append("")
-        elif hasattr(value, "isoformat"):
-            cells.append(value.isoformat())
-        else:
-            cells.append(str(value))
+            value = "yes" if value else ""
+        elif isinstance(value, date):
+            value = value.isoformat()
+        cells.append(_guarded("" if value is None else str(value)))
     return cells
 
 
 def write_contacts_csv(records: Iterable[CustomerRecord], out: TextIO) -> int:
     """Our own layout: one header row (FIELDS), one row per record; return how many rows."""
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(FIELDS)
     count = 0
     for record in records:
-        writer.writerow(record_row(record))
+        writer.writerow(record_cells(record))
         count += 1
     return count
