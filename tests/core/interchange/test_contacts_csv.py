@@ -4,6 +4,7 @@ and read back unchanged."""
 from __future__ import annotations
 
 import csv
+import gc
 import io
 from datetime import date
 
@@ -149,6 +150,21 @@ GOOGLE_LEGACY = _by_header(
     "Organization 1 - Yomi Name,Organization 1 - Title,Organization 1 - Department,"
     "Organization 1 - Symbol,Organization 1 - Location,Organization 1 - Job Description"
 )
+
+
+def test_google_addresses_work_first_unlabelled_ones_are_other():
+    header = [
+        "First Name",
+        *(f"Address {n} - {part}" for n in (1, 2) for part in ("Label", "Street", "City")),
+    ]
+    row = ["Ann", "", "Hjemveien 2", "Bergen", "Work", "Kontorgata 1", "Oslo"]
+    (ann,) = parse_contacts_csv(_csv(header, row)).rows
+    assert ann.values == {
+        "first_name": "Ann",
+        "street": "Kontorgata 1",
+        "city": "Oslo",
+        "notes": "Address (other): Hjemveien 2, Bergen",
+    }
 
 
 def test_google_contacts_legacy_export():
@@ -617,8 +633,22 @@ def test_slashed_dates_follow_the_files_unambiguous_ones():
         date(1980, 5, 4),
         date(1980, 4, 15),
     ]
-    european = "Name;Birthday\nA B;05/04/1980\n"  # ;-separated, nothing to tell: day first
-    assert parse_contacts_csv(european).rows[0].values["birthday"] == date(1980, 4, 5)
+    european = "Name;Birthday\nA B;05/04/1980\nC D;31/02/80\n"  # ;-separated: day first
+    first, second = parse_contacts_csv(european).rows
+    assert first.values["birthday"] == date(1980, 4, 5)
+    assert second.error == "birthday: '31/02/80' is not a date"
+
+
+def test_unreadable_and_two_digit_slashed_dates_beside_day_first_ones():
+    text = "Name,Birthday\nA B,0/5/1980\nC D,05/04/80\nE F,15/04/1980\nG H,31/12/0000\n"
+    rows = parse_contacts_csv(text).rows
+    assert [(row.line, row.error) for row in rows] == [
+        (2, "birthday: '0/5/1980' is not a date"),
+        (3, None),
+        (4, None),
+        (5, "birthday: '31/12/0000' is not a date"),
+    ]
+    assert rows[1].values["birthday"] == date(1980, 4, 5)
 
 
 def test_empty_rows_are_skipped_and_do_not_shift_line_numbers():
@@ -729,6 +759,12 @@ def test_a_truncated_file_is_refused_naming_where_the_cell_began():
     assert str(caught.value) == (
         "the file ends inside a quoted cell begun on line 3; the file looks truncated"
     )
+    assert gc.isenabled()  # paused while rows are built, back on even when the file is refused
+
+
+def test_an_opt_out_column_alone_is_no_header():
+    with pytest.raises(FileRejected, match=r"columns: Email opt out, Notes\)"):
+        parse_contacts_csv("Email opt out,Notes\nyes,x\n")
 
 
 def test_a_file_without_a_usable_header_says_what_it_found():

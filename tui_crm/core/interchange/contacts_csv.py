@@ -236,6 +236,10 @@ LAYOUTS = (
         4,
     ),
 )
+LAYOUT_SIGNS = [
+    (name, _wordset(must) - {""}, _wordset(some) - {""}, enough)
+    for name, must, some, enough in LAYOUTS
+]
 FRENCH_OUTLOOK = fold("rue (bureau)")
 
 
@@ -265,46 +269,51 @@ GOOGLE_PARTS = {
 GOOGLE_ORGANIZATION = {"name": "company", "title": "job_title", "department": "note:Department"}
 
 
+# Outlook's address columns: (part, order) -> English, German, French header, with {k} for
+# the kind word (Business/geschäftlich/bureau, Home/privat/domicile, Other/-/autre).
+OUTLOOK_ADDRESS_CELLS = {
+    ("street", 1): ("{k} street", "straße {k}", "rue ({k})"),
+    ("street", 2): ("{k} street 2", "straße {k} 2", "rue ({k}) 2"),
+    ("street", 3): ("{k} street 3", "straße {k} 3", "rue ({k}) 3"),
+    ("street", 4): ("{k} address po box", "postfach {k}", ""),
+    ("city", 0): ("{k} city", "ort {k}", "ville ({k})"),
+    ("region", 0): ("{k} state", "bundesland/kanton {k}|region {k}", "dép/région ({k})"),
+    ("postal_code", 0): ("{k} postal code", "postleitzahl {k}", "code postal ({k})"),
+    ("country", 0): ("{k} country|{k} country/region", "land/region {k}", "pays/région ({k})"),
+    ("formatted", 0): ("{k} address", "", ""),
+}
+OUTLOOK_KIND_WORDS = {
+    "work": ("business", "geschäftlich", "bureau"),
+    "home": ("home", "privat", "domicile"),
+    "other": ("other", "", "autre"),  # German names its "other" address irregularly:
+}
+OUTLOOK_IRREGULAR = {
+    "weitere straße": ("other", "street", 1),
+    "weitere straße 2": ("other", "street", 2),
+    "weitere straße 3": ("other", "street", 3),
+    "weiteres postfach": ("other", "street", 4),
+    "weiterer ort": ("other", "city", 0),
+    "weiteres/r bundesland/kanton": ("other", "region", 0),
+    "weitere postleitzahl": ("other", "postal_code", 0),
+    "weiteres/e land/region": ("other", "country", 0),
+    "weiteres/r land/region": ("other", "country", 0),
+    "b.p. professionnelle": ("work", "street", 4),
+    "boîte postale du domicile": ("home", "street", 4),
+    "autre boîte postale": ("other", "street", 4),
+}
+
+
 def _outlook_addresses() -> dict[str, Part]:
     """Outlook's address columns in English, German and French, folded -> Part."""
-    kinds = {"work": ("business", "geschäftlich"), "home": ("home", "privat")}
-    french = {"work": "bureau", "home": "domicile", "other": "autre"}
-    parts = {  # (part, order): English, German, French ({k} = kind word, {n} = " 2"/" 3")
-        ("street", 1): ("{k} street", "straße {k}", "rue ({k})"),
-        ("street", 2): ("{k} street 2", "straße {k} 2", "rue ({k}) 2"),
-        ("street", 3): ("{k} street 3", "straße {k} 3", "rue ({k}) 3"),
-        ("street", 4): ("{k} address po box", "postfach {k}", ""),
-        ("city", 0): ("{k} city", "ort {k}", "ville ({k})"),
-        ("region", 0): ("{k} state", "bundesland/kanton {k}|region {k}", "dép/région ({k})"),
-        ("postal_code", 0): ("{k} postal code", "postleitzahl {k}", "code postal ({k})"),
-        ("country", 0): ("{k} country|{k} country/region", "land/region {k}", "pays/région ({k})"),
-        ("formatted", 0): ("{k} address", "", ""),
+    table = {
+        fold(cell): Part(("address", kind), part, order)
+        for cell, (kind, part, order) in OUTLOOK_IRREGULAR.items()
     }
-    table: dict[str, Part] = {}
-    for (part, order), (english, german, french_words) in parts.items():
-        for kind in ("work", "home", "other"):
-            en, de = kinds.get(kind, ("other", ""))
-            patterns = [english.replace("{k}", en), french_words.replace("{k}", french[kind])]
-            patterns += [german.replace("{k}", de)] if de else []
-            for pattern in patterns:
-                for cell in filter(None, pattern.split("|")):
-                    table[fold(cell)] = Part(("address", kind), part, order)
-    german_other = {  # Outlook names the German "other" address irregularly
-        "weitere straße": ("street", 1),
-        "weitere straße 2": ("street", 2),
-        "weitere straße 3": ("street", 3),
-        "weiteres postfach": ("street", 4),
-        "weiterer ort": ("city", 0),
-        "weiteres/r bundesland/kanton": ("region", 0),
-        "weitere postleitzahl": ("postal_code", 0),
-        "weiteres/e land/region": ("country", 0),
-        "weiteres/r land/region": ("country", 0),
-    }
-    for cell, (part, order) in german_other.items():
-        table[fold(cell)] = Part(("address", "other"), part, order)
-    french_boxes = {"work": "b.p. professionnelle", "home": "boîte postale du domicile"}
-    for kind, cell in {**french_boxes, "other": "autre boîte postale"}.items():
-        table[fold(cell)] = Part(("address", kind), "street", 4)
+    for (part, order), patterns in OUTLOOK_ADDRESS_CELLS.items():
+        for kind, kind_words in OUTLOOK_KIND_WORDS.items():
+            for pattern, word in zip(patterns, kind_words, strict=True):
+                for cell in pattern.split("|") if pattern and word else ():
+                    table[fold(cell.replace("{k}", word))] = Part(("address", kind), part, order)
     return table
 
 
@@ -317,10 +326,8 @@ Role = str | Part | None
 
 
 def _layout_of(keys: set[str]) -> str:
-    for name, must, some, enough in LAYOUTS:
-        needed = {fold(cell) for cell in must.split("|") if cell}
-        wanted = {fold(cell) for cell in some.split("|") if cell}
-        if needed <= keys and len(keys & wanted) >= enough:
+    for name, must, some, enough in LAYOUT_SIGNS:
+        if must <= keys and len(keys & some) >= enough:
             return name
     return "CSV"
 
@@ -447,7 +454,7 @@ def _usable(roles: list[Role]) -> bool:
         if isinstance(role, Part):
             if role.group[0] == "email":
                 return True
-        elif role and (role in NAMED_ROLES or role.startswith("email") or role == "emails"):
+        elif role and (role in NAMED_ROLES or role.startswith("email:") or role == "emails"):
             return True
     return False
 
@@ -486,9 +493,9 @@ class _Row:
 def label_of(text: str, kind: str) -> str | None:
     """work/home/other (emails) or mobile/work/home/other (phones) from a label such as
     "* Mobile" or "Work"; None for a fax or pager number, which is not kept."""
-    found = {LABEL_WORDS[w] for w in words(text) if w in LABEL_WORDS}
     if not text.strip("* "):
         return "work" if kind == "email" else "other"
+    found = {LABEL_WORDS[w] for w in words(text) if w in LABEL_WORDS}
     if "fax" in found:
         return None
     kinds = PHONE_KINDS if kind == "phone" else EMAIL_KINDS
@@ -554,10 +561,6 @@ def _put_note(row: _Row, label: str, value: str) -> None:
     row.note(label, value)
 
 
-def _put_nothing(row: _Row, _: str, value: str) -> None:
-    """Columns read only to know they hold data (unknown ones) or dropped on purpose."""
-
-
 Put = Callable[[_Row, str, str], None]
 PUTS: dict[str, Put] = {
     "email": _put_email,
@@ -596,11 +599,12 @@ def _address(cells: list[str], block: tuple[str, str], parts: dict[str, list[int
         found["street"] = formatted
     if not found:
         return None
-    kind = block[1] if block[1] in KIND_ORDER else ""
-    if "label" in parts:
-        kind = label_of(cells[parts["label"][0]], "email") or "other"
+    kind = block[1] if block[1] in KIND_ORDER else "other"
+    label = cells[parts["label"][0]].strip("* \n") if "label" in parts else ""
+    if label:  # Google's "Address 1 - Label": Home, Work, Other or the user's own word
+        kind = label_of(label, "email") or "other"
     number = int(block[1]) if block[1].isdigit() else 0
-    return (KIND_ORDER.get(kind or "other", 2), number), kind or "other", found
+    return (KIND_ORDER[kind], number), kind, found
 
 
 def _one_line(parts: dict[str, str]) -> str:
@@ -710,6 +714,15 @@ def _ends_in_quotes(lines: list[str], delimiter: str) -> bool:
     return False
 
 
+def _unreadable(err: csv.Error, line: int) -> FileRejected:
+    if "field limit" in str(err):
+        return FileRejected(
+            f"a quoted cell begun on line {line} never ends (it runs past "
+            f"{csv.field_size_limit():,} characters); a quote is missing or the file is truncated"
+        )
+    return FileRejected(f"line {line}: cannot be read as CSV ({err})")
+
+
 def _records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
     """(line where the record starts, cells), counting the newlines inside quoted cells.
 
@@ -725,13 +738,7 @@ def _records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
             start = lines.count + 1
             last, lines.current = lines.current, []
     except csv.Error as err:
-        if "field limit" in str(err):
-            raise FileRejected(
-                f"a quoted cell begun on line {start} never ends (it runs past "
-                f"{csv.field_size_limit():,} characters); a quote is missing or the file "
-                "is truncated"
-            ) from None
-        raise FileRejected(f"line {start}: cannot be read as CSV ({err})") from None
+        raise _unreadable(err, start) from None
     if last and _ends_in_quotes(last, delimiter):
         begun = start - len(last)
         raise FileRejected(
@@ -776,7 +783,7 @@ def _find_header(text: str, mapping: Mapping[str, str]) -> _Header:
 
 
 def _no_header(text: str, mapping: Mapping[str, str]) -> CrmError:
-    records = [r for d in DELIMITERS for r in _peek(text, d)[:HEADER_SEARCH] if any(r[1])]
+    records = [r for d in DELIMITERS for r in _peek(text, d) if any(r[1])]
     first = max(records, key=lambda record: (len(record[1]), -record[0]), default=(0, []))[1]
     if mapping:
         _mapped(first, [None] * len(first), mapping, strict=True)
@@ -825,10 +832,18 @@ def _contacts(entries: list[tuple[bool, str, str]], key: Callable[[str], str]):
     return out
 
 
-def _slashed(match: re.Match[str], day_first: bool) -> date:
-    first, second, year = map(int, match.groups())
-    month, day = (second, first) if day_first else (first, second)
-    return date(year, *((day, month) if month > 12 >= day else (month, day)))
+def _common_date(raw: str, day_first: bool) -> date | None:
+    """1985-04-15 and 4/15/1985 without the general parser (None: ask it)."""
+    try:
+        if match := ISO_DAY.match(raw):
+            return date(*map(int, match.groups()))
+        if (match := SLASHED.match(raw)) and len(match.group(3)) == 4:
+            first, second, year = map(int, match.groups())
+            month, day = (second, first) if day_first else (first, second)
+            return date(year, *((day, month) if month > 12 >= day else (month, day)))
+    except ValueError:
+        pass  # 2/30/1985: file_date says what is wrong
+    return None
 
 
 class _Dates:
@@ -839,7 +854,7 @@ class _Dates:
     def __init__(self, day_first: bool) -> None:
         self.day_first = day_first
         self.orders: set[bool] = set()  # what the unambiguous slashed dates say
-        self.ambiguous: list[tuple[dict[str, Any], str, re.Match[str]]] = []
+        self.ambiguous: list[tuple[dict[str, Any], str, str]] = []  # (values, field, text)
 
     def read(self, values: dict[str, Any], name: str) -> None:
         """values[name] as a date (dropped when blank); CrmError when unreadable."""
@@ -847,32 +862,30 @@ class _Dates:
         if BLANK_DATE.match(raw):
             del values[name]  # Outlook's 0/0/00
             return
-        values[name] = self._common(values, name, raw) or file_date(self._plain(raw))
+        values[name] = _common_date(raw, self.day_first) or self._general(raw)
+        if match := SLASHED.match(raw):
+            first, second = int(match.group(1)), int(match.group(2))
+            if max(first, second) > 12:
+                self.orders.add(first > 12)
+            else:
+                self.ambiguous.append((values, name, raw))
 
-    def _common(self, values: dict[str, Any], name: str, raw: str) -> date | None:
-        """1985-04-15 and 4/15/1985 without the general parser (None: ask it)."""
+    def _general(self, raw: str) -> date | None:
+        plain = self._plain(raw)
         try:
-            if match := ISO_DAY.match(raw):
-                return date(*map(int, match.groups()))
-            if (match := SLASHED.match(raw)) and len(match.group(3)) == 4:
-                first, second = int(match.group(1)), int(match.group(2))
-                if max(first, second) > 12:
-                    self.orders.add(first > 12)
-                else:
-                    self.ambiguous.append((values, name, match))
-                return _slashed(match, self.day_first)
-        except ValueError:
-            pass  # 2/30/1985: file_date says what is wrong
-        return None
+            return file_date(plain)
+        except CrmError as err:  # the message quotes what the file says, not our rewrite
+            raise CrmError(str(err).replace(f"'{plain}'", f"'{raw}'")) from None
 
-    def _plain(self, raw: str) -> str:
+    def _plain(self, raw: str, day_first: bool | None = None) -> str:
         """A date for text.file_date, which reads slashes month first and dots day first."""
-        return raw.replace("/", ".") if self.day_first and SLASHED.match(raw) else raw
+        day_first = self.day_first if day_first is None else day_first
+        return raw.replace("/", ".") if day_first and SLASHED.match(raw) else raw
 
     def settle(self) -> None:
         if len(self.orders) == 1 and self.orders != {self.day_first}:
-            for values, name, match in self.ambiguous:
-                values[name] = _slashed(match, not self.day_first)
+            for values, name, raw in self.ambiguous:
+                values[name] = file_date(self._plain(raw, not self.day_first))
 
 
 def _finish_dates(row: _Row, dates: _Dates) -> str | None:
@@ -942,23 +955,28 @@ def parse_contacts_csv(text: str, mapping: Mapping[str, str] | None = None) -> P
     header = _find_header(text, mapping)
     layout, roles = _roles(header.cells, mapping, strict=True)
     columns = _Columns.read(header.cells, roles, layout)
+    with _cycle_collector_paused():
+        rows, held = _read_rows(text, header, columns)
+    ignored = sorted({header.cells[i].strip() for i in held if header.cells[i].strip()})
+    return Parsed(layout, rows, tuple(ignored))
+
+
+def _read_rows(text: str, header: _Header, columns: _Columns) -> tuple[list[SourceRow], set[int]]:
+    """The rows after the header, and which columns nothing keeps yet hold data."""
     width = len(header.cells)
     unseen = set(columns.unknown)
     dates = _Dates(_day_first(header))
     rows: list[SourceRow] = []
-    with _cycle_collector_paused():
-        for line, cells in _records(text, header.delimiter):
-            if line <= header.line or not any(cell.strip() for cell in cells):
-                continue
-            if len(cells) < width:
-                cells += [""] * (width - len(cells))
-            if unseen:
-                unseen -= {i for i in unseen if cells[i].strip()}
-            rows.append(_finish(columns.row(cells), line, layout, dates))
+    for line, cells in _records(text, header.delimiter):
+        if line <= header.line or not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) < width:
+            cells += [""] * (width - len(cells))
+        if unseen:
+            unseen -= {i for i in unseen if cells[i].strip()}
+        rows.append(_finish(columns.row(cells), line, columns.layout, dates))
     dates.settle()
-    held = set(columns.unknown) - unseen
-    ignored = sorted({header.cells[i].strip() for i in held if header.cells[i].strip()})
-    return Parsed(layout, rows, tuple(ignored))
+    return rows, set(columns.unknown) - unseen
 
 
 AMOUNT_WORDS = _wordset(
