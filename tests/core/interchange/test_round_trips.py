@@ -33,7 +33,9 @@ free_text = st.lists(st.text(_LETTERS, max_size=30), max_size=3).map(
     lambda lines: "\n".join(lines).strip()
 )
 days = st.dates(min_value=date(1900, 1, 1), max_value=date(2030, 12, 31))
-addresses = st.from_regex(r"[a-z0-9][a-z0-9._+-]{0,12}@[a-z]{1,10}\.(com|no|de)", fullmatch=True)
+addresses = st.from_regex(
+    r"[a-z0-9]([a-z0-9._+-]{0,11}[a-z0-9])?@[a-z]{1,10}\.(com|no|de)", fullmatch=True
+)
 tags = st.lists(
     st.from_regex(r"[a-zæøå0-9]{1,8}( [a-z]{1,6})?", fullmatch=True), max_size=4, unique=True
 )
