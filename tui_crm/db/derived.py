@@ -47,13 +47,16 @@ FROM customer c"""
 FTS_COLUMNS = ("name", "company", "contact", "place", "tags", "notes")
 
 
+def index_sql(where: str = "") -> str:
+    """The statement that adds the search documents of the customers `where` picks (all of
+    them without one; `c` is the customer)."""
+    insert = f"INSERT INTO customer_fts(rowid, {', '.join(FTS_COLUMNS)}) {SEARCH_DOC}"
+    return f"{insert} WHERE {where}" if where else insert
+
+
 def reindex_sql(cid: str) -> list[str]:
     """Statements that replace one customer's search document."""
-    cols = ", ".join(FTS_COLUMNS)
-    return [
-        f"DELETE FROM customer_fts WHERE rowid = {cid}",
-        f"INSERT INTO customer_fts(rowid, {cols}) {SEARCH_DOC} WHERE c.id = {cid}",
-    ]
+    return [f"DELETE FROM customer_fts WHERE rowid = {cid}", index_sql(f"c.id = {cid}")]
 
 
 def contact_update_sql(cid: str) -> str:
@@ -63,12 +66,17 @@ def contact_update_sql(cid: str) -> str:
     )
 
 
-def purchase_update_sql(cid: str) -> str:
+def purchase_figures_sql(cid: str) -> str:
+    """The `SET` assignments that recompute a customer's purchase figures."""
     return (
-        f"UPDATE customer SET lifetime_cents = {LIFETIME_CENTS.format(cid=cid)}, "
+        f"lifetime_cents = {LIFETIME_CENTS.format(cid=cid)}, "
         f"purchase_count = {PURCHASE_COUNT.format(cid=cid)}, "
-        f"last_purchase_on = {LAST_PURCHASE.format(cid=cid)} WHERE id = {cid}"
+        f"last_purchase_on = {LAST_PURCHASE.format(cid=cid)}"
     )
+
+
+def purchase_update_sql(cid: str) -> str:
+    return f"UPDATE customer SET {purchase_figures_sql(cid)} WHERE id = {cid}"
 
 
 MARK_VALUES_STALE = "DELETE FROM meta WHERE key = 'values_as_of'"
@@ -145,16 +153,13 @@ def trigger_sql() -> list[str]:
 
 def refresh_all_sql() -> list[str]:
     """Recompute every derived figure and the whole search index (after a bulk load)."""
-    cols = ", ".join(FTS_COLUMNS)
     cid = "customer.id"
     return [
         f"UPDATE customer SET last_contact_at = {LAST_CONTACT.format(cid=cid)}, "
         f"next_follow_up = {NEXT_FOLLOW_UP.format(cid=cid)}, "
-        f"lifetime_cents = {LIFETIME_CENTS.format(cid=cid)}, "
-        f"purchase_count = {PURCHASE_COUNT.format(cid=cid)}, "
-        f"last_purchase_on = {LAST_PURCHASE.format(cid=cid)}",
+        f"{purchase_figures_sql(cid)}",
         "DELETE FROM customer_fts",
-        f"INSERT INTO customer_fts(rowid, {cols}) {SEARCH_DOC}",
+        index_sql(),
         MARK_VALUES_STALE,
         "DELETE FROM purchase_rhythm",  # recomputed when next asked for (core/attention.py)
     ]

@@ -12,13 +12,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.core.interchange.strategies import records
 from tui_crm.core.interchange.contacts_csv import (
     FIELDS,
     MAP_TARGETS,
-    is_purchases_header,
     parse_contacts_csv,
     write_contacts_csv,
 )
+from tui_crm.core.interchange.files import is_purchases_header
 from tui_crm.core.interchange.records import CustomerRecord, FileRejected, SourceRow
 from tui_crm.core.interchange.text import decode
 from tui_crm.core.types import Labelled
@@ -889,74 +890,6 @@ def test_cells_a_spreadsheet_would_run_as_formulas_are_guarded_and_read_back():
         '=HYPERLINK("http://x")',
         "-5",
         "'quoted",
-    )
-
-
-_TEXT = st.characters(blacklist_categories=("Cc", "Cs"))
-one_line = st.text(_TEXT, max_size=20).map(lambda text: " ".join(text.split()))
-multi_line = st.lists(st.text(_TEXT, max_size=20), max_size=4).map(
-    lambda lines: "\n".join(lines).strip()
-)
-maybe_day = st.none() | st.dates()
-emails = st.lists(
-    st.tuples(
-        st.sampled_from(("work", "home", "other")),
-        st.from_regex(r"[a-z0-9][a-z0-9._+-]{0,10}@[a-z0-9-]{1,10}\.[a-z]{2,4}", fullmatch=True),
-    ),
-    max_size=3,
-    unique_by=lambda pair: pair[1],
-)
-phones = st.lists(
-    st.tuples(
-        st.sampled_from(("mobile", "work", "home", "other")),
-        st.from_regex(r"\+[1-9][0-9]{6,13}", fullmatch=True),
-    ),
-    max_size=3,
-    unique_by=lambda pair: pair[1],
-)
-tag_word = st.text(st.characters(whitelist_categories=("Ll", "Lo", "Nd")), min_size=1, max_size=8)
-tags = st.lists(st.lists(tag_word, min_size=1, max_size=2).map(" ".join), max_size=4, unique=True)
-keys = st.none() | one_line.filter(bool)
-
-
-@st.composite
-def records(draw) -> CustomerRecord:
-    texts = {
-        name: draw(one_line)
-        for name in (
-            "first_name",
-            "last_name",
-            "nickname",
-            "company",
-            "job_title",
-            "postal_code",
-            "city",
-            "region",
-            "country",
-            "source",
-            "category",
-            "owner",
-            "territory",
-            "lost_reason",
-        )
-    }
-    return CustomerRecord(
-        id=draw(st.integers(1, 10**9)),
-        uid=draw(keys),
-        referred_by=draw(keys),
-        gender=draw(st.sampled_from(("", "f", "m", "x"))),
-        birthday=draw(maybe_day),
-        acquired_on=draw(maybe_day),
-        lost_on=draw(maybe_day),
-        status=draw(st.sampled_from(("active", "lapsed", "lost"))),
-        email_opt_out=draw(st.booleans()),
-        street=draw(multi_line),
-        notes=draw(multi_line),
-        why_chose_us=draw(multi_line),
-        emails=tuple(Labelled(*pair) for pair in draw(emails)),
-        phones=tuple(Labelled(*pair) for pair in draw(phones)),
-        tags=tuple(draw(tags)),
-        **texts,
     )
 
 

@@ -12,6 +12,7 @@ import vobject
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.core.interchange.strategies import records
 from tui_crm.core.interchange.records import CustomerRecord, FileRejected, Parsed
 from tui_crm.core.interchange.text import decode
 from tui_crm.core.interchange.vcard import parse_vcards, write_vcards
@@ -546,48 +547,6 @@ def test_folding_never_splits_a_character():
 
 
 # --- the round trip -------------------------------------------------------------------------
-
-_CHARS = st.characters(blacklist_categories=("Cc", "Cs"))
-one_line = st.text(_CHARS, max_size=30).map(lambda t: " ".join(t.split()))
-multi_line = st.lists(st.text(_CHARS, max_size=30), max_size=4).map(
-    lambda lines: "\n".join(lines).strip()
-)
-days = st.none() | st.dates(min_value=date(1, 1, 1), max_value=date(9999, 12, 31))
-addresses = st.from_regex(r"[a-z0-9._-]+@[a-z]+\.[a-z]{2,}", fullmatch=True)
-phones = st.from_regex(r"\+[1-9][0-9]{6,13}", fullmatch=True)
-tags = st.from_regex(r"[a-zæøå0-9]{1,8}( [a-z]{1,6})?", fullmatch=True)
-TEXT_FIELDS = (
-    *("first_name", "last_name", "nickname", "company", "job_title", "postal_code", "city"),
-    *("region", "country", "source", "category", "owner", "territory", "status", "lost_reason"),
-)
-MULTI_FIELDS = ("street", "notes", "why_chose_us")
-DATE_FIELDS = ("birthday", "acquired_on", "lost_on")
-
-
-@st.composite
-def records(draw) -> CustomerRecord:
-    values = {name: draw(one_line) for name in TEXT_FIELDS}
-    values |= {name: draw(multi_line) for name in MULTI_FIELDS}
-    values |= {name: draw(days) for name in DATE_FIELDS}
-    if not (values["first_name"] or values["last_name"] or values["company"]):
-        values["company"] = draw(one_line.filter(bool))
-    values["emails"] = tuple(
-        Labelled(draw(st.sampled_from(("work", "home", "other"))), address)
-        for address in draw(st.lists(addresses, max_size=3))
-    )
-    values["phones"] = tuple(
-        Labelled(draw(st.sampled_from(("mobile", "work", "home", "other"))), number)
-        for number in draw(st.lists(phones, max_size=3))
-    )
-    return CustomerRecord(
-        id=1,
-        uid=draw(st.none() | one_line.filter(bool)),
-        gender=draw(st.sampled_from(("", "f", "m", "x"))),
-        referred_by=draw(st.none() | one_line.filter(bool)),
-        email_opt_out=draw(st.booleans()),
-        tags=tuple(draw(st.lists(tags, max_size=4, unique=True))),
-        **values,
-    )
 
 
 def _as_record_fields(values: dict) -> dict:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import gc
-import io
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -14,8 +13,15 @@ from datetime import date
 from operator import itemgetter
 from typing import Any, NamedTuple, TextIO
 
-from tui_crm.core.interchange.records import CustomerRecord, FileRejected, Parsed, SourceRow
-from tui_crm.core.interchange.text import file_date
+from tui_crm.core.customers import DATE_FIELDS, MULTILINE_FIELDS
+from tui_crm.core.interchange.records import (
+    CustomerRecord,
+    FileRejected,
+    Parsed,
+    SourceRow,
+    address_line,
+)
+from tui_crm.core.interchange.text import csv_records, file_date
 from tui_crm.errors import CrmError
 
 FIELDS: tuple[str, ...] = (
@@ -63,9 +69,8 @@ MAP_TARGETS: tuple[str, ...] = (
 
 DELIMITERS = (",", ";", "\t")
 HEADER_SEARCH = 10  # records looked at for the header (LinkedIn writes notes above it)
-DATE_FIELDS = ("birthday", "acquired_on", "lost_on")
 ADDRESS_PARTS = ("street", "postal_code", "city", "region", "country")
-MULTILINE = frozenset({"street", "notes", "why_chose_us"})
+MULTILINE = frozenset(MULTILINE_FIELDS)
 NAMED_ROLES = frozenset({"first_name", "last_name", "full_name", "company"})
 FORMULA_START = ("=", "+", "-", "@", "'")  # a cell Excel would run: written with a ' before it
 
@@ -607,12 +612,6 @@ def _address(cells: list[str], block: tuple[str, str], parts: dict[str, list[int
     return (KIND_ORDER[kind], number), kind, found
 
 
-def _one_line(parts: dict[str, str]) -> str:
-    place = " ".join(parts[p] for p in ("postal_code", "city") if p in parts)
-    pieces = [parts.get("street", "").replace("\n", ", "), place]
-    return ", ".join(p for p in [*pieces, parts.get("region", ""), parts.get("country", "")] if p)
-
-
 def _addresses(row: _Row, cells: list[str], blocks: dict[tuple[str, str], dict]) -> None:
     """The first address (business, else home, else other) fills the fields; others are notes."""
     found = [address for b, p in blocks.items() if (address := _address(cells, b, p))]
@@ -624,7 +623,7 @@ def _addresses(row: _Row, cells: list[str], blocks: dict[tuple[str, str], dict])
             row.values.update(parts)
             taken = True
         else:
-            row.note(f"Address ({kind})", _one_line(parts), NOTE_RANK["Address"])
+            row.note(f"Address ({kind})", address_line(parts), NOTE_RANK["Address"])
 
 
 # --- A compiled header --------------------------------------------------------------------
@@ -687,70 +686,11 @@ class _Columns:
 # --- Reading the records ------------------------------------------------------------------
 
 
-class _Lines:
-    """The file's lines for csv.reader, remembering those of the record being read."""
-
-    def __init__(self, text: str) -> None:
-        self._lines = iter(io.StringIO(text, newline=""))
-        self.count = 0
-        self.current: list[str] = []
-
-    def __iter__(self) -> _Lines:
-        return self
-
-    def __next__(self) -> str:
-        line = next(self._lines)
-        self.count += 1
-        self.current.append(line)
-        return line
-
-
-def _ends_in_quotes(lines: list[str], delimiter: str) -> bool:
-    try:
-        for _ in csv.reader(lines, delimiter=delimiter, strict=True):
-            pass
-    except csv.Error as err:
-        return "end of data" in str(err)
-    return False
-
-
-def _unreadable(err: csv.Error, line: int) -> FileRejected:
-    if "field limit" in str(err):
-        return FileRejected(
-            f"a quoted cell begun on line {line} never ends (it runs past "
-            f"{csv.field_size_limit():,} characters); a quote is missing or the file is truncated"
-        )
-    return FileRejected(f"line {line}: cannot be read as CSV ({err})")
-
-
-def _records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    """(line where the record starts, cells), counting the newlines inside quoted cells.
-
-    Lenient about stray quotes, as spreadsheets are; a file that ends inside a quoted
-    cell is refused as truncated."""
-    lines = _Lines(text)
-    reader = csv.reader(lines, delimiter=delimiter)
-    start = 1
-    last: list[str] = []
-    try:
-        for cells in reader:
-            yield start, cells
-            start = lines.count + 1
-            last, lines.current = lines.current, []
-    except csv.Error as err:
-        raise _unreadable(err, start) from None
-    if last and _ends_in_quotes(last, delimiter):
-        begun = start - len(last)
-        raise FileRejected(
-            f"the file ends inside a quoted cell begun on line {begun}; the file looks truncated"
-        )
-
-
 def _peek(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
     """The first records, however the rest of the file turns out."""
     found: list[tuple[int, list[str]]] = []
     try:
-        for record in _records(text, delimiter):
+        for record in csv_records(text, delimiter):
             found.append(record)
             if len(found) >= HEADER_SEARCH:
                 break
@@ -967,7 +907,7 @@ def _read_rows(text: str, header: _Header, columns: _Columns) -> tuple[list[Sour
     unseen = set(columns.unknown)
     dates = _Dates(_day_first(header))
     rows: list[SourceRow] = []
-    for line, cells in _records(text, header.delimiter):
+    for line, cells in csv_records(text, header.delimiter):
         if line <= header.line or not any(cell.strip() for cell in cells):
             continue
         if len(cells) < width:
@@ -979,29 +919,10 @@ def _read_rows(text: str, header: _Header, columns: _Columns) -> tuple[list[Sour
     return rows, set(columns.unknown) - unseen
 
 
-AMOUNT_WORDS = _wordset(
-    "amount|total|price|value|sum|net|gross|cents|revenue|betrag|summe|umsatz|preis|montant|prix"
-)
-DAY_WORDS = _wordset(
-    "date|day|purchase date|order date|invoice date|sale date|transaction date|date of purchase|"
-    "datum|kaufdatum|bestelldatum|rechnungsdatum"
-)
-
-
-def is_purchases_header(text: str) -> bool:
-    """True when the file's header looks like a purchases file (has an amount column and a date
-    column and no name/company column) — used to pick the format automatically."""
-    lines = io.StringIO(text.lstrip("\ufeff"), newline="")
-    first = next((line for line in lines if line.strip()), "")
-    delimiter = max(DELIMITERS, key=first.count)
-    try:
-        header = next(csv.reader([first], delimiter=delimiter), [])
-    except csv.Error:
-        return False
-    keys = {fold(cell) for cell in header}
+def names_someone(header: list[str]) -> bool:
+    """Whether a header has a column for a person's or a company's name."""
     _, roles = _roles(header, {}, strict=False)
-    named = any(role in NAMED_ROLES for role in roles)
-    return bool(keys & AMOUNT_WORDS) and bool(keys & DAY_WORDS) and not named
+    return any(role in NAMED_ROLES for role in roles)
 
 
 def _guarded(text: str) -> str:

@@ -11,36 +11,10 @@ from typing import TextIO
 
 from peewee import Database
 
-from tui_crm.core.interchange.records import CustomerRecord
+from tui_crm.core.customers import DATE_FIELDS
+from tui_crm.core.interchange.records import SCALAR_FIELDS, CustomerRecord
+from tui_crm.core.interchange.rows import chunks, marks
 from tui_crm.core.types import Labelled, display_name
-
-CHUNK = 500
-_COLUMNS = [
-    "id",
-    "uid",
-    "first_name",
-    "last_name",
-    "nickname",
-    "company",
-    "job_title",
-    "gender",
-    "birthday",
-    "street",
-    "postal_code",
-    "city",
-    "region",
-    "country",
-    "source",
-    "acquired_on",
-    "why_chose_us",
-    "owner",
-    "territory",
-    "status",
-    "lost_reason",
-    "lost_on",
-    "email_opt_out",
-    "notes",
-]
 
 
 def _day(value) -> date | None:
@@ -50,17 +24,16 @@ def _day(value) -> date | None:
 def customer_records(db: Database, ids: list[int]) -> list[CustomerRecord]:
     """Everything about each of `ids` (in that order) an export writes."""
     found: dict[int, dict] = {}
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        marks = ", ".join("?" * len(chunk))
+    for chunk in chunks(ids):
+        among = f"IN ({marks(len(chunk))})"
         for row in db.execute_sql(
-            f"SELECT {', '.join('c.' + c for c in _COLUMNS)}, coalesce(g.name, ''), r.uid "
+            f"SELECT {', '.join('c.' + c for c in SCALAR_FIELDS)}, coalesce(g.name, ''), r.uid "
             "FROM customer c LEFT JOIN category g ON g.id = c.category_id "
-            f"LEFT JOIN customer r ON r.id = c.referred_by_id WHERE c.id IN ({marks})",
+            f"LEFT JOIN customer r ON r.id = c.referred_by_id WHERE c.id {among}",
             chunk,
         ):
-            values = dict(zip(_COLUMNS, row[: len(_COLUMNS)], strict=True))
-            for name in ("birthday", "acquired_on", "lost_on"):
+            values = dict(zip(SCALAR_FIELDS, row[: len(SCALAR_FIELDS)], strict=True))
+            for name in DATE_FIELDS:
                 values[name] = _day(values[name])
             values["email_opt_out"] = bool(values["email_opt_out"])
             values.update(category=row[-2], referred_by=row[-1], emails=[], phones=[], tags=[])
@@ -68,12 +41,12 @@ def customer_records(db: Database, ids: list[int]) -> list[CustomerRecord]:
         for sql, name in (
             (
                 "SELECT customer_id, label, address FROM customer_email "
-                f"WHERE customer_id IN ({marks}) ORDER BY customer_id, position",
+                f"WHERE customer_id {among} ORDER BY customer_id, position",
                 "emails",
             ),
             (
                 "SELECT customer_id, label, number FROM customer_phone "
-                f"WHERE customer_id IN ({marks}) ORDER BY customer_id, position",
+                f"WHERE customer_id {among} ORDER BY customer_id, position",
                 "phones",
             ),
         ):
@@ -81,7 +54,7 @@ def customer_records(db: Database, ids: list[int]) -> list[CustomerRecord]:
                 found[cid][name].append(Labelled(label, value))
         for cid, tag in db.execute_sql(
             "SELECT ct.customer_id, t.name FROM customer_tag ct JOIN tag t ON t.id = ct.tag_id "
-            f"WHERE ct.customer_id IN ({marks}) ORDER BY t.name",
+            f"WHERE ct.customer_id {among} ORDER BY t.name",
             chunk,
         ):
             found[cid]["tags"].append(tag)

@@ -3,6 +3,7 @@ export of the customers a query finds in the format asked for."""
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
@@ -12,13 +13,14 @@ from peewee import Database
 
 from tui_crm.core.config import settings
 from tui_crm.core.interchange.contacts_csv import (
-    is_purchases_header,
+    DELIMITERS,
+    names_someone,
     parse_contacts_csv,
     write_contacts_csv,
 )
 from tui_crm.core.interchange.export import Written, customer_records, write_emails, write_labels
 from tui_crm.core.interchange.load import load_customers
-from tui_crm.core.interchange.purchases import load_purchases
+from tui_crm.core.interchange.purchases import header_columns, load_purchases
 from tui_crm.core.interchange.records import FileRejected
 from tui_crm.core.interchange.report import ImportReport, Progress, no_progress
 from tui_crm.core.interchange.text import read_source
@@ -34,6 +36,18 @@ EXPORT_SUFFIX = {"csv": ".csv", "vcard": ".vcf", "labels": ".txt", "emails": ".t
 
 def _is_vcard(text: str) -> bool:
     return text.lstrip().upper().startswith("BEGIN:VCARD")
+
+
+def is_purchases_header(text: str) -> bool:
+    """Whether the file's first line reads as a purchases header: a date and an amount
+    column, and no column for a person's or company's name."""
+    first = next((line for line in text.lstrip("\ufeff").split("\n") if line.strip()), "")
+    try:
+        header = next(csv.reader([first], delimiter=max(DELIMITERS, key=first.count)), [])
+    except csv.Error:
+        return False
+    columns = set(header_columns(header).values())
+    return {"day", "amount"} <= columns and not names_someone(header)
 
 
 def detect_format(text: str, path: Path) -> str:
@@ -66,18 +80,10 @@ def import_file(
     file = Path(path)
     text = read_source(file)
     kind = detect_format(text, file) if format == "auto" else format
+    options = dict(source=file.name, dry_run=dry_run, strict=strict, now=now, progress=progress)
     try:
         if kind == "purchases":
-            return load_purchases(
-                db,
-                text,
-                source=file.name,
-                mapping=mapping,
-                dry_run=dry_run,
-                strict=strict,
-                now=now,
-                progress=progress,
-            )
+            return load_purchases(db, text, mapping=mapping, **options)
         if kind == "vcard":
             if mapping:
                 raise CrmError("--map applies to CSV files, not vCards")
@@ -93,16 +99,7 @@ def import_file(
         raise FileRejected(
             message if message.startswith(file.name) else f"{file.name}: {message}"
         ) from None
-    return load_customers(
-        db,
-        parsed,
-        source=file.name,
-        dry_run=dry_run,
-        strict=strict,
-        who=who,
-        now=now,
-        progress=progress,
-    )
+    return load_customers(db, parsed, who=who, **options)
 
 
 def export_customers(

@@ -9,7 +9,6 @@ customers are indexed): a crash leaves nothing half-imported.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -22,7 +21,9 @@ from tui_crm.core.bulk import bulk_load
 from tui_crm.core.config import settings
 from tui_crm.core.customers import Cleaned, clean_customer, new_uid, update_customer
 from tui_crm.core.duplicates import equivalent_first_names, fold_name
-from tui_crm.core.interchange.records import Parsed, SourceRow
+from tui_crm.core.interchange.export import customer_records
+from tui_crm.core.interchange.keys import CustomerKeys
+from tui_crm.core.interchange.records import SCALAR_FIELDS, CustomerRecord, Parsed, SourceRow
 from tui_crm.core.interchange.report import (
     DEFAULT_CADENCE_DAYS,
     ImportReport,
@@ -31,17 +32,12 @@ from tui_crm.core.interchange.report import (
     RejectedRow,
     no_progress,
 )
+from tui_crm.core.interchange.rows import marks, stamp
 from tui_crm.core.types import display_name
-from tui_crm.db.derived import FTS_COLUMNS, MARK_VALUES_STALE, SEARCH_DOC
+from tui_crm.db.derived import MARK_VALUES_STALE, index_sql
 from tui_crm.errors import CrmError, ValidationError
 
-CHUNK = 500  # ids per IN (...) query
 FREE_TEXT = ("notes", "why_chose_us")  # an import adds to these, never overwrites them
-_MERGED_INTO = re.compile(r"\(#(\d+)\)$")
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
 @dataclass(eq=False)
@@ -66,40 +62,16 @@ class _Plan:
         return self.target if self.target is not None else self.key
 
 
-class _Book:
+class _Book(CustomerKeys):
     """What the checks need to know about the book, read once."""
 
     def __init__(self, db: Database):
-        self.live: dict[int, str] = {}
-        self.by_uid: dict[str, int] = {}
-        self.trashed_uid: dict[str, tuple[int, str]] = {}
-        trashed: dict[int, str] = {}
-        self.parent: dict[int, int] = {}
-        for cid, uid, first, last, company, deleted, referrer in db.execute_sql(
-            "SELECT id, uid, first_name, last_name, company, deleted_at, referred_by_id "
-            "FROM customer"
-        ):
-            name = display_name(first, last, company)
-            if deleted is None:
-                self.live[cid] = name
-                if referrer is not None:
-                    self.parent[cid] = referrer
-                if uid:
-                    self.by_uid[uid] = cid
-            elif uid:
-                trashed[cid] = uid
-                self.trashed_uid[uid] = (cid, name)
-        # A uid of a record merged away answers for the survivor (the latest merge wins).
-        for cid, text in db.execute_sql(
-            "SELECT customer_id, new FROM customer_change WHERE field = 'merged_into' ORDER BY id"
-        ):
-            match = _MERGED_INTO.search(text or "")
-            if cid in trashed and match and int(match.group(1)) in self.live:
-                self.by_uid[trashed[cid]] = int(match.group(1))
-        self.by_email: dict[str, set[int]] = {}
-        for cid, address in db.execute_sql("SELECT customer_id, address FROM customer_email"):
-            if cid in self.live:
-                self.by_email.setdefault(address.casefold(), set()).add(cid)
+        super().__init__(db)
+        self.uid_owner = {**self.merged, **self.by_uid}  # a merged-away uid names the survivor
+        self.parent = {cid: referrer for cid, *_, referrer in self.people if referrer is not None}
+        self.names = _NameIndex()
+        for cid, first, last, company, _ in self.people:
+            self.names.add(first, last, company, cid)
         self.by_phone: dict[str, set[int]] = {}
         for cid, number in db.execute_sql("SELECT customer_id, number FROM customer_phone"):
             if cid in self.live:
@@ -107,11 +79,6 @@ class _Book:
         self.categories = {
             name.casefold(): name for (name,) in db.execute_sql("SELECT name FROM category")
         }
-        self.names = _NameIndex()
-        for cid, first, last, company in db.execute_sql(
-            "SELECT id, first_name, last_name, company FROM customer WHERE deleted_at IS NULL"
-        ):
-            self.names.add(first, last, company, cid)
 
 
 @lru_cache(maxsize=65536)
@@ -215,6 +182,7 @@ class _Checker:
         self.duplicates: list[ProbableDuplicate] = []
         self.earlier: dict[int, int] = {}  # line -> key of the earlier row it may duplicate
         self.new_categories: dict[str, str] = {}
+        self.records: dict[int, CustomerRecord] = {}  # customers rows matched, as read
 
     def _tick(self) -> None:
         self.done += 1
@@ -267,8 +235,8 @@ class _Checker:
         """The customer this row is, by uid first, then by email; None for someone new."""
         uid = cleaned.scalars.get("uid")
         if uid:
-            if uid in self.book.by_uid:
-                return self.book.by_uid[uid]
+            if uid in self.book.uid_owner:
+                return self.book.uid_owner[uid]
             if uid in self.book.trashed_uid:
                 cid, name = self.book.trashed_uid[uid]
                 raise CrmError(f"is {name} #{cid}, who is in the trash: restore them to update")
@@ -360,7 +328,7 @@ class _Checker:
         key = plan.referrer_key
         if not key:
             return True
-        found = keys.get(key) or self.book.by_uid.get(key) or keys.get(key.casefold())
+        found = keys.get(key) or self.book.uid_owner.get(key) or keys.get(key.casefold())
         number = key.removeprefix("#")
         if found is None and number.isdigit() and int(number) in self.book.live:
             found = int(number)
@@ -400,11 +368,11 @@ class _Checker:
         a namesake with the same phone, or one who already holds everything the row says
         (the same file imported again), is that customer rather than a new one."""
         plans = [plan for plan in self.plans if plan.target is None and plan.namesakes]
-        current = _current(db, [cid for plan in plans for cid in plan.namesakes])
+        current = self.customers(db, [cid for plan in plans for cid in plan.namesakes])
         for plan in plans:
             numbers = {number for _, number, _ in plan.cleaned.phones or ()}
             for cid in plan.namesakes:
-                held = {number for _, number in current[cid]["phones"]}
+                held = {phone.value for phone in current[cid].phones}
                 if numbers & held or not _changes(plan, current[cid], self.book):
                     plan.target = cid
                     self.duplicates = [d for d in self.duplicates if d.line != plan.line]
@@ -415,9 +383,15 @@ class _Checker:
         one-line fields; notes and "why they chose us" gain the file's text when it is new;
         emails, phones and tags gain what is missing; an email opt-out is never undone."""
         targets = [plan for plan in self.plans if plan.target is not None]
-        current = _current(db, [plan.target for plan in targets])
+        current = self.customers(db, [plan.target for plan in targets])
         for plan in targets:
             plan.changes = _changes(plan, current[plan.target], self.book)
+
+    def customers(self, db: Database, ids: list[int]) -> dict[int, CustomerRecord]:
+        """The records of `ids`, each read from the book once however often it is asked for."""
+        missing = sorted(set(ids) - set(self.records))
+        self.records.update((record.id, record) for record in customer_records(db, missing))
+        return self.records
 
     def report(self, source: str, parsed: Parsed, *, dry_run: bool, strict: bool) -> ImportReport:
         adds = sum(1 for plan in self.plans if plan.target is None)
@@ -439,139 +413,46 @@ class _Checker:
         )
 
 
-def _chunks(ids: list[int]) -> Iterable[list[int]]:
-    for start in range(0, len(ids), CHUNK):
-        yield ids[start : start + CHUNK]
-
-
-def _current(db: Database, ids: list[int]) -> dict[int, dict[str, Any]]:
-    """The fields an import may change, for each of `ids`."""
-    columns = [
-        "first_name",
-        "last_name",
-        "nickname",
-        "company",
-        "job_title",
-        "gender",
-        "birthday",
-        "street",
-        "postal_code",
-        "city",
-        "region",
-        "country",
-        "source",
-        "acquired_on",
-        "why_chose_us",
-        "owner",
-        "territory",
-        "status",
-        "lost_reason",
-        "lost_on",
-        "email_opt_out",
-        "notes",
-        "referred_by_id",
-    ]
-    out: dict[int, dict[str, Any]] = {}
-    for chunk in _chunks(sorted(set(ids))):
-        marks = ", ".join("?" * len(chunk))
-        for row in db.execute_sql(
-            f"SELECT c.id, {', '.join('c.' + c for c in columns)}, coalesce(g.name, '') "
-            f"FROM customer c LEFT JOIN category g ON g.id = c.category_id "
-            f"WHERE c.id IN ({marks})",
-            chunk,
-        ):
-            values = dict(zip(columns, row[1:-1], strict=True))
-            values["category"] = row[-1]
-            values.update(emails=[], phones=[], tags=[])
-            out[row[0]] = values
-        for cid, label, address in db.execute_sql(
-            f"SELECT customer_id, label, address FROM customer_email "
-            f"WHERE customer_id IN ({marks}) ORDER BY customer_id, position",
-            chunk,
-        ):
-            out[cid]["emails"].append((label, address))
-        for cid, label, number in db.execute_sql(
-            f"SELECT customer_id, label, number FROM customer_phone "
-            f"WHERE customer_id IN ({marks}) ORDER BY customer_id, position",
-            chunk,
-        ):
-            out[cid]["phones"].append((label, number))
-        for cid, name in db.execute_sql(
-            f"SELECT ct.customer_id, t.name FROM customer_tag ct JOIN tag t ON t.id = ct.tag_id "
-            f"WHERE ct.customer_id IN ({marks}) ORDER BY t.name",
-            chunk,
-        ):
-            out[cid]["tags"].append(name)
-    return out
-
-
-def _same(old: Any, new: Any) -> bool:
-    if hasattr(new, "isoformat") and old is not None:
-        return str(old)[:10] == new.isoformat()
-    return old == new
-
-
-def _changes(plan: _Plan, current: dict[str, Any], book: _Book) -> dict[str, Any]:
+def _changes(plan: _Plan, current: CustomerRecord, book: _Book) -> dict[str, Any]:
     changes: dict[str, Any] = {}
     for name, value in plan.cleaned.scalars.items():
-        old = current.get(name)
         if name == "uid" or value in (None, ""):
             continue  # a customer keeps the uid exports know it by; blanks erase nothing
+        old = getattr(current, name)
         if name in FREE_TEXT:
             if value not in (old or ""):
                 changes[name] = f"{old}\n\n{value}" if old else value
         elif name == "email_opt_out":
             if value and not old:
                 changes[name] = True
-        elif not _same(old, value):
+        elif old != value:
             changes[name] = value
-    if plan.category and plan.category.casefold() != (current["category"] or "").casefold():
+    if plan.category and plan.category.casefold() != current.category.casefold():
         changes["category"] = book.categories.get(plan.category.casefold(), plan.category)
-    if plan.referrer is not None and plan.referrer != current["referred_by_id"]:
+    if plan.referrer is not None and plan.referrer != book.parent.get(current.id):
         changes["referred_by"] = plan.referrer
     for name, key in (("emails", str.casefold), ("phones", str)):
-        have = {key(value) for _, value in current[name]}
+        held = [(item.label, item.value) for item in getattr(current, name)]
+        have = {key(value) for _, value in held}
         given = getattr(plan.cleaned, name) or ()
         extra = [(label, value) for label, value, *_ in given if key(value) not in have]
         if extra:
-            changes[name] = current[name] + extra
-    extra_tags = [t for t in plan.cleaned.tags or () if t not in current["tags"]]
+            changes[name] = held + extra
+    extra_tags = [t for t in plan.cleaned.tags or () if t not in current.tags]
     if extra_tags:
-        changes["tags"] = current["tags"] + extra_tags
+        changes["tags"] = [*current.tags, *extra_tags]
     return changes
 
 
-INSERT_COLUMNS = [
-    "id",
-    "uid",
-    "first_name",
-    "last_name",
-    "nickname",
-    "company",
-    "job_title",
-    "gender",
-    "birthday",
-    "street",
-    "postal_code",
-    "city",
-    "region",
-    "country",
-    "source",
-    "acquired_on",
-    "why_chose_us",
+# Everything a new customer row is given; the figures kept by triggers take their defaults.
+INSERT_COLUMNS = (
+    *SCALAR_FIELDS,
     "category_id",
-    "owner",
-    "territory",
-    "status",
-    "lost_reason",
-    "lost_on",
-    "email_opt_out",
     "email_opt_out_at",
-    "notes",
     "version",
     "created_at",
     "updated_at",
-]
+)
 
 
 def _write(
@@ -589,12 +470,7 @@ def _write(
         first_id = (db.execute_sql("SELECT max(id) FROM customer").fetchone()[0] or 0) + 1
         ids = {plan.key: first_id + n for n, plan in enumerate(adds)}
         if adds:
-            rebuild = [
-                f"INSERT INTO customer_fts(rowid, {', '.join(FTS_COLUMNS)}) "
-                f"{SEARCH_DOC} WHERE c.id >= {first_id:d}",
-                MARK_VALUES_STALE,
-            ]
-            with bulk_load(db, rebuild):
+            with bulk_load(db, [index_sql(f"c.id >= {first_id:d}"), MARK_VALUES_STALE]):
                 _insert_new(db, adds, ids, categories, who=who, now=now)
         progress("writing", len(adds), total)
         for done, plan in enumerate(updates, start=len(adds) + 1):
@@ -627,7 +503,7 @@ def _insert_new(
     now: datetime,
 ) -> None:
     conn = db.connection()
-    stamp = _stamp(now)
+    at = stamp(now)
     customers, emails, phones, links, history, referrals = [], [], [], [], [], []
     tag_names: set[str] = set()
     for plan in adds:
@@ -643,10 +519,10 @@ def _insert_new(
             "status": status,
             "lost_on": lost_on.isoformat() if lost_on else None,
             "email_opt_out": int(opted_out),
-            "email_opt_out_at": stamp if opted_out else None,
+            "email_opt_out_at": at if opted_out else None,
             "version": 1,
-            "created_at": stamp,
-            "updated_at": stamp,
+            "created_at": at,
+            "updated_at": at,
         }
         for name in ("birthday", "acquired_on"):
             row[name] = s[name].isoformat() if s.get(name) else None
@@ -658,12 +534,12 @@ def _insert_new(
         for tag in plan.cleaned.tags or ():
             tag_names.add(tag)
             links.append((cid, tag))
-        history.append((cid, stamp, who, "created", plan.name, 1))
+        history.append((cid, at, who, "created", plan.name, 1))
         if plan.referrer is not None:
             referrals.append((ids.get(plan.referrer, plan.referrer), cid))
-    marks = ", ".join("?" * len(INSERT_COLUMNS))
     conn.executemany(
-        f"INSERT INTO customer ({', '.join(INSERT_COLUMNS)}) VALUES ({marks})", customers
+        f"INSERT INTO customer ({', '.join(INSERT_COLUMNS)}) VALUES ({marks(len(INSERT_COLUMNS))})",
+        customers,
     )
     conn.executemany(
         "INSERT INTO customer_email (customer_id, label, address, position) VALUES (?, ?, ?, ?)",

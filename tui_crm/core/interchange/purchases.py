@@ -3,9 +3,6 @@ a date and an amount; rows already in the book are not added again."""
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,13 +13,16 @@ from peewee import Database
 from tui_crm.core.bulk import bulk_load
 from tui_crm.core.config import settings
 from tui_crm.core.fields import parse_money
+from tui_crm.core.interchange.contacts_csv import DELIMITERS, fold
+from tui_crm.core.interchange.keys import CustomerKeys
 from tui_crm.core.interchange.records import FileRejected
 from tui_crm.core.interchange.report import ImportReport, Progress, RejectedRow, no_progress
-from tui_crm.core.interchange.text import file_date
-from tui_crm.db.derived import LAST_PURCHASE, LIFETIME_CENTS, MARK_VALUES_STALE, PURCHASE_COUNT
+from tui_crm.core.interchange.rows import chunks, marks, stamp
+from tui_crm.core.interchange.text import csv_records, file_date
+from tui_crm.db.derived import MARK_VALUES_STALE, purchase_figures_sql
 from tui_crm.errors import CrmError
 
-# Header words (lower case, letters and digits only) -> our column.
+# Header words (folded: lower case, letters and digits only) -> our column.
 SYNONYMS = {
     "customer_id": (
         "customerid customer customerno customernumber clientid client kundennummer kunde "
@@ -30,8 +30,11 @@ SYNONYMS = {
     ),
     "email": "email customeremail emailaddress mail kundenemail",
     "uid": "uid customeruid externalid customerexternalid externalcustomerid contactid",
-    "day": "date day purchasedate orderdate invoicedate saledate datum kaufdatum",
-    "amount": "amount total price value sum net gross betrag summe montant prix",
+    "day": (
+        "date day purchasedate orderdate invoicedate saledate transactiondate dateofpurchase "
+        "datum kaufdatum bestelldatum rechnungsdatum"
+    ),
+    "amount": "amount total price value sum net gross revenue betrag summe umsatz preis montant prix",
     "currency": "currency curr wahrung wahrungscode devise",
     "description": "description product item productname article beschreibung artikel produit",
     "category": "category productcategory kategorie categorie",
@@ -43,11 +46,6 @@ SYNONYMS = {
 COLUMNS = tuple(SYNONYMS)
 KEYS = ("customer_id", "email", "uid")
 _WORD = {word: column for column, words in SYNONYMS.items() for word in words.split()}
-
-
-def _word(header: str) -> str:
-    folded = header.casefold().replace("ä", "a").replace("ö", "o").replace("ü", "u")
-    return re.sub(r"[^a-z0-9]", "", folded)
 
 
 @dataclass(frozen=True)
@@ -77,12 +75,12 @@ def header_columns(header: list[str], mapping: Mapping[str, str] | None = None) 
     """Which of our columns each header cell holds; `mapping` (COLUMN=FIELD) overrides."""
     found: dict[int, str] = {}
     for index, cell in enumerate(header):
-        column = _WORD.get(_word(cell))
+        column = _WORD.get(fold(cell))
         if column and column not in found.values():
             found[index] = column
     if "customer_id" not in found.values() and "uid" not in found.values():
         for index, cell in enumerate(header):
-            if _word(cell) == "id" and index not in found:
+            if fold(cell) == "id" and index not in found:
                 found[index] = "customer_id"
     for name, target in (mapping or {}).items():
         where = [i for i, cell in enumerate(header) if cell.strip().casefold() == name.casefold()]
@@ -98,34 +96,14 @@ def header_columns(header: list[str], mapping: Mapping[str, str] | None = None) 
     return found
 
 
-def looks_like_purchases(header: list[str]) -> bool:
-    """A header with a date, an amount and a customer key, and no person's name."""
-    columns = set(header_columns(header).values())
-    named = any(_word(cell) in ("firstname", "lastname", "name", "company") for cell in header)
-    return {"day", "amount"} <= columns and bool(columns & set(KEYS)) and not named
-
-
 def _records(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """The header and (line, cells) of each non-empty record."""
     first = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=first.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    out: list[tuple[int, list[str]]] = []
-    line = 1
-    try:
-        header = next(reader, None)
-        if header is None:
-            raise FileRejected("the file is empty")
-        line = reader.line_num + 1
-        for cells in reader:
-            if any(cell.strip() for cell in cells):
-                out.append((line, cells))
-            line = reader.line_num + 1
-    except csv.Error:
-        raise FileRejected(
-            f"the file ends inside a quoted cell begun on line {line}; the file looks truncated"
-        ) from None
-    return header, out
+    records = csv_records(text, max(DELIMITERS, key=first.count))
+    header = next(records, None)
+    if header is None:
+        raise FileRejected("the file is empty")
+    return header[1], [(line, cells) for line, cells in records if any(c.strip() for c in cells)]
 
 
 def parse_purchases_csv(
@@ -188,44 +166,6 @@ def _row(line: int, values: dict[str, str], default_currency: str) -> PurchaseRo
     )
 
 
-class _Customers:
-    """Finds the customer a purchase row names."""
-
-    def __init__(self, db: Database):
-        self.live = {
-            cid for (cid,) in db.execute_sql("SELECT id FROM customer WHERE deleted_at IS NULL")
-        }
-        self.by_uid = {
-            uid: cid
-            for cid, uid in db.execute_sql(
-                "SELECT id, uid FROM customer WHERE deleted_at IS NULL AND uid IS NOT NULL"
-            )
-        }
-        self.by_email: dict[str, set[int]] = {}
-        for cid, address in db.execute_sql("SELECT customer_id, address FROM customer_email"):
-            if cid in self.live:
-                self.by_email.setdefault(address.casefold(), set()).add(cid)
-
-    def find(self, kind: str, value: str) -> int:
-        if kind == "uid":
-            if value in self.by_uid:
-                return self.by_uid[value]
-            raise CrmError(f"no customer with uid '{value}'")
-        if kind == "email":
-            owners = sorted(self.by_email.get(value.casefold(), ()))
-            if len(owners) > 1:
-                raise CrmError(
-                    f"'{value}' belongs to several customers (#{owners[0]}, #{owners[1]})"
-                )
-            if owners:
-                return owners[0]
-            raise CrmError(f"no customer with email '{value}'")
-        number = value.removeprefix("#")
-        if number.isdigit() and int(number) in self.live:
-            return int(number)
-        raise CrmError(f"no customer with id '{value}'")
-
-
 def load_purchases(
     db: Database,
     text: str,
@@ -243,7 +183,7 @@ def load_purchases(
     now = now or datetime.now().replace(microsecond=0)
     rows, rejected = parse_purchases_csv(text, mapping)
     read = len(rows) + len(rejected)
-    customers = _Customers(db)
+    customers = CustomerKeys(db)
     found: list[tuple[int, PurchaseRow]] = []
     for done, row in enumerate(rows, start=1):
         try:
@@ -280,13 +220,10 @@ def load_purchases(
 
 def _existing(db: Database, ids: set[int]) -> Counter:
     have: Counter = Counter()
-    ordered = sorted(ids)
-    for start in range(0, len(ordered), 500):
-        chunk = ordered[start : start + 500]
-        marks = ", ".join("?" * len(chunk))
+    for chunk in chunks(sorted(ids)):
         for row in db.execute_sql(
             "SELECT customer_id, day, cents, currency, description, category, invoice_ref "
-            f"FROM purchase WHERE customer_id IN ({marks})",
+            f"FROM purchase WHERE customer_id IN ({marks(len(chunk))})",
             chunk,
         ):
             have[(row[0], str(row[1])[:10], *row[2:])] += 1
@@ -295,16 +232,12 @@ def _existing(db: Database, ids: set[int]) -> Counter:
 
 def _write(db: Database, new: list[tuple[int, PurchaseRow]], now: datetime) -> None:
     """Insert with the triggers off, then recompute the figures of just the customers touched."""
-    touched = sorted({cid for cid, _ in new})
-    stamp = now.strftime("%Y-%m-%d %H:%M:%S")
-    cid = "customer.id"
+    at = stamp(now)
     rebuild = []
-    for start in range(0, len(touched), 500):
-        ids = ", ".join(str(int(c)) for c in touched[start : start + 500])
+    for chunk in chunks(sorted({cid for cid, _ in new})):
+        ids = ", ".join(str(int(c)) for c in chunk)
         rebuild += [
-            f"UPDATE customer SET lifetime_cents = {LIFETIME_CENTS.format(cid=cid)}, "
-            f"purchase_count = {PURCHASE_COUNT.format(cid=cid)}, "
-            f"last_purchase_on = {LAST_PURCHASE.format(cid=cid)} WHERE id IN ({ids})",
+            f"UPDATE customer SET {purchase_figures_sql('customer.id')} WHERE id IN ({ids})",
             f"DELETE FROM purchase_rhythm WHERE customer_id IN ({ids})",
         ]
     rebuild.append(MARK_VALUES_STALE)
@@ -321,7 +254,7 @@ def _write(db: Database, new: list[tuple[int, PurchaseRow]], now: datetime) -> N
                     row.description,
                     row.category,
                     row.invoice_ref,
-                    stamp,
+                    at,
                 )
                 for cid, row in new
             ],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any
 
@@ -72,3 +72,24 @@ class CustomerRecord:
     emails: tuple[Labelled, ...] = ()  # label in work/home/other
     phones: tuple[Labelled, ...] = ()  # value in E.164; label in mobile/work/home/other
     tags: tuple[str, ...] = field(default=())
+
+
+# The columns of `customer` a record holds as they are (the rest come from other tables).
+SCALAR_FIELDS = tuple(
+    f.name
+    for f in fields(CustomerRecord)
+    if f.name not in ("referred_by", "category", "emails", "phones", "tags")
+)
+
+
+def address_line(parts: dict[str, str]) -> str:
+    """An address on one line, for the notes line an extra address becomes:
+    "1 Main St, Apt 2, 0155 Oslo, Norway"."""
+    place = " ".join(parts[p] for p in ("postal_code", "city") if parts.get(p))
+    pieces = (
+        parts.get("street", "").replace("\n", ", "),
+        place,
+        parts.get("region"),
+        parts.get("country"),
+    )
+    return ", ".join(p for p in pieces if p)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+DEFAULT_CADENCE_DAYS = 30  # for a category an import creates
+
 # progress(stage, done, total): stage is "checking" or "writing"
 Progress = Callable[[str, int, int], None]
 
@@ -97,6 +99,3 @@ class ImportReport:
                 for d in self.duplicates
             )
         return out
-
-
-DEFAULT_CADENCE_DAYS = 30

@@ -1,8 +1,12 @@
-"""Reading an import file's text whatever its encoding, and dates as exporting programs write them."""
+"""Reading an import file's text whatever its encoding, its CSV records with their line
+numbers, and dates as exporting programs write them."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
+from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
@@ -154,3 +158,65 @@ def _named(value: str) -> date | None:
     if len(year) != 4:
         return None
     return date(int(year), months[0], int(day))
+
+
+# --- CSV records -------------------------------------------------------------------------
+
+
+class _Lines:
+    """The file's lines for csv.reader, remembering those of the record being read."""
+
+    def __init__(self, text: str) -> None:
+        self._lines = iter(io.StringIO(text, newline=""))
+        self.count = 0
+        self.current: list[str] = []
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.count += 1
+        self.current.append(line)
+        return line
+
+
+def _ends_in_quotes(lines: list[str], delimiter: str) -> bool:
+    try:
+        for _ in csv.reader(lines, delimiter=delimiter, strict=True):
+            pass
+    except csv.Error as err:
+        return "end of data" in str(err)
+    return False
+
+
+def _unreadable(err: csv.Error, line: int) -> FileRejected:
+    if "field limit" in str(err):
+        return FileRejected(
+            f"a quoted cell begun on line {line} never ends (it runs past "
+            f"{csv.field_size_limit():,} characters); a quote is missing or the file is truncated"
+        )
+    return FileRejected(f"line {line}: cannot be read as CSV ({err})")
+
+
+def csv_records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """(line where the record starts, cells), counting the newlines inside quoted cells.
+
+    Lenient about stray quotes, as spreadsheets are; a file that ends inside a quoted
+    cell is refused as truncated."""
+    lines = _Lines(text)
+    reader = csv.reader(lines, delimiter=delimiter)
+    start = 1
+    last: list[str] = []
+    try:
+        for cells in reader:
+            yield start, cells
+            start = lines.count + 1
+            last, lines.current = lines.current, []
+    except csv.Error as err:
+        raise _unreadable(err, start) from None
+    if last and _ends_in_quotes(last, delimiter):
+        begun = start - len(last)
+        raise FileRejected(
+            f"the file ends inside a quoted cell begun on line {begun}; the file looks truncated"
+        )

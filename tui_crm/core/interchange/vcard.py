@@ -12,7 +12,13 @@ from typing import Any, TextIO
 
 import vobject
 
-from tui_crm.core.interchange.records import CustomerRecord, FileRejected, Parsed, SourceRow
+from tui_crm.core.interchange.records import (
+    CustomerRecord,
+    FileRejected,
+    Parsed,
+    SourceRow,
+    address_line,
+)
 from tui_crm.core.interchange.text import file_date
 from tui_crm.errors import CrmError
 
@@ -582,7 +588,7 @@ def _read_addresses(card: Any, values: dict[str, Any]) -> list[str]:
     found.sort(key=lambda item: item[:2])
     if found:
         values.update(found[0][3])
-    return [_address_note(label, parts) for _, _, label, parts in found[1:]]
+    return [f"Address ({label}): {address_line(parts)}" for _, _, label, parts in found[1:]]
 
 
 def _address(adr: Any) -> dict[str, str]:
@@ -597,13 +603,6 @@ def _address(adr: Any) -> dict[str, str]:
         )
     )
     return {key: value for key, value in parts.items() if value}
-
-
-def _address_note(label: str, parts: dict[str, str]) -> str:
-    place = " ".join(p for p in (parts.get("postal_code"), parts.get("city")) if p)
-    street = ", ".join(parts.get("street", "").split("\n"))
-    text = ", ".join(p for p in (street, place, parts.get("region"), parts.get("country")) if p)
-    return f"Address ({label}): {text}"
 
 
 def _read_ours(card: Any, values: dict[str, Any]) -> None:

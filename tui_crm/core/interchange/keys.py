@@ -1,0 +1,67 @@
+"""Which customer a file means: live customers by uid (and the uid of a record merged away,
+which now answers for the survivor), by email, and by our id."""
+
+from __future__ import annotations
+
+import re
+
+from peewee import Database
+
+from tui_crm.core.types import display_name
+from tui_crm.errors import CrmError
+
+_MERGED_INTO = re.compile(r"\(#(\d+)\)$")
+
+
+class CustomerKeys:
+    """Every customer's keys, read once: a few queries for the whole file, none per row."""
+
+    def __init__(self, db: Database):
+        self.live: dict[int, str] = {}  # id -> display name
+        self.people: list[tuple[int, str, str, str, int | None]] = []  # live: id, names, referrer
+        self.by_uid: dict[str, int] = {}  # live customers only
+        self.trashed_uid: dict[str, tuple[int, str]] = {}
+        trashed: dict[int, str] = {}
+        for cid, uid, first, last, company, deleted, referrer in db.execute_sql(
+            "SELECT id, uid, first_name, last_name, company, deleted_at, referred_by_id "
+            "FROM customer"
+        ):
+            if deleted is None:
+                self.live[cid] = display_name(first, last, company)
+                self.people.append((cid, first, last, company, referrer))
+                if uid:
+                    self.by_uid[uid] = cid
+            elif uid:
+                trashed[cid] = uid
+                self.trashed_uid[uid] = (cid, display_name(first, last, company))
+        self.merged: dict[str, int] = {}  # uid of a record merged away -> the survivor
+        for cid, text in db.execute_sql(
+            "SELECT customer_id, new FROM customer_change WHERE field = 'merged_into' ORDER BY id"
+        ):
+            match = _MERGED_INTO.search(text or "")
+            if cid in trashed and match and int(match.group(1)) in self.live:
+                self.merged[trashed[cid]] = int(match.group(1))  # the latest merge wins
+        self.by_email: dict[str, set[int]] = {}
+        for cid, address in db.execute_sql("SELECT customer_id, address FROM customer_email"):
+            if cid in self.live:
+                self.by_email.setdefault(address.casefold(), set()).add(cid)
+
+    def find(self, kind: str, value: str) -> int:
+        """The live customer a uid, email or id names; CrmError saying why when none does."""
+        if kind == "uid":
+            if value in self.by_uid:
+                return self.by_uid[value]
+            raise CrmError(f"no customer with uid '{value}'")
+        if kind == "email":
+            owners = sorted(self.by_email.get(value.casefold(), ()))
+            if len(owners) > 1:
+                raise CrmError(
+                    f"'{value}' belongs to several customers (#{owners[0]}, #{owners[1]})"
+                )
+            if owners:
+                return owners[0]
+            raise CrmError(f"no customer with email '{value}'")
+        number = value.removeprefix("#")
+        if number.isdigit() and int(number) in self.live:
+            return int(number)
+        raise CrmError(f"no customer with id '{value}'")
