@@ -182,3 +182,21 @@ def test_dates_that_cannot_be_stored_say_why():
         file_date("--04-15")
     with pytest.raises(CrmError, match="is not a date"):
         file_date("13/13/2020")
+
+
+def test_email_lines_keep_names_readable_and_quote_only_what_must_be(db):
+    from tui_crm.core.interchange.export import mailbox
+
+    assert mailbox("Jürgen Müller", "j@example.de") == "Jürgen Müller <j@example.de>"
+    assert mailbox('Ann "Nan" Lee, CFO', "a@x.com") == '"Ann \\"Nan\\" Lee, CFO" <a@x.com>'
+    assert mailbox("", "a@x.com") == "a@x.com"
+
+
+def test_a_summary_of_one_says_one():
+    from tui_crm.core.interchange.export import Written
+
+    assert Written(1).summary("customers") == "1 customer"
+    assert Written(1, (("opted out of email", 2),)).summary("addresses") == (
+        "1 address; left out 2 opted out of email"
+    )
+    assert Written(3).summary("labels") == "3 labels"

@@ -3,10 +3,11 @@ always leave out whoever opted out."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from email.utils import formataddr
+from email.utils import quote
 from typing import TextIO
 
 from peewee import Database
@@ -80,9 +81,26 @@ class Written:
     left_out: tuple[tuple[str, int], ...] = ()  # (why, how many)
 
     def summary(self, what: str) -> str:
+        """`what` is the plural ("customers", "addresses"); one of them is said as one."""
+        if self.count == 1:
+            what = _SINGULAR.get(what, what.removesuffix("s"))
         text = f"{self.count} {what}"
         skipped = [f"{n} {why}" for why, n in self.left_out if n]
         return text + (f"; left out {', '.join(skipped)}" if skipped else "")
+
+
+_SINGULAR = {"addresses": "address"}
+# A display name with these must be quoted in an address line (RFC 5322 specials).
+_SPECIALS = re.compile(r'[()<>\[\]:;@\\,."]')
+
+
+def mailbox(name: str, address: str) -> str:
+    """`Name <address>` as mail programs and campaign tools read it, the name kept readable
+    (Jürgen, not =?utf-8?…?=) and quoted only when it holds a comma or the like."""
+    if not name:
+        return address
+    shown = f'"{quote(name)}"' if _SPECIALS.search(name) else name
+    return f"{shown} <{address}>"
 
 
 def write_emails(records: Iterable[CustomerRecord], out: TextIO) -> Written:
@@ -96,7 +114,7 @@ def write_emails(records: Iterable[CustomerRecord], out: TextIO) -> Written:
             no_email += 1
         else:
             name = display_name(record.first_name, record.last_name, record.company)
-            out.write(formataddr((name, record.emails[0].value)) + "\n")
+            out.write(mailbox(name, record.emails[0].value) + "\n")
             count += 1
     return Written(count, (("opted out of email", opted_out), ("without an email", no_email)))
 
