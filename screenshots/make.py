@@ -65,7 +65,21 @@ SHOTS = [
     ("merge", (100, 30), ["f5", *["down"] * 9, "enter"]),
     ("insights", (100, 50), ["f4"]),
     ("insights-80x24", (80, 24), ["f4"]),
+    ("import", (100, 30), ["ctrl+o", *"google-contacts.csv", "enter"]),
+    ("export", (80, 24), [*"tag:vip", "down", "x"]),
 ]
+# The file the import shot checks: Google Contacts' layout, one bad row, one probable duplicate.
+GOOGLE_CONTACTS = (
+    "First Name,Middle Name,Last Name,Organization Name,Organization Title,"
+    "E-mail 1 - Label,E-mail 1 - Value,Phone 1 - Label,Phone 1 - Value,Labels\n"
+    "Bob,,Smith,Smith & Sons,Owner,* work,bob@smithsons.example.com,Mobile,+1 415 555 0188,"
+    "* myContacts\n"
+    "Ingrid,,Dahl,Fjord Fisk AS,Buyer,* work,ingrid@fjordfisk.example.no,Work,+47 22 33 44 55,"
+    "* myContacts ::: trade fair\n"
+    "Marco,,Rossi,,,* home,marco.rossi@example,Mobile,,* myContacts\n"
+    "Aiko,,Tanaka,Sakura Tea,Owner,* work,aiko@sakura.example.jp,Mobile,+81 90 1234 5678,"
+    "* myContacts ::: trade fair\n"
+)
 
 
 def main() -> int:
@@ -75,10 +89,13 @@ def main() -> int:
 
         demo = Path(tmp) / "demo.db"
         make_demo(demo, customers=300, seed=7, today=TODAY)
+        (Path(tmp) / "google-contacts.csv").write_text(GOOGLE_CONTACTS, encoding="utf-8")
+        os.chdir(tmp)  # the import shot types the file's name as a salesperson would
         written = []
         for name, size, keys in SHOTS:
             path = demo if name != "empty" else Path(tmp) / "crm.db"
             written.append(asyncio.run(_shoot(path, name, size, keys)))
+        os.chdir(HERE)
     if "--png" in sys.argv:
         import cairosvg
 

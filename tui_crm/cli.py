@@ -85,10 +85,12 @@ def _non_negative(text: str) -> int:
 
 
 def _mapping_arg(text: str) -> tuple[str, str]:
-    column, sep, field = text.partition("=")
-    if not sep or not column.strip() or not field.strip():
-        raise argparse.ArgumentTypeError(f"'{text}' is not COLUMN=FIELD")
-    return column.strip(), field.strip()
+    from tui_crm.core.interchange.files import mapping_pair
+
+    try:
+        return mapping_pair(text)
+    except CrmError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 class _Parser(argparse.ArgumentParser):
@@ -436,33 +438,17 @@ def _progress_printer():
 
 
 def _export(args: argparse.Namespace) -> int:
-    import tempfile
-
-    from tui_crm.core.interchange.files import export_customers
+    from tui_crm.core.interchange.files import export_customers, export_to_file
 
     db = _open(args)
     query = " ".join(args.query)
-    what = {"emails": "addresses", "labels": "labels"}.get(args.format, "customers")
     if not args.output:
         written = export_customers(db, query, args.format, sys.stdout, as_of=args.as_of)
-        print(f"{PROG}: {written.summary(what)}", file=sys.stderr)
+        print(f"{PROG}: {written.summary()}", file=sys.stderr)
         return 0
     target = Path(args.output).expanduser()
-    if target.is_dir():
-        raise CrmError(f"{target} is a folder; give a file name")
-    if not target.parent.is_dir():
-        raise CrmError(f"{target.parent} does not exist")
-    # Write beside the target and rename: an export that fails leaves no half-written file.
-    with tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", newline="", dir=target.parent, delete=False, suffix=".part"
-    ) as part:
-        try:
-            written = export_customers(db, query, args.format, part, as_of=args.as_of)
-        except BaseException:
-            Path(part.name).unlink(missing_ok=True)
-            raise
-    Path(part.name).replace(target)
-    print(f"{PROG}: {written.summary(what)} to {target}", file=sys.stderr)
+    written = export_to_file(db, query, args.format, target, as_of=args.as_of)
+    print(f"{PROG}: {written.summary()} to {target}", file=sys.stderr)
     return 0
 
 

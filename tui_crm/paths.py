@@ -50,6 +50,11 @@ def backup_dir_for(db_path: Path) -> Path:
     return db_path.parent / f"{db_path.name}.backups"
 
 
+def import_reports_dir() -> Path:
+    """Where the Import screen keeps whole reports too long to show."""
+    return data_dir() / "import-reports"
+
+
 def ensure_private_dir(path: Path) -> None:
     """Create `path` (and parents) readable by the owner only."""
     path.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -117,3 +117,21 @@ def test_duplicates_at_80x24(demo_app, snap_compare):
 def test_merge_chooser_at_100x30(demo_app, snap_compare):
     keys = _keys("f5", "enter", "down", "l")
     assert snap_compare(demo_app, terminal_size=(100, 30), run_before=keys)
+
+
+def test_import_screen_after_a_check_at_100x30(empty_app, snap_compare, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "contacts.csv").write_text(
+        "First Name,Last Name,E-mail Address,Mobile Phone,Company\n"
+        "Ada,Lovelace,ada@example.com,+47 91234567,Engines Ltd\n"
+        "Bob,Builder,not-an-email,,Builders\n"
+        "Cara,Smith,cara@example.com,+47 92345678,\n",
+        encoding="utf-8",
+    )
+    keys = _keys("ctrl+o", *"contacts.csv", "enter")
+    assert snap_compare(empty_app, terminal_size=(100, 30), run_before=keys)
+
+
+def test_export_dialog_at_80x24(demo_app, snap_compare):
+    keys = _keys(*"tag:vip", "down", "x")
+    assert snap_compare(demo_app, terminal_size=(80, 24), run_before=keys)

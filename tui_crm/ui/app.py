@@ -26,6 +26,7 @@ class CrmApp(App[None]):
         Binding("f3", "referrals", "Referrals", id="referrals"),
         Binding("f4", "insights", "Insights", id="insights"),
         Binding("f5", "duplicates", "Duplicates", show=False, id="duplicates"),
+        Binding("ctrl+o", "import_file", "Import", show=False, id="import"),
         Binding("f1", "toggle_help", "Help", id="help"),
         Binding(
             "question_mark", "toggle_help", "Help", key_display="?", show=False, id="help.question"
@@ -121,6 +122,17 @@ class CrmApp(App[None]):
             "Customers entered twice: review the pairs and merge them (f5)",
             self.action_duplicates,
         )
+        yield SystemCommand(
+            "Import a file",
+            "Customers from CSV (Google, Outlook, LinkedIn…) or vCard, or purchases (ctrl+o)",
+            self.action_import_file,
+        )
+        if isinstance(screen, SearchScreen):
+            yield SystemCommand(
+                "Export this search",
+                "The customers the search finds as CSV, vCard, mailing labels or an email list",
+                screen.action_export,
+            )
         yield from super().get_system_commands(screen)
 
     def action_attention(self) -> None:
@@ -152,6 +164,12 @@ class CrmApp(App[None]):
 
         if not isinstance(self.screen, DuplicatesScreen):
             self.push_screen(DuplicatesScreen())
+
+    def action_import_file(self) -> None:
+        from tui_crm.ui.screens.interchange import ImportScreen
+
+        if not isinstance(self.screen, ImportScreen):
+            self.push_screen(ImportScreen())
 
     def action_go_search(self) -> None:
         while not isinstance(self.screen, SearchScreen) and len(self.screen_stack) > 2:

@@ -79,9 +79,12 @@ class Written:
 
     count: int
     left_out: tuple[tuple[str, int], ...] = ()  # (why, how many)
+    what: str = "customers"  # what was written, in the plural
 
-    def summary(self, what: str) -> str:
-        """`what` is the plural ("customers", "addresses"); one of them is said as one."""
+    def summary(self, what: str | None = None) -> str:
+        """ "12 addresses; left out 2 opted out of email": `what` is the plural ("customers",
+        "addresses"; the export's own by default); one of them is said as one."""
+        what = what or self.what
         if self.count == 1:
             what = _SINGULAR.get(what, what.removesuffix("s"))
         text = f"{self.count} {what}"
@@ -116,7 +119,9 @@ def write_emails(records: Iterable[CustomerRecord], out: TextIO) -> Written:
             name = display_name(record.first_name, record.last_name, record.company)
             out.write(mailbox(name, record.emails[0].value) + "\n")
             count += 1
-    return Written(count, (("opted out of email", opted_out), ("without an email", no_email)))
+    return Written(
+        count, (("opted out of email", opted_out), ("without an email", no_email)), "addresses"
+    )
 
 
 # Countries whose addresses put the city before the postal code.
@@ -171,4 +176,4 @@ def write_labels(records: Iterable[CustomerRecord], out: TextIO, home_country: s
         if index:
             out.write("\n")
         out.write("\n".join(label_lines(record, home_country)) + "\n")
-    return Written(len(usable), (("without a postal address", missing),))
+    return Written(len(usable), (("without a postal address", missing),), "labels")

@@ -4,6 +4,7 @@ export of the customers a query finds in the format asked for."""
 from __future__ import annotations
 
 import csv
+import tempfile
 from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
@@ -32,6 +33,14 @@ from tui_crm.errors import CrmError
 IMPORT_FORMATS = ("auto", "csv", "vcard", "purchases")
 EXPORT_FORMATS = ("csv", "vcard", "labels", "emails")
 EXPORT_SUFFIX = {"csv": ".csv", "vcard": ".vcf", "labels": ".txt", "emails": ".txt"}
+
+
+def mapping_pair(text: str) -> tuple[str, str]:
+    """`COLUMN=FIELD` (one --map) as its two stripped parts."""
+    column, sep, field = text.partition("=")
+    if not sep or not column.strip() or not field.strip():
+        raise CrmError(f"'{text.strip()}' is not COLUMN=FIELD")
+    return column.strip(), field.strip()
 
 
 def _is_vcard(text: str) -> bool:
@@ -117,3 +126,32 @@ def export_customers(
     if format == "labels":
         return write_labels(records, out, settings().region)
     return write_emails(records, out)
+
+
+def export_to_file(
+    db: Database, query: str, format: str, target: str | Path, *, as_of: date | None = None
+) -> Written:
+    """Write an export to `target`, all or nothing: it is written beside the target and renamed
+    over it at the end, so a failed export leaves no half-written file. A CSV file starts with
+    a byte-order mark, so spreadsheet programs read its UTF-8 (Müller, not MÃ¼ller)."""
+    file = Path(target).expanduser()
+    if file.is_dir():
+        raise CrmError(f"{file} is a folder; give a file name")
+    if not file.parent.is_dir():
+        raise CrmError(f"{file.parent} does not exist")
+    encoding = "utf-8-sig" if format == "csv" else "utf-8"
+    part: Path | None = None
+    try:
+        with tempfile.NamedTemporaryFile(
+            "w", encoding=encoding, newline="", dir=file.parent, delete=False, suffix=".part"
+        ) as out:
+            part = Path(out.name)
+            written = export_customers(db, query, format, out, as_of=as_of)
+        part.replace(file)
+    except BaseException as err:
+        if part is not None:
+            part.unlink(missing_ok=True)
+        if isinstance(err, OSError):
+            raise CrmError(f"{file}: cannot be written ({err.strerror or err})") from None
+        raise
+    return written

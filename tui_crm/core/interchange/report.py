@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from tui_crm.paths import ensure_private_dir
 
 DEFAULT_CADENCE_DAYS = 30  # for a category an import creates
 
@@ -62,7 +66,8 @@ class ImportReport:
             f"{len(self.rejected)} rejected"
         )
         if self.kind == "customers":
-            counts += f", {len(self.duplicates)} probable duplicates"
+            many = len(self.duplicates)
+            counts += f", {many} probable duplicate{'' if many == 1 else 's'}"
         if self.refused:
             return (
                 f"{self.source}: nothing imported: --strict and {len(self.rejected)} of "
@@ -99,3 +104,12 @@ class ImportReport:
                 for d in self.duplicates
             )
         return out
+
+
+def save_report(lines: list[str], source: str, folder: Path, now: datetime) -> Path:
+    """Keep a whole report as a text file in `folder`; its name says when and which file."""
+    ensure_private_dir(folder)
+    stem = "".join(c if c.isalnum() or c in "._-" else "_" for c in source)[:80]
+    path = folder / f"{now:%Y-%m-%d_%H%M%S}_{stem}.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

@@ -23,6 +23,7 @@ PLACEHOLDER = "Search: name, company, phone, city… or tag:vip tier:gold due:to
 EMPTY_HINT = (
     "Your customer book is empty.\n\n"
     "• Add your first customer:  ctrl+n\n"
+    "• Import contacts from a CSV or vCard file (Google, Outlook…):  ctrl+o\n"
     "• Explore realistic sample data: quit (ctrl+q), then run  tui-crm --demo"
 )
 
@@ -45,6 +46,8 @@ class SearchScreen(CustomerActions, Screen):
         Binding("e", "edit", "Edit", id="search.edit"),
         Binding("s", "sort", "Sort", id="search.sort"),
         Binding("n", "app.new_customer", "New", id="search.new"),
+        Binding("i", "app.import_file", "Import", id="search.import"),
+        Binding("x", "export", "Export", id="search.export"),
         Binding("slash", "focus_search", "Search", key_display="/", id="search.focus"),
         Binding("escape", "clear", "Clear", id="search.clear"),
     ]
@@ -158,6 +161,17 @@ class SearchScreen(CustomerActions, Screen):
 
         self.app.push_screen(SortScreen(current), chosen)
 
+    def action_export(self) -> None:
+        """Write the customers the current search finds to a file."""
+        from tui_crm.ui.screens.interchange import ExportDialog
+
+        def done(summary: str | None) -> None:
+            if summary:
+                self.notify(summary, title="Exported", timeout=8)
+
+        query = self.query_one("#query", Input).value
+        self.app.push_screen(ExportDialog(query, self.app.today()), done)
+
     def current_customer(self) -> CustomerRef | None:
         row = self.highlighted()
         return CustomerRef(row.id, row.name) if row else None
@@ -187,7 +201,7 @@ class SearchScreen(CustomerActions, Screen):
             return bool(self.rows)
         if action == "sort":
             return self.query_one(ResultsTable).has_focus
-        if action in ("log", "purchase", "edit"):
+        if action in ("log", "purchase", "edit", "export"):
             return bool(self.rows) and self.query_one(ResultsTable).has_focus
         return True
 
