@@ -367,3 +367,15 @@ def test_several_column_mappings_read_from_one_line():
         "Mobil": "phone",
     }
     assert interchange.mapping_from("") == {}
+
+
+async def test_i_in_the_results_opens_import_and_escape_comes_back(demo_app):
+    async with demo_app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "i")
+        await pilot.pause()
+        assert isinstance(demo_app.screen, ImportScreen)
+        assert demo_app.focused.id == "import-path"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(demo_app.screen, SearchScreen)
