@@ -448,7 +448,7 @@ def _export(args: argparse.Namespace) -> int:
         return 0
     target = Path(args.output).expanduser()
     written = export_to_file(db, query, args.format, target, as_of=args.as_of)
-    print(f"{PROG}: {written.summary()} to {target}", file=sys.stderr)
+    print(f"{PROG}: {written.summary(to=str(target))}", file=sys.stderr)
     return 0
 
 

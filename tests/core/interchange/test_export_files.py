@@ -30,8 +30,9 @@ def test_a_csv_file_starts_with_a_byte_order_mark_and_reads_back(db, jurgen, tmp
 
 
 def test_other_formats_have_no_mark_and_say_what_they_wrote(db, jurgen, tmp_path):
-    written = export_to_file(db, "müller", "emails", tmp_path / "list.txt")
-    assert written.summary() == "1 address"
+    create_customer(db, {"first_name": "Ola", "last_name": "Nordmann"})  # no email
+    written = export_to_file(db, "", "emails", tmp_path / "list.txt")
+    assert written.summary(to="list.txt") == "1 address to list.txt; left out 1 without an email"
     assert (tmp_path / "list.txt").read_bytes() == "Jürgen Müller <j@mueller.example.de>\n".encode()
 
 

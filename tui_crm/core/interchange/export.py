@@ -81,13 +81,13 @@ class Written:
     left_out: tuple[tuple[str, int], ...] = ()  # (why, how many)
     what: str = "customers"  # what was written, in the plural
 
-    def summary(self, what: str | None = None) -> str:
-        """ "12 addresses; left out 2 opted out of email": `what` is the plural ("customers",
-        "addresses"; the export's own by default); one of them is said as one."""
+    def summary(self, what: str | None = None, to: str | None = None) -> str:
+        """"12 addresses to list.txt; left out 2 opted out of email": `what` is the plural
+        ("customers", "addresses"; the export's own by default); one of them is said as one."""
         what = what or self.what
         if self.count == 1:
             what = _SINGULAR.get(what, what.removesuffix("s"))
-        text = f"{self.count} {what}"
+        text = f"{self.count} {what}" + (f" to {to}" if to else "")
         skipped = [f"{n} {why}" for why, n in self.left_out if n]
         return text + (f"; left out {', '.join(skipped)}" if skipped else "")
 

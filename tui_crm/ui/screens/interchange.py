@@ -392,4 +392,4 @@ class ExportDialog(FormDialog[str | None]):
             )
         except CrmError as err:
             raise ValidationError({"path": str(err)}) from None
-        return f"Exported {written.summary()} to {target}"
+        return f"Exported {written.summary(to=str(target))}"
