@@ -82,7 +82,7 @@ class Written:
     what: str = "customers"  # what was written, in the plural
 
     def summary(self, what: str | None = None, to: str | None = None) -> str:
-        """"12 addresses to list.txt; left out 2 opted out of email": `what` is the plural
+        """E.g. "12 addresses to list.txt; left out 2 opted out of email". `what` is the plural
         ("customers", "addresses"; the export's own by default); one of them is said as one."""
         what = what or self.what
         if self.count == 1:
