@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import DataTable, Input, Static
 
-from tests.ui.conftest import settle
+from tests.ui.conftest import TODAY, settle
 from tui_crm.core.search import search
 from tui_crm.ui.screens.profile import ProfileScreen
 from tui_crm.ui.screens.search import SearchScreen
@@ -146,3 +146,44 @@ async def test_s_sorts_by_one_then_two_keys_and_writes_them_into_the_query(demo_
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert demo_app.screen.query_one("#query", Input).value == "tier:gold sort:city"
+
+
+async def test_down_and_l_arriving_together_log_a_call_and_leave_the_query_alone(demo_app):
+    """Keys bunched by a slow SSH link reach the app in one read: ↓ must move to the results
+    before the l behind it is handled, and the l must not end up in the query."""
+    from textual import events
+
+    from tui_crm.ui.screens.log import LogInteractionScreen
+
+    async with demo_app.run_test(size=(100, 30)) as pilot:
+        await pilot.press(*"robert smith")
+        await settle(pilot)
+        search = demo_app.screen
+        for key, character in (("down", None), ("l", "l")):
+            demo_app.post_message(events.Key(key, character))
+        await settle(pilot)
+        assert isinstance(demo_app.screen, LogInteractionScreen)
+        assert search.query_one("#query", Input).value == "robert smith"
+
+
+async def test_a_name_then_down_and_l_typed_faster_than_the_search_log_for_that_name(demo_app):
+    """The l waits for the results of what was typed: it never logs a call for whoever
+    headed the list before the search answered."""
+    from textual import events
+
+    from tui_crm.ui.screens.log import LogInteractionScreen
+
+    async with demo_app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        first_before = demo_app.screen.rows[0].name
+        expected = search(demo_app.db, "robert smith", as_of=TODAY, limit=1)[0].name
+        assert first_before != expected
+        for character in "robert smith":
+            demo_app.post_message(events.Key(character if character != " " else "space", character))
+        demo_app.post_message(events.Key("down", None))
+        demo_app.post_message(events.Key("l", "l"))
+        await settle(pilot)
+        await pilot.pause(0.1)
+        await settle(pilot)
+        assert isinstance(demo_app.screen, LogInteractionScreen)
+        assert demo_app.screen.customer_name == expected

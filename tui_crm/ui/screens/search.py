@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -26,6 +28,30 @@ EMPTY_HINT = (
     "• Import contacts from a CSV or vCard file (Google, Outlook…):  ctrl+o\n"
     "• Explore realistic sample data: quit (ctrl+q), then run  tui-crm --demo"
 )
+
+
+class QueryInput(Input):
+    """The search input, safe for keys that arrive together ("↓ l" bunched by a slow SSH link,
+    or typed quickly): ↓ moves to the results at once, not after the keys queued behind it,
+    and a key queued here before the move goes on to the results, as the user meant."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        # Not `has_focus`: that follows the focus a message later.
+        if self.screen.focused is self:
+            # The screen's own bindings (remapped keys included): the input's inherited
+            # scroll bindings for ↓ would otherwise answer first.
+            bound = self.screen._bindings.key_to_bindings.get(event.key, [])
+            if any(binding.action == "focus_results" for binding in bound):
+                event.stop()
+                event.prevent_default()
+                self.screen.action_focus_results()
+                return
+        elif event.is_printable:
+            event.stop()
+            event.prevent_default()
+            self.app.post_message(events.Key(event.key, event.character))
+            return
+        await super()._on_key(event)
 
 
 class ResultsTable(DataTable):
@@ -55,13 +81,15 @@ class SearchScreen(CustomerActions, Screen):
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[CustomerRow] = []
+        self._rows_for: str | None = None  # the query text the rows shown answer
+        self._pending: Callable[[], None] | None = None  # waits for the query's rows
         self._wide = False
         self._width = 0
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="search-body"):
-            yield Input(placeholder=PLACEHOLDER, id="query")
+            yield QueryInput(placeholder=PLACEHOLDER, id="query")
             yield Static("", id="query-status")
             yield ResultsTable(id="results", cursor_type="row", zebra_stripes=True)
             yield Static(EMPTY_HINT, id="empty-hint")
@@ -119,9 +147,30 @@ class SearchScreen(CustomerActions, Screen):
 
     @on(Input.Submitted, "#query")
     def open_first(self) -> None:
-        row = self.highlighted()
-        if row is not None:
-            self.open_profile(row.id)
+        def open_it() -> None:
+            row = self.highlighted()
+            if row is not None:
+                self.open_profile(row.id)
+
+        self.when_current(open_it)
+
+    def when_current(self, act: Callable[[], None]) -> None:
+        """Act on the highlighted customer now if the rows shown answer the query as typed,
+        else as soon as they do: "rob ↓ l" typed faster than the search logs a call for a Rob,
+        never for whoever headed the list before."""
+        if self._rows_for == self.query_one("#query", Input).value:
+            act()
+        else:
+            self._pending = act
+
+    def action_log(self) -> None:
+        self.when_current(super().action_log)
+
+    def action_purchase(self) -> None:
+        self.when_current(super().action_purchase)
+
+    def action_edit(self) -> None:
+        self.when_current(super().action_edit)
 
     @on(DataTable.RowSelected, "#results")
     def row_selected(self, event: DataTable.RowSelected) -> None:
@@ -225,12 +274,14 @@ class SearchScreen(CustomerActions, Screen):
         if message.text != self.query_one("#query", Input).value:
             return  # an older query finished after a newer one started
         status = self.query_one("#query-status", Static)
+        pending, self._pending = self._pending, None
         if message.error:
             status.update(message.error)
             status.set_class(True, "error")
-            return  # the results stay as they were
+            return  # the results stay as they were (and a key waiting for them is dropped)
         status.set_class(False, "error")
         self.rows = message.rows
+        self._rows_for = message.text
         count = len(message.rows)
         status.update(
             ""
@@ -241,6 +292,8 @@ class SearchScreen(CustomerActions, Screen):
         self.query_one("#empty-hint").display = message.book_empty
         self.query_one(ResultsTable).display = not message.book_empty
         self._fill_table()
+        if pending is not None:
+            pending()
 
     def _fill_table(self) -> None:
         table = self.query_one(ResultsTable)
