@@ -12,6 +12,7 @@ from tui_crm.core.interchange.export import customer_records, write_emails, writ
 from tui_crm.core.interchange.purchases import load_purchases
 from tui_crm.core.interchange.records import FileRejected
 from tui_crm.core.interchange.text import decode, file_date
+from tui_crm.core.merge import merge
 from tui_crm.errors import CrmError
 
 NOW = datetime(2026, 11, 20, 10, 0)
@@ -73,6 +74,17 @@ def test_purchases_by_external_id_strict_and_dry_run(db, rob):
     assert strict.refused
     assert get_profile(db, rob, date(2026, 11, 1)).purchase_count == 0
     assert load_purchases(db, text, source="p.csv").added == 1
+
+
+def test_purchases_of_a_uid_merged_away_go_to_the_survivor(db, rob):
+    robert = create_customer(db, {"first_name": "Robert", "last_name": "Smith", "uid": "Y-1"})
+    merge(db, robert, rob, now=NOW)  # rob (uid X-7) is merged into robert
+    text = "External ID,Date,Amount\nX-7,2026-02-01,10\nY-1,2026-02-02,20\n"
+    report = load_purchases(db, text, source="p.csv", now=NOW)
+    assert (report.added, report.rejected) == (2, ())
+    profile = get_profile(db, robert, date(2026, 11, 1))
+    assert sorted(p.cents for p in profile.purchases) == [1000, 2000]
+    assert load_purchases(db, text, source="p.csv", now=NOW).unchanged == 2
 
 
 def test_a_file_without_amount_or_customer_columns_is_refused_in_one_line(db, rob):

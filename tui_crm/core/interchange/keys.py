@@ -47,10 +47,13 @@ class CustomerKeys:
                 self.by_email.setdefault(address.casefold(), set()).add(cid)
 
     def find(self, kind: str, value: str) -> int:
-        """The live customer a uid, email or id names; CrmError saying why when none does."""
+        """The live customer a uid, email or id names (the uid of a record merged away names
+        the survivor); CrmError saying why when none does."""
         if kind == "uid":
             if value in self.by_uid:
                 return self.by_uid[value]
+            if value in self.merged:
+                return self.merged[value]
             raise CrmError(f"no customer with uid '{value}'")
         if kind == "email":
             owners = sorted(self.by_email.get(value.casefold(), ()))
