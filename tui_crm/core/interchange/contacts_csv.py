@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import csv
-import gc
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from operator import itemgetter
@@ -21,6 +19,7 @@ from tui_crm.core.interchange.records import (
     SourceRow,
     address_line,
 )
+from tui_crm.core.interchange.rows import SETTLE_EVERY, settled_objects
 from tui_crm.core.interchange.text import csv_records, file_date
 from tui_crm.errors import CrmError
 
@@ -872,19 +871,6 @@ def _day_first(header: _Header) -> bool:
 # --- The public functions -----------------------------------------------------------------
 
 
-@contextmanager
-def _cycle_collector_paused() -> Iterator[None]:
-    """Building 100 000 rows of dicts and lists sets the cycle collector off again and again
-    (it doubles the time); nothing here makes reference cycles, so it waits until the end."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def parse_contacts_csv(text: str, mapping: Mapping[str, str] | None = None) -> Parsed:
     """Customers from a CSV file (text already decoded by text.decode; line endings are \\n)."""
     mapping = dict(mapping or {})
@@ -895,13 +881,15 @@ def parse_contacts_csv(text: str, mapping: Mapping[str, str] | None = None) -> P
     header = _find_header(text, mapping)
     layout, roles = _roles(header.cells, mapping, strict=True)
     columns = _Columns.read(header.cells, roles, layout)
-    with _cycle_collector_paused():
-        rows, held = _read_rows(text, header, columns)
+    with settled_objects() as settle:
+        rows, held = _read_rows(text, header, columns, settle)
     ignored = sorted({header.cells[i].strip() for i in held if header.cells[i].strip()})
     return Parsed(layout, rows, tuple(ignored))
 
 
-def _read_rows(text: str, header: _Header, columns: _Columns) -> tuple[list[SourceRow], set[int]]:
+def _read_rows(
+    text: str, header: _Header, columns: _Columns, settle: Callable[[], None]
+) -> tuple[list[SourceRow], set[int]]:
     """The rows after the header, and which columns nothing keeps yet hold data."""
     width = len(header.cells)
     unseen = set(columns.unknown)
@@ -915,6 +903,8 @@ def _read_rows(text: str, header: _Header, columns: _Columns) -> tuple[list[Sour
         if unseen:
             unseen -= {i for i in unseen if cells[i].strip()}
         rows.append(_finish(columns.row(cells), line, columns.layout, dates))
+        if len(rows) % SETTLE_EVERY == 0:
+            settle()
     dates.settle()
     return rows, set(columns.unknown) - unseen
 
