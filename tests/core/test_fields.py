@@ -6,12 +6,15 @@ import random
 
 import pytest
 
+from tui_crm.core import fields
 from tui_crm.core.fields import (
     format_money,
     format_phone,
     normalize_email,
     parse_money,
     parse_phone,
+    phone_answer,
+    remembered_phones,
 )
 from tui_crm.errors import CrmError
 
@@ -90,6 +93,31 @@ def test_phone_numbers_are_normalised_to_e164(typed, region, e164, national):
 def test_a_string_that_is_not_a_phone_number_is_refused(typed, region):
     with pytest.raises(CrmError, match="phone number"):
         parse_phone(typed, region)
+
+
+def test_remembered_phones_are_worked_out_once_per_block_and_answer_alike(monkeypatch):
+    worked_out = []
+    original = fields._parse_phone
+
+    def counted(text, region):
+        worked_out.append((text, region))
+        return original(text, region)
+
+    monkeypatch.setattr(fields, "_parse_phone", counted)
+    told = {("+47 22 33 44 55", "US"): ("+4722334455", "22334455")}
+    with remembered_phones(told) as answers:
+        assert answers is told
+        for _ in range(3):
+            assert parse_phone("+47 95 55 12 34", "US") == ("+4795551234", "95551234")
+            with pytest.raises(CrmError) as refused:
+                parse_phone("12", "US")
+            assert str(refused.value) == "'12' is not a valid phone number"
+        assert parse_phone("95 55 12 34", "NO") == ("+4795551234", "95551234")
+        assert parse_phone("+47 22 33 44 55", "US") == ("+4722334455", "22334455")  # as told
+    assert worked_out == [("+47 95 55 12 34", "US"), ("12", "US"), ("95 55 12 34", "NO")]
+    assert phone_answer("12", "US") == "'12' is not a valid phone number"
+    parse_phone("+47 95 55 12 34", "US")  # outside the block nothing is remembered
+    assert len(worked_out) == 5
 
 
 def test_a_stored_number_is_shown_in_international_form():

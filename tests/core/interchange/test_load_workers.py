@@ -1,5 +1,6 @@
-"""A large file's rows checked by worker processes: the same report as checking them here,
-from any thread, falling back to this process when workers fail, and stopped with the import."""
+"""A large file's phone numbers checked ahead by worker processes: the same report as checking
+them here, from any thread, falling back to this process when workers fail, stopped with the
+import."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import date, datetime
 import pytest
 
 from tui_crm.core.interchange import load
-from tui_crm.core.interchange.load import load_customers, row_facts
+from tui_crm.core.interchange.load import load_customers
 from tui_crm.core.interchange.records import Parsed, SourceRow
 
 NOW = datetime(2026, 11, 20, 10, 0)
@@ -27,14 +28,16 @@ def _rows(count: int) -> list[SourceRow]:
             "last_name": LAST[n % 7 % len(LAST)],
             "company": f"Firm {n % 50}",
             "emails": [("work", f"p{n}@example.com")],
-            "phones": [("mobile", f"+47 9{n:07d}"), ("work", "+1 212 555 0100")],
+            "phones": [("mobile", f"+47 9{n:07d}"), ("work", "+1 212 555 0100"), "0049 30 1234567"],
             "tags": ["Key", "vip"],
             "birthday": date(1980, 1 + n % 12, 1 + n % 28),
             "category": ("Key account", "key account", "")[n % 3],
         }
         error = None
         if n % 97 == 5:
-            values["phones"] = [("mobile", "12")]
+            values["phones"] = [("mobile", "12"), ("work", "not a number")]
+        elif n % 101 == 3:
+            values["phones"] = "+47 22 33 44 55; 555-0199"  # as a user might pass them
         elif n % 89 == 7:
             values["emails"] = [("work", "not an email")]
         elif n % 83 == 9:
@@ -60,25 +63,27 @@ def two_cores(monkeypatch):
     """Workers are used on any machine, and each use is seen."""
     monkeypatch.setattr(load, "_cores", lambda: 2)
     started = []
-    original = load._Workers.__init__
+    original = load._PhoneWorkers.__init__
 
     def counted(self, *args):
         original(self, *args)
         started.append(self)
 
-    monkeypatch.setattr(load._Workers, "__init__", counted)
+    monkeypatch.setattr(load._PhoneWorkers, "__init__", counted)
     return started
 
 
 def test_workers_give_the_report_that_checking_here_gives(db, two_cores, monkeypatch):
     rows = _rows(load.POOL_MIN_ROWS + 400)
     by_workers = _load(db, rows, dry_run=True)
-    assert len(two_cores) == 1
+    [workers] = two_cores
+    assert not workers.broken and workers.next == 3  # every piece's numbers were answered
     monkeypatch.setattr(load, "POOL_MIN_ROWS", 10**9)
     here = _load(db, rows, dry_run=True)
     assert len(two_cores) == 1
     assert by_workers == here
     assert here.rejected and here.duplicates and here.new_categories == ("Key account",)
+    assert "phones: '12' is not a valid phone number" in {r.reason for r in here.rejected}
     assert here.added + len(here.rejected) == len(rows)
 
 
@@ -105,20 +110,20 @@ def test_an_import_from_a_worker_thread_reports_progress_on_that_thread(db, two_
     assert done["report"].added > 0.9 * len(rows)
 
 
-def test_when_workers_cannot_start_or_die_the_rest_is_checked_here(two_cores, monkeypatch):
+def test_when_workers_cannot_start_or_die_the_rest_is_checked_here(db, two_cores, monkeypatch):
     rows = _rows(load.POOL_MIN_ROWS + 1500)
-    expected = [load._row_facts(row.values, row.error, "US") for row in rows]
+    by_workers = _load(db, rows, dry_run=True)
     monkeypatch.setattr(load, "_WORKER", "raise SystemExit(3)")
-    assert list(row_facts(rows, "US")) == expected
+    assert _load(db, rows, dry_run=True) == by_workers
     answers_once = (
         "import pickle, sys\n"
-        "from tui_crm.core.interchange.load import _chunk_facts\n"
-        "rows, region = pickle.load(sys.stdin.buffer)\n"
-        "pickle.dump(_chunk_facts(rows, region), sys.stdout.buffer)\n"
+        "from tui_crm.core.fields import phone_answer\n"
+        "numbers, region = pickle.load(sys.stdin.buffer)\n"
+        "pickle.dump([phone_answer(n, region) for n in numbers], sys.stdout.buffer)\n"
     )
     monkeypatch.setattr(load, "_WORKER", answers_once)
-    assert list(row_facts(rows, "US")) == expected
-    assert len(two_cores) == 2
+    assert _load(db, rows, dry_run=True) == by_workers
+    assert [(w.broken, w.next) for w in two_cores] == [(False, 4), (True, 0), (True, 2)]
     assert all(proc.returncode is not None for w in two_cores for proc in w.procs)
 
 

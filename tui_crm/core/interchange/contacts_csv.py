@@ -475,7 +475,7 @@ LIST_SPLIT = re.compile(r"\s*:::\s*|\s*;\s*")
 TAG_SPLIT = re.compile(r"\s*:::\s*|[;,]")
 
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
     """One record as it is read: values plus what still needs ordering and joining."""
 
@@ -591,12 +591,18 @@ def _pair(row: _Row, cells: list[str], kind: str, parts: dict[str, list[int]]) -
             row.contact(kind, label, value, primary=n == 0 and text.startswith("*"))
 
 
+def _lines(cells: list[str], columns: list[int]) -> str:
+    """The cells of `columns`, trimmed, the ones with text each on a line."""
+    if len(columns) == 1:  # most parts of most addresses: no generator for them
+        return cells[columns[0]].strip()
+    return "\n".join(text for c in columns if (text := cells[c].strip()))
+
+
 def _address(cells: list[str], block: tuple[str, str], parts: dict[str, list[int]]):
     """(sort key, kind, {part: text}) of one address block, None when it is empty."""
     found = {}
     for part, columns in parts.items():
-        text = "\n".join(cells[c].strip() for c in columns if cells[c].strip())
-        if text and part != "label":
+        if part != "label" and (text := _lines(cells, columns)):
             found[part] = text
     formatted = found.pop("formatted", "")
     if not found and formatted:
@@ -616,7 +622,7 @@ def _addresses(row: _Row, cells: list[str], blocks: dict[tuple[str, str], dict])
     found = [address for b, p in blocks.items() if (address := _address(cells, b, p))]
     if len(found) > 1:
         found.sort(key=itemgetter(0))
-    taken = any(part in row.values for part in ADDRESS_PARTS)
+    taken = not row.values.keys().isdisjoint(ADDRESS_PARTS)
     for _, kind, parts in found:
         if not taken:
             row.values.update(parts)
@@ -668,13 +674,17 @@ class _Columns:
 
     def row(self, cells: list[str]) -> _Row:
         row = _Row()
+        values = row.values
         ours = self.ours
         for index, put, arg in self.cells:
             value = cells[index].strip()
             if value:
                 if ours and value[0] == "'":
                     value = value[1:]
-                put(row, arg, value)
+                if put is _put_text and arg not in values:  # most cells: no call for them
+                    values[arg] = value
+                else:
+                    put(row, arg, value)
         for kind, parts in self.pairs:
             _pair(row, cells, kind, parts)
         if self.addresses:
@@ -765,8 +775,8 @@ def _contacts(entries: list[tuple[bool, str, str]], key: Callable[[str], str]):
     out = []
     ordered = [e for e in entries if e[0]] + [e for e in entries if not e[0]]
     for _, label, value in ordered:
-        if key(value) not in seen:
-            seen.add(key(value))
+        if (folded := key(value)) not in seen:
+            seen.add(folded)
             out.append((label, value))
     return out
 

@@ -1,28 +1,26 @@
 """Putting parsed customers into the book: match each row by a stable key (uid, email) to
 update that customer or add a new one, all in one transaction, and report every row.
 
-Checking comes first and writes nothing: a dry run and `--strict` stop there. What a row
-says about itself (its fields cleaned, the phone numbers above all) is most of the work and
-needs nothing else, so for a large file worker processes do it, in chunks, while this process
-takes their results in file order for the checks that need the book and the other rows. Then
-one transaction writes the updates (through `update_customer`, so history and versions work as
-for an edit) and the new customers (raw inserts with the triggers off, then only the new
-customers are indexed): a crash leaves nothing half-imported.
+Checking comes first and writes nothing: a dry run and `--strict` stop there. Most of its
+time goes into phone numbers, and a number needs nothing else to be checked, so for a large
+file worker processes check the file's numbers ahead of the rows and `parse_phone` answers
+from what they found. Then one transaction writes the updates (through `update_customer`, so
+history and versions work as for an edit) and the new customers (raw inserts with the triggers
+and plain indexes off, then only the new customers are indexed): a crash leaves nothing
+half-imported.
 """
 
 from __future__ import annotations
 
-import gc
 import os
 import pickle
-import signal
 import subprocess
 import sys
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import closing, contextmanager
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -33,6 +31,7 @@ from tui_crm.core.bulk import bulk_load
 from tui_crm.core.config import settings
 from tui_crm.core.customers import Cleaned, clean_customer, new_uid, update_customer
 from tui_crm.core.duplicates import equivalent_first_names, fold_name
+from tui_crm.core.fields import PhoneAnswers, remembered_phones
 from tui_crm.core.interchange.export import customer_records
 from tui_crm.core.interchange.keys import CustomerKeys
 from tui_crm.core.interchange.records import SCALAR_FIELDS, CustomerRecord, Parsed, SourceRow
@@ -45,18 +44,19 @@ from tui_crm.core.interchange.report import (
     no_progress,
 )
 from tui_crm.core.interchange.rows import SETTLE_EVERY, marks, settled_objects, stamp
-from tui_crm.core.types import display_name
+from tui_crm.core.types import Labelled, display_name
 from tui_crm.db.derived import MARK_VALUES_STALE, index_sql
 from tui_crm.errors import CrmError, ValidationError
 
 FREE_TEXT = ("notes", "why_chose_us")  # an import adds to these, never overwrites them
 
-# Worker processes cost about half a second to start: fewer rows are checked in this process.
+# Checking a phone number is most of the time a row takes (about 20 µs each). Worker
+# processes take a quarter of a second to start: a file of fewer rows is checked here alone.
 POOL_MIN_ROWS = 2_000
-POOL_CHUNK = 1_000  # rows per piece of work sent to a worker
+POOL_CHUNK = 1_000  # rows whose numbers go to a worker at a time
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class _Plan:
     """One good row: what it will do."""
 
@@ -68,9 +68,9 @@ class _Plan:
     referrer_key: str = ""  # the row's referred_by, a uid, id or email
     target: int | None = None  # the customer it updates; None adds one
     referrer: int | None = None  # resolved: a customer id, or the key of a new row
-    changes: dict[str, Any] = field(default_factory=dict)
+    changes: dict[str, Any] | None = None  # what an update changes; None: nothing
     error: str = ""
-    namesakes: list[int] = field(default_factory=list)  # book customers who may be them
+    namesakes: Sequence[int] = ()  # book customers who may be them
 
     @property
     def ref(self) -> int:
@@ -175,58 +175,25 @@ class _NameIndex:
         return list(found.values())
 
 
-# What a row says about itself: (display name, category cell, referred-by cell, the fields
-# cleaned as (scalars, emails, phones, tags), why the row is bad). Plain data, so that a worker
-# process can send it back.
-RowFacts = tuple[str, str, str, tuple | None, str | None]
+def _phones_in(values: dict[str, Any]) -> list[str]:
+    """The phone numbers of a row as clean_customer will hand them to parse_phone. A number
+    missed or misread here only costs time: parse_phone works out what it was not told."""
+    items = values.get("phones") or ()
+    if isinstance(items, str):
+        items = items.replace(";", ",").split(",")
+    numbers = []
+    for item in items:
+        if isinstance(item, tuple | list):
+            item = item[1] if len(item) > 1 else ""
+        elif isinstance(item, Labelled):
+            item = item.value
+        if number := str(item).strip():
+            numbers.append(number)
+    return numbers
 
 
-def _row_facts(values: dict[str, Any], error: str | None, region: str) -> RowFacts:
-    """Everything about one row that needs nothing but the row (and the phone region)."""
-    values = dict(values)
-    name = display_name(
-        str(values.get("first_name") or "").strip(),
-        str(values.get("last_name") or "").strip(),
-        str(values.get("company") or "").strip(),
-    )
-    if error:
-        return name, "", "", None, error
-    category = str(values.pop("category", "") or "").strip()
-    referrer_key = str(values.pop("referred_by", "") or "").strip()
-    try:
-        cleaned = clean_customer(values, region=region)
-    except ValidationError as err:
-        return name, category, referrer_key, None, str(err)
-    parts = (cleaned.scalars, cleaned.emails, cleaned.phones, cleaned.tags)
-    return name, category, referrer_key, parts, None
-
-
-def _chunk_facts(rows: list[tuple[dict[str, Any], str | None]], region: str) -> list[RowFacts]:
-    return [_row_facts(values, error, region) for values, error in rows]
-
-
-def serve_checks() -> None:
-    """A worker process: read pickled (rows, region) pieces from stdin and write the pickled
-    facts of each to stdout, until stdin ends (the importing process closed it, or died)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is for the importing process
-    source = sys.stdin.buffer
-    sink = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print cannot garble the pipe
-    while True:
-        # What lives on here (modules, phone metadata) is kept out of the cycle collector's
-        # passes, which otherwise go over it again and again as the rows are read: this
-        # process is ours, and this is most of its time.
-        gc.freeze()
-        try:
-            rows, region = pickle.load(source)
-        except EOFError:
-            return
-        pickle.dump(_chunk_facts(rows, region), sink, pickle.HIGHEST_PROTOCOL)
-        sink.flush()
-        del rows
-
-
-_WORKER = "from tui_crm.core.interchange.load import serve_checks; serve_checks()"
+# A worker imports only what it needs (fields.py: a twentieth of a second).
+_WORKER = "from tui_crm.core.fields import serve_phone_answers; serve_phone_answers()"
 
 
 def _cores() -> int:
@@ -236,18 +203,24 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-class _Workers:
-    """Worker processes for `row_facts`: fresh interpreters (`python -c`), never a fork of this
-    process (the app imports from a worker thread, and a fork would copy locks other threads
-    hold) and not multiprocessing's, which would run the caller's main script again in each.
+class _PhoneWorkers:
+    """Worker processes that check a file's phone numbers ahead of the rows being checked:
+    fresh interpreters (`python -c`), never a fork of this process (the app imports from a
+    worker thread, and a fork would copy locks that other threads hold) and not
+    multiprocessing's, which would run the caller's main script again in each.
 
-    Piece n (POOL_CHUNK rows) goes to worker n % count, whose feeder thread writes it as soon
-    as that worker has read the one before; the results are read back in piece order."""
+    The numbers of piece n (POOL_CHUNK rows) go to worker n % count, whose feeder thread
+    writes them as soon as that worker has read the piece before; the answers are read back
+    in piece order, into `answers`."""
 
-    def __init__(self, count: int, rows: list[SourceRow], region: str):
+    def __init__(self, count: int, rows: list[SourceRow], region: str, answers: PhoneAnswers):
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
         self.rows = rows
         self.region = region
+        self.answers = answers
+        self.asked: dict[int, list[str]] = {}  # piece -> its numbers, until answered
+        self.next = 0  # the first piece not answered yet
+        self.broken = False  # a worker stopped: the rest are worked out as they come
         self.procs: list[subprocess.Popen] = []
         self.feeders: list[threading.Thread] = []
         try:
@@ -271,22 +244,34 @@ class _Workers:
             feeder.start()
 
     def _feed(self, n: int) -> None:
-        proc, step = self.procs[n], len(self.procs) * POOL_CHUNK
+        proc, count = self.procs[n], len(self.procs)
         try:
-            for start in range(n * POOL_CHUNK, len(self.rows), step):
-                piece = [(row.values, row.error) for row in self.rows[start : start + POOL_CHUNK]]
-                pickle.dump((piece, self.region), proc.stdin, pickle.HIGHEST_PROTOCOL)
+            for piece in range(n, -(-len(self.rows) // POOL_CHUNK), count):
+                rows = self.rows[piece * POOL_CHUNK : (piece + 1) * POOL_CHUNK]
+                numbers = list(dict.fromkeys(n for row in rows for n in _phones_in(row.values)))
+                self.asked[piece] = numbers
+                pickle.dump((numbers, self.region), proc.stdin, -1)
                 proc.stdin.flush()
             proc.stdin.close()
         except (OSError, ValueError):  # the worker died or was stopped: the reader notices
             pass
 
-    def result(self, index: int) -> list[RowFacts]:
-        """The facts of piece `index`; OSError when its worker died before giving them."""
-        try:
-            return pickle.load(self.procs[index % len(self.procs)].stdout)
-        except (EOFError, pickle.UnpicklingError) as err:
-            raise OSError(f"an import worker stopped ({err})") from None
+    def wait_for(self, row: int) -> None:
+        """Until the numbers of the piece holding `row` (and of those before) are answered."""
+        while not self.broken and self.next <= row // POOL_CHUNK:
+            try:
+                said = pickle.load(self.procs[self.next % len(self.procs)].stdout)
+            except (EOFError, OSError, pickle.UnpicklingError):
+                said = None
+            numbers = self.asked.pop(self.next, [])
+            if not isinstance(said, list) or len(said) != len(numbers):
+                self.broken = True
+                return
+            region = self.region
+            self.answers.update(
+                ((n, region), answer) for n, answer in zip(numbers, said, strict=True)
+            )
+            self.next += 1
 
     def stop(self) -> None:
         for proc in self.procs:
@@ -299,29 +284,32 @@ class _Workers:
             proc.stdout.close()
 
 
-def row_facts(rows: list[SourceRow], region: str) -> Iterator[RowFacts]:
-    """The facts of every row, in file order: worked out by worker processes for a large file
-    on a machine with cores to spare, else (or from where the workers could not go on) here;
-    the same facts either way. Close the iterator when stopping early: that stops the workers."""
-    done = 0
-    count = min(_cores(), 4)
-    if len(rows) >= POOL_MIN_ROWS and count > 1 and sys.executable:
+def _no_wait(row: int) -> None:
+    pass
+
+
+@contextmanager
+def _phones_checked_ahead(rows: list[SourceRow], region: str) -> Iterator[Callable[[int], None]]:
+    """While the block checks `rows` (in this thread), parse_phone answers each distinct
+    number once. For a large file on a machine with cores to spare, worker processes work the
+    numbers out ahead: call the function this yields with a row's index before checking it,
+    and parse_phone will have its numbers' answers. The answers are parse_phone's own, so
+    the checks and their messages are the same either way; a worker that cannot start or
+    dies only leaves the numbers to be worked out here. Leaving the block stops the workers."""
+    with remembered_phones() as answers:
+        count = min(_cores(), 4)
+        if len(rows) < POOL_MIN_ROWS or count < 2 or not sys.executable:
+            yield _no_wait
+            return
         try:
-            workers = _Workers(count, rows, region)
+            workers = _PhoneWorkers(count, rows, region, answers)
         except OSError:  # no processes here (a sandbox): all of it here
-            workers = None
-        if workers is not None:
-            try:
-                for index in range(-(-len(rows) // POOL_CHUNK)):
-                    for facts in workers.result(index):
-                        yield facts
-                        done += 1
-            except OSError:
-                pass  # a worker could not start or died: the rest are checked here
-            finally:
-                workers.stop()
-    for row in rows[done:]:
-        yield _row_facts(row.values, row.error, region)
+            yield _no_wait
+            return
+        try:
+            yield workers.wait_for
+        finally:
+            workers.stop()
 
 
 def load_customers(
@@ -339,56 +327,50 @@ def load_customers(
     the good ones in one transaction. Returns the report either way."""
     now = now or datetime.now().replace(microsecond=0)
     who = who if who is not None else settings().user
+    region = settings().region
     with settled_objects() as settle:
         settle()  # the file's rows live until the end, and so do the book's keys:
-        book = _Book(db)
-        settle()
-        checker = _Checker(book, len(parsed.rows), progress, settle)
-        with closing(row_facts(parsed.rows, settings().region)) as facts:
-            for row, row_said in zip(parsed.rows, facts, strict=True):
-                checker.check(row.line, row_said)
+        with _phones_checked_ahead(parsed.rows, region) as checked_ahead:
+            book = _Book(db)  # meanwhile the first numbers are checked
+            settle()
+            checker = _Checker(book, len(parsed.rows), progress, region, settle)
+            for index, row in enumerate(parsed.rows):
+                if index % POOL_CHUNK == 0:
+                    checked_ahead(index)
+                checker.check(row)
         checker.match_namesakes(db)
         checker.resolve_referrers()
         checker.compute_updates(db)
-        report = checker.report(source, parsed, dry_run=dry_run, strict=strict)
-        if not report.written:
-            return report
+        if dry_run or checker.refuses(strict):
+            return checker.report(source, parsed, dry_run=dry_run, strict=strict)
         settle()
         new_ids = _write(db, checker, book, who=who, now=now, progress=progress)
-        line_ids = {plan.line: new_ids[plan.key] for plan in checker.plans if plan.key in new_ids}
-        return replace(
-            report,
-            duplicates=tuple(
-                replace(
-                    d,
-                    customer_id=line_ids.get(d.line),
-                    existing_id=d.existing_id or new_ids.get(checker.earlier.get(d.line, 0)),
-                )
-                for d in report.duplicates
-            ),
-        )
-
-
-def _no_settle() -> None:
-    pass
+        return checker.report(source, parsed, dry_run=False, strict=strict, new_ids=new_ids)
 
 
 class _Checker:
     """Turns rows into plans or rejections, without writing."""
 
     def __init__(
-        self, book: _Book, total: int, progress: Progress, settle: Callable[[], None] = _no_settle
+        self,
+        book: _Book,
+        total: int,
+        progress: Progress,
+        region: str,
+        settle: Callable[[], None],
     ):
         self.book = book
         self.total = total
         self.progress = progress
+        self.region = region  # for phone numbers without +CC
         self.settle = settle  # see rows.settled_objects
         self.done = 0
         self.plans: list[_Plan] = []
         self.rejected: list[RejectedRow] = []
         self.seen_keys: dict[tuple[str, str], int] = {}  # (uid|email, key) in this file -> line
         self.new_names = _NameIndex(book.fold)
-        self.duplicates: list[ProbableDuplicate] = []
+        # line -> (name, existing id or None, existing name, why); see ProbableDuplicate
+        self.duplicates: dict[int, tuple[str, int | None, str, str]] = {}
         self.earlier: dict[int, int] = {}  # line -> key of the earlier row it may duplicate
         self.new_categories: dict[str, str] = {}
         self.records: dict[int, CustomerRecord] = {}  # customers rows matched, as read
@@ -403,29 +385,41 @@ class _Checker:
     def reject(self, line: int, reason: str, name: str = "") -> None:
         self.rejected.append(RejectedRow(line, reason, name))
 
-    def check(self, line: int, facts: RowFacts) -> None:
-        """Plan or reject the row on `line`, given what it says about itself (`_row_facts`)."""
+    def check(self, row: SourceRow) -> None:
         self._tick()
-        name, category, referrer_key, parts, error = facts
-        if parts is None:
-            self.reject(line, error or "", name)
+        values = dict(row.values)
+        name = display_name(
+            str(values.get("first_name") or "").strip(),
+            str(values.get("last_name") or "").strip(),
+            str(values.get("company") or "").strip(),
+        )
+        if row.error:
+            self.reject(row.line, row.error, name)
             return
-        cleaned = Cleaned(*parts)
+        category = str(values.pop("category", "") or "").strip()
+        referrer_key = str(values.pop("referred_by", "") or "").strip()
+        try:
+            cleaned = clean_customer(values, region=self.region)
+        except ValidationError as err:
+            self.reject(row.line, str(err), name)
+            return
         try:
             target = self._target(cleaned)
-            self._claim_keys(line, cleaned)
+            self._claim_keys(row.line, cleaned)
         except CrmError as err:
-            self.reject(line, str(err), name)
+            self.reject(row.line, str(err), name)
             return
         scalars = cleaned.scalars
         if target is None and not (
             scalars.get("first_name") or scalars.get("last_name") or scalars.get("company")
         ):
-            self.reject(line, "no name: a customer needs a first name, last name or company")
+            self.reject(row.line, "no name: a customer needs a first name, last name or company")
             return
         if category and category.casefold() not in self.book.categories:
             self.new_categories.setdefault(category.casefold(), category)
-        plan = _Plan(-(len(self.plans) + 1), line, name, cleaned, category, referrer_key, target)
+        plan = _Plan(
+            -(len(self.plans) + 1), row.line, name, cleaned, category, referrer_key, target
+        )
         self.plans.append(plan)
         if target is None:
             self._note_duplicate(plan)
@@ -474,9 +468,7 @@ class _Checker:
             plan.namesakes = [cid for cid, _ in hits]
         if hits:
             cid, why = hits[0]
-            self.duplicates.append(
-                ProbableDuplicate(plan.line, plan.name, cid, self.book.live[cid], why)
-            )
+            self.duplicates[plan.line] = (plan.name, cid, self.book.live[cid], why)
         else:
             hit = self._same_phone(plan) or self.new_names.find(first, last, company)
             if hit is not None:
@@ -486,15 +478,13 @@ class _Checker:
                 else:  # an earlier new row of this file: its id is known once written
                     self.earlier[plan.line] = other.key
                     existing, existing_name = None, f"{other.name} (line {other.line})"
-                self.duplicates.append(
-                    ProbableDuplicate(plan.line, plan.name, existing, existing_name, why)
-                )
+                self.duplicates[plan.line] = (plan.name, existing, existing_name, why)
         self.new_names.add(first, last, company, plan)
 
     def _same_phone(self, plan: _Plan) -> tuple[int, str] | None:
         for _, number, _ in plan.cleaned.phones or ():
-            for cid in sorted(self.book.by_phone.get(number, ())):
-                return cid, "same phone"
+            if owners := self.book.by_phone.get(number):
+                return min(owners), "same phone"
         return None
 
     def resolve_referrers(self) -> None:
@@ -514,7 +504,8 @@ class _Checker:
                 self.reject(plan.line, plan.error, plan.name)
             gone = {plan.line for plan in bad}
             self.plans = [plan for plan in self.plans if plan.line not in gone]
-            self.duplicates = [d for d in self.duplicates if d.line not in gone]
+            for line in gone:
+                self.duplicates.pop(line, None)
 
     def _file_keys(self) -> dict[str, int]:
         keys: dict[str, int] = {}
@@ -576,7 +567,7 @@ class _Checker:
                 held = {phone.value for phone in current[cid].phones}
                 if numbers & held or not _changes(plan, current[cid], self.book):
                     plan.target = cid
-                    self.duplicates = [d for d in self.duplicates if d.line != plan.line]
+                    self.duplicates.pop(plan.line, None)
                     break
 
     def compute_updates(self, db: Database) -> None:
@@ -597,7 +588,22 @@ class _Checker:
             self.settle()
         return self.records
 
-    def report(self, source: str, parsed: Parsed, *, dry_run: bool, strict: bool) -> ImportReport:
+    def refuses(self, strict: bool) -> bool:
+        """Whether `--strict` keeps the file out: some row is bad."""
+        return strict and bool(self.rejected)
+
+    def report(
+        self,
+        source: str,
+        parsed: Parsed,
+        *,
+        dry_run: bool,
+        strict: bool,
+        new_ids: dict[int, int] | None = None,
+    ) -> ImportReport:
+        """What the import did, or would do; `new_ids` ({plan key: id}) once written."""
+        new_ids = new_ids or {}
+        line_ids = {plan.line: new_ids[plan.key] for plan in self.plans if plan.key in new_ids}
         adds = sum(1 for plan in self.plans if plan.target is None)
         updates = sum(1 for plan in self.plans if plan.target is not None and plan.changes)
         return ImportReport(
@@ -609,11 +615,21 @@ class _Checker:
             updated=updates,
             unchanged=len(self.plans) - adds - updates,
             rejected=tuple(sorted(self.rejected, key=lambda r: r.line)),
-            duplicates=tuple(self.duplicates),
+            duplicates=tuple(
+                ProbableDuplicate(
+                    line,
+                    name,
+                    existing_id or new_ids.get(self.earlier.get(line, 0)),
+                    existing_name,
+                    why,
+                    line_ids.get(line),
+                )
+                for line, (name, existing_id, existing_name, why) in self.duplicates.items()
+            ),
             ignored=parsed.ignored,
             new_categories=tuple(self.new_categories.values()),
             dry_run=dry_run,
-            refused=strict and bool(self.rejected),
+            refused=self.refuses(strict),
         )
 
 
