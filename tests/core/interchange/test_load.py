@@ -223,14 +223,50 @@ def test_a_failure_while_writing_leaves_nothing_half_imported(db, monkeypatch):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(load, "update_customer", crash)
+    schema = _schema(db)
     rows = [SourceRow(2, {"first_name": "New", "last_name": "Person"}), ANNA]
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError):  # after the new row went in with its indexes dropped
         _load(db, *rows)
     assert _ids_named(db, "New") == []
     assert db.execute_sql("SELECT count(*) FROM category").fetchone()[0] == 0
-    triggers = db.execute_sql("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'")
-    assert triggers.fetchone()[0] > 0
+    assert _schema(db) == schema  # every trigger and index as it was
     assert [row.first_name for row in search(db, "anna", as_of=TODAY)] == ["Anna"]
+
+
+def _schema(db) -> list[tuple[str, str, str]]:
+    return list(db.execute_sql("SELECT type, name, sql FROM sqlite_master ORDER BY type, name"))
+
+
+def test_a_large_add_builds_the_plain_indexes_once_and_leaves_them_as_they_were(db, monkeypatch):
+    create_customer(
+        db, {"first_name": "Old", "emails": ["old@fjord.no"], "phones": ["+4795551234"]}
+    )
+    schema = _schema(db)
+    statements = []
+    execute = db.execute_sql
+
+    def noted(sql, *args, **kwargs):
+        statements.append(sql)
+        return execute(sql, *args, **kwargs)
+
+    monkeypatch.setattr(db, "execute_sql", noted)
+    rows = [
+        SourceRow(n + 2, {"first_name": f"P{n}", "last_name": "Berg", "emails": [f"p{n}@x.no"]})
+        for n in range(300)
+    ]
+    assert _load(db, *rows).added == 300
+    built = {sql.split()[2] for sql in statements if sql.startswith("CREATE INDEX")}
+    assert {"customer_name", "customer_email_address", "customer_change_customer"} <= built
+    assert not built & {"customer_phone_number", "customer_tag_tag"}  # no rows for them
+    assert _schema(db) == schema
+    assert db.execute_sql("PRAGMA integrity_check").fetchone() == ("ok",)
+    used = db.execute_sql(
+        "EXPLAIN QUERY PLAN SELECT customer_id FROM customer_email WHERE address = ? "
+        "COLLATE NOCASE",
+        ("P7@X.NO",),
+    ).fetchall()
+    assert "customer_email_address" in str(used)
+    assert [row.first_name for row in search(db, "p123", as_of=TODAY)] == ["P123"]
 
 
 def test_progress_is_reported_while_checking_and_writing(db):

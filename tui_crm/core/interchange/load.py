@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from peewee import Database
@@ -83,19 +83,31 @@ class _Book(CustomerKeys):
 
     def __init__(self, db: Database):
         super().__init__(db)
+        self.db = db
         self.uid_owner = {**self.merged, **self.by_uid}  # a merged-away uid names the survivor
         self.parent = {cid: referrer for cid, *_, referrer in self.people if referrer is not None}
         self.fold = _folder()
-        self.names = _NameIndex(self.fold)
-        for cid, first, last, company, _ in self.people:
-            self.names.add(first, last, company, cid)
-        self.by_phone: dict[str, set[int]] = {}
-        for cid, number in db.execute_sql("SELECT customer_id, number FROM customer_phone"):
-            if cid in self.live:
-                self.by_phone.setdefault(number, set()).add(cid)
         self.categories = {
             name.casefold(): name for (name,) in db.execute_sql("SELECT name FROM category")
         }
+
+    # Only rows that match nobody by uid or email need these: a file imported again, where
+    # every row does, never reads them.
+
+    @cached_property
+    def names(self) -> _NameIndex:
+        names = _NameIndex(self.fold)
+        for cid, first, last, company, _ in self.people:
+            names.add(first, last, company, cid)
+        return names
+
+    @cached_property
+    def by_phone(self) -> dict[str, set[int]]:
+        owners: dict[str, set[int]] = {}
+        for cid, number in self.db.execute_sql("SELECT customer_id, number FROM customer_phone"):
+            if cid in self.live:
+                owners.setdefault(number, set()).add(cid)
+        return owners
 
 
 @lru_cache(maxsize=65536)
@@ -665,7 +677,8 @@ def _changes(plan: _Plan, current: CustomerRecord, book: _Book) -> dict[str, Any
 
 
 # Everything a new customer row is given; the figures kept by triggers take their defaults.
-# First the columns worked out for each row, then the text as cleaned ("" when not given).
+# First the columns worked out for each row, then the text as cleaned: a text column (all
+# of them default to '') that no new customer gives is left out, for SQLite to fill.
 _WORKED_OUT = (
     "id",
     "uid",
@@ -681,7 +694,6 @@ _WORKED_OUT = (
     "updated_at",
 )
 _AS_GIVEN = tuple(name for name in SCALAR_FIELDS if name not in _WORKED_OUT)
-INSERT_COLUMNS = (*_WORKED_OUT, *_AS_GIVEN)
 
 
 def _write(
@@ -785,6 +797,11 @@ def _insert_new(
 ) -> None:
     conn = db.connection()
     at = stamp(now)
+    given: set[str] = set()
+    for plan in adds:
+        given.update(plan.cleaned.scalars)
+    texts = [name for name in _AS_GIVEN if name in given]
+    columns = (*_WORKED_OUT, *texts)
     customers, emails, phones, links, history, referrals = [], [], [], [], [], []
     tag_names: set[str] = set()
     for plan in adds:
@@ -808,7 +825,7 @@ def _insert_new(
                 1,
                 at,
                 at,
-                *[s.get(name) or "" for name in _AS_GIVEN],
+                *[s.get(name) or "" for name in texts],
             )
         )
         for position, (label, address) in enumerate(plan.cleaned.emails or ()):
@@ -822,7 +839,7 @@ def _insert_new(
         if plan.referrer is not None:
             referrals.append((ids.get(plan.referrer, plan.referrer), cid))
     conn.executemany(
-        f"INSERT INTO customer ({', '.join(INSERT_COLUMNS)}) VALUES ({marks(len(INSERT_COLUMNS))})",
+        f"INSERT INTO customer ({', '.join(columns)}) VALUES ({marks(len(columns))})",
         customers,
     )
     conn.executemany(
