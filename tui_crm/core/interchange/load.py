@@ -310,7 +310,9 @@ def _phones_checked_ahead(rows: list[SourceRow], region: str) -> Iterator[Callab
     dies only leaves the numbers to be worked out here. Leaving the block stops the workers."""
     with remembered_phones() as answers:
         count = min(_cores(), 4)
-        if len(rows) < POOL_MIN_ROWS or count < 2 or not sys.executable:
+        # A frozen app's executable is the app, not a Python that runs `-c`.
+        frozen = getattr(sys, "frozen", False)
+        if len(rows) < POOL_MIN_ROWS or count < 2 or not sys.executable or frozen:
             yield _no_wait
             return
         try:
