@@ -137,3 +137,22 @@ def test_a_failed_bulk_load_keeps_nothing_and_restores_the_triggers(db) -> None:
     assert _triggers(db) == before
     assert db.execute_sql("SELECT count(*) FROM customer").fetchone()[0] == 0
     assert db.execute_sql("SELECT count(*) FROM customer_fts").fetchone()[0] == 0
+
+
+def _automerge(db) -> list[tuple]:
+    """What customer_fts says of its automerge setting (no row: FTS5's default)."""
+    return list(db.execute_sql("SELECT v FROM customer_fts_config WHERE k = 'automerge'"))
+
+
+def test_a_bulk_load_leaves_the_search_index_merging_as_before(db, tmp_path: Path) -> None:
+    from tui_crm.core.interchange.files import import_file
+
+    with bulk_load(db):
+        _insert_all(db)
+    # Off while the documents went in; back to FTS5's default so later writes keep merging.
+    assert _automerge(db) == [(4,)]
+    file = tmp_path / "people.csv"
+    file.write_text("First Name,Last Name\nKari,Nordmann\n", encoding="utf-8")
+    assert import_file(db, file).added == 1
+    assert _automerge(db) == [(4,)]
+    assert [row.last_name for row in search(db, "nordm", as_of=TODAY)] == ["Nordmann"]

@@ -62,6 +62,8 @@ DATE_FIELDS = ("birthday", "acquired_on", "lost_on")
 LIST_FIELDS = ("emails", "phones", "tags")
 OTHER_FIELDS = ("gender", "status", "email_opt_out", "referred_by", "category", "uid")
 ALL_FIELDS = TEXT_FIELDS + DATE_FIELDS + LIST_FIELDS + OTHER_FIELDS
+_KNOWN = frozenset(ALL_FIELDS)
+_ONE_LINE = tuple((name, name not in MULTILINE_FIELDS) for name in TEXT_FIELDS)
 
 GENDER_WORDS = {
     "": "",
@@ -124,14 +126,14 @@ def clean_customer(values: Mapping[str, Any], *, region: str | None = None) -> C
     region = region or settings().region
     errors: dict[str, str] = {}
     out: dict[str, Any] = {}
-    unknown = set(values) - set(ALL_FIELDS)
+    unknown = values.keys() - _KNOWN
     if unknown:
         errors[sorted(unknown)[0]] = "is not a customer field"
-    for name in TEXT_FIELDS:
+    for name, one_line in _ONE_LINE:
         if name in values:
             text = "" if values[name] is None else str(values[name])
             # Free text keeps its line breaks; one-line fields get their spacing tidied.
-            out[name] = text.strip() if name in MULTILINE_FIELDS else " ".join(text.split())
+            out[name] = " ".join(text.split()) if one_line else text.strip()
     for name in DATE_FIELDS:
         if name in values:
             raw = values[name]
@@ -199,10 +201,11 @@ def clean_customer(values: Mapping[str, Any], *, region: str | None = None) -> C
             raw_tags = [raw_tags]
         tags = []
         # A tag never holds a comma or semicolon: files and the form write lists with them.
-        for tag in (part for item in raw_tags for part in str(item).replace(";", ",").split(",")):
-            word = " ".join(tag.split()).lower()
-            if word and word not in tags:
-                tags.append(word)
+        for item in raw_tags:
+            for part in str(item).replace(";", ",").split(","):
+                word = " ".join(part.split()).lower()
+                if word and word not in tags:
+                    tags.append(word)
     if out.get("status") == "lost" and not out.get("lost_reason", values.get("lost_reason")):
         errors.setdefault("lost_reason", "say what broke the deal when marking a customer lost")
     if errors:

@@ -54,6 +54,23 @@ def index_sql(where: str = "") -> str:
     return f"{insert} WHERE {where}" if where else insert
 
 
+# FTS5 merges its index segments a little on every write ('automerge', 4 by default). While
+# one statement adds many documents, that merging is redone as the segments grow: off for the
+# statement, back to the default after (about 0.4 s of 2.6 s for 100 000 customers). Past 16
+# segments on a level FTS5 still merges ('crisismerge'), so searches stay as fast.
+_AUTOMERGE = "INSERT INTO customer_fts(customer_fts, rank) VALUES ('automerge', {})"
+FTS5_DEFAULT_AUTOMERGE = 4
+
+
+def bulk_index_sql(where: str = "") -> list[str]:
+    """`index_sql` for many customers at once."""
+    return [
+        _AUTOMERGE.format(0),
+        index_sql(where),
+        _AUTOMERGE.format(FTS5_DEFAULT_AUTOMERGE),
+    ]
+
+
 def reindex_sql(cid: str) -> list[str]:
     """Statements that replace one customer's search document."""
     return [f"DELETE FROM customer_fts WHERE rowid = {cid}", index_sql(f"c.id = {cid}")]
@@ -159,7 +176,7 @@ def refresh_all_sql() -> list[str]:
         f"next_follow_up = {NEXT_FOLLOW_UP.format(cid=cid)}, "
         f"{purchase_figures_sql(cid)}",
         "DELETE FROM customer_fts",
-        index_sql(),
+        *bulk_index_sql(),
         MARK_VALUES_STALE,
         "DELETE FROM purchase_rhythm",  # recomputed when next asked for (core/attention.py)
     ]

@@ -45,7 +45,7 @@ from tui_crm.core.interchange.report import (
 )
 from tui_crm.core.interchange.rows import SETTLE_EVERY, marks, settled_objects, stamp
 from tui_crm.core.types import Labelled, display_name
-from tui_crm.db.derived import MARK_VALUES_STALE, index_sql
+from tui_crm.db.derived import MARK_VALUES_STALE, bulk_index_sql
 from tui_crm.errors import CrmError, ValidationError
 
 FREE_TEXT = ("notes", "why_chose_us")  # an import adds to these, never overwrites them
@@ -723,7 +723,7 @@ def _write(
             # Left in reverse order: the indexes are back before the new customers' search
             # documents are built (which reads their emails, phones and tags through them).
             with (
-                bulk_load(db, [index_sql(f"c.id >= {first_id:d}"), MARK_VALUES_STALE]),
+                bulk_load(db, [*bulk_index_sql(f"c.id >= {first_id:d}"), MARK_VALUES_STALE]),
                 _indexes_built_after(db, adding),
             ):
                 _insert_new(db, adds, ids, categories, who=who, now=now)
