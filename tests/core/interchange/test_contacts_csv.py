@@ -778,6 +778,15 @@ def test_a_file_without_a_usable_header_says_what_it_found():
     )
 
 
+def test_a_header_cell_spanning_lines_is_named_on_one_line():
+    with pytest.raises(FileRejected) as caught:
+        parse_contacts_csv('"Kunde\nnr",Beløp\n1,2\n')
+    assert str(caught.value) == (
+        "no column holds a name, company or email (columns: Kunde nr, Beløp); "
+        "use --map COLUMN=FIELD"
+    )
+
+
 def test_the_header_must_be_within_the_first_ten_lines():
     text = "junk\n" * 10 + "Name,Email\nAnn,ann@example.com\n"
     with pytest.raises(FileRejected, match="no column holds a name"):

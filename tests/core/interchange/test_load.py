@@ -193,6 +193,41 @@ def test_probable_duplicates_by_name_are_imported_and_listed_never_merged(db):
     assert bill not in {d.existing_id for d in report.duplicates}
 
 
+def test_a_namesake_with_the_same_phone_is_matched_only_when_the_row_has_no_key(db):
+    robert = create_customer(
+        db,
+        {"first_name": "Robert", "last_name": "Smith", "emails": "rob@acme.example"}
+        | {"phones": "+4795551234"},
+    )
+    report = _load(
+        db,
+        # A new email says this may be someone else: listed, never merged into Robert.
+        SourceRow(
+            2,
+            {"first_name": "Robert", "last_name": "Smith", "emails": ["r@home.example"]}
+            | {"phones": ["+4795551234"]},
+        ),
+        # Rob is only a similar name: listed too, however alike the phone.
+        SourceRow(3, {"first_name": "Rob", "last_name": "Smith", "phones": ["+4795551234"]}),
+    )
+    assert (report.added, report.updated) == (2, 0)
+    assert [(d.line, d.existing_id) for d in report.duplicates] == [(2, robert), (3, robert)]
+    profile = get_profile(db, robert, TODAY)
+    assert profile.first_name == "Robert"
+    assert [e.value for e in profile.emails] == ["rob@acme.example"]
+    # The same name and phone with no key at all is Robert (a keyless file imported again).
+    again = _load(
+        db,
+        SourceRow(
+            2,
+            {"first_name": "Robert", "last_name": "Smith", "city": "Oslo"}
+            | {"phones": ["+4795551234"]},
+        ),
+    )
+    assert (again.added, again.updated, again.duplicates) == (0, 1, ())
+    assert get_profile(db, robert, TODAY).city == "Oslo"
+
+
 def test_referrers_are_found_by_uid_email_or_id_in_the_book_or_the_file(db):
     harry = create_customer(db, {"first_name": "Harry", "emails": ["harry@x.com"]})
     report = _load(

@@ -736,7 +736,8 @@ def _no_header(text: str, mapping: Mapping[str, str]) -> CrmError:
     first = max(records, key=lambda record: (len(record[1]), -record[0]), default=(0, []))[1]
     if mapping:
         _mapped(first, [None] * len(first), mapping, strict=True)
-    shown = ", ".join(cell.strip() for cell in first[:12] if cell.strip()) or "none"
+    # A quoted header cell may span lines; the message stays on one.
+    shown = ", ".join(" ".join(cell.split()) for cell in first[:12] if cell.strip()) or "none"
     more = ", …" if len(first) > 12 else ""
     return FileRejected(
         f"no column holds a name, company or email (columns: {shown}{more}); use --map COLUMN=FIELD"

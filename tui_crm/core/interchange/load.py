@@ -478,8 +478,10 @@ class _Checker:
         first, last = scalars.get("first_name", ""), scalars.get("last_name", "")
         company = scalars.get("company", "")
         hits = self.book.names.find_all(first, last, company)
-        if hits and not plan.cleaned.scalars.get("uid"):
-            plan.namesakes = [cid for cid, _ in hits]
+        if not (scalars.get("uid") or plan.cleaned.emails):
+            # Keyless: may be someone of the very same name (see match_namesakes). Rob for
+            # Robert, or a row whose new email says otherwise, stays a probable duplicate.
+            plan.namesakes = [cid for cid, why in hits if why != "similar name"]
         if hits:
             cid, why = hits[0]
             self.duplicates[plan.line] = (plan.name, cid, self.book.live[cid], why)
@@ -570,9 +572,9 @@ class _Checker:
         return bad
 
     def match_namesakes(self, db: Database) -> None:
-        """A row with no uid or email that matches nobody may still be someone in the book:
-        a namesake with the same phone, or one who already holds everything the row says
-        (the same file imported again), is that customer rather than a new one."""
+        """A row with no uid or email may still be someone in the book: a customer of the
+        same name with the same phone, or who already holds everything the row says (the same
+        file imported again), is that customer rather than a new one."""
         plans = [plan for plan in self.plans if plan.target is None and plan.namesakes]
         current = self.customers(db, [cid for plan in plans for cid in plan.namesakes])
         for plan in plans:
