@@ -112,6 +112,42 @@ def test_a_row_with_a_known_email_updates_that_customer_and_loses_nothing(db):
     assert profile.version == 2 and {c.field for c in profile.changes} >= {"city", "notes"}
 
 
+def test_the_report_says_what_each_update_changes_before_and_after_writing(db):
+    robert = create_customer(
+        db, {"first_name": "Robert", "last_name": "Smith", "emails": ["rob@acme.example"]}
+    )
+    boss = create_customer(db, {"first_name": "Ada", "last_name": "Boss"})
+    row = SourceRow(
+        4,
+        {
+            "first_name": "Rob",
+            "last_name": "Smith",
+            "emails": ["rob@acme.example", "r@home.example"],
+            "phones": ["+4791122333"],
+            "birthday": date(1975, 3, 2),
+            "notes": "Call in May\nabout the renewal",
+            "street": "Storgata 1\nc/o Acme",
+            "tags": ["golf"],
+            "referred_by": str(boss),
+        },
+    )
+    expected = (
+        f"  line 4: Robert Smith #{robert}: First name: Robert → Rob; "
+        "Street: — → Storgata 1 c/o Acme; Notes: text added; Birthday: — → 1975-03-02; "
+        f"Referred by: Ada Boss #{boss}; Emails: r@home.example added; "
+        "Phones: +47 91 12 23 33 added; Tags: golf added"
+    )
+    dry = _load(db, row, dry_run=True)
+    assert dry.lines()[1:] == ["what the updates would change:", expected]
+    assert get_profile(db, robert, TODAY).first_name == "Robert"  # a dry run writes nothing
+    done = _load(db, row)
+    assert done.lines()[1:] == ["updated:", expected]
+    assert get_profile(db, robert, TODAY).first_name == "Rob"
+    # The same row again changes nothing, and the report lists no update.
+    again = _load(db, row)
+    assert again.updated == 0 and again.lines()[1:] == []
+
+
 def test_uid_wins_over_email_and_follows_a_merge_to_the_survivor(db):
     robert = create_customer(db, {"first_name": "Robert", "last_name": "Smith"})
     rob = create_customer(db, {"first_name": "Rob", "last_name": "Smith", "uid": "phone-rob"})

@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import cached_property, lru_cache
 from typing import Any
 
@@ -31,7 +31,7 @@ from tui_crm.core.bulk import bulk_load
 from tui_crm.core.config import settings
 from tui_crm.core.customers import Cleaned, clean_customer, new_uid, update_customer
 from tui_crm.core.duplicates import equivalent_first_names, fold_name
-from tui_crm.core.fields import PhoneAnswers, remembered_phones
+from tui_crm.core.fields import PhoneAnswers, format_phone, remembered_phones
 from tui_crm.core.interchange.export import customer_records
 from tui_crm.core.interchange.keys import CustomerKeys
 from tui_crm.core.interchange.records import SCALAR_FIELDS, CustomerRecord, Parsed, SourceRow
@@ -41,9 +41,11 @@ from tui_crm.core.interchange.report import (
     ProbableDuplicate,
     Progress,
     RejectedRow,
+    UpdatedRow,
     no_progress,
 )
 from tui_crm.core.interchange.rows import SETTLE_EVERY, marks, settled_objects, stamp
+from tui_crm.core.merge import field_label
 from tui_crm.core.types import Labelled, display_name
 from tui_crm.db.derived import MARK_VALUES_STALE, bulk_index_sql
 from tui_crm.errors import CrmError, ValidationError
@@ -595,6 +597,34 @@ class _Checker:
         for plan in targets:
             plan.changes = _changes(plan, current[plan.target], self.book)
 
+    def _described(self, plan: _Plan) -> tuple[str, ...]:
+        """What an update changes, a short phrase per field (see `_changes`)."""
+        current = self.records[plan.target]
+        said = []
+        for name, value in (plan.changes or {}).items():
+            label = field_label(name)
+            if name in FREE_TEXT:
+                said.append(f"{label}: text added")
+            elif name in ("emails", "phones", "tags"):
+                added = value[len(getattr(current, name)) :]
+                shown = [item[1] if isinstance(item, tuple) else item for item in added]
+                if name == "phones":
+                    shown = [format_phone(number) for number in shown]
+                said.append(f"{label}: {', '.join(shown)} added")
+            elif name == "email_opt_out":
+                said.append(f"{label}: yes")
+            elif name == "referred_by":
+                said.append(f"{label}: {self._referrer_name(value)}")
+            else:
+                said.append(f"{label}: {_shown(getattr(current, name))} → {_shown(value)}")
+        return tuple(said)
+
+    def _referrer_name(self, ref: int) -> str:
+        if ref >= 0:
+            return f"{self.book.live.get(ref, '')} #{ref}".strip()
+        plan = next(plan for plan in self.plans if plan.key == ref)
+        return f"{plan.name} (line {plan.line})"
+
     def customers(self, db: Database, ids: list[int]) -> dict[int, CustomerRecord]:
         """The records of `ids`, each read from the book once however often it is asked for."""
         missing = sorted(set(ids) - set(self.records))
@@ -642,11 +672,33 @@ class _Checker:
                 )
                 for line, (name, existing_id, existing_name, why) in self.duplicates.items()
             ),
+            updates=tuple(
+                UpdatedRow(
+                    plan.line,
+                    _record_name(self.records[plan.target]),
+                    plan.target,
+                    self._described(plan),
+                )
+                for plan in sorted(self.plans, key=lambda plan: plan.line)
+                if plan.target is not None and plan.changes
+            ),
             ignored=parsed.ignored,
             new_categories=tuple(self.new_categories.values()),
             dry_run=dry_run,
             refused=self.refuses(strict),
         )
+
+
+def _record_name(record: CustomerRecord) -> str:
+    return display_name(record.first_name, record.last_name, record.company)
+
+
+def _shown(value: Any, width: int = 60) -> str:
+    """A value on one short line, for the report."""
+    if value in (None, ""):
+        return "—"
+    text = " ".join(str(value.isoformat() if isinstance(value, date) else value).split())
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _changes(plan: _Plan, current: CustomerRecord, book: _Book) -> dict[str, Any]:

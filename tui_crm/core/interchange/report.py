@@ -39,6 +39,16 @@ class ProbableDuplicate:
 
 
 @dataclass(frozen=True)
+class UpdatedRow:
+    """A row that changes a customer already in the book, and what it changes."""
+
+    line: int
+    name: str  # the customer's name as it was
+    customer_id: int
+    changes: tuple[str, ...]  # "First name: Robert → Rob", "Emails: + rob@home.example"
+
+
+@dataclass(frozen=True)
 class ImportReport:
     source: str  # the file's name
     kind: str  # "customers" or "purchases"
@@ -49,6 +59,7 @@ class ImportReport:
     unchanged: int = 0
     rejected: tuple[RejectedRow, ...] = ()
     duplicates: tuple[ProbableDuplicate, ...] = ()
+    updates: tuple[UpdatedRow, ...] = ()
     ignored: tuple[str, ...] = ()  # columns/properties with data that nothing kept
     new_categories: tuple[str, ...] = ()
     dry_run: bool = False
@@ -92,6 +103,12 @@ class ImportReport:
             out.extend(
                 f"  line {r.line}: {r.reason}" + (f" ({r.name})" if r.name else "")
                 for r in self.rejected
+            )
+        if self.updates:
+            out.append("what the updates would change:" if self.dry_run else "updated:")
+            out.extend(
+                f"  line {u.line}: {u.name} #{u.customer_id}: {'; '.join(u.changes)}"
+                for u in self.updates
             )
         if self.duplicates:
             out.append("probable duplicates, imported for you to review (f5 Duplicates):")
