@@ -101,6 +101,49 @@ async def test_importing_the_same_file_again_adds_nothing(empty_app, tmp_path):
         assert Customer.select().count() == 2
 
 
+async def test_the_import_screen_offers_the_last_file_and_its_settings_again(empty_app, tmp_path):
+    source = tmp_path / "weekly.csv"
+    source.write_text("Kunde,Epost\nAda Lovelace,ada@example.com\n", encoding="utf-8")
+    async with empty_app.run_test(size=(100, 30)) as pilot:
+        screen = await _open_import(pilot)
+        assert screen.query_one("#import-path", Input).value == ""  # nothing imported yet
+        screen.query_one("#import-map", Input).value = "Kunde=name, Epost=email"
+        screen.query_one("#import-format", Select).value = "csv"
+        await pilot.press(*str(source), "enter")  # a check is enough to remember it
+        await _wait(pilot, screen)
+        assert "would be 1 added" in _report(screen)
+        await pilot.press("escape")
+
+        screen = await _open_import(pilot)
+        path = screen.query_one("#import-path", Input)
+        assert path.value == str(source) and path.has_focus
+        assert screen.query_one("#import-map", Input).value == "Kunde=name, Epost=email"
+        assert screen.query_one("#import-format", Select).value == "csv"
+        await pilot.press("ctrl+s")
+        await _wait(pilot, screen)
+        assert _names() == {"Ada Lovelace"}
+        await pilot.press("escape")
+
+        # The path is offered selected: typing another replaces it.
+        other = tmp_path / "other.csv"
+        other.write_text("Kunde,Epost\nCara Smith,cara@example.com\n", encoding="utf-8")
+        screen = await _open_import(pilot)
+        await pilot.press(*str(other), "enter")
+        await _wait(pilot, screen)
+        assert "other.csv" in _report(screen) and "would be 1 added" in _report(screen)
+
+
+async def test_a_file_that_cannot_be_read_is_not_offered_again(empty_app, tmp_path):
+    async with empty_app.run_test(size=(100, 30)) as pilot:
+        screen = await _open_import(pilot, str(tmp_path / "nowhere.csv"))
+        await pilot.press("enter")
+        await _wait(pilot, screen)
+        assert "nowhere.csv" in _error(screen, "import-path")
+        await pilot.press("escape")
+        screen = await _open_import(pilot)
+        assert screen.query_one("#import-path", Input).value == ""
+
+
 async def test_a_missing_file_or_a_bad_column_map_is_one_line_and_changes_nothing(
     empty_app, tmp_path
 ):

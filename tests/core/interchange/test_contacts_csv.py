@@ -694,6 +694,16 @@ def test_map_names_columns_the_header_does_not():
     }
 
 
+def test_map_to_name_splits_a_whole_name_as_a_name_column_is():
+    text = 'Kunde;Firma\nAda Lovelace;Engines\n"Berg, Kari";\n;Fjord AS\n'
+    parsed = parse_contacts_csv(text, {"Kunde": "name", "Firma": "company"})
+    assert [row.values for row in parsed.rows] == [
+        {"first_name": "Ada", "last_name": "Lovelace", "company": "Engines"},
+        {"first_name": "Kari", "last_name": "Berg"},
+        {"company": "Fjord AS"},
+    ]
+
+
 def test_map_makes_a_file_without_a_known_header_readable():
     parsed = parse_contacts_csv("a,b\nAda,ada@example.com\n", {"a": "first_name", "b": "email"})
     assert parsed.rows == [

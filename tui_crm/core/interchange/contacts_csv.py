@@ -56,6 +56,7 @@ FIELDS: tuple[str, ...] = (
 )
 MAP_TARGETS: tuple[str, ...] = (
     *(name for name in FIELDS if name != "id"),
+    "name",  # a whole name, "Ada Lovelace" or "Lovelace, Ada", split as a Name column is
     "email",
     "work_email",
     "home_email",
@@ -408,6 +409,7 @@ def _plain_id(keys: list[str], roles: list[Role]) -> None:
 
 
 MAP_ROLES = {
+    "name": "full_name",
     "email": "email:work",
     "work_email": "email:work",
     "home_email": "email:home",

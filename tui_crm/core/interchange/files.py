@@ -4,6 +4,7 @@ export of the customers a query finds in the format asked for."""
 from __future__ import annotations
 
 import csv
+import json
 import tempfile
 from collections.abc import Mapping
 from datetime import date, datetime
@@ -41,6 +42,30 @@ def mapping_pair(text: str) -> tuple[str, str]:
     if not sep or not column.strip() or not field.strip():
         raise CrmError(f"'{text.strip()}' is not COLUMN=FIELD")
     return column.strip(), field.strip()
+
+
+_LAST_IMPORT = "last_import"  # the meta key
+
+
+def remember_import(db: Database, choices: Mapping[str, str]) -> None:
+    """Keep what the last import was asked (file, format, column map, as typed) in the book,
+    so the Import screen can offer it again: a weekly export comes back under the same name."""
+    db.execute_sql(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+        (_LAST_IMPORT, json.dumps(dict(choices))),
+    )
+
+
+def last_import(db: Database) -> dict[str, str]:
+    """What `remember_import` kept ({} when nothing, or something unreadable, is there)."""
+    row = db.execute_sql("SELECT value FROM meta WHERE key = ?", (_LAST_IMPORT,)).fetchone()
+    try:
+        kept = json.loads(row[0]) if row else {}
+    except ValueError:
+        return {}
+    if not isinstance(kept, dict):
+        return {}
+    return {str(key): str(value) for key, value in kept.items()}
 
 
 def _is_vcard(text: str) -> bool:

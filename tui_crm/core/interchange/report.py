@@ -84,9 +84,10 @@ class ImportReport:
                 f"{self.source}: nothing imported: --strict and {len(self.rejected)} of "
                 f"{self.rows} rows are bad ({counts} if imported without --strict)"
             )
+        read = f"{self.source} ({self.layout}, {self.rows} row{'' if self.rows == 1 else 's'})"
         if self.dry_run:
-            return f"{self.source} ({self.layout}, {self.rows} rows), dry run, nothing written: would be {counts}"
-        return f"{self.source} ({self.layout}, {self.rows} rows): {noun} {counts}"
+            return f"{read}, dry run, nothing written: would be {counts}"
+        return f"{read}: {noun} {counts}"
 
     def lines(self) -> list[str]:
         """The whole report as text, the same in the CLI and the Import screen."""

@@ -32,9 +32,12 @@ from textual.widgets import (
 from tui_crm.core.interchange.files import (
     EXPORT_FORMATS,
     EXPORT_SUFFIX,
+    IMPORT_FORMATS,
     export_to_file,
     import_file,
+    last_import,
     mapping_pair,
+    remember_import,
 )
 from tui_crm.core.interchange.report import ImportReport, save_report
 from tui_crm.errors import CrmError, ValidationError
@@ -177,6 +180,13 @@ class ImportScreen(Screen):
         self.query_one("#import-report").display = False
         path = self.query_one("#import-path", Input)
         path.cursor_blink = self.app.cursor_blink
+        if not self.initial_path:  # offer what was imported last (all of it selected)
+            last = last_import(self.app.db)
+            path.value = last.get("path", "")
+            self.query_one("#import-map", Input).value = last.get("map", "")
+            if last.get("format") in IMPORT_FORMATS:
+                self.query_one("#import-format", Select).value = last["format"]
+            self.call_after_refresh(path.select_all)  # once the new value has settled
         path.focus()
 
     @on(Input.Submitted)
@@ -200,9 +210,15 @@ class ImportScreen(Screen):
             return
         fmt = str(self.query_one("#import-format", Select).value)
         strict = self.query_one("#import-bad-rows", Select).value == "strict"
+        file = Path(path).expanduser()
+        asked = {
+            "path": str(file),
+            "format": fmt,
+            "map": self.query_one("#import-map", Input).value,
+        }
         self._set_running(True)
         self._stop.clear()
-        self._import(Path(path).expanduser(), fmt, mapping, dry_run, strict)
+        self._import(file, fmt, mapping, dry_run, strict, asked)
 
     def _field_error(self, widget_id: str, text: str) -> None:
         show_message(self.query_one(f"#{widget_id}-error", Static), text)
@@ -221,7 +237,13 @@ class ImportScreen(Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="import")
     def _import(
-        self, path: Path, fmt: str, mapping: dict[str, str], dry_run: bool, strict: bool
+        self,
+        path: Path,
+        fmt: str,
+        mapping: dict[str, str],
+        dry_run: bool,
+        strict: bool,
+        asked: dict[str, str],
     ) -> None:
         db = self.app.db
         shown = [0.0, ""]
@@ -249,6 +271,7 @@ class ImportScreen(Screen):
         except CrmError as err:
             self.post_message(ImportFinished(None, str(err)))
         else:
+            remember_import(db, asked)
             self.post_message(ImportFinished(report, None, self._shown_lines(report)))
         finally:
             db.close()
