@@ -101,7 +101,9 @@ async def test_importing_the_same_file_again_adds_nothing(empty_app, tmp_path):
         assert Customer.select().count() == 2
 
 
-async def test_the_import_screen_offers_the_last_file_and_its_settings_again(empty_app, tmp_path):
+async def test_the_import_screen_offers_the_last_file_and_its_settings_again(
+    empty_app, tmp_path, monkeypatch
+):
     source = tmp_path / "weekly.csv"
     source.write_text("Kunde,Epost\nAda Lovelace,ada@example.com\n", encoding="utf-8")
     async with empty_app.run_test(size=(100, 30)) as pilot:
@@ -122,6 +124,17 @@ async def test_the_import_screen_offers_the_last_file_and_its_settings_again(emp
         await pilot.press("ctrl+s")
         await _wait(pilot, screen)
         assert _names() == {"Ada Lovelace"}
+        await pilot.press("escape")
+
+        # A path typed relative to where the app was started is kept whole.
+        monkeypatch.chdir(tmp_path)
+        screen = await _open_import(pilot)
+        await pilot.press(*"weekly.csv", "enter")
+        await _wait(pilot, screen)
+        await pilot.press("escape")
+        monkeypatch.chdir(tmp_path.parent)
+        screen = await _open_import(pilot)
+        assert screen.query_one("#import-path", Input).value == str(source)
         await pilot.press("escape")
 
         # The path is offered selected: typing another replaces it.

@@ -211,8 +211,8 @@ class ImportScreen(Screen):
         fmt = str(self.query_one("#import-format", Select).value)
         strict = self.query_one("#import-bad-rows", Select).value == "strict"
         file = Path(path).expanduser()
-        asked = {
-            "path": str(file),
+        asked = {  # the path kept whole: the app opened from another folder still finds it
+            "path": str(file.absolute()),
             "format": fmt,
             "map": self.query_one("#import-map", Input).value,
         }
