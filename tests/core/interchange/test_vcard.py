@@ -620,3 +620,22 @@ def test_no_card_content_ever_raises(body):
     parsed = parse_vcards(f"BEGIN:VCARD\n{body}\nEND:VCARD\n")
     assert isinstance(parsed, Parsed)
     assert all(row.error is None or "\n" not in row.error for row in parsed.rows)
+
+
+@pytest.mark.parametrize(
+    ("full", "first", "last"),
+    [
+        ("Ada Lovelace", "Ada", "Lovelace"),
+        ("Lovelace, Ada", "Ada", "Lovelace"),
+        ("Ada King Lovelace", "Ada King", "Lovelace"),
+        ("Cher", None, "Cher"),
+    ],
+)
+def test_a_card_with_only_fn_splits_the_name_as_a_csv_name_column(full, first, last):
+    from tui_crm.core.interchange.contacts_csv import parse_contacts_csv
+
+    card = f"BEGIN:VCARD\nVERSION:3.0\nFN:{full.replace(',', chr(92) + ',')}\nEND:VCARD\n"
+    [from_card] = parse_vcards(card).rows
+    [from_csv] = parse_contacts_csv(f'Name\n"{full}"\n').rows
+    assert from_card.values == from_csv.values
+    assert (from_card.values.get("first_name"), from_card.values["last_name"]) == (first, last)

@@ -752,7 +752,7 @@ def _no_header(text: str, mapping: Mapping[str, str]) -> CrmError:
 COMPANY_ENDINGS = _wordset("inc|ltd|llc|llp|plc|gmbh|ag|kg|as|asa|ab|sa|sarl|bv|nv|co|corp")
 
 
-def _split_name(full: str) -> tuple[str, str]:
+def split_name(full: str) -> tuple[str, str]:
     """First and last name of "Ada Lovelace" or "Lovelace, Ada"; one word is a last name."""
     last, comma, first = full.partition(",")
     if comma and first.strip() and fold(first) not in COMPANY_ENDINGS:
@@ -768,7 +768,7 @@ def _finish_names(values: dict[str, Any]) -> None:
         values["first_name"] += " " + middle
     named = values.get("first_name") or values.get("last_name")
     if full and not named and full != values.get("company"):
-        first, last = _split_name(full)
+        first, last = split_name(full)
         values.update({"first_name": first, "last_name": last} if first else {"last_name": last})
 
 
