@@ -629,6 +629,8 @@ def test_no_card_content_ever_raises(body):
         ("Lovelace, Ada", "Ada", "Lovelace"),
         ("Ada King Lovelace", "Ada King", "Lovelace"),
         ("Cher", None, "Cher"),
+        ("Maria Sá", "Maria", "Sá"),  # a surname, not the Portuguese SA
+        ("Kari Asa", "Kari", "Asa"),
     ],
 )
 def test_a_card_with_only_fn_splits_the_name_as_a_csv_name_column(full, first, last):
@@ -639,3 +641,20 @@ def test_a_card_with_only_fn_splits_the_name_as_a_csv_name_column(full, first, l
     [from_csv] = parse_contacts_csv(f'Name\n"{full}"\n').rows
     assert from_card.values == from_csv.values
     assert (from_card.values.get("first_name"), from_card.values["last_name"]) == (first, last)
+
+
+@pytest.mark.parametrize(
+    "full", ["Fjord Foods AS", "Acme, Inc.", "Acme Inc", "Smith & Co.", "Nord GmbH"]
+)
+def test_a_company_name_in_fn_or_a_name_column_is_the_company(full):
+    from tui_crm.core.interchange.contacts_csv import parse_contacts_csv
+
+    card = f"BEGIN:VCARD\nVERSION:3.0\nFN:{full.replace(',', chr(92) + ',')}\nEND:VCARD\n"
+    assert parse_vcards(card).rows[0].values == {"company": full}
+    assert parse_contacts_csv(f'Name,Email\n"{full}",post@fjord.example\n').rows[0].values == {
+        "company": full,
+        "emails": [("work", "post@fjord.example")],
+    }
+    # A company the file names stands; the name adds no person.
+    card_with_org = card.replace("END:VCARD", "ORG:Fjord Foods\nEND:VCARD")
+    assert parse_vcards(card_with_org).rows[0].values == {"company": "Fjord Foods"}

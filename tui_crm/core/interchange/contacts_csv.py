@@ -761,6 +761,32 @@ def split_name(full: str) -> tuple[str, str]:
     return first.strip(), last
 
 
+# Written so, a company ending is no one's surname (unlike Sá or Asa): upper case (AS, LLC,
+# GMBH), one of these whatever the case, or with a full stop (Co.).
+_PLAIN_COMPANY_ENDINGS = _wordset("inc|ltd|llc|gmbh|corp|sarl")
+
+
+def _names_a_company(full: str) -> bool:
+    """ "Fjord Foods AS", "Acme, Inc.", "Smith & Co.": a whole name that is a company's."""
+    words = full.replace(",", " ").split()
+    if len(words) < 2:
+        return False
+    word = words[-1]
+    ending = fold(word)
+    return ending in COMPANY_ENDINGS and (
+        word.rstrip(".").isupper() or ending in _PLAIN_COMPANY_ENDINGS or word.endswith(".")
+    )
+
+
+def name_fields(full: str) -> dict[str, str]:
+    """What a whole name fills: the company for a company's name, else the first and last
+    name ("Ada Lovelace", "Lovelace, Ada"; one word is a last name)."""
+    if _names_a_company(full):
+        return {"company": full}
+    first, last = split_name(full)
+    return {"first_name": first, "last_name": last} if first else {"last_name": last}
+
+
 def _finish_names(values: dict[str, Any]) -> None:
     middle = values.pop("middle_name", "")
     full = values.pop("full_name", "")
@@ -768,8 +794,9 @@ def _finish_names(values: dict[str, Any]) -> None:
         values["first_name"] += " " + middle
     named = values.get("first_name") or values.get("last_name")
     if full and not named and full != values.get("company"):
-        first, last = split_name(full)
-        values.update({"first_name": first, "last_name": last} if first else {"last_name": last})
+        fields = name_fields(full)
+        if "company" not in fields or "company" not in values:  # the file's company stands
+            values.update(fields)
 
 
 def _contacts(entries: list[tuple[bool, str, str]], key: Callable[[str], str]):

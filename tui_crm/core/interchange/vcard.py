@@ -12,7 +12,7 @@ from typing import Any, TextIO
 
 import vobject
 
-from tui_crm.core.interchange.contacts_csv import split_name
+from tui_crm.core.interchange.contacts_csv import name_fields
 from tui_crm.core.interchange.records import (
     CustomerRecord,
     FileRejected,
@@ -418,8 +418,9 @@ def _read_names(card: Any, values: dict[str, Any]) -> None:
             return  # a company card that repeats the company as its name
         values.update({k: v for k, v in (("first_name", given), ("last_name", family)) if v})
     elif full and not marked and full != org:
-        first, last = split_name(" ".join(full.split()))  # as a CSV Name column
-        values.update({k: v for k, v in (("first_name", first), ("last_name", last)) if v})
+        fields = name_fields(" ".join(full.split()))  # as a CSV Name column
+        if "company" not in fields or not org:  # ORG stands
+            values.update(fields)
 
 
 def _first_component(card: Any, name: str) -> str:
