@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from peewee import SqliteDatabase
 
 from tui_crm.core import config
 from tui_crm.db.database import close_database, open_database
+
+# CI tries the same examples on every run, so a red build always points at the change that made
+# it; a developer's run draws new ones each time (and keeps the failures it finds in
+# .hypothesis/, to try first next time). Either way a failure prints the example.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture
