@@ -41,6 +41,7 @@ from tui_crm.core.config import settings
 from tui_crm.core.referrals import REFERRAL_DAY, THANKED_SQL
 from tui_crm.core.types import display_name
 from tui_crm.core.value import ensure_values
+from tui_crm.db.meta import meta_value, set_meta
 from tui_crm.errors import CrmError, ValidationError
 
 REASONS = {
@@ -174,18 +175,16 @@ def ensure_rhythms(db: Database) -> None:
 
 
 def default_cadence(db: Database) -> int:
-    row = db.execute_sql("SELECT value FROM meta WHERE key = 'default_cadence_days'").fetchone()
+    kept = meta_value(db, "default_cadence_days")
     try:
-        return int(row[0]) if row else DEFAULT_CADENCE_DAYS
+        return int(kept) if kept is not None else DEFAULT_CADENCE_DAYS
     except ValueError:
         return DEFAULT_CADENCE_DAYS
 
 
 def set_default_cadence(db: Database, days: int | str) -> int:
     days = parse_cadence(days)
-    db.execute_sql(
-        "INSERT OR REPLACE INTO meta (key, value) VALUES ('default_cadence_days', ?)", (str(days),)
-    )
+    set_meta(db, "default_cadence_days", str(days))
     return days
 
 

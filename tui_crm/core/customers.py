@@ -102,7 +102,7 @@ class Cleaned:
     tags: list[str] | None
 
 
-def _labelled(items: Any, default_label: str) -> list[tuple[str, str]]:
+def labelled_pairs(items: Any, default_label: str) -> list[tuple[str, str]]:
     """Accept [('work', 'a@b')], ['a@b'], 'a@b, c@d' and return (label, value) pairs."""
     if items is None:
         return []
@@ -183,14 +183,14 @@ def clean_customer(values: Mapping[str, Any], *, region: str | None = None) -> C
     emails = phones = tags = None
     if "emails" in values:
         emails = []
-        for label, address in _labelled(values["emails"], "work"):
+        for label, address in labelled_pairs(values["emails"], "work"):
             try:
                 emails.append((label, normalize_email(address)))
             except CrmError as err:
                 errors.setdefault("emails", str(err))
     if "phones" in values:
         phones = []
-        for label, number in _labelled(values["phones"], "mobile"):
+        for label, number in labelled_pairs(values["phones"], "mobile"):
             try:
                 phones.append((label, *parse_phone(number, region)))
             except CrmError as err:

@@ -12,6 +12,7 @@ from peewee import Database
 from tui_crm.core.referrals import LIVE_REFERRALS
 from tui_crm.core.types import display_name
 from tui_crm.core.value import ensure_values
+from tui_crm.db.meta import meta_value
 
 NO_SOURCE = "(none)"
 
@@ -105,15 +106,10 @@ def insights(db: Database, as_of: date, *, top: int = 10) -> Insights:
     for _attempt in range(3):
         ensure_values(db, as_of)
         with db.atomic("DEFERRED"):
-            if _values_stamp(db) == stamp:
+            if meta_value(db, "values_as_of") == stamp:
                 return _read(db, as_of, top)
     with db.atomic("DEFERRED"):  # writers kept coming: figures from a summary at most moments old
         return _read(db, as_of, top)
-
-
-def _values_stamp(db: Database) -> str | None:
-    row = db.execute_sql("SELECT value FROM meta WHERE key = 'values_as_of'").fetchone()
-    return row[0] if row else None
 
 
 def share(part: int, total: int) -> float:

@@ -14,6 +14,7 @@ from peewee import Database
 
 from tui_crm.core.dates import one_year_before
 from tui_crm.core.types import Value
+from tui_crm.db.meta import meta_value, set_meta
 
 REBUILD = """
 INSERT INTO customer_value (customer_id, spent_30d, spent_12m, lifetime, value_rank, tier)
@@ -54,21 +55,14 @@ def _rebuild_sql(as_of: date) -> str:
 def ensure_values(db: Database, as_of: date) -> None:
     """Make `customer_value` hold the figures as of `as_of` (no-op when it already does)."""
     stamp = as_of.isoformat()
-    if _current_stamp(db) == stamp:
+    if meta_value(db, "values_as_of") == stamp:
         return
     with db.atomic("IMMEDIATE"):
-        if _current_stamp(db) == stamp:  # another thread or process just did it
+        if meta_value(db, "values_as_of") == stamp:  # another thread or process just did it
             return
         db.execute_sql("DELETE FROM customer_value")
         db.execute_sql(_rebuild_sql(as_of))
-        db.execute_sql(
-            "INSERT OR REPLACE INTO meta (key, value) VALUES ('values_as_of', ?)", (stamp,)
-        )
-
-
-def _current_stamp(db: Database) -> str | None:
-    row = db.execute_sql("SELECT value FROM meta WHERE key = 'values_as_of'").fetchone()
-    return row[0] if row else None
+        set_meta(db, "values_as_of", stamp)
 
 
 def customer_value(db: Database, customer_id: int, as_of: date) -> Value:

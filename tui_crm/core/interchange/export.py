@@ -15,7 +15,7 @@ from peewee import Database
 from tui_crm.core.customers import DATE_FIELDS
 from tui_crm.core.interchange.records import SCALAR_FIELDS, CustomerRecord
 from tui_crm.core.interchange.rows import chunks, marks
-from tui_crm.core.types import Labelled, display_name
+from tui_crm.core.types import Labelled
 
 
 def _day(value) -> date | None:
@@ -116,8 +116,7 @@ def write_emails(records: Iterable[CustomerRecord], out: TextIO) -> Written:
         elif not record.emails:
             no_email += 1
         else:
-            name = display_name(record.first_name, record.last_name, record.company)
-            out.write(mailbox(name, record.emails[0].value) + "\n")
+            out.write(mailbox(record.name, record.emails[0].value) + "\n")
             count += 1
     return Written(
         count, (("opted out of email", opted_out), ("without an email", no_email)), "addresses"

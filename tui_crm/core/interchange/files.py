@@ -29,6 +29,7 @@ from tui_crm.core.interchange.text import read_source
 from tui_crm.core.interchange.vcard import parse_vcards, write_vcards
 from tui_crm.core.query import parse
 from tui_crm.core.search import search_ids
+from tui_crm.db.meta import meta_value, set_meta
 from tui_crm.errors import CrmError
 
 IMPORT_FORMATS = ("auto", "csv", "vcard", "purchases")
@@ -50,17 +51,13 @@ _LAST_IMPORT = "last_import"  # the meta key
 def remember_import(db: Database, choices: Mapping[str, str]) -> None:
     """Keep what the last import was asked (file, format, column map, as typed) in the book,
     so the Import screen can offer it again: a weekly export comes back under the same name."""
-    db.execute_sql(
-        "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
-        (_LAST_IMPORT, json.dumps(dict(choices))),
-    )
+    set_meta(db, _LAST_IMPORT, json.dumps(dict(choices)))
 
 
 def last_import(db: Database) -> dict[str, str]:
     """What `remember_import` kept ({} when nothing, or something unreadable, is there)."""
-    row = db.execute_sql("SELECT value FROM meta WHERE key = ?", (_LAST_IMPORT,)).fetchone()
     try:
-        kept = json.loads(row[0]) if row else {}
+        kept = json.loads(meta_value(db, _LAST_IMPORT) or "{}")
     except ValueError:
         return {}
     if not isinstance(kept, dict):

@@ -29,7 +29,13 @@ from peewee import Database
 
 from tui_crm.core.bulk import bulk_load
 from tui_crm.core.config import settings
-from tui_crm.core.customers import Cleaned, clean_customer, new_uid, update_customer
+from tui_crm.core.customers import (
+    Cleaned,
+    clean_customer,
+    labelled_pairs,
+    new_uid,
+    update_customer,
+)
 from tui_crm.core.duplicates import equivalent_first_names, fold_name
 from tui_crm.core.fields import PhoneAnswers, format_phone, remembered_phones
 from tui_crm.core.interchange.export import customer_records
@@ -46,7 +52,7 @@ from tui_crm.core.interchange.report import (
 )
 from tui_crm.core.interchange.rows import SETTLE_EVERY, marks, settled_objects, stamp
 from tui_crm.core.merge import field_label
-from tui_crm.core.types import Labelled, display_name
+from tui_crm.core.types import display_name
 from tui_crm.db.derived import MARK_VALUES_STALE, bulk_index_sql
 from tui_crm.errors import CrmError, ValidationError
 
@@ -154,56 +160,38 @@ class _NameIndex:
         elif not (first or last) and company:
             self.company[self.fold(company)].append(who)
 
-    def find(self, first: str, last: str, company: str) -> tuple[Any, str] | None:
-        """The first of `find_all`, without collecting the rest."""
-        last_key = self.fold(last)
-        if first and last_key:
-            key = (last_key, self.fold(first))
-            if same := self.exact.get(key):
-                return same[0], "same name"
-            if similar := self.known_as.get(key):
-                return similar[0], "similar name"
-            for name in _equivalents(first):
-                if similar := self.exact.get((last_key, name)):
-                    return similar[0], "similar name"
-        elif not (first or last) and company and (same := self.company.get(self.fold(company))):
-            return same[0], "same company name"
-        return None
-
-    def find_all(self, first: str, last: str, company: str) -> list[tuple[Any, str]]:
-        """Everyone indexed who may be this person, with why; the same name first."""
-        found: dict[int, tuple[Any, str]] = {}
+    def _hits(self, first: str, last: str, company: str) -> Iterator[tuple[Any, str]]:
+        """Everyone indexed who may be this person, with why, the same name first (someone
+        may come more than once)."""
         last_key = self.fold(last)
         if first and last_key:
             key = (last_key, self.fold(first))
             for hit in self.exact.get(key, ()):
-                found.setdefault(id(hit), (hit, "same name"))
+                yield hit, "same name"
             for hit in self.known_as.get(key, ()):
-                found.setdefault(id(hit), (hit, "similar name"))
+                yield hit, "similar name"
             for name in _equivalents(first):
                 for hit in self.exact.get((last_key, name), ()):
-                    found.setdefault(id(hit), (hit, "similar name"))
+                    yield hit, "similar name"
         elif not (first or last) and company:
             for hit in self.company.get(self.fold(company), ()):
-                found.setdefault(id(hit), (hit, "same company name"))
+                yield hit, "same company name"
+
+    def find(self, first: str, last: str, company: str) -> tuple[Any, str] | None:
+        """The first of `find_all`, without collecting the rest."""
+        return next(self._hits(first, last, company), None)
+
+    def find_all(self, first: str, last: str, company: str) -> list[tuple[Any, str]]:
+        """Everyone indexed who may be this person, each once, with why; the same name first."""
+        found: dict[int, tuple[Any, str]] = {}
+        for hit, why in self._hits(first, last, company):
+            found.setdefault(id(hit), (hit, why))
         return list(found.values())
 
 
 def _phones_in(values: dict[str, Any]) -> list[str]:
-    """The phone numbers of a row as clean_customer will hand them to parse_phone. A number
-    missed or misread here only costs time: parse_phone works out what it was not told."""
-    items = values.get("phones") or ()
-    if isinstance(items, str):
-        items = items.replace(";", ",").split(",")
-    numbers = []
-    for item in items:
-        if isinstance(item, tuple | list):
-            item = item[1] if len(item) > 1 else ""
-        elif isinstance(item, Labelled):
-            item = item.value
-        if number := str(item).strip():
-            numbers.append(number)
-    return numbers
+    """The phone numbers of a row as clean_customer will hand them to parse_phone."""
+    return [number for _, number in labelled_pairs(values.get("phones"), "mobile")]
 
 
 # A worker imports only what it needs (fields.py: a twentieth of a second).
@@ -597,7 +585,7 @@ class _Checker:
         for plan in targets:
             plan.changes = _changes(plan, current[plan.target], self.book)
 
-    def _described(self, plan: _Plan) -> tuple[str, ...]:
+    def _described(self, plan: _Plan, new_rows: dict[int, _Plan]) -> tuple[str, ...]:
         """What an update changes, a short phrase per field (see `_changes`)."""
         current = self.records[plan.target]
         said = []
@@ -614,16 +602,16 @@ class _Checker:
             elif name == "email_opt_out":
                 said.append(f"{label}: yes")
             elif name == "referred_by":
-                said.append(f"{label}: {self._referrer_name(value)}")
+                referrer = new_rows.get(value)  # a new row of this file, or someone in the book
+                who = (
+                    f"{referrer.name} (line {referrer.line})"
+                    if referrer
+                    else f"{self.book.live.get(value, '')} #{value}".strip()
+                )
+                said.append(f"{label}: {who}")
             else:
                 said.append(f"{label}: {_shown(getattr(current, name))} → {_shown(value)}")
         return tuple(said)
-
-    def _referrer_name(self, ref: int) -> str:
-        if ref >= 0:
-            return f"{self.book.live.get(ref, '')} #{ref}".strip()
-        plan = next(plan for plan in self.plans if plan.key == ref)
-        return f"{plan.name} (line {plan.line})"
 
     def customers(self, db: Database, ids: list[int]) -> dict[int, CustomerRecord]:
         """The records of `ids`, each read from the book once however often it is asked for."""
@@ -650,6 +638,7 @@ class _Checker:
         """What the import did, or would do; `new_ids` ({plan key: id}) once written."""
         new_ids = new_ids or {}
         line_ids = {plan.line: new_ids[plan.key] for plan in self.plans if plan.key in new_ids}
+        new_rows = {plan.key: plan for plan in self.plans if plan.target is None}
         adds = sum(1 for plan in self.plans if plan.target is None)
         updates = sum(1 for plan in self.plans if plan.target is not None and plan.changes)
         return ImportReport(
@@ -675,9 +664,9 @@ class _Checker:
             updates=tuple(
                 UpdatedRow(
                     plan.line,
-                    _record_name(self.records[plan.target]),
+                    self.records[plan.target].name,
                     plan.target,
-                    self._described(plan),
+                    self._described(plan, new_rows),
                 )
                 for plan in sorted(self.plans, key=lambda plan: plan.line)
                 if plan.target is not None and plan.changes
@@ -687,10 +676,6 @@ class _Checker:
             dry_run=dry_run,
             refused=self.refuses(strict),
         )
-
-
-def _record_name(record: CustomerRecord) -> str:
-    return display_name(record.first_name, record.last_name, record.company)
 
 
 def _shown(value: Any, width: int = 60) -> str:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any
 
-from tui_crm.core.types import Labelled
+from tui_crm.core.types import Labelled, display_name
 from tui_crm.errors import CrmError
 
 
@@ -72,6 +72,10 @@ class CustomerRecord:
     emails: tuple[Labelled, ...] = ()  # label in work/home/other
     phones: tuple[Labelled, ...] = ()  # value in E.164; label in mobile/work/home/other
     tags: tuple[str, ...] = field(default=())
+
+    @property
+    def name(self) -> str:
+        return display_name(self.first_name, self.last_name, self.company)
 
 
 # The columns of `customer` a record holds as they are (the rest come from other tables).

@@ -24,7 +24,7 @@ from tui_crm.core.customers import (
 from tui_crm.core.duplicates import DuplicatesFound, probable_duplicates
 from tui_crm.core.types import CustomerProfile, CustomerRef, display_name
 from tui_crm.errors import CrmError
-from tui_crm.ui.screens.dialog import FormScreen, Saved, widget_value
+from tui_crm.ui.screens.dialog import FormScreen, Saved, form_row, widget_value
 
 SLOTS = 3  # emails and phones each
 TEXT_ROWS = (
@@ -86,12 +86,6 @@ class CustomerFormScreen(FormScreen[Saved | None]):
 
     # -- layout ----------------------------------------------------------------------------
 
-    def _row(self, label: str, widget) -> ComposeResult:
-        with Horizontal(classes="form-row"):
-            yield Label(label, classes="form-label")
-            yield widget
-        yield Static("", id=f"{widget.id}-error", classes="field-error field-hint")
-
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(id="form-body"):
@@ -99,7 +93,7 @@ class CustomerFormScreen(FormScreen[Saved | None]):
             for section, fields in TEXT_ROWS:
                 yield Static(section, classes="section-title")
                 for name, label in fields:
-                    yield from self._row(label, Input(id=_id(name), compact=True))
+                    yield from form_row(label, Input(id=_id(name), compact=True))
             yield Static("Reach them", classes="section-title")
             for kind, labels, placeholder in (
                 ("email", EMAIL_LABELS, "name@example.com"),
@@ -119,44 +113,44 @@ class CustomerFormScreen(FormScreen[Saved | None]):
                         yield Input(placeholder=placeholder, id=f"{kind}-{slot}", compact=True)
                 yield Static("", id=f"{kind}-0-error", classes="field-error field-hint")
             yield Static("Person", classes="section-title")
-            yield from self._row(
+            yield from form_row(
                 "Gender",
                 Select(GENDERS, value="", allow_blank=False, compact=True, id=_id("gender")),
             )
-            yield from self._row(
+            yield from form_row(
                 "Birthday", Input(placeholder="YYYY-MM-DD", id=_id("birthday"), compact=True)
             )
             yield Static("Relationship", classes="section-title")
-            yield from self._row(
+            yield from form_row(
                 "Source",
                 Input(placeholder="referral, website, trade show…", id=_id("source"), compact=True),
             )
-            yield from self._row(
+            yield from form_row(
                 "Since", Input(placeholder="YYYY-MM-DD", id=_id("acquired_on"), compact=True)
             )
-            yield from self._row(
+            yield from form_row(
                 "Referred by", Button("— (Enter to choose)", id=_id("referred_by"), compact=True)
             )
             yield Label("Why they chose us", classes="form-label-wide")
             yield TextArea(id=_id("why_chose_us"), tab_behavior="focus", soft_wrap=True)
             yield Static("", id=f"{_id('why_chose_us')}-error", classes="field-error field-hint")
-            yield from self._row(
+            yield from form_row(
                 "Category", Select([], prompt="—", compact=True, id=_id("category"))
             )
-            yield from self._row("Owner", Input(id=_id("owner"), compact=True))
-            yield from self._row("Territory", Input(id=_id("territory"), compact=True))
-            yield from self._row(
+            yield from form_row("Owner", Input(id=_id("owner"), compact=True))
+            yield from form_row("Territory", Input(id=_id("territory"), compact=True))
+            yield from form_row(
                 "Status",
                 Select(STATUSES, value="active", allow_blank=False, compact=True, id=_id("status")),
             )
-            yield from self._row(
+            yield from form_row(
                 "Lost because",
                 Input(placeholder="what broke the deal", id=_id("lost_reason"), compact=True),
             )
-            yield from self._row(
+            yield from form_row(
                 "Email", Checkbox("opted out of email", id=_id("email_opt_out"), compact=True)
             )
-            yield from self._row(
+            yield from form_row(
                 "Tags", Input(placeholder="vip, partner", id=_id("tags"), compact=True)
             )
             yield Label("Notes", classes="form-label-wide")

@@ -8,10 +8,13 @@ from datetime import date
 from typing import Any, Generic, TypeVar
 
 from textual import work
+from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Checkbox, Input, Select, Static, TextArea
+from textual.widget import Widget
+from textual.widgets import Checkbox, Input, Label, Select, Static, TextArea
 
 from tui_crm.core.dates import parse_when
 from tui_crm.errors import CrmError, ValidationError
@@ -34,6 +37,16 @@ class FormFailed(Message):
     """The write was refused; `errors` maps field names ("" for the form) to messages."""
 
     errors: dict[str, str]
+
+
+def form_row(label: str, widget: Widget, *, errors: bool = True) -> ComposeResult:
+    """A labelled field on one line, and under it (unless `errors` is False) the place for its
+    error, `#<widget id>-error`, which takes no room while empty."""
+    with Horizontal(classes="form-row"):
+        yield Label(label, classes="form-label")
+        yield widget
+    if errors:
+        yield Static("", id=f"{widget.id}-error", classes="field-error field-hint")
 
 
 def widget_value(widget) -> Any:

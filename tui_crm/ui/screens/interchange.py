@@ -22,7 +22,6 @@ from textual.widgets import (
     Footer,
     Header,
     Input,
-    Label,
     ProgressBar,
     RichLog,
     Select,
@@ -43,7 +42,7 @@ from tui_crm.core.interchange.report import ImportReport, save_report
 from tui_crm.errors import CrmError, ValidationError
 from tui_crm.paths import import_reports_dir
 from tui_crm.ui.screens.confirm import ConfirmScreen
-from tui_crm.ui.screens.dialog import FormDialog, show_message
+from tui_crm.ui.screens.dialog import FormDialog, form_row, show_message
 
 IMPORT_CHOICES = (
     ("Recognise it (CSV, vCard or purchases)", "auto"),
@@ -132,38 +131,42 @@ class ImportScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="import-body"):
-            with Horizontal(classes="form-row"):
-                yield Label("File", classes="form-label")
-                yield Input(
+            yield from form_row(
+                "File",
+                Input(
                     self.initial_path,
                     placeholder="path to a .csv or .vcf file (→ completes the name)",
                     suggester=PathSuggester(),
                     id="import-path",
                     compact=True,
-                )
-            yield Static("", id="import-path-error", classes="field-error field-hint")
-            with Horizontal(classes="form-row"):
-                yield Label("Format", classes="form-label")
-                yield Select(
+                ),
+            )
+            yield from form_row(
+                "Format",
+                Select(
                     IMPORT_CHOICES,
                     value="auto",
                     allow_blank=False,
                     id="import-format",
                     compact=True,
-                )
-            with Horizontal(classes="form-row"):
-                yield Label("Columns", classes="form-label")
-                yield Input(
+                ),
+                errors=False,
+            )
+            yield from form_row(
+                "Columns",
+                Input(
                     placeholder="optional, CSV: Column=field, … e.g. Kundenr=external_id",
                     id="import-map",
                     compact=True,
-                )
-            yield Static("", id="import-map-error", classes="field-error field-hint")
-            with Horizontal(classes="form-row"):
-                yield Label("Bad rows", classes="form-label")
-                yield Select(
+                ),
+            )
+            yield from form_row(
+                "Bad rows",
+                Select(
                     BAD_ROWS, value="skip", allow_blank=False, id="import-bad-rows", compact=True
-                )
+                ),
+                errors=False,
+            )
             yield Static(
                 "enter or ctrl+r check the file (writes nothing) · ctrl+s import · esc back",
                 classes="dialog-keys",
@@ -360,20 +363,22 @@ class ExportDialog(FormDialog[str | None]):
         )
         with Vertical(classes="dialog", id="export-dialog"):
             yield Static(f"Export {what}", classes="dialog-title", markup=True)
-            with Horizontal(classes="form-row"):
-                yield Label("Format", classes="form-label")
-                yield Select(
+            yield from form_row(
+                "Format",
+                Select(
                     EXPORT_CHOICES, value="csv", allow_blank=False, id="export-format", compact=True
-                )
-            with Horizontal(classes="form-row"):
-                yield Label("File", classes="form-label")
-                yield Input(
+                ),
+                errors=False,
+            )
+            yield from form_row(
+                "File",
+                Input(
                     self.default_path("csv"),
                     suggester=PathSuggester(),
                     id="export-path",
                     compact=True,
-                )
-            yield Static("", id="export-path-error", classes="field-error field-hint")
+                ),
+            )
             yield Static("", id="form-error", classes="field-error")
             yield Static("ctrl+s export · esc cancel · tab next field", classes="dialog-keys")
 

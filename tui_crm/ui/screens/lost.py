@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Input, Label, Static
+from textual.containers import Vertical
+from textual.widgets import Input, Static
 
 from tui_crm.core.customers import update_customer
 from tui_crm.core.types import CustomerProfile
-from tui_crm.ui.screens.dialog import FormDialog, Saved
+from tui_crm.ui.screens.dialog import FormDialog, Saved, form_row
 
 
 class MarkLostScreen(FormDialog[Saved | None]):
@@ -24,14 +24,14 @@ class MarkLostScreen(FormDialog[Saved | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="lost-dialog"):
             yield Static(f"Mark [b]{self.profile.name}[/b] as lost", classes="dialog-title")
-            with Horizontal(classes="form-row"):
-                yield Label("Why", classes="form-label")
-                yield Input(
+            yield from form_row(
+                "Why",
+                Input(
                     placeholder="what broke the deal, e.g. went with a cheaper competitor",
                     id="lost-reason",
                     compact=True,
-                )
-            yield Static("", id="lost-reason-error", classes="field-error field-hint")
+                ),
+            )
             yield Static("ctrl+s save · esc cancel", classes="dialog-keys")
 
     def on_mount(self) -> None:
