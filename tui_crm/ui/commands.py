@@ -6,7 +6,10 @@ import asyncio
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.fuzzy import Matcher
 
+from tui_crm.core.display import printable
 from tui_crm.core.query import Query, Word
 from tui_crm.core.search import search
 from tui_crm.core.types import CustomerRow
@@ -29,15 +32,28 @@ class CustomerProvider(Provider):
         rows = await asyncio.to_thread(self._find, query)
         matcher = self.matcher(query)
         for row in rows:
-            label = f"Open {row.name}" + (f" ({row.company})" if row.company else "")
+            label = printable(f"Open {row.name}" + (f" ({row.company})" if row.company else ""))
             score = matcher.match(label) or 0.5  # full-text matched it even if the label differs
             yield Hit(
                 score,
-                matcher.highlight(label),
+                _highlight(matcher, label),
                 partial(self.app.open_profile, row.id),
                 text=label,
-                help=" · ".join(x for x in (row.phone, row.city, row.tier) if x),
+                # Content, not a str: the palette reads a str help as markup.
+                help=Content(
+                    printable(" · ".join(x for x in (row.phone, row.city, row.tier) if x))
+                ),
             )
 
     async def discover(self) -> Hits:
         yield DiscoveryHit("Type a customer's name to open their profile", lambda: None)
+
+
+def _highlight(matcher: Matcher, label: str) -> Content:
+    """`Matcher.highlight` without its markup parsing: a name is never markup."""
+    content = Content(label)
+    score, offsets = matcher.fuzzy_search.match(matcher.query, label)
+    for offset in offsets if score else ():
+        if not label[offset].isspace():
+            content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content

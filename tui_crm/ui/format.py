@@ -1,14 +1,53 @@
-"""Short, glanceable text for dates, money and tiers in tables and profiles."""
+"""Short, glanceable text for dates, money and tiers, and the one way data reaches the screen.
+
+`data()` is how every value from the book (names, notes, tags, reasons, reports, errors that
+quote them) becomes something a widget shows: Rich `Text`, never markup, with control
+characters made visible (core/display.printable). A plain `str` handed to a `Static`, a
+`DataTable` cell, a Rich table, a tree label or an option is read as markup: never give one
+data.
+"""
 
 from __future__ import annotations
 
+import sys
 from datetime import date, datetime
 
 from rich.text import Text
 
+from tui_crm.core.display import printable
 from tui_crm.core.fields import format_money, format_money_short
 
-__all__ = ["format_money", "format_money_short", "ago", "due", "tier_text", "day"]
+__all__ = [
+    "format_money",
+    "format_money_short",
+    "ago",
+    "due",
+    "tier_text",
+    "day",
+    "data",
+    "naming",
+    "editable",
+]
+
+
+def data(
+    value: object, style: str = "", *, multiline: bool = False, justify=None, limit=None
+) -> Text:
+    """A value from the book as text to show: never markup, no control character, cut to a
+    length a screen can show (`multiline` keeps its line breaks)."""
+    return Text(printable(value, multiline=multiline, limit=limit), style=style, justify=justify)
+
+
+def editable(value: object, *, multiline: bool = False) -> str:
+    """A stored value put into an input to edit: whole, with control characters shown as
+    placeholders (an input draws its value as it is, escapes included); saving keeps what
+    the field shows, and the history keeps the value it replaced."""
+    return printable(value, multiline=multiline, limit=sys.maxsize)
+
+
+def naming(before: str, name: object, after: str = "") -> Text:
+    """A title around a customer's name in bold: `naming("Snooze ", name)`."""
+    return Text.assemble(before, data(name, "bold"), after)
 
 
 def ago(moment: datetime | date | None, today: date) -> str:

@@ -12,6 +12,7 @@ from tui_crm.core.attention import default_cadence, parse_cadence, set_default_c
 from tui_crm.core.customers import add_category
 from tui_crm.db.models import Category
 from tui_crm.errors import ValidationError
+from tui_crm.ui.format import data
 from tui_crm.ui.screens.dialog import FormDialog, Saved
 
 
@@ -49,7 +50,7 @@ class CadenceScreen(FormDialog[Saved | None]):
 
     def _row(self, label: str, widget_id: str, value: str) -> ComposeResult:
         with Horizontal(classes="form-row"):
-            yield Label(label, classes="form-label cadence-label")
+            yield Label(data(label), classes="form-label cadence-label")
             yield Input(value=value, id=widget_id, compact=True, classes="cadence-days")
         yield Static("", id=f"{widget_id}-error", classes="field-error field-hint")
 
@@ -73,9 +74,9 @@ class CadenceScreen(FormDialog[Saved | None]):
             raise ValidationError(errors)
         db = self.app.db
         with db.atomic():
-            set_default_cadence(db, days["default"])
-            for category_id, name, _ in self.categories:
-                add_category(db, name, days[f"category-{category_id}"])
+            set_default_cadence(db, days["default"], expected=self.default)
+            for category_id, name, read in self.categories:
+                add_category(db, name, days[f"category-{category_id}"], expected_days=read)
             if values["new_name"].strip():
-                add_category(db, values["new_name"], days["new_days"])
+                add_category(db, values["new_name"], days["new_days"], expected_days=None)
         return Saved(0, "Contact cadence saved")

@@ -8,6 +8,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from tui_crm.ui.format import data
+
 
 class ConfirmScreen(ModalScreen[bool]):
     BINDINGS = [
@@ -24,7 +26,8 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="confirm-dialog"):
-            yield Static(self.question, id="confirm-question")
+            # Questions quote names and paths: plain text, never markup.
+            yield Static(data(self.question, multiline=True), id="confirm-question")
             with Horizontal(classes="dialog-buttons"):
                 variant = "error" if self.destructive else "primary"
                 yield Button(f"{self.yes} (y)", variant=variant, id="confirm-yes")

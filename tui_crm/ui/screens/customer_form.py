@@ -24,6 +24,7 @@ from tui_crm.core.customers import (
 from tui_crm.core.duplicates import DuplicatesFound, probable_duplicates
 from tui_crm.core.types import CustomerProfile, CustomerRef, display_name
 from tui_crm.errors import CrmError
+from tui_crm.ui.format import data, editable
 from tui_crm.ui.screens.dialog import FormScreen, Saved, form_row, widget_value
 
 SLOTS = 3  # emails and phones each
@@ -184,9 +185,11 @@ class CustomerFormScreen(FormScreen[Saved | None]):
 
     def fill(self, categories, sources, profile: CustomerProfile | None, error: str | None) -> None:
         if error:
-            self.query_one("#form-error", Static).update(error)
+            self.query_one("#form-error", Static).update(data(error))
             return
-        self.query_one(f"#{_id('category')}", Select).set_options([(c, c) for c in categories])
+        self.query_one(f"#{_id('category')}", Select).set_options(
+            [(data(c), c) for c in categories]
+        )
         self.query_one(f"#{_id('source')}", Input).suggester = SuggestFromList(
             sources, case_sensitive=False
         )
@@ -195,13 +198,13 @@ class CustomerFormScreen(FormScreen[Saved | None]):
             self.sub_title = f"Edit {profile.name}"
             for _, fields in TEXT_ROWS:
                 for name, _ in fields:
-                    self.query_one(f"#{_id(name)}", Input).value = getattr(profile, name)
+                    self.query_one(f"#{_id(name)}", Input).value = editable(getattr(profile, name))
             for kind, items, labels in (
                 ("email", profile.emails, EMAIL_LABELS),
                 ("phone", profile.phones, PHONE_LABELS),
             ):
                 for slot, item in enumerate(items[:SLOTS]):
-                    self.query_one(f"#{kind}-{slot}", Input).value = item.value
+                    self.query_one(f"#{kind}-{slot}", Input).value = editable(item.value)
                     self.query_one(f"#{kind}-label-{slot}", Select).value = (
                         item.label if item.label in labels else "other"
                     )
@@ -215,14 +218,17 @@ class CustomerFormScreen(FormScreen[Saved | None]):
                 "tags": ", ".join(profile.tags),
             }
             for name, value in simple.items():
-                self.query_one(f"#{_id(name)}", Input).value = value
+                self.query_one(f"#{_id(name)}", Input).value = editable(value)
             self.query_one(f"#{_id('gender')}", Select).value = profile.gender
             self.query_one(f"#{_id('status')}", Select).value = profile.status
             if profile.category:
                 self.query_one(f"#{_id('category')}", Select).value = profile.category
             self.query_one(f"#{_id('email_opt_out')}", Checkbox).value = profile.email_opt_out
-            self.query_one(f"#{_id('why_chose_us')}", TextArea).text = profile.why_chose_us
-            self.query_one(f"#{_id('notes')}", TextArea).text = profile.notes
+            why = self.query_one(f"#{_id('why_chose_us')}", TextArea)
+            why.text = editable(profile.why_chose_us, multiline=True)
+            self.query_one(f"#{_id('notes')}", TextArea).text = editable(
+                profile.notes, multiline=True
+            )
             self.set_referrer(profile.referred_by)
         self.query_one(f"#{_id('first_name')}", Input).focus()
         self.call_after_refresh(self.remember_initial_values)
@@ -233,7 +239,7 @@ class CustomerFormScreen(FormScreen[Saved | None]):
         self.referrer = ref
         button = self.query_one(f"#{_id('referred_by')}", Button)
         button.label = (
-            f"{ref.name} (Enter to change, Del to clear)" if ref else "— (Enter to choose)"
+            data(f"{ref.name} (Enter to change, Del to clear)") if ref else "— (Enter to choose)"
         )
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

@@ -17,9 +17,10 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from textual.worker import get_current_worker
 
 from tui_crm.core.dates import parse_when
+from tui_crm.core.display import printable
 from tui_crm.core.insights import AnswerCounts, Insights, Tier, insights, share
 from tui_crm.errors import CrmError
-from tui_crm.ui.format import format_money_short
+from tui_crm.ui.format import data, format_money_short
 from tui_crm.ui.widgets.bar_chart import BarChart
 from tui_crm.ui.widgets.bars import BarRow
 
@@ -189,7 +190,7 @@ class InsightsScreen(Screen):
 
     def _show_error(self, error: str | None) -> None:
         status = self.query_one("#insights-error", Static)
-        status.update(error or "")
+        status.update(data(error))
         status.display = error is not None
 
     def _refresh_hint(self) -> None:
@@ -253,9 +254,7 @@ class InsightsScreen(Screen):
         if message.insights is None:
             self.error = message.error
             self._refresh_hint()
-            self.query_one("#insights-summary", Static).update(
-                Text(message.error or "", style="bold red")
-            )
+            self.query_one("#insights-summary", Static).update(data(message.error, "bold red"))
             return
         self.error = None
         self.figures = result = message.insights
@@ -297,7 +296,7 @@ class InsightsScreen(Screen):
                 (
                     str(member.customer_id),
                     Text(f"{member.rank:,}", justify="right"),
-                    member.name,
+                    data(member.name),
                     Text(format_money_short(member.spent_12m), justify="right"),
                     Text(percent(member.share), justify="right"),
                 )
@@ -313,7 +312,7 @@ class InsightsScreen(Screen):
         widths = [max(map(len, column), default=0) for column in (money, shares, counts)]
         rows = [
             BarRow(
-                source.source,
+                printable(source.source),
                 source.spent_12m,
                 f"{m:>{widths[0]}}  {s:>{widths[1]}}  {c:>{widths[2]}}",
             )
@@ -331,7 +330,7 @@ class InsightsScreen(Screen):
             [
                 (
                     str(referrer.customer_id),
-                    referrer.name,
+                    data(referrer.name),
                     Text(f"{referrer.referrals:,}", justify="right"),
                     Text(format_money_short(referrer.brought_12m), justify="right"),
                     Text(format_money_short(referrer.brought_lifetime), justify="right"),
@@ -362,7 +361,7 @@ class InsightsScreen(Screen):
         width = max((len(f"{a.count:,}") for a in counts.answers), default=0)
         rows = [
             BarRow(
-                answer.text,
+                printable(answer.text),
                 answer.count,
                 f"{answer.count:>{width},}  {percent(share(answer.count, counts.answered)):>7}",
             )

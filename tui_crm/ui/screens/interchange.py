@@ -11,6 +11,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -28,6 +29,7 @@ from textual.widgets import (
     Static,
 )
 
+from tui_crm.core.display import printable
 from tui_crm.core.interchange.files import (
     EXPORT_FORMATS,
     EXPORT_SUFFIX,
@@ -41,6 +43,7 @@ from tui_crm.core.interchange.files import (
 from tui_crm.core.interchange.report import ImportReport, save_report
 from tui_crm.errors import CrmError, ValidationError
 from tui_crm.paths import import_reports_dir
+from tui_crm.ui.format import naming
 from tui_crm.ui.screens.confirm import ConfirmScreen
 from tui_crm.ui.screens.dialog import FormDialog, form_row, show_message
 
@@ -312,7 +315,8 @@ class ImportScreen(Screen):
         report = message.report
         log.clear()
         log.display = True
-        log.write("\n".join(message.lines), scroll_end=False)
+        # One report line per line: a value that holds a line break shows it as ␤.
+        log.write(Text("\n".join(map(printable, message.lines))), scroll_end=False)
         log.scroll_home(animate=False)
         if report.written:
             self.imported = True
@@ -357,12 +361,12 @@ class ExportDialog(FormDialog[str | None]):
 
     def compose(self) -> ComposeResult:
         what = (
-            f"the customers found by [b]{self.search}[/b]"
+            naming("Export the customers found by ", self.search)
             if self.search
-            else "[b]every customer[/b] (no search typed)"
+            else Text.assemble("Export ", ("every customer", "bold"), " (no search typed)")
         )
         with Vertical(classes="dialog", id="export-dialog"):
-            yield Static(f"Export {what}", classes="dialog-title", markup=True)
+            yield Static(what, classes="dialog-title")
             yield from form_row(
                 "Format",
                 Select(

@@ -15,6 +15,7 @@ from tui_crm.core.customers import log_interaction
 from tui_crm.core.dates import parse_when
 from tui_crm.core.drafts import Draft, discard_draft, save_draft
 from tui_crm.db.models import INTERACTION_KINDS
+from tui_crm.ui.format import data
 from tui_crm.ui.screens.dialog import FormDialog, FormFailed, Saved, show_when
 
 
@@ -49,9 +50,11 @@ class LogInteractionScreen(FormDialog[Saved | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="log-dialog"):
-            title = Text.assemble("Log for ", (self.customer_name, "bold"))
+            title = Text.assemble("Log for ", data(self.customer_name, "bold"))
             if self.regarding_name:
-                title.append_text(Text.assemble(" · for referring ", (self.regarding_name, "bold")))
+                title.append_text(
+                    Text.assemble(" · for referring ", data(self.regarding_name, "bold"))
+                )
             yield Static(title, classes="dialog-title")
             with Horizontal(classes="form-row"):
                 yield Label("Kind", classes="form-label")

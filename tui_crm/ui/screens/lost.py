@@ -10,6 +10,7 @@ from textual.widgets import Input, Static
 
 from tui_crm.core.customers import update_customer
 from tui_crm.core.types import CustomerProfile
+from tui_crm.ui.format import naming
 from tui_crm.ui.screens.dialog import FormDialog, Saved, form_row
 
 
@@ -23,7 +24,7 @@ class MarkLostScreen(FormDialog[Saved | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="lost-dialog"):
-            yield Static(f"Mark [b]{self.profile.name}[/b] as lost", classes="dialog-title")
+            yield Static(naming("Mark ", self.profile.name, " as lost"), classes="dialog-title")
             yield from form_row(
                 "Why",
                 Input(

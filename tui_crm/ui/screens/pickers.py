@@ -15,6 +15,7 @@ from tui_crm.core.duplicates import DuplicateCandidate
 from tui_crm.core.query import Query, Word
 from tui_crm.core.search import search
 from tui_crm.core.types import CustomerRef, CustomerRow
+from tui_crm.ui.format import data, naming
 
 
 class PickList(OptionList):
@@ -75,7 +76,7 @@ class CustomerPickerScreen(ModalScreen[CustomerRef | None]):
         options = self.query_one(PickList)
         options.clear_options()
         options.add_options(
-            Option(" · ".join(x for x in (r.name, r.company, r.city) if x), id=str(r.id))
+            Option(data(" · ".join(x for x in (r.name, r.company, r.city) if x)), id=str(r.id))
             for r in rows
         )
 
@@ -107,14 +108,14 @@ class DuplicatesScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="duplicates-dialog"):
             yield Static(
-                f"[b]{self.new_name}[/b] may already be in your book:", classes="dialog-title"
+                naming("", self.new_name, " may already be in your book:"), classes="dialog-title"
             )
             yield PickList(
                 *(
                     Option(
-                        f"{c.name}"
-                        + "".join(f" · {x}" for x in (c.company, c.city) if x)
-                        + f"\n  {'; '.join(c.reasons)}",
+                        data(
+                            f"{c.name}" + "".join(f" · {x}" for x in (c.company, c.city) if x)
+                        ).append_text(data(f"\n  {'; '.join(c.reasons)}", multiline=True)),
                         id=str(c.id),
                     )
                     for c in self.candidates

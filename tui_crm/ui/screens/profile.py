@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from tui_crm.core.customers import get_profile, trash_customer, update_customer
 from tui_crm.core.types import CustomerProfile, CustomerRef
 from tui_crm.errors import CrmError
-from tui_crm.ui.format import ago, day, due, format_money, tier_text
+from tui_crm.ui.format import ago, data, day, due, format_money, tier_text
 from tui_crm.ui.messages import ProfileLoaded
 from tui_crm.ui.screens.actions import CustomerActions
 from tui_crm.ui.screens.confirm import ConfirmScreen
@@ -131,7 +131,12 @@ class ProfileScreen(CustomerActions, Screen):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self._write(trash_customer, done=f"Moved {profile.name} to the trash", leave=True)
+                self._write(
+                    trash_customer,
+                    expected_version=profile.version,
+                    done=f"Moved {profile.name} to the trash",
+                    leave=True,
+                )
 
         self.app.push_screen(
             ConfirmScreen(
@@ -176,17 +181,17 @@ class ProfileScreen(CustomerActions, Screen):
 
     def on_profile_loaded(self, message: ProfileLoaded) -> None:
         if message.profile is None:
-            self.query_one("#profile-title", Static).update(Text(message.error or "", "red"))
+            self.query_one("#profile-title", Static).update(data(message.error, "red"))
             return
         self.profile = p = message.profile
         today = self.app.today()
         self.sub_title = p.name
-        title = Text(p.name, style="bold")
+        title = data(p.name, "bold")
         role = ", ".join(x for x in (p.job_title, p.company) if x)
         if role and p.name != p.company:
-            title.append(f"  ·  {role}")
+            title.append_text(data(f"  ·  {role}"))
         if p.nickname:
-            title.append(f"  (“{p.nickname}”)", style="italic")
+            title.append_text(data(f"  (“{p.nickname}”)", "italic"))
         if p.value.tier:
             title.append("  ")
             title.append_text(tier_text(p.value.tier))
@@ -198,18 +203,18 @@ class ProfileScreen(CustomerActions, Screen):
 
         contact = _grid()
         for email in p.emails:
-            contact.add_row(email.label, email.value)
+            contact.add_row(data(email.label), data(email.value))
         for phone in p.phones:
-            contact.add_row(phone.label, phone.value)
+            contact.add_row(data(phone.label), data(phone.value))
         address = ", ".join(
             x for x in (p.street, f"{p.postal_code} {p.city}".strip(), p.region, p.country) if x
         )
         if address:
-            contact.add_row("address", address)
+            contact.add_row("address", data(address))
         if p.birthday:
             contact.add_row("birthday", f"{p.birthday:%d %b %Y} (age {p.age(today)})")
         if p.gender:
-            contact.add_row("gender", GENDERS.get(p.gender, p.gender))
+            contact.add_row("gender", data(GENDERS.get(p.gender, p.gender)))
         if p.email_opt_out:
             contact.add_row("email", Text("opted out of email", style="bold red"))
         if not contact.row_count:
@@ -236,19 +241,19 @@ class ProfileScreen(CustomerActions, Screen):
             source += f" (referred by {p.referred_by.name})"
         if p.acquired_on:
             source += f", since {p.acquired_on}"
-        about.add_row("source", source)
+        about.add_row("source", data(source))
         if p.referrals:
-            about.add_row("referred", ", ".join(r.name for r in p.referrals))
-        about.add_row("why us", p.why_chose_us or "—")
+            about.add_row("referred", data(", ".join(r.name for r in p.referrals)))
+        about.add_row("why us", data(p.why_chose_us or "—", multiline=True))
         cadence = f" (contact every {p.cadence_days} days)" if p.cadence_days else ""
-        about.add_row("category", (p.category or "—") + cadence)
-        about.add_row("owner", " · ".join(x for x in (p.owner, p.territory) if x) or "—")
+        about.add_row("category", data((p.category or "—") + cadence))
+        about.add_row("owner", data(" · ".join(x for x in (p.owner, p.territory) if x) or "—"))
         if p.status == "lost":
-            about.add_row("lost", f"{p.lost_reason} ({day(p.lost_on)})")
+            about.add_row("lost", data(f"{p.lost_reason} ({day(p.lost_on)})", multiline=True))
         if p.tags:
-            about.add_row("tags", ", ".join(p.tags))
+            about.add_row("tags", data(", ".join(p.tags)))
         if p.notes:
-            about.add_row("notes", p.notes)
+            about.add_row("notes", data(p.notes, multiline=True))
         self.query_one("#profile-about", Static).update(about)
 
         table = self.query_one("#profile-timeline", TimelineTable)
@@ -257,8 +262,8 @@ class ProfileScreen(CustomerActions, Screen):
             note = item.notes + (f" → {item.outcome}" if item.outcome else "")
             table.add_row(
                 day(item.at),
-                item.kind,
-                note,
+                data(item.kind),
+                data(note),
                 str(item.follow_up or ""),
                 key=str(item.id),
             )
@@ -272,8 +277,8 @@ class ProfileScreen(CustomerActions, Screen):
             purchases.add_row(
                 day(item.day),
                 Text(format_money(item.cents, item.currency), justify="right"),
-                what,
-                item.invoice_ref,
+                data(what),
+                data(item.invoice_ref),
                 key=str(item.id),
             )
         if not p.purchases:
@@ -286,4 +291,6 @@ class ProfileScreen(CustomerActions, Screen):
                 text = f"created as {change.new}"
             else:
                 text = f"{change.old or '—'} → {change.new or '—'}"
-            history.add_row(day(change.at), change.who, change.field, text, key=str(index))
+            history.add_row(
+                day(change.at), data(change.who), data(change.field), data(text), key=str(index)
+            )

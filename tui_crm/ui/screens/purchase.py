@@ -12,6 +12,7 @@ from tui_crm.core.config import settings
 from tui_crm.core.customers import add_purchase
 from tui_crm.core.fields import format_money
 from tui_crm.db.models import Purchase
+from tui_crm.ui.format import naming
 from tui_crm.ui.screens.dialog import FormDialog, Saved
 
 ROWS = (
@@ -36,7 +37,8 @@ class AddPurchaseScreen(FormDialog[Saved | None]):
         currency = settings().currency
         with Vertical(classes="dialog", id="purchase-dialog"):
             yield Static(
-                f"Purchase by [b]{self.customer_name}[/b] (in {currency})", classes="dialog-title"
+                naming("Purchase by ", self.customer_name, f" (in {currency})"),
+                classes="dialog-title",
             )
             for _, widget_id, label, placeholder in ROWS:
                 with Horizontal(classes="form-row"):

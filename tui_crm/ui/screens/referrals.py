@@ -17,7 +17,7 @@ from textual.widgets.tree import TreeNode, UnknownNodeID
 
 from tui_crm.core.referrals import ReferralForest, ReferralNode, referral_forest
 from tui_crm.errors import CrmError
-from tui_crm.ui.format import format_money_short, tier_text
+from tui_crm.ui.format import data, format_money_short, tier_text
 
 # Children are added this many at a time, so expanding a referrer of thousands stays quick:
 # each Tree rebuild measures every visible label.
@@ -90,7 +90,7 @@ class MarksRefreshed(Message):
 
 def node_label(node: ReferralNode) -> Text:
     """'Ada Lovelace  gold  1,200 · below 3,400 (5)  ! not thanked'."""
-    text = Text(node.name or f"#{node.customer_id}", style="bold")
+    text = data(node.name or f"#{node.customer_id}", "bold")
     if node.tier:
         text.append("  ")
         text.append_text(tier_text(node.tier))
@@ -322,7 +322,7 @@ class ReferralTreeScreen(Screen):
         self._filled.clear()
         self._shown.clear()
         if message.error or message.note:
-            status.update(Text(message.error, style="bold red") if message.error else message.note)
+            status.update(data(message.error, "bold red") if message.error else data(message.note))
             status.display, tree.display = True, False
             self.refresh_bindings()
             return

@@ -12,6 +12,7 @@ from textual.widgets import Input, Label, Static
 from tui_crm.core.attention import REASONS, AttentionItem, snooze
 from tui_crm.core.dates import parse_when
 from tui_crm.errors import CrmError, ValidationError
+from tui_crm.ui.format import data, naming
 from tui_crm.ui.screens.dialog import FormDialog, Saved, show_when
 
 
@@ -26,8 +27,8 @@ class SnoozeScreen(FormDialog[Saved | None]):
     def compose(self) -> ComposeResult:
         reasons = ", ".join(REASONS[reason.code] for reason in self.item.reasons)
         with Vertical(classes="dialog", id="snooze-dialog"):
-            yield Static(f"Snooze [b]{self.item.name}[/b]", classes="dialog-title")
-            yield Static(reasons, classes="field-hint")
+            yield Static(naming("Snooze ", self.item.name), classes="dialog-title")
+            yield Static(data(reasons), classes="field-hint")
             with Horizontal(classes="form-row"):
                 yield Label("Until", classes="form-label")
                 yield Input(
@@ -67,6 +68,7 @@ class SnoozeScreen(FormDialog[Saved | None]):
             self.item.customer_id,
             [reason.code for reason in self.item.reasons],
             until,
+            seen=self.item.seen,
             as_of=today,
         )
         return Saved(self.item.customer_id, f"{self.item.name} snoozed until {until:%a %-d %b}")
