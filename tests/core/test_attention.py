@@ -8,12 +8,14 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
+from tests.versions import current_version
 from tui_crm.core.attention import (
     WHITESPACE,
     AttentionPage,
     attention_page,
     attention_queue,
     attention_ranking,
+    attention_state,
     default_cadence,
     mark_done,
     reason_ids,
@@ -155,7 +157,12 @@ def test_a_call_after_they_lapsed_answers_it_until_another_rhythm_passes(db):
 def test_lost_customers_are_not_in_the_queue(db):
     cid = _customer(db, "Gone")
     _buy_every(db, cid, gap=30, count=6, last_days_ago=200)
-    update_customer(db, cid, {"status": "lost", "lost_reason": "moved to a competitor"})
+    update_customer(
+        db,
+        cid,
+        {"status": "lost", "lost_reason": "moved to a competitor"},
+        expected_version=current_version(cid),
+    )
     assert cid not in _reasons(db)
 
 
@@ -184,7 +191,7 @@ def test_a_logged_call_clears_the_follow_up_and_the_cadence(db):
 
 
 def test_cadence_comes_from_the_category_or_the_default(db):
-    add_category(db, "key account", 14)
+    add_category(db, "key account", 14, expected_days=None)
     key = _customer(db, "Key", category="key account")
     plain = _customer(db, "Plain")
     for cid in (key, plain):
@@ -192,14 +199,14 @@ def test_cadence_comes_from_the_category_or_the_default(db):
     assert _reasons(db)[key]["cadence"] == "no contact for 20 days (every 14 days wanted)"
     assert plain not in _reasons(db)
     assert default_cadence(db) == 90
-    set_default_cadence(db, "15")
+    set_default_cadence(db, "15", expected=default_cadence(db))
     assert _reasons(db)[plain]["cadence"] == "no contact for 20 days (every 15 days wanted)"
 
 
 @pytest.mark.parametrize("bad", ["0", "-3", "soon", "4000"])
 def test_a_bad_default_cadence_is_refused(db, bad):
     with pytest.raises(ValidationError):
-        set_default_cadence(db, bad)
+        set_default_cadence(db, bad, expected=default_cadence(db))
     assert default_cadence(db) == 90
 
 
@@ -259,7 +266,7 @@ def test_a_referral_in_the_trash_needs_no_thanks(db):
     referrer = _customer(db, "Ref")
     gone = _customer(db, "Gone", referred_by=referrer, acquired_on=TODAY - timedelta(days=5))
     _call(db, referrer, 1)
-    trash_customer(db, gone)
+    trash_customer(db, gone, expected_version=current_version(gone))
     assert referrer not in _reasons(db)
 
 
@@ -274,7 +281,12 @@ def test_a_new_customer_without_source_or_why(db):
     )
     assert found[half]["incomplete_profile"] == "new customer without why they chose us"
     assert old not in found
-    update_customer(db, half, {"why_chose_us": "recommended by a friend"})
+    update_customer(
+        db,
+        half,
+        {"why_chose_us": "recommended by a friend"},
+        expected_version=current_version(half),
+    )
     assert half not in _reasons(db)
 
 
@@ -285,7 +297,7 @@ def test_a_snoozed_item_reappears_on_its_day(db):
     cid = _customer(db, "Sleepy")
     _call(db, cid, 100)
     until = TODAY + timedelta(days=7)
-    snooze(db, cid, ["cadence"], until, as_of=TODAY)
+    snooze(db, cid, ["cadence"], until, as_of=TODAY, seen=attention_state(db, cid))
     assert cid not in _reasons(db)
     assert cid not in _reasons(db, until - timedelta(days=1))
     assert "cadence" in _codes(db, cid, until)
@@ -294,20 +306,24 @@ def test_a_snoozed_item_reappears_on_its_day(db):
 def test_a_snooze_must_end_in_the_future(db):
     cid = _customer(db, "Sleepy")
     with pytest.raises(ValidationError):
-        snooze(db, cid, ["cadence"], TODAY, as_of=TODAY)
+        snooze(db, cid, ["cadence"], TODAY, as_of=TODAY, seen=attention_state(db, cid))
 
 
 def test_snoozing_one_reason_leaves_the_others(db):
     cid = _customer(db, "Busy")
     _call(db, cid, 100, follow_up=TODAY - timedelta(days=90))
-    snooze(db, cid, ["cadence"], TODAY + timedelta(days=30), as_of=TODAY)
+    snooze(
+        db, cid, ["cadence"], TODAY + timedelta(days=30), as_of=TODAY, seen=attention_state(db, cid)
+    )
     assert _codes(db, cid) == {"follow_up_overdue"}
 
 
 def test_done_restarts_the_clock_of_a_cadence(db):
     cid = _customer(db, "Handled")
     _call(db, cid, 100)
-    mark_done(db, cid, ["cadence"], now=datetime.combine(TODAY, time(15)))
+    mark_done(
+        db, cid, ["cadence"], now=datetime.combine(TODAY, time(15)), seen=attention_state(db, cid)
+    )
     assert cid not in _reasons(db)
     assert cid not in _reasons(db, TODAY + timedelta(days=90))
     assert "cadence" in _codes(db, cid, TODAY + timedelta(days=91))
@@ -316,7 +332,13 @@ def test_done_restarts_the_clock_of_a_cadence(db):
 def test_done_closes_a_follow_up_for_good(db):
     cid = _customer(db, "Promise")
     _call(db, cid, 5, follow_up=TODAY - timedelta(days=1))
-    mark_done(db, cid, ["follow_up_overdue"], now=datetime.combine(TODAY, time(15)))
+    mark_done(
+        db,
+        cid,
+        ["follow_up_overdue"],
+        now=datetime.combine(TODAY, time(15)),
+        seen=attention_state(db, cid),
+    )
     assert cid not in _reasons(db)
     assert cid not in _reasons(db, TODAY + timedelta(days=30))
 
@@ -325,7 +347,13 @@ def test_done_thanks_comes_back_with_a_new_referral(db):
     referrer = _customer(db, "Generous")
     _customer(db, "One", referred_by=referrer, acquired_on=TODAY - timedelta(days=20))
     _call(db, referrer, 1)
-    mark_done(db, referrer, ["thank_referrer"], now=datetime.combine(TODAY, time(9)))
+    mark_done(
+        db,
+        referrer,
+        ["thank_referrer"],
+        now=datetime.combine(TODAY, time(9)),
+        seen=attention_state(db, referrer),
+    )
     assert referrer not in _reasons(db)
     _customer(db, "Two", referred_by=referrer, acquired_on=TODAY + timedelta(days=3))
     assert "thank_referrer" in _codes(db, referrer, TODAY + timedelta(days=5))
@@ -334,9 +362,9 @@ def test_done_thanks_comes_back_with_a_new_referral(db):
 def test_marks_on_unknown_customers_or_reasons_are_refused(db):
     cid = _customer(db, "Someone")
     with pytest.raises(CrmError, match="no customer"):
-        mark_done(db, 999, ["cadence"])
+        mark_done(db, 999, ["cadence"], seen=attention_state(db, 999))
     with pytest.raises(CrmError, match="unknown reason"):
-        mark_done(db, cid, ["bored"])
+        mark_done(db, cid, ["bored"], seen=attention_state(db, cid))
     with pytest.raises(CrmError, match="unknown reason"):
         attention_queue(db, TODAY, reasons=["bored"])
 
@@ -383,7 +411,7 @@ def test_filtering_by_reason(db):
 def test_trashed_customers_are_not_in_the_queue(db):
     cid = _customer(db, "Trash")
     _call(db, cid, 100)
-    trash_customer(db, cid)
+    trash_customer(db, cid, expected_version=current_version(cid))
     assert cid not in _reasons(db)
 
 
@@ -427,7 +455,14 @@ def crowd(db):
         if n % 4 == 1:
             add_purchase(db, cid, amount=50_000 * n, day=TODAY - timedelta(days=200))
         if n == 5:
-            snooze(db, cid, ["cadence"], TODAY + timedelta(days=3), as_of=TODAY)
+            snooze(
+                db,
+                cid,
+                ["cadence"],
+                TODAY + timedelta(days=3),
+                as_of=TODAY,
+                seen=attention_state(db, cid),
+            )
     _customer(db, "Fine")  # added long ago, but called yesterday
     _call(db, _customer(db, "Called"), 1)
     return db

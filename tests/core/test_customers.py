@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from tests.versions import current_version
 from tui_crm.core import config
 from tui_crm.core.customers import (
     add_category,
@@ -131,10 +132,16 @@ def test_gender_words(word, gender):
 def test_marking_a_customer_lost_needs_a_reason_and_records_the_day(db):
     cid = create_customer(db, {"first_name": "Anna"}, now=NOW)
     with pytest.raises(ValidationError) as info:
-        update_customer(db, cid, {"status": "lost"}, now=NOW)
+        update_customer(db, cid, {"status": "lost"}, now=NOW, expected_version=current_version(cid))
     assert "lost_reason" in info.value.errors
     assert get_profile(db, cid, TODAY).status == "active"
-    update_customer(db, cid, {"status": "lost", "lost_reason": "Went with a competitor"}, now=NOW)
+    update_customer(
+        db,
+        cid,
+        {"status": "lost", "lost_reason": "Went with a competitor"},
+        now=NOW,
+        expected_version=current_version(cid),
+    )
     profile = get_profile(db, cid, TODAY)
     assert (profile.status, profile.lost_reason, profile.lost_on) == (
         "lost",
@@ -170,12 +177,14 @@ def test_one_name_or_a_company_is_enough(db, values):
 def test_an_update_cannot_blank_every_name(db):
     cid = create_customer(db, {"first_name": "Anna", "last_name": "Berg"})
     with pytest.raises(ValidationError):
-        update_customer(db, cid, {"first_name": "", "last_name": ""})
+        update_customer(
+            db, cid, {"first_name": "", "last_name": ""}, expected_version=current_version(cid)
+        )
     assert get_profile(db, cid, TODAY).name == "Anna Berg"
 
 
 def test_an_unknown_category_is_refused_and_a_known_one_matches_any_case(db):
-    add_category(db, "Key Account", 14)
+    add_category(db, "Key Account", 14, expected_days=None)
     with pytest.raises(ValidationError) as info:
         create_customer(db, {"first_name": "Anna", "category": "platinum"})
     assert "category" in info.value.errors
@@ -220,6 +229,7 @@ def test_update_records_each_changed_field_with_old_and_new_values(db):
         },
         who="ben",
         now=later,
+        expected_version=1,
     )
     assert version == 2
     profile = get_profile(db, cid, TODAY)
@@ -240,15 +250,22 @@ def test_update_records_each_changed_field_with_old_and_new_values(db):
 
 def test_an_update_that_changes_nothing_keeps_the_version_and_writes_no_history(db):
     cid = create_customer(db, {"first_name": "Anna", "city": "Oslo"})
-    assert update_customer(db, cid, {"first_name": " Anna ", "city": "Oslo"}) == 1
+    assert (
+        update_customer(
+            db, cid, {"first_name": " Anna ", "city": "Oslo"}, expected_version=current_version(cid)
+        )
+        == 1
+    )
     assert CustomerChange.select().where(CustomerChange.customer == cid).count() == 1
 
 
 def test_category_changes_are_recorded_by_name(db):
-    add_category(db, "key account", 14)
-    add_category(db, "regular", 45)
+    add_category(db, "key account", 14, expected_days=None)
+    add_category(db, "regular", 45, expected_days=None)
     cid = create_customer(db, {"first_name": "Anna", "category": "regular"})
-    update_customer(db, cid, {"category": "key account"}, now=NOW)
+    update_customer(
+        db, cid, {"category": "key account"}, now=NOW, expected_version=current_version(cid)
+    )
     change = next(c for c in get_profile(db, cid, TODAY).changes if c.field == "category")
     assert (change.old, change.new) == ("regular", "key account")
 
@@ -275,7 +292,7 @@ def test_a_stale_save_is_refused_and_shows_the_other_persons_change(db):
 
 def test_updating_a_missing_customer_is_not_found(db):
     with pytest.raises(NotFound):
-        update_customer(db, 404, {"city": "Oslo"})
+        update_customer(db, 404, {"city": "Oslo"}, expected_version=current_version(404))
 
 
 # --- referrals -----------------------------------------------------------------------------
@@ -291,7 +308,7 @@ def test_a_referral_is_stored_and_shown_both_ways(db):
 def test_a_customer_cannot_refer_themselves(db):
     anna = create_customer(db, {"first_name": "Anna"})
     with pytest.raises(ValidationError) as info:
-        update_customer(db, anna, {"referred_by": anna})
+        update_customer(db, anna, {"referred_by": anna}, expected_version=current_version(anna))
     assert "referred_by" in info.value.errors
     assert get_profile(db, anna, TODAY).referred_by is None
 
@@ -301,10 +318,10 @@ def test_a_referral_loop_is_refused(db):
     b = create_customer(db, {"first_name": "B", "referred_by": a})
     c = create_customer(db, {"first_name": "C", "referred_by": b})
     with pytest.raises(ValidationError) as info:
-        update_customer(db, a, {"referred_by": c})
+        update_customer(db, a, {"referred_by": c}, expected_version=current_version(a))
     assert "referred_by" in info.value.errors
     with pytest.raises(ValidationError):
-        update_customer(db, a, {"referred_by": b})
+        update_customer(db, a, {"referred_by": b}, expected_version=current_version(a))
     assert get_profile(db, a, TODAY).referred_by is None
     assert get_profile(db, a, TODAY).version == 1
 
@@ -321,7 +338,7 @@ def test_a_referrer_that_does_not_exist_is_refused(db):
 def test_trash_hides_a_customer_and_restore_brings_them_back(db):
     anna = create_customer(db, {"first_name": "Anna", "last_name": "Berg"})
     create_customer(db, {"first_name": "Ben", "last_name": "Lie"})
-    trash_customer(db, anna, now=NOW)
+    trash_customer(db, anna, now=NOW, expected_version=current_version(anna))
     assert [r.name for r in search(db, "anna", as_of=TODAY)] == []
     assert [r.name for r in search(db, "", as_of=TODAY)] == ["Ben Lie"]
     with pytest.raises(NotFound):
@@ -329,7 +346,7 @@ def test_trash_hides_a_customer_and_restore_brings_them_back(db):
     with pytest.raises(NotFound):
         log_interaction(db, anna, notes="hello")
     assert get_profile(db, anna, TODAY).deleted_at == NOW
-    restore_customer(db, anna)
+    restore_customer(db, anna, expected_version=current_version(anna))
     assert [r.id for r in search(db, "anna", as_of=TODAY)] == [anna]
     assert resolve_customer(db, "Anna Berg") == anna
     fields = [c.field for c in get_profile(db, anna, TODAY).changes]

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.versions import current_version
 from tui_crm.core import duplicates
 from tui_crm.core.customers import create_customer, trash_customer
 from tui_crm.core.duplicates import (
@@ -224,7 +225,7 @@ def test_the_trash_is_left_out(db):
     a = _add(db, "Ann", "Lee", emails=["ann@example.com"])
     b = _add(db, "Ann", "Lee", emails=["ann@example.com"])
     c = _add(db, "Ann", "Lee", emails=["ann@example.com"])
-    trash_customer(db, b)
+    trash_customer(db, b, expected_version=current_version(b))
     assert set(_pairs(db)) == {(a, c)}
 
 
@@ -232,8 +233,9 @@ def test_a_dismissed_pair_is_not_shown_again_until_undismissed(db):
     a = _add(db, "Ann", "Lee", emails=["ann@example.com"])
     b = _add(db, "Ann", "Lee", emails=["ann@example.com"])
     c = _add(db, "Anne", "Lee", emails=["ann@example.com"])
-    dismiss_pair(db, b, a, who="ann")
-    dismiss_pair(db, a, b)  # again: no error
+    dismiss_pair(db, b, a, who="ann", a_version=current_version(b), b_version=current_version(a))
+    # Again: no error.
+    dismiss_pair(db, a, b, a_version=current_version(a), b_version=current_version(b))
     assert set(_pairs(db)) == {(a, c), (b, c)}
     shown = {p.ids: p.dismissed for p in find_duplicate_pairs(db, include_dismissed=True)}
     assert shown == {(a, b): True, (a, c): False, (b, c): False}
@@ -245,15 +247,17 @@ def test_a_dismissed_pair_is_not_shown_again_until_undismissed(db):
 def test_dismissing_needs_two_existing_customers(db):
     a = _add(db, "Ann", "Lee")
     with pytest.raises(ValidationError):
-        dismiss_pair(db, a, a)
+        dismiss_pair(db, a, a, a_version=current_version(a), b_version=current_version(a))
     with pytest.raises(NotFound):
-        dismiss_pair(db, a, a + 100)
+        dismiss_pair(
+            db, a, a + 100, a_version=current_version(a), b_version=current_version(a + 100)
+        )
 
 
 def test_a_dismissal_disappears_with_either_customer(db):
     a = _add(db, "Ann", "Lee")
     b = _add(db, "Ann", "Lee")
-    dismiss_pair(db, a, b)
+    dismiss_pair(db, a, b, a_version=current_version(a), b_version=current_version(b))
     db.execute_sql("DELETE FROM customer WHERE id = ?", (b,))
     assert db.execute_sql("SELECT count(*) FROM duplicate_dismissal").fetchone()[0] == 0
 

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 from playhouse.test_utils import count_queries
 
+from tests.versions import current_version
 from tui_crm.core.customers import add_purchase, create_customer, trash_customer, update_customer
 from tui_crm.core.insights import NO_SOURCE, Answer, insights, share
 from tui_crm.core.value import ensure_values
@@ -152,7 +153,7 @@ def test_trashed_customers_are_left_out_everywhere(db):
     assert [m.customer_id for m in before.gold.members] == [big]
     assert before.referrer_count == 2
 
-    trash_customer(db, big)
+    trash_customer(db, big, expected_version=current_version(big))
     result = insights(db, AS_OF)
     assert (result.customers, result.total_12m) == (2, 1500)
     assert [m.customer_id for m in result.gold.members] == [keep]
@@ -207,7 +208,9 @@ def test_lost_reasons_count_only_customers_who_are_lost(db):
     for n, reason in enumerate(["Went with a competitor", "went with a competitor ", "Price"]):
         _customer(db, f"L{n}", status="lost", lost_reason=reason)
     back = _customer(db, "Back", status="lost", lost_reason="Price")
-    update_customer(db, back, {"status": "active", "lost_reason": ""})
+    update_customer(
+        db, back, {"status": "active", "lost_reason": ""}, expected_version=current_version(back)
+    )
     _customer(db, "Lapsed", status="lapsed", lost_reason="Price")  # not lost: not counted
     _customer(db, "Active")
     lost = insights(db, AS_OF).lost
@@ -225,7 +228,7 @@ def test_top_referrers_by_the_value_their_referrals_brought(db):
     _customer(db, "C", 0, referred_by=anna)
     _customer(db, "E", 500, referred_by=dave)
     gone = _customer(db, "G", 800, referred_by=fay)
-    trash_customer(db, gone)
+    trash_customer(db, gone, expected_version=current_version(gone))
     _customer(db, "J", 0, referred_by=ivy)
     result = insights(db, AS_OF)
     got = [

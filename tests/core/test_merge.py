@@ -6,7 +6,8 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from tui_crm.core.attention import mark_done, snooze
+from tests.versions import current_version
+from tui_crm.core.attention import attention_state, mark_done, snooze
 from tui_crm.core.customers import (
     add_purchase,
     create_customer,
@@ -35,6 +36,13 @@ NOW = datetime(2026, 11, 18, 12, 0)
 
 def _at(days_ago: int) -> datetime:
     return NOW - timedelta(days=days_ago)
+
+
+def _merge(db, survivor: int, other: int, choices=None, **kwargs):
+    """A merge prepared from the records as they are now (the race is tested on its own)."""
+    versions = {"survivor_version": current_version(survivor)}
+    versions["other_version"] = current_version(other)
+    return merge(db, survivor, other, choices, **versions, **kwargs)
 
 
 def _count(db, table: str, where: str = "", params=()) -> int:
@@ -87,7 +95,7 @@ def book(db):
     # Customers Rob brought in, one of them in the trash.
     friend = create_customer(db, {"first_name": "Fay", "last_name": "Friend", "referred_by": rob})
     gone = create_customer(db, {"first_name": "Gus", "last_name": "Gone", "referred_by": rob})
-    trash_customer(db, gone)
+    trash_customer(db, gone, expected_version=current_version(gone))
     # Interactions, follow-ups, thanks and purchases on both.
     log_interaction(db, robert, notes="Intro call", at=_at(200), now=_at(200))
     log_interaction(
@@ -98,10 +106,10 @@ def book(db):
     add_purchase(db, robert, amount=10000, day=AS_OF - timedelta(days=100))
     add_purchase(db, rob, amount=2550, day=AS_OF - timedelta(days=10))
     add_purchase(db, rob, amount=700, day=AS_OF - timedelta(days=500))
-    snooze(db, rob, ["cadence", "lapsed"], AS_OF + timedelta(days=5))
-    mark_done(db, robert, ["cadence"], now=NOW)
+    snooze(db, rob, ["cadence", "lapsed"], AS_OF + timedelta(days=5), seen=attention_state(db, rob))
+    mark_done(db, robert, ["cadence"], now=NOW, seen=attention_state(db, robert))
     other = create_customer(db, {"first_name": "Olga", "last_name": "Other"})
-    dismiss_pair(db, rob, other)
+    dismiss_pair(db, rob, other, a_version=current_version(rob), b_version=current_version(other))
     return {
         "robert": robert,
         "rob": rob,
@@ -159,7 +167,7 @@ def test_a_merge_moves_everything_to_the_survivor(db, book):
         table: _count(db, table)
         for table in ("interaction", "purchase", "customer_change", "attention_mark")
     }
-    result = merge(db, robert, rob, who="ann", now=NOW)
+    result = _merge(db, robert, rob, who="ann", now=NOW)
     assert result.survivor_id == robert and result.other_id == rob
     assert dict(result.moved) == {
         "referrals": 2,
@@ -199,7 +207,7 @@ def test_a_merge_moves_everything_to_the_survivor(db, book):
 
 def test_the_suggested_values_are_applied(db, book):
     robert, rob = book["robert"], book["rob"]
-    merge(db, robert, rob, now=NOW)
+    _merge(db, robert, rob, now=NOW)
     profile = get_profile(db, robert, AS_OF)
     assert profile.first_name == "Robert"  # the survivor's
     assert profile.company == "Acme"
@@ -225,7 +233,7 @@ def test_the_suggested_values_are_applied(db, book):
 
 def test_chosen_values_are_applied_and_validated(db, book):
     robert, rob = book["robert"], book["rob"]
-    merge(
+    _merge(
         db,
         robert,
         rob,
@@ -263,7 +271,7 @@ def test_chosen_values_are_applied_and_validated(db, book):
 def test_a_bad_choice_is_refused_and_nothing_changes(db, book, choices, field):
     before = _snapshot(db)
     with pytest.raises(ValidationError) as info:
-        merge(db, book["robert"], book["rob"], choices, now=NOW)
+        _merge(db, book["robert"], book["rob"], choices, now=NOW)
     assert field in info.value.errors
     assert _snapshot(db) == before
 
@@ -271,7 +279,7 @@ def test_a_bad_choice_is_refused_and_nothing_changes(db, book, choices, field):
 def test_history_records_the_merge_on_both(db, book):
     robert, rob = book["robert"], book["rob"]
     version_before = merge_preview(db, robert, rob).survivor_version
-    result = merge(db, robert, rob, who="ann", now=NOW)
+    result = _merge(db, robert, rob, who="ann", now=NOW)
     assert result.version == get_profile(db, robert, AS_OF).version > version_before
     survivor = {c.field: c for c in get_profile(db, robert, AS_OF).changes}
     assert survivor["merged"].who == "ann"
@@ -287,10 +295,10 @@ def test_history_records_the_merge_on_both(db, book):
 
 def test_the_merged_away_record_is_in_the_trash_and_restorable(db, book):
     robert, rob = book["robert"], book["rob"]
-    merge(db, robert, rob, now=NOW)
+    _merge(db, robert, rob, now=NOW)
     assert get_profile(db, rob, AS_OF).deleted_at is not None
     assert [r.id for r in search(db, "rob@gmail.com", as_of=AS_OF)] == [robert]
-    restore_customer(db, rob)
+    restore_customer(db, rob, expected_version=current_version(rob))
     restored = get_profile(db, rob, AS_OF)
     assert restored.deleted_at is None
     assert [e.value for e in restored.emails] == ["rob@gmail.com", "ROBERT@acme.com"]
@@ -300,7 +308,7 @@ def test_the_merged_away_record_is_in_the_trash_and_restorable(db, book):
 def test_search_finds_the_survivor_by_what_moved(db, book):
     robert, rob = book["robert"], book["rob"]
     assert [r.id for r in search(db, "zeppelin", as_of=AS_OF)] == [rob]
-    merge(db, robert, rob, now=NOW)
+    _merge(db, robert, rob, now=NOW)
     assert [r.id for r in search(db, "zeppelin", as_of=AS_OF)] == [robert]
     assert [r.id for r in search(db, "newsletter", as_of=AS_OF)] == [robert]
 
@@ -308,7 +316,7 @@ def test_search_finds_the_survivor_by_what_moved(db, book):
 def test_value_and_contact_figures_add_up(db, book):
     robert, rob = book["robert"], book["rob"]
     before = customer_value(db, robert, AS_OF), customer_value(db, rob, AS_OF)
-    merge(db, robert, rob, now=NOW)
+    _merge(db, robert, rob, now=NOW)
     after = customer_value(db, robert, AS_OF)
     assert after.lifetime == before[0].lifetime + before[1].lifetime == 13250
     assert after.spent_12m == before[0].spent_12m + before[1].spent_12m == 12550
@@ -327,7 +335,7 @@ def test_value_and_contact_figures_add_up(db, book):
 
 def test_referrals_follow_the_survivor_without_self_referrals(db, book):
     robert, rob, referrer = book["robert"], book["rob"], book["referrer"]
-    merge(db, robert, rob, now=NOW)
+    _merge(db, robert, rob, now=NOW)
     pairs = {(r.referrer_id, r.referred_id): r.thanked for r in referrals(db)}
     # Fay is now Robert's referral (and Rob's thanks for her came along); Robert is Rita's,
     # and Rita's thanks for bringing Rob now name Robert.
@@ -338,7 +346,7 @@ def test_a_referral_between_the_two_does_not_become_a_self_referral(db):
     robert = create_customer(db, {"first_name": "Robert", "last_name": "Smith"})
     rob = create_customer(db, {"first_name": "Rob", "last_name": "Smith", "referred_by": robert})
     log_interaction(db, robert, kind="thanks", regarding=rob, notes="thanks")
-    merge(db, rob, robert, now=NOW)  # keep Rob, who was referred by Robert
+    _merge(db, rob, robert, now=NOW)  # keep Rob, who was referred by Robert
     assert get_profile(db, rob, AS_OF).referred_by is None
     assert _count(db, "customer", "referred_by_id = id") == 0
     assert _count(db, "interaction", "regarding_id = customer_id") == 0
@@ -349,7 +357,7 @@ def test_a_survivor_referred_by_the_other_takes_the_others_referrer(db):
     rita = create_customer(db, {"first_name": "Rita", "last_name": "Referrer"})
     rob = create_customer(db, {"first_name": "Rob", "last_name": "Smith", "referred_by": rita})
     robert = create_customer(db, {"first_name": "Robert", "last_name": "Smith", "referred_by": rob})
-    merge(db, robert, rob, now=NOW)
+    _merge(db, robert, rob, now=NOW)
     assert get_profile(db, robert, AS_OF).referred_by.id == rita
 
 
@@ -361,17 +369,19 @@ def test_a_referral_loop_is_refused(db):
     )
     before = _snapshot(db)
     with pytest.raises(ValidationError) as info:
-        merge(db, robert, rob, now=NOW)
+        _merge(db, robert, rob, now=NOW)
     assert "loop" in info.value.errors["referred_by"]
     assert _snapshot(db) == before
-    merge(db, robert, rob, {"referred_by": None}, now=NOW)  # choosing no referrer works
+    _merge(db, robert, rob, {"referred_by": None}, now=NOW)  # choosing no referrer works
     assert get_profile(db, xena, AS_OF).referred_by.id == robert
 
 
 def test_a_stale_version_refuses_the_merge_and_changes_nothing(db, book):
     robert, rob = book["robert"], book["rob"]
     preview = merge_preview(db, robert, rob)
-    update_customer(db, robert, {"city": "Denver"}, who="ben")
+    update_customer(
+        db, robert, {"city": "Denver"}, who="ben", expected_version=current_version(robert)
+    )
     before = _snapshot(db)
     with pytest.raises(ConflictError) as info:
         merge(
@@ -384,20 +394,27 @@ def test_a_stale_version_refuses_the_merge_and_changes_nothing(db, book):
         )
     assert "city" in str(info.value) and "Denver" in str(info.value)
     assert _snapshot(db) == before
-    update_customer(db, rob, {"city": "Austin"}, who="ben")
+    update_customer(db, rob, {"city": "Austin"}, who="ben", expected_version=current_version(rob))
     with pytest.raises(ConflictError):
-        merge(db, robert, rob, other_version=preview.other_version, now=NOW)
+        merge(
+            db,
+            robert,
+            rob,
+            survivor_version=current_version(robert),
+            other_version=preview.other_version,
+            now=NOW,
+        )
     assert _count(db, "customer", "deleted_at IS NULL AND id = ?", (rob,)) == 1
 
 
 def test_only_two_different_live_customers_merge(db, book):
     robert = book["robert"]
     with pytest.raises(ValidationError):
-        merge(db, robert, robert)
+        _merge(db, robert, robert)
     with pytest.raises(NotFound):
-        merge(db, robert, 9999)
+        _merge(db, robert, 9999)
     with pytest.raises(NotFound, match="trash"):
-        merge(db, robert, book["gone"])
+        _merge(db, robert, book["gone"])
     with pytest.raises(NotFound, match="trash"):
         merge_preview(db, book["gone"], robert)
 
@@ -405,7 +422,7 @@ def test_only_two_different_live_customers_merge(db, book):
 def test_merged_pairs_leave_the_duplicates_list(db, book):
     robert, rob = book["robert"], book["rob"]
     assert (robert, rob) in {p.ids for p in find_duplicate_pairs(db)}
-    merge(db, robert, rob, now=NOW)
+    _merge(db, robert, rob, now=NOW)
     assert all(rob not in p.ids for p in find_duplicate_pairs(db))
 
 
@@ -425,7 +442,7 @@ def test_every_foreign_key_to_customer_is_known_or_moved(db, book):
         (robert, rob, rob),
     )
     assert ("import_key", "customer_id") in customer_foreign_keys(db)
-    result = merge(db, robert, rob, now=NOW)
+    result = _merge(db, robert, rob, now=NOW)
     assert dict(result.moved)["other records"] == 1
     rows = db.execute_sql("SELECT customer_id, source, key FROM import_key ORDER BY key").fetchall()
     assert rows == [(robert, "google", "g2"), (robert, "outlook", "r1"), (rob, "outlook", "r2")]
@@ -435,6 +452,6 @@ def test_a_kept_stored_value_is_not_validated_again(db, book):
     """Only what changes goes through validation, as in an edit (old data may predate a rule)."""
     robert, rob = book["robert"], book["rob"]
     db.execute_sql("UPDATE customer_phone SET number = '+4712' WHERE customer_id = ?", (robert,))
-    merge(db, robert, rob, {"phones": "survivor"}, now=NOW)
+    _merge(db, robert, rob, {"phones": "survivor"}, now=NOW)
     stored = db.execute_sql("SELECT number FROM customer_phone WHERE customer_id = ?", (robert,))
     assert stored.fetchall() == [("+4712",)]

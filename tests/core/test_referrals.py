@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from tests.versions import current_version
 from tui_crm.core.bulk import bulk_load
 from tui_crm.core.customers import (
     add_purchase,
@@ -265,7 +266,7 @@ def test_a_referrer_in_the_trash_makes_its_referrals_roots(db):
     mid = _customer(db, "Mid", cents=10, referred_by=gone)
     leaf = _customer(db, "Leaf", cents=1, referred_by=mid)
     lonely = _customer(db, "Lonely", referred_by=gone)
-    trash_customer(db, gone)
+    trash_customer(db, gone, expected_version=current_version(gone))
 
     forest = referral_forest(db, AS_OF)
     assert _ids(forest.roots()) == [mid]
@@ -281,7 +282,7 @@ def test_a_referred_customer_in_the_trash_is_not_below_anyone(db):
     kept = _customer(db, "Kept", cents=3, referred_by=ref)
     gone = _customer(db, "Gone", cents=400, referred_by=ref)
     _customer(db, "Below gone", cents=50_000, referred_by=gone)
-    trash_customer(db, gone)
+    trash_customer(db, gone, expected_version=current_version(gone))
 
     forest = referral_forest(db, AS_OF)
     assert _ids(forest.children(ref)) == [kept]

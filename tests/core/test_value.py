@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from tests.versions import current_version
 from tui_crm.core.customers import add_purchase, create_customer, trash_customer
 from tui_crm.core.search import search
 from tui_crm.core.value import customer_value
@@ -99,7 +100,7 @@ def test_trashed_customers_are_not_counted(db):
     ids = _customers(db, spends)
     assert list(_tiers(db, ids).values()).count("gold") == 2  # ceil(11 / 10)
     top = ids[-1]
-    trash_customer(db, top)
+    trash_customer(db, top, expected_version=current_version(top))
     live = ids[:-1]
     tiers = _tiers(db, live)
     assert list(tiers.values()).count("gold") == 1  # ceil(10 / 10)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.widgets import Button, Input, OptionList, Static
 
 from tests.ui.conftest import settle
+from tests.versions import current_version
 from tui_crm.core.customers import update_customer
 from tui_crm.db.models import Customer, CustomerPhone
 from tui_crm.ui.screens.confirm import ConfirmScreen
@@ -155,13 +156,19 @@ async def test_a_save_over_someone_elses_newer_change_is_refused_and_shows_it(de
         form = await _edit_robert(pilot)
         robert = _robert_smith()
         # Meanwhile a colleague changes the company.
-        update_customer(demo_app.db, robert.id, {"company": "Colleague & Co"}, who="ben")
+        update_customer(
+            demo_app.db,
+            robert.id,
+            {"company": "Colleague & Co"},
+            who="ben",
+            expected_version=current_version(robert.id),
+        )
         form.query_one("#f-job-title", Input).value = "CEO"
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(demo_app.screen, CustomerFormScreen)
         message = str(form.query_one("#form-error", Static).render())
-        assert "changed by someone else" in message and "Colleague & Co" in message
+        assert "changed by ben" in message and "Colleague & Co" in message
         row = Customer.get_by_id(robert.id)
         assert (row.company, row.job_title) == ("Colleague & Co", robert.job_title)
 

@@ -6,6 +6,7 @@ from textual.widgets import Static
 
 from tests.ui.conftest import settle
 from tests.ui.test_palette_and_help import _palette
+from tests.versions import current_version
 from tui_crm.core.customers import create_customer, log_interaction, update_customer
 from tui_crm.core.duplicates import find_duplicate_pairs
 from tui_crm.db.models import Customer, DuplicateDismissal, Interaction
@@ -141,7 +142,13 @@ async def test_a_change_made_meanwhile_refuses_the_merge_and_shows_fresh_values(
         await pilot.press("enter")
         await _quiet(pilot)
         merging = empty_app.screen
-        update_customer(empty_app.db, rob, {"city": "Tromsø"}, who="colleague")
+        update_customer(
+            empty_app.db,
+            rob,
+            {"city": "Tromsø"},
+            who="colleague",
+            expected_version=current_version(rob),
+        )
         await pilot.press("ctrl+s")
         await _quiet(pilot)
         assert empty_app.screen is merging  # nothing merged, the chooser stays

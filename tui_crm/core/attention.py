@@ -38,11 +38,12 @@ from typing import NamedTuple
 from peewee import Database
 
 from tui_crm.core.config import settings
+from tui_crm.core.display import printable
 from tui_crm.core.referrals import REFERRAL_DAY, THANKED_SQL
 from tui_crm.core.types import display_name
 from tui_crm.core.value import ensure_values
 from tui_crm.db.meta import meta_value, set_meta
-from tui_crm.errors import CrmError, ValidationError
+from tui_crm.errors import ConflictError, CrmError, ValidationError
 
 REASONS = {
     "follow_up_overdue": "follow-up overdue",
@@ -104,6 +105,9 @@ class AttentionItem(NamedTuple):
     last_contact: datetime | None
     score: float
     reasons: tuple[Reason, ...]
+    # What snooze and done are based on: the customer's interactions and marks as read with
+    # the item (see `attention_state`).
+    seen: str = ""
 
 
 def rhythm(days: Sequence[date]) -> Rhythm | None:
@@ -182,9 +186,21 @@ def default_cadence(db: Database) -> int:
         return DEFAULT_CADENCE_DAYS
 
 
-def set_default_cadence(db: Database, days: int | str) -> int:
+def set_default_cadence(db: Database, days: int | str, *, expected: int) -> int:
+    """Set the cadence of customers without a category. `expected` is the cadence the caller
+    read: one someone else changed since is refused (ConflictError), not overwritten."""
     days = parse_cadence(days)
-    set_meta(db, "default_cadence_days", str(days))
+    with db.atomic():
+        current = default_cadence(db)
+        if days in (current, expected):
+            return current  # as it is, or left as read: nothing to write
+        if current != expected:
+            raise ConflictError(
+                f"someone else changed the cadence for customers without a category from "
+                f"{expected} to {current} days since you opened it; nothing was saved",
+                [],
+            )
+        set_meta(db, "default_cadence_days", str(days))
     return days
 
 
@@ -454,10 +470,11 @@ def attention_page(
     if not wanted:
         return AttentionPage([], 0)
     params = _prepare(db, as_of)
-    with db.atomic():  # the ranking and the details from one snapshot of the book
+    with db.atomic():  # the ranking, the details and what they are based on: one snapshot
         if limit is None:
             rows = _execute(db, _queue_sql(wanted, "items", False), params).fetchall()
-            return AttentionPage(_items(db, rows, as_of), len(rows))
+            states = _states(db, [row[0] for row in rows])
+            return AttentionPage(_items(db, rows, as_of, states), len(rows))
         ranking = _execute(db, _queue_sql(wanted, "ranking", False), params).fetchall()
         shown = [customer_id for customer_id, _ in ranking[: max(limit, 0)]]
         if not shown:
@@ -466,7 +483,8 @@ def attention_page(
         # The same rules over the same snapshot, for the shown customers only: the same rows
         # in the same order as the ranking's first ones.
         rows = _execute(db, _queue_sql(wanted, "items", True), params).fetchall()
-    return AttentionPage(_items(db, rows, as_of), len(ranking))
+        states = _states(db, shown)
+    return AttentionPage(_items(db, rows, as_of, states), len(ranking))
 
 
 def attention_ranking(
@@ -527,7 +545,9 @@ def _json_ids(ids: Iterable[int]) -> str:
     return "[" + ",".join(map(str, ids)) + "]"
 
 
-def _items(db: Database, rows: list[tuple], as_of: date) -> list[AttentionItem]:
+def _items(
+    db: Database, rows: list[tuple], as_of: date, states: dict[int, str]
+) -> list[AttentionItem]:
     """Items, with the texts people read, from rows of the "items" query."""
     thank = RULE_ORDER.index("thank_referrer") - len(RULE_ORDER)
     referrers = [row[0] for row in rows if row[thank] is not None]
@@ -536,10 +556,10 @@ def _items(db: Database, rows: list[tuple], as_of: date) -> list[AttentionItem]:
         for referrer, name, company in db.execute_sql(UNTHANKED_NAMES, (_json_ids(referrers),)):
             referred.setdefault(referrer, []).append(name or company)
     today = as_of.toordinal()
-    return [_item(row, today, referred.get(row[0], ())) for row in rows]
+    return [_item(row, today, referred.get(row[0], ()), states[row[0]]) for row in rows]
 
 
-def _item(row: tuple, today: int, referred: Sequence[str]) -> AttentionItem:
+def _item(row: tuple, today: int, referred: Sequence[str], seen: str) -> AttentionItem:
     """One customer's item; which reasons apply and their scores come from the query."""
     (cid, score, first, last, company, phone, tier, spent, contact_at, due, heard, cadence,
      typical_gap, bought_on, lapse_since, newest, created, source, why, *weighted) = row  # fmt: skip
@@ -588,6 +608,7 @@ def _item(row: tuple, today: int, referred: Sequence[str]) -> AttentionItem:
         datetime.fromisoformat(contact_at) if contact_at else None,
         score,
         tuple(reasons),
+        seen,
     )
 
 
@@ -601,13 +622,20 @@ def snooze(
     reasons: Iterable[str],
     until: date,
     *,
+    seen: str,
     as_of: date | None = None,
     who: str | None = None,
 ) -> None:
-    """Hide these reasons of a customer until `until` (they show again on that day)."""
+    """Hide these reasons of a customer until `until` (they show again on that day).
+
+    `seen` is what the snooze is based on (`AttentionItem.seen`): if someone else snoozed,
+    marked done or logged an interaction for the customer since, the snooze is refused
+    (ConflictError saying who did what) rather than hiding what they did."""
     if as_of is not None and until <= as_of:
         raise ValidationError({"until": f"snooze until a day after {as_of:%a %-d %b}"})
-    _mark(db, customer_id, reasons, who, snoozed_until=until.isoformat())
+    with db.atomic():
+        _check_seen(db, customer_id, seen, "snoozed")
+        _mark(db, customer_id, reasons, who, snoozed_until=until.isoformat())
 
 
 def mark_done(
@@ -615,20 +643,25 @@ def mark_done(
     customer_id: int,
     reasons: Iterable[str],
     *,
+    seen: str,
     now: datetime | None = None,
     who: str | None = None,
 ) -> None:
-    """Mark these reasons handled. A due follow-up is closed on its interaction itself."""
+    """Mark these reasons handled. A due follow-up is closed on its interaction itself.
+
+    `seen` as for `snooze`: a follow-up someone asked for after the item was read is never
+    closed by it."""
     now = (now or datetime.now()).replace(microsecond=0)
     codes = list(reasons)
     with db.atomic():
+        _check_seen(db, customer_id, seen, "marked done")
+        _mark(db, customer_id, codes, who, done_at=now.isoformat(sep=" "))
         if {"follow_up_due", "follow_up_overdue"} & set(codes):
             db.execute_sql(
                 "UPDATE interaction SET follow_up_done = 1 WHERE customer_id = ? "
                 "AND follow_up IS NOT NULL AND follow_up <= ? AND follow_up_done = 0",
                 (customer_id, now.date().isoformat()),
             )
-        _mark(db, customer_id, codes, who, done_at=now.isoformat(sep=" "))
 
 
 def _mark(db: Database, customer_id: int, reasons: Iterable[str], who, **column: str) -> None:
@@ -654,3 +687,81 @@ def _mark(db: Database, customer_id: int, reasons: Iterable[str], who, **column:
                 f"UPDATE attention_mark SET {name} = ? WHERE customer_id = ? AND reason = ?",
                 (value, customer_id, code),
             )
+
+
+# What a snooze or "done" is based on, per customer: how many interactions there are and the
+# newest (one logged meanwhile may ask for a new follow-up), and every mark (someone else's
+# snooze or "done" meanwhile).
+_INTERACTIONS_OF = """SELECT customer_id, count(*), max(id) FROM interaction
+WHERE customer_id IN (SELECT value FROM json_each(?)) GROUP BY customer_id"""
+_MARKS_OF = """SELECT customer_id, reason, coalesce(snoozed_until, ''), coalesce(done_at, '')
+FROM attention_mark WHERE customer_id IN (SELECT value FROM json_each(?))
+ORDER BY customer_id, reason"""
+
+
+def _states(db: Database, ids: list[int]) -> dict[int, str]:
+    out = dict.fromkeys(ids, "0.0")
+    if not ids:
+        return out
+    wanted = (_json_ids(ids),)
+    for customer_id, count, newest in db.execute_sql(_INTERACTIONS_OF, wanted):
+        out[customer_id] = f"{count}.{newest}"
+    for customer_id, reason, snoozed, done in db.execute_sql(_MARKS_OF, wanted):
+        out[customer_id] += f";{reason}={snoozed}/{done}"
+    return out
+
+
+def attention_state(db: Database, customer_id: int) -> str:
+    """What a snooze or "done" for this customer would be based on, read now (an item
+    carries the one read with it, `AttentionItem.seen`)."""
+    return _states(db, [customer_id])[customer_id]
+
+
+def _parse_state(state: str) -> tuple[int, dict[str, tuple[str, str]]]:
+    """(newest interaction id, {reason: (snoozed until, done at)}) of a state."""
+    head, *marks = state.split(";")
+    newest = head.partition(".")[2]
+    parsed = {}
+    for mark in marks:
+        reason, _, times = mark.partition("=")
+        snoozed, _, done = times.partition("/")
+        parsed[reason] = (snoozed, done)
+    return int(newest) if newest.isdigit() else 0, parsed
+
+
+def _check_seen(db: Database, customer_id: int, seen: str, action: str) -> None:
+    """Refuse (ConflictError saying who did what) when the customer's interactions or marks
+    are no longer what the caller's item was read with."""
+    if not isinstance(seen, str):
+        raise TypeError(f"seen must be the state the item was read with, not {seen!r}")
+    if attention_state(db, customer_id) == seen:
+        return
+    newest, marks = _parse_state(seen)
+    said = []
+    for kind, follow_up, who in db.execute_sql(
+        "SELECT kind, follow_up, logged_by FROM interaction WHERE customer_id = ? AND id > ? "
+        "ORDER BY id",
+        (customer_id, newest),
+    ):
+        asked = f" with a follow-up on {follow_up}" if follow_up else ""
+        said.append(f"{printable(who, limit=40) or 'someone'} logged a {kind}{asked}")
+    for reason, snoozed, done, who in db.execute_sql(
+        "SELECT reason, coalesce(snoozed_until, ''), coalesce(done_at, ''), who "
+        "FROM attention_mark WHERE customer_id = ? ORDER BY reason",
+        (customer_id,),
+    ):
+        before = marks.get(reason, ("", ""))
+        who, label = printable(who, limit=40) or "someone", REASONS.get(reason, reason)
+        if snoozed and snoozed != before[0]:
+            said.append(f"{who} snoozed {label} until {date.fromisoformat(snoozed):%a %-d %b}")
+        if done and done != before[1]:
+            said.append(f"{who} marked {label} done")
+    row = db.execute_sql(
+        "SELECT first_name, last_name, company FROM customer WHERE id = ?", (customer_id,)
+    ).fetchone()
+    name = printable(display_name(*row), limit=60) if row else f"#{customer_id}"
+    more = f"; {len(said) - 3} more" if len(said) > 3 else ""
+    what = f"{'; '.join(said[:3])}{more}" if said else "their interactions were moved"
+    raise ConflictError(
+        f"{name} changed since you looked ({what}); nothing was {action}: look again", []
+    )

@@ -13,6 +13,7 @@ from peewee import Database, fn
 
 from tui_crm.core.config import settings
 from tui_crm.core.dates import parse_date, parse_datetime, parse_when
+from tui_crm.core.display import printable
 from tui_crm.core.fields import format_phone, normalize_email, parse_money, parse_phone
 from tui_crm.core.types import (
     ChangeView,
@@ -348,20 +349,63 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
+def _required_version(version: Any) -> int:
+    """The version a change is based on: every write that replaces something takes one."""
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise TypeError(
+            f"expected_version must be the version the change is based on, not {version!r}"
+        )
+    return version
+
+
+def _change_said(change: ChangeView) -> str:
+    old, new = (printable(v, limit=40) or "—" for v in (change.old, change.new))
+    if change.field == "trash":
+        return "moved to the trash" if change.new else "restored from the trash"
+    if change.field in ("merged", "merged_into"):
+        return f"{change.field.replace('_', ' ')} {new}"
+    return f"{change.field.replace('_', ' ')}: {old} → {new}"
+
+
+def stale_error(
+    row: Customer,
+    since: int,
+    opened: str = "since you opened it",
+    then: str = "nothing was saved; look again and redo your change",
+) -> ConflictError:
+    """The refusal of a change based on version `since` of a customer now at a later one:
+    one line saying who changed what meanwhile (`changes` holds it all)."""
+    changes = changes_since(row.id, since)
+    people = list(dict.fromkeys(printable(c.who, limit=40) or "someone" for c in changes))
+    by = " and ".join(people) if people else "someone else"
+    said = [_change_said(c) for c in changes[:3]]
+    if len(changes) > 3:
+        said.append(f"{len(changes) - 3} more")
+    return ConflictError(
+        f"{printable(row_name(row), limit=60)} was changed by {by} {opened}"
+        + (f" ({'; '.join(said)})" if said else "")
+        + f"; {then}",
+        changes,
+    )
+
+
 def update_customer(
     db: Database,
     customer_id: int,
     values: Mapping[str, Any],
     *,
-    expected_version: int | None = None,
+    expected_version: int,
     who: str | None = None,
     now: datetime | None = None,
 ) -> int:
     """Apply changes; return the new version.
 
-    With `expected_version`, a save based on an older version is refused (ConflictError
-    listing what the other person changed) instead of silently overwriting their work.
+    `expected_version` is the version the change is based on (the profile or record the
+    caller read): a save based on an older one is refused (ConflictError saying who changed
+    what) instead of silently overwriting their work. A change not based on anything read
+    reads the version in its own transaction first.
     """
+    expected_version = _required_version(expected_version)
     cleaned = clean_customer(values)
     now = now or _now()
     who = who if who is not None else settings().user
@@ -369,15 +413,8 @@ def update_customer(
         row = Customer.get_or_none(Customer.id == customer_id)
         if row is None:
             raise NotFound(f"no customer with id {customer_id}")
-        if expected_version is not None and row.version != expected_version:
-            changes = changes_since(customer_id, expected_version)
-            summary = "; ".join(f"{c.field}: {c.old or '—'} → {c.new or '—'}" for c in changes)
-            raise ConflictError(
-                f"{row_name(row)} was changed by someone else since you opened it"
-                + (f" ({summary})" if summary else "")
-                + "; reload and apply your change again",
-                changes,
-            )
+        if row.version != expected_version:
+            raise stale_error(row, expected_version)
         columns = _scalar_columns(cleaned)
         if "referred_by" in columns:
             _check_referrer(customer_id, columns["referred_by"])
@@ -461,21 +498,33 @@ def changes_since(customer_id: int, version: int) -> list[ChangeView]:
     return [ChangeView(c.at, c.who, c.field, c.old, c.new) for c in query]
 
 
-def trash_customer(db: Database, customer_id: int, *, who: str | None = None, now=None) -> None:
-    """Move a customer to the trash (restorable)."""
-    _set_deleted(db, customer_id, now or _now(), who)
+def trash_customer(
+    db: Database, customer_id: int, *, expected_version: int, who: str | None = None, now=None
+) -> int:
+    """Move a customer to the trash (restorable); return the new version. Refused
+    (ConflictError) when the customer changed since `expected_version`, e.g. was restored by
+    someone else meanwhile."""
+    return _set_deleted(db, customer_id, now or _now(), who, expected_version)
 
 
-def restore_customer(db: Database, customer_id: int, *, who: str | None = None, now=None) -> None:
-    _set_deleted(db, customer_id, None, who, now=now)
+def restore_customer(
+    db: Database, customer_id: int, *, expected_version: int, who: str | None = None, now=None
+) -> int:
+    """Bring a customer back from the trash; return the new version (see `trash_customer`)."""
+    return _set_deleted(db, customer_id, None, who, expected_version, now=now)
 
 
-def _set_deleted(db, customer_id, deleted_at, who, now=None) -> None:
+def _set_deleted(db, customer_id, deleted_at, who, expected_version, now=None) -> int:
+    expected_version = _required_version(expected_version)
     now = now or deleted_at or _now()
     with db.atomic():
         row = Customer.get_or_none(Customer.id == customer_id)
         if row is None:
             raise NotFound(f"no customer with id {customer_id}")
+        if row.version != expected_version:
+            raise stale_error(row, expected_version)
+        if (row.deleted_at is None) == (deleted_at is None):
+            return row.version  # already where it was asked to be
         Customer.update(deleted_at=deleted_at, version=row.version + 1, updated_at=now).where(
             Customer.id == customer_id
         ).execute()
@@ -488,6 +537,7 @@ def _set_deleted(db, customer_id, deleted_at, who, now=None) -> None:
             new=_text(deleted_at),
             version=row.version + 1,
         )
+    return row.version + 1
 
 
 def _live(customer_id: int) -> Customer:
@@ -514,6 +564,10 @@ def log_interaction(
 
     `follow_up` takes a date or what people type (+3d, +2w, tomorrow, mon, 2026-12-01),
     resolved against the day of the interaction.
+
+    An interaction is added, it replaces nothing (last contact and the next follow-up are
+    worked out from all of them), so it needs no version: the customer (and a thanked
+    referral) is checked in the transaction that adds it.
     """
     now = now or _now()
     errors: dict[str, str] = {}
@@ -545,7 +599,10 @@ def log_interaction(
     with db.atomic():
         _live(customer_id)
         if regarding is not None:
-            _live(regarding)
+            named = _live(regarding)
+            if kind == "thanks" and named.referred_by_id != customer_id:
+                # The thanks names a referral read earlier: refused if it is not one (now).
+                raise _not_referred_by(customer_id, named)
         row = Interaction.create(
             customer=customer_id,
             kind=kind,
@@ -560,6 +617,33 @@ def log_interaction(
     return row.id
 
 
+def _not_referred_by(referrer_id: int, row: Customer) -> ConflictError:
+    """Thanks for a referral that is not (or no longer) one, saying who changed it."""
+
+    def named(text: str | None) -> str:
+        other = Customer.get_or_none(Customer.id == int(text)) if text and text.isdigit() else None
+        return printable(row_name(other), limit=40) if other else "—"
+
+    referrer = Customer.get_or_none(Customer.id == referrer_id)
+    last = (
+        CustomerChange.select()
+        .where((CustomerChange.customer == row.id) & (CustomerChange.field == "referred_by"))
+        .order_by(CustomerChange.id.desc())
+        .first()
+    )
+    changed = (
+        f" (changed by {printable(last.who, limit=40) or 'someone'}: "
+        f"{named(last.old)} → {named(last.new)})"
+        if last
+        else ""
+    )
+    return ConflictError(
+        f"{printable(row_name(row), limit=60)} is not referred by "
+        f"{printable(row_name(referrer), limit=60)}{changed}; nothing was logged",
+        [],
+    )
+
+
 def add_purchase(
     db: Database,
     customer_id: int,
@@ -572,7 +656,8 @@ def add_purchase(
     currency: str | None = None,
     now: datetime | None = None,
 ) -> int:
-    """Record a purchase; `amount` is cents (int) or text such as '1,234.50'."""
+    """Record a purchase; `amount` is cents (int) or text such as '1,234.50'. Like an
+    interaction it is added and replaces nothing: no version needed."""
     now = now or _now()
     errors: dict[str, str] = {}
     cents = 0
@@ -788,7 +873,12 @@ def get_profile(
     )
 
 
-def add_category(db: Database, name: str, cadence_days: int) -> int:
+def add_category(db: Database, name: str, cadence_days: int, *, expected_days: int | None) -> int:
+    """Add a category, or set the cadence of one; return its id.
+
+    `expected_days` is the cadence the caller read (None: the category is new to them). A
+    cadence someone else changed since is refused (ConflictError) rather than overwritten;
+    one the caller left as it was is not written at all."""
     name = " ".join(name.split())
     if not name:
         raise ValidationError({"name": "a category needs a name"})
@@ -796,10 +886,29 @@ def add_category(db: Database, name: str, cadence_days: int) -> int:
         raise ValidationError({"cadence_days": "the contact cadence must be at least one day"})
     with db.atomic():
         existing = Category.get_or_none(fn.casefold(Category.name) == name.casefold())
-        if existing:
-            Category.update(cadence_days=cadence_days).where(Category.id == existing.id).execute()
-            return existing.id
-        return Category.create(name=name, cadence_days=cadence_days).id
+        if existing is None:
+            if expected_days is not None:
+                raise ConflictError(
+                    f"there is no category '{printable(name, limit=60)}' any more", []
+                )
+            return Category.create(name=name, cadence_days=cadence_days).id
+        if cadence_days in (existing.cadence_days, expected_days):
+            return existing.id  # as it is, or left as read: nothing to write
+        shown = printable(existing.name, limit=60)
+        if expected_days is None:
+            raise ConflictError(
+                f"there is already a category '{shown}' ({existing.cadence_days} days); "
+                "change its cadence in its own row; nothing was saved",
+                [],
+            )
+        if existing.cadence_days != expected_days:
+            raise ConflictError(
+                f"someone else changed the cadence of '{shown}' from {expected_days} to "
+                f"{existing.cadence_days} days since you opened it; nothing was saved",
+                [],
+            )
+        Category.update(cadence_days=cadence_days).where(Category.id == existing.id).execute()
+        return existing.id
 
 
 def category_names(db: Database) -> list[str]:

@@ -237,9 +237,9 @@ def build_demo(
     today = today or date.today()
     start = today - timedelta(days=730)
     with db.atomic():
-        add_category(db, "key account", 14)
-        add_category(db, "regular", 45)
-        add_category(db, "small", 120)
+        add_category(db, "key account", 14, expected_days=None)
+        add_category(db, "regular", 45, expected_days=None)
+        add_category(db, "small", 120, expected_days=None)
         ids: list[int] = []
         phones: set[str] = set()
         planted_birthday = None

@@ -16,7 +16,7 @@ from peewee import Database, fn
 from rapidfuzz import fuzz, process
 
 from tui_crm.core.config import settings
-from tui_crm.core.customers import clean_customer, row_name
+from tui_crm.core.customers import clean_customer, row_name, stale_error
 from tui_crm.core.fields import format_phone
 from tui_crm.core.types import display_name
 from tui_crm.db.models import Customer, CustomerEmail, CustomerPhone, DuplicateDismissal
@@ -210,6 +210,7 @@ class PairSide:
     name: str
     company: str
     city: str
+    version: int = 0  # as the pair was found: "different people" is based on it
 
 
 @dataclass(frozen=True)
@@ -343,6 +344,7 @@ class _Person(NamedTuple):
     last_key: str
     company_key: str
     address_key: str
+    version: int = 0
 
 
 @lru_cache(maxsize=65536)
@@ -400,7 +402,7 @@ def _corroborating(a: _Person, b: _Person) -> list[DuplicateReason]:
 
 
 _PEOPLE_SQL = """SELECT id, first_name, last_name, company, city, birthday, gender, street,
-  postal_code FROM customer WHERE deleted_at IS NULL"""
+  postal_code, version FROM customer WHERE deleted_at IS NULL"""
 
 # Contact details held by more than one live customer (and by few enough to be a duplicate).
 _SHARED_SQL = """SELECT {key}, group_concat(DISTINCT x.customer_id)
@@ -412,9 +414,8 @@ HAVING count(DISTINCT x.customer_id) > 1"""
 
 def _load_people(db: Database) -> dict[int, _Person]:
     people = {}
-    for cid, first, last, company, city, birthday, gender, street, postal in db.execute_sql(
-        _PEOPLE_SQL
-    ):
+    rows = db.execute_sql(_PEOPLE_SQL)
+    for cid, first, last, company, city, birthday, gender, street, postal, version in rows:
         street_key = fold_name(street) if street else ""
         postal_key = fold_name(postal) if postal else ""
         people[cid] = _Person(
@@ -429,6 +430,7 @@ def _load_people(db: Database) -> dict[int, _Person]:
             fold_name(last) if last else "",
             fold_name(company) if company else "",
             f"{street_key}|{postal_key}" if street_key and postal_key else "",
+            version,
         )
     return people
 
@@ -617,6 +619,7 @@ def _side(person: _Person) -> PairSide:
         display_name(person.first, person.last, person.company),
         person.company,
         person.city,
+        person.version,
     )
 
 
@@ -681,16 +684,34 @@ def dismiss_pair(
     a_id: int,
     b_id: int,
     *,
+    a_version: int,
+    b_version: int,
     who: str | None = None,
     now: datetime | None = None,
 ) -> None:
-    """Remember that two customers are not duplicates: the pair is not listed again."""
+    """Remember that two customers are not duplicates: the pair is not listed again.
+
+    `a_version` / `b_version` are the versions the pair was judged on (`PairSide.version`):
+    if either record changed since (an email added that says they are one person, a merge),
+    the judgement is refused (ConflictError saying who changed what)."""
     a, b = _ordered(a_id, b_id)
+    expected = {a_id: a_version, b_id: b_version}
     with db.atomic():
-        found = {c.id for c in Customer.select(Customer.id).where(Customer.id.in_([a, b]))}
+        found = {c.id: c for c in Customer.select().where(Customer.id.in_([a, b]))}
         missing = [str(i) for i in (a, b) if i not in found]
         if missing:
             raise NotFound(f"no customer with id {missing[0]}")
+        for cid in (a, b):
+            version = expected[cid]
+            if isinstance(version, bool) or not isinstance(version, int):
+                raise TypeError("dismiss_pair needs the versions the pair was read with")
+            if found[cid].version != version:
+                raise stale_error(
+                    found[cid],
+                    version,
+                    "since the pair was listed",
+                    "nothing was marked; look at the pair again",
+                )
         DuplicateDismissal.insert(
             customer_a=a,
             customer_b=b,

@@ -16,9 +16,9 @@ from tui_crm.core.config import settings
 from tui_crm.core.customers import (
     ALL_FIELDS,
     LIST_FIELDS,
-    changes_since,
     check_no_referral_loop,
     row_name,
+    stale_error,
     trash_customer,
     update_customer,
 )
@@ -37,7 +37,7 @@ from tui_crm.db.models import (
     Purchase,
     Tag,
 )
-from tui_crm.errors import ConflictError, NotFound, ValidationError
+from tui_crm.errors import NotFound, ValidationError
 
 # The order the side-by-side chooser shows the fields in; every customer field is here.
 MERGE_FIELDS = (
@@ -406,15 +406,15 @@ def _ids(*ids: int) -> set[str]:
     return {str(i) for i in ids} | {f"#{i}" for i in ids}
 
 
-def _check_version(row: Customer, expected: int | None) -> None:
-    if expected is not None and row.version != expected:
-        changes = changes_since(row.id, expected)
-        summary = "; ".join(f"{c.field}: {c.old or '—'} → {c.new or '—'}" for c in changes)
-        raise ConflictError(
-            f"{row_name(row)} was changed by someone else since the merge was prepared"
-            + (f" ({summary})" if summary else "")
-            + "; look at both records again",
-            changes,
+def _check_version(row: Customer, expected: int) -> None:
+    if isinstance(expected, bool) or not isinstance(expected, int):
+        raise TypeError(f"merge needs the versions the preview read, not {expected!r}")
+    if row.version != expected:
+        raise stale_error(
+            row,
+            expected,
+            "since the merge was prepared",
+            "nothing was merged; look at both records again",
         )
 
 
@@ -505,8 +505,8 @@ def merge(
     other_id: int,
     choices: Mapping[str, Any] | None = None,
     *,
-    survivor_version: int | None = None,
-    other_version: int | None = None,
+    survivor_version: int,
+    other_version: int,
     who: str | None = None,
     now: datetime | None = None,
 ) -> MergeResult:
@@ -514,9 +514,9 @@ def merge(
 
     `choices` maps a field (see MERGE_FIELDS) to "survivor", "other", "both" (lists and free
     text only) or a value to use instead, validated as in an edit; a field left out takes the
-    suggestion `merge_preview` shows. With `survivor_version` / `other_version` (from the
-    preview), a merge prepared before someone else changed either record is refused
-    (ConflictError) and nothing changes. Raises NotFound for a missing or trashed customer and
+    suggestion `merge_preview` shows. `survivor_version` / `other_version` are the versions
+    the choices were made from (the preview's): a merge prepared before someone else changed
+    either record is refused (ConflictError saying who changed what) and nothing changes. Raises NotFound for a missing or trashed customer and
     ValidationError for a bad choice or value.
 
     Moves to the survivor: interactions (with their follow-ups), purchases, the customers the
@@ -608,7 +608,7 @@ def merge(
             f"{other_name} (#{other_id})" + (f": moved {summary}" if summary else ""),
             version,
         )
-        trash_customer(db, other_id, who=who, now=now)
+        trash_customer(db, other_id, expected_version=other.version, who=who, now=now)
         _history(
             other_id,
             now,

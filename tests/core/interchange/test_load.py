@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 import pytest
 
+from tests.versions import current_version
 from tui_crm.core.customers import create_customer, get_profile, trash_customer
 from tui_crm.core.interchange.load import load_customers
 from tui_crm.core.interchange.records import Parsed, SourceRow
@@ -151,7 +152,14 @@ def test_the_report_says_what_each_update_changes_before_and_after_writing(db):
 def test_uid_wins_over_email_and_follows_a_merge_to_the_survivor(db):
     robert = create_customer(db, {"first_name": "Robert", "last_name": "Smith"})
     rob = create_customer(db, {"first_name": "Rob", "last_name": "Smith", "uid": "phone-rob"})
-    merge(db, robert, rob, now=NOW)
+    merge(
+        db,
+        robert,
+        rob,
+        now=NOW,
+        survivor_version=current_version(robert),
+        other_version=current_version(rob),
+    )
     report = _load(db, SourceRow(2, {"first_name": "Rob", "uid": "phone-rob", "city": "Leeds"}))
     assert (report.added, report.updated) == (0, 1)
     assert get_profile(db, robert, TODAY).city == "Leeds"
@@ -159,7 +167,7 @@ def test_uid_wins_over_email_and_follows_a_merge_to_the_survivor(db):
 
 def test_a_row_for_a_customer_in_the_trash_is_rejected_not_resurrected(db):
     gone = create_customer(db, {"first_name": "Gone", "uid": "vcard-gone"})
-    trash_customer(db, gone)
+    trash_customer(db, gone, expected_version=current_version(gone))
     report = _load(db, SourceRow(9, {"first_name": "Gone", "uid": "vcard-gone"}))
     [rejected] = report.rejected
     assert rejected.line == 9 and "in the trash" in rejected.reason

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 import pytest
 
+from tests.versions import current_version
 from tui_crm.core.customers import create_customer, get_profile
 from tui_crm.core.interchange.export import customer_records, write_emails, write_labels
 from tui_crm.core.interchange.purchases import load_purchases
@@ -78,7 +79,14 @@ def test_purchases_by_external_id_strict_and_dry_run(db, rob):
 
 def test_purchases_of_a_uid_merged_away_go_to_the_survivor(db, rob):
     robert = create_customer(db, {"first_name": "Robert", "last_name": "Smith", "uid": "Y-1"})
-    merge(db, robert, rob, now=NOW)  # rob (uid X-7) is merged into robert
+    merge(
+        db,
+        robert,
+        rob,
+        now=NOW,
+        survivor_version=current_version(robert),
+        other_version=current_version(rob),
+    )  # rob (uid X-7) is merged into robert
     text = "External ID,Date,Amount\nX-7,2026-02-01,10\nY-1,2026-02-02,20\n"
     report = load_purchases(db, text, source="p.csv", now=NOW)
     assert (report.added, report.rejected) == (2, ())

@@ -101,7 +101,7 @@ def _round_trip(db, fmt: str, ids: list[int]):
 @pytest.fixture
 def book(db):
     for name in CATEGORIES:
-        add_category(db, name, 30)
+        add_category(db, name, 30, expected_days=None)
     return db
 
 

@@ -8,10 +8,17 @@ from what they found. Then one transaction writes the updates (through `update_c
 history and versions work as for an edit) and the new customers (raw inserts with the triggers
 and plain indexes off, then only the new customers are indexed): a crash leaves nothing
 half-imported.
+
+An update is based on the version of the customer it was planned from. A customer someone
+changed between the checks and the write is planned again, inside the write transaction,
+against what they hold now; a row that would then change again a field they just changed is
+not written but reported (rejected, saying who changed what; with `--strict`, nothing is
+written). Nobody's change is ever silently overwritten.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import subprocess
@@ -31,9 +38,11 @@ from tui_crm.core.bulk import bulk_load
 from tui_crm.core.config import settings
 from tui_crm.core.customers import (
     Cleaned,
+    changes_since,
     clean_customer,
     labelled_pairs,
     new_uid,
+    stale_error,
     update_customer,
 )
 from tui_crm.core.duplicates import equivalent_first_names, fold_name
@@ -54,9 +63,13 @@ from tui_crm.core.interchange.rows import SETTLE_EVERY, marks, settled_objects, 
 from tui_crm.core.merge import field_label
 from tui_crm.core.types import display_name
 from tui_crm.db.derived import MARK_VALUES_STALE, bulk_index_sql
-from tui_crm.errors import CrmError, ValidationError
+from tui_crm.db.models import Customer
+from tui_crm.errors import ConflictError, CrmError, ValidationError
 
 FREE_TEXT = ("notes", "why_chose_us")  # an import adds to these, never overwrites them
+# Fields an import only adds to: planned again from what a customer holds now, nothing of
+# what someone else just wrote there is lost.
+_ADDED_TO = frozenset({*FREE_TEXT, "emails", "phones", "tags", "email_opt_out"})
 
 # Checking a phone number is most of the time a row takes (about 20 µs each). Worker
 # processes take a quarter of a second to start: a file of fewer rows is checked here alone.
@@ -79,6 +92,8 @@ class _Plan:
     changes: dict[str, Any] | None = None  # what an update changes; None: nothing
     error: str = ""
     namesakes: Sequence[int] = ()  # book customers who may be them
+    version: int | None = None  # of the target, as `changes` was worked out from
+    record: CustomerRecord | None = None  # the target as planned again at the write, if it was
 
     @property
     def ref(self) -> int:
@@ -348,7 +363,7 @@ def load_customers(
         if dry_run or checker.refuses(strict):
             return checker.report(source, parsed, dry_run=dry_run, strict=strict)
         settle()
-        new_ids = _write(db, checker, book, who=who, now=now, progress=progress)
+        new_ids = _write(db, checker, book, strict=strict, who=who, now=now, progress=progress)
         return checker.report(source, parsed, dry_run=False, strict=strict, new_ids=new_ids)
 
 
@@ -378,6 +393,7 @@ class _Checker:
         self.earlier: dict[int, int] = {}  # line -> key of the earlier row it may duplicate
         self.new_categories: dict[str, str] = {}
         self.records: dict[int, CustomerRecord] = {}  # customers rows matched, as read
+        self.versions: dict[int, int] = {}  # their versions, read with them
 
     def _tick(self) -> None:
         self.done += 1
@@ -584,10 +600,45 @@ class _Checker:
         current = self.customers(db, [plan.target for plan in targets])
         for plan in targets:
             plan.changes = _changes(plan, current[plan.target], self.book)
+            plan.version = self.versions[plan.target]
+
+    def plan_again(self, db: Database, plan: _Plan, strict: bool) -> bool:
+        """Inside the write transaction: whether the row is still to be written as planned.
+        A customer changed since the plan gets the row's changes worked out again from what
+        they hold now (lists and notes gain what is missing, as before); a row that would
+        change again a field someone changed since, or whose customer went to the trash, is
+        rejected saying who changed what (with `strict`, the whole import is refused)."""
+        row = Customer.get_or_none(Customer.id == plan.target)
+        if row is None:  # pragma: no cover - customers are never deleted, only trashed
+            raise ConflictError(f"line {plan.line}: customer #{plan.target} is gone", [])
+        if row.version == plan.version:
+            return True
+        if row.deleted_at is None:
+            (fresh,) = customer_records(db, [plan.target])
+            if row.referred_by_id is None:
+                self.book.parent.pop(plan.target, None)
+            else:
+                self.book.parent[plan.target] = row.referred_by_id
+            changes = _changes(plan, fresh, self.book)
+            since = changes_since(plan.target, plan.version or 0)
+            if not any(c.field in changes and c.field not in _ADDED_TO for c in since):
+                plan.changes, plan.version, plan.record = changes, row.version, fresh
+                return True
+        conflict = stale_error(
+            row,
+            plan.version or 0,
+            "since the file was checked",
+            "the row was not imported: import the file again to apply it",
+        )
+        if strict:
+            raise ConflictError(f"line {plan.line}: {conflict}", conflict.changes)
+        self.reject(plan.line, str(conflict), plan.name)
+        self.plans.remove(plan)
+        return False
 
     def _described(self, plan: _Plan, new_rows: dict[int, _Plan]) -> tuple[str, ...]:
         """What an update changes, a short phrase per field (see `_changes`)."""
-        current = self.records[plan.target]
+        current = plan.record or self.records[plan.target]
         said = []
         for name, value in (plan.changes or {}).items():
             label = field_label(name)
@@ -618,7 +669,15 @@ class _Checker:
         missing = sorted(set(ids) - set(self.records))
         for start in range(0, len(missing), SETTLE_EVERY):
             some = missing[start : start + SETTLE_EVERY]
-            self.records.update((record.id, record) for record in customer_records(db, some))
+            with db.atomic("DEFERRED"):  # the versions and the records from one snapshot
+                self.versions.update(
+                    db.execute_sql(
+                        "SELECT id, version FROM customer "
+                        "WHERE id IN (SELECT value FROM json_each(?))",
+                        (json.dumps(some),),
+                    )
+                )
+                self.records.update((r.id, r) for r in customer_records(db, some))
             self.settle()
         return self.records
 
@@ -664,7 +723,7 @@ class _Checker:
             updates=tuple(
                 UpdatedRow(
                     plan.line,
-                    self.records[plan.target].name,
+                    (plan.record or self.records[plan.target]).name,
                     plan.target,
                     self._described(plan, new_rows),
                 )
@@ -738,7 +797,14 @@ _AS_GIVEN = tuple(name for name in SCALAR_FIELDS if name not in _WORKED_OUT)
 
 
 def _write(
-    db: Database, checker: _Checker, book: _Book, *, who: str, now: datetime, progress: Progress
+    db: Database,
+    checker: _Checker,
+    book: _Book,
+    *,
+    strict: bool,
+    who: str,
+    now: datetime,
+    progress: Progress,
 ) -> dict[int, int]:
     """Write every plan in one transaction; return {plan key: new customer id} for the adds.
 
@@ -768,10 +834,13 @@ def _write(
                 _insert_new(db, adds, ids, categories, who=who, now=now)
         progress("writing", len(adds), total)
         for done, plan in enumerate(updates, start=len(adds) + 1):
-            values = dict(plan.changes)
-            if values.get("referred_by") in ids:
-                values["referred_by"] = ids[values["referred_by"]]
-            update_customer(db, plan.target, values, who=who, now=now)
+            if checker.plan_again(db, plan, strict) and plan.changes:
+                values = dict(plan.changes)
+                if values.get("referred_by") in ids:
+                    values["referred_by"] = ids[values["referred_by"]]
+                update_customer(
+                    db, plan.target, values, expected_version=plan.version, who=who, now=now
+                )
             if done % 200 == 0:
                 progress("writing", done, total)
         progress("writing", total, total)

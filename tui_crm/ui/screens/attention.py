@@ -226,7 +226,7 @@ class AttentionScreen(CustomerActions, Screen):
         try:
             now = datetime.combine(self.app.today(), datetime.now().time())  # the app's clock
             codes = [reason.code for reason in item.reasons]
-            mark_done(self.app.db, item.customer_id, codes, now=now)
+            mark_done(self.app.db, item.customer_id, codes, seen=item.seen, now=now)
         except CrmError as err:
             self.app.notify(str(err), severity="error")
             return

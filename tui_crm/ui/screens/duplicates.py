@@ -156,7 +156,13 @@ class DuplicatesScreen(Screen):
         if pair is None:
             return
         try:
-            dismiss_pair(self.app.db, pair.a.id, pair.b.id)
+            dismiss_pair(
+                self.app.db,
+                pair.a.id,
+                pair.b.id,
+                a_version=pair.a.version,
+                b_version=pair.b.version,
+            )
         except CrmError as err:
             self.app.notify(str(err), severity="error")
             return
