@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from tui_crm import __version__
+from tui_crm.core.display import LONG_TEXT, printable, spreadsheet_cell
 from tui_crm.errors import Ambiguous, CrmError
 
 PROG = "tui-crm"
@@ -69,9 +70,16 @@ def _date_arg(text: str) -> date:
     from tui_crm.core.dates import parse_date
 
     try:
-        return parse_date(text)
+        day = parse_date(text)
     except CrmError as err:
         raise argparse.ArgumentTypeError(str(err)) from None
+    if not FIRST_DAY <= day <= LAST_DAY:  # the figures reach a few years either side of it
+        raise argparse.ArgumentTypeError(f"'{text}' is outside {FIRST_DAY} to {LAST_DAY}")
+    return day
+
+
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9899, 12, 31)
+LARGEST = 2**63 - 1  # SQLite's largest whole number: a limit beyond it is no limit
 
 
 def _non_negative(text: str) -> int:
@@ -81,6 +89,16 @@ def _non_negative(text: str) -> int:
         raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
     if value < 0:
         raise argparse.ArgumentTypeError("must be 0 or more")
+    return min(value, LARGEST)
+
+
+DEMO_MOST = 100_000
+
+
+def _demo_size(text: str) -> int:
+    value = _non_negative(text)
+    if value > DEMO_MOST:
+        raise argparse.ArgumentTypeError(f"at most {DEMO_MOST:,} customers, not {text}")
     return value
 
 
@@ -97,7 +115,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse that reports a usage error as one line, like every other error."""
 
     def error(self, message: str):
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        self.exit(2, f"{self.prog}: error: {printable(message)} (see {self.prog} --help)\n")
 
 
 DUPLICATES_TABLE = (
@@ -118,15 +136,18 @@ def build_parser() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="database file (default: $TUI_CRM_DB or the platform data folder)",
     )
+    common.add_argument(
+        "--demo",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="use the demo database (made on first use) instead of your book",
+    )
     parser = _Parser(
         prog=PROG,
         description="A keyboard-driven personal CRM. Without a command, opens the app.",
         parents=[common],
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    parser.add_argument(
-        "--demo", action="store_true", help="open the app on the demo database (made on first use)"
-    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     find = commands.add_parser(
@@ -210,11 +231,13 @@ def build_parser() -> argparse.ArgumentParser:
         default="csv",
         help="csv (every field), vcard (4.0), labels (postal order), emails (no opt-outs)",
     )
-    exp.add_argument("-o", "--output", metavar="FILE", help="write here (default: stdout)")
+    exp.add_argument(
+        "-o", "--output", metavar="FILE", help="write here, whole or not at all (-: stdout)"
+    )
     exp.add_argument("--as-of", type=_date_arg, metavar="DATE", help="value figures as of DATE")
 
     demo = commands.add_parser("demo", parents=[common], help="write a demo database")
-    demo.add_argument("--customers", type=_non_negative, default=300)
+    demo.add_argument("--customers", type=_demo_size, default=300, help="0 to 100,000")
     demo.add_argument("--seed", type=int, default=7)
     return parser
 
@@ -224,12 +247,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _dispatch(args)
     except Ambiguous as err:
-        print(f"{PROG}: error: {err}", file=sys.stderr)
+        _error(err)
         for ref in err.candidates:
-            print(f"  {ref.id:>6}  {ref.name}", file=sys.stderr)
+            print(f"  {ref.id:>6}  {printable(ref.name)}", file=sys.stderr)
         return 1
     except CrmError as err:
-        print(f"{PROG}: error: {err}", file=sys.stderr)
+        _error(err)
         return 1
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
@@ -242,34 +265,49 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("TUI_CRM_DEBUG"):
             raise
         if _is_database_error(err):
-            print(
-                f"{PROG}: error: the database could not be read or written ({err}); "
-                "the file may be damaged",
-                file=sys.stderr,
-            )
+            from tui_crm.db.database import explain
+
+            _error(explain(err) or f"the database could not be read or written ({err})")
             return 1
-        print(
-            f"{PROG}: internal error: {type(err).__name__}: {err} "
-            "(set TUI_CRM_DEBUG=1 for details)",
-            file=sys.stderr,
-        )
+        if isinstance(err, OSError) and err.filename is not None:
+            _error(f"{err.filename}: {err.strerror or err}")  # a full disk, a read-only folder
+            return 1
+        _error(f"{type(err).__name__}: {err} (set TUI_CRM_DEBUG=1 for details)", "internal error")
         return 70
+
+
+def _error(message: object, what: str = "error") -> None:
+    """One line on stderr, whatever the message quotes (a name, a query, a file's cell)."""
+    print(f"{PROG}: {what}: {printable(message)}", file=sys.stderr)
 
 
 def _is_database_error(err: Exception) -> bool:
     import sqlite3
 
-    if isinstance(err, sqlite3.DatabaseError):
+    if isinstance(err, sqlite3.Error):
         return True
     peewee = sys.modules.get("peewee")
     return peewee is not None and isinstance(err, peewee.DatabaseError)
 
 
 def _db_path(args: argparse.Namespace) -> Path:
-    from tui_crm.paths import default_db_path
+    from tui_crm.paths import default_db_path, demo_db_path
 
     given = getattr(args, "db", None)
+    if getattr(args, "demo", False):
+        if given:
+            raise CrmError("give either --demo or --db, not both")
+        return demo_db_path()
     return Path(given).expanduser() if given else default_db_path()
+
+
+def _demo_book(args: argparse.Namespace) -> Path:
+    """The demo book, written on first use (the same 300 customers every time)."""
+    path = _db_path(args)
+    if not path.exists():
+        print(f"creating the demo database at {printable(path)} …", file=sys.stderr)
+        make_demo(path, customers=300, seed=7)
+    return path
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -300,6 +338,8 @@ def _open(args: argparse.Namespace):
     """
     from tui_crm.db.database import open_database
 
+    if getattr(args, "demo", False):
+        return open_database(_demo_book(args), create=False)
     named = bool(getattr(args, "db", None) or os.environ.get("TUI_CRM_DB"))
     return open_database(_db_path(args), create=not named)
 
@@ -317,17 +357,50 @@ def _find(args: argparse.Namespace) -> int:
 
 
 def _emit(records: list[dict], form: str, columns, table, empty: str) -> None:
-    """Print records as json, csv (`columns`, in that order) or an aligned table."""
+    """Print records as json, csv (`columns`, in that order) or an aligned table.
+
+    A table shows every value through `printable`. CSV and JSON carry the values as stored,
+    but no CSV cell is a formula a spreadsheet would run, and JSON escapes every control and
+    reordering character, so neither can move a terminal's cursor or retitle it; CSV written
+    to a terminal (not to a file or a pipe) shows its cells through `printable` too."""
     out = sys.stdout
     if form == "json":
-        json.dump(records, out, ensure_ascii=False, indent=2)
-        out.write("\n")
+        out.write(terminal_safe_json(records) + "\n")
     elif form == "csv":
+        shown = _terminal_text if out.isatty() else str
         writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(records)
+        writer.writerows(
+            {key: shown(spreadsheet_cell(str(value))) for key, value in record.items()}
+            for record in records
+        )
     else:
         _print_table(records, table, empty, out)
+
+
+def _terminal_text(text: str) -> str:
+    """`text` made visible for a terminal, uncut."""
+    return printable(text, limit=len(text))
+
+
+# What json.dumps leaves raw that a terminal acts on: DEL and the C1 controls (0x9B starts an
+# escape sequence on some terminals), the line and paragraph separators, bidirectional
+# overrides and isolates ("Trojan source"), and lone surrogates (not UTF-8 at all).
+_JSON_ESCAPES = {
+    code: f"\\u{code:04x}"
+    for code in (
+        *range(0x7F, 0xA0),
+        *range(0x2028, 0x202F),
+        *range(0x2066, 0x206A),
+        *range(0xD800, 0xE000),
+    )
+}
+
+
+def terminal_safe_json(value: object) -> str:
+    """JSON that reads back exactly as `value` and is safe on a terminal: every control and
+    reordering character is written as a \\u escape (json.dumps escapes only C0 ones)."""
+    return json.dumps(value, ensure_ascii=False, indent=2).translate(_JSON_ESCAPES)
 
 
 def _attention(args: argparse.Namespace) -> int:
@@ -369,21 +442,20 @@ def _attention(args: argparse.Namespace) -> int:
 
 
 def _referrals(args: argparse.Namespace) -> int:
-    from tui_crm.core.customers import resolve_customer
     from tui_crm.core.referrals import referral_forest, render_tree
 
     db = _open(args)
-    centre = resolve_customer(db, args.customer) if args.customer else None
+    centre = _customer(db, args.customer) if args.customer else None
     forest = referral_forest(db, args.as_of or date.today())
     lines = render_tree(forest, centre)
     if not lines:
         if centre is None:
             print("nobody was referred by another customer yet", file=sys.stderr)
         else:
-            name = forest.name_of(centre)
+            name = printable(forest.name_of(centre))
             print(f"{name} (#{centre}) has no referrals, in or out", file=sys.stderr)
         return 0
-    sys.stdout.write("\n".join(lines) + "\n")
+    sys.stdout.write("".join(printable(line) + "\n" for line in lines))
     return 0
 
 
@@ -421,7 +493,7 @@ def _import(args: argparse.Namespace) -> int:
         progress=_progress_printer(),
     )
     for line in report.lines():
-        print(line)
+        print(printable(line, limit=LONG_TEXT))
     return 1 if report.refused else 0
 
 
@@ -439,17 +511,42 @@ def _progress_printer():
 
 def _export(args: argparse.Namespace) -> int:
     from tui_crm.core.interchange.files import export_customers, export_to_file
+    from tui_crm.whole_files import write_target
 
     db = _open(args)
     query = " ".join(args.query)
-    if not args.output:
-        written = export_customers(db, query, args.format, sys.stdout, as_of=args.as_of)
+    if not args.output or args.output == "-":
+        # The data as stored to a file or a pipe; made visible, line by line, on a terminal.
+        out = _TerminalLines(sys.stdout) if sys.stdout.isatty() else sys.stdout
+        written = export_customers(db, query, args.format, out, as_of=args.as_of)
+        out.flush()
         print(f"{PROG}: {written.summary()}", file=sys.stderr)
         return 0
     target = Path(args.output).expanduser()
+    write_target(target, hint="give a file name, or -o - for stdout")
     written = export_to_file(db, query, args.format, target, as_of=args.as_of)
-    print(f"{PROG}: {written.summary(to=str(target))}", file=sys.stderr)
+    print(f"{PROG}: {printable(written.summary(to=str(target)))}", file=sys.stderr)
     return 0
+
+
+class _TerminalLines:
+    """A text stream for a terminal: each line written is shown through `printable`, whole."""
+
+    def __init__(self, out) -> None:
+        self.out = out
+        self.pending = ""
+
+    def write(self, text: str) -> int:
+        *lines, self.pending = (self.pending + text).split("\n")
+        for line in lines:
+            self.out.write(_terminal_text(line.removesuffix("\r")) + "\n")
+        return len(text)
+
+    def flush(self) -> None:
+        if self.pending:
+            self.out.write(_terminal_text(self.pending))
+            self.pending = ""
+        self.out.flush()
 
 
 def _find_record(row) -> dict:
@@ -476,7 +573,7 @@ def _print_table(records: list[dict], columns, empty: str, out) -> None:
         return
 
     def cell(text: str, width: int, align: str) -> str:
-        text = str(text)
+        text = printable(text, limit=width)
         if len(text) > width:
             text = text[: width - 1] + "…"
         return f"{text:{align}{width}}"
@@ -486,14 +583,26 @@ def _print_table(records: list[dict], columns, empty: str, out) -> None:
         out.write("  ".join(cell(record[k], w, a) for k, _, w, a in columns).rstrip() + "\n")
 
 
+def _customer(db, ref: str) -> int:
+    """The customer an id or a unique name on the command line means (an id too large for the
+    book to hold, or digits of another kind such as ², is nobody's)."""
+    from tui_crm.core.customers import resolve_customer
+    from tui_crm.errors import NotFound
+
+    text = " ".join(ref.split()).lstrip("#")
+    if text.isdigit() and (not text.isdecimal() or int(text) > LARGEST):
+        raise NotFound(f"no customer with id {text}")
+    return resolve_customer(db, ref)
+
+
 def _log(args: argparse.Namespace) -> int:
-    from tui_crm.core.customers import get_profile, log_interaction, resolve_customer
+    from tui_crm.core.customers import get_profile, log_interaction
     from tui_crm.errors import ValidationError
 
     db = _open(args)
-    customer_id = resolve_customer(db, args.customer)
+    customer_id = _customer(db, args.customer)
     try:
-        log_interaction(
+        logged_id = log_interaction(
             db,
             customer_id,
             notes=args.note,
@@ -506,9 +615,13 @@ def _log(args: argparse.Namespace) -> int:
         field, message = next(iter(err.errors.items()))
         option = {"notes": "note"}.get(field, field)  # the option is --note
         raise CrmError(f"--{option.replace('_', '-')}: {message}") from None
-    profile = get_profile(db, customer_id, date.today(), history=1)
-    logged = profile.interactions[0]
-    text = f"logged {logged.kind} with {profile.name} (#{profile.id}) at {logged.at:%Y-%m-%d %H:%M}"
+    profile = get_profile(db, customer_id, date.today())
+    logged = next((item for item in profile.interactions if item.id == logged_id), None)
+    name = printable(profile.name)
+    if logged is None:  # backdated behind the newest 200 of a busy customer's history
+        print(f"logged {args.kind} with {name} (#{profile.id})")
+        return 0
+    text = f"logged {logged.kind} with {name} (#{profile.id}) at {logged.at:%Y-%m-%d %H:%M}"
     if logged.follow_up:
         text += f"; follow-up {logged.follow_up:%a %Y-%m-%d}"
     print(text)
@@ -518,53 +631,49 @@ def _log(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from tui_crm.paths import demo_db_path
 
-    path = Path(args.db).expanduser() if getattr(args, "db", None) else demo_db_path()
+    named = getattr(args, "db", None) or getattr(args, "demo", False)
+    path = _db_path(args) if named else demo_db_path()
     count = make_demo(path, customers=args.customers, seed=args.seed)
-    print(f"wrote a demo database with {count} customers to {path}")
+    print(f"wrote a demo database with {count} customers to {printable(path)}")
     return 0
 
 
+DEMO_PREFIX = ".tui-crm-demo-"  # the demo book being built, beside where it will go
+
+
 def make_demo(path: Path, *, customers: int, seed: int, today: date | None = None) -> int:
-    """Build the demo book in a temporary file, then move it into place in one step."""
+    """Build the demo book in a private temporary file beside `path`, then move it into place
+    in one step. An existing book, a folder, a device or a pipe is refused, never replaced."""
     from tui_crm.core.demo import build_demo
     from tui_crm.db.database import close_database, open_database
+    from tui_crm.paths import ensure_private_dir
+    from tui_crm.whole_files import replacing, write_target
 
-    if path.exists() and path.stat().st_size > 0:
+    if not path.parent.exists():
+        ensure_private_dir(path.parent)
+    target = write_target(path, hint="give a file name for the demo database")
+    if target.exists() and target.stat().st_size > 0:
         raise CrmError(f"{path} already exists; remove it or give another --db")
-    partial = path.with_name(path.name + ".partial")
-    for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
-        leftover.unlink(missing_ok=True)
-    try:
-        db = open_database(partial)
-        count = build_demo(db, customers=customers, seed=seed, today=today)
-        db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        close_database()
-        os.replace(partial, path)
-    finally:
-        close_database()
-        for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
-            leftover.unlink(missing_ok=True)
+    with replacing(target, prefix=DEMO_PREFIX, suffix=".partial") as partial:
+        try:
+            db = open_database(partial)
+            count = build_demo(db, customers=customers, seed=seed, today=today)
+            db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            close_database()  # before the file is renamed or removed
     return count
 
 
 def _run_app(args: argparse.Namespace) -> int:
     from tui_crm.core.config import settings
-    from tui_crm.paths import demo_db_path
 
-    if args.demo and getattr(args, "db", None):
-        raise CrmError("give either --demo or --db, not both")
-    if args.demo:
-        path = demo_db_path()
-        if not path.exists():
-            print(f"creating the demo database at {path} …", file=sys.stderr)
-            make_demo(path, customers=300, seed=7)
-    else:
-        path = _db_path(args)
+    path = _demo_book(args) if getattr(args, "demo", False) else _db_path(args)
     from tui_crm.db.database import open_database
 
     db = open_database(path)
     settings()  # a broken config file is one line here, not a crash inside the app
     from tui_crm.ui.app import CrmApp
 
-    CrmApp(db=db, db_path=path).run()
-    return 0
+    app = CrmApp(db=db, db_path=path)
+    app.run()
+    return 70 if app.return_code else 0  # an unexpected error ended it (said in one line)

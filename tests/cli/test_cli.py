@@ -10,7 +10,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -198,7 +198,14 @@ def _by_id(home: Path, demo: Path, cid: int) -> dict:
 
 
 def test_log_by_id_sets_the_follow_up(home, demo):
-    cid = _rows(demo, "SELECT min(id) FROM customer")[0][0]
+    at = datetime.now().replace(second=0, microsecond=0) - timedelta(minutes=1)
+    # A customer for whom this is the newest contact (the demo plans some for later today).
+    cid = _rows(
+        demo,
+        "SELECT min(id) FROM customer c WHERE NOT EXISTS "
+        "(SELECT 1 FROM interaction i WHERE i.customer_id = c.id AND i.at >= ?)",
+        (at.date().isoformat(),),
+    )[0][0]
     result = _run(
         home,
         "log",
@@ -208,15 +215,15 @@ def test_log_by_id_sets_the_follow_up(home, demo):
         "--note",
         "Wants a quote",
         "--at",
-        "2030-03-04 10:00",
+        f"{at:%Y-%m-%d %H:%M}",
         "--follow-up",
         "+1w",
     )
     assert result.returncode == 0, result.stderr
-    assert f"#{cid}" in result.stdout
+    assert f"#{cid}) at {at:%Y-%m-%d %H:%M}" in result.stdout
     record = _by_id(home, demo, cid)
-    assert record["next_follow_up"] == "2030-03-11"
-    assert record["last_contact"] == "2030-03-04"
+    assert record["next_follow_up"] == (at.date() + timedelta(days=7)).isoformat()
+    assert record["last_contact"] == at.date().isoformat()
     assert _rows(
         demo,
         "SELECT kind, notes, logged_by FROM interaction WHERE customer_id = ? "

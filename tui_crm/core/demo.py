@@ -307,7 +307,7 @@ def build_demo(
                 values["birthday"] = planted_birthday
             created = datetime.combine(acquired, time(9, 0))
             ids.append(create_customer(db, values, who="demo", now=created))
-        big_spenders = set(rng.sample(ids, max(1, len(ids) // 25)))
+        big_spenders = set(rng.sample(ids, min(len(ids), max(1, len(ids) // 25))))
         purchases = []
         for cid in ids:
             acquired = Customer.get_by_id(cid).acquired_on

@@ -52,6 +52,8 @@ SORT_KEYS = (
     "value",
 )
 OPERATORS = (">=", "<=", ">", "<", "=")
+# SQLite keeps whole numbers in 64 bits: an amount or id beyond this cannot even be compared.
+LARGEST = 2**63 - 1
 _KEYED = re.compile(r"^(-?)([A-Za-z_][A-Za-z0-9_]*)(:|>=|<=|>|<|=)(.*)$", re.S)
 
 
@@ -142,6 +144,8 @@ def parse(text: str) -> Query:
     sort: list[SortKey] = []
     for token, start in _tokens(text):
         position = start + 1
+        if "\x00" in token:  # SQLite ends a string at NUL: it can only be a pasting accident
+            raise QueryError("a query cannot hold a NUL character", token, position)
         match = _KEYED.match(token)
         if token.startswith('"') or (token.startswith('-"') and len(token) > 2):
             negated = token.startswith("-")
@@ -172,6 +176,8 @@ def parse(text: str) -> Query:
                 cents = parse_money(value)
             except CrmError:
                 raise QueryError(f"'{value}' is not an amount", token, position) from None
+            if abs(cents) > LARGEST:
+                raise QueryError(f"'{value}' is too large an amount", token, position)
             money.append(MoneyFilter(MONEY_KEYS[key], op, cents))
             continue
         if op != ":":
@@ -200,11 +206,14 @@ def parse(text: str) -> Query:
         if not value or not any(values) or not all(values):
             raise QueryError(f"{key}: needs a value", token, position)
         if key in ID_QUALIFIERS:
-            bad = [item for item in values if not item.lstrip("#").isdigit()]
+            bad = [item for item in values if not item.lstrip("#").isdecimal()]
             if bad:
                 raise QueryError(
                     f"{key}: takes a customer id (a number), not '{bad[0]}'", token, position
                 )
+            huge = [item for item in values if int(item.lstrip("#")) > LARGEST]
+            if huge:
+                raise QueryError(f"{key}: '{huge[0]}' is too large an id", token, position)
             values = tuple(str(int(item.lstrip("#"))) for item in values)
         if key in CHOICE_QUALIFIERS:
             allowed = CHOICE_QUALIFIERS[key]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import struct
 from pathlib import Path
@@ -88,7 +89,7 @@ def _inspect(path: Path) -> tuple[int, int, bool]:
             if size <= QUICK_CHECK_LIMIT:
                 verdict = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
                 if verdict != "ok":
-                    raise DatabaseRefused(f"{name} is damaged ({verdict})")
+                    raise DatabaseRefused(_damaged(name, verdict))
         finally:
             conn.close()
     except sqlite3.DatabaseError as err:
@@ -121,6 +122,11 @@ def open_database(path: str | os.PathLike[str], *, create: bool = True) -> Sqlit
     version = check_file(target)
     if not target.exists() and not create:
         raise DatabaseRefused(f"no database at {target} (give the right --db, or run tui-crm demo)")
+    if not create and _empty(target):
+        raise DatabaseRefused(
+            f"{target} is an empty file (0 bytes), not a tui-crm book "
+            "(give the right --db, or run tui-crm demo)"
+        )
     if not target.exists():
         if not target.parent.exists():
             ensure_private_dir(target.parent)
@@ -134,7 +140,7 @@ def open_database(path: str | os.PathLike[str], *, create: bool = True) -> Sqlit
     try:
         db.connect()
     except sqlite3.DatabaseError as err:
-        raise DatabaseRefused(f"cannot open {target}: {err}") from None
+        raise DatabaseRefused(explain(err) or f"cannot open {target}: {err}") from None
     _migrate(target, version)
     return db
 
@@ -155,3 +161,99 @@ def _migrate(path: Path, version: int) -> None:
 def close_database() -> None:
     if not db.is_closed():
         db.close()
+
+
+def _empty(path: Path) -> bool:
+    """A zero-length file with no write-ahead log beside it: nothing has ever been kept in it."""
+    wal = Path(f"{path}-wal")
+    return path.stat().st_size == 0 and not (wal.exists() and wal.stat().st_size)
+
+
+_PAGE = re.compile(r"\bpage (\d+)", re.IGNORECASE)
+
+
+def _damaged(name: str, verdict: str) -> str:
+    """One line for what an integrity check said, with the page it named."""
+    detail = " ".join(
+        line for line in verdict.splitlines() if line.strip() != "*** in database main ***"
+    )
+    page = _PAGE.search(detail)
+    where = f" at page {page.group(1)}" if page else ""
+    return f"{name} is damaged{where} (SQLite: {detail})"
+
+
+def _damaged_page(path: Path) -> str | None:
+    """What a quick integrity check of `path` says is wrong (None when it finds nothing)."""
+    try:
+        conn = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)
+        try:
+            verdict = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+    return None if verdict == "ok" else verdict
+
+
+def _sqlite_error(err: BaseException) -> sqlite3.Error | None:
+    """The sqlite3 error under `err` (peewee wraps it, and keeps it as its first argument)."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [err]
+    while pending:
+        one = pending.pop()
+        if one is None or id(one) in seen:
+            continue
+        seen.add(id(one))
+        if isinstance(one, sqlite3.Error):
+            return one
+        pending += [one.__cause__, one.__context__]
+        pending += [arg for arg in one.args if isinstance(arg, BaseException)]
+    return None
+
+
+def _why_read_only(path: Path) -> str:
+    folder = path.parent
+    try:
+        if os.statvfs(folder).f_flag & os.ST_RDONLY:
+            return "it is on a read-only file system"
+    except (OSError, AttributeError):
+        pass
+    if path.exists() and not os.access(path, os.W_OK):
+        return "the file is read-only"
+    if not os.access(folder, os.W_OK):
+        return f"its folder {folder} is read-only (SQLite keeps its -wal and -shm files there)"
+    return "it was opened read-only"
+
+
+def explain(err: BaseException) -> str | None:
+    """One line naming what really went wrong with the open book, for a database error: a full
+    disk, a read-only file or folder, a damaged page (with its number), a lock held too long.
+    None when `err` is no database error or says nothing more specific."""
+    found = _sqlite_error(err)
+    if found is None:
+        return None
+    code = getattr(found, "sqlite_errorname", "") or ""
+    text = str(found)
+    path = Path(db.database) if db.database else None
+    name = str(path) if path else "the database"
+
+    def kind(prefix: str, *words: str) -> bool:
+        return code.startswith(prefix) or any(word in text for word in words)
+
+    if kind("SQLITE_FULL", "database or disk is full"):
+        return f"{name}: the disk is full; nothing was saved (free some space and try again)"
+    if kind("SQLITE_READONLY", "readonly database"):
+        why = _why_read_only(path) if path else "it is read-only"
+        return f"{name} cannot be written: {why}; nothing was saved"
+    if kind("SQLITE_CORRUPT", "malformed") or kind("SQLITE_NOTADB", "not a database"):
+        verdict = _damaged_page(path) if path else None
+        return _damaged(name, verdict) if verdict else f"{name} is damaged ({text})"
+    if kind("SQLITE_CANTOPEN", "unable to open"):
+        if path and not os.access(path.parent, os.W_OK):
+            return f"cannot open {name}: " + _why_read_only(path)
+        return f"cannot open {name} ({text})"
+    if kind("SQLITE_BUSY", "database is locked") or kind("SQLITE_LOCKED", "is locked"):
+        return f"{name} is busy: another program held it locked for too long; try again"
+    if kind("SQLITE_IOERR", "disk I/O error"):
+        return f"{name}: the disk reported a read or write error ({code or text})"
+    return None

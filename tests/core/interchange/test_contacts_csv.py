@@ -901,17 +901,25 @@ def test_our_layout_reads_back_and_ignores_the_id():
 
 
 def test_cells_a_spreadsheet_would_run_as_formulas_are_guarded_and_read_back():
-    record = _record(first_name='=HYPERLINK("http://x")', last_name="-5", company="'quoted")
+    record = _record(
+        first_name='=HYPERLINK("http://x")',
+        last_name="-2+3",
+        nickname="-5",
+        company="'quoted",
+        job_title="\t=cmd",
+    )
     out = io.StringIO()
     write_contacts_csv([record], out)
     cells = next(csv.reader(io.StringIO(out.getvalue().split("\r\n", 1)[1])))
-    assert cells[2:6] == ['\'=HYPERLINK("http://x")', "'-5", "", "''quoted"]
+    # A plain number is left as it is: no spreadsheet runs it.
+    assert cells[2:7] == ['\'=HYPERLINK("http://x")', "'-2+3", "-5", "''quoted", "'\t=cmd"]
     values = parse_contacts_csv(out.getvalue()).rows[0].values
-    assert (values["first_name"], values["last_name"], values["company"]) == (
+    assert (values["first_name"], values["last_name"], values["nickname"]) == (
         '=HYPERLINK("http://x")',
+        "-2+3",
         "-5",
-        "'quoted",
     )
+    assert (values["company"], values["job_title"]) == ("'quoted", "\t=cmd")
 
 
 def _expected(record: CustomerRecord) -> dict:

@@ -12,6 +12,7 @@ from operator import itemgetter
 from typing import Any, NamedTuple, TextIO
 
 from tui_crm.core.customers import DATE_FIELDS, MULTILINE_FIELDS
+from tui_crm.core.display import spreadsheet_cell
 from tui_crm.core.interchange.records import (
     CustomerRecord,
     FileRejected,
@@ -72,7 +73,6 @@ HEADER_SEARCH = 10  # records looked at for the header (LinkedIn writes notes ab
 ADDRESS_PARTS = ("street", "postal_code", "city", "region", "country")
 MULTILINE = frozenset(MULTILINE_FIELDS)
 NAMED_ROLES = frozenset({"first_name", "last_name", "full_name", "company"})
-FORMULA_START = ("=", "+", "-", "@", "'")  # a cell Excel would run: written with a ' before it
 
 
 # --- Header vocabulary --------------------------------------------------------------------
@@ -955,11 +955,6 @@ def names_someone(header: list[str]) -> bool:
     return any(role in NAMED_ROLES for role in roles)
 
 
-def _guarded(text: str) -> str:
-    """A cell as written: one a spreadsheet would take for a formula gets a leading '."""
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
 def record_cells(record: CustomerRecord) -> list[str]:
     """One customer as the cells of our own layout, in FIELDS order."""
     cells = []
@@ -973,7 +968,9 @@ def record_cells(record: CustomerRecord) -> list[str]:
             value = "yes" if value else ""
         elif isinstance(value, date):
             value = value.isoformat()
-        cells.append(_guarded("" if value is None else str(value)))
+        # A cell a spreadsheet would run gets a leading ', as does one that starts with ' (our
+        # import takes exactly one off, so both read back as written).
+        cells.append(spreadsheet_cell("" if value is None else str(value), guard_quote=True))
     return cells
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import json
-import tempfile
 from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
@@ -31,9 +30,11 @@ from tui_crm.core.query import parse
 from tui_crm.core.search import search_ids
 from tui_crm.db.meta import meta_value, set_meta
 from tui_crm.errors import CrmError
+from tui_crm.whole_files import replacing, write_target
 
 IMPORT_FORMATS = ("auto", "csv", "vcard", "purchases")
 EXPORT_FORMATS = ("csv", "vcard", "labels", "emails")
+EXPORT_PREFIX = ".tui-crm-export-"  # our temporary files beside an export target
 EXPORT_SUFFIX = {"csv": ".csv", "vcard": ".vcf", "labels": ".txt", "emails": ".txt"}
 
 
@@ -153,27 +154,20 @@ def export_customers(
 def export_to_file(
     db: Database, query: str, format: str, target: str | Path, *, as_of: date | None = None
 ) -> Written:
-    """Write an export to `target`, all or nothing: it is written beside the target and renamed
-    over it at the end, so a failed export leaves no half-written file. A CSV file starts with
-    a byte-order mark, so spreadsheet programs read its UTF-8 (Müller, not MÃ¼ller)."""
-    file = Path(target).expanduser()
-    if file.is_dir():
-        raise CrmError(f"{file} is a folder; give a file name")
-    if not file.parent.is_dir():
-        raise CrmError(f"{file.parent} does not exist")
+    """Write an export to `target`, all or nothing: it is written to a private temporary file
+    beside the target (`.tui-crm-export-….part`, mode 0600) and renamed over it at the end, so a
+    failed or killed export leaves no half-written file, and the next export removes what a
+    killed one left. A folder, a device or a pipe is refused, never replaced; a symbolic link is
+    written through to its target. A CSV file starts with a byte-order mark, so spreadsheet
+    programs read its UTF-8 (Müller, not MÃ¼ller)."""
+    file = write_target(target)
     encoding = "utf-8-sig" if format == "csv" else "utf-8"
-    part: Path | None = None
     try:
-        with tempfile.NamedTemporaryFile(
-            "w", encoding=encoding, newline="", dir=file.parent, delete=False, suffix=".part"
-        ) as out:
-            part = Path(out.name)
+        with (
+            replacing(file, prefix=EXPORT_PREFIX, suffix=".part") as part,
+            part.open("w", encoding=encoding, newline="") as out,
+        ):
             written = export_customers(db, query, format, out, as_of=as_of)
-        part.replace(file)
-    except BaseException as err:
-        if part is not None:
-            part.unlink(missing_ok=True)
-        if isinstance(err, OSError):
-            raise CrmError(f"{file}: cannot be written ({err.strerror or err})") from None
-        raise
+    except OSError as err:
+        raise CrmError(f"{target}: cannot be written ({err.strerror or err})") from None
     return written
