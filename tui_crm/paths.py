@@ -55,6 +55,11 @@ def import_reports_dir() -> Path:
     return data_dir() / "import-reports"
 
 
+def crash_reports_dir() -> Path:
+    """Where the app keeps the details of an unexpected error (the user sees one line)."""
+    return data_dir() / "crash-reports"
+
+
 def ensure_private_dir(path: Path) -> None:
     """Create `path` (and parents) readable by the owner only."""
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
