@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from peewee import Database, fn
@@ -547,6 +547,11 @@ def _live(customer_id: int) -> Customer:
     return row
 
 
+# How far ahead of this computer's clock a logged time may be: a call logged as 14:05 from a
+# phone's clock that runs a minute or two ahead of the laptop's, not tomorrow's meeting.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
 def log_interaction(
     db: Database,
     customer_id: int,
@@ -590,6 +595,8 @@ def log_interaction(
             due = parse_when(str(follow_up), when.date())
         except CrmError as err:
             errors["follow_up"] = str(err)
+    if when > now + CLOCK_SKEW:  # it would count as the newest contact and close follow-ups
+        errors["at"] = f"{when:%Y-%m-%d %H:%M} is in the future; log what has happened"
     if due is not None and due < when.date():
         errors["follow_up"] = f"follow-up {due} is before the interaction itself"
     if not (notes or "").strip() and kind != "thanks" and not outcome.strip():
