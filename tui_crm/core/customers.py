@@ -276,13 +276,22 @@ def _tags_of(customer_id: int) -> list[str]:
 
 
 def _write_lists(customer_id: int, cleaned: Cleaned) -> None:
-    if cleaned.emails is not None:
+    """Replace the lists `cleaned` gives. Only what differs is written: every row written
+    rebuilds the customer's search document (triggers), so a tag added to a hundred costs one
+    rebuild, not a hundred."""
+    emails = CustomerEmail.select().where(CustomerEmail.customer == customer_id)
+    if cleaned.emails is not None and cleaned.emails != [
+        (e.label, e.address) for e in emails.order_by(CustomerEmail.position)
+    ]:
         CustomerEmail.delete().where(CustomerEmail.customer == customer_id).execute()
         for position, (label, address) in enumerate(cleaned.emails):
             CustomerEmail.create(
                 customer=customer_id, label=label, address=address, position=position
             )
-    if cleaned.phones is not None:
+    phones = CustomerPhone.select().where(CustomerPhone.customer == customer_id)
+    if cleaned.phones is not None and cleaned.phones != [
+        (p.label, p.number, p.national) for p in phones.order_by(CustomerPhone.position)
+    ]:
         CustomerPhone.delete().where(CustomerPhone.customer == customer_id).execute()
         for position, (label, number, national) in enumerate(cleaned.phones):
             CustomerPhone.create(
@@ -293,10 +302,17 @@ def _write_lists(customer_id: int, cleaned: Cleaned) -> None:
                 position=position,
             )
     if cleaned.tags is not None:
-        CustomerTag.delete().where(CustomerTag.customer == customer_id).execute()
+        held = set(_tags_of(customer_id))
+        gone = held - set(cleaned.tags)
+        if gone:
+            CustomerTag.delete().where(
+                (CustomerTag.customer == customer_id)
+                & CustomerTag.tag.in_(Tag.select(Tag.id).where(Tag.name.in_(sorted(gone))))
+            ).execute()
         for name in cleaned.tags:
-            tag, _ = Tag.get_or_create(name=name)
-            CustomerTag.insert(customer=customer_id, tag=tag.id).on_conflict_ignore().execute()
+            if name not in held:
+                tag, _ = Tag.get_or_create(name=name)
+                CustomerTag.insert(customer=customer_id, tag=tag.id).on_conflict_ignore().execute()
 
 
 def _scalar_columns(cleaned: Cleaned) -> dict[str, Any]:

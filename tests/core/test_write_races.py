@@ -1,0 +1,586 @@
+"""Two people on one book: a change based on what someone read is refused once someone else
+changed it, on every write path, and never silently overwrites their work.
+
+Each person is a thread of their own, so a connection of their own to the same database file
+(peewee gives each thread one); their steps run in a fixed order (read, read, write, write),
+so every outcome is decided by the code, not by timing. The last test races two real
+processes over 100 tag edits each."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tui_crm.core import attention as attention_module
+from tui_crm.core.attention import (
+    attention_page,
+    default_cadence,
+    mark_done,
+    set_default_cadence,
+    snooze,
+)
+from tui_crm.core.customers import (
+    add_category,
+    create_customer,
+    get_profile,
+    log_interaction,
+    restore_customer,
+    trash_customer,
+    update_customer,
+)
+from tui_crm.core.duplicates import dismiss_pair, find_duplicate_pairs
+from tui_crm.core.interchange import load as load_module
+from tui_crm.core.interchange.load import load_customers
+from tui_crm.core.interchange.records import Parsed, SourceRow
+from tui_crm.core.merge import merge, merge_preview
+from tui_crm.core.referrals import referrals
+from tui_crm.db.database import db as shared_db
+from tui_crm.db.models import AttentionMark, Category, Customer, DuplicateDismissal, Interaction
+from tui_crm.errors import ConflictError
+
+NOW = datetime(2026, 11, 20, 10, 0)
+TODAY = NOW.date()
+LONG_AGO = NOW - timedelta(days=400)
+
+
+class Person:
+    """Someone at their own terminal: every step runs on their own thread and connection."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix=name)
+
+    def __call__(self, function, *args, **kwargs):
+        return self._thread.submit(function, *args, **kwargs).result()
+
+    def leave(self) -> None:
+        self(shared_db.close)
+        self._thread.shutdown()
+
+
+@pytest.fixture
+def people(db) -> Iterator[tuple[Person, Person]]:
+    ann, ben = Person("ann"), Person("ben")
+    yield ann, ben
+    ann.leave()
+    ben.leave()
+
+
+def _customer(db, **values) -> int:
+    return create_customer(db, {"last_name": "Berg", **values}, who="setup", now=LONG_AGO)
+
+
+def _version(cid: int) -> int:
+    return Customer.get_by_id(cid).version
+
+
+def _refusal(call, *args, **kwargs) -> str:
+    """The one line a refused write shows; it must be refused."""
+    with pytest.raises(ConflictError) as info:
+        call(*args, **kwargs)
+    message = str(info.value)
+    assert "\n" not in message
+    return message
+
+
+# Writes that replace something cannot be made without what they are based on -------------
+
+
+def _unversioned_writes(db) -> list:
+    a, b = _customer(db, first_name="Ann"), _customer(db, first_name="Anne")
+    add_category(db, "key account", 14, expected_days=None)
+    return [
+        lambda: update_customer(db, a, {"city": "Oslo"}),
+        lambda: trash_customer(db, a),
+        lambda: restore_customer(db, a),
+        lambda: merge(db, a, b),
+        lambda: dismiss_pair(db, a, b),
+        lambda: snooze(db, a, ["cadence"], TODAY + timedelta(days=3)),
+        lambda: mark_done(db, a, ["cadence"]),
+        lambda: add_category(db, "key account", 7),
+        lambda: set_default_cadence(db, 30),
+        lambda: update_customer(db, a, {"city": "Oslo"}, expected_version=None),
+    ]
+
+
+def test_no_write_that_replaces_something_can_be_made_without_the_version_it_is_based_on(db):
+    writes = _unversioned_writes(db)
+    before = list(db.execute_sql("SELECT id, version, city, deleted_at FROM customer"))
+    for write in writes:
+        with pytest.raises(TypeError):
+            write()
+    assert list(db.execute_sql("SELECT id, version, city, deleted_at FROM customer")) == before
+    assert Category.get(Category.name == "key account").cadence_days == 14
+    assert default_cadence(db) == attention_module.DEFAULT_CADENCE_DAYS
+
+
+# Edits, lost and reactivated, trash and restore ---------------------------------------------
+
+
+def test_an_edit_based_on_an_older_version_is_refused_and_says_who_changed_what(db, people):
+    ann, ben = people
+    cid = _customer(db, first_name="Kari", tags=["golf"])
+    seen_by_ann = ann(get_profile, db, cid, TODAY)
+    seen_by_ben = ben(get_profile, db, cid, TODAY)
+    ann(
+        update_customer,
+        db,
+        cid,
+        {"tags": [*seen_by_ann.tags, "vip"]},
+        expected_version=seen_by_ann.version,
+        who="ann",
+    )
+    message = ben(
+        _refusal,
+        update_customer,
+        db,
+        cid,
+        {"tags": [*seen_by_ben.tags, "wholesale"]},
+        expected_version=seen_by_ben.version,
+        who="ben",
+    )
+    assert "changed by ann" in message and "tags: golf → golf, vip" in message
+    assert get_profile(db, cid, TODAY).tags == ("golf", "vip")  # nothing of ann's lost
+    again = ben(get_profile, db, cid, TODAY)  # ben looks again and redoes his change
+    ben(
+        update_customer,
+        db,
+        cid,
+        {"tags": [*again.tags, "wholesale"]},
+        expected_version=again.version,
+        who="ben",
+    )
+    assert get_profile(db, cid, TODAY).tags == ("golf", "vip", "wholesale")
+
+
+def test_a_lost_reason_edited_from_an_older_version_does_not_undo_a_reactivation(db, people):
+    ann, ben = people
+    cid = _customer(db, first_name="Kari", status="lost", lost_reason="price")
+    seen_by_ann = ann(get_profile, db, cid, TODAY)
+    seen_by_ben = ben(get_profile, db, cid, TODAY)
+    ann(
+        update_customer,
+        db,
+        cid,
+        {"status": "active", "lost_reason": ""},
+        expected_version=seen_by_ann.version,
+        who="ann",
+    )
+    message = ben(
+        _refusal,
+        update_customer,
+        db,
+        cid,
+        {"status": "lost", "lost_reason": "price, and slow support"},
+        expected_version=seen_by_ben.version,
+        who="ben",
+    )
+    assert "changed by ann" in message and "status: lost → active" in message
+    assert Customer.get_by_id(cid).status == "active"
+
+
+def test_trashing_from_an_older_version_is_refused(db, people):
+    ann, ben = people
+    cid = _customer(db, first_name="Kari")
+    seen_by_ann = ann(get_profile, db, cid, TODAY)
+    seen_by_ben = ben(get_profile, db, cid, TODAY)
+    ann(
+        update_customer,
+        db,
+        cid,
+        {"notes": "renewing in May: keep"},
+        expected_version=seen_by_ann.version,
+        who="ann",
+    )
+    message = ben(
+        _refusal, trash_customer, db, cid, expected_version=seen_by_ben.version, who="ben"
+    )
+    assert "changed by ann" in message and "renewing in May" in message
+    assert Customer.get_by_id(cid).deleted_at is None
+
+
+def test_restoring_from_an_older_version_is_refused(db, people):
+    ann, ben = people
+    cid = _customer(db, first_name="Kari")
+    trash_customer(db, cid, expected_version=_version(cid), who="setup", now=LONG_AGO)
+    seen_by_ann, seen_by_ben = ann(_version, cid), ben(_version, cid)
+    ann(restore_customer, db, cid, expected_version=seen_by_ann, who="ann")
+    ann(update_customer, db, cid, {"city": "Oslo"}, expected_version=seen_by_ann + 1, who="ann")
+    message = ben(_refusal, restore_customer, db, cid, expected_version=seen_by_ben, who="ben")
+    assert "changed by ann" in message and "restored from the trash" in message
+    row = Customer.get_by_id(cid)
+    assert (row.deleted_at, row.city, row.version) == (None, "Oslo", seen_by_ann + 2)
+
+
+# Merge and "different people" ---------------------------------------------------------------
+
+
+def test_a_merge_prepared_before_an_edit_is_refused_and_merges_nothing(db, people):
+    ann, ben = people
+    robert = _customer(db, first_name="Robert", emails=["robert@acme.example"])
+    rob = _customer(db, first_name="Rob", emails=["rob@home.example"])
+    seen_by_ann = ann(get_profile, db, rob, TODAY)
+    preview = ben(merge_preview, db, robert, rob)
+    ann(
+        update_customer,
+        db,
+        rob,
+        {"phones": ["+47 955 51 234"]},
+        expected_version=seen_by_ann.version,
+        who="ann",
+    )
+    message = ben(
+        _refusal,
+        merge,
+        db,
+        robert,
+        rob,
+        survivor_version=preview.survivor_version,
+        other_version=preview.other_version,
+        who="ben",
+    )
+    assert "changed by ann" in message and "phones" in message
+    assert Customer.get_by_id(rob).deleted_at is None  # nothing merged
+
+
+def test_different_people_judged_on_an_older_version_is_refused(db, people):
+    ann, ben = people
+    a = _customer(db, first_name="Ann", emails=["ann@fjord.example"])
+    b = _customer(db, first_name="Ann")
+    [pair] = ben(find_duplicate_pairs, db)
+    seen_by_ann = ann(get_profile, db, b, TODAY)
+    ann(
+        update_customer,
+        db,
+        b,
+        {"emails": ["ann@fjord.example"]},  # the same address: one person after all
+        expected_version=seen_by_ann.version,
+        who="ann",
+    )
+    message = ben(
+        _refusal,
+        dismiss_pair,
+        db,
+        pair.a.id,
+        pair.b.id,
+        a_version=pair.a.version,
+        b_version=pair.b.version,
+        who="ben",
+    )
+    assert "changed by ann" in message and "ann@fjord.example" in message
+    assert DuplicateDismissal.select().count() == 0
+    assert {p.ids for p in find_duplicate_pairs(db)} == {(a, b)}
+
+
+# Attention: snooze, done, cadence -----------------------------------------------------------
+
+
+def _item(db, cid: int):
+    [item] = [i for i in attention_page(db, TODAY).items if i.customer_id == cid]
+    return item
+
+
+def test_a_snooze_based_on_an_older_item_is_refused(db, people):
+    ann, ben = people
+    cid = _customer(db, first_name="Kari")  # added long ago, never contacted: cadence
+    seen_by_ann, seen_by_ben = ann(_item, db, cid), ben(_item, db, cid)
+    soon, later = TODAY + timedelta(days=3), TODAY + timedelta(days=30)
+    ann(snooze, db, cid, ["cadence"], soon, seen=seen_by_ann.seen, as_of=TODAY, who="ann")
+    message = ben(
+        _refusal,
+        snooze,
+        db,
+        cid,
+        ["cadence"],
+        later,
+        seen=seen_by_ben.seen,
+        as_of=TODAY,
+        who="ben",
+    )
+    assert "ann snoozed no contact for too long until" in message
+    assert AttentionMark.get(AttentionMark.customer == cid).snoozed_until == soon
+
+
+def test_done_based_on_an_older_item_never_closes_a_follow_up_asked_for_since(db, people):
+    ann, ben = people
+    cid = _customer(db, first_name="Kari")
+    log_interaction(
+        db,
+        cid,
+        notes="asked for a quote",
+        follow_up=TODAY,
+        at=NOW - timedelta(days=2),
+        now=NOW - timedelta(days=2),
+    )
+    seen_by_ben = ben(_item, db, cid)
+    assert "follow_up_due" in {reason.code for reason in seen_by_ben.reasons}
+    ann(
+        log_interaction,
+        db,
+        cid,
+        notes="sent the quote; call back this afternoon",
+        follow_up=TODAY,
+        at=NOW,
+        now=NOW,
+        who="ann",
+    )
+    message = ben(
+        _refusal,
+        mark_done,
+        db,
+        cid,
+        ["follow_up_due"],
+        seen=seen_by_ben.seen,
+        now=NOW + timedelta(hours=1),
+        who="ben",
+    )
+    assert f"ann logged a call with a follow-up on {TODAY}" in message
+    assert Customer.get_by_id(cid).next_follow_up == TODAY  # ann's follow-up is still open
+    assert not Interaction.select().where(Interaction.follow_up_done).exists()
+
+
+def test_a_cadence_form_saved_from_older_values_overwrites_nothing(db, people):
+    ann, ben = people
+    add_category(db, "key account", 14, expected_days=None)
+
+    def read_form():
+        return default_cadence(db), {c.name: c.cadence_days for c in Category.select()}
+
+    default_seen_by_ann, seen_by_ann = ann(read_form)
+    default_seen_by_ben, seen_by_ben = ben(read_form)
+    ann(add_category, db, "key account", 7, expected_days=seen_by_ann["key account"])
+
+    def save_ben_form(key_account_days: int) -> None:
+        with db.atomic():
+            set_default_cadence(db, 60, expected=default_seen_by_ben)
+            add_category(
+                db, "key account", key_account_days, expected_days=seen_by_ben["key account"]
+            )
+
+    ben(save_ben_form, 14)  # ben changed the default only: ann's 7 days stay
+    assert (default_cadence(db), read_form()[1]) == (60, {"key account": 7})
+    message = ben(_refusal, save_ben_form, 21)  # ben changed key account too: refused
+    assert "from 14 to 7 days" in message
+    assert read_form()[1] == {"key account": 7}
+
+
+# A thanks names a referral -----------------------------------------------------------------
+
+
+def test_a_thanks_for_a_referral_changed_since_is_refused(db, people):
+    ann, ben = people
+    rita = _customer(db, first_name="Rita")
+    sam = _customer(db, first_name="Sam")
+    kari = _customer(db, first_name="Kari", referred_by=rita)
+    [seen_by_ben] = ben(referrals, db)
+    seen_by_ann = ann(get_profile, db, kari, TODAY)
+    ann(
+        update_customer,
+        db,
+        kari,
+        {"referred_by": sam},
+        expected_version=seen_by_ann.version,
+        who="ann",
+    )
+    message = ben(
+        _refusal,
+        log_interaction,
+        db,
+        seen_by_ben.referrer_id,
+        kind="thanks",
+        notes="flowers",
+        regarding=seen_by_ben.referred_id,
+        who="ben",
+    )
+    assert message.startswith("Kari Berg is not referred by Rita Berg (changed by ann: ")
+    assert "Rita Berg → Sam Berg" in message
+    assert not Interaction.select().where(Interaction.kind == "thanks").exists()
+
+
+# Import: planned from one version, written later ---------------------------------------------
+
+
+def _row(line: int, **values) -> SourceRow:
+    return SourceRow(line, {"last_name": "Berg", **values})
+
+
+def _import_with_edit_between(monkeypatch, db, ann, ben, edit, rows, **options):
+    """Ben imports `rows`; after the import planned its updates and before it writes them,
+    ann makes `edit` on her own connection."""
+    write = load_module._write
+
+    def ann_edits_then_write(*args, **kwargs):
+        ann(edit)
+        return write(*args, **kwargs)
+
+    monkeypatch.setattr(load_module, "_write", ann_edits_then_write)
+    parsed = Parsed("CSV", list(rows))
+    return ben(load_customers, db, parsed, source="people.csv", who="ben", now=NOW, **options)
+
+
+def _ann_edits(db, cid: int, values: dict):
+    def edit():
+        seen = get_profile(db, cid, TODAY)
+        changes = {k: v(seen) if callable(v) else v for k, v in values.items()}
+        update_customer(db, cid, changes, expected_version=seen.version, who="ann")
+
+    return edit
+
+
+def test_an_import_adding_tags_keeps_the_tags_added_while_it_ran(db, people, monkeypatch):
+    ann, ben = people
+    cid = _customer(db, first_name="Kari", uid="K-1", tags=["golf"])
+    report = _import_with_edit_between(
+        monkeypatch,
+        db,
+        ann,
+        ben,
+        _ann_edits(db, cid, {"tags": lambda seen: [*seen.tags, "vip"]}),
+        [_row(2, first_name="Kari", uid="K-1", tags=["trade fair"])],
+    )
+    assert get_profile(db, cid, TODAY).tags == ("golf", "trade fair", "vip")
+    assert (report.updated, report.rejected) == (1, ())
+    [update] = report.updates
+    assert update.changes == ("Tags: trade fair added",)
+
+
+def test_an_import_never_overwrites_a_field_changed_while_it_ran(db, people, monkeypatch):
+    ann, ben = people
+    cid = _customer(db, first_name="Kari", uid="K-1", city="Trondheim")
+    report = _import_with_edit_between(
+        monkeypatch,
+        db,
+        ann,
+        ben,
+        _ann_edits(db, cid, {"city": "Bergen"}),
+        [
+            _row(2, first_name="Kari", uid="K-1", city="Oslo", tags=["trade fair"]),
+            _row(3, first_name="Per", city="Oslo"),
+        ],
+    )
+    profile = get_profile(db, cid, TODAY)
+    assert (profile.city, profile.tags) == ("Bergen", ())  # the row was not written at all
+    [rejected] = report.rejected
+    assert rejected.line == 2 and "\n" not in rejected.reason
+    assert "changed by ann" in rejected.reason and "city: Trondheim → Bergen" in rejected.reason
+    assert (report.added, report.updated, report.updates) == (1, 0, ())
+    assert Customer.select().where(Customer.first_name == "Per").count() == 1
+
+
+def test_a_strict_import_is_refused_whole_when_a_field_changed_while_it_ran(
+    db, people, monkeypatch
+):
+    ann, ben = people
+    cid = _customer(db, first_name="Kari", uid="K-1", city="Trondheim")
+    with pytest.raises(ConflictError) as info:
+        _import_with_edit_between(
+            monkeypatch,
+            db,
+            ann,
+            ben,
+            _ann_edits(db, cid, {"city": "Bergen"}),
+            [_row(2, first_name="Kari", uid="K-1", city="Oslo"), _row(3, first_name="Per")],
+            strict=True,
+        )
+    assert str(info.value).startswith("line 2: Kari Berg was changed by ann")
+    assert Customer.get_by_id(cid).city == "Bergen"
+    assert not Customer.select().where(Customer.first_name == "Per").exists()
+
+
+def test_an_import_is_planned_again_for_a_customer_trashed_while_it_ran(db, people, monkeypatch):
+    ann, ben = people
+    cid = _customer(db, first_name="Kari", uid="K-1")
+
+    def trash():
+        trash_customer(db, cid, expected_version=_version(cid), who="ann")
+
+    report = _import_with_edit_between(
+        monkeypatch, db, ann, ben, trash, [_row(2, first_name="Kari", uid="K-1", city="Oslo")]
+    )
+    [rejected] = report.rejected
+    assert "ann" in rejected.reason and "moved to the trash" in rejected.reason
+    row = Customer.get_by_id(cid)
+    assert row.deleted_at is not None and row.city == ""
+
+
+# Two processes, 100 tag edits each ----------------------------------------------------------
+
+EDITOR = r"""
+import json, sys
+from datetime import date
+
+from tui_crm.core.customers import get_profile, update_customer
+from tui_crm.db.database import open_database
+from tui_crm.errors import ConflictError
+
+path, cid, me, edits, based = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), sys.argv[5]
+db = open_database(path, create=False)
+said = {"written": 0, "refused": 0, "retried": 0}
+for n in range(edits):
+    while True:
+        seen = get_profile(db, int(cid), date.today(), history=0)  # the tags and their version
+        tags = [*seen.tags, f"{me}-{n:03d}"]
+        try:
+            if based == "based":
+                update_customer(db, cid, {"tags": tags}, expected_version=seen.version, who=me)
+            else:  # as the processes of the issue did: the whole list back, no version
+                update_customer(db, cid, {"tags": tags}, who=me)
+        except ConflictError:
+            said["retried"] += 1
+            continue
+        except TypeError:
+            said["refused"] += 1
+            break
+        said["written"] += 1
+        break
+print(json.dumps(said))
+"""
+
+
+def _two_editors(db_path: Path, cid: int, edits: int, based: str) -> list[dict]:
+    root = Path(__file__).resolve().parents[2]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", EDITOR, str(db_path), str(cid), me, str(edits), based],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=root,
+            env={**os.environ, "TUI_CRM_USER": me},
+        )
+        for me in ("ann", "ben")
+    ]
+    results = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+        results.append(json.loads(out))
+    return results
+
+
+def test_two_processes_making_100_tag_edits_each_lose_no_tag(db, db_path):
+    edits = 100
+    cid = _customer(db, first_name="Kari")
+    db.close()
+    # The edit loop of the issue (each process writes its whole tag list back, without a
+    # version) lost 97 of 200 tags; now the API refuses every such write before it is made.
+    naive = _two_editors(db_path, cid, edits, "naive")
+    assert [r["written"] for r in naive] == [0, 0]
+    assert [r["refused"] for r in naive] == [edits, edits]
+    assert Customer.get_by_id(cid).version == 1
+    # Based on the version read, and trying again when refused: every tag is kept.
+    based = _two_editors(db_path, cid, edits, "based")
+    tags = set(get_profile(db, cid, TODAY).tags)
+    wanted = {f"{me}-{n:03d}" for me in ("ann", "ben") for n in range(edits)}
+    assert [r["written"] for r in based] == [edits, edits]
+    assert tags == wanted, f"{len(wanted - tags)} tags lost"
+    assert Customer.get_by_id(cid).version == 1 + 2 * edits
+    print(f"\n200 tag edits by two processes: 0 lost, {sum(r['retried'] for r in based)} retried")
