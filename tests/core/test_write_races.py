@@ -511,6 +511,37 @@ def test_an_import_is_planned_again_for_a_customer_trashed_while_it_ran(db, peop
     assert row.deleted_at is not None and row.city == ""
 
 
+def test_the_command_line_says_an_import_conflict_in_one_line(
+    db, db_path, people, monkeypatch, capsys
+):
+    from tui_crm.cli import main
+
+    ann, _ = people
+    cid = _customer(db, first_name="Kari", uid="K-1", city="Trondheim")
+    csv = db_path.parent / "people.csv"
+    csv.write_text("uid,First Name,Last Name,City\nK-1,Kari,Berg,Oslo\n,Per,Berg,Oslo\n")
+    write = load_module._write
+    cities = iter(["Bergen", "Stavanger"])
+
+    def ann_edits_then_write(*args, **kwargs):
+        ann(_ann_edits(db, cid, {"city": next(cities)}))
+        return write(*args, **kwargs)
+
+    monkeypatch.setattr(load_module, "_write", ann_edits_then_write)
+    assert main(["import", str(csv), "--db", str(db_path), "--strict"]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == (
+        "tui-crm: error: line 2: Kari Berg was changed by ann since the file was checked "
+        "(city: Trondheim → Bergen); nothing was imported\n"
+    )
+    assert main(["import", str(csv), "--db", str(db_path)]) == 0
+    out, _ = capsys.readouterr()
+    assert "1 added, 0 updated, 0 unchanged, 1 rejected" in out
+    assert "line 2: Kari Berg was changed by ann since the file was checked (city: Bergen → " in out
+    assert Customer.get_by_id(cid).city == "Stavanger"
+
+
 # Two processes, 100 tag edits each ----------------------------------------------------------
 
 EDITOR = r"""

@@ -628,7 +628,7 @@ class _Checker:
             row,
             plan.version or 0,
             "since the file was checked",
-            "the row was not imported: import the file again to apply it",
+            "nothing was imported" if strict else "the row was not imported",
         )
         if strict:
             raise ConflictError(f"line {plan.line}: {conflict}", conflict.changes)
