@@ -199,3 +199,30 @@ async def test_a_long_queue_shows_its_first_rows_and_counts_them_all(demo_app, m
         assert _ids(screen) == [item.customer_id for item in queue[:5]]
         status = _text(screen.query_one("#attention-status"))
         assert f"{len(queue)} customers to look at" in status and "the first 5 shown" in status
+
+
+async def test_done_refused_after_a_colleague_snoozed_them_shows_the_queue_as_it_is(demo_app):
+    from datetime import date
+
+    from tui_crm.core.attention import attention_page, snooze
+
+    async with demo_app.run_test(size=(100, 30)) as pilot:
+        screen = await _attention(pilot)
+        first = _ids(screen)[0]
+        # A colleague snoozes the same customer from their own queue, read just now.
+        (item,) = [
+            i for i in attention_page(demo_app.db, TODAY, limit=50).items if i.customer_id == first
+        ]
+        snooze(
+            demo_app.db,
+            first,
+            [r.code for r in item.reasons],
+            date(2026, 12, 24),
+            seen=item.seen,
+        )
+        demo_app.db.close()
+        await pilot.press("d")
+        await settle(pilot)
+        errors = [n for n in demo_app._notifications if n.severity == "error"]
+        assert errors, "done based on the queue as it was must be refused"
+        assert first not in _ids(screen)  # reloaded: the snoozed customer has left the queue

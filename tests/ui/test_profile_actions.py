@@ -79,3 +79,30 @@ async def test_d_then_n_keeps_the_customer(demo_app):
         await settle(pilot)
         assert isinstance(demo_app.screen, ProfileScreen)
         assert Customer.get_by_id(profile.customer_id).deleted_at is None
+
+
+async def test_a_trash_refused_because_a_colleague_changed_them_shows_the_change(demo_app):
+    from tests.versions import current_version
+    from tui_crm.core.customers import update_customer
+
+    async with demo_app.run_test(size=(100, 40)) as pilot:
+        profile = await _open(pilot, "robert smith")
+        customer_id = profile.customer_id
+        update_customer(  # a colleague, on another connection in real life
+            demo_app.db,
+            customer_id,
+            {"company": "Colleague & Co"},
+            who="ben",
+            expected_version=current_version(customer_id),
+        )
+        demo_app.db.close()
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(demo_app.screen, ProfileScreen)
+        assert Customer.get_by_id(customer_id).deleted_at is None
+        (notice,) = [n for n in demo_app._notifications if n.severity == "error"]
+        assert "changed by ben" in notice.message
+        title = str(demo_app.screen.query_one("#profile-title", Static).render())
+        assert "Colleague & Co" in title  # shown as it is now, so a second d is not refused
