@@ -534,6 +534,17 @@ QUERIES = {
         "tier:gold",
         "due:overdue",
     ],
+    # Whole names: the customers named exactly so are looked up and put first.
+    "full names": [
+        "lars hansen",
+        "Hansen, Lars",
+        "anna andersson",
+        "Andersson, Anna",
+        "erik eriksson",
+        "kari olsen",
+        "robin berg",
+        "ingrid dahl sort:-value",
+    ],
     "mixed": [
         "rob city:oslo sort:-value",
         "mar city:paris sort:-value",

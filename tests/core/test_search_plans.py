@@ -98,3 +98,34 @@ def test_the_book_is_big_enough_to_matter(book) -> None:
     assert len(golds) >= 25
     zero = search_module._direct_ids(book, parse("spent12m=0"), TODAY, None)
     assert len(zero) >= 20  # a tie the walk must break by the second key and the id
+
+
+@pytest.mark.parametrize("sort", ["", "sort:name", "sort:-created", "sort:-value", "tier:gold"])
+def test_every_plan_puts_the_same_customers_named_exactly_first(book, monkeypatch, sort) -> None:
+    """`Ann Berg` lists Ann Berg first, whichever plan finds the rest; then the same rows."""
+    people = book.execute_sql(
+        "SELECT id, first_name, last_name FROM customer WHERE deleted_at IS NULL "
+        "AND first_name != '' AND last_name != '' ORDER BY id LIMIT 30"
+    ).fetchall()
+    plans = [
+        search_module._Plan(),
+        search_module._Plan(text="walk"),
+        search_module._Plan(walk=True, text="walk"),
+        search_module._Plan(walk=True, text="seek"),
+    ]
+    moved = 0
+    for cid, first, last in people:
+        for text in (f"{first} {last}", f"{last.upper()}, {first.lower()}"):
+            query = parse(f"{text} {sort}".strip())
+            answers = []
+            for plan in plans:
+                monkeypatch.setattr(search_module, "_choose_plan", lambda *_, plan=plan: plan)
+                answers.append(search_module.search_ids(book, query, as_of=TODAY, limit=7))
+            assert all(answer == answers[0] for answer in answers), text
+            plain = search_module._direct_ids(book, query, TODAY, 7)
+            if cid in plain or cid in answers[0]:
+                named = search_module.exact_name_ids(book, query, TODAY)
+                assert cid in named and answers[0][: len(named)] == named[:7], text
+                moved += plain[: len(named)] != named[:7]
+    if not sort:
+        assert moved  # some of them were not first by the query's own order

@@ -75,3 +75,14 @@ async def settle(pilot) -> None:
     for _ in range(3):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
+
+
+def burst(app, data: str) -> None:
+    """Keys as they come from one read() of the terminal (a fast typist over SSH): parsed by
+    Textual's XTermParser and all posted to the app before any is handled, as its driver
+    does. `data` is what the terminal sends: "\\t" Tab, "\\r" Enter, "\\x13" ctrl+s,
+    "\\x1b[B" ↓."""
+    from textual._xterm_parser import XTermParser
+
+    for event in XTermParser().feed(data):
+        app.post_message(event)

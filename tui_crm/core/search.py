@@ -14,10 +14,16 @@ Two plans return the same rows in the same order:
 
 `search_ids` picks one per query from a rough cost estimate: the number of full-text hits
 (counted, with a cap) and, for qualifiers, the share of a slice of customers that passes them.
+
+Whatever the order, customers whose whole name is what the free words say ("rob smith",
+"Smith, Rob", a nickname and last name; case and accents aside) come first, so `rob smith`
+lists Rob Smith above a more valuable Robert Smith.
 """
 
 from __future__ import annotations
 
+import json
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -232,13 +238,82 @@ def _order_by(query: Query) -> str:
 
 
 def search_ids(db: Database, query: Query, *, as_of: date, limit: int | None = 50) -> list[int]:
-    """Ids of the customers matching `query`, in result order."""
+    """Ids of the customers matching `query`, in result order: those it names exactly first
+    (`exact_name_ids`), then the rest in the query's order."""
     ensure_values(db, as_of)
     query = _resolve_reasons(db, query, as_of)
-    plan = _choose_plan(db, query, as_of, limit)
-    if plan.walk and limit is not None:
-        return _walk_ids(db, query, as_of, limit, plan.text)
-    return _direct_ids(db, query, as_of, limit, plan.text)
+    named = exact_name_ids(db, query, as_of)
+    wanted = None if limit is None else limit + len(named)
+    plan = _choose_plan(db, query, as_of, wanted)
+    if plan.walk and wanted is not None:
+        ids = _walk_ids(db, query, as_of, wanted, plan.text)
+    else:
+        ids = _direct_ids(db, query, as_of, wanted, plan.text)
+    if not named:
+        return ids
+    first = set(named)
+    ids = named + [i for i in ids if i not in first]
+    return ids if limit is None else ids[:limit]
+
+
+# Letters that case folding and accent stripping leave apart, though people type one for the
+# other; the rest is NFKD (é → e) and casefold (ß → ss).
+_FOLD = str.maketrans({"’": "'", "‘": "'", "`": "'"})
+
+
+def fold_name(text: str) -> str:
+    """A name as compared for an exact match: case, accents and spacing aside."""
+    bare = "".join(
+        ch
+        for ch in unicodedata.normalize("NFKD", text.translate(_FOLD))
+        if not unicodedata.combining(ch)
+    )
+    return " ".join(bare.casefold().split())
+
+
+def asked_name(query: Query) -> str | None:
+    """The whole name the free words spell, folded and first name first ("Smith, Rob" →
+    "rob smith"), or None when they cannot be one (a single word, a negated or empty part)."""
+    words = [w.text for w in query.words if not w.negated]
+    if not words or len(words) != len(query.words):
+        return None
+    text = fold_name(" ".join(words))
+    if "," in text:
+        last, _, first = (part.strip() for part in text.partition(","))
+        if not first or not last or "," in first:
+            return None
+        text = f"{first} {last}"
+    return text if len(text.split()) >= 2 else None
+
+
+def exact_name_ids(db: Database, query: Query, as_of: date) -> list[int]:
+    """Customers matching `query` whose first and last name, or nickname and last name, are
+    exactly the name its free words spell (`asked_name`), in the query's order."""
+    name = asked_name(query)
+    if name is None:
+        return []
+    tokens = [t for t in name.replace(",", " ").split() if any(ch.isalnum() for ch in t)]
+    if not tokens:
+        return []
+    # Whole words in the name column: a handful of candidates, each then compared in full.
+    match = "name : (" + " AND ".join('"' + t.replace('"', '""') + '"' for t in tokens) + ")"
+    rows = db.execute_sql(
+        "SELECT c.id, c.first_name, c.last_name, c.nickname FROM customer c "
+        "WHERE c.deleted_at IS NULL "
+        "AND c.id IN (SELECT rowid FROM customer_fts WHERE customer_fts MATCH ?)",
+        (match,),
+    )
+    named = [
+        cid
+        for cid, first, last, nickname in rows
+        if name
+        in {fold_name(f"{first} {last}"), fold_name(f"{nickname} {last}") if nickname else ""}
+    ]
+    if not named:
+        return []
+    only = Filter("ids", (json.dumps(named),))
+    within = Query(query.words, (*query.filters, only), query.money, query.sort)
+    return _direct_ids(db, within, as_of, None)
 
 
 def _direct_ids(

@@ -13,10 +13,12 @@ from textual.screen import Screen
 
 from tui_crm.core.config import settings
 from tui_crm.ui.commands import CustomerProvider
+from tui_crm.ui.keys import KeysInOrder
 from tui_crm.ui.screens.search import SearchScreen
+from tui_crm.ui.session import SessionGuard
 
 
-class CrmApp(App[None]):
+class CrmApp(SessionGuard, KeysInOrder, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "tui-crm"
     BINDINGS = [

@@ -20,6 +20,7 @@ from tui_crm.core.fields import format_phone
 from tui_crm.core.types import CustomerRef
 from tui_crm.errors import CrmError
 from tui_crm.ui.format import ago, format_money_short, tier_text
+from tui_crm.ui.keys import resume_keys
 from tui_crm.ui.screens.actions import CustomerActions
 from tui_crm.ui.screens.search import ResultsTable
 
@@ -50,6 +51,7 @@ class AttentionScreen(CustomerActions, Screen):
         super().__init__()
         self.items: list[AttentionItem] = []
         self._width = 0
+        self._loading = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -91,8 +93,18 @@ class AttentionScreen(CustomerActions, Screen):
             table.add_column(title, width=column_width, key=key)
         return True
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="attention")
     def load(self) -> None:
+        """Read the queue (again) in a worker; keys for it wait until it is shown, so they act
+        on the list as it is now (a customer just marked done has left it)."""
+        self._loading = True
+        self._read_queue()
+
+    @property
+    def holding_keys(self) -> bool:
+        return self._loading
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="attention")
+    def _read_queue(self) -> None:
         worker = get_current_worker()
         db = self.app.db
         try:
@@ -108,6 +120,13 @@ class AttentionScreen(CustomerActions, Screen):
             self.post_message(AttentionLoaded(items, total, error))
 
     def on_attention_loaded(self, message: AttentionLoaded) -> None:
+        self._loading = False
+        try:
+            self._show_queue(message)
+        finally:
+            resume_keys(self.app)
+
+    def _show_queue(self, message: AttentionLoaded) -> None:
         status = self.query_one("#attention-status", Static)
         if message.error:
             status.update(message.error)

@@ -15,9 +15,11 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, Static, TextArea
+from textual.worker import Worker
 
 from tui_crm.core.dates import parse_when
 from tui_crm.errors import CrmError, ValidationError
+from tui_crm.ui.keys import resume_keys
 from tui_crm.ui.screens.confirm import ConfirmScreen
 
 ResultT = TypeVar("ResultT")
@@ -116,7 +118,21 @@ class FormLogic:
 
     def action_save(self) -> None:
         self.clear_errors()
+        self._saving = True
         self._save(self.values())
+
+    # Keys typed after ctrl+s wait for the save: they belong to the screen it returns to
+    # (or, when it is refused, to the field it points at), not to the form on its way out.
+    _saving = False
+
+    @property
+    def holding_keys(self) -> bool:
+        return self._saving
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "form-save" and event.worker.is_finished:
+            self._saving = False
+            resume_keys(self.app)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="form-save")
     def _save(self, values: dict[str, Any]) -> None:

@@ -12,11 +12,12 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from tui_crm.core.duplicates import DuplicatePair, dismiss_pair, find_duplicate_pairs
 from tui_crm.core.merge import MergePreview, MergeResult, merge, merge_preview
 from tui_crm.errors import ConflictError, CrmError
+from tui_crm.ui.keys import resume_keys
 from tui_crm.ui.screens.search import ResultsTable
 
 
@@ -50,6 +51,7 @@ class DuplicatesScreen(Screen):
         super().__init__()
         self.pairs: list[DuplicatePair] = []
         self._loaded = False
+        self._loading = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -74,8 +76,18 @@ class DuplicatesScreen(Screen):
         if self._loaded:  # back from a merge or a profile: pairs may have gone
             self.load()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="duplicates")
     def load(self) -> None:
+        """Look for the pairs (again) in a worker; keys for the list wait until it is shown,
+        so `n n` marks two pairs, not the first one twice."""
+        self._loading = True
+        self._find_pairs()
+
+    @property
+    def holding_keys(self) -> bool:
+        return self._loading
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="duplicates")
+    def _find_pairs(self) -> None:
         worker = get_current_worker()
         db = self.app.db
         try:
@@ -90,7 +102,13 @@ class DuplicatesScreen(Screen):
             self.post_message(PairsLoaded(pairs, error))
 
     def on_pairs_loaded(self, message: PairsLoaded) -> None:
-        self._loaded = True
+        self._loaded, self._loading = True, False
+        try:
+            self._show_pairs(message)
+        finally:
+            resume_keys(self.app)
+
+    def _show_pairs(self, message: PairsLoaded) -> None:
         status = self.query_one("#duplicates-status", Static)
         status.set_class(bool(message.error), "error")
         if message.error:
@@ -220,6 +238,7 @@ class MergeScreen(Screen[MergeResult | None]):
         self.preview: MergePreview | None = None
         self.choices: dict[str, str] = {}
         self._busy = False
+        self._preview_error: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -233,6 +252,16 @@ class MergeScreen(Screen[MergeResult | None]):
         self.sub_title = "Merge"
         self.load_preview()
 
+    @property
+    def holding_keys(self) -> bool:
+        """Keys wait for both records to be shown, and after ctrl+s for the merge."""
+        return self._busy or (self.preview is None and self._preview_error is None)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "merge" and event.state == WorkerState.ERROR:
+            self._busy, self._preview_error = False, "failed"  # keys no longer wait
+            resume_keys(self.app)
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="merge")
     def load_preview(self) -> None:
         db = self.app.db
@@ -245,6 +274,13 @@ class MergeScreen(Screen[MergeResult | None]):
         self.post_message(message)
 
     def on_preview_loaded(self, message: PreviewLoaded) -> None:
+        self._preview_error = message.error or (None if message.preview else "no preview")
+        try:
+            self._show_preview(message)
+        finally:
+            resume_keys(self.app)
+
+    def _show_preview(self, message: PreviewLoaded) -> None:
         title = self.query_one("#merge-title", Static)
         if message.error or message.preview is None:
             title.update(Text(message.error or "", style="bold red"))
@@ -338,6 +374,7 @@ class MergeScreen(Screen[MergeResult | None]):
     def action_swap(self) -> None:
         self.survivor_id, self.other_id = self.other_id, self.survivor_id
         self.preview = None
+        self._preview_error = None
         self.load_preview()
 
     def action_merge(self) -> None:
@@ -373,6 +410,7 @@ class MergeScreen(Screen[MergeResult | None]):
 
     def on_merge_done(self, message: MergeDone) -> None:
         self._busy = False
+        resume_keys(self.app)
         if message.result is not None:
             self.dismiss(message.result)
             return

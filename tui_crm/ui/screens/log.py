@@ -9,6 +9,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, TextArea
 
 from tui_crm.core.customers import log_interaction
@@ -16,7 +17,13 @@ from tui_crm.core.dates import parse_when
 from tui_crm.core.drafts import Draft, discard_draft, save_draft
 from tui_crm.db.models import INTERACTION_KINDS
 from tui_crm.ui.format import data
-from tui_crm.ui.screens.dialog import FormDialog, FormFailed, Saved, show_when
+from tui_crm.ui.screens.dialog import (
+    FormDialog,
+    FormFailed,
+    Saved,
+    show_when,
+    widget_value,
+)
 
 
 class LogInteractionScreen(FormDialog[Saved | None]):
@@ -47,6 +54,10 @@ class LogInteractionScreen(FormDialog[Saved | None]):
         self.regarding_name = draft.regarding_name if draft else regarding_name
         self.draft = draft
         self._draft_timer = None
+        self._fields: dict[str, Widget] = {}
+        self._draft_path = None  # the book's file: drafts are kept per book
+        self._draft_changed = draft is not None  # a draft to keep: typed, or brought back
+        self._draft_done = False  # saved or thrown away: nothing to keep
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="log-dialog"):
@@ -94,6 +105,13 @@ class LogInteractionScreen(FormDialog[Saved | None]):
             self.query_one("#log-outcome", Input).value = self.draft.outcome
             self.query_one("#log-follow-up", Input).value = self.draft.follow_up
         notes.focus()
+        # Read directly when the session ends (from a signal handler, or after the widgets
+        # were taken down), without asking the app or the DOM.
+        self._fields = {name: self.query_one(f"#{wid}") for name, wid in self.FIELDS.items()}
+        self._draft_path = self.app.db_path
+        keepers = getattr(self.app, "draft_keepers", None)
+        if keepers is not None:
+            keepers.append(self)
 
     # A draft is written to disk shortly after each change, so a dropped connection loses
     # nothing; it is removed when the note is saved or deliberately discarded.
@@ -105,12 +123,26 @@ class LogInteractionScreen(FormDialog[Saved | None]):
             return
         if self._draft_timer is not None:
             self._draft_timer.stop()
+        self._draft_changed = True
         self._draft_timer = self.set_timer(0.4, self.write_draft)
 
+    def flush_draft(self) -> None:
+        """Write the note as it is this instant (the session is ending), unless it was saved
+        or thrown away, or nothing was typed."""
+        if self._draft_done or not self._draft_changed or self._draft_path is None:
+            return
+        self.write_draft()
+
+    def on_unmount(self) -> None:
+        self.flush_draft()  # closed some other way than save or discard: keep what was typed
+        keepers = getattr(self.app, "draft_keepers", [])
+        if self in keepers:
+            keepers.remove(self)
+
     def write_draft(self) -> None:
-        values = self.values()
+        values = {name: widget_value(widget) for name, widget in self._fields.items()}
         save_draft(
-            self.app.db_path,
+            self._draft_path,
             Draft(
                 self.customer_id,
                 self.customer_name,
@@ -125,6 +157,7 @@ class LogInteractionScreen(FormDialog[Saved | None]):
         )
 
     def _forget_draft(self) -> None:
+        self._draft_done = True
         if self._draft_timer is not None:
             self._draft_timer.stop()
         if self.app.db_path is not None:

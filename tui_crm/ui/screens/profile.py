@@ -10,11 +10,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
+from textual.worker import Worker, WorkerState
 
 from tui_crm.core.customers import get_profile, trash_customer, update_customer
 from tui_crm.core.types import CustomerProfile, CustomerRef
 from tui_crm.errors import CrmError
 from tui_crm.ui.format import ago, data, day, due, format_money, tier_text
+from tui_crm.ui.keys import resume_keys
 from tui_crm.ui.messages import ProfileLoaded
 from tui_crm.ui.screens.actions import CustomerActions
 from tui_crm.ui.screens.confirm import ConfirmScreen
@@ -179,7 +181,22 @@ class ProfileScreen(CustomerActions, Screen):
             db.close()
         self.post_message(ProfileLoaded(profile, error))
 
+    # Keys typed as the profile opens ("Enter l" in one go) wait for it, to act on this
+    # customer; a failed read lets them go too.
+    _answered = False
+
+    @property
+    def holding_keys(self) -> bool:
+        return not self._answered
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "profile" and event.state == WorkerState.ERROR:
+            self._answered = True
+            resume_keys(self.app)
+
     def on_profile_loaded(self, message: ProfileLoaded) -> None:
+        self._answered = True
+        resume_keys(self.app)  # handled once this is shown
         if message.profile is None:
             self.query_one("#profile-title", Static).update(data(message.error, "red"))
             return

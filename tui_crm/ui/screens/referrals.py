@@ -14,10 +14,12 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, Tree
 from textual.widgets.tree import TreeNode, UnknownNodeID
+from textual.worker import Worker, WorkerState
 
 from tui_crm.core.referrals import ReferralForest, ReferralNode, referral_forest
 from tui_crm.errors import CrmError
 from tui_crm.ui.format import data, format_money_short, tier_text
+from tui_crm.ui.keys import resume_keys
 
 # Children are added this many at a time, so expanding a referrer of thousands stays quick:
 # each Tree rebuild measures every visible label.
@@ -151,6 +153,7 @@ class ReferralTreeScreen(Screen):
         self.names: dict[int, str] = {}
         self._filled: set[int] = set()  # tree node ids whose children were asked for
         self._shown: dict[int, set[int]] = {}  # tree node id -> customers shown below it
+        self._loading = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -237,9 +240,23 @@ class ReferralTreeScreen(Screen):
 
     # Reading -------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="tree")
     def load(self) -> None:
-        """Build the forest and the first level (or the path to the centre) off the UI."""
+        """Build the forest and the first level (or the path to the centre) off the UI; keys
+        typed meanwhile wait for the tree."""
+        self._loading = True
+        self._read_forest()
+
+    @property
+    def holding_keys(self) -> bool:
+        return self._loading
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "tree" and event.state == WorkerState.ERROR:
+            self._loading = False
+            resume_keys(self.app)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="tree")
+    def _read_forest(self) -> None:
         db = self.db
         try:
             self.post_message(self._read_view())
@@ -315,6 +332,17 @@ class ReferralTreeScreen(Screen):
     # Showing -------------------------------------------------------------------------
 
     def on_forest_loaded(self, message: ForestLoaded) -> None:
+        try:
+            self._show_forest(message)
+        finally:
+            # After the cursor is placed (the centred view places it after a refresh).
+            self.call_after_refresh(self._tree_shown)
+
+    def _tree_shown(self) -> None:
+        self._loading = False
+        resume_keys(self.app)
+
+    def _show_forest(self, message: ForestLoaded) -> None:
         status = self.query_one("#tree-status", Static)
         tree = self.query_one(ReferralTree)
         self.forest = message.forest

@@ -11,13 +11,14 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from tui_crm.core.search import search
 from tui_crm.core.types import CustomerRef, CustomerRow
 from tui_crm.db.models import Customer
 from tui_crm.errors import CrmError
 from tui_crm.ui.format import ago, due, format_money_short, tier_text
+from tui_crm.ui.keys import resume_keys
 from tui_crm.ui.messages import SearchDone
 from tui_crm.ui.screens.actions import CustomerActions
 
@@ -83,6 +84,8 @@ class SearchScreen(CustomerActions, Screen):
         self.rows: list[CustomerRow] = []
         self._rows_for: str | None = None  # the query text the rows shown answer
         self._pending: Callable[[], None] | None = None  # waits for the query's rows
+        self._answered: str | None = None  # the query text last answered (rows or an error)
+        self._refreshing = False  # the rows are being read again after a write
         self._wide = False
         self._width = 0
 
@@ -109,7 +112,7 @@ class SearchScreen(CustomerActions, Screen):
 
     def on_resize(self) -> None:
         if self._set_columns():
-            self._fill_table()
+            self._fill_table(self._highlighted_id())
 
     def _set_columns(self) -> bool:
         """Fit the columns to the width; True if they changed.
@@ -230,7 +233,31 @@ class SearchScreen(CustomerActions, Screen):
 
     def refresh_results(self) -> None:
         """Run the current query again (after something was written)."""
+        self._refreshing = True
         self.run_search(self.query_one("#query", Input).value)
+
+    @property
+    def holding_keys(self) -> bool:
+        """Keys for the list wait until it answers the query as typed (and shows what a
+        dialog just wrote): "smith ↓ ↓ l" typed in one go moves and logs in Smith's results,
+        not in the list that was there before. Typing in the query never waits."""
+        if self._pending is not None:
+            return True
+        if not self.is_mounted or self.focused is not self.query_one(ResultsTable):
+            return False
+        return self._refreshing or self._answered != self.query_one("#query", Input).value
+
+    def _highlighted_id(self) -> int | None:
+        row = self.highlighted()
+        return row.id if row is not None else None
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # A search that failed unexpectedly still answers, or keys would wait for it.
+        if event.worker.group == "search" and event.state == WorkerState.ERROR:
+            self._answered = self.query_one("#query", Input).value
+            self._refreshing = False
+            self._pending = None
+            resume_keys(self.app)
 
     def action_focus_search(self) -> None:
         self.query_one("#query", Input).focus()
@@ -273,6 +300,13 @@ class SearchScreen(CustomerActions, Screen):
     def on_search_done(self, message: SearchDone) -> None:
         if message.text != self.query_one("#query", Input).value:
             return  # an older query finished after a newer one started
+        self._answered, self._refreshing = message.text, False
+        try:
+            self._show_results(message)
+        finally:
+            resume_keys(self.app)
+
+    def _show_results(self, message: SearchDone) -> None:
         status = self.query_one("#query-status", Static)
         pending, self._pending = self._pending, None
         if message.error:
@@ -280,6 +314,9 @@ class SearchScreen(CustomerActions, Screen):
             status.set_class(True, "error")
             return  # the results stay as they were (and a key waiting for them is dropped)
         status.set_class(False, "error")
+        # The same query read again (after a write): stay on the customer highlighted, who
+        # is the one just acted on, wherever the new order puts them. A new query: its first.
+        keep = self._highlighted_id() if message.text == self._rows_for else None
         self.rows = message.rows
         self._rows_for = message.text
         count = len(message.rows)
@@ -291,13 +328,16 @@ class SearchScreen(CustomerActions, Screen):
         )
         self.query_one("#empty-hint").display = message.book_empty
         self.query_one(ResultsTable).display = not message.book_empty
-        self._fill_table()
+        self._fill_table(keep)
         if pending is not None:
             pending()
 
-    def _fill_table(self) -> None:
+    def _fill_table(self, keep: int | None = None) -> None:
+        """Show `self.rows`, the highlight on customer `keep` if given (on the same row when
+        they are gone)."""
         table = self.query_one(ResultsTable)
         today = self.app.today()
+        row_before = table.cursor_row
         table.clear()
         for row in self.rows:
             cells = [row.name]
@@ -311,3 +351,6 @@ class SearchScreen(CustomerActions, Screen):
                 due(row.next_follow_up, today),
             ]
             table.add_row(*cells, key=str(row.id))
+        if keep is not None and self.rows:
+            ids = [row.id for row in self.rows]
+            table.move_cursor(row=ids.index(keep) if keep in ids else min(row_before, len(ids) - 1))
