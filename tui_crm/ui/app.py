@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from peewee import Database
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -51,6 +52,12 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
         self.cursor_blink = cursor_blink  # off in snapshot tests, so frames are stable
         if db_path is not None:
             self.sub_title = db_path.name
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # Without blinking, every field's cursor holds still, whichever screen made the field
+        # (snapshots compare frames; each screen setting it for its own fields missed some).
+        if not self.cursor_blink and getattr(event.widget, "cursor_blink", False):
+            event.widget.cursor_blink = False
 
     def on_mount(self) -> None:
         keys = settings().keys
