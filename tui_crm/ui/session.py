@@ -5,7 +5,7 @@ session ends first, `SessionGuard` writes every open draft as it is at that inst
 
 * on SIGHUP (the SSH connection or the terminal window went away) and SIGTERM: at once, from
   the signal handler; then the app handles the keys it had already read (they were typed
-  before the connection dropped; a couple of seconds at most, drawing nothing when the
+  before the connection dropped; three seconds at most, drawing nothing when the
   terminal is gone), writes the drafts again and ends. If it cannot, the process ends a few
   seconds later anyway;
 * when the terminal goes away without a signal (its input or output reports a hang-up or an
@@ -27,8 +27,8 @@ import threading
 from queue import Empty
 from typing import Protocol
 
-GRACE = 2.0  # seconds to handle the keys already read, after a hang-up
-HARD_EXIT = 5.0  # seconds after a hang-up the process ends whatever it is doing
+GRACE = 3.0  # seconds to handle the keys already read, after a hang-up
+HARD_EXIT = 6.0  # seconds after a hang-up the process ends whatever it is doing
 LOST = select.POLLHUP | select.POLLERR | select.POLLNVAL
 
 
