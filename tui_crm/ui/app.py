@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import traceback
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from peewee import Database
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.content import Content
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from tui_crm.core.config import settings
+from tui_crm.core.display import printable
+from tui_crm.paths import crash_reports_dir, ensure_private_dir
 from tui_crm.ui.commands import CustomerProvider
 from tui_crm.ui.keys import KeysInOrder
 from tui_crm.ui.screens.search import SearchScreen
@@ -20,7 +27,7 @@ from tui_crm.ui.session import SessionGuard
 
 
 class CrmApp(SessionGuard, KeysInOrder, App[None]):
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).parent / "app.tcss"
     TITLE = "tui-crm"
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
@@ -36,6 +43,7 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
         ),
     ]
     COMMANDS = App.COMMANDS | {CustomerProvider}
+    _crash_line = ""
 
     def __init__(
         self,
@@ -53,11 +61,62 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
         if db_path is not None:
             self.sub_title = db_path.name
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification is plain text: they quote names, notes and file names, which
+        must never be read as markup or reach the terminal as control characters."""
+        super().notify(
+            printable(message, multiline=True, limit=2_000),
+            title=printable(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
+
+    def _fatal_error(self) -> None:
+        """An unexpected error ends the app with one line, not a traceback (Textual's shows
+        local variables: customer data, raw). The details go to a private file."""
+        if os.environ.get("TUI_CRM_DEBUG"):
+            super()._fatal_error()
+            return
+        error = sys.exc_info()[1] or self._exception
+        line = f"{type(error).__name__}: {printable(error)}"
+        try:
+            folder = crash_reports_dir()
+            ensure_private_dir(folder)
+            path = folder / f"{datetime.now():%Y-%m-%d_%H%M%S}.txt"
+            with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
+                out.write(traceback.format_exc())
+            details = f"details in {path}"
+        except OSError:
+            details = "set TUI_CRM_DEBUG=1 for details"
+        self._crash_line = f"tui-crm: internal error: {line} ({details})"
+        self._close_messages_no_wait()
+
+    def _print_error_renderables(self) -> None:
+        """The one line of `_fatal_error`, once the terminal is restored: whole, unwrapped."""
+        if self._crash_line:
+            print(self._crash_line, file=sys.stderr)
+            self._crash_line = ""
+            self._exit_renderables.clear()
+        super()._print_error_renderables()
+
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         # Without blinking, every field's cursor holds still, whichever screen made the field
         # (snapshots compare frames; each screen setting it for its own fields missed some).
         if not self.cursor_blink and getattr(event.widget, "cursor_blink", False):
             event.widget.cursor_blink = False
+
+    def format_title(self, title: str, sub_title: str) -> Content:
+        """The header: screens put customer and file names in their sub-titles."""
+        return super().format_title(printable(title), printable(sub_title))
 
     def on_mount(self) -> None:
         keys = settings().keys

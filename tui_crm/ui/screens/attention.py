@@ -19,7 +19,7 @@ from tui_crm.core.attention import REASONS, AttentionItem, attention_page, mark_
 from tui_crm.core.fields import format_phone
 from tui_crm.core.types import CustomerRef
 from tui_crm.errors import CrmError
-from tui_crm.ui.format import ago, format_money_short, tier_text
+from tui_crm.ui.format import ago, data, format_money_short, tier_text
 from tui_crm.ui.keys import resume_keys
 from tui_crm.ui.screens.actions import CustomerActions
 from tui_crm.ui.screens.search import ResultsTable
@@ -129,7 +129,7 @@ class AttentionScreen(CustomerActions, Screen):
     def _show_queue(self, message: AttentionLoaded) -> None:
         status = self.query_one("#attention-status", Static)
         if message.error:
-            status.update(message.error)
+            status.update(data(message.error))
             status.set_class(True, "error")
             return
         status.set_class(False, "error")
@@ -160,11 +160,11 @@ class AttentionScreen(CustomerActions, Screen):
             text = item.reasons[0].text
             if len(text) + len(more) > room:  # cut the text, never the count of other reasons
                 text = text[: max(room - len(more) - 1, 1)] + "…"
-            why = Text(text)
+            why = data(text)
             why.append(more, style="bold")
-            cells = [item.name, why]
+            cells = [data(item.name), why]
             if wide:
-                cells.append(format_phone(item.phone) if item.phone else "")
+                cells.append(data(format_phone(item.phone) if item.phone else ""))
             cells += [
                 tier_text(item.tier),
                 Text(format_money_short(item.value_12m), justify="right"),
@@ -185,13 +185,16 @@ class AttentionScreen(CustomerActions, Screen):
         if item is None:
             why.update("")
             return
-        lines = [f"[b]{item.name}[/b]" + (f" · {item.company}" if item.company else "")]
+        text = Text.assemble(data(item.name, "bold"))
+        if item.company:
+            text.append_text(data(f" · {item.company}"))
         if item.phone:
-            lines[0] += f" · {format_phone(item.phone)}"
-        lines += [
-            f"• {reason.text}  [dim]({REASONS[reason.code]})[/dim]" for reason in item.reasons
-        ]
-        why.update("\n".join(lines))
+            text.append_text(data(f" · {format_phone(item.phone)}"))
+        for reason in item.reasons:
+            text.append("\n• ")
+            text.append_text(data(reason.text))
+            text.append(f"  ({REASONS[reason.code]})", style="dim")
+        why.update(text)
 
     def highlighted(self) -> AttentionItem | None:
         table = self.query_one(ResultsTable)
@@ -248,6 +251,7 @@ class AttentionScreen(CustomerActions, Screen):
             mark_done(self.app.db, item.customer_id, codes, seen=item.seen, now=now)
         except CrmError as err:
             self.app.notify(str(err), severity="error")
+            self.load()  # refused because it changed: show it as it is now
             return
         finally:
             self.app.db.close()

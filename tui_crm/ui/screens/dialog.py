@@ -19,6 +19,7 @@ from textual.worker import Worker
 
 from tui_crm.core.dates import parse_when
 from tui_crm.errors import CrmError, ValidationError
+from tui_crm.ui.format import data
 from tui_crm.ui.keys import resume_keys
 from tui_crm.ui.screens.confirm import ConfirmScreen
 
@@ -76,8 +77,9 @@ def show_when(hint: Static, text: str, today: date, label: str = "{text} →") -
 
 
 def show_message(widget: Static, text: str) -> None:
-    """Put a message under a field; an empty one takes no room."""
-    widget.update(text)
+    """Put a message under a field; an empty one takes no room. Messages quote what was typed
+    or stored, so they are plain text."""
+    widget.update(data(text, multiline=True))
     widget.display = bool(text)
 
 

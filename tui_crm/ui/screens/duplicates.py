@@ -17,6 +17,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from tui_crm.core.duplicates import DuplicatePair, dismiss_pair, find_duplicate_pairs
 from tui_crm.core.merge import MergePreview, MergeResult, merge, merge_preview
 from tui_crm.errors import ConflictError, CrmError
+from tui_crm.ui.format import data
 from tui_crm.ui.keys import resume_keys
 from tui_crm.ui.screens.search import ResultsTable
 
@@ -112,7 +113,7 @@ class DuplicatesScreen(Screen):
         status = self.query_one("#duplicates-status", Static)
         status.set_class(bool(message.error), "error")
         if message.error:
-            status.update(message.error)
+            status.update(data(message.error))
             return
         table = self.query_one(ResultsTable)
         before = self.highlighted()
@@ -129,9 +130,9 @@ class DuplicatesScreen(Screen):
         for pair in self.pairs:
             table.add_row(
                 Text(str(pair.score), justify="right"),
-                _side(pair.a.id, pair.a.name),
-                _side(pair.b.id, pair.b.name),
-                pair.reason_text,
+                data(_side(pair.a.id, pair.a.name)),
+                data(_side(pair.b.id, pair.b.name)),
+                data(pair.reason_text),
                 key=f"{pair.a.id}-{pair.b.id}",
             )
         if self.pairs:
@@ -283,16 +284,16 @@ class MergeScreen(Screen[MergeResult | None]):
     def _show_preview(self, message: PreviewLoaded) -> None:
         title = self.query_one("#merge-title", Static)
         if message.error or message.preview is None:
-            title.update(Text(message.error or "", style="bold red"))
+            title.update(data(message.error, "bold red"))
             return
         preview = self.preview = message.preview
         self.choices = {choice.field: choice.suggested for choice in preview.differences}
         left, right = preview.survivor, preview.other
         text = Text.assemble(
             "Keep ",
-            (_side(left.id, left.name), "bold"),
+            data(_side(left.id, left.name), "bold"),
             " and merge ",
-            (_side(right.id, right.name), "bold"),
+            data(_side(right.id, right.name), "bold"),
             " into it.\n",
             f"Moves to the left: {_moves(preview.moves)}. The right record goes to the trash.",
         )
@@ -301,8 +302,8 @@ class MergeScreen(Screen[MergeResult | None]):
         table.clear(columns=True)
         table.add_column("Field", width=18, key="field")
         width = max(16, (self.size.width - 18 - 8 - 10) // 2)
-        table.add_column(Text(_side(left.id, left.name)), width=width, key="left")
-        table.add_column(Text(_side(right.id, right.name)), width=width, key="right")
+        table.add_column(data(_side(left.id, left.name)), width=width, key="left")
+        table.add_column(data(_side(right.id, right.name)), width=width, key="right")
         table.add_column("Keep", width=8, key="keep")
         for choice in preview.differences:
             table.add_row(*self._cells(choice.field), key=choice.field)
@@ -317,15 +318,15 @@ class MergeScreen(Screen[MergeResult | None]):
         right_on = kept in ("other", "both")
         return [
             Text(choice.label),
-            Text(choice.survivor or "—", style="bold" if left_on else "dim"),
-            Text(choice.other or "—", style="bold" if right_on else "dim"),
+            data(choice.survivor or "—", "bold" if left_on else "dim"),
+            data(choice.other or "—", "bold" if right_on else "dim"),
             Text({"survivor": "← left", "other": "right →", "both": "both"}[kept]),
         ]
 
     def _status(self, text: str = "") -> None:
         status = self.query_one("#merge-status", Static)
         if text:
-            status.update(Text(text, style="bold red"))
+            status.update(data(text, "bold red"))
             return
         if self.preview is not None and not self.preview.differences:
             status.update("The two records hold the same details. ctrl+s merges them.")

@@ -17,7 +17,7 @@ from tui_crm.core.search import search
 from tui_crm.core.types import CustomerRef, CustomerRow
 from tui_crm.db.models import Customer
 from tui_crm.errors import CrmError
-from tui_crm.ui.format import ago, due, format_money_short, tier_text
+from tui_crm.ui.format import ago, data, due, format_money_short, tier_text
 from tui_crm.ui.keys import resume_keys
 from tui_crm.ui.messages import SearchDone
 from tui_crm.ui.screens.actions import CustomerActions
@@ -310,7 +310,7 @@ class SearchScreen(CustomerActions, Screen):
         status = self.query_one("#query-status", Static)
         pending, self._pending = self._pending, None
         if message.error:
-            status.update(message.error)
+            status.update(data(message.error))
             status.set_class(True, "error")
             return  # the results stay as they were (and a key waiting for them is dropped)
         status.set_class(False, "error")
@@ -340,11 +340,11 @@ class SearchScreen(CustomerActions, Screen):
         row_before = table.cursor_row
         table.clear()
         for row in self.rows:
-            cells = [row.name]
+            cells = [data(row.name)]
             if self._wide:
-                cells.append(row.company)
+                cells.append(data(row.company))
             cells += [
-                row.phone,
+                data(row.phone),
                 tier_text(row.tier),
                 Text(format_money_short(row.value_12m), justify="right"),
                 ago(row.last_contact, today),
