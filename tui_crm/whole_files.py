@@ -55,27 +55,19 @@ def write_target(path: str | os.PathLike[str], *, hint: str = "give a file name"
     """
     file = Path(path).expanduser()
     try:
-        link = file.lstat()
+        mode = file.stat().st_mode  # what the name leads to, through any links
     except FileNotFoundError:
-        link = None
+        mode = None  # a new file, or a link to one
     except OSError as err:
         raise CrmError(f"{file}: cannot be written ({err.strerror or err})") from None
-    if link is not None and stat.S_ISLNK(link.st_mode):
-        folder = file.parent.stat()
+    if mode is not None and (kind := _kind(mode)) is not None:
+        raise CrmError(f"{path} is {kind}; {hint}")
+    if file.is_symlink():
+        link, folder = file.lstat(), file.parent.stat()
         shared = folder.st_mode & stat.S_ISVTX and folder.st_mode & stat.S_IWOTH
         if shared and link.st_uid not in (os.geteuid(), folder.st_uid):
             raise CrmError(f"{file} is a link another user made in a shared folder; not followed")
         file = Path(os.path.realpath(file))
-    try:
-        mode = file.stat().st_mode
-    except FileNotFoundError:
-        mode = None
-    except OSError as err:
-        raise CrmError(f"{file}: cannot be written ({err.strerror or err})") from None
-    if mode is not None:
-        kind = _kind(mode)
-        if kind is not None:
-            raise CrmError(f"{path} is {kind}; {hint}")
     if not file.parent.is_dir():
         raise CrmError(f"{file.parent} does not exist")
     return file

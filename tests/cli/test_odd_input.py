@@ -70,9 +70,7 @@ def test_a_call_logged_in_the_future_is_refused_and_keeps_the_follow_up_open(boo
     )
     assert "--at:" in line and "in the future" in line
     assert _follow_up(capsys, book) == due
-
-
-def test_a_clock_a_minute_or_two_ahead_is_not_the_future(book, capsys):
+    # A clock a minute or two ahead of this computer's (a phone's, say) is not the future.
     soon = datetime.now() + timedelta(minutes=2)
     code, out, err = _run(
         capsys, "log", "1", "--note", "Called", "--at", f"{soon:%Y-%m-%d %H:%M}", "--db", str(book)
@@ -87,3 +85,116 @@ def test_a_call_logged_in_the_past_reports_that_call_not_the_newest(book, capsys
     )
     assert (code, err) == (0, "")
     assert out == "logged call with Ada Lovelace (#1) at 2020-05-04 09:30\n"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("find", "ada"),
+        ("attention",),
+        ("referrals",),
+        ("duplicates",),
+        ("export",),
+        ("log", "1", "--note", "x"),
+    ],
+)
+def test_an_empty_or_missing_named_book_is_refused_and_left_alone(home, capsys, tmp_path, command):
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    line = _one_line(*_run(capsys, *command, "--db", str(empty)))
+    assert f"{empty} is an empty file (0 bytes), not a tui-crm book" in line
+    assert [p.name for p in tmp_path.iterdir() if p.is_file()] == ["empty.db"]
+    assert empty.stat().st_size == 0
+    line = _one_line(*_run(capsys, *command, "--db", str(tmp_path / "typo.db")))
+    assert "no database at" in line
+    assert not (tmp_path / "typo.db").exists()
+
+
+def test_demo_with_no_customers_writes_an_empty_book(home, capsys, tmp_path):
+    path = tmp_path / "empty-demo.db"
+    code, out, err = _run(capsys, "demo", "--customers", "0", "--db", str(path))
+    assert (code, err) == (0, "")
+    assert "0 customers" in out
+    code, out, err = _run(capsys, "find", "--db", str(path))
+    assert (code, out, err) == (0, "", "no customers match\n")
+
+
+@pytest.fixture
+def demo_book(home) -> Path:
+    """The demo book where --demo looks for it, with one customer only it has."""
+    from tui_crm.paths import demo_db_path
+
+    path = demo_db_path()
+    db = open_database(path)
+    create_customer(db, {"first_name": "Dora", "last_name": "Demo", "emails": ["dora@x.org"]})
+    close_database()
+    return path
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        (("--demo", "find", "dora"), "Dora Demo"),
+        (("find", "dora", "--demo"), "Dora Demo"),
+        (("attention", "--demo", "--format", "json"), "Dora Demo"),
+        (("duplicates", "--demo", "--format", "json"), "[]"),
+        (("referrals", "--demo"), ""),
+        (("export", "--demo", "--format", "emails"), "Dora Demo <dora@x.org>"),
+        (("--demo", "log", "Dora Demo", "--note", "Hello"), "logged call with Dora Demo (#1)"),
+    ],
+)
+def test_every_command_honours_demo(demo_book, book, capsys, command, expected):
+    code, out, err = _run(capsys, *command)
+    assert code == 0, err
+    assert expected in out
+    assert "Ada" not in out
+
+
+def test_demo_and_db_together_are_refused(demo_book, book, capsys):
+    for command in (("--demo", "find", "--db", str(book)), ("find", "--demo", "--db", str(book))):
+        assert "either --demo or --db" in _one_line(*_run(capsys, *command))
+
+
+def test_demo_makes_the_demo_book_on_first_use(home, capsys):
+    from tui_crm.paths import demo_db_path
+
+    assert not demo_db_path().exists()
+    code, out, err = _run(capsys, "--demo", "find", "robert", "--format", "json")
+    assert code == 0
+    assert "creating the demo database" in err
+    assert "Robert Smith" in {r["name"] for r in json.loads(out)}
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("find", "spent12m>=99999999999999999999999"), "too large an amount"),
+        (("find", "lifetime<-99999999999999999999999"), "too large an amount"),
+        (("find", "referred_by:99999999999999999999999"), "too large an id"),
+        (("find", "referred_by:²"), "takes a customer id"),
+        (("find", "rob\x00ert"), "cannot hold a NUL character (at 1: rob␀ert)"),
+        (("find", "ada", "tag:\x00"), "NUL character (at 5: tag:␀)"),
+        (("log", "99999999999999999999999", "--note", "x"), "no customer with id"),
+        (("log", "²", "--note", "x"), "no customer with id ²"),
+        (("referrals", "99999999999999999999999"), "no customer with id"),
+        (("find", "--as-of", "0001-01-01"), "outside 1900-01-01"),
+        (("attention", "--as-of", "9999-12-31"), "outside 1900-01-01"),
+        (("demo", "--customers", "99999999999999999999"), "at most 100,000 customers"),
+    ],
+)
+def test_huge_numbers_and_nul_are_one_line_naming_the_token(book, capsys, args, words):
+    try:
+        code = main([*args, "--db", str(book)] if args[0] != "demo" else list(args))
+    except SystemExit as exit:  # argparse: usage errors are status 2
+        code = exit.code
+    close_database()
+    out, err = capsys.readouterr()
+    assert code in (1, 2) and out == ""
+    assert len(err.splitlines()) == 1, err
+    assert words in err
+
+
+def test_a_huge_limit_is_no_limit(book, capsys):
+    code, out, err = _run(capsys, "find", "--limit", "99999999999999999999", "--db", str(book))
+    assert (code, err) == (0, "")
+    assert "Ada Lovelace" in out

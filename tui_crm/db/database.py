@@ -195,20 +195,23 @@ def _damaged_page(path: Path) -> str | None:
     return None if verdict == "ok" else verdict
 
 
-def _sqlite_error(err: BaseException) -> sqlite3.Error | None:
-    """The sqlite3 error under `err` (peewee wraps it, and keeps it as its first argument)."""
+def _sqlite_errors(err: BaseException) -> list[sqlite3.Error]:
+    """The sqlite3 errors under `err`: peewee wraps one (and keeps it as its first argument),
+    and a failed rollback after SQLite already undid the transaction (a full disk does that)
+    hides the real one as its context."""
+    found: list[sqlite3.Error] = []
     seen: set[int] = set()
     pending: list[BaseException | None] = [err]
     while pending:
-        one = pending.pop()
+        one = pending.pop(0)
         if one is None or id(one) in seen:
             continue
         seen.add(id(one))
         if isinstance(one, sqlite3.Error):
-            return one
-        pending += [one.__cause__, one.__context__]
+            found.append(one)
         pending += [arg for arg in one.args if isinstance(arg, BaseException)]
-    return None
+        pending += [one.__cause__, one.__context__]
+    return found
 
 
 def _why_read_only(path: Path) -> str:
@@ -229,12 +232,17 @@ def explain(err: BaseException) -> str | None:
     """One line naming what really went wrong with the open book, for a database error: a full
     disk, a read-only file or folder, a damaged page (with its number), a lock held too long.
     None when `err` is no database error or says nothing more specific."""
-    found = _sqlite_error(err)
-    if found is None:
-        return None
+    path = Path(db.database) if db.database else None
+    for found in _sqlite_errors(err):
+        said = _explained(found, path)
+        if said:
+            return said
+    return None
+
+
+def _explained(found: sqlite3.Error, path: Path | None) -> str | None:
     code = getattr(found, "sqlite_errorname", "") or ""
     text = str(found)
-    path = Path(db.database) if db.database else None
     name = str(path) if path else "the database"
 
     def kind(prefix: str, *words: str) -> bool:
@@ -244,7 +252,7 @@ def explain(err: BaseException) -> str | None:
         return f"{name}: the disk is full; nothing was saved (free some space and try again)"
     if kind("SQLITE_READONLY", "readonly database"):
         why = _why_read_only(path) if path else "it is read-only"
-        return f"{name} cannot be written: {why}; nothing was saved"
+        return f"{name} cannot be written: {why}; nothing was changed"
     if kind("SQLITE_CORRUPT", "malformed") or kind("SQLITE_NOTADB", "not a database"):
         verdict = _damaged_page(path) if path else None
         return _damaged(name, verdict) if verdict else f"{name} is damaged ({text})"
