@@ -30,6 +30,11 @@ LEFTOVER_AGE = 10 * 60
 SIDE_SUFFIXES = ("-wal", "-shm", "-journal")  # what SQLite may keep beside a database file
 
 
+def _me(owner: int) -> int:
+    """Our user id (where a system has none, whoever owns the file)."""
+    return os.geteuid() if hasattr(os, "geteuid") else owner
+
+
 def _kind(mode: int) -> str | None:
     """What a file of this mode is, when it is not a regular file."""
     if stat.S_ISDIR(mode):
@@ -65,7 +70,7 @@ def write_target(path: str | os.PathLike[str], *, hint: str = "give a file name"
     if file.is_symlink():
         link, folder = file.lstat(), file.parent.stat()
         shared = folder.st_mode & stat.S_ISVTX and folder.st_mode & stat.S_IWOTH
-        if shared and link.st_uid not in (os.geteuid(), folder.st_uid):
+        if shared and link.st_uid not in (_me(link.st_uid), folder.st_uid):
             raise CrmError(f"{file} is a link another user made in a shared folder; not followed")
         file = Path(os.path.realpath(file))
     if not file.parent.is_dir():
@@ -96,7 +101,7 @@ def _old_and_ours(path: Path, now: float) -> bool:
         return False
     return (
         stat.S_ISREG(info.st_mode)
-        and info.st_uid == os.geteuid()
+        and info.st_uid == _me(info.st_uid)
         and now - info.st_mtime >= LEFTOVER_AGE
     )
 
