@@ -455,7 +455,8 @@ def _referrals(args: argparse.Namespace) -> int:
             name = printable(forest.name_of(centre))
             print(f"{name} (#{centre}) has no referrals, in or out", file=sys.stderr)
         return 0
-    sys.stdout.write("".join(printable(line) + "\n" for line in lines))
+    # Each name in a line is already cut to what a line shows; the #id after it stays.
+    sys.stdout.write("".join(printable(line, limit=len(line)) + "\n" for line in lines))
     return 0
 
 

@@ -284,3 +284,12 @@ def test_import_report_lines_quote_hostile_cells_visibly(book, capsys, tmp_path)
     assert (code, out) == (1, "") and "binary" in err
     assert len(err.splitlines()) == 1
     _safe(err)
+
+
+def test_a_referrals_line_of_a_1_mb_name_is_cut_in_the_name_and_keeps_its_id(book, capsys):
+    (mega,) = _stored(book, f"SELECT id FROM customer WHERE first_name = '{MEGA}' LIMIT 1")
+    code, out, _ = _run(capsys, "referrals", "--db", str(book))
+    assert code == 0
+    lines = [line for line in out.splitlines() if f" #{mega[0]}  " in line]
+    assert len(lines) == 1 and len(lines[0]) < 2_000, [len(line) for line in lines]
+    assert "more characters) #" in lines[0]

@@ -17,6 +17,7 @@ from operator import add, gt, neg, sub
 
 from peewee import Database
 
+from tui_crm.core.display import printable
 from tui_crm.core.fields import format_money
 from tui_crm.core.types import display_name
 from tui_crm.core.value import ensure_values
@@ -489,7 +490,7 @@ def render_tree(forest: ReferralForest, centre: int | None = None) -> list[str]:
 
 def node_line(node: ReferralNode) -> str:
     """'Ada Lovelace #12  gold  own 1,200.00  below 3,400.00 (5)  (not thanked)'."""
-    parts = [f"{node.name} #{node.customer_id}"]
+    parts = [f"{printable(node.name)} #{node.customer_id}"]  # a line for a terminal
     if node.tier:
         parts.append(node.tier)
     parts.append(f"own {format_money(node.own_12m_cents)}")
