@@ -108,3 +108,16 @@ def test_the_exact_match_is_first_even_beyond_the_limit(db, book):
     assert _find(db, book, "rob smith", limit=1) == ["rob"]
     assert _find(db, book, "rob smith", limit=2) == ["rob", "smithers"]
     assert len(_find(db, book, "rob smith", limit=None)) == 6
+
+
+def test_a_first_name_match_comes_before_a_nickname_match(db, book):
+    """The demo's Robert "Rob" Smith is Rob Smith too, but `rob smith` means the Rob first."""
+    called_rob = create_customer(
+        db,
+        {"first_name": "Robert", "last_name": "Smith", "nickname": "Rob"},
+        now=datetime(2026, 2, 1, 9, 0),
+    )
+    add_purchase(db, called_rob, amount=2_000_000, day=AS_OF - timedelta(days=3))
+    book = {**book, "called_rob": called_rob}
+    assert _find(db, book, "rob smith")[:2] == ["rob", "called_rob"]
+    assert _find(db, book, "Smith, Rob")[:2] == ["rob", "called_rob"]

@@ -288,7 +288,8 @@ def asked_name(query: Query) -> str | None:
 
 def exact_name_ids(db: Database, query: Query, as_of: date) -> list[int]:
     """Customers matching `query` whose first and last name, or nickname and last name, are
-    exactly the name its free words spell (`asked_name`), in the query's order."""
+    exactly the name its free words spell (`asked_name`), in the query's order: those whose
+    first name it is before those whose nickname it is."""
     name = asked_name(query)
     if name is None:
         return []
@@ -303,17 +304,19 @@ def exact_name_ids(db: Database, query: Query, as_of: date) -> list[int]:
         "AND c.id IN (SELECT rowid FROM customer_fts WHERE customer_fts MATCH ?)",
         (match,),
     )
-    named = [
-        cid
-        for cid, first, last, nickname in rows
-        if name
-        in {fold_name(f"{first} {last}"), fold_name(f"{nickname} {last}") if nickname else ""}
-    ]
-    if not named:
+    by_name, by_nickname = set(), set()
+    for cid, first, last, nickname in rows:
+        if name == fold_name(f"{first} {last}"):
+            by_name.add(cid)
+        elif nickname and name == fold_name(f"{nickname} {last}"):
+            by_nickname.add(cid)
+    if not by_name and not by_nickname:
         return []
-    only = Filter("ids", (json.dumps(named),))
+    only = Filter("ids", (json.dumps(sorted(by_name | by_nickname)),))
     within = Query(query.words, (*query.filters, only), query.money, query.sort)
-    return _direct_ids(db, within, as_of, None)
+    ids = _direct_ids(db, within, as_of, None)
+    # Rob Smith before Robert "Rob" Smith: the name people were given, then the one they use.
+    return [i for i in ids if i in by_name] + [i for i in ids if i not in by_name]
 
 
 def _direct_ids(
