@@ -23,6 +23,7 @@ from collections import deque
 from textual import events
 from textual.message import Message
 from textual.message_pump import MessagePump
+from textual.worker import Worker, WorkerState
 
 # How often a key on its way is checked for a lost path (a widget removed before the key
 # came back from it). Only a lost path lets the next key go early; a slow one is waited for.
@@ -57,6 +58,30 @@ def resume_keys(app: object) -> None:
     """Tell the app a screen's `holding_keys` may have turned false."""
     if isinstance(app, KeysInOrder):
         app.post_message(ResumeKeys())
+
+
+class ListHoldsKeys:
+    """Mixed into a screen that reads its list in a worker of group `LOAD_GROUP`: keys for the
+    list wait from `hold_keys()` (the read starts) to `release_keys()` (its answer is shown),
+    or until that worker fails, so they act on the list as it is now."""
+
+    LOAD_GROUP = ""
+    _loading = False
+
+    @property
+    def holding_keys(self) -> bool:
+        return self._loading
+
+    def hold_keys(self) -> None:
+        self._loading = True
+
+    def release_keys(self) -> None:
+        self._loading = False
+        resume_keys(self.app)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == self.LOAD_GROUP and event.state == WorkerState.ERROR:
+            self.release_keys()
 
 
 def _reachable(node: MessagePump | None) -> bool:

@@ -20,7 +20,7 @@ from tui_crm.core.fields import format_phone
 from tui_crm.core.types import CustomerRef
 from tui_crm.errors import CrmError
 from tui_crm.ui.format import ago, data, format_money_short, tier_text
-from tui_crm.ui.keys import resume_keys
+from tui_crm.ui.keys import ListHoldsKeys
 from tui_crm.ui.screens.actions import CustomerActions
 from tui_crm.ui.screens.search import ResultsTable
 
@@ -34,7 +34,7 @@ class AttentionLoaded(Message):
     error: str | None
 
 
-class AttentionScreen(CustomerActions, Screen):
+class AttentionScreen(ListHoldsKeys, CustomerActions, Screen):
     BINDINGS = [
         Binding("enter", "open", "Open", id="attention.open"),
         Binding("l", "log", "Log call", id="attention.log"),
@@ -51,7 +51,6 @@ class AttentionScreen(CustomerActions, Screen):
         super().__init__()
         self.items: list[AttentionItem] = []
         self._width = 0
-        self._loading = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -96,14 +95,12 @@ class AttentionScreen(CustomerActions, Screen):
     def load(self) -> None:
         """Read the queue (again) in a worker; keys for it wait until it is shown, so they act
         on the list as it is now (a customer just marked done has left it)."""
-        self._loading = True
+        self.hold_keys()
         self._read_queue()
 
-    @property
-    def holding_keys(self) -> bool:
-        return self._loading
+    LOAD_GROUP = "attention"
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="attention")
+    @work(thread=True, exclusive=True, exit_on_error=False, group=LOAD_GROUP)
     def _read_queue(self) -> None:
         worker = get_current_worker()
         db = self.app.db
@@ -120,11 +117,10 @@ class AttentionScreen(CustomerActions, Screen):
             self.post_message(AttentionLoaded(items, total, error))
 
     def on_attention_loaded(self, message: AttentionLoaded) -> None:
-        self._loading = False
         try:
             self._show_queue(message)
         finally:
-            resume_keys(self.app)
+            self.release_keys()
 
     def _show_queue(self, message: AttentionLoaded) -> None:
         status = self.query_one("#attention-status", Static)

@@ -18,7 +18,7 @@ from tui_crm.core.duplicates import DuplicatePair, dismiss_pair, find_duplicate_
 from tui_crm.core.merge import MergePreview, MergeResult, merge, merge_preview
 from tui_crm.errors import ConflictError, CrmError
 from tui_crm.ui.format import data
-from tui_crm.ui.keys import resume_keys
+from tui_crm.ui.keys import ListHoldsKeys, resume_keys
 from tui_crm.ui.screens.search import ResultsTable
 
 
@@ -37,7 +37,7 @@ class PairsLoaded(Message):
     error: str | None
 
 
-class DuplicatesScreen(Screen):
+class DuplicatesScreen(ListHoldsKeys, Screen):
     """Candidate pairs, strongest first: Enter merges, `n` says they are different people."""
 
     BINDINGS = [
@@ -52,7 +52,6 @@ class DuplicatesScreen(Screen):
         super().__init__()
         self.pairs: list[DuplicatePair] = []
         self._loaded = False
-        self._loading = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -80,14 +79,12 @@ class DuplicatesScreen(Screen):
     def load(self) -> None:
         """Look for the pairs (again) in a worker; keys for the list wait until it is shown,
         so `n n` marks two pairs, not the first one twice."""
-        self._loading = True
+        self.hold_keys()
         self._find_pairs()
 
-    @property
-    def holding_keys(self) -> bool:
-        return self._loading
+    LOAD_GROUP = "duplicates"
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="duplicates")
+    @work(thread=True, exclusive=True, exit_on_error=False, group=LOAD_GROUP)
     def _find_pairs(self) -> None:
         worker = get_current_worker()
         db = self.app.db
@@ -103,11 +100,11 @@ class DuplicatesScreen(Screen):
             self.post_message(PairsLoaded(pairs, error))
 
     def on_pairs_loaded(self, message: PairsLoaded) -> None:
-        self._loaded, self._loading = True, False
+        self._loaded = True
         try:
             self._show_pairs(message)
         finally:
-            resume_keys(self.app)
+            self.release_keys()
 
     def _show_pairs(self, message: PairsLoaded) -> None:
         status = self.query_one("#duplicates-status", Static)

@@ -14,12 +14,11 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, Tree
 from textual.widgets.tree import TreeNode, UnknownNodeID
-from textual.worker import Worker, WorkerState
 
 from tui_crm.core.referrals import ReferralForest, ReferralNode, referral_forest
 from tui_crm.errors import CrmError
 from tui_crm.ui.format import data, format_money_short, tier_text
-from tui_crm.ui.keys import resume_keys
+from tui_crm.ui.keys import ListHoldsKeys
 
 # Children are added this many at a time, so expanding a referrer of thousands stays quick:
 # each Tree rebuild measures every visible label.
@@ -137,7 +136,7 @@ class ReferralTree(Tree[object]):
             self.move_cursor(node.parent)
 
 
-class ReferralTreeScreen(Screen):
+class ReferralTreeScreen(ListHoldsKeys, Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="tree.back"),
         Binding("l", "thank", "Log thanks", id="tree.thank"),
@@ -153,7 +152,6 @@ class ReferralTreeScreen(Screen):
         self.names: dict[int, str] = {}
         self._filled: set[int] = set()  # tree node ids whose children were asked for
         self._shown: dict[int, set[int]] = {}  # tree node id -> customers shown below it
-        self._loading = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -243,19 +241,12 @@ class ReferralTreeScreen(Screen):
     def load(self) -> None:
         """Build the forest and the first level (or the path to the centre) off the UI; keys
         typed meanwhile wait for the tree."""
-        self._loading = True
+        self.hold_keys()
         self._read_forest()
 
-    @property
-    def holding_keys(self) -> bool:
-        return self._loading
+    LOAD_GROUP = "tree"
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "tree" and event.state == WorkerState.ERROR:
-            self._loading = False
-            resume_keys(self.app)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="tree")
+    @work(thread=True, exclusive=True, exit_on_error=False, group=LOAD_GROUP)
     def _read_forest(self) -> None:
         db = self.db
         try:
@@ -339,8 +330,7 @@ class ReferralTreeScreen(Screen):
             self.call_after_refresh(self._tree_shown)
 
     def _tree_shown(self) -> None:
-        self._loading = False
-        resume_keys(self.app)
+        self.release_keys()
 
     def _show_forest(self, message: ForestLoaded) -> None:
         status = self.query_one("#tree-status", Static)
