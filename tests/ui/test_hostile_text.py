@@ -152,7 +152,7 @@ def assert_safe(app, *visible: str) -> str:
     bad = sorted({repr(ch) for ch in text if ch in FORBIDDEN and ch != "\n"})
     assert not bad, f"control characters reached the terminal on {app.screen!r}: {bad}"
     for piece in visible:
-        assert piece in text, f"{piece!r} is not shown as typed on {app.screen!r}"
+        assert piece in text, f"{piece!r} is not shown as typed on {app.screen!r}:\n{text}"
     return text
 
 
@@ -198,6 +198,13 @@ async def test_every_screen_shows_hostile_data_as_text(hostile_app):
             await pilot.press(key)
             await settle(pilot)
             assert_safe(app, "[/]")
+            if key == "f2":  # its snooze dialog, and the cadence of a hostile category
+                for dialog, shown in (("s", "Snooze "), ("c", "[@click=app.quit]Quit[/]")):
+                    await pilot.press(dialog)
+                    await settle(pilot)
+                    assert_safe(app, shown)
+                    await pilot.press("escape")
+                    await settle(pilot)
         await pilot.press("enter")  # the merge chooser of the first pair
         await settle(pilot)
         assert_safe(app, "[/]")
@@ -279,3 +286,37 @@ async def test_editing_a_hostile_customer_shows_controls_as_placeholders(hostile
         await pilot.press("e")
         await settle(pilot)
         assert_safe(app, "title␛]0;pwned␇")
+
+
+async def test_a_draft_for_a_hostile_name_is_offered_in_plain_text(hostile_app):
+    from tui_crm.core.drafts import Draft, save_draft
+
+    app = hostile_app
+    customer = Customer.select().order_by(Customer.id).first()
+    save_draft(
+        app.db_path,
+        Draft(customer.id, "[/] \x1b]0;pwned\x07", "call", "note [b]x", "", "", "2026-11-22T09:00"),
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert app.screen.__class__.__name__ == "ConfirmScreen"
+        assert_safe(app, "You were writing a note for [/] ␛]0;pwned␇", "note [b]x")
+        await pilot.press("y")  # continue it: the log dialog's title names them too
+        await settle(pilot)
+        assert_safe(app, "Log for [/] ␛]0;pwned␇")
+
+
+async def test_the_referrer_picker_lists_hostile_names_as_text(hostile_app):
+    app = hostile_app
+    async with app.run_test(size=(200, 60)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        referrer = app.screen.query_one("#f-referred-by")
+        referrer.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press(*"smith")
+        await pilot.pause(0.3)
+        await settle(pilot)
+        assert_safe(app, "[@click=app.quit]Quit[/]")
