@@ -23,6 +23,7 @@ from collections import deque
 from textual import events
 from textual.message import Message
 from textual.message_pump import MessagePump
+from textual.widgets import Input, TextArea
 from textual.worker import Worker, WorkerState
 
 # How often a key on its way is checked for a lost path (a widget removed before the key
@@ -155,7 +156,20 @@ class KeysInOrder:
         self._key_serial += 1
         serial = self._key_out = self._key_serial
         await super().on_event(event)
+        # Characters typed into a field go on together: the field takes each as text (no
+        # binding of a screen or the app answers a printable key there), in order, so they
+        # need not wait for each other; the key after them (a Tab, ↓, ctrl+s) still waits.
+        while self._held_keys and self._types_text(target, event, self._held_keys[0]):
+            event = self._held_keys.popleft()
+            await super().on_event(event)
         self._expect(target, KeyPassed(serial), is_key=True)
+
+    def _types_text(self, target: MessagePump, *keys: events.Event) -> bool:
+        field = isinstance(target, Input) or (isinstance(target, TextArea) and not target.read_only)
+        return field and all(
+            isinstance(key, events.Key) and key.is_printable and not self._is_priority(key.key)
+            for key in keys
+        )
 
     def _expect(self, node: MessagePump, message: KeyPassed | ScreenSettled, is_key: bool) -> None:
         self._key_stage = (node, is_key)
