@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.refusals import one_line_error
 from tui_crm.cli import main
 from tui_crm.core.customers import create_customer, log_interaction
 from tui_crm.db import database
@@ -18,11 +19,7 @@ from tui_crm.db.database import close_database, open_database
 def _one_line(capsys, *args: str) -> str:
     code = main(list(args))
     close_database()
-    out, err = capsys.readouterr()
-    assert code == 1 and out == ""
-    assert len(err.splitlines()) == 1, err
-    assert err.startswith("tui-crm: error: ")
-    return err.strip()
+    return one_line_error(code, *capsys.readouterr())
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.refusals import one_line_error
 from tui_crm.cli import main
 from tui_crm.core.customers import create_customer, log_interaction
 from tui_crm.db.database import close_database, open_database
@@ -19,13 +20,6 @@ def _run(capsys, *args: str) -> tuple[int, str, str]:
     close_database()
     out, err = capsys.readouterr()
     return code, out, err
-
-
-def _one_line(code: int, out: str, err: str) -> str:
-    assert code == 1 and out == ""
-    assert len(err.splitlines()) == 1, err
-    assert err.startswith("tui-crm: error: ")
-    return err.strip()
 
 
 @pytest.fixture
@@ -55,7 +49,7 @@ def test_a_call_logged_in_the_future_is_refused_and_keeps_the_follow_up_open(boo
     due = _follow_up(capsys, book)
     assert due
     tomorrow = datetime.now() + timedelta(days=1)
-    line = _one_line(
+    line = one_line_error(
         *_run(
             capsys,
             "log",
@@ -101,11 +95,11 @@ def test_a_call_logged_in_the_past_reports_that_call_not_the_newest(book, capsys
 def test_an_empty_or_missing_named_book_is_refused_and_left_alone(home, capsys, tmp_path, command):
     empty = tmp_path / "empty.db"
     empty.touch()
-    line = _one_line(*_run(capsys, *command, "--db", str(empty)))
+    line = one_line_error(*_run(capsys, *command, "--db", str(empty)))
     assert f"{empty} is an empty file (0 bytes), not a tui-crm book" in line
     assert [p.name for p in tmp_path.iterdir() if p.is_file()] == ["empty.db"]
     assert empty.stat().st_size == 0
-    line = _one_line(*_run(capsys, *command, "--db", str(tmp_path / "typo.db")))
+    line = one_line_error(*_run(capsys, *command, "--db", str(tmp_path / "typo.db")))
     assert "no database at" in line
     assert not (tmp_path / "typo.db").exists()
 
@@ -152,7 +146,7 @@ def test_every_command_honours_demo(demo_book, book, capsys, command, expected):
 
 def test_demo_and_db_together_are_refused(demo_book, book, capsys):
     for command in (("--demo", "find", "--db", str(book)), ("find", "--demo", "--db", str(book))):
-        assert "either --demo or --db" in _one_line(*_run(capsys, *command))
+        assert "either --demo or --db" in one_line_error(*_run(capsys, *command))
 
 
 def test_demo_makes_the_demo_book_on_first_use(home, capsys):
