@@ -13,6 +13,7 @@ from textual.worker import WorkerCancelled, WorkerState
 
 from tui_crm.core import config
 from tui_crm.db.database import close_database, open_database
+from tui_crm.db.models import Interaction
 from tui_crm.ui.app import CrmApp
 
 TODAY = date(2026, 11, 22)
@@ -96,3 +97,13 @@ def burst(app, data: str) -> None:
 
     for event in XTermParser().feed(data):
         app.post_message(event)
+
+
+def latest_interaction(customer_id: int) -> Interaction | None:
+    """The interaction logged last for a customer."""
+    return (
+        Interaction.select()
+        .where(Interaction.customer == customer_id)
+        .order_by(Interaction.id.desc())
+        .first()
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from textual.widgets import DataTable
 
-from tests.ui.conftest import TODAY, burst, settle
+from tests.ui.conftest import TODAY, burst, latest_interaction, settle
 from tui_crm.core.attention import attention_queue
 from tui_crm.core.duplicates import find_duplicate_pairs
 from tui_crm.core.referrals import referral_forest
@@ -22,15 +22,6 @@ from tui_crm.ui.screens.referrals import ReferralTree
 from tui_crm.ui.screens.search import SearchScreen
 
 F2, F3, F5 = "\x1bOQ", "\x1bOR", "\x1b[15~"
-
-
-def _latest(customer_id: int) -> Interaction | None:
-    return (
-        Interaction.select()
-        .where(Interaction.customer == customer_id)
-        .order_by(Interaction.id.desc())
-        .first()
-    )
 
 
 def _money(cents: int) -> str:
@@ -47,7 +38,7 @@ async def test_after_logging_on_the_second_result_p_adds_a_purchase_for_the_same
         dialog = demo_app.screen
         assert isinstance(dialog, AddPurchaseScreen)
         assert dialog.customer_id == second.id
-        assert _latest(second.id).notes == "Called back"
+        assert latest_interaction(second.id).notes == "Called back"
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(demo_app.screen, SearchScreen)
@@ -70,7 +61,7 @@ async def test_the_highlight_follows_the_customer_when_a_purchase_moves_them_up(
         assert screen.highlighted().id == third.id
         await pilot.press("l", *"Thanked for the order", "ctrl+s")
         await settle(pilot)
-        assert _latest(third.id).notes == "Thanked for the order"
+        assert latest_interaction(third.id).notes == "Thanked for the order"
 
 
 async def test_keys_typed_as_a_profile_opens_act_on_that_customer(demo_app):
@@ -81,7 +72,7 @@ async def test_keys_typed_as_a_profile_opens_act_on_that_customer(demo_app):
         burst(demo_app, "smith\rlMet at the fair\x13")
         await settle(pilot)
         assert Interaction.select().count() == count + 1
-        assert _latest(first.id).notes == "Met at the fair"
+        assert latest_interaction(first.id).notes == "Met at the fair"
 
 
 async def test_keys_typed_as_the_attention_queue_opens_wait_for_it(demo_app):

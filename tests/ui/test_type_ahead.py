@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from textual.widgets import Input, TextArea
 
-from tests.ui.conftest import TODAY, burst, settle
+from tests.ui.conftest import TODAY, burst, latest_interaction, settle
 from tui_crm.core.search import search
 from tui_crm.db.models import Interaction
 from tui_crm.ui.screens.customer_form import CustomerFormScreen
@@ -21,15 +21,6 @@ from tui_crm.ui.screens.search import SearchScreen
 DOWN = "\x1b[B"
 CTRL_S = "\x13"
 CTRL_N = "\x0e"
-
-
-def _latest(customer_id: int) -> Interaction | None:
-    return (
-        Interaction.select()
-        .where(Interaction.customer == customer_id)
-        .order_by(Interaction.id.desc())
-        .first()
-    )
 
 
 async def _results_for(pilot, query: str):
@@ -51,7 +42,7 @@ async def test_a_tab_in_a_burst_moves_to_the_next_field(demo_app):
         assert dialog.query_one("#log-follow-up", Input).value == "+2w"
         burst(demo_app, CTRL_S)
         await settle(pilot)
-        latest = _latest(rows[0].id)
+        latest = latest_interaction(rows[0].id)
         assert (latest.notes, latest.follow_up is not None) == ("Wants a quote", True)
 
 
@@ -74,7 +65,7 @@ async def test_a_note_typed_right_after_l_lands_in_the_note(demo_app):
         await settle(pilot)
         assert isinstance(demo_app.screen, SearchScreen)
         assert Interaction.select().count() == before + 1
-        assert _latest(rows[0].id).notes == "Left a voicemail, try Friday"
+        assert latest_interaction(rows[0].id).notes == "Left a voicemail, try Friday"
 
 
 async def test_the_whole_call_typed_in_one_go_from_the_query(demo_app):
@@ -87,4 +78,4 @@ async def test_the_whole_call_typed_in_one_go_from_the_query(demo_app):
         dialog = demo_app.screen
         assert isinstance(dialog, AddPurchaseScreen)
         assert dialog.customer_id == second.id
-        assert _latest(second.id).notes == "Called back"
+        assert latest_interaction(second.id).notes == "Called back"
