@@ -19,6 +19,7 @@ from tui_crm.core.attention import REASONS, AttentionItem, attention_page, mark_
 from tui_crm.core.fields import format_phone
 from tui_crm.core.types import CustomerRef
 from tui_crm.errors import CrmError
+from tui_crm.ui.background import in_background
 from tui_crm.ui.format import ago, data, format_money_short, tier_text
 from tui_crm.ui.keys import ListHoldsKeys
 from tui_crm.ui.screens.actions import CustomerActions
@@ -241,18 +242,24 @@ class AttentionScreen(ListHoldsKeys, CustomerActions, Screen):
         item = self.highlighted()
         if item is None:
             return
-        try:
-            now = datetime.combine(self.app.today(), datetime.now().time())  # the app's clock
-            codes = [reason.code for reason in item.reasons]
-            mark_done(self.app.db, item.customer_id, codes, seen=item.seen, now=now)
-        except CrmError as err:
+        now = datetime.combine(self.app.today(), datetime.now().time())  # the app's clock
+        codes = [reason.code for reason in item.reasons]
+
+        def done(_) -> None:
+            self.app.notify(f"{item.name}: done ({', '.join(REASONS[c] for c in codes)})")
+            self.load()
+
+        def refused(err: CrmError) -> None:
             self.app.notify(str(err), severity="error")
             self.load()  # refused because it changed: show it as it is now
-            return
-        finally:
-            self.app.db.close()
-        self.app.notify(f"{item.name}: done ({', '.join(REASONS[r.code] for r in item.reasons)})")
-        self.load()
+
+        self.hold_keys()  # the next key acts on the queue without them
+        in_background(
+            self,
+            lambda db: mark_done(db, item.customer_id, codes, seen=item.seen, now=now),
+            done,
+            failed=refused,
+        )
 
     def action_lost(self) -> None:
         from tui_crm.core.customers import get_profile
@@ -261,19 +268,30 @@ class AttentionScreen(ListHoldsKeys, CustomerActions, Screen):
         item = self.highlighted()
         if item is None:
             return
-        try:
-            profile = get_profile(self.app.db, item.customer_id, self.app.today())
-        except CrmError as err:
-            self.app.notify(str(err), severity="error")
-            return
-        finally:
-            self.app.db.close()
-        self.app.push_screen(MarkLostScreen(profile), self.after_dialog)
+        self._open_after(
+            lambda db: get_profile(db, item.customer_id, self.app.today()),
+            lambda profile: MarkLostScreen(profile),
+        )
 
     def action_cadence(self) -> None:
-        from tui_crm.ui.screens.cadence import CadenceScreen
+        from tui_crm.ui.screens.cadence import CadenceScreen, cadence_values
 
-        self.app.push_screen(CadenceScreen(self.app.db), self.after_dialog)
+        self._open_after(cadence_values, lambda values: CadenceScreen(*values))
+
+    def _open_after(self, read, dialog) -> None:
+        """Read what a dialog needs off the UI thread, then open it; keys typed meanwhile
+        wait for it."""
+
+        def show(values) -> None:
+            self.app.push_screen(dialog(values), self.after_dialog)
+            self.release_keys()
+
+        def refused(err: CrmError) -> None:
+            self.app.notify(str(err), severity="error")
+            self.release_keys()
+
+        self.hold_keys()
+        in_background(self, read, show, failed=refused)
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -16,6 +16,11 @@ from tui_crm.ui.format import data
 from tui_crm.ui.screens.dialog import FormDialog, Saved
 
 
+def cadence_values(db) -> tuple[list[tuple[int, str, int]], int]:
+    """What the cadence dialog shows: each category (id, name, days) and the default days."""
+    return [(c.id, c.name, c.cadence_days) for c in Category.select()], default_cadence(db)
+
+
 class CadenceScreen(FormDialog[Saved | None]):
     """One field per category, one for customers without a category, one to add a category.
 
@@ -23,12 +28,11 @@ class CadenceScreen(FormDialog[Saved | None]):
 
     DISCARD_QUESTION = "Discard the cadence changes?"
 
-    def __init__(self, db) -> None:
+    def __init__(self, categories: list[tuple[int, str, int]], default: int) -> None:
         super().__init__()
-        # Read here, on the UI thread, so the form is complete from its first frame;
-        # categories are a handful of rows.
-        self.categories = [(c.id, c.name, c.cadence_days) for c in Category.select()]
-        self.default = default_cadence(db)
+        # Read before it opens (cadence_values, in a worker): complete from its first frame.
+        self.categories = categories
+        self.default = default
         self.FIELDS = {"default": "cadence-default"}
         for category_id, _, _ in self.categories:
             self.FIELDS[f"category-{category_id}"] = f"cadence-{category_id}"

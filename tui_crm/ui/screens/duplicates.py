@@ -17,6 +17,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from tui_crm.core.duplicates import DuplicatePair, dismiss_pair, find_duplicate_pairs
 from tui_crm.core.merge import MergePreview, MergeResult, merge, merge_preview
 from tui_crm.errors import ConflictError, CrmError
+from tui_crm.ui.background import in_background
 from tui_crm.ui.format import data
 from tui_crm.ui.keys import ListHoldsKeys, resume_keys
 from tui_crm.ui.screens.search import ResultsTable
@@ -171,19 +172,24 @@ class DuplicatesScreen(ListHoldsKeys, Screen):
         pair = self.highlighted()
         if pair is None:
             return
-        try:
-            dismiss_pair(
-                self.app.db,
-                pair.a.id,
-                pair.b.id,
-                a_version=pair.a.version,
-                b_version=pair.b.version,
-            )
-        except CrmError as err:
+
+        def dismissed(_) -> None:
+            self.app.notify(f"{pair.a.name} and {pair.b.name}: marked as different people")
+            self.load()
+
+        def refused(err: CrmError) -> None:
             self.app.notify(str(err), severity="error")
-            return
-        self.app.notify(f"{pair.a.name} and {pair.b.name}: marked as different people")
-        self.load()
+            self.release_keys()
+
+        self.hold_keys()  # `n n` marks two pairs, not this one twice
+        in_background(
+            self,
+            lambda db: dismiss_pair(
+                db, pair.a.id, pair.b.id, a_version=pair.a.version, b_version=pair.b.version
+            ),
+            dismissed,
+            failed=refused,
+        )
 
     def action_open_first(self) -> None:
         if (pair := self.highlighted()) is not None:

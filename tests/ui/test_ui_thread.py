@@ -1,0 +1,41 @@
+"""No database call on the UI thread: a colleague's long write can hold the book for seconds
+(the busy timeout), and a query on the UI thread would freeze the screen that long."""
+
+from __future__ import annotations
+
+import threading
+
+from tests.ui.conftest import settle
+from tui_crm.ui.screens.cadence import CadenceScreen
+from tui_crm.ui.screens.lost import MarkLostScreen
+
+
+async def test_every_screen_and_action_reads_and_writes_in_workers(demo_app, monkeypatch):
+    on_ui_thread: list[str] = []
+    database = type(demo_app.db)
+    execute = database.execute_sql
+
+    def spy(self, sql, params=None, *args, **kwargs):
+        if threading.current_thread() is threading.main_thread():
+            on_ui_thread.append(sql)
+        return execute(self, sql, params, *args, **kwargs)
+
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        monkeypatch.setattr(database, "execute_sql", spy)
+        opened = []
+        for keys in (
+            ("r", "o", "b", "down", "enter"),  # search, the profile
+            ("escape", "escape", "f2"),  # needs attention
+            ("d",),  # done
+            ("x",),  # lost: reads the profile first
+            ("escape", "c"),  # cadence: reads the categories first
+            ("escape", "escape", "f5", "n"),  # duplicates: different people
+            ("escape", "f3", "escape", "f4", "escape"),  # tree, insights
+        ):
+            await pilot.press(*keys)
+            await settle(pilot)
+            opened.append(type(demo_app.screen))
+        monkeypatch.setattr(database, "execute_sql", execute)
+    assert MarkLostScreen in opened and CadenceScreen in opened
+    assert on_ui_thread == []
