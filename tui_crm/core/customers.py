@@ -365,13 +365,19 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-def _required_version(version: Any) -> int:
-    """The version a change is based on: every write that replaces something takes one."""
-    if isinstance(version, bool) or not isinstance(version, int):
-        raise TypeError(
-            f"expected_version must be the version the change is based on, not {version!r}"
-        )
-    return version
+def check_version(
+    row: Customer,
+    expected: Any,
+    opened: str = "since you opened it",
+    then: str = "nothing was saved; look again and redo your change",
+) -> None:
+    """Every write that replaces something is based on a version of the customer: refuse one
+    based on another version than `row`'s (ConflictError, `stale_error`), and a call that
+    gives none at all (TypeError)."""
+    if isinstance(expected, bool) or not isinstance(expected, int):
+        raise TypeError(f"a change needs the version it is based on, not {expected!r}")
+    if row.version != expected:
+        raise stale_error(row, expected, opened, then)
 
 
 def _change_said(change: ChangeView) -> str:
@@ -421,7 +427,6 @@ def update_customer(
     what) instead of silently overwriting their work. A change not based on anything read
     reads the version in its own transaction first.
     """
-    expected_version = _required_version(expected_version)
     cleaned = clean_customer(values)
     now = now or _now()
     who = who if who is not None else settings().user
@@ -429,8 +434,7 @@ def update_customer(
         row = Customer.get_or_none(Customer.id == customer_id)
         if row is None:
             raise NotFound(f"no customer with id {customer_id}")
-        if row.version != expected_version:
-            raise stale_error(row, expected_version)
+        check_version(row, expected_version)
         columns = _scalar_columns(cleaned)
         if "referred_by" in columns:
             _check_referrer(customer_id, columns["referred_by"])
@@ -531,14 +535,12 @@ def restore_customer(
 
 
 def _set_deleted(db, customer_id, deleted_at, who, expected_version, now=None) -> int:
-    expected_version = _required_version(expected_version)
     now = now or deleted_at or _now()
     with db.atomic():
         row = Customer.get_or_none(Customer.id == customer_id)
         if row is None:
             raise NotFound(f"no customer with id {customer_id}")
-        if row.version != expected_version:
-            raise stale_error(row, expected_version)
+        check_version(row, expected_version)
         if (row.deleted_at is None) == (deleted_at is None):
             return row.version  # already where it was asked to be
         Customer.update(deleted_at=deleted_at, version=row.version + 1, updated_at=now).where(

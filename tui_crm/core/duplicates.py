@@ -4,7 +4,6 @@ candidate pair across the book with its reasons; pairs dismissed as "not duplica
 
 from __future__ import annotations
 
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -16,8 +15,9 @@ from peewee import Database, fn
 from rapidfuzz import fuzz, process
 
 from tui_crm.core.config import settings
-from tui_crm.core.customers import clean_customer, row_name, stale_error
+from tui_crm.core.customers import check_version, clean_customer, row_name
 from tui_crm.core.fields import format_phone
+from tui_crm.core.names import fold_name
 from tui_crm.core.types import display_name
 from tui_crm.db.models import Customer, CustomerEmail, CustomerPhone, DuplicateDismissal
 from tui_crm.errors import CrmError, NotFound, ValidationError
@@ -234,32 +234,6 @@ class DuplicatePair:
     @property
     def reason_text(self) -> str:
         return "; ".join(r.text for r in self.reasons)
-
-
-_FOLD = str.maketrans(
-    {
-        "ø": "o",
-        "æ": "ae",
-        "œ": "oe",
-        "ł": "l",
-        "đ": "d",
-        "ð": "d",
-        "þ": "th",
-        "ı": "i",
-        "'": "",
-        "’": "",
-        "`": "",
-    }
-)
-
-
-@lru_cache(maxsize=65536)
-def fold_name(text: str) -> str:
-    """A name for comparing: case, accents and punctuation folded (Müller, MULLER → muller;
-    O'Brien → obrien; Smith-Jones → smith jones)."""
-    text = unicodedata.normalize("NFKD", text.casefold().translate(_FOLD))
-    text = "".join(" " if not ch.isalnum() else ch for ch in text if not unicodedata.combining(ch))
-    return " ".join(text.split())
 
 
 _SOUNDEX_DIGITS = {
@@ -702,16 +676,12 @@ def dismiss_pair(
         if missing:
             raise NotFound(f"no customer with id {missing[0]}")
         for cid in (a, b):
-            version = expected[cid]
-            if isinstance(version, bool) or not isinstance(version, int):
-                raise TypeError("dismiss_pair needs the versions the pair was read with")
-            if found[cid].version != version:
-                raise stale_error(
-                    found[cid],
-                    version,
-                    "since the pair was listed",
-                    "nothing was marked; look at the pair again",
-                )
+            check_version(
+                found[cid],
+                expected[cid],
+                "since the pair was listed",
+                "nothing was marked; look at the pair again",
+            )
         DuplicateDismissal.insert(
             customer_a=a,
             customer_b=b,

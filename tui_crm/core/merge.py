@@ -17,8 +17,8 @@ from tui_crm.core.customers import (
     ALL_FIELDS,
     LIST_FIELDS,
     check_no_referral_loop,
+    check_version,
     row_name,
-    stale_error,
     trash_customer,
     update_customer,
 )
@@ -406,18 +406,6 @@ def _ids(*ids: int) -> set[str]:
     return {str(i) for i in ids} | {f"#{i}" for i in ids}
 
 
-def _check_version(row: Customer, expected: int) -> None:
-    if isinstance(expected, bool) or not isinstance(expected, int):
-        raise TypeError(f"merge needs the versions the preview read, not {expected!r}")
-    if row.version != expected:
-        raise stale_error(
-            row,
-            expected,
-            "since the merge was prepared",
-            "nothing was merged; look at both records again",
-        )
-
-
 # update_customer checks a referrer it is given; the merge re-points referrals too, so a loop
 # can appear without the survivor's own referrer changing.
 LOOP_AFTER_MERGE = (
@@ -529,8 +517,13 @@ def merge(
     who = who if who is not None else settings().user
     with db.atomic("IMMEDIATE"):
         survivor, other = _pair(survivor_id, other_id)
-        _check_version(survivor, survivor_version)
-        _check_version(other, other_version)
+        for row, version in ((survivor, survivor_version), (other, other_version)):
+            check_version(
+                row,
+                version,
+                "since the merge was prepared",
+                "nothing was merged; look at both records again",
+            )
         mine, theirs = _values(survivor), _values(other)
         values, changes, from_other = _resolve(choices or {}, mine, theirs, survivor_id, other_id)
         survivor_name, other_name = row_name(survivor), row_name(other)

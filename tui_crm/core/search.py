@@ -23,13 +23,13 @@ lists Rob Smith above a more valuable Robert Smith.
 from __future__ import annotations
 
 import json
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from peewee import Database
 
 from tui_crm.core.attention import reason_ids
+from tui_crm.core.names import fold_name
 from tui_crm.core.query import Filter, Query, SortKey, Word, parse
 from tui_crm.core.types import CustomerRow
 from tui_crm.core.value import ensure_values
@@ -256,34 +256,21 @@ def search_ids(db: Database, query: Query, *, as_of: date, limit: int | None = 5
     return ids if limit is None else ids[:limit]
 
 
-# Letters that case folding and accent stripping leave apart, though people type one for the
-# other; the rest is NFKD (é → e) and casefold (ß → ss).
-_FOLD = str.maketrans({"’": "'", "‘": "'", "`": "'"})
-
-
-def fold_name(text: str) -> str:
-    """A name as compared for an exact match: case, accents and spacing aside."""
-    bare = "".join(
-        ch
-        for ch in unicodedata.normalize("NFKD", text.translate(_FOLD))
-        if not unicodedata.combining(ch)
-    )
-    return " ".join(bare.casefold().split())
-
-
 def asked_name(query: Query) -> str | None:
-    """The whole name the free words spell, folded and first name first ("Smith, Rob" →
-    "rob smith"), or None when they cannot be one (a single word, a negated or empty part)."""
+    """The whole name the free words spell, folded (`fold_name`) and first name first
+    ("Smith, Rob" → "rob smith"), or None when they cannot be one (a single word, a negated
+    or empty part)."""
     words = [w.text for w in query.words if not w.negated]
     if not words or len(words) != len(query.words):
         return None
-    text = fold_name(" ".join(words))
+    text = " ".join(words)
     if "," in text:
-        last, _, first = (part.strip() for part in text.partition(","))
-        if not first or not last or "," in first:
+        last, _, first = text.partition(",")
+        if not fold_name(first) or not fold_name(last) or "," in first:
             return None
         text = f"{first} {last}"
-    return text if len(text.split()) >= 2 else None
+    name = fold_name(text)
+    return name if len(name.split()) >= 2 else None
 
 
 def exact_name_ids(db: Database, query: Query, as_of: date) -> list[int]:
@@ -293,10 +280,10 @@ def exact_name_ids(db: Database, query: Query, as_of: date) -> list[int]:
     name = asked_name(query)
     if name is None:
         return []
-    tokens = [t for t in name.replace(",", " ").split() if any(ch.isalnum() for ch in t)]
-    if not tokens:
-        return []
-    # Whole words in the name column: a handful of candidates, each then compared in full.
+    # Whole words in the name column, as typed (the index splits O'Brien as it was stored): a
+    # handful of candidates, each then compared in full.
+    words = " ".join(w.text for w in query.words).replace(",", " ").split()
+    tokens = [t for t in words if any(ch.isalnum() for ch in t)]
     match = "name : (" + " AND ".join('"' + t.replace('"', '""') + '"' for t in tokens) + ")"
     rows = db.execute_sql(
         "SELECT c.id, c.first_name, c.last_name, c.nickname FROM customer c "

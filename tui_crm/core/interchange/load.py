@@ -45,7 +45,7 @@ from tui_crm.core.customers import (
     stale_error,
     update_customer,
 )
-from tui_crm.core.duplicates import equivalent_first_names, fold_name
+from tui_crm.core.duplicates import equivalent_first_names
 from tui_crm.core.fields import PhoneAnswers, format_phone, remembered_phones
 from tui_crm.core.interchange.export import customer_records
 from tui_crm.core.interchange.keys import CustomerKeys
@@ -61,6 +61,7 @@ from tui_crm.core.interchange.report import (
 )
 from tui_crm.core.interchange.rows import SETTLE_EVERY, marks, settled_objects, stamp
 from tui_crm.core.merge import field_label
+from tui_crm.core.names import fold_name
 from tui_crm.core.types import display_name
 from tui_crm.db.derived import MARK_VALUES_STALE, bulk_index_sql
 from tui_crm.db.models import Customer
