@@ -456,7 +456,7 @@ def _referrals(args: argparse.Namespace) -> int:
             print(f"{name} (#{centre}) has no referrals, in or out", file=sys.stderr)
         return 0
     # Each name in a line is already cut to what a line shows; the #id after it stays.
-    sys.stdout.write("".join(printable(line, limit=len(line)) + "\n" for line in lines))
+    sys.stdout.write("".join(_terminal_text(line) + "\n" for line in lines))
     return 0
 
 
@@ -512,7 +512,6 @@ def _progress_printer():
 
 def _export(args: argparse.Namespace) -> int:
     from tui_crm.core.interchange.files import export_customers, export_to_file
-    from tui_crm.whole_files import write_target
 
     db = _open(args)
     query = " ".join(args.query)
@@ -524,8 +523,14 @@ def _export(args: argparse.Namespace) -> int:
         print(f"{PROG}: {written.summary()}", file=sys.stderr)
         return 0
     target = Path(args.output).expanduser()
-    write_target(target, hint="give a file name, or -o - for stdout")
-    written = export_to_file(db, query, args.format, target, as_of=args.as_of)
+    written = export_to_file(
+        db,
+        query,
+        args.format,
+        target,
+        as_of=args.as_of,
+        hint="give a file name, or -o - for stdout",
+    )
     print(f"{PROG}: {printable(written.summary(to=str(target)))}", file=sys.stderr)
     return 0
 
@@ -632,8 +637,7 @@ def _log(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from tui_crm.paths import demo_db_path
 
-    named = getattr(args, "db", None) or getattr(args, "demo", False)
-    path = _db_path(args) if named else demo_db_path()
+    path = _db_path(args) if getattr(args, "db", None) else demo_db_path()
     count = make_demo(path, customers=args.customers, seed=args.seed)
     print(f"wrote a demo database with {count} customers to {printable(path)}")
     return 0
@@ -650,7 +654,7 @@ def make_demo(path: Path, *, customers: int, seed: int, today: date | None = Non
     from tui_crm.paths import ensure_private_dir
     from tui_crm.whole_files import replacing, write_target
 
-    if not path.parent.exists():
+    if not path.parent.exists():  # the data folder, on first use
         ensure_private_dir(path.parent)
     target = write_target(path, hint="give a file name for the demo database")
     if target.exists() and target.stat().st_size > 0:

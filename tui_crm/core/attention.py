@@ -95,6 +95,19 @@ class Reason(NamedTuple):
     since: date  # when this reason's clock started
 
 
+class Seen(NamedTuple):
+    """What a snooze or "done" is based on, per customer: how many interactions there are and
+    the newest (one logged meanwhile may ask for a new follow-up), and every mark as
+    (reason, snoozed until, done at) (someone else's snooze or "done" meanwhile)."""
+
+    interactions: int
+    newest: int
+    marks: tuple[tuple[str, str, str], ...]
+
+
+NOTHING_SEEN = Seen(0, 0, ())
+
+
 class AttentionItem(NamedTuple):
     customer_id: int
     name: str
@@ -107,7 +120,7 @@ class AttentionItem(NamedTuple):
     reasons: tuple[Reason, ...]
     # What snooze and done are based on: the customer's interactions and marks as read with
     # the item (see `attention_state`).
-    seen: str = ""
+    seen: Seen = NOTHING_SEEN
 
 
 def rhythm(days: Sequence[date]) -> Rhythm | None:
@@ -546,7 +559,7 @@ def _json_ids(ids: Iterable[int]) -> str:
 
 
 def _items(
-    db: Database, rows: list[tuple], as_of: date, states: dict[int, str]
+    db: Database, rows: list[tuple], as_of: date, states: dict[int, Seen]
 ) -> list[AttentionItem]:
     """Items, with the texts people read, from rows of the "items" query."""
     thank = RULE_ORDER.index("thank_referrer") - len(RULE_ORDER)
@@ -559,7 +572,7 @@ def _items(
     return [_item(row, today, referred.get(row[0], ()), states[row[0]]) for row in rows]
 
 
-def _item(row: tuple, today: int, referred: Sequence[str], seen: str) -> AttentionItem:
+def _item(row: tuple, today: int, referred: Sequence[str], seen: Seen) -> AttentionItem:
     """One customer's item; which reasons apply and their scores come from the query."""
     (cid, score, first, last, company, phone, tier, spent, contact_at, due, heard, cadence,
      typical_gap, bought_on, lapse_since, newest, created, source, why, *weighted) = row  # fmt: skip
@@ -622,7 +635,7 @@ def snooze(
     reasons: Iterable[str],
     until: date,
     *,
-    seen: str,
+    seen: Seen,
     as_of: date | None = None,
     who: str | None = None,
 ) -> None:
@@ -643,7 +656,7 @@ def mark_done(
     customer_id: int,
     reasons: Iterable[str],
     *,
-    seen: str,
+    seen: Seen,
     now: datetime | None = None,
     who: str | None = None,
 ) -> None:
@@ -689,9 +702,6 @@ def _mark(db: Database, customer_id: int, reasons: Iterable[str], who, **column:
             )
 
 
-# What a snooze or "done" is based on, per customer: how many interactions there are and the
-# newest (one logged meanwhile may ask for a new follow-up), and every mark (someone else's
-# snooze or "done" meanwhile).
 _INTERACTIONS_OF = """SELECT customer_id, count(*), max(id) FROM interaction
 WHERE customer_id IN (SELECT value FROM json_each(?)) GROUP BY customer_id"""
 _MARKS_OF = """SELECT customer_id, reason, coalesce(snoozed_until, ''), coalesce(done_at, '')
@@ -699,49 +709,38 @@ FROM attention_mark WHERE customer_id IN (SELECT value FROM json_each(?))
 ORDER BY customer_id, reason"""
 
 
-def _states(db: Database, ids: list[int]) -> dict[int, str]:
-    out = dict.fromkeys(ids, "0.0")
+def _states(db: Database, ids: list[int]) -> dict[int, Seen]:
     if not ids:
-        return out
+        return {}
     wanted = (_json_ids(ids),)
-    for customer_id, count, newest in db.execute_sql(_INTERACTIONS_OF, wanted):
-        out[customer_id] = f"{count}.{newest}"
+    counts = {
+        cid: (count, newest) for cid, count, newest in db.execute_sql(_INTERACTIONS_OF, wanted)
+    }
+    marks: dict[int, list[tuple[str, str, str]]] = {}
     for customer_id, reason, snoozed, done in db.execute_sql(_MARKS_OF, wanted):
-        out[customer_id] += f";{reason}={snoozed}/{done}"
-    return out
+        marks.setdefault(customer_id, []).append((reason, snoozed, done))
+    return {cid: Seen(*counts.get(cid, (0, 0)), tuple(marks.get(cid, ()))) for cid in ids}
 
 
-def attention_state(db: Database, customer_id: int) -> str:
+def attention_state(db: Database, customer_id: int) -> Seen:
     """What a snooze or "done" for this customer would be based on, read now (an item
     carries the one read with it, `AttentionItem.seen`)."""
     return _states(db, [customer_id])[customer_id]
 
 
-def _parse_state(state: str) -> tuple[int, dict[str, tuple[str, str]]]:
-    """(newest interaction id, {reason: (snoozed until, done at)}) of a state."""
-    head, *marks = state.split(";")
-    newest = head.partition(".")[2]
-    parsed = {}
-    for mark in marks:
-        reason, _, times = mark.partition("=")
-        snoozed, _, done = times.partition("/")
-        parsed[reason] = (snoozed, done)
-    return int(newest) if newest.isdigit() else 0, parsed
-
-
-def _check_seen(db: Database, customer_id: int, seen: str, action: str) -> None:
+def _check_seen(db: Database, customer_id: int, seen: Seen, action: str) -> None:
     """Refuse (ConflictError saying who did what) when the customer's interactions or marks
     are no longer what the caller's item was read with."""
-    if not isinstance(seen, str):
+    if not isinstance(seen, Seen):
         raise TypeError(f"seen must be the state the item was read with, not {seen!r}")
     if attention_state(db, customer_id) == seen:
         return
-    newest, marks = _parse_state(seen)
+    marks = {reason: (snoozed, done) for reason, snoozed, done in seen.marks}
     said = []
     for kind, follow_up, who in db.execute_sql(
         "SELECT kind, follow_up, logged_by FROM interaction WHERE customer_id = ? AND id > ? "
         "ORDER BY id",
-        (customer_id, newest),
+        (customer_id, seen.newest),
     ):
         asked = f" with a follow-up on {follow_up}" if follow_up else ""
         said.append(f"{printable(who, limit=40) or 'someone'} logged a {kind}{asked}")

@@ -152,7 +152,13 @@ def export_customers(
 
 
 def export_to_file(
-    db: Database, query: str, format: str, target: str | Path, *, as_of: date | None = None
+    db: Database,
+    query: str,
+    format: str,
+    target: str | Path,
+    *,
+    as_of: date | None = None,
+    hint: str = "give a file name",
 ) -> Written:
     """Write an export to `target`, all or nothing: it is written to a private temporary file
     beside the target (`.tui-crm-export-….part`, mode 0600) and renamed over it at the end, so a
@@ -160,7 +166,7 @@ def export_to_file(
     killed one left. A folder, a device or a pipe is refused, never replaced; a symbolic link is
     written through to its target. A CSV file starts with a byte-order mark, so spreadsheet
     programs read its UTF-8 (Müller, not MÃ¼ller)."""
-    file = write_target(target)
+    file = write_target(target, hint=hint)  # `hint`: what to give instead of a folder or device
     encoding = "utf-8-sig" if format == "csv" else "utf-8"
     try:
         with (

@@ -168,11 +168,7 @@ class AttentionScreen(ListHoldsKeys, CustomerActions, Screen):
                 ago(item.last_contact, today),
             ]
             table.add_row(*cells, key=str(item.customer_id))
-        if self.items:
-            # Stay on the same customer when they are still listed, else on the same row.
-            ids = [item.customer_id for item in self.items[:SHOWN]]
-            row = ids.index(keep_id) if keep_id in ids else keep
-            table.move_cursor(row=min(max(row, 0), len(ids) - 1))
+        table.stay_on([item.customer_id for item in self.items[:SHOWN]], keep_id, keep)
         self._show_reasons()
 
     @on(DataTable.RowHighlighted, "#attention-table")

@@ -133,11 +133,7 @@ class DuplicatesScreen(ListHoldsKeys, Screen):
                 data(pair.reason_text),
                 key=f"{pair.a.id}-{pair.b.id}",
             )
-        if self.pairs:
-            keys = [pair.ids for pair in self.pairs]
-            if before is not None and before.ids in keys:
-                row = keys.index(before.ids)
-            table.move_cursor(row=min(max(row, 0), count - 1))
+        table.stay_on([pair.ids for pair in self.pairs], before.ids if before else None, row)
         self.refresh_bindings()
 
     def highlighted(self) -> DuplicatePair | None:

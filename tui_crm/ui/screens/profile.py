@@ -10,13 +10,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
-from textual.worker import Worker, WorkerState
 
 from tui_crm.core.customers import get_profile, trash_customer, update_customer
 from tui_crm.core.types import CustomerProfile, CustomerRef
 from tui_crm.errors import CrmError
 from tui_crm.ui.format import ago, data, day, due, format_money, tier_text
-from tui_crm.ui.keys import resume_keys
+from tui_crm.ui.keys import ListHoldsKeys
 from tui_crm.ui.messages import ProfileLoaded
 from tui_crm.ui.screens.actions import CustomerActions
 from tui_crm.ui.screens.confirm import ConfirmScreen
@@ -38,7 +37,7 @@ class TimelineTable(DataTable):
     ]
 
 
-class ProfileScreen(CustomerActions, Screen):
+class ProfileScreen(ListHoldsKeys, CustomerActions, Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="profile.back"),
         Binding("e", "edit", "Edit", id="profile.edit"),
@@ -53,6 +52,9 @@ class ProfileScreen(CustomerActions, Screen):
         super().__init__()
         self.customer_id = customer_id
         self.profile: CustomerProfile | None = None
+        # Keys typed as the profile opens ("Enter l" in one go) wait for it, to act on this
+        # customer; a failed read lets them go too.
+        self.hold_keys()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -170,7 +172,9 @@ class ProfileScreen(CustomerActions, Screen):
         if self.profile is not None:
             self.load()  # something may have changed while another screen was on top
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="profile")
+    LOAD_GROUP = "profile"
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group=LOAD_GROUP)
     def load(self) -> None:
         db = self.app.db
         try:
@@ -181,22 +185,8 @@ class ProfileScreen(CustomerActions, Screen):
             db.close()
         self.post_message(ProfileLoaded(profile, error))
 
-    # Keys typed as the profile opens ("Enter l" in one go) wait for it, to act on this
-    # customer; a failed read lets them go too.
-    _answered = False
-
-    @property
-    def holding_keys(self) -> bool:
-        return not self._answered
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "profile" and event.state == WorkerState.ERROR:
-            self._answered = True
-            resume_keys(self.app)
-
     def on_profile_loaded(self, message: ProfileLoaded) -> None:
-        self._answered = True
-        resume_keys(self.app)  # handled once this is shown
+        self.release_keys()  # handled once this is shown
         if message.profile is None:
             self.query_one("#profile-title", Static).update(data(message.error, "red"))
             return

@@ -327,10 +327,7 @@ class ReferralTreeScreen(ListHoldsKeys, Screen):
             self._show_forest(message)
         finally:
             # After the cursor is placed (the centred view places it after a refresh).
-            self.call_after_refresh(self._tree_shown)
-
-    def _tree_shown(self) -> None:
-        self.release_keys()
+            self.call_after_refresh(self.release_keys)
 
     def _show_forest(self, message: ForestLoaded) -> None:
         status = self.query_one("#tree-status", Static)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from rich.text import Text
 from textual import events, on, work
@@ -62,6 +62,14 @@ class ResultsTable(DataTable):
         Binding("j", "cursor_down", "Down", show=False, id="results.down"),
         Binding("k", "cursor_up", "Up", show=False, id="results.up"),
     ]
+
+    def stay_on(self, keys: Sequence[object], keep: object, row: int) -> None:
+        """After the rows (`keys`, in order) were filled in again: the highlight on `keep`
+        while it is listed, else on row `row`, within the list."""
+        if keys:
+            self.move_cursor(
+                row=keys.index(keep) if keep in keys else min(max(row, 0), len(keys) - 1)
+            )
 
 
 class SearchScreen(CustomerActions, Screen):
@@ -351,6 +359,5 @@ class SearchScreen(CustomerActions, Screen):
                 due(row.next_follow_up, today),
             ]
             table.add_row(*cells, key=str(row.id))
-        if keep is not None and self.rows:
-            ids = [row.id for row in self.rows]
-            table.move_cursor(row=ids.index(keep) if keep in ids else min(row_before, len(ids) - 1))
+        if keep is not None:
+            table.stay_on([row.id for row in self.rows], keep, row_before)
