@@ -9,8 +9,12 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 
+from tui_crm.db.backup import Retention
 from tui_crm.errors import CrmError
 from tui_crm.paths import config_dir
+
+BACKUP_COUNTS = ("daily", "weekly", "monthly")
+MOST_BACKUPS = 1000  # per kind: more is a typo, not a plan
 
 
 @dataclass(frozen=True)
@@ -20,6 +24,7 @@ class Settings:
     currency: str
     keys: dict[str, str] = field(default_factory=dict)
     theme: str = ""  # a Textual theme name, e.g. "ansi-dark" to use the terminal's own colours
+    backups: Retention = field(default_factory=Retention)  # [backups] daily, weekly, monthly
 
 
 def _default_region() -> str:
@@ -55,4 +60,26 @@ def settings() -> Settings:
         currency=str(data.get("currency") or "USD").upper(),
         keys={str(k): str(v) for k, v in keys.items()},
         theme=str(os.environ.get("TUI_CRM_THEME") or data.get("theme") or ""),
+        backups=_retention(path, data.get("backups", {})),
     )
+
+
+def _retention(path, table: object) -> Retention:
+    """`[backups]`: how many daily, weekly and monthly backups to keep (whole numbers)."""
+    if not isinstance(table, dict):
+        raise CrmError(f"{path}: [backups] must be a table such as daily = 7")
+    unknown = sorted(set(table) - set(BACKUP_COUNTS))
+    if unknown:
+        raise CrmError(
+            f"{path}: [backups] has no setting '{unknown[0]}' ({', '.join(BACKUP_COUNTS)})"
+        )
+    counts = {}
+    for key in BACKUP_COUNTS:
+        value = table.get(key, getattr(Retention, key))
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MOST_BACKUPS:
+            raise CrmError(
+                f"{path}: [backups] {key} must be a whole number from 0 to {MOST_BACKUPS}, "
+                f"not {value!r}"
+            )
+        counts[key] = value
+    return Retention(**counts)

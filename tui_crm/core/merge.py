@@ -12,6 +12,7 @@ from typing import Any
 
 from peewee import Database
 
+from tui_crm.core.backups import backup_before
 from tui_crm.core.config import settings
 from tui_crm.core.customers import (
     ALL_FIELDS,
@@ -513,6 +514,7 @@ def merge(
     customer. The merged-away record goes to the trash (restorable, with its own emails,
     phones, tags and history), and both histories record the merge.
     """
+    backup_before(db, "before-merge")
     now = now or datetime.now().replace(microsecond=0)
     who = who if who is not None else settings().user
     with db.atomic("IMMEDIATE"):

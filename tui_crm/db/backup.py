@@ -1,38 +1,173 @@
-"""Online backups of a SQLite database file, with rotation of older copies."""
+"""Online backups of a SQLite database file: written whole, checked, and rotated.
+
+A backup is `<book stem>-<YYYYmmdd-HHMMSS-ffffff>-<reason>.db` in the book's backup folder
+(`<name>.backups/`, 0700), a private (0600) copy made with SQLite's online backup API into a
+temporary file beside it, checked with `PRAGMA integrity_check`, and only then given its
+name: a killed or failed backup leaves no half copy among the backups. Rotation keeps the
+newest few, the newest of each of the last days, ISO weeks and months that have one, and
+deletes nothing whose name is not exactly a backup's.
+"""
 
 from __future__ import annotations
 
+import re
 import sqlite3
-from datetime import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
+from tui_crm.errors import CrmError
 from tui_crm.paths import backup_dir_for, ensure_private_dir
 from tui_crm.whole_files import replacing
 
-KEEP = 10
+BACKUP_PREFIX, BACKUP_SUFFIX = ".tui-crm-backup-", ".partial"  # a backup being written
+STAMP = "%Y%m%d-%H%M%S-%f"
+REASON = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How many backups rotation keeps: the newest `recent` whatever their age, and the
+    newest of each of the last `daily` days, `weekly` ISO weeks and `monthly` months that
+    have a backup (a backup may count for several)."""
+
+    daily: int = 7
+    weekly: int = 4
+    monthly: int = 12
+    recent: int = 5
+
+
+@dataclass(frozen=True)
+class BackupFile:
+    path: Path
+    taken_at: datetime
+    reason: str
+
+
+def _pattern(db_path: Path) -> re.Pattern[str]:
+    return re.compile(
+        re.escape(db_path.stem) + r"-(\d{8}-\d{6}-\d{6})-(" + REASON.pattern + r")\.db"
+    )
+
+
+def backup_files(db_path: Path) -> list[BackupFile]:
+    """The backups of `db_path`, newest first: regular files named exactly as ours."""
+    folder = backup_dir_for(db_path)
+    pattern = _pattern(db_path)
+    found = []
+    try:
+        entries = list(folder.iterdir())
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    for path in entries:
+        match = pattern.fullmatch(path.name)
+        if not match or path.is_symlink() or not path.is_file():
+            continue
+        try:
+            taken_at = datetime.strptime(match.group(1), STAMP)
+        except ValueError:
+            continue
+        found.append(BackupFile(path, taken_at, match.group(2)))
+    return sorted(found, key=lambda one: (one.taken_at, one.path.name), reverse=True)
+
+
+def to_keep(backups: list[BackupFile], retention: Retention) -> list[BackupFile]:
+    """Which of `backups` (newest first) rotation keeps; the newest always."""
+    keep = {0} if backups else set()
+    keep.update(range(min(retention.recent, len(backups))))
+    buckets: tuple[tuple[int, Callable[[datetime], object]], ...] = (
+        (retention.daily, lambda at: at.date()),
+        (retention.weekly, lambda at: at.isocalendar()[:2]),
+        (retention.monthly, lambda at: (at.year, at.month)),
+    )
+    for count, bucket in buckets:
+        seen: set[object] = set()
+        for index, one in enumerate(backups):
+            if len(seen) >= count:
+                break
+            key = bucket(one.taken_at)
+            if key not in seen:
+                seen.add(key)
+                keep.add(index)
+    return [one for index, one in enumerate(backups) if index in keep]
+
+
+def rotate(db_path: Path, retention: Retention) -> list[Path]:
+    """Delete the backups of `db_path` that `retention` does not keep; return them."""
+    backups = backup_files(db_path)
+    kept = {one.path for one in to_keep(backups, retention)}
+    gone = []
+    for one in backups:
+        if one.path not in kept:
+            try:
+                one.path.unlink()
+            except FileNotFoundError:
+                continue  # another process rotated it first
+            gone.append(one.path)
+    return gone
+
+
+def integrity_problem(conn: sqlite3.Connection) -> str | None:
+    """What `PRAGMA integrity_check` finds wrong (its first lines), or None when all is ok."""
+    rows = [row[0] for row in conn.execute("PRAGMA integrity_check(20)")]
+    if rows == ["ok"]:
+        return None
+    return "; ".join(str(row) for row in rows[:3]) + (" …" if len(rows) > 3 else "")
+
+
+def copy_checked(db_path: Path, part: Path) -> None:
+    """Copy the book at `db_path` into the new file `part` with the online backup API, as a
+    rollback-journal file (a backup is read, never written: no -wal beside it), and check the
+    copy. Raises CrmError when the copy fails its check."""
+    source = sqlite3.connect(f"file:{quote(str(db_path))}?mode=rw", uri=True)
+    try:
+        dest = sqlite3.connect(part)
+        try:
+            source.backup(dest)
+            dest.execute("PRAGMA journal_mode = DELETE")
+            problem = _checked(dest)
+        finally:
+            dest.close()
+    finally:
+        source.close()
+    if problem:
+        raise CrmError(f"the backup of {db_path} failed its integrity check ({problem}); not kept")
+
+
+def _checked(conn: sqlite3.Connection) -> str | None:
+    return integrity_problem(conn)
+
+
+def write_copy(db_path: Path, target: Path) -> Path:
+    """A checked copy of the book at `db_path`, written whole to `target` (a file name that
+    `whole_files.write_target` accepted), or nothing at all."""
+    with replacing(target, prefix=BACKUP_PREFIX, suffix=BACKUP_SUFFIX) as part:
+        copy_checked(db_path, part)
+    return target
 
 
 def backup_file(
-    db_path: Path, reason: str, *, keep: int = KEEP, now: datetime | None = None
+    db_path: Path,
+    reason: str,
+    *,
+    keep: Retention | None = None,
+    now: datetime | None = None,
 ) -> Path:
-    """Copy `db_path` with SQLite's online backup API into its backup folder; keep `keep`."""
+    """Put a checked copy of `db_path` in its backup folder; then, with `keep`, rotate.
+
+    `reason` says why (`before-import`, `daily`): lowercase words joined by hyphens."""
+    if not REASON.fullmatch(reason):
+        raise ValueError(f"a backup reason is lowercase words joined by hyphens, not {reason!r}")
     folder = backup_dir_for(db_path)
     ensure_private_dir(folder)
-    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S-%f")
-    target = folder / f"{db_path.stem}-{stamp}-{reason}.db"
-    source = sqlite3.connect(f"file:{quote(str(db_path))}?mode=ro", uri=True)
-    try:
-        # Written whole or not at all: a killed backup leaves no half copy among the backups.
-        with replacing(target, prefix=".tui-crm-backup-", suffix=".partial") as part:
-            dest = sqlite3.connect(part)
-            try:
-                source.backup(dest)
-            finally:
-                dest.close()
-    finally:
-        source.close()
-    backups = sorted(folder.glob(f"{db_path.stem}-*.db"))
-    for old in backups[:-keep] if keep > 0 else []:
-        old.unlink()
+    taken_at = now or datetime.now()
+    target = folder / f"{db_path.stem}-{taken_at.strftime(STAMP)}-{reason}.db"
+    while target.exists():  # two backups within a microsecond: the second goes just after
+        taken_at += timedelta(microseconds=1)
+        target = folder / f"{db_path.stem}-{taken_at.strftime(STAMP)}-{reason}.db"
+    write_copy(db_path, target)
+    if keep is not None:
+        rotate(db_path, keep)
     return target

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+import stat
 import struct
 from pathlib import Path
 from urllib.parse import quote
@@ -12,7 +13,7 @@ from urllib.parse import quote
 from peewee import SqliteDatabase
 
 from tui_crm.db import migrations
-from tui_crm.db.backup import backup_file
+from tui_crm.db.backup import backup_file, integrity_problem
 from tui_crm.errors import DatabaseRefused
 from tui_crm.paths import ensure_private_dir
 
@@ -76,12 +77,8 @@ def _inspect(path: Path) -> tuple[int, int, bool]:
     size = path.stat().st_size
     if pages and struct.pack(">I", valid_for) == change_counter and size < pages * page_size:
         raise DatabaseRefused(f"{name} is damaged: the file is truncated")
-    # Without a write-ahead log beside it the file is all there is: open it immutable, so
-    # not even an empty -shm file is left behind. With one, read through it (read-only).
-    wal = Path(f"{path}-wal")
-    mode = "ro" if wal.exists() and wal.stat().st_size else "ro&immutable=1"
     try:
-        conn = sqlite3.connect(f"file:{quote(str(path))}?mode={mode}", uri=True)
+        conn = sqlite3.connect(read_only_uri(path), uri=True)
         try:
             app_id = conn.execute("PRAGMA application_id").fetchone()[0]
             version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -97,6 +94,14 @@ def _inspect(path: Path) -> tuple[int, int, bool]:
     return app_id, version, tables > 0
 
 
+def read_only_uri(path: Path) -> str:
+    """Without a write-ahead log beside it the file is all there is: open it immutable, so
+    not even an empty -shm file is left behind. With one, read through it (read-only)."""
+    wal = Path(f"{path}-wal")
+    mode = "ro" if wal.exists() and wal.stat().st_size else "ro&immutable=1"
+    return f"file:{quote(str(path))}?mode={mode}"
+
+
 def check_file(path: Path) -> int:
     """Refuse a file we must not open; return its schema version (0 for a new file)."""
     if not path.exists():
@@ -109,6 +114,36 @@ def check_file(path: Path) -> int:
             f"{path} was written by a newer tui-crm (schema {version}, this one knows "
             f"{migrations.LATEST}); upgrade tui-crm to open it"
         )
+    return version
+
+
+def check_book_file(path: Path) -> int:
+    """Refuse a file that is not a whole tui-crm book this version can open (one to restore
+    from): not a regular file, another program's or an empty database, a newer schema, or a
+    damaged page anywhere (a full integrity check). Return its schema version. Only reads."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise DatabaseRefused(f"{path} does not exist") from None
+    except OSError as err:
+        raise DatabaseRefused(f"cannot read {path}: {err.strerror or err}") from None
+    if not stat.S_ISREG(mode):
+        kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
+        raise DatabaseRefused(f"{path} is {kind}, not a tui-crm book")
+    version = check_file(path)
+    app_id, _, _ = _inspect(path)
+    if app_id != APPLICATION_ID or version < 1:
+        raise DatabaseRefused(f"{path} is not a tui-crm book")
+    try:
+        conn = sqlite3.connect(read_only_uri(path), uri=True)
+        try:
+            problem = integrity_problem(conn)
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as err:
+        raise DatabaseRefused(f"{path} is damaged or not a database ({err})") from None
+    if problem:
+        raise DatabaseRefused(_damaged(str(path), problem))
     return version
 
 

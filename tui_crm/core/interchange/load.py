@@ -34,6 +34,7 @@ from typing import Any
 
 from peewee import Database
 
+from tui_crm.core.backups import backup_before
 from tui_crm.core.bulk import bulk_load
 from tui_crm.core.config import settings
 from tui_crm.core.customers import (
@@ -364,6 +365,7 @@ def load_customers(
         if dry_run or checker.refuses(strict):
             return checker.report(source, parsed, dry_run=dry_run, strict=strict)
         settle()
+        backup_before(db, "before-import")
         new_ids = _write(db, checker, book, strict=strict, who=who, now=now, progress=progress)
         return checker.report(source, parsed, dry_run=False, strict=strict, new_ids=new_ids)
 

@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 from peewee import Database
 
+from tui_crm.core.backups import backup_before
 from tui_crm.core.bulk import bulk_load
 from tui_crm.core.config import settings
 from tui_crm.core.fields import parse_money
@@ -213,6 +214,7 @@ def load_purchases(
         refused=strict and bool(rejected),
     )
     if report.written and new:
+        backup_before(db, "before-import")
         _write(db, new, now)
         progress("writing", len(new), len(new))
     return report
