@@ -193,6 +193,23 @@ def _migrate(path: Path, version: int) -> None:
             db.execute_sql(f"PRAGMA user_version = {number}")
 
 
+def expected_schema() -> dict[str, tuple[str, str, str]]:
+    """What every migration together creates: {name: (type, table, sql)} of each table,
+    index and trigger, read from a scratch in-memory database migrated from nothing."""
+    scratch = _Database(":memory:")
+    scratch.func("casefold", num_params=1, deterministic=True)(_casefold)
+    try:
+        scratch.connect()
+        for _, module in migrations.migrations():
+            module.up(scratch)
+        rows = scratch.execute_sql(
+            "SELECT name, type, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL"
+        ).fetchall()
+    finally:
+        scratch.close()
+    return {name: (kind, table, sql) for name, kind, table, sql in rows}
+
+
 def close_database() -> None:
     if not db.is_closed():
         db.close()
