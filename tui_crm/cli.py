@@ -236,6 +236,34 @@ def build_parser() -> argparse.ArgumentParser:
     )
     exp.add_argument("--as-of", type=_date_arg, metavar="DATE", help="value figures as of DATE")
 
+    backup = commands.add_parser(
+        "backup", parents=[common], help="back the book up now (into its backup folder)"
+    )
+    backup.add_argument(
+        "--to", metavar="FILE", help="write the copy to FILE instead (whole or not at all)"
+    )
+    backups = commands.add_parser(
+        "backups", parents=[common], help="list the book's backups, newest first"
+    )
+    backups.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    restore = commands.add_parser(
+        "restore",
+        parents=[common],
+        help="make the book what a backup holds (after a backup of the book as it is)",
+    )
+    restore.add_argument("file", help="a backup (see tui-crm backups) or another tui-crm book")
+    restore.add_argument(
+        "--force", action="store_true", help="wait for another program writing to the book"
+    )
+    check = commands.add_parser(
+        "check", parents=[common], help="check the book: file, search index, figures"
+    )
+    check.add_argument(
+        "--repair",
+        action="store_true",
+        help="rebuild the search index, figures and summaries (after a backup)",
+    )
+
     demo = commands.add_parser("demo", parents=[common], help="write a demo database")
     demo.add_argument("--customers", type=_demo_size, default=300, help="0 to 100,000")
     demo.add_argument("--seed", type=int, default=7)
@@ -327,6 +355,14 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _import(args)
     if args.command == "export":
         return _export(args)
+    if args.command == "backup":
+        return _backup(args)
+    if args.command == "backups":
+        return _backups(args)
+    if args.command == "restore":
+        return _restore(args)
+    if args.command == "check":
+        return _check(args)
     return _run_app(args)
 
 
@@ -533,6 +569,126 @@ def _export(args: argparse.Namespace) -> int:
     )
     print(f"{PROG}: {printable(written.summary(to=str(target)))}", file=sys.stderr)
     return 0
+
+
+BACKUPS_COLUMNS = ("taken", "size", "customers", "reason", "file")
+BACKUPS_TABLE = (
+    ("taken", "TAKEN", 19, "<"),
+    ("size", "SIZE", 9, ">"),
+    ("customers", "CUSTOMERS", 9, ">"),
+    ("reason", "REASON", 16, "<"),
+    ("file", "FILE", 200, "<"),
+)
+
+
+def _book_path(args: argparse.Namespace) -> Path:
+    """The book a command about the file itself means (the demo one made on first use)."""
+    return _demo_book(args) if getattr(args, "demo", False) else _db_path(args)
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from tui_crm.core.backups import backup_now, backup_to
+    from tui_crm.whole_files import write_target
+
+    _open(args)  # only a tui-crm book (migrated) is backed up
+    path = _book_path(args)
+    if args.to is None:
+        written = backup_now(path)
+    else:
+        target = write_target(args.to, hint="give a file name for the backup")
+        if target.exists() and os.path.samefile(target, path):
+            raise CrmError(f"{args.to} is the book itself; give another file name")
+        written = backup_to(path, target)
+    print(printable(written, limit=len(str(written))))
+    return 0
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "kB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return str(n)  # pragma: no cover
+
+
+def _backups(args: argparse.Namespace) -> int:
+    from tui_crm.core.backups import list_backups
+
+    path = _book_path(args)  # not opened: listing backups must work for a damaged book
+    found = list_backups(path)
+    table = args.format == "table"
+
+    def customers(one) -> object:
+        if not one.good:
+            return "damaged" if table else None
+        return f"{one.customers:,}" if table else one.customers
+
+    records = [
+        {
+            "taken": one.taken_at.isoformat(sep=" ", timespec="seconds"),
+            "size": _size(one.size) if table else one.size,
+            "customers": customers(one),
+            "reason": one.reason,
+            "file": str(one.path),
+        }
+        for one in found
+    ]
+    _emit(records, args.format, BACKUPS_COLUMNS, BACKUPS_TABLE, f"no backups of {path} yet")
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from tui_crm.core.backups import restore_from
+
+    path = _book_path(args)  # not opened: a damaged book is what a restore is for
+    done = restore_from(path, args.file, force=args.force)
+    text = f"restored {done.customers:,} customers from {done.source} into {done.book}"
+    if done.migrated_from is not None:
+        text += f" (upgraded from schema {done.migrated_from})"
+    if done.safety_copy is not None:
+        text += f"; the book as it was is kept in {done.safety_copy}"
+    print(printable(text, limit=len(text)))
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from tui_crm.core.check import check_book, file_damage, repair_book, restore_hint
+    from tui_crm.errors import DatabaseRefused
+
+    path = _book_path(args)
+    try:
+        db = _open(args)
+    except DatabaseRefused:
+        damage = file_damage(path) if path.is_file() else None
+        if not damage:
+            raise
+        _say(f"file: {path} is damaged ({damage})")
+        _say(restore_hint(path))
+        return 1
+    if args.repair:
+        repaired = repair_book(db)
+        if repaired.backup is not None:
+            _say(f"backed up to {repaired.backup}")
+        _say("rebuilt " + "; ".join(repaired.rebuilt))
+        health = repaired.health
+    else:
+        health = check_book(db)
+    if health.healthy:
+        _say(f"book is healthy: {health.summary()}")
+        return 0
+    for problem in health.problems:
+        _say(problem.line())
+    if health.damaged:
+        _say(restore_hint(path))
+    elif any(problem.repairable for problem in health.problems) and not args.repair:
+        _say("tui-crm check --repair rebuilds the search index, figures and summaries")
+    return 1
+
+
+def _say(text: object) -> None:
+    """One line of a command's report on stdout, shown whole but never as terminal control."""
+    line = str(text)
+    print(printable(line, limit=len(line)))
 
 
 class _TerminalLines:
