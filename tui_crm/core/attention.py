@@ -41,6 +41,7 @@ from tui_crm.core.config import settings
 from tui_crm.core.display import printable
 from tui_crm.core.referrals import REFERRAL_DAY, THANKED_SQL
 from tui_crm.core.types import display_name
+from tui_crm.core.undo import record_step, refused
 from tui_crm.core.value import ensure_values
 from tui_crm.db.meta import meta_value, set_meta
 from tui_crm.errors import ConflictError, CrmError, ValidationError
@@ -646,9 +647,13 @@ def snooze(
     (ConflictError saying who did what) rather than hiding what they did."""
     if as_of is not None and until <= as_of:
         raise ValidationError({"until": f"snooze until a day after {as_of:%a %-d %b}"})
+    codes = list(dict.fromkeys(reasons))
+    who = who if who is not None else settings().user
     with db.atomic():
         _check_seen(db, customer_id, seen, "snoozed")
-        _mark(db, customer_id, reasons, who, snoozed_until=until.isoformat())
+        before = _marks_of(db, customer_id, codes)
+        _mark(db, customer_id, codes, who, snoozed_until=until.isoformat())
+        _journal(db, "snooze", customer_id, codes, before, [], who)
 
 
 def mark_done(
@@ -665,16 +670,92 @@ def mark_done(
     `seen` as for `snooze`: a follow-up someone asked for after the item was read is never
     closed by it."""
     now = (now or datetime.now()).replace(microsecond=0)
-    codes = list(reasons)
+    codes = list(dict.fromkeys(reasons))
+    who = who if who is not None else settings().user
     with db.atomic():
         _check_seen(db, customer_id, seen, "marked done")
+        before = _marks_of(db, customer_id, codes)
         _mark(db, customer_id, codes, who, done_at=now.isoformat(sep=" "))
+        closed: list[int] = []
         if {"follow_up_due", "follow_up_overdue"} & set(codes):
+            closed = [
+                row[0]
+                for row in db.execute_sql(
+                    "SELECT id FROM interaction WHERE customer_id = ? AND follow_up IS NOT NULL "
+                    "AND follow_up <= ? AND follow_up_done = 0",
+                    (customer_id, now.date().isoformat()),
+                )
+            ]
             db.execute_sql(
-                "UPDATE interaction SET follow_up_done = 1 WHERE customer_id = ? "
-                "AND follow_up IS NOT NULL AND follow_up <= ? AND follow_up_done = 0",
-                (customer_id, now.date().isoformat()),
+                "UPDATE interaction SET follow_up_done = 1 WHERE id IN "
+                "(SELECT value FROM json_each(?))",
+                (_json_ids(closed),),
             )
+        _journal(db, "done", customer_id, codes, before, closed, who, now=now)
+
+
+_MARK_ROWS = """SELECT reason, snoozed_until, done_at, who FROM attention_mark
+WHERE customer_id = ? AND reason IN (SELECT value FROM json_each(?)) ORDER BY reason"""
+
+
+def _marks_of(db: Database, customer_id: int, codes: list[str]) -> list[list]:
+    """The customer's marks for these reasons exactly as stored (what an undo puts back)."""
+    return [list(row) for row in db.execute_sql(_MARK_ROWS, (customer_id, json.dumps(codes)))]
+
+
+def _journal(db, kind, customer_id, codes, before, closed, who, now=None) -> None:
+    """The undo step of a snooze or "done": the marks before and after, follow-ups closed."""
+    row = db.execute_sql(
+        "SELECT first_name, last_name, company FROM customer WHERE id = ?", (customer_id,)
+    ).fetchone()
+    what = ", ".join(REASONS[code] for code in codes)
+    label = f"{'snooze' if kind == 'snooze' else 'done'} of {display_name(*row)} ({what})"
+    record_step(
+        kind=kind,
+        label=label,
+        customer_id=customer_id,
+        payload={
+            "reasons": codes,
+            "before": before,
+            "after": _marks_of(db, customer_id, codes),
+            "closed": closed,
+        },
+        who=who,
+        now=now,
+    )
+
+
+def undo_marks(db: Database, step, payload: dict, who: str, now: datetime) -> str:
+    """Undo a snooze or "done": the marks of those reasons as they were before it (none where
+    there was none) and the follow-ups it closed open again, unless someone snoozed, marked
+    done or reopened them since."""
+    customer_id, codes = step.customer_id, payload["reasons"]
+    after = [list(mark) for mark in payload["after"]]
+    if _marks_of(db, customer_id, codes) != after:
+        raise refused("those reasons were snoozed or marked done again since")
+    if payload["closed"]:
+        still = db.execute_sql(
+            "SELECT count(*) FROM interaction WHERE follow_up_done = 1 AND customer_id = ? "
+            "AND id IN (SELECT value FROM json_each(?))",
+            (customer_id, _json_ids(payload["closed"])),
+        ).fetchone()[0]
+        if still != len(payload["closed"]):
+            raise refused("the follow-ups it closed were changed since")
+    db.execute_sql(
+        "DELETE FROM attention_mark WHERE customer_id = ? AND reason IN "
+        "(SELECT value FROM json_each(?))",
+        (customer_id, json.dumps(codes)),
+    )
+    db.connection().executemany(
+        "INSERT INTO attention_mark (customer_id, reason, snoozed_until, done_at, who) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [(customer_id, *mark) for mark in payload["before"]],
+    )
+    db.execute_sql(
+        "UPDATE interaction SET follow_up_done = 0 WHERE id IN (SELECT value FROM json_each(?))",
+        (_json_ids(payload["closed"]),),
+    )
+    return ""
 
 
 def _mark(db: Database, customer_id: int, reasons: Iterable[str], who, **column: str) -> None:

@@ -24,6 +24,7 @@ from tui_crm.core.types import (
     PurchaseView,
     display_name,
 )
+from tui_crm.core.undo import record_step
 from tui_crm.core.value import customer_value
 from tui_crm.db.models import (
     INTERACTION_KINDS,
@@ -386,6 +387,10 @@ def _change_said(change: ChangeView) -> str:
         return "moved to the trash" if change.new else "restored from the trash"
     if change.field in ("merged", "merged_into"):
         return f"{change.field.replace('_', ' ')} {new}"
+    if change.field == "undo":
+        return f"undid {new}"
+    if change.field in ("restored", "purged"):
+        return f"{change.field} {new}"
     return f"{change.field.replace('_', ' ')}: {old} → {new}"
 
 
@@ -419,6 +424,7 @@ def update_customer(
     expected_version: int,
     who: str | None = None,
     now: datetime | None = None,
+    journal: bool = True,
 ) -> int:
     """Apply changes; return the new version.
 
@@ -426,6 +432,9 @@ def update_customer(
     caller read): a save based on an older one is refused (ConflictError saying who changed
     what) instead of silently overwriting their work. A change not based on anything read
     reads the version in its own transaction first.
+
+    A change that makes the customer lost writes a "lost" step to the undo journal (unless
+    `journal` is false: a merge journals itself as a whole).
     """
     cleaned = clean_customer(values)
     now = now or _now()
@@ -435,6 +444,11 @@ def update_customer(
         if row is None:
             raise NotFound(f"no customer with id {customer_id}")
         check_version(row, expected_version)
+        lost_before = (
+            field_snapshot(customer_id, ("status", "lost_reason", "lost_on"))
+            if row.status != "lost"
+            else None
+        )
         columns = _scalar_columns(cleaned)
         if "referred_by" in columns:
             _check_referrer(customer_id, columns["referred_by"])
@@ -490,6 +504,15 @@ def update_customer(
                 new=new,
                 version=new_version,
             )
+        if journal and lost_before is not None and columns.get("status") == "lost":
+            record_step(
+                kind="lost",
+                label=f"marking {row_name(row)} lost",
+                customer_id=customer_id,
+                payload={"before": lost_before, "version": new_version},
+                who=who,
+                now=now,
+            )
     return new_version
 
 
@@ -523,8 +546,176 @@ def trash_customer(
 ) -> int:
     """Move a customer to the trash (restorable); return the new version. Refused
     (ConflictError) when the customer changed since `expected_version`, e.g. was restored by
-    someone else meanwhile."""
-    return _set_deleted(db, customer_id, now or _now(), who, expected_version)
+    someone else meanwhile. Undoable (a "delete" step of the journal, core/undo.py)."""
+    return _trash(db, customer_id, expected_version=expected_version, who=who, now=now)
+
+
+def _trash(db, customer_id, *, expected_version, who, now, journal: bool = True) -> int:
+    now = now or _now()
+    who = who if who is not None else settings().user
+    with db.atomic():
+        before = Customer.get_or_none(Customer.id == customer_id)
+        version = _set_deleted(db, customer_id, now, who, expected_version)
+        if journal and before is not None and before.deleted_at is None:
+            record_step(
+                kind="delete",
+                label=f"moved {row_name(before)} to the trash",
+                customer_id=customer_id,
+                payload={"version": version},
+                who=who,
+                now=now,
+            )
+    return version
+
+
+def undo_delete(db, step, payload, who, now) -> str:
+    """Undo a "delete" step: the customer comes back unless changed since (e.g. restored)."""
+    row = Customer.get(Customer.id == step.customer_id)
+    check_version(row, payload["version"], "since", "nothing was undone")
+    _set_deleted(db, step.customer_id, None, who, payload["version"], now=now)
+    return ""
+
+
+def mark_lost(
+    db: Database,
+    customer_id: int,
+    reason: str,
+    *,
+    expected_version: int,
+    who: str | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Mark a customer lost with what broke the deal (today is the day lost); the new
+    version. Undoable: any change that makes a customer lost writes a "lost" step."""
+    return update_customer(
+        db,
+        customer_id,
+        {"status": "lost", "lost_reason": reason},
+        expected_version=expected_version,
+        who=who,
+        now=now,
+    )
+
+
+def undo_lost(db, step, payload, who, now) -> str:
+    """Undo a "lost" step: status, reason and day lost as they were, unless changed since."""
+    row = Customer.get(Customer.id == step.customer_id)
+    check_version(row, payload["version"], "since", "nothing was undone")
+    revert_fields(step.customer_id, payload["before"], who=who, now=now)
+    return ""
+
+
+# What a customer's fields were, as stored (column: kind), for putting them back exactly:
+# a merge's survivor, a customer before being marked lost.
+_SNAPSHOT_COLUMNS = {
+    **{name: "text" for name in TEXT_FIELDS},
+    "gender": "text",
+    "status": "text",
+    "uid": "text",
+    "email_opt_out": "bool",
+    "email_opt_out_at": "datetime",
+    "birthday": "date",
+    "acquired_on": "date",
+    "lost_on": "date",
+    "referred_by_id": "id",
+    "category_id": "id",
+}
+
+
+def _stored(kind: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if kind == "date":
+        return value if isinstance(value, date) else date.fromisoformat(str(value))
+    if kind == "datetime":
+        return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    if kind == "bool":
+        return bool(value)
+    return value
+
+
+def field_snapshot(customer_id: int, columns: Iterable[str] | None = None) -> dict[str, Any]:
+    """A customer's fields as stored, JSON-ready (`revert_fields` puts them back): every
+    field and the emails, phones and tags, or only `columns`."""
+    row = Customer.get(Customer.id == customer_id)
+    wanted = list(columns) if columns is not None else [*_SNAPSHOT_COLUMNS, *LIST_FIELDS]
+    out: dict[str, Any] = {}
+    for name in wanted:
+        if name == "emails":
+            out[name] = [
+                [e.label, e.address]
+                for e in CustomerEmail.select()
+                .where(CustomerEmail.customer == customer_id)
+                .order_by(CustomerEmail.position, CustomerEmail.id)
+            ]
+        elif name == "phones":
+            out[name] = [
+                [p.label, p.number, p.national]
+                for p in CustomerPhone.select()
+                .where(CustomerPhone.customer == customer_id)
+                .order_by(CustomerPhone.position, CustomerPhone.id)
+            ]
+        elif name == "tags":
+            out[name] = _tags_of(customer_id)
+        else:
+            value = getattr(row, name)
+            if isinstance(value, date | datetime):
+                value = value.isoformat()
+            out[name] = bool(value) if _SNAPSHOT_COLUMNS[name] == "bool" else value
+    return out
+
+
+def revert_fields(customer_id: int, snapshot: Mapping[str, Any], *, who: str, now: datetime) -> int:
+    """Put back the fields of a `field_snapshot` as they were, written straight (they were
+    valid when taken; an undo is not an edit to validate again), each difference in the
+    history; the new version (the same when nothing differed)."""
+    row = Customer.get(Customer.id == customer_id)
+    before_lists = _current_lists(customer_id)
+    columns: dict[str, Any] = {}
+    diffs: list[tuple[str, str | None, str | None]] = []
+    for name, kind in _SNAPSHOT_COLUMNS.items():
+        if name not in snapshot:
+            continue
+        old, new = getattr(row, name), _stored(kind, snapshot[name])
+        if kind == "bool":
+            old = bool(old)
+        if old == new:
+            continue
+        columns[name] = new
+        if name == "category_id":
+            diffs.append(("category", _category_name(old), _category_name(new)))
+        elif name != "email_opt_out_at":
+            diffs.append((name.removesuffix("_id"), _text(old), _text(new)))
+    if "uid" in columns and columns["uid"] is not None:
+        # Unique: a customer holding it since (a merge's survivor took it over) lets go.
+        Customer.update(uid=None).where(
+            (Customer.uid == columns["uid"]) & (Customer.id != customer_id)
+        ).execute()
+    lists = {name: snapshot[name] for name in LIST_FIELDS if name in snapshot}
+    _write_lists(
+        customer_id,
+        Cleaned(
+            {},
+            [tuple(e) for e in lists["emails"]] if "emails" in lists else None,
+            [tuple(p) for p in lists["phones"]] if "phones" in lists else None,
+            list(lists["tags"]) if "tags" in lists else None,
+        ),
+    )
+    after_lists = _current_lists(customer_id)
+    for name in LIST_FIELDS:
+        if before_lists[name] != after_lists[name]:
+            diffs.append((name, before_lists[name] or None, after_lists[name] or None))
+    if not diffs and not columns:
+        return row.version
+    version = row.version + 1
+    Customer.update(**columns, version=version, updated_at=now).where(
+        Customer.id == customer_id
+    ).execute()
+    for name, old, new in diffs:
+        CustomerChange.create(
+            customer=customer_id, at=now, who=who, field=name, old=old, new=new, version=version
+        )
+    return version
 
 
 def restore_customer(
@@ -593,6 +784,33 @@ def log_interaction(
     referral) is checked in the transaction that adds it.
     """
     now = now or _now()
+    cleaned = clean_interaction(
+        kind=kind, at=at, follow_up=follow_up, notes=notes, outcome=outcome, now=now
+    )
+    with db.atomic():
+        _live(customer_id)
+        check_regarding(customer_id, cleaned["kind"], regarding)
+        row = Interaction.create(
+            customer=customer_id,
+            **cleaned,
+            regarding=regarding,
+            logged_by=who if who is not None else settings().user,
+            created_at=now,
+        )
+    return row.id
+
+
+def clean_interaction(
+    *,
+    kind: str | None,
+    at: datetime | str | None,
+    follow_up: date | str | None,
+    notes: str | None,
+    outcome: str | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """Validate an interaction as logged or corrected: its columns (kind, at, notes, outcome,
+    follow_up), or one ValidationError naming each bad field."""
     errors: dict[str, str] = {}
     kind = (kind or "call").strip().lower()
     if kind not in INTERACTION_KINDS:
@@ -617,29 +835,22 @@ def log_interaction(
         errors["at"] = f"{when:%Y-%m-%d %H:%M} is in the future; log what has happened"
     if due is not None and due < when.date():
         errors["follow_up"] = f"follow-up {due} is before the interaction itself"
-    if not (notes or "").strip() and kind != "thanks" and not outcome.strip():
+    notes, outcome = (notes or "").strip(), (outcome or "").strip()
+    if not notes and kind != "thanks" and not outcome:
         errors["notes"] = "write a note (what was said)"
     if errors:
         raise ValidationError(errors)
-    with db.atomic():
-        _live(customer_id)
-        if regarding is not None:
-            named = _live(regarding)
-            if kind == "thanks" and named.referred_by_id != customer_id:
-                # The thanks names a referral read earlier: refused if it is not one (now).
-                raise _not_referred_by(customer_id, named)
-        row = Interaction.create(
-            customer=customer_id,
-            kind=kind,
-            at=when,
-            notes=(notes or "").strip(),
-            outcome=(outcome or "").strip(),
-            follow_up=due,
-            regarding=regarding,
-            logged_by=who if who is not None else settings().user,
-            created_at=now,
-        )
-    return row.id
+    return {"kind": kind, "at": when, "notes": notes, "outcome": outcome, "follow_up": due}
+
+
+def check_regarding(customer_id: int, kind: str, regarding: int | None) -> None:
+    """The customer an interaction is about must be live, and a thanks must name one of
+    the customer's referrals (checked in the writing transaction)."""
+    if regarding is not None:
+        named = _live(regarding)
+        if kind == "thanks" and named.referred_by_id != customer_id:
+            # The thanks names a referral read earlier: refused if it is not one (now).
+            raise _not_referred_by(customer_id, named)
 
 
 def _not_referred_by(referrer_id: int, row: Customer) -> ConflictError:
@@ -684,9 +895,36 @@ def add_purchase(
     """Record a purchase; `amount` is cents (int) or text such as '1,234.50'. Like an
     interaction it is added and replaces nothing: no version needed."""
     now = now or _now()
+    cleaned = clean_purchase(
+        amount=amount,
+        day=day,
+        description=description,
+        category=category,
+        invoice_ref=invoice_ref,
+        currency=currency,
+        now=now,
+    )
+    with db.atomic():
+        _live(customer_id)
+        row = Purchase.create(customer=customer_id, **cleaned, created_at=now)
+    return row.id
+
+
+def clean_purchase(
+    *,
+    amount: int | str,
+    day: date | str | None,
+    description: str | None,
+    category: str | None,
+    invoice_ref: str | None,
+    currency: str | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """Validate a purchase as added or corrected: its columns (day, cents, currency,
+    description, category, invoice_ref), or one ValidationError naming each bad field."""
     errors: dict[str, str] = {}
     cents = 0
-    if isinstance(amount, int):
+    if isinstance(amount, int) and not isinstance(amount, bool):
         cents = amount
     else:
         try:
@@ -708,19 +946,14 @@ def add_purchase(
         errors["currency"] = f"'{currency}' is not a currency code such as USD or EUR"
     if errors:
         raise ValidationError(errors)
-    with db.atomic():
-        _live(customer_id)
-        row = Purchase.create(
-            customer=customer_id,
-            day=when,
-            cents=cents,
-            currency=code,
-            description=description.strip(),
-            category=category.strip(),
-            invoice_ref=invoice_ref.strip(),
-            created_at=now,
-        )
-    return row.id
+    return {
+        "day": when,
+        "cents": cents,
+        "currency": code,
+        "description": (description or "").strip(),
+        "category": (category or "").strip(),
+        "invoice_ref": (invoice_ref or "").strip(),
+    }
 
 
 def resolve_customer(db: Database, ref: str) -> int:
@@ -878,11 +1111,21 @@ def get_profile(
                 CustomerRef(i.regarding_id, names.get(i.regarding_id, "?"))
                 if i.regarding_id
                 else None,
+                i.version,
             )
             for i in interactions
         ),
         purchases=tuple(
-            PurchaseView(p.id, p.day, p.cents, p.currency, p.description, p.category, p.invoice_ref)
+            PurchaseView(
+                p.id,
+                p.day,
+                p.cents,
+                p.currency,
+                p.description,
+                p.category,
+                p.invoice_ref,
+                p.version,
+            )
             for p in Purchase.select()
             .where(Purchase.customer == customer_id)
             .order_by(Purchase.day.desc(), Purchase.id.desc())

@@ -17,14 +17,18 @@ from tui_crm.core.config import settings
 from tui_crm.core.customers import (
     ALL_FIELDS,
     LIST_FIELDS,
+    _set_deleted,
+    _trash,
     check_no_referral_loop,
     check_version,
+    field_snapshot,
+    revert_fields,
     row_name,
-    trash_customer,
     update_customer,
 )
 from tui_crm.core.fields import format_phone
 from tui_crm.core.types import CustomerRef
+from tui_crm.core.undo import record_step, refused
 from tui_crm.db.models import (
     AttentionMark,
     Category,
@@ -105,6 +109,8 @@ HANDLED_FOREIGN_KEYS = {
     ("customer_change", "customer_id"): "kept",
     ("customer_value", "customer_id"): "derived",
     ("purchase_rhythm", "customer_id"): "derived",
+    ("undo_step", "customer_id"): "kept",  # the journal names whom a step was about
+    ("undo_step", "other_id"): "kept",
 }
 
 
@@ -421,41 +427,87 @@ def _history(customer_id: int, now: datetime, who: str, field: str, old, new, ve
     )
 
 
-def _repoint_referrals(survivor_id: int, other_id: int, now: datetime, who: str) -> int:
-    """Customers referred by the other are referred by the survivor (each one's version moves
-    on and its history says so, so an edit opened before the merge cannot undo it)."""
+def _repoint_referrals(ids: list[int], src: int, dst: int, now: datetime, who: str) -> list[int]:
+    """Customers (of `ids`) referred by `src` are referred by `dst` (each one's version moves
+    on and its history says so, so an edit opened before cannot undo it); those re-pointed."""
     referred = list(
         Customer.select(Customer.id, Customer.version).where(
-            (Customer.referred_by == other_id) & (Customer.id != survivor_id)
+            (Customer.referred_by == src) & Customer.id.in_(ids)
         )
     )
     for row in referred:
-        Customer.update(referred_by=survivor_id, version=row.version + 1, updated_at=now).where(
+        Customer.update(referred_by=dst, version=row.version + 1, updated_at=now).where(
             Customer.id == row.id
         ).execute()
-        _history(row.id, now, who, "referred_by", str(other_id), str(survivor_id), row.version + 1)
-    return len(referred)
+        _history(row.id, now, who, "referred_by", str(src), str(dst), row.version + 1)
+    return [row.id for row in referred]
 
 
-def _move_dismissals(survivor_id: int, other_id: int) -> int:
+def _move_dismissals(survivor_id: int, other_id: int) -> list[dict[str, Any]]:
+    """The other's dismissed pairs name the survivor; each as it was and what became of it."""
     rows = list(
         DuplicateDismissal.select().where(
             (DuplicateDismissal.customer_a == other_id)
             | (DuplicateDismissal.customer_b == other_id)
         )
     )
+    out = []
     for row in rows:
         partner = row.customer_b_id if row.customer_a_id == other_id else row.customer_a_id
         DuplicateDismissal.delete().where(
             (DuplicateDismissal.customer_a == row.customer_a_id)
             & (DuplicateDismissal.customer_b == row.customer_b_id)
         ).execute()
+        new, inserted = None, False
         if partner != survivor_id:
-            a, b = sorted((partner, survivor_id))
+            new = sorted((partner, survivor_id))
+            inserted = (
+                not DuplicateDismissal.select()
+                .where(
+                    (DuplicateDismissal.customer_a == new[0])
+                    & (DuplicateDismissal.customer_b == new[1])
+                )
+                .exists()
+            )
+            if inserted:
+                DuplicateDismissal.insert(
+                    customer_a=new[0], customer_b=new[1], dismissed_at=row.dismissed_at, who=row.who
+                ).execute()
+        out.append(
+            {
+                "pair": [row.customer_a_id, row.customer_b_id],
+                "at": row.dismissed_at.isoformat(sep=" ")
+                if isinstance(row.dismissed_at, datetime)
+                else str(row.dismissed_at),
+                "who": row.who,
+                "new": new,
+                "inserted": inserted,
+            }
+        )
+    return out
+
+
+def _put_back_dismissals(entries: list[dict[str, Any]], reverse: bool) -> None:
+    """Dismissed pairs back as before the merge (`reverse`), or moved again."""
+    for entry in entries:
+        old, new = entry["pair"], entry["new"]
+        gone, back = (new if entry["inserted"] else None, old) if reverse else (old, new)
+        if gone:
+            DuplicateDismissal.delete().where(
+                (DuplicateDismissal.customer_a == gone[0])
+                & (DuplicateDismissal.customer_b == gone[1])
+            ).execute()
+        if (
+            back
+            and (reverse or entry["inserted"])
+            and Customer.select().where(Customer.id.in_(back)).count() == 2
+        ):
             DuplicateDismissal.insert(
-                customer_a=a, customer_b=b, dismissed_at=row.dismissed_at, who=row.who
+                customer_a=back[0],
+                customer_b=back[1],
+                dismissed_at=entry["at"],
+                who=entry["who"],
             ).on_conflict_ignore().execute()
-    return len(rows)
 
 
 def customer_foreign_keys(db: Database) -> set[tuple[str, str]]:
@@ -475,17 +527,73 @@ def customer_foreign_keys(db: Database) -> set[tuple[str, str]]:
     return out
 
 
-def _move_other_tables(db: Database, survivor_id: int, other_id: int) -> int:
+def _row_keys(db: Database, table: str, column: str) -> list[str]:
+    """The columns that find one row of `table` besides `column`: its rowid, or for a table
+    WITHOUT ROWID the other columns of its primary key."""
+    sql = db.execute_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+    ).fetchone()[0]
+    if "WITHOUT ROWID" not in " ".join(sql.upper().split()):
+        return ["rowid"]
+    return [
+        row[1]
+        for row in db.execute_sql(f'PRAGMA table_info("{table}")')
+        if row[5] and row[1] != column
+    ]
+
+
+def _move_rows(
+    db: Database, what: str, table: str, column: str, src: int, dst: int, where: str = ""
+) -> dict[str, Any]:
+    """Point `column` of the rows of `table` at `src` (and `where`) to `dst`, one by one, a
+    row that would clash with one `dst` has staying; the move as the journal keeps it."""
+    keys = _row_keys(db, table, column)
+    found = db.execute_sql(
+        f'SELECT {", ".join(keys) or "1"} FROM "{table}" WHERE "{column}" = ?'
+        + (f" AND {where}" if where else ""),
+        (src,),
+    ).fetchall()
+    move = {"what": what, "table": table, "column": column, "from": src, "to": dst, "keys": []}
+    for values in found:
+        key = dict(zip(keys, values, strict=True))
+        if _move_one(db, move, key, src, dst):
+            move["keys"].append(key)
+    return move
+
+
+def _move_one(db: Database, move: dict[str, Any], key: dict[str, Any], src: int, dst: int) -> bool:
+    where = "".join(f' AND "{k}" = ?' if k != "rowid" else " AND rowid = ?" for k in key)
+    cursor = db.execute_sql(
+        f'UPDATE OR IGNORE "{move["table"]}" SET "{move["column"]}" = ? '
+        f'WHERE "{move["column"]}" = ?{where}',
+        (dst, src, *key.values()),
+    )
+    return cursor.rowcount == 1
+
+
+def apply_moves(
+    db: Database, moves: list[dict[str, Any]], *, reverse: bool
+) -> tuple[list[dict[str, Any]], list[tuple[str, int]]]:
+    """Do the journal's moves again, or undo them (`reverse`, last first). Rows no longer
+    where the move left them stay where they are: the moves as done, and per kind how many
+    rows could not be moved."""
+    done, missed = [], []
+    for move in reversed(moves) if reverse else moves:
+        src, dst = (move["to"], move["from"]) if reverse else (move["from"], move["to"])
+        moved = [key for key in move["keys"] if _move_one(db, move, key, src, dst)]
+        done.append({**move, "keys": moved})
+        if len(moved) != len(move["keys"]):
+            missed.append((move["what"], len(move["keys"]) - len(moved)))
+    return (list(reversed(done)) if reverse else done), missed
+
+
+def _move_other_tables(db: Database, survivor_id: int, other_id: int) -> list[dict[str, Any]]:
     """Rows of tables added after this module (say, import keys) follow the survivor too; a
     row that would clash with one the survivor has stays with the merged-away record."""
-    moved = 0
-    for table, column in sorted(customer_foreign_keys(db) - set(HANDLED_FOREIGN_KEYS)):
-        cursor = db.execute_sql(
-            f'UPDATE OR IGNORE "{table}" SET "{column}" = ? WHERE "{column}" = ?',
-            (survivor_id, other_id),
-        )
-        moved += cursor.rowcount
-    return moved
+    return [
+        _move_rows(db, "other records", table, column, other_id, survivor_id)
+        for table, column in sorted(customer_foreign_keys(db) - set(HANDLED_FOREIGN_KEYS))
+    ]
 
 
 def merge(
@@ -530,51 +638,66 @@ def merge(
         values, changes, from_other = _resolve(choices or {}, mine, theirs, survivor_id, other_id)
         survivor_name, other_name = row_name(survivor), row_name(other)
 
+        fields_before = field_snapshot(survivor_id)
+        uid_taken = None
         if values["uid"] and values["uid"] == other.uid:  # unique: the survivor takes it over
+            uid_taken = other.uid
             Customer.update(uid=None).where(Customer.id == other_id).execute()
             _history(other_id, now, who, "uid", other.uid, None, other.version)
         # The other's thanks for referring the survivor would name the survivor itself once
         # moved: they keep naming the merged-away record, as thanks naming the other that the
         # survivor wrote do (below), so neither counts as thanks for some other referral.
-        Interaction.update(regarding=other_id).where(
-            (Interaction.customer == other_id) & (Interaction.regarding == survivor_id)
-        ).execute()
-        moved = [
-            ("referrals", _repoint_referrals(survivor_id, other_id, now, who)),
-            (
-                "interactions",
-                Interaction.update(customer=survivor_id)
-                .where(Interaction.customer == other_id)
-                .execute(),
-            ),
-            (
-                "thanks naming them",
-                Interaction.update(regarding=survivor_id)
-                .where((Interaction.regarding == other_id) & (Interaction.customer != survivor_id))
-                .execute(),
-            ),
-            (
-                "purchases",
-                Purchase.update(customer=survivor_id)
-                .where(Purchase.customer == other_id)
-                .execute(),
-            ),
-            (
-                "attention marks",
-                AttentionMark.update(customer=survivor_id)
-                .where(
-                    (AttentionMark.customer == other_id)
-                    & AttentionMark.reason.not_in(
-                        AttentionMark.select(AttentionMark.reason).where(
-                            AttentionMark.customer == survivor_id
-                        )
-                    )
-                )
-                .execute(),
-            ),
-            ("dismissed pairs", _move_dismissals(survivor_id, other_id)),
-            ("other records", _move_other_tables(db, survivor_id, other_id)),
+        moves = [
+            _move_rows(
+                db,
+                "",
+                "interaction",
+                "regarding_id",
+                survivor_id,
+                other_id,
+                f"customer_id = {int(other_id)}",
+            )
         ]
+        referred = [
+            row.id
+            for row in Customer.select(Customer.id).where(
+                (Customer.referred_by == other_id) & (Customer.id != survivor_id)
+            )
+        ]
+        referred = _repoint_referrals(referred, other_id, survivor_id, now, who)
+        moves += [
+            _move_rows(db, "interactions", "interaction", "customer_id", other_id, survivor_id),
+            _move_rows(
+                db,
+                "thanks naming them",
+                "interaction",
+                "regarding_id",
+                other_id,
+                survivor_id,
+                f"customer_id != {int(survivor_id)}",
+            ),
+            _move_rows(db, "purchases", "purchase", "customer_id", other_id, survivor_id),
+            _move_rows(
+                db,
+                "attention marks",
+                "attention_mark",
+                "customer_id",
+                other_id,
+                survivor_id,
+                f"reason NOT IN (SELECT reason FROM attention_mark WHERE customer_id = "
+                f"{int(survivor_id)})",
+            ),
+        ]
+        dismissals = _move_dismissals(survivor_id, other_id)
+        moves += _move_other_tables(db, survivor_id, other_id)
+        counted: dict[str, int] = {"referrals": len(referred)}
+        for move in moves:
+            if move["what"]:
+                counted[move["what"]] = counted.get(move["what"], 0) + len(move["keys"])
+        counted["dismissed pairs"] = len(dismissals)
+        order = ("referrals", "interactions", "thanks naming them", "purchases")
+        order += ("attention marks", "dismissed pairs", "other records")
+        moved = [(label, counted.get(label, 0)) for label in order]
 
         referrer = values["referred_by"]
         if isinstance(referrer, str) and referrer.strip().lstrip("#").isdigit():
@@ -583,7 +706,13 @@ def merge(
             survivor_id, referrer if isinstance(referrer, int) else None, LOOP_AFTER_MERGE
         )
         version = update_customer(
-            db, survivor_id, changes, expected_version=survivor.version, who=who, now=now
+            db,
+            survivor_id,
+            changes,
+            expected_version=survivor.version,
+            who=who,
+            now=now,
+            journal=False,
         )
         if "email_opt_out" in from_other and values["email_opt_out"] and other.email_opt_out_at:
             # The opt-out dates from when the person asked, not from the merge.
@@ -603,7 +732,9 @@ def merge(
             f"{other_name} (#{other_id})" + (f": moved {summary}" if summary else ""),
             version,
         )
-        trash_customer(db, other_id, expected_version=other.version, who=who, now=now)
+        other_version = _trash(
+            db, other_id, expected_version=other.version, who=who, now=now, journal=False
+        )
         _history(
             other_id,
             now,
@@ -611,6 +742,146 @@ def merge(
             "merged_into",
             None,
             f"{survivor_name} (#{survivor_id})",
-            other.version + 1,
+            other_version,
+        )
+        record_step(
+            kind="merge",
+            label=f"merge of {other_name} into {survivor_name}",
+            customer_id=survivor_id,
+            other_id=other_id,
+            payload={
+                "survivor": survivor_id,
+                "other": other_id,
+                "survivor_name": survivor_name,
+                "other_name": other_name,
+                "fields_before": fields_before,
+                "fields_after": field_snapshot(survivor_id),
+                "survivor_version": version,
+                "other_version": other_version,
+                "uid": uid_taken,
+                "moves": moves,
+                "referrals": referred,
+                "dismissals": dismissals,
+            },
+            who=who,
+            now=now,
         )
     return MergeResult(survivor_id, other_id, version, tuple(moved))
+
+
+# Taking a merge back ------------------------------------------------------------------------
+#
+# The merge's undo step holds its journal: every row it moved (by key, so a row added to the
+# survivor since stays), the referrals it re-pointed, the dismissed pairs, the uid the
+# survivor took over, and the survivor's fields before and after. One step holds it all rather
+# than a table of its own: the journal is written and read whole, only ever to take that one
+# merge back (undo, restore from the trash), and it goes with the step when either customer
+# is purged, when there is nothing left to give back.
+
+
+def _missed_said(missed: list[tuple[str, int]], survivor_name: str) -> str:
+    return ", ".join(f"{n} {what or 'thanks'}" for what, n in missed) + (
+        f" no longer with {survivor_name}"
+    )
+
+
+def unmerge(
+    db: Database, payload: dict[str, Any], *, strict: bool, who: str, now: datetime
+) -> tuple[dict[str, Any], list[str]]:
+    """Give the merged-away customer back whole: what the merge moved goes back to it, its
+    referrals and dismissed pairs and uid too, and it leaves the trash. The survivor's fields
+    go back to what they were before the merge if it has not changed since.
+
+    `strict` (an undo): anything changed since refuses it all (ConflictError); otherwise (a
+    restore from the trash) what cannot go back stays, and the notes say so. Returns what was
+    done (for `remerge`) and the notes."""
+    survivor_id, other_id = payload["survivor"], payload["other"]
+    survivor = Customer.get_or_none(Customer.id == survivor_id)
+    other = Customer.get(Customer.id == other_id)
+    then = "nothing was undone"
+    if strict:
+        if survivor is None:  # pragma: no cover - the step goes with a purged survivor
+            raise refused(f"{payload['survivor_name']} was deleted for good")
+        check_version(survivor, payload["survivor_version"], "since the merge", then)
+        check_version(other, payload["other_version"], "since the merge", then)
+    if other.deleted_at is None:
+        raise refused(f"{row_name(other)} is not in the trash any more")
+    notes: list[str] = []
+    moves, missed = apply_moves(db, payload["moves"], reverse=True)
+    if missed:
+        said = _missed_said(missed, payload["survivor_name"])
+        if strict:
+            raise refused(f"{said} (changed since the merge)")
+        notes.append(f"{said} stay where they are")
+    referrals = _repoint_referrals(payload["referrals"], survivor_id, other_id, now, who)
+    if len(referrals) != len(payload["referrals"]):
+        lost = len(payload["referrals"]) - len(referrals)
+        if strict:
+            raise refused(f"{lost} referrals were given another referrer since the merge")
+        notes.append(f"{lost} referrals keep the referrer given since")
+    _put_back_dismissals(payload["dismissals"], reverse=True)
+    fields_reverted = survivor is not None and survivor.version == payload["survivor_version"]
+    if fields_reverted:
+        revert_fields(survivor_id, payload["fields_before"], who=who, now=now)
+    elif survivor is not None:
+        notes.append(
+            f"{payload['survivor_name']} was changed since the merge, so its fields stay "
+            "as they are"
+        )
+        if payload["uid"]:
+            revert_fields(survivor_id, {"uid": payload["fields_before"]["uid"]}, who=who, now=now)
+    if payload["uid"]:
+        revert_fields(other_id, {"uid": payload["uid"]}, who=who, now=now)
+    other = Customer.get(Customer.id == other_id)
+    other_version = _set_deleted(db, other_id, None, who, other.version, now=now)
+    done = {
+        "moves": moves,
+        "referrals": referrals,
+        "fields_reverted": fields_reverted,
+        "survivor_version": Customer.select(Customer.version)
+        .where(Customer.id == survivor_id)
+        .scalar(),
+        "other_version": other_version,
+    }
+    return done, notes
+
+
+def remerge(
+    db: Database, payload: dict[str, Any], done: dict[str, Any], *, who: str, now: datetime
+) -> None:
+    """Take back an `unmerge` (`done` is what it did): the rows, referrals, pairs, uid and
+    the survivor's merged fields go to the survivor again and the other back to the trash.
+    Refused (ConflictError) when either changed since."""
+    survivor_id, other_id = payload["survivor"], payload["other"]
+    then = "nothing was undone"
+    other = Customer.get(Customer.id == other_id)
+    check_version(other, done["other_version"], "since it was restored", then)
+    survivor = Customer.get_or_none(Customer.id == survivor_id)
+    if survivor is None:  # pragma: no cover - the step goes with a purged survivor
+        raise refused(f"{payload['survivor_name']} was deleted for good")
+    if done["fields_reverted"]:
+        check_version(survivor, done["survivor_version"], "since the restore", then)
+    moves, missed = apply_moves(db, done["moves"], reverse=False)
+    if missed:
+        raise refused(
+            ", ".join(f"{n} {what or 'thanks'}" for what, n in missed)
+            + f" of {row_name(other)} changed since the restore"
+        )
+    referrals = _repoint_referrals(done["referrals"], other_id, survivor_id, now, who)
+    if len(referrals) != len(done["referrals"]):
+        raise refused("referrals were given another referrer since the restore")
+    _put_back_dismissals(payload["dismissals"], reverse=False)
+    if done["fields_reverted"]:
+        revert_fields(survivor_id, payload["fields_after"], who=who, now=now)
+    elif payload["uid"]:
+        revert_fields(survivor_id, {"uid": payload["fields_after"]["uid"]}, who=who, now=now)
+    if payload["uid"]:
+        Customer.update(uid=None).where(Customer.id == other_id).execute()
+    other = Customer.get(Customer.id == other_id)
+    _set_deleted(db, other_id, now, who, other.version, now=now)
+
+
+def undo_merge(db: Database, step, payload: dict[str, Any], who: str, now: datetime) -> str:
+    """Undo a "merge" step (strictly: see `unmerge`)."""
+    unmerge(db, payload, strict=True, who=who, now=now)
+    return ""

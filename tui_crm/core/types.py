@@ -57,6 +57,7 @@ class InteractionView:
     follow_up: date | None
     logged_by: str
     regarding: CustomerRef | None = None
+    version: int = 1  # what a correction is based on (core/corrections.py)
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class PurchaseView:
     description: str
     category: str
     invoice_ref: str
+    version: int = 1  # what a correction is based on (core/corrections.py)
 
 
 @dataclass(frozen=True)

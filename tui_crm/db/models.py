@@ -122,6 +122,7 @@ class Interaction(BaseModel):
     regarding = ForeignKeyField(Customer, null=True, backref="+", on_delete="SET NULL")
     logged_by = TextField(default="")
     created_at = DateTimeField()
+    version = IntegerField(default=1)
 
 
 class Purchase(BaseModel):
@@ -134,6 +135,7 @@ class Purchase(BaseModel):
     category = TextField(default="")
     invoice_ref = TextField(default="")
     created_at = DateTimeField()
+    version = IntegerField(default=1)
 
 
 class CustomerChange(BaseModel):
@@ -212,3 +214,20 @@ class DuplicateDismissal(BaseModel):
 
 
 ALL_MODELS.append(DuplicateDismissal)
+
+
+class UndoStep(BaseModel):
+    """One undoable action (core/undo.py): what to say, whose, and what undoing it needs."""
+
+    id = AutoField()
+    at = DateTimeField()
+    who = TextField(default="")
+    kind = TextField()
+    label = TextField()
+    customer = ForeignKeyField(Customer, backref="+", on_delete="CASCADE")
+    other = ForeignKeyField(Customer, null=True, backref="+", on_delete="CASCADE")
+    payload = TextField(default="{}")
+    undone_at = DateTimeField(null=True)
+
+
+ALL_MODELS.append(UndoStep)
