@@ -54,11 +54,13 @@ def describe_interaction(row: Mapping[str, Any]) -> str:
     at = _moment(row["at"])
     text = " ".join(str(row["notes"] or row["outcome"] or "").split())
     follow = _day(row["follow_up"])
-    asked = f" (follow-up {follow:%-d %b}" + (" done)" if row.get("follow_up_done") else ")")
+    asked = ""
+    if follow is not None:
+        asked = f" (follow-up {follow:%-d %b}" + (", done)" if row.get("follow_up_done") else ")")
     return (
         f"{row['kind']} {at:%-d %b %H:%M}"
         + (f": {printable(text, limit=60)}" if text else "")
-        + (asked if follow else "")
+        + asked
     )
 
 
