@@ -1,0 +1,142 @@
+"""The health check finds each kind of damage to what is derived, names the customers, and
+the repair rebuilds it after a backup; a damaged file is sent to its newest good backup."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tui_crm.core.attention import ensure_rhythms
+from tui_crm.core.backups import backup_now
+from tui_crm.core.check import check_book, repair_book, restore_hint
+from tui_crm.core.customers import add_purchase, create_customer, log_interaction
+from tui_crm.core.value import ensure_values
+from tui_crm.db.backup import backup_files
+from tui_crm.errors import CrmError
+
+TODAY = date(2026, 3, 1)
+
+
+@pytest.fixture
+def book(db):
+    """Ten customers with calls, follow-ups and purchases; values and rhythms computed."""
+    ids = []
+    for n in range(10):
+        cid = create_customer(db, {"first_name": f"Person{n}", "last_name": "Berg", "city": "Oslo"})
+        log_interaction(db, cid, notes=f"call {n}", at="2026-01-05 10:00", follow_up="2026-04-01")
+        for month in (1, 2, 3, 4):
+            add_purchase(db, cid, day=date(2025, month, 10), amount="12.50")
+        ids.append(cid)
+    ensure_values(db, TODAY)
+    ensure_rhythms(db)
+    return ids
+
+
+def _lines(db) -> list[str]:
+    return [problem.line() for problem in check_book(db).problems]
+
+
+def test_a_sound_book_is_healthy(db, book):
+    health = check_book(db)
+    assert health.healthy, health.problems
+    assert health.summary() == "10 customers, 10 interactions, 40 purchases"
+
+
+def test_wrong_figures_are_named_with_the_customers(db, book):
+    db.execute_sql(f"UPDATE customer SET lifetime_cents = 1 WHERE id IN ({book[1]}, {book[4]})")
+    db.execute_sql(f"UPDATE customer SET next_follow_up = NULL WHERE id = {book[2]}")
+    db.execute_sql(f"UPDATE customer SET last_contact_at = NULL WHERE id = {book[3]}")
+    db.execute_sql(
+        f"UPDATE customer SET purchase_count = 9, last_purchase_on = NULL WHERE id = {book[5]}"
+    )
+    assert _lines(db) == [
+        f"figures: 1 customer has a wrong last_contact_at (#{book[3]})",
+        f"figures: 1 customer has a wrong next_follow_up (#{book[2]})",
+        f"figures: 2 customers have a wrong lifetime_cents (#{book[1]}, #{book[4]})",
+        f"figures: 1 customer has a wrong purchase_count (#{book[5]})",
+        f"figures: 1 customer has a wrong last_purchase_on (#{book[5]})",
+    ]
+
+
+def test_a_search_index_missing_extra_or_stale_rows_is_found(db, book):
+    db.execute_sql(f"DELETE FROM customer_fts WHERE rowid = {book[0]}")
+    db.execute_sql("INSERT INTO customer_fts (rowid, name) VALUES (9999, 'ghost')")
+    # A change the triggers did not see: the index still holds the old city.
+    db.execute_sql("DROP TRIGGER customer_au")
+    db.execute_sql(f"UPDATE customer SET city = 'Bergen' WHERE id = {book[6]}")
+    assert _lines(db) == [
+        "schema: trigger customer_au is missing",
+        f"search index: 1 customer missing (#{book[0]})",
+        "search index: 1 entry for no customer (#9999)",
+        f"search index: 1 customer indexed with old text (#{book[6]})",
+    ]
+
+
+def test_a_wrong_value_summary_or_rhythm_is_found_while_marked_current(db, book):
+    db.execute_sql(f"UPDATE customer_value SET tier = 'gold' WHERE customer_id = {book[7]}")
+    db.execute_sql(f"UPDATE purchase_rhythm SET limit_days = 1 WHERE customer_id = {book[8]}")
+    assert _lines(db) == [
+        f"values: the summary as of {TODAY} is wrong for 1 customer (#{book[7]})",
+        f"rhythms: 1 customer has a wrong purchase rhythm (#{book[8]})",
+    ]
+    # The check only compares: what it recomputed is not kept.
+    row = db.execute_sql(
+        "SELECT tier FROM customer_value WHERE customer_id = ?", (book[7],)
+    ).fetchone()
+    assert row == ("gold",)
+
+
+def test_broken_foreign_keys_are_found_and_not_called_repairable(db, book):
+    db.execute_sql("PRAGMA foreign_keys = OFF")
+    db.execute_sql(
+        "INSERT INTO interaction (customer_id, at, created_at) VALUES (777, '2026-01-01', '2026-01-01')"
+    )
+    db.execute_sql("PRAGMA foreign_keys = ON")
+    [problem] = [p for p in check_book(db).problems if p.area == "foreign keys"]
+    assert problem.text.startswith("1 interaction row point at a missing customer")
+    assert not problem.repairable
+
+
+def test_repair_rebuilds_everything_derived_after_a_backup(db, db_path, book):
+    db.execute_sql("DROP TRIGGER purchase_ai")
+    db.execute_sql(f"UPDATE customer SET lifetime_cents = 1 WHERE id = {book[1]}")
+    db.execute_sql(f"DELETE FROM customer_fts WHERE rowid = {book[0]}")
+    db.execute_sql(f"UPDATE customer_value SET tier = 'gold' WHERE customer_id = {book[7]}")
+    db.execute_sql(f"UPDATE purchase_rhythm SET limit_days = 1 WHERE customer_id = {book[8]}")
+    repaired = repair_book(db, today=TODAY)
+    assert repaired.health.healthy, repaired.health.problems
+    assert repaired.rebuilt[0] == "recreated trigger purchase_ai"
+    assert [one.reason for one in backup_files(db_path)] == ["before-repair"]
+    # The recreated trigger works again: a new purchase moves the figures.
+    add_purchase(db, book[1], day=date(2026, 2, 1), amount="1.00")
+    assert check_book(db).healthy
+    # And search finds the customer whose index row was gone.
+    hits = db.execute_sql(
+        "SELECT rowid FROM customer_fts WHERE customer_fts MATCH 'person0'"
+    ).fetchall()
+    assert hits == [(book[0],)]
+
+
+def test_a_damaged_file_cannot_be_repaired_and_the_newest_good_backup_is_named(
+    db, db_path, book, monkeypatch
+):
+    good = backup_now(db_path)
+    from tui_crm.core import check
+
+    real = db.execute_sql
+
+    def damaged(sql, *args, **kwargs):
+        if sql.startswith("PRAGMA integrity_check"):
+            return iter([("row 5 missing from index customer_name",)])
+        return real(sql, *args, **kwargs)
+
+    monkeypatch.setattr(db, "execute_sql", damaged)
+    health = check.check_book(db)
+    assert health.damaged and not health.healthy
+    with pytest.raises(CrmError) as err:
+        repair_book(db)
+    message = str(err.value)
+    assert "row 5 missing from index customer_name" in message
+    assert f"tui-crm restore {good}" in message
+    assert f"tui-crm restore {good}" in restore_hint(db_path)
