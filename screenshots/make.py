@@ -21,7 +21,9 @@ async def _shoot(db_path: Path, name: str, size: tuple[int, int], keys: list[str
     from tui_crm.db.database import close_database, open_database
     from tui_crm.ui.app import CrmApp
 
-    app = CrmApp(open_database(db_path), db_path, today=lambda: TODAY, cursor_blink=False)
+    app = CrmApp(
+        open_database(db_path), db_path, today=lambda: TODAY, cursor_blink=False, watch_every=None
+    )
     async with app.run_test(size=size) as pilot:
         for _ in range(3):
             await app.workers.wait_for_complete()

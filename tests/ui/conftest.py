@@ -53,7 +53,16 @@ def ui_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _app_on(path: Path) -> CrmApp:
-    return CrmApp(db=open_database(path), db_path=path, today=lambda: TODAY, cursor_blink=False)
+    # Without the watcher for others' changes: nothing else writes to a test's book, and a
+    # refresh at a moment of its own would make frames differ (tests/ui/test_live_sharing.py
+    # runs it).
+    return CrmApp(
+        db=open_database(path),
+        db_path=path,
+        today=lambda: TODAY,
+        cursor_blink=False,
+        watch_every=None,
+    )
 
 
 @pytest.fixture
@@ -82,7 +91,9 @@ async def settle(pilot) -> None:
     would fail or pass by the timing of a thread. A worker that failed still fails the test.
     """
     for _ in range(3):
-        for worker in [w for w in pilot.app.workers if w.state == WorkerState.RUNNING]:
+        running = [w for w in pilot.app.workers if w.state == WorkerState.RUNNING]
+        # The watcher for others' changes runs as long as the app does.
+        for worker in [w for w in running if w.group != "watch"]:
             with contextlib.suppress(WorkerCancelled):
                 await worker.wait()
         await pilot.pause()

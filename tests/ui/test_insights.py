@@ -16,7 +16,7 @@ from tui_crm.ui.widgets.bars import BarRow, bar, bar_chart, bar_lines
 
 async def _open(pilot) -> InsightsScreen:
     await settle(pilot)
-    pilot.app.push_screen(InsightsScreen(pilot.app.db, TODAY))
+    pilot.app.push_screen(InsightsScreen(TODAY))
     await settle(pilot)
     screen = pilot.app.screen
     assert isinstance(screen, InsightsScreen)

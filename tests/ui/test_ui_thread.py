@@ -7,6 +7,7 @@ import threading
 
 from tests.ui.conftest import settle
 from tui_crm.ui.screens.cadence import CadenceScreen
+from tui_crm.ui.screens.interchange import ImportScreen
 from tui_crm.ui.screens.lost import MarkLostScreen
 
 
@@ -32,10 +33,13 @@ async def test_every_screen_and_action_reads_and_writes_in_workers(demo_app, mon
             ("escape", "c"),  # cadence: reads the categories first
             ("escape", "escape", "f5", "n"),  # duplicates: different people
             ("escape", "f3", "escape", "f4", "escape"),  # tree, insights
+            ("ctrl+o",),  # import: offers the file imported last
+            ("escape", "ctrl+p", "r", "o", "b"),  # the palette finds customers
+            ("escape",),
         ):
             await pilot.press(*keys)
             await settle(pilot)
             opened.append(type(demo_app.screen))
         monkeypatch.setattr(database, "execute_sql", execute)
-    assert MarkLostScreen in opened and CadenceScreen in opened
+    assert MarkLostScreen in opened and CadenceScreen in opened and ImportScreen in opened
     assert on_ui_thread == []

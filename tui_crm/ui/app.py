@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import traceback
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from peewee import Database
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -17,13 +18,20 @@ from textual.content import Content
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
+from tui_crm.core.book import watch_book
 from tui_crm.core.config import settings
 from tui_crm.core.display import printable
+from tui_crm.core.undo import newest_step, undo_last
 from tui_crm.paths import crash_reports_dir, ensure_private_dir
+from tui_crm.ui.background import in_background
 from tui_crm.ui.commands import CustomerProvider
 from tui_crm.ui.keys import KeysInOrder
+from tui_crm.ui.messages import BookChanged
 from tui_crm.ui.screens.search import SearchScreen
 from tui_crm.ui.session import SessionGuard
+
+if TYPE_CHECKING:  # only a type: screens reach the book through ui/background.py
+    from peewee import Database
 
 
 class CrmApp(SessionGuard, KeysInOrder, App[None]):
@@ -36,7 +44,9 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
         Binding("f3", "referrals", "Referrals", id="referrals"),
         Binding("f4", "insights", "Insights", id="insights"),
         Binding("f5", "duplicates", "Duplicates", show=False, id="duplicates"),
+        Binding("f6", "trash", "Trash", show=False, id="trash"),
         Binding("ctrl+o", "import_file", "Import", show=False, id="import"),
+        Binding("ctrl+z", "undo", "Undo", show=False, id="undo"),
         Binding("f1", "toggle_help", "Help", id="help"),
         Binding(
             "question_mark", "toggle_help", "Help", key_display="?", show=False, id="help.question"
@@ -52,9 +62,14 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
         *,
         today: Callable[[], date] = date.today,
         cursor_blink: bool = True,
+        watch_every: float | None = 1.0,
     ) -> None:
         super().__init__()
         self.db = db
+        self.watch_every = watch_every  # seconds between looks for others' changes; None: never
+        self._stop_watching = threading.Event()
+        # ctrl+z undoes what this session did: the journal's steps after this one.
+        self.undo_after: int | None = None
         self.db_path = db_path
         self.today = today
         self.cursor_blink = cursor_blink  # off in snapshot tests, so frames are stable
@@ -131,6 +146,49 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
                 self.theme = theme
         self.push_screen(SearchScreen())
         self.call_after_refresh(self.offer_drafts)
+        if self.watch_every:
+            self.run_worker(self._watch_book, thread=True, group="watch", exit_on_error=False)
+        in_background(self, newest_step, self._undo_from, group="undo")
+
+    def _undo_from(self, step: int) -> None:
+        self.undo_after = step
+
+    def action_undo(self) -> None:
+        """Undo the last delete, merge, mark-lost, done, snooze or correction made in this
+        session, whichever screen it was made on; a line says what was undone."""
+        after = self.undo_after
+        if after is None:
+            return  # the journal is still being read (the first moments after start)
+
+        def undone(said: str) -> None:
+            self.notify(said)
+            self.book_changed()
+
+        in_background(
+            self,
+            lambda db: undo_last(db, who=settings().user, after=after),
+            undone,
+            failed=lambda err: self.notify(str(err), severity="warning", timeout=8),
+            group="undo",
+        )
+
+    def _watch_book(self) -> None:
+        """In a thread of its own: tell the screen on top when another program changed the
+        book, so two salespeople on one server see each other's work without searching again.
+        """
+        watch_book(
+            self.db,
+            lambda: self.call_from_thread(self.book_changed),
+            self._stop_watching,
+            self.watch_every or 1.0,
+        )
+
+    def book_changed(self) -> None:
+        """The screen on top reads the book again (the others do when they are back on top)."""
+        self.screen.post_message(BookChanged())
+
+    def on_unmount(self) -> None:
+        self._stop_watching.set()
 
     def offer_drafts(self) -> None:
         """Offer back notes that were being typed when the last session ended."""
@@ -191,6 +249,16 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
             self.action_duplicates,
         )
         yield SystemCommand(
+            "Trash",
+            "Deleted and merged-away customers: restore one whole, or purge it (f6)",
+            self.action_trash,
+        )
+        yield SystemCommand(
+            "Undo",
+            "Undo the last delete, merge, lost, done, snooze or correction (ctrl+z)",
+            self.action_undo,
+        )
+        yield SystemCommand(
             "Import a file",
             "Customers from CSV (Google, Outlook, LinkedIn…) or vCard, or purchases (ctrl+o)",
             self.action_import_file,
@@ -219,19 +287,25 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
         screen = self.screen
         if isinstance(screen, ReferralTreeScreen) and screen.centre == centre:
             return
-        self.push_screen(ReferralTreeScreen(self.db, self.today(), centre))
+        self.push_screen(ReferralTreeScreen(self.today(), centre))
 
     def action_insights(self) -> None:
         from tui_crm.ui.screens.insights import InsightsScreen
 
         if not isinstance(self.screen, InsightsScreen):
-            self.push_screen(InsightsScreen(self.db, self.today()))
+            self.push_screen(InsightsScreen(self.today()))
 
     def action_duplicates(self) -> None:
         from tui_crm.ui.screens.duplicates import DuplicatesScreen
 
         if not isinstance(self.screen, DuplicatesScreen):
             self.push_screen(DuplicatesScreen())
+
+    def action_trash(self) -> None:
+        from tui_crm.ui.screens.trash import TrashScreen
+
+        if not isinstance(self.screen, TrashScreen):
+            self.push_screen(TrashScreen())
 
     def action_import_file(self) -> None:
         from tui_crm.ui.screens.interchange import ImportScreen

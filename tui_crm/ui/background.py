@@ -1,16 +1,26 @@
-"""Database work off the UI thread: one helper that runs it in a worker and closes the
-worker's connection, then hands the result (or the refusal) back on the UI thread."""
+"""Database work off the UI thread, through one helper: `book(node)` gives a worker the app's
+database and closes the worker's connection after the job; `in_background` runs such a job and
+hands its result (or the refusal) back on the UI thread."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any, TypeVar
 
 from textual.dom import DOMNode
 
+from tui_crm.core.book import worker_connection
 from tui_crm.errors import CrmError
+from tui_crm.ui.messages import BookChanged
 
 T = TypeVar("T")
+
+
+def book(node: DOMNode) -> AbstractContextManager[Any]:
+    """`with book(self) as db:` inside a thread worker: the app's database, its connection closed
+    when the block ends, and a database fault raised as a one-line CrmError."""
+    return worker_connection(node.app.db)
 
 
 def in_background(
@@ -27,14 +37,12 @@ def in_background(
     app = node.app
 
     def job() -> None:
-        db = app.db
         try:
-            result = work(db)
+            with book(node) as db:
+                result = work(db)
         except CrmError as err:
             app.call_from_thread(failed or _notify_refusal(app), err)
             return
-        finally:
-            db.close()
         app.call_from_thread(done, result)
 
     node.run_worker(job, thread=True, group=group, exit_on_error=False)
@@ -42,3 +50,18 @@ def in_background(
 
 def _notify_refusal(app) -> Callable[[CrmError], None]:
     return lambda err: app.notify(str(err), severity="error")
+
+
+class FollowsTheBook:
+    """A screen that shows the book again whenever it may have changed: when it is back on top
+    after another screen, and when another program wrote to the book (`BookChanged`, from the
+    app's watcher). `refresh_from_book` reads it again keeping the place in the list."""
+
+    def refresh_from_book(self) -> None:
+        raise NotImplementedError
+
+    def on_screen_resume(self) -> None:
+        self.refresh_from_book()
+
+    def on_book_changed(self, message: BookChanged) -> None:
+        self.refresh_from_book()

@@ -13,6 +13,8 @@ from tui_crm.core.display import printable
 from tui_crm.core.query import Query, Word
 from tui_crm.core.search import search
 from tui_crm.core.types import CustomerRow
+from tui_crm.errors import CrmError
+from tui_crm.ui.background import book
 
 
 class CustomerProvider(Provider):
@@ -22,9 +24,11 @@ class CustomerProvider(Provider):
         app = self.app
         words = tuple(Word(w) for w in text.split())
         try:
-            return search(app.db, Query(words=words), as_of=app.today(), limit=10)
-        finally:
-            app.db.close()
+            with book(self) as db:
+                return search(db, Query(words=words), as_of=app.today(), limit=10)
+        except CrmError as err:
+            app.call_from_thread(app.notify, str(err), severity="error")
+            return []
 
     async def search(self, query: str) -> Hits:
         if not query.strip():

@@ -23,3 +23,8 @@ class SearchDone(Message):
 class ProfileLoaded(Message):
     profile: CustomerProfile | None
     error: str | None
+
+
+class BookChanged(Message):
+    """Another program (a colleague's app, a script, a restore) changed the book: the screen
+    on top shows it again, keeping its place and what is being typed."""

@@ -19,7 +19,7 @@ from tui_crm.core.attention import REASONS, AttentionItem, attention_page, mark_
 from tui_crm.core.fields import format_phone
 from tui_crm.core.types import CustomerRef
 from tui_crm.errors import CrmError
-from tui_crm.ui.background import in_background
+from tui_crm.ui.background import FollowsTheBook, book, in_background
 from tui_crm.ui.format import ago, data, format_money_short, tier_text
 from tui_crm.ui.keys import ListHoldsKeys
 from tui_crm.ui.screens.actions import CustomerActions
@@ -35,7 +35,7 @@ class AttentionLoaded(Message):
     error: str | None
 
 
-class AttentionScreen(ListHoldsKeys, CustomerActions, Screen):
+class AttentionScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, Screen):
     BINDINGS = [
         Binding("enter", "open", "Open", id="attention.open"),
         Binding("l", "log", "Log call", id="attention.log"),
@@ -67,7 +67,7 @@ class AttentionScreen(ListHoldsKeys, CustomerActions, Screen):
         self.query_one(ResultsTable).focus()
         self.load()
 
-    def on_screen_resume(self) -> None:
+    def refresh_from_book(self) -> None:
         if self._width:  # back from a profile or dialog: the queue may have changed
             self.load()
 
@@ -104,16 +104,14 @@ class AttentionScreen(ListHoldsKeys, CustomerActions, Screen):
     @work(thread=True, exclusive=True, exit_on_error=False, group=LOAD_GROUP)
     def _read_queue(self) -> None:
         worker = get_current_worker()
-        db = self.app.db
         try:
-            page = attention_page(db, self.app.today(), limit=SHOWN)
+            with book(self) as db:
+                page = attention_page(db, self.app.today(), limit=SHOWN)
             items, total, error = page.items, page.total, None
-        except CrmError as err:
+        except CrmError as err:  # e.g. a locked or damaged file: say so, never die silently
             items, total, error = [], 0, str(err)
-        except Exception as err:  # e.g. a locked or damaged file: say so, never die silently
+        except Exception as err:  # a fault of ours: say so rather than wait for ever
             items, total, error = [], 0, f"could not work out the queue: {err}"
-        finally:
-            db.close()
         if not worker.is_cancelled:
             self.post_message(AttentionLoaded(items, total, error))
 
@@ -270,7 +268,8 @@ class AttentionScreen(ListHoldsKeys, CustomerActions, Screen):
         )
 
     def action_cadence(self) -> None:
-        from tui_crm.ui.screens.cadence import CadenceScreen, cadence_values
+        from tui_crm.core.cadence import cadence_values
+        from tui_crm.ui.screens.cadence import CadenceScreen
 
         self._open_after(cadence_values, lambda values: CadenceScreen(*values))
 

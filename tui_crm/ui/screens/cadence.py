@@ -8,17 +8,11 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Static
 
-from tui_crm.core.attention import default_cadence, parse_cadence, set_default_cadence
-from tui_crm.core.customers import add_category
-from tui_crm.db.models import Category
+from tui_crm.core.attention import parse_cadence
+from tui_crm.core.cadence import save_cadences
 from tui_crm.errors import ValidationError
 from tui_crm.ui.format import data
 from tui_crm.ui.screens.dialog import FormDialog, Saved
-
-
-def cadence_values(db) -> tuple[list[tuple[int, str, int]], int]:
-    """What the cadence dialog shows: each category (id, name, days) and the default days."""
-    return [(c.id, c.name, c.cadence_days) for c in Category.select()], default_cadence(db)
 
 
 class CadenceScreen(FormDialog[Saved | None]):
@@ -76,11 +70,10 @@ class CadenceScreen(FormDialog[Saved | None]):
             errors["new_name"] = "give the new category a name"
         if errors:
             raise ValidationError(errors)
-        db = self.app.db
-        with db.atomic():
-            set_default_cadence(db, days["default"], expected=self.default)
-            for category_id, name, read in self.categories:
-                add_category(db, name, days[f"category-{category_id}"], expected_days=read)
-            if values["new_name"].strip():
-                add_category(db, values["new_name"], days["new_days"], expected_days=None)
+        save_cadences(
+            self.app.db,
+            (days["default"], self.default),
+            [(name, days[f"category-{cid}"], read) for cid, name, read in self.categories],
+            (values["new_name"], days["new_days"]) if values["new_name"].strip() else None,
+        )
         return Saved(0, "Contact cadence saved")

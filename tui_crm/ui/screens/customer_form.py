@@ -24,6 +24,7 @@ from tui_crm.core.customers import (
 from tui_crm.core.duplicates import DuplicatesFound, probable_duplicates
 from tui_crm.core.types import CustomerProfile, CustomerRef, display_name
 from tui_crm.errors import CrmError
+from tui_crm.ui.background import book
 from tui_crm.ui.format import data, editable
 from tui_crm.ui.screens.dialog import FormScreen, Saved, form_row, widget_value
 
@@ -167,20 +168,18 @@ class CustomerFormScreen(FormScreen[Saved | None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="form-load")
     def load(self) -> None:
-        db = self.app.db
         try:
-            categories = category_names(db)
-            sources = known_sources(db)
-            profile = (
-                get_profile(db, self.customer_id, self.app.today(), history=0)
-                if self.customer_id is not None
-                else None
-            )
+            with book(self) as db:
+                categories = category_names(db)
+                sources = known_sources(db)
+                profile = (
+                    get_profile(db, self.customer_id, self.app.today(), history=0)
+                    if self.customer_id is not None
+                    else None
+                )
             error = None
         except CrmError as err:
             categories, sources, profile, error = [], [], None, str(err)
-        finally:
-            db.close()
         self.app.call_from_thread(self.fill, categories, sources, profile, error)
 
     def fill(self, categories, sources, profile: CustomerProfile | None, error: str | None) -> None:

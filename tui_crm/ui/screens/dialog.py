@@ -19,6 +19,7 @@ from textual.worker import Worker
 
 from tui_crm.core.dates import parse_when
 from tui_crm.errors import CrmError, ValidationError
+from tui_crm.ui.background import book
 from tui_crm.ui.format import data
 from tui_crm.ui.keys import resume_keys
 from tui_crm.ui.screens.confirm import ConfirmScreen
@@ -138,9 +139,9 @@ class FormLogic:
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="form-save")
     def _save(self, values: dict[str, Any]) -> None:
-        db = self.app.db
         try:
-            result = self.perform(values)
+            with book(self):
+                result = self.perform(values)
         except ValidationError as err:
             self.post_message(FormFailed(err.errors))
             return
@@ -148,8 +149,6 @@ class FormLogic:
             if not self.app.call_from_thread(self.handle_refusal, err):
                 self.post_message(FormFailed({"": str(err)}))
             return
-        finally:
-            db.close()
         self.app.call_from_thread(self.dismiss, result)
 
     def clear_errors(self) -> None:

@@ -17,7 +17,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from tui_crm.core.duplicates import DuplicatePair, dismiss_pair, find_duplicate_pairs
 from tui_crm.core.merge import MergePreview, MergeResult, merge, merge_preview
 from tui_crm.errors import ConflictError, CrmError
-from tui_crm.ui.background import in_background
+from tui_crm.ui.background import FollowsTheBook, book, in_background
 from tui_crm.ui.format import data
 from tui_crm.ui.keys import ListHoldsKeys, resume_keys
 from tui_crm.ui.screens.search import ResultsTable
@@ -38,7 +38,7 @@ class PairsLoaded(Message):
     error: str | None
 
 
-class DuplicatesScreen(ListHoldsKeys, Screen):
+class DuplicatesScreen(FollowsTheBook, ListHoldsKeys, Screen):
     """Candidate pairs, strongest first: Enter merges, `n` says they are different people."""
 
     BINDINGS = [
@@ -73,7 +73,7 @@ class DuplicatesScreen(ListHoldsKeys, Screen):
         table.focus()
         self.load()
 
-    def on_screen_resume(self) -> None:
+    def refresh_from_book(self) -> None:
         if self._loaded:  # back from a merge or a profile: pairs may have gone
             self.load()
 
@@ -88,15 +88,13 @@ class DuplicatesScreen(ListHoldsKeys, Screen):
     @work(thread=True, exclusive=True, exit_on_error=False, group=LOAD_GROUP)
     def _find_pairs(self) -> None:
         worker = get_current_worker()
-        db = self.app.db
         try:
-            pairs, error = find_duplicate_pairs(db), None
-        except CrmError as err:
+            with book(self) as db:
+                pairs, error = find_duplicate_pairs(db), None
+        except CrmError as err:  # a locked or damaged file: say so, never die silently
             pairs, error = [], str(err)
-        except Exception as err:  # a locked or damaged file: say so, never die silently
+        except Exception as err:  # a fault of ours: say so rather than wait for ever
             pairs, error = [], f"could not look for duplicates: {err}"
-        finally:
-            db.close()
         if not worker.is_cancelled:
             self.post_message(PairsLoaded(pairs, error))
 
@@ -264,13 +262,11 @@ class MergeScreen(Screen[MergeResult | None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="merge")
     def load_preview(self) -> None:
-        db = self.app.db
         try:
-            message = PreviewLoaded(merge_preview(db, self.survivor_id, self.other_id), None)
+            with book(self) as db:
+                message = PreviewLoaded(merge_preview(db, self.survivor_id, self.other_id), None)
         except CrmError as err:
             message = PreviewLoaded(None, str(err))
-        finally:
-            db.close()
         self.post_message(message)
 
     def on_preview_loaded(self, message: PreviewLoaded) -> None:
@@ -387,25 +383,23 @@ class MergeScreen(Screen[MergeResult | None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="merge")
     def run_merge(self, preview: MergePreview, choices: dict[str, str]) -> None:
-        db = self.app.db
         try:
-            result = merge(
-                db,
-                preview.survivor.id,
-                preview.other.id,
-                choices,
-                survivor_version=preview.survivor_version,
-                other_version=preview.other_version,
-            )
+            with book(self) as db:
+                result = merge(
+                    db,
+                    preview.survivor.id,
+                    preview.other.id,
+                    choices,
+                    survivor_version=preview.survivor_version,
+                    other_version=preview.other_version,
+                )
             message = MergeDone(result, None)
         except ConflictError as err:
             message = MergeDone(None, str(err), conflict=True)
-        except CrmError as err:
+        except CrmError as err:  # a locked or damaged file: say so, never die silently
             message = MergeDone(None, str(err))
-        except Exception as err:  # a locked or damaged file: say so, never die silently
+        except Exception as err:  # a fault of ours: say so rather than wait for ever
             message = MergeDone(None, f"could not merge: {err}")
-        finally:
-            db.close()
         self.post_message(message)
 
     def on_merge_done(self, message: MergeDone) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from peewee import Database, DatabaseError
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -20,6 +19,7 @@ from tui_crm.core.dates import parse_when
 from tui_crm.core.display import printable
 from tui_crm.core.insights import AnswerCounts, Insights, Tier, insights, share
 from tui_crm.errors import CrmError
+from tui_crm.ui.background import FollowsTheBook, book
 from tui_crm.ui.format import data, format_money_short
 from tui_crm.ui.widgets.bar_chart import BarChart
 from tui_crm.ui.widgets.bars import BarRow
@@ -78,7 +78,7 @@ class Chart(BarChart, can_focus=True):
     """A bar chart that takes focus, so tab brings it into view."""
 
 
-class InsightsScreen(Screen):
+class InsightsScreen(FollowsTheBook, Screen):
     BINDINGS = [
         Binding("escape", "back", "Back", id="insights.back"),
         Binding("a", "edit_as_of", "As of", id="insights.as-of"),
@@ -92,9 +92,8 @@ class InsightsScreen(Screen):
         insights: Insights | None
         error: str | None
 
-    def __init__(self, db: Database, as_of: date) -> None:
+    def __init__(self, as_of: date) -> None:
         super().__init__()
-        self.db = db
         self.as_of = as_of
         self.figures: Insights | None = None
         self.error: str | None = None  # why the last computation failed
@@ -163,7 +162,7 @@ class InsightsScreen(Screen):
     def _set_width_class(self) -> None:
         self.set_class(self.size.width >= WIDE, "wide")
 
-    def on_screen_resume(self) -> None:
+    def refresh_from_book(self) -> None:
         if self.figures is not None:  # back from a profile: something may have changed
             self.compute(self.as_of)
 
@@ -240,11 +239,10 @@ class InsightsScreen(Screen):
     def compute(self, as_of: date) -> None:
         worker = get_current_worker()
         try:
-            result, error = insights(self.db, as_of), None
-        except (CrmError, DatabaseError) as err:  # e.g. locked too long by another writer
+            with book(self) as db:
+                result, error = insights(db, as_of), None
+        except CrmError as err:  # e.g. locked too long by another writer
             result, error = None, f"Could not compute the insights: {err}"
-        finally:
-            self.db.close()
         if not worker.is_cancelled:
             self.post_message(self.Computed(as_of, result, error))
 

@@ -43,6 +43,7 @@ from tui_crm.core.interchange.files import (
 from tui_crm.core.interchange.report import ImportReport, save_report
 from tui_crm.errors import CrmError, ValidationError
 from tui_crm.paths import import_reports_dir
+from tui_crm.ui.background import book, in_background
 from tui_crm.ui.format import naming
 from tui_crm.ui.screens.confirm import ConfirmScreen
 from tui_crm.ui.screens.dialog import FormDialog, form_row, show_message
@@ -186,14 +187,20 @@ class ImportScreen(Screen):
         self.query_one("#import-report").display = False
         path = self.query_one("#import-path", Input)
         path.cursor_blink = self.app.cursor_blink
-        if not self.initial_path:  # offer what was imported last (all of it selected)
-            last = last_import(self.app.db)
-            path.value = last.get("path", "")
-            self.query_one("#import-map", Input).value = last.get("map", "")
-            if last.get("format") in IMPORT_FORMATS:
-                self.query_one("#import-format", Select).value = last["format"]
-            self.call_after_refresh(path.select_all)  # once the new value has settled
+        if not self.initial_path:
+            in_background(self, last_import, self._offer_last, group="import-last")
         path.focus()
+
+    def _offer_last(self, last: dict[str, str]) -> None:
+        """Offer what was imported last (all of it selected), unless typing has begun."""
+        path = self.query_one("#import-path", Input)
+        if path.value or not last.get("path"):
+            return
+        path.value = last["path"]
+        self.query_one("#import-map", Input).value = last.get("map", "")
+        if last.get("format") in IMPORT_FORMATS:
+            self.query_one("#import-format", Select).value = last["format"]
+        self.call_after_refresh(path.select_all)  # once the new value has settled
 
     @on(Input.Submitted)
     def submitted(self) -> None:
@@ -251,7 +258,6 @@ class ImportScreen(Screen):
         strict: bool,
         asked: dict[str, str],
     ) -> None:
-        db = self.app.db
         shown = [0.0, ""]
 
         def progress(stage: str, done: int, total: int) -> None:
@@ -263,24 +269,23 @@ class ImportScreen(Screen):
                 self.post_message(ImportProgress(stage, done, total))
 
         try:
-            report = import_file(
-                db,
-                path,
-                format=fmt,
-                mapping=mapping,
-                dry_run=dry_run,
-                strict=strict,
-                progress=progress,
-            )
+            with book(self) as db:
+                report = import_file(
+                    db,
+                    path,
+                    format=fmt,
+                    mapping=mapping,
+                    dry_run=dry_run,
+                    strict=strict,
+                    progress=progress,
+                )
+                remember_import(db, asked)
         except ImportStopped:
             self.post_message(ImportFinished(None, "Stopped: nothing from the file was written"))
         except CrmError as err:
             self.post_message(ImportFinished(None, str(err)))
         else:
-            remember_import(db, asked)
             self.post_message(ImportFinished(report, None, self._shown_lines(report)))
-        finally:
-            db.close()
 
     def _shown_lines(self, report: ImportReport) -> list[str]:
         """The report's lines, cut short (and saved whole) when there are too many to show."""

@@ -12,10 +12,9 @@ from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, TextArea
 
-from tui_crm.core.customers import log_interaction
+from tui_crm.core.customers import INTERACTION_KINDS, log_interaction
 from tui_crm.core.dates import parse_when
 from tui_crm.core.drafts import Draft, discard_draft, save_draft
-from tui_crm.db.models import INTERACTION_KINDS
 from tui_crm.ui.format import data
 from tui_crm.ui.screens.dialog import (
     FormDialog,

@@ -15,6 +15,8 @@ from tui_crm.core.duplicates import DuplicateCandidate
 from tui_crm.core.query import Query, Word
 from tui_crm.core.search import search
 from tui_crm.core.types import CustomerRef, CustomerRow
+from tui_crm.errors import CrmError
+from tui_crm.ui.background import book
 from tui_crm.ui.format import data, naming
 
 
@@ -62,11 +64,16 @@ class CustomerPickerScreen(ModalScreen[CustomerRef | None]):
     def find(self, text: str) -> None:
         worker = get_current_worker()
         words = tuple(Word(w) for w in text.split())
-        db = self.app.db
         try:
-            rows = search(db, Query(words=words), as_of=self.app.today(), limit=30) if words else []
-        finally:
-            db.close()
+            with book(self) as db:
+                rows = (
+                    search(db, Query(words=words), as_of=self.app.today(), limit=30)
+                    if words
+                    else []
+                )
+        except CrmError as err:
+            self.app.call_from_thread(self.app.notify, str(err), severity="error")
+            return
         rows = [r for r in rows if r.id != self.exclude]
         if not worker.is_cancelled:
             self.app.call_from_thread(self.show, rows)

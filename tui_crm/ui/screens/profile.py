@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from rich.table import Table
 from rich.text import Text
 from textual import work
@@ -9,16 +11,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import Footer, Header, Static
 
 from tui_crm.core.customers import get_profile, trash_customer, update_customer
 from tui_crm.core.types import CustomerProfile, CustomerRef
 from tui_crm.errors import CrmError
+from tui_crm.ui.background import FollowsTheBook, book, in_background
 from tui_crm.ui.format import ago, data, day, due, format_money, tier_text
 from tui_crm.ui.keys import ListHoldsKeys
 from tui_crm.ui.messages import ProfileLoaded
 from tui_crm.ui.screens.actions import CustomerActions
 from tui_crm.ui.screens.confirm import ConfirmScreen
+from tui_crm.ui.screens.search import ResultsTable
 
 GENDERS = {"f": "female", "m": "male", "x": "other", "": ""}
 
@@ -30,14 +34,29 @@ def _grid() -> Table:
     return grid
 
 
-class TimelineTable(DataTable):
-    BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False, id="timeline.down"),
-        Binding("k", "cursor_up", "Up", show=False, id="timeline.up"),
-    ]
+class TimelineTable(ResultsTable):
+    """Interactions, purchases or changes: j/k move like the arrows; filled in again, the
+    highlight stays on the row it was on."""
+
+    def refill(self, rows: Iterable[tuple[str, tuple]], empty: str = "") -> None:
+        """Show `rows` (key, cells) instead of what is shown, the highlight kept on its row."""
+        keep = (
+            self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+            if self.row_count
+            else None
+        )
+        at = self.cursor_row
+        self.clear()
+        keys = []
+        for key, cells in rows:
+            self.add_row(*cells, key=key)
+            keys.append(key)
+        if not keys and empty:
+            self.add_row(*([""] * (len(self.columns) - 2)), empty, "")
+        self.stay_on(keys, keep, at)
 
 
-class ProfileScreen(ListHoldsKeys, CustomerActions, Screen):
+class ProfileScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="profile.back"),
         Binding("e", "edit", "Edit", id="profile.edit"),
@@ -151,24 +170,25 @@ class ProfileScreen(ListHoldsKeys, CustomerActions, Screen):
             answered,
         )
 
-    @work(thread=True, exit_on_error=False, group="profile-write")
     def _write(self, function, *args, done: str, leave: bool = False, **kwargs) -> None:
         """Run a core write for this customer off the UI thread, then reload or leave."""
-        db = self.app.db
-        try:
-            function(db, self.customer_id, *args, **kwargs)
-        except CrmError as err:
-            self.app.call_from_thread(self.app.notify, str(err), severity="error", timeout=10)
-            return
-        finally:
-            db.close()
-        self.app.call_from_thread(self.app.notify, done)
-        if leave:
-            self.app.call_from_thread(self.dismiss)
-        else:
-            self.load()
 
-    def on_screen_resume(self) -> None:
+        def written(_) -> None:
+            self.app.notify(done)
+            if leave:
+                self.dismiss()
+            else:
+                self.load()
+
+        in_background(
+            self,
+            lambda db: function(db, self.customer_id, *args, **kwargs),
+            written,
+            failed=lambda err: self.app.notify(str(err), severity="error", timeout=10),
+            group="profile-write",
+        )
+
+    def refresh_from_book(self) -> None:
         if self.profile is not None:
             self.load()  # something may have changed while another screen was on top
 
@@ -176,13 +196,11 @@ class ProfileScreen(ListHoldsKeys, CustomerActions, Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group=LOAD_GROUP)
     def load(self) -> None:
-        db = self.app.db
         try:
-            profile, error = get_profile(db, self.customer_id, self.app.today()), None
+            with book(self) as db:
+                profile, error = get_profile(db, self.customer_id, self.app.today()), None
         except CrmError as err:
             profile, error = None, str(err)
-        finally:
-            db.close()
         self.post_message(ProfileLoaded(profile, error))
 
     def on_profile_loaded(self, message: ProfileLoaded) -> None:
@@ -263,41 +281,49 @@ class ProfileScreen(ListHoldsKeys, CustomerActions, Screen):
             about.add_row("notes", data(p.notes, multiline=True))
         self.query_one("#profile-about", Static).update(about)
 
-        table = self.query_one("#profile-timeline", TimelineTable)
-        table.clear()
-        for item in p.interactions:
-            note = item.notes + (f" → {item.outcome}" if item.outcome else "")
-            table.add_row(
-                day(item.at),
-                data(item.kind),
-                data(note),
-                str(item.follow_up or ""),
-                key=str(item.id),
+        self.query_one("#profile-timeline", TimelineTable).refill(
+            (
+                (
+                    str(item.id),
+                    (
+                        day(item.at),
+                        data(item.kind),
+                        data(item.notes + (f" → {item.outcome}" if item.outcome else "")),
+                        str(item.follow_up or ""),
+                    ),
+                )
+                for item in p.interactions
+            ),
+            "no interactions yet",
+        )
+        self.query_one("#profile-purchases", TimelineTable).refill(
+            (
+                (
+                    str(item.id),
+                    (
+                        day(item.day),
+                        Text(format_money(item.cents, item.currency), justify="right"),
+                        data(" · ".join(x for x in (item.description, item.category) if x)),
+                        data(item.invoice_ref),
+                    ),
+                )
+                for item in p.purchases
+            ),
+            "no purchases yet",
+        )
+        self.query_one("#profile-history", TimelineTable).refill(
+            (
+                (
+                    f"{change.at}|{index}",
+                    (day(change.at), data(change.who), data(change.field), data(_said(change))),
+                )
+                for index, change in enumerate(p.changes)
             )
-        if not p.interactions:
-            table.add_row("", "", "no interactions yet", "")
+        )
 
-        purchases = self.query_one("#profile-purchases", TimelineTable)
-        purchases.clear()
-        for item in p.purchases:
-            what = " · ".join(x for x in (item.description, item.category) if x)
-            purchases.add_row(
-                day(item.day),
-                Text(format_money(item.cents, item.currency), justify="right"),
-                data(what),
-                data(item.invoice_ref),
-                key=str(item.id),
-            )
-        if not p.purchases:
-            purchases.add_row("", "", "no purchases yet", "")
 
-        history = self.query_one("#profile-history", TimelineTable)
-        history.clear()
-        for index, change in enumerate(p.changes):
-            if change.field == "created":
-                text = f"created as {change.new}"
-            else:
-                text = f"{change.old or '—'} → {change.new or '—'}"
-            history.add_row(
-                day(change.at), data(change.who), data(change.field), data(text), key=str(index)
-            )
+def _said(change) -> str:
+    """A change as the history shows it."""
+    if change.field == "created":
+        return f"created as {change.new}"
+    return f"{change.old or '—'} → {change.new or '—'}"

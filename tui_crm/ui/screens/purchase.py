@@ -8,10 +8,10 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Static
 
+from tui_crm.core.book import purchase_amount
 from tui_crm.core.config import settings
 from tui_crm.core.customers import add_purchase
 from tui_crm.core.fields import format_money
-from tui_crm.db.models import Purchase
 from tui_crm.ui.format import naming
 from tui_crm.ui.screens.dialog import FormDialog, Saved
 
@@ -62,8 +62,8 @@ class AddPurchaseScreen(FormDialog[Saved | None]):
             category=values["category"],
             invoice_ref=values["invoice_ref"],
         )
-        row = Purchase.get_by_id(purchase_id)
+        cents, currency = purchase_amount(self.app.db, purchase_id)
         return Saved(
             purchase_id,
-            f"Added {format_money(row.cents, row.currency)} for {self.customer_name}",
+            f"Added {format_money(cents, currency)} for {self.customer_name}",
         )

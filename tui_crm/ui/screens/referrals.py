@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from peewee import Database, PeeweeException
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -17,6 +16,7 @@ from textual.widgets.tree import TreeNode, UnknownNodeID
 
 from tui_crm.core.referrals import ReferralForest, ReferralNode, referral_forest
 from tui_crm.errors import CrmError
+from tui_crm.ui.background import FollowsTheBook, book
 from tui_crm.ui.format import data, format_money_short, tier_text
 from tui_crm.ui.keys import ListHoldsKeys
 
@@ -136,16 +136,15 @@ class ReferralTree(Tree[object]):
             self.move_cursor(node.parent)
 
 
-class ReferralTreeScreen(ListHoldsKeys, Screen):
+class ReferralTreeScreen(FollowsTheBook, ListHoldsKeys, Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="tree.back"),
         Binding("l", "thank", "Log thanks", id="tree.thank"),
         Binding("a", "show_all", "All referrers", id="tree.all"),
     ]
 
-    def __init__(self, db: Database, as_of: date, centre: int | None = None) -> None:
+    def __init__(self, as_of: date, centre: int | None = None) -> None:
         super().__init__()
-        self.db = db
         self.as_of = as_of
         self.centre = centre
         self.forest: ReferralForest | None = None
@@ -169,7 +168,7 @@ class ReferralTreeScreen(ListHoldsKeys, Screen):
         self.sub_title = "Referrals"
         self.load()
 
-    def on_screen_resume(self) -> None:
+    def refresh_from_book(self) -> None:
         if self.forest is not None:  # back from a profile or the thanks dialog
             self.refresh_marks(self._shown_places())
 
@@ -248,16 +247,15 @@ class ReferralTreeScreen(ListHoldsKeys, Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group=LOAD_GROUP)
     def _read_forest(self) -> None:
-        db = self.db
         try:
-            self.post_message(self._read_view())
-        except (CrmError, PeeweeException) as err:
-            self.post_message(ForestLoaded(None, [], [], {}, {}, 0, "", str(err)))
-        finally:
-            db.close()
+            with book(self) as db:
+                message = self._read_view(db)
+        except CrmError as err:
+            message = ForestLoaded(None, [], [], {}, {}, 0, "", str(err))
+        self.post_message(message)
 
-    def _read_view(self) -> ForestLoaded:
-        forest = referral_forest(self.db, self.as_of)
+    def _read_view(self, db) -> ForestLoaded:
+        forest = referral_forest(db, self.as_of)
         if self.centre is None:
             note = "" if forest.root_count else EMPTY
             return ForestLoaded(forest, forest.roots(0, BATCH), [], {}, {}, 0, note, None)
@@ -287,37 +285,35 @@ class ReferralTreeScreen(ListHoldsKeys, Screen):
         if forest is None:
             return
         try:
-            if referrer_id is None:
-                nodes, total = forest.roots(offset, BATCH), forest.root_count
-            else:
-                nodes = forest.children(referrer_id, offset, BATCH)
-                total = forest.child_count(referrer_id)
-        except (CrmError, PeeweeException) as err:
+            with book(self):
+                if referrer_id is None:
+                    nodes, total = forest.roots(offset, BATCH), forest.root_count
+                else:
+                    nodes = forest.children(referrer_id, offset, BATCH)
+                    total = forest.child_count(referrer_id)
+        except CrmError as err:
             self.app.call_from_thread(self.app.notify, str(err), severity="error")
             return
-        finally:
-            self.db.close()
         self.post_message(ChildrenLoaded(node_id, referrer_id, offset, nodes, total))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="tree-marks")
     def refresh_marks(self, places: list[tuple[int | None, int]]) -> None:
         """Read the forest again and the data of every place shown, to update the labels."""
+        fresh: dict[tuple[int | None, int], ReferralNode] = {}
         try:
-            forest = referral_forest(self.db, self.as_of)
-            referrers = sorted({r for r, _ in places if r is not None})
-            forest.preload(referrers)
-            fresh: dict[tuple[int | None, int], ReferralNode] = {}
-            for referrer in referrers:
-                for node in forest.children(referrer):
-                    fresh[(referrer, node.customer_id)] = node
-            for referrer, cid in places:
-                if referrer is None and (node := forest.node(cid)) is not None:
-                    fresh[(None, cid)] = node
-        except (CrmError, PeeweeException) as err:
+            with book(self) as db:
+                forest = referral_forest(db, self.as_of)
+                referrers = sorted({r for r, _ in places if r is not None})
+                forest.preload(referrers)
+                for referrer in referrers:
+                    for node in forest.children(referrer):
+                        fresh[(referrer, node.customer_id)] = node
+                for referrer, cid in places:
+                    if referrer is None and (node := forest.node(cid)) is not None:
+                        fresh[(None, cid)] = node
+        except CrmError as err:
             self.app.call_from_thread(self.app.notify, str(err), severity="error")
             return
-        finally:
-            self.db.close()
         self.post_message(MarksRefreshed(forest, fresh))
 
     # Showing -------------------------------------------------------------------------

@@ -13,10 +13,11 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from tui_crm.core.book import book_is_empty
 from tui_crm.core.search import search
 from tui_crm.core.types import CustomerRef, CustomerRow
-from tui_crm.db.models import Customer
 from tui_crm.errors import CrmError
+from tui_crm.ui.background import FollowsTheBook, book
 from tui_crm.ui.format import ago, data, due, format_money_short, tier_text
 from tui_crm.ui.keys import resume_keys
 from tui_crm.ui.messages import SearchDone
@@ -72,7 +73,7 @@ class ResultsTable(DataTable):
             )
 
 
-class SearchScreen(CustomerActions, Screen):
+class SearchScreen(FollowsTheBook, CustomerActions, Screen):
     BINDINGS = [
         Binding("down", "focus_results", "Results", key_display="↓", id="search.results"),
         Binding("enter", "open_selected", "Open", id="search.open"),
@@ -114,7 +115,7 @@ class SearchScreen(CustomerActions, Screen):
         query.focus()
         self.run_search("")
 
-    def on_screen_resume(self) -> None:
+    def refresh_from_book(self) -> None:
         if self._width:  # back from a profile or dialog: show what changed meanwhile
             self.refresh_results()
 
@@ -292,16 +293,13 @@ class SearchScreen(CustomerActions, Screen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="search")
     def run_search(self, text: str) -> None:
         worker = get_current_worker()
-        db = self.app.db
         try:
-            rows = search(db, text, as_of=self.app.today(), limit=200)
-            error = None
+            with book(self) as db:
+                rows = search(db, text, as_of=self.app.today(), limit=200)
+                error = None
+                empty = not rows and book_is_empty(db)
         except CrmError as err:
-            rows, error = [], str(err)
-        try:
-            empty = not rows and error is None and not Customer.select().exists()
-        finally:
-            db.close()
+            rows, error, empty = [], str(err), False
         if not worker.is_cancelled:
             self.post_message(SearchDone(text, rows, error, empty))
 

@@ -1,0 +1,69 @@
+"""The book as a screen's worker reaches it: one connection per job, closed after it, database
+faults as one clear refusal, and a counter that tells when another connection changed it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from peewee import Database, DatabaseError, InterfaceError
+
+from tui_crm.db.database import explain
+from tui_crm.errors import CrmError
+
+
+@contextmanager
+def worker_connection(db: Database) -> Iterator[Database]:
+    """`db` for one job in a worker thread: the thread's connection is closed at the end (peewee
+    keeps one per thread, and a thread that ends with it open leaks it), and a database fault (a
+    lock held too long, a full disk, a damaged page) is raised as a CrmError saying what went
+    wrong in one line."""
+    try:
+        yield db
+    except (DatabaseError, InterfaceError) as err:
+        raise CrmError(explain(err) or f"the database refused: {err}") from err
+    finally:
+        db.close()
+
+
+def change_counter(db: Database) -> int:
+    """SQLite's `data_version` for this thread's connection: it moves whenever another
+    connection (another program, or another thread of this one) commits a change to the book,
+    and only then. Compare two readings from the same thread."""
+    return int(db.execute_sql("PRAGMA data_version").fetchone()[0])
+
+
+def book_is_empty(db: Database) -> bool:
+    """No customer at all, not even in the trash: a new book, where the search screen says how
+    to add or import the first ones rather than "no match"."""
+    return db.execute_sql("SELECT 1 FROM customer LIMIT 1").fetchone() is None
+
+
+def purchase_amount(db: Database, purchase_id: int) -> tuple[int, str]:
+    """A purchase's amount as stored (cents, currency): what a screen confirms after adding."""
+    row = db.execute_sql("SELECT cents, currency FROM purchase WHERE id = ?", (purchase_id,))
+    cents, currency = row.fetchone()
+    return int(cents), str(currency)
+
+
+def watch_book(
+    db: Database, changed: Callable[[], None], stop: threading.Event, every: float = 1.0
+) -> None:
+    """Call `changed()` each time another connection commits to the book, reading the counter
+    every `every` seconds until `stop` is set. Run it in a thread of its own: that thread's
+    connection stays open meanwhile (the counter is per connection) and is closed at the end.
+    A reading that fails (the book locked for a moment) is tried again at the next tick."""
+    seen: int | None = None
+    try:
+        while not stop.is_set():
+            try:
+                counter = change_counter(db)
+            except (DatabaseError, InterfaceError):
+                counter = seen
+            if seen is not None and counter != seen:
+                changed()
+            seen = counter
+            stop.wait(every)
+    finally:
+        db.close()

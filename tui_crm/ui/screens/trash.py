@@ -1,0 +1,189 @@
+"""The trash: deleted and merged-away customers, newest first; restore one whole, or purge it
+for ever after an explicit yes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+from textual.worker import get_current_worker
+
+from tui_crm.core.trash import TrashedCustomer, purge_customer, restore_from_trash, trash_list
+from tui_crm.errors import CrmError
+from tui_crm.ui.background import FollowsTheBook, book, in_background
+from tui_crm.ui.format import data
+from tui_crm.ui.keys import ListHoldsKeys
+from tui_crm.ui.screens.confirm import ConfirmScreen
+from tui_crm.ui.screens.search import ResultsTable
+
+
+@dataclass
+class TrashLoaded(Message):
+    items: list[TrashedCustomer]
+    error: str | None
+
+
+class TrashScreen(FollowsTheBook, ListHoldsKeys, Screen):
+    """Who was deleted or merged away, when and by whom; `r` brings one back whole."""
+
+    BINDINGS = [
+        Binding("r", "restore", "Restore", id="trash.restore"),
+        Binding("P", "purge", "Purge…", key_display="shift+p", id="trash.purge"),
+        Binding("escape", "app.pop_screen", "Back", id="trash.back"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: list[TrashedCustomer] = []
+        self._loaded = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="trash-body"):
+            yield Static("Reading the trash…", id="trash-status")
+            yield ResultsTable(id="trash-table", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Trash"
+        table = self.query_one(ResultsTable)
+        wide = self.app.size.width >= 100
+        table.add_column("Customer", width=24 if wide else 18, key="name")
+        table.add_column("Deleted", width=16, key="when")
+        table.add_column("By", width=8, key="who")
+        table.add_column("How", width=max(16, self.app.size.width - (24 if wide else 18) - 44))
+        table.add_column("Comes back with", key="counts")
+        table.focus()
+        self.load()
+
+    def refresh_from_book(self) -> None:
+        if self._loaded:
+            self.load()
+
+    def load(self) -> None:
+        """Read the trash (again) in a worker; keys wait for it, so `r` acts on the row shown."""
+        self.hold_keys()
+        self._read()
+
+    LOAD_GROUP = "trash"
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group=LOAD_GROUP)
+    def _read(self) -> None:
+        worker = get_current_worker()
+        try:
+            with book(self) as db:
+                items, error = trash_list(db), None
+        except CrmError as err:
+            items, error = [], str(err)
+        if not worker.is_cancelled:
+            self.post_message(TrashLoaded(items, error))
+
+    def on_trash_loaded(self, message: TrashLoaded) -> None:
+        self._loaded = True
+        try:
+            self._show(message)
+        finally:
+            self.release_keys()
+
+    def _show(self, message: TrashLoaded) -> None:
+        status = self.query_one("#trash-status", Static)
+        if message.error:
+            status.update(data(message.error, "red"))
+            return
+        table = self.query_one(ResultsTable)
+        keep = self.current.id if self.current else None
+        at = table.cursor_row
+        self.items = message.items
+        table.clear()
+        for item in self.items:
+            name = item.name + (
+                f" ({item.company})" if item.company and item.company != item.name else ""
+            )
+            counts = ", ".join(
+                f"{n} {what}"
+                for n, what in ((item.interactions, "interactions"), (item.purchases, "purchases"))
+                if n
+            )
+            table.add_row(
+                data(name),
+                f"{item.deleted_at:%Y-%m-%d %H:%M}",
+                data(item.who),
+                data(item.how),
+                counts or "—",
+                key=str(item.id),
+            )
+        table.stay_on([item.id for item in self.items], keep, at)
+        count = len(self.items)
+        status.update(
+            "The trash is empty."
+            if not count
+            else f"{count} customer{'s' if count != 1 else ''} in the trash · "
+            "r restores one whole · shift+p deletes it for ever"
+        )
+
+    @property
+    def current(self) -> TrashedCustomer | None:
+        table = self.query_one(ResultsTable)
+        if not self.items or not 0 <= table.cursor_row < len(self.items):
+            return None
+        return self.items[table.cursor_row]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("restore", "purge"):
+            return bool(self.items)
+        return True
+
+    def action_restore(self) -> None:
+        item = self.current
+        if item is None:
+            return
+        self.hold_keys()
+        in_background(
+            self,
+            lambda db: restore_from_trash(db, item.id, expected_version=item.version),
+            self._written,
+            failed=self._refused,
+            group="trash-write",
+        )
+
+    def action_purge(self) -> None:
+        item = self.current
+        if item is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            self.hold_keys()
+            in_background(
+                self,
+                lambda db: purge_customer(db, item.id, expected_version=item.version),
+                lambda _: self._written(f"Deleted {item.name} for ever"),
+                failed=self._refused,
+                group="trash-write",
+            )
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Delete {item.name} for ever?\n"
+                "Their interactions, purchases and history go with them. "
+                "This cannot be undone.",
+                "Delete for ever",
+                "Keep in trash",
+            ),
+            answered,
+        )
+
+    def _written(self, said: str) -> None:
+        self.app.notify(said)
+        self.load()
+
+    def _refused(self, err: CrmError) -> None:
+        self.app.notify(str(err), severity="error", timeout=10)
+        self.load()
