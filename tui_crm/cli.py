@@ -264,6 +264,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="rebuild the search index, figures and summaries (after a backup)",
     )
 
+    trash = commands.add_parser(
+        "trash", parents=[common], help="deleted and merged-away customers, newest first"
+    )
+    trash.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    restore_customer = commands.add_parser(
+        "restore-customer",
+        parents=[common],
+        help="bring a customer back from the trash, whole (a merged-away one is unmerged)",
+    )
+    restore_customer.add_argument("id", type=_customer_id, help="the ID `tui-crm trash` shows")
+    purge = commands.add_parser(
+        "purge-customer",
+        parents=[common],
+        help="delete a customer in the trash for ever (asks first; --yes for scripts)",
+    )
+    purge.add_argument("id", type=_customer_id, help="the ID `tui-crm trash` shows")
+    purge.add_argument("--yes", action="store_true", help="do not ask: the answer is yes")
+
     demo = commands.add_parser("demo", parents=[common], help="write a demo database")
     demo.add_argument("--customers", type=_demo_size, default=300, help="0 to 100,000")
     demo.add_argument("--seed", type=int, default=7)
@@ -363,6 +381,12 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _restore(args)
     if args.command == "check":
         return _check(args)
+    if args.command == "trash":
+        return _trash(args)
+    if args.command == "restore-customer":
+        return _restore_customer(args)
+    if args.command == "purge-customer":
+        return _purge_customer(args)
     return _run_app(args)
 
 
@@ -571,6 +595,25 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+TRASH_COLUMNS = (
+    "id",
+    "name",
+    "company",
+    "deleted",
+    "who",
+    "how",
+    "interactions",
+    "purchases",
+)
+TRASH_TABLE = (
+    ("id", "ID", 6, ">"),
+    ("name", "NAME", 22, "<"),
+    ("deleted", "DELETED", 16, "<"),
+    ("who", "BY", 8, "<"),
+    ("how", "HOW", 30, "<"),
+    ("interactions", "CALLS", 5, ">"),
+    ("purchases", "BUYS", 4, ">"),
+)
 BACKUPS_COLUMNS = ("taken", "size", "customers", "reason", "file")
 BACKUPS_TABLE = (
     ("taken", "TAKEN", 19, "<"),
@@ -601,6 +644,13 @@ def _backup(args: argparse.Namespace) -> int:
         written = backup_to(path, target)
     print(printable(written, limit=len(str(written))))
     return 0
+
+
+def _customer_id(text: str) -> int:
+    number = text.strip().lstrip("#")
+    if not number.isdigit() or int(number) == 0:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a customer ID (a number, e.g. 42)")
+    return int(number)
 
 
 def _size(n: int) -> str:
@@ -683,6 +733,58 @@ def _check(args: argparse.Namespace) -> int:
     elif any(problem.repairable for problem in health.problems) and not args.repair:
         _say("tui-crm check --repair rebuilds the search index, figures and summaries")
     return 1
+
+
+def _trash(args: argparse.Namespace) -> int:
+    from tui_crm.core.trash import trash_list
+
+    table = args.format == "table"
+    records = [
+        {
+            "id": item.id,
+            "name": item.name,
+            "company": item.company,
+            "deleted": item.deleted_at.isoformat(sep=" ", timespec="minutes"),
+            "who": item.who,
+            "how": item.how,
+            "interactions": item.interactions,
+            "purchases": item.purchases,
+        }
+        for item in trash_list(_open(args))
+    ]
+    if table:
+        for record in records:
+            record["company"] = record["company"] if record["company"] != record["name"] else ""
+    _emit(records, args.format, TRASH_COLUMNS, TRASH_TABLE, "the trash is empty")
+    return 0
+
+
+def _restore_customer(args: argparse.Namespace) -> int:
+    from tui_crm.core.trash import restore_from_trash
+
+    _say(restore_from_trash(_open(args), args.id))
+    return 0
+
+
+def _purge_customer(args: argparse.Namespace) -> int:
+    from tui_crm.core.trash import purge_customer, trash_list
+
+    db = _open(args)
+    item = next((one for one in trash_list(db) if one.id == args.id), None)
+    if item is None:
+        raise CrmError(f"customer {args.id} is not in the trash (see tui-crm trash)")
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise CrmError(f"purging {item.name} cannot be undone: add --yes to confirm")
+        answer = input(
+            f"Delete {printable(item.name)} (#{item.id}) for ever, with their interactions, "
+            "purchases and history? This cannot be undone. Type yes: "
+        )
+        if answer.strip().lower() != "yes":
+            _say("nothing was deleted")
+            return 1
+    _say(purge_customer(db, item.id, expected_version=item.version))
+    return 0
 
 
 def _say(text: object) -> None:

@@ -7,26 +7,16 @@ import json
 import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli.commands import run_cli
 from tests.refusals import one_line_error
 from tui_crm.core.customers import create_customer
 from tui_crm.db.database import close_database, open_database
 
-
-def _run(home: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TUI_CRM_")}
-    env.update(TUI_CRM_HOME=str(home), TUI_CRM_USER="tester", TUI_CRM_REGION="US")
-    return subprocess.run(
-        [sys.executable, "-m", "tui_crm", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+_run = run_cli
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli.commands import cli_env, run_cli
 from tui_crm.core.customers import create_customer
 from tui_crm.db.database import close_database, open_database
 
@@ -31,20 +31,8 @@ REQUIRED = [
 ]
 
 
-def _env(home: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TUI_CRM_")}
-    env.update(TUI_CRM_HOME=str(home), TUI_CRM_USER="tester", TUI_CRM_REGION="US", **extra)
-    return env
-
-
-def _run(home: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "tui_crm", *args],
-        capture_output=True,
-        text=True,
-        env=_env(home, **env),
-        timeout=60,
-    )
+_env = cli_env
+_run = run_cli
 
 
 def _one_line_error(result: subprocess.CompletedProcess) -> str:

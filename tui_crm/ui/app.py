@@ -18,6 +18,7 @@ from textual.content import Content
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
+from tui_crm.core.backups import backup_if_due
 from tui_crm.core.book import watch_book
 from tui_crm.core.config import settings
 from tui_crm.core.display import printable
@@ -149,6 +150,16 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
         if self.watch_every:
             self.run_worker(self._watch_book, thread=True, group="watch", exit_on_error=False)
         in_background(self, newest_step, self._undo_from, group="undo")
+        if self.db_path is not None:  # a copy a day, whenever the app is started that day
+            in_background(
+                self,
+                lambda _: backup_if_due(self.db_path),
+                lambda _: None,
+                failed=lambda err: self.notify(
+                    f"No backup today: {err}", severity="warning", timeout=10
+                ),
+                group="backup",
+            )
 
     def _undo_from(self, step: int) -> None:
         self.undo_after = step
