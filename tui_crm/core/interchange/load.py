@@ -841,8 +841,16 @@ def _write(
                 values = dict(plan.changes)
                 if values.get("referred_by") in ids:
                     values["referred_by"] = ids[values["referred_by"]]
+                # An import is undone by restoring the backup taken before it, not step by
+                # step: its changes stay out of ctrl+z's journal.
                 update_customer(
-                    db, plan.target, values, expected_version=plan.version, who=who, now=now
+                    db,
+                    plan.target,
+                    values,
+                    expected_version=plan.version,
+                    who=who,
+                    now=now,
+                    journal=False,
                 )
             if done % 200 == 0:
                 progress("writing", done, total)

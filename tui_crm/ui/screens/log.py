@@ -33,6 +33,7 @@ class LogInteractionScreen(FormDialog[Saved | None]):
         "follow_up": "log-follow-up",
     }
     DISCARD_QUESTION = "Discard this note?"
+    KEEPS_DRAFTS = True  # a new note is kept as a draft while typed (a correction is not)
 
     def __init__(
         self,
@@ -118,7 +119,7 @@ class LogInteractionScreen(FormDialog[Saved | None]):
     @on(Input.Changed)
     @on(Select.Changed)
     def keep_draft(self) -> None:
-        if self.app.db_path is None or not self.is_mounted:
+        if self.app.db_path is None or not self.is_mounted or not self.KEEPS_DRAFTS:
             return
         if self._draft_timer is not None:
             self._draft_timer.stop()
@@ -130,7 +131,8 @@ class LogInteractionScreen(FormDialog[Saved | None]):
         or thrown away, or nothing was typed."""
         if self._draft_done or not self._draft_changed or self._draft_path is None:
             return
-        self.write_draft()
+        if self.KEEPS_DRAFTS:
+            self.write_draft()
 
     def on_unmount(self) -> None:
         self.flush_draft()  # closed some other way than save or discard: keep what was typed
@@ -159,7 +161,7 @@ class LogInteractionScreen(FormDialog[Saved | None]):
         self._draft_done = True
         if self._draft_timer is not None:
             self._draft_timer.stop()
-        if self.app.db_path is not None:
+        if self.app.db_path is not None and self.KEEPS_DRAFTS:
             discard_draft(self.app.db_path, self.customer_id)
 
     def on_discarded(self) -> None:

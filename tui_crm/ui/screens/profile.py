@@ -13,8 +13,9 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from tui_crm.core.corrections import delete_interaction, delete_purchase
 from tui_crm.core.customers import get_profile, trash_customer, update_customer
-from tui_crm.core.types import CustomerProfile, CustomerRef
+from tui_crm.core.types import CustomerProfile, CustomerRef, InteractionView, PurchaseView
 from tui_crm.errors import CrmError
 from tui_crm.ui.background import FollowsTheBook, book, in_background
 from tui_crm.ui.format import ago, data, day, due, format_money, tier_text
@@ -65,6 +66,8 @@ class ProfileScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, Screen):
         Binding("t", "referrals", "Referrals", id="profile.referrals"),
         Binding("x", "mark_lost", "Lost", id="profile.lost"),
         Binding("d", "trash", "Delete", id="profile.delete"),
+        Binding("c", "correct", "Correct", id="profile.correct"),
+        Binding("delete", "remove_entry", "Remove entry", key_display="del", id="profile.remove"),
     ]
 
     def __init__(self, customer_id: int) -> None:
@@ -114,6 +117,83 @@ class ProfileScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, Screen):
 
     def refresh_after_write(self) -> None:
         self.load()
+
+    def _entry(self) -> InteractionView | PurchaseView | None:
+        """The interaction or purchase highlighted in the focused list, if one is."""
+        focused = self.focused
+        if self.profile is None or not isinstance(focused, TimelineTable) or not focused.row_count:
+            return None
+        entries = {
+            "profile-timeline": self.profile.interactions,
+            "profile-purchases": self.profile.purchases,
+        }.get(focused.id or "", ())
+        key = focused.coordinate_to_cell_key(focused.cursor_coordinate).row_key.value
+        return next((entry for entry in entries if str(entry.id) == key), None)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("correct", "remove_entry"):
+            return self._entry() is not None
+        return True
+
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()  # "Correct" and "Remove entry" belong to the entry lists
+
+    def on_data_table_row_highlighted(self) -> None:
+        self.refresh_bindings()
+
+    def on_data_table_row_selected(self, event: TimelineTable.RowSelected) -> None:
+        if event.data_table.id in ("profile-timeline", "profile-purchases"):
+            self.action_correct()
+
+    def action_correct(self) -> None:
+        """Correct the highlighted interaction or purchase in the dialog that logged it."""
+        from tui_crm.ui.screens.corrections import CorrectInteractionScreen, CorrectPurchaseScreen
+
+        entry = self._entry()
+        if entry is None or self.profile is None:
+            return
+        screen = (
+            CorrectInteractionScreen(self.customer_id, self.profile.name, entry)
+            if isinstance(entry, InteractionView)
+            else CorrectPurchaseScreen(self.customer_id, self.profile.name, entry)
+        )
+        self.app.push_screen(screen, self.after_dialog)
+
+    def action_remove_entry(self) -> None:
+        """Delete the highlighted interaction or purchase, after confirming (ctrl+z undoes)."""
+        from tui_crm.ui.screens.corrections import interaction_said, purchase_said
+
+        entry = self._entry()
+        if entry is None:
+            return
+        if isinstance(entry, InteractionView):
+            what, remove = interaction_said(entry), delete_interaction
+            quoted = entry.notes.strip().splitlines()[0][:60] if entry.notes.strip() else ""
+        else:
+            what, remove = purchase_said(entry), delete_purchase
+            quoted = entry.description
+        question = f"Delete {what}" + (f" (“{quoted}”)" if quoted else "") + "?"
+
+        def removed(_) -> None:
+            self.app.notify(f"Deleted {what} (ctrl+z undoes it)")
+            self.load()
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                in_background(
+                    self,
+                    lambda db: remove(db, entry.id, expected_version=entry.version),
+                    removed,
+                    failed=lambda err: self.app.notify(str(err), severity="error", timeout=10),
+                    group="profile-write",
+                )
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"{question}\nThe figures follow; ctrl+z brings it back.", "Delete", "Keep"
+            ),
+            answered,
+        )
 
     def action_referrals(self) -> None:
         """The referral tree centred on this customer."""
