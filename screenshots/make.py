@@ -69,6 +69,13 @@ SHOTS = [
     ("insights-80x24", (80, 24), ["f4"]),
     ("import", (100, 30), ["ctrl+o", *"google-contacts.csv", "enter"]),
     ("export", (80, 24), [*"tag:vip", "down", "x"]),
+    # Last: these change the book (a correction, a merge, a delete).
+    ("correct", (100, 30), [*"robert smith", "enter", "tab", "c", "end", *" (20 seats, not 12)"]),
+    (
+        "trash",
+        (100, 24),
+        ["escape", "escape", "f5", "enter", "ctrl+s", "escape", *"kari", "enter", "d", "y", "f6"],
+    ),
 ]
 # The file the import shot checks: Google Contacts' layout, one bad row, one probable duplicate.
 GOOGLE_CONTACTS = (

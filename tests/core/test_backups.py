@@ -107,6 +107,25 @@ def test_a_backup_is_a_checked_private_copy_in_a_private_folder(db, db_path):
     assert [p.name for p in path.parent.iterdir()] == [path.name]
 
 
+@pytest.mark.parametrize(
+    ("book", "folder", "copy"),
+    [
+        (0o660, 0o770, 0o640),  # a team's book: every member's app backs it up
+        (0o640, 0o750, 0o640),  # the group reads it: they may read its backups too
+        (0o600, 0o700, 0o600),
+    ],
+)
+def test_backups_of_a_book_shared_with_its_group_are_shared_as_far_as_the_book(
+    db, db_path, book, folder, copy
+):
+    create_customer(db, {"first_name": "Anna"})
+    backup_now(db_path)  # the folder is made private first, as it was before sharing
+    db_path.chmod(book)
+    path = backup_now(db_path)
+    assert stat.S_IMODE(path.stat().st_mode) == copy
+    assert stat.S_IMODE(path.parent.stat().st_mode) == folder
+
+
 def test_a_copy_that_fails_its_check_leaves_no_file_and_says_so(db, db_path, monkeypatch):
     from tui_crm.db import backup
 

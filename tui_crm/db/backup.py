@@ -10,8 +10,10 @@ deletes nothing whose name is not exactly a backup's.
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -162,12 +164,30 @@ def backup_file(
         raise ValueError(f"a backup reason is lowercase words joined by hyphens, not {reason!r}")
     folder = backup_dir_for(db_path)
     ensure_private_dir(folder)
+    group = _shared_with_group(db_path, folder)
     taken_at = now or datetime.now()
     target = folder / f"{db_path.stem}-{taken_at.strftime(STAMP)}-{reason}.db"
     while target.exists():  # two backups within a microsecond: the second goes just after
         taken_at += timedelta(microseconds=1)
         target = folder / f"{db_path.stem}-{taken_at.strftime(STAMP)}-{reason}.db"
     write_copy(db_path, target)
+    if group:  # the group reads the book: it may read its backups (to restore one), no more
+        os.chmod(target, 0o640)
     if keep is not None:
         rotate(db_path, keep)
     return target
+
+
+def _shared_with_group(db_path: Path, folder: Path) -> bool:
+    """Whether the book is shared with its group (a team on one server, README "Sharing a book
+    on a server"). Then the backup folder is opened to the group as far as the book is: every
+    member's app can back it up (a group-writable book) or read its backups (a group-readable
+    one); otherwise backups stay private (0600 in a 0700 folder). Others never get access."""
+    book = stat.S_IMODE(db_path.stat().st_mode)
+    if not book & 0o040:
+        return False
+    wanted = 0o700 | (0o070 if book & 0o020 else 0o050)
+    info = folder.stat()
+    if info.st_uid == os.getuid() and stat.S_IMODE(info.st_mode) & 0o777 != wanted:
+        os.chmod(folder, wanted | (info.st_mode & stat.S_ISGID))
+    return True

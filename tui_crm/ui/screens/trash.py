@@ -53,12 +53,13 @@ class TrashScreen(FollowsTheBook, ListHoldsKeys, Screen):
     def on_mount(self) -> None:
         self.sub_title = "Trash"
         table = self.query_one(ResultsTable)
-        wide = self.app.size.width >= 100
-        table.add_column("Customer", width=24 if wide else 18, key="name")
-        table.add_column("Deleted", width=16, key="when")
+        name = 28 if self.app.size.width >= 100 else 20
+        table.add_column("Customer", width=name, key="name")
+        table.add_column("Deleted", width=12, key="when")
         table.add_column("By", width=8, key="who")
-        table.add_column("How", width=max(16, self.app.size.width - (24 if wide else 18) - 44))
-        table.add_column("Comes back with", key="counts")
+        # What is left of the width (cells are padded by one on each side; a scrollbar).
+        rest = max(20, self.app.size.width - name - 12 - 8 - 4 * 2 - 2)
+        table.add_column("How, and what comes back", width=rest, key="how")
         table.focus()
         self.load()
 
@@ -106,16 +107,15 @@ class TrashScreen(FollowsTheBook, ListHoldsKeys, Screen):
                 f" ({item.company})" if item.company and item.company != item.name else ""
             )
             counts = ", ".join(
-                f"{n} {what}"
-                for n, what in ((item.interactions, "interactions"), (item.purchases, "purchases"))
+                f"{n} {what}{'s' if n != 1 else ''}"
+                for n, what in ((item.interactions, "interaction"), (item.purchases, "purchase"))
                 if n
             )
             table.add_row(
                 data(name),
-                f"{item.deleted_at:%Y-%m-%d %H:%M}",
+                f"{item.deleted_at:%-d %b %H:%M}",
                 data(item.who),
-                data(item.how),
-                counts or "—",
+                data(f"{item.how} · {counts}" if counts else item.how),
                 key=str(item.id),
             )
         table.stay_on([item.id for item in self.items], keep, at)
