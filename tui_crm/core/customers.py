@@ -440,9 +440,7 @@ def update_customer(
     now = now or _now()
     who = who if who is not None else settings().user
     with db.atomic("IMMEDIATE"):
-        row = Customer.get_or_none(Customer.id == customer_id)
-        if row is None:
-            raise NotFound(f"no customer with id {customer_id}")
+        row = customer_row(customer_id)
         check_version(row, expected_version)
         lost_before = (
             field_snapshot(customer_id, ("status", "lost_reason", "lost_on"))
@@ -728,9 +726,7 @@ def restore_customer(
 def _set_deleted(db, customer_id, deleted_at, who, expected_version, now=None) -> int:
     now = now or deleted_at or _now()
     with db.atomic():
-        row = Customer.get_or_none(Customer.id == customer_id)
-        if row is None:
-            raise NotFound(f"no customer with id {customer_id}")
+        row = customer_row(customer_id)
         check_version(row, expected_version)
         if (row.deleted_at is None) == (deleted_at is None):
             return row.version  # already where it was asked to be
@@ -749,11 +745,17 @@ def _set_deleted(db, customer_id, deleted_at, who, expected_version, now=None) -
     return row.version + 1
 
 
-def _live(customer_id: int) -> Customer:
-    row = Customer.get_or_none((Customer.id == customer_id) & Customer.deleted_at.is_null())
+def customer_row(customer_id: int, *, live: bool = False) -> Customer:
+    """The customer's row (only one not in the trash, with `live`); NotFound when none."""
+    where = Customer.id == customer_id
+    row = Customer.get_or_none(where & Customer.deleted_at.is_null() if live else where)
     if row is None:
         raise NotFound(f"no customer with id {customer_id}")
     return row
+
+
+def _live(customer_id: int) -> Customer:
+    return customer_row(customer_id, live=True)
 
 
 # How far ahead of this computer's clock a logged time may be: a call logged as 14:05 from a
@@ -1020,9 +1022,7 @@ def get_profile(
     db: Database, customer_id: int, as_of: date, *, history: int = 200
 ) -> CustomerProfile:
     """Everything shown on a profile, as plain data."""
-    row = Customer.get_or_none(Customer.id == customer_id)
-    if row is None:
-        raise NotFound(f"no customer with id {customer_id}")
+    row = customer_row(customer_id)
     category = Category.get_or_none(Category.id == row.category_id) if row.category_id else None
     referrer = None
     if row.referred_by_id:

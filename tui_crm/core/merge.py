@@ -21,6 +21,7 @@ from tui_crm.core.customers import (
     _trash,
     check_no_referral_loop,
     check_version,
+    customer_row,
     field_snapshot,
     revert_fields,
     row_name,
@@ -154,9 +155,7 @@ def field_label(field: str) -> str:
 
 
 def _live_row(customer_id: int) -> Customer:
-    row = Customer.get_or_none(Customer.id == customer_id)
-    if row is None:
-        raise NotFound(f"no customer with id {customer_id}")
+    row = customer_row(customer_id)
     if row.deleted_at is not None:
         raise NotFound(f"{row_name(row)} (#{customer_id}) is in the trash; restore it first")
     return row

@@ -10,12 +10,12 @@ from typing import Any
 from peewee import Database
 
 from tui_crm.core.config import settings
-from tui_crm.core.customers import _set_deleted, check_version, row_name
+from tui_crm.core.customers import _set_deleted, check_version, customer_row, row_name
 from tui_crm.core.display import printable
 from tui_crm.core.merge import remerge, unmerge
 from tui_crm.core.undo import record_step, refused, step_payload
 from tui_crm.db.models import Customer, CustomerChange, Interaction, Purchase, UndoStep
-from tui_crm.errors import CrmError, NotFound
+from tui_crm.errors import CrmError
 
 
 @dataclass(frozen=True)
@@ -171,9 +171,7 @@ def restore_from_trash(
     now = now or _now()
     who = who if who is not None else settings().user
     with db.atomic("IMMEDIATE"):
-        row = Customer.get_or_none(Customer.id == customer_id)
-        if row is None:
-            raise NotFound(f"no customer with id {customer_id}")
+        row = customer_row(customer_id)
         if expected_version is not None:
             check_version(row, expected_version)
         name = row_name(row)
@@ -260,9 +258,7 @@ def purge_customer(
     who = who if who is not None else settings().user
     now = _now()
     with db.atomic("IMMEDIATE"):
-        row = Customer.get_or_none(Customer.id == customer_id)
-        if row is None:
-            raise NotFound(f"no customer with id {customer_id}")
+        row = customer_row(customer_id)
         check_version(row, expected_version, then="nothing was deleted; look again")
         name = row_name(row)
         if row.deleted_at is None:
