@@ -3,10 +3,11 @@ on the row's version, in the history, with the figures, queue and search followi
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
+from tests.builders import NOW, TODAY
 from tests.versions import current_version
 from tui_crm.core.attention import attention_queue
 from tui_crm.core.corrections import (
@@ -25,8 +26,6 @@ from tui_crm.core.customers import (
 from tui_crm.core.search import search
 from tui_crm.errors import ConflictError, NotFound, ValidationError
 
-TODAY = date(2026, 11, 18)
-NOW = datetime(2026, 11, 18, 12, 0)
 FOLLOW_UPS = ("follow_up_due", "follow_up_overdue")
 
 

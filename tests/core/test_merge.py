@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 
+from tests.builders import NOW, TODAY, days_ago, merge_as_they_are, smiths
 from tests.versions import current_version
-from tui_crm.core.attention import attention_state, mark_done, snooze
 from tui_crm.core.customers import (
-    add_purchase,
     create_customer,
     get_profile,
     log_interaction,
     restore_customer,
-    trash_customer,
     update_customer,
 )
-from tui_crm.core.duplicates import dismiss_pair, find_duplicate_pairs
+from tui_crm.core.duplicates import find_duplicate_pairs
 from tui_crm.core.merge import (
     HANDLED_FOREIGN_KEYS,
     MERGE_FIELDS,
@@ -29,20 +27,6 @@ from tui_crm.core.referrals import referrals
 from tui_crm.core.search import search
 from tui_crm.core.value import customer_value
 from tui_crm.errors import ConflictError, NotFound, ValidationError
-
-AS_OF = date(2026, 11, 18)
-NOW = datetime(2026, 11, 18, 12, 0)
-
-
-def _at(days_ago: int) -> datetime:
-    return NOW - timedelta(days=days_ago)
-
-
-def _merge(db, survivor: int, other: int, choices=None, **kwargs):
-    """A merge prepared from the records as they are now (the race is tested on its own)."""
-    versions = {"survivor_version": current_version(survivor)}
-    versions["other_version"] = current_version(other)
-    return merge(db, survivor, other, choices, **versions, **kwargs)
 
 
 def _count(db, table: str, where: str = "", params=()) -> int:
@@ -58,66 +42,7 @@ def _snapshot(db) -> dict[str, list[tuple]]:
 
 @pytest.fixture
 def book(db):
-    """Robert (survivor) and Rob (the other) Smith, each with a life of their own."""
-    referrer = create_customer(db, {"first_name": "Rita", "last_name": "Referrer"})
-    robert = create_customer(
-        db,
-        {
-            "first_name": "Robert",
-            "last_name": "Smith",
-            "company": "Acme",
-            "city": "",
-            "notes": "Prefers calls in the morning",
-            "emails": [("work", "robert@acme.com")],
-            "phones": [("work", "+12125550100")],
-            "tags": ["vip"],
-            "birthday": "1970-01-02",
-        },
-        now=_at(400),
-    )
-    rob = create_customer(
-        db,
-        {
-            "first_name": "Rob",
-            "last_name": "Smith",
-            "company": "Acme Corp",
-            "city": "Boston",
-            "notes": "CFO decides",
-            "emails": [("home", "rob@gmail.com"), ("work", "ROBERT@acme.com")],
-            "phones": [("mobile", "+16175550123")],
-            "tags": ["newsletter", "VIP"],
-            "referred_by": referrer,
-            "email_opt_out": True,
-            "uid": "vcard-rob",
-        },
-        now=_at(300),
-    )
-    # Customers Rob brought in, one of them in the trash.
-    friend = create_customer(db, {"first_name": "Fay", "last_name": "Friend", "referred_by": rob})
-    gone = create_customer(db, {"first_name": "Gus", "last_name": "Gone", "referred_by": rob})
-    trash_customer(db, gone, expected_version=current_version(gone))
-    # Interactions, follow-ups, thanks and purchases on both.
-    log_interaction(db, robert, notes="Intro call", at=_at(200), now=_at(200))
-    log_interaction(
-        db, rob, notes="Asked about the zeppelin order", at=_at(20), follow_up="+30d", now=_at(20)
-    )
-    log_interaction(db, rob, kind="thanks", regarding=friend, notes="Card", at=_at(15))
-    log_interaction(db, referrer, kind="thanks", regarding=rob, notes="Flowers", at=_at(250))
-    add_purchase(db, robert, amount=10000, day=AS_OF - timedelta(days=100))
-    add_purchase(db, rob, amount=2550, day=AS_OF - timedelta(days=10))
-    add_purchase(db, rob, amount=700, day=AS_OF - timedelta(days=500))
-    snooze(db, rob, ["cadence", "lapsed"], AS_OF + timedelta(days=5), seen=attention_state(db, rob))
-    mark_done(db, robert, ["cadence"], now=NOW, seen=attention_state(db, robert))
-    other = create_customer(db, {"first_name": "Olga", "last_name": "Other"})
-    dismiss_pair(db, rob, other, a_version=current_version(rob), b_version=current_version(other))
-    return {
-        "robert": robert,
-        "rob": rob,
-        "referrer": referrer,
-        "friend": friend,
-        "gone": gone,
-        "other": other,
-    }
+    return smiths(db, robert={"city": ""})
 
 
 def test_the_preview_lists_differing_fields_with_suggestions_and_what_moves(db, book):
@@ -167,7 +92,7 @@ def test_a_merge_moves_everything_to_the_survivor(db, book):
         table: _count(db, table)
         for table in ("interaction", "purchase", "customer_change", "attention_mark")
     }
-    result = _merge(db, robert, rob, who="ann", now=NOW)
+    result = merge_as_they_are(db, robert, rob, who="ann", now=NOW)
     assert result.survivor_id == robert and result.other_id == rob
     assert dict(result.moved) == {
         "referrals": 2,
@@ -207,8 +132,8 @@ def test_a_merge_moves_everything_to_the_survivor(db, book):
 
 def test_the_suggested_values_are_applied(db, book):
     robert, rob = book["robert"], book["rob"]
-    _merge(db, robert, rob, now=NOW)
-    profile = get_profile(db, robert, AS_OF)
+    merge_as_they_are(db, robert, rob, now=NOW)
+    profile = get_profile(db, robert, TODAY)
     assert profile.first_name == "Robert"  # the survivor's
     assert profile.company == "Acme"
     assert profile.city == "Boston"  # a gap filled from the other
@@ -228,12 +153,12 @@ def test_the_suggested_values_are_applied(db, book):
     opt_out_at = db.execute_sql(
         "SELECT email_opt_out_at FROM customer WHERE id = ?", (robert,)
     ).fetchone()[0]
-    assert opt_out_at.startswith(str(_at(300).date()))  # when Rob asked, not the merge
+    assert opt_out_at.startswith(str(days_ago(300).date()))  # when Rob asked, not the merge
 
 
 def test_chosen_values_are_applied_and_validated(db, book):
     robert, rob = book["robert"], book["rob"]
-    _merge(
+    merge_as_they_are(
         db,
         robert,
         rob,
@@ -249,7 +174,7 @@ def test_chosen_values_are_applied_and_validated(db, book):
         },
         now=NOW,
     )
-    profile = get_profile(db, robert, AS_OF)
+    profile = get_profile(db, robert, TODAY)
     assert (profile.first_name, profile.company, profile.city) == ("Rob", "Acme Corp", "Cambridge")
     assert [e.value for e in profile.emails] == ["robert@acme.com"]
     assert [p.value for p in profile.phones] == ["+1 617-555-0123"]
@@ -271,7 +196,7 @@ def test_chosen_values_are_applied_and_validated(db, book):
 def test_a_bad_choice_is_refused_and_nothing_changes(db, book, choices, field):
     before = _snapshot(db)
     with pytest.raises(ValidationError) as info:
-        _merge(db, book["robert"], book["rob"], choices, now=NOW)
+        merge_as_they_are(db, book["robert"], book["rob"], choices, now=NOW)
     assert field in info.value.errors
     assert _snapshot(db) == before
 
@@ -279,27 +204,27 @@ def test_a_bad_choice_is_refused_and_nothing_changes(db, book, choices, field):
 def test_history_records_the_merge_on_both(db, book):
     robert, rob = book["robert"], book["rob"]
     version_before = merge_preview(db, robert, rob).survivor_version
-    result = _merge(db, robert, rob, who="ann", now=NOW)
-    assert result.version == get_profile(db, robert, AS_OF).version > version_before
-    survivor = {c.field: c for c in get_profile(db, robert, AS_OF).changes}
+    result = merge_as_they_are(db, robert, rob, who="ann", now=NOW)
+    assert result.version == get_profile(db, robert, TODAY).version > version_before
+    survivor = {c.field: c for c in get_profile(db, robert, TODAY).changes}
     assert survivor["merged"].who == "ann"
     assert survivor["merged"].new.startswith(f"Rob Smith (#{rob}): moved ")
     assert "2 interactions" in survivor["merged"].new
     assert not survivor["city"].old and survivor["city"].new == "Boston"
-    other = {c.field: c for c in get_profile(db, rob, AS_OF).changes}
+    other = {c.field: c for c in get_profile(db, rob, TODAY).changes}
     assert other["merged_into"].new == f"Robert Smith (#{robert})"
     assert other["trash"].new is not None
-    friend = {c.field: c for c in get_profile(db, book["friend"], AS_OF).changes}
+    friend = {c.field: c for c in get_profile(db, book["friend"], TODAY).changes}
     assert (friend["referred_by"].old, friend["referred_by"].new) == (str(rob), str(robert))
 
 
 def test_the_merged_away_record_is_in_the_trash_and_restorable(db, book):
     robert, rob = book["robert"], book["rob"]
-    _merge(db, robert, rob, now=NOW)
-    assert get_profile(db, rob, AS_OF).deleted_at is not None
-    assert [r.id for r in search(db, "rob@gmail.com", as_of=AS_OF)] == [robert]
+    merge_as_they_are(db, robert, rob, now=NOW)
+    assert get_profile(db, rob, TODAY).deleted_at is not None
+    assert [r.id for r in search(db, "rob@gmail.com", as_of=TODAY)] == [robert]
     restore_customer(db, rob, expected_version=current_version(rob))
-    restored = get_profile(db, rob, AS_OF)
+    restored = get_profile(db, rob, TODAY)
     assert restored.deleted_at is None
     assert [e.value for e in restored.emails] == ["rob@gmail.com", "ROBERT@acme.com"]
     assert restored.interactions == () and restored.purchases == ()
@@ -307,25 +232,25 @@ def test_the_merged_away_record_is_in_the_trash_and_restorable(db, book):
 
 def test_search_finds_the_survivor_by_what_moved(db, book):
     robert, rob = book["robert"], book["rob"]
-    assert [r.id for r in search(db, "zeppelin", as_of=AS_OF)] == [rob]
-    _merge(db, robert, rob, now=NOW)
-    assert [r.id for r in search(db, "zeppelin", as_of=AS_OF)] == [robert]
-    assert [r.id for r in search(db, "newsletter", as_of=AS_OF)] == [robert]
+    assert [r.id for r in search(db, "zeppelin", as_of=TODAY)] == [rob]
+    merge_as_they_are(db, robert, rob, now=NOW)
+    assert [r.id for r in search(db, "zeppelin", as_of=TODAY)] == [robert]
+    assert [r.id for r in search(db, "newsletter", as_of=TODAY)] == [robert]
 
 
 def test_value_and_contact_figures_add_up(db, book):
     robert, rob = book["robert"], book["rob"]
-    before = customer_value(db, robert, AS_OF), customer_value(db, rob, AS_OF)
-    _merge(db, robert, rob, now=NOW)
-    after = customer_value(db, robert, AS_OF)
+    before = customer_value(db, robert, TODAY), customer_value(db, rob, TODAY)
+    merge_as_they_are(db, robert, rob, now=NOW)
+    after = customer_value(db, robert, TODAY)
     assert after.lifetime == before[0].lifetime + before[1].lifetime == 13250
     assert after.spent_12m == before[0].spent_12m + before[1].spent_12m == 12550
     assert after.spent_30d == 2550
-    profile = get_profile(db, robert, AS_OF)
+    profile = get_profile(db, robert, TODAY)
     assert profile.purchase_count == 3
-    assert profile.last_purchase_on == AS_OF - timedelta(days=10)
-    assert profile.last_contact == _at(15)
-    assert profile.next_follow_up == (_at(20) + timedelta(days=30)).date()
+    assert profile.last_purchase_on == TODAY - timedelta(days=10)
+    assert profile.last_contact == days_ago(15)
+    assert profile.next_follow_up == (days_ago(20) + timedelta(days=30)).date()
     gone = db.execute_sql(
         "SELECT lifetime_cents, purchase_count, last_contact_at FROM customer WHERE id = ?",
         (rob,),
@@ -335,7 +260,7 @@ def test_value_and_contact_figures_add_up(db, book):
 
 def test_referrals_follow_the_survivor_without_self_referrals(db, book):
     robert, rob, referrer = book["robert"], book["rob"], book["referrer"]
-    _merge(db, robert, rob, now=NOW)
+    merge_as_they_are(db, robert, rob, now=NOW)
     pairs = {(r.referrer_id, r.referred_id): r.thanked for r in referrals(db)}
     # Fay is now Robert's referral (and Rob's thanks for her came along); Robert is Rita's,
     # and Rita's thanks for bringing Rob now name Robert.
@@ -346,8 +271,8 @@ def test_a_referral_between_the_two_does_not_become_a_self_referral(db):
     robert = create_customer(db, {"first_name": "Robert", "last_name": "Smith"})
     rob = create_customer(db, {"first_name": "Rob", "last_name": "Smith", "referred_by": robert})
     log_interaction(db, robert, kind="thanks", regarding=rob, notes="thanks")
-    _merge(db, rob, robert, now=NOW)  # keep Rob, who was referred by Robert
-    assert get_profile(db, rob, AS_OF).referred_by is None
+    merge_as_they_are(db, rob, robert, now=NOW)  # keep Rob, who was referred by Robert
+    assert get_profile(db, rob, TODAY).referred_by is None
     assert _count(db, "customer", "referred_by_id = id") == 0
     assert _count(db, "interaction", "regarding_id = customer_id") == 0
     assert referrals(db) == []
@@ -357,8 +282,8 @@ def test_a_survivor_referred_by_the_other_takes_the_others_referrer(db):
     rita = create_customer(db, {"first_name": "Rita", "last_name": "Referrer"})
     rob = create_customer(db, {"first_name": "Rob", "last_name": "Smith", "referred_by": rita})
     robert = create_customer(db, {"first_name": "Robert", "last_name": "Smith", "referred_by": rob})
-    _merge(db, robert, rob, now=NOW)
-    assert get_profile(db, robert, AS_OF).referred_by.id == rita
+    merge_as_they_are(db, robert, rob, now=NOW)
+    assert get_profile(db, robert, TODAY).referred_by.id == rita
 
 
 def test_a_referral_loop_is_refused(db):
@@ -369,11 +294,11 @@ def test_a_referral_loop_is_refused(db):
     )
     before = _snapshot(db)
     with pytest.raises(ValidationError) as info:
-        _merge(db, robert, rob, now=NOW)
+        merge_as_they_are(db, robert, rob, now=NOW)
     assert "loop" in info.value.errors["referred_by"]
     assert _snapshot(db) == before
-    _merge(db, robert, rob, {"referred_by": None}, now=NOW)  # choosing no referrer works
-    assert get_profile(db, xena, AS_OF).referred_by.id == robert
+    merge_as_they_are(db, robert, rob, {"referred_by": None}, now=NOW)  # choosing no referrer works
+    assert get_profile(db, xena, TODAY).referred_by.id == robert
 
 
 def test_a_stale_version_refuses_the_merge_and_changes_nothing(db, book):
@@ -410,11 +335,11 @@ def test_a_stale_version_refuses_the_merge_and_changes_nothing(db, book):
 def test_only_two_different_live_customers_merge(db, book):
     robert = book["robert"]
     with pytest.raises(ValidationError):
-        _merge(db, robert, robert)
+        merge_as_they_are(db, robert, robert)
     with pytest.raises(NotFound):
-        _merge(db, robert, 9999)
+        merge_as_they_are(db, robert, 9999)
     with pytest.raises(NotFound, match="trash"):
-        _merge(db, robert, book["gone"])
+        merge_as_they_are(db, robert, book["gone"])
     with pytest.raises(NotFound, match="trash"):
         merge_preview(db, book["gone"], robert)
 
@@ -422,7 +347,7 @@ def test_only_two_different_live_customers_merge(db, book):
 def test_merged_pairs_leave_the_duplicates_list(db, book):
     robert, rob = book["robert"], book["rob"]
     assert (robert, rob) in {p.ids for p in find_duplicate_pairs(db)}
-    _merge(db, robert, rob, now=NOW)
+    merge_as_they_are(db, robert, rob, now=NOW)
     assert all(rob not in p.ids for p in find_duplicate_pairs(db))
 
 
@@ -442,7 +367,7 @@ def test_every_foreign_key_to_customer_is_known_or_moved(db, book):
         (robert, rob, rob),
     )
     assert ("import_key", "customer_id") in customer_foreign_keys(db)
-    result = _merge(db, robert, rob, now=NOW)
+    result = merge_as_they_are(db, robert, rob, now=NOW)
     assert dict(result.moved)["other records"] == 1
     rows = db.execute_sql("SELECT customer_id, source, key FROM import_key ORDER BY key").fetchall()
     assert rows == [(robert, "google", "g2"), (robert, "outlook", "r1"), (rob, "outlook", "r2")]
@@ -452,6 +377,6 @@ def test_a_kept_stored_value_is_not_validated_again(db, book):
     """Only what changes goes through validation, as in an edit (old data may predate a rule)."""
     robert, rob = book["robert"], book["rob"]
     db.execute_sql("UPDATE customer_phone SET number = '+4712' WHERE customer_id = ?", (robert,))
-    _merge(db, robert, rob, {"phones": "survivor"}, now=NOW)
+    merge_as_they_are(db, robert, rob, {"phones": "survivor"}, now=NOW)
     stored = db.execute_sql("SELECT number FROM customer_phone WHERE customer_id = ?", (robert,))
     assert stored.fetchall() == [("+4712",)]

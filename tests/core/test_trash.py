@@ -5,121 +5,40 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict
-from datetime import date, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.builders import ME, NOW, TODAY, merge_as_they_are, smiths
 from tests.versions import current_version
-from tui_crm.core.attention import attention_state, mark_done, snooze
 from tui_crm.core.customers import (
-    add_purchase,
-    create_customer,
     get_profile,
     log_interaction,
     trash_customer,
     update_customer,
 )
-from tui_crm.core.duplicates import dismiss_pair
-from tui_crm.core.merge import MERGE_FIELDS, merge, merge_preview
+from tui_crm.core.merge import MERGE_FIELDS, merge_preview
 from tui_crm.core.search import search
 from tui_crm.core.trash import purge_customer, restore_from_trash, trash_list
 from tui_crm.core.undo import undo_last
 from tui_crm.db.database import close_database, open_database
 from tui_crm.errors import ConflictError, CrmError, NotFound
 
-AS_OF = date(2026, 11, 18)
-NOW = datetime(2026, 11, 18, 12, 0)
-ME = "tester"
-
-
-def _at(days_ago: int) -> datetime:
-    return NOW - timedelta(days=days_ago)
-
 
 def _build(db) -> dict[str, int]:
-    """Robert (survivor) and Rob (the other) Smith, each with a life of their own."""
-    referrer = create_customer(db, {"first_name": "Rita", "last_name": "Referrer"}, now=_at(500))
-    robert = create_customer(
+    """The Smiths on the fixed clock, Rob lost (for price) and once talking about Robert."""
+    return smiths(
         db,
-        {
-            "first_name": "Robert",
-            "last_name": "Smith",
-            "company": "Acme",
-            "notes": "Prefers calls in the morning",
-            "emails": [("work", "robert@acme.com")],
-            "phones": [("work", "+12125550100")],
-            "tags": ["vip"],
-            "birthday": "1970-01-02",
-        },
-        now=_at(400),
+        stamped=True,
+        rob={"status": "lost", "lost_reason": "price"},
+        rob_talked_about_robert=True,
     )
-    rob = create_customer(
-        db,
-        {
-            "first_name": "Rob",
-            "last_name": "Smith",
-            "company": "Acme Corp",
-            "city": "Boston",
-            "notes": "CFO decides",
-            "emails": [("home", "rob@gmail.com"), ("work", "ROBERT@acme.com")],
-            "phones": [("mobile", "+16175550123")],
-            "tags": ["newsletter", "VIP"],
-            "referred_by": referrer,
-            "email_opt_out": True,
-            "uid": "vcard-rob",
-            "status": "lost",
-            "lost_reason": "price",
-        },
-        now=_at(300),
-    )
-    friend = create_customer(
-        db, {"first_name": "Fay", "last_name": "Friend", "referred_by": rob}, now=_at(200)
-    )
-    gone = create_customer(
-        db, {"first_name": "Gus", "last_name": "Gone", "referred_by": rob}, now=_at(200)
-    )
-    trash_customer(db, gone, expected_version=current_version(gone), now=_at(100))
-    log_interaction(db, robert, notes="Intro call", at=_at(200), now=_at(200))
-    log_interaction(
-        db, rob, notes="Asked about the zeppelin order", at=_at(20), follow_up="+30d", now=_at(20)
-    )
-    log_interaction(db, rob, kind="thanks", regarding=friend, notes="Card", at=_at(15), now=NOW)
-    log_interaction(db, rob, regarding=robert, notes="Talked about Robert", at=_at(14), now=NOW)
-    log_interaction(db, referrer, kind="thanks", regarding=rob, notes="Flowers", at=_at(250))
-    add_purchase(db, robert, amount=10000, day=AS_OF - timedelta(days=100), now=NOW)
-    add_purchase(db, rob, amount=2550, day=AS_OF - timedelta(days=10), now=NOW)
-    add_purchase(db, rob, amount=700, day=AS_OF - timedelta(days=500), now=NOW)
-    snooze(db, rob, ["cadence", "lapsed"], AS_OF + timedelta(days=5), seen=attention_state(db, rob))
-    mark_done(db, robert, ["cadence"], now=NOW, seen=attention_state(db, robert))
-    other = create_customer(db, {"first_name": "Olga", "last_name": "Other"}, now=_at(50))
-    dismiss_pair(db, rob, other, a_version=current_version(rob), b_version=current_version(other))
-    return {
-        "robert": robert,
-        "rob": rob,
-        "referrer": referrer,
-        "friend": friend,
-        "gone": gone,
-        "other": other,
-    }
 
 
 @pytest.fixture
 def book(db):
     return _build(db)
-
-
-def _merge(db, survivor, other, choices=None, **kwargs):
-    return merge(
-        db,
-        survivor,
-        other,
-        choices,
-        survivor_version=current_version(survivor),
-        other_version=current_version(other),
-        **kwargs,
-    )
 
 
 UNSEEN = {"version", "updated_at", "changes", "deleted_at"}
@@ -128,7 +47,7 @@ UNSEEN = {"version", "updated_at", "changes", "deleted_at"}
 def _as_seen(db, cid: int) -> dict:
     """A customer as a person sees them: every field, list, interaction, purchase, referral
     and figure; the history separately; versions and times of writing aside."""
-    profile = asdict(get_profile(db, cid, AS_OF))
+    profile = asdict(get_profile(db, cid, TODAY))
     seen = {k: v for k, v in profile.items() if k not in UNSEEN}
     seen["uid"] = db.execute_sql("SELECT uid FROM customer WHERE id = ?", (cid,)).fetchone()[0]
     seen["email_opt_out_at"] = profile["email_opt_out_at"]
@@ -152,7 +71,7 @@ def _as_seen(db, cid: int) -> dict:
 def _history(db, cid: int) -> list:
     return [
         (c.at, c.who, c.field, c.old, c.new)
-        for c in reversed(get_profile(db, cid, AS_OF, history=10_000).changes)
+        for c in reversed(get_profile(db, cid, TODAY, history=10_000).changes)
     ]
 
 
@@ -161,15 +80,15 @@ def _check_round_trip(db, ids, choices) -> None:
     people = [robert, rob, ids["friend"], ids["gone"], ids["referrer"], ids["other"]]
     before = {cid: _as_seen(db, cid) for cid in people}
     histories = {cid: _history(db, cid) for cid in people}
-    _merge(db, robert, rob, choices, now=NOW)
+    merge_as_they_are(db, robert, rob, choices, now=NOW)
     line = restore_from_trash(db, rob, now=NOW)
     assert line.startswith("Restored Rob Smith") and "changed since" not in line
     for cid in people:
         assert _as_seen(db, cid) == before[cid], cid
         # The history is kept: what was there is still there, the merge and restore after it.
         assert _history(db, cid)[: len(histories[cid])] == histories[cid]
-    assert {c.field for c in get_profile(db, rob, AS_OF).changes} >= {"merged_into", "restored"}
-    assert {c.field for c in get_profile(db, robert, AS_OF).changes} >= {"merged", "restored"}
+    assert {c.field for c in get_profile(db, rob, TODAY).changes} >= {"merged_into", "restored"}
+    assert {c.field for c in get_profile(db, robert, TODAY).changes} >= {"merged", "restored"}
 
 
 def test_merge_then_restore_gives_both_back_as_they_were(db, book):
@@ -200,7 +119,7 @@ def test_any_merge_then_restore_gives_both_back_as_they_were(home, tmp_path, dat
 
 def test_the_trash_lists_deleted_and_merged_away_customers_newest_first(db, book):
     robert, rob = book["robert"], book["rob"]
-    _merge(db, robert, rob, who="ann", now=NOW)
+    merge_as_they_are(db, robert, rob, who="ann", now=NOW)
     listed = trash_list(db)
     assert [(t.id, t.how, t.who) for t in listed] == [
         (rob, f"merged into Robert Smith (#{robert})", "ann"),
@@ -213,47 +132,47 @@ def test_the_trash_lists_deleted_and_merged_away_customers_newest_first(db, book
 
 def test_a_restore_while_the_survivor_changed_leaves_its_fields_and_says_so(db, book):
     robert, rob = book["robert"], book["rob"]
-    _merge(db, robert, rob, now=NOW)
+    merge_as_they_are(db, robert, rob, now=NOW)
     update_customer(db, robert, {"job_title": "CEO"}, expected_version=current_version(robert))
     line = restore_from_trash(db, rob, now=NOW)
     assert "Robert Smith was changed since the merge" in line
-    survivor = get_profile(db, robert, AS_OF)
+    survivor = get_profile(db, robert, TODAY)
     assert (survivor.job_title, survivor.city) == ("CEO", "Boston")  # left as it is
-    restored = get_profile(db, rob, AS_OF)
+    restored = get_profile(db, rob, TODAY)
     assert restored.deleted_at is None and len(restored.interactions) == 3
-    assert [r.id for r in search(db, "zeppelin", as_of=AS_OF)] == [rob]
+    assert [r.id for r in search(db, "zeppelin", as_of=TODAY)] == [rob]
     uids = dict(db.execute_sql("SELECT id, uid FROM customer").fetchall())
     assert uids[rob] == "vcard-rob"
 
 
 def test_a_row_added_to_the_survivor_after_the_merge_stays_with_it(db, book):
     robert, rob = book["robert"], book["rob"]
-    _merge(db, robert, rob, now=NOW)
+    merge_as_they_are(db, robert, rob, now=NOW)
     later = log_interaction(db, robert, notes="After the merge", now=NOW)
     restore_from_trash(db, rob, now=NOW)
-    assert later in {i.id for i in get_profile(db, robert, AS_OF).interactions}
+    assert later in {i.id for i in get_profile(db, robert, TODAY).interactions}
 
 
 def test_a_restore_can_be_undone_and_redone(db, book):
     robert, rob = book["robert"], book["rob"]
-    _merge(db, robert, rob, now=NOW)
+    merge_as_they_are(db, robert, rob, now=NOW)
     merged = _as_seen(db, robert)
     restore_from_trash(db, rob, now=NOW)
     assert undo_last(db, who=ME, now=NOW).startswith("Undid: restore of Rob Smith")
     assert _as_seen(db, robert) == merged
     assert [t.id for t in trash_list(db)][0] == rob
     restore_from_trash(db, rob, now=NOW)  # the merge's journal is in force again
-    assert len(get_profile(db, rob, AS_OF).interactions) == 3
+    assert len(get_profile(db, rob, TODAY).interactions) == 3
 
 
 def test_a_deleted_customer_is_restored_and_the_restore_undone(db, book):
     gone = book["gone"]
     assert restore_from_trash(db, gone, now=NOW) == "Restored Gus Gone from the trash"
-    assert get_profile(db, gone, AS_OF).deleted_at is None
+    assert get_profile(db, gone, TODAY).deleted_at is None
     with pytest.raises(CrmError, match="not in the trash"):
         restore_from_trash(db, gone, now=NOW)
     undo_last(db, who=ME, now=NOW)
-    assert get_profile(db, gone, AS_OF).deleted_at is not None
+    assert get_profile(db, gone, TODAY).deleted_at is not None
 
 
 def test_a_restore_based_on_an_old_version_is_refused(db, book):
@@ -271,13 +190,13 @@ def test_purge_deletes_only_what_is_in_the_trash(db, book):
     robert, rob = book["robert"], book["rob"]
     with pytest.raises(CrmError, match="not in the trash"):
         purge_customer(db, robert, expected_version=current_version(robert))
-    _merge(db, robert, rob, now=NOW)
+    merge_as_they_are(db, robert, rob, now=NOW)
     with pytest.raises(ConflictError):
         purge_customer(db, rob, expected_version=1)
     assert purge_customer(db, rob, expected_version=current_version(rob)) == (
         "Deleted Rob Smith for good"
     )
-    survivor = get_profile(db, robert, AS_OF)
+    survivor = get_profile(db, robert, TODAY)
     assert len(survivor.interactions) == 4 and len(survivor.purchases) == 3  # moved rows stay
     assert survivor.changes[0].field == "purged"
     assert [t.id for t in trash_list(db)] == [book["gone"]]
@@ -286,7 +205,7 @@ def test_purge_deletes_only_what_is_in_the_trash(db, book):
     ).fetchone()[0]
     assert steps == 0
     with pytest.raises(NotFound):
-        get_profile(db, rob, AS_OF)
+        get_profile(db, rob, TODAY)
 
 
 def test_purging_a_deleted_customer_takes_their_rows_and_figures_with_them(db, book):
@@ -299,6 +218,6 @@ def test_purging_a_deleted_customer_takes_their_rows_and_figures_with_them(db, b
         ]
         == 0
     )
-    assert search(db, "zeppelin", as_of=AS_OF) == []
+    assert search(db, "zeppelin", as_of=TODAY) == []
     with pytest.raises(CrmError, match="nothing to undo"):
         undo_last(db, who=ME, after=1_000_000)

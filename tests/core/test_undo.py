@@ -3,10 +3,11 @@ exactly, and an undo whose ground moved is refused without changing anything."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
+from tests.builders import ME, NOW, TODAY, merge_as_they_are
 from tests.versions import current_version
 from tui_crm.core.attention import attention_state, mark_done, snooze
 from tui_crm.core.corrections import (
@@ -25,14 +26,9 @@ from tui_crm.core.customers import (
     trash_customer,
     update_customer,
 )
-from tui_crm.core.merge import merge
 from tui_crm.core.search import search
 from tui_crm.core.undo import newest_step, undo_last
 from tui_crm.errors import ConflictError, CrmError
-
-TODAY = date(2026, 11, 18)
-NOW = datetime(2026, 11, 18, 12, 0)
-ME = "tester"
 
 
 def _snapshot(db) -> dict[str, list[tuple]]:
@@ -222,14 +218,7 @@ def test_a_correction_undo_is_refused_when_edited_since(db, anna):
 def test_undo_of_a_merge_gives_both_back(db, anna):
     robert = create_customer(db, {"first_name": "Anna", "last_name": "Berg-Smith"})
     before = _snapshot(db)
-    merge(
-        db,
-        robert,
-        anna,
-        survivor_version=current_version(robert),
-        other_version=current_version(anna),
-        now=NOW,
-    )
+    merge_as_they_are(db, robert, anna, now=NOW)
     assert undo_last(db, who=ME) == "Undid: merge of Anna Berg into Anna Berg-Smith"
     after = _snapshot(db)
     for table in ("interaction", "purchase", "attention_mark", "customer_tag"):
@@ -240,14 +229,7 @@ def test_undo_of_a_merge_gives_both_back(db, anna):
 
 def test_a_merge_undo_is_refused_once_the_survivor_changed(db, anna):
     robert = create_customer(db, {"first_name": "Anna", "last_name": "Berg-Smith"})
-    merge(
-        db,
-        robert,
-        anna,
-        survivor_version=current_version(robert),
-        other_version=current_version(anna),
-        now=NOW,
-    )
+    merge_as_they_are(db, robert, anna, now=NOW)
     update_customer(
         db, robert, {"city": "Oslo"}, expected_version=current_version(robert), who="ben"
     )
