@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.builders import first_release_book
 from tui_crm.core import config
 from tui_crm.core.backups import (
     backup_before,
@@ -257,23 +258,10 @@ def test_a_restore_brings_the_copy_back_and_keeps_the_book_it_replaces(db, db_pa
 
 def test_a_restore_of_an_older_book_migrates_it(db, db_path, tmp_path):
     """A book written by the first release (schema 1) is restored, then upgraded."""
-    from peewee import SqliteDatabase
-
     from tui_crm.db import migrations
-    from tui_crm.db.database import APPLICATION_ID
-    from tui_crm.db.migrations import m0001_initial
 
     old = tmp_path / "old.db"
-    first = SqliteDatabase(str(old))
-    m0001_initial.up(first)
-    first.execute_sql(f"PRAGMA application_id = {APPLICATION_ID}")
-    first.execute_sql("PRAGMA user_version = 1")
-    for name in ("Anna", "Ben", "Cecilie"):
-        first.execute_sql(
-            "INSERT INTO customer (first_name, created_at, updated_at) VALUES (?, ?, ?)",
-            (name, "2025-01-01 09:00:00", "2025-01-01 09:00:00"),
-        )
-    first.close()
+    first_release_book(old)
     done = restore_from(db_path, old)
     assert done.migrated_from == 1 and done.customers == 3
     db = open_database(db_path)

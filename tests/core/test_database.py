@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from peewee import SqliteDatabase
 
+from tests.builders import first_release_book
 from tui_crm.core.customers import create_customer, get_profile
 from tui_crm.db import migrations
 from tui_crm.db.database import APPLICATION_ID, close_database, open_database
-from tui_crm.db.migrations import m0001_initial
 from tui_crm.db.models import ALL_MODELS
 from tui_crm.errors import DatabaseRefused
 from tui_crm.paths import default_db_path
@@ -164,16 +164,7 @@ def test_reopening_keeps_the_data_and_makes_no_backup(db_path):
 def test_an_older_database_is_migrated_keeping_its_data_and_a_backup(db_path):
     """A book written by the first release (schema 1) opens: the later migrations run, after
     a copy of the file as it was is put in the backup folder."""
-    first = SqliteDatabase(str(db_path))
-    m0001_initial.up(first)
-    first.execute_sql(f"PRAGMA application_id = {APPLICATION_ID}")
-    first.execute_sql("PRAGMA user_version = 1")
-    for name in ("Anna", "Ben", "Cecilie"):
-        first.execute_sql(
-            "INSERT INTO customer (first_name, created_at, updated_at) VALUES (?, ?, ?)",
-            (name, "2025-01-01 09:00:00", "2025-01-01 09:00:00"),
-        )
-    first.close()
+    first_release_book(db_path)
 
     db = open_database(db_path)
     assert _pragma(db, "user_version") == migrations.LATEST
