@@ -52,7 +52,7 @@ def ui_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     config.settings.cache_clear()
 
 
-def _app_on(path: Path) -> CrmApp:
+def app_on(path: Path) -> CrmApp:
     # Without the watcher for others' changes: nothing else writes to a test's book, and a
     # refresh at a moment of its own would make frames differ (tests/ui/test_live_sharing.py
     # runs it).
@@ -70,14 +70,14 @@ def demo_app(demo_file: Path, ui_home: Path):
     """The app on a private copy of the demo book."""
     copy = ui_home / "demo.db"
     shutil.copy(demo_file, copy)
-    app = _app_on(copy)
+    app = app_on(copy)
     yield app
     close_database()
 
 
 @pytest.fixture
 def empty_app(ui_home: Path):
-    app = _app_on(ui_home / "empty.db")
+    app = app_on(ui_home / "empty.db")
     yield app
     close_database()
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from textual.widgets import Input, TextArea
 
-from tests.ui.conftest import settle
+from tests.ui.conftest import app_on, settle
 from tui_crm.db.models import Customer, CustomerChange, Interaction, Purchase
 from tui_crm.ui.screens.attention import AttentionScreen
 from tui_crm.ui.screens.confirm import ConfirmScreen
@@ -189,3 +189,17 @@ async def test_the_trash_restores_a_customer_whole_and_purges_only_after_yes(dem
         await settle(pilot)
         assert Customer.get_or_none(Customer.id == customer_id) is None
         assert trash.items == []
+
+
+async def test_the_app_backs_the_book_up_when_it_starts_once_a_day(demo_app):
+    from tui_crm.core.backups import list_backups
+
+    assert list_backups(demo_app.db_path) == []
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+    taken = list_backups(demo_app.db_path)
+    assert [one.reason for one in taken] == ["daily"] and taken[0].customers > 0
+    again = app_on(demo_app.db_path)  # started again the same day
+    async with again.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+    assert len(list_backups(demo_app.db_path)) == 1

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from textual.widgets import Input, TextArea
 
-from tests.ui.conftest import _app_on, settle
+from tests.ui.conftest import app_on, settle
 from tui_crm.core.drafts import load_drafts
 from tui_crm.db.database import close_database
 from tui_crm.db.models import Interaction
@@ -34,7 +34,7 @@ async def test_a_dropped_note_is_offered_back_and_can_be_saved(demo_app):
     path = Path(demo_app.db_path)
     customer_id = await _type_and_drop(demo_app, "Wants 20 seats, call back")
     assert [d.notes for d in load_drafts(path)] == ["Wants 20 seats, call back"]
-    app = _app_on(path)
+    app = app_on(path)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, ConfirmScreen)
@@ -55,7 +55,7 @@ async def test_a_dropped_note_is_offered_back_and_can_be_saved(demo_app):
 async def test_declining_the_offer_discards_the_draft(demo_app):
     path = Path(demo_app.db_path)
     await _type_and_drop(demo_app, "Never mind")
-    app = _app_on(path)
+    app = app_on(path)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         count = Interaction.select().count()
@@ -102,7 +102,7 @@ async def test_a_resumed_thanks_draft_still_names_the_referral(demo_app):
             "Their friend",
         ),
     )
-    app = _app_on(path)
+    app = app_on(path)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("y")

@@ -65,7 +65,7 @@ async def test_f1_shows_the_keys_of_the_current_screen(demo_app):
 async def test_keys_can_be_remapped_from_the_config_file(demo_file, ui_home, tmp_path):
     import shutil
 
-    from tests.ui.conftest import _app_on
+    from tests.ui.conftest import app_on
     from tui_crm.db.database import close_database
     from tui_crm.paths import config_dir
 
@@ -74,7 +74,7 @@ async def test_keys_can_be_remapped_from_the_config_file(demo_file, ui_home, tmp
     config.settings.cache_clear()
     copy = tmp_path / "remap.db"
     shutil.copy(demo_file, copy)
-    app = _app_on(copy)
+    app = app_on(copy)
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.press(*"smith")
