@@ -9,6 +9,10 @@ from tui_crm.errors import CrmError
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _RELATIVE = re.compile(r"^\+(\d{1,4})([dwmy])$")
+# A date with a time: 2018-01-08 10:00, 2018-01-08T10:00:00.5Z, 2018-01-08T10:00:00+01:00.
+_ISO_MOMENT = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$"
+)
 
 
 def add_months(day: date, months: int) -> date:
@@ -26,11 +30,23 @@ def add_months(day: date, months: int) -> date:
 
 
 def parse_date(text: str) -> date:
-    """A plain calendar date, YYYY-MM-DD."""
+    """A plain calendar date, YYYY-MM-DD (also YYYYMMDD).
+
+    An ISO date with a time of day, as programs write one, is its date as written, not
+    moved to UTC: 2018-01-08 10:00, 2018-01-08T10:00:00Z, 2018-01-08T10:00:00+01:00.
+    Nothing else: 1 March 2026 or 01/03/2026 are refused (text.file_date reads what
+    import files write, deciding per file whether 01/03 is the 1st of March)."""
+    value = text.strip()
     try:
-        return date.fromisoformat(text.strip())
+        return date.fromisoformat(value)
     except ValueError:
-        raise CrmError(f"'{text}' is not a date (use YYYY-MM-DD)") from None
+        pass
+    if _ISO_MOMENT.match(value):
+        try:
+            return datetime.fromisoformat(value).date()
+        except ValueError:
+            pass
+    raise CrmError(f"'{text}' is not a date (use YYYY-MM-DD)")
 
 
 def parse_when(text: str, today: date) -> date:
