@@ -128,6 +128,107 @@ DUPLICATES_TABLE = (
 )
 
 
+# Two or three examples for each command's --help (its "Examples" section).
+EXAMPLES = {
+    "find": (
+        "tui-crm find rob city:oslo             # the table, 50 rows at most",
+        "tui-crm find tier:gold --format csv --limit 0 > gold.csv",
+        "tui-crm find 'sort:-value' --as-of 2026-01-01 --format json",
+    ),
+    "log": (
+        'tui-crm log "Robert Smith" --note "Wants a quote for 20 seats" --follow-up +1w',
+        'tui-crm log 42 --kind meeting --note "Visited the shop" --at "2026-03-02 14:00"',
+    ),
+    "attention": (
+        "tui-crm attention --limit 20           # whom to call today, and why",
+        "tui-crm attention --reason lapsed --format csv > lapsed.csv",
+    ),
+    "referrals": (
+        "tui-crm referrals                      # every referrer's tree, biggest first",
+        'tui-crm referrals "Harry Thompson"     # the tree around one customer',
+    ),
+    "duplicates": (
+        "tui-crm duplicates                     # pairs to review, strongest first",
+        "tui-crm duplicates --format csv > pairs.csv",
+    ),
+    "import": (
+        "tui-crm import contacts.csv --dry-run  # what it would do; writes nothing",
+        "tui-crm import phone.vcf --region DE   # numbers without +CC are German",
+        "abook --convert --outformat csv | tui-crm import -   # from stdin",
+    ),
+    "export": (
+        "tui-crm export tag:vip --format vcard -o vip.vcf",
+        "tui-crm export city:oslo --format emails > oslo.txt",
+        "tui-crm export -o - | tui-crm import - --db other.db   # copy into another book",
+    ),
+    "backup": (
+        "tui-crm backup                         # into the book's backup folder",
+        "tui-crm backup --to /mnt/usb/crm.db",
+    ),
+    "backups": (
+        "tui-crm backups",
+        "tui-crm backups --format csv",
+    ),
+    "restore": (
+        "tui-crm backups                        # find the one you want",
+        "tui-crm restore crm.db.backups/crm-20260301-091500-000000-daily.db",
+    ),
+    "check": (
+        "tui-crm check                          # exit 0 when healthy",
+        "tui-crm check --repair                 # rebuild the index and figures",
+    ),
+    "trash": (
+        "tui-crm trash",
+        "tui-crm trash --format json",
+    ),
+    "restore-customer": (
+        "tui-crm trash                          # the IDs",
+        "tui-crm restore-customer 42",
+    ),
+    "purge-customer": (
+        "tui-crm purge-customer 42              # asks first",
+        "tui-crm purge-customer 42 --yes        # in a script",
+    ),
+    "demo": (
+        "tui-crm demo                           # then: tui-crm --demo",
+        "tui-crm demo --db /tmp/demo.db --customers 5000 --seed 3",
+    ),
+    "completion": (
+        "tui-crm completion bash > ~/.local/share/bash-completion/completions/tui-crm",
+        "tui-crm completion zsh > ~/.zfunc/_tui-crm   # a folder on your $fpath",
+        "tui-crm completion fish > ~/.config/fish/completions/tui-crm.fish",
+    ),
+}
+
+
+def _examples(lines: Sequence[str]) -> str:
+    return "Examples:\n" + "".join(f"  {line}\n" for line in lines)
+
+
+def _add_command(commands, name: str, **options) -> argparse.ArgumentParser:
+    """A subcommand whose --help ends with its examples (kept as written)."""
+    options.setdefault("description", options.get("help"))
+    return commands.add_parser(
+        name,
+        epilog=_examples(EXAMPLES[name]),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        **options,
+    )
+
+
+SHELLS = ("bash", "zsh", "fish")
+FILE_OPTIONS = frozenset({"file", "db", "output", "to"})  # completed as file names
+
+
+def _region_arg(text: str) -> str:
+    from tui_crm.core.interchange.files import region_code
+
+    try:
+        return region_code(text)
+    except CrmError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
     common.add_argument(
@@ -146,12 +247,20 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="A keyboard-driven personal CRM. Without a command, opens the app.",
         parents=[common],
+        epilog=_examples(
+            (
+                "tui-crm                                # open the app on your book",
+                "tui-crm find rob city:oslo             # search, for scripts",
+                "tui-crm import contacts.csv --dry-run  # tui-crm COMMAND --help: more",
+            )
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    find = commands.add_parser(
-        "find", parents=[common], help="search customers with the query language"
+    find = _add_command(
+        commands, "find", parents=[common], help="search customers with the query language"
     )
     find.add_argument("query", nargs="*", help="e.g. rob city:oslo tier:gold sort:-value")
     find.add_argument("--format", choices=("table", "csv", "json"), default="table")
@@ -160,7 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     find.add_argument("--as-of", type=_date_arg, metavar="DATE", help="value figures as of DATE")
 
-    log = commands.add_parser("log", parents=[common], help="log a call (or other interaction)")
+    log = _add_command(commands, "log", parents=[common], help="log a call (or other interaction)")
     log.add_argument("customer", help="customer id or exact name")
     log.add_argument("--note", required=True, help="what was said")
     log.add_argument("--kind", default="call", help="call, email, meeting, message, thanks, note")
@@ -168,8 +277,11 @@ def build_parser() -> argparse.ArgumentParser:
     log.add_argument("--at", metavar="DATETIME", help="when it happened (default: now)")
     log.add_argument("--outcome", default="", help="short outcome, e.g. 'ordered', 'call back'")
 
-    attention = commands.add_parser(
-        "attention", parents=[common], help="whom to call today and why (the queue as text)"
+    attention = _add_command(
+        commands,
+        "attention",
+        parents=[common],
+        help="whom to call today and why (the queue as text)",
     )
     attention.add_argument("--format", choices=("table", "csv", "json"), default="table")
     attention.add_argument(
@@ -184,8 +296,8 @@ def build_parser() -> argparse.ArgumentParser:
         "gold_quiet, cadence, thank_referrer, incomplete_profile",
     )
 
-    referrals = commands.add_parser(
-        "referrals", parents=[common], help="who referred whom, as an indented tree"
+    referrals = _add_command(
+        commands, "referrals", parents=[common], help="who referred whom, as an indented tree"
     )
     referrals.add_argument(
         "customer", nargs="?", help="centre on this customer (id or exact name); default: all"
@@ -194,17 +306,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--as-of", type=_date_arg, metavar="DATE", help="12-month values as of DATE"
     )
 
-    duplicates = commands.add_parser(
-        "duplicates", parents=[common], help="pairs of customers that may be the same person"
+    duplicates = _add_command(
+        commands,
+        "duplicates",
+        parents=[common],
+        help="pairs of customers that may be the same person",
     )
     duplicates.add_argument("--format", choices=("table", "csv", "json"), default="table")
 
-    imp = commands.add_parser(
+    imp = _add_command(
+        commands,
         "import",
         parents=[common],
         help="add or update customers from CSV or vCard, or add purchases from CSV",
     )
-    imp.add_argument("file", help="the file to import")
+    imp.add_argument("file", help="the file to import (-: read it from stdin)")
     imp.add_argument(
         "--format",
         choices=("auto", "csv", "vcard", "purchases"),
@@ -220,9 +336,21 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="COLUMN=FIELD",
         help="read a CSV column as this field (repeatable; FIELD 'ignore' skips it)",
     )
+    imp.add_argument(
+        "--region",
+        type=_region_arg,
+        metavar="CC",
+        help="read phone numbers without +CC as this country's (e.g. DE; default: the "
+        "region setting)",
+    )
+    imp.add_argument(
+        "--no-header",
+        action="store_true",
+        help="the CSV has no header row: abook's columns (name, email, phone, notes, nick)",
+    )
 
-    exp = commands.add_parser(
-        "export", parents=[common], help="write the customers a query finds to a file"
+    exp = _add_command(
+        commands, "export", parents=[common], help="write the customers a query finds to a file"
     )
     exp.add_argument("query", nargs="*", help="the search language; nothing for everyone")
     exp.add_argument(
@@ -236,17 +364,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     exp.add_argument("--as-of", type=_date_arg, metavar="DATE", help="value figures as of DATE")
 
-    backup = commands.add_parser(
-        "backup", parents=[common], help="back the book up now (into its backup folder)"
+    backup = _add_command(
+        commands, "backup", parents=[common], help="back the book up now (into its backup folder)"
     )
     backup.add_argument(
         "--to", metavar="FILE", help="write the copy to FILE instead (whole or not at all)"
     )
-    backups = commands.add_parser(
-        "backups", parents=[common], help="list the book's backups, newest first"
+    backups = _add_command(
+        commands, "backups", parents=[common], help="list the book's backups, newest first"
     )
     backups.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    restore = commands.add_parser(
+    restore = _add_command(
+        commands,
         "restore",
         parents=[common],
         help="make the book what a backup holds (after a backup of the book as it is)",
@@ -255,8 +384,8 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument(
         "--force", action="store_true", help="wait for another program writing to the book"
     )
-    check = commands.add_parser(
-        "check", parents=[common], help="check the book: file, search index, figures"
+    check = _add_command(
+        commands, "check", parents=[common], help="check the book: file, search index, figures"
     )
     check.add_argument(
         "--repair",
@@ -264,17 +393,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="rebuild the search index, figures and summaries (after a backup)",
     )
 
-    trash = commands.add_parser(
-        "trash", parents=[common], help="deleted and merged-away customers, newest first"
+    trash = _add_command(
+        commands, "trash", parents=[common], help="deleted and merged-away customers, newest first"
     )
     trash.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    restore_customer = commands.add_parser(
+    restore_customer = _add_command(
+        commands,
         "restore-customer",
         parents=[common],
         help="bring a customer back from the trash, whole (a merged-away one is unmerged)",
     )
     restore_customer.add_argument("id", type=_customer_id, help="the ID `tui-crm trash` shows")
-    purge = commands.add_parser(
+    purge = _add_command(
+        commands,
         "purge-customer",
         parents=[common],
         help="delete a customer in the trash for ever (asks first; --yes for scripts)",
@@ -282,7 +413,14 @@ def build_parser() -> argparse.ArgumentParser:
     purge.add_argument("id", type=_customer_id, help="the ID `tui-crm trash` shows")
     purge.add_argument("--yes", action="store_true", help="do not ask: the answer is yes")
 
-    demo = commands.add_parser("demo", parents=[common], help="write a demo database")
+    completion = _add_command(
+        commands,
+        "completion",
+        help="print a completion script for your shell (bash, zsh or fish)",
+    )
+    completion.add_argument("shell", choices=SHELLS, help="bash, zsh or fish")
+
+    demo = _add_command(commands, "demo", parents=[common], help="write a demo database")
     demo.add_argument("--customers", type=_demo_size, default=300, help="0 to 100,000")
     demo.add_argument("--seed", type=int, default=7)
     return parser
@@ -387,6 +525,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _restore_customer(args)
     if args.command == "purge-customer":
         return _purge_customer(args)
+    if args.command == "completion":
+        return _completion(args)
     return _run_app(args)
 
 
@@ -541,21 +681,60 @@ def _duplicates(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from tui_crm.core.interchange.files import import_file
+    from tui_crm.core.interchange.files import import_data, import_file
 
+    if args.file == "-" and sys.stdin.isatty():
+        raise CrmError("import - reads the file from stdin: pipe it in (tui-crm import - < FILE)")
+    if args.region:
+        _use_region(args.region)
     db = _open(args)
-    report = import_file(
-        db,
-        args.file,
+    options = dict(
         format=args.format,
         mapping=dict(args.map or ()),
         dry_run=args.dry_run,
         strict=args.strict,
+        no_header=args.no_header,
         progress=_progress_printer(),
     )
+    if args.file == "-":
+        report = import_data(db, sys.stdin.buffer.read(), **options)
+    else:
+        report = import_file(db, args.file, **options)
     for line in report.lines():
         print(printable(line, limit=LONG_TEXT))
     return 1 if report.refused else 0
+
+
+def _use_region(code: str) -> None:
+    """Phone numbers without +CC are read in `code` for the rest of this command: the
+    import reads the region from the settings, where TUI_CRM_REGION overrides the config
+    file (this process only; nothing is saved)."""
+    from tui_crm.core.config import settings
+
+    os.environ["TUI_CRM_REGION"] = code
+    settings.cache_clear()
+
+
+def _completion(args: argparse.Namespace) -> int:
+    """The shell's completion script, made by shtab from the parser itself."""
+    import shtab
+
+    parser = build_parser()
+    for one in (parser, *_subcommands(parser)):
+        for action in one._actions:
+            if action.dest in FILE_OPTIONS:
+                action.complete = shtab.FILE  # type: ignore[attr-defined]
+    sys.stdout.write(shtab.complete(parser, shell=args.shell))
+    return 0
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    return [
+        sub
+        for action in parser._actions
+        if isinstance(action, argparse._SubParsersAction)
+        for sub in action.choices.values()
+    ]
 
 
 def _progress_printer():
@@ -929,6 +1108,10 @@ def make_demo(path: Path, *, customers: int, seed: int, today: date | None = Non
 
 def _run_app(args: argparse.Namespace) -> int:
     from tui_crm.core.config import settings
+
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        # Without a terminal the app would wait for keys that never come, or draw into a file.
+        raise CrmError("the app needs a terminal; use a command such as `tui-crm find` in scripts")
 
     path = _demo_book(args) if getattr(args, "demo", False) else _db_path(args)
     from tui_crm.db.database import open_database

@@ -13,6 +13,7 @@ from typing import TextIO
 from peewee import Database
 
 from tui_crm.core.config import settings
+from tui_crm.core.interchange.abook import looks_like_abook, parse_abook_csv
 from tui_crm.core.interchange.contacts_csv import (
     DELIMITERS,
     names_someone,
@@ -22,9 +23,9 @@ from tui_crm.core.interchange.contacts_csv import (
 from tui_crm.core.interchange.export import Written, customer_records, write_emails, write_labels
 from tui_crm.core.interchange.load import load_customers
 from tui_crm.core.interchange.purchases import header_columns, load_purchases
-from tui_crm.core.interchange.records import FileRejected
+from tui_crm.core.interchange.records import FileRejected, Parsed
 from tui_crm.core.interchange.report import ImportReport, Progress, no_progress
-from tui_crm.core.interchange.text import read_source
+from tui_crm.core.interchange.text import decode, read_source
 from tui_crm.core.interchange.vcard import parse_vcards, write_vcards
 from tui_crm.core.query import parse
 from tui_crm.core.search import search_ids
@@ -93,6 +94,18 @@ def detect_format(text: str, path: Path) -> str:
     return "purchases" if is_purchases_header(text) else "csv"
 
 
+def region_code(text: str) -> str:
+    """A country code for phone numbers written without +CC (DE, gb), upper-cased; CrmError
+    in one line for anything phonenumbers does not know as a region."""
+    import phonenumbers
+
+    code = text.strip().upper()
+    if code not in phonenumbers.SUPPORTED_REGIONS:
+        shown = " ".join(text.split())[:20]
+        raise CrmError(f"'{shown}' is not a country code such as DE, GB or US")
+    return code
+
+
 def import_file(
     db: Database,
     path: str | Path,
@@ -101,18 +114,85 @@ def import_file(
     mapping: Mapping[str, str] | None = None,
     dry_run: bool = False,
     strict: bool = False,
+    no_header: bool = False,
     who: str | None = None,
     now: datetime | None = None,
     progress: Progress = no_progress,
 ) -> ImportReport:
     """Import one file. A file that cannot be read as the format raises FileRejected (one
     line) and changes nothing; bad rows are reported, not raised."""
-    if format not in IMPORT_FORMATS:
-        raise CrmError(f"unknown format '{format}' (one of {', '.join(IMPORT_FORMATS)})")
+    _check_choices(format, mapping, no_header)
     file = Path(path)
     text = read_source(file)
-    kind = detect_format(text, file) if format == "auto" else format
-    options = dict(source=file.name, dry_run=dry_run, strict=strict, now=now, progress=progress)
+    return _import_text(
+        db,
+        text,
+        file,
+        format=format,
+        mapping=mapping,
+        no_header=no_header,
+        options=dict(dry_run=dry_run, strict=strict, now=now, progress=progress),
+        who=who,
+    )
+
+
+STDIN_NAME = "stdin"  # what the report calls a file read from standard input
+
+
+def import_data(
+    db: Database,
+    data: bytes,
+    *,
+    name: str = STDIN_NAME,
+    format: str = "auto",
+    mapping: Mapping[str, str] | None = None,
+    dry_run: bool = False,
+    strict: bool = False,
+    no_header: bool = False,
+    who: str | None = None,
+    now: datetime | None = None,
+    progress: Progress = no_progress,
+) -> ImportReport:
+    """`import_file` for the bytes of a file that has no path (`tui-crm import -` reads them
+    from stdin); `name` stands for the file in the report and its errors."""
+    _check_choices(format, mapping, no_header)
+    return _import_text(
+        db,
+        decode(data, name),
+        Path(name),
+        format=format,
+        mapping=mapping,
+        no_header=no_header,
+        options=dict(dry_run=dry_run, strict=strict, now=now, progress=progress),
+        who=who,
+    )
+
+
+def _check_choices(format: str, mapping: Mapping[str, str] | None, no_header: bool) -> None:
+    if format not in IMPORT_FORMATS:
+        raise CrmError(f"unknown format '{format}' (one of {', '.join(IMPORT_FORMATS)})")
+    if no_header and format not in ("auto", "csv"):
+        raise CrmError("--no-header reads abook's contacts CSV, not a vCard or purchases file")
+    if no_header and mapping:
+        raise CrmError("--map names a file's header columns; a file read with --no-header has none")
+
+
+def _import_text(
+    db: Database,
+    text: str,
+    file: Path,
+    *,
+    format: str,
+    mapping: Mapping[str, str] | None,
+    no_header: bool,
+    options: dict,
+    who: str | None,
+) -> ImportReport:
+    if no_header:
+        kind = "csv"
+    else:
+        kind = detect_format(text, file) if format == "auto" else format
+    options = dict(source=file.name, **options)
     try:
         if kind == "purchases":
             return load_purchases(db, text, mapping=mapping, **options)
@@ -125,13 +205,26 @@ def import_file(
         else:
             if _is_vcard(text):
                 raise FileRejected("is a vCard file, not CSV (use --format vcard or auto)")
-            parsed = parse_contacts_csv(text, mapping)
+            parsed = _parse_csv(text, mapping, no_header)
     except FileRejected as err:
         message = str(err)
         raise FileRejected(
             message if message.startswith(file.name) else f"{file.name}: {message}"
         ) from None
     return load_customers(db, parsed, who=who, **options)
+
+
+def _parse_csv(text: str, mapping: Mapping[str, str] | None, no_header: bool) -> Parsed:
+    """A contacts CSV; abook's header-less one when asked (--no-header), or when no header
+    is found and the rows have abook's shape."""
+    if no_header:
+        return parse_abook_csv(text)
+    try:
+        return parse_contacts_csv(text, mapping)
+    except FileRejected:
+        if not mapping and looks_like_abook(text):
+            return parse_abook_csv(text)
+        raise
 
 
 def export_customers(

@@ -136,6 +136,10 @@ def _row(line: int, values: dict[str, str], default_currency: str) -> PurchaseRo
     key = next(((k, values[k]) for k in ("uid", "email", "customer_id") if values.get(k)), None)
     if key is None:
         raise CrmError("no customer: the id, email or uid cell is empty")
+    if key[0] == "customer_id" and "@" in key[1]:
+        # A `customer` column that holds addresses: the customer whose email it is (one
+        # live customer; an address several share, or nobody's, rejects the row).
+        key = ("email", key[1])
     if not values.get("day"):
         raise CrmError("no date")
     try:
