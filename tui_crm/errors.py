@@ -36,3 +36,13 @@ class ConflictError(CrmError):
 
 class DatabaseRefused(CrmError):
     """The file given as the database is not ours, is corrupt, or is from a newer version."""
+
+
+class UnverifiedValues(ValidationError):
+    """Nothing is wrong enough to refuse, but some values cannot be verified (a phone number
+    that does not validate); `warnings` maps field name to message. The caller shows them and,
+    once the user confirms, saves again with `keep_unverified=True`, which keeps them as given."""
+
+    def __init__(self, warnings: dict[str, str]):
+        super().__init__(warnings)
+        self.warnings = dict(warnings)

@@ -5,22 +5,31 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from peewee import Database, fn
 
 from tui_crm.core.config import settings
 from tui_crm.core.dates import parse_date, parse_datetime, parse_when
 from tui_crm.core.display import printable
-from tui_crm.core.fields import format_phone, normalize_email, parse_money, parse_phone
+from tui_crm.core.fields import (
+    format_phone,
+    normalize_email,
+    parse_money,
+    parse_phone,
+    phone_digits,
+    phone_text,
+    split_extension,
+)
 from tui_crm.core.types import (
     ChangeView,
     CustomerProfile,
     CustomerRef,
     InteractionView,
     Labelled,
+    PhoneView,
     PurchaseView,
     display_name,
 )
@@ -39,7 +48,14 @@ from tui_crm.db.models import (
     Purchase,
     Tag,
 )
-from tui_crm.errors import Ambiguous, ConflictError, CrmError, NotFound, ValidationError
+from tui_crm.errors import (
+    Ambiguous,
+    ConflictError,
+    CrmError,
+    NotFound,
+    UnverifiedValues,
+    ValidationError,
+)
 
 TEXT_FIELDS = (
     "first_name",
@@ -96,12 +112,25 @@ def _now() -> datetime:
     return datetime.now().replace(microsecond=0)
 
 
+class CleanPhone(NamedTuple):
+    """A phone as stored: `number` is E.164 when `verified`, else the text as given (without
+    the extension), and `national` its digits then, so that search finds it by them."""
+
+    label: str
+    number: str
+    national: str
+    verified: bool = True
+    extension: str = ""
+
+
 @dataclass(frozen=True)
 class Cleaned:
     scalars: dict[str, Any]
     emails: list[tuple[str, str]] | None
-    phones: list[tuple[str, str, str]] | None  # label, e164, national
+    phones: list[CleanPhone] | None
     tags: list[str] | None
+    # field -> what was kept as given without being verified (see clean_customer)
+    warnings: dict[str, str] = field(default_factory=dict)
 
 
 def labelled_pairs(items: Any, default_label: str) -> list[tuple[str, str]]:
@@ -123,10 +152,38 @@ def labelled_pairs(items: Any, default_label: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def clean_customer(values: Mapping[str, Any], *, region: str | None = None) -> Cleaned:
-    """Validate and normalise user-supplied fields; raise ValidationError naming each bad one."""
+def _field_said(name: str) -> str:
+    return name.replace("_", " ").capitalize()
+
+
+def clean_customer(
+    values: Mapping[str, Any],
+    *,
+    region: str | None = None,
+    keep_unverified: bool = False,
+    to_notes: bool = False,
+) -> Cleaned:
+    """Validate and normalise user-supplied fields; raise ValidationError naming each bad one.
+
+    A phone number that has digits but does not validate (a fictional 555 number, an old or
+    internal one, one read in the wrong region) cannot be verified, but may well be right:
+    without `keep_unverified` (the form, first time) it raises UnverifiedValues carrying the
+    warnings, for the user to confirm; with it, it is kept as typed, marked unverified, and
+    the warning is in `Cleaned.warnings`.
+
+    With `to_notes` (an import: every contact arrives) what is not a value of its field is
+    not refused either: a date that does not parse, an email that does not validate and a
+    "phone" without a single digit go to the notes verbatim ("Birthday as given: 1/8/18"),
+    each with a warning, and a number with letters is kept unverified. Without it (the form)
+    they are errors, as are letters in a phone number."""
     region = region or settings().region
     errors: dict[str, str] = {}
+    warnings: dict[str, str] = {}
+    kept: list[str] = []  # notes lines: what was kept as given
+
+    def warn(name: str, message: str) -> None:
+        warnings[name] = f"{warnings[name]}; {message}" if name in warnings else message
+
     out: dict[str, Any] = {}
     unknown = values.keys() - _KNOWN
     if unknown:
@@ -147,7 +204,12 @@ def clean_customer(values: Mapping[str, Any], *, region: str | None = None) -> C
                 try:
                     out[name] = parse_date(str(raw))
                 except CrmError as err:
-                    errors[name] = str(err)
+                    if to_notes:
+                        text = " ".join(str(raw).split())
+                        kept.append(f"{_field_said(name)} as given: {text}")
+                        warn(name, f"'{text}' is not a date; kept in the notes")
+                    else:
+                        errors[name] = str(err)
     if "gender" in values:
         word = str(values["gender"] or "").strip().lower()
         if word in GENDER_WORDS:
@@ -189,14 +251,32 @@ def clean_customer(values: Mapping[str, Any], *, region: str | None = None) -> C
             try:
                 emails.append((label, normalize_email(address)))
             except CrmError as err:
-                errors.setdefault("emails", str(err))
+                if to_notes:
+                    kept.append(f"Email as given: {address}")
+                    warn("emails", f"'{address}' is not a valid email address; kept in the notes")
+                else:
+                    errors.setdefault("emails", str(err))
     if "phones" in values:
         phones = []
-        for label, number in labelled_pairs(values["phones"], "mobile"):
+        for label, text in labelled_pairs(values["phones"], "mobile"):
+            number, extension = split_extension(text)
             try:
-                phones.append((label, *parse_phone(number, region)))
-            except CrmError as err:
-                errors.setdefault("phones", str(err))
+                phones.append(CleanPhone(label, *parse_phone(number, region), True, extension))
+                continue
+            except CrmError:
+                pass
+            digits = phone_digits(number)
+            if not digits:
+                if to_notes:
+                    kept.append(f"Phone as given: {text}")
+                    warn("phones", f"'{text}' has no digits: not a phone; kept in the notes")
+                else:
+                    errors.setdefault("phones", f"letters in a phone: '{text}' has no digits")
+            elif not to_notes and any(ch.isalpha() for ch in number):
+                errors.setdefault("phones", f"letters in a phone: '{text}'")
+            else:
+                phones.append(CleanPhone(label, number, digits, False, extension))
+                warn("phones", f"'{text}' could not be verified; kept as typed")
     if "tags" in values:
         raw_tags = values["tags"] or []
         if isinstance(raw_tags, str):
@@ -212,7 +292,12 @@ def clean_customer(values: Mapping[str, Any], *, region: str | None = None) -> C
         errors.setdefault("lost_reason", "say what broke the deal when marking a customer lost")
     if errors:
         raise ValidationError(errors)
-    return Cleaned(out, emails, phones, tags)
+    if warnings and not keep_unverified:
+        raise UnverifiedValues(warnings)
+    if kept:
+        notes = out.get("notes", "")
+        out["notes"] = "\n".join([notes, *kept] if notes else kept)
+    return Cleaned(out, emails, phones, tags, warnings)
 
 
 def _require_name(row: Customer) -> None:
@@ -257,7 +342,7 @@ def _current_lists(customer_id: int) -> dict[str, str]:
             .order_by(CustomerEmail.position)
         ),
         "phones": _list_text(
-            p.number
+            phone_text(p.number, p.extension)
             for p in CustomerPhone.select()
             .where(CustomerPhone.customer == customer_id)
             .order_by(CustomerPhone.position)
@@ -291,15 +376,18 @@ def _write_lists(customer_id: int, cleaned: Cleaned) -> None:
             )
     phones = CustomerPhone.select().where(CustomerPhone.customer == customer_id)
     if cleaned.phones is not None and cleaned.phones != [
-        (p.label, p.number, p.national) for p in phones.order_by(CustomerPhone.position)
+        CleanPhone(p.label, p.number, p.national, bool(p.verified), p.extension)
+        for p in phones.order_by(CustomerPhone.position)
     ]:
         CustomerPhone.delete().where(CustomerPhone.customer == customer_id).execute()
-        for position, (label, number, national) in enumerate(cleaned.phones):
+        for position, phone in enumerate(cleaned.phones):
             CustomerPhone.create(
                 customer=customer_id,
-                label=label,
-                number=number,
-                national=national,
+                label=phone.label,
+                number=phone.number,
+                national=phone.national,
+                verified=phone.verified,
+                extension=phone.extension,
                 position=position,
             )
     if cleaned.tags is not None:
@@ -324,10 +412,16 @@ def _scalar_columns(cleaned: Cleaned) -> dict[str, Any]:
 
 
 def create_customer(
-    db: Database, values: Mapping[str, Any], *, who: str | None = None, now: datetime | None = None
+    db: Database,
+    values: Mapping[str, Any],
+    *,
+    who: str | None = None,
+    now: datetime | None = None,
+    keep_unverified: bool = False,
 ) -> int:
-    """Validate and store a new customer; return its id."""
-    cleaned = clean_customer(values)
+    """Validate and store a new customer; return its id. A phone number that cannot be
+    verified raises UnverifiedValues unless `keep_unverified` (see clean_customer)."""
+    cleaned = clean_customer(values, keep_unverified=keep_unverified)
     now = now or _now()
     who = who if who is not None else settings().user
     with db.atomic():
@@ -425,8 +519,13 @@ def update_customer(
     who: str | None = None,
     now: datetime | None = None,
     journal: bool = True,
+    keep_unverified: bool = False,
 ) -> int:
     """Apply changes; return the new version.
+
+    A phone number that cannot be verified raises UnverifiedValues (see clean_customer)
+    unless `keep_unverified`, or unless the customer holds it already as it is: saving a
+    customer whose unverified number was confirmed before asks nothing again.
 
     `expected_version` is the version the change is based on (the profile or record the
     caller read): a save based on an older one is refused (ConflictError saying who changed
@@ -436,12 +535,28 @@ def update_customer(
     A change that makes the customer lost writes a "lost" step to the undo journal (unless
     `journal` is false: a merge journals itself as a whole).
     """
-    cleaned = clean_customer(values)
+    unverified: UnverifiedValues | None = None
+    try:
+        cleaned = clean_customer(values, keep_unverified=keep_unverified)
+    except UnverifiedValues as err:
+        unverified = err
+        cleaned = clean_customer(values, keep_unverified=True)
     now = now or _now()
     who = who if who is not None else settings().user
     with db.atomic("IMMEDIATE"):
         row = customer_row(customer_id)
         check_version(row, expected_version)
+        if unverified is not None:
+            held = {
+                (p.number, p.extension)
+                for p in CustomerPhone.select().where(
+                    (CustomerPhone.customer == customer_id) & ~CustomerPhone.verified
+                )
+            }
+            if any(
+                (p.number, p.extension) not in held for p in cleaned.phones or () if not p.verified
+            ):
+                raise unverified
         lost_before = (
             field_snapshot(customer_id, ("status", "lost_reason", "lost_on"))
             if row.status != "lost"
@@ -648,7 +763,7 @@ def field_snapshot(customer_id: int, columns: Iterable[str] | None = None) -> di
             ]
         elif name == "phones":
             out[name] = [
-                [p.label, p.number, p.national]
+                [p.label, p.number, p.national, bool(p.verified), p.extension]
                 for p in CustomerPhone.select()
                 .where(CustomerPhone.customer == customer_id)
                 .order_by(CustomerPhone.position, CustomerPhone.id)
@@ -695,7 +810,8 @@ def revert_fields(customer_id: int, snapshot: Mapping[str, Any], *, who: str, no
         Cleaned(
             {},
             [tuple(e) for e in lists["emails"]] if "emails" in lists else None,
-            [tuple(p) for p in lists["phones"]] if "phones" in lists else None,
+            # Snapshots older than migration 7 hold [label, number, national]: verified.
+            [CleanPhone(*p) for p in lists["phones"]] if "phones" in lists else None,
             list(lists["tags"]) if "tags" in lists else None,
         ),
     )
@@ -1090,7 +1206,13 @@ def get_profile(
             .order_by(CustomerEmail.position)
         ),
         phones=tuple(
-            Labelled(p.label, format_phone(p.number))
+            PhoneView(
+                p.label,
+                phone_text(format_phone(p.number) if p.verified else p.number, p.extension),
+                p.number,
+                bool(p.verified),
+                p.extension,
+            )
             for p in CustomerPhone.select()
             .where(CustomerPhone.customer == customer_id)
             .order_by(CustomerPhone.position)

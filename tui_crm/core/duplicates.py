@@ -20,7 +20,7 @@ from tui_crm.core.fields import format_phone
 from tui_crm.core.names import fold_name
 from tui_crm.core.types import display_name
 from tui_crm.db.models import Customer, CustomerEmail, CustomerPhone, DuplicateDismissal
-from tui_crm.errors import CrmError, NotFound, ValidationError
+from tui_crm.errors import CrmError, NotFound, UnverifiedValues, ValidationError
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,10 @@ def probable_duplicates(
     db: Database, values: Mapping[str, Any], *, exclude_id: int | None = None
 ) -> list[DuplicateCandidate]:
     """Customers (not in the trash) that may be the same person as `values`."""
-    cleaned = clean_customer(values)
+    try:
+        cleaned = clean_customer(values)
+    except UnverifiedValues:  # asked before the user confirms them: they count for nothing
+        cleaned = clean_customer(values, keep_unverified=True)
     found: dict[int, list[str]] = {}
 
     def add(customer_id: int, reason: str) -> None:
@@ -85,11 +88,16 @@ def probable_duplicates(
             .where(live & (fn.lower(CustomerEmail.address) == address.lower()))
         ):
             add(row.customer_id, f"same email {address}")
-    for _, number, _ in cleaned.phones or []:
+    # Only verified numbers are the same phone: two numbers kept as typed may be written
+    # alike and still be anyone's (555-0100).
+    for phone in cleaned.phones or []:
+        if not phone.verified:
+            continue
+        number = phone.number
         for row in (
             CustomerPhone.select(CustomerPhone.customer)
             .join(Customer)
-            .where(live & (CustomerPhone.number == number))
+            .where(live & (CustomerPhone.number == number) & CustomerPhone.verified)
         ):
             add(row.customer_id, f"same phone {number}")
     first = cleaned.scalars.get("first_name", "")
@@ -381,7 +389,7 @@ _PEOPLE_SQL = """SELECT id, first_name, last_name, company, city, birthday, gend
 # Contact details held by more than one live customer (and by few enough to be a duplicate).
 _SHARED_SQL = """SELECT {key}, group_concat(DISTINCT x.customer_id)
 FROM {table} x JOIN customer c ON c.id = x.customer_id
-WHERE c.deleted_at IS NULL
+WHERE c.deleted_at IS NULL{only}
 GROUP BY {key}
 HAVING count(DISTINCT x.customer_id) > 1"""
 
@@ -422,11 +430,12 @@ class _Found:
 
 
 def _shared_contacts(db: Database, people: dict[int, _Person], found: _Found) -> None:
-    for table, key, code in (
-        ("customer_email", "lower(x.address)", "email"),
-        ("customer_phone", "x.number", "phone"),
+    for table, key, code, only in (
+        ("customer_email", "lower(x.address)", "email", ""),
+        # A number kept as typed (not verified) is never the same phone as another.
+        ("customer_phone", "x.number", "phone", " AND x.verified"),
     ):
-        sql = _SHARED_SQL.format(table=table, key=key)
+        sql = _SHARED_SQL.format(table=table, key=key, only=only)
         for shown, ids_text in db.execute_sql(sql):
             ids = sorted(int(i) for i in ids_text.split(","))
             label = format_phone(shown) if code == "phone" else shown

@@ -10,7 +10,9 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 import phonenumbers
 
@@ -23,13 +25,29 @@ _EMAIL = re.compile(
 
 
 def normalize_email(text: str) -> str:
-    """A syntactically valid address, trimmed, with the domain lower-cased."""
+    """A syntactically valid address, trimmed, with the domain lower-cased. Internationalised
+    addresses (jörg@müller.de, 用户@例子.广告) are checked by email-validator, without any DNS
+    look-up; it is asked only about what the plain pattern refuses, so a file of ASCII
+    addresses never pays for it."""
     value = text.strip()
     local = value.rsplit("@", 1)[0]
-    if not _EMAIL.match(value) or ".." in value or local.startswith(".") or local.endswith("."):
+    if (
+        _EMAIL.match(value)
+        and ".." not in value
+        and not local.startswith(".")
+        and not local.endswith(".")
+    ):
+        local, domain = value.rsplit("@", 1)
+        return f"{local}@{domain.lower()}"
+    if value.isascii() or "@" not in value:
         raise CrmError(f"'{text}' is not a valid email address")
-    local, domain = value.rsplit("@", 1)
-    return f"{local}@{domain.lower()}"
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        checked = validate_email(value, check_deliverability=False)
+    except EmailNotValidError:
+        raise CrmError(f"'{text}' is not a valid email address") from None
+    return f"{checked.local_part}@{checked.domain.lower()}"
 
 
 # What parse_phone said of each (text, region): the (E.164, national) pair, or why not.
@@ -102,6 +120,35 @@ def _parse_phone(text: str, region: str) -> tuple[str, str]:
     return e164, str(number.national_number)
 
 
+# An extension at the end of a number: "x123", "ext. 12", "ext 12", ";ext=102", "#123".
+_EXTENSION = re.compile(
+    r"^(?P<number>.*?\d[\s().-]*?)\s*"
+    r"(?:;\s*ext\s*=\s*|#\s*|(?:\b|(?<=\d))(?:x|ext\.?|extn\.?|extension)\s*[:.]?\s*)"
+    r"(?P<extension>\d{1,10})\s*$",
+    re.IGNORECASE,
+)
+
+
+def split_extension(text: str) -> tuple[str, str]:
+    """(number, extension) of a phone as written: "+1 415-555-0100 ext. 12" -> ("+1
+    415-555-0100", "12"); the extension is "" when there is none."""
+    match = _EXTENSION.match(text.strip())
+    if match is None:
+        return text.strip(), ""
+    return match.group("number").strip(), match.group("extension")
+
+
+def phone_digits(text: str) -> str:
+    """The digits of a number as typed: what search finds an unverified number by."""
+    return "".join(ch for ch in text if ch.isdigit())
+
+
+def phone_text(number: str, extension: str = "") -> str:
+    """A stored number with its extension, as files write it and `split_extension` reads it
+    back: "+14155550100 ext. 12" (or the number as typed, for one that was not verified)."""
+    return f"{number} ext. {extension}" if extension else number
+
+
 def format_phone(e164: str) -> str:
     """The international written form (+47 955 51 234) of a stored number."""
     try:
@@ -157,3 +204,133 @@ def format_money_short(cents: int | None) -> str:
     if cents is None:
         return ""
     return f"{round(cents / 100):,}"
+
+
+# --- Names --------------------------------------------------------------------------------
+
+# What counts as a title before a name. nameparser's own list (800 words) holds King, Dean,
+# Judge and Earl, which are also given names: without a full stop only these are titles.
+HONORIFICS = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "mx",
+        "dr",
+        "prof",
+        "sir",
+        "dame",
+        "madam",
+        "herr",
+        "frau",
+        "hr",
+        "fru",
+        "mme",
+        "mlle",
+        "rev",
+        "doctor",
+        "professor",
+        "lady",
+        "dott",
+        "dipl",
+    ]
+)
+
+
+def _name_word(word: str) -> str:
+    return word.strip(",").rstrip(".").casefold()
+
+
+@lru_cache(maxsize=1)
+def _name_constants():
+    from nameparser.config import CONSTANTS, Constants
+
+    dotted = {t for t in CONSTANTS.titles}  # any of them when written with a full stop
+    return Constants(titles=HONORIFICS | {t.rstrip(".") for t in HONORIFICS}), dotted
+
+
+@lru_cache(maxsize=1)
+def _suffixes() -> frozenset[str]:
+    from nameparser.config import CONSTANTS
+
+    return frozenset(CONSTANTS.suffix_acronyms) | frozenset(CONSTANTS.suffix_not_acronyms)
+
+
+def _is_title(word: str) -> bool:
+    folded = _name_word(word)
+    if folded in HONORIFICS:
+        return True
+    return word.endswith(".") and folded in _name_constants()[1]
+
+
+def _is_suffix(word: str) -> bool:
+    return _name_word(word).replace(".", "") in _suffixes()
+
+
+@dataclass(frozen=True)
+class PersonName:
+    """A person's name taken apart: first and last name as stored, and the title and suffix
+    that are no one's first or last name. Until the customer's fields are declared once
+    (issue 15, item 6), there is no field for the title and suffix: they go to the notes."""
+
+    first: str
+    last: str
+    title: str = ""
+    suffix: str = ""
+
+    def notes(self) -> list[str]:
+        return [
+            f"{label}: {text}"
+            for label, text in (("Title", self.title), ("Suffix", self.suffix))
+            if text
+        ]
+
+
+def split_person_name(full: str) -> PersonName:
+    """First and last name of a whole name ("Ada Lovelace", "Lovelace, Ada", "Dr. Maria de la
+    Cruz PhD"): titles and suffixes apart, particles (van der, de la) kept with the last name,
+    middle names with the first; one word is a last name. nameparser is asked only when a
+    name has more than two words, a comma or a word that may be a title or a suffix."""
+    text = " ".join(full.split())
+    words = text.split(" ")
+    if (
+        "," not in text
+        and len(words) <= 2
+        and not any(map(_is_title, words))
+        and not (len(words) == 2 and _is_suffix(words[1]))
+    ):
+        if len(words) == 1:
+            return PersonName("", text)
+        return PersonName(words[0], words[1])
+    from nameparser import HumanName
+
+    name = HumanName(text, constants=_name_constants()[0])
+    first = " ".join(p for p in (name.first, name.middle) if p)
+    last = name.last
+    if not last and first and " " not in first:  # one word beside a title: a last name
+        first, last = "", first
+    return PersonName(first, last, name.title, name.suffix)
+
+
+def clean_name_parts(first: str, last: str) -> PersonName:
+    """A first and a last name from their own columns, without the title a given name may
+    start with ("Mr. John") or the suffix a family name may end with ("Smith Jr.")."""
+    title = suffix = ""
+    words = first.split()
+    if (
+        len(words) >= 2
+        and _is_title(words[0])
+        or len(words) == 1
+        and first.endswith(".")
+        and _is_title(first)
+        and last
+    ):
+        taken = 1
+        while taken < len(words) - 1 and _is_title(words[taken]):
+            taken += 1
+        title, first = " ".join(words[:taken]), " ".join(words[taken:])
+    words = last.split()
+    if len(words) >= 2 and _is_suffix(words[-1]):
+        suffix, last = words[-1], " ".join(words[:-1]).rstrip(",")
+    return PersonName(first, last, title, suffix)

@@ -27,7 +27,7 @@ from tui_crm.core.customers import (
     row_name,
     update_customer,
 )
-from tui_crm.core.fields import format_phone
+from tui_crm.core.fields import format_phone, phone_text
 from tui_crm.core.types import CustomerRef
 from tui_crm.core.undo import record_step, refused
 from tui_crm.db.models import (
@@ -187,8 +187,9 @@ def _values(row: Customer) -> dict[str, Any]:
                 .order_by(CustomerEmail.position, CustomerEmail.id)
             ]
         elif field == "phones":
+            # With the extension, as update_customer reads it back (kept as typed if unverified).
             out[field] = [
-                (p.label, p.number)
+                (p.label, phone_text(p.number, p.extension))
                 for p in CustomerPhone.select()
                 .where(CustomerPhone.customer == row.id)
                 .order_by(CustomerPhone.position, CustomerPhone.id)
@@ -712,6 +713,7 @@ def merge(
             who=who,
             now=now,
             journal=False,
+            keep_unverified=True,  # numbers either of them holds, as they hold them
         )
         if "email_opt_out" in from_other and values["email_opt_out"] and other.email_opt_out_at:
             # The opt-out dates from when the person asked, not from the merge.

@@ -42,6 +42,17 @@ class Labelled:
 
 
 @dataclass(frozen=True)
+class PhoneView(Labelled):
+    """A phone of a customer. `value` is the number as shown and typed back into the form:
+    the international form of a verified number, the text as given of one that could not be
+    verified, each with " ext. N" when it has an extension."""
+
+    number: str = ""  # as stored: E.164 when verified, else as typed
+    verified: bool = True  # False: kept as given; the UI says "(unverified)"
+    extension: str = ""  # digits, "" for none
+
+
+@dataclass(frozen=True)
 class CustomerRef:
     id: int
     name: str
@@ -128,7 +139,7 @@ class CustomerProfile:
     purchase_count: int
     last_purchase_on: date | None
     emails: tuple[Labelled, ...] = ()
-    phones: tuple[Labelled, ...] = ()  # value in international format
+    phones: tuple[PhoneView, ...] = ()  # see PhoneView
     tags: tuple[str, ...] = ()
     referred_by: CustomerRef | None = None
     referrals: tuple[CustomerRef, ...] = ()

@@ -91,9 +91,11 @@ class CustomerPhone(BaseModel):
     id = AutoField()
     customer = ForeignKeyField(Customer, backref="phones", on_delete="CASCADE")
     label = TextField(default="mobile")
-    number = TextField()  # E.164
-    national = TextField(default="")  # national significant number, digits only
+    number = TextField()  # E.164 when verified, else as typed (without the extension)
+    national = TextField(default="")  # national significant number (unverified: all digits)
     position = IntegerField(default=0)
+    verified = BooleanField(default=True)  # migration 7
+    extension = TextField(default="")  # digits only; "" for none
 
 
 class Tag(BaseModel):

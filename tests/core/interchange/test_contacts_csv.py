@@ -614,11 +614,12 @@ def test_utf8_with_bom():
     assert parse_contacts_csv(data.decode("utf-8")).rows == parsed.rows
 
 
-def test_a_bad_birthday_makes_only_its_row_bad():
+def test_a_bad_birthday_stays_as_the_file_writes_it():
+    # Issue 15: no longer the row's error; the import keeps it in the notes as given.
     text = "First Name,Last Name,Birthday\nAnn,Able,1980-04-15\nBob,Baker,soon\nCy,Cole,4/15/1980\n"
     ann, bob, cy = parse_contacts_csv(text).rows
     assert (ann.error, ann.values["birthday"]) == (None, date(1980, 4, 15))
-    assert (bob.line, bob.error) == (3, "birthday: 'soon' is not a date")
+    assert (bob.line, bob.error, bob.values["birthday"]) == (3, None, "soon")
     assert bob.values["first_name"] == "Bob"
     assert (cy.line, cy.error, cy.values["birthday"]) == (4, None, date(1980, 4, 15))
 
@@ -637,17 +638,15 @@ def test_slashed_dates_follow_the_files_unambiguous_ones():
     european = "Name;Birthday\nA B;05/04/1980\nC D;31/02/80\n"  # ;-separated: day first
     first, second = parse_contacts_csv(european).rows
     assert first.values["birthday"] == date(1980, 4, 5)
-    assert second.error == "birthday: '31/02/80' is not a date"
+    assert (second.error, second.values["birthday"]) == (None, "31/02/80")  # kept as given
 
 
 def test_unreadable_and_two_digit_slashed_dates_beside_day_first_ones():
     text = "Name,Birthday\nA B,0/5/1980\nC D,05/04/80\nE F,15/04/1980\nG H,31/12/0000\n"
     rows = parse_contacts_csv(text).rows
-    assert [(row.line, row.error) for row in rows] == [
-        (2, "birthday: '0/5/1980' is not a date"),
-        (3, None),
-        (4, None),
-        (5, "birthday: '31/12/0000' is not a date"),
+    assert [(row.line, row.values["birthday"]) for row in rows if row.line in (2, 5)] == [
+        (2, "0/5/1980"),  # not dates: kept as given (issue 15)
+        (5, "31/12/0000"),
     ]
     assert rows[1].values["birthday"] == date(1980, 4, 5)
 

@@ -6,6 +6,7 @@ import csv
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date
 from operator import itemgetter
@@ -13,6 +14,7 @@ from typing import Any, NamedTuple, TextIO
 
 from tui_crm.core.customers import DATE_FIELDS, MULTILINE_FIELDS
 from tui_crm.core.display import spreadsheet_cell
+from tui_crm.core.fields import clean_name_parts, split_person_name
 from tui_crm.core.interchange.records import (
     CustomerRecord,
     FileRejected,
@@ -467,7 +469,15 @@ def _usable(roles: list[Role]) -> bool:
 
 # --- What a row holds ---------------------------------------------------------------------
 
-NOTE_RANK = {"Department": 0, "Address": 1, "Website": 2, "LinkedIn": 2, "Referred by": 3}
+NOTE_RANK = {
+    "Title": -2,
+    "Suffix": -1,
+    "Department": 0,
+    "Address": 1,
+    "Website": 2,
+    "LinkedIn": 2,
+    "Referred by": 3,
+}
 BIRTHDAY_RANK = 4
 NO_YEAR = re.compile(r"^--\d{2}-?\d{2}$")
 SLASHED = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})$")
@@ -752,15 +762,6 @@ def _no_header(text: str, mapping: Mapping[str, str]) -> CrmError:
 COMPANY_ENDINGS = _wordset("inc|ltd|llc|llp|plc|gmbh|ag|kg|as|asa|ab|sa|sarl|bv|nv|co|corp")
 
 
-def split_name(full: str) -> tuple[str, str]:
-    """First and last name of "Ada Lovelace" or "Lovelace, Ada"; one word is a last name."""
-    last, comma, first = full.partition(",")
-    if comma and first.strip() and fold(first) not in COMPANY_ENDINGS:
-        return first.strip(), last.strip()
-    first, _, last = full.rpartition(" ")
-    return first.strip(), last
-
-
 # Written so, a company ending is no one's surname (unlike Sá or Asa): upper case (AS, LLC,
 # GMBH), one of these whatever the case, or with a full stop (Co.).
 _PLAIN_COMPANY_ENDINGS = _wordset("inc|ltd|llc|gmbh|corp|sarl")
@@ -778,25 +779,56 @@ def _names_a_company(full: str) -> bool:
     )
 
 
-def name_fields(full: str) -> dict[str, str]:
+def name_fields(full: str) -> tuple[dict[str, str], list[str]]:
     """What a whole name fills: the company for a company's name, else the first and last
-    name ("Ada Lovelace", "Lovelace, Ada"; one word is a last name)."""
+    name ("Ada Lovelace", "Lovelace, Ada", "Dr. Maria de la Cruz"; one word is a last name),
+    and the notes lines its title and suffix become ("Title: Dr.", see fields.PersonName)."""
     if _names_a_company(full):
-        return {"company": full}
-    first, last = split_name(full)
-    return {"first_name": first, "last_name": last} if first else {"last_name": last}
+        return {"company": full}, []
+    name = split_person_name(full)
+    fields = {"first_name": name.first} if name.first else {}
+    if name.last:
+        fields["last_name"] = name.last
+    return fields, name.notes()
 
 
-def _finish_names(values: dict[str, Any]) -> None:
+def _may_hold_title(text: str) -> bool:
+    """Cheap: whether a name column may hold a title or suffix ("Mr. John", "Smith Jr.")."""
+    return " " in text or text.endswith(".")
+
+
+def without_titles(values: dict[str, Any]) -> list[str]:
+    """Take a title off the first name ("Mr. John") and a suffix off the last ("Smith Jr."),
+    returning them as notes lines ("Title: Mr."); most names are left alone unasked."""
+    first, last = values.get("first_name", ""), values.get("last_name", "")
+    if not (_may_hold_title(first) or " " in last):
+        return []
+    name = clean_name_parts(first, last)
+    if name.title or name.suffix:
+        values.update(first_name=name.first, last_name=name.last)
+        for key in ("first_name", "last_name"):
+            if not values[key]:
+                del values[key]
+    return name.notes()
+
+
+def _finish_names(row: _Row) -> None:
+    values = row.values
     middle = values.pop("middle_name", "")
     full = values.pop("full_name", "")
+    notes = without_titles(values)
     if middle and values.get("first_name"):
         values["first_name"] += " " + middle
     named = values.get("first_name") or values.get("last_name")
     if full and not named and full != values.get("company"):
-        fields = name_fields(full)
+        fields, notes = name_fields(full)
         if "company" not in fields or "company" not in values:  # the file's company stands
             values.update(fields)
+        else:
+            notes = []
+    for line in notes:
+        label, _, text = line.partition(": ")
+        row.note(label, text)
 
 
 def _contacts(entries: list[tuple[bool, str, str]], key: Callable[[str], str]):
@@ -867,9 +899,9 @@ class _Dates:
                 values[name] = file_date(self._plain(raw, not self.day_first))
 
 
-def _finish_dates(row: _Row, dates: _Dates) -> str | None:
-    """Dates as `date`; the first unreadable one is the row's error."""
-    error = None
+def _finish_dates(row: _Row, dates: _Dates) -> None:
+    """Dates as `date`. One that cannot be read stays the text the file gives: the import
+    keeps it in the notes as given, with a warning (customers.clean_customer)."""
     for name in DATE_FIELDS:
         raw = row.values.get(name)
         if raw is None:
@@ -878,29 +910,26 @@ def _finish_dates(row: _Row, dates: _Dates) -> str | None:
             row.note("Birthday", raw, BIRTHDAY_RANK)
             del row.values[name]
             continue
-        try:
+        with suppress(CrmError):  # one that cannot be read is left as the file writes it
             dates.read(row.values, name)
-        except CrmError as err:
-            error = error or f"{name}: {err}"
-    return error
 
 
 def _finish(row: _Row, line: int, layout: str, dates: _Dates) -> SourceRow:
     values = row.values
-    _finish_names(values)
+    _finish_names(row)
     if row.emails:
         values["emails"] = _contacts(row.emails, str.casefold)
     if row.phones:
         values["phones"] = _contacts(row.phones, str)
     if row.tags:
         values["tags"] = row.tags
-    error = _finish_dates(row, dates)
+    _finish_dates(row, dates)
     if layout == "LinkedIn":
         values.setdefault("source", "LinkedIn")
     if row.notes:
         lines = [text for _, text in sorted(row.notes, key=itemgetter(0))]
         values["notes"] = "\n".join([values["notes"], *lines] if "notes" in values else lines)
-    return SourceRow(line, values, error)
+    return SourceRow(line, values)
 
 
 def _day_first(header: _Header) -> bool:

@@ -13,10 +13,11 @@ from typing import TextIO
 from peewee import Database
 
 from tui_crm.core.customers import DATE_FIELDS
+from tui_crm.core.fields import phone_text
 from tui_crm.core.interchange.labels import label_lines, postal_order, write_labels  # noqa: F401
 from tui_crm.core.interchange.records import SCALAR_FIELDS, CustomerRecord
 from tui_crm.core.interchange.rows import chunks, marks
-from tui_crm.core.types import Labelled
+from tui_crm.core.types import Labelled, PhoneView
 
 
 def _day(value) -> date | None:
@@ -40,20 +41,21 @@ def customer_records(db: Database, ids: list[int]) -> list[CustomerRecord]:
             values["email_opt_out"] = bool(values["email_opt_out"])
             values.update(category=row[-2], referred_by=row[-1], emails=[], phones=[], tags=[])
             found[values["id"]] = values
-        for sql, name in (
-            (
-                "SELECT customer_id, label, address FROM customer_email "
-                f"WHERE customer_id {among} ORDER BY customer_id, position",
-                "emails",
-            ),
-            (
-                "SELECT customer_id, label, number FROM customer_phone "
-                f"WHERE customer_id {among} ORDER BY customer_id, position",
-                "phones",
-            ),
+        for cid, label, value in db.execute_sql(
+            "SELECT customer_id, label, address FROM customer_email "
+            f"WHERE customer_id {among} ORDER BY customer_id, position",
+            chunk,
         ):
-            for cid, label, value in db.execute_sql(sql, chunk):
-                found[cid][name].append(Labelled(label, value))
+            found[cid]["emails"].append(Labelled(label, value))
+        for cid, label, number, verified, extension in db.execute_sql(
+            "SELECT customer_id, label, number, verified, extension FROM customer_phone "
+            f"WHERE customer_id {among} ORDER BY customer_id, position",
+            chunk,
+        ):
+            # The value as files write it: E.164 (or as typed, unverified) and " ext. N".
+            found[cid]["phones"].append(
+                PhoneView(label, phone_text(number, extension), number, bool(verified), extension)
+            )
         for cid, tag in db.execute_sql(
             "SELECT ct.customer_id, t.name FROM customer_tag ct JOIN tag t ON t.id = ct.tag_id "
             f"WHERE ct.customer_id {among} ORDER BY t.name",

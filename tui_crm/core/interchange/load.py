@@ -47,7 +47,13 @@ from tui_crm.core.customers import (
     update_customer,
 )
 from tui_crm.core.duplicates import equivalent_first_names
-from tui_crm.core.fields import PhoneAnswers, format_phone, remembered_phones
+from tui_crm.core.fields import (
+    PhoneAnswers,
+    format_phone,
+    phone_text,
+    remembered_phones,
+    split_extension,
+)
 from tui_crm.core.interchange.export import customer_records
 from tui_crm.core.interchange.keys import CustomerKeys
 from tui_crm.core.interchange.records import SCALAR_FIELDS, CustomerRecord, Parsed, SourceRow
@@ -57,6 +63,7 @@ from tui_crm.core.interchange.report import (
     ProbableDuplicate,
     Progress,
     RejectedRow,
+    RowWarning,
     UpdatedRow,
     no_progress,
 )
@@ -129,7 +136,10 @@ class _Book(CustomerKeys):
     @cached_property
     def by_phone(self) -> dict[str, set[int]]:
         owners: dict[str, set[int]] = {}
-        for cid, number in self.db.execute_sql("SELECT customer_id, number FROM customer_phone"):
+        # Only verified numbers: one kept as typed is never the same phone as another's.
+        for cid, number in self.db.execute_sql(
+            "SELECT customer_id, number FROM customer_phone WHERE verified"
+        ):
             if cid in self.live:
                 owners.setdefault(number, set()).add(cid)
         return owners
@@ -207,8 +217,9 @@ class _NameIndex:
 
 
 def _phones_in(values: dict[str, Any]) -> list[str]:
-    """The phone numbers of a row as clean_customer will hand them to parse_phone."""
-    return [number for _, number in labelled_pairs(values.get("phones"), "mobile")]
+    """The phone numbers of a row as clean_customer will hand them to parse_phone (without
+    their extensions)."""
+    return [split_extension(text)[0] for _, text in labelled_pairs(values.get("phones"), "mobile")]
 
 
 # A worker imports only what it needs (fields.py: a twentieth of a second).
@@ -422,7 +433,10 @@ class _Checker:
         category = str(values.pop("category", "") or "").strip()
         referrer_key = str(values.pop("referred_by", "") or "").strip()
         try:
-            cleaned = clean_customer(values, region=self.region)
+            # Whatever cannot be verified is kept as given, with a warning (issue 15).
+            cleaned = clean_customer(
+                values, region=self.region, keep_unverified=True, to_notes=True
+            )
         except ValidationError as err:
             self.reject(row.line, str(err), name)
             return
@@ -436,8 +450,16 @@ class _Checker:
         if target is None and not (
             scalars.get("first_name") or scalars.get("last_name") or scalars.get("company")
         ):
-            self.reject(row.line, "no name: a customer needs a first name, last name or company")
-            return
+            shown = _shown_as(values, scalars)
+            if not shown:
+                self.reject(
+                    row.line,
+                    "nothing identifies a person or a company: no name, company, nickname, "
+                    "email or phone",
+                )
+                return
+            scalars["first_name"] = name = shown
+            cleaned.warnings["first_name"] = f"no name: shown as {shown}"
         if category and category.casefold() not in self.book.categories:
             self.new_categories.setdefault(category.casefold(), category)
         plan = _Plan(
@@ -507,8 +529,8 @@ class _Checker:
         self.new_names.add(first, last, company, plan)
 
     def _same_phone(self, plan: _Plan) -> tuple[int, str] | None:
-        for _, number, _ in plan.cleaned.phones or ():
-            if owners := self.book.by_phone.get(number):
+        for phone in plan.cleaned.phones or ():
+            if phone.verified and (owners := self.book.by_phone.get(phone.number)):
                 return min(owners), "same phone"
         return None
 
@@ -587,9 +609,9 @@ class _Checker:
         plans = [plan for plan in self.plans if plan.target is None and plan.namesakes]
         current = self.customers(db, [cid for plan in plans for cid in plan.namesakes])
         for plan in plans:
-            numbers = {number for _, number, _ in plan.cleaned.phones or ()}
+            numbers = {p.number for p in plan.cleaned.phones or () if p.verified}
             for cid in plan.namesakes:
-                held = {phone.value for phone in current[cid].phones}
+                held = {phone.number for phone in current[cid].phones if phone.verified}
                 if numbers & held or not _changes(plan, current[cid], self.book):
                     plan.target = cid
                     self.duplicates.pop(plan.line, None)
@@ -712,6 +734,11 @@ class _Checker:
             updated=updates,
             unchanged=len(self.plans) - adds - updates,
             rejected=tuple(sorted(self.rejected, key=lambda r: r.line)),
+            warnings=tuple(
+                RowWarning(plan.line, plan.name, _outcome(plan), field, message)
+                for plan in sorted(self.plans, key=lambda plan: plan.line)
+                for field, message in plan.cleaned.warnings.items()
+            ),
             duplicates=tuple(
                 ProbableDuplicate(
                     line,
@@ -740,6 +767,27 @@ class _Checker:
         )
 
 
+def _outcome(plan: _Plan) -> str:
+    if plan.target is None:
+        return "added"
+    return "updated" if plan.changes else "unchanged"
+
+
+def _shown_as(values: dict[str, Any], scalars: dict[str, Any]) -> str:
+    """What a contact without a name is shown as: its nickname, else the local part of its
+    first email as the file writes it (jorg.muller), else its first phone as typed; "" when
+    it has none of them (nor a name or company): then nothing identifies it."""
+    if scalars.get("nickname"):
+        return scalars["nickname"]
+    for _, address in labelled_pairs(values.get("emails"), "work"):
+        local = " ".join(address.rsplit("@", 1)[0].split())
+        if local:
+            return local
+    for _, number in labelled_pairs(values.get("phones"), "mobile"):
+        return " ".join(number.split())
+    return ""
+
+
 def _shown(value: Any, width: int = 60) -> str:
     """A value on one short line, for the report."""
     if value in (None, ""):
@@ -766,13 +814,20 @@ def _changes(plan: _Plan, current: CustomerRecord, book: _Book) -> dict[str, Any
         changes["category"] = book.categories.get(plan.category.casefold(), plan.category)
     if plan.referrer is not None and plan.referrer != book.parent.get(current.id):
         changes["referred_by"] = plan.referrer
-    for name, key in (("emails", str.casefold), ("phones", str)):
-        held = [(item.label, item.value) for item in getattr(current, name)]
-        have = {key(value) for _, value in held}
-        given = getattr(plan.cleaned, name) or ()
-        extra = [(label, value) for label, value, *_ in given if key(value) not in have]
-        if extra:
-            changes[name] = held + extra
+    held = [(item.label, item.value) for item in current.emails]
+    have = {value.casefold() for _, value in held}
+    extra = [
+        (label, value) for label, value in plan.cleaned.emails or () if value.casefold() not in have
+    ]
+    if extra:
+        changes["emails"] = held + extra
+    # A phone's value (records and changes alike): the number with " ext. N", as files write it.
+    held = [(item.label, item.value) for item in current.phones]
+    have = {value for _, value in held}
+    given = [(p.label, phone_text(p.number, p.extension)) for p in plan.cleaned.phones or ()]
+    extra = [(label, value) for label, value in given if value not in have]
+    if extra:
+        changes["phones"] = held + extra
     extra_tags = [t for t in plan.cleaned.tags or () if t not in current.tags]
     if extra_tags:
         changes["tags"] = [*current.tags, *extra_tags]
@@ -851,6 +906,7 @@ def _write(
                     who=who,
                     now=now,
                     journal=False,
+                    keep_unverified=True,  # as the checks kept them, with their warnings
                 )
             if done % 200 == 0:
                 progress("writing", done, total)
@@ -951,8 +1007,8 @@ def _insert_new(
         )
         for position, (label, address) in enumerate(plan.cleaned.emails or ()):
             emails.append((cid, label, address, position))
-        for position, (label, number, national) in enumerate(plan.cleaned.phones or ()):
-            phones.append((cid, label, number, national, position))
+        for position, p in enumerate(plan.cleaned.phones or ()):
+            phones.append((cid, p.label, p.number, p.national, p.verified, p.extension, position))
         for tag in plan.cleaned.tags or ():
             tag_names.add(tag)
             links.append((cid, tag))
@@ -968,8 +1024,9 @@ def _insert_new(
         emails,
     )
     conn.executemany(
-        "INSERT INTO customer_phone (customer_id, label, number, national, position) "
-        "VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO customer_phone "
+        "(customer_id, label, number, national, verified, extension, position) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
         phones,
     )
     conn.executemany(

@@ -1,4 +1,5 @@
-"""What an import did (or would do): counts, each rejected row with its line, duplicates to review."""
+"""What an import did (or would do): counts, each rejected row with its line and reason, each
+value kept as given without being verified, duplicates to review."""
 
 from __future__ import annotations
 
@@ -24,6 +25,18 @@ class RejectedRow:
     line: int
     reason: str
     name: str = ""  # who the row was about, when it says
+
+
+@dataclass(frozen=True)
+class RowWarning:
+    """A value of a contact that arrived, kept as the file gives it without being verified
+    (a phone that does not validate, a date that does not parse, kept in the notes)."""
+
+    line: int
+    name: str  # who the row is about
+    outcome: str  # "added", "updated" or "unchanged"
+    field: str  # the customer field, e.g. "phones", "birthday"
+    message: str  # quotes the value as given: "'555-0100' could not be verified; kept as typed"
 
 
 @dataclass(frozen=True)
@@ -58,6 +71,7 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     rejected: tuple[RejectedRow, ...] = ()
+    warnings: tuple[RowWarning, ...] = ()
     duplicates: tuple[ProbableDuplicate, ...] = ()
     updates: tuple[UpdatedRow, ...] = ()
     ignored: tuple[str, ...] = ()  # columns/properties with data that nothing kept
@@ -79,6 +93,9 @@ class ImportReport:
         if self.kind == "customers":
             many = len(self.duplicates)
             counts += f", {many} probable duplicate{'' if many == 1 else 's'}"
+            kept = len({w.line for w in self.warnings})
+            if kept:
+                counts += f", {kept} with values kept as given"
         if self.refused:
             return (
                 f"{self.source}: nothing imported: --strict and {len(self.rejected)} of "
@@ -104,6 +121,16 @@ class ImportReport:
             out.extend(
                 f"  line {r.line}: {r.reason}" + (f" ({r.name})" if r.name else "")
                 for r in self.rejected
+            )
+        if self.warnings:
+            out.append(
+                "kept as given, not verified (check these):"
+                if not self.dry_run
+                else "would be kept as given, not verified:"
+            )
+            out.extend(
+                f"  line {w.line}: {w.name} ({w.outcome}): {w.field.replace('_', ' ')}: {w.message}"
+                for w in self.warnings
             )
         if self.updates:
             out.append("what the updates would change:" if self.dry_run else "updated:")

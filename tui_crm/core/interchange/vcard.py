@@ -12,7 +12,8 @@ from typing import Any, TextIO
 
 import vobject
 
-from tui_crm.core.interchange.contacts_csv import name_fields
+from tui_crm.core.fields import phone_text
+from tui_crm.core.interchange.contacts_csv import name_fields, without_titles
 from tui_crm.core.interchange.records import (
     CustomerRecord,
     FileRejected,
@@ -325,7 +326,8 @@ def _escape_21(name: str, value: str) -> str:
             return "\\n"
         if token == ";":
             return ";" if name in _STRUCTURED else "\\;"
-        return "," if name in _LISTS else "\\,"
+        # 2.1 cannot escape a comma: in N it separates given names (N:Richter;John,James).
+        return "," if name in _LISTS or name == "n" else "\\,"
 
     return _ESCAPED_21.sub(mend, value)
 
@@ -369,7 +371,7 @@ def _values(card: Any) -> tuple[dict[str, Any], set[str]]:
     """The customer fields a vobject card holds, and the properties it held that we drop."""
     values: dict[str, Any] = {}
     notes = [_text(line.value) for line in _lines(card, "note")]
-    _read_names(card, values)
+    notes += _read_names(card, values)
     _read_texts(card, values)
     _read_tags(card, values)
     notes += _read_birthday(card, values)
@@ -403,8 +405,10 @@ def _first(card: Any, name: str) -> str:
     return next((t for line in _lines(card, name) if (t := _text(line.value))), "")
 
 
-def _read_names(card: Any, values: dict[str, Any]) -> None:
-    """N's given (and middle) and family names; else FN split; none for a company card."""
+def _read_names(card: Any, values: dict[str, Any]) -> list[str]:
+    """N's given (and middle) and family names; else FN split; none for a company card.
+    Returns the notes lines of what a name holds that is no first or last name: its title
+    and suffix ("Title: Dr.") and given names after the first."""
     full = _first(card, "fn")
     marked = (
         _first(card, "kind").lower() == "org" or _first(card, "x-abshowas").upper() == "COMPANY"
@@ -412,15 +416,18 @@ def _read_names(card: Any, values: dict[str, Any]) -> None:
     org = _first_component(card, "org") or (full if marked else "")
     if org:
         values["company"] = org
-    given, family = _n_names(card)
+    given, family, notes = _n_names(card)
     if given or family:
         if marked and " ".join(p for p in (given, family) if p) == org:
-            return  # a company card that repeats the company as its name
+            return []  # a company card that repeats the company as its name
         values.update({k: v for k, v in (("first_name", given), ("last_name", family)) if v})
-    elif full and not marked and full != org:
-        fields = name_fields(" ".join(full.split()))  # as a CSV Name column
+        return notes + without_titles(values)
+    if full and not marked and full != org:
+        fields, notes = name_fields(" ".join(full.split()))  # as a CSV Name column
         if "company" not in fields or not org:  # ORG stands
             values.update(fields)
+            return notes
+    return []
 
 
 def _first_component(card: Any, name: str) -> str:
@@ -431,14 +438,34 @@ def _first_component(card: Any, name: str) -> str:
     return ""
 
 
-def _n_names(card: Any) -> tuple[str, str]:
+def _n_names(card: Any) -> tuple[str, str, list[str]]:
+    """Given (with the additional names) and family name of N, and notes lines for its
+    prefix, suffix and any given names after the first. A comma list of given names
+    (vCard 2.1 `N:Richter;John,James`, 3.0 `N:Richter;John,James;;;`) keeps the first as
+    the first name; the others go to the notes ("Other given names: James") rather than to
+    the nickname: a nickname is what someone is called, and matching and search treat it so
+    ("Nickname Last"), while a second given name is seldom what anyone calls them."""
     for line in _lines(card, "n"):
         name = line.value
         if hasattr(name, "family"):
-            given = " ".join(p for p in (_text(name.given, " "), _text(name.additional, " ")) if p)
-            if given or _text(name.family, " "):
-                return given, _text(name.family, " ")
-    return "", ""
+            # A list: the file separated given names with commas (an escaped comma is text).
+            names = [_text(p) for p in name.given] if isinstance(name.given, list) else []
+            names = [p for p in names if p]
+            first = names[0] if len(names) > 1 else _text(name.given, " ")
+            given = " ".join(p for p in (first, _text(name.additional, " ")) if p)
+            family = _text(name.family, " ")
+            if given or family:
+                notes = [
+                    f"{label}: {text}"
+                    for label, text in (
+                        ("Title", _text(name.prefix, " ")),
+                        ("Suffix", _text(name.suffix, " ")),
+                        ("Other given names", ", ".join(p.strip() for p in names[1:])),
+                    )
+                    if text
+                ]
+                return given, family, notes
+    return "", "", []
 
 
 def _read_texts(card: Any, values: dict[str, Any]) -> None:
@@ -472,11 +499,16 @@ def _read_birthday(card: Any, values: dict[str, Any]) -> list[str]:
     if omitted and raw.startswith(omitted[0]):  # Apple writes a birthday without year as 1604
         return [f"Birthday: --{raw[len(omitted[0]) :].lstrip('-')}"]
     if any(v.lower() == "text" for v in params.get("VALUE", [])):
+        return [f"Birthday: {raw}"]  # written as text on purpose ("circa 1950")
+    if raw.startswith("--"):  # vCard 4.0's --0415: no year, nothing to store it in
         return [f"Birthday: {raw}"]
     try:
         day = file_date(raw)
     except CrmError:
-        return [f"Birthday: {raw}"]
+        # Not a date: left as the card writes it, for the import to keep in the notes as
+        # given with a warning (customers.clean_customer).
+        values["birthday"] = raw
+        return []
     if day is not None:
         values["birthday"] = day
     return []
@@ -624,7 +656,7 @@ def _our_date(raw: str) -> date | str | None:
     try:
         return file_date(raw)
     except CrmError:
-        return raw  # the loader rejects it, naming the field
+        return raw  # the import keeps it in the notes as given, with a warning
 
 
 # --- writing --------------------------------------------------------------------------------
@@ -713,7 +745,14 @@ def _contact_lines(record: CustomerRecord) -> list[str]:
     for index, phone in enumerate(record.phones):
         pref = ";PREF=1" if index == 0 else ""
         kind = _TEL_TYPE.get(phone.label, "voice")
-        lines.append(f"TEL;VALUE=uri;TYPE={kind}{pref}:tel:{phone.value}")
+        number = getattr(phone, "number", phone.value)
+        extension = getattr(phone, "extension", "")
+        if getattr(phone, "verified", True):
+            ext = f";ext={extension}" if extension else ""
+            lines.append(f"TEL;VALUE=uri;TYPE={kind}{pref}:tel:{number}{ext}")
+        else:  # kept as typed: not a tel: URI, the text as given (with " ext. N")
+            text = _escape(phone_text(number, extension))
+            lines.append(f"TEL;VALUE=text;TYPE={kind}{pref}:{text}")
     for index, email in enumerate(record.emails):
         # "other" is written as a TYPE too: an EMAIL without one reads back as work.
         kind = f";TYPE={email.label}" if email.label in ("work", "home", "other") else ""
