@@ -483,7 +483,7 @@ NO_YEAR = re.compile(r"^--\d{2}-?\d{2}$")
 SLASHED = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})$")
 ISO_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 BLANK_DATE = re.compile(r"^[0\s/.\-]*$")
-LIST_SPLIT = re.compile(r"\s*:::\s*|\s*;\s*")
+LIST_SPLIT = re.compile(r"\s*:::\s*|\s*;(?!\s*ext\s*=)\s*", re.IGNORECASE)  # not ;ext=102
 TAG_SPLIT = re.compile(r"\s*:::\s*|[;,]")
 
 
