@@ -129,9 +129,14 @@ _EXTENSION = re.compile(
 )
 
 
+_MAY_EXTEND = re.compile(r"[xX#;]")
+
+
 def split_extension(text: str) -> tuple[str, str]:
     """(number, extension) of a phone as written: "+1 415-555-0100 ext. 12" -> ("+1
     415-555-0100", "12"); the extension is "" when there is none."""
+    if not _MAY_EXTEND.search(text):  # most numbers: no need for the long pattern
+        return text.strip(), ""
     match = _EXTENSION.match(text.strip())
     if match is None:
         return text.strip(), ""
