@@ -685,8 +685,6 @@ def _import(args: argparse.Namespace) -> int:
 
     if args.file == "-" and sys.stdin.isatty():
         raise CrmError("import - reads the file from stdin: pipe it in (tui-crm import - < FILE)")
-    if args.region:
-        _use_region(args.region)
     db = _open(args)
     options = dict(
         format=args.format,
@@ -695,6 +693,7 @@ def _import(args: argparse.Namespace) -> int:
         strict=args.strict,
         no_header=args.no_header,
         progress=_progress_printer(),
+        region=args.region,
     )
     if args.file == "-":
         report = import_data(db, sys.stdin.buffer.read(), **options)
@@ -703,16 +702,6 @@ def _import(args: argparse.Namespace) -> int:
     for line in report.lines():
         print(printable(line, limit=LONG_TEXT))
     return 1 if report.refused else 0
-
-
-def _use_region(code: str) -> None:
-    """Phone numbers without +CC are read in `code` for the rest of this command: the
-    import reads the region from the settings, where TUI_CRM_REGION overrides the config
-    file (this process only; nothing is saved)."""
-    from tui_crm.core.config import settings
-
-    os.environ["TUI_CRM_REGION"] = code
-    settings.cache_clear()
 
 
 def _completion(args: argparse.Namespace) -> int:

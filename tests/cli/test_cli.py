@@ -556,7 +556,7 @@ def test_export_csv_then_import_into_an_empty_book_and_back_gives_the_same_file(
     assert "0 added, 0 updated, 60 unchanged" in reimported.stdout
 
 
-def test_import_reports_bad_rows_with_their_lines_and_strict_and_dry_run_change_nothing(
+def test_import_keeps_what_it_cannot_verify_and_rejects_only_what_identifies_no_one(
     home, demo, tmp_path
 ):
     path = tmp_path / "outlook.csv"
@@ -567,25 +567,40 @@ def test_import_reports_bad_rows_with_their_lines_and_strict_and_dry_run_change_
             "Bad,Mail,Acme,not-an-email,,,\r\n"
             "Yan,Beta,Acme,yan@example.com,,someday,\r\n"
             "Xu,Gamma,Acme,xu@example.com,,,\r\n"
+            ",,,,,4/15/1980,Only a note\r\n"
         ).encode("cp1252")
     )
     before = _customers(demo)
     dry = _run(home, "import", "--db", str(demo), "--dry-run", str(path))
     assert dry.returncode == 0, dry.stderr
-    assert "dry run, nothing written: would be 2 added" in dry.stdout
+    assert "dry run, nothing written: would be 4 added" in dry.stdout
     strict = _run(home, "import", "--db", str(demo), "--strict", str(path))
     assert strict.returncode == 1
-    assert "nothing imported: --strict and 2 of 4 rows are bad" in strict.stdout
+    assert "nothing imported: --strict and 1 of 5 rows are bad" in strict.stdout
     assert _customers(demo) == before
     real = _run(home, "import", "--db", str(demo), str(path))
     assert real.returncode == 0, real.stderr
     lines = real.stdout.splitlines()
-    assert "customers 2 added, 0 updated, 0 unchanged, 2 rejected" in lines[0]
-    assert "  line 4: emails: 'not-an-email' is not a valid email address (Bad Mail)" in lines
-    assert "  line 5: birthday: 'someday' is not a date (Yan Beta)" in lines
-    assert _customers(demo) == before + 2
+    assert "customers 4 added, 0 updated, 0 unchanged, 1 rejected" in lines[0]
+    assert "2 with values kept as given" in lines[0]
+    assert (
+        "  line 7: nothing identifies a person or a company: "
+        "no name, company, nickname, email or phone"
+    ) in lines
+    assert (
+        "  line 4: Bad Mail (added): emails: 'not-an-email' is not a valid email address; "
+        "kept in the notes"
+    ) in lines
+    assert (
+        "  line 5: Yan Beta (added): birthday: 'someday' is not a date; kept in the notes" in lines
+    )
+    assert _customers(demo) == before + 4
     notes = _rows(demo, "SELECT notes, birthday FROM customer WHERE first_name = 'Zed'")
     assert notes == [("two\nlines", "1980-04-15")]
+    kept = _rows(
+        demo, "SELECT notes FROM customer WHERE first_name IN ('Bad', 'Yan') ORDER BY first_name"
+    )
+    assert "not-an-email" in kept[0][0] and "someday" in kept[1][0]
 
 
 def test_import_with_map_and_purchases_by_email(home, demo, tmp_path):

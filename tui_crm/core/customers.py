@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 from peewee import Database, fn
 
 from tui_crm.core.config import settings
+from tui_crm.core.countries import country_code
 from tui_crm.core.dates import parse_date, parse_datetime, parse_when
 from tui_crm.core.display import printable
 from tui_crm.core.fields import (
@@ -156,6 +157,13 @@ def _field_said(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
+def phone_region(values: Mapping[str, Any], region: str | None = None) -> str:
+    """Where phone numbers written without +CC are read: the customer's own country when it
+    names one ("Norway", "DE"), else `region` (an import's --region), else the settings'."""
+    country = str(values.get("country") or "").strip()
+    return (country_code(country) if country else None) or region or settings().region
+
+
 def clean_customer(
     values: Mapping[str, Any],
     *,
@@ -176,7 +184,7 @@ def clean_customer(
     "phone" without a single digit go to the notes verbatim ("Birthday as given: 1/8/18"),
     each with a warning, and a number with letters is kept unverified. Without it (the form)
     they are errors, as are letters in a phone number."""
-    region = region or settings().region
+    region = phone_region(values, region)
     errors: dict[str, str] = {}
     warnings: dict[str, str] = {}
     kept: list[str] = []  # notes lines: what was kept as given

@@ -77,19 +77,19 @@ def phone_answer(text: str, region: str) -> tuple[str, str] | str:
 
 
 def serve_phone_answers() -> None:
-    """A worker process (see interchange/load.py): read pickled (numbers, region) pieces from
-    stdin and write the pickled list of their phone_answer to stdout, until stdin ends (the
-    importing process closed it, or died)."""
+    """A worker process (see interchange/load.py): read pickled pieces, each a list of
+    (number, region) pairs, from stdin and write the pickled list of their phone_answer to
+    stdout, until stdin ends (the importing process closed it, or died)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is for the importing process
     source = sys.stdin.buffer
     sink = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print cannot garble the pipe
     while True:
         try:
-            numbers, region = pickle.load(source)
+            asked = pickle.load(source)
         except EOFError:
             return
-        pickle.dump([phone_answer(number, region) for number in numbers], sink, -1)
+        pickle.dump([phone_answer(number, region) for number, region in asked], sink, -1)
         sink.flush()
 
 
@@ -123,13 +123,16 @@ def _parse_phone(text: str, region: str) -> tuple[str, str]:
 # An extension at the end of a number: "x123", "ext. 12", "ext 12", ";ext=102", "#123".
 _EXTENSION = re.compile(
     r"^(?P<number>.*?\d[\s().-]*?)\s*"
-    r"(?:;\s*ext\s*=\s*|#\s*|(?:\b|(?<=\d))(?:x|ext\.?|extn\.?|extension)\s*[:.]?\s*)"
+    r"(?:;\s*ext\s*=\s*|#\s*|(?:\b|(?<=\d))"
+    # English, and the words French, Italian, German and Scandinavian exports use
+    r"(?:x|ext\.?|extn\.?|extension|poste|int\.?|interno|durchwahl|dw\.?|lokal|anknytning)"
+    r"\s*[:.]?\s*)"
     r"(?P<extension>\d{1,10})\s*$",
     re.IGNORECASE,
 )
 
 
-_MAY_EXTEND = re.compile(r"[xX#;]")
+_MAY_EXTEND = re.compile(r"[xX#;]|[a-zA-Z]{2}")
 
 
 def split_extension(text: str) -> tuple[str, str]:

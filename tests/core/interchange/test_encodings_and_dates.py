@@ -230,11 +230,6 @@ def test_a_file_decides_day_first_for_its_plain_slashed_dates_as_before():
     assert row.values["birthday"] == date(2018, 8, 1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="contacts_csv._Dates must match SLASHED on text.date_part(raw) (in read() and "
-    "_plain()) so that a slashed date with a time takes part in the file's day-first decision",
-)
 def test_a_day_first_file_reads_its_slashed_dates_with_a_time_day_first():
     european = "Name;Birthday;Customer since\nJörg Müller;08/01/2018;08/01/2018 6:14 PM\n"
     (row,) = parse_contacts_csv(european).rows

@@ -339,7 +339,10 @@ def test_an_unknown_or_ambiguous_country_has_no_code(written):
     assert country_code(written) is None
 
 
-def test_text_from_the_book_stays_data():
+def test_text_from_the_book_is_written_as_stored_and_only_line_breaks_are_tidied():
+    # As every export: the file holds the data; a terminal shows it through printable (the
+    # command line's job, tests/cli/test_hostile_data.py). A line break inside a one-line
+    # field would break the label's layout, so it becomes a space.
     record = _record(
         first_name="Eve\x1b]52;c;cm0gLXJm\x07",
         last_name="Smith",
@@ -351,15 +354,12 @@ def test_text_from_the_book_stays_data():
     )
     out = io.StringIO()
     write_labels([record], out, home_country="SE")
-    text = out.getvalue()
-    assert not any(ord(ch) < 32 and ch != "\n" for ch in text)
-    assert not any(0x7F <= ord(ch) < 0xA0 or ch == "\u202e" for ch in text)
-    assert text.splitlines() == [
-        "Eve␛]52;c;cm0gLXJm␇ Smith",
-        "Acme\ufffd",
-        "1 Main St␛[2J",
-        "Flat␀2",
-        "0155 OSLO␤X",
+    assert out.getvalue().splitlines() == [
+        "Eve\x1b]52;c;cm0gLXJm\x07 Smith",
+        "Acme\u202e",
+        "1 Main St\x1b[2J",
+        "Flat\x002",
+        "0155 OSLO X",
         "NORWAY",
     ]
 

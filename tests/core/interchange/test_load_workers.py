@@ -122,8 +122,8 @@ def test_when_workers_cannot_start_or_die_the_rest_is_checked_here(db, two_cores
     answers_once = (
         "import pickle, sys\n"
         "from tui_crm.core.fields import phone_answer\n"
-        "numbers, region = pickle.load(sys.stdin.buffer)\n"
-        "pickle.dump([phone_answer(n, region) for n in numbers], sys.stdout.buffer)\n"
+        "asked = pickle.load(sys.stdin.buffer)\n"
+        "pickle.dump([phone_answer(n, region) for n, region in asked], sys.stdout.buffer)\n"
     )
     monkeypatch.setattr(load, "_WORKER", answers_once)
     assert _load(db, rows, dry_run=True) == by_workers

@@ -23,7 +23,7 @@ from tui_crm.core.interchange.records import (
     address_line,
 )
 from tui_crm.core.interchange.rows import SETTLE_EVERY, settled_objects
-from tui_crm.core.interchange.text import csv_records, file_date
+from tui_crm.core.interchange.text import csv_records, date_part, file_date
 from tui_crm.errors import CrmError
 
 FIELDS: tuple[str, ...] = (
@@ -404,6 +404,26 @@ def _location(keys: list[str], roles: list[Role]) -> None:
             roles[index] = None
 
 
+BIRTH_COLUMNS = {
+    "birthyear": "year",
+    "birthmonth": "month",
+    "birthday": "day",
+    "geburtsjahr": "year",
+    "geburtsmonat": "month",
+    "geburtstag": "day",
+}
+
+
+def _birth_columns(keys: list[str], roles: list[Role]) -> None:
+    """Thunderbird's Birth Year, Birth Month and Birth Day: three parts of one birthday (its
+    "Birth Day" is a day of the month, not a birthday, when a year or month column is there)."""
+    parts = {key: BIRTH_COLUMNS[key] for key in keys if key in BIRTH_COLUMNS}
+    if {"year", "month"} & {parts[k] for k in parts} and "day" in parts.values():
+        for index, key in enumerate(keys):
+            if key in parts:
+                roles[index] = f"birth:{parts[key]}"
+
+
 def _plain_id(keys: list[str], roles: list[Role]) -> None:
     """A plain "id" column is the record's key when no uid/external id column is there."""
     if "uid" not in roles and "id" in keys and roles[keys.index("id")] is None:
@@ -451,7 +471,7 @@ def _roles(header: list[str], mapping: Mapping[str, str], strict: bool) -> tuple
     keys = [fold(cell) for cell in header]
     layout = _layout_of(set(keys))
     roles = [_role(cell, layout) for cell in header]
-    for fix in (_honorifics, _location, _plain_id):
+    for fix in (_honorifics, _location, _plain_id, _birth_columns):
         fix(keys, roles)
     _mapped(header, roles, mapping, strict)
     return layout, roles
@@ -577,8 +597,32 @@ def _put_note(row: _Row, label: str, value: str) -> None:
     row.note(label, value)
 
 
+BIRTH_PARTS = ("year", "month", "day")
+
+
+def _put_birth_part(row: _Row, part: str, value: str) -> None:
+    """Thunderbird writes a birthday in three columns: Birth Year, Birth Month, Birth Day."""
+    row.values.setdefault("_birth", {})[part] = value
+
+
+def _finish_birth_parts(row: _Row) -> None:
+    """The three parts as one birthday (2018-01-08), read like any other date; parts that
+    make no date (no year, a 13th month) go to the notes as the file gives them."""
+    parts = row.values.pop("_birth", None)
+    if not parts:
+        return
+    year, month, day = (parts.get(part, "") for part in BIRTH_PARTS)
+    if all(x.isdigit() for x in (year, month, day)) and len(year) == 4:
+        row.values.setdefault("birthday", f"{year}-{int(month):02d}-{int(day):02d}")
+    else:
+        row.note(
+            "Birthday", " ".join(f"{part} {parts[part]}" for part in BIRTH_PARTS if part in parts)
+        )
+
+
 Put = Callable[[_Row, str, str], None]
 PUTS: dict[str, Put] = {
+    "birth": _put_birth_part,
     "email": _put_email,
     "phone": _put_phone,
     "emails": _put_labelled,
@@ -874,7 +918,7 @@ class _Dates:
             del values[name]  # Outlook's 0/0/00
             return
         values[name] = _common_date(raw, self.day_first) or self._general(raw)
-        if match := SLASHED.match(raw):
+        if match := SLASHED.match(date_part(raw)):  # "8/1/2018 6:14 PM" takes part too
             first, second = int(match.group(1)), int(match.group(2))
             if max(first, second) > 12:
                 self.orders.add(first > 12)
@@ -891,7 +935,7 @@ class _Dates:
     def _plain(self, raw: str, day_first: bool | None = None) -> str:
         """A date for text.file_date, which reads slashes month first and dots day first."""
         day_first = self.day_first if day_first is None else day_first
-        return raw.replace("/", ".") if day_first and SLASHED.match(raw) else raw
+        return raw.replace("/", ".") if day_first and SLASHED.match(date_part(raw)) else raw
 
     def settle(self) -> None:
         if len(self.orders) == 1 and self.orders != {self.day_first}:
@@ -923,6 +967,7 @@ def _finish(row: _Row, line: int, layout: str, dates: _Dates) -> SourceRow:
         values["phones"] = _contacts(row.phones, str)
     if row.tags:
         values["tags"] = row.tags
+    _finish_birth_parts(row)
     _finish_dates(row, dates)
     if layout == "LinkedIn":
         values.setdefault("source", "LinkedIn")

@@ -118,9 +118,11 @@ def import_file(
     who: str | None = None,
     now: datetime | None = None,
     progress: Progress = no_progress,
+    region: str | None = None,
 ) -> ImportReport:
     """Import one file. A file that cannot be read as the format raises FileRejected (one
-    line) and changes nothing; bad rows are reported, not raised."""
+    line) and changes nothing; bad rows are reported, not raised. Phone numbers without +CC
+    are read in `region` (a code `region_code` accepts; default: the settings' region)."""
     _check_choices(format, mapping, no_header)
     file = Path(path)
     text = read_source(file)
@@ -133,6 +135,7 @@ def import_file(
         no_header=no_header,
         options=dict(dry_run=dry_run, strict=strict, now=now, progress=progress),
         who=who,
+        region=region,
     )
 
 
@@ -152,6 +155,7 @@ def import_data(
     who: str | None = None,
     now: datetime | None = None,
     progress: Progress = no_progress,
+    region: str | None = None,
 ) -> ImportReport:
     """`import_file` for the bytes of a file that has no path (`tui-crm import -` reads them
     from stdin); `name` stands for the file in the report and its errors."""
@@ -165,6 +169,7 @@ def import_data(
         no_header=no_header,
         options=dict(dry_run=dry_run, strict=strict, now=now, progress=progress),
         who=who,
+        region=region,
     )
 
 
@@ -187,6 +192,7 @@ def _import_text(
     no_header: bool,
     options: dict,
     who: str | None,
+    region: str | None = None,
 ) -> ImportReport:
     if no_header:
         kind = "csv"
@@ -211,7 +217,7 @@ def _import_text(
         raise FileRejected(
             message if message.startswith(file.name) else f"{file.name}: {message}"
         ) from None
-    return load_customers(db, parsed, who=who, **options)
+    return load_customers(db, parsed, who=who, region=region, **options)
 
 
 def _parse_csv(text: str, mapping: Mapping[str, str] | None, no_header: bool) -> Parsed:

