@@ -69,24 +69,27 @@ async def test_an_empty_book_offers_import_and_a_file_goes_in_after_a_check(empt
         await pilot.press(*str(source), "enter")  # Enter in the path checks: a dry run
         await _wait(pilot, screen)
         report = _report(screen)
-        assert "dry run, nothing written: would be 2 added" in report
-        assert "line 3: emails: 'not-an-email' is not a valid email address (Bob Builder)" in report
+        assert "dry run, nothing written: would be 3 added" in report
+        assert (  # kept as given, and said so: an odd email never costs the contact
+            "line 3: Bob Builder (added): emails: 'not-an-email' is not a valid email address; "
+            "kept in the notes"
+        ) in report
         assert "ctrl+s imports the file" in report
         assert Customer.select().count() == 0
 
         await pilot.press("ctrl+s")
         await _wait(pilot, screen)
         report = _report(screen)
-        assert "customers 2 added, 0 updated, 0 unchanged, 1 rejected" in report
-        assert _names() == {"Ada Lovelace", "Cara Smith"}
-        assert any("2 added" in n.message for n in empty_app._notifications)
+        assert "customers 3 added, 0 updated, 0 unchanged, 0 rejected" in report
+        assert _names() == {"Ada Lovelace", "Bob Builder", "Cara Smith"}
+        assert any("3 added" in n.message for n in empty_app._notifications)
 
         await pilot.press("escape")
         await settle(pilot)
         search = empty_app.screen
         assert isinstance(search, SearchScreen)
         assert not search.query_one("#empty-hint").display
-        assert {row.name for row in search.rows} == {"Ada Lovelace", "Cara Smith"}
+        assert {row.name for row in search.rows} == {"Ada Lovelace", "Bob Builder", "Cara Smith"}
 
 
 async def test_importing_the_same_file_again_adds_nothing(empty_app, tmp_path):
@@ -97,8 +100,8 @@ async def test_importing_the_same_file_again_adds_nothing(empty_app, tmp_path):
         for _ in range(2):
             await pilot.press("ctrl+s")
             await _wait(pilot, screen)
-        assert "0 added, 0 updated, 2 unchanged" in _report(screen)
-        assert Customer.select().count() == 2
+        assert "0 added, 0 updated, 3 unchanged" in _report(screen)
+        assert Customer.select().count() == 3
 
 
 async def test_the_import_screen_offers_the_last_file_and_its_settings_again(
@@ -193,14 +196,15 @@ async def test_a_missing_file_or_a_bad_column_map_is_one_line_and_changes_nothin
 async def test_a_column_map_and_strict_mode_reach_the_import(empty_app, tmp_path):
     source = tmp_path / "odd.csv"
     source.write_text(
-        "Col A,Col B,Col C\nAda,Lovelace,ada@example.com\nBob,Builder,not-an-email\n",
+        # The second row holds only a birthday: nothing identifies a person, so it is bad.
+        "Col A,Col B,Col C,Col D\nAda,Lovelace,ada@example.com,\n,,,2020-01-01\n",
         encoding="utf-8",
     )
     async with empty_app.run_test(size=(100, 30)) as pilot:
         screen = await _open_import(pilot, str(source))
         screen.query_one(
             "#import-map", Input
-        ).value = "Col A=first_name, Col B=last_name, Col C=email"
+        ).value = "Col A=first_name, Col B=last_name, Col C=email, Col D=birthday"
         screen.query_one("#import-bad-rows", Select).value = "strict"
         await pilot.press("ctrl+s")
         await _wait(pilot, screen)
@@ -285,7 +289,7 @@ async def test_a_long_report_is_cut_short_on_screen_and_kept_whole_in_a_file(
     source = tmp_path / "bad.csv"
     source.write_text(
         "First Name,Last Name,E-mail Address\n"
-        + "".join(f"P,N{n},broken{n}\n" for n in range(bad))
+        + "".join(f"P,N{n},broken{n}\n" for n in range(bad))  # each kept, with a warning
         + "Ada,Lovelace,ada@example.com\n",
         encoding="utf-8",
     )
@@ -294,12 +298,12 @@ async def test_a_long_report_is_cut_short_on_screen_and_kept_whole_in_a_file(
         await pilot.press("enter")
         await _wait(pilot, screen)
         report = _report(screen)
-        assert "would be 1 added, 0 updated, 0 unchanged, 400 rejected" in report
+        assert "would be 401 added, 0 updated, 0 unchanged, 0 rejected" in report
         assert "the whole report is in" in report
         saved = list((ui_home / "home" / "data" / "import-reports").glob("*bad.csv.txt"))
         assert len(saved) == 1
         whole = saved[0].read_text(encoding="utf-8")
-        assert f"line {bad + 1}: emails: 'broken{bad - 1}'" in whole
+        assert f"line {bad + 1}: P N{bad - 1} (added): emails: 'broken{bad - 1}'" in whole
         assert whole.count("\n  line ") == bad
 
 

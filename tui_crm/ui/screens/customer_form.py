@@ -23,7 +23,7 @@ from tui_crm.core.customers import (
 )
 from tui_crm.core.duplicates import DuplicatesFound, probable_duplicates
 from tui_crm.core.types import CustomerProfile, CustomerRef, display_name
-from tui_crm.errors import CrmError
+from tui_crm.errors import CrmError, UnverifiedValues
 from tui_crm.ui.background import book
 from tui_crm.ui.format import data, editable
 from tui_crm.ui.screens.dialog import FormScreen, Saved, form_row, widget_value
@@ -277,7 +277,23 @@ class CustomerFormScreen(FormScreen[Saved | None]):
         out["referred_by"] = self.referrer.id if self.referrer else None
         return out
 
+    # Phones the user was warned about and saved again as they were: kept as typed, marked
+    # unverified. Changing them asks again.
+    _confirmed_phones: list | None = None
+
     def perform(self, values: dict[str, Any]) -> Saved:
+        try:
+            return self._write(values, keep_unverified=values["phones"] == self._confirmed_phones)
+        except UnverifiedValues as err:
+            self._confirmed_phones = values["phones"]
+            raise UnverifiedValues(
+                {
+                    field: f"{text}: ctrl+s again keeps it, marked unverified"
+                    for field, text in err.warnings.items()
+                }
+            ) from None
+
+    def _write(self, values: dict[str, Any], *, keep_unverified: bool) -> Saved:
         db = self.app.db
         name = display_name(values["first_name"], values["last_name"], values["company"])
         if self.profile is None:
@@ -285,9 +301,15 @@ class CustomerFormScreen(FormScreen[Saved | None]):
                 candidates = probable_duplicates(db, values)
                 if candidates:
                     raise DuplicatesFound(candidates)
-            new_id = create_customer(db, values)
+            new_id = create_customer(db, values, keep_unverified=keep_unverified)
             return Saved(new_id, f"Added {name}", merge_into=self.merge_into)
-        update_customer(db, self.profile.id, values, expected_version=self.profile.version)
+        update_customer(
+            db,
+            self.profile.id,
+            values,
+            expected_version=self.profile.version,
+            keep_unverified=keep_unverified,
+        )
         return Saved(self.profile.id, f"Saved {name}")
 
     def handle_refusal(self, error: CrmError) -> bool:

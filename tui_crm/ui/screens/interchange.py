@@ -29,6 +29,7 @@ from textual.widgets import (
     Static,
 )
 
+from tui_crm.core.config import settings
 from tui_crm.core.display import printable
 from tui_crm.core.interchange.files import (
     EXPORT_FORMATS,
@@ -38,6 +39,7 @@ from tui_crm.core.interchange.files import (
     import_file,
     last_import,
     mapping_pair,
+    region_code,
     remember_import,
 )
 from tui_crm.core.interchange.report import ImportReport, save_report
@@ -165,6 +167,15 @@ class ImportScreen(Screen):
                 ),
             )
             yield from form_row(
+                "Region",
+                Input(
+                    placeholder=f"of numbers without +CC, e.g. DE (default {settings().region}; "
+                    "a customer's own country wins)",
+                    id="import-region",
+                    compact=True,
+                ),
+            )
+            yield from form_row(
                 "Bad rows",
                 Select(
                     BAD_ROWS, value="skip", allow_blank=False, id="import-bad-rows", compact=True
@@ -221,6 +232,12 @@ class ImportScreen(Screen):
         except CrmError as err:
             self._field_error("import-map", str(err))
             return
+        region = self.query_one("#import-region", Input).value.strip()
+        try:
+            region = region_code(region) if region else ""
+        except CrmError as err:
+            self._field_error("import-region", str(err))
+            return
         fmt = str(self.query_one("#import-format", Select).value)
         strict = self.query_one("#import-bad-rows", Select).value == "strict"
         file = Path(path).expanduser()
@@ -231,7 +248,7 @@ class ImportScreen(Screen):
         }
         self._set_running(True)
         self._stop.clear()
-        self._import(file, fmt, mapping, dry_run, strict, asked)
+        self._import(file, fmt, mapping, dry_run, strict, asked, region or None)
 
     def _field_error(self, widget_id: str, text: str) -> None:
         show_message(self.query_one(f"#{widget_id}-error", Static), text)
@@ -257,6 +274,7 @@ class ImportScreen(Screen):
         dry_run: bool,
         strict: bool,
         asked: dict[str, str],
+        region: str | None = None,
     ) -> None:
         shown = [0.0, ""]
 
@@ -278,6 +296,7 @@ class ImportScreen(Screen):
                     dry_run=dry_run,
                     strict=strict,
                     progress=progress,
+                    region=region,
                 )
                 remember_import(db, asked)
         except ImportStopped:

@@ -310,7 +310,10 @@ class ProfileScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, Screen):
         for email in p.emails:
             contact.add_row(data(email.label), data(email.value))
         for phone in p.phones:
-            contact.add_row(data(phone.label), data(phone.value))
+            number = data(phone.value)
+            if not phone.verified:  # kept as typed: phonenumbers could not check it
+                number.append(" (unverified)", style="dim italic")
+            contact.add_row(data(phone.label), number)
         address = ", ".join(
             x for x in (p.street, f"{p.postal_code} {p.city}".strip(), p.region, p.country) if x
         )
