@@ -218,25 +218,43 @@ def clean_customer(
                         warn(name, f"'{text}' is not a date; kept in the notes")
                     else:
                         errors[name] = str(err)
+
+    def unknown_word(name: str, raw: Any, message: str) -> None:
+        """A word a field does not know: refused in the form; an import keeps it in the
+        notes and leaves the field as it was (every contact arrives)."""
+        if to_notes:
+            text = " ".join(str(raw).split())
+            kept.append(f"{_field_said(name)} as given: {text}")
+            warn(name, f"{message}; kept in the notes")
+        else:
+            errors[name] = message
+
     if "gender" in values:
         word = str(values["gender"] or "").strip().lower()
         if word in GENDER_WORDS:
             out["gender"] = GENDER_WORDS[word]
         else:
-            errors["gender"] = f"'{values['gender']}' is not f, m, x or empty"
+            unknown_word(
+                "gender", values["gender"], f"'{values['gender']}' is not f, m, x or empty"
+            )
     if "status" in values:
         status = str(values["status"] or "active").strip().lower()
         if status in STATUSES:
             out["status"] = status
         else:
-            errors["status"] = f"'{values['status']}' is not one of {', '.join(STATUSES)}"
+            unknown_word(
+                "status",
+                values["status"],
+                f"'{values['status']}' is not one of {', '.join(STATUSES)}",
+            )
     if "email_opt_out" in values:
         raw = values["email_opt_out"]
         if isinstance(raw, str):
             word = raw.strip().lower()
-            if word not in ("", "0", "1", "yes", "no", "true", "false", "y", "n"):
-                errors["email_opt_out"] = f"'{raw}' is not yes or no"
-            out["email_opt_out"] = word in ("1", "yes", "true", "y")
+            if word in ("", "0", "1", "yes", "no", "true", "false", "y", "n"):
+                out["email_opt_out"] = word in ("1", "yes", "true", "y")
+            else:
+                unknown_word("email_opt_out", raw, f"'{raw}' is not yes or no")
         else:
             out["email_opt_out"] = bool(raw)
     if "referred_by" in values:

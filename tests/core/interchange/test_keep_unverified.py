@@ -175,6 +175,22 @@ def test_a_linkedin_file_with_a_date_that_does_not_parse(db):
     assert "Acquired on as given: last spring" in kari.notes
 
 
+def test_a_gender_status_or_opt_out_word_it_does_not_know_goes_to_the_notes(db):
+    text = (
+        "First Name,Last Name,Gender,Status,Email Opt Out\n"
+        "Ada,Lovelace,countess,retired,maybe\n"
+        "Bob,Baker,m,lost?,no\n"
+    )
+    report = _import(db, text)
+    assert report.added == 2 and not report.rejected
+    warned = _warned(report)
+    assert set(warned[2]) == {"gender", "status", "email_opt_out"}
+    assert warned[3] == {"status": "'lost?' is not one of active, lapsed, lost; kept in the notes"}
+    ada = get_profile(db, _by_first(db)["Ada"], NOW.date())
+    assert (ada.gender, ada.status, ada.email_opt_out) == ("", "active", False)
+    assert "countess" in ada.notes and "retired" in ada.notes and "maybe" in ada.notes
+
+
 def test_vcards_21_30_40_where_each_contact_fails_in_another_field(db):
     reports = [_import(db, text, parse_vcards) for text in (VCARD_21, VCARD_30, VCARD_40)]
     assert [(r.added, len(r.rejected)) for r in reports] == [(3, 0), (3, 1), (2, 0)]
