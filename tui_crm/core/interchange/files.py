@@ -8,7 +8,7 @@ import json
 from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from peewee import Database
 
@@ -25,7 +25,7 @@ from tui_crm.core.interchange.load import load_customers
 from tui_crm.core.interchange.purchases import header_columns, load_purchases
 from tui_crm.core.interchange.records import FileRejected, Parsed
 from tui_crm.core.interchange.report import ImportReport, Progress, no_progress
-from tui_crm.core.interchange.text import decode, read_source
+from tui_crm.core.interchange.text import decode, read_bytes
 from tui_crm.core.interchange.vcard import parse_vcards, write_vcards
 from tui_crm.core.query import parse
 from tui_crm.core.search import search_ids
@@ -106,37 +106,16 @@ def region_code(text: str) -> str:
     return code
 
 
-def import_file(
-    db: Database,
-    path: str | Path,
-    *,
-    format: str = "auto",
-    mapping: Mapping[str, str] | None = None,
-    dry_run: bool = False,
-    strict: bool = False,
-    no_header: bool = False,
-    who: str | None = None,
-    now: datetime | None = None,
-    progress: Progress = no_progress,
-    region: str | None = None,
-) -> ImportReport:
+def import_file(db: Database, path: str | Path, **options: Any) -> ImportReport:
     """Import one file. A file that cannot be read as the format raises FileRejected (one
-    line) and changes nothing; bad rows are reported, not raised. Phone numbers without +CC
-    are read in `region` (a code `region_code` accepts; default: the settings' region)."""
-    _check_choices(format, mapping, no_header)
-    file = Path(path)
-    text = read_source(file)
-    return _import_text(
-        db,
-        text,
-        file,
-        format=format,
-        mapping=mapping,
-        no_header=no_header,
-        options=dict(dry_run=dry_run, strict=strict, now=now, progress=progress),
-        who=who,
-        region=region,
+    line) and changes nothing; bad rows are reported, not raised. `options` are
+    `import_data`'s: format, mapping, dry_run, strict, no_header, who, now, progress and
+    region (where phone numbers without +CC are read; default: the settings' region)."""
+    _check_choices(
+        options.get("format", "auto"), options.get("mapping"), options.get("no_header", False)
     )
+    file = Path(path)
+    return import_data(db, read_bytes(file), name=str(file), **options)
 
 
 STDIN_NAME = "stdin"  # what the report calls a file read from standard input
@@ -157,8 +136,8 @@ def import_data(
     progress: Progress = no_progress,
     region: str | None = None,
 ) -> ImportReport:
-    """`import_file` for the bytes of a file that has no path (`tui-crm import -` reads them
-    from stdin); `name` stands for the file in the report and its errors."""
+    """Import the bytes of a file (`tui-crm import -` reads them from stdin); `name` stands
+    for the file in the report and its errors. See `import_file`."""
     _check_choices(format, mapping, no_header)
     return _import_text(
         db,

@@ -28,16 +28,19 @@ _SAMPLE = 4096  # bytes looked at to tell UTF-16 without a BOM from a binary fil
 
 def read_source(path: str | Path) -> str:
     """The text of an import file, or FileRejected with one line saying why not."""
-    file = Path(path)
+    return decode(read_bytes(Path(path)), str(path))
+
+
+def read_bytes(file: Path) -> bytes:
+    """The bytes of an import file, or FileRejected with one line saying why not."""
     try:
-        data = file.read_bytes()
+        return file.read_bytes()
     except FileNotFoundError:
         raise FileRejected(f"{file}: no such file") from None
     except IsADirectoryError:
         raise FileRejected(f"{file}: is a folder, not a file") from None
     except OSError as err:
         raise FileRejected(f"{file}: cannot be read ({err.strerror or err})") from None
-    return decode(data, str(file))
 
 
 def decode(data: bytes, name: str = "the file") -> str:
