@@ -13,6 +13,7 @@ from peewee import Database, fn
 
 from tui_crm.core.config import settings
 from tui_crm.core.countries import country_code
+from tui_crm.core.customer_fields import BY_NAME, NAMES, of_kind
 from tui_crm.core.dates import parse_date, parse_datetime, parse_when
 from tui_crm.core.display import printable
 from tui_crm.core.fields import (
@@ -58,29 +59,12 @@ from tui_crm.errors import (
     ValidationError,
 )
 
-TEXT_FIELDS = (
-    "first_name",
-    "last_name",
-    "nickname",
-    "company",
-    "job_title",
-    "street",
-    "postal_code",
-    "city",
-    "region",
-    "country",
-    "source",
-    "why_chose_us",
-    "owner",
-    "territory",
-    "lost_reason",
-    "notes",
-)
-MULTILINE_FIELDS = ("notes", "why_chose_us", "street")
-DATE_FIELDS = ("birthday", "acquired_on", "lost_on")
-LIST_FIELDS = ("emails", "phones", "tags")
-OTHER_FIELDS = ("gender", "status", "email_opt_out", "referred_by", "category", "uid")
-ALL_FIELDS = TEXT_FIELDS + DATE_FIELDS + LIST_FIELDS + OTHER_FIELDS
+TEXT_FIELDS = of_kind("text", "multiline")
+MULTILINE_FIELDS = of_kind("multiline")
+DATE_FIELDS = of_kind("date")
+LIST_FIELDS = of_kind("list")
+OTHER_FIELDS = of_kind("choice", "bool", "reference", "key")
+ALL_FIELDS = NAMES
 _KNOWN = frozenset(ALL_FIELDS)
 _ONE_LINE = tuple((name, name not in MULTILINE_FIELDS) for name in TEXT_FIELDS)
 
@@ -746,18 +730,15 @@ def undo_lost(db, step, payload, who, now) -> str:
 
 # What a customer's fields were, as stored (column: kind), for putting them back exactly:
 # a merge's survivor, a customer before being marked lost.
+_SNAPSHOT_KINDS = {"date": "date", "bool": "bool", "reference": "id"}
 _SNAPSHOT_COLUMNS = {
     **{name: "text" for name in TEXT_FIELDS},
-    "gender": "text",
-    "status": "text",
-    "uid": "text",
-    "email_opt_out": "bool",
+    **{
+        name + ("_id" if f.kind == "reference" else ""): _SNAPSHOT_KINDS.get(f.kind, "text")
+        for name, f in BY_NAME.items()
+        if f.kind not in ("text", "multiline", "list")
+    },
     "email_opt_out_at": "datetime",
-    "birthday": "date",
-    "acquired_on": "date",
-    "lost_on": "date",
-    "referred_by_id": "id",
-    "category_id": "id",
 }
 
 
