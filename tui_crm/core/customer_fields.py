@@ -33,6 +33,7 @@ class CustomerField:
     hint: str = ""  # the form's placeholder (a checkbox's text)
     choices: tuple[tuple[str, str], ...] = ()  # a choice's (shown, value), the default first
     on_form: bool = True
+    free_text: bool = False  # added to, never replaced: by an import, by "both" in a merge
 
     @property
     def csv(self) -> str:
@@ -113,7 +114,7 @@ CUSTOMER_FIELDS: tuple[CustomerField, ...] = (
     _F("referred_by", "Referred by", "reference", "relationship", "X-TUICRM-REFERRED-BY",
        form="picker", hint="— (Enter to choose)"),
     _F("why_chose_us", "Why they chose us", "multiline", "relationship", "X-TUICRM-WHY-CHOSE-US",
-       words="why chose us|why they chose us"),
+       words="why chose us|why they chose us", free_text=True),
     _F("category", "Category", "reference", "relationship", "X-TUICRM-CATEGORY",
        words="category"),
     _F("owner", "Owner", "text", "relationship", "X-TUICRM-OWNER",
@@ -129,7 +130,7 @@ CUSTOMER_FIELDS: tuple[CustomerField, ...] = (
     _F("email_opt_out", "Email opt-out", "bool", "relationship", "X-TUICRM-EMAIL-OPT-OUT",
        form_label="Email", hint="opted out of email",
        words="email opt out|email_opt_out|opt out|opted out|unsubscribed|do not email"),
-    _F("notes", "Notes", "multiline", "notes", "NOTE",
+    _F("notes", "Notes", "multiline", "notes", "NOTE", free_text=True,
        words="notes|note|comments|comment|notizen|notiz|remarks|bemerkungen|remarques"),
 )
 # fmt: on
@@ -195,5 +196,7 @@ VCARD_OWN = tuple(
     for f in CUSTOMER_FIELDS
     if f.vcard.startswith("X-TUICRM-")
 )
+# Free text: an import adds to it, a merge can keep both texts.
+FREE_TEXT = tuple(f.name for f in CUSTOMER_FIELDS if f.free_text)
 # Field -> the header words a CSV import reads as it.
 HEADER_WORDS = {f.name: f.words for f in CUSTOMER_FIELDS if f.words}

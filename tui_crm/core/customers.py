@@ -65,6 +65,8 @@ DATE_FIELDS = of_kind("date")
 LIST_FIELDS = of_kind("list")
 OTHER_FIELDS = of_kind("choice", "bool", "reference", "key")
 ALL_FIELDS = NAMES
+# The fields a profile shows as the customer row holds them.
+_PROFILE_AS_STORED = of_kind("text", "multiline", "date", "choice")
 _KNOWN = frozenset(ALL_FIELDS)
 _ONE_LINE = tuple((name, name not in MULTILINE_FIELDS) for name in TEXT_FIELDS)
 
@@ -1174,31 +1176,11 @@ def get_profile(
     return CustomerProfile(
         id=row.id,
         version=row.version,
-        first_name=row.first_name,
-        last_name=row.last_name,
-        nickname=row.nickname,
-        company=row.company,
-        job_title=row.job_title,
-        gender=row.gender,
-        birthday=row.birthday,
-        street=row.street,
-        postal_code=row.postal_code,
-        city=row.city,
-        region=row.region,
-        country=row.country,
-        source=row.source,
-        acquired_on=row.acquired_on,
-        why_chose_us=row.why_chose_us,
+        **{name: getattr(row, name) for name in _PROFILE_AS_STORED},
         category=category.name if category else "",
         cadence_days=category.cadence_days if category else None,
-        owner=row.owner,
-        territory=row.territory,
-        status=row.status,
-        lost_reason=row.lost_reason,
-        lost_on=row.lost_on,
         email_opt_out=bool(row.email_opt_out),
         email_opt_out_at=row.email_opt_out_at,
-        notes=row.notes,
         created_at=row.created_at,
         updated_at=row.updated_at,
         deleted_at=row.deleted_at,

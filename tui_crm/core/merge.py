@@ -14,7 +14,7 @@ from peewee import Database
 
 from tui_crm.core.backups import backup_before
 from tui_crm.core.config import settings
-from tui_crm.core.customer_fields import MERGE_ORDER, label
+from tui_crm.core.customer_fields import FREE_TEXT, MERGE_ORDER, label
 from tui_crm.core.customers import (
     LIST_FIELDS,
     _set_deleted,
@@ -50,7 +50,7 @@ MERGE_FIELDS = MERGE_ORDER
 
 # Fields whose two values can be kept together ("both"): lists get the survivor's items and
 # then the other's that the survivor lacks; free text gets both texts, survivor's first.
-COMBINABLE = (*LIST_FIELDS, "notes", "why_chose_us")
+COMBINABLE = (*LIST_FIELDS, *FREE_TEXT)
 CHOICES = ("survivor", "other", "both")
 
 # (table, column) of every foreign key to customer that merge() knows how to treat:
