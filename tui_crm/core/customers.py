@@ -13,6 +13,7 @@ from peewee import Database, fn
 
 from tui_crm.core.config import settings
 from tui_crm.core.countries import country_code
+from tui_crm.core.customer_fields import BY_NAME, NAMES, of_kind
 from tui_crm.core.dates import parse_date, parse_datetime, parse_when
 from tui_crm.core.display import printable
 from tui_crm.core.fields import (
@@ -58,29 +59,14 @@ from tui_crm.errors import (
     ValidationError,
 )
 
-TEXT_FIELDS = (
-    "first_name",
-    "last_name",
-    "nickname",
-    "company",
-    "job_title",
-    "street",
-    "postal_code",
-    "city",
-    "region",
-    "country",
-    "source",
-    "why_chose_us",
-    "owner",
-    "territory",
-    "lost_reason",
-    "notes",
-)
-MULTILINE_FIELDS = ("notes", "why_chose_us", "street")
-DATE_FIELDS = ("birthday", "acquired_on", "lost_on")
-LIST_FIELDS = ("emails", "phones", "tags")
-OTHER_FIELDS = ("gender", "status", "email_opt_out", "referred_by", "category", "uid")
-ALL_FIELDS = TEXT_FIELDS + DATE_FIELDS + LIST_FIELDS + OTHER_FIELDS
+TEXT_FIELDS = of_kind("text", "multiline")
+MULTILINE_FIELDS = of_kind("multiline")
+DATE_FIELDS = of_kind("date")
+LIST_FIELDS = of_kind("list")
+OTHER_FIELDS = of_kind("choice", "bool", "reference", "key")
+ALL_FIELDS = NAMES
+# The fields a profile shows as the customer row holds them.
+_PROFILE_AS_STORED = of_kind("text", "multiline", "date", "choice")
 _KNOWN = frozenset(ALL_FIELDS)
 _ONE_LINE = tuple((name, name not in MULTILINE_FIELDS) for name in TEXT_FIELDS)
 
@@ -746,18 +732,15 @@ def undo_lost(db, step, payload, who, now) -> str:
 
 # What a customer's fields were, as stored (column: kind), for putting them back exactly:
 # a merge's survivor, a customer before being marked lost.
+_SNAPSHOT_KINDS = {"date": "date", "bool": "bool", "reference": "id"}
 _SNAPSHOT_COLUMNS = {
     **{name: "text" for name in TEXT_FIELDS},
-    "gender": "text",
-    "status": "text",
-    "uid": "text",
-    "email_opt_out": "bool",
+    **{
+        name + ("_id" if f.kind == "reference" else ""): _SNAPSHOT_KINDS.get(f.kind, "text")
+        for name, f in BY_NAME.items()
+        if f.kind not in ("text", "multiline", "list")
+    },
     "email_opt_out_at": "datetime",
-    "birthday": "date",
-    "acquired_on": "date",
-    "lost_on": "date",
-    "referred_by_id": "id",
-    "category_id": "id",
 }
 
 
@@ -1193,31 +1176,11 @@ def get_profile(
     return CustomerProfile(
         id=row.id,
         version=row.version,
-        first_name=row.first_name,
-        last_name=row.last_name,
-        nickname=row.nickname,
-        company=row.company,
-        job_title=row.job_title,
-        gender=row.gender,
-        birthday=row.birthday,
-        street=row.street,
-        postal_code=row.postal_code,
-        city=row.city,
-        region=row.region,
-        country=row.country,
-        source=row.source,
-        acquired_on=row.acquired_on,
-        why_chose_us=row.why_chose_us,
+        **{name: getattr(row, name) for name in _PROFILE_AS_STORED},
         category=category.name if category else "",
         cadence_days=category.cadence_days if category else None,
-        owner=row.owner,
-        territory=row.territory,
-        status=row.status,
-        lost_reason=row.lost_reason,
-        lost_on=row.lost_on,
         email_opt_out=bool(row.email_opt_out),
         email_opt_out_at=row.email_opt_out_at,
-        notes=row.notes,
         created_at=row.created_at,
         updated_at=row.updated_at,
         deleted_at=row.deleted_at,

@@ -14,8 +14,8 @@ from peewee import Database
 
 from tui_crm.core.backups import backup_before
 from tui_crm.core.config import settings
+from tui_crm.core.customer_fields import FREE_TEXT, MERGE_ORDER, label
 from tui_crm.core.customers import (
-    ALL_FIELDS,
     LIST_FIELDS,
     _set_deleted,
     _trash,
@@ -46,49 +46,11 @@ from tui_crm.db.models import (
 from tui_crm.errors import NotFound, ValidationError
 
 # The order the side-by-side chooser shows the fields in; every customer field is here.
-MERGE_FIELDS = (
-    "first_name",
-    "last_name",
-    "nickname",
-    "company",
-    "job_title",
-    "emails",
-    "phones",
-    "gender",
-    "birthday",
-    "street",
-    "postal_code",
-    "city",
-    "region",
-    "country",
-    "source",
-    "acquired_on",
-    "referred_by",
-    "why_chose_us",
-    "category",
-    "owner",
-    "territory",
-    "status",
-    "lost_reason",
-    "lost_on",
-    "email_opt_out",
-    "tags",
-    "notes",
-    "uid",
-)
-assert sorted(MERGE_FIELDS) == sorted(ALL_FIELDS)
-
-FIELD_LABELS = {
-    "why_chose_us": "Why they chose us",
-    "email_opt_out": "Email opt-out",
-    "uid": "vCard UID",
-    "acquired_on": "Acquired on",
-    "lost_on": "Lost on",
-}
+MERGE_FIELDS = MERGE_ORDER
 
 # Fields whose two values can be kept together ("both"): lists get the survivor's items and
 # then the other's that the survivor lacks; free text gets both texts, survivor's first.
-COMBINABLE = (*LIST_FIELDS, "notes", "why_chose_us")
+COMBINABLE = (*LIST_FIELDS, *FREE_TEXT)
 CHOICES = ("survivor", "other", "both")
 
 # (table, column) of every foreign key to customer that merge() knows how to treat:
@@ -148,7 +110,7 @@ class MergeResult:
 
 
 def field_label(field: str) -> str:
-    return FIELD_LABELS.get(field, field.replace("_", " ").capitalize())
+    return label(field)
 
 
 # Reading both sides ---------------------------------------------------------------------

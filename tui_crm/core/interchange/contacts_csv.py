@@ -12,6 +12,7 @@ from datetime import date
 from operator import itemgetter
 from typing import Any, NamedTuple, TextIO
 
+from tui_crm.core.customer_fields import CSV_COLUMNS, HEADER_WORDS
 from tui_crm.core.customers import DATE_FIELDS, MULTILINE_FIELDS
 from tui_crm.core.display import spreadsheet_cell
 from tui_crm.core.fields import clean_name_parts, split_person_name
@@ -26,37 +27,7 @@ from tui_crm.core.interchange.rows import SETTLE_EVERY, settled_objects
 from tui_crm.core.interchange.text import csv_records, date_part, file_date
 from tui_crm.errors import CrmError
 
-FIELDS: tuple[str, ...] = (
-    "id",
-    "uid",
-    "first_name",
-    "last_name",
-    "nickname",
-    "company",
-    "job_title",
-    "gender",
-    "birthday",
-    "street",
-    "postal_code",
-    "city",
-    "region",
-    "country",
-    "emails",
-    "phones",
-    "tags",
-    "source",
-    "acquired_on",
-    "referred_by",
-    "why_chose_us",
-    "category",
-    "owner",
-    "territory",
-    "status",
-    "lost_reason",
-    "lost_on",
-    "email_opt_out",
-    "notes",
-)
+FIELDS: tuple[str, ...] = CSV_COLUMNS  # our own layout's header
 MAP_TARGETS: tuple[str, ...] = (
     *(name for name in FIELDS if name != "id"),
     "name",  # a whole name, "Ada Lovelace" or "Lovelace, Ada", split as a Name column is
@@ -106,42 +77,10 @@ def _wordset(choices: str) -> frozenset[str]:
 # columns that repeat what other columns hold, dropped without mention).
 SYNONYMS = _table(
     {
-        "first_name": "first name|first|given name|forename|firstname|vorname|prénom|fornavn|"
-        "förnamn|voornaam",
-        "last_name": "last name|last|surname|family name|lastname|nachname|nom|nom de famille|"
-        "etternavn|efternamn|achternaam",
+        **HEADER_WORDS,  # each field's own words (customer_fields.py)
         "middle_name": "middle name|additional name|weitere vornamen|zweiter vorname|"
         "deuxième prénom",
         "full_name": "name|full name|display name|contact name|contact|nom complet",
-        "nickname": "nickname|nick name|spitzname|surnom",
-        "company": "company|company name|organization|organisation|organization name|firma|"
-        "société|entreprise|employer|business name|account name|unternehmen",
-        "job_title": "job title|title|position|role|organization title|occupation|profession|"
-        "fonction|berufsbezeichnung|beruf|titre|stellung",
-        "gender": "gender|sex|geschlecht|sexe",
-        "birthday": "birthday|date of birth|dob|birth date|birthdate|geburtstag|geburtsdatum|"
-        "anniversaire|date de naissance|bday",
-        "street": "street|address|street address|address line 1|address line 2|address line 3|"
-        "address 1|address 2|street 2|addr|straße|strasse|rue|adresse|mailing street",
-        "postal_code": "zip|zip code|zipcode|postcode|post code|postal code|plz|postleitzahl|"
-        "code postal|cp|postnummer|mailing zip",
-        "city": "city|town|ort|ville|stadt|locality|poststed|mailing city",
-        "region": "state|region|province|county|bundesland|state/province|département|"
-        "mailing state",
-        "country": "country|land|pays|country/region|mailing country",
-        "notes": "notes|note|comments|comment|notizen|notiz|remarks|bemerkungen|remarques",
-        "tags": "tags|tag|labels|categories|groups|group membership|kategorien|catégories",
-        "source": "source|lead source|origin|quelle|herkunft|channel",
-        "uid": "uid|external id|external_id|contact id|crm id|record id|customer id",
-        "acquired_on": "acquired on|customer since|connected on|first contact",
-        "why_chose_us": "why chose us|why they chose us",
-        "owner": "owner|account owner|contact owner|sales rep",
-        "territory": "territory|sales territory",
-        "status": "status",
-        "category": "category",
-        "lost_reason": "lost reason",
-        "lost_on": "lost on",
-        "email_opt_out": "email opt out|email_opt_out|opt out|opted out|unsubscribed|do not email",
         "phone:other": "haupttelefon",
         "note:Department": "department|organization department|abteilung",
         "note:Website": "web page|website|homepage|url|webseite|page web|site web",

@@ -37,6 +37,7 @@ from peewee import Database
 from tui_crm.core.backups import backup_before
 from tui_crm.core.bulk import bulk_load
 from tui_crm.core.config import settings
+from tui_crm.core.customer_fields import FREE_TEXT
 from tui_crm.core.customers import (
     Cleaned,
     changes_since,
@@ -76,9 +77,8 @@ from tui_crm.db.derived import MARK_VALUES_STALE, bulk_index_sql
 from tui_crm.db.models import Customer
 from tui_crm.errors import ConflictError, CrmError, ValidationError
 
-FREE_TEXT = ("notes", "why_chose_us")  # an import adds to these, never overwrites them
-# Fields an import only adds to: planned again from what a customer holds now, nothing of
-# what someone else just wrote there is lost.
+# Fields an import only adds to (FREE_TEXT it never overwrites): planned again from what a
+# customer holds now, nothing of what someone else just wrote there is lost.
 _ADDED_TO = frozenset({*FREE_TEXT, "emails", "phones", "tags", "email_opt_out"})
 
 # Checking a phone number is most of the time a row takes (about 20 µs each). Worker

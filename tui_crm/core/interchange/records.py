@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from tui_crm.core.customer_fields import CUSTOMER_FIELDS
 from tui_crm.core.types import Labelled, display_name
 from tui_crm.errors import CrmError
 
@@ -41,7 +42,9 @@ class Parsed:
 
 @dataclass(frozen=True)
 class CustomerRecord:
-    """Everything an export writes about one customer (the inverse of a SourceRow)."""
+    """Everything an export writes about one customer (the inverse of a SourceRow): `id` and
+    each field of customer_fields.CUSTOMER_FIELDS (tests/core/test_customer_fields.py checks
+    that this stays so)."""
 
     id: int
     uid: str | None
@@ -79,11 +82,7 @@ class CustomerRecord:
 
 
 # The columns of `customer` a record holds as they are (the rest come from other tables).
-SCALAR_FIELDS = tuple(
-    f.name
-    for f in fields(CustomerRecord)
-    if f.name not in ("referred_by", "category", "emails", "phones", "tags")
-)
+SCALAR_FIELDS = ("id", *(f.name for f in CUSTOMER_FIELDS if f.kind not in ("list", "reference")))
 
 
 def address_line(parts: dict[str, str]) -> str:

@@ -12,6 +12,7 @@ from typing import Any, TextIO
 
 import vobject
 
+from tui_crm.core.customer_fields import CUSTOMER_FIELDS, VCARD_OWN
 from tui_crm.core.fields import phone_text
 from tui_crm.core.interchange.contacts_csv import name_fields, without_titles
 from tui_crm.core.interchange.records import (
@@ -25,25 +26,14 @@ from tui_crm.core.interchange.text import file_date
 from tui_crm.errors import CrmError
 
 # Our fields that vCard has no property for: (field, property, kind).
-_OUR_PROPERTIES = (
-    ("source", "X-TUICRM-SOURCE", "text"),
-    ("acquired_on", "X-TUICRM-ACQUIRED-ON", "date"),
-    ("referred_by", "X-TUICRM-REFERRED-BY", "text"),
-    ("why_chose_us", "X-TUICRM-WHY-CHOSE-US", "text"),
-    ("category", "X-TUICRM-CATEGORY", "text"),
-    ("owner", "X-TUICRM-OWNER", "text"),
-    ("territory", "X-TUICRM-TERRITORY", "text"),
-    ("status", "X-TUICRM-STATUS", "text"),
-    ("lost_reason", "X-TUICRM-LOST-REASON", "text"),
-    ("lost_on", "X-TUICRM-LOST-ON", "date"),
-    ("email_opt_out", "X-TUICRM-EMAIL-OPT-OUT", "flag"),
-)
+_OUR_PROPERTIES = VCARD_OWN
 _OURS = {prop.lower(): (name, kind) for name, prop, kind in _OUR_PROPERTIES}
 
-# Properties we read, or that only carry structure: never reported as not imported.
+# Properties we read, or that only carry structure: never reported as not imported. Those
+# the fields are carried in (N, ORG, ADR, X-TUICRM-*...), and others we read them from.
 _USED = {
-    "n", "fn", "org", "title", "nickname", "note", "categories", "bday", "gender", "x-gender",
-    "x-wab-gender", "tel", "email", "adr", "uid", "kind", "x-abshowas", "x-ablabel", *_OURS,
+    *(f.vcard.lower() for f in CUSTOMER_FIELDS if f.vcard),
+    "fn", "x-gender", "x-wab-gender", "kind", "x-abshowas", "x-ablabel",
 }  # fmt: skip
 _STRUCTURAL = {
     "begin", "end", "version", "prodid", "rev", "x-abuid", "x-abadr", "clientpidmap", "source",

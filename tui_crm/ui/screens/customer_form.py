@@ -12,6 +12,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Select, Static, TextArea
 
+from tui_crm.core.customer_fields import FORM_ROWS, CustomerField
 from tui_crm.core.customers import (
     EMAIL_LABELS,
     PHONE_LABELS,
@@ -29,22 +30,7 @@ from tui_crm.ui.format import data, editable
 from tui_crm.ui.screens.dialog import FormScreen, Saved, form_row, widget_value
 
 SLOTS = 3  # emails and phones each
-TEXT_ROWS = (
-    ("Name", (("first_name", "First name"), ("last_name", "Last name"), ("nickname", "Nickname"))),
-    ("Work", (("company", "Company"), ("job_title", "Job title"))),
-    (
-        "Address",
-        (
-            ("street", "Street"),
-            ("postal_code", "Postal code"),
-            ("city", "City"),
-            ("region", "Region/state"),
-            ("country", "Country"),
-        ),
-    ),
-)
-GENDERS = (("—", ""), ("female", "f"), ("male", "m"), ("other", "x"))
-STATUSES = (("active", "active"), ("lapsed", "lapsed"), ("lost", "lost"))
+SLOT_LABELS = {"emails": EMAIL_LABELS, "phones": PHONE_LABELS}
 
 
 def _id(field: str) -> str:
@@ -55,23 +41,7 @@ class CustomerFormScreen(FormScreen[Saved | None]):
     """`customer_id=None` adds a customer; otherwise edits that one."""
 
     FIELDS = {
-        **{name: _id(name) for _, fields in TEXT_ROWS for name, _ in fields},
-        "emails": "email-0",
-        "phones": "phone-0",
-        "gender": _id("gender"),
-        "birthday": _id("birthday"),
-        "source": _id("source"),
-        "acquired_on": _id("acquired_on"),
-        "referred_by": _id("referred_by"),
-        "why_chose_us": _id("why_chose_us"),
-        "category": _id("category"),
-        "owner": _id("owner"),
-        "territory": _id("territory"),
-        "status": _id("status"),
-        "lost_reason": _id("lost_reason"),
-        "email_opt_out": _id("email_opt_out"),
-        "tags": _id("tags"),
-        "notes": _id("notes"),
+        f.name: f"{f.name[:-1]}-0" if f.widget == "slots" else _id(f.name) for f, _ in FORM_ROWS
     }
     BINDINGS = [
         *FormScreen.BINDINGS,
@@ -92,73 +62,52 @@ class CustomerFormScreen(FormScreen[Saved | None]):
         yield Header()
         with VerticalScroll(id="form-body"):
             yield Static("", id="form-error", classes="field-error")
-            for section, fields in TEXT_ROWS:
-                yield Static(section, classes="section-title")
-                for name, label in fields:
-                    yield from form_row(label, Input(id=_id(name), compact=True))
-            yield Static("Reach them", classes="section-title")
-            for kind, labels, placeholder in (
-                ("email", EMAIL_LABELS, "name@example.com"),
-                ("phone", PHONE_LABELS, "+47 955 51 234 or a local number"),
-            ):
-                for slot in range(SLOTS):
-                    with Horizontal(classes="form-row"):
-                        yield Label(kind.capitalize() if slot == 0 else "", classes="form-label")
-                        yield Select(
-                            [(x, x) for x in labels],
-                            value=labels[slot % len(labels)] if kind == "email" else labels[slot],
-                            allow_blank=False,
-                            compact=True,
-                            id=f"{kind}-label-{slot}",
-                            classes="slot-label",
-                        )
-                        yield Input(placeholder=placeholder, id=f"{kind}-{slot}", compact=True)
-                yield Static("", id=f"{kind}-0-error", classes="field-error field-hint")
-            yield Static("Person", classes="section-title")
-            yield from form_row(
-                "Gender",
-                Select(GENDERS, value="", allow_blank=False, compact=True, id=_id("gender")),
-            )
-            yield from form_row(
-                "Birthday", Input(placeholder="YYYY-MM-DD", id=_id("birthday"), compact=True)
-            )
-            yield Static("Relationship", classes="section-title")
-            yield from form_row(
-                "Source",
-                Input(placeholder="referral, website, trade show…", id=_id("source"), compact=True),
-            )
-            yield from form_row(
-                "Since", Input(placeholder="YYYY-MM-DD", id=_id("acquired_on"), compact=True)
-            )
-            yield from form_row(
-                "Referred by", Button("— (Enter to choose)", id=_id("referred_by"), compact=True)
-            )
-            yield Label("Why they chose us", classes="form-label-wide")
-            yield TextArea(id=_id("why_chose_us"), tab_behavior="focus", soft_wrap=True)
-            yield Static("", id=f"{_id('why_chose_us')}-error", classes="field-error field-hint")
-            yield from form_row(
-                "Category", Select([], prompt="—", compact=True, id=_id("category"))
-            )
-            yield from form_row("Owner", Input(id=_id("owner"), compact=True))
-            yield from form_row("Territory", Input(id=_id("territory"), compact=True))
-            yield from form_row(
-                "Status",
-                Select(STATUSES, value="active", allow_blank=False, compact=True, id=_id("status")),
-            )
-            yield from form_row(
-                "Lost because",
-                Input(placeholder="what broke the deal", id=_id("lost_reason"), compact=True),
-            )
-            yield from form_row(
-                "Email", Checkbox("opted out of email", id=_id("email_opt_out"), compact=True)
-            )
-            yield from form_row(
-                "Tags", Input(placeholder="vip, partner", id=_id("tags"), compact=True)
-            )
-            yield Label("Notes", classes="form-label-wide")
-            yield TextArea(id=_id("notes"), tab_behavior="focus", soft_wrap=True)
-            yield Static("", id=f"{_id('notes')}-error", classes="field-error field-hint")
+            for field, section in FORM_ROWS:
+                if section:
+                    yield Static(section, classes="section-title")
+                yield from self._field_rows(field)
         yield Footer()
+
+    def _field_rows(self, field: CustomerField) -> ComposeResult:
+        """The widgets of one field (customer_fields.CustomerField.widget says which)."""
+        widget_id, label = _id(field.name), field.shown_on_form
+        if field.widget == "slots":
+            yield from self._slot_rows(field)
+        elif field.widget == "area":
+            yield Label(label, classes="form-label-wide")
+            yield TextArea(id=widget_id, tab_behavior="focus", soft_wrap=True)
+            yield Static("", id=f"{widget_id}-error", classes="field-error field-hint")
+        elif field.widget == "select" and field.choices:
+            first = field.choices[0][1]
+            yield from form_row(
+                label,
+                Select(field.choices, value=first, allow_blank=False, compact=True, id=widget_id),
+            )
+        elif field.widget == "select":  # a reference: its choices come when the form loads
+            yield from form_row(label, Select([], prompt="—", compact=True, id=widget_id))
+        elif field.widget == "picker":
+            yield from form_row(label, Button(field.hint, id=widget_id, compact=True))
+        elif field.widget == "checkbox":
+            yield from form_row(label, Checkbox(field.hint, id=widget_id, compact=True))
+        else:
+            yield from form_row(label, Input(placeholder=field.hint, id=widget_id, compact=True))
+
+    def _slot_rows(self, field: CustomerField) -> ComposeResult:
+        """Emails or phones: SLOTS rows of a label and a value."""
+        kind, labels = field.name[:-1], SLOT_LABELS[field.name]
+        for slot in range(SLOTS):
+            with Horizontal(classes="form-row"):
+                yield Label(field.shown_on_form if slot == 0 else "", classes="form-label")
+                yield Select(
+                    [(x, x) for x in labels],
+                    value=labels[slot % len(labels)] if kind == "email" else labels[slot],
+                    allow_blank=False,
+                    compact=True,
+                    id=f"{kind}-label-{slot}",
+                    classes="slot-label",
+                )
+                yield Input(placeholder=field.hint, id=f"{kind}-{slot}", compact=True)
+        yield Static("", id=f"{kind}-0-error", classes="field-error field-hint")
 
     # -- filling in --------------------------------------------------------------------------
 
@@ -195,42 +144,33 @@ class CustomerFormScreen(FormScreen[Saved | None]):
         self.profile = profile
         if profile is not None:
             self.sub_title = f"Edit {profile.name}"
-            for _, fields in TEXT_ROWS:
-                for name, _ in fields:
-                    self.query_one(f"#{_id(name)}", Input).value = editable(getattr(profile, name))
-            for kind, items, labels in (
-                ("email", profile.emails, EMAIL_LABELS),
-                ("phone", profile.phones, PHONE_LABELS),
-            ):
-                for slot, item in enumerate(items[:SLOTS]):
-                    self.query_one(f"#{kind}-{slot}", Input).value = editable(item.value)
-                    self.query_one(f"#{kind}-label-{slot}", Select).value = (
-                        item.label if item.label in labels else "other"
-                    )
-            simple = {
-                "birthday": str(profile.birthday or ""),
-                "source": profile.source,
-                "acquired_on": str(profile.acquired_on or ""),
-                "owner": profile.owner,
-                "territory": profile.territory,
-                "lost_reason": profile.lost_reason,
-                "tags": ", ".join(profile.tags),
-            }
-            for name, value in simple.items():
-                self.query_one(f"#{_id(name)}", Input).value = editable(value)
-            self.query_one(f"#{_id('gender')}", Select).value = profile.gender
-            self.query_one(f"#{_id('status')}", Select).value = profile.status
-            if profile.category:
-                self.query_one(f"#{_id('category')}", Select).value = profile.category
-            self.query_one(f"#{_id('email_opt_out')}", Checkbox).value = profile.email_opt_out
-            why = self.query_one(f"#{_id('why_chose_us')}", TextArea)
-            why.text = editable(profile.why_chose_us, multiline=True)
-            self.query_one(f"#{_id('notes')}", TextArea).text = editable(
-                profile.notes, multiline=True
-            )
-            self.set_referrer(profile.referred_by)
+            for field, _ in FORM_ROWS:
+                self._fill_field(field, profile)
         self.query_one(f"#{_id('first_name')}", Input).focus()
         self.call_after_refresh(self.remember_initial_values)
+
+    def _fill_field(self, field: CustomerField, profile: CustomerProfile) -> None:
+        value = getattr(profile, field.name)
+        widget_id = f"#{_id(field.name)}"
+        if field.widget == "slots":
+            kind, labels = field.name[:-1], SLOT_LABELS[field.name]
+            for slot, item in enumerate(value[:SLOTS]):
+                self.query_one(f"#{kind}-{slot}", Input).value = editable(item.value)
+                self.query_one(f"#{kind}-label-{slot}", Select).value = (
+                    item.label if item.label in labels else "other"
+                )
+        elif field.widget == "picker":
+            self.set_referrer(value)
+        elif field.widget == "area":
+            self.query_one(widget_id, TextArea).text = editable(value, multiline=True)
+        elif field.widget == "select":
+            if value or field.choices:  # a reference left empty keeps its prompt
+                self.query_one(widget_id, Select).value = value
+        elif field.widget == "checkbox":
+            self.query_one(widget_id, Checkbox).value = value
+        else:
+            text = ", ".join(value) if field.kind == "list" else str(value or "")
+            self.query_one(widget_id, Input).value = editable(text)
 
     # -- referred by -----------------------------------------------------------------------
 
