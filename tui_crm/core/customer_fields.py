@@ -132,6 +132,12 @@ CUSTOMER_FIELDS: tuple[CustomerField, ...] = (
        words="email opt out|email_opt_out|opt out|opted out|unsubscribed|do not email"),
     _F("notes", "Notes", "multiline", "notes", "NOTE", free_text=True,
        words="notes|note|comments|comment|notizen|notiz|remarks|bemerkungen|remarques"),
+    # Last in our CSV's columns (added after the others, so older files keep their order);
+    # shown with the name. Outlook's "Title" before a job title column is a prefix too.
+    _F("prefix", "Name prefix", "text", "name", "N", form_label="Prefix", hint="Dr., Mr., Ms.",
+       words="name prefix|prefix|honorific|salutation|anrede|civilité"),
+    _F("suffix", "Name suffix", "text", "name", "N", form_label="Suffix", hint="Jr., PhD",
+       words="name suffix|suffix|namenszusatz"),
 )
 # fmt: on
 

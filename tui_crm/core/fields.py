@@ -279,20 +279,16 @@ def _is_suffix(word: str) -> bool:
 @dataclass(frozen=True)
 class PersonName:
     """A person's name taken apart: first and last name as stored, and the title and suffix
-    that are no one's first or last name. Until the customer's fields are declared once
-    (issue 15, item 6), there is no field for the title and suffix: they go to the notes."""
+    that are no one's first or last name (the customer's `prefix` and `suffix`)."""
 
     first: str
     last: str
     title: str = ""
     suffix: str = ""
 
-    def notes(self) -> list[str]:
-        return [
-            f"{label}: {text}"
-            for label, text in (("Title", self.title), ("Suffix", self.suffix))
-            if text
-        ]
+    def extras(self) -> dict[str, str]:
+        """The customer fields the title and suffix go to (only those the name has)."""
+        return {k: v for k, v in (("prefix", self.title), ("suffix", self.suffix)) if v}
 
 
 def split_person_name(full: str) -> PersonName:

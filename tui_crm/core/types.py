@@ -138,6 +138,8 @@ class CustomerProfile:
     next_follow_up: date | None
     purchase_count: int
     last_purchase_on: date | None
+    prefix: str = ""  # Dr., Mr.
+    suffix: str = ""  # Jr., PhD
     emails: tuple[Labelled, ...] = ()
     phones: tuple[PhoneView, ...] = ()  # see PhoneView
     tags: tuple[str, ...] = ()

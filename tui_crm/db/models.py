@@ -45,6 +45,8 @@ class Customer(BaseModel):
     first_name = TextField(default="")
     last_name = TextField(default="")
     nickname = TextField(default="")
+    prefix = TextField(default="")  # Dr., Mr. (migration 8)
+    suffix = TextField(default="")  # Jr., PhD
     company = TextField(default="")
     job_title = TextField(default="")
     gender = TextField(default="")

@@ -315,12 +315,14 @@ def test_outlook_english_export():
     )
     parsed = parse_contacts_csv(_csv(OUTLOOK, jane, john))
     assert parsed.layout == "Outlook"
-    # the honorific Title, fax and pager are not kept; Priority/Private/Sensitivity are filler
-    assert parsed.ignored == ("Business Fax", "Pager", "Title")
+    # the honorific Title is the name's prefix; fax and pager are not kept;
+    # Priority/Private/Sensitivity are filler
+    assert parsed.ignored == ("Business Fax", "Pager")
     first, second = parsed.rows
     assert first == SourceRow(
         2,
         {
+            "prefix": "Dr.",
             "first_name": "Jane",
             "last_name": "Doe",
             "company": "Acme Corp",
@@ -377,12 +379,13 @@ def test_outlook_german_export_in_cp1252_with_semicolons():
     text = decode(OUTLOOK_GERMAN.encode("cp1252"), "Kontakte.csv")
     parsed = parse_contacts_csv(text)
     assert parsed.layout == "Outlook"
-    # "Anrede" is the salutation, plain "Ort" the office location: neither is kept
-    assert parsed.ignored == ("Anrede", "Fax geschäftlich", "Ort")
+    # "Anrede" is the salutation (the name's prefix); plain "Ort" the office location, not kept
+    assert parsed.ignored == ("Fax geschäftlich", "Ort")
     juergen, grete = parsed.rows
     assert juergen == SourceRow(
         2,
         {
+            "prefix": "Herr",
             "first_name": "Jürgen",
             "last_name": "Müller",
             "company": "Müller & Söhne GmbH",
@@ -408,6 +411,7 @@ def test_outlook_german_export_in_cp1252_with_semicolons():
     assert grete == SourceRow(
         3,
         {
+            "prefix": "Frau",
             "first_name": "Grete",
             "last_name": "Groß",
             "emails": [("work", "grete@example.de")],
@@ -433,12 +437,13 @@ OUTLOOK_FRENCH = (
 def test_outlook_french_export():
     parsed = parse_contacts_csv(decode(OUTLOOK_FRENCH.encode("cp1252")))
     assert parsed.layout == "Outlook"
-    # the first "Titre" is the honorific (M.), the second the job title
-    assert parsed.ignored == ("Titre", "Télécopie (bureau)")
+    # the first "Titre" is the honorific (M.): the name's prefix; the second the job title
+    assert parsed.ignored == ("Télécopie (bureau)",)
     (francois,) = parsed.rows
     assert francois == SourceRow(
         2,
         {
+            "prefix": "M.",
             "first_name": "François",
             "last_name": "Lefèvre",
             "company": "Café de la Paix SARL",
@@ -871,9 +876,9 @@ def test_our_layout_is_written_as_documented():
     assert lines[1] == (
         '7,urn:uuid:1,Ann,Able,,,,f,1980-04-15,"Storgata 1\nOppgang B",,,,,'
         "work: a@b.com; home: c@d.com,mobile: +4795551234; work: +4722334455,golf; vip,,,"
-        'urn:uuid:2,,,,,active,,,yes,"Said ""hi"", then left"'
+        'urn:uuid:2,,,,,active,,,yes,"Said ""hi"", then left",,'
     )
-    assert lines[2] == "8,,,,,Solo,,,,,,,,,,,,,,,,,,,active,,,,"
+    assert lines[2] == "8,,,,,Solo,,,,,,,,,,,,,,,,,,,active,,,,,,"
     assert lines[3] == ""
 
 

@@ -135,7 +135,7 @@ def test_a_google_file_where_each_contact_fails_in_another_field(db):
     assert cy.birthday is None and "Birthday as given: sometime in May" in cy.notes
     dana = get_profile(db, people["Dana"], NOW.date())
     assert (dana.first_name, dana.last_name) == ("Dana", "de la Dale")
-    assert "Title: Dr." in dana.notes and "Suffix: Jr." in dana.notes
+    assert (dana.prefix, dana.suffix) == ("Dr.", "Jr.")
     assert _phones(db, people["Dana"]) == [("555-0100 ext. 7", "555-0100", False, "7")]
     jorg = get_profile(db, people["Jörg"], NOW.date())
     assert [e.value for e in jorg.emails] == ["jörg@müller.de"]
@@ -155,7 +155,7 @@ def test_an_outlook_file_with_titles_particles_and_odd_values(db):
     people = _by_first(db)
     john = get_profile(db, people["John"], NOW.date())
     assert (john.first_name, john.last_name) == ("John", "Smith")
-    assert "Title: Mr." in john.notes and "Suffix: Jr." in john.notes
+    assert (john.prefix, john.suffix) == ("Mr.", "Jr.")
     assert _phones(db, john.id)[1] == ("+1 415-555-0132 ext. 102", "+14155550132", True, "102")
     maria = get_profile(db, people["Maria"], NOW.date())
     assert (maria.last_name, maria.birthday) == ("van der Berg", None)
@@ -206,7 +206,7 @@ def test_vcards_21_30_40_where_each_contact_fails_in_another_field(db):
     assert [(p.number, p.verified) for p in greta.phones] == [("+49 (0)30 12", False)]
     carol = get_profile(db, people["Carol"], NOW.date())
     assert (carol.first_name, carol.last_name) == ("Carol", "Brown")
-    assert "Title: Prof." in carol.notes and "Suffix: PhD" in carol.notes
+    assert (carol.prefix, carol.suffix) == ("Prof.", "PhD")
     assert [e.value for e in carol.emails] == ["用户@例子.广告"]
     assert _phones(db, carol.id) == [("555-1234 ext. 12", "555-1234", False, "12")]
     ludwig = get_profile(db, people["Ludwig"], NOW.date())

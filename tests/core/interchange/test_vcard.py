@@ -429,7 +429,7 @@ def test_a_file_that_is_no_vcard_is_refused():
         ("KIND:org\nFN:Acme AS\nN:Acme AS;;;;", {"company": "Acme AS"}),
         (
             "N:Doe;John;Paul;Dr.;Jr.\nFN:Dr. John Paul Doe Jr.",
-            {"first_name": "John Paul", "last_name": "Doe", "notes": "Title: Dr.\nSuffix: Jr."},
+            {"first_name": "John Paul", "last_name": "Doe", "prefix": "Dr.", "suffix": "Jr."},
         ),
         (
             "ADR;TYPE=home:;;Home 1;Oslo;;;\nADR:;;Other 2;Bergen;;;",

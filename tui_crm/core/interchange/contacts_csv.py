@@ -328,11 +328,12 @@ def _role(cell: str, layout: str) -> Role:
 
 
 def _honorifics(keys: list[str], roles: list[Role]) -> None:
-    """Outlook's "Title" (French: the first "Titre") is Mr./Dr. when a job title column follows."""
+    """Outlook's "Title" (French: the first "Titre") is Mr./Dr., the name's prefix, when a job
+    title column follows."""
     titles = [i for i, role in enumerate(roles) if role == "job_title"]
     for index in titles[:-1]:
         if keys[index] in ("title", "titre"):
-            roles[index] = None
+            roles[index] = "prefix"
 
 
 def _location(keys: list[str], roles: list[Role]) -> None:
@@ -765,14 +766,14 @@ def _names_a_company(full: str) -> bool:
 def name_fields(full: str) -> tuple[dict[str, str], list[str]]:
     """What a whole name fills: the company for a company's name, else the first and last
     name ("Ada Lovelace", "Lovelace, Ada", "Dr. Maria de la Cruz"; one word is a last name),
-    and the notes lines its title and suffix become ("Title: Dr.", see fields.PersonName)."""
+    and its prefix and suffix ("Dr.", "Jr."); no notes lines (kept for the callers' shape)."""
     if _names_a_company(full):
         return {"company": full}, []
     name = split_person_name(full)
     fields = {"first_name": name.first} if name.first else {}
     if name.last:
         fields["last_name"] = name.last
-    return fields, name.notes()
+    return fields | name.extras(), []
 
 
 def _may_hold_title(text: str) -> bool:
@@ -782,7 +783,8 @@ def _may_hold_title(text: str) -> bool:
 
 def without_titles(values: dict[str, Any]) -> list[str]:
     """Take a title off the first name ("Mr. John") and a suffix off the last ("Smith Jr."),
-    returning them as notes lines ("Title: Mr."); most names are left alone unasked."""
+    into the prefix and suffix; returns no notes lines (kept for the callers' shape). Most names
+    are left alone unasked."""
     first, last = values.get("first_name", ""), values.get("last_name", "")
     if not (_may_hold_title(first) or " " in last):
         return []
@@ -792,7 +794,9 @@ def without_titles(values: dict[str, Any]) -> list[str]:
         for key in ("first_name", "last_name"):
             if not values[key]:
                 del values[key]
-    return name.notes()
+        for key, text in name.extras().items():  # a prefix column the file has stands
+            values.setdefault(key, text)
+    return []
 
 
 def _finish_names(row: _Row) -> None:

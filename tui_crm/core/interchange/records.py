@@ -72,6 +72,8 @@ class CustomerRecord:
     lost_on: date | None = None
     email_opt_out: bool = False
     notes: str = ""
+    prefix: str = ""  # Dr., Mr.
+    suffix: str = ""  # Jr., PhD
     emails: tuple[Labelled, ...] = ()  # label in work/home/other
     phones: tuple[Labelled, ...] = ()  # value in E.164; label in mobile/work/home/other
     tags: tuple[str, ...] = field(default=())

@@ -406,11 +406,12 @@ def _read_names(card: Any, values: dict[str, Any]) -> list[str]:
     org = _first_component(card, "org") or (full if marked else "")
     if org:
         values["company"] = org
-    given, family, notes = _n_names(card)
+    given, family, notes, extras = _n_names(card)
     if given or family:
         if marked and " ".join(p for p in (given, family) if p) == org:
             return []  # a company card that repeats the company as its name
         values.update({k: v for k, v in (("first_name", given), ("last_name", family)) if v})
+        values.update(extras)
         return notes + without_titles(values)
     if full and not marked and full != org:
         fields, notes = name_fields(" ".join(full.split()))  # as a CSV Name column
@@ -428,7 +429,7 @@ def _first_component(card: Any, name: str) -> str:
     return ""
 
 
-def _n_names(card: Any) -> tuple[str, str, list[str]]:
+def _n_names(card: Any) -> tuple[str, str, list[str], dict[str, str]]:
     """Given (with the additional names) and family name of N, and notes lines for its
     prefix, suffix and any given names after the first. A comma list of given names
     (vCard 2.1 `N:Richter;John,James`, 3.0 `N:Richter;John,James;;;`) keeps the first as
@@ -445,17 +446,18 @@ def _n_names(card: Any) -> tuple[str, str, list[str]]:
             given = " ".join(p for p in (first, _text(name.additional, " ")) if p)
             family = _text(name.family, " ")
             if given or family:
-                notes = [
-                    f"{label}: {text}"
-                    for label, text in (
-                        ("Title", _text(name.prefix, " ")),
-                        ("Suffix", _text(name.suffix, " ")),
-                        ("Other given names", ", ".join(p.strip() for p in names[1:])),
+                others = ", ".join(p.strip() for p in names[1:])
+                notes = [f"Other given names: {others}"] if others else []
+                extras = {
+                    key: text
+                    for key, text in (
+                        ("prefix", _text(name.prefix, " ")),
+                        ("suffix", _text(name.suffix, " ")),
                     )
                     if text
-                ]
-                return given, family, notes
-    return "", "", []
+                }
+                return given, family, notes, extras
+    return "", "", [], {}
 
 
 def _read_texts(card: Any, values: dict[str, Any]) -> None:
@@ -702,7 +704,10 @@ def _identity_lines(record: CustomerRecord) -> list[str]:
     name = f"{record.first_name} {record.last_name}".strip()
     lines = [f"UID:{_escape(record.uid)}"] if record.uid else []
     lines.append(f"FN:{_escape(name or record.company)}")
-    lines.append(f"N:{_escape(record.last_name)};{_escape(record.first_name)};;;")
+    lines.append(
+        f"N:{_escape(record.last_name)};{_escape(record.first_name)};;"
+        f"{_escape(record.prefix)};{_escape(record.suffix)}"
+    )
     if not name and record.company:
         lines.append("KIND:org")
     for prop, value in (

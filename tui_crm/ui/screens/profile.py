@@ -291,7 +291,10 @@ class ProfileScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, Screen):
         self.profile = p = message.profile
         today = self.app.today()
         self.sub_title = p.name
-        title = data(p.name, "bold")
+        named = p.name != p.company  # a person: with their prefix and suffix (Dr. … PhD)
+        title = data(
+            " ".join(x for x in (p.prefix, p.name, p.suffix) if x) if named else p.name, "bold"
+        )
         role = ", ".join(x for x in (p.job_title, p.company) if x)
         if role and p.name != p.company:
             title.append_text(data(f"  ·  {role}"))
