@@ -229,6 +229,11 @@ def _region_arg(text: str) -> str:
         raise argparse.ArgumentTypeError(str(err)) from None
 
 
+def _table_format(command: argparse.ArgumentParser) -> None:
+    """--format table|csv|json, for a command that lists records (see _emit)."""
+    command.add_argument("--format", choices=("table", "csv", "json"), default="table")
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
     common.add_argument(
@@ -263,7 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
         commands, "find", parents=[common], help="search customers with the query language"
     )
     find.add_argument("query", nargs="*", help="e.g. rob city:oslo tier:gold sort:-value")
-    find.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    _table_format(find)
     find.add_argument(
         "--limit", type=_non_negative, default=50, help="most rows (0: all; default 50)"
     )
@@ -283,7 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
         help="whom to call today and why (the queue as text)",
     )
-    attention.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    _table_format(attention)
     attention.add_argument(
         "--limit", type=_non_negative, default=50, help="most customers (0: all; default 50)"
     )
@@ -312,7 +317,7 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
         help="pairs of customers that may be the same person",
     )
-    duplicates.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    _table_format(duplicates)
 
     imp = _add_command(
         commands,
@@ -373,7 +378,7 @@ def build_parser() -> argparse.ArgumentParser:
     backups = _add_command(
         commands, "backups", parents=[common], help="list the book's backups, newest first"
     )
-    backups.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    _table_format(backups)
     restore = _add_command(
         commands,
         "restore",
@@ -396,7 +401,7 @@ def build_parser() -> argparse.ArgumentParser:
     trash = _add_command(
         commands, "trash", parents=[common], help="deleted and merged-away customers, newest first"
     )
-    trash.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    _table_format(trash)
     restore_customer = _add_command(
         commands,
         "restore-customer",
@@ -495,39 +500,25 @@ def _demo_book(args: argparse.Namespace) -> Path:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    if args.command == "find":
-        return _find(args)
-    if args.command == "log":
-        return _log(args)
-    if args.command == "demo":
-        return _demo(args)
-    if args.command == "attention":
-        return _attention(args)
-    if args.command == "referrals":
-        return _referrals(args)
-    if args.command == "duplicates":
-        return _duplicates(args)
-    if args.command == "import":
-        return _import(args)
-    if args.command == "export":
-        return _export(args)
-    if args.command == "backup":
-        return _backup(args)
-    if args.command == "backups":
-        return _backups(args)
-    if args.command == "restore":
-        return _restore(args)
-    if args.command == "check":
-        return _check(args)
-    if args.command == "trash":
-        return _trash(args)
-    if args.command == "restore-customer":
-        return _restore_customer(args)
-    if args.command == "purge-customer":
-        return _purge_customer(args)
-    if args.command == "completion":
-        return _completion(args)
-    return _run_app(args)
+    handlers = {
+        "find": _find,
+        "log": _log,
+        "demo": _demo,
+        "attention": _attention,
+        "referrals": _referrals,
+        "duplicates": _duplicates,
+        "import": _import,
+        "export": _export,
+        "backup": _backup,
+        "backups": _backups,
+        "restore": _restore,
+        "check": _check,
+        "trash": _trash,
+        "restore-customer": _restore_customer,
+        "purge-customer": _purge_customer,
+        "completion": _completion,
+    }
+    return handlers.get(args.command, _run_app)(args)
 
 
 def _open(args: argparse.Namespace):

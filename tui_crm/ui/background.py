@@ -55,10 +55,15 @@ def _notify_refusal(app) -> Callable[[CrmError], None]:
 class FollowsTheBook:
     """A screen that shows the book again whenever it may have changed: when it is back on top
     after another screen, and when another program wrote to the book (`BookChanged`, from the
-    app's watcher). `refresh_from_book` reads it again keeping the place in the list."""
+    app's watcher). Each such screen defines `refresh_from_book`, which reads it again keeping
+    the place in the list; a class that does not is refused when it is defined."""
 
-    def refresh_from_book(self) -> None:
-        raise NotImplementedError
+    refresh_from_book: Callable[[], None]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not callable(getattr(cls, "refresh_from_book", None)):
+            raise TypeError(f"{cls.__name__} follows the book: define refresh_from_book()")
 
     def on_screen_resume(self) -> None:
         self.refresh_from_book()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from rich.table import Table
 from rich.text import Text
 from textual import work
@@ -37,24 +35,7 @@ def _grid() -> Table:
 
 class TimelineTable(ResultsTable):
     """Interactions, purchases or changes: j/k move like the arrows; filled in again, the
-    highlight stays on the row it was on."""
-
-    def refill(self, rows: Iterable[tuple[str, tuple]], empty: str = "") -> None:
-        """Show `rows` (key, cells) instead of what is shown, the highlight kept on its row."""
-        keep = (
-            self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-            if self.row_count
-            else None
-        )
-        at = self.cursor_row
-        self.clear()
-        keys = []
-        for key, cells in rows:
-            self.add_row(*cells, key=key)
-            keys.append(key)
-        if not keys and empty:
-            self.add_row(*([""] * (len(self.columns) - 2)), empty, "")
-        self.stay_on(keys, keep, at)
+    highlight stays on the row it was on (`ResultsTable.refill`)."""
 
 
 class ProfileScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, Screen):

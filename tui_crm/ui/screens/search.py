@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from rich.text import Text
 from textual import events, on, work
@@ -63,6 +63,25 @@ class ResultsTable(DataTable):
         Binding("j", "cursor_down", "Down", show=False, id="results.down"),
         Binding("k", "cursor_up", "Up", show=False, id="results.up"),
     ]
+
+    def refill(self, rows: Iterable[tuple[str, tuple]], empty: str = "") -> None:
+        """Show `rows` (key, cells) instead of what is shown, the highlight kept on the row
+        it was on (by key), else at the same place; `empty` is said in the second-to-last
+        column when there are none."""
+        keep = (
+            self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+            if self.row_count
+            else None
+        )
+        at = self.cursor_row
+        self.clear()
+        keys = []
+        for key, cells in rows:
+            self.add_row(*cells, key=key)
+            keys.append(key)
+        if not keys and empty:
+            self.add_row(*([""] * (len(self.columns) - 2)), empty, "")
+        self.stay_on(keys, keep, at)
 
     def stay_on(self, keys: Sequence[object], keep: object, row: int) -> None:
         """After the rows (`keys`, in order) were filled in again: the highlight on `keep`

@@ -97,34 +97,33 @@ class TrashScreen(FollowsTheBook, ListHoldsKeys, Screen):
         if message.error:
             status.update(data(message.error, "red"))
             return
-        table = self.query_one(ResultsTable)
-        keep = self.current.id if self.current else None
-        at = table.cursor_row
         self.items = message.items
-        table.clear()
-        for item in self.items:
-            name = item.name + (
-                f" ({item.company})" if item.company and item.company != item.name else ""
-            )
-            counts = ", ".join(
-                f"{n} {what}{'s' if n != 1 else ''}"
-                for n, what in ((item.interactions, "interaction"), (item.purchases, "purchase"))
-                if n
-            )
-            table.add_row(
-                data(name),
-                f"{item.deleted_at:%-d %b %H:%M}",
-                data(item.who),
-                data(f"{item.how} · {counts}" if counts else item.how),
-                key=str(item.id),
-            )
-        table.stay_on([item.id for item in self.items], keep, at)
+        self.query_one(ResultsTable).refill(
+            (str(item.id), self._cells(item)) for item in self.items
+        )
         count = len(self.items)
         status.update(
             "The trash is empty."
             if not count
             else f"{count} customer{'s' if count != 1 else ''} in the trash · "
             "r restores one whole · shift+p deletes it for ever"
+        )
+
+    @staticmethod
+    def _cells(item: TrashedCustomer) -> tuple:
+        name = item.name
+        if item.company and item.company != item.name:
+            name += f" ({item.company})"
+        counts = ", ".join(
+            f"{n} {what}{'s' if n != 1 else ''}"
+            for n, what in ((item.interactions, "interaction"), (item.purchases, "purchase"))
+            if n
+        )
+        return (
+            data(name),
+            f"{item.deleted_at:%-d %b %H:%M}",
+            data(item.who),
+            data(f"{item.how} · {counts}" if counts else item.how),
         )
 
     @property
