@@ -16,12 +16,17 @@ from tui_crm.core.attention import (
     attention_queue,
     attention_ranking,
     attention_state,
+    book_gap,
     default_cadence,
+    ensure_rhythms,
+    lapse_limit,
     mark_done,
     reason_ids,
     rhythm,
     set_default_cadence,
     snooze,
+    still_buying,
+    usual_gap,
 )
 from tui_crm.core.customers import (
     add_category,
@@ -70,88 +75,138 @@ def _codes(db, cid: int, as_of: date = TODAY) -> set[str]:
     return set(_reasons(db, as_of).get(cid, {}))
 
 
-# -- the purchase rhythm ---------------------------------------------------------------------
+# -- the purchase rhythm and "stopped buying" ----------------------------------------------------
+#
+# The rule (core/attention.py): a customer who bought on n days over a span of t days and has
+# been silent for s days still buys with a chance of (t + g) / (t + g + s), g their usual gap
+# shrunk toward the book's; lapsed below 1 in 6. The book's usual gap is the median of every
+# repeat buyer's gaps, so these tests put each customer in a book of monthly buyers.
 
 
-def test_rhythm_needs_three_purchase_days():
+def _monthly_book(db, buyers: int = 4) -> list[int]:
+    """A book whose usual gap between purchase days is 30 days (bought this week)."""
+    ids = [_customer(db, f"Regular{n}") for n in range(buyers)]
+    for cid in ids:
+        _buy_every(db, cid, gap=30, count=12, last_days_ago=3)
+        _call(db, cid, 3)
+    return ids
+
+
+def _lapsed_text(db, cid: int, as_of: date = TODAY) -> str | None:
+    return _reasons(db, as_of, reasons=["lapsed"]).get(cid, {}).get("lapsed")
+
+
+def test_rhythm_needs_two_purchase_days():
     assert rhythm([]) is None
-    assert rhythm([date(2026, 1, 1), date(2026, 2, 1)]) is None
     assert rhythm([date(2026, 1, 1)] * 5) is None  # one day, however many orders
+    kept = rhythm([date(2026, 2, 1), date(2026, 1, 1), date(2026, 2, 1)])
+    assert (kept.purchases, kept.span) == (2, 31)
 
 
-def test_rhythm_of_a_monthly_buyer():
-    days = [date(2026, 1, 1) + timedelta(days=30 * n) for n in range(8)]
-    kept = rhythm(days)
-    assert (kept.purchases, kept.typical_gap) == (8, 30.0)
-    assert kept.limit_days == 60  # twice the usual gap: no spread to speak of
+def test_the_chance_of_still_buying_falls_with_silence_measured_in_their_buying_life():
+    # Bought on 4 days over 9 days, in a book whose usual gap is 30 days: their usual gap is
+    # (9 + 2 × 30) / (3 + 2) = 13.8 days, so they have been a customer for about 22.8 days.
+    assert usual_gap(4, 9, 30.0) == pytest.approx(13.8)
+    assert still_buying(4, 9, 0, 30.0) == 1.0
+    assert still_buying(4, 9, 77, 30.0) == pytest.approx(22.8 / 99.8)
+    assert lapse_limit(4, 9, 30.0) == pytest.approx(5 * 22.8)  # chance 1 in 6 from here
+    # A customer of two years may be silent far longer for the same chance.
+    assert still_buying(13, 730, 77, 30.0) > 0.9
 
 
-def test_rhythm_shrugs_off_one_long_gap():
-    """A monthly buyer who once paused for 300 days is still a monthly buyer."""
-    day, days = date(2024, 1, 1), []
-    for gap in (30, 31, 29, 300, 30, 30, 31):
-        days.append(day)
-        day += timedelta(days=gap)
-    days.append(day)
-    kept = rhythm(days)
-    assert kept.typical_gap == 30.0
-    assert kept.limit_days < 70
-
-
-def test_an_irregular_buyer_gets_a_longer_limit_than_a_regular_one():
-    regular = rhythm([date(2026, 1, 1) + timedelta(days=d) for d in (0, 60, 120, 180, 240)])
-    day, irregular = date(2025, 1, 1), []
-    for gap in (10, 110, 20, 100, 0):
-        irregular.append(day)
-        day += timedelta(days=gap)
-    assert rhythm(irregular).typical_gap == regular.typical_gap == 60
-    assert rhythm(irregular).limit_days > regular.limit_days
-
-
-# -- lapsed ------------------------------------------------------------------------------------
-
-
-def test_a_monthly_buyer_silent_for_three_months_has_lapsed(db):
-    cid = _customer(db, "Monthly")
-    _buy_every(db, cid, gap=30, count=6, last_days_ago=90)
-    _call(db, cid, 70)  # before they lapsed (a call after it would answer it)
-    assert _reasons(db)[cid]["lapsed"] == (
-        "buys about every 30 days; 90 days since the last purchase"
+def test_a_burst_of_orders_then_silence_is_not_called_lapsed_too_soon(db):
+    """The burst buyer of issue 16: four orders in nine days say little about their rhythm."""
+    _monthly_book(db)
+    cid = _customer(db, "Burst")
+    for days_ago in (86, 83, 80, 77):
+        add_purchase(db, cid, amount=2000, day=TODAY - timedelta(days=days_ago))
+    assert _lapsed_text(db, cid) is None  # the old rule: "buys about every 3 days; 77 days"
+    later = TODAY + timedelta(days=40)
+    assert _lapsed_text(db, cid, later) == (
+        "bought on 4 days within 9 days; nothing for 4 months — probably gone "
+        "(1 in 6 chance still buying)"
     )
 
 
-def test_a_twice_a_year_buyer_silent_for_three_months_has_not(db):
+def test_a_twice_a_year_buyer_silent_for_a_year_has_not_lapsed(db):
+    _monthly_book(db)
     cid = _customer(db, "Seasonal")
-    _buy_every(db, cid, gap=182, count=5, last_days_ago=90)
-    _call(db, cid, 5)
-    assert "lapsed" not in _codes(db, cid)
-    # ... but after more than a year without an order they have.
-    later = TODAY + timedelta(days=300)
-    assert "lapsed" in _codes(db, cid, later)
+    _buy_every(db, cid, gap=182, count=5, last_days_ago=365)
+    assert _lapsed_text(db, cid) is None
+    assert still_buying(5, 4 * 182, 365, 30.0) > 0.6
+
+
+def test_a_monthly_buyer_who_stopped_early_has_lapsed(db):
+    _monthly_book(db)
+    cid = _customer(db, "Tried")
+    _buy_every(db, cid, gap=30, count=4, last_days_ago=650)  # lapsed after 5 × 120 days
+    _call(db, cid, 660)  # before they lapsed (a call after it would answer it)
+    assert _lapsed_text(db, cid) == (
+        "bought on 4 days over 3 months, about every 4 weeks; nothing for 21 months — "
+        "probably gone (1 in 6 chance still buying)"
+    )
+
+
+def test_a_long_standing_monthly_buyer_gets_a_longer_silence(db):
+    _monthly_book(db)
+    short = _customer(db, "Short")
+    long = _customer(db, "Long")
+    _buy_every(db, short, gap=30, count=3, last_days_ago=500)
+    _buy_every(db, long, gap=30, count=25, last_days_ago=500)
+    assert _lapsed_text(db, short) is not None
+    assert _lapsed_text(db, long) is None
+
+
+def test_the_limit_is_the_same_day_in_the_queue_and_in_python(db):
+    _monthly_book(db)
+    cid = _customer(db, "Edge")
+    _buy_every(db, cid, gap=20, count=3, last_days_ago=0)
+    limit = lapse_limit(3, 40, 30.0)  # 5 × (40 + 25) = 325 days
+    assert limit == 325
+    assert _lapsed_text(db, cid, TODAY + timedelta(days=325)) is None
+    assert _lapsed_text(db, cid, TODAY + timedelta(days=326)) is not None
 
 
 def test_a_customer_who_lapsed_and_came_back_is_not_lapsed(db):
+    _monthly_book(db)
     cid = _customer(db, "Returning")
-    _buy_every(db, cid, gap=30, count=5, last_days_ago=250)  # lapsed for months
+    _buy_every(db, cid, gap=30, count=3, last_days_ago=500)
     assert "lapsed" in _codes(db, cid)
     add_purchase(db, cid, amount=5000, day=TODAY - timedelta(days=10))
     assert "lapsed" not in _codes(db, cid)
 
 
-def test_too_few_purchases_are_no_rhythm(db):
-    cid = _customer(db, "Twice")
-    _buy_every(db, cid, gap=30, count=2, last_days_ago=400)
-    _call(db, cid, 5)
+def test_one_purchase_day_is_no_rhythm(db):
+    _monthly_book(db)
+    cid = _customer(db, "Once")
+    for _ in range(3):
+        add_purchase(db, cid, amount=1000, day=TODAY - timedelta(days=900))
     assert "lapsed" not in _codes(db, cid)
 
 
-def test_a_call_after_they_lapsed_answers_it_until_another_rhythm_passes(db):
+def test_a_call_after_they_lapsed_answers_it_until_another_cycle_passes(db):
+    _monthly_book(db)
     cid = _customer(db, "Asked")
-    _buy_every(db, cid, gap=30, count=6, last_days_ago=100)
-    assert "lapsed" in _codes(db, cid)
-    _call(db, cid, 2, notes="asked what went wrong: budget freeze until spring")
+    _buy_every(db, cid, gap=30, count=3, last_days_ago=400)  # lapsed after 5 × 90 = 450 days
     assert "lapsed" not in _codes(db, cid)
-    assert "lapsed" in _codes(db, cid, TODAY + timedelta(days=61))
+    assert "lapsed" in _codes(db, cid, TODAY + timedelta(days=51))
+    _call(db, cid, -60, notes="asked what went wrong: budget freeze until spring")
+    assert "lapsed" not in _codes(db, cid, TODAY + timedelta(days=61))
+    # Due again one cycle of theirs (span 60 + usual gap 30 = 90 days) after the call.
+    assert "lapsed" not in _codes(db, cid, TODAY + timedelta(days=60 + 90))
+    assert "lapsed" in _codes(db, cid, TODAY + timedelta(days=60 + 91))
+
+
+def test_the_books_usual_gap_is_the_median_gap_and_kept_until_the_gaps_move(db):
+    assert book_gap(db) == 30.0  # no repeat buyers yet
+    ids = _monthly_book(db, buyers=2)  # 22 gaps of 30 days
+    ensure_rhythms(db)
+    assert book_gap(db) == 30.0
+    weekly = _customer(db, "Weekly")
+    _buy_every(db, weekly, gap=7, count=30, last_days_ago=1)  # 29 gaps of 7 days
+    assert ensure_rhythms(db) == 7.0
+    add_purchase(db, ids[0], amount=100, day=TODAY - timedelta(days=1))  # one more gap
+    assert ensure_rhythms(db) == 7.0  # 52 gaps against 51: kept
 
 
 def test_lost_customers_are_not_in_the_queue(db):

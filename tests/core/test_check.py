@@ -75,7 +75,7 @@ def test_a_search_index_missing_extra_or_stale_rows_is_found(db, book):
 
 def test_a_wrong_value_summary_or_rhythm_is_found_while_marked_current(db, book):
     db.execute_sql(f"UPDATE customer_value SET tier = 'gold' WHERE customer_id = {book[7]}")
-    db.execute_sql(f"UPDATE purchase_rhythm SET limit_days = 1 WHERE customer_id = {book[8]}")
+    db.execute_sql(f"UPDATE purchase_rhythm SET last_day = 1 WHERE customer_id = {book[8]}")
     assert _lines(db) == [
         f"values: the summary as of {TODAY} is wrong for 1 customer (#{book[7]})",
         f"rhythms: 1 customer has a wrong purchase rhythm (#{book[8]})",
@@ -103,7 +103,7 @@ def test_repair_rebuilds_everything_derived_after_a_backup(db, db_path, book):
     db.execute_sql(f"UPDATE customer SET lifetime_cents = 1 WHERE id = {book[1]}")
     db.execute_sql(f"DELETE FROM customer_fts WHERE rowid = {book[0]}")
     db.execute_sql(f"UPDATE customer_value SET tier = 'gold' WHERE customer_id = {book[7]}")
-    db.execute_sql(f"UPDATE purchase_rhythm SET limit_days = 1 WHERE customer_id = {book[8]}")
+    db.execute_sql(f"UPDATE purchase_rhythm SET last_day = 1 WHERE customer_id = {book[8]}")
     repaired = repair_book(db, today=TODAY)
     assert repaired.health.healthy, repaired.health.problems
     assert repaired.rebuilt[0] == "recreated trigger purchase_ai"

@@ -64,12 +64,12 @@ WEIGHTS = {
     "cadence": 1.5,
     "incomplete_profile": 1.0,
 }
+DEFAULT_BOOK_GAP = 30  # the usual gap between purchase days in a book without repeat buyers
 DEFAULT_CADENCE_DAYS = 90  # for customers without a category; editable, kept in `meta`
 QUIET_DAYS = {"gold": 30, "silver": 60}  # no contact for longer than this is "quiet"
 NEW_CUSTOMER_DAYS = 30  # how long a new customer's incomplete profile is worth a reminder
-MIN_PURCHASES = 3  # a rhythm needs at least two gaps between purchase days
+MIN_PURCHASES = 2  # purchase days before "stopped buying" can be said: one gap
 MIN_LAPSE_DAYS = 14  # never call a customer lapsed sooner than this after a purchase
-MAD_TO_SIGMA = 1.4826  # median absolute deviation → standard deviation for normal data
 
 
 def _ordinal(column: str) -> str:
@@ -80,11 +80,16 @@ def _ordinal(column: str) -> str:
 
 @dataclass(frozen=True)
 class Rhythm:
-    """A customer's usual gap between purchase days and when silence means they lapsed."""
+    """A customer's purchase days (credit notes aside): how many, the first and the last."""
 
-    purchases: int  # purchase days measured
-    typical_gap: float  # median gap, days
-    limit_days: int  # longer than this without a purchase: lapsed
+    purchases: int  # distinct purchase days
+    first: int  # day numbers, as date.toordinal() counts them
+    last: int
+
+    @property
+    def span(self) -> int:
+        """Days from the first purchase to the last: how long they have been buying."""
+        return self.last - self.first
 
 
 # Reasons and items are NamedTuples, not frozen dataclasses: at 100 000 customers the queue
@@ -125,33 +130,62 @@ class AttentionItem(NamedTuple):
 
 
 def rhythm(days: Sequence[date]) -> Rhythm | None:
-    """The purchase rhythm from a customer's purchase days, or None with too few of them.
-
-    A robust interval rule: the typical gap is the median gap between purchase days, and the
-    spread is the median absolute deviation, so one long holiday or a burst of orders does not
-    move either much. A customer has lapsed once the silence is longer than both twice the
-    typical gap and the typical gap plus three spreads (about three standard deviations):
-    a monthly buyer after two months, a twice-a-year buyer only after a year.
-    """
-    return _rhythm(sorted({day.toordinal() for day in days}))
-
-
-def _rhythm(distinct: list[int]) -> Rhythm | None:
-    """`rhythm` from distinct purchase days as day numbers, ascending."""
+    """A customer's purchase days, or None before they bought on two different days."""
+    distinct = sorted({day.toordinal() for day in days})
     if len(distinct) < MIN_PURCHASES:
         return None
-    gaps = [b - a for a, b in zip(distinct, distinct[1:], strict=False)]
-    typical = _median(gaps)
-    spread = _median([abs(gap - typical) for gap in gaps])
-    limit = max(2 * typical, typical + 3 * MAD_TO_SIGMA * spread, MIN_LAPSE_DAYS)
-    return Rhythm(len(distinct), float(typical), math.ceil(limit))
+    return Rhythm(len(distinct), distinct[0], distinct[-1])
 
 
-def _median(values: list[float]) -> float:
-    """statistics.median without its checks: after a bulk load it runs 34 000 times."""
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+# "Stopped buying"
+#
+# A customer who bought on n days over a span of t days (first to last purchase) and has been
+# silent for s days is still buying with a chance of about (t + g) / (t + g + s), where g is
+# their usual gap shrunk toward the book's: g = (t + PRIOR_GAPS × G) / (n − 1 + PRIOR_GAPS),
+# G the median gap between purchase days over the whole book. They have lapsed once that
+# chance is below 1 in LAPSED_ODDS, that is once s > (LAPSED_ODDS − 1) × (t + g).
+#
+# This is the lifetime half of the Pareto/NBD model (a lifetime whose chance of going on
+# falls as 1 / (age) — the longer someone has been buying, the longer a silence they may
+# keep and still come back), without the other half's evidence from how often they bought:
+# purchases come in bursts, and on real purchase logs that evidence makes the ranking worse,
+# not better (see README, "Stopped buying"). The numbers and the evidence are in
+# benchmarks/attention_quality.py.
+
+PRIOR_GAPS = 2  # the book's usual gap weighs as much as two gaps of a customer's own
+LAPSED_ODDS = 6  # lapsed once the chance they still buy is below 1 in 6
+BOOK_GAP_DRIFT = 0.05  # the book's gap is worked out again once the gaps grew or shrank by 5 %
+
+
+def usual_gap(purchases: int, span: int, book_gap: float) -> float:
+    """A customer's usual gap between purchase days, shrunk toward the book's."""
+    return (span + PRIOR_GAPS * book_gap) / (purchases - 1 + PRIOR_GAPS)
+
+
+def still_buying(purchases: int, span: int, silence: int, book_gap: float) -> float:
+    """The chance that a customer silent for `silence` days still buys (see above)."""
+    life = span + usual_gap(purchases, span, book_gap)
+    return life / (life + max(silence, 0))
+
+
+def lapse_limit(purchases: int, span: int, book_gap: float) -> float:
+    """Silent for longer than this many days: lapsed (never sooner than MIN_LAPSE_DAYS)."""
+    return max((LAPSED_ODDS - 1) * (span + usual_gap(purchases, span, book_gap)), MIN_LAPSE_DAYS)
+
+
+def lapse_again(purchases: int, span: int, book_gap: float) -> float:
+    """After they were asked (a contact, or "done", once they had lapsed), how long until the
+    reason comes back: one more of their cycles, span plus usual gap."""
+    return max(span + usual_gap(purchases, span, book_gap), MIN_LAPSE_DAYS)
+
+
+def _lapse_sql(limit: bool) -> str:
+    """`lapse_limit` (or `lapse_again`) in SQL over `purchase_rhythm`, with :book_gap: the
+    same IEEE operations in the same order, so SQL and Python agree to the last bit."""
+    gap = f"((last_day - first_day) + {PRIOR_GAPS}.0 * :book_gap) / (purchases - 1 + {PRIOR_GAPS})"
+    life = f"((last_day - first_day) + {gap})"
+    days = f"{LAPSED_ODDS - 1} * {life}" if limit else life
+    return f"max({days}, {MIN_LAPSE_DAYS})"
 
 
 MISSING_RHYTHMS = """SELECT id FROM customer WHERE purchase_count >= ? AND deleted_at IS NULL
@@ -163,33 +197,72 @@ PURCHASE_DAYS = f"""SELECT customer_id, json_group_array({_ordinal("day")}) FROM
 WHERE cents > 0 AND customer_id IN (SELECT value FROM json_each(?)) GROUP BY customer_id"""
 
 
-def ensure_rhythms(db: Database) -> None:
-    """Compute the rhythm of every customer whose purchases changed since it was last kept
-    (the purchase triggers drop it); one pass over the purchases of those customers."""
+def ensure_rhythms(db: Database) -> float:
+    """Keep the purchase days of every customer whose purchases changed since (the purchase
+    triggers drop their row; one pass over those customers' purchases), and return the
+    book's usual gap between purchase days (see `book_gap`)."""
     missing = [row[0] for row in db.execute_sql(MISSING_RHYTHMS, (MIN_PURCHASES,))]
-    if not missing:
-        return
-    with db.atomic():
-        days = {
-            customer_id: json.loads(days)
-            for customer_id, days in db.execute_sql(PURCHASE_DAYS, (_json_ids(missing),))
-        }
-        found = []
-        for customer_id in missing:
-            distinct = sorted(set(days.get(customer_id, ())))
-            kept = _rhythm(distinct)
-            # Too few purchase days (or only credit notes) gets a row too, with no limit, so
-            # the customer is not looked at again until their purchases change.
-            found.append(
-                (customer_id, kept.purchases, kept.typical_gap, kept.limit_days)
-                if kept
-                else (customer_id, len(distinct), 0.0, 0)
+    if missing:
+        with db.atomic():
+            days = {
+                customer_id: json.loads(days)
+                for customer_id, days in db.execute_sql(PURCHASE_DAYS, (_json_ids(missing),))
+            }
+            found = []
+            for customer_id in missing:
+                distinct = sorted(set(days.get(customer_id, ())))
+                # Fewer purchase days than a rhythm needs (or only credit notes) get a row
+                # too, so the customer is not looked at again until their purchases change.
+                found.append(
+                    (customer_id, len(distinct), distinct[0], distinct[-1])
+                    if distinct
+                    else (customer_id, 0, 0, 0)
+                )
+            db.connection().executemany(
+                "INSERT OR REPLACE INTO purchase_rhythm (customer_id, purchases, first_day, "
+                "last_day) VALUES (?, ?, ?, ?)",
+                found,
             )
-        db.connection().executemany(
-            "INSERT OR REPLACE INTO purchase_rhythm (customer_id, purchases, typical_gap, "
-            "limit_days) VALUES (?, ?, ?, ?)",
-            found,
-        )
+    return book_gap(db)
+
+
+GAP_COUNT = "SELECT coalesce(sum(purchases - 1), 0) FROM purchase_rhythm WHERE purchases > 1"
+
+# Every gap between the purchase days of the customers with a rhythm, in days.
+BOOK_GAPS = f"""SELECT gap FROM (
+  SELECT day - lag(day) OVER (PARTITION BY customer_id ORDER BY day) AS gap
+  FROM (SELECT DISTINCT customer_id, {_ordinal("day")} AS day FROM purchase
+        WHERE cents > 0 AND customer_id IN (SELECT customer_id FROM purchase_rhythm
+                                            WHERE purchases > 1)))
+WHERE gap IS NOT NULL"""
+
+
+def book_gap(db: Database) -> float:
+    """The book's usual gap between purchase days: the median over every repeat buyer's gaps
+    (DEFAULT_BOOK_GAP in a book without any yet). Kept in `meta` and worked out again only
+    once the number of gaps moved by more than BOOK_GAP_DRIFT: a median of thousands of gaps
+    barely moves with one more purchase, and the whole pass costs a few hundred milliseconds
+    at 300 000 purchases."""
+    gaps = db.execute_sql(GAP_COUNT).fetchone()[0]
+    kept, basis = meta_value(db, "book_purchase_gap"), meta_value(db, "book_purchase_gap_basis")
+    if (
+        kept is not None
+        and basis is not None
+        and abs(gaps - int(basis)) <= BOOK_GAP_DRIFT * int(basis)
+    ):
+        return float(kept)
+    every = [row[0] for row in db.execute_sql(BOOK_GAPS)]
+    value = max(float(_median(every)), 1.0) if every else float(DEFAULT_BOOK_GAP)
+    with db.atomic():
+        set_meta(db, "book_purchase_gap", repr(value))
+        set_meta(db, "book_purchase_gap_basis", str(gaps))
+    return value
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def default_cadence(db: Database) -> int:
@@ -288,10 +361,10 @@ RULES = {
         "quiet_limit",
     ),
     "lapsed": _Rule(
-        ":today - lapse_since > limit_days",
-        _overdue_sql(":today - lapse_since - limit_days", "limit_days"),
+        ":today - lapse_since > lapse_wait",
+        _overdue_sql(":today - lapse_since - lapse_wait", "lapse_wait"),
         "lapse_since",
-        "limit_days",
+        "again_days",
     ),
     # Urgency from the oldest unthanked referral; the clock (for "done") from the newest, so a
     # referral made after the reminder was marked done brings it back.
@@ -312,6 +385,12 @@ FROM (SELECT r.referred_by_id, {_ordinal(REFERRAL_DAY)} AS day
         AND NOT {THANKED_SQL} {{only}})
 GROUP BY referred_by_id"""
 
+# Repeat buyers, with when silence means they lapsed and when it does again after a contact.
+RHYTHMS = f"""SELECT customer_id, purchases, first_day, last_day,
+  {_lapse_sql(limit=True)} AS limit_days, {_lapse_sql(limit=False)} AS again_days
+FROM purchase_rhythm WHERE purchases >= {MIN_PURCHASES}"""
+ASKED = f"""{_ordinal("c.last_contact_at")} >= r.last_day + r.limit_days"""
+
 # Each live customer who is not lost, with what the rules read, as day numbers. Dates are
 # compared as text first, so only the dates a rule needs are parsed (100 000 parses of one
 # column cost some 20 ms); `heard` (last contact, else when they were added) is the one
@@ -324,12 +403,10 @@ SELECT c.id, c.first_name, c.last_name, c.company, coalesce(v.tier, '') AS tier,
   coalesce(cat.cadence_days, :cadence) AS cadence,
   CASE v.tier WHEN 'gold' THEN {QUIET_DAYS["gold"]} WHEN 'silver' THEN {QUIET_DAYS["silver"]}
   END AS quiet_limit,
-  r.limit_days,
-  CASE WHEN r.limit_days AND c.last_purchase_on IS NOT NULL THEN
-    CASE WHEN {_ordinal("c.last_contact_at")} >= {_ordinal("c.last_purchase_on")} + r.limit_days
-      THEN {_ordinal("c.last_contact_at")} -- asked them since they lapsed: due a rhythm later
-      ELSE {_ordinal("c.last_purchase_on")} END
-  END AS lapse_since,
+  r.again_days,
+  -- Asked them since they lapsed: due again one cycle of theirs after that contact.
+  CASE WHEN {ASKED} THEN {_ordinal("c.last_contact_at")} ELSE r.last_day END AS lapse_since,
+  CASE WHEN {ASKED} THEN r.again_days ELSE r.limit_days END AS lapse_wait,
   u.oldest, u.newest, c.id IN (SELECT customer_id FROM attention_mark) AS marked,
   CASE WHEN c.created_at >= :new_since THEN {_ordinal("c.created_at")} END AS created,
   CASE WHEN c.created_at >= :new_since
@@ -338,12 +415,13 @@ SELECT c.id, c.first_name, c.last_name, c.company, coalesce(v.tier, '') AS tier,
 FROM customer c
 LEFT JOIN category cat ON cat.id = c.category_id
 LEFT JOIN customer_value v ON v.customer_id = c.id
-LEFT JOIN purchase_rhythm r ON r.customer_id = c.id
+LEFT JOIN rhythms r ON r.customer_id = c.id
 LEFT JOIN unthanked u ON u.customer_id = c.id
 WHERE c.deleted_at IS NULL AND c.status != 'lost' {{only}}"""
 
 # Only what the texts of shown items need.
-DETAILS = """, c.last_contact_at, c.last_purchase_on, r.typical_gap, c.source, c.why_chose_us"""
+DETAILS = """, c.last_contact_at, r.purchases AS bought_days, r.first_day, r.last_day, c.source,
+  c.why_chose_us"""
 
 # `display_name` for the tie-break. Names are stored stripped (see `customers`), so trimming the
 # joining space is all its strip() does.
@@ -392,14 +470,14 @@ def _queue_sql(wanted: frozenset[str], shape: str, only: bool) -> str:
     passed = "id, first_name, last_name, company, spent"
     if shape == "items":
         passed += (
-            ", tier, last_contact_at, due, heard, cadence, typical_gap, last_purchase_on, "
-            "lapse_since, "
-            "newest, created, source, why_chose_us"
+            ", tier, last_contact_at, due, heard, cadence, bought_days, first_day, last_day, "
+            "lapse_since, newest, created, source, why_chose_us"
         )
     only_referrers = "AND r.referred_by_id IN (SELECT value FROM json_each(:only))"
     only_customers = "AND c.id IN (SELECT value FROM json_each(:only))"
     details = DETAILS if shape == "items" else ""
     sql = f"""WITH unthanked AS ({UNTHANKED.format(only=only_referrers if only else "")}),
+rhythms AS ({RHYTHMS}),
 facts AS ({FACTS.format(details=details, only=only_customers if only else "")} {FENCE}),
 reasons AS (SELECT {passed},
   {weighted}
@@ -423,7 +501,7 @@ FROM facts {FENCE})
         )
         columns += (
             f", first_name, last_name, company, {phone}, tier, spent, last_contact_at, due, "
-            "heard, cadence, typical_gap, last_purchase_on, lapse_since, newest, created, source, "
+            "heard, cadence, bought_days, first_day, last_day, lapse_since, newest, created, source, "
             f"why_chose_us, {', '.join(found)}"
         )
     order = f"ORDER BY score DESC, {NAME_SQL}, id"
@@ -533,8 +611,9 @@ def _wanted(reasons: Iterable[str] | None) -> frozenset[str]:
 def _prepare(db: Database, as_of: date) -> dict[str, object]:
     """Bring the value summary and the purchase rhythms up to date; the queries' parameters."""
     ensure_values(db, as_of)
-    ensure_rhythms(db)
+    gap = ensure_rhythms(db)
     return {
+        "book_gap": gap,
         "today": as_of.toordinal(),
         "as_of": as_of.isoformat(),
         "cadence": default_cadence(db),
@@ -570,13 +649,17 @@ def _items(
         for referrer, name, company in db.execute_sql(UNTHANKED_NAMES, (_json_ids(referrers),)):
             referred.setdefault(referrer, []).append(name or company)
     today = as_of.toordinal()
-    return [_item(row, today, referred.get(row[0], ()), states[row[0]]) for row in rows]
+    gap = book_gap(db)
+    return [_item(row, today, referred.get(row[0], ()), states[row[0]], gap) for row in rows]
 
 
-def _item(row: tuple, today: int, referred: Sequence[str], seen: Seen) -> AttentionItem:
+def _item(
+    row: tuple, today: int, referred: Sequence[str], seen: Seen, book_gap: float
+) -> AttentionItem:
     """One customer's item; which reasons apply and their scores come from the query."""
     (cid, score, first, last, company, phone, tier, spent, contact_at, due, heard, cadence,
-     typical_gap, bought_on, lapse_since, newest, created, source, why, *weighted) = row  # fmt: skip
+     bought_days, first_day, last_day, lapse_since, newest, created, source, why,
+     *weighted) = row  # fmt: skip
     found = [(code, w) for code, w in zip(RULE_ORDER, weighted, strict=True) if w is not None]
     reasons = []
     for code, w in found:
@@ -593,11 +676,7 @@ def _item(row: tuple, today: int, referred: Sequence[str], seen: Seen) -> Attent
         elif code == "gold_quiet":
             text, since = f"{tier} customer, no contact for {_days(quiet)}", heard
         elif code == "lapsed":
-            bought = today - date.fromisoformat(bought_on).toordinal()
-            text = (
-                f"buys about every {_days(round(typical_gap))}; {_days(bought)} since the last "
-                "purchase"
-            )
+            text = lapse_text(Rhythm(bought_days, first_day, last_day), today, book_gap)
             since = lapse_since
         elif code == "thank_referrer":
             more = f" and {len(referred) - 3} more" if len(referred) > 3 else ""
@@ -628,6 +707,34 @@ def _item(row: tuple, today: int, referred: Sequence[str], seen: Seen) -> Attent
 
 def _days(n: int) -> str:
     return "1 day" if n == 1 else f"{n} days"
+
+
+def lapse_text(kept: Rhythm, today: int, book_gap: float) -> str:
+    """ "bought on 9 days over 7 months, about every 3 weeks; nothing for 5 months — probably
+    gone (1 in 8 chance still buying)": what the rule read, in numbers people believe."""
+    silence = today - kept.last
+    chance = still_buying(kept.purchases, kept.span, silence, book_gap)
+    if kept.purchases == 2:
+        bought = f"bought twice, {duration(kept.span)} apart"
+    elif kept.span < 28:
+        bought = f"bought on {kept.purchases} days within {duration(kept.span)}"
+    else:
+        every = duration(round(kept.span / (kept.purchases - 1)))
+        bought = f"bought on {kept.purchases} days over {duration(kept.span)}, about every {every}"
+    odds = f"1 in {round(1 / chance)}" if chance > 0 else "no"
+    return f"{bought}; nothing for {duration(silence)} — probably gone ({odds} chance still buying)"
+
+
+def duration(days: int) -> str:
+    """Days as people say them: "9 days", "3 weeks", "5 months", "2 years"."""
+    if days < 14:
+        return _days(days)
+    if days < 60:
+        return f"{round(days / 7)} weeks"
+    if days < 730:
+        months = round(days / 30.44)
+        return "1 month" if months == 1 else f"{months} months"
+    return f"{round(days / 365.25)} years"
 
 
 def snooze(

@@ -13,7 +13,7 @@ from pathlib import Path
 from peewee import Database
 from peewee import DatabaseError as PeeweeDatabaseError
 
-from tui_crm.core.attention import ensure_rhythms, rhythm
+from tui_crm.core.attention import ensure_rhythms
 from tui_crm.core.backups import backup_before, book_path, newest_good_backup
 from tui_crm.core.value import _rebuild_sql, ensure_values
 from tui_crm.db.backup import integrity_problem
@@ -295,12 +295,12 @@ def _values(db: Database) -> list[Problem]:
 
 
 def _rhythms(db: Database) -> list[Problem]:
-    """Each purchase rhythm kept (the purchase triggers drop a customer's when their
-    purchases change) against one computed again from their purchase days."""
+    """Each customer's purchase days kept (the purchase triggers drop them when their
+    purchases change) against the days counted again from their purchases."""
     kept = {
-        cid: (purchases, gap, limit)
-        for cid, purchases, gap, limit in db.execute_sql(
-            "SELECT customer_id, purchases, typical_gap, limit_days FROM purchase_rhythm"
+        cid: (purchases, first, last)
+        for cid, purchases, first, last in db.execute_sql(
+            "SELECT customer_id, purchases, first_day, last_day FROM purchase_rhythm"
         )
     }
     if not kept:
@@ -312,14 +312,10 @@ def _rhythms(db: Database) -> list[Problem]:
     ):
         days[cid].append(date.fromisoformat(str(day)[:10]))
     wrong = []
-    for cid, (purchases, gap, limit) in sorted(kept.items()):
-        found = rhythm(days[cid])
-        expected = (
-            (found.purchases, found.typical_gap, found.limit_days)
-            if found
-            else (len(set(days[cid])), 0.0, 0)
-        )
-        if (purchases, limit) != (expected[0], expected[2]) or abs(gap - expected[1]) > 1e-9:
+    for cid, found in sorted(kept.items()):
+        distinct = sorted({day.toordinal() for day in days[cid]})
+        expected = (len(distinct), distinct[0], distinct[-1]) if distinct else (0, 0, 0)
+        if found != expected:
             wrong.append(cid)
     if not wrong:
         return []

@@ -8,7 +8,6 @@ from peewee import (
     CompositeKey,
     DateField,
     DateTimeField,
-    FloatField,
     ForeignKeyField,
     IntegerField,
     Model,
@@ -179,12 +178,13 @@ class AttentionMark(BaseModel):
 
 
 class PurchaseRhythm(BaseModel):
-    """A customer's usual gap between purchases (core/attention.py); triggers drop it."""
+    """A customer's purchase days: how many, the first and the last as day numbers
+    (core/attention.py); the purchase triggers drop it."""
 
     customer = ForeignKeyField(Customer, primary_key=True, on_delete="CASCADE")
     purchases = IntegerField()
-    typical_gap = FloatField()
-    limit_days = IntegerField()
+    first_day = IntegerField()
+    last_day = IntegerField()
 
 
 ALL_MODELS = [
