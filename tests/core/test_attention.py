@@ -20,6 +20,8 @@ from tui_crm.core.attention import (
     default_cadence,
     ensure_rhythms,
     lapse_limit,
+    lapse_of,
+    lapsed_ids,
     mark_done,
     reason_ids,
     rhythm,
@@ -558,3 +560,19 @@ def test_the_ranking_is_the_queue_without_its_items(crowd):
 
 def test_the_whitespace_sql_trims_is_what_str_strip_removes():
     assert set(WHITESPACE) == {c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()}
+
+
+def test_lapsed_is_a_fact_about_purchases_and_the_reason_what_needs_attention_now(db):
+    _monthly_book(db)
+    cid = _customer(db, "Gone")
+    _buy_every(db, cid, gap=30, count=3, last_days_ago=500)
+    assert lapsed_ids(db, TODAY) == [cid]
+    assert lapse_of(db, cid, TODAY) == _lapsed_text(db, cid)
+    assert lapse_of(db, cid, TODAY).startswith("bought on 3 days over 2 months")
+    _call(db, cid, 1, notes="asked: they moved their orders to a cheaper shop")
+    assert "lapsed" not in _codes(db, cid)  # answered for now …
+    assert lapsed_ids(db, TODAY) == [cid]  # … but they still have not bought
+    update_customer(
+        db, cid, {"status": "lost", "lost_reason": "price"}, expected_version=current_version(cid)
+    )
+    assert lapsed_ids(db, TODAY) == [] and lapse_of(db, cid, TODAY) is None

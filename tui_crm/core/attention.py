@@ -600,6 +600,31 @@ def reason_ids(db: Database, as_of: date, codes: Iterable[str]) -> list[int]:
     return [row[0] for row in _execute(db, _queue_sql(wanted, "ids", False), params)]
 
 
+# "Lapsed" has one meaning: what the rule says about the purchases (the status a customer has,
+# `status:lapsed`), whatever was done about it. The queue's `reason:lapsed` is the part of it
+# that needs attention now: not asked since (see `ASKED`), not snoozed, not marked done.
+LAPSED = f"""WITH rhythms AS ({RHYTHMS})
+SELECT c.id, r.purchases, r.first_day, r.last_day FROM customer c
+JOIN rhythms r ON r.customer_id = c.id
+WHERE c.deleted_at IS NULL AND c.status != 'lost' AND :today - r.last_day > r.limit_days"""
+
+
+def lapsed_ids(db: Database, as_of: date) -> list[int]:
+    """Every live customer who is not lost and has stopped buying on `as_of`, in no order."""
+    gap = ensure_rhythms(db)
+    return [row[0] for row in db.execute_sql(LAPSED, {"today": as_of.toordinal(), "book_gap": gap})]
+
+
+def lapse_of(db: Database, customer_id: int, as_of: date) -> str | None:
+    """Why a customer has stopped buying on `as_of` ("bought on 9 days over 7 months, …"), or
+    None when they have not (or are lost, or in the trash)."""
+    gap = ensure_rhythms(db)
+    row = db.execute_sql(
+        LAPSED + " AND c.id = :id", {"today": as_of.toordinal(), "book_gap": gap, "id": customer_id}
+    ).fetchone()
+    return lapse_text(Rhythm(*row[1:]), as_of.toordinal(), gap) if row else None
+
+
 def _wanted(reasons: Iterable[str] | None) -> frozenset[str]:
     wanted = frozenset(reasons) if reasons is not None else frozenset(REASONS)
     unknown = wanted - set(REASONS)
