@@ -567,6 +567,7 @@ def test_lapsed_is_a_fact_about_purchases_and_the_reason_what_needs_attention_no
     cid = _customer(db, "Gone")
     _buy_every(db, cid, gap=30, count=3, last_days_ago=500)
     assert lapsed_ids(db, TODAY) == [cid]
+    assert lapsed_ids(db, TODAY, among=[cid + 1]) == []
     assert lapse_of(db, cid, TODAY) == _lapsed_text(db, cid)
     assert lapse_of(db, cid, TODAY).startswith("bought on 3 days over 2 months")
     _call(db, cid, 1, notes="asked: they moved their orders to a cheaper shop")
