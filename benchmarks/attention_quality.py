@@ -48,6 +48,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from report import print_table  # benchmarks/ is on the path when run as a script
+
 CUT = date(1997, 9, 30)
 HOLDOUT_END = date(1998, 6, 30)
 TARGET_SHARE = 0.10  # K at least this share of the repeat buyers
@@ -405,14 +407,11 @@ def main() -> int:
         ),
         ("attention --reason lapsed --limit 0 (s)", f"{attention_s:.1f}"),
     ]
-    width = max(len(what) for what, _ in rows)
-    print(
+    print_table(
         f"tui-crm attention quality: {args.cdnow.name} ({layout}), calibration to {args.cut}, "
-        f"holdout {args.cut + timedelta(days=1)} to {args.holdout_end}"
+        f"holdout {args.cut + timedelta(days=1)} to {args.holdout_end}",
+        rows,
     )
-    print("-" * (width + 24))
-    for what, value in rows:
-        print(f"{what:<{width}}  {value}")
     return 0
 
 

@@ -25,6 +25,8 @@ from datetime import date, timedelta
 from itertools import chain
 from pathlib import Path
 
+from report import print_table  # benchmarks/ is on the path when run as a script
+
 from tui_crm.core.attention import attention_page, attention_queue, attention_ranking
 from tui_crm.core.bulk import bulk_load
 from tui_crm.core.demo import NOTES as DEMO_NOTES
@@ -740,14 +742,11 @@ def main(argv: list[str] | None = None) -> int:
             args.keep or reuse
         ) else shutil.rmtree(folder / "bench-home", ignore_errors=True)
 
-    width = max(len(name) for name, _ in out)
-    print(
+    print_table(
         f"tui-crm benchmark: {args.customers:,} customers, {args.interactions:,} interactions, "
-        f"{args.purchases:,} purchases; SQLite {_sqlite_version()}, {os.cpu_count()} CPUs"
+        f"{args.purchases:,} purchases; SQLite {_sqlite_version()}, {os.cpu_count()} CPUs",
+        out,
     )
-    print("-" * (width + 24))
-    for name, value in out:
-        print(f"{name:<{width}}  {value}")
     return 0
 
 

@@ -49,6 +49,7 @@ from datetime import date
 from typing import Any
 
 from bench import build  # benchmarks/ is on the path when run as a script
+from report import print_table
 
 from tui_crm.core import config
 from tui_crm.core import merge as merge_module
@@ -434,15 +435,12 @@ def _main(argv: list[str] | None) -> int:
     _trash(timer, db, args.trash, args.runs)
     _corrections(timer, db, args.runs)
 
-    width = max(len(name) for name, _ in timer.out)
-    print(
+    print_table(
         f"tui-crm safety benchmark: {customers:,} customers, {interactions:,} interactions, "
         f"{purchases:,} purchases; book {_mb(book_size)}, one backup {_mb(backup_size)}; "
-        f"SQLite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs"
+        f"SQLite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs",
+        timer.out,
     )
-    print("-" * (width + 24))
-    for name, value in timer.out:
-        print(f"{name:<{width}}  {value}")
     return 0
 
 
