@@ -1,6 +1,7 @@
 """A realistic, deterministic demo book: customers from several countries, referral chains,
-two years of purchases with a few big spenders, follow-ups due and overdue, lapsed and lost
-customers, opt-outs and a few likely duplicates (Rob / Robert Smith)."""
+two years of purchases with a few big spenders, follow-ups due and overdue, customers who
+stopped buying (lapsed) and lost ones, opt-outs and a few likely duplicates (Rob / Robert
+Smith)."""
 
 from __future__ import annotations
 
@@ -200,6 +201,9 @@ THANKS = (
     "Thank-you card and a bottle of wine for referring {name}",
 )
 NICKNAMES = {"Robert": "Rob", "William": "Bill", "Elizabeth": "Liz", "James": "Jim"}
+# About one customer in twelve buys for this many days from their first purchase and then
+# never again: those who came early enough have stopped buying by now (lapsed).
+QUITTING_AFTER = 60
 
 
 def ascii_fold(text: str) -> str:
@@ -241,6 +245,7 @@ def build_demo(
         add_category(db, "regular", 45, expected_days=None)
         add_category(db, "small", 120, expected_days=None)
         ids: list[int] = []
+        quitters: set[int] = set()  # bought for a couple of months, then never again
         phones: set[str] = set()
         planted_birthday = None
         for n in range(customers):
@@ -263,8 +268,10 @@ def build_demo(
             source = "referral" if referrer else rng.choice(SOURCES[1:])
             domain = "".join(ch for ch in ascii_fold(company or last) if ch.isalnum()) or "example"
             local = "".join(ch for ch in ascii_fold(f"{first}.{last}") if ch.isalnum() or ch == ".")
-            status_roll = rng.random()
-            status = "lost" if status_roll < 0.06 else "lapsed" if status_roll < 0.14 else "active"
+            # Lapsed is not typed: it is who stopped buying. The customers this draw once typed
+            # lapsed stop buying instead (below), so every later draw stays as it was.
+            roll = rng.random()
+            status = "lost" if roll < 0.06 else "active"
             values = {
                 "first_name": first,
                 "last_name": last,
@@ -307,6 +314,8 @@ def build_demo(
                 values["birthday"] = planted_birthday
             created = datetime.combine(acquired, time(9, 0))
             ids.append(create_customer(db, values, who="demo", now=created))
+            if 0.06 <= roll < 0.14:
+                quitters.add(ids[-1])
         big_spenders = set(rng.sample(ids, min(len(ids), max(1, len(ids) // 25))))
         purchases = []
         for cid in ids:
@@ -334,6 +343,15 @@ def build_demo(
                     }
                 )
                 day += timedelta(days=max(1, int(rng.gauss(gap, gap / 4))))
+        first_day: dict[int, date] = {}
+        for purchase in purchases:
+            first_day.setdefault(purchase["customer"], purchase["day"])
+        purchases = [
+            p
+            for p in purchases
+            if p["customer"] not in quitters
+            or p["day"] <= first_day[p["customer"]] + timedelta(days=QUITTING_AFTER)
+        ]
         for chunk in range(0, len(purchases), 500):
             Purchase.insert_many(purchases[chunk : chunk + 500]).execute()
         for cid in ids:
