@@ -541,7 +541,8 @@ def _find(args: argparse.Namespace) -> int:
 
     query = parse(" ".join(args.query))
     db = _open(args)
-    rows = search(db, query, as_of=args.as_of or date.today(), limit=args.limit or None)
+    as_of = args.as_of or date.today()
+    rows = search(db, query, as_of=as_of, limit=args.limit or None, statuses=True)
     records = [_find_record(row) for row in rows]
     _emit(records, args.format, FIND_COLUMNS, FIND_TABLE, "no customers match")
     return 0

@@ -273,6 +273,21 @@ def test_log_finds_a_name_with_letters_beyond_ascii(home, two_annas):
     assert _rows(two_annas, "SELECT customer_id FROM interaction") == [(3,)]
 
 
+def test_find_status_is_the_one_status_search_and_the_queue_agree_on(home, demo):
+    """The status column is lost as typed, lapsed as the purchases say, else active: the same
+    customers `status:` finds, and the queue's lapsed reason is among the lapsed."""
+    everyone = _json(home, "--db", str(demo), "--limit", "0")
+    assert {r["status"] for r in everyone} <= {"active", "lapsed", "lost"}
+    for status in ("active", "lapsed", "lost"):
+        records = _json(home, "--db", str(demo), "--limit", "0", f"status:{status}")
+        found = {r["id"] for r in records}
+        assert found == {r["id"] for r in everyone if r["status"] == status}, status
+        assert found, f"the demo book has {status} customers"
+    lapsed = {r["id"] for r in everyone if r["status"] == "lapsed"}
+    queue = {r["id"] for r in _attention(home, demo, "--limit", "0", "--reason", "lapsed")}
+    assert queue <= lapsed
+
+
 @pytest.mark.parametrize(
     ("args", "words"),
     [

@@ -7,11 +7,13 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from tests.versions import current_version
+from tui_crm.core.attention import attention_state, lapsed_ids, snooze
 from tui_crm.core.customers import (
     add_category,
     add_purchase,
     create_customer,
     log_interaction,
+    mark_lost,
     trash_customer,
 )
 from tui_crm.core.search import search
@@ -75,7 +77,6 @@ PEOPLE = {
         "city": "Bergen",
         "country": "Norway",
         "gender": "f",
-        "status": "lapsed",
         "owner": "ben",
         "phones": "+44 20 7946 0958",
     },
@@ -101,7 +102,7 @@ PURCHASES = {
     "anna": {5: 60000},
     "rob": {3: 10000, 100: 90000},
     "siobhan": {1: 40000, 200: 200000},
-    "kari": {400: 90000},
+    "kari": {400: 90000, 405: 5000},  # bought twice and then nothing: lapsed
     "lars": {20: 20000},
 }
 # (days from AS_OF the interaction happened, notes, follow-up)
@@ -240,6 +241,14 @@ def test_search_syntax_in_user_text_never_errors(db, book, text):
         ("status:lost", {"fjord"}),
         ("status:active", {"anna", "rob", "siobhan", "lars"}),
         ("status:lapsed,lost", {"kari", "fjord"}),
+        ("status:active,lapsed", {"anna", "rob", "siobhan", "kari", "lars"}),
+        ("status:active,lost", {"anna", "rob", "siobhan", "fjord", "lars"}),
+        ("status:active,lapsed,lost", {"anna", "rob", "siobhan", "kari", "fjord", "lars"}),
+        ("-status:lapsed", {"anna", "rob", "siobhan", "fjord", "lars"}),
+        ("-status:active", {"kari", "fjord"}),
+        ("-status:lost", {"anna", "rob", "siobhan", "kari", "lars"}),
+        ("norway status:lapsed", {"kari"}),
+        ("gender:f -status:lapsed", {"anna", "siobhan"}),
         ("due:overdue", {"kari"}),
         ("due:today", {"rob", "kari"}),
         ("due:week", {"rob", "kari", "lars"}),
@@ -320,9 +329,26 @@ def test_a_result_row_carries_what_the_table_shows(db, book):
     assert row.value_12m == 60000
     assert row.last_contact == _at(-20)
     assert row.next_follow_up == AS_OF + timedelta(days=10)
-    assert row.status == "active"
+    assert row.status == ""  # not asked for: the screen shows none
     (company,) = search(db, "fjord", as_of=AS_OF)
     assert company.name == "Fjord Fisheries"
+
+
+def test_a_result_row_carries_the_status_as_shown_when_asked(db, book):
+    """`tui-crm find` prints a status: lost as typed, lapsed as the purchases say."""
+    names = {cid: key for key, cid in book.items()}
+    rows = search(db, "", as_of=AS_OF, limit=None, statuses=True)
+    assert {names[row.id]: row.status for row in rows} == {
+        "anna": "active",
+        "rob": "active",
+        "siobhan": "active",
+        "kari": "lapsed",  # typed active: bought twice, then nothing for 400 days
+        "fjord": "lost",
+        "lars": "active",
+    }
+    # Before she went quiet she was active.
+    (kari,) = search(db, "kari", as_of=AS_OF - timedelta(days=300), statuses=True)
+    assert kari.status == "active"
 
 
 def test_trashed_customers_are_not_found(db, book):
@@ -463,3 +489,53 @@ def test_reason_asks_the_needs_attention_queue(db, book):
     assert "kari" not in _found(db, book, "-reason:follow_up_overdue")
     assert _found(db, book, "voicemail reason:follow_up_overdue") == {"kari"}
     assert _found(db, book, "anna reason:follow_up_overdue") == set()
+
+
+def test_status_lapsed_is_the_lapsed_rule_and_holds_the_queues_lapsed_reason(db, book):
+    """One meaning of "lapsed": `status:lapsed` is everyone the rule says stopped buying
+    (`lapsed_ids`); `reason:lapsed` is those of them the queue asks about now."""
+    ola = create_customer(db, {"first_name": "Ola", "last_name": "Dunk"})
+    for days in (700, 680, 660):
+        add_purchase(db, ola, amount=10000, day=AS_OF - timedelta(days=days))
+    names = {cid: key for key, cid in {**book, "ola": ola}.items()}
+
+    def found(text: str) -> set[str]:
+        return {names[row.id] for row in search(db, text, as_of=AS_OF, limit=None)}
+
+    lapsed = found("status:lapsed")
+    assert lapsed == {names[i] for i in lapsed_ids(db, AS_OF)} == {"kari", "ola"}
+    assert found("reason:lapsed") == {"kari", "ola"}
+    # Snoozing the reason hides it from the queue; she has still stopped buying.
+    kari = book["kari"]
+    snooze(db, kari, ["lapsed"], AS_OF + timedelta(days=7), seen=attention_state(db, kari))
+    assert found("status:lapsed") == lapsed
+    assert found("reason:lapsed") == {"ola"}
+    assert found("reason:lapsed") <= lapsed
+    assert found("status:lapsed -reason:lapsed") == {"kari"}
+    everyone = found("")
+    active, lost = found("status:active"), found("status:lost")
+    assert active | lapsed | lost == everyone
+    assert not (active & lapsed or active & lost or lapsed & lost)
+
+    # Lost (typed, with what broke the deal) wins over lapsed.
+    mark_lost(db, ola, "Moved abroad", expected_version=current_version(ola))
+    assert found("status:lapsed") == {"kari"} == {names[i] for i in lapsed_ids(db, AS_OF)}
+    assert found("status:lost") == {"fjord", "ola"}
+    assert found("reason:lapsed") == set()
+    # A customer who buys again is active again.
+    add_purchase(db, book["kari"], amount=1000, day=AS_OF - timedelta(days=2))
+    assert found("status:lapsed") == set()
+    assert "kari" in found("status:active")
+
+
+def test_status_lost_alone_does_not_work_out_who_lapsed(db, book, monkeypatch):
+    """Only status:active and status:lapsed need the rule over the whole book."""
+    import tui_crm.core.search as search_module
+
+    def refused(*_args, **_kwargs):
+        raise AssertionError("lapsed_ids was asked")
+
+    monkeypatch.setattr(search_module, "lapsed_ids", refused)
+    assert _found(db, book, "status:lost") == {"fjord"}
+    assert _found(db, book, "-status:lost") == {"anna", "rob", "siobhan", "kari", "lars"}
+    assert len(_find(db, book, "")) == 6

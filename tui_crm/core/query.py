@@ -32,7 +32,7 @@ ID_QUALIFIERS = ("referred_by",)  # values are customer ids
 CHOICE_QUALIFIERS = {
     "tier": ("gold", "silver", "none"),
     "gender": ("f", "m", "x"),
-    "status": ("active", "lapsed", "lost"),
+    "status": ("active", "lapsed", "lost"),  # as shown: lapsed is worked out from purchases
     "due": ("today", "overdue", "week"),
     "reason": tuple(REASONS),  # on the needs-attention queue today for this reason
 }

@@ -23,15 +23,16 @@ lists Rob Smith above a more valuable Robert Smith.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from peewee import Database
 
-from tui_crm.core.attention import reason_ids
+from tui_crm.core.attention import lapsed_ids, reason_ids
 from tui_crm.core.names import fold_name
 from tui_crm.core.query import Filter, Query, SortKey, Word, parse
-from tui_crm.core.types import CustomerRow
+from tui_crm.core.types import CustomerRow, status_as_shown
 from tui_crm.core.value import ensure_values
 
 SORT_SQL = {
@@ -185,7 +186,9 @@ def _filter_conditions(query: Query, as_of: date) -> tuple[list[str], list]:
         elif f.key == "gender":
             cond = f"c.gender IN ({marks})"
         elif f.key == "status":
-            cond = f"c.status IN ({marks})"
+            cond, values = _status_condition(None, f.values)
+        elif f.key == "shown_status":  # a status: qualifier with the lapsed ids (`resolve`)
+            cond, values = _status_condition(f.values[0], f.values[1:])
         elif f.key == "due":
             limits = {"overdue": ("<", as_of), "today": ("<=", as_of)}
             limits["week"] = ("<=", as_of + timedelta(days=7))
@@ -201,17 +204,48 @@ def _filter_conditions(query: Query, as_of: date) -> tuple[list[str], list]:
     return sql, params
 
 
-def _resolve_reasons(db: Database, query: Query, as_of: date) -> Query:
-    """`reason:` asks the needs-attention queue; the answer goes in as a set of ids."""
-    if not any(f.key == "reason" for f in query.filters):
+# `status:` as `status_as_shown` tells it: lost is typed; lapsed is who the rule says stopped
+# buying (never a lost customer); active is everyone else. The ? is the lapsed customers' ids.
+STATUS_SQL = {
+    "lost": "c.status = 'lost'",
+    "lapsed": "c.id IN (SELECT value FROM json_each(?))",
+    "active": "(c.status != 'lost' AND c.id NOT IN (SELECT value FROM json_each(?)))",
+}
+
+
+def _status_condition(lapsed: str | None, wanted: Iterable[str]) -> tuple[str, list]:
+    """SQL and parameters for a `status:` filter. Only lost can be told from the row: active
+    and lapsed need the lapsed customers' ids (JSON), which `resolve` puts in."""
+    wanted = list(wanted)
+    if lapsed is None and set(wanted) - {"lost"}:
+        raise AssertionError("status:active and status:lapsed are resolved first (`resolve`)")
+    params = [lapsed for value in wanted if value != "lost"]
+    return "(" + " OR ".join(STATUS_SQL[value] for value in wanted) + ")", params
+
+
+def resolve(db: Database, query: Query, as_of: date) -> Query:
+    """The qualifiers that are answered from outside the customer row, answered: `reason:`
+    asks the needs-attention queue, `status:active` and `status:lapsed` the lapsed rule
+    (core/attention.py, over the whole book, so only when asked); each answer goes in as a
+    set of ids."""
+    wanted = {"reason", "status"}
+    if not any(f.key in wanted for f in query.filters):
         return query
+    lapsed: str | None = None
     filters = []
     for f in query.filters:
         if f.key == "reason":
-            ids = reason_ids(db, as_of, f.values)
-            f = Filter("ids", ("[" + ",".join(map(str, ids)) + "]",), f.negated)
+            f = Filter("ids", (_json_ids(reason_ids(db, as_of, f.values)),), f.negated)
+        elif f.key == "status" and set(f.values) - {"lost"}:
+            if lapsed is None:
+                lapsed = _json_ids(lapsed_ids(db, as_of))
+            f = Filter("shown_status", (lapsed, *f.values), f.negated)
         filters.append(f)
     return Query(query.words, tuple(filters), query.money, query.sort)
+
+
+def _json_ids(ids: Iterable[int]) -> str:
+    return "[" + ",".join(map(str, ids)) + "]"
 
 
 def _sort_keys(query: Query) -> list[SortKey]:
@@ -241,7 +275,7 @@ def search_ids(db: Database, query: Query, *, as_of: date, limit: int | None = 5
     """Ids of the customers matching `query`, in result order: those it names exactly first
     (`exact_name_ids`), then the rest in the query's order."""
     ensure_values(db, as_of)
-    query = _resolve_reasons(db, query, as_of)
+    query = resolve(db, query, as_of)
     named = exact_name_ids(db, query, as_of)
     wanted = None if limit is None else limit + len(named)
     plan = _choose_plan(db, query, as_of, wanted)
@@ -560,12 +594,15 @@ WHERE c.id IN ({marks})
 """
 
 
-def rows_for(db: Database, ids: list[int]) -> list[CustomerRow]:
-    """Display rows for `ids`, in the same order."""
+def rows_for(db: Database, ids: list[int], *, status_on: date | None = None) -> list[CustomerRow]:
+    """Display rows for `ids`, in the same order; with `status_on` (a day), each row's status
+    as people are told it on that day (`status_as_shown`), else "" (the search screen shows
+    none, and working out who lapsed reads every customer's purchase rhythm)."""
     if not ids:
         return []
     from tui_crm.core.fields import format_phone  # phonenumbers: only once there are rows
 
+    lapsed = set(lapsed_ids(db, status_on, among=ids)) if status_on is not None else set()
     found: dict[int, CustomerRow] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
@@ -585,7 +622,7 @@ def rows_for(db: Database, ids: list[int]) -> list[CustomerRow]:
                 lifetime=r[10],
                 last_contact=_datetime(r[11]),
                 next_follow_up=date.fromisoformat(r[12]) if r[12] else None,
-                status=r[13],
+                status=status_as_shown(r[13], r[0] in lapsed) if status_on is not None else "",
             )
     return [found[i] for i in ids if i in found]
 
@@ -595,8 +632,15 @@ def _datetime(value: str | None) -> datetime | None:
 
 
 def search(
-    db: Database, query: str | Query, *, as_of: date, limit: int | None = 50
+    db: Database,
+    query: str | Query,
+    *,
+    as_of: date,
+    limit: int | None = 50,
+    statuses: bool = False,
 ) -> list[CustomerRow]:
-    """Customers matching `query` (text in the search language, or already parsed)."""
+    """Customers matching `query` (text in the search language, or already parsed); with
+    `statuses`, each row's status as of `as_of` (see `rows_for`)."""
     parsed = parse(query) if isinstance(query, str) else query
-    return rows_for(db, search_ids(db, parsed, as_of=as_of, limit=limit))
+    ids = search_ids(db, parsed, as_of=as_of, limit=limit)
+    return rows_for(db, ids, status_on=as_of if statuses else None)

@@ -23,11 +23,22 @@ class CustomerRow:
     lifetime: int
     last_contact: datetime | None
     next_follow_up: date | None
+    # active, lapsed or lost as `status_as_shown` says; "" when the search was not asked for it
+    # (search(..., statuses=True)): working out who lapsed reads the purchase rhythms.
     status: str
 
     @property
     def name(self) -> str:
         return display_name(self.first_name, self.last_name, self.company)
+
+
+def status_as_shown(typed: str, lapsed: bool) -> str:
+    """A customer's status as people are told it: lost when someone said so (with what broke
+    the deal), else lapsed when their purchases say they stopped buying (core/attention.py),
+    else active. Only active and lost are typed."""
+    if typed == "lost":
+        return "lost"
+    return "lapsed" if lapsed else "active"
 
 
 def display_name(first: str, last: str, company: str = "") -> str:
@@ -125,7 +136,7 @@ class CustomerProfile:
     cadence_days: int | None
     owner: str
     territory: str
-    status: str
+    status: str  # as typed: active or lost (what the form edits); see `shown_status`
     lost_reason: str
     lost_on: date | None
     email_opt_out: bool
@@ -140,6 +151,10 @@ class CustomerProfile:
     last_purchase_on: date | None
     prefix: str = ""  # Dr., Mr.
     suffix: str = ""  # Jr., PhD
+    # Why they count as lapsed on the profile's day ("bought on 9 days over 7 months, …;
+    # nothing for 5 months — probably gone (1 in 8 chance still buying)"); "" when they
+    # have not stopped buying, or are lost.
+    lapse: str = ""
     emails: tuple[Labelled, ...] = ()
     phones: tuple[PhoneView, ...] = ()  # see PhoneView
     tags: tuple[str, ...] = ()
@@ -153,6 +168,11 @@ class CustomerProfile:
     @property
     def name(self) -> str:
         return display_name(self.first_name, self.last_name, self.company)
+
+    @property
+    def shown_status(self) -> str:
+        """active, lapsed or lost: see `status_as_shown`."""
+        return status_as_shown(self.status, bool(self.lapse))
 
     def age(self, today: date) -> int | None:
         if self.birthday is None:
