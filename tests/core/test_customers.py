@@ -150,6 +150,47 @@ def test_marking_a_customer_lost_needs_a_reason_and_records_the_day(db):
     )
 
 
+@pytest.mark.parametrize("word", ["lapsed", "Lapsed", " LAPSED "])
+def test_lapsed_cannot_be_typed_it_is_worked_out_from_purchases(db, word):
+    said = "status: lapsed is worked out from purchases; mark a customer lost instead"
+    with pytest.raises(ValidationError) as info:
+        create_customer(db, {"first_name": "Anna", "status": word}, now=NOW)
+    assert (str(info.value), list(info.value.errors)) == (said, ["status"])
+    assert "\n" not in str(info.value)
+    cid = create_customer(db, {"first_name": "Anna"}, now=NOW)
+    changes = CustomerChange.select().count()
+    with pytest.raises(ValidationError, match="^status: lapsed is worked out") as info:
+        update_customer(db, cid, {"status": word}, now=NOW, expected_version=current_version(cid))
+    assert str(info.value) == said
+    assert get_profile(db, cid, TODAY).status == "active"
+    assert CustomerChange.select().count() == changes
+
+
+def test_a_profile_says_whether_the_purchases_say_they_stopped_buying(db):
+    """The typed status is active or lost; lapsed is what the purchases say on the day asked
+    about, with why, and a lost customer is lost whatever they bought."""
+    cid = create_customer(db, {"first_name": "Anna"}, now=NOW)
+    for days in (400, 390, 380):
+        add_purchase(db, cid, amount=1000, day=TODAY - timedelta(days=days))
+    profile = get_profile(db, cid, TODAY)
+    assert (profile.status, profile.shown_status) == ("active", "lapsed")
+    assert profile.lapse.startswith("bought on 3 days within 3 weeks; nothing for 1")
+    assert "probably gone" in profile.lapse
+    earlier = get_profile(db, cid, TODAY - timedelta(days=370))
+    assert (earlier.shown_status, earlier.lapse) == ("active", "")
+    update_customer(
+        db, cid, {"status": "lost", "lost_reason": "Moved"}, expected_version=current_version(cid)
+    )
+    lost = get_profile(db, cid, TODAY)
+    assert (lost.status, lost.shown_status, lost.lapse) == ("lost", "lost", "")
+    update_customer(
+        db, cid, {"status": "active", "lost_reason": ""}, expected_version=current_version(cid)
+    )
+    add_purchase(db, cid, amount=1000, day=TODAY - timedelta(days=4))
+    back = get_profile(db, cid, TODAY)
+    assert (back.status, back.shown_status, back.lapse) == ("active", "active", "")
+
+
 @pytest.mark.parametrize(
     "values",
     [

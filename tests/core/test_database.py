@@ -182,6 +182,39 @@ def test_an_older_database_is_migrated_keeping_its_data_and_a_backup(db_path):
     old.close()
 
 
+def test_migration_9_turns_a_typed_lapsed_into_active_with_a_history_line(db_path):
+    """Lapsed is worked out from purchases since migration 9: a status someone typed becomes
+    active (so a customer who bought four days ago no longer reads LAPSED), each change in
+    the customer's history and their version moved on, so an edit begun before is refused."""
+    first_release_book(db_path)
+    old = sqlite3.connect(db_path)
+    old.execute("UPDATE customer SET status = 'lapsed' WHERE first_name IN ('Ben', 'Cecilie')")
+    old.execute("UPDATE customer SET status = 'lost', lost_reason = 'Price' WHERE id = 1")
+    old.commit()
+    old.close()
+
+    db = open_database(db_path)
+    rows = db.execute_sql("SELECT first_name, id, status, version FROM customer").fetchall()
+    status = {name: (cid, typed, version) for name, cid, typed, version in rows}
+    assert {name: typed for name, (_, typed, _) in status.items()} == {
+        "Anna": "lost",
+        "Ben": "active",
+        "Cecilie": "active",
+    }
+    assert status["Ben"][2] == status["Anna"][2] + 1
+    ben = get_profile(db, status["Ben"][0], TODAY)
+    assert (ben.status, ben.shown_status, ben.lapse) == ("active", "active", "")
+    history = [(c.field, c.old, c.new) for c in ben.changes]
+    assert ("status", "lapsed", "active") in history
+    [who] = {c.who for c in ben.changes if c.field == "status"}
+    assert "lapsed is now computed from purchases" in who
+    anna = get_profile(db, status["Anna"][0], TODAY)
+    assert anna.status == "lost" and all(c.field != "status" for c in anna.changes)
+    left = db.execute_sql("SELECT count(*) FROM customer WHERE status = 'lapsed'").fetchone()
+    assert left == (0,)
+    close_database()
+
+
 def test_a_database_from_a_newer_version_is_refused_untouched(db_path):
     _our_database(db_path, customers=3)
     conn = sqlite3.connect(db_path)

@@ -89,12 +89,21 @@ def test_a_trash_undo_is_refused_once_someone_restored_it(db, anna):
 
 
 def test_undo_of_mark_lost_restores_status_reason_and_day(db, anna):
-    update_customer(db, anna, {"status": "lapsed"}, expected_version=current_version(anna), now=NOW)
     mark_lost(db, anna, "went with a cheaper competitor", expected_version=current_version(anna))
     assert get_profile(db, anna, TODAY).status == "lost"
     assert undo_last(db, who=ME) == "Undid: marking Anna Berg lost"
     profile = get_profile(db, anna, TODAY)
-    assert (profile.status, profile.lost_reason, profile.lost_on) == ("lapsed", "", None)
+    assert (profile.status, profile.lost_reason, profile.lost_on) == ("active", "", None)
+
+
+def test_undo_of_mark_lost_never_puts_back_a_typed_lapsed(db, anna):
+    """A customer someone typed lapsed before it was worked out from purchases (migration 9),
+    then marked lost: undoing it makes them active; whether they lapsed is the rule's."""
+    db.execute_sql("UPDATE customer SET status = 'lapsed' WHERE id = ?", (anna,))
+    mark_lost(db, anna, "went with a cheaper competitor", expected_version=current_version(anna))
+    assert undo_last(db, who=ME) == "Undid: marking Anna Berg lost"
+    profile = get_profile(db, anna, TODAY)
+    assert (profile.status, profile.lost_reason, profile.lost_on) == ("active", "", None)
 
 
 def test_the_lost_dialogs_plain_edit_is_undoable_too(db, anna):

@@ -122,7 +122,7 @@ CUSTOMER_FIELDS: tuple[CustomerField, ...] = (
     _F("territory", "Territory", "text", "relationship", "X-TUICRM-TERRITORY",
        words="territory|sales territory"),
     _F("status", "Status", "choice", "relationship", "X-TUICRM-STATUS", words="status",
-       choices=(("active", "active"), ("lapsed", "lapsed"), ("lost", "lost"))),
+       choices=(("active", "active"), ("lost", "lost"))),  # lapsed is worked out, not typed
     _F("lost_reason", "Lost reason", "text", "relationship", "X-TUICRM-LOST-REASON",
        form_label="Lost because", hint="what broke the deal", words="lost reason"),
     _F("lost_on", "Lost on", "date", "relationship", "X-TUICRM-LOST-ON", words="lost on",

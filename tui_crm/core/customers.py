@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 
 from peewee import Database, fn
 
+from tui_crm.core.attention import lapse_of
 from tui_crm.core.config import settings
 from tui_crm.core.countries import country_code
 from tui_crm.core.customer_fields import BY_NAME, NAMES, of_kind
@@ -69,6 +70,9 @@ ALL_FIELDS = NAMES
 _PROFILE_AS_STORED = of_kind("text", "multiline", "date", "choice")
 _KNOWN = frozenset(ALL_FIELDS)
 _ONE_LINE = tuple((name, name not in MULTILINE_FIELDS) for name in TEXT_FIELDS)
+
+# Why status "lapsed" cannot be typed: it is what the purchases say (core/attention.py).
+LAPSED_IS_WORKED_OUT = "lapsed is worked out from purchases"
 
 GENDER_WORDS = {
     "": "",
@@ -227,6 +231,13 @@ def clean_customer(
         status = str(values["status"] or "active").strip().lower()
         if status in STATUSES:
             out["status"] = status
+        elif status == "lapsed":
+            # Worked out from the purchases (core/attention.py), never typed. A file that says
+            # it means "not lost": the customer arrives, their status as it was (new: active).
+            if to_notes:
+                warn("status", f"{LAPSED_IS_WORKED_OUT}; not taken from the file")
+            else:
+                errors["status"] = f"{LAPSED_IS_WORKED_OUT}; mark a customer lost instead"
         else:
             unknown_word(
                 "status",
@@ -799,6 +810,8 @@ def revert_fields(customer_id: int, snapshot: Mapping[str, Any], *, who: str, no
         if name not in snapshot:
             continue
         old, new = getattr(row, name), _stored(kind, snapshot[name])
+        if name == "status" and new == "lapsed":  # taken before migration 9: never typed now
+            new = "active"
         if kind == "bool":
             old = bool(old)
         if old == new:
@@ -1188,6 +1201,7 @@ def get_profile(
         next_follow_up=row.next_follow_up,
         purchase_count=row.purchase_count,
         last_purchase_on=row.last_purchase_on,
+        lapse=lapse_of(db, customer_id, as_of) or "",
         emails=tuple(
             Labelled(e.label, e.address)
             for e in CustomerEmail.select()

@@ -17,7 +17,10 @@ from peewee import (
 from tui_crm.db.database import db
 
 INTERACTION_KINDS = ("call", "email", "meeting", "message", "thanks", "note")
-STATUSES = ("active", "lapsed", "lost")
+# The statuses someone can type. "lapsed" is worked out from the purchases (core/attention.py):
+# migration 9 turned every typed one into "active", and the schema's CHECK still allows it
+# only because rebuilding the customer table is not worth it. Nothing writes it.
+STATUSES = ("active", "lost")
 GENDERS = ("", "f", "m", "x")
 
 

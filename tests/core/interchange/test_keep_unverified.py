@@ -185,10 +185,40 @@ def test_a_gender_status_or_opt_out_word_it_does_not_know_goes_to_the_notes(db):
     assert report.added == 2 and not report.rejected
     warned = _warned(report)
     assert set(warned[2]) == {"gender", "status", "email_opt_out"}
-    assert warned[3] == {"status": "'lost?' is not one of active, lapsed, lost; kept in the notes"}
+    assert warned[3] == {"status": "'lost?' is not one of active, lost; kept in the notes"}
     ada = get_profile(db, _by_first(db)["Ada"], NOW.date())
     assert (ada.gender, ada.status, ada.email_opt_out) == ("", "active", False)
     assert "countess" in ada.notes and "retired" in ada.notes and "maybe" in ada.notes
+
+
+def test_a_lapsed_status_in_a_file_is_not_taken_and_the_contact_arrives(db):
+    """Lapsed is worked out from the purchases here, never typed: a file that says it (an
+    older export, another CRM) keeps the contact, active, and the report says why; someone
+    already in the book keeps the status they have."""
+    text = (
+        "First Name,Last Name,Email,Status,Lost Reason\n"
+        "Ada,Lovelace,ada@example.com,lapsed,\n"
+        "Bob,Baker,bob@example.com, Lapsed ,\n"
+        "Cy,Young,cy@example.com,lost,Price\n"
+    )
+    report = _import(db, text)
+    assert (report.added, report.rejected) == (3, ())
+    said = "lapsed is worked out from purchases; not taken from the file"
+    assert _warned(report) == {2: {"status": said}, 3: {"status": said}}
+    assert f"  line 2: Ada Lovelace (added): status: {said}" in report.lines()
+    ids = _by_first(db)
+    statuses = {name: get_profile(db, ids[name], NOW.date()).status for name in ids}
+    assert statuses == {"Ada": "active", "Bob": "active", "Cy": "lost"}
+    assert "lapsed" not in get_profile(db, ids["Ada"], NOW.date()).notes.lower()
+
+    again = _import(db, "First Name,Last Name,Email,Status\nCy,Young,cy@example.com,lapsed\n")
+    assert _warned(again) == {2: {"status": said}}
+    assert get_profile(db, ids["Cy"], NOW.date()).status == "lost"
+
+    card = "BEGIN:VCARD\nVERSION:3.0\nFN:Di Dale\nN:Dale;Di;;;\nX-TUICRM-STATUS:lapsed\nEND:VCARD\n"
+    carded = _import(db, card, parse_vcards)
+    assert carded.added == 1 and [w.field for w in carded.warnings] == ["status"]
+    assert get_profile(db, _by_first(db)["Di"], NOW.date()).status == "active"
 
 
 def test_vcards_21_30_40_where_each_contact_fails_in_another_field(db):
