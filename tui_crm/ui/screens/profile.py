@@ -284,8 +284,8 @@ class ProfileScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, Screen):
         if p.value.tier:
             title.append("  ")
             title.append_text(tier_text(p.value.tier))
-        if p.status != "active":
-            title.append(f"  {p.status.upper()}", style="bold red")
+        if p.shown_status != "active":  # lost as someone said, or lapsed as the purchases say
+            title.append(f"  {p.shown_status.upper()}", style="bold red")
         if p.deleted_at:
             title.append("  IN TRASH", style="bold red")
         self.query_one("#profile-title", Static).update(title)
@@ -320,6 +320,8 @@ class ProfileScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, Screen):
         if p.value.rank and p.value.spent_12m > 0:
             value.add_row("rank", f"#{p.value.rank} by 12-month value")
         value.add_row("purchases", f"{p.purchase_count}, last {day(p.last_purchase_on)}")
+        if p.lapse:  # why they count as lapsed: what the rule read, in numbers
+            value.add_row("lapsed", data(p.lapse))
         value.add_row("last contact", f"{day(p.last_contact)} ({ago(p.last_contact, today)})")
         if p.next_follow_up:
             value.add_row(
