@@ -8,8 +8,10 @@ import pytest
 from playhouse.test_utils import count_queries
 
 from tests.versions import current_version
+from tui_crm.core.attention import ensure_rhythms, lapsed_ids
 from tui_crm.core.customers import add_purchase, create_customer, trash_customer, update_customer
 from tui_crm.core.insights import NO_SOURCE, Answer, insights, share
+from tui_crm.core.search import search
 from tui_crm.core.value import ensure_values
 
 AS_OF = date(2026, 11, 18)
@@ -211,11 +213,40 @@ def test_lost_reasons_count_only_customers_who_are_lost(db):
     update_customer(
         db, back, {"status": "active", "lost_reason": ""}, expected_version=current_version(back)
     )
-    _customer(db, "Lapsed", status="lapsed", lost_reason="Price")  # not lost: not counted
+    _stopped_buying(db, "Lapsed")  # lapsed, not lost: not counted
     _customer(db, "Active")
-    lost = insights(db, AS_OF).lost
+    result = insights(db, AS_OF)
+    lost = result.lost
     assert lost.answers == (Answer("Went with a competitor", 2), Answer("Price", 1))
     assert (lost.answered, lost.distinct, lost.unanswered) == (3, 2, 0)
+    assert result.lapsed == 1
+
+
+def _stopped_buying(db, name: str, **fields) -> int:
+    """A customer who bought on three days a year and a half ago and nothing since."""
+    cid = _customer(db, name, **fields)
+    for days in (560, 550, 540):
+        add_purchase(db, cid, amount=1000, day=AS_OF - timedelta(days=days))
+    return cid
+
+
+def test_who_stopped_buying_is_counted_as_status_lapsed_finds_them(db):
+    """The count of lapsed customers is the lapsed rule's, as `status:lapsed` answers it: not
+    the lost (they are lost), not those who buy again, not the trashed."""
+    gone = [_stopped_buying(db, f"Gone{n}") for n in range(3)]
+    _stopped_buying(db, "Lost", status="lost", lost_reason="Moved away")
+    back = _stopped_buying(db, "Back")
+    add_purchase(db, back, amount=1000, day=RECENT)
+    trashed = _stopped_buying(db, "Trashed")
+    trash_customer(db, trashed, expected_version=current_version(trashed))
+    _customer(db, "Buying", 5000)
+    result = insights(db, AS_OF)
+    assert result.lapsed == 3
+    found = search(db, "status:lapsed", as_of=AS_OF, limit=None)
+    assert sorted(row.id for row in found) == sorted(gone)
+    assert result.lapsed == len(lapsed_ids(db, AS_OF))
+    # Before they went quiet, nobody had stopped buying.
+    assert insights(db, AS_OF - timedelta(days=500)).lapsed == 0
 
 
 def test_top_referrers_by_the_value_their_referrals_brought(db):
@@ -260,6 +291,7 @@ def test_referrers_tied_on_twelve_months_go_by_lifetime_then_count(db):
 def test_the_number_of_queries_does_not_grow_with_the_book(db):
     def queries() -> int:
         ensure_values(db, AS_OF)
+        ensure_rhythms(db)
         with count_queries() as counter:
             insights(db, AS_OF)
         return counter.count
@@ -278,5 +310,5 @@ def test_the_number_of_queries_does_not_grow_with_the_book(db):
             status="lost" if n % 3 == 0 else "active",
             lost_reason=f"reason {n}" if n % 3 == 0 else "",
         )
-    assert 0 < small <= 10
+    assert 0 < small <= 15  # five of them work out who stopped buying
     assert queries() == small

@@ -54,6 +54,8 @@ async def test_every_section_shows_the_figures_as_of_the_day(demo_app):
         gold_title = _text(screen, "#insights-gold-title")
         assert f"{expected.gold.count} customers" in gold_title and "% of revenue" in gold_title
         assert "2026-11-22" in _text(screen, "#insights-summary")
+        assert expected.lapsed  # the demo has customers who stopped buying: status:lapsed
+        assert f"{expected.lapsed} stopped buying (lapsed)" in _text(screen, "#insights-summary")
         assert screen.sub_title == "Insights as of 2026-11-22"
 
 

@@ -1,4 +1,5 @@
-"""Insights as of a date: tiers and their revenue share, spend by source, referrers, why-us, lost."""
+"""Insights as of a date: tiers and their revenue share, spend by source, referrers, why-us, who
+stopped buying and lost reasons."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import date
 
 from peewee import Database
 
+from tui_crm.core.attention import lapsed_ids
 from tui_crm.core.referrals import LIVE_REFERRALS
 from tui_crm.core.types import display_name
 from tui_crm.core.value import ensure_values
@@ -91,6 +93,9 @@ class Insights:
     referrer_count: int  # customers with at least one live referral
     why: AnswerCounts  # "why they chose us", over live customers
     lost: AnswerCounts  # lost reasons, over live customers with status lost
+    # Live customers who stopped buying (status lapsed, worked out from the purchases: the
+    # customers `status:lapsed` finds on the as-of day); the lost are not among them.
+    lapsed: int
 
 
 def insights(db: Database, as_of: date, *, top: int = 10) -> Insights:
@@ -103,13 +108,16 @@ def insights(db: Database, as_of: date, *, top: int = 10) -> Insights:
     # summary is still stamped with this day: the triggers drop the stamp on every purchase,
     # new customer or trashing, so then `customer_value` holds exactly the live customers.
     # Holding the write lock instead would stall other salespeople's saves meanwhile.
+    # Who stopped buying is counted first: working it out may write (each customer's purchase
+    # rhythm is kept up to date as it is read), which the read transaction below must not.
     for _attempt in range(3):
         ensure_values(db, as_of)
+        lapsed = len(lapsed_ids(db, as_of))
         with db.atomic("DEFERRED"):
             if meta_value(db, "values_as_of") == stamp:
-                return _read(db, as_of, top)
+                return _read(db, as_of, top, lapsed)
     with db.atomic("DEFERRED"):  # writers kept coming: figures from a summary at most moments old
-        return _read(db, as_of, top)
+        return _read(db, as_of, top, lapsed)
 
 
 def share(part: int, total: int) -> float:
@@ -117,7 +125,7 @@ def share(part: int, total: int) -> float:
     return part / total if total > 0 else 0.0
 
 
-def _read(db: Database, as_of: date, top: int) -> Insights:
+def _read(db: Database, as_of: date, top: int, lapsed: int) -> Insights:
     customers, buyers, total = db.execute_sql(
         "SELECT count(*), count(CASE WHEN spent_12m > 0 THEN 1 END), coalesce(sum(spent_12m), 0) "
         "FROM customer_value"
@@ -154,6 +162,7 @@ def _read(db: Database, as_of: date, top: int) -> Insights:
             ),
             top,
         ),
+        lapsed=lapsed,
     )
 
 

@@ -1,4 +1,5 @@
-"""Insights as of a date: gold and silver customers, spend by source, referrers, why-us, lost."""
+"""Insights as of a date: gold and silver customers, spend by source, referrers, why-us, who
+stopped buying, lost."""
 
 from __future__ import annotations
 
@@ -278,6 +279,8 @@ class InsightsScreen(FollowsTheBook, Screen):
         text.append(plural(result.customers, "customer"))
         text.append(f" · {result.buyers:,} bought in the 12 months to {result.as_of} · revenue ")
         text.append(format_money_short(result.total_12m), style="bold")
+        # The customers status:lapsed finds: they stopped buying (the lost are counted below).
+        text.append(f" · {result.lapsed:,} stopped buying (lapsed)")
         return text
 
     def _fill_tier(self, tier: Tier) -> None:
