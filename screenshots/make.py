@@ -50,6 +50,8 @@ SHOTS = [
     ("search-gold", (120, 30), list("tier:gold sort:-value")),
     ("profile", (100, 34), [*"robert smith", "enter"]),
     ("profile-full", (120, 60), [*"robert smith", "enter"]),
+    # The biggest spender among those who stopped buying: LAPSED, and why.
+    ("profile-lapsed", (100, 34), [*"status:lapsed sort:-lifetime", "enter"]),
     ("purchase", (80, 24), [*"robert smith", "down", "p", *"1250", "tab", *"Support plan"]),
     ("empty", (80, 24), []),
     ("new-customer", (100, 40), ["ctrl+n", *"Rob", "tab", *"Smith"]),
