@@ -40,6 +40,7 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
     TITLE = "tui-crm"
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+        Binding("ctrl+f", "go_search", "Search", id="go-search", priority=True),
         Binding("ctrl+n", "new_customer", "New", id="new-customer"),
         Binding("f2", "attention", "Attention", id="attention"),
         Binding("f3", "referrals", "Referrals", id="referrals"),
@@ -76,6 +77,45 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
         self.cursor_blink = cursor_blink  # off in snapshot tests, so frames are stable
         if db_path is not None:
             self.sub_title = db_path.name
+        # The top-level screens are modes: each keeps its own stack (a profile opened from the
+        # queue stays on the queue's), and the f-keys switch between them in place.
+        for mode, screen in self._mode_screens().items():
+            self.add_mode(mode, screen)
+
+    def _mode_screens(self) -> dict[str, Callable[[], Screen]]:
+        def attention() -> Screen:
+            from tui_crm.ui.screens.attention import AttentionScreen
+
+            return AttentionScreen()
+
+        def referrals() -> Screen:
+            from tui_crm.ui.screens.referrals import ReferralTreeScreen
+
+            return ReferralTreeScreen(self.today(), None)
+
+        def insights() -> Screen:
+            from tui_crm.ui.screens.insights import InsightsScreen
+
+            return InsightsScreen(self.today())
+
+        def duplicates() -> Screen:
+            from tui_crm.ui.screens.duplicates import DuplicatesScreen
+
+            return DuplicatesScreen()
+
+        def trash() -> Screen:
+            from tui_crm.ui.screens.trash import TrashScreen
+
+            return TrashScreen()
+
+        return {
+            "search": SearchScreen,
+            "attention": attention,
+            "referrals": referrals,
+            "insights": insights,
+            "duplicates": duplicates,
+            "trash": trash,
+        }
 
     def notify(
         self,
@@ -145,7 +185,7 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
                 self.notify(f"unknown theme '{theme}' (known: {known})", severity="error")
             else:
                 self.theme = theme
-        self.push_screen(SearchScreen())
+        self.switch_mode("search")
         self.call_after_refresh(self.offer_drafts)
         if self.watch_every:
             self.run_worker(self._watch_book, thread=True, group="watch", exit_on_error=False)
@@ -282,41 +322,46 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
             )
         yield from super().get_system_commands(screen)
 
-    def action_attention(self) -> None:
-        from tui_crm.ui.screens.attention import AttentionScreen
+    def go_mode(self, mode: str) -> None:
+        """Switch to a top-level screen as it was left; its own key again goes to its home."""
+        if self.current_mode == mode:
+            while len(self.screen_stack) > 1 and not self.screen.is_modal:
+                self.pop_screen()
+            return
+        self.switch_mode(mode)
 
-        if not isinstance(self.screen, AttentionScreen):
-            self.push_screen(AttentionScreen())
+    def action_attention(self) -> None:
+        self.go_mode("attention")
 
     def action_referrals(self) -> None:
-        self.open_referrals()
+        self.go_mode("referrals")
 
     def open_referrals(self, centre: int | None = None) -> None:
-        """The referral tree: every root referrer, or centred on one customer."""
+        """The referral tree: every root referrer (its mode), or centred on one customer, over
+        the screen it was asked from."""
         from tui_crm.ui.screens.referrals import ReferralTreeScreen
 
+        if centre is None:
+            self.go_mode("referrals")
+            return
         screen = self.screen
         if isinstance(screen, ReferralTreeScreen) and screen.centre == centre:
             return
         self.push_screen(ReferralTreeScreen(self.today(), centre))
 
     def action_insights(self) -> None:
-        from tui_crm.ui.screens.insights import InsightsScreen
-
-        if not isinstance(self.screen, InsightsScreen):
-            self.push_screen(InsightsScreen(self.today()))
+        self.go_mode("insights")
 
     def action_duplicates(self) -> None:
-        from tui_crm.ui.screens.duplicates import DuplicatesScreen
-
-        if not isinstance(self.screen, DuplicatesScreen):
-            self.push_screen(DuplicatesScreen())
+        self.go_mode("duplicates")
 
     def action_trash(self) -> None:
-        from tui_crm.ui.screens.trash import TrashScreen
+        self.go_mode("trash")
 
-        if not isinstance(self.screen, TrashScreen):
-            self.push_screen(TrashScreen())
+    def action_back(self) -> None:
+        """One step back inside the current top-level screen; nothing at its home."""
+        if len(self.screen_stack) > 1:
+            self.pop_screen()
 
     def action_import_file(self) -> None:
         from tui_crm.ui.screens.interchange import ImportScreen
@@ -325,10 +370,22 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
             self.push_screen(ImportScreen())
 
     def action_go_search(self) -> None:
-        while not isinstance(self.screen, SearchScreen) and len(self.screen_stack) > 2:
+        """Back to Search, from anywhere, with the search field focused."""
+        if self.current_mode != "search":
+            self.switch_mode("search")
+        while len(self.screen_stack) > 1:
             self.pop_screen()
         if isinstance(self.screen, SearchScreen):
             self.screen.action_focus_search()
+
+    def search_typed(self, text: str) -> None:
+        """Text typed on a list: it goes to the search field. On Search it carries on the
+        query there; from anywhere else it starts a new search."""
+        carry_on = self.current_mode == "search" and len(self.screen_stack) == 1
+        self.action_go_search()
+        screen = self.screen
+        if isinstance(screen, SearchScreen):
+            screen.type_into_query(text, carry_on=carry_on)
 
     def action_toggle_help(self) -> None:
         """Show (or hide) the panel listing every key of the current screen."""

@@ -226,3 +226,26 @@ class KeysInOrder:
             self._key_serial += 1
             self._key_out = self._key_serial
             self._settle(self._key_out)
+
+
+class TypeToSearch:
+    """Mixed into a list widget (results, the queue, the tree, …): a printable key that is
+    none of the bindings in force goes to the search field instead — typing a name on a list
+    searches for it and never fires a command. Lists bind no letters of their own (their
+    commands are ctrl- and f-keys; see the key table in the README), so a name typed in flow,
+    after a profile or dialog closed, cannot trigger one."""
+
+    searches_typing = True  # False for a list on a screen that must not be left by a letter
+
+    async def _on_key(self, event: events.Key) -> None:
+        if (
+            self.searches_typing
+            and event.is_printable
+            and event.character
+            and event.key not in self.screen.active_bindings
+        ):
+            event.stop()
+            event.prevent_default()
+            self.app.search_typed(event.character)
+            return
+        await super()._on_key(event)

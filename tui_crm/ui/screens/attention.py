@@ -38,13 +38,14 @@ class AttentionLoaded(Message):
 class AttentionScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, Screen):
     BINDINGS = [
         Binding("enter", "open", "Open", id="attention.open"),
-        Binding("l", "log", "Log call", id="attention.log"),
-        Binding("s", "snooze", "Snooze", id="attention.snooze"),
-        Binding("d", "done", "Done", id="attention.done"),
-        Binding("x", "lost", "Lost", id="attention.lost"),
-        Binding("e", "edit", "Edit", show=False, id="attention.edit"),
-        Binding("p", "purchase", "Purchase", show=False, id="attention.purchase"),
-        Binding("c", "cadence", "Cadence", id="attention.cadence"),
+        # ctrl-keys: letters typed on the queue search for a name (TypeToSearch).
+        Binding("ctrl+l", "log", "Log call", id="attention.log"),
+        Binding("ctrl+t", "snooze", "Snooze", id="attention.snooze"),
+        Binding("ctrl+d", "done", "Done", id="attention.done"),
+        Binding("ctrl+x", "lost", "Lost", id="attention.lost"),
+        Binding("ctrl+e", "edit", "Edit", show=False, id="attention.edit"),
+        Binding("ctrl+b", "purchase", "Purchase", show=False, id="attention.purchase"),
+        Binding("f7", "cadence", "Cadence", id="attention.cadence"),
         Binding("escape", "back", "Back", id="attention.back"),
     ]
 
@@ -289,4 +290,4 @@ class AttentionScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, Screen):
         in_background(self, read, show, failed=refused)
 
     def action_back(self) -> None:
-        self.app.pop_screen()
+        self.app.action_back()

@@ -38,15 +38,21 @@ class PairsLoaded(Message):
     error: str | None
 
 
+class MergeTable(ResultsTable):
+    """The fields of a merge: a letter typed here must not leave a merge half chosen."""
+
+    searches_typing = False
+
+
 class DuplicatesScreen(FollowsTheBook, ListHoldsKeys, Screen):
     """Candidate pairs, strongest first: Enter merges, `n` says they are different people."""
 
     BINDINGS = [
         Binding("enter", "merge", "Merge…", id="duplicates-list.merge"),
-        Binding("n", "dismiss_pair", "Not the same", id="duplicates-list.dismiss"),
-        Binding("o", "open_first", "Open left", show=False, id="duplicates-list.open-a"),
-        Binding("O", "open_second", "Open right", show=False, id="duplicates-list.open-b"),
-        Binding("escape", "app.pop_screen", "Back", id="duplicates-list.back"),
+        Binding("ctrl+d", "dismiss_pair", "Not the same", id="duplicates-list.dismiss"),
+        Binding("ctrl+left", "open_first", "Open left", show=False, id="duplicates-list.open-a"),
+        Binding("ctrl+right", "open_second", "Open right", show=False, id="duplicates-list.open-b"),
+        Binding("escape", "app.back", "Back", id="duplicates-list.back"),
     ]
 
     def __init__(self) -> None:
@@ -221,12 +227,12 @@ class MergeScreen(Screen[MergeResult | None]):
     """
 
     BINDINGS = [
-        Binding("left,h", "choose('survivor')", "Keep left", id="merge.left"),
-        Binding("right,l", "choose('other')", "Take right", id="merge.right"),
-        Binding("b", "choose('both')", "Both", id="merge.both"),
-        Binding("s", "swap", "Swap sides", id="merge.swap"),
+        Binding("left", "choose('survivor')", "Keep left", key_display="←", id="merge.left"),
+        Binding("right", "choose('other')", "Take right", key_display="→", id="merge.right"),
+        Binding("space", "choose('both')", "Both", id="merge.both"),
+        Binding("f7", "swap", "Swap sides", id="merge.swap"),
         Binding("ctrl+s", "merge", "Merge", id="merge.save"),
-        Binding("escape", "app.pop_screen", "Cancel", id="merge.cancel"),
+        Binding("escape", "app.back", "Cancel", id="merge.cancel"),
     ]
 
     def __init__(self, survivor_id: int, other_id: int) -> None:
@@ -242,7 +248,7 @@ class MergeScreen(Screen[MergeResult | None]):
         yield Header()
         with Vertical(id="merge-body"):
             yield Static("Reading both records…", id="merge-title")
-            yield ResultsTable(id="merge-table", cursor_type="row", zebra_stripes=True)
+            yield MergeTable(id="merge-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="merge-status")
         yield Footer()
 

@@ -22,6 +22,7 @@ from tui_crm.core.insights import AnswerCounts, Insights, Tier, insights, share
 from tui_crm.errors import CrmError
 from tui_crm.ui.background import FollowsTheBook, book
 from tui_crm.ui.format import data, format_money_short
+from tui_crm.ui.keys import TypeToSearch
 from tui_crm.ui.widgets.bar_chart import BarChart
 from tui_crm.ui.widgets.bars import BarRow
 
@@ -42,13 +43,11 @@ def plural(count: int, word: str) -> str:
     return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
-class CustomerList(DataTable):
-    """A list of customers; j/k move like the arrows, Enter opens the profile."""
+class CustomerList(TypeToSearch, DataTable):
+    """A list of customers; Enter opens the profile, letters typed here search."""
 
     BINDINGS = [
         Binding("enter", "select_cursor", "Open", id="insights.open"),
-        Binding("j", "cursor_down", "Down", show=False, id="insights.down"),
-        Binding("k", "cursor_up", "Up", show=False, id="insights.up"),
     ]
 
     def refill(self, rows: list[tuple[str, ...]], placeholder: tuple[str, ...]) -> None:
@@ -67,12 +66,7 @@ class CustomerList(DataTable):
 
 
 class InsightsBody(VerticalScroll, can_focus=False):
-    """The scrolling page; j/k scroll it while a chart has focus."""
-
-    BINDINGS = [
-        Binding("j", "scroll_down", "Down", show=False, id="insights.scroll-down"),
-        Binding("k", "scroll_up", "Up", show=False, id="insights.scroll-up"),
-    ]
+    """The scrolling page."""
 
 
 class Chart(BarChart, can_focus=True):
@@ -82,7 +76,7 @@ class Chart(BarChart, can_focus=True):
 class InsightsScreen(FollowsTheBook, Screen):
     BINDINGS = [
         Binding("escape", "back", "Back", id="insights.back"),
-        Binding("a", "edit_as_of", "As of", id="insights.as-of"),
+        Binding("f7", "edit_as_of", "As of", id="insights.as-of"),
     ]
 
     @dataclass
@@ -217,7 +211,7 @@ class InsightsScreen(FollowsTheBook, Screen):
             self._show_error(None)
             self.query_one("#insights-gold", CustomerList).focus()
             return
-        self.app.pop_screen()
+        self.app.action_back()
 
     # Opening customers
 

@@ -21,10 +21,7 @@ from tui_crm.ui.format import data, naming
 
 
 class PickList(OptionList):
-    BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False, id="pick.down"),
-        Binding("k", "cursor_up", "Up", show=False, id="pick.up"),
-    ]
+    """The picker's choices (letters typed here are not commands)."""
 
 
 class CustomerPickerScreen(ModalScreen[CustomerRef | None]):
@@ -102,7 +99,7 @@ class DuplicatesScreen(ModalScreen[str | None]):
     or go back."""
 
     BINDINGS = [
-        Binding("c", "dismiss('create')", "Create anyway", id="duplicates.create"),
+        Binding("ctrl+n", "dismiss('create')", "Create anyway", id="duplicates.create"),
         Binding("m", "merge", "Merge into it", id="duplicates.merge"),
         Binding("escape", "dismiss(None)", "Back to the form", id="duplicates.back"),
     ]

@@ -34,17 +34,17 @@ def _grid() -> Table:
 
 
 class TimelineTable(ResultsTable):
-    """Interactions, purchases or changes: j/k move like the arrows; filled in again, the
-    highlight stays on the row it was on (`ResultsTable.refill`)."""
+    """Interactions, purchases or changes; filled in again, the highlight stays on the row it
+    was on (`ResultsTable.refill`)."""
 
 
 class ProfileScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, Screen):
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back", id="profile.back"),
+        Binding("escape", "app.back", "Back", id="profile.back"),
         Binding("e", "edit", "Edit", id="profile.edit"),
         Binding("l", "log", "Log call", id="profile.log"),
-        Binding("p", "purchase", "Purchase", id="profile.purchase"),
-        Binding("t", "referrals", "Referrals", id="profile.referrals"),
+        Binding("b", "purchase", "Purchase", id="profile.purchase"),
+        Binding("r", "referrals", "Referrals", id="profile.referrals"),
         Binding("x", "mark_lost", "Lost", id="profile.lost"),
         Binding("d", "trash", "Delete", id="profile.delete"),
         Binding("c", "correct", "Correct", id="profile.correct"),
@@ -114,6 +114,8 @@ class ProfileScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("correct", "remove_entry"):
             return self._entry() is not None
+        if action == "mark_lost":  # hidden for a customer who is lost already
+            return self.profile is None or self.profile.status != "lost"
         return True
 
     def on_descendant_focus(self) -> None:
@@ -270,6 +272,7 @@ class ProfileScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, Screen):
             self.query_one("#profile-title", Static).update(data(message.error, "red"))
             return
         self.profile = p = message.profile
+        self.refresh_bindings()  # "Lost" only for a customer not lost already
         today = self.app.today()
         self.sub_title = p.name
         named = p.name != p.company  # a person: with their prefix and suffix (Dr. … PhD)

@@ -18,7 +18,7 @@ from tui_crm.core.referrals import ReferralForest, ReferralNode, referral_forest
 from tui_crm.errors import CrmError
 from tui_crm.ui.background import FollowsTheBook, book
 from tui_crm.ui.format import data, format_money_short, tier_text
-from tui_crm.ui.keys import ListHoldsKeys
+from tui_crm.ui.keys import ListHoldsKeys, TypeToSearch
 
 # Children are added this many at a time, so expanding a referrer of thousands stays quick:
 # each Tree rebuild measures every visible label.
@@ -109,16 +109,14 @@ def node_label(node: ReferralNode) -> Text:
     return text
 
 
-class ReferralTree(Tree[object]):
-    """The tree itself; Enter opens rather than toggles, j/k move like the arrows."""
+class ReferralTree(TypeToSearch, Tree[object]):
+    """The tree itself; Enter opens rather than toggles; letters typed here search."""
 
     BINDINGS = [
         Binding("enter", "select_cursor", "Open", id="tree.open"),
         Binding("space", "toggle_node", "Expand", id="tree.toggle"),
         Binding("right", "expand", "Expand", show=False, id="tree.expand"),
         Binding("left", "collapse_or_up", "Collapse", show=False, id="tree.collapse"),
-        Binding("j", "cursor_down", "Down", show=False, id="tree.down"),
-        Binding("k", "cursor_up", "Up", show=False, id="tree.up"),
     ]
 
     def action_expand(self) -> None:
@@ -138,9 +136,8 @@ class ReferralTree(Tree[object]):
 
 class ReferralTreeScreen(FollowsTheBook, ListHoldsKeys, Screen):
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back", id="tree.back"),
-        Binding("l", "thank", "Log thanks", id="tree.thank"),
-        Binding("a", "show_all", "All referrers", id="tree.all"),
+        Binding("escape", "app.back", "Back", id="tree.back"),
+        Binding("ctrl+l", "thank", "Log thanks", id="tree.thank"),
     ]
 
     def __init__(self, as_of: date, centre: int | None = None) -> None:
@@ -178,8 +175,6 @@ class ReferralTreeScreen(FollowsTheBook, ListHoldsKeys, Screen):
         if action == "thank":
             node = self._highlighted()
             return isinstance(node, ReferralNode) and node.referrer_id is not None or None
-        if action == "show_all":
-            return self.centre is not None
         return True
 
     def action_thank(self) -> None:
@@ -204,12 +199,8 @@ class ReferralTreeScreen(FollowsTheBook, ListHoldsKeys, Screen):
         if result is not None:
             self.app.notify(result.summary)  # the marks refresh as this screen resumes
 
-    def action_show_all(self) -> None:
-        self.centre = None
-        self.load()
-
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted) -> None:
-        self.refresh_bindings()  # `l` applies to referred customers only
+        self.refresh_bindings()  # ctrl+l applies to referred customers only
 
     def on_tree_node_selected(self, event: Tree.NodeSelected) -> None:
         event.stop()

@@ -19,7 +19,7 @@ from tui_crm.core.types import CustomerRef, CustomerRow
 from tui_crm.errors import CrmError
 from tui_crm.ui.background import FollowsTheBook, book
 from tui_crm.ui.format import ago, data, due, format_money_short, tier_text
-from tui_crm.ui.keys import resume_keys
+from tui_crm.ui.keys import TypeToSearch, resume_keys
 from tui_crm.ui.messages import SearchDone
 from tui_crm.ui.screens.actions import CustomerActions
 
@@ -36,6 +36,16 @@ class QueryInput(Input):
     """The search input, safe for keys that arrive together ("↓ l" bunched by a slow SSH link,
     or typed quickly): ↓ moves to the results at once, not after the keys queued behind it,
     and a key queued here before the move goes on to the results, as the user meant."""
+
+    typed_elsewhere = False  # the focus comes with text typed on a list: keep the cursor
+
+    def _on_focus(self, event: events.Focus) -> None:
+        selects, self.select_on_focus = self.select_on_focus, not self.typed_elsewhere
+        try:
+            super()._on_focus(event)
+        finally:
+            self.select_on_focus, self.typed_elsewhere = selects, False
+        event.prevent_default()  # Input's own handler is not to run again after this one
 
     async def _on_key(self, event: events.Key) -> None:
         # Not `has_focus`: that follows the focus a message later.
@@ -56,13 +66,8 @@ class QueryInput(Input):
         await super()._on_key(event)
 
 
-class ResultsTable(DataTable):
-    """Search results; j/k move like the arrows."""
-
-    BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False, id="results.down"),
-        Binding("k", "cursor_up", "Up", show=False, id="results.up"),
-    ]
+class ResultsTable(TypeToSearch, DataTable):
+    """Search results (and the profile's lists): letters typed here go to the search."""
 
     def refill(self, rows: Iterable[tuple[str, tuple]], empty: str = "") -> None:
         """Show `rows` (key, cells) instead of what is shown, the highlight kept on the row
@@ -96,14 +101,14 @@ class SearchScreen(FollowsTheBook, CustomerActions, Screen):
     BINDINGS = [
         Binding("down", "focus_results", "Results", key_display="↓", id="search.results"),
         Binding("enter", "open_selected", "Open", id="search.open"),
-        Binding("l", "log", "Log call", id="search.log"),
-        Binding("p", "purchase", "Purchase", id="search.purchase"),
-        Binding("e", "edit", "Edit", id="search.edit"),
-        Binding("s", "sort", "Sort", id="search.sort"),
-        Binding("n", "app.new_customer", "New", id="search.new"),
-        Binding("i", "app.import_file", "Import", id="search.import"),
-        Binding("x", "export", "Export", id="search.export"),
-        Binding("slash", "focus_search", "Search", key_display="/", id="search.focus"),
+        # ctrl-keys: the search field has the focus most of the time, and letters are text.
+        Binding("ctrl+l", "log", "Log call", id="search.log"),
+        Binding("ctrl+b", "purchase", "Purchase", id="search.purchase"),
+        # Priority: the search field's own ctrl+e (end of line) would answer first.
+        Binding("ctrl+e", "edit", "Edit", id="search.edit", priority=True),
+        Binding("f7", "sort", "Sort", id="search.sort"),
+        Binding("f8", "export", "Export", id="search.export"),
+        Binding("slash", "focus_search", "Search", key_display="/", show=False, id="search.focus"),
         Binding("escape", "clear", "Clear", id="search.clear"),
     ]
 
@@ -289,6 +294,17 @@ class SearchScreen(FollowsTheBook, CustomerActions, Screen):
 
     def action_focus_search(self) -> None:
         self.query_one("#query", Input).focus()
+
+    def type_into_query(self, text: str, *, carry_on: bool) -> None:
+        """Text typed on a list: added to the query (`carry_on`) or a new query."""
+        field = self.query_one(QueryInput)
+        if not carry_on:
+            field.value = ""
+        field.cursor_position = len(field.value)
+        field.insert_text_at_cursor(text)
+        if not field.has_focus:
+            field.typed_elsewhere = True  # what was typed is not selected, to be typed over
+            field.focus()
 
     def action_clear(self) -> None:
         field = self.query_one("#query", Input)

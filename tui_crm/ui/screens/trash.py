@@ -33,9 +33,9 @@ class TrashScreen(FollowsTheBook, ListHoldsKeys, Screen):
     """Who was deleted or merged away, when and by whom; `r` brings one back whole."""
 
     BINDINGS = [
-        Binding("r", "restore", "Restore", id="trash.restore"),
-        Binding("P", "purge", "Purge…", key_display="shift+p", id="trash.purge"),
-        Binding("escape", "app.pop_screen", "Back", id="trash.back"),
+        Binding("enter", "restore", "Restore", id="trash.restore"),
+        Binding("ctrl+d", "purge", "Purge…", id="trash.purge"),
+        Binding("escape", "app.back", "Back", id="trash.back"),
     ]
 
     def __init__(self) -> None:
