@@ -1,4 +1,5 @@
-"""Adding a purchase with `p`: amount typed as people type it, validation, value refresh."""
+"""Adding a purchase with ctrl+b (`b` on a profile): amount typed as people type it,
+validation, value refresh."""
 
 from __future__ import annotations
 
@@ -11,13 +12,13 @@ from tui_crm.ui.screens.purchase import AddPurchaseScreen
 from tui_crm.ui.screens.search import SearchScreen
 
 
-async def test_p_from_the_results_adds_a_purchase_dated_today(demo_app):
+async def test_ctrl_b_from_the_results_adds_a_purchase_dated_today(demo_app):
     async with demo_app.run_test(size=(80, 24)) as pilot:
         await pilot.press(*"smith")
         await settle(pilot)
         await pilot.press("down")
         row = demo_app.screen.highlighted()
-        await pilot.press("p")
+        await pilot.press("ctrl+b")
         await pilot.pause()
         assert isinstance(demo_app.screen, AddPurchaseScreen)
         assert demo_app.focused.id == "purchase-amount"
@@ -36,7 +37,7 @@ async def test_bad_amount_and_date_are_refused_beside_the_fields(demo_app):
     async with demo_app.run_test(size=(80, 24)) as pilot:
         await pilot.press(*"smith")
         await settle(pilot)
-        await pilot.press("down", "p")
+        await pilot.press("down", "ctrl+b")
         await pilot.pause()
         count = Purchase.select().count()
         screen = demo_app.screen
@@ -54,7 +55,7 @@ async def test_purchase_from_the_profile_shows_in_its_list(demo_app):
         await pilot.press(*"smith", "enter")
         await settle(pilot)
         assert isinstance(demo_app.screen, ProfileScreen)
-        await pilot.press("p")
+        await pilot.press("b")
         await pilot.pause()
         await pilot.press(*"99", "tab", *"Consumables", "ctrl+s")
         await settle(pilot)

@@ -14,6 +14,7 @@ from tui_crm.ui.screens.cadence import CadenceScreen
 from tui_crm.ui.screens.log import LogInteractionScreen
 from tui_crm.ui.screens.lost import MarkLostScreen
 from tui_crm.ui.screens.profile import ProfileScreen
+from tui_crm.ui.screens.search import SearchScreen
 from tui_crm.ui.screens.snooze import SnoozeScreen
 
 
@@ -52,7 +53,7 @@ async def test_f2_shows_the_queue_in_order_with_the_reasons(demo_app):
         why = _text(screen.query_one("#attention-why"))
         assert queue[0].name in why
         assert all(reason.text in why for reason in queue[0].reasons)
-        await pilot.press("j")
+        await pilot.press("down")
         assert queue[1].reasons[0].text in _text(screen.query_one("#attention-why"))
 
 
@@ -67,9 +68,12 @@ async def test_enter_opens_the_profile_and_escape_comes_back(demo_app):
         await pilot.press("escape")
         await settle(pilot)
         assert demo_app.screen is screen
-        await pilot.press("escape")
+        await pilot.press("escape")  # the queue is its mode's home: Escape stays there
         await settle(pilot)
-        assert not isinstance(demo_app.screen, AttentionScreen)
+        assert demo_app.screen is screen
+        await pilot.press("ctrl+f")
+        await settle(pilot)
+        assert isinstance(demo_app.screen, SearchScreen)
 
 
 async def test_logging_a_call_clears_the_contact_reasons(demo_app):
@@ -79,8 +83,8 @@ async def test_logging_a_call_clears_the_contact_reasons(demo_app):
         target = next(
             item for item in queue if {r.code for r in item.reasons} <= {"cadence", "gold_quiet"}
         )
-        await pilot.press(*["j"] * _ids(screen).index(target.customer_id))
-        await pilot.press("l")
+        await pilot.press(*["down"] * _ids(screen).index(target.customer_id))
+        await pilot.press("ctrl+l")
         await pilot.pause()
         assert isinstance(demo_app.screen, LogInteractionScreen)
         await pilot.press(*"Caught up, all good", "ctrl+s")
@@ -104,7 +108,7 @@ async def test_a_referrer_waiting_only_for_thanks_gets_a_thanks_logged(demo_app)
         target = next(
             item for item in queue if [r.code for r in item.reasons] == ["thank_referrer"]
         )
-        await pilot.press(*["j"] * _ids(screen).index(target.customer_id), "l")
+        await pilot.press(*["down"] * _ids(screen).index(target.customer_id), "ctrl+l")
         await pilot.pause()
         assert demo_app.screen.query_one("#log-kind").value == "thanks"
         await pilot.press(*"Flowers for the referral", "ctrl+s")
@@ -116,7 +120,7 @@ async def test_snooze_hides_until_the_day_and_a_bad_day_changes_nothing(demo_app
     async with demo_app.run_test(size=(100, 30)) as pilot:
         screen = await _attention(pilot)
         first = _ids(screen)[0]
-        await pilot.press("s")
+        await pilot.press("ctrl+t")
         await pilot.pause()
         assert isinstance(demo_app.screen, SnoozeScreen)
         field = demo_app.screen.query_one("#snooze-until", Input)
@@ -141,17 +145,17 @@ async def test_done_takes_the_customer_off_the_queue(demo_app):
     async with demo_app.run_test(size=(100, 30)) as pilot:
         screen = await _attention(pilot)
         before = _ids(screen)
-        await pilot.press("j", "d")
+        await pilot.press("down", "ctrl+d")
         await settle(pilot)
         assert _ids(screen) == [before[0], *before[2:]]
         assert _ids(screen)[screen.query_one("#attention-table", DataTable).cursor_row] == before[2]
 
 
-async def test_x_marks_lost_with_the_deal_breaker(demo_app):
+async def test_ctrl_x_marks_lost_with_the_deal_breaker(demo_app):
     async with demo_app.run_test(size=(100, 30)) as pilot:
         screen = await _attention(pilot)
         first = _ids(screen)[0]
-        await pilot.press("x")
+        await pilot.press("ctrl+x")
         await settle(pilot)
         assert isinstance(demo_app.screen, MarkLostScreen)
         await pilot.press(*"Budget went to a competitor", "ctrl+s")
@@ -165,7 +169,7 @@ async def test_cadence_is_edited_from_the_queue_and_bad_days_are_refused(demo_ap
     async with demo_app.run_test(size=(100, 40)) as pilot:
         screen = await _attention(pilot)
         count = len(_ids(screen))
-        await pilot.press("c")
+        await pilot.press("f7")
         await pilot.pause()
         dialog = demo_app.screen
         assert isinstance(dialog, CadenceScreen)
@@ -221,7 +225,7 @@ async def test_done_refused_after_a_colleague_snoozed_them_shows_the_queue_as_it
             seen=item.seen,
         )
         demo_app.db.close()
-        await pilot.press("d")
+        await pilot.press("ctrl+d")
         await settle(pilot)
         errors = [n for n in demo_app._notifications if n.severity == "error"]
         assert errors, "done based on the queue as it was must be refused"

@@ -137,7 +137,7 @@ async def test_ctrl_z_undoes_done_in_the_queue(demo_app):
         queue = demo_app.screen
         assert isinstance(queue, AttentionScreen)
         first = queue.items[0].customer_id
-        await pilot.press("d")
+        await pilot.press("ctrl+d")
         await settle(pilot)
         assert first not in [item.customer_id for item in queue.items]
         await pilot.press("ctrl+z")
@@ -165,7 +165,9 @@ async def test_the_trash_restores_a_customer_whole_and_purges_only_after_yes(dem
         trash = demo_app.screen
         assert isinstance(trash, TrashScreen)
         assert [item.id for item in trash.items] == [customer_id]
-        await pilot.press("r")
+        status = str(trash.query_one("#trash-status").render())
+        assert "Enter restores one whole · ctrl+d deletes it for ever" in status
+        await pilot.press("enter")  # the list's own Enter must not swallow it
         await settle(pilot)
         assert Customer.get_by_id(customer_id).deleted_at is None
         assert len(_notes(customer_id)) == calls
@@ -179,13 +181,13 @@ async def test_the_trash_restores_a_customer_whole_and_purges_only_after_yes(dem
         await pilot.press("d", "y", "f6")
         await settle(pilot)
         trash = demo_app.screen
-        await pilot.press("P")
+        await pilot.press("ctrl+d")
         await settle(pilot)
         assert isinstance(demo_app.screen, ConfirmScreen)
         await pilot.press("enter")
         await settle(pilot)
         assert Customer.get_or_none(Customer.id == customer_id) is not None
-        await pilot.press("P", "y")
+        await pilot.press("ctrl+d", "y")
         await settle(pilot)
         assert Customer.get_or_none(Customer.id == customer_id) is None
         assert trash.items == []

@@ -45,7 +45,7 @@ async def test_new_rob_smith_is_warned_about_robert_smith_and_can_create_anyway(
         listed = demo_app.screen.query_one(OptionList)
         texts = [str(listed.get_option_at_index(i).prompt) for i in range(listed.option_count)]
         assert any("Robert Smith" in t and "Robert may be Rob" in t for t in texts)
-        await pilot.press("c")
+        await pilot.press("ctrl+n")  # create anyway
         await settle(pilot)
         assert Customer.select().count() == before + 1
         assert isinstance(demo_app.screen, ProfileScreen)
@@ -215,10 +215,10 @@ async def test_referred_by_is_chosen_by_searching(demo_app):
         )
 
 
-async def test_n_from_the_results_opens_a_new_customer_form(demo_app):
+async def test_ctrl_n_from_the_results_opens_a_new_customer_form(demo_app):
     async with demo_app.run_test(size=(100, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("down", "n")
+        await pilot.press("down", "ctrl+n")
         await settle(pilot)
         assert isinstance(demo_app.screen, CustomerFormScreen)
         await pilot.press("escape")

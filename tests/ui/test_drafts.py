@@ -22,7 +22,7 @@ async def _type_and_drop(app, note: str) -> int:
         await settle(pilot)
         await pilot.press("down")
         customer_id = app.screen.highlighted().id
-        await pilot.press("l")
+        await pilot.press("ctrl+l")
         await pilot.pause()
         await pilot.press(*note, "tab", "tab", *"+1w")
         await pilot.pause(0.8)  # the draft is written shortly after typing stops
@@ -58,6 +58,7 @@ async def test_declining_the_offer_discards_the_draft(demo_app):
     app = app_on(path)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)  # the draft is offered
         count = Interaction.select().count()
         await pilot.press("n")
         await settle(pilot)
@@ -71,7 +72,7 @@ async def test_a_saved_note_leaves_no_draft(demo_app):
     async with demo_app.run_test(size=(80, 24)) as pilot:
         await pilot.press(*"smith")
         await settle(pilot)
-        await pilot.press("down", "l")
+        await pilot.press("down", "ctrl+l")
         await pilot.pause()
         await pilot.press(*"Quick call")
         await pilot.pause(0.8)

@@ -77,12 +77,12 @@ async def test_f5_lists_the_pairs_strongest_first_with_why(demo_app):
         assert f"{len(pairs)} pairs" in _text(screen.query_one("#duplicates-status"))
 
 
-async def test_n_marks_a_pair_as_different_people_and_it_stays_hidden(empty_app):
+async def test_ctrl_d_marks_a_pair_as_different_people_and_it_stays_hidden(empty_app):
     robert, rob = _pair(empty_app.db)
     async with empty_app.run_test(size=(100, 30)) as pilot:
         screen = await _duplicates(pilot)
         assert len(_rows(screen)) == 1
-        await pilot.press("n")
+        await pilot.press("ctrl+d")
         await _quiet(pilot)
         assert _rows(screen) == []
         assert "No probable duplicates" in _text(screen.query_one("#duplicates-status"))
@@ -105,7 +105,7 @@ async def test_merge_applies_the_chosen_fields_moves_the_calls_and_trashes_the_o
         assert {"first_name", "city", "emails"} <= set(fields)
         table = merging.query_one(ResultsTable)
         table.move_cursor(row=fields.index("city"))
-        await pilot.press("l")  # take Bergen from the right
+        await pilot.press("right")  # take Bergen from the right
         assert merging.choices["city"] == "other"
         await pilot.press("ctrl+s")
         await _quiet(pilot)
@@ -119,13 +119,42 @@ async def test_merge_applies_the_chosen_fields_moves_the_calls_and_trashes_the_o
         assert _rows(screen) == []  # the pair is gone: one of them is in the trash
 
 
-async def test_s_swaps_which_record_stays(empty_app):
+async def test_arrows_h_and_space_choose_a_side_even_in_a_table_wider_than_the_terminal(
+    empty_app,
+):
+    robert, rob = _pair(empty_app.db)
+    async with empty_app.run_test(size=(60, 24)) as pilot:
+        await _duplicates(pilot)
+        await pilot.press("enter")
+        await _quiet(pilot)
+        merging = empty_app.screen
+        assert isinstance(merging, MergeScreen)
+        table = merging.query_one(ResultsTable)
+        assert table.virtual_size.width > table.size.width  # ← → could scroll it sideways
+        fields = [c.field for c in merging.preview.differences]
+        table.move_cursor(row=fields.index("city"))
+        await pilot.press("right")
+        assert merging.choices["city"] == "other"
+        await pilot.press("left")
+        assert merging.choices["city"] == "survivor"
+        await pilot.press("right", "h")  # h is ← here
+        assert merging.choices["city"] == "survivor"
+        table.move_cursor(row=fields.index("emails"))
+        await pilot.press("left")
+        assert merging.choices["emails"] == "survivor"
+        await pilot.press("space")
+        assert merging.choices["emails"] == "both"
+        status = _text(merging.query_one("#merge-status"))
+        assert "space keeps both" in status and "f7 swaps" in status
+
+
+async def test_f7_swaps_which_record_stays(empty_app):
     robert, rob = _pair(empty_app.db)
     async with empty_app.run_test(size=(100, 30)) as pilot:
         await _duplicates(pilot)
         await pilot.press("enter")
         await _quiet(pilot)
-        await pilot.press("s")
+        await pilot.press("f7")
         await _quiet(pilot)
         merging = empty_app.screen
         assert (merging.preview.survivor.id, merging.preview.other.id) == (rob, robert)

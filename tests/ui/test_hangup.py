@@ -107,7 +107,7 @@ def test_the_connection_dropped_just_after_the_last_key_keeps_every_character(bo
     terminal = Terminal(book, controlling=drop != "close, no signal")
     try:
         terminal.wait_for("customers")  # the first search has answered: the app is up
-        terminal.type("smith\x1b[Bl")
+        terminal.type("smith\x1b[B\x0c")  # ↓ ctrl+l
         terminal.wait_for("Log for")  # the dialog is open: from here on, only the note
         terminal.type(NOTE)
         time.sleep(0.05)

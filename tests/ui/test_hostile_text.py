@@ -180,7 +180,7 @@ async def test_every_screen_shows_hostile_data_as_text(hostile_app):
         text = assert_safe(app, "[/] [bold red]styled[/] Smith", "[@click=app.quit]Quit[/]")
         assert "nul␀byte" in text
 
-        for key in ("l", "p", "x", "d", "e"):  # log, purchase, lost, trash, edit
+        for key in ("l", "b", "x", "d", "e"):  # log, purchase, lost, trash, edit
             await pilot.press(key)
             await settle(pilot)
             assert app.screen.__class__.__name__ != "ProfileScreen", key
@@ -190,8 +190,9 @@ async def test_every_screen_shows_hostile_data_as_text(hostile_app):
             if app.screen.__class__.__name__ == "ConfirmScreen":  # "discard changes?"
                 await pilot.press("y")
                 await settle(pilot)
-        await pilot.press("t")  # the referral tree around them
+        await pilot.press("r")  # the referral tree around them
         await settle(pilot)
+        assert app.screen.__class__.__name__ == "ReferralTreeScreen"
         assert_safe(app, "[/]")
 
         for key in ("f2", "f4", "f5"):  # needs attention, insights, duplicates
@@ -199,14 +200,16 @@ async def test_every_screen_shows_hostile_data_as_text(hostile_app):
             await settle(pilot)
             assert_safe(app, "[/]")
             if key == "f2":  # its snooze dialog, and the cadence of a hostile category
-                for dialog, shown in (("s", "Snooze "), ("c", "[@click=app.quit]Quit[/]")):
+                for dialog, shown in (("ctrl+t", "Snooze "), ("f7", "[@click=app.quit]Quit[/]")):
                     await pilot.press(dialog)
                     await settle(pilot)
+                    assert app.screen.__class__.__name__ != "AttentionScreen", dialog
                     assert_safe(app, shown)
                     await pilot.press("escape")
                     await settle(pilot)
         await pilot.press("enter")  # the merge chooser of the first pair
         await settle(pilot)
+        assert app.screen.__class__.__name__ == "MergeScreen"
         assert_safe(app, "[/]")
         await pilot.press("escape")
         await settle(pilot)
@@ -224,7 +227,7 @@ async def test_logging_for_a_hostile_name_notifies_in_plain_text(hostile_app):
     app = hostile_app
     async with app.run_test(size=(200, 60)) as pilot:
         await settle(pilot)
-        await pilot.press("down", "l")
+        await pilot.press("down", "ctrl+l")
         await settle(pilot)
         await pilot.press(*"called [b]them[/b]", "ctrl+s")
         await settle(pilot)
@@ -253,8 +256,9 @@ async def test_export_and_import_dialogs_quote_hostile_text(hostile_app, ui_home
     )
     async with app.run_test(size=(200, 60)) as pilot:
         await settle(pilot)
-        await pilot.press(*"[/] smith", "down", "x")
+        await pilot.press(*"[/] smith", "down", "f8")
         await settle(pilot)
+        assert app.screen.__class__.__name__ == "ExportDialog"
         assert_safe(app, "[/] smith")
         await pilot.press("escape")
         await settle(pilot)
@@ -284,8 +288,9 @@ async def test_editing_a_hostile_customer_shows_controls_as_placeholders(hostile
                 row = index
                 break
         assert row is not None
-        await pilot.press("e")
+        await pilot.press("ctrl+e")
         await settle(pilot)
+        assert app.screen.__class__.__name__ == "CustomerFormScreen"
         assert_safe(app, "title␛]0;pwned␇")
 
 

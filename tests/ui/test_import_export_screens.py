@@ -320,14 +320,14 @@ async def _export_dialog(pilot, query: str) -> ExportDialog:
     await settle(pilot)
     await pilot.press(*query)
     await settle(pilot)
-    await pilot.press("down", "x")
+    await pilot.press("down", "f8")
     await pilot.pause()
     dialog = pilot.app.screen
     assert isinstance(dialog, ExportDialog)
     return dialog
 
 
-async def test_x_exports_what_the_search_finds_and_the_file_reimports(demo_app, tmp_path):
+async def test_f8_exports_what_the_search_finds_and_the_file_reimports(demo_app, tmp_path):
     target = tmp_path / "gold.csv"
     async with demo_app.run_test(size=(100, 30)) as pilot:
         dialog = await _export_dialog(pilot, "tier:gold")
@@ -393,16 +393,28 @@ async def test_exporting_into_a_missing_folder_says_so_under_the_path(demo_app, 
     assert not (tmp_path / "no").exists()
 
 
-async def test_x_only_acts_from_the_results_list(demo_app):
+async def test_x_is_text_in_the_field_and_the_results_and_f8_exports_from_either(demo_app):
     async with demo_app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await pilot.press("x")
         await settle(pilot)
         assert isinstance(demo_app.screen, SearchScreen)
-        assert demo_app.screen.query_one("#query", Input).value == "x"
-        await pilot.press("backspace")
+        query = demo_app.screen.query_one("#query", Input)
+        assert query.value == "x"
+        await pilot.press("backspace", *"tag:vi")
         await settle(pilot)
-        await pilot.press("down", "x")
+        await pilot.press("down", "p")  # on the results: goes on with the search
+        await settle(pilot)
+        assert isinstance(demo_app.screen, SearchScreen)
+        assert query.value == "tag:vip" and demo_app.focused is query
+        assert demo_app.screen.rows
+        await pilot.press("f8")  # from the field
+        await pilot.pause()
+        assert isinstance(demo_app.screen, ExportDialog)
+        assert "tag:vip" in str(demo_app.screen.query_one(".dialog-title", Static).render())
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("down", "f8")  # from the results
         await pilot.pause()
         assert isinstance(demo_app.screen, ExportDialog)
 
@@ -429,10 +441,10 @@ def test_several_column_mappings_read_from_one_line():
     assert interchange.mapping_from("") == {}
 
 
-async def test_i_in_the_results_opens_import_and_escape_comes_back(demo_app):
+async def test_ctrl_o_in_the_results_opens_import_and_escape_comes_back(demo_app):
     async with demo_app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        await pilot.press("down", "i")
+        await pilot.press("down", "ctrl+o")
         await pilot.pause()
         assert isinstance(demo_app.screen, ImportScreen)
         assert demo_app.focused.id == "import-path"

@@ -11,12 +11,13 @@ from tests.ui.conftest import TODAY, settle
 from tui_crm.core.insights import insights
 from tui_crm.ui.screens.insights import Chart, CustomerList, InsightsScreen
 from tui_crm.ui.screens.profile import ProfileScreen
+from tui_crm.ui.screens.search import SearchScreen
 from tui_crm.ui.widgets.bars import BarRow, bar, bar_chart, bar_lines
 
 
 async def _open(pilot) -> InsightsScreen:
     await settle(pilot)
-    pilot.app.push_screen(InsightsScreen(TODAY))
+    await pilot.press("f4")
     await settle(pilot)
     screen = pilot.app.screen
     assert isinstance(screen, InsightsScreen)
@@ -62,7 +63,7 @@ async def test_every_section_shows_the_figures_as_of_the_day(demo_app):
 async def test_a_new_as_of_date_recomputes_everything(demo_app):
     async with demo_app.run_test(size=(100, 40)) as pilot:
         screen = await _open(pilot)
-        await pilot.press("a")
+        await pilot.press("f7")
         field = screen.query_one("#insights-as-of", Input)
         assert field.has_focus
         await pilot.press(*"2026-03-31", "enter")  # the old date is selected: typing replaces it
@@ -73,13 +74,13 @@ async def test_a_new_as_of_date_recomputes_everything(demo_app):
         assert screen.figures != insights(demo_app.db, TODAY)
         gold = screen.query_one("#insights-gold", CustomerList)
         assert _keys(gold) == [str(m.customer_id) for m in screen.figures.gold.members]
-        assert gold.has_focus  # back in the lists, ready for j/k and Enter
+        assert gold.has_focus  # back in the lists, ready for ↑ ↓ and Enter
         assert field.value == "2026-03-31"
         assert "2026-03-31" in _text(screen, "#insights-summary")
         assert screen.sub_title == "Insights as of 2026-03-31"
 
         # The words the rest of the app accepts work too, relative to today.
-        await pilot.press("a", *"today", "enter")
+        await pilot.press("f7", *"today", "enter")
         await settle(pilot)
         assert screen.as_of == TODAY and field.value == TODAY.isoformat()
         assert screen.figures == insights(demo_app.db, TODAY)
@@ -89,7 +90,7 @@ async def test_a_bad_date_shows_one_line_and_changes_nothing(demo_app):
     async with demo_app.run_test(size=(80, 24)) as pilot:
         screen = await _open(pilot)
         before = screen.figures
-        await pilot.press("a", *"soon", "enter")
+        await pilot.press("f7", *"soon", "enter")
         await settle(pilot)
         error = screen.query_one("#insights-error", Static)
         assert error.display and "'soon' is not a date" in str(error.render())
@@ -97,23 +98,22 @@ async def test_a_bad_date_shows_one_line_and_changes_nothing(demo_app):
         assert screen.as_of == TODAY and screen.figures is before
         field = screen.query_one("#insights-as-of", Input)
         assert field.value == "soon" and field.has_focus  # left to be corrected
-        # Escape leaves the date as it was; a second escape leaves the screen.
+        # Escape leaves the date as it was; a second escape stays: Insights is a home.
         await pilot.press("escape")
         await pilot.pause()
         assert field.value == TODAY.isoformat() and not error.display
-        assert isinstance(demo_app.screen, InsightsScreen)
+        assert demo_app.screen is screen
+        assert screen.query_one("#insights-gold", CustomerList).has_focus
         await pilot.press("escape")
         await pilot.pause()
-        assert not isinstance(demo_app.screen, InsightsScreen)
+        assert demo_app.screen is screen
 
 
-async def test_enter_opens_the_customer_and_j_k_move_like_the_arrows(demo_app):
+async def test_enter_opens_the_customer_the_arrows_move_and_j_k_search(demo_app):
     async with demo_app.run_test(size=(100, 40)) as pilot:
         screen = await _open(pilot)
         gold = screen.query_one("#insights-gold", CustomerList)
-        await pilot.press("j", "j", "k")
-        assert gold.cursor_row == 1
-        await pilot.press("down", "up")
+        await pilot.press("down", "down", "up")
         assert gold.cursor_row == 1
         await pilot.press("enter")
         await settle(pilot)
@@ -124,6 +124,13 @@ async def test_enter_opens_the_customer_and_j_k_move_like_the_arrows(demo_app):
         await settle(pilot)
         assert demo_app.screen is screen
         assert gold.cursor_row == 1  # recomputed on the way back, the cursor stayed
+        await pilot.press("j", "k")  # letters on a list are a search, not arrows
+        await settle(pilot)
+        assert isinstance(demo_app.screen, SearchScreen)
+        assert demo_app.screen.query_one("#query", Input).value == "jk"
+        await pilot.press("f4")  # Insights as it was left
+        await settle(pilot)
+        assert demo_app.screen is screen and gold.cursor_row == 1
 
 
 async def test_enter_on_a_referrer_opens_the_referrer(demo_app):
@@ -162,22 +169,20 @@ async def test_a_database_error_is_shown_and_the_date_can_be_tried_again(demo_ap
         monkeypatch.setattr(screen_module, "insights", locked)
         screen = await _open(pilot)
         assert "database is locked" in _text(screen, "#insights-summary")
-        assert "tries again" in _text(screen, "#insights-as-of-hint")
+        assert "f7, then Enter, tries again" in _text(screen, "#insights-as-of-hint")
         monkeypatch.undo()
-        await pilot.press("a", "enter")  # the same date again
+        await pilot.press("f7", "enter")  # the same date again
         await settle(pilot)
         assert screen.figures == insights(demo_app.db, TODAY)
-        assert "a changes the date" in _text(screen, "#insights-as-of-hint")
+        assert "f7 changes the date" in _text(screen, "#insights-as-of-hint")
 
 
 def test_every_key_has_an_id():
-    from tui_crm.ui.screens.insights import InsightsBody
-
-    for owner in (InsightsScreen, CustomerList, InsightsBody):
+    for owner in (InsightsScreen, CustomerList):
         assert all(binding.id and binding.id.startswith("insights.") for binding in owner.BINDINGS)
 
 
-async def test_j_and_k_scroll_the_page_while_a_chart_has_focus(demo_app):
+async def test_the_arrows_scroll_the_page_while_a_chart_has_focus(demo_app):
     async with demo_app.run_test(size=(80, 24)) as pilot:
         screen = await _open(pilot)
         await pilot.press("tab", "tab", "tab", "tab", "tab")  # down to the lost reasons
@@ -185,10 +190,10 @@ async def test_j_and_k_scroll_the_page_while_a_chart_has_focus(demo_app):
         body = screen.query_one("#insights-body")
         bottom = body.scroll_y
         assert bottom > 0
-        await pilot.press("k", "k", "k")
+        await pilot.press("up", "up", "up")
         await pilot.pause()
         assert body.scroll_y == bottom - 3
-        await pilot.press("j")
+        await pilot.press("down")
         await pilot.pause()
         assert body.scroll_y == bottom - 2
 
@@ -267,15 +272,21 @@ def test_insights_lower_sections_at_100x30(demo_app, snap_compare):
 
 
 def test_insights_with_a_bad_date_at_80x24(demo_app, snap_compare):
-    keys = _show_insights("a", *"next year", "enter")
+    keys = _show_insights("f7", *"next year", "enter")
     assert snap_compare(demo_app, terminal_size=(80, 24), run_before=keys)
 
 
-async def test_f4_opens_insights_and_escape_comes_back(demo_app):
+async def test_f4_opens_insights_escape_stays_and_ctrl_f_goes_back_to_search(demo_app):
     async with demo_app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await pilot.press("f4")
         await settle(pilot)
-        assert isinstance(demo_app.screen, InsightsScreen)
-        await pilot.press("escape")
-        assert not isinstance(demo_app.screen, InsightsScreen)
+        insights_screen = demo_app.screen
+        assert isinstance(insights_screen, InsightsScreen)
+        await pilot.press("escape")  # Insights is its mode's home
+        await settle(pilot)
+        assert demo_app.screen is insights_screen
+        await pilot.press("ctrl+f")
+        await settle(pilot)
+        assert isinstance(demo_app.screen, SearchScreen)
+        assert demo_app.focused.id == "query"

@@ -1,4 +1,4 @@
-"""Logging a call from the search results and the profile: `l`, the note, ctrl+s."""
+"""Logging a call from the search results (ctrl+l) and the profile (`l`): the note, ctrl+s."""
 
 from __future__ import annotations
 
@@ -22,11 +22,11 @@ async def _highlight_first(pilot, query: str):
     return pilot.app.screen.highlighted()
 
 
-async def test_l_note_ctrl_s_logs_a_call_for_the_highlighted_customer(demo_app):
+async def test_ctrl_l_note_ctrl_s_logs_a_call_for_the_highlighted_customer(demo_app):
     async with demo_app.run_test(size=(80, 24)) as pilot:
         row = await _highlight_first(pilot, "smith")
         before = Interaction.select().where(Interaction.customer == row.id).count()
-        await pilot.press("l")
+        await pilot.press("ctrl+l")
         await pilot.pause()
         assert isinstance(demo_app.screen, LogInteractionScreen)
         assert demo_app.focused is demo_app.screen.query_one("#log-notes", TextArea)
@@ -51,7 +51,7 @@ async def test_l_note_ctrl_s_logs_a_call_for_the_highlighted_customer(demo_app):
 async def test_follow_up_is_shown_resolved_and_stored(demo_app):
     async with demo_app.run_test(size=(80, 24)) as pilot:
         row = await _highlight_first(pilot, "smith")
-        await pilot.press("l")
+        await pilot.press("ctrl+l")
         await pilot.pause()
         await pilot.press(*"Send the price list", "tab", "tab", *"+2w")
         await pilot.pause()
@@ -72,7 +72,7 @@ async def test_empty_note_is_refused_and_nothing_saved(demo_app):
     async with demo_app.run_test(size=(80, 24)) as pilot:
         await _highlight_first(pilot, "smith")
         count = Interaction.select().count()
-        await pilot.press("l")
+        await pilot.press("ctrl+l")
         await pilot.pause()
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -86,7 +86,7 @@ async def test_bad_follow_up_is_refused_with_the_reason_and_nothing_saved(demo_a
     async with demo_app.run_test(size=(80, 24)) as pilot:
         await _highlight_first(pilot, "smith")
         count = Interaction.select().count()
-        await pilot.press("l")
+        await pilot.press("ctrl+l")
         await pilot.pause()
         await pilot.press(*"Called", "tab", "tab", *"next blursday", "ctrl+s")
         await settle(pilot)
@@ -101,7 +101,7 @@ async def test_escape_with_a_typed_note_asks_first(demo_app):
     async with demo_app.run_test(size=(80, 24)) as pilot:
         await _highlight_first(pilot, "smith")
         count = Interaction.select().count()
-        await pilot.press("l")
+        await pilot.press("ctrl+l")
         await pilot.pause()
         await pilot.press(*"half a thought", "escape")
         await pilot.pause()
@@ -119,8 +119,9 @@ async def test_escape_with_a_typed_note_asks_first(demo_app):
 async def test_escape_on_an_empty_note_just_closes(demo_app):
     async with demo_app.run_test(size=(80, 24)) as pilot:
         await _highlight_first(pilot, "smith")
-        await pilot.press("l")
+        await pilot.press("ctrl+l")
         await pilot.pause()
+        assert isinstance(demo_app.screen, LogInteractionScreen)
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(demo_app.screen, SearchScreen)
@@ -146,7 +147,7 @@ async def test_ctrl_s_right_after_fast_typing_saves_every_character(demo_app):
 
     async with demo_app.run_test(size=(80, 24)) as pilot:
         row = await _highlight_first(pilot, "smith")
-        await pilot.press("l")
+        await pilot.press("ctrl+l")
         await pilot.pause()
         note = "Wants a quote for twenty seats"
         for char in note:  # posted at once, without waiting for each to be handled

@@ -70,7 +70,7 @@ async def test_keys_can_be_remapped_from_the_config_file(demo_file, ui_home, tmp
     from tui_crm.paths import config_dir
 
     config_dir().mkdir(parents=True)
-    (config_dir() / "config.toml").write_text('[keys]\n"search.log" = "c"\n')
+    (config_dir() / "config.toml").write_text('[keys]\n"search.log" = "ctrl+g"\n')
     config.settings.cache_clear()
     copy = tmp_path / "remap.db"
     shutil.copy(demo_file, copy)
@@ -79,10 +79,10 @@ async def test_keys_can_be_remapped_from_the_config_file(demo_file, ui_home, tmp
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.press(*"smith")
             await settle(pilot)
-            await pilot.press("down", "l")
+            await pilot.press("down", "ctrl+l")
             await pilot.pause()
-            assert isinstance(app.screen, SearchScreen)  # l no longer logs
-            await pilot.press("c")
+            assert isinstance(app.screen, SearchScreen)  # ctrl+l no longer logs
+            await pilot.press("ctrl+g")
             await pilot.pause()
             assert isinstance(app.screen, LogInteractionScreen)
     finally:

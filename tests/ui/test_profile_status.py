@@ -40,7 +40,7 @@ async def test_a_customer_who_stopped_buying_shows_lapsed_with_why_until_they_bu
         assert "lapsed" in value and "probably gone" in value and "chance still buying" in value
 
         # They buy again, four days ago: active again, and nothing says otherwise.
-        await pilot.press("p")
+        await pilot.press("b")
         await pilot.pause()
         assert isinstance(demo_app.screen, AddPurchaseScreen)
         demo_app.screen.query_one("#purchase-day", Input).value = (

@@ -93,7 +93,7 @@ async def test_space_expands_a_referrer_and_marks_the_unthanked_referrals(demo_a
             assert ("! not thanked" in str(node.label)) == (child.thanked is False)
 
 
-async def test_l_logs_a_thanks_from_the_referrer_naming_the_referral_and_the_mark_goes(
+async def test_ctrl_l_logs_a_thanks_from_the_referrer_naming_the_referral_and_the_mark_goes(
     demo_app,
 ):
     async with demo_app.run_test(size=(100, 30)) as pilot:
@@ -108,14 +108,14 @@ async def test_l_logs_a_thanks_from_the_referrer_naming_the_referral_and_the_mar
         )
         tree = _tree(screen)
         tree.move_cursor(tree.root.children[root_index])
-        await pilot.press("l")
+        await pilot.press("ctrl+l")
         await settle(pilot)
         assert not isinstance(demo_app.screen, LogInteractionScreen)  # a root has no referrer
         await pilot.press("space")
         await settle(pilot)
         row = next(n for n in tree.cursor_node.children if n.data.customer_id == child.customer_id)
         tree.move_cursor(row)
-        await pilot.press("l")
+        await pilot.press("ctrl+l")
         await settle(pilot)
         dialog = demo_app.screen
         assert isinstance(dialog, LogInteractionScreen)
@@ -140,7 +140,7 @@ async def test_l_logs_a_thanks_from_the_referrer_naming_the_referral_and_the_mar
         assert child.name in label and "not thanked" not in label
 
 
-async def test_enter_opens_the_profile_and_t_there_centres_the_tree(demo_app):
+async def test_enter_opens_the_profile_r_there_centres_the_tree_and_f3_shows_all(demo_app):
     async with demo_app.run_test(size=(100, 30)) as pilot:
         screen = await _open_tree(pilot)
         forest = referral_forest(demo_app.db, TODAY)
@@ -157,16 +157,23 @@ async def test_enter_opens_the_profile_and_t_there_centres_the_tree(demo_app):
 
         demo_app.open_profile(deep)
         await settle(pilot)
-        centred = await _open_tree(pilot, "t")
+        centred = await _open_tree(pilot, "r")
         assert centred is not screen and centred.centre == deep
         tree = _tree(centred)
         assert tree.cursor_node.data.customer_id == deep
         assert _ids(tree.root.children) == [top]  # only the branch that leads to the centre
         assert tree.cursor_node.parent.data.customer_id == referrer
         assert forest.name_of(deep) in centred.sub_title
-        await pilot.press("a")
+        await pilot.press("escape")  # back to the profile, and from there to all referrers
+        await settle(pilot)
+        assert isinstance(demo_app.screen, ProfileScreen)
+        await pilot.press("r")
         await _loaded(pilot)
-        assert len(tree.root.children) == min(forest.root_count, BATCH)
+        assert demo_app.screen.centre == deep
+        await pilot.press("f3")  # the tree's own key again: its home, every root referrer
+        await _loaded(pilot)
+        assert demo_app.screen is screen and screen.centre is None
+        assert len(_tree(screen).root.children) == min(forest.root_count, BATCH)
 
 
 async def test_palette_opens_the_referral_tree(demo_app):
@@ -175,8 +182,13 @@ async def test_palette_opens_the_referral_tree(demo_app):
         await _palette(pilot, "Referral tree")
         await pilot.press("enter")
         await _loaded(pilot)
-        assert isinstance(demo_app.screen, ReferralTreeScreen)
-        await pilot.press("escape")
+        tree_screen = demo_app.screen
+        assert isinstance(tree_screen, ReferralTreeScreen) and tree_screen.centre is None
+        await pilot.press("escape")  # the tree is its mode's home: Escape stays
+        await settle(pilot)
+        assert demo_app.screen is tree_screen
+        await pilot.press("ctrl+f")
+        await settle(pilot)
         assert isinstance(demo_app.screen, SearchScreen)
 
 
@@ -217,8 +229,8 @@ async def test_a_chain_of_a_thousand_opens_centred_on_its_end_without_freezing(e
         await settle(pilot)
         empty_app.open_profile(depth + 1)
         await settle(pilot)
-        screen = await _open_tree(pilot, "t")
-        tree = _tree(screen)
+        centred = await _open_tree(pilot, "r")
+        tree = _tree(centred)
         assert tree.cursor_node.data.customer_id == depth + 1
         top = tree.root.children[0]
         assert top.data.customer_id == 1
@@ -226,9 +238,11 @@ async def test_a_chain_of_a_thousand_opens_centred_on_its_end_without_freezing(e
         assert isinstance(elided.data, Elided) and "more levels" in str(elided.label)
         assert tree.last_line < 20  # the root, the gap, a few levels above the centre
 
-        # From the top, expanding level after level stops at the depth limit and re-centres.
-        await pilot.press("a")
-        await _loaded(pilot)
+        # From the top (f3: the tree of every root referrer), expanding level after level
+        # stops at the depth limit and re-centres.
+        screen = await _open_tree(pilot, "f3")
+        assert screen is not centred and screen.centre is None
+        tree = _tree(screen)
         for _ in range(DEPTH_LIMIT + 1):
             await pilot.press("right", "down")
             await settle(pilot)
@@ -238,6 +252,11 @@ async def test_a_chain_of_a_thousand_opens_centred_on_its_end_without_freezing(e
         await _loaded(pilot)
         assert screen.centre == deeper
         assert tree.cursor_node.data.customer_id == deeper
+        # f3 again: every root referrer, however the tree was moved in place.
+        await pilot.press("f3")
+        await _loaded(pilot)
+        assert empty_app.screen is screen
+        assert screen.centre is None and _ids(tree.root.children) == [1]
 
 
 async def test_a_referral_loop_and_a_self_referral_neither_hang_nor_crash(empty_app):

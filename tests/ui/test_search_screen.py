@@ -37,7 +37,7 @@ async def test_down_enter_opens_the_highlighted_profile_and_escape_returns(demo_
         await pilot.press("down")
         await pilot.pause()
         assert demo_app.focused.id == "results"
-        await pilot.press("j", "enter")  # j moves like the down arrow
+        await pilot.press("down", "enter")
         await settle(pilot)
         assert isinstance(demo_app.screen, ProfileScreen)
         title = str(demo_app.screen.query_one("#profile-title", Static).render())
@@ -57,6 +57,19 @@ async def test_enter_in_the_input_opens_the_first_result(demo_app):
         await settle(pilot)
         assert isinstance(demo_app.screen, ProfileScreen)
         assert demo_app.screen.profile.name == first
+
+
+async def test_j_and_k_on_the_results_go_to_the_search_rather_than_move(demo_app):
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"smith")
+        await settle(pilot)
+        await pilot.press("down", "down")
+        await pilot.pause()
+        assert demo_app.focused.id == "results"
+        await pilot.press("j", "k")
+        await settle(pilot)
+        assert demo_app.focused.id == "query"
+        assert demo_app.screen.query_one("#query", Input).value == "smithjk"
 
 
 async def test_slash_returns_to_the_input_from_the_results(demo_app):
@@ -119,7 +132,7 @@ async def test_down_down_enter_opens_the_second_result(demo_app):
         assert demo_app.screen.profile.name == second
 
 
-async def test_s_sorts_by_one_then_two_keys_and_writes_them_into_the_query(demo_app):
+async def test_f7_sorts_by_one_then_two_keys_and_writes_them_into_the_query(demo_app):
     from textual.widgets import Select
 
     from tui_crm.ui.screens.sort import SortScreen
@@ -127,7 +140,7 @@ async def test_s_sorts_by_one_then_two_keys_and_writes_them_into_the_query(demo_
     async with demo_app.run_test(size=(100, 30)) as pilot:
         await pilot.press(*"tier:gold")
         await settle(pilot)
-        await pilot.press("down", "s")
+        await pilot.press("down", "f7")
         await pilot.pause()
         assert isinstance(demo_app.screen, SortScreen)
         demo_app.screen.query_one("#sort-first", Select).value = "city"
@@ -139,8 +152,9 @@ async def test_s_sorts_by_one_then_two_keys_and_writes_them_into_the_query(demo_
         rows = demo_app.screen.rows
         keys = [(r.city.casefold(), -r.value_12m) for r in rows]
         assert rows and keys == sorted(keys)
-        # The same keys again, now only one: the second is dropped from the query.
-        await pilot.press("down", "s")
+        # The same keys again, now only one (f7 from the field this time): the second is
+        # dropped from the query.
+        await pilot.press("slash", "f7")
         await pilot.pause()
         demo_app.screen.query_one("#sort-second", Select).clear()
         await pilot.press("ctrl+s")
@@ -148,9 +162,9 @@ async def test_s_sorts_by_one_then_two_keys_and_writes_them_into_the_query(demo_
         assert demo_app.screen.query_one("#query", Input).value == "tier:gold sort:city"
 
 
-async def test_down_and_l_arriving_together_log_a_call_and_leave_the_query_alone(demo_app):
+async def test_down_and_ctrl_l_arriving_together_log_a_call_and_leave_the_query_alone(demo_app):
     """Keys bunched by a slow SSH link reach the app in one read: ↓ must move to the results
-    before the l behind it is handled, and the l must not end up in the query."""
+    before the ctrl+l behind it is handled, and nothing of it may end up in the query."""
     from textual import events
 
     from tui_crm.ui.screens.log import LogInteractionScreen
@@ -159,31 +173,32 @@ async def test_down_and_l_arriving_together_log_a_call_and_leave_the_query_alone
         await pilot.press(*"robert smith")
         await settle(pilot)
         search = demo_app.screen
-        for key, character in (("down", None), ("l", "l")):
+        for key, character in (("down", None), ("ctrl+l", "\x0c")):
             demo_app.post_message(events.Key(key, character))
         await settle(pilot)
         assert isinstance(demo_app.screen, LogInteractionScreen)
         assert search.query_one("#query", Input).value == "robert smith"
 
 
-async def test_a_name_then_down_and_l_typed_faster_than_the_search_log_for_that_name(demo_app):
-    """The l waits for the results of what was typed: it never logs a call for whoever
-    headed the list before the search answered."""
+async def test_a_name_then_ctrl_l_typed_faster_than_the_search_log_for_that_name(demo_app):
+    """ctrl+l in the search field waits for the results of what was typed: it never logs a
+    call for whoever headed the list before the search answered."""
     from textual import events
 
     from tui_crm.ui.screens.log import LogInteractionScreen
 
     async with demo_app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        first_before = demo_app.screen.rows[0].name
+        search_screen = demo_app.screen
+        first_before = search_screen.rows[0].name
         expected = search(demo_app.db, "robert smith", as_of=TODAY, limit=1)[0].name
         assert first_before != expected
         for character in "robert smith":
             demo_app.post_message(events.Key(character if character != " " else "space", character))
-        demo_app.post_message(events.Key("down", None))
-        demo_app.post_message(events.Key("l", "l"))
+        demo_app.post_message(events.Key("ctrl+l", "\x0c"))
         await settle(pilot)
         await pilot.pause(0.1)
         await settle(pilot)
         assert isinstance(demo_app.screen, LogInteractionScreen)
         assert demo_app.screen.customer_name == expected
+        assert search_screen.query_one("#query", Input).value == "robert smith"

@@ -64,12 +64,12 @@ async def _cursors(pilot, screen_type, count: int) -> list[bool]:
 async def test_no_cursor_blinks_in_any_form_when_the_app_is_made_without_blinking(demo_app):
     assert demo_app.cursor_blink is False  # as the snapshot tests make it
     async with demo_app.run_test(size=(100, 40)) as pilot:
-        await pilot.press(*"smith", "down", "l")
+        await pilot.press(*"smith", "down", "ctrl+l")
         await settle(pilot)
         log = await _cursors(pilot, LogInteractionScreen, 4)
         await pilot.press("escape")
         await settle(pilot)
-        await pilot.press("p")
+        await pilot.press("ctrl+b")
         await settle(pilot)
         purchase = await _cursors(pilot, AddPurchaseScreen, 4)
         await pilot.press("escape")

@@ -8,6 +8,7 @@ fast as the test can, without pauses.
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import Input, TextArea
 
 from tests.ui.conftest import TODAY, burst, latest_interaction, settle
@@ -21,6 +22,8 @@ from tui_crm.ui.screens.search import SearchScreen
 DOWN = "\x1b[B"
 CTRL_S = "\x13"
 CTRL_N = "\x0e"
+CTRL_L = "\x0c"
+CTRL_B = "\x02"
 
 
 async def _results_for(pilot, query: str):
@@ -32,7 +35,7 @@ async def _results_for(pilot, query: str):
 async def test_a_tab_in_a_burst_moves_to_the_next_field(demo_app):
     async with demo_app.run_test(size=(80, 24)) as pilot:
         rows = await _results_for(pilot, "smith")
-        await pilot.press("down", "l")
+        await pilot.press("down", "ctrl+l")
         await settle(pilot)
         burst(demo_app, "Wants a quote\t\t+2w")
         await settle(pilot)
@@ -57,11 +60,13 @@ async def test_a_tab_in_a_burst_on_the_new_customer_form(demo_app):
         assert form.query_one("#f-last-name", Input).value == "Zebulon"
 
 
-async def test_a_note_typed_right_after_l_lands_in_the_note(demo_app):
+@pytest.mark.parametrize("where", ["the field", "the results"])
+async def test_a_note_typed_right_after_ctrl_l_lands_in_the_note(demo_app, where):
     async with demo_app.run_test(size=(80, 24)) as pilot:
         rows = await _results_for(pilot, "smith")
         before = Interaction.select().count()
-        burst(demo_app, DOWN + "lLeft a voicemail, try Friday" + CTRL_S)
+        move = DOWN if where == "the results" else ""
+        burst(demo_app, move + CTRL_L + "Left a voicemail, try Friday" + CTRL_S)
         await settle(pilot)
         assert isinstance(demo_app.screen, SearchScreen)
         assert Interaction.select().count() == before + 1
@@ -69,11 +74,12 @@ async def test_a_note_typed_right_after_l_lands_in_the_note(demo_app):
 
 
 async def test_the_whole_call_typed_in_one_go_from_the_query(demo_app):
-    """Query, ↓↓, l, note, ctrl+s, then p: all before the first search has answered."""
+    """Query, ↓↓, ctrl+l, note, ctrl+s, then ctrl+b: all before the first search has
+    answered."""
     second = search(demo_app.db, "smith", as_of=TODAY, limit=200)[1]
     async with demo_app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        burst(demo_app, "smith" + DOWN + DOWN + "lCalled back" + CTRL_S + "p")
+        burst(demo_app, "smith" + DOWN + DOWN + CTRL_L + "Called back" + CTRL_S + CTRL_B)
         await settle(pilot)
         dialog = demo_app.screen
         assert isinstance(dialog, AddPurchaseScreen)

@@ -28,11 +28,11 @@ async def test_every_screen_and_action_reads_and_writes_in_workers(demo_app, mon
         for keys in (
             ("r", "o", "b", "down", "enter"),  # search, the profile
             ("escape", "escape", "f2"),  # needs attention
-            ("d",),  # done
-            ("x",),  # lost: reads the profile first
-            ("escape", "c"),  # cadence: reads the categories first
-            ("escape", "escape", "f5", "n"),  # duplicates: different people
-            ("escape", "f3", "escape", "f4", "escape"),  # tree, insights
+            ("ctrl+d",),  # done
+            ("ctrl+x",),  # lost: reads the profile first
+            ("escape", "f7"),  # cadence: reads the categories first
+            ("escape", "f5", "ctrl+d"),  # duplicates: different people
+            ("f3", "f4", "escape"),  # tree, insights
             ("ctrl+o",),  # import: offers the file imported last
             ("escape", "ctrl+p", "r", "o", "b"),  # the palette finds customers
             ("escape",),

@@ -327,6 +327,10 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
         if self.current_mode == mode:
             while len(self.screen_stack) > 1 and not self.screen.is_modal:
                 self.pop_screen()
+            # A home that moved in place (the tree re-centred on "→ more below") goes back.
+            home = getattr(self.screen, "show_home", None)
+            if len(self.screen_stack) == 1 and home is not None:
+                home()
             return
         self.switch_mode(mode)
 

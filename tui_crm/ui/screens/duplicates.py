@@ -45,7 +45,7 @@ class MergeTable(ResultsTable):
 
 
 class DuplicatesScreen(FollowsTheBook, ListHoldsKeys, Screen):
-    """Candidate pairs, strongest first: Enter merges, `n` says they are different people."""
+    """Candidate pairs, strongest first: Enter merges, ctrl+d says they are different people."""
 
     BINDINGS = [
         Binding("enter", "merge", "Merge…", id="duplicates-list.merge"),
@@ -85,7 +85,7 @@ class DuplicatesScreen(FollowsTheBook, ListHoldsKeys, Screen):
 
     def load(self) -> None:
         """Look for the pairs (again) in a worker; keys for the list wait until it is shown,
-        so `n n` marks two pairs, not the first one twice."""
+        so ctrl+d ctrl+d marks two pairs, not the first one twice."""
         self.hold_keys()
         self._find_pairs()
 
@@ -124,7 +124,7 @@ class DuplicatesScreen(FollowsTheBook, ListHoldsKeys, Screen):
         count = len(self.pairs)
         status.update(
             f"{count} pair{'s' if count != 1 else ''} that may be one person · "
-            "Enter merges · n: not the same person"
+            "Enter merges · ctrl+d: not the same person"
             if count
             else "No probable duplicates. Pairs you marked as different people stay hidden."
         )
@@ -155,7 +155,7 @@ class DuplicatesScreen(FollowsTheBook, ListHoldsKeys, Screen):
     def action_merge(self) -> None:
         pair = self.highlighted()
         if pair is not None:
-            # The older record (lower id) survives by default; `s` in the dialog swaps.
+            # The older record (lower id) survives by default; f7 in the dialog swaps.
             self.app.push_screen(MergeScreen(pair.a.id, pair.b.id), self._merged)
 
     def _merged(self, result: MergeResult | None) -> None:
@@ -181,7 +181,7 @@ class DuplicatesScreen(FollowsTheBook, ListHoldsKeys, Screen):
             self.app.notify(str(err), severity="error")
             self.release_keys()
 
-        self.hold_keys()  # `n n` marks two pairs, not this one twice
+        self.hold_keys()  # ctrl+d ctrl+d marks two pairs, not this one twice
         in_background(
             self,
             lambda db: dismiss_pair(
@@ -227,8 +227,24 @@ class MergeScreen(Screen[MergeResult | None]):
     """
 
     BINDINGS = [
-        Binding("left", "choose('survivor')", "Keep left", key_display="←", id="merge.left"),
-        Binding("right", "choose('other')", "Take right", key_display="→", id="merge.right"),
+        # Priority: the table's own ← → would scroll it sideways when it is wider than the
+        # terminal, and then no key would choose a side.
+        Binding(
+            "left,h",
+            "choose('survivor')",
+            "Keep left",
+            key_display="←",
+            id="merge.left",
+            priority=True,
+        ),
+        Binding(
+            "right",
+            "choose('other')",
+            "Take right",
+            key_display="→",
+            id="merge.right",
+            priority=True,
+        ),
         Binding("space", "choose('both')", "Both", id="merge.both"),
         Binding("f7", "swap", "Swap sides", id="merge.swap"),
         Binding("ctrl+s", "merge", "Merge", id="merge.save"),
@@ -333,8 +349,8 @@ class MergeScreen(Screen[MergeResult | None]):
             status.update("The two records hold the same details. ctrl+s merges them.")
         else:
             status.update(
-                "← / h keeps the left value, → / l takes the right, b keeps both (lists, "
-                "notes) · s swaps which record stays · ctrl+s merges"
+                "← / h keeps the left value, → takes the right, space keeps both (lists, "
+                "notes) · f7 swaps which record stays · ctrl+s merges"
             )
 
     def _current_field(self) -> str | None:

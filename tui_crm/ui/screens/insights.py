@@ -191,11 +191,11 @@ class InsightsScreen(FollowsTheBook, Screen):
         if self.query_one("#insights-as-of", Input).has_focus:
             hint = "2026-06-30, today, +1w, mon · Esc cancels"
         elif self.error:
-            hint = "a, then Enter, tries again"
+            hint = "f7, then Enter, tries again"
         elif self.figures is None or self.figures.as_of != self.as_of:
             hint = "computing…"
         else:
-            hint = "a changes the date"
+            hint = "f7 changes the date"
         self.query_one("#insights-as-of-hint", Static).update(hint)
 
     def on_descendant_focus(self) -> None:

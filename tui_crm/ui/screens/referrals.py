@@ -199,6 +199,12 @@ class ReferralTreeScreen(FollowsTheBook, ListHoldsKeys, Screen):
         if result is not None:
             self.app.notify(result.summary)  # the marks refresh as this screen resumes
 
+    def show_home(self) -> None:
+        """Every root referrer again (f3 on the tree's own mode, after "→ more below")."""
+        if self.centre is not None:
+            self.centre = None
+            self.load()
+
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted) -> None:
         self.refresh_bindings()  # ctrl+l applies to referred customers only
 

@@ -319,10 +319,10 @@ class SearchScreen(FollowsTheBook, CustomerActions, Screen):
             return self.query_one("#query", Input).has_focus
         if action == "open_selected":
             return bool(self.rows)
-        if action == "sort":
-            return self.query_one(ResultsTable).has_focus
         if action in ("log", "purchase", "edit", "export"):
-            return bool(self.rows) and self.query_one(ResultsTable).has_focus
+            # From the field too ("rob" ctrl+l): the rows of a query still being answered
+            # count, as `when_current` waits for them.
+            return bool(self.rows) or self._rows_for != self.query_one("#query", Input).value
         return True
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search")

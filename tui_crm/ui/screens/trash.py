@@ -30,10 +30,11 @@ class TrashLoaded(Message):
 
 
 class TrashScreen(FollowsTheBook, ListHoldsKeys, Screen):
-    """Who was deleted or merged away, when and by whom; `r` brings one back whole."""
+    """Who was deleted or merged away, when and by whom; Enter brings one back whole."""
 
     BINDINGS = [
-        Binding("enter", "restore", "Restore", id="trash.restore"),
+        # Priority: the list's own Enter (select the row) would answer first.
+        Binding("enter", "restore", "Restore", id="trash.restore", priority=True),
         Binding("ctrl+d", "purge", "Purge…", id="trash.purge"),
         Binding("escape", "app.back", "Back", id="trash.back"),
     ]
@@ -68,7 +69,7 @@ class TrashScreen(FollowsTheBook, ListHoldsKeys, Screen):
             self.load()
 
     def load(self) -> None:
-        """Read the trash (again) in a worker; keys wait for it, so `r` acts on the row shown."""
+        """Read the trash (again) in a worker; keys wait for it, so Enter acts on the row shown."""
         self.hold_keys()
         self._read()
 
@@ -106,7 +107,7 @@ class TrashScreen(FollowsTheBook, ListHoldsKeys, Screen):
             "The trash is empty."
             if not count
             else f"{count} customer{'s' if count != 1 else ''} in the trash · "
-            "r restores one whole · shift+p deletes it for ever"
+            "Enter restores one whole · ctrl+d deletes it for ever"
         )
 
     @staticmethod
