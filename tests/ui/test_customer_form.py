@@ -173,6 +173,18 @@ async def test_a_save_over_someone_elses_newer_change_is_refused_and_shows_it(de
         assert (row.company, row.job_title) == ("Colleague & Co", robert.job_title)
 
 
+async def test_the_forms_lost_reason_is_suggested_from_the_books_reasons(demo_app):
+    async with demo_app.run_test(size=(100, 40)) as pilot:
+        form = await _edit_robert(pilot)
+        field = form.query_one("#f-lost-reason", Input)
+        field.focus()
+        field.value = ""
+        await pilot.press(*"went")
+        await settle(pilot)
+        await pilot.press("right")
+        assert field.value == "Went with a cheaper competitor"
+
+
 async def test_escape_on_a_changed_form_asks_and_unchanged_closes(demo_app):
     async with demo_app.run_test(size=(100, 40)) as pilot:
         form = await _edit_robert(pilot)

@@ -23,11 +23,13 @@ from tui_crm.core.customers import (
     update_customer,
 )
 from tui_crm.core.duplicates import DuplicatesFound, probable_duplicates
+from tui_crm.core.insights import lost_reasons
 from tui_crm.core.types import CustomerProfile, CustomerRef, display_name
 from tui_crm.errors import CrmError, UnverifiedValues
 from tui_crm.ui.background import book
 from tui_crm.ui.format import data, editable
 from tui_crm.ui.screens.dialog import FormScreen, Saved, form_row, widget_value
+from tui_crm.ui.screens.lost import suggest_reasons
 
 SLOTS = 3  # emails and phones each
 SLOT_LABELS = {"emails": EMAIL_LABELS, "phones": PHONE_LABELS}
@@ -121,6 +123,7 @@ class CustomerFormScreen(FormScreen[Saved | None]):
             with book(self) as db:
                 categories = category_names(db)
                 sources = known_sources(db)
+                reasons = lost_reasons(db)
                 profile = (
                     get_profile(db, self.customer_id, self.app.today(), history=0)
                     if self.customer_id is not None
@@ -128,10 +131,17 @@ class CustomerFormScreen(FormScreen[Saved | None]):
                 )
             error = None
         except CrmError as err:
-            categories, sources, profile, error = [], [], None, str(err)
-        self.app.call_from_thread(self.fill, categories, sources, profile, error)
+            categories, sources, reasons, profile, error = [], [], [], None, str(err)
+        self.app.call_from_thread(self.fill, categories, sources, reasons, profile, error)
 
-    def fill(self, categories, sources, profile: CustomerProfile | None, error: str | None) -> None:
+    def fill(
+        self,
+        categories: list[str],
+        sources: list[str],
+        reasons: list[str],
+        profile: CustomerProfile | None,
+        error: str | None,
+    ) -> None:
         if error:
             self.query_one("#form-error", Static).update(data(error))
             return
@@ -141,6 +151,7 @@ class CustomerFormScreen(FormScreen[Saved | None]):
         self.query_one(f"#{_id('source')}", Input).suggester = SuggestFromList(
             sources, case_sensitive=False
         )
+        suggest_reasons(self.query_one(f"#{_id('lost_reason')}", Input), reasons)
         self.profile = profile
         if profile is not None:
             self.sub_title = f"Edit {profile.name}"
