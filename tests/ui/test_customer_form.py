@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual.widgets import Button, Input, OptionList, Static
+from textual.widgets import Button, Input, OptionList, Select, Static
 
 from tests.ui.conftest import settle
 from tests.versions import current_version
@@ -149,6 +149,40 @@ async def test_editing_a_phone_refuses_a_bad_one_and_saves_a_good_one(demo_app):
         ]
         assert numbers[0] == "+4795551234"
         assert "+47 95 55 12 34" in [p.value for p in demo_app.screen.profile.phones]
+
+
+async def test_an_error_goes_when_its_fields_value_changes_and_stays_for_other_fields(demo_app):
+    async with demo_app.run_test(size=(100, 40)) as pilot:
+        form = await _edit_robert(pilot)
+        form.query_one("#phone-0", Input).value = "555-not-a-number"
+        form.query_one("#email-1", Input).value = "not an email"
+        since = form.query_one("#f-acquired-on", Input)
+        since.value = "someday"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        errors = {
+            key: form.query_one(f"#{key}-error", Static)
+            for key in ("phone-0", "email-0", "f-acquired-on")
+        }
+        assert all(error.display for error in errors.values())
+        # Another field changing leaves the phone's error; the phone changing takes it away.
+        form.query_one("#f-city", Input).value = "Tromsø"
+        await pilot.pause()
+        assert errors["phone-0"].display
+        form.query_one("#phone-0", Input).focus()
+        await pilot.press("backspace")
+        await pilot.pause()
+        assert not errors["phone-0"].display
+        assert errors["email-0"].display and errors["f-acquired-on"].display
+        # A slot's label shares its kind's place for errors.
+        form.query_one("#email-label-1", Select).value = "other"
+        await pilot.pause()
+        assert not errors["email-0"].display
+        since.focus()
+        await pilot.press("end", "backspace")
+        await pilot.pause()
+        assert not any(error.display for error in errors.values())
+        assert isinstance(demo_app.screen, CustomerFormScreen)  # nothing was saved meanwhile
 
 
 async def test_a_save_over_someone_elses_newer_change_is_refused_and_shows_it(demo_app):

@@ -53,6 +53,11 @@ async def test_marking_lost_without_a_reason_is_refused(demo_app):
         assert "what broke the deal" in str(error.render())
         assert Customer.get_by_id(profile.customer_id).status != "lost"
         assert CustomerChange.select().count() == changes
+        # The error goes as soon as something is typed, not on the next save.
+        await pilot.press("M")
+        await pilot.pause()
+        assert not error.display and not str(error.render()).strip()
+        assert isinstance(demo_app.screen, MarkLostScreen)
 
 
 async def test_the_lost_dialog_suggests_the_books_reasons_whatever_the_case(demo_app):

@@ -3,6 +3,7 @@ customers. New ones are checked for probable duplicates before anything is writt
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from textual import work
@@ -10,6 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.suggester import SuggestFromList
+from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Select, Static, TextArea
 
 from tui_crm.core.customer_fields import FORM_ROWS, CustomerField
@@ -183,10 +185,20 @@ class CustomerFormScreen(FormScreen[Saved | None]):
             text = ", ".join(value) if field.kind == "list" else str(value or "")
             self.query_one(widget_id, Input).value = editable(text)
 
+    def message_of(self, widget: Widget) -> Static | None:
+        # Every email and phone slot, value or label, shares its kind's one place for errors.
+        slot = re.fullmatch(r"(email|phone)(-label)?-\d+", widget.id or "")
+        if slot:
+            return self.query_one(f"#{slot.group(1)}-0-error", Static)
+        return super().message_of(widget)
+
     # -- referred by -----------------------------------------------------------------------
 
     def set_referrer(self, ref: CustomerRef | None) -> None:
+        changed = ref != self.referrer
         self.referrer = ref
+        if changed:
+            self.value_changed(self.query_one(f"#{_id('referred_by')}", Button))
         button = self.query_one(f"#{_id('referred_by')}", Button)
         button.label = (
             data(f"{ref.name} (Enter to change, Del to clear)") if ref else "— (Enter to choose)"
