@@ -229,11 +229,13 @@ async def test_relative_days_set_the_as_of_date(demo_app):
             ("-30d", date(2026, 10, 23)),
             ("yesterday", date(2026, 11, 21)),
         ]:
-            await pilot.press("a", *typed, "enter")
+            screen.action_edit_as_of()  # whichever key it is on
+            await pilot.press(*typed, "enter")
             await settle(pilot)
             assert screen.as_of == day and field.value == day.isoformat()
             assert screen.figures == insights(demo_app.db, day)
-        await pilot.press("a", *"-1q", "enter")
+        screen.action_edit_as_of()
+        await pilot.press(*"-1q", "enter")
         await settle(pilot)
         error = screen.query_one("#insights-error", Static)
         assert error.display and error.size.height == 1
