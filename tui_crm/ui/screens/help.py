@@ -95,6 +95,11 @@ def _own_bindings(node: DOMNode) -> set[tuple[str, str]]:
     return own
 
 
+def _binding_id(binding: Binding) -> str:
+    """What a binding is called whichever key the config gives it."""
+    return binding.id or f"{binding.key} {binding.action}"
+
+
 def _key_lines(app: App, nodes: list[DOMNode], over: Screen, shown_first: bool) -> list[KeyLine]:
     """The described actions bound on `nodes` (nearest first), one line per action with all
     its keys as the app shows them (remapped keys included); with `shown_first`, the footer's
@@ -104,10 +109,14 @@ def _key_lines(app: App, nodes: list[DOMNode], over: Screen, shown_first: bool) 
     found: dict[tuple[int, str], tuple[list[str], Binding, bool]] = {}
     for node in nodes:
         own = _own_bindings(node)
-        bindings: BindingsMap = node._bindings.copy()
+        # In the order they are declared, with the keys the config maps them to.
+        remapped: BindingsMap = node._bindings.copy()
         if app._keymap:
-            bindings.apply_keymap(app._keymap)
-        for _key, binding in bindings:
+            remapped.apply_keymap(app._keymap)
+        keys_of: dict[str, list[str]] = {}
+        for _key, binding in remapped:
+            keys_of.setdefault(_binding_id(binding), []).append(app.get_key_display(binding))
+        for _key, binding in node._bindings:
             if not binding.description or binding.system:
                 continue
             palette = node is app and binding.action in ("command_palette", "app.command_palette")
@@ -117,11 +126,10 @@ def _key_lines(app: App, nodes: list[DOMNode], over: Screen, shown_first: bool) 
                 continue
             target, name, params = _target(app, over, node, binding.action)
             action_id = (id(target), f"{name}{params!r}")
-            shown = app.get_key_display(binding)
+            shown = keys_of.get(_binding_id(binding), [])
             if action_id in found:
                 keys = found[action_id][0]
-                if shown not in keys:
-                    keys.append(shown)
+                keys.extend(key for key in shown if key not in keys)
                 continue
             try:
                 enabled = bool(target.check_action(name, params))
@@ -129,7 +137,7 @@ def _key_lines(app: App, nodes: list[DOMNode], over: Screen, shown_first: bool) 
                 enabled = True
             if palette:
                 binding = Binding(binding.key, binding.action, _PALETTE, show=False)
-            found[action_id] = ([shown], binding, enabled)
+            found[action_id] = (list(dict.fromkeys(shown)), binding, enabled)
     lines = [
         (shown_first and not binding.show, KeyLine(" ".join(keys), binding.description, enabled))
         for keys, binding, enabled in found.values()
