@@ -38,6 +38,7 @@ ATTENTION_COLUMNS = (
     "reason_code",
     "reason",
     "score",
+    "customer_score",
     "rank",
     "company",
     "phone",
@@ -60,7 +61,7 @@ FIND_TABLE = (
 ATTENTION_TABLE = (
     ("id", "ID", 6, ">"),
     ("name", "NAME", 22, "<"),
-    ("score", "SCORE", 6, ">"),
+    ("customer_score", "SCORE", 6, ">"),  # the customer's, which orders the queue
     ("phone", "PHONE", 17, "<"),
     ("reason", "WHY", 60, "<"),
 )
@@ -612,6 +613,7 @@ def _attention(args: argparse.Namespace) -> int:
             "reason_code": reason.code,
             "reason": reason.text,
             "score": reason.score,
+            "customer_score": item.score,  # what the queue is ordered by
             "rank": rank,
             "company": item.company,
             "phone": format_phone(item.phone) if item.phone else "",
@@ -624,7 +626,7 @@ def _attention(args: argparse.Namespace) -> int:
     ]
     if args.format == "table":  # a customer's further reasons go under the first, unrepeated
         records = [
-            {**record, "id": "", "name": "", "phone": ""}
+            {**record, "id": "", "name": "", "customer_score": "", "phone": ""}
             if n and record["rank"] == records[n - 1]["rank"]
             else record
             for n, record in enumerate(records)

@@ -426,6 +426,23 @@ def test_attention_csv_matches_json_and_limit_counts_customers(home, demo):
     assert table.returncode == 0 and records[0]["name"] in table.stdout
 
 
+def test_attention_carries_the_customer_score_that_orders_the_queue(home, demo):
+    records = _attention(home, demo, "--limit", "0")
+    assert list(records[0])[4:6] == ["score", "customer_score"]  # right after the reason's
+    by_customer = {r["id"]: r["customer_score"] for r in records}
+    assert all(r["customer_score"] == by_customer[r["id"]] for r in records)
+    ordered = [by_customer[i] for i in dict.fromkeys(r["id"] for r in records)]
+    assert ordered == sorted(ordered, reverse=True)  # the queue's order, unlike the reasons'
+    assert all(r["score"] <= r["customer_score"] for r in records)
+    result = _run(home, "attention", "--db", str(demo), "--format", "csv", "--limit", "2")
+    header = result.stdout.splitlines()[0]
+    assert header.startswith("id,name,reason_code,reason,score,customer_score,rank,")
+    # The table shows the customer's score once, beside the name.
+    table = _run(home, "attention", "--db", str(demo), "--limit", "2").stdout.splitlines()
+    first = records[0]
+    assert f"{first['customer_score']}" in table[1] and first["name"] in table[1]
+
+
 def test_attention_by_reason(home, demo):
     records = _attention(home, demo, "--limit", "0", "--reason", "cadence", "--reason", "lapsed")
     assert records

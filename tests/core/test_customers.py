@@ -10,12 +10,15 @@ import pytest
 from tests.versions import current_version
 from tui_crm.core import config
 from tui_crm.core.customers import (
+    Reapplied,
     add_category,
     add_purchase,
+    changes_said,
     clean_customer,
     create_customer,
     get_profile,
     log_interaction,
+    reapply_edits,
     resolve_customer,
     restore_customer,
     trash_customer,
@@ -329,6 +332,39 @@ def test_a_stale_save_is_refused_and_shows_the_other_persons_change(db):
     assert not [c for c in profile.changes if c.who == "anna"]
     # Reloaded, the same change goes through.
     assert update_customer(db, cid, {"city": "Trondheim"}, expected_version=2, who="anna") == 3
+
+
+def test_a_conflict_names_fields_by_their_labels_and_says_who_changed_each(db):
+    cid = create_customer(db, {"first_name": "Anna", "job_title": "Owner", "gender": "f"})
+    opened = current_version(cid)
+    update_customer(db, cid, {"job_title": "Head Chef"}, expected_version=opened, who="kari")
+    changes = {"gender": "x", "acquired_on": "2024-03-01"}
+    update_customer(db, cid, changes, expected_version=current_version(cid), who="ben")
+    with pytest.raises(ConflictError) as info:
+        update_customer(db, cid, {"city": "Oslo"}, expected_version=opened, who="anna")
+    message = str(info.value)
+    assert "Job title: Owner → Head Chef" in message and "job_title" not in message
+    assert "changed by kari and ben" in message
+    assert changes_said(info.value.changes) == [
+        "Job title: Owner → Head Chef (changed by kari)",
+        "Acquired on: — → 2024-03-01 (changed by ben)",
+        "Gender: female → other (changed by ben)",  # the words the form shows
+    ]
+    # As the form labels them.
+    assert changes_said(info.value.changes, on_form=True)[1].startswith("Since: — → 2024-03-01")
+
+
+def test_edits_are_reapplied_over_a_newer_version():
+    opened = {"job_title": "Owner", "city": "Oslo", "notes": "", "phones": [], "tags": "a"}
+    mine = {**opened, "job_title": "CEO", "city": "Bergen", "phones": [("work", "1")]}
+    theirs = {**opened, "job_title": "Head Chef", "notes": "theirs", "tags": "a, b"}
+    theirs["phones"] = [("work", "1")]  # the same edit as mine: nothing to re-apply
+    result = reapply_edits(opened, mine, theirs)
+    assert result.values == {**theirs, "job_title": "CEO", "city": "Bergen"}
+    assert result.edits == ("job_title", "city")
+    assert result.over_theirs == ("job_title",)
+    # Nothing edited: their version as it is.
+    assert reapply_edits(opened, opened, theirs) == Reapplied(theirs, (), ())
 
 
 def test_updating_a_missing_customer_is_not_found(db):

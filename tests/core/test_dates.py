@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 
 import pytest
 
-from tui_crm.core.dates import add_months, parse_date, parse_datetime, parse_when
+from tui_crm.core.dates import add_months, parse_date, parse_datetime, parse_day, parse_when
 from tui_crm.errors import CrmError
 
 WEDNESDAY = date(2026, 11, 18)
@@ -89,6 +90,58 @@ def test_a_weekday_means_the_next_one_and_the_same_weekday_means_next_week(index
 def test_a_bad_follow_up_date_is_refused(typed):
     with pytest.raises(CrmError):
         parse_when(typed, WEDNESDAY)
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("-30d", WEDNESDAY - timedelta(days=30)),
+        ("-2w", WEDNESDAY - timedelta(days=14)),
+        (" -1M ", date(2026, 10, 18)),
+        ("-12m", date(2025, 11, 18)),
+        ("-1y", date(2025, 11, 18)),
+        ("-0d", WEDNESDAY),
+        ("yesterday", WEDNESDAY - timedelta(days=1)),
+        ("Yesterday", WEDNESDAY - timedelta(days=1)),
+        # Everything a follow-up date takes means the same day here.
+        ("today", WEDNESDAY),
+        ("+1w", WEDNESDAY + timedelta(days=7)),
+        ("mon", date(2026, 11, 23)),
+        ("2026-03-31", date(2026, 3, 31)),
+    ],
+)
+def test_a_day_to_look_back_from_takes_the_past_too(typed, expected):
+    assert parse_day(typed, WEDNESDAY) == expected
+
+
+def test_a_month_back_is_clamped_to_the_end_of_a_short_month():
+    assert parse_day("-1m", date(2026, 3, 31)) == date(2026, 2, 28)
+    assert parse_day("-1y", date(2024, 2, 29)) == date(2023, 2, 28)
+
+
+@pytest.mark.parametrize(
+    ("typed", "words"),
+    [
+        ("", "empty date"),
+        ("soon", "'soon' is not a date (use YYYY-MM-DD, -1m, -2w, -30d, yesterday"),
+        ("-3x", "'-3x' is not a date"),
+        ("-d", "is not a date"),
+        ("--1d", "is not a date"),
+        ("-99999d", "is not a date"),
+        ("-9999y", "'-9999y' is too far in the past"),
+        ("+9999y", "'+9999y' is too far in the future"),
+    ],
+)
+def test_a_bad_day_to_look_back_from_is_one_line(typed, words):
+    with pytest.raises(CrmError, match=re.escape(words)) as info:
+        parse_day(typed, WEDNESDAY)
+    assert "\n" not in str(info.value)
+
+
+def test_follow_up_dates_still_refuse_the_past():
+    for typed in ("-1m", "yesterday"):
+        with pytest.raises(CrmError, match="use YYYY-MM-DD, \\+3d"):
+            parse_when(typed, WEDNESDAY)
 
 
 def test_plain_dates_and_moments():

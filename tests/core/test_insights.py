@@ -10,7 +10,7 @@ from playhouse.test_utils import count_queries
 from tests.versions import current_version
 from tui_crm.core.attention import ensure_rhythms, lapsed_ids
 from tui_crm.core.customers import add_purchase, create_customer, trash_customer, update_customer
-from tui_crm.core.insights import NO_SOURCE, Answer, insights, share
+from tui_crm.core.insights import NO_SOURCE, Answer, insights, lost_reasons, share
 from tui_crm.core.search import search
 from tui_crm.core.value import ensure_values
 
@@ -220,6 +220,27 @@ def test_lost_reasons_count_only_customers_who_are_lost(db):
     assert lost.answers == (Answer("Went with a competitor", 2), Answer("Price", 1))
     assert (lost.answered, lost.distinct, lost.unanswered) == (3, 2, 0)
     assert result.lapsed == 1
+
+
+def test_lost_reasons_differing_in_case_and_spaces_are_one_row_in_the_most_common_spelling(db):
+    typed = ["price ", "PRICE", "Price", " Price", "pri  ce", "Too   far away", "too far away"]
+    for n, reason in enumerate(typed):
+        _customer(db, f"L{n}", status="lost", lost_reason=reason)
+    lost = insights(db, AS_OF).lost
+    # "pri  ce" is another word, not the same one spaced out.
+    assert lost.answers == (Answer("Price", 4), Answer("Too far away", 2), Answer("pri ce", 1))
+    assert (lost.answered, lost.distinct) == (7, 3)
+
+
+def test_the_lost_reasons_to_suggest_are_the_insights_rows_most_given_first(db):
+    for n, reason in enumerate(["moved away", "Price", "price", "PRICE ", "Moved away"]):
+        _customer(db, f"L{n}", status="lost", lost_reason=reason)
+    back = _customer(db, "Back", status="lost", lost_reason="Service")
+    update_customer(db, back, {"status": "active"}, expected_version=current_version(back))
+    trashed = _customer(db, "Trashed", status="lost", lost_reason="Gone bust")
+    trash_customer(db, trashed, expected_version=current_version(trashed))
+    assert lost_reasons(db) == ["Price", "Moved away"]
+    assert lost_reasons(db) == [a.text for a in insights(db, AS_OF).lost.answers]
 
 
 def _stopped_buying(db, name: str, **fields) -> int:

@@ -317,7 +317,7 @@ def test_a_stale_version_refuses_the_merge_and_changes_nothing(db, book):
             other_version=preview.other_version,
             now=NOW,
         )
-    assert "city" in str(info.value) and "Denver" in str(info.value)
+    assert "City: " in str(info.value) and "Denver" in str(info.value)
     assert _snapshot(db) == before
     update_customer(db, rob, {"city": "Austin"}, who="ben", expected_version=current_version(rob))
     with pytest.raises(ConflictError):

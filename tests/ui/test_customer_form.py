@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual.widgets import Button, Input, OptionList, Static
+from textual.widgets import Button, Input, OptionList, Select, Static, TextArea
 
 from tests.ui.conftest import settle
 from tests.versions import current_version
@@ -151,6 +151,40 @@ async def test_editing_a_phone_refuses_a_bad_one_and_saves_a_good_one(demo_app):
         assert "+47 95 55 12 34" in [p.value for p in demo_app.screen.profile.phones]
 
 
+async def test_an_error_goes_when_its_fields_value_changes_and_stays_for_other_fields(demo_app):
+    async with demo_app.run_test(size=(100, 40)) as pilot:
+        form = await _edit_robert(pilot)
+        form.query_one("#phone-0", Input).value = "555-not-a-number"
+        form.query_one("#email-1", Input).value = "not an email"
+        since = form.query_one("#f-acquired-on", Input)
+        since.value = "someday"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        errors = {
+            key: form.query_one(f"#{key}-error", Static)
+            for key in ("phone-0", "email-0", "f-acquired-on")
+        }
+        assert all(error.display for error in errors.values())
+        # Another field changing leaves the phone's error; the phone changing takes it away.
+        form.query_one("#f-city", Input).value = "Tromsø"
+        await pilot.pause()
+        assert errors["phone-0"].display
+        form.query_one("#phone-0", Input).focus()
+        await pilot.press("backspace")
+        await pilot.pause()
+        assert not errors["phone-0"].display
+        assert errors["email-0"].display and errors["f-acquired-on"].display
+        # A slot's label shares its kind's place for errors.
+        form.query_one("#email-label-1", Select).value = "other"
+        await pilot.pause()
+        assert not errors["email-0"].display
+        since.focus()
+        await pilot.press("end", "backspace")
+        await pilot.pause()
+        assert not any(error.display for error in errors.values())
+        assert isinstance(demo_app.screen, CustomerFormScreen)  # nothing was saved meanwhile
+
+
 async def test_a_save_over_someone_elses_newer_change_is_refused_and_shows_it(demo_app):
     async with demo_app.run_test(size=(100, 40)) as pilot:
         form = await _edit_robert(pilot)
@@ -167,10 +201,112 @@ async def test_a_save_over_someone_elses_newer_change_is_refused_and_shows_it(de
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(demo_app.screen, CustomerFormScreen)
-        message = str(form.query_one("#form-error", Static).render())
+        message = str(form.query_one("#form-conflict-text", Static).render())
         assert "changed by ben" in message and "Colleague & Co" in message
         row = Customer.get_by_id(robert.id)
         assert (row.company, row.job_title) == ("Colleague & Co", robert.job_title)
+
+
+async def test_the_forms_lost_reason_is_suggested_from_the_books_reasons(demo_app):
+    async with demo_app.run_test(size=(100, 40)) as pilot:
+        form = await _edit_robert(pilot)
+        field = form.query_one("#f-lost-reason", Input)
+        field.focus()
+        field.value = ""
+        await pilot.press(*"went")
+        await settle(pilot)
+        await pilot.press("right")
+        assert field.value == "Went with a cheaper competitor"
+
+
+async def test_a_conflict_reloads_the_others_values_and_keeps_the_users_edits_on_top(demo_app):
+    async with demo_app.run_test(size=(100, 40)) as pilot:
+        form = await _edit_robert(pilot)
+        robert = _robert_smith()
+        assert robert.job_title != "Head Chef"
+        # Meanwhile colleagues change the job title and the city.
+        for who, change in (("kari", {"job_title": "Head Chef"}), ("ben", {"city": "Bergen"})):
+            update_customer(
+                demo_app.db, robert.id, change, who=who, expected_version=current_version(robert.id)
+            )
+        theirs = current_version(robert.id)
+        form.query_one("#f-job-title", Input).value = "CEO"
+        form.query_one("#f-notes", TextArea).text = "Met at the fair"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(demo_app.screen, CustomerFormScreen)
+        message = str(form.query_one("#form-conflict-text", Static).render())
+        assert f"Job title: {robert.job_title or '—'} → Head Chef (changed by kari)" in message
+        assert "City: " in message and "Bergen (changed by ben)" in message
+        assert "job_title" not in message
+        assert current_version(robert.id) == theirs  # nothing saved
+        reload = form.query_one("#form-reload", Button)
+        assert reload.display and reload.has_focus
+
+        await pilot.press("enter")  # reload
+        await settle(pilot)
+        assert form.query_one("#f-city", Input).value == "Bergen"  # theirs
+        assert form.query_one("#f-job-title", Input).value == "CEO"  # mine, over kari's
+        assert form.query_one("#f-notes", TextArea).text == "Met at the fair"  # mine
+        note = str(form.query_one("#form-conflict-text", Static).render())
+        assert "your edits back on top: Job title (over kari's Head Chef), Notes" in note
+        assert not reload.display and form.profile.version == theirs
+
+        await pilot.press("ctrl+s")  # a second save goes through, on their version
+        await settle(pilot)
+        assert isinstance(demo_app.screen, ProfileScreen)
+        row = Customer.get_by_id(robert.id)
+        assert (row.city, row.job_title, row.notes) == ("Bergen", "CEO", "Met at the fair")
+        assert row.version == theirs + 1
+
+
+async def test_a_reload_empties_the_slots_they_emptied_and_keeps_the_users_phone(demo_app):
+    async with demo_app.run_test(size=(100, 40)) as pilot:
+        form = await _edit_robert(pilot)
+        robert = _robert_smith()
+        assert form.query_one("#email-0", Input).value  # Robert has an email
+        update_customer(
+            demo_app.db,
+            robert.id,
+            {"emails": [], "tags": "golf"},
+            who="ben",
+            expected_version=current_version(robert.id),
+        )
+        form.query_one("#phone-0", Input).value = "+47 95 55 12 34"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert [form.query_one(f"#email-{n}", Input).value for n in range(3)] == ["", "", ""]
+        assert form.query_one("#f-tags", Input).value == "golf"
+        assert form.query_one("#phone-0", Input).value == "+47 95 55 12 34"
+        note = str(form.query_one("#form-conflict-text", Static).render())
+        assert "your edits back on top: Phone." in note
+        await pilot.press("escape")  # the user's edit is unsaved: leaving asks
+        await pilot.pause()
+        assert isinstance(demo_app.screen, ConfirmScreen)
+
+
+async def test_a_reload_without_edits_of_ones_own_just_shows_theirs(demo_app):
+    async with demo_app.run_test(size=(100, 40)) as pilot:
+        form = await _edit_robert(pilot)
+        robert = _robert_smith()
+        update_customer(
+            demo_app.db,
+            robert.id,
+            {"city": "Bergen"},
+            who="ben",
+            expected_version=current_version(robert.id),
+        )
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert form.query_one("#f-city", Input).value == "Bergen"
+        assert "you had changed nothing" in str(form.query_one("#form-conflict-text").render())
+        await pilot.press("escape")  # nothing of one's own to lose: closes at once
+        await pilot.pause()
+        assert isinstance(demo_app.screen, ProfileScreen)
 
 
 async def test_escape_on_a_changed_form_asks_and_unchanged_closes(demo_app):

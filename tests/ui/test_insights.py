@@ -9,7 +9,7 @@ from textual.widgets import Input, Static
 
 from tests.ui.conftest import TODAY, settle
 from tui_crm.core.insights import insights
-from tui_crm.ui.screens.insights import Chart, CustomerList, InsightsScreen
+from tui_crm.ui.screens.insights import Chart, CustomerList, InsightsBody, InsightsScreen
 from tui_crm.ui.screens.profile import ProfileScreen
 from tui_crm.ui.screens.search import SearchScreen
 from tui_crm.ui.widgets.bars import BarRow, bar, bar_chart, bar_lines
@@ -196,6 +196,56 @@ async def test_the_arrows_scroll_the_page_while_a_chart_has_focus(demo_app):
         await pilot.press("down")
         await pilot.pause()
         assert body.scroll_y == bottom - 2
+
+
+async def test_page_down_and_up_scroll_the_page_from_a_list_and_the_focus_follows(demo_app):
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot)
+        body = screen.query_one(InsightsBody)
+        gold = screen.query_one("#insights-gold", CustomerList)
+        assert gold.has_focus and body.scroll_y == 0 and body.max_scroll_y > 0
+        page = body.scrollable_content_region.height
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert body.scroll_y == min(page, body.max_scroll_y)
+        assert gold.cursor_row == 0  # the page moved, not the list's cursor
+        # The focus went to what is shown: Enter opens a customer on the screen.
+        focused = screen.focused
+        assert focused is not gold and isinstance(focused, (CustomerList, Chart))
+        assert body.region.contains_region(focused.region)
+        for _ in range(5):
+            await pilot.press("pagedown")
+        await pilot.pause()
+        assert body.scroll_y == body.max_scroll_y
+        for _ in range(6):
+            await pilot.press("pageup")
+        await pilot.pause()
+        assert body.scroll_y == 0 and gold.has_focus
+        assert isinstance(demo_app.screen, InsightsScreen)
+
+
+async def test_relative_days_set_the_as_of_date(demo_app):
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot)
+        field = screen.query_one("#insights-as-of", Input)
+        for typed, day in [
+            ("-1m", date(2026, 10, 22)),
+            ("-2w", date(2026, 11, 8)),
+            ("-30d", date(2026, 10, 23)),
+            ("yesterday", date(2026, 11, 21)),
+        ]:
+            screen.action_edit_as_of()  # whichever key it is on
+            await pilot.press(*typed, "enter")
+            await settle(pilot)
+            assert screen.as_of == day and field.value == day.isoformat()
+            assert screen.figures == insights(demo_app.db, day)
+        screen.action_edit_as_of()
+        await pilot.press(*"-1q", "enter")
+        await settle(pilot)
+        error = screen.query_one("#insights-error", Static)
+        assert error.display and error.size.height == 1
+        assert "'-1q' is not a date (use YYYY-MM-DD, -1m, -2w" in str(error.render())
+        assert screen.as_of == date(2026, 11, 21)  # nothing changed
 
 
 def test_bars_are_filled_to_the_nearest_eighth_of_a_cell():

@@ -1,10 +1,7 @@
-"""Command palette (jump to a customer, fixed commands), help panel and remapped keys."""
+"""Command palette (jump to a customer, fixed commands), help and remapped keys."""
 
 from __future__ import annotations
 
-import io
-
-from rich.console import Console
 from textual.command import CommandPalette
 
 from tests.ui.conftest import settle
@@ -46,20 +43,20 @@ async def test_palette_search_command_returns_home_from_a_profile(demo_app):
 
 
 async def test_f1_shows_the_keys_of_the_current_screen(demo_app):
+    from tests.ui.test_help import help_text
+    from tui_crm.ui.screens.help import HelpScreen
+
     async with demo_app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await pilot.press("down")
         await pilot.press("f1")
         await pilot.pause()
-        panel = demo_app.screen.query_one("HelpPanel")
-        console = Console(width=100, record=True, file=io.StringIO())
-        for widget in panel.query("*"):
-            console.print(widget.render())
-        text = console.export_text()
+        assert isinstance(demo_app.screen, HelpScreen)
+        text = help_text(demo_app)
         assert "Log call" in text and "Purchase" in text
         await pilot.press("f1")
         await pilot.pause()
-        assert not demo_app.screen.query("HelpPanel")
+        assert isinstance(demo_app.screen, SearchScreen)
 
 
 async def test_keys_can_be_remapped_from_the_config_file(demo_file, ui_home, tmp_path):

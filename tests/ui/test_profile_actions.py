@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Input, Static
 
 from tests.ui.conftest import settle
+from tui_crm.core.insights import lost_reasons
 from tui_crm.core.search import search
 from tui_crm.db.models import Customer, CustomerChange
 from tui_crm.ui.screens.confirm import ConfirmScreen
@@ -52,6 +53,42 @@ async def test_marking_lost_without_a_reason_is_refused(demo_app):
         assert "what broke the deal" in str(error.render())
         assert Customer.get_by_id(profile.customer_id).status != "lost"
         assert CustomerChange.select().count() == changes
+        # The error goes as soon as something is typed, not on the next save.
+        await pilot.press("M")
+        await pilot.pause()
+        assert not error.display and not str(error.render()).strip()
+        assert isinstance(demo_app.screen, MarkLostScreen)
+
+
+async def test_the_lost_dialog_suggests_the_books_reasons_whatever_the_case(demo_app):
+    reasons = lost_reasons(demo_app.db)
+    assert "Unhappy with support response times" in reasons
+    async with demo_app.run_test(size=(100, 40)) as pilot:
+        profile = await _open(pilot, "robert smith")
+        demo_app.push_screen(MarkLostScreen(profile.profile))
+        await settle(pilot)  # the reasons are read in a worker
+        field = demo_app.screen.query_one("#lost-reason", Input)
+        assert field.has_focus
+        await pilot.press(*"UNHAPPY w")
+        await settle(pilot)
+        await pilot.press("right")  # takes the suggestion as the book spells it
+        assert field.value == "Unhappy with support response times"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        row = Customer.get_by_id(profile.customer_id)
+        assert (row.status, row.lost_reason) == ("lost", "Unhappy with support response times")
+        assert lost_reasons(demo_app.db) == reasons  # no new spelling: the same rows
+
+
+async def test_a_reason_the_book_does_not_have_is_typed_as_it_is(demo_app):
+    async with demo_app.run_test(size=(100, 40)) as pilot:
+        profile = await _open(pilot, "robert smith")
+        demo_app.push_screen(MarkLostScreen(profile.profile))
+        await settle(pilot)
+        field = demo_app.screen.query_one("#lost-reason", Input)
+        await pilot.press(*"Retired", "right")
+        await settle(pilot)
+        assert field.value == "Retired"
 
 
 async def test_d_moves_to_the_trash_after_confirming(demo_app):

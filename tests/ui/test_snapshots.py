@@ -135,3 +135,8 @@ def test_import_screen_after_a_check_at_100x30(empty_app, snap_compare, tmp_path
 def test_export_dialog_at_80x24(demo_app, snap_compare):
     keys = _keys(*"tag:vip", "down", "x")
     assert snap_compare(demo_app, terminal_size=(80, 24), run_before=keys)
+
+
+def test_help_over_search_at_80x24(demo_app, snap_compare):
+    """f1 on Search: an overlay with its actions first, the search screen unsqueezed behind."""
+    assert snap_compare(demo_app, terminal_size=(80, 24), run_before=_keys("f1"))

@@ -15,6 +15,7 @@ from tui_crm.core.attention import lapse_of
 from tui_crm.core.config import settings
 from tui_crm.core.countries import country_code
 from tui_crm.core.customer_fields import BY_NAME, NAMES, of_kind
+from tui_crm.core.customer_fields import label as field_label
 from tui_crm.core.dates import parse_date, parse_datetime, parse_when
 from tui_crm.core.display import printable
 from tui_crm.core.fields import (
@@ -498,7 +499,10 @@ def check_version(
         raise stale_error(row, expected, opened, then)
 
 
-def _change_said(change: ChangeView) -> str:
+def change_said(change: ChangeView, *, on_form: bool = False) -> str:
+    """One change as people read it: "Job title: Owner → Head Chef", the field named by its
+    label in the declaration of customer fields (as the form labels it, with `on_form`), a
+    choice by the word the form shows; trashing, merging and undoing said in words."""
     old, new = (printable(v, limit=40) or "—" for v in (change.old, change.new))
     if change.field == "trash":
         return "moved to the trash" if change.new else "restored from the trash"
@@ -508,7 +512,52 @@ def _change_said(change: ChangeView) -> str:
         return f"undid {new}"
     if change.field in ("restored", "purged"):
         return f"{change.field} {new}"
-    return f"{change.field.replace('_', ' ')}: {old} → {new}"
+    declared = BY_NAME.get(change.field)
+    if declared is None:
+        return f"{field_label(change.field)}: {old} → {new}"
+    if declared.choices:
+        shown = {value: word for word, value in declared.choices}
+        old, new = (shown.get(v or "", w) for v, w in ((change.old, old), (change.new, new)))
+    elif declared.name == "referred_by":  # the history keeps the referrer's id
+        old, new = (f"#{v}" if v else "—" for v in (change.old, change.new))
+    said = declared.shown_on_form if on_form else declared.label
+    return f"{said}: {old} → {new}"
+
+
+def changes_said(changes: Iterable[ChangeView], *, on_form: bool = False) -> list[str]:
+    """Each change on a line of its own saying who made it: "Job title: Owner → Head Chef
+    (changed by kari)"."""
+    return [
+        f"{change_said(c, on_form=on_form)} (changed by {printable(c.who, limit=40) or 'someone'})"
+        for c in changes
+    ]
+
+
+@dataclass(frozen=True)
+class Reapplied:
+    """A form's edits put back on top of a newer version of the record (`reapply_edits`)."""
+
+    values: dict[str, Any]  # the newer version's values with the user's edits on top
+    edits: tuple[str, ...]  # the fields the user changed (to something the newer one lacks)
+    over_theirs: tuple[str, ...]  # of those, the ones the other changed too: theirs is replaced
+
+
+def reapply_edits(
+    opened: Mapping[str, Any], mine: Mapping[str, Any], theirs: Mapping[str, Any]
+) -> Reapplied:
+    """After a refused save: the values someone else saved (`theirs`), with every field the
+    user changed since the form was filled (`opened`, to `mine`) set back to the user's value.
+    An edit that someone else made as well, to the same value, is nobody's to re-apply."""
+    values = dict(theirs)
+    edits, over = [], []
+    for name, value in mine.items():
+        if name not in opened or value == opened[name] or value == theirs.get(name):
+            continue
+        values[name] = value
+        edits.append(name)
+        if theirs.get(name) != opened[name]:
+            over.append(name)
+    return Reapplied(values, tuple(edits), tuple(over))
 
 
 def stale_error(
@@ -522,7 +571,7 @@ def stale_error(
     changes = changes_since(row.id, since)
     people = list(dict.fromkeys(printable(c.who, limit=40) or "someone" for c in changes))
     by = " and ".join(people) if people else "someone else"
-    said = [_change_said(c) for c in changes[:3]]
+    said = [change_said(c) for c in changes[:3]]
     if len(changes) > 3:
         said.append(f"{len(changes) - 3} more")
     return ConflictError(

@@ -1,4 +1,5 @@
-"""Dates as people type them: ISO dates, `+3d`/`+2w`/`+1m`, `today`, `tomorrow`, weekdays."""
+"""Dates as people type them: ISO dates, `+3d`/`+2w`/`+1m`, `today`, `tomorrow`, weekdays; and
+for a day to look back from, `-30d`/`-2w`/`-1m`/`-1y` and `yesterday` too."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from datetime import date, datetime, timedelta
 from tui_crm.errors import CrmError
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_RELATIVE = re.compile(r"^\+(\d{1,4})([dwmy])$")
+_RELATIVE = re.compile(r"^(\+\d{1,4})([dwmy])$")
+_BEFORE = re.compile(r"^(-\d{1,4})([dwmy])$")
 # A date with a time: 2018-01-08 10:00, 2018-01-08T10:00:00.5Z, 2018-01-08T10:00:00+01:00.
 _ISO_MOMENT = re.compile(
     r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$"
@@ -54,6 +56,27 @@ def parse_when(text: str, today: date) -> date:
 
     A weekday means the next one after today (`mon` on a Monday is a week later).
     """
+    day = _typed_day(text, today, past=False)
+    if day is None:
+        raise CrmError(
+            f"'{text}' is not a date (use YYYY-MM-DD, +3d, +2w, +1m, today, tomorrow or mon..sun)"
+        )
+    return day
+
+
+def parse_day(text: str, today: date) -> date:
+    """A day to look back from (or ahead to): what `parse_when` takes, and for the past -30d,
+    -2w, -1m, -1y and yesterday (-1m on 31 March is the last day of February)."""
+    day = _typed_day(text, today, past=True)
+    if day is None:
+        raise CrmError(
+            f"'{text}' is not a date (use YYYY-MM-DD, -1m, -2w, -30d, yesterday, today or +1w)"
+        )
+    return day
+
+
+def _typed_day(text: str, today: date, *, past: bool) -> date | None:
+    """The day `text` means, or None when it means none; with `past`, -3d and yesterday too."""
     value = text.strip().lower()
     if not value:
         raise CrmError("empty date")
@@ -61,17 +84,11 @@ def parse_when(text: str, today: date) -> date:
         return today
     if value == "tomorrow":
         return today + timedelta(days=1)
-    match = _RELATIVE.match(value)
+    if past and value == "yesterday":
+        return today - timedelta(days=1)
+    match = _RELATIVE.match(value) or (_BEFORE.match(value) if past else None)
     if match:
-        amount, unit = int(match.group(1)), match.group(2)
-        try:
-            if unit == "d":
-                return today + timedelta(days=amount)
-            if unit == "w":
-                return today + timedelta(weeks=amount)
-            return add_months(today, amount * (12 if unit == "y" else 1))
-        except (OverflowError, ValueError):
-            raise CrmError(f"'{text}' is too far in the future") from None
+        return _moved(today, match.group(1), match.group(2), text)
     for index, name in enumerate(WEEKDAYS):
         if value in (name, _full_weekday(index)):
             ahead = (index - today.weekday()) % 7 or 7
@@ -79,9 +96,21 @@ def parse_when(text: str, today: date) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise CrmError(
-            f"'{text}' is not a date (use YYYY-MM-DD, +3d, +2w, +1m, today, tomorrow or mon..sun)"
-        ) from None
+        return None
+
+
+def _moved(today: date, amount: str, unit: str, text: str) -> date:
+    """`today` moved by "+3"/"-3" (`amount`) days, weeks, months or years (`unit` d, w, m, y)."""
+    count = int(amount)
+    try:
+        if unit == "d":
+            return today + timedelta(days=count)
+        if unit == "w":
+            return today + timedelta(weeks=count)
+        return add_months(today, count * (12 if unit == "y" else 1))
+    except (OverflowError, ValueError):
+        way = "past" if count < 0 else "future"
+        raise CrmError(f"'{text}' is too far in the {way}") from None
 
 
 def _full_weekday(index: int) -> str:

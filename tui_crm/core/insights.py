@@ -17,6 +17,11 @@ from tui_crm.core.value import ensure_values
 from tui_crm.db.meta import meta_value
 
 NO_SOURCE = "(none)"
+# Lost reasons are counted over the live customers marked lost.
+LOST_REASONS_SQL = (
+    "SELECT lost_reason, count(*) FROM customer "
+    "WHERE deleted_at IS NULL AND status = 'lost' GROUP BY lost_reason"
+)
 
 
 @dataclass(frozen=True)
@@ -155,15 +160,16 @@ def _read(db: Database, as_of: date, top: int, lapsed: int) -> Insights:
             ),
             top,
         ),
-        lost=_answers(
-            db.execute_sql(
-                "SELECT lost_reason, count(*) FROM customer "
-                "WHERE deleted_at IS NULL AND status = 'lost' GROUP BY lost_reason"
-            ),
-            top,
-        ),
+        lost=_answers(db.execute_sql(LOST_REASONS_SQL), top),
         lapsed=lapsed,
     )
+
+
+def lost_reasons(db: Database) -> list[str]:
+    """The lost reasons in the book as Insights counts them (case and spacing ignored, each in
+    its most common spelling), the most given first: what a new reason is suggested from, so
+    the same reason is typed the same way."""
+    return [answer.text for answer in _answers(db.execute_sql(LOST_REASONS_SQL), None).answers]
 
 
 def _tier(db: Database, name: str, figures: tuple[int, int], total: int, top: int) -> Tier:
@@ -232,8 +238,9 @@ def _referrers(db: Database, top: int) -> tuple[tuple[Referrer, ...], int]:
     return referrers, 0
 
 
-def _answers(rows: Iterable[tuple[str | None, int]], top: int) -> AnswerCounts:
-    """Group (text, count) rows by the text with case and runs of whitespace ignored."""
+def _answers(rows: Iterable[tuple[str | None, int]], top: int | None) -> AnswerCounts:
+    """Group (text, count) rows by the text with case and runs of whitespace ignored; keep the
+    `top` most common (all with None)."""
     groups: dict[str, list[tuple[str, int]]] = {}
     unanswered = 0
     for text, count in rows:

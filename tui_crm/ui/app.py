@@ -362,6 +362,11 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
     def action_trash(self) -> None:
         self.go_mode("trash")
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "back":  # nothing to go back to at a top-level screen's home
+            return len(self.screen_stack) > 1
+        return True
+
     def action_back(self) -> None:
         """One step back inside the current top-level screen; nothing at its home."""
         if len(self.screen_stack) > 1:
@@ -392,11 +397,21 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
             screen.type_into_query(text, carry_on=carry_on)
 
     def action_toggle_help(self) -> None:
-        """Show (or hide) the panel listing every key of the current screen."""
-        if self.screen.query("HelpPanel"):
-            self.action_hide_help_panel()
+        """Show (or close) the help over the current screen: its keys, then the app's, and on
+        Search the query language. Not a priority key: `?` typed into a field stays a `?`."""
+        from tui_crm.ui.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
         else:
-            self.action_show_help_panel()
+            self.push_screen(HelpScreen(self.screen))
+
+    def action_show_help_panel(self) -> None:
+        """The palette's "Keys" command: the same help, not Textual's panel beside the screen."""
+        from tui_crm.ui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
 
     def action_new_customer(self) -> None:
         from tui_crm.ui.screens.customer_form import CustomerFormScreen

@@ -3,33 +3,43 @@ customers. New ones are checked for probable duplicates before anything is writt
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.suggester import SuggestFromList
+from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Select, Static, TextArea
 
-from tui_crm.core.customer_fields import FORM_ROWS, CustomerField
+from tui_crm.core.customer_fields import BY_NAME, FORM_ROWS, CustomerField
 from tui_crm.core.customers import (
     EMAIL_LABELS,
     PHONE_LABELS,
+    Reapplied,
     category_names,
+    changes_said,
     create_customer,
     get_profile,
     known_sources,
+    reapply_edits,
     update_customer,
 )
+from tui_crm.core.display import printable
 from tui_crm.core.duplicates import DuplicatesFound, probable_duplicates
+from tui_crm.core.insights import lost_reasons
 from tui_crm.core.types import CustomerProfile, CustomerRef, display_name
-from tui_crm.errors import CrmError, UnverifiedValues
-from tui_crm.ui.background import book
-from tui_crm.ui.format import data, editable
+from tui_crm.errors import ConflictError, CrmError, UnverifiedValues
+from tui_crm.ui.background import book, in_background
+from tui_crm.ui.format import data, editable, naming
 from tui_crm.ui.screens.dialog import FormScreen, Saved, form_row, widget_value
+from tui_crm.ui.screens.lost import suggest_reasons
 
 SLOTS = 3  # emails and phones each
+RELOAD_LABEL = "Reload their changes, keep my edits"
 SLOT_LABELS = {"emails": EMAIL_LABELS, "phones": PHONE_LABELS}
 
 
@@ -62,6 +72,9 @@ class CustomerFormScreen(FormScreen[Saved | None]):
         yield Header()
         with VerticalScroll(id="form-body"):
             yield Static("", id="form-error", classes="field-error")
+            with Vertical(id="form-conflict"):
+                yield Static("", id="form-conflict-text")
+                yield Button(RELOAD_LABEL, id="form-reload", compact=True)
             for field, section in FORM_ROWS:
                 if section:
                     yield Static(section, classes="section-title")
@@ -100,7 +113,7 @@ class CustomerFormScreen(FormScreen[Saved | None]):
                 yield Label(field.shown_on_form if slot == 0 else "", classes="form-label")
                 yield Select(
                     [(x, x) for x in labels],
-                    value=labels[slot % len(labels)] if kind == "email" else labels[slot],
+                    value=self._slot_label(field.name, slot),
                     allow_blank=False,
                     compact=True,
                     id=f"{kind}-label-{slot}",
@@ -121,6 +134,7 @@ class CustomerFormScreen(FormScreen[Saved | None]):
             with book(self) as db:
                 categories = category_names(db)
                 sources = known_sources(db)
+                reasons = lost_reasons(db)
                 profile = (
                     get_profile(db, self.customer_id, self.app.today(), history=0)
                     if self.customer_id is not None
@@ -128,10 +142,17 @@ class CustomerFormScreen(FormScreen[Saved | None]):
                 )
             error = None
         except CrmError as err:
-            categories, sources, profile, error = [], [], None, str(err)
-        self.app.call_from_thread(self.fill, categories, sources, profile, error)
+            categories, sources, reasons, profile, error = [], [], [], None, str(err)
+        self.app.call_from_thread(self.fill, categories, sources, reasons, profile, error)
 
-    def fill(self, categories, sources, profile: CustomerProfile | None, error: str | None) -> None:
+    def fill(
+        self,
+        categories: list[str],
+        sources: list[str],
+        reasons: list[str],
+        profile: CustomerProfile | None,
+        error: str | None,
+    ) -> None:
         if error:
             self.query_one("#form-error", Static).update(data(error))
             return
@@ -141,6 +162,7 @@ class CustomerFormScreen(FormScreen[Saved | None]):
         self.query_one(f"#{_id('source')}", Input).suggester = SuggestFromList(
             sources, case_sensitive=False
         )
+        suggest_reasons(self.query_one(f"#{_id('lost_reason')}", Input), reasons)
         self.profile = profile
         if profile is not None:
             self.sub_title = f"Edit {profile.name}"
@@ -153,12 +175,7 @@ class CustomerFormScreen(FormScreen[Saved | None]):
         value = getattr(profile, field.name)
         widget_id = f"#{_id(field.name)}"
         if field.widget == "slots":
-            kind, labels = field.name[:-1], SLOT_LABELS[field.name]
-            for slot, item in enumerate(value[:SLOTS]):
-                self.query_one(f"#{kind}-{slot}", Input).value = editable(item.value)
-                self.query_one(f"#{kind}-label-{slot}", Select).value = (
-                    item.label if item.label in labels else "other"
-                )
+            self._fill_slots(field.name, [(item.label, editable(item.value)) for item in value])
         elif field.widget == "picker":
             self.set_referrer(value)
         elif field.widget == "area":
@@ -172,17 +189,45 @@ class CustomerFormScreen(FormScreen[Saved | None]):
             text = ", ".join(value) if field.kind == "list" else str(value or "")
             self.query_one(widget_id, Input).value = editable(text)
 
+    def message_of(self, widget: Widget) -> Static | None:
+        # Every email and phone slot, value or label, shares its kind's one place for errors.
+        slot = re.fullmatch(r"(email|phone)(-label)?-\d+", widget.id or "")
+        if slot:
+            return self.query_one(f"#{slot.group(1)}-0-error", Static)
+        return super().message_of(widget)
+
+    def _fill_slots(self, name: str, items: list[tuple[str, str]]) -> None:
+        """Emails or phones as (label, value) pairs; the slots left over are emptied."""
+        kind, labels = name[:-1], SLOT_LABELS[name]
+        for slot in range(SLOTS):
+            label, value = items[slot] if slot < len(items) else (self._slot_label(name, slot), "")
+            self.query_one(f"#{kind}-{slot}", Input).value = value
+            self.query_one(f"#{kind}-label-{slot}", Select).value = (
+                label if label in labels else "other"
+            )
+
+    @staticmethod
+    def _slot_label(name: str, slot: int) -> str:
+        """The label an empty slot starts with."""
+        labels = SLOT_LABELS[name]
+        return labels[slot % len(labels)] if name == "emails" else labels[slot]
+
     # -- referred by -----------------------------------------------------------------------
 
     def set_referrer(self, ref: CustomerRef | None) -> None:
+        changed = ref != self.referrer
         self.referrer = ref
+        if changed:
+            self.value_changed(self.query_one(f"#{_id('referred_by')}", Button))
         button = self.query_one(f"#{_id('referred_by')}", Button)
         button.label = (
             data(f"{ref.name} (Enter to change, Del to clear)") if ref else "— (Enter to choose)"
         )
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == _id("referred_by"):
+        if event.button.id == "form-reload":
+            self.reload_theirs()
+        elif event.button.id == _id("referred_by"):
             from tui_crm.ui.screens.pickers import CustomerPickerScreen
 
             def chosen(ref: CustomerRef | None) -> None:
@@ -253,6 +298,9 @@ class CustomerFormScreen(FormScreen[Saved | None]):
         return Saved(self.profile.id, f"Saved {name}")
 
     def handle_refusal(self, error: CrmError) -> bool:
+        if isinstance(error, ConflictError) and self.profile is not None:
+            self.show_conflict(error)
+            return True
         if not isinstance(error, DuplicatesFound):
             return False
         from tui_crm.ui.screens.pickers import DuplicatesScreen
@@ -274,3 +322,104 @@ class CustomerFormScreen(FormScreen[Saved | None]):
 
         self.app.push_screen(DuplicatesScreen(name, error.candidates), decided)
         return True
+
+    # -- someone else saved first ----------------------------------------------------------
+    #
+    # A save based on an older version is refused (update_customer's ConflictError). The form
+    # says what the others changed, field by field as the form labels them, and offers to
+    # reload: their values come into the form and the user's own edits (the fields changed
+    # since the form was filled) go back on top, with the version just read, so ctrl+s saves.
+
+    _conflict: ConflictError | None = None
+
+    def show_conflict(self, error: ConflictError) -> None:
+        self._conflict = error
+        text = Text()
+        if error.changes:
+            text.append_text(naming("", self.profile.name if self.profile else "The customer"))
+            text.append(" was changed since you opened the form; nothing was saved:", "bold")
+            for line in changes_said(error.changes, on_form=True):
+                text.append("\n  ")
+                text.append(data(line))
+        else:
+            text.append(data(str(error), "bold"))
+        text.append("\nReload to see their values here with your edits kept on top.")
+        self._show_conflict_panel(text, error=True)
+        reload = self.query_one("#form-reload", Button)
+        reload.display = True
+        reload.focus()
+        self.query_one("#form-body", VerticalScroll).scroll_home(animate=False)
+
+    def _show_conflict_panel(self, text: Text | None, *, error: bool = False) -> None:
+        panel = self.query_one("#form-conflict", Vertical)
+        panel.display = text is not None
+        panel.set_class(error, "conflict-error")
+        self.query_one("#form-conflict-text", Static).update(text or "")
+
+    def reload_theirs(self) -> None:
+        if self.profile is None:
+            return
+        customer_id, today = self.profile.id, self.app.today()
+        in_background(
+            self,
+            lambda db: (category_names(db), get_profile(db, customer_id, today, history=0)),
+            lambda found: self.reapply(*found),
+            failed=lambda err: self._show_conflict_panel(
+                data(f"Could not reload: {err}", "bold"), error=True
+            ),
+            group="form-load",
+        )
+
+    def reapply(self, categories: list[str], theirs: CustomerProfile) -> None:
+        """Fill the form with `theirs` (just read) and put the user's edits back on top."""
+        opened, mine, my_referrer = self._initial or {}, self.values(), self.referrer
+        category = self.query_one(f"#{_id('category')}", Select)
+        category.set_options([(data(c), c) for c in categories])
+        self.profile = theirs
+        for field, _ in FORM_ROWS:
+            self._fill_field(field, theirs)
+        their_values = self.values()
+        result = reapply_edits(opened, mine, their_values)
+        for name in result.edits:
+            self._put_value(name, mine[name], my_referrer)
+        self._initial = their_values  # what ctrl+s now changes, and escape asks about
+        self._show_conflict_panel(self._reapplied_text(result, their_values))
+        self.query_one("#form-reload", Button).display = False
+        first = result.edits[0] if result.edits else "first_name"
+        target = self.query_one(f"#{self.FIELDS[first]}")
+        target.focus(scroll_visible=False)
+        self.query_one("#form-body", VerticalScroll).scroll_home(animate=False)
+
+    def _put_value(self, name: str, value: Any, referrer: CustomerRef | None) -> None:
+        """Set one field back to a value `values()` gave."""
+        if name in SLOT_LABELS:
+            self._fill_slots(name, list(value))
+        elif name == "referred_by":
+            self.set_referrer(referrer)
+        else:
+            widget = self.query_one(f"#{self.FIELDS[name]}")
+            if isinstance(widget, TextArea):
+                widget.text = value
+            elif isinstance(widget, Select) and not value and not BY_NAME[name].choices:
+                widget.clear()  # a reference left empty: back to its prompt
+            else:
+                widget.value = value
+
+    def _reapplied_text(self, result: Reapplied, theirs: dict[str, Any]) -> Text:
+        who = {}
+        for change in self._conflict.changes if self._conflict else ():
+            who[change.field] = printable(change.who, limit=40) or "someone"
+        text = Text.assemble(("Reloaded:", "bold"), " the form shows the customer as saved now")
+        if not result.edits:
+            text.append(", and you had changed nothing of your own.")
+            return text
+        text.append(", with your edits back on top: ")
+        for n, name in enumerate(result.edits):
+            text.append(", " if n else "")
+            text.append(BY_NAME[name].shown_on_form, "bold")
+            if name in result.over_theirs:
+                replaced = theirs[name]
+                shown = f" {replaced!s}" if isinstance(replaced, str) and replaced else ""
+                text.append(data(f" (over {who.get(name, 'someone else')}'s{shown or ' change'})"))
+        text.append(". ctrl+s saves them; escape drops them.")
+        return text

@@ -151,6 +151,35 @@ class FormLogic:
             return
         self.app.call_from_thread(self.dismiss, result)
 
+    # An error says what was wrong with a value: once the value changes it no longer applies,
+    # so it goes at once rather than on the next save. Form-wide messages (a conflict, say)
+    # stay; hints that show what a value means update themselves.
+
+    def message_of(self, widget: Widget) -> Static | None:
+        """The Static where `widget`'s error is shown: `#<widget id>-error`, when there is one
+        (a form whose fields share one place for errors says where)."""
+        if not widget.id:
+            return None
+        found = self.query(f"#{widget.id}-error")
+        return found.first(Static) if found else None
+
+    def value_changed(self, widget: Widget) -> None:
+        message = self.message_of(widget)
+        if message is not None and message.has_class("field-error"):
+            show_message(message, "")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.value_changed(event.control)
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        self.value_changed(event.control)
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        self.value_changed(event.control)
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        self.value_changed(event.control)
+
     def clear_errors(self) -> None:
         for widget in self.query(".field-error"):
             if isinstance(widget, Static):

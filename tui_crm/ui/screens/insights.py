@@ -8,15 +8,18 @@ from datetime import date
 
 from rich.text import Text
 from textual import on, work
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.geometry import Region
 from textual.message import Message
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Header, Input, Static
 from textual.worker import get_current_worker
 
-from tui_crm.core.dates import parse_when
+from tui_crm.core.dates import parse_day
 from tui_crm.core.display import printable
 from tui_crm.core.insights import AnswerCounts, Insights, Tier, insights, share
 from tui_crm.errors import CrmError
@@ -64,9 +67,53 @@ class CustomerList(TypeToSearch, DataTable):
             self.add_row(*placeholder)
         self.move_cursor(row=max(0, min(row, self.row_count - 1)), scroll=False)
 
+    # A list shows all its rows (at most `top`), so PageUp/PageDown are the page's: skipping
+    # DataTable's own paging lets the keys reach the InsightsBody around it.
+    def action_page_down(self) -> None:
+        raise SkipAction()
+
+    def action_page_up(self) -> None:
+        raise SkipAction()
+
 
 class InsightsBody(VerticalScroll, can_focus=False):
-    """The scrolling page."""
+    """The scrolling page; PageUp/PageDown scroll a screenful whatever has focus."""
+
+    def action_page_down(self) -> None:
+        self._page(+1)
+
+    def action_page_up(self) -> None:
+        self._page(-1)
+
+    def _page(self, direction: int) -> None:
+        if not self.allow_vertical_scroll:
+            raise SkipAction()
+        target = self.scroll_y + direction * self.scrollable_content_region.height
+        target = max(0, min(target, self.max_scroll_y))
+        moved = target - self.scroll_y
+        self.scroll_to(y=target, animate=False)
+        self._focus_in_view(moved)
+
+    def _focus_in_view(self, moved: float) -> None:
+        """Keep the focus on what is shown: when the focused list or chart leaves the screen,
+        the first one coming into view takes it (so Enter opens a customer the user can see).
+        Where each will be is where it is now, `moved` lines up."""
+        view = self.region
+
+        def shown(widget: Widget) -> Region:
+            return widget.region.translate((0, -int(moved)))
+
+        focused = self.screen.focused
+        if focused is not None and (
+            isinstance(focused, Input) or view.contains_region(shown(focused))
+        ):
+            return  # a date being typed keeps the focus too
+        candidates = [w for w in self.query("CustomerList, Chart") if w.focusable]
+        in_view = [w for w in candidates if view.contains_region(shown(w))] or [
+            w for w in candidates if view.overlaps(shown(w))
+        ]
+        if in_view:
+            in_view[0].focus(scroll_visible=False)
 
 
 class Chart(BarChart, can_focus=True):
@@ -169,7 +216,7 @@ class InsightsScreen(FollowsTheBook, Screen):
     @on(Input.Submitted, "#insights-as-of")
     def as_of_entered(self, event: Input.Submitted) -> None:
         try:
-            day = parse_when(event.value, self.app.today())
+            day = parse_day(event.value, self.app.today())
         except CrmError as err:
             # The figures and the date stay as they were; the text stays so it can be fixed.
             self._show_error(str(err))
@@ -189,7 +236,7 @@ class InsightsScreen(FollowsTheBook, Screen):
 
     def _refresh_hint(self) -> None:
         if self.query_one("#insights-as-of", Input).has_focus:
-            hint = "2026-06-30, today, +1w, mon · Esc cancels"
+            hint = "2026-06-30, -1m, -2w, yesterday, today · Esc cancels"
         elif self.error:
             hint = "f7, then Enter, tries again"
         elif self.figures is None or self.figures.as_of != self.as_of:
