@@ -118,3 +118,19 @@ def latest_interaction(customer_id: int) -> Interaction | None:
         .order_by(Interaction.id.desc())
         .first()
     )
+
+
+@contextlib.contextmanager
+def demo_app_with_config(demo_file: Path, tmp_path: Path, config_text: str):
+    """The app on a copy of the demo book, with this config.toml (e.g. remapped keys)."""
+    from tui_crm.paths import config_dir
+
+    config_dir().mkdir(parents=True, exist_ok=True)
+    (config_dir() / "config.toml").write_text(config_text)
+    config.settings.cache_clear()
+    copy = tmp_path / "remap.db"
+    shutil.copy(demo_file, copy)
+    try:
+        yield app_on(copy)
+    finally:
+        close_database()

@@ -4,15 +4,12 @@ language; over the screen, which keeps its size, and closed with Escape."""
 from __future__ import annotations
 
 import io
-import shutil
 
 from rich.console import Console
 from textual.widgets import Input, Static
 
-from tests.ui.conftest import app_on, settle
-from tui_crm.core import config
+from tests.ui.conftest import demo_app_with_config, settle
 from tui_crm.core.query import CHOICE_QUALIFIERS, ID_QUALIFIERS, MONEY_KEYS, TEXT_QUALIFIERS, parse
-from tui_crm.db.database import close_database
 from tui_crm.ui.screens.help import QUERY_HELP, HelpScreen
 from tui_crm.ui.screens.profile import ProfileScreen
 from tui_crm.ui.screens.search import ResultsTable, SearchScreen
@@ -148,15 +145,8 @@ async def test_the_help_scrolls_to_the_query_language_at_80x24(demo_app):
 
 
 async def test_the_help_shows_remapped_keys(demo_file, ui_home, tmp_path):
-    from tui_crm.paths import config_dir
-
-    config_dir().mkdir(parents=True)
-    (config_dir() / "config.toml").write_text('[keys]\n"search.log" = "c"\n"help" = "f9"\n')
-    config.settings.cache_clear()
-    copy = tmp_path / "remap.db"
-    shutil.copy(demo_file, copy)
-    app = app_on(copy)
-    try:
+    remapped = '[keys]\n"search.log" = "c"\n"help" = "f9"\n'
+    with demo_app_with_config(demo_file, tmp_path, remapped) as app:
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
             await pilot.press("f9")
@@ -169,8 +159,6 @@ async def test_the_help_shows_remapped_keys(demo_file, ui_home, tmp_path):
             await pilot.press("f9")  # the remapped key closes it too
             await settle(pilot)
             assert isinstance(app.screen, SearchScreen)
-    finally:
-        close_database()
 
 
 async def test_the_palettes_keys_command_opens_the_same_help(demo_app):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from textual.command import CommandPalette
 
 from tests.ui.conftest import settle
-from tui_crm.core import config
 from tui_crm.ui.screens.log import LogInteractionScreen
 from tui_crm.ui.screens.profile import ProfileScreen
 from tui_crm.ui.screens.search import SearchScreen
@@ -60,19 +59,10 @@ async def test_f1_shows_the_keys_of_the_current_screen(demo_app):
 
 
 async def test_keys_can_be_remapped_from_the_config_file(demo_file, ui_home, tmp_path):
-    import shutil
+    from tests.ui.conftest import demo_app_with_config
 
-    from tests.ui.conftest import app_on
-    from tui_crm.db.database import close_database
-    from tui_crm.paths import config_dir
-
-    config_dir().mkdir(parents=True)
-    (config_dir() / "config.toml").write_text('[keys]\n"search.log" = "ctrl+g"\n')
-    config.settings.cache_clear()
-    copy = tmp_path / "remap.db"
-    shutil.copy(demo_file, copy)
-    app = app_on(copy)
-    try:
+    remapped = '[keys]\n"search.log" = "ctrl+g"\n'
+    with demo_app_with_config(demo_file, tmp_path, remapped) as app:
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.press(*"smith")
             await settle(pilot)
@@ -82,8 +72,6 @@ async def test_keys_can_be_remapped_from_the_config_file(demo_file, ui_home, tmp
             await pilot.press("ctrl+g")
             await pilot.pause()
             assert isinstance(app.screen, LogInteractionScreen)
-    finally:
-        close_database()
 
 
 def test_the_readme_names_every_binding_id_that_can_be_remapped():

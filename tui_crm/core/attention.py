@@ -566,7 +566,7 @@ def attention_page(
         if limit is None:
             rows = _execute(db, _queue_sql(wanted, "items", False), params).fetchall()
             states = _states(db, [row[0] for row in rows])
-            return AttentionPage(_items(db, rows, as_of, states), len(rows))
+            return AttentionPage(_items(db, rows, params, states), len(rows))
         ranking = _execute(db, _queue_sql(wanted, "ranking", False), params).fetchall()
         shown = [customer_id for customer_id, _ in ranking[: max(limit, 0)]]
         if not shown:
@@ -576,7 +576,7 @@ def attention_page(
         # in the same order as the ranking's first ones.
         rows = _execute(db, _queue_sql(wanted, "items", True), params).fetchall()
         states = _states(db, shown)
-    return AttentionPage(_items(db, rows, as_of, states), len(ranking))
+    return AttentionPage(_items(db, rows, params, states), len(ranking))
 
 
 def attention_ranking(
@@ -612,23 +612,28 @@ WHERE c.deleted_at IS NULL AND c.status != 'lost' AND :today - r.last_day > r.li
 def lapsed_ids(db: Database, as_of: date, among: Iterable[int] | None = None) -> list[int]:
     """Every live customer who is not lost and has stopped buying on `as_of`, in no order;
     with `among`, only those of these customers (cheap for a page of results)."""
+    _, rows = _lapsed(db, as_of, among)
+    return [row[0] for row in rows]
+
+
+def lapse_of(db: Database, customer_id: int, as_of: date) -> str | None:
+    """Why a customer has stopped buying on `as_of` ("bought on 9 days over 7 months, …"), or
+    None when they have not (or are lost, or in the trash)."""
+    gap, rows = _lapsed(db, as_of, [customer_id])
+    return lapse_text(Rhythm(*rows[0][1:]), as_of.toordinal(), gap) if rows else None
+
+
+def _lapsed(
+    db: Database, as_of: date, among: Iterable[int] | None
+) -> tuple[float, list[tuple[int, int, int, int]]]:
+    """The book's gap and the LAPSED rows (of `among` only, when given)."""
     gap = ensure_rhythms(db)
     params = {"today": as_of.toordinal(), "book_gap": gap}
     sql = LAPSED
     if among is not None:
         sql += " AND c.id IN (SELECT value FROM json_each(:among))"
         params["among"] = _json_ids(among)
-    return [row[0] for row in db.execute_sql(sql, params)]
-
-
-def lapse_of(db: Database, customer_id: int, as_of: date) -> str | None:
-    """Why a customer has stopped buying on `as_of` ("bought on 9 days over 7 months, …"), or
-    None when they have not (or are lost, or in the trash)."""
-    gap = ensure_rhythms(db)
-    row = db.execute_sql(
-        LAPSED + " AND c.id = :id", {"today": as_of.toordinal(), "book_gap": gap, "id": customer_id}
-    ).fetchone()
-    return lapse_text(Rhythm(*row[1:]), as_of.toordinal(), gap) if row else None
+    return gap, db.execute_sql(sql, params).fetchall()
 
 
 def _wanted(reasons: Iterable[str] | None) -> frozenset[str]:
@@ -670,17 +675,17 @@ def _json_ids(ids: Iterable[int]) -> str:
 
 
 def _items(
-    db: Database, rows: list[tuple], as_of: date, states: dict[int, Seen]
+    db: Database, rows: list[tuple], params: dict[str, object], states: dict[int, Seen]
 ) -> list[AttentionItem]:
-    """Items, with the texts people read, from rows of the "items" query."""
+    """Items, with the texts people read, from rows of the "items" query (`params`: the
+    query's, from `_prepare`: the day and the book's gap it was ranked with)."""
     thank = RULE_ORDER.index("thank_referrer") - len(RULE_ORDER)
     referrers = [row[0] for row in rows if row[thank] is not None]
     referred: dict[int, list[str]] = {}
     if referrers:
         for referrer, name, company in db.execute_sql(UNTHANKED_NAMES, (_json_ids(referrers),)):
             referred.setdefault(referrer, []).append(name or company)
-    today = as_of.toordinal()
-    gap = book_gap(db)
+    today, gap = params["today"], params["book_gap"]
     return [_item(row, today, referred.get(row[0], ()), states[row[0]], gap) for row in rows]
 
 
