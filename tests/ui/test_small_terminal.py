@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from tests.ui.conftest import settle
+from datetime import datetime
+
+from textual.widgets import DataTable
+
+from tests.ui.conftest import TODAY, settle
+from tui_crm.db.models import Interaction
+from tui_crm.ui.screens.profile import ProfileScreen
 
 
 def screen_lines(app) -> list[str]:
@@ -29,3 +35,65 @@ async def test_a_long_query_error_wraps_and_keeps_its_position(demo_app):
         assert "lifetime, sort) (at 11: colour:red)" in text
         # and the results stay below it, whole
         assert status.region.bottom <= demo_app.screen.query_one("#results").region.y
+
+
+LONG_NOTE = (
+    "Asked about volume pricing for the next quarter, wants the catalogue by post and a call "
+    "back from the workshop about the 20 units they ordered in spring: ENDWORD"
+)
+
+
+async def _profile_with_a_long_note(pilot):
+    """Robert Smith's profile, his newest interaction a note far longer than 80 columns."""
+    app = pilot.app
+    await settle(pilot)
+    await pilot.press(*"robert smith", "enter")
+    await settle(pilot)
+    screen = app.screen
+    assert isinstance(screen, ProfileScreen)
+    moment = datetime.combine(TODAY, datetime.min.time()).replace(hour=8)
+    Interaction.create(
+        customer=screen.customer_id, kind="call", at=moment, notes=LONG_NOTE, created_at=moment
+    )
+    screen.load()
+    await settle(pilot)
+    return screen.query_one("#profile-timeline", DataTable)
+
+
+def _fits(table: DataTable) -> bool:
+    """Nothing in the list is wider than the list: no sideways scrolling."""
+    return table.virtual_size.width <= table.scrollable_content_region.width
+
+
+async def test_a_long_note_wraps_within_its_row_at_80_columns(demo_app):
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        timeline = await _profile_with_a_long_note(pilot)
+        assert str(timeline.get_row_at(0)[2]) == LONG_NOTE
+        row = timeline.rows[timeline.coordinate_to_cell_key((0, 0)).row_key]
+        assert row.height > 2  # the whole note, over several lines
+        assert _fits(timeline)
+        timeline.focus()
+        timeline.scroll_home(animate=False)
+        await settle(pilot)
+        text = joined(demo_app)
+        assert "ENDWORD" in text
+        assert "20 units" in text
+        for other in ("#profile-purchases", "#profile-history"):
+            assert _fits(demo_app.screen.query_one(other, DataTable))
+
+
+async def test_notes_wrap_again_when_the_terminal_is_resized(demo_app):
+    async with demo_app.run_test(size=(200, 50)) as pilot:
+        timeline = await _profile_with_a_long_note(pilot)
+        first = timeline.coordinate_to_cell_key((0, 0)).row_key
+        wide = timeline.rows[first].height
+        assert wide <= 2
+        timeline.focus()
+        await pilot.press("down")
+        highlighted = timeline.coordinate_to_cell_key(timeline.cursor_coordinate).row_key
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        assert timeline.rows[first].height > wide
+        assert _fits(timeline)
+        # the same interaction stays highlighted
+        assert timeline.coordinate_to_cell_key(timeline.cursor_coordinate).row_key == highlighted

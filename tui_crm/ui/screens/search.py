@@ -69,10 +69,12 @@ class QueryInput(Input):
 class ResultsTable(TypeToSearch, DataTable):
     """Search results (and the profile's lists): letters typed here go to the search."""
 
-    def refill(self, rows: Iterable[tuple[str, tuple]], empty: str = "") -> None:
+    def refill(
+        self, rows: Iterable[tuple[str, tuple]], empty: str = "", *, height: int | None = 1
+    ) -> None:
         """Show `rows` (key, cells) instead of what is shown, the highlight kept on the row
         it was on (by key), else at the same place; `empty` is said in the second-to-last
-        column when there are none."""
+        column when there are none. `height=None`: each row as tall as its wrapped text."""
         keep = (
             self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
             if self.row_count
@@ -82,7 +84,7 @@ class ResultsTable(TypeToSearch, DataTable):
         self.clear()
         keys = []
         for key, cells in rows:
-            self.add_row(*cells, key=key)
+            self.add_row(*cells, key=key, height=height)
             keys.append(key)
         if not keys and empty:
             self.add_row(*([""] * (len(self.columns) - 2)), empty, "")
