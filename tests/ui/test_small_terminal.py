@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Footer
 
 from tests.ui.conftest import TODAY, settle
 from tui_crm.db.models import Interaction
@@ -97,3 +97,62 @@ async def test_notes_wrap_again_when_the_terminal_is_resized(demo_app):
         assert _fits(timeline)
         # the same interaction stays highlighted
         assert timeline.coordinate_to_cell_key(timeline.cursor_coordinate).row_key == highlighted
+
+
+async def _each_screen(pilot):
+    """Every top-level screen, a profile, the import screen and the customer form, in turn:
+    yields each one's name once it is shown."""
+    app = pilot.app
+    await settle(pilot)
+    first = app.screen.rows[0].id
+    for mode in ("search", "attention", "referrals", "insights", "duplicates", "trash"):
+        app.switch_mode(mode)
+        await settle(pilot)
+        yield mode
+    app.switch_mode("search")
+    for name, show in (
+        ("profile", lambda: app.open_profile(first)),
+        ("import", app.action_import_file),
+        ("customer form", app.action_new_customer),
+    ):
+        show()
+        await settle(pilot)
+        yield name
+        app.pop_screen()
+        await settle(pilot)
+
+
+def _footer_keys(app) -> tuple[str, list[str]]:
+    """The footer's line left of the palette's key, and the keys shown there as drawn."""
+    footer = app.screen.query_one(Footer)
+    line = screen_lines(app)[footer.region.y]
+    shown = [
+        str(key.render())
+        for key in footer.query("FooterKey")
+        if key.display and not key.has_class("-command-palette")
+    ]
+    return line.partition("▏")[0], shown
+
+
+async def test_every_footer_shows_whole_keys_at_80_columns(demo_app):
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        async for name in _each_screen(pilot):
+            left, shown = _footer_keys(demo_app)
+            assert shown, name
+            # the keys shown, each whole, and nothing else: no key cut at the edge
+            assert left.rstrip() == "".join(shown).rstrip(), name
+            assert "f1 Help" in left, name  # the way to every key left out
+
+
+async def test_keys_left_out_come_back_on_a_wider_terminal(demo_app):
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        _, narrow = _footer_keys(demo_app)
+        await pilot.resize_terminal(160, 24)
+        await settle(pilot)
+        left, wide = _footer_keys(demo_app)
+        assert len(wide) > len(narrow)
+        assert left.rstrip() == "".join(wide).rstrip()
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        assert _footer_keys(demo_app)[1] == narrow

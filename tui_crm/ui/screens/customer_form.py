@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.suggester import SuggestFromList
-from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Select, Static, TextArea
+from textual.widgets import Button, Checkbox, Header, Input, Label, Select, Static, TextArea
 
 from tui_crm.core.customer_fields import FORM_ROWS, CustomerField
 from tui_crm.core.customers import (
@@ -28,6 +28,7 @@ from tui_crm.errors import CrmError, UnverifiedValues
 from tui_crm.ui.background import book
 from tui_crm.ui.format import data, editable
 from tui_crm.ui.screens.dialog import FormScreen, Saved, form_row, widget_value
+from tui_crm.ui.widgets.footer import KeysFooter
 
 SLOTS = 3  # emails and phones each
 SLOT_LABELS = {"emails": EMAIL_LABELS, "phones": PHONE_LABELS}
@@ -66,7 +67,7 @@ class CustomerFormScreen(FormScreen[Saved | None]):
                 if section:
                     yield Static(section, classes="section-title")
                 yield from self._field_rows(field)
-        yield Footer()
+        yield KeysFooter()
 
     def _field_rows(self, field: CustomerField) -> ComposeResult:
         """The widgets of one field (customer_fields.CustomerField.widget says which)."""

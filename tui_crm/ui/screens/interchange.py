@@ -20,7 +20,6 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.suggester import Suggester
 from textual.widgets import (
-    Footer,
     Header,
     Input,
     ProgressBar,
@@ -49,6 +48,7 @@ from tui_crm.ui.background import book, in_background
 from tui_crm.ui.format import naming
 from tui_crm.ui.screens.confirm import ConfirmScreen
 from tui_crm.ui.screens.dialog import FormDialog, form_row, show_message
+from tui_crm.ui.widgets.footer import KeysFooter
 
 IMPORT_CHOICES = (
     ("Recognise it (CSV, vCard or purchases)", "auto"),
@@ -190,7 +190,7 @@ class ImportScreen(Screen):
                 yield Static("", id="import-stage")
                 yield ProgressBar(show_eta=False, id="import-progress")
             yield RichLog(id="import-report", wrap=True, markup=False, highlight=False)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Import"

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 from textual.widgets.data_table import ColumnKey
 
 from tui_crm.core.corrections import delete_interaction, delete_purchase
@@ -25,6 +25,7 @@ from tui_crm.ui.messages import ProfileLoaded
 from tui_crm.ui.screens.actions import CustomerActions
 from tui_crm.ui.screens.confirm import ConfirmScreen
 from tui_crm.ui.screens.search import ResultsTable
+from tui_crm.ui.widgets.footer import KeysFooter
 
 GENDERS = {"f": "female", "m": "male", "x": "other", "": ""}
 
@@ -138,7 +139,7 @@ class ProfileScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, Screen):
             yield TimelineTable(
                 HISTORY, id="profile-history", cursor_type="row", zebra_stripes=True
             )
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.load()

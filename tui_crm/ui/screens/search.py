@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from tui_crm.core.book import book_is_empty
@@ -22,6 +22,7 @@ from tui_crm.ui.format import ago, data, due, format_money_short, tier_text
 from tui_crm.ui.keys import TypeToSearch, resume_keys
 from tui_crm.ui.messages import SearchDone
 from tui_crm.ui.screens.actions import CustomerActions
+from tui_crm.ui.widgets.footer import KeysFooter
 
 PLACEHOLDER = "Search: name, company, phone, city… or tag:vip tier:gold due:today sort:-value"
 EMPTY_HINT = (
@@ -131,7 +132,7 @@ class SearchScreen(FollowsTheBook, CustomerActions, Screen):
             yield Static("", id="query-status")
             yield ResultsTable(id="results", cursor_type="row", zebra_stripes=True)
             yield Static(EMPTY_HINT, id="empty-hint")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#empty-hint").display = False
