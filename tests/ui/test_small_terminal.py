@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from textual.geometry import Region
 from textual.widgets import DataTable, Footer
 
 from tests.ui.conftest import TODAY, settle
@@ -17,9 +18,13 @@ def screen_lines(app) -> list[str]:
     return ["".join(segment.text for strip in line for segment in strip) for line in update.strips]
 
 
-def joined(app) -> str:
-    """The screen's lines joined with single spaces: text wrapped over lines reads whole."""
-    return " ".join(" ".join(line.split()) for line in screen_lines(app))
+def joined(app, region: Region | None = None) -> str:
+    """The screen's lines (or a region of it) joined with single spaces: text wrapped over
+    lines reads whole."""
+    lines = screen_lines(app)
+    if region is not None:
+        lines = [line[region.x : region.right] for line in lines[region.y : region.bottom]]
+    return " ".join(" ".join(line.split()) for line in lines)
 
 
 async def test_a_long_query_error_wraps_and_keeps_its_position(demo_app):
@@ -156,3 +161,25 @@ async def test_keys_left_out_come_back_on_a_wider_terminal(demo_app):
         await pilot.resize_terminal(80, 24)
         await settle(pilot)
         assert _footer_keys(demo_app)[1] == narrow
+
+
+async def test_the_import_report_wraps_without_losing_a_word(empty_app, tmp_path):
+    rows = "".join(f"Per{n},Son{n},bad-email-{n},Firm {n}\n" for n in range(25))
+    contacts = tmp_path / "contacts.csv"
+    contacts.write_text("First Name,Last Name,E-mail Address,Company\n" + rows, encoding="utf-8")
+    async with empty_app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        empty_app.action_import_file()
+        await settle(pilot)
+        empty_app.screen.query_one("#import-path").value = str(contacts)
+        empty_app.screen.action_run(True)  # check it: the report is long, and scrolls
+        await settle(pilot)
+        report = empty_app.screen.query_one("#import-report")
+        assert report.display and report.max_scroll_y > 0
+        text = joined(empty_app, report.content_region)
+        assert (
+            "would be 25 added, 0 updated, 0 unchanged, 0 rejected, 0 probable duplicates, "
+            "25 with values kept as given"
+        ) in text
+        assert "'bad-email-0' is not a valid email address; kept in the notes" in text
+        assert report.max_scroll_x == 0  # nothing to scroll sideways to
