@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from rich.color import ColorSystem
 from rich.style import Style
+from textual.widgets import Input
 
 from tests.ui.conftest import app_on, settle
 from tui_crm.core import config
@@ -82,6 +83,65 @@ async def test_gold_errors_and_warnings_have_colours_of_their_own(demo_app):
         assert colour_of(demo_app, status.region, "unknown qualifier") == error
 
 
+def _focusable(app):
+    """The widgets on screen that take the focus, with the part of the screen that shows it."""
+    for widget in app.screen.focus_chain:
+        parent = widget.parent
+        # an insights section marks its focus on its title
+        yield (
+            widget,
+            parent if parent is not None and parent.has_class("insights-section") else widget,
+        )
+
+
+async def _screens(pilot):
+    """Screens and dialogs, in turn (their names yielded as each is shown)."""
+    from tui_crm.ui.screens.interchange import ExportDialog
+    from tui_crm.ui.screens.log import LogInteractionScreen
+
+    app = pilot.app
+    await settle(pilot)
+    first = app.screen.rows[0]
+    for mode in ("search", "attention", "referrals", "insights", "duplicates"):
+        app.switch_mode(mode)
+        await settle(pilot)
+        yield mode
+    app.switch_mode("search")
+    await settle(pilot)
+    for name, screen in (
+        ("profile", lambda: app.open_profile(first.id)),
+        ("customer form", app.action_new_customer),
+        ("import", app.action_import_file),
+        ("export", lambda: app.push_screen(ExportDialog("", app.today()))),
+        ("log", lambda: app.push_screen(LogInteractionScreen(first.id, first.name))),
+    ):
+        screen()
+        await settle(pilot)
+        yield name
+        app.pop_screen()
+        await settle(pilot)
+
+
+@pytest.mark.parametrize("theme", [ANSI, "ansi-light"])
+async def test_every_focus_is_visible(demo_app, theme):
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        demo_app.theme = theme
+        unseen = []
+        async for name in _screens(pilot):
+            for widget, shows in _focusable(demo_app):
+                widget.focus()
+                await settle(pilot)
+                if isinstance(widget, Input):  # the moment its blinking cursor is off
+                    widget._cursor_visible = False
+                    await pilot.pause()
+                focused = drawn(demo_app, shows.region)
+                demo_app.screen.set_focus(None)
+                await settle(pilot)
+                if drawn(demo_app, shows.region) == focused:
+                    unseen.append(f"{name}: {widget!r}")
+        assert not unseen, "focus not visible on " + ", ".join(unseen)
+
+
 async def test_the_import_reports_border_shows(empty_app, tmp_path):
     contacts = tmp_path / "contacts.csv"
     contacts.write_text("First Name,Last Name\nAda,Lovelace\n", encoding="utf-8")
@@ -98,6 +158,33 @@ async def test_the_import_reports_border_shows(empty_app, tmp_path):
         border = colour_of(empty_app, report.region, "╭")
         # not the terminal's black, nor its default: on a dark terminal both would hide it
         assert border not in (None, number("black"))
+
+
+async def test_an_open_select_at_the_foot_of_the_screen_stays_above_the_footer(demo_app):
+    from textual.widgets import Footer, Select
+
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        demo_app.theme = ANSI
+        await settle(pilot)
+        demo_app.action_new_customer()
+        await settle(pilot)
+        screen = demo_app.screen
+        select = screen.query_one("#f-category", Select)
+        footer = screen.query_one(Footer)
+        select.focus()
+        await settle(pilot)
+        body = screen.query_one("#form-body")  # the select on the last line above the footer
+        body.scroll_to(y=body.scroll_y + select.region.bottom - footer.region.y, animate=False)
+        await settle(pilot)
+        assert select.region.bottom == footer.region.y
+        await pilot.press("enter")
+        await settle(pilot)
+        assert select.expanded
+        overlay = select.query_one("SelectOverlay")
+        assert overlay.region.bottom <= select.region.y  # opened upwards
+        assert not overlay.region.overlaps(footer.region)
+        (keys,) = drawn(demo_app, footer.region)
+        assert "".join(text for text, _ in keys).strip().endswith("▏^p palette")
 
 
 @pytest.mark.parametrize(
