@@ -1103,6 +1103,6 @@ def _run_app(args: argparse.Namespace) -> int:
     settings()  # a broken config file is one line here, not a crash inside the app
     from tui_crm.ui.app import CrmApp
 
-    app = CrmApp(db=db, db_path=path)
+    app = CrmApp(db=db, db_path=path, fit_terminal=True)
     app.run()
     return 70 if app.return_code else 0  # an unexpected error ended it (said in one line)

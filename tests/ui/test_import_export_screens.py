@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from textual.widgets import Input, ProgressBar, RichLog, Select, Static
+from textual.widgets import Input, ProgressBar, Select, Static
 
 from tests.ui.conftest import settle
 from tests.ui.test_palette_and_help import _palette
@@ -26,8 +26,8 @@ CONTACTS = (
 
 def _report(screen) -> str:
     """The report as shown, its wrapped lines joined up again (spaces collapsed)."""
-    log = screen.query_one("#import-report", RichLog)
-    return " ".join(" ".join(strip.text for strip in log.lines).split()) if log.display else ""
+    shown = screen.query_one("#import-report").display
+    return " ".join(str(screen.query_one("#import-report-text").render()).split()) if shown else ""
 
 
 def _error(screen, widget_id: str) -> str:

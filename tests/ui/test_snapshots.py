@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.ui.conftest import settle
 
 
@@ -140,3 +142,47 @@ def test_export_dialog_at_80x24(demo_app, snap_compare):
 def test_help_over_search_at_80x24(demo_app, snap_compare):
     """f1 on Search: an overlay with its actions first, the search screen unsqueezed behind."""
     assert snap_compare(demo_app, terminal_size=(80, 24), run_before=_keys("f1"))
+
+
+# 80×24 in 16 colours: the ANSI theme, which a 16-colour terminal (TERM=xterm, no COLORTERM)
+# gets. The screens are reached through the app, not their keys, so these stay as keys move.
+ANSI_THEME = "ansi-dark"
+
+
+def _in_16_colours(*keys: str, then=None):
+    """Press `keys` in the ANSI theme, then do `then(app)`."""
+
+    async def run(pilot):
+        await settle(pilot)
+        pilot.app.theme = ANSI_THEME
+        await _keys(*keys)(pilot)
+        if then is not None:
+            then(pilot.app)
+            await settle(pilot)
+
+    return run
+
+
+@pytest.mark.parametrize(
+    "mode", ["search", "attention", "referrals", "insights", "duplicates", "trash"]
+)
+def test_each_screen_at_80x24_in_16_colours(demo_app, snap_compare, mode):
+    def show(app):
+        app.switch_mode(mode)
+        if mode == "search":  # gold and silver customers; follow-ups late, today and to come
+            app.screen.query_one("#query").value = "tier:gold"
+
+    assert snap_compare(demo_app, terminal_size=(80, 24), run_before=_in_16_colours(then=show))
+
+
+def test_profile_at_80x24_in_16_colours(demo_app, snap_compare):
+    def focus_the_interactions(app):
+        app.screen.query_one("#profile-timeline").focus()
+
+    run = _in_16_colours(*"robert smith", "enter", then=focus_the_interactions)
+    assert snap_compare(demo_app, terminal_size=(80, 24), run_before=run)
+
+
+def test_query_error_at_80x24_in_16_colours(demo_app, snap_compare):
+    run = _in_16_colours(*"tier:gold colour:red")  # the error wraps, its position kept
+    assert snap_compare(demo_app, terminal_size=(80, 24), run_before=run)

@@ -65,8 +65,12 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
         today: Callable[[], date] = date.today,
         cursor_blink: bool = True,
         watch_every: float | None = 1.0,
+        fit_terminal: bool = False,
     ) -> None:
         super().__init__()
+        # The theme follows the terminal's colours (`theme_for_terminal`); tests leave it off,
+        # so what they draw does not depend on the terminal they run in.
+        self.fit_terminal = fit_terminal
         self.db = db
         self.watch_every = watch_every  # seconds between looks for others' changes; None: never
         self._stop_watching = threading.Event()
@@ -178,13 +182,16 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
         keys = settings().keys
         if keys:
             self.set_keymap(keys)
-        theme = settings().theme
+        theme = settings().theme or self.theme_for_terminal()
         if theme:
             if theme not in self.available_themes:
                 known = ", ".join(sorted(self.available_themes))
                 self.notify(f"unknown theme '{theme}' (known: {known})", severity="error")
             else:
                 self.theme = theme
+        # Tiers and due dates take their colours as rows are drawn (ui/format.py colours()):
+        # with another theme the screen on top draws its rows again.
+        self.theme_changed_signal.subscribe(self, lambda _: self.book_changed())
         self.switch_mode("search")
         self.call_after_refresh(self.offer_drafts)
         if self.watch_every:
@@ -200,6 +207,16 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
                 ),
                 group="backup",
             )
+
+    def theme_for_terminal(self) -> str:
+        """The ANSI theme in a terminal of 16 colours (TERM=xterm without COLORTERM, the Linux
+        console, TERM=screen): Textual's own themes are drawn there in the nearest of the 16,
+        where errors, warnings and the gold tier all come out bright red and most marks of
+        focus vanish; the ANSI theme draws in the terminal's own colours. Elsewhere Textual's
+        default (""). A theme set in the config wins over this."""
+        if self.fit_terminal and self.console.color_system in ("standard", "windows"):
+            return "ansi-dark"
+        return ""
 
     def _undo_from(self, step: int) -> None:
         self.undo_after = step

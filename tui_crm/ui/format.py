@@ -10,9 +10,11 @@ data.
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from rich.text import Text
+from textual._context import active_app
 
 from tui_crm.core.display import printable
 from tui_crm.core.fields import format_money, format_money_short
@@ -69,25 +71,52 @@ def ago(moment: datetime | date | None, today: date) -> str:
     return f"{days // 365}y ago"
 
 
+@dataclass(frozen=True)
+class Colours:
+    """The styles that carry a meaning in lists and titles (besides their words)."""
+
+    gold: str
+    silver: str
+    late: str  # an error: an overdue follow-up
+    soon: str  # a warning: due today
+    next: str  # due tomorrow
+
+
+# Textual's own themes draw the terminal's colour names in a palette of their own.
+THEME_COLOURS = Colours("bold yellow", "bold", "bold red", "bold yellow", "yellow")
+# The ANSI themes draw them in the terminal's 16, where errors are red and warnings yellow
+# ($error and $warning there): gold takes a colour of its own, never an error's or a warning's.
+ANSI_COLOURS = Colours("bold cyan", "bold", "bold red", "bold yellow", "yellow")
+
+
+def colours() -> Colours:
+    """The styles for the app on screen: its theme's, or the 16 colours' of an ANSI theme."""
+    try:
+        ansi = active_app.get().native_ansi_color
+    except LookupError:  # no app running: text made for a test
+        ansi = False
+    return ANSI_COLOURS if ansi else THEME_COLOURS
+
+
 def due(day_: date | None, today: date) -> Text:
     """A follow-up date relative to today, red when overdue."""
     if day_ is None:
         return Text("")
     days = (day_ - today).days
     if days < 0:
-        return Text(f"{-days}d late", style="bold red")
+        return Text(f"{-days}d late", style=colours().late)
     if days == 0:
-        return Text("today", style="bold yellow")
+        return Text("today", style=colours().soon)
     if days == 1:
-        return Text("tomorrow", style="yellow")
+        return Text("tomorrow", style=colours().next)
     return Text(f"in {days}d")
 
 
 def tier_text(tier: str) -> Text:
     if tier == "gold":
-        return Text("gold", style="bold yellow")
+        return Text("gold", style=colours().gold)
     if tier == "silver":
-        return Text("silver", style="bold")
+        return Text("silver", style=colours().silver)
     return Text("")
 
 

@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 from textual.worker import get_current_worker
 
 from tui_crm.core.attention import REASONS, AttentionItem, attention_page, mark_done
@@ -24,6 +24,7 @@ from tui_crm.ui.format import ago, data, format_money_short, tier_text
 from tui_crm.ui.keys import ListHoldsKeys
 from tui_crm.ui.screens.actions import CustomerActions
 from tui_crm.ui.screens.search import ResultsTable
+from tui_crm.ui.widgets.footer import KeysFooter
 
 SHOWN = 500  # rows in the table; the rest are counted (the CLI prints them all)
 
@@ -60,7 +61,7 @@ class AttentionScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, Screen):
             yield Static("Working out whom to call…", id="attention-status")
             yield ResultsTable(id="attention-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="attention-why")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Needs attention"

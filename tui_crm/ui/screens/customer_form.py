@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.suggester import SuggestFromList
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Select, Static, TextArea
+from textual.widgets import Button, Checkbox, Header, Input, Label, Select, Static, TextArea
 
 from tui_crm.core.customer_fields import BY_NAME, FORM_ROWS, CustomerField
 from tui_crm.core.customers import (
@@ -37,6 +37,7 @@ from tui_crm.ui.background import book, in_background
 from tui_crm.ui.format import data, editable, naming
 from tui_crm.ui.screens.dialog import FormScreen, Saved, form_row, widget_value
 from tui_crm.ui.screens.lost import suggest_reasons
+from tui_crm.ui.widgets.footer import KeysFooter
 
 SLOTS = 3  # emails and phones each
 RELOAD_LABEL = "Reload their changes, keep my edits"
@@ -79,7 +80,7 @@ class CustomerFormScreen(FormScreen[Saved | None]):
                 if section:
                     yield Static(section, classes="section-title")
                 yield from self._field_rows(field)
-        yield Footer()
+        yield KeysFooter()
 
     def _field_rows(self, field: CustomerField) -> ComposeResult:
         """The widgets of one field (customer_fields.CustomerField.widget says which)."""

@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from tui_crm.core.duplicates import DuplicatePair, dismiss_pair, find_duplicate_pairs
@@ -21,6 +21,7 @@ from tui_crm.ui.background import FollowsTheBook, book, in_background
 from tui_crm.ui.format import data
 from tui_crm.ui.keys import ListHoldsKeys, resume_keys
 from tui_crm.ui.screens.search import ResultsTable
+from tui_crm.ui.widgets.footer import KeysFooter
 
 
 def _side(ref_id: int, name: str) -> str:
@@ -65,7 +66,7 @@ class DuplicatesScreen(FollowsTheBook, ListHoldsKeys, Screen):
         with Vertical(id="duplicates-body"):
             yield Static("Looking for customers entered twice…", id="duplicates-status")
             yield ResultsTable(id="duplicates-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Duplicates"
@@ -266,7 +267,7 @@ class MergeScreen(Screen[MergeResult | None]):
             yield Static("Reading both records…", id="merge-title")
             yield MergeTable(id="merge-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="merge-status")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Merge"

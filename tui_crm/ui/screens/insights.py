@@ -16,7 +16,7 @@ from textual.geometry import Region
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 from textual.worker import get_current_worker
 
 from tui_crm.core.dates import parse_day
@@ -28,6 +28,7 @@ from tui_crm.ui.format import data, format_money_short
 from tui_crm.ui.keys import TypeToSearch
 from tui_crm.ui.widgets.bar_chart import BarChart
 from tui_crm.ui.widgets.bars import BarRow
+from tui_crm.ui.widgets.footer import KeysFooter
 
 WIDE = 120  # from this width, pairs of sections sit side by side
 NAME_WIDTH = 28
@@ -176,7 +177,7 @@ class InsightsScreen(FollowsTheBook, Screen):
                 with Vertical(classes="insights-section"):
                     yield Static("Lost reasons", id="insights-lost-title", classes="title")
                     yield Chart(id="insights-lost", label_last=True, max_bar=24)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Insights"

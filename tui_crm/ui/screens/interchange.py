@@ -15,16 +15,14 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.suggester import Suggester
 from textual.widgets import (
-    Footer,
     Header,
     Input,
     ProgressBar,
-    RichLog,
     Select,
     Static,
 )
@@ -49,6 +47,7 @@ from tui_crm.ui.background import book, in_background
 from tui_crm.ui.format import naming
 from tui_crm.ui.screens.confirm import ConfirmScreen
 from tui_crm.ui.screens.dialog import FormDialog, form_row, show_message
+from tui_crm.ui.widgets.footer import KeysFooter
 
 IMPORT_CHOICES = (
     ("Recognise it (CSV, vCard or purchases)", "auto"),
@@ -189,8 +188,10 @@ class ImportScreen(Screen):
             with Horizontal(id="import-running"):
                 yield Static("", id="import-stage")
                 yield ProgressBar(show_eta=False, id="import-progress")
-            yield RichLog(id="import-report", wrap=True, markup=False, highlight=False)
-        yield Footer()
+            # The report wraps at the width it is shown at, whenever that changes.
+            with VerticalScroll(id="import-report"):
+                yield Static("", id="import-report-text")
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Import"
@@ -331,16 +332,17 @@ class ImportScreen(Screen):
 
     def on_import_finished(self, message: ImportFinished) -> None:
         self._set_running(False)
-        log = self.query_one("#import-report", RichLog)
+        log = self.query_one("#import-report", VerticalScroll)
         if message.report is None:
             log.display = False
             self._field_error("import-path", message.error or "")
             return
         report = message.report
-        log.clear()
         log.display = True
         # One report line per line: a value that holds a line break shows it as ␤.
-        log.write(Text("\n".join(map(printable, message.lines))), scroll_end=False)
+        self.query_one("#import-report-text", Static).update(
+            Text("\n".join(map(printable, message.lines)))
+        )
         log.scroll_home(animate=False)
         if report.written:
             self.imported = True

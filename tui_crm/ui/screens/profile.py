@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from rich.table import Table
 from rich.text import Text
 from textual import work
@@ -9,7 +11,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
+from textual.widgets.data_table import ColumnKey
 
 from tui_crm.core.corrections import delete_interaction, delete_purchase
 from tui_crm.core.customers import get_profile, trash_customer, update_customer
@@ -22,6 +25,7 @@ from tui_crm.ui.messages import ProfileLoaded
 from tui_crm.ui.screens.actions import CustomerActions
 from tui_crm.ui.screens.confirm import ConfirmScreen
 from tui_crm.ui.screens.search import ResultsTable
+from tui_crm.ui.widgets.footer import KeysFooter
 
 GENDERS = {"f": "female", "m": "male", "x": "other", "": ""}
 
@@ -33,9 +37,65 @@ def _grid() -> Table:
     return grid
 
 
+Column = tuple[str, int | None, str]  # title, width (None: what the others leave), key
+NARROWEST = 12  # the wrapping column at its narrowest, however narrow the screen
+TIMELINE: tuple[Column, ...] = (
+    ("When", 16, "at"),
+    ("Kind", 7, "kind"),
+    ("Note", None, "note"),
+    ("Follow-up", 10, "follow"),
+)
+PURCHASES: tuple[Column, ...] = (
+    ("Date", 10, "day"),
+    ("Amount", 14, "amount"),
+    ("What", None, "what"),
+    ("Invoice", 14, "invoice"),
+)
+HISTORY: tuple[Column, ...] = (
+    ("When", 16, "at"),
+    ("Who", 8, "who"),
+    ("Field", 12, "field"),
+    ("Change", None, "change"),
+)
+
+
 class TimelineTable(ResultsTable):
     """Interactions, purchases or changes; filled in again, the highlight stays on the row it
-    was on (`ResultsTable.refill`)."""
+    was on (`ResultsTable.refill`). One column takes the width the others leave and its text
+    wraps within its row, which grows to hold it: nothing is cut and nothing scrolls sideways.
+    """
+
+    def __init__(self, columns: tuple[Column, ...], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.spec = columns
+        self._shown: list[tuple[str, tuple]] = []
+        self._empty = ""
+
+    def on_mount(self) -> None:
+        for title, width, key in self.spec:
+            self.add_column(title, width=width or self._rest(), key=key)
+
+    def _rest(self) -> int:
+        """The width the fixed columns leave for the wrapping one."""
+        columns = self.spec
+        fixed = sum(width or 0 for _, width, _ in columns) + 2 * self.cell_padding * len(columns)
+        return max(NARROWEST, self.scrollable_content_region.width - fixed)
+
+    def on_resize(self) -> None:
+        # Rows measure their height once, as they are added: at a new width they are added
+        # again, to wrap there.
+        rest = self._rest()
+        (wraps,) = (key for _, width, key in self.spec if width is None)
+        column = self.columns[ColumnKey(wraps)]
+        if column.width != rest:
+            column.width = rest
+            self.refill(self._shown, self._empty)
+
+    def refill(
+        self, rows: Iterable[tuple[str, tuple]], empty: str = "", *, height: int | None = None
+    ) -> None:
+        self._shown, self._empty = list(rows), empty
+        super().refill(self._shown, empty, height=height)
 
 
 class ProfileScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, Screen):
@@ -68,29 +128,20 @@ class ProfileScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, Screen):
                 yield Static("", id="profile-value", classes="panel")
             yield Static("", id="profile-about", classes="panel")
             yield Static("Interactions, newest first", classes="section-title")
-            yield TimelineTable(id="profile-timeline", cursor_type="row", zebra_stripes=True)
+            yield TimelineTable(
+                TIMELINE, id="profile-timeline", cursor_type="row", zebra_stripes=True
+            )
             yield Static("Purchases, newest first", classes="section-title")
-            yield TimelineTable(id="profile-purchases", cursor_type="row", zebra_stripes=True)
+            yield TimelineTable(
+                PURCHASES, id="profile-purchases", cursor_type="row", zebra_stripes=True
+            )
             yield Static("Change history", classes="section-title")
-            yield TimelineTable(id="profile-history", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+            yield TimelineTable(
+                HISTORY, id="profile-history", cursor_type="row", zebra_stripes=True
+            )
+        yield KeysFooter()
 
     def on_mount(self) -> None:
-        table = self.query_one("#profile-timeline", TimelineTable)
-        table.add_column("When", width=16, key="at")
-        table.add_column("Kind", width=7, key="kind")
-        table.add_column("Note", key="note")
-        table.add_column("Follow-up", width=10, key="follow")
-        purchases = self.query_one("#profile-purchases", TimelineTable)
-        purchases.add_column("Date", width=10, key="day")
-        purchases.add_column("Amount", width=14, key="amount")
-        purchases.add_column("What", key="what")
-        purchases.add_column("Invoice", key="invoice")
-        history = self.query_one("#profile-history", TimelineTable)
-        history.add_column("When", width=16, key="at")
-        history.add_column("Who", width=8, key="who")
-        history.add_column("Field", width=12, key="field")
-        history.add_column("Change", key="change")
         self.load()
 
     def current_customer(self) -> CustomerRef | None:

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static, Tree
+from textual.widgets import Header, Static, Tree
 from textual.widgets.tree import TreeNode, UnknownNodeID
 
 from tui_crm.core.referrals import ReferralForest, ReferralNode, referral_forest
@@ -19,6 +19,7 @@ from tui_crm.errors import CrmError
 from tui_crm.ui.background import FollowsTheBook, book
 from tui_crm.ui.format import data, format_money_short, tier_text
 from tui_crm.ui.keys import ListHoldsKeys, TypeToSearch
+from tui_crm.ui.widgets.footer import KeysFooter
 
 # Children are added this many at a time, so expanding a referrer of thousands stays quick:
 # each Tree rebuild measures every visible label.
@@ -154,7 +155,7 @@ class ReferralTreeScreen(FollowsTheBook, ListHoldsKeys, Screen):
         yield Static(LEGEND, id="tree-legend")
         yield Static("Loading referrals…", id="tree-status")
         yield ReferralTree("Referrals", id="referral-tree")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         tree = self.query_one(ReferralTree)

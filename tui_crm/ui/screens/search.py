@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from tui_crm.core.book import book_is_empty
@@ -22,6 +22,7 @@ from tui_crm.ui.format import ago, data, due, format_money_short, tier_text
 from tui_crm.ui.keys import TypeToSearch, resume_keys
 from tui_crm.ui.messages import SearchDone
 from tui_crm.ui.screens.actions import CustomerActions
+from tui_crm.ui.widgets.footer import KeysFooter
 
 PLACEHOLDER = "Search: name, company, phone, city… or tag:vip tier:gold due:today sort:-value"
 EMPTY_HINT = (
@@ -69,10 +70,12 @@ class QueryInput(Input):
 class ResultsTable(TypeToSearch, DataTable):
     """Search results (and the profile's lists): letters typed here go to the search."""
 
-    def refill(self, rows: Iterable[tuple[str, tuple]], empty: str = "") -> None:
+    def refill(
+        self, rows: Iterable[tuple[str, tuple]], empty: str = "", *, height: int | None = 1
+    ) -> None:
         """Show `rows` (key, cells) instead of what is shown, the highlight kept on the row
         it was on (by key), else at the same place; `empty` is said in the second-to-last
-        column when there are none."""
+        column when there are none. `height=None`: each row as tall as its wrapped text."""
         keep = (
             self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
             if self.row_count
@@ -82,7 +85,7 @@ class ResultsTable(TypeToSearch, DataTable):
         self.clear()
         keys = []
         for key, cells in rows:
-            self.add_row(*cells, key=key)
+            self.add_row(*cells, key=key, height=height)
             keys.append(key)
         if not keys and empty:
             self.add_row(*([""] * (len(self.columns) - 2)), empty, "")
@@ -129,7 +132,7 @@ class SearchScreen(FollowsTheBook, CustomerActions, Screen):
             yield Static("", id="query-status")
             yield ResultsTable(id="results", cursor_type="row", zebra_stripes=True)
             yield Static(EMPTY_HINT, id="empty-hint")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#empty-hint").display = False

@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 from textual.worker import get_current_worker
 
 from tui_crm.core.trash import TrashedCustomer, purge_customer, restore_from_trash, trash_list
@@ -21,6 +21,7 @@ from tui_crm.ui.format import data
 from tui_crm.ui.keys import ListHoldsKeys
 from tui_crm.ui.screens.confirm import ConfirmScreen
 from tui_crm.ui.screens.search import ResultsTable
+from tui_crm.ui.widgets.footer import KeysFooter
 
 
 @dataclass
@@ -49,7 +50,7 @@ class TrashScreen(FollowsTheBook, ListHoldsKeys, Screen):
         with Vertical(id="trash-body"):
             yield Static("Reading the trash…", id="trash-status")
             yield ResultsTable(id="trash-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Trash"
