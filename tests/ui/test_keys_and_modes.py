@@ -149,3 +149,30 @@ async def test_modes_keep_their_place_and_ctrl_f_goes_home_to_search(demo_app):
         await settle(pilot)
         assert isinstance(demo_app.screen, SearchScreen)
         assert isinstance(demo_app.screen, Screen) and demo_app.focused.id == "query"
+
+
+def _offered(app) -> set[str]:
+    """The descriptions of the keys the footer offers now."""
+    return {b.binding.description for b in app.screen.active_bindings.values() if b.enabled}
+
+
+async def test_footers_offer_only_what_applies_now(demo_app):
+    async with demo_app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert {"Log call", "Edit"} <= _offered(demo_app)
+        await pilot.press(*"tier:gold colour:red")  # an error: no rows to act on
+        await settle(pilot)
+        assert not {"Log call", "Edit", "Purchase"} & _offered(demo_app)
+        await pilot.press("f2")  # the queue at its home: nothing to go back to
+        await settle(pilot)
+        assert "Back" not in _offered(demo_app) and "Log call" in _offered(demo_app)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "Back" in _offered(demo_app)  # a profile over the queue
+        await pilot.press("f4")  # insights at its home
+        await settle(pilot)
+        assert "Back" not in _offered(demo_app)
+        customer = Customer.get(Customer.status == "lost")
+        demo_app.open_profile(customer.id)
+        await settle(pilot)
+        assert "Lost" not in _offered(demo_app)  # lost already

@@ -206,6 +206,8 @@ class AttentionScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("open", "log", "snooze", "done", "lost", "edit", "purchase"):
             return bool(self.items)
+        if action == "back":
+            return self.app.check_action(action, parameters)
         return True
 
     @on(DataTable.RowSelected, "#attention-table")

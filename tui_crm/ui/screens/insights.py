@@ -274,6 +274,9 @@ class InsightsScreen(FollowsTheBook, Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "edit_as_of":
             return not self.query_one("#insights-as-of", Input).has_focus
+        if action == "back":  # leaves the date field, or goes back a step when there is one
+            field = self.query_one("#insights-as-of", Input).has_focus
+            return field or self.app.check_action(action, parameters)
         return True
 
     # Computing

@@ -175,7 +175,7 @@ class ReferralTreeScreen(FollowsTheBook, ListHoldsKeys, Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "thank":
             node = self._highlighted()
-            return isinstance(node, ReferralNode) and node.referrer_id is not None or None
+            return isinstance(node, ReferralNode) and node.referrer_id is not None
         return True
 
     def action_thank(self) -> None:

@@ -324,8 +324,12 @@ class SearchScreen(FollowsTheBook, CustomerActions, Screen):
             return bool(self.rows)
         if action in ("log", "purchase", "edit", "export"):
             # From the field too ("rob" ctrl+l): the rows of a query still being answered
-            # count, as `when_current` waits for them.
-            return bool(self.rows) or self._rows_for != self.query_one("#query", Input).value
+            # count, as `when_current` waits for them. A query answered with an error has
+            # none to act on.
+            typed = self.query_one("#query", Input).value
+            if self.query_one("#query-status", Static).has_class("error"):
+                return typed != self._answered
+            return bool(self.rows) or self._rows_for != typed
         return True
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search")
@@ -349,6 +353,7 @@ class SearchScreen(FollowsTheBook, CustomerActions, Screen):
             self._show_results(message)
         finally:
             resume_keys(self.app)
+            self.refresh_bindings()
 
     def _show_results(self, message: SearchDone) -> None:
         status = self.query_one("#query-status", Static)
