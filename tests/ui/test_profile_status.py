@@ -75,3 +75,25 @@ async def test_a_customer_who_buys_shows_no_status_and_a_lost_one_shows_lost(dem
         profile = await _open_profile(pilot, lost.id)
         assert "LOST" in _shown(profile, "title") and "LAPSED" not in _shown(profile, "title")
         assert lost.lost_reason in " ".join(_shown(profile, "about").split())
+
+
+async def test_x_on_a_lost_customer_marks_them_active_again_after_a_yes(demo_app):
+    lost = Customer.get(Customer.status == "lost")
+    async with demo_app.run_test(size=(100, 40)) as pilot:
+        profile = await _open_profile(pilot, lost.id)
+        offered = {b.binding.description for b in demo_app.screen.active_bindings.values()}
+        assert "Active again" in offered and "Lost" not in offered
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.press("escape")  # "Keep lost": nothing changes
+        await settle(pilot)
+        assert Customer.get_by_id(lost.id).status == "lost"
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.press("enter")  # Reactivate, the default
+        await settle(pilot)
+        again = Customer.get_by_id(lost.id)
+        assert again.status == "active" and again.lost_reason == ""
+        assert demo_app.screen is profile and "LOST" not in _shown(profile, "title")
+        offered = {b.binding.description for b in demo_app.screen.active_bindings.values()}
+        assert "Lost" in offered and "Active again" not in offered

@@ -106,6 +106,7 @@ class ProfileScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, Screen):
         Binding("b", "purchase", "Purchase", id="profile.purchase"),
         Binding("r", "referrals", "Referrals", id="profile.referrals"),
         Binding("x", "mark_lost", "Lost", id="profile.lost"),
+        Binding("x", "reactivate", "Active again", id="profile.reactivate"),
         Binding("d", "trash", "Delete", id="profile.delete"),
         Binding("c", "correct", "Correct", id="profile.correct"),
         Binding("delete", "remove_entry", "Remove entry", key_display="del", id="profile.remove"),
@@ -165,8 +166,10 @@ class ProfileScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("correct", "remove_entry"):
             return self._entry() is not None
-        if action == "mark_lost":  # hidden for a customer who is lost already
+        if action == "mark_lost":  # x: lost, or for a customer who is lost already …
             return self.profile is None or self.profile.status != "lost"
+        if action == "reactivate":  # … active again
+            return self.profile is not None and self.profile.status == "lost"
         return True
 
     def on_descendant_focus(self) -> None:
@@ -236,10 +239,12 @@ class ProfileScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, Screen):
     def action_mark_lost(self) -> None:
         from tui_crm.ui.screens.lost import MarkLostScreen
 
-        if self.profile is None:
-            return
-        if self.profile.status != "lost":
+        if self.profile is not None and self.profile.status != "lost":
             self.app.push_screen(MarkLostScreen(self.profile), self.after_dialog)
+
+    def action_reactivate(self) -> None:
+        """A lost customer came back: active again, after a yes."""
+        if self.profile is None or self.profile.status != "lost":
             return
 
         def reactivate(yes: bool | None) -> None:
@@ -257,6 +262,7 @@ class ProfileScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, Screen):
                 "Mark them active again?",
                 "Reactivate",
                 "Keep lost",
+                destructive=False,
             ),
             reactivate,
         )
