@@ -1,11 +1,12 @@
 """A dropped connection loses none of the note being typed.
 
 The real app runs in its own process on a pseudo-terminal, as over SSH. The test opens the
-log dialog, types a note in one go, then 0.05 s after the last key drops the connection:
-a SIGHUP, or the terminal itself closing (the kernel hangs the terminal up and signals the
-app), or the terminal closing under an app it is not the controlling terminal of (no signal:
-only its input and output fail). The draft file must hold every character, and the process
-must be gone.
+log dialog, types a note in one go, then drops the connection: a SIGHUP right behind the last
+key (the app still has to read most of the note from the terminal), or 0.05 s after it the
+terminal itself closing (the kernel hangs the terminal up and signals the app), or the
+terminal closing under an app it is not the controlling terminal of (no signal: only its
+input and output fail). The draft file must hold every character, and the process must be
+gone.
 """
 
 from __future__ import annotations
@@ -110,10 +111,10 @@ def test_the_connection_dropped_just_after_the_last_key_keeps_every_character(bo
         terminal.type("smith\x1b[B\x0c")  # ↓ ctrl+l
         terminal.wait_for("Log for")  # the dialog is open: from here on, only the note
         terminal.type(NOTE)
-        time.sleep(0.05)
-        if drop == "sighup":
+        if drop == "sighup":  # right behind the last key: most of the note is still unread
             os.kill(terminal.pid, signal.SIGHUP)
         else:
+            time.sleep(0.05)  # a closed terminal drops what it holds: the keys arrived first
             terminal.close()
         status = terminal.exit_status()
     finally:

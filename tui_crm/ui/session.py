@@ -19,10 +19,13 @@ A screen that keeps drafts registers in `app.draft_keepers` and has `flush_draft
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import os
 import select
 import signal
+import struct
 import sys
+import termios
 import threading
 from queue import Empty
 from typing import Protocol
@@ -50,6 +53,15 @@ def _hung_up() -> bool:
         except (AttributeError, OSError, ValueError):
             return True
     return any(flags & LOST for _, flags in poller.poll(0))
+
+
+def _unread_input() -> bool:
+    """Whether keys typed are still in the terminal, not yet read by the app."""
+    try:
+        waiting = fcntl.ioctl(sys.__stdin__.fileno(), termios.FIONREAD, b"\0\0\0\0")
+    except (AttributeError, OSError, ValueError):
+        return False
+    return struct.unpack("i", waiting)[0] > 0
 
 
 def terminal_driver(base: type) -> type:
@@ -140,10 +152,23 @@ class SessionGuard:
             loop.call_soon_threadsafe(lambda: asyncio.ensure_future(self._leave()))
 
     async def _leave(self) -> None:
-        """Let the keys already read reach their fields, write the drafts again, then end."""
+        """Let the keys typed before the end reach their fields, write the drafts again, then
+        end. Keys are on their way while the terminal still holds some unread (a SIGHUP sent
+        while it is still there), the app has some in its queue, or they are being handed
+        out; the input thread posts what it read within moments, so a few quiet checks in a
+        row mean there are no more."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + GRACE
-        while getattr(self, "keys_pending", False) and loop.time() < deadline:
+        driver = self._driver
+        quiet = 0
+        while quiet < 3 and loop.time() < deadline:
+            reading = not getattr(driver, "terminal_gone", True)
+            busy = (
+                getattr(self, "keys_pending", False)
+                or not self._message_queue.empty()
+                or (reading and _unread_input())
+            )
+            quiet = 0 if busy else quiet + 1
             await asyncio.sleep(0.01)
         self.flush_drafts()
         self.exit()
