@@ -122,6 +122,25 @@ async def test_a_name_typed_after_a_profile_closes_searches(demo_app):
         await _typed_a_name(demo_app, pilot, "kari hansen")  # … and typing searches
 
 
+async def test_a_name_typed_on_the_results_carries_on_the_query_until_a_profile_was_open(
+    demo_app,
+):
+    async with demo_app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press(*"smith", "down")  # a look down the list, then more of the query
+        await settle(pilot)
+        await pilot.press("space", *"rob")
+        await settle(pilot)
+        assert demo_app.screen.query_one("#query").value == "smith rob"
+        await pilot.press("down", "enter")  # Rob Smith's profile, and back: the next lookup
+        await settle(pilot)
+        assert isinstance(demo_app.screen, ProfileScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert demo_app.focused.id == "results"
+        await _typed_a_name(demo_app, pilot, "kari hansen")  # not "smith robkari hansen"
+
+
 async def test_modes_keep_their_place_and_ctrl_f_goes_home_to_search(demo_app):
     async with demo_app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)

@@ -121,6 +121,7 @@ class SearchScreen(FollowsTheBook, CustomerActions, Screen):
         self._rows_for: str | None = None  # the query text the rows shown answer
         self._pending: Callable[[], None] | None = None  # waits for the query's rows
         self._answered: str | None = None  # the query text last answered (rows or an error)
+        self._looked_away = False  # another screen was on top since the query was typed
         self._refreshing = False  # the rows are being read again after a write
         self._wide = False
         self._width = 0
@@ -182,6 +183,7 @@ class SearchScreen(FollowsTheBook, CustomerActions, Screen):
 
     @on(Input.Changed, "#query")
     def query_changed(self, event: Input.Changed) -> None:
+        self._looked_away = False  # typed since: a name typed on the list carries it on
         self.run_search(event.value)
 
     @on(Input.Submitted, "#query")
@@ -298,11 +300,18 @@ class SearchScreen(FollowsTheBook, CustomerActions, Screen):
     def action_focus_search(self) -> None:
         self.query_one("#query", Input).focus()
 
+    def on_screen_suspend(self) -> None:
+        # A profile, a dialog or another mode was opened from here: a name typed on the list
+        # when back is the next lookup, not more of this query.
+        self._looked_away = True
+
     def type_into_query(self, text: str, *, carry_on: bool) -> None:
-        """Text typed on a list: added to the query (`carry_on`) or a new query."""
+        """Text typed on a list: added to the query (`carry_on`, unless another screen was
+        opened from here since) or a new query."""
         field = self.query_one(QueryInput)
-        if not carry_on:
+        if not carry_on or self._looked_away:
             field.value = ""
+        self._looked_away = False
         field.cursor_position = len(field.value)
         field.insert_text_at_cursor(text)
         if not field.has_focus:
