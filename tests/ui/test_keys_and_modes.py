@@ -138,7 +138,13 @@ async def test_a_name_typed_on_the_results_carries_on_the_query_until_a_profile_
         await pilot.press("escape")
         await settle(pilot)
         assert demo_app.focused.id == "results"
-        await _typed_a_name(demo_app, pilot, "kari hansen")  # not "smith robkari hansen"
+        await _typed_a_name(demo_app, pilot, "robert")  # not "smith robrobert"
+        await pilot.press("enter")  # the first, opened from the field, and back to the field
+        await settle(pilot)
+        assert isinstance(demo_app.screen, ProfileScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        await _typed_a_name(demo_app, pilot, "paul")  # typed over the query
 
 
 async def test_modes_keep_their_place_and_ctrl_f_goes_home_to_search(demo_app):

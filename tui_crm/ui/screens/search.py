@@ -305,6 +305,13 @@ class SearchScreen(FollowsTheBook, CustomerActions, Screen):
         # when back is the next lookup, not more of this query.
         self._looked_away = True
 
+    def on_screen_resume(self) -> None:
+        # Back in the search field itself (Enter opened the first customer): the query is
+        # selected, so the next name typed replaces it, as it does typed on the list.
+        field = self.query_one(QueryInput)
+        if self._looked_away and self.focused is field and field.value:
+            field.select_all()
+
     def type_into_query(self, text: str, *, carry_on: bool) -> None:
         """Text typed on a list: added to the query (`carry_on`, unless another screen was
         opened from here since) or a new query."""
