@@ -147,6 +147,18 @@ async def test_a_name_typed_on_the_results_carries_on_the_query_until_a_profile_
         await _typed_a_name(demo_app, pilot, "paul")  # typed over the query
 
 
+async def test_escape_on_the_results_goes_to_the_field_and_escape_there_clears_it(demo_app):
+    async with demo_app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press(*"tier:", "down", "down", "escape")
+        await settle(pilot)
+        field = demo_app.screen.query_one("#query")
+        assert demo_app.focused is field and field.has_focus and field.value == "tier:"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert field.value == ""
+
+
 async def test_modes_keep_their_place_and_ctrl_f_goes_home_to_search(demo_app):
     async with demo_app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)

@@ -41,12 +41,11 @@ class QueryInput(Input):
     typed_elsewhere = False  # the focus comes with text typed on a list: keep the cursor
 
     def _on_focus(self, event: events.Focus) -> None:
-        selects, self.select_on_focus = self.select_on_focus, not self.typed_elsewhere
-        try:
-            super()._on_focus(event)
-        finally:
-            self.select_on_focus, self.typed_elsewhere = selects, False
-        event.prevent_default()  # Input's own handler is not to run again after this one
+        # Runs before Input's and Widget's own handlers for the same event (which must run:
+        # Widget's sets has_focus). Input's would select the text just typed on the list.
+        if self.typed_elsewhere:
+            self.typed_elsewhere, self.select_on_focus = False, False
+            self.call_next(setattr, self, "select_on_focus", True)
 
     async def _on_key(self, event: events.Key) -> None:
         # Not `has_focus`: that follows the focus a message later.
