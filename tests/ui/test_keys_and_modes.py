@@ -213,3 +213,27 @@ async def test_footers_offer_only_what_applies_now(demo_app):
         demo_app.open_profile(customer.id)
         await settle(pilot)
         assert "Lost" not in _offered(demo_app)  # lost already
+
+
+async def test_ctrl_f_never_closes_unsaved_work(demo_app):
+    async with demo_app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press(*"smith", "ctrl+l")  # the log dialog, a note typed
+        await settle(pilot)
+        dialog = demo_app.screen
+        await pilot.press(*"wants a quote", "ctrl+f")
+        await settle(pilot)
+        assert demo_app.screen is dialog and "Search" not in _offered(demo_app)
+        assert dialog.query_one("#log-notes").text == "wants a quote"
+        await pilot.press("escape", "y")  # discard it, after the question
+        await settle(pilot)
+        await pilot.press("ctrl+n", *"Ann")  # the new-customer form
+        await settle(pilot)
+        form = demo_app.screen
+        assert "Search" not in _offered(demo_app)
+        await pilot.press("ctrl+f")
+        await settle(pilot)
+        assert demo_app.screen is form
+        await pilot.press("f1", "ctrl+f", "escape")  # not from the help over it either
+        await settle(pilot)
+        assert demo_app.screen is form

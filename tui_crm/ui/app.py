@@ -16,7 +16,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.content import Content
 from textual.notifications import SeverityLevel
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from tui_crm.core.backups import backup_if_due
 from tui_crm.core.book import watch_book
@@ -33,6 +33,13 @@ from tui_crm.ui.session import SessionGuard
 
 if TYPE_CHECKING:  # only a type: screens reach the book through ui/background.py
     from peewee import Database
+
+
+def _holds_work(screen: Screen) -> bool:
+    """Whether closing `screen` would throw away what is being done there: a form or dialog
+    being filled in, a merge being chosen, an import. Screens say so with `HOLDS_WORK`; a
+    dialog (a modal screen) does unless it says otherwise (the help)."""
+    return getattr(screen, "HOLDS_WORK", isinstance(screen, ModalScreen))
 
 
 class CrmApp(SessionGuard, KeysInOrder, App[None]):
@@ -382,6 +389,8 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "back":  # nothing to go back to at a top-level screen's home
             return len(self.screen_stack) > 1
+        if action == "go_search":  # it closes the screens on the way: never unsaved work
+            return not any(_holds_work(screen) for screen in self.screen_stack[1:])
         return True
 
     def action_back(self) -> None:

@@ -243,9 +243,9 @@ class TypeToSearch:
             and event.is_printable
             and event.character
             and event.key not in self.screen.active_bindings
+            and self.app.check_action("go_search", ())  # never away from unsaved work
         ):
             event.stop()
             event.prevent_default()
             self.app.search_typed(event.character)
-            return
-        await super()._on_key(event)
+        # Otherwise Textual goes on to the handlers of the classes below this one.

@@ -229,3 +229,4 @@ class FormDialog(FormLogic, ModalScreen[ResultT], Generic[ResultT]):
 
 class FormScreen(FormLogic, Screen[ResultT], Generic[ResultT]):
     BINDINGS = FormLogic.BINDINGS
+    HOLDS_WORK = True  # ctrl+f does not close it (app.py)

@@ -227,6 +227,8 @@ class MergeScreen(Screen[MergeResult | None]):
     marks move to it, and the right record goes to the trash (restorable).
     """
 
+    HOLDS_WORK = True  # the choices made: ctrl+f does not close it (app.py)
+
     BINDINGS = [
         # Priority: the table's own ← → would scroll it sideways when it is wider than the
         # terminal, and then no key would choose a side.

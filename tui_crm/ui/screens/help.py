@@ -214,6 +214,8 @@ class HelpScreen(ModalScreen[None]):
     """Over the screen it was opened on, which keeps its size and its focus: what the keys
     do there. Escape (or the help key again) closes it."""
 
+    HOLDS_WORK = False  # ctrl+f closes it and goes to Search
+
     BINDINGS = [Binding("escape", "dismiss(None)", "Close", id="help.close")]
 
     def __init__(self, over: Screen) -> None:

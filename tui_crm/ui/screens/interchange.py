@@ -120,6 +120,8 @@ class ImportStopped(Exception):
 class ImportScreen(Screen):
     """Pick a file, check it (a dry run), import it: progress while it loads, then the report."""
 
+    HOLDS_WORK = True  # a file picked, checked, maybe loading: ctrl+f does not close it
+
     BINDINGS = [
         Binding("ctrl+s", "run(False)", "Import", id="import.run"),
         Binding("ctrl+r", "run(True)", "Check (dry run)", id="import.check"),

@@ -62,8 +62,7 @@ class QueryInput(Input):
             event.stop()
             event.prevent_default()
             self.app.post_message(events.Key(event.key, event.character))
-            return
-        await super()._on_key(event)
+        # Otherwise Textual goes on to Input's and Widget's own handlers.
 
 
 class ResultsTable(TypeToSearch, DataTable):

@@ -9,10 +9,11 @@ from textual.widgets import Footer
 
 class KeysFooter(Footer):
     """Keys in their order, as many as fit whole beside the palette's key; the rest are left
-    out rather than cut mid-word ("d De▏" at 80 columns). The help key stays whenever it fits,
-    because the help lists every key the footer leaves out."""
+    out rather than cut mid-word ("d De▏" at 80 columns). The key back to Search and the help
+    key stay whenever they fit: one is the way home from anywhere, the other lists every key
+    the footer leaves out."""
 
-    KEEP = frozenset({"toggle_help"})  # actions shown before any other is
+    KEEP = frozenset({"go_search", "toggle_help"})  # actions shown before any other is
 
     async def recompose(self) -> None:
         async with self.batch():  # drawn once, with only the keys that fit
