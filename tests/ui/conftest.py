@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from textual.geometry import Region
 from textual.worker import WorkerCancelled, WorkerState
 
 from tui_crm.core import config
@@ -134,3 +135,18 @@ def demo_app_with_config(demo_file: Path, tmp_path: Path, config_text: str):
         yield app_on(copy)
     finally:
         close_database()
+
+
+def screen_lines(app) -> list[str]:
+    """The characters the app would draw now, line by line (every layer)."""
+    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    return ["".join(segment.text for strip in line for segment in strip) for line in update.strips]
+
+
+def joined(app, region: Region | None = None) -> str:
+    """The screen's lines (or a region of it) joined with single spaces: text wrapped over
+    lines reads whole."""
+    lines = screen_lines(app)
+    if region is not None:
+        lines = [line[region.x : region.right] for line in lines[region.y : region.bottom]]
+    return " ".join(" ".join(line.split()) for line in lines)

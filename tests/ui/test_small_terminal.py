@@ -4,27 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from textual.geometry import Region
 from textual.widgets import DataTable, Footer
 
-from tests.ui.conftest import TODAY, settle
+from tests.ui.conftest import TODAY, joined, screen_lines, settle
 from tui_crm.db.models import Interaction
 from tui_crm.ui.screens.profile import ProfileScreen
-
-
-def screen_lines(app) -> list[str]:
-    """The characters the app would draw now, line by line (every layer)."""
-    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
-    return ["".join(segment.text for strip in line for segment in strip) for line in update.strips]
-
-
-def joined(app, region: Region | None = None) -> str:
-    """The screen's lines (or a region of it) joined with single spaces: text wrapped over
-    lines reads whole."""
-    lines = screen_lines(app)
-    if region is not None:
-        lines = [line[region.x : region.right] for line in lines[region.y : region.bottom]]
-    return " ".join(" ".join(line.split()) for line in lines)
 
 
 async def test_a_long_query_error_wraps_and_keeps_its_position(demo_app):
