@@ -17,7 +17,9 @@ HERE = Path(__file__).resolve().parent
 TODAY = date(2026, 11, 22)
 
 
-async def _shoot(db_path: Path, name: str, size: tuple[int, int], keys: list[str]) -> Path:
+async def _shoot(
+    db_path: Path, name: str, size: tuple[int, int], keys: list[str], screen: str
+) -> Path:
     from tui_crm.db.database import close_database, open_database
     from tui_crm.ui.app import CrmApp
 
@@ -33,6 +35,9 @@ async def _shoot(db_path: Path, name: str, size: tuple[int, int], keys: list[str
             for _ in range(4):  # a screen pushed by the key starts its worker a tick later
                 await app.workers.wait_for_complete()
                 await pilot.pause(0.05)
+        shown = type(app.screen).__name__
+        if shown != screen:  # keys that no longer do what the shot is of
+            raise SystemExit(f"{name}: the keys {keys} end on {shown}, not {screen}")
         target = HERE / f"{name}.svg"
         target.write_text(app.export_screenshot(title=f"tui-crm: {name}"), encoding="utf-8")
     close_database()
@@ -44,39 +49,56 @@ async def _shoot(db_path: Path, name: str, size: tuple[int, int], keys: list[str
     return target
 
 
-SHOTS = [
-    ("search", (100, 30), list("smith")),
-    ("search-80x24", (80, 24), []),
-    ("search-gold", (120, 30), list("tier:gold sort:-value")),
-    ("profile", (100, 34), [*"robert smith", "enter"]),
-    ("profile-full", (120, 60), [*"robert smith", "enter"]),
+SHOTS = [  # name, size, the keys typed, the screen they end on
+    ("search", (100, 30), list("smith"), "SearchScreen"),
+    ("search-80x24", (80, 24), [], "SearchScreen"),
+    ("search-gold", (120, 30), list("tier:gold sort:-value"), "SearchScreen"),
+    ("profile", (100, 34), [*"robert smith", "enter"], "ProfileScreen"),
+    ("profile-full", (120, 60), [*"robert smith", "enter"], "ProfileScreen"),
     # The biggest spender among those who stopped buying: LAPSED, and why.
-    ("profile-lapsed", (100, 34), [*"status:lapsed sort:-lifetime", "enter"]),
-    ("purchase", (80, 24), [*"robert smith", "down", "p", *"1250", "tab", *"Support plan"]),
-    ("empty", (80, 24), []),
-    ("new-customer", (100, 40), ["ctrl+n", *"Rob", "tab", *"Smith"]),
+    ("profile-lapsed", (100, 34), [*"status:lapsed sort:-lifetime", "enter"], "ProfileScreen"),
+    (
+        "purchase",
+        (80, 24),
+        [*"robert smith", "down", "ctrl+b", *"1250", "tab", *"Support plan"],
+        "AddPurchaseScreen",
+    ),
+    ("empty", (80, 24), [], "SearchScreen"),
+    ("new-customer", (100, 40), ["ctrl+n", *"Rob", "tab", *"Smith"], "CustomerFormScreen"),
     (
         "log",
         (80, 24),
-        [*"robert smith", "down", "l", *"Wants a quote for 20 seats", "tab", "tab", *"+2w"],
+        [*"robert smith", "down", "ctrl+l", *"Wants a quote for 20 seats", "tab", "tab", *"+2w"],
+        "LogInteractionScreen",
     ),
-    ("attention", (100, 30), ["f2"]),
-    ("attention-80x24", (80, 24), ["f2", "j", "j"]),
-    ("snooze", (80, 24), ["f2", "s"]),
-    ("referrals", (100, 30), ["f3", "space", "j", "space", "j", "j"]),
-    ("referrals-centred", (80, 24), [*"robert smith", "enter", "t"]),
-    ("duplicates", (100, 30), ["f5"]),
-    ("merge", (100, 30), ["f5", *["down"] * 9, "enter"]),
-    ("insights", (100, 50), ["f4"]),
-    ("insights-80x24", (80, 24), ["f4"]),
-    ("import", (100, 30), ["ctrl+o", *"google-contacts.csv", "enter"]),
-    ("export", (80, 24), [*"tag:vip", "down", "x"]),
+    ("attention", (100, 30), ["f2"], "AttentionScreen"),
+    ("attention-80x24", (80, 24), ["f2", "down", "down"], "AttentionScreen"),
+    ("snooze", (80, 24), ["f2", "ctrl+t"], "SnoozeScreen"),
+    (
+        "referrals",
+        (100, 30),
+        ["f3", "space", "down", "space", "down", "down"],
+        "ReferralTreeScreen",
+    ),
+    ("referrals-centred", (80, 24), [*"robert smith", "enter", "r"], "ReferralTreeScreen"),
+    ("duplicates", (100, 30), ["f5"], "DuplicatesScreen"),
+    ("merge", (100, 30), ["f5", *["down"] * 9, "enter"], "MergeScreen"),
+    ("insights", (100, 50), ["f4"], "InsightsScreen"),
+    ("insights-80x24", (80, 24), ["f4"], "InsightsScreen"),
+    ("import", (100, 30), ["ctrl+o", *"google-contacts.csv", "enter"], "ImportScreen"),
+    ("export", (80, 24), [*"tag:vip", "down", "f8"], "ExportDialog"),
     # Last: these change the book (a correction, a merge, a delete).
-    ("correct", (100, 30), [*"robert smith", "enter", "tab", "c", "end", *" (20 seats, not 12)"]),
+    (
+        "correct",
+        (100, 30),
+        [*"robert smith", "enter", "tab", "c", "end", *" (20 seats, not 12)"],
+        "CorrectInteractionScreen",
+    ),
     (
         "trash",
         (100, 24),
         ["escape", "escape", "f5", "enter", "ctrl+s", "escape", *"kari", "enter", "d", "y", "f6"],
+        "TrashScreen",
     ),
 ]
 # The file the import shot checks: Google Contacts' layout, one bad row, one probable duplicate.
@@ -103,9 +125,9 @@ def main() -> int:
         (Path(tmp) / "google-contacts.csv").write_text(GOOGLE_CONTACTS, encoding="utf-8")
         os.chdir(tmp)  # the import shot types the file's name as a salesperson would
         written = []
-        for name, size, keys in SHOTS:
+        for name, size, keys, screen in SHOTS:
             path = demo if name != "empty" else Path(tmp) / "crm.db"
-            written.append(asyncio.run(_shoot(path, name, size, keys)))
+            written.append(asyncio.run(_shoot(path, name, size, keys, screen)))
         os.chdir(HERE)
     if "--png" in sys.argv:
         import cairosvg
