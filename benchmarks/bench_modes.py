@@ -1,0 +1,82 @@
+"""Key → top-level screen drawn with its data, the first visit and coming back to it.
+
+Top-level screens are modes (issue 17): the first f2 builds Needs attention and reads the
+queue; f2 again later finds it as it was left, so coming back costs a switch and a redraw,
+not a new read. Runs the real app headless on a book (build one with
+`bench.py --db PATH --keep`):
+
+    python benchmarks/bench_modes.py --db /tmp/bench.db
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from report import print_table  # noqa: E402
+
+KEYS = (("f2", "attention"), ("f3", "referrals"), ("f4", "insights"), ("f5", "duplicates"))
+
+
+async def _drawn(app, pilot, mode: str, start: float) -> float:
+    """Wait until `mode` is on top, its workers are done, and it has been drawn."""
+    while time.perf_counter() - start < 120:
+        if app.current_mode == mode and not [
+            w for w in app.workers if w.is_running and w.group != "watch"
+        ]:
+            break
+        await asyncio.sleep(0.002)
+    await pilot.pause()  # one refresh: the screen drawn with what its workers read
+    return time.perf_counter() - start
+
+
+async def one_run(db_path: Path) -> dict[str, tuple[float, float]]:
+    from tui_crm.db.database import close_database, open_database
+    from tui_crm.ui.app import CrmApp
+
+    app = CrmApp(db=open_database(db_path), db_path=db_path, cursor_blink=False, watch_every=None)
+    times: dict[str, list[float]] = {}
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            for _ in range(400):  # the first list (everyone) is on the screen
+                await pilot.pause(0.05)
+                if getattr(app.screen, "rows", None):
+                    break
+            for _visit in range(2):  # first visit, then coming back
+                for key, mode in KEYS:
+                    start = time.perf_counter()
+                    await pilot.press(key)
+                    times.setdefault(mode, []).append(await _drawn(app, pilot, mode, start))
+                start = time.perf_counter()
+                await pilot.press("ctrl+f")
+                times.setdefault("search", []).append(await _drawn(app, pilot, "search", start))
+    finally:
+        close_database()
+    return {mode: (t[0], t[1]) for mode, t in times.items()}
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, required=True, help="a book, e.g. from bench.py")
+    parser.add_argument("--runs", type=int, default=3, help="app starts")
+    args = parser.parse_args()
+    os.environ.setdefault("TUI_CRM_HOME", tempfile.mkdtemp(prefix="tui-crm-bench-"))
+    runs = [await one_run(args.db) for _ in range(args.runs)]
+    rows = []
+    for mode in [m for _, m in KEYS] + ["search"]:
+        first = statistics.median(r[mode][0] for r in runs) * 1000
+        again = statistics.median(r[mode][1] for r in runs) * 1000
+        key = dict((m, k) for k, m in KEYS).get(mode, "ctrl+f")
+        rows.append((f"{key} → {mode}", f"first {first:6.0f} ms   coming back {again:5.0f} ms"))
+    print_table(f"key → screen drawn with its data, {args.db}, median of {args.runs} runs", rows)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
