@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_typing import app_with_rows  # noqa: E402
 from report import print_table  # noqa: E402
 
 KEYS = (("f2", "attention"), ("f3", "referrals"), ("f4", "insights"), ("f5", "duplicates"))
@@ -38,27 +39,16 @@ async def _drawn(app, pilot, mode: str, start: float) -> float:
 
 
 async def one_run(db_path: Path) -> dict[str, tuple[float, float]]:
-    from tui_crm.db.database import close_database, open_database
-    from tui_crm.ui.app import CrmApp
-
-    app = CrmApp(db=open_database(db_path), db_path=db_path, cursor_blink=False, watch_every=None)
     times: dict[str, list[float]] = {}
-    try:
-        async with app.run_test(size=(120, 40)) as pilot:
-            for _ in range(400):  # the first list (everyone) is on the screen
-                await pilot.pause(0.05)
-                if getattr(app.screen, "rows", None):
-                    break
-            for _visit in range(2):  # first visit, then coming back
-                for key, mode in KEYS:
-                    start = time.perf_counter()
-                    await pilot.press(key)
-                    times.setdefault(mode, []).append(await _drawn(app, pilot, mode, start))
+    async with app_with_rows(db_path, watch_every=None) as (app, pilot):
+        for _visit in range(2):  # first visit, then coming back
+            for key, mode in KEYS:
                 start = time.perf_counter()
-                await pilot.press("ctrl+f")
-                times.setdefault("search", []).append(await _drawn(app, pilot, "search", start))
-    finally:
-        close_database()
+                await pilot.press(key)
+                times.setdefault(mode, []).append(await _drawn(app, pilot, mode, start))
+            start = time.perf_counter()
+            await pilot.press("ctrl+f")
+            times.setdefault("search", []).append(await _drawn(app, pilot, "search", start))
     return {mode: (t[0], t[1]) for mode, t in times.items()}
 
 

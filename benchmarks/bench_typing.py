@@ -11,38 +11,49 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import statistics
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 QUERIES = ("robert smith", "hansen oslo", "mar", "smith, rob", "lars", "tier:gold city:oslo")
+
+
+@contextlib.asynccontextmanager
+async def app_with_rows(db_path: Path, **options) -> AsyncIterator[tuple[Any, Any]]:
+    """The real app, headless at 120×40 on `db_path`, once its first list (everyone) is on the
+    screen: yields the app and its pilot."""
+    from tui_crm.db.database import close_database, open_database
+    from tui_crm.ui.app import CrmApp
+
+    app = CrmApp(db=open_database(db_path), db_path=db_path, cursor_blink=False, **options)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            for _ in range(400):
+                await pilot.pause(0.05)
+                if getattr(app.screen, "rows", None):
+                    break
+            yield app, pilot
+    finally:
+        close_database()
 
 
 async def burst_to_rows(db_path: Path, text: str) -> float:
     from textual._xterm_parser import XTermParser
 
-    from tui_crm.db.database import close_database, open_database
-    from tui_crm.ui.app import CrmApp
-
-    app = CrmApp(db=open_database(db_path), db_path=db_path, cursor_blink=False)
-    try:
-        async with app.run_test(size=(120, 40)) as pilot:
-            for _ in range(200):  # the first list (everyone) is on the screen
-                await pilot.pause(0.05)
-                if getattr(app.screen, "rows", None):
-                    break
-            screen = app.screen
-            start = time.perf_counter()
-            for event in XTermParser().feed(text):
-                app.post_message(event)
-            while screen._rows_for != text and time.perf_counter() - start < 30:
-                await asyncio.sleep(0.002)
-            await pilot.pause()  # one refresh: the rows drawn
-            return time.perf_counter() - start
-    finally:
-        close_database()
+    async with app_with_rows(db_path) as (app, pilot):
+        screen = app.screen
+        start = time.perf_counter()
+        for event in XTermParser().feed(text):
+            app.post_message(event)
+        while screen._rows_for != text and time.perf_counter() - start < 30:
+            await asyncio.sleep(0.002)
+        await pilot.pause()  # one refresh: the rows drawn
+        return time.perf_counter() - start
 
 
 async def main() -> None:
