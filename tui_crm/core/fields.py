@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
-import phonenumbers
-
 from tui_crm.errors import CrmError
 
 _EMAIL = re.compile(
@@ -107,6 +105,8 @@ def parse_phone(text: str, region: str) -> tuple[str, str]:
 
 
 def _parse_phone(text: str, region: str) -> tuple[str, str]:
+    import phonenumbers  # its metadata costs start-up time: loaded on the first phone
+
     value = text.strip()
     if value.startswith("00"):
         value = "+" + value[2:]
@@ -159,6 +159,8 @@ def phone_text(number: str, extension: str = "") -> str:
 
 def format_phone(e164: str) -> str:
     """The international written form (+47 955 51 234) of a stored number."""
+    import phonenumbers
+
     try:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:

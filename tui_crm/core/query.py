@@ -12,9 +12,9 @@ Errors name the offending token and its 1-based position in the input.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from tui_crm.core.attention import REASONS
 from tui_crm.core.fields import parse_money
 from tui_crm.errors import CrmError
 
@@ -29,13 +29,34 @@ TEXT_QUALIFIERS = (
     "territory",
 )
 ID_QUALIFIERS = ("referred_by",)  # values are customer ids
-CHOICE_QUALIFIERS = {
-    "tier": ("gold", "silver", "none"),
-    "gender": ("f", "m", "x"),
-    "status": ("active", "lapsed", "lost"),  # as shown: lapsed is worked out from purchases
-    "due": ("today", "overdue", "week"),
-    "reason": tuple(REASONS),  # on the needs-attention queue today for this reason
-}
+
+
+class _Choices(Mapping[str, tuple[str, ...]]):
+    """The qualifiers that take one of a few words. `reason:` takes the queue's reasons, read
+    from core/attention.py when first asked, so parsing a query does not load the queue."""
+
+    FIXED = {
+        "tier": ("gold", "silver", "none"),
+        "gender": ("f", "m", "x"),
+        "status": ("active", "lapsed", "lost"),  # as shown: lapsed is worked out from purchases
+        "due": ("today", "overdue", "week"),
+    }
+
+    def __getitem__(self, key: str) -> tuple[str, ...]:
+        if key == "reason":  # on the needs-attention queue today for this reason
+            from tui_crm.core.attention import REASONS
+
+            return tuple(REASONS)
+        return self.FIXED[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter((*self.FIXED, "reason"))
+
+    def __len__(self) -> int:
+        return len(self.FIXED) + 1
+
+
+CHOICE_QUALIFIERS = _Choices()
 GENDER_ALIASES = {"female": "f", "w": "f", "male": "m", "other": "x"}
 MONEY_KEYS = {"spent30d": "spent_30d", "spent12m": "spent_12m", "lifetime": "lifetime"}
 SORT_KEYS = (

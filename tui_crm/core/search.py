@@ -29,7 +29,6 @@ from datetime import date, datetime, timedelta
 
 from peewee import Database
 
-from tui_crm.core.attention import lapsed_ids, reason_ids
 from tui_crm.core.names import fold_name
 from tui_crm.core.query import Filter, Query, SortKey, Word, parse
 from tui_crm.core.types import CustomerRow, status_as_shown
@@ -231,6 +230,8 @@ def resolve(db: Database, query: Query, as_of: date) -> Query:
     wanted = {"reason", "status"}
     if not any(f.key in wanted for f in query.filters):
         return query
+    from tui_crm.core.attention import lapsed_ids, reason_ids  # the queue's rules: when asked
+
     lapsed: str | None = None
     filters = []
     for f in query.filters:
@@ -602,7 +603,11 @@ def rows_for(db: Database, ids: list[int], *, status_on: date | None = None) -> 
         return []
     from tui_crm.core.fields import format_phone  # phonenumbers: only once there are rows
 
-    lapsed = set(lapsed_ids(db, status_on, among=ids)) if status_on is not None else set()
+    lapsed: set[int] = set()
+    if status_on is not None:
+        from tui_crm.core.attention import lapsed_ids
+
+        lapsed = set(lapsed_ids(db, status_on, among=ids))
     found: dict[int, CustomerRow] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]

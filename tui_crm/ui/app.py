@@ -18,11 +18,9 @@ from textual.content import Content
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 
-from tui_crm.core.backups import backup_if_due
 from tui_crm.core.book import watch_book
 from tui_crm.core.config import settings
 from tui_crm.core.display import printable
-from tui_crm.core.undo import newest_step, undo_last
 from tui_crm.paths import crash_reports_dir, ensure_private_dir
 from tui_crm.ui.background import in_background
 from tui_crm.ui.commands import CustomerProvider
@@ -40,6 +38,26 @@ def _holds_work(screen: Screen) -> bool:
     being filled in, a merge being chosen, an import. Screens say so with `HOLDS_WORK`; a
     dialog (a modal screen) does unless it says otherwise (the help)."""
     return getattr(screen, "HOLDS_WORK", isinstance(screen, ModalScreen))
+
+
+# Loaded in the workers that use them, after the first frame: the undo journal and the daily
+# backup are not what a salesperson waits for when the app starts.
+def _newest_step(db: Database) -> int:
+    from tui_crm.core.undo import newest_step
+
+    return newest_step(db)
+
+
+def _undo_last(db: Database, **how) -> str:
+    from tui_crm.core.undo import undo_last
+
+    return undo_last(db, **how)
+
+
+def _backup_if_due(path: Path) -> Path | None:
+    from tui_crm.core.backups import backup_if_due
+
+    return backup_if_due(path)
 
 
 class CrmApp(SessionGuard, KeysInOrder, App[None]):
@@ -203,11 +221,11 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
         self.call_after_refresh(self.offer_drafts)
         if self.watch_every:
             self.run_worker(self._watch_book, thread=True, group="watch", exit_on_error=False)
-        in_background(self, newest_step, self._undo_from, group="undo")
+        in_background(self, _newest_step, self._undo_from, group="undo")
         if self.db_path is not None:  # a copy a day, whenever the app is started that day
             in_background(
                 self,
-                lambda _: backup_if_due(self.db_path),
+                lambda _: _backup_if_due(self.db_path),
                 lambda _: None,
                 failed=lambda err: self.notify(
                     f"No backup today: {err}", severity="warning", timeout=10
@@ -241,7 +259,7 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
 
         in_background(
             self,
-            lambda db: undo_last(db, who=settings().user, after=after),
+            lambda db: _undo_last(db, who=settings().user, after=after),
             undone,
             failed=lambda err: self.notify(str(err), severity="warning", timeout=8),
             group="undo",

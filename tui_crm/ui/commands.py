@@ -11,7 +11,6 @@ from textual.fuzzy import Matcher
 
 from tui_crm.core.display import printable
 from tui_crm.core.query import Query, Word
-from tui_crm.core.search import search
 from tui_crm.core.types import CustomerRow
 from tui_crm.errors import CrmError
 from tui_crm.ui.background import book
@@ -25,6 +24,8 @@ class CustomerProvider(Provider):
         words = tuple(Word(w) for w in text.split())
         try:
             with book(self) as db:
+                from tui_crm.core.search import search
+
                 return search(db, Query(words=words), as_of=app.today(), limit=10)
         except CrmError as err:
             app.call_from_thread(app.notify, str(err), severity="error")

@@ -14,7 +14,6 @@ from textual.widgets import DataTable, Header, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from tui_crm.core.book import book_is_empty
-from tui_crm.core.search import search
 from tui_crm.core.types import CustomerRef, CustomerRow
 from tui_crm.errors import CrmError
 from tui_crm.ui.background import FollowsTheBook, book
@@ -348,6 +347,8 @@ class SearchScreen(FollowsTheBook, CustomerActions, Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search")
     def run_search(self, text: str) -> None:
+        from tui_crm.core.search import search  # in the worker: the first frame does not wait
+
         worker = get_current_worker()
         try:
             with book(self) as db:
