@@ -539,3 +539,14 @@ def test_status_lost_alone_does_not_work_out_who_lapsed(db, book, monkeypatch):
     assert _found(db, book, "status:lost") == {"fjord"}
     assert _found(db, book, "-status:lost") == {"anna", "rob", "siobhan", "kari", "lars"}
     assert len(_find(db, book, "")) == 6
+
+
+@pytest.mark.parametrize("text", ["", "sort:-value", "-tier:gold", "city:oslo", "a"])
+def test_a_window_of_the_results_is_that_part_of_them_and_the_count_is_all_of_them(db, book, text):
+    from tui_crm.core.search import count_matches, search_window
+
+    whole = [row.id for row in search(db, text, as_of=AS_OF, limit=None)]
+    assert count_matches(db, text, as_of=AS_OF) == len(whole)
+    for offset, limit in [(0, 2), (1, 3), (4, 10), (len(whole), 5)]:
+        window = search_window(db, text, as_of=AS_OF, offset=offset, limit=limit)
+        assert [row.id for row in window] == whole[offset : offset + limit]

@@ -12,6 +12,7 @@ from tui_crm.ui.screens.confirm import ConfirmScreen
 from tui_crm.ui.screens.log import LogInteractionScreen
 from tui_crm.ui.screens.profile import ProfileScreen
 from tui_crm.ui.screens.search import SearchScreen
+from tui_crm.ui.widgets.row_list import RowList
 
 
 async def _highlight_first(pilot, query: str):
@@ -43,7 +44,7 @@ async def test_ctrl_l_note_ctrl_s_logs_a_call_for_the_highlighted_customer(demo_
         assert (logged.kind, logged.notes) == ("call", "Wants a quote for 20 seats")
         assert logged.at.date() == TODAY
         # The list behind refreshed: the customer was contacted today.
-        table = demo_app.screen.query_one("#results", DataTable)
+        table = demo_app.screen.query_one("#results", RowList)
         index = [r.id for r in demo_app.screen.rows].index(row.id)
         assert "today" in str(table.get_row_at(index)[-2])
 

@@ -8,8 +8,6 @@ wrong customer.
 
 from __future__ import annotations
 
-from textual.widgets import DataTable
-
 from tests.ui.conftest import TODAY, burst, latest_interaction, settle
 from tui_crm.core.attention import attention_queue
 from tui_crm.core.duplicates import find_duplicate_pairs
@@ -20,6 +18,7 @@ from tui_crm.ui.screens.log import LogInteractionScreen
 from tui_crm.ui.screens.purchase import AddPurchaseScreen
 from tui_crm.ui.screens.referrals import ReferralTree
 from tui_crm.ui.screens.search import SearchScreen
+from tui_crm.ui.widgets.row_list import RowList
 
 F2, F3, F5 = "\x1bOQ", "\x1bOR", "\x1b[15~"
 DOWN, CTRL_D, CTRL_L = "\x1b[B", "\x04", "\x0c"
@@ -58,7 +57,7 @@ async def test_the_highlight_follows_the_customer_when_a_purchase_moves_them_up(
         assert isinstance(screen, SearchScreen)
         assert Purchase.select().where(Purchase.customer == third.id).count() > 0
         assert [row.id for row in screen.rows][:3] == [rows[0].id, third.id, rows[1].id]
-        assert screen.query_one("#results", DataTable).cursor_row == 1
+        assert screen.query_one("#results", RowList).cursor_row == 1
         assert screen.highlighted().id == third.id
         await pilot.press("ctrl+l", *"Thanked for the order", "ctrl+s")
         await settle(pilot)

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 from tests.ui.conftest import TODAY, settle
 from tui_crm.core.search import search
 from tui_crm.ui.screens.profile import ProfileScreen
 from tui_crm.ui.screens.search import SearchScreen
+from tui_crm.ui.widgets.row_list import RowList
 
 
 def _names(app) -> list[str]:
-    table = app.screen.query_one("#results", DataTable)
-    return [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+    table = app.screen.query_one("#results", RowList)
+    return [str(row.cells[0]) for _, row in sorted(table.held.items())]  # those read
 
 
 async def test_typing_shows_matching_customers_as_you_type(demo_app):

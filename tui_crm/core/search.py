@@ -649,3 +649,19 @@ def search(
     parsed = parse(query) if isinstance(query, str) else query
     ids = search_ids(db, parsed, as_of=as_of, limit=limit)
     return rows_for(db, ids, status_on=as_of if statuses else None)
+
+
+def search_window(
+    db: Database, query: str | Query, *, as_of: date, offset: int, limit: int
+) -> list[CustomerRow]:
+    """The customers at places `offset` to `offset + limit` of `query`'s results, in result
+    order: what a list asks for as it is scrolled."""
+    parsed = parse(query) if isinstance(query, str) else query
+    ids = search_ids(db, parsed, as_of=as_of, limit=offset + limit)
+    return rows_for(db, ids[offset:])
+
+
+def count_matches(db: Database, query: str | Query, *, as_of: date) -> int:
+    """How many customers `query` finds."""
+    parsed = parse(query) if isinstance(query, str) else query
+    return len(search_ids(db, parsed, as_of=as_of, limit=None))

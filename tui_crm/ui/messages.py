@@ -17,6 +17,24 @@ class SearchDone(Message):
     rows: list[CustomerRow]
     error: str | None
     book_empty: bool
+    total: int | None = None  # how many it finds, when the rows are all of them
+
+
+@dataclass
+class SearchCounted(Message):
+    """How many customers the query text finds (read after its first rows)."""
+
+    text: str
+    total: int
+
+
+@dataclass
+class SearchPageRead(Message):
+    """More rows of the query text's results, from place `start` on."""
+
+    text: str
+    start: int
+    rows: list[CustomerRow]
 
 
 @dataclass

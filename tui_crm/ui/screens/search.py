@@ -19,11 +19,13 @@ from tui_crm.errors import CrmError
 from tui_crm.ui.background import FollowsTheBook, book
 from tui_crm.ui.format import ago, data, due, format_money_short, tier_text
 from tui_crm.ui.keys import TypeToSearch, resume_keys
-from tui_crm.ui.messages import SearchDone
+from tui_crm.ui.messages import SearchCounted, SearchDone, SearchPageRead
 from tui_crm.ui.screens.actions import CustomerActions
 from tui_crm.ui.widgets.footer import KeysFooter
+from tui_crm.ui.widgets.row_list import Column, Row, RowList
 
 PLACEHOLDER = "Search: name, company, phone, city… or tag:vip tier:gold due:today sort:-value"
+WINDOW = 60  # rows read with the answer to a query; the rest as the list is scrolled
 EMPTY_HINT = (
     "Your customer book is empty.\n\n"
     "• Add your first customer:  ctrl+n\n"
@@ -97,6 +99,11 @@ class ResultsTable(TypeToSearch, DataTable):
             )
 
 
+class ResultsList(TypeToSearch, RowList):
+    """The search results, drawn line by line and read a window at a time: a query that
+    finds 90 000 customers costs what one that finds 20 does (issue 18)."""
+
+
 class SearchScreen(FollowsTheBook, CustomerActions, Screen):
     BINDINGS = [
         Binding("down", "focus_results", "Results", key_display="↓", id="search.results"),
@@ -114,7 +121,9 @@ class SearchScreen(FollowsTheBook, CustomerActions, Screen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.rows: list[CustomerRow] = []
+        self.held: dict[int, CustomerRow] = {}  # the rows read, by their place
+        self.total = 0  # how many the query finds (the rows read, until counted)
+        self._counted = False
         self._rows_for: str | None = None  # the query text the rows shown answer
         self._pending: Callable[[], None] | None = None  # waits for the query's rows
         self._answered: str | None = None  # the query text last answered (rows or an error)
@@ -128,7 +137,7 @@ class SearchScreen(FollowsTheBook, CustomerActions, Screen):
         with Vertical(id="search-body"):
             yield QueryInput(placeholder=PLACEHOLDER, id="query")
             yield Static("", id="query-status")
-            yield ResultsTable(id="results", cursor_type="row", zebra_stripes=True)
+            yield ResultsList(id="results")
             yield Static(EMPTY_HINT, id="empty-hint")
         yield KeysFooter()
 
@@ -169,13 +178,12 @@ class SearchScreen(FollowsTheBook, CustomerActions, Screen):
         columns = len(fixed) + (2 if wide else 1)
         rest = max(12, width - 2 - 2 * columns - sum(w for _, w, _ in fixed))
         name_width = rest * 11 // 20 if wide else rest
-        table = self.query_one(ResultsTable)
-        table.clear(columns=True)
-        table.add_column("Name", width=name_width, key="name")
+        columns = [Column("Name", name_width)]
         if wide:
-            table.add_column("Company", width=rest - name_width, key="company")
-        for title, column_width, key in fixed:
-            table.add_column(title, width=column_width, key=key)
+            columns.append(Column("Company", rest - name_width))
+        right = {"value"}
+        columns += [Column(t, w, "right" if k in right else "left") for t, w, k in fixed]
+        self.query_one(ResultsList).set_columns(columns)
         return True
 
     @on(Input.Changed, "#query")
@@ -210,9 +218,10 @@ class SearchScreen(FollowsTheBook, CustomerActions, Screen):
     def action_edit(self) -> None:
         self.when_current(super().action_edit)
 
-    @on(DataTable.RowSelected, "#results")
-    def row_selected(self, event: DataTable.RowSelected) -> None:
-        self.open_profile(int(event.row_key.value))
+    @on(RowList.Selected, "#results")
+    def row_selected(self, event: RowList.Selected) -> None:
+        if event.key is not None:
+            self.open_profile(int(event.key))
 
     def open_profile(self, customer_id: int) -> None:
         self.app.open_profile(customer_id)
@@ -220,16 +229,22 @@ class SearchScreen(FollowsTheBook, CustomerActions, Screen):
     def action_focus_results(self) -> None:
         # Focus now, not on the next tick, so a quick second ↓ already moves in the list
         # (also while the results are still on their way).
-        self.app.set_focus(self.query_one(ResultsTable))
+        self.app.set_focus(self.query_one(ResultsList))
 
     def action_open_selected(self) -> None:
         self.open_first()
 
+    @property
+    def rows(self) -> list[CustomerRow]:
+        """The rows read, from the first on, as far as they follow on."""
+        rows = []
+        while len(rows) in self.held:
+            rows.append(self.held[len(rows)])
+        return rows
+
     def highlighted(self) -> CustomerRow | None:
-        table = self.query_one(ResultsTable)
-        if not self.rows:
-            return None
-        return self.rows[table.cursor_row if 0 <= table.cursor_row < len(self.rows) else 0]
+        """The customer under the list's cursor (none while that row is still being read)."""
+        return self.held.get(self.query_one(ResultsList).cursor_row)
 
     def action_sort(self) -> None:
         """Pick one or two sort keys; they are written into the query as its sort: token."""
@@ -278,7 +293,7 @@ class SearchScreen(FollowsTheBook, CustomerActions, Screen):
         not in the list that was there before. Typing in the query never waits."""
         if self._pending is not None:
             return True
-        if not self.is_mounted or self.focused is not self.query_one(ResultsTable):
+        if not self.is_mounted or self.focused is not self.query_one(ResultsList):
             return False
         return self._refreshing or self._answered != self.query_one("#query", Input).value
 
@@ -334,7 +349,7 @@ class SearchScreen(FollowsTheBook, CustomerActions, Screen):
         if action == "focus_results":
             return self.query_one("#query", Input).has_focus
         if action == "open_selected":
-            return bool(self.rows)
+            return bool(self.held)
         if action in ("log", "purchase", "edit", "export"):
             # From the field too ("rob" ctrl+l): the rows of a query still being answered
             # count, as `when_current` waits for them. A query answered with an error has
@@ -342,23 +357,70 @@ class SearchScreen(FollowsTheBook, CustomerActions, Screen):
             typed = self.query_one("#query", Input).value
             if self.query_one("#query-status", Static).has_class("error"):
                 return typed != self._answered
-            return bool(self.rows) or self._rows_for != typed
+            return bool(self.held) or self._rows_for != typed
         return True
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search")
     def run_search(self, text: str) -> None:
-        from tui_crm.core.search import search  # in the worker: the first frame does not wait
+        # In the worker: the first frame does not wait for the search's modules.
+        from tui_crm.core.search import count_matches, search
 
         worker = get_current_worker()
         try:
             with book(self) as db:
-                rows = search(db, text, as_of=self.app.today(), limit=200)
+                rows = search(db, text, as_of=self.app.today(), limit=WINDOW)
                 error = None
                 empty = not rows and book_is_empty(db)
+                total = len(rows) if len(rows) < WINDOW else None
+                if worker.is_cancelled:
+                    return
+                self.post_message(SearchDone(text, rows, error, empty, total))
+                if total is None:  # the rows are on screen; now how many there are
+                    total = count_matches(db, text, as_of=self.app.today())
+                    if not worker.is_cancelled:
+                        self.post_message(SearchCounted(text, total))
         except CrmError as err:
-            rows, error, empty = [], str(err), False
+            if not worker.is_cancelled:
+                self.post_message(SearchDone(text, [], str(err), False))
+
+    @on(RowList.RowsWanted, "#results")
+    def rows_wanted(self, event: RowList.RowsWanted) -> None:
+        if self._rows_for is not None:
+            self.read_page(self._rows_for, event.start, event.end)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="search-page")
+    def read_page(self, text: str, start: int, end: int) -> None:
+        from tui_crm.core.search import search_window
+
+        worker = get_current_worker()
+        with book(self) as db:
+            rows = search_window(db, text, as_of=self.app.today(), offset=start, limit=end - start)
         if not worker.is_cancelled:
-            self.post_message(SearchDone(text, rows, error, empty))
+            self.post_message(SearchPageRead(text, start, rows))
+
+    def on_search_page_read(self, message: SearchPageRead) -> None:
+        if message.text != self._rows_for:
+            return  # rows of a query no longer shown
+        today = self.app.today()
+        for offset, row in enumerate(message.rows):
+            self.held[message.start + offset] = row
+        cells = [Row(row.id, self._cells(row, today)) for row in message.rows]
+        self.query_one(ResultsList).fill(message.start, cells)
+
+    def on_search_counted(self, message: SearchCounted) -> None:
+        if message.text != self._rows_for:
+            return
+        self.total, self._counted = message.total, True
+        self.query_one(ResultsList).set_total(message.total)
+        self._say_count(message.text)
+
+    def _say_count(self, text: str) -> None:
+        count = self.total
+        more = "" if self._counted else "+"
+        self.query_one("#query-status", Static).update(
+            f"{count:,}{more} customer{'s' if count != 1 or more else ''}"
+            + ("" if text.strip() else " · type to search, ↓ for the list, Enter opens")
+        )
 
     def on_search_done(self, message: SearchDone) -> None:
         if message.text != self.query_one("#query", Input).value:
@@ -381,39 +443,44 @@ class SearchScreen(FollowsTheBook, CustomerActions, Screen):
         # The same query read again (after a write): stay on the customer highlighted, who
         # is the one just acted on, wherever the new order puts them. A new query: its first.
         keep = self._highlighted_id() if message.text == self._rows_for else None
-        self.rows = message.rows
+        self.held = dict(enumerate(message.rows))
+        self._counted = message.total is not None
+        self.total = len(message.rows)
         self._rows_for = message.text
-        count = len(message.rows)
-        status.update(
-            ""
-            if message.book_empty
-            else f"{count}{'+' if count == 200 else ''} customer{'s' if count != 1 else ''}"
-            + ("" if message.text.strip() else " · type to search, ↓ for the list, Enter opens")
-        )
+        if message.book_empty:
+            status.update("")
+        else:
+            self._say_count(message.text)
         self.query_one("#empty-hint").display = message.book_empty
-        self.query_one(ResultsTable).display = not message.book_empty
+        self.query_one(ResultsList).display = not message.book_empty
         self._fill_table(keep)
         if pending is not None:
             pending()
 
     def _fill_table(self, keep: int | None = None) -> None:
-        """Show `self.rows`, the highlight on customer `keep` if given (on the same row when
-        they are gone)."""
-        table = self.query_one(ResultsTable)
+        """Show the rows read, the highlight on customer `keep` if given (on the same row
+        when they are gone), else on the first."""
+        results = self.query_one(ResultsList)
         today = self.app.today()
-        row_before = table.cursor_row
-        table.clear()
-        for row in self.rows:
-            cells = [data(row.name)]
-            if self._wide:
-                cells.append(data(row.company))
-            cells += [
-                data(row.phone),
-                tier_text(row.tier),
-                Text(format_money_short(row.value_12m), justify="right"),
-                ago(row.last_contact, today),
-                due(row.next_follow_up, today),
-            ]
-            table.add_row(*cells, key=str(row.id))
+        first = self.rows  # those further on are read again as they come into view
+        self.held = dict(enumerate(first))
+        cursor = 0
         if keep is not None:
-            table.stay_on([row.id for row in self.rows], keep, row_before)
+            places = [place for place, row in enumerate(first) if row.id == keep]
+            cursor = places[0] if places else min(results.cursor_row, max(self.total - 1, 0))
+        results.reset(
+            self.total, [Row(row.id, self._cells(row, today)) for row in first], cursor=cursor
+        )
+
+    def _cells(self, row: CustomerRow, today) -> tuple:
+        cells = [data(row.name)]
+        if self._wide:
+            cells.append(data(row.company))
+        return (
+            *cells,
+            data(row.phone),
+            tier_text(row.tier),
+            Text(format_money_short(row.value_12m)),
+            ago(row.last_contact, today),
+            due(row.next_follow_up, today),
+        )

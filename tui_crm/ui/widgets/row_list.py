@@ -143,6 +143,13 @@ class RowList(ScrollView, can_focus=True):
         self._move(cursor, scroll=True)
         self.refresh()
 
+    def set_total(self, total: int) -> None:
+        """There are `total` rows (the count came after the first ones); the cursor stays."""
+        self.total = max(0, total)
+        self._asked = None
+        self.virtual_size = Size(self.scrollable_content_region.width, self.total + 1)
+        self.refresh()
+
     def fill(self, start: int, rows: Sequence[Row]) -> None:
         """Rows `start`, `start + 1`, … as read; those on screen are drawn again."""
         for offset, row in enumerate(rows):
@@ -166,6 +173,14 @@ class RowList(ScrollView, can_focus=True):
     @property
     def held(self) -> dict[int, Row]:
         return self._rows
+
+    @property
+    def row_count(self) -> int:
+        return self.total
+
+    def get_row_at(self, index: int) -> tuple[str | Text, ...]:
+        """The cells of row `index`, if it has been read (KeyError if not)."""
+        return self._rows[index].cells
 
     @property
     def cursor_key(self) -> Hashable | None:
