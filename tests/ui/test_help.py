@@ -12,7 +12,7 @@ from tests.ui.conftest import demo_app_with_config, settle
 from tui_crm.core.query import CHOICE_QUALIFIERS, ID_QUALIFIERS, MONEY_KEYS, TEXT_QUALIFIERS, parse
 from tui_crm.ui.screens.help import QUERY_HELP, HelpScreen
 from tui_crm.ui.screens.profile import ProfileScreen
-from tui_crm.ui.screens.search import ResultsTable, SearchScreen
+from tui_crm.ui.screens.search import ResultsList, SearchScreen
 
 
 def help_text(app) -> str:
@@ -99,7 +99,7 @@ async def test_escape_f1_and_question_mark_close_it_and_the_focus_comes_back(dem
         await settle(pilot)
         await pilot.press("down")
         await settle(pilot)
-        assert isinstance(demo_app.focused, ResultsTable)
+        assert isinstance(demo_app.focused, ResultsList)
         for close in ("escape", "f1", "question_mark"):
             await pilot.press("question_mark")  # on the results, ? is help
             await settle(pilot)
@@ -111,7 +111,7 @@ async def test_escape_f1_and_question_mark_close_it_and_the_focus_comes_back(dem
             await pilot.press(close)
             await settle(pilot)
             assert isinstance(demo_app.screen, SearchScreen), close
-            assert isinstance(demo_app.focused, ResultsTable), close
+            assert isinstance(demo_app.focused, ResultsList), close
         assert demo_app.screen.query_one("#query", Input).value == "smith"
 
 

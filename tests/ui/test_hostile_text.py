@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable
 
 from tests.ui.conftest import TODAY, settle
 from tui_crm.db.database import close_database, open_database
@@ -27,6 +26,7 @@ from tui_crm.db.models import (
     Tag,
 )
 from tui_crm.ui.app import CrmApp
+from tui_crm.ui.widgets.row_list import RowList
 
 MEGABYTE = "long " * 200_000
 HOSTILE = [
@@ -278,11 +278,11 @@ async def test_editing_a_hostile_customer_shows_controls_as_placeholders(hostile
     app = hostile_app
     async with app.run_test(size=(200, 60)) as pilot:
         await settle(pilot)
-        table = app.screen.query_one(DataTable)
+        table = app.screen.query_one("#results", RowList)
         await pilot.press("down")
         row = None
         for index in range(table.row_count):
-            table.move_cursor(row=index)
+            table.cursor_row = index
             await pilot.pause()
             if "title" in str(table.get_row_at(index)[0]):
                 row = index

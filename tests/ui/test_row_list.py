@@ -98,3 +98,15 @@ async def test_long_text_is_cut_with_an_ellipsis_and_numbers_keep_to_the_right()
         line = screen_lines(app)[1]
         assert "…" in line and line.rstrip().endswith("1,250")
         assert len(line) == 30
+
+
+async def test_a_cell_is_drawn_in_its_text_s_own_style():
+    app = ListApp()
+    async with app.run_test(size=(40, 5)) as pilot:
+        rows = app.query_one(RowList)
+        rows.reset(2, [Row(1, ("Ann", Text("gold", style="bold cyan"))), Row(2, ("Bo", "x"))])
+        await pilot.press("down")  # the cursor off the row looked at
+        await pilot.pause()
+        strip = rows.render_line(1)
+        gold = [seg for seg in strip if "gold" in seg.text]
+        assert gold and gold[0].style.bold and gold[0].style.color.name == "cyan"

@@ -249,14 +249,18 @@ class RowList(ScrollView, can_focus=True):
             text = cell.copy() if isinstance(cell, Text) else Text(str(cell))
             text.no_wrap = True
             text.truncate(cell_width, overflow="ellipsis")
-            pad = " " * (cell_width - text.cell_len)
-            text = Text(pad) + text if column.justify == "right" else text + pad
-            segments.append(Segment(" ", style))
-            segments.extend(
-                Segment(seg.text, style + seg.style if seg.style else style)
-                for seg in text.render(self.app.console)
+            pad = Segment(" " * (cell_width - text.cell_len), style)  # in the row's style
+            console = self.app.console
+            # Text.render leaves the text's own style (a tier's colour) to its caller.
+            under = style + console.get_style(text.style) if text.style else style
+            drawn = [
+                Segment(seg.text, under + seg.style if seg.style else under)
+                for seg in text.render(console)
                 if seg.text
-            )
+            ]
+            right = column.justify == "right"
+            segments.append(Segment(" ", style))
+            segments.extend([pad, *drawn] if right else [*drawn, pad])
             segments.append(Segment(" ", style))
             used += cell_width + 2
         if used < width:
