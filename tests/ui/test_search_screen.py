@@ -203,3 +203,25 @@ async def test_a_name_then_ctrl_l_typed_faster_than_the_search_log_for_that_name
         assert isinstance(demo_app.screen, LogInteractionScreen)
         assert demo_app.screen.customer_name == expected
         assert search_screen.query_one("#query", Input).value == "robert smith"
+
+
+async def test_the_list_reads_further_rows_as_it_is_scrolled_and_counts_them_all(demo_app):
+    from tui_crm.core.search import search
+    from tui_crm.ui.screens.search import WINDOW
+
+    everyone = search(demo_app.db, "", as_of=TODAY, limit=None)
+    assert len(everyone) > WINDOW  # more than the first answer holds
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = demo_app.screen
+        status = str(screen.query_one("#query-status", Static).render())
+        assert status.startswith(f"{len(everyone)} customers")  # counted after the first rows
+        results = screen.query_one("#results", RowList)
+        assert results.row_count == len(everyone) and len(results.held) <= WINDOW
+        await pilot.press("down", "end")  # to the last customer: read when scrolled to
+        await settle(pilot)
+        assert screen.highlighted().id == everyone[-1].id
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(demo_app.screen, ProfileScreen)
+        assert demo_app.screen.customer_id == everyone[-1].id
