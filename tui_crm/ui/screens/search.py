@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Sequence
 
 from rich.text import Text
@@ -26,6 +27,7 @@ from tui_crm.ui.widgets.row_list import Column, Row, RowList
 
 PLACEHOLDER = "Search: name, company, phone, city… or tag:vip tier:gold due:today sort:-value"
 WINDOW = 60  # rows read with the answer to a query; the rest as the list is scrolled
+COUNT_AFTER = 0.15  # seconds of no typing before the matches are counted
 EMPTY_HINT = (
     "Your customer book is empty.\n\n"
     "• Add your first customer:  ctrl+n\n"
@@ -189,6 +191,7 @@ class SearchScreen(FollowsTheBook, CustomerActions, Screen):
     @on(Input.Changed, "#query")
     def query_changed(self, event: Input.Changed) -> None:
         self._looked_away = False  # typed since: a name typed on the list carries it on
+        self.workers.cancel_group(self, "search-count")  # the old query's count, if waiting
         self.run_search(event.value)
 
     @on(Input.Submitted, "#query")
@@ -363,7 +366,7 @@ class SearchScreen(FollowsTheBook, CustomerActions, Screen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="search")
     def run_search(self, text: str) -> None:
         # In the worker: the first frame does not wait for the search's modules.
-        from tui_crm.core.search import count_matches, search
+        from tui_crm.core.search import search
 
         worker = get_current_worker()
         try:
@@ -375,13 +378,25 @@ class SearchScreen(FollowsTheBook, CustomerActions, Screen):
                 if worker.is_cancelled:
                     return
                 self.post_message(SearchDone(text, rows, error, empty, total))
-                if total is None:  # the rows are on screen; now how many there are
-                    total = count_matches(db, text, as_of=self.app.today())
-                    if not worker.is_cancelled:
-                        self.post_message(SearchCounted(text, total))
         except CrmError as err:
             if not worker.is_cancelled:
                 self.post_message(SearchDone(text, [], str(err), False))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="search-count")
+    def count_results(self, text: str) -> None:
+        """Count what `text` finds once typing has paused: a count reads every match, and
+        one for each key of a name typed in one go would hold up the rows of the next. A
+        newer query's count cancels this one while it waits."""
+        from tui_crm.core.search import count_matches
+
+        worker = get_current_worker()
+        time.sleep(COUNT_AFTER)
+        if worker.is_cancelled:
+            return
+        with book(self) as db:
+            total = count_matches(db, text, as_of=self.app.today())
+        if not worker.is_cancelled:
+            self.post_message(SearchCounted(text, total))
 
     @on(RowList.RowsWanted, "#results")
     def rows_wanted(self, event: RowList.RowsWanted) -> None:
@@ -454,6 +469,8 @@ class SearchScreen(FollowsTheBook, CustomerActions, Screen):
         self.query_one("#empty-hint").display = message.book_empty
         self.query_one(ResultsList).display = not message.book_empty
         self._fill_table(keep)
+        if not self._counted:
+            self.count_results(message.text)
         if pending is not None:
             pending()
 
