@@ -3,6 +3,7 @@ faults as one clear refusal, and a counter that tells when another connection ch
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,6 +26,20 @@ def worker_connection(db: Database) -> Iterator[Database]:
         raise CrmError(explain(err) or f"the database refused: {err}") from err
     finally:
         db.close()
+
+
+def connection_of(db: Database) -> object:
+    """This thread's connection to the book: what `interrupt` takes, from another thread."""
+    return db.connection()
+
+
+def interrupt(connection: object | None) -> None:
+    """Stop the statement running on `connection` (opened by another thread): it raises
+    at once, and its job ends as a refusal. A connection that was closed meanwhile, or none,
+    is left alone."""
+    if connection is not None:
+        with contextlib.suppress(Exception):  # closed already: nothing runs on it
+            connection.interrupt()  # type: ignore[attr-defined]
 
 
 def change_counter(db: Database) -> int:

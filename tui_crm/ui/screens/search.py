@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from tui_crm.core.book import book_is_empty
+from tui_crm.core.book import book_is_empty, connection_of, interrupt
 from tui_crm.core.types import CustomerRef, CustomerRow
 from tui_crm.errors import CrmError
 from tui_crm.ui.background import FollowsTheBook, book
@@ -126,6 +126,7 @@ class SearchScreen(FollowsTheBook, CustomerActions, Screen):
         self.held: dict[int, CustomerRow] = {}  # the rows read, by their place
         self.total = 0  # how many the query finds (the rows read, until counted)
         self._counted = False
+        self._searching: object | None = None  # the connection the newest search runs on
         self._rows_for: str | None = None  # the query text the rows shown answer
         self._pending: Callable[[], None] | None = None  # waits for the query's rows
         self._answered: str | None = None  # the query text last answered (rows or an error)
@@ -192,6 +193,9 @@ class SearchScreen(FollowsTheBook, CustomerActions, Screen):
     def query_changed(self, event: Input.Changed) -> None:
         self._looked_away = False  # typed since: a name typed on the list carries it on
         self.workers.cancel_group(self, "search-count")  # the old query's count, if waiting
+        # The query typed before this key is no longer wanted: stop it rather than wait for
+        # it, so typing ahead never waits behind a stale search.
+        interrupt(self._searching)
         self.run_search(event.value)
 
     @on(Input.Submitted, "#query")
@@ -371,6 +375,7 @@ class SearchScreen(FollowsTheBook, CustomerActions, Screen):
         worker = get_current_worker()
         try:
             with book(self) as db:
+                self._searching = connection_of(db)  # the next key interrupts it
                 rows = search(db, text, as_of=self.app.today(), limit=WINDOW)
                 error = None
                 empty = not rows and book_is_empty(db)

@@ -1,0 +1,44 @@
+"""A search nobody waits for any more is stopped, not finished (issue 18: typing ahead never
+waits behind a stale search)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from tui_crm.core.book import connection_of, interrupt, worker_connection
+from tui_crm.errors import CrmError
+
+ENDLESS = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT count(*) FROM n"
+
+
+def test_interrupting_a_connection_stops_its_statement_at_once(db):
+    started, outcome = threading.Event(), {}
+
+    def job() -> None:
+        try:
+            with worker_connection(db) as book:
+                outcome["connection"] = connection_of(book)
+                started.set()
+                book.execute_sql(ENDLESS).fetchone()
+        except CrmError as err:
+            outcome["refused"] = str(err)
+
+    thread = threading.Thread(target=job)
+    thread.start()
+    assert started.wait(5)
+    time.sleep(0.05)  # inside the statement
+    begun = time.perf_counter()
+    interrupt(outcome["connection"])
+    thread.join(5)
+    assert not thread.is_alive() and time.perf_counter() - begun < 1
+    assert "refused" in outcome  # one line, as any refusal
+    # The connection is closed now: interrupting it again, or none, does nothing.
+    interrupt(outcome["connection"])
+    interrupt(None)
+
+
+def test_an_idle_connection_interrupted_runs_its_next_statement(db):
+    with worker_connection(db) as book:
+        interrupt(connection_of(book))
+        assert book.execute_sql("SELECT 1").fetchone() == (1,)
