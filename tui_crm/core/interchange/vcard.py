@@ -5,7 +5,7 @@ from __future__ import annotations
 import quopri
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TextIO
@@ -19,6 +19,7 @@ from tui_crm.core.interchange.records import (
     CustomerRecord,
     FileRejected,
     Parsed,
+    RowStream,
     SourceRow,
     address_line,
 )
@@ -46,8 +47,6 @@ _LISTS = {"categories"}  # ',' separates values
 _KEPT_PARAMS = {"TYPE", "PREF", "VALUE", "X-APPLE-OMIT-YEAR"}
 _BARE_ENCODINGS = {"QUOTED-PRINTABLE", "BASE64", "B", "8BIT", "7BIT"}
 
-_BEGIN = re.compile(r"[ \t]*BEGIN[ \t]*:[ \t]*VCARD[ \t]*", re.IGNORECASE)
-_END = re.compile(r"[ \t]*END[ \t]*:[ \t]*VCARD[ \t]*", re.IGNORECASE)
 _HEAD = re.compile(r'((?:[^:"]|"[^"]*")*):')
 _NAME = re.compile(r"(?:([A-Za-z0-9_-]+)\.)?([A-Za-z0-9_-]+)")
 _PARAM = re.compile(r'(?:[^;"]|"[^"]*")+')
@@ -92,43 +91,79 @@ class _Prop:
 
 def parse_vcards(text: str) -> Parsed:
     """Customers from vCard 2.1, 3.0 and 4.0 text (already decoded by text.decode; line endings are \\n)."""
-    rows: list[SourceRow] = []
+    return read_vcards(text).parsed()
+
+
+def read_vcards(text: str) -> RowStream:
+    """parse_vcards's rows one card at a time, for the loader: the cards are counted first
+    (FileRejected now when there is none, or the file ends inside one)."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    stream = RowStream(_count_cards(text), ())
+    stream.rows = _rows(text, stream)
+    return stream
+
+
+def _rows(text: str, stream: RowStream) -> Iterator[SourceRow]:
     ignored: set[str] = set()
     versions: Counter[str] = Counter()
-    for card in _split_cards(text.replace("\r\n", "\n").replace("\r", "\n")):
+    for card in _split_cards(text):
         row, version, skipped = _read_card(card)
-        rows.append(row)
+        yield row
         ignored |= skipped
         if version:
             versions[version] += 1
     layout = versions.most_common(1)[0][0] if versions else "3.0"
-    return Parsed(f"vCard {layout}", rows, tuple(sorted(ignored)))
+    stream.layout = f"vCard {layout}"
+    stream.ignored = tuple(sorted(ignored))
 
 
-def _split_cards(text: str) -> list[_RawCard]:
-    """Each card's physical lines with their numbers; FileRejected when there is no card
-    at all or the file ends inside one."""
-    cards: list[_RawCard] = []
-    current: _RawCard | None = None
-    for number, line in enumerate(text.split("\n"), start=1):
-        if _BEGIN.fullmatch(line):
-            if current is not None:
-                current.error = f"has no END:VCARD before the next BEGIN:VCARD on line {number}"
-                cards.append(current)
-            current = _RawCard(number)
-        elif _END.fullmatch(line):
-            if current is not None:
-                cards.append(current)
-            current = None
-        elif current is not None:
-            current.lines.append((number, line))
+# A whole line that begins or ends a card: BEGIN:VCARD, END:VCARD (any case, spaces around).
+_MARK = re.compile(r"^[ \t]*(?:(BEGIN)|END)[ \t]*:[ \t]*VCARD[ \t]*$", re.IGNORECASE | re.MULTILINE)
+
+
+def _marks(text: str) -> Iterator[tuple[bool, int, int, int]]:
+    """(begins, line number, where the line starts, where the next line starts) of each
+    BEGIN:VCARD and END:VCARD line."""
+    line, at = 1, 0
+    for match in _MARK.finditer(text):
+        line += text.count("\n", at, match.start())
+        at = match.start()
+        yield bool(match.group(1)), line, at, match.end() + 1
+
+
+def _count_cards(text: str) -> int:
+    """How many cards _split_cards will give; FileRejected when there is no card at all or
+    the file ends inside one."""
+    count, current = 0, None
+    for begins, line, _, _ in _marks(text):
+        if begins:
+            count += 1
+        current = line if begins else None
     if current is not None:
         raise FileRejected(
-            f"ends inside the vCard begun on line {current.line}; the file looks truncated"
+            f"ends inside the vCard begun on line {current}; the file looks truncated"
         )
-    if not cards:
+    if not count:
         raise FileRejected("does not look like a vCard file (it has no BEGIN:VCARD line)")
-    return cards
+    return count
+
+
+def _split_cards(text: str) -> Iterator[_RawCard]:
+    """Each card's physical lines with their numbers, one card at a time (a card with no
+    END:VCARD before the next BEGIN:VCARD carries the error). Lines outside cards are
+    skipped; _count_cards refuses a file with no card or an unfinished one."""
+    current: _RawCard | None = None
+    body = 0  # where the current card's lines start
+    for begins, line, start, after in _marks(text):
+        if current is not None:
+            lines = text[body:start].split("\n")[:-1] if start > body else []
+            current.lines = list(enumerate(lines, start=current.line + 1))
+            if begins:
+                current.error = f"has no END:VCARD before the next BEGIN:VCARD on line {line}"
+            yield current
+        current = _RawCard(line) if begins else None
+        body = after
 
 
 def _read_card(card: _RawCard) -> tuple[SourceRow, str, set[str]]:
