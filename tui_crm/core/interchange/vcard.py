@@ -5,9 +5,10 @@ from __future__ import annotations
 import quopri
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any, TextIO
 
 import vobject
@@ -77,7 +78,7 @@ class _RawCard:
     error: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class _Prop:
     number: int
     group: str
@@ -174,7 +175,7 @@ def _read_card(card: _RawCard) -> tuple[SourceRow, str, set[str]]:
             raise _BadCard(card.error)
         props, version = _properties(card)
         props, dropped = _kept(props)
-        values, more = _values(_vobject_card(props))
+        values, more = _values(_native_card(props) or _vobject_card(props))
         return SourceRow(card.line, values), version, dropped | more
     except _BadCard as err:
         return SourceRow(card.line, {}, error=str(err)), version, set()
@@ -207,42 +208,69 @@ def _logical_lines(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
     lines continue a binary property (vCard 2.1 photos)."""
     out: list[tuple[int, list[str]]] = []
     quoted = binary = False
+    pieces: list[str] | None = None  # the last property's
     for number, raw in lines:
         line = raw.rstrip("\r")
-        pieces = out[-1][1] if out else None
-        if pieces is not None and quoted and pieces[-1].endswith("="):
-            pieces[-1] = pieces[-1][:-1]
-            pieces.append(line)
-        elif pieces is not None and line[:1] in (" ", "\t"):
-            pieces.append(line[1:])
-        elif pieces is not None and binary and _BASE64_LINE.fullmatch(line):
-            pieces.append(line)
-        elif not line.strip():
+        if pieces is not None:
+            if quoted and pieces[-1].endswith("="):
+                pieces[-1] = pieces[-1][:-1]
+                pieces.append(line)
+                continue
+            if line[:1] in (" ", "\t"):
+                pieces.append(line[1:])
+                continue
+            if binary and _BASE64_LINE.fullmatch(line):
+                pieces.append(line)
+                continue
+        if not line.strip():
             binary = False
             continue
-        else:
-            out.append((number, [line]))
-            head = line.partition(":")[0].upper()
-            quoted = "QUOTED-PRINTABLE" in head
-            binary = "BASE64" in head or bool(re.search(r"ENCODING=B\b", head))
+        pieces = [line]
+        out.append((number, pieces))
+        head = line.partition(":")[0].upper()
+        quoted = "QUOTED-PRINTABLE" in head
+        binary = "BASE64" in head or ("ENCODING=B" in head and bool(_ENCODING_B.search(head)))
     return [(number, "".join(pieces)) for number, pieces in out]
+
+
+_ENCODING_B = re.compile(r"ENCODING=B\b")
 
 
 def _parse_property(number: int, line: str) -> _Prop:
     """One logical line as group, name, parameters and (still encoded) value."""
-    if ":" not in line:
+    colon = line.find(":")
+    if colon < 0:
         raise _BadCard(f"line {number}: '{_short(line)}' is not a vCard property (no ':')")
-    match = _HEAD.match(line)  # the first colon outside quoted parameter values
-    if match:
-        head, value = match.group(1), line[match.end() :]
+    if '"' not in line[:colon]:  # no quoted parameter value: the first colon ends the head
+        read = _head(line[:colon])
+        if type(read) is str:
+            raise _BadCard(f"line {number}: '{_short(read)}' is not a vCard property name")
+        group, prop, params = read
+        return _Prop(number, group, prop, params, line[colon + 1 :])
     else:
-        head, _, value = line.partition(":")
-    parts = _PARAM.findall(head) or [""]
+        match = _HEAD.match(line)  # the first colon outside quoted parameter values
+        if match:
+            head, value = match.group(1), line[match.end() :]
+        else:
+            head, _, value = line.partition(":")
+        parts = _PARAM.findall(head) or [""]
     name = _NAME.fullmatch(parts[0].strip())
     if not name:
         raise _BadCard(f"line {number}: '{_short(parts[0])}' is not a vCard property name")
     group, prop = name.groups()
     return _Prop(number, group or "", prop.lower(), _params(parts[1:]), value)
+
+
+@lru_cache(maxsize=8192)  # a file's cards repeat their heads (EMAIL;TYPE=INTERNET;TYPE=WORK)
+def _head(head: str) -> tuple[str, str, dict[str, list[str]]] | str:
+    """Group, lower-case name and parameters of a head without quotes; the first part when
+    it is no property name. The parameters are shared: nothing changes them."""
+    parts = [part for part in head.split(";") if part] or [""]
+    name = _NAME.fullmatch(parts[0].strip())
+    if not name:
+        return parts[0]
+    group, prop = name.groups()
+    return group or "", prop.lower(), _params(parts[1:])
 
 
 def _params(parts: list[str]) -> dict[str, list[str]]:
@@ -276,7 +304,8 @@ def _properties(card: _RawCard) -> tuple[list[_Prop], str]:
 
 
 def _is_base64(prop: _Prop) -> bool:
-    return any(v.upper() in ("B", "BASE64") for v in prop.params.get("ENCODING", []))
+    encodings = prop.params.get("ENCODING")
+    return encodings is not None and any(v.upper() in ("B", "BASE64") for v in encodings)
 
 
 def _kept(props: list[_Prop]) -> tuple[list[_Prop], set[str]]:
@@ -296,7 +325,7 @@ def _kept(props: list[_Prop]) -> tuple[list[_Prop], set[str]]:
 
 def _as_30_value(prop: _Prop, *, old: bool) -> str:
     value = prop.value
-    encodings = [v.upper() for v in prop.params.get("ENCODING", [])]
+    encodings = [v.upper() for v in prop.params["ENCODING"]] if "ENCODING" in prop.params else ()
     if "QUOTED-PRINTABLE" in encodings:
         charset = (prop.params.get("CHARSET") or [""])[0]
         value = _decode_qp(value, charset).replace("\r\n", "\n").replace("\r", "\n")
@@ -331,6 +360,8 @@ def _escape_loose(name: str, value: str) -> str:
             return "\\" + token
         return token
 
+    if "\\" not in value and "," not in value and ";" not in value:
+        return value  # nothing to mend
     return _ESCAPED_30.sub(mend, value)
 
 
@@ -354,6 +385,8 @@ def _escape_21(name: str, value: str) -> str:
         # 2.1 cannot escape a comma: in N it separates given names (N:Richter;John,James).
         return "," if name in _LISTS or name == "n" else "\\,"
 
+    if "\\" not in value and "," not in value and ";" not in value and "\n" not in value:
+        return value  # nothing to mend
     return _ESCAPED_21.sub(mend, value)
 
 
@@ -370,11 +403,36 @@ def _vobject_card(props: list[_Prop]) -> Any:
 
 def _vobject_line(prop: _Prop) -> str:
     head = f"{prop.group}.{prop.name}" if prop.group else prop.name
-    for key, values in prop.params.items():
-        words = [re.sub(r"[^\w.+/-]", "", v) for v in values]
-        if key in _KEPT_PARAMS and any(words):
-            head += f";{key}={','.join(w for w in words if w)}"
+    for key, words in _kept_params(prop).items():
+        head += f";{key}={','.join(words)}"
     return f"{head.upper()}:{prop.value}"
+
+
+_PARAM_JUNK = re.compile(r"[^\w.+/-]")
+
+
+def _kept_params(prop: _Prop, word: Callable[[str], str] | None = None) -> dict[str, list[str]]:
+    """The parameters _vobject_line writes: the kept ones, each value without the characters
+    a parameter value cannot hold (then passed through `word`), those left empty dropped."""
+    word = word or _param_word
+    kept = {}
+    for key, values in prop.params.items():
+        if key in _KEPT_PARAMS:
+            words = [w for v in values if (w := word(v))]
+            if words:
+                kept[key] = words
+    return kept
+
+
+@lru_cache(maxsize=4096)  # a file repeats its few parameter values
+def _param_word(value: str) -> str:
+    return _PARAM_JUNK.sub("", value)
+
+
+@lru_cache(maxsize=4096)
+def _param_word_upper(value: str) -> str:
+    """A parameter value as vobject reads it back from _vobject_line's upper-cased head."""
+    return _param_word(value).upper()
 
 
 def _culprit(props: list[_Prop]) -> str | None:
@@ -387,6 +445,124 @@ def _culprit(props: list[_Prop]) -> str | None:
                 f"line {prop.number}: {prop.name.upper()} cannot be read ({_first_line(str(err))})"
             )
     return None
+
+
+# --- reading: the fast path -------------------------------------------------------------------
+#
+# vobject.readOne spends most of an import's time on each card: it parses the text we hand it
+# again, builds objects with dynamic attributes and unescapes one character at a time. What it
+# makes of the lines _vobject_card writes is simple and fixed (vobject 0.9.9, vCard 3.0):
+#
+# - a line is GROUP.NAME;KEY=WORD,WORD:VALUE, all of the head upper-cased; its params are
+#   {KEY: [WORD, ...]}, its group the upper-cased group or None;
+# - N and ADR become a Name and an Address of their ';'-separated fields, and ORG the list of
+#   them, each field a string, or a list where unescaped commas separate values
+#   (vobject.vcard.splitFields);
+# - CATEGORIES becomes the list of its ','-separated values;
+# - any other property (FN, UID, TEL, NOTE, X-...) the first of its ','-separated values
+#   (stringToTextValues(value)[0], so an unescaped comma ends the value);
+# - values are unescaped as stringToTextValues does (\n, \N, \, \; \\ and \" unescaped;
+#   any other backslash kept with its character, a trailing one read as "\eof").
+#
+# _native_card works that out directly; a card whose lines are not of this shape (a value
+# holding a line break, a name vobject would rewrite) is handed to vobject.
+# tests/core/interchange/test_vcard_fast_path.py pins the two to the same rows.
+
+_ESCAPABLE = '\\;,Nn"'  # vobject.icalendar.escapableCharList
+_SPLITTERS: dict[str, re.Pattern[str]] = {}  # separator -> its pattern, see _text_values
+
+
+def _text_values(text: str, separator: str = ",", escapable: str = _ESCAPABLE) -> list[str]:
+    """vobject.icalendar.stringToTextValues(text, separator, escapable), exactly."""
+    if "\\" not in text:
+        values = text.split(separator)
+        if len(values) > 1 and not values[-1]:
+            values.pop()  # a separator at the end starts no value
+        return values
+    splitter = _SPLITTERS.get(separator)
+    if splitter is None:
+        splitter = _SPLITTERS[separator] = re.compile(rf"(\\[\s\S]?|{re.escape(separator)})")
+    values: list[str] = []
+    current: list[str] = []
+    for index, piece in enumerate(splitter.split(text)):
+        if not index % 2:  # text between the separators and escapes
+            if piece:
+                current.append(piece)
+        elif piece == separator:
+            values.append("".join(current))
+            current = []
+        elif len(piece) == 1:  # a backslash at the very end
+            current.append("\\eof")
+        elif piece[1] in escapable:
+            current.append("\n" if piece[1] in "nN" else piece[1])
+        else:
+            current.append(piece)
+    if current or not values:
+        values.append("".join(current))
+    return values
+
+
+def _fields(text: str) -> list[str | list[str]]:
+    """vobject.vcard.splitFields: ';'-separated fields, each a string or a list of values."""
+    fields: list[str | list[str]] = []
+    for part in _text_values(text, ";", ";"):
+        values = _text_values(part)
+        fields.append(values[0] if len(values) == 1 else values)
+    return fields
+
+
+_NAME_PARTS = ("family", "given", "additional", "prefix", "suffix")  # vobject's NAME_ORDER
+_ADR_PARTS = ("box", "extended", "street", "city", "region", "code", "country")
+
+
+class _Line:
+    """One property as vobject's ContentLine holds it, for _values."""
+
+    __slots__ = ("value", "params", "group")
+
+    def __init__(self, value: Any, params: dict[str, list[str]], group: str | None):
+        self.value = value
+        self.params = params
+        self.group = group
+
+
+class _Card:
+    """A card as vobject's Component holds it, for _values: lines by lower-case name."""
+
+    __slots__ = ("contents",)
+
+    def __init__(self, contents: dict[str, list[_Line]]):
+        self.contents = contents
+
+
+def _native_card(props: list[_Prop]) -> _Card | None:
+    """What vobject.readOne makes of _vobject_card's text, worked out directly; None when a
+    property is not of the shape whose reading this knows (see above)."""
+    contents: dict[str, list[_Line]] = {"version": [_Line("3.0", {}, None)]}
+    for prop in props:
+        raw, name = prop.value, prop.name
+        if "\r" in raw or "\n" in raw or "_" in name:
+            return None  # vobject would split the line, or rename the property
+        params = _kept_params(prop, _param_word_upper) if prop.params else {}
+        if name == "n":
+            # More fields than parts are dropped, fewer left empty, as vobject's zip does.
+            value: Any = vobject.vcard.Name(**dict(zip(_NAME_PARTS, _fields(raw), strict=False)))
+        elif name == "adr":
+            value = vobject.vcard.Address(**dict(zip(_ADR_PARTS, _fields(raw), strict=False)))
+        elif name == "org":
+            value = _fields(raw)
+        elif name == "categories":
+            value = _text_values(raw)
+        elif "\\" not in raw:
+            value = raw.partition(",")[0]  # what _text_values(raw)[0] gives then
+        else:
+            value = _text_values(raw)[0]
+        line = _Line(value, params, prop.group.upper() or None)
+        if name in contents:
+            contents[name].append(line)
+        else:
+            contents[name] = [line]
+    return _Card(contents)
 
 
 # --- reading: properties into customer fields -----------------------------------------------
@@ -421,6 +597,8 @@ def _lines(card: Any, name: str) -> list[Any]:
 
 def _text(value: Any, sep: str = ",") -> str:
     """A value as one string; lists (from unescaped commas) joined back as written."""
+    if type(value) is str:
+        return value.strip()
     if isinstance(value, list | tuple):
         return sep.join(_text(v, sep) for v in value).strip()
     return str(value or "").strip()
