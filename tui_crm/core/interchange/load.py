@@ -109,6 +109,9 @@ _SHARED = frozenset(
 )
 
 
+_PHONE = len(CleanPhone._fields)  # a phone's fields in _Plan.phones
+
+
 @dataclass(eq=False, slots=True)
 class _Plan:
     """One good row: what it will do. What the row gave, cleaned, is kept compactly: its
@@ -119,8 +122,10 @@ class _Plan:
     name: str
     fields: tuple[str, ...]  # the cleaned one-value fields the row gives...
     values: tuple[Any, ...]  # ...and their values
-    emails: tuple[tuple[str, str], ...] = ()  # (label, address), cleaned
-    phones: tuple[CleanPhone, ...] = ()
+    # The cleaned emails and phones, each list flat in one tuple: label, address, label,
+    # address... and the fields of one CleanPhone after another (see `email_list`).
+    emails: tuple[str, ...] = ()
+    phones: tuple[Any, ...] = ()
     tags: tuple[str, ...] = ()
     warnings: dict[str, str] | None = None  # field -> what was kept as given, unverified
     category: str = ""  # as the file writes it; "" when the row does not say
@@ -137,6 +142,16 @@ class _Plan:
     def ref(self) -> int:
         """The customer id it updates, or its key while it is new."""
         return self.target if self.target is not None else self.key
+
+    def email_list(self) -> list[tuple[str, str]]:
+        """The cleaned emails, (label, address) each, as `Cleaned.emails` held them."""
+        emails = self.emails
+        return list(zip(emails[::2], emails[1::2], strict=True))
+
+    def phone_list(self) -> list[CleanPhone]:
+        """The cleaned phones, as `Cleaned.phones` held them."""
+        phones = self.phones
+        return [CleanPhone(*phones[at : at + _PHONE]) for at in range(0, len(phones), _PHONE)]
 
     def get(self, name: str, default: Any = None) -> Any:
         """One cleaned field's value, as `Cleaned.scalars.get` would give it."""
@@ -633,10 +648,10 @@ class _Checker:
             fields,
             values,
             # Each row's labels are strings of their own ("work".lower()): shared too.
-            tuple([(share(label, label), address) for label, address in cleaned.emails])
+            tuple([x for label, address in cleaned.emails for x in (share(label, label), address)])
             if cleaned.emails
             else (),
-            tuple([CleanPhone(share(p.label, p.label), *p[1:]) for p in cleaned.phones])
+            tuple([x for p in cleaned.phones for x in (share(p.label, p.label), *p[1:])])
             if cleaned.phones
             else (),
             tuple([share(tag, tag) for tag in cleaned.tags]) if cleaned.tags else (),
@@ -720,7 +735,7 @@ class _Checker:
     def _same_phone(self, plan: _Plan) -> tuple[int, str] | None:
         by_phone = self.book.by_phone
         if by_phone:
-            for phone in plan.phones:
+            for phone in plan.phone_list():
                 if phone.verified and (owners := by_phone.get(phone.number)):
                     return min(owners), "same phone"
         return None
@@ -750,7 +765,7 @@ class _Checker:
         for plan in self.plans:
             if uid := plan.get("uid"):
                 keys.setdefault(uid, plan.ref)
-            for _, address in plan.emails:
+            for address in plan.emails[1::2]:
                 keys.setdefault(address.casefold(), plan.ref)
         return keys
 
@@ -800,7 +815,7 @@ class _Checker:
         plans = [plan for plan in self.plans if plan.target is None and plan.namesakes]
         current = self.customers(db, [cid for plan in plans for cid in plan.namesakes])
         for plan in plans:
-            numbers = {p.number for p in plan.phones if p.verified}
+            numbers = {p.number for p in plan.phone_list() if p.verified}
             for cid in plan.namesakes:
                 held = {phone.number for phone in current[cid].phones if phone.verified}
                 if numbers & held or not _changes(plan, current[cid], self.book):
@@ -868,6 +883,11 @@ class _Checker:
         self.plans.remove(plan)
         return False
 
+    @cached_property
+    def _new_rows(self) -> dict[int, _Plan]:
+        """The new rows by key (an update's new referrer may be one)."""
+        return {plan.key: plan for plan in self.plans if plan.target is None}
+
     def _described(self, plan: _Plan, new_rows: dict[int, _Plan]) -> tuple[str, ...]:
         """What an update changes, a short phrase per field (see `_changes`)."""
         current = plan.record or self.records[plan.target]
@@ -928,8 +948,15 @@ class _Checker:
     ) -> ImportReport:
         """What the import did, or would do; `new_ids` ({plan key: id}) once written."""
         new_ids = new_ids or {}
-        line_ids = {plan.line: new_ids[plan.key] for plan in self.plans if plan.key in new_ids}
-        new_rows = {plan.key: plan for plan in self.plans if plan.target is None}
+        line_ids = (
+            {
+                plan.line: new_ids[plan.key]
+                for plan in self.plans
+                if plan.line in self.duplicates and plan.key in new_ids
+            }
+            if new_ids and self.duplicates
+            else {}
+        )
         adds = sum(1 for plan in self.plans if plan.target is None)
         updates = sum(1 for plan in self.plans if plan.target is not None and plan.changes)
         return ImportReport(
@@ -956,7 +983,7 @@ class _Checker:
                     plan.line,
                     (plan.record or self.records[plan.target]).name,
                     plan.target,
-                    self._described(plan, new_rows),
+                    self._described(plan, self._new_rows),
                 )
                 for plan in sorted(self.plans, key=lambda plan: plan.line)
                 if plan.target is not None and plan.changes
@@ -1038,13 +1065,13 @@ def _changes(plan: _Plan, current: CustomerRecord, book: _Book) -> dict[str, Any
         changes["referred_by"] = plan.referrer
     held = [(item.label, item.value) for item in current.emails]
     have = {value.casefold() for _, value in held}
-    extra = [(label, value) for label, value in plan.emails if value.casefold() not in have]
+    extra = [(label, value) for label, value in plan.email_list() if value.casefold() not in have]
     if extra:
         changes["emails"] = held + extra
     # A phone's value (records and changes alike): the number with " ext. N", as files write it.
     held = [(item.label, item.value) for item in current.phones]
     have = {value for _, value in held}
-    given = [(p.label, phone_text(p.number, p.extension)) for p in plan.phones]
+    given = [(p.label, phone_text(p.number, p.extension)) for p in plan.phone_list()]
     extra = [(label, value) for label, value in given if value not in have]
     if extra:
         changes["phones"] = held + extra
@@ -1053,6 +1080,8 @@ def _changes(plan: _Plan, current: CustomerRecord, book: _Book) -> dict[str, Any
         changes["tags"] = [*current.tags, *extra_tags]
     return changes
 
+
+_WRITTEN: tuple[tuple, tuple, tuple, tuple] = ((), (), (), ())  # a written plan's payload
 
 # Everything a new customer row is given; the figures kept by triggers take their defaults.
 # First the columns worked out for each row, then the text as cleaned: a text column (all
@@ -1098,8 +1127,8 @@ def _write(
         if adds:
             adding = {
                 "customer": len(adds),
-                "customer_email": sum(len(plan.emails) for plan in adds),
-                "customer_phone": sum(len(plan.phones) for plan in adds),
+                "customer_email": sum(len(plan.emails) for plan in adds) // 2,
+                "customer_phone": sum(len(plan.phones) for plan in adds) // _PHONE,
                 "customer_tag": sum(len(plan.tags) for plan in adds),
                 "customer_change": len(adds),
             }
@@ -1110,6 +1139,8 @@ def _write(
                 _indexes_built_after(db, adding),
             ):
                 _insert_new(db, adds, ids, categories, who=who, now=now)
+            for plan in adds:  # written: the report needs only their names and lines
+                plan.values, plan.emails, plan.phones, plan.tags = _WRITTEN
         progress("writing", len(adds), total)
         versions = _current_versions(db, [plan.target for plan in updates])
         for done, plan in enumerate(updates, start=len(adds) + 1):
@@ -1253,19 +1284,19 @@ def _insert_new(
     conn.executemany(
         "INSERT INTO customer_email (customer_id, label, address, position) VALUES (?, ?, ?, ?)",
         (
-            (ids[plan.key], label, address, position)
+            (ids[plan.key], *plan.emails[at : at + 2], at // 2)
             for plan in adds
-            for position, (label, address) in enumerate(plan.emails)
+            for at in range(0, len(plan.emails), 2)
         ),
     )
     conn.executemany(
         "INSERT INTO customer_phone "
         "(customer_id, label, number, national, verified, extension, position) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (
-            (ids[plan.key], p.label, p.number, p.national, p.verified, p.extension, position)
+        (  # a CleanPhone's fields are label, number, national, verified, extension
+            (ids[plan.key], *plan.phones[at : at + _PHONE], at // _PHONE)
             for plan in adds
-            for position, p in enumerate(plan.phones)
+            for at in range(0, len(plan.phones), _PHONE)
         ),
     )
     tag_names = {tag for plan in adds for tag in plan.tags}
