@@ -298,9 +298,18 @@ def _properties(card: _RawCard) -> tuple[list[_Prop], str]:
     version = next((p.value.strip() for p in props if p.name == "version"), "")
     version = {"2": "2.1", "4": "4.0"}.get(version[:1], "3.0") if version else ""
     for prop in props:
+        # A property that is not read is only looked at for whether it holds anything
+        # (_kept), which escaping never changes and decoding QUOTED-PRINTABLE may.
+        if prop.name not in _USED and not _is_quoted(prop):
+            continue
         if prop.name not in _BINARY and not _is_base64(prop):
             prop.value = _as_30_value(prop, old=version == "2.1")
     return props, version
+
+
+def _is_quoted(prop: _Prop) -> bool:
+    encodings = prop.params.get("ENCODING")
+    return encodings is not None and any(v.upper() == "QUOTED-PRINTABLE" for v in encodings)
 
 
 def _is_base64(prop: _Prop) -> bool:
@@ -435,6 +444,25 @@ def _param_word_upper(value: str) -> str:
     return _param_word(value).upper()
 
 
+# id(params) -> (params, what vobject reads of them): a property's parameters come from the
+# _head cache, shared by every property of the same head; holding them keeps their id theirs.
+_NATIVE_PARAMS: dict[int, tuple[dict[str, list[str]], dict[str, list[str]]]] = {}
+
+
+def _native_params(params: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The params of a line as vobject reads _vobject_line's (a fresh dict each time, as
+    vobject gives each line its own)."""
+    known = _NATIVE_PARAMS.get(id(params))
+    if known is None or known[0] is not params:
+        if len(_NATIVE_PARAMS) > 8192:
+            _NATIVE_PARAMS.clear()
+        known = _NATIVE_PARAMS[id(params)] = (
+            params,
+            _kept_params(_Prop(0, "", "", params, ""), _param_word_upper),
+        )
+    return {key: list(words) for key, words in known[1].items()}
+
+
 def _culprit(props: list[_Prop]) -> str | None:
     """The first property vobject cannot read, named by its line."""
     for prop in props:
@@ -543,7 +571,7 @@ def _native_card(props: list[_Prop]) -> _Card | None:
         raw, name = prop.value, prop.name
         if "\r" in raw or "\n" in raw or "_" in name:
             return None  # vobject would split the line, or rename the property
-        params = _kept_params(prop, _param_word_upper) if prop.params else {}
+        params = _native_params(prop.params) if prop.params else {}
         if name == "n":
             # More fields than parts are dropped, fewer left empty, as vobject's zip does.
             value: Any = vobject.vcard.Name(**dict(zip(_NAME_PARTS, _fields(raw), strict=False)))
@@ -605,7 +633,10 @@ def _text(value: Any, sep: str = ",") -> str:
 
 
 def _first(card: Any, name: str) -> str:
-    return next((t for line in _lines(card, name) if (t := _text(line.value))), "")
+    for line in card.contents.get(name, ()):
+        if text := _text(line.value):
+            return text
+    return ""
 
 
 def _read_names(card: Any, values: dict[str, Any]) -> list[str]:
@@ -675,8 +706,8 @@ def _n_names(card: Any) -> tuple[str, str, list[str], dict[str, str]]:
 
 def _read_texts(card: Any, values: dict[str, Any]) -> None:
     for prop, key in (("title", "job_title"), ("uid", "uid")):
-        if _first(card, prop):
-            values[key] = _first(card, prop)
+        if text := _first(card, prop):
+            values[key] = text
     nicknames = [t for line in _lines(card, "nickname") if (t := _text(line.value))]
     if nicknames:
         values["nickname"] = ", ".join(nicknames)
@@ -733,6 +764,8 @@ def _read_gender(card: Any, values: dict[str, Any]) -> None:
 
 def _types(line: Any) -> list[str]:
     """A property's TYPE values, lower-case."""
+    if "TYPE" not in line.params:
+        return []
     found = [
         word.strip().lower() for item in line.params.get("TYPE", []) for word in item.split(",")
     ]
@@ -760,7 +793,7 @@ def _rank(line: Any, types: list[str]) -> int:
 def _read_phones(card: Any) -> tuple[list[tuple[str, str]], set[str]]:
     found, ignored = [], set()
     for line in _lines(card, "tel"):
-        number = re.sub(r"^tel:", "", _text(line.value), flags=re.IGNORECASE).strip()
+        number = _TEL_URI.sub("", _text(line.value)).strip()
         types = _types(line)
         label = _phone_label(card, line, types)
         if label in _NOT_PHONES and number:
@@ -793,7 +826,7 @@ def _place_label(card: Any, line: Any, types: list[str]) -> str | None:
 def _read_emails(card: Any) -> list[tuple[str, str]]:
     found = []
     for line in _lines(card, "email"):
-        address = re.sub(r"^mailto:", "", _text(line.value), flags=re.IGNORECASE).strip()
+        address = _MAILTO.sub("", _text(line.value)).strip()
         types = _types(line)
         if address:
             label = _place_label(card, line, types) or _email_label(types)
@@ -842,8 +875,14 @@ def _address(adr: Any) -> dict[str, str]:
     return {key: value for key, value in parts.items() if value}
 
 
+_TEL_URI = re.compile(r"^tel:", re.IGNORECASE)
+_MAILTO = re.compile(r"^mailto:", re.IGNORECASE)
+
+
 def _read_ours(card: Any, values: dict[str, Any]) -> None:
     """Our own fields, from X-TUICRM-* properties."""
+    if card.contents.keys().isdisjoint(_OURS):
+        return  # a card from anywhere else
     for prop, (name, kind) in _OURS.items():
         lines = _lines(card, prop)
         if not lines:
