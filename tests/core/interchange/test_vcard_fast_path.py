@@ -347,3 +347,21 @@ def test_an_import_read_one_row_at_a_time_stores_the_settled_dates(db, tmp_path)
         "1990-02-01",
         "1970-12-25",
     ]
+
+
+_NAMES = st.tuples(
+    st.sampled_from(["", "Rob", "Robert", "Bob", "Bobby", "Kari", "Jürgen", "Juergen"]),
+    st.sampled_from(["", "Smith", "Berg", "Müller"]),
+    st.sampled_from(["", "Acme", "ACME "]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(added=st.lists(_NAMES, max_size=12), asked=_NAMES)
+def test_the_first_namesake_is_the_first_of_all_of_them(added, asked):
+    from tui_crm.core.interchange.load import _NameIndex
+
+    index = _NameIndex()
+    for number, (first, last, company) in enumerate(added):
+        index.add(first, last, company, number)
+    assert index.find(*asked) == next(index._hits(*asked), None)

@@ -270,8 +270,21 @@ class _NameIndex:
         return bool(self.exact or self.company)
 
     def find(self, first: str, last: str, company: str) -> tuple[Any, str] | None:
-        """The first of `find_all`, without collecting the rest."""
-        return next(self._hits(first, last, company), None)
+        """The first of `find_all`, without collecting the rest (`_hits`, unrolled: this is
+        asked once for every new row of a file)."""
+        last_key = self.fold(last)
+        if first and last_key:
+            key = (last_key, self.fold(first))
+            if hits := self.exact.get(key):
+                return hits[0], "same name"
+            if hits := self.known_as.get(key):
+                return hits[0], "similar name"
+            for name in _equivalents(first):
+                if hits := self.exact.get((last_key, name)):
+                    return hits[0], "similar name"
+        elif not (first or last) and company and (hits := self.company.get(self.fold(company))):
+            return hits[0], "same company name"
+        return None
 
     def find_all(self, first: str, last: str, company: str) -> list[tuple[Any, str]]:
         """Everyone indexed who may be this person, each once, with why; the same name first."""
@@ -284,11 +297,20 @@ class _NameIndex:
 def _phones_in(values: dict[str, Any], region: str) -> list[tuple[str, str]]:
     """The phone numbers of a row as clean_customer will hand them to parse_phone (without
     their extensions), each with the region it will read them in."""
-    where = phone_region(values, region)
+    phones = values.get("phones")
+    if not phones:
+        return []
+    where = _phone_region(str(values.get("country") or ""), region)
     return [
         (split_extension(text)[0], where)
         for _, text in labelled_pairs(values.get("phones"), "mobile")
     ]
+
+
+@lru_cache(maxsize=1024)  # a file names few countries
+def _phone_region(country: str, region: str) -> str:
+    """phone_region of a row whose country is `country`."""
+    return phone_region({"country": country}, region)
 
 
 # A worker imports only what it needs (fields.py: a twentieth of a second).
