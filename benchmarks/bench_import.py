@@ -19,13 +19,15 @@ executemany puts the same rows (customer, its emails, phones, tags and "created"
 into the same tables in one transaction, triggers off, the plain indexes built after the
 rows, then the FTS5 search documents inserted by the statement the import uses; nothing is
 validated, matched or reported. `again` imports the CSV a second time into the book the CSV
-import made (every row unchanged).
+import made (every row unchanged), `dry` checks it against an empty book without writing, and
+`export` writes that book as CSV and as vCard (to a buffer).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
 import os
 import quopri
@@ -81,7 +83,7 @@ LONG_NOTE = (
     "before March and a call from the regional manager"
 )
 _B64 = "/9j/4AAQSkZJRgABAQAASABIAAD/4QBYRXhpZgAATU0AKgAAAAgAAgESAAMAAAABAAEAAIdpAAQAAAABAAAAJgA"
-MEASURES = ("floor", "csv", "again", "vcard")
+MEASURES = ("floor", "csv", "again", "dry", "vcard", "export")
 
 
 def _ascii(name: str) -> str:
@@ -275,7 +277,7 @@ def _floor(db, path: Path) -> str:
 def measure(what: str, path: Path, book: Path) -> dict:
     """Run one measurement in this process (a fresh child) and return its figures."""
     from tui_crm.core import config
-    from tui_crm.core.interchange.files import import_file
+    from tui_crm.core.interchange.files import export_customers, import_file
     from tui_crm.db.database import close_database, open_database
 
     config.settings.cache_clear()
@@ -283,8 +285,12 @@ def measure(what: str, path: Path, book: Path) -> dict:
     started, cpu = time.perf_counter(), time.process_time()
     if what == "floor":
         result = _floor(db, path)
+    elif what in ("export-csv", "export-vcard"):
+        written = export_customers(db, "", what.split("-")[1], io.StringIO())
+        result = written.summary("rows" if what == "export-csv" else "cards")
     else:
-        result = import_file(db, path, who="bench").summary().split(": ", 1)[-1]
+        dry = what == "dry"
+        result = import_file(db, path, who="bench", dry_run=dry).summary().split(": ", 1)[-1]
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu
     close_database()
     workers = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -332,7 +338,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", type=Path, help="keep the files and books here (else removed)")
     parser.add_argument("--only", default=",".join(MEASURES), help="some of " + ",".join(MEASURES))
-    parser.add_argument("--measure", choices=MEASURES, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--measure", choices=(*MEASURES, "export-csv", "export-vcard"), help=argparse.SUPPRESS
+    )
     parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--book", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -355,11 +363,18 @@ def main(argv: list[str] | None = None) -> int:
             elif what == "csv":
                 figures = _child("csv", contacts, _fresh(folder / "book.db"))
                 rows.append(("import the CSV into an empty book", _shown(figures)))
-            elif what == "again":
+            elif what in ("again", "export"):
                 if not (folder / "book.db").exists():
                     _child("csv", contacts, _fresh(folder / "book.db"))
-                figures = _child("again", contacts, folder / "book.db")
-                rows.append(("the same CSV again (unchanged)", _shown(figures)))
+                if what == "again":
+                    figures = _child("again", contacts, folder / "book.db")
+                    rows.append(("the same CSV again (unchanged)", _shown(figures)))
+                for kind in ("csv", "vcard") if what == "export" else ():
+                    figures = _child(f"export-{kind}", contacts, folder / "book.db")
+                    rows.append((f"export that book as {kind}", _shown(figures)))
+            elif what == "dry":
+                figures = _child("dry", contacts, _fresh(folder / "dry.db"))
+                rows.append(("dry run of the CSV, empty book", _shown(figures)))
             else:
                 figures = _child("vcard", cards, _fresh(folder / "cards.db"))
                 rows.append(("import the vCards into an empty book", _shown(figures)))
