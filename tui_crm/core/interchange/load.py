@@ -800,7 +800,7 @@ class _Checker:
         if found is None and number.isdigit() and int(number) in self.book.live:
             found = int(number)
         if found is None:
-            owners = self.book.by_email.get(key.casefold(), set())
+            owners = self.book.by_email.get(key.casefold(), ())
             found = next(iter(owners)) if len(owners) == 1 else None
         if found is None or found == plan.ref:
             why = (
