@@ -803,11 +803,13 @@ def without_titles(values: dict[str, Any]) -> list[str]:
     return []
 
 
-def _finish_names(row: _Row) -> None:
+def _finish_names(row: _Row, ours: bool) -> None:
+    """The names a row gives. Our own layout writes the prefix and suffix in their columns, so
+    its names are read as written ("0 I" is a last name, not "0" with the suffix "I")."""
     values = row.values
     middle = values.pop("middle_name", "")
     full = values.pop("full_name", "")
-    notes = without_titles(values)
+    notes = [] if ours else without_titles(values)
     if middle and values.get("first_name"):
         values["first_name"] += " " + middle
     named = values.get("first_name") or values.get("last_name")
@@ -919,7 +921,7 @@ def _finish_dates(row: _Row, dates: _Dates, line: int) -> None:
 
 def _finish(row: _Row, line: int, layout: str, dates: _Dates) -> SourceRow:
     values = row.values
-    _finish_names(row)
+    _finish_names(row, layout == "tui-crm")
     if row.emails:
         values["emails"] = _contacts(row.emails, str.casefold)
     if row.phones:

@@ -35,10 +35,10 @@ _OURS = {prop.lower(): (name, kind) for name, prop, kind in _OUR_PROPERTIES}
 # the fields are carried in (N, ORG, ADR, X-TUICRM-*...), and others we read them from.
 _USED = {
     *(f.vcard.lower() for f in CUSTOMER_FIELDS if f.vcard),
-    "fn", "x-gender", "x-wab-gender", "kind", "x-abshowas", "x-ablabel",
+    "fn", "prodid", "x-gender", "x-wab-gender", "kind", "x-abshowas", "x-ablabel",
 }  # fmt: skip
 _STRUCTURAL = {
-    "begin", "end", "version", "prodid", "rev", "x-abuid", "x-abadr", "clientpidmap", "source",
+    "begin", "end", "version", "rev", "x-abuid", "x-abadr", "clientpidmap", "source",
     "name", "profile", "sort-string", "x-imagetype", "x-imagehash", "x-shareduphotodisplaypref",
     "x-ms-ol-default-postal-address", "x-ms-ol-design", "x-tuicrm-version",
 }  # fmt: skip
@@ -632,6 +632,9 @@ def _text(value: Any, sep: str = ",") -> str:
     return str(value or "").strip()
 
 
+PRODID = "-//tui-crm//tui-crm//EN"  # marks the cards we write: their names are read as written
+
+
 def _first(card: Any, name: str) -> str:
     for line in card.contents.get(name, ()):
         if text := _text(line.value):
@@ -656,6 +659,8 @@ def _read_names(card: Any, values: dict[str, Any]) -> list[str]:
             return []  # a company card that repeats the company as its name
         values.update({k: v for k, v in (("first_name", given), ("last_name", family)) if v})
         values.update(extras)
+        if _first(card, "prodid") == PRODID:  # ours: the prefix and suffix have their slots
+            return notes
         return notes + without_titles(values)
     if full and not marked and full != org:
         fields, notes = name_fields(" ".join(full.split()))  # as a CSV Name column
@@ -943,6 +948,7 @@ def _card_lines(record: CustomerRecord) -> list[str]:
     return [
         "BEGIN:VCARD",
         "VERSION:4.0",
+        f"PRODID:{PRODID}",
         *_identity_lines(record),
         *_address_lines(record),
         *_contact_lines(record),
