@@ -904,6 +904,17 @@ def test_our_layout_reads_back_and_ignores_the_id():
     ]
 
 
+def test_our_layout_reads_names_as_written_not_as_titles():
+    """Our file has prefix and suffix columns: a last name that looks like "Smith I" or
+    "Smith Jr." is the last name, and our own export comes back unchanged."""
+    record = _record(first_name="Mr. Bean", last_name="0 I", suffix="PhD")
+    out = io.StringIO()
+    write_contacts_csv([record], out)
+    values = parse_contacts_csv(out.getvalue()).rows[0].values
+    assert (values["first_name"], values["last_name"], values["suffix"]) == ("Mr. Bean", "0 I", "PhD")
+    assert "prefix" not in values
+
+
 def test_cells_a_spreadsheet_would_run_as_formulas_are_guarded_and_read_back():
     record = _record(
         first_name='=HYPERLINK("http://x")',

@@ -504,7 +504,7 @@ def _written(*records: CustomerRecord) -> str:
 
 def test_written_cards_are_vcard_4_with_crlf_folded_at_75_octets():
     text = _written(SAMPLE)
-    assert text.startswith("BEGIN:VCARD\r\nVERSION:4.0\r\nUID:urn:uuid:1234\r\n")
+    assert text.startswith("BEGIN:VCARD\r\nVERSION:4.0\r\nPRODID:-//tui-crm//tui-crm//EN\r\nUID:urn:uuid:1234\r\n")
     assert text.endswith("END:VCARD\r\n")
     lines = text.split("\r\n")[:-1]
     assert all(len(line.encode("utf-8")) <= 75 for line in lines)
@@ -658,3 +658,15 @@ def test_a_company_name_in_fn_or_a_name_column_is_the_company(full):
     # A company the file names stands; the name adds no person.
     card_with_org = card.replace("END:VCARD", "ORG:Fjord Foods\nEND:VCARD")
     assert parse_vcards(card_with_org).rows[0].values == {"company": "Fjord Foods"}
+
+
+def test_our_cards_keep_names_as_written_and_other_cards_lose_their_titles():
+    """Our cards give the prefix and suffix their own slots of N, so a last name "Berg CP" is
+    the last name; a card from elsewhere with "Berg Jr." in the family name gets the suffix."""
+    ours = CustomerRecord(id=0, uid="urn:uuid:9", first_name="Åsa", last_name="Berg CP")
+    values = parse_vcards(_written(ours)).rows[0].values
+    assert (values["first_name"], values["last_name"]) == ("Åsa", "Berg CP")
+    assert "suffix" not in values
+    other = "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Berg Jr.;Åsa;;;\r\nFN:Åsa Berg Jr.\r\nEND:VCARD\r\n"
+    values = parse_vcards(other).rows[0].values
+    assert (values["last_name"], values["suffix"]) == ("Berg", "Jr.")

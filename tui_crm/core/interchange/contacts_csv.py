@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,6 +20,7 @@ from tui_crm.core.interchange.records import (
     CustomerRecord,
     FileRejected,
     Parsed,
+    RowStream,
     SourceRow,
     address_line,
 )
@@ -486,13 +487,16 @@ def _put_text(row: _Row, name: str, value: str) -> None:
 
 
 def _put_contact(row: _Row, label: str, value: str, kind: str) -> None:
+    if ";" not in value and ":" not in value:  # one value (LIST_SPLIT splits at ; and :::)
+        row.contact(kind, label, value)
+        return
     for item in LIST_SPLIT.split(value):
         if item:
             row.contact(kind, label, item)
 
 
 def _put_email(row: _Row, label: str, value: str) -> None:
-    _put_contact(row, label, value.replace(",", ";"), "email")
+    _put_contact(row, label, value.replace(",", ";") if "," in value else value, "email")
 
 
 def _put_phone(row: _Row, label: str, value: str) -> None:
@@ -799,11 +803,13 @@ def without_titles(values: dict[str, Any]) -> list[str]:
     return []
 
 
-def _finish_names(row: _Row) -> None:
+def _finish_names(row: _Row, ours: bool) -> None:
+    """The names a row gives. Our own layout writes the prefix and suffix in their columns, so
+    its names are read as written ("0 I" is a last name, not "0" with the suffix "I")."""
     values = row.values
     middle = values.pop("middle_name", "")
     full = values.pop("full_name", "")
-    notes = without_titles(values)
+    notes = [] if ours else without_titles(values)
     if middle and values.get("first_name"):
         values["first_name"] += " " + middle
     named = values.get("first_name") or values.get("last_name")
@@ -822,7 +828,10 @@ def _contacts(entries: list[tuple[bool, str, str]], key: Callable[[str], str]):
     """(label, value) pairs, primary first, each value once."""
     seen: set[str] = set()
     out = []
-    ordered = [e for e in entries if e[0]] + [e for e in entries if not e[0]]
+    if any(e[0] for e in entries):
+        ordered = [e for e in entries if e[0]] + [e for e in entries if not e[0]]
+    else:
+        ordered = entries
     for _, label, value in ordered:
         if (folded := key(value)) not in seen:
             seen.add(folded)
@@ -852,21 +861,25 @@ class _Dates:
     def __init__(self, day_first: bool) -> None:
         self.day_first = day_first
         self.orders: set[bool] = set()  # what the unambiguous slashed dates say
-        self.ambiguous: list[tuple[dict[str, Any], str, str]] = []  # (values, field, text)
+        self.ambiguous: list[tuple[int, str, str]] = []  # (line, field, text)
 
-    def read(self, values: dict[str, Any], name: str) -> None:
+    def read(self, values: dict[str, Any], name: str, line: int) -> None:
         """values[name] as a date (dropped when blank); CrmError when unreadable."""
         raw = values[name]
         if BLANK_DATE.match(raw):
             del values[name]  # Outlook's 0/0/00
             return
         values[name] = _common_date(raw, self.day_first) or self._general(raw)
-        if match := SLASHED.match(date_part(raw)):  # "8/1/2018 6:14 PM" takes part too
+        # A plain slashed date is its own date part; "8/1/2018 6:14 PM" takes part too.
+        match = SLASHED.match(raw) if "/" in raw else None
+        if match is None and "/" in raw:
+            match = SLASHED.match(date_part(raw))
+        if match:
             first, second = int(match.group(1)), int(match.group(2))
             if max(first, second) > 12:
                 self.orders.add(first > 12)
             else:
-                self.ambiguous.append((values, name, raw))
+                self.ambiguous.append((line, name, raw))
 
     def _general(self, raw: str) -> date | None:
         plain = self._plain(raw)
@@ -880,13 +893,18 @@ class _Dates:
         day_first = self.day_first if day_first is None else day_first
         return raw.replace("/", ".") if day_first and SLASHED.match(date_part(raw)) else raw
 
-    def settle(self) -> None:
+    def settle(self) -> list[tuple[int, str, Any]]:
+        """(line, field, date) for each date read the wrong way round until the file's
+        unambiguous dates said which way it writes them."""
         if len(self.orders) == 1 and self.orders != {self.day_first}:
-            for values, name, raw in self.ambiguous:
-                values[name] = file_date(self._plain(raw, not self.day_first))
+            return [
+                (line, name, file_date(self._plain(raw, not self.day_first)))
+                for line, name, raw in self.ambiguous
+            ]
+        return []
 
 
-def _finish_dates(row: _Row, dates: _Dates) -> None:
+def _finish_dates(row: _Row, dates: _Dates, line: int) -> None:
     """Dates as `date`. One that cannot be read stays the text the file gives: the import
     keeps it in the notes as given, with a warning (customers.clean_customer)."""
     for name in DATE_FIELDS:
@@ -898,12 +916,12 @@ def _finish_dates(row: _Row, dates: _Dates) -> None:
             del row.values[name]
             continue
         with suppress(CrmError):  # one that cannot be read is left as the file writes it
-            dates.read(row.values, name)
+            dates.read(row.values, name, line)
 
 
 def _finish(row: _Row, line: int, layout: str, dates: _Dates) -> SourceRow:
     values = row.values
-    _finish_names(row)
+    _finish_names(row, layout == "tui-crm")
     if row.emails:
         values["emails"] = _contacts(row.emails, str.casefold)
     if row.phones:
@@ -911,7 +929,7 @@ def _finish(row: _Row, line: int, layout: str, dates: _Dates) -> SourceRow:
     if row.tags:
         values["tags"] = row.tags
     _finish_birth_parts(row)
-    _finish_dates(row, dates)
+    _finish_dates(row, dates, line)
     if layout == "LinkedIn":
         values.setdefault("source", "LinkedIn")
     if row.notes:
@@ -930,6 +948,24 @@ def _day_first(header: _Header) -> bool:
 
 def parse_contacts_csv(text: str, mapping: Mapping[str, str] | None = None) -> Parsed:
     """Customers from a CSV file (text already decoded by text.decode; line endings are \\n)."""
+    with settled_objects() as settle:
+        return read_contacts_csv(text, mapping, settle=settle, count=False).parsed()
+
+
+def _no_settle() -> None:
+    pass
+
+
+def read_contacts_csv(
+    text: str,
+    mapping: Mapping[str, str] | None = None,
+    *,
+    settle: Callable[[], None] = _no_settle,
+    count: bool = True,
+) -> RowStream:
+    """parse_contacts_csv's rows one at a time, for the loader. With `count`, the file is read
+    through once first, to count its rows (and refuse it now if it cannot be read as CSV);
+    `settle` is called every SETTLE_EVERY rows (see rows.settled_objects)."""
     mapping = dict(mapping or {})
     _check_targets(mapping)
     text = text.lstrip("\ufeff")
@@ -938,20 +974,32 @@ def parse_contacts_csv(text: str, mapping: Mapping[str, str] | None = None) -> P
     header = _find_header(text, mapping)
     layout, roles = _roles(header.cells, mapping, strict=True)
     columns = _Columns.read(header.cells, roles, layout)
-    with settled_objects() as settle:
-        rows, held = _read_rows(text, header, columns, settle)
-    ignored = sorted({header.cells[i].strip() for i in held if header.cells[i].strip()})
-    return Parsed(layout, rows, tuple(ignored))
+    stream = RowStream(_count_rows(text, header) if count else -1, (), layout)
+    stream.rows = _read_rows(text, header, columns, stream, settle)
+    return stream
+
+
+def _count_rows(text: str, header: _Header) -> int:
+    count = 0
+    for line, cells in csv_records(text, header.delimiter):
+        if line > header.line and any(cell.strip() for cell in cells):
+            count += 1
+    return count
 
 
 def _read_rows(
-    text: str, header: _Header, columns: _Columns, settle: Callable[[], None]
-) -> tuple[list[SourceRow], set[int]]:
-    """The rows after the header, and which columns nothing keeps yet hold data."""
+    text: str,
+    header: _Header,
+    columns: _Columns,
+    stream: RowStream,
+    settle: Callable[[], None],
+) -> Iterator[SourceRow]:
+    """The rows after the header; at the end, which columns nothing keeps yet hold data
+    (stream.ignored) and the dates to read the other way round (stream.corrections)."""
     width = len(header.cells)
     unseen = set(columns.unknown)
     dates = _Dates(_day_first(header))
-    rows: list[SourceRow] = []
+    read = 0
     for line, cells in csv_records(text, header.delimiter):
         if line <= header.line or not any(cell.strip() for cell in cells):
             continue
@@ -959,11 +1007,15 @@ def _read_rows(
             cells += [""] * (width - len(cells))
         if unseen:
             unseen -= {i for i in unseen if cells[i].strip()}
-        rows.append(_finish(columns.row(cells), line, columns.layout, dates))
-        if len(rows) % SETTLE_EVERY == 0:
+        yield _finish(columns.row(cells), line, columns.layout, dates)
+        read += 1
+        if read % SETTLE_EVERY == 0:
             settle()
-    dates.settle()
-    return rows, set(columns.unknown) - unseen
+    stream.corrections = dates.settle()
+    held = set(columns.unknown) - unseen
+    stream.ignored = tuple(
+        sorted({header.cells[i].strip() for i in held if header.cells[i].strip()})
+    )
 
 
 def names_someone(header: list[str]) -> bool:

@@ -17,16 +17,16 @@ from tui_crm.core.interchange.abook import looks_like_abook, parse_abook_csv
 from tui_crm.core.interchange.contacts_csv import (
     DELIMITERS,
     names_someone,
-    parse_contacts_csv,
+    read_contacts_csv,
     write_contacts_csv,
 )
 from tui_crm.core.interchange.export import Written, customer_records, write_emails, write_labels
-from tui_crm.core.interchange.load import load_customers
+from tui_crm.core.interchange.load import load_rows
 from tui_crm.core.interchange.purchases import header_columns, load_purchases
-from tui_crm.core.interchange.records import FileRejected, Parsed
+from tui_crm.core.interchange.records import FileRejected, RowStream
 from tui_crm.core.interchange.report import ImportReport, Progress, no_progress
 from tui_crm.core.interchange.text import decode, read_bytes
-from tui_crm.core.interchange.vcard import parse_vcards, write_vcards
+from tui_crm.core.interchange.vcard import read_vcards, write_vcards
 from tui_crm.core.query import parse
 from tui_crm.core.search import search_ids
 from tui_crm.db.meta import meta_value, set_meta
@@ -67,14 +67,37 @@ def last_import(db: Database) -> dict[str, str]:
     return {str(key): str(value) for key, value in kept.items()}
 
 
+_VCARD_START = "BEGIN:VCARD"
+
+
 def _is_vcard(text: str) -> bool:
-    return text.lstrip().upper().startswith("BEGIN:VCARD")
+    # Only the start is upper-cased: str.upper() of a whole file works in a buffer of twelve
+    # bytes a character (200 MB for 17 MB of text). Upper-casing never shortens a character,
+    # so the first characters of the upper-cased text come from as many of the text.
+    start = 0
+    while start < len(text) and text[start].isspace():
+        start += 1
+    return text[start : start + len(_VCARD_START)].upper().startswith(_VCARD_START)
+
+
+def _first_line(text: str) -> str:
+    """The first line of text (after byte-order marks) that is not blank; "" when none is."""
+    start = 0
+    while start < len(text) and text[start] == "\ufeff":
+        start += 1
+    while start <= len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        if text[start:end].strip():
+            return text[start:end]
+        start = end + 1
+    return ""
 
 
 def is_purchases_header(text: str) -> bool:
     """Whether the file's first line reads as a purchases header: a date and an amount
     column, and no column for a person's or company's name."""
-    first = next((line for line in text.lstrip("\ufeff").split("\n") if line.strip()), "")
+    first = _first_line(text)
     try:
         header = next(csv.reader([first], delimiter=max(DELIMITERS, key=first.count)), [])
     except csv.Error:
@@ -115,7 +138,8 @@ def import_file(db: Database, path: str | Path, **options: Any) -> ImportReport:
         options.get("format", "auto"), options.get("mapping"), options.get("no_header", False)
     )
     file = Path(path)
-    return import_data(db, read_bytes(file), name=str(file), **options)
+    # Handed over in a list, the only reference to the bytes: they are let go once decoded.
+    return _import_bytes(db, [read_bytes(file)], name=str(file), **options)
 
 
 STDIN_NAME = "stdin"  # what the report calls a file read from standard input
@@ -138,10 +162,43 @@ def import_data(
 ) -> ImportReport:
     """Import the bytes of a file (`tui-crm import -` reads them from stdin); `name` stands
     for the file in the report and its errors. See `import_file`."""
+    return _import_bytes(
+        db,
+        [data],
+        name=name,
+        format=format,
+        mapping=mapping,
+        dry_run=dry_run,
+        strict=strict,
+        no_header=no_header,
+        who=who,
+        now=now,
+        progress=progress,
+        region=region,
+    )
+
+
+def _import_bytes(
+    db: Database,
+    held: list[bytes],
+    *,
+    name: str = STDIN_NAME,
+    format: str = "auto",
+    mapping: Mapping[str, str] | None = None,
+    dry_run: bool = False,
+    strict: bool = False,
+    no_header: bool = False,
+    who: str | None = None,
+    now: datetime | None = None,
+    progress: Progress = no_progress,
+    region: str | None = None,
+) -> ImportReport:
+    """import_data for the bytes in `held`, taken out of it to be decoded."""
     _check_choices(format, mapping, no_header)
+    # No name holds the text here: _import_text lets go of it once the rows are read.
     return _import_text(
         db,
-        decode(data, name),
+        decode(held.pop(), name),
         Path(name),
         format=format,
         mapping=mapping,
@@ -186,29 +243,30 @@ def _import_text(
                 raise CrmError("--map applies to CSV files, not vCards")
             if not _is_vcard(text):
                 raise FileRejected("does not start with BEGIN:VCARD: not a vCard file")
-            parsed = parse_vcards(text)
+            rows = read_vcards(text)
         else:
             if _is_vcard(text):
                 raise FileRejected("is a vCard file, not CSV (use --format vcard or auto)")
-            parsed = _parse_csv(text, mapping, no_header)
+            rows = _read_csv(text, mapping, no_header)
     except FileRejected as err:
         message = str(err)
         raise FileRejected(
             message if message.startswith(file.name) else f"{file.name}: {message}"
         ) from None
-    return load_customers(db, parsed, who=who, region=region, **options)
+    del text  # the rows' reader holds it until it is done with it
+    return load_rows(db, rows, who=who, region=region, **options)
 
 
-def _parse_csv(text: str, mapping: Mapping[str, str] | None, no_header: bool) -> Parsed:
+def _read_csv(text: str, mapping: Mapping[str, str] | None, no_header: bool) -> RowStream:
     """A contacts CSV; abook's header-less one when asked (--no-header), or when no header
     is found and the rows have abook's shape."""
     if no_header:
-        return parse_abook_csv(text)
+        return RowStream.of(parse_abook_csv(text))
     try:
-        return parse_contacts_csv(text, mapping)
+        return read_contacts_csv(text, mapping)
     except FileRejected:
         if not mapping and looks_like_abook(text):
-            return parse_abook_csv(text)
+            return RowStream.of(parse_abook_csv(text))
         raise
 
 

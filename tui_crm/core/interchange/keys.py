@@ -22,12 +22,17 @@ class CustomerKeys:
         self.by_uid: dict[str, int] = {}  # live customers only
         self.trashed_uid: dict[str, tuple[int, str]] = {}
         trashed: dict[int, str] = {}
+        # A large book repeats its first names, last names and companies: each is held once.
+        share: dict[str, str] = {}
+        keep = share.setdefault
         for cid, uid, first, last, company, deleted, referrer in db.execute_sql(
             "SELECT id, uid, first_name, last_name, company, deleted_at, referred_by_id "
             "FROM customer"
         ):
+            first, last, company = keep(first, first), keep(last, last), keep(company, company)
             if deleted is None:
-                self.live[cid] = display_name(first, last, company)
+                name = display_name(first, last, company)
+                self.live[cid] = keep(name, name)
                 self.people.append((cid, first, last, company, referrer))
                 if uid:
                     self.by_uid[uid] = cid
@@ -41,10 +46,17 @@ class CustomerKeys:
             match = _MERGED_INTO.search(text or "")
             if cid in trashed and match and int(match.group(1)) in self.live:
                 self.merged[trashed[cid]] = int(match.group(1))  # the latest merge wins
-        self.by_email: dict[str, set[int]] = {}
+        # email (casefolded) -> its owners, each once: mostly one, held as a tuple (a set
+        # for each of 200 000 addresses would be 40 MB).
+        self.by_email: dict[str, tuple[int, ...]] = {}
+        by_email = self.by_email
         for cid, address in db.execute_sql("SELECT customer_id, address FROM customer_email"):
             if cid in self.live:
-                self.by_email.setdefault(address.casefold(), set()).add(cid)
+                key = address.casefold()
+                key = address if key == address else key
+                owners = by_email.get(key, ())
+                if cid not in owners:
+                    by_email[key] = (*owners, cid)
 
     def find(self, kind: str, value: str) -> int:
         """The live customer a uid, email or id names (the uid of a record merged away names

@@ -1,13 +1,15 @@
 """Putting parsed customers into the book: match each row by a stable key (uid, email) to
 update that customer or add a new one, all in one transaction, and report every row.
 
-Checking comes first and writes nothing: a dry run and `--strict` stop there. Most of its
+Checking comes first and writes nothing: a dry run and `--strict` stop there. The rows are
+read one at a time as they are checked (a file's reader counts them first), and each good row
+is kept only as what it will write, so a large file is never held twice. Most of the checking
 time goes into phone numbers, and a number needs nothing else to be checked, so for a large
-file worker processes check the file's numbers ahead of the rows and `parse_phone` answers
-from what they found. Then one transaction writes the updates (through `update_customer`, so
-history and versions work as for an edit) and the new customers (raw inserts with the triggers
-and plain indexes off, then only the new customers are indexed): a crash leaves nothing
-half-imported.
+file worker processes check the numbers of the rows read ahead of the one being checked, and
+`parse_phone` answers from what they found. Then one transaction writes the updates (through
+`update_customer`, so history and versions work as for an edit) and the new customers (raw
+inserts with the triggers and plain indexes off, then only the new customers are indexed): a
+crash leaves nothing half-imported.
 
 An update is based on the version of the customer it was planned from. A customer someone
 changed between the checks and the write is planned again, inside the write transaction,
@@ -21,15 +23,17 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import queue
 import subprocess
 import sys
 import threading
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property, lru_cache
+from operator import itemgetter
 from typing import Any
 
 from peewee import Database
@@ -40,6 +44,7 @@ from tui_crm.core.config import settings
 from tui_crm.core.customer_fields import FREE_TEXT
 from tui_crm.core.customers import (
     Cleaned,
+    CleanPhone,
     changes_since,
     clean_customer,
     labelled_pairs,
@@ -58,7 +63,13 @@ from tui_crm.core.fields import (
 )
 from tui_crm.core.interchange.export import customer_records
 from tui_crm.core.interchange.keys import CustomerKeys
-from tui_crm.core.interchange.records import SCALAR_FIELDS, CustomerRecord, Parsed, SourceRow
+from tui_crm.core.interchange.records import (
+    SCALAR_FIELDS,
+    CustomerRecord,
+    Parsed,
+    RowStream,
+    SourceRow,
+)
 from tui_crm.core.interchange.report import (
     DEFAULT_CADENCE_DAYS,
     ImportReport,
@@ -85,16 +96,38 @@ _ADDED_TO = frozenset({*FREE_TEXT, "emails", "phones", "tags", "email_opt_out"})
 # processes take a quarter of a second to start: a file of fewer rows is checked here alone.
 POOL_MIN_ROWS = 2_000
 POOL_CHUNK = 1_000  # rows whose numbers go to a worker at a time
+READ_AHEAD = 2  # pieces per worker read (and their numbers sent) ahead of the one checked
+
+# Fields whose values repeat from row to row (first names, cities, a company): a row keeps
+# the one string every row with that value shares.
+_SHARED = frozenset(
+    {
+        *("first_name", "last_name", "nickname", "company", "job_title", "gender", "prefix"),
+        *("suffix", "postal_code", "city", "region", "country", "source", "owner", "territory"),
+        *("status", "lost_reason"),
+    }
+)
+
+
+_PHONE = len(CleanPhone._fields)  # a phone's fields in _Plan.phones
 
 
 @dataclass(eq=False, slots=True)
 class _Plan:
-    """One good row: what it will do."""
+    """One good row: what it will do. What the row gave, cleaned, is kept compactly: its
+    fields' names (one tuple for every row of the same shape) and their values."""
 
     key: int  # -(n + 1) for the n-th good row: stands for its id until it has one
     line: int
     name: str
-    cleaned: Cleaned
+    fields: tuple[str, ...]  # the cleaned one-value fields the row gives...
+    values: tuple[Any, ...]  # ...and their values
+    # The cleaned emails and phones, each list flat in one tuple: label, address, label,
+    # address... and the fields of one CleanPhone after another (see `email_list`).
+    emails: tuple[str, ...] = ()
+    phones: tuple[Any, ...] = ()
+    tags: tuple[str, ...] = ()
+    warnings: dict[str, str] | None = None  # field -> what was kept as given, unverified
     category: str = ""  # as the file writes it; "" when the row does not say
     referrer_key: str = ""  # the row's referred_by, a uid, id or email
     target: int | None = None  # the customer it updates; None adds one
@@ -109,6 +142,33 @@ class _Plan:
     def ref(self) -> int:
         """The customer id it updates, or its key while it is new."""
         return self.target if self.target is not None else self.key
+
+    def email_list(self) -> list[tuple[str, str]]:
+        """The cleaned emails, (label, address) each, as `Cleaned.emails` held them."""
+        emails = self.emails
+        return list(zip(emails[::2], emails[1::2], strict=True))
+
+    def phone_list(self) -> list[CleanPhone]:
+        """The cleaned phones, as `Cleaned.phones` held them."""
+        phones = self.phones
+        return [CleanPhone(*phones[at : at + _PHONE]) for at in range(0, len(phones), _PHONE)]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """One cleaned field's value, as `Cleaned.scalars.get` would give it."""
+        try:
+            return self.values[self.fields.index(name)]
+        except ValueError:
+            return default
+
+    def scalars(self) -> dict[str, Any]:
+        """The cleaned one-value fields, as `Cleaned.scalars` held them."""
+        return dict(zip(self.fields, self.values, strict=True))
+
+    def replace(self, name: str, value: Any) -> None:
+        """Give a field another value (a date the file's end said to read the other way)."""
+        values = list(self.values)
+        values[self.fields.index(name)] = value
+        self.values = tuple(values)
 
 
 class _Book(CustomerKeys):
@@ -205,9 +265,26 @@ class _NameIndex:
             for hit in self.company.get(self.fold(company), ()):
                 yield hit, "same company name"
 
+    def __bool__(self) -> bool:
+        """Whether anyone is indexed (an empty book's index has no one to find)."""
+        return bool(self.exact or self.company)
+
     def find(self, first: str, last: str, company: str) -> tuple[Any, str] | None:
-        """The first of `find_all`, without collecting the rest."""
-        return next(self._hits(first, last, company), None)
+        """The first of `find_all`, without collecting the rest (`_hits`, unrolled: this is
+        asked once for every new row of a file)."""
+        last_key = self.fold(last)
+        if first and last_key:
+            key = (last_key, self.fold(first))
+            if hits := self.exact.get(key):
+                return hits[0], "same name"
+            if hits := self.known_as.get(key):
+                return hits[0], "similar name"
+            for name in _equivalents(first):
+                if hits := self.exact.get((last_key, name)):
+                    return hits[0], "similar name"
+        elif not (first or last) and company and (hits := self.company.get(self.fold(company))):
+            return hits[0], "same company name"
+        return None
 
     def find_all(self, first: str, last: str, company: str) -> list[tuple[Any, str]]:
         """Everyone indexed who may be this person, each once, with why; the same name first."""
@@ -220,11 +297,20 @@ class _NameIndex:
 def _phones_in(values: dict[str, Any], region: str) -> list[tuple[str, str]]:
     """The phone numbers of a row as clean_customer will hand them to parse_phone (without
     their extensions), each with the region it will read them in."""
-    where = phone_region(values, region)
+    phones = values.get("phones")
+    if not phones:
+        return []
+    where = _phone_region(str(values.get("country") or ""), region)
     return [
         (split_extension(text)[0], where)
         for _, text in labelled_pairs(values.get("phones"), "mobile")
     ]
+
+
+@lru_cache(maxsize=1024)  # a file names few countries
+def _phone_region(country: str, region: str) -> str:
+    """phone_region of a row whose country is `country`."""
+    return phone_region({"country": country}, region)
 
 
 # A worker imports only what it needs (fields.py: a twentieth of a second).
@@ -244,20 +330,19 @@ class _PhoneWorkers:
     worker thread, and a fork would copy locks that other threads hold) and not
     multiprocessing's, which would run the caller's main script again in each.
 
-    The numbers of piece n (POOL_CHUNK rows) go to worker n % count, whose feeder thread
-    writes them as soon as that worker has read the piece before; the answers are read back
-    in piece order, into `answers`."""
+    They start before the file's first row is read. The numbers of piece n (POOL_CHUNK rows)
+    go to worker n % count, whose feeder thread writes them as soon as that worker has read
+    the piece before; the answers are read back in piece order, into `answers`."""
 
-    def __init__(self, count: int, rows: list[SourceRow], region: str, answers: PhoneAnswers):
+    def __init__(self, count: int, answers: PhoneAnswers):
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
-        self.rows = rows
-        self.region = region
         self.answers = answers
-        self.asked: dict[int, list[str]] = {}  # piece -> its numbers, until answered
+        self.asked: dict[int, list[tuple[str, str]]] = {}  # piece -> its numbers, until answered
         self.next = 0  # the first piece not answered yet
         self.broken = False  # a worker stopped: the rest are worked out as they come
         self.procs: list[subprocess.Popen] = []
         self.feeders: list[threading.Thread] = []
+        self.pieces: list[queue.SimpleQueue] = []
         try:
             for _ in range(count):
                 self.procs.append(
@@ -272,21 +357,23 @@ class _PhoneWorkers:
         except OSError:
             self.stop()
             raise
+        self.pieces = [queue.SimpleQueue() for _ in range(count)]
         self.feeders = [
             threading.Thread(target=self._feed, args=(n,), daemon=True) for n in range(count)
         ]
         for feeder in self.feeders:
             feeder.start()
 
+    def ask(self, piece: int, numbers: list[tuple[str, str]]) -> None:
+        """Have piece number `piece` (pieces are asked in order) checked: its (number,
+        region) pairs."""
+        self.asked[piece] = numbers
+        self.pieces[piece % len(self.procs)].put(numbers)
+
     def _feed(self, n: int) -> None:
-        proc, count = self.procs[n], len(self.procs)
+        proc, pieces = self.procs[n], self.pieces[n]
         try:
-            for piece in range(n, -(-len(self.rows) // POOL_CHUNK), count):
-                rows = self.rows[piece * POOL_CHUNK : (piece + 1) * POOL_CHUNK]
-                numbers = list(
-                    dict.fromkeys(n for row in rows for n in _phones_in(row.values, self.region))
-                )
-                self.asked[piece] = numbers
+            while (numbers := pieces.get()) is not None:
                 pickle.dump(numbers, proc.stdin, -1)
                 proc.stdin.flush()
             proc.stdin.close()
@@ -307,10 +394,17 @@ class _PhoneWorkers:
             self.answers.update(zip(numbers, said, strict=True))
             self.next += 1
 
+    def done(self) -> None:
+        """Every piece was asked for: the workers end once they have answered them."""
+        for pieces in self.pieces:
+            pieces.put(None)
+
     def stop(self) -> None:
         for proc in self.procs:
             if proc.poll() is None:
                 proc.kill()  # they only compute: nothing is lost
+        for pieces in self.pieces:
+            pieces.put(None)  # a feeder waiting for a piece ends
         for feeder in self.feeders:
             feeder.join()
         for proc in self.procs:
@@ -318,34 +412,79 @@ class _PhoneWorkers:
             proc.stdout.close()
 
 
-def _no_wait(row: int) -> None:
-    pass
+Pieces = Callable[[Iterable[SourceRow]], Iterator[list[SourceRow]]]
 
 
 @contextmanager
-def _phones_checked_ahead(rows: list[SourceRow], region: str) -> Iterator[Callable[[int], None]]:
-    """While the block checks `rows` (in this thread), parse_phone answers each distinct
-    number once. For a large file on a machine with cores to spare, worker processes work the
-    numbers out ahead: call the function this yields with a row's index before checking it,
-    and parse_phone will have its numbers' answers. The answers are parse_phone's own, so
-    the checks and their messages are the same either way; a worker that cannot start or
-    dies only leaves the numbers to be worked out here. Leaving the block stops the workers."""
+def _phones_checked_ahead(count: int, region: str) -> Iterator[Pieces]:
+    """While the block checks `count` rows (in this thread), parse_phone answers each distinct
+    number of a piece once. For a large file on a machine with cores to spare, worker
+    processes work the numbers out ahead: the function this yields reads the rows in pieces
+    of POOL_CHUNK, sends each piece's numbers to a worker as soon as it is read, reads on
+    while they work, and hands over each piece once its numbers are answered. The answers are
+    parse_phone's own, so the checks and their messages are the same either way; a worker
+    that cannot start or dies only leaves the numbers to be worked out here. Leaving the
+    block stops the workers."""
     with remembered_phones() as answers:
-        count = min(_cores(), 4)
+        workers = None
+        cores = min(_cores(), 4)
         # A frozen app's executable is the app, not a Python that runs `-c`.
         frozen = getattr(sys, "frozen", False)
-        if len(rows) < POOL_MIN_ROWS or count < 2 or not sys.executable or frozen:
-            yield _no_wait
-            return
+        if count >= POOL_MIN_ROWS and cores >= 2 and sys.executable and not frozen:
+            try:
+                workers = _PhoneWorkers(cores, answers)
+            except OSError:  # no processes here (a sandbox): all of it here
+                workers = None
         try:
-            workers = _PhoneWorkers(count, rows, region, answers)
-        except OSError:  # no processes here (a sandbox): all of it here
-            yield _no_wait
-            return
-        try:
-            yield workers.wait_for
+            yield lambda rows: _pieces(rows, region, answers, workers)
         finally:
-            workers.stop()
+            if workers is not None:
+                workers.stop()
+
+
+def _pieces(
+    rows: Iterable[SourceRow],
+    region: str,
+    answers: PhoneAnswers,
+    workers: _PhoneWorkers | None,
+) -> Iterator[list[SourceRow]]:
+    """`rows` in pieces of POOL_CHUNK, each once its numbers are answered (see
+    _phones_checked_ahead). Once a piece is checked its answers are let go: a number that
+    comes again later is asked again, rather than every answer of the file being held."""
+    ahead: deque[tuple[int, list[SourceRow]]] = deque()
+    limit = READ_AHEAD * len(workers.procs) if workers is not None else 0
+    piece: list[SourceRow] = []
+    number = 0
+
+    def ask(piece: list[SourceRow]) -> None:
+        nonlocal number
+        if workers is not None:
+            numbers = dict.fromkeys(n for row in piece for n in _phones_in(row.values, region))
+            workers.ask(number, list(numbers))
+        ahead.append((number, piece))
+        number += 1
+
+    def answered() -> Iterator[list[SourceRow]]:
+        first, rows = ahead.popleft()
+        if workers is not None:
+            workers.wait_for(first * POOL_CHUNK)
+        yield rows
+        # Only pieces up to this one have been answered yet, and those before are let go.
+        answers.clear()
+
+    for row in rows:
+        piece.append(row)
+        if len(piece) == POOL_CHUNK:
+            ask(piece)
+            piece = []
+            while len(ahead) > limit:
+                yield from answered()
+    if piece:
+        ask(piece)
+    if workers is not None:
+        workers.done()
+    while ahead:
+        yield from answered()
 
 
 def load_customers(
@@ -363,28 +502,54 @@ def load_customers(
     """Check every row of `parsed`, then (unless a dry run, or `strict` with a bad row) write
     the good ones in one transaction. Returns the report either way. Phone numbers without
     +CC are read in `region` (default: the settings' region)."""
+    return load_rows(
+        db,
+        RowStream.of(parsed),
+        source=source,
+        dry_run=dry_run,
+        strict=strict,
+        who=who,
+        now=now,
+        progress=progress,
+        region=region,
+    )
+
+
+def load_rows(
+    db: Database,
+    stream: RowStream,
+    *,
+    source: str,
+    dry_run: bool = False,
+    strict: bool = False,
+    who: str | None = None,
+    now: datetime | None = None,
+    progress: Progress = no_progress,
+    region: str | None = None,
+) -> ImportReport:
+    """load_customers for rows read while they are checked (a file's reader's RowStream)."""
     now = now or datetime.now().replace(microsecond=0)
     who = who if who is not None else settings().user
     region = region or settings().region
     with settled_objects() as settle:
-        settle()  # the file's rows live until the end, and so do the book's keys:
-        with _phones_checked_ahead(parsed.rows, region) as checked_ahead:
-            book = _Book(db)  # meanwhile the first numbers are checked
+        settle()  # the book's keys live until the end, and so do the plans:
+        with _phones_checked_ahead(stream.count, region) as pieces:
+            book = _Book(db)  # meanwhile the workers start
             settle()
-            checker = _Checker(book, len(parsed.rows), progress, region, settle)
-            for index, row in enumerate(parsed.rows):
-                if index % POOL_CHUNK == 0:
-                    checked_ahead(index)
-                checker.check(row)
+            checker = _Checker(book, stream.count, progress, region, settle)
+            for piece in pieces(stream.rows):
+                for row in piece:
+                    checker.check(row)
+        checker.correct(stream.corrections)
         checker.match_namesakes(db)
         checker.resolve_referrers()
         checker.compute_updates(db)
         if dry_run or checker.refuses(strict):
-            return checker.report(source, parsed, dry_run=dry_run, strict=strict)
+            return checker.report(source, stream, dry_run=dry_run, strict=strict)
         settle()
         backup_before(db, "before-import")
         new_ids = _write(db, checker, book, strict=strict, who=who, now=now, progress=progress)
-        return checker.report(source, parsed, dry_run=False, strict=strict, new_ids=new_ids)
+        return checker.report(source, stream, dry_run=False, strict=strict, new_ids=new_ids)
 
 
 class _Checker:
@@ -406,14 +571,17 @@ class _Checker:
         self.done = 0
         self.plans: list[_Plan] = []
         self.rejected: list[RejectedRow] = []
-        self.seen_keys: dict[tuple[str, str], int] = {}  # (uid|email, key) in this file -> line
+        self.seen_uids: dict[str, int] = {}  # uid in this file -> line
+        self.seen_emails: dict[str, int] = {}  # email (casefolded) of a row without uid -> line
         self.new_names = _NameIndex(book.fold)
-        # line -> (name, existing id or None, existing name, why); see ProbableDuplicate
-        self.duplicates: dict[int, tuple[str, int | None, str, str]] = {}
-        self.earlier: dict[int, int] = {}  # line -> key of the earlier row it may duplicate
+        # line -> (name, existing id or None, the existing name or the earlier row of this
+        # file it may duplicate, why); see ProbableDuplicate
+        self.duplicates: dict[int, tuple[str, int | None, str | _Plan, str]] = {}
         self.new_categories: dict[str, str] = {}
         self.records: dict[int, CustomerRecord] = {}  # customers rows matched, as read
         self.versions: dict[int, int] = {}  # their versions, read with them
+        self.shapes: dict[tuple[str, ...], tuple[str, ...]] = {}  # see _Plan.fields
+        self.shared: dict[Any, Any] = {}  # see _SHARED
 
     def _tick(self) -> None:
         self.done += 1
@@ -446,13 +614,15 @@ class _Checker:
         except ValidationError as err:
             self.reject(row.line, str(err), name)
             return
+        scalars = cleaned.scalars
+        emails = cleaned.emails or ()
+        folded = [_folded(address) for _, address in emails]
         try:
-            target = self._target(cleaned)
-            self._claim_keys(row.line, cleaned)
+            target = self._target(scalars.get("uid"), emails, folded)
+            self._claim_keys(row.line, scalars.get("uid"), folded)
         except CrmError as err:
             self.reject(row.line, str(err), name)
             return
-        scalars = cleaned.scalars
         if target is None and not (
             scalars.get("first_name") or scalars.get("last_name") or scalars.get("company")
         ):
@@ -468,16 +638,65 @@ class _Checker:
             cleaned.warnings["first_name"] = f"no name: shown as {shown}"
         if category and category.casefold() not in self.book.categories:
             self.new_categories.setdefault(category.casefold(), category)
-        plan = _Plan(
-            -(len(self.plans) + 1), row.line, name, cleaned, category, referrer_key, target
-        )
+        plan = self._plan(row.line, name, cleaned, category, referrer_key, target)
         self.plans.append(plan)
         if target is None:
-            self._note_duplicate(plan)
+            self._note_duplicate(plan, scalars)
 
-    def _target(self, cleaned: Cleaned) -> int | None:
+    def _plan(
+        self,
+        line: int,
+        name: str,
+        cleaned: Cleaned,
+        category: str,
+        referrer_key: str,
+        target: int | None,
+    ) -> _Plan:
+        """The row as it will be kept until it is written (see _Plan)."""
+        share = self.shared.setdefault
+        scalars = cleaned.scalars
+        fields = tuple(scalars)
+        fields = self.shapes.setdefault(fields, fields)
+        values = tuple(
+            [
+                share(value, value) if field in _SHARED and type(value) is str else value
+                for field, value in scalars.items()
+            ]
+        )
+        return _Plan(
+            -(len(self.plans) + 1),
+            line,
+            share(name, name),
+            fields,
+            values,
+            # Each row's labels are strings of their own ("work".lower()): shared too.
+            tuple([x for label, address in cleaned.emails for x in (share(label, label), address)])
+            if cleaned.emails
+            else (),
+            tuple([x for p in cleaned.phones for x in (share(p.label, p.label), *p[1:])])
+            if cleaned.phones
+            else (),
+            tuple([share(tag, tag) for tag in cleaned.tags]) if cleaned.tags else (),
+            cleaned.warnings or None,
+            category,
+            referrer_key,
+            target,
+        )
+
+    def correct(self, corrections: Iterable[tuple[int, str, Any]]) -> None:
+        """Dates read the other way round once the whole file was known (RowStream)."""
+        corrections = list(corrections)
+        if not corrections:
+            return
+        by_line = {plan.line: plan for plan in self.plans}
+        for line, name, value in corrections:
+            if line in by_line and name in by_line[line].fields:
+                by_line[line].replace(name, value)
+
+    def _target(
+        self, uid: str | None, emails: Sequence[tuple[str, str]], folded: list[str]
+    ) -> int | None:
         """The customer this row is, by uid first, then by email; None for someone new."""
-        uid = cleaned.scalars.get("uid")
         if uid:
             if uid in self.book.uid_owner:
                 return self.book.uid_owner[uid]
@@ -485,9 +704,11 @@ class _Checker:
                 cid, name = self.book.trashed_uid[uid]
                 raise CrmError(f"is {name} #{cid}, who is in the trash: restore them to update")
         found: dict[int, str] = {}
-        for _, address in cleaned.emails or ():
-            for cid in self.book.by_email.get(address.casefold(), ()):
-                found.setdefault(cid, address)
+        by_email = self.book.by_email
+        if by_email:
+            for (_, address), key in zip(emails, folded, strict=True):
+                for cid in by_email.get(key, ()):
+                    found.setdefault(cid, address)
         if len(found) > 1:
             (a, a_mail), (b, b_mail) = sorted(found.items())[:2]
             raise CrmError(
@@ -496,26 +717,27 @@ class _Checker:
             )
         return next(iter(found), None)
 
-    def _claim_keys(self, line: int, cleaned: Cleaned) -> None:
+    def _claim_keys(self, line: int, uid: str | None, folded: list[str]) -> None:
         """A person may appear once per file: a second row with the same uid (or, without
         uids, the same email) is refused rather than guessed at."""
-        if cleaned.scalars.get("uid"):  # the strongest key: records apart in the source stay apart
-            keys = [("uid", cleaned.scalars["uid"])]
+        if uid:  # the strongest key: records apart in the source stay apart
+            kind, keys, seen = "uid", [uid], self.seen_uids
         else:
-            keys = [("email", address.casefold()) for _, address in cleaned.emails or ()]
-        for kind, key in keys:
-            if (kind, key) in self.seen_keys:
-                first = self.seen_keys[kind, key]
-                raise CrmError(f"same {kind} as line {first} ({key}): one person twice in the file")
-        for kind_key in keys:
-            self.seen_keys[kind_key] = line
+            kind, keys, seen = "email", folded, self.seen_emails
+        for key in keys:
+            if key in seen:
+                raise CrmError(
+                    f"same {kind} as line {seen[key]} ({key}): one person twice in the file"
+                )
+        for key in keys:
+            seen[key] = line
 
-    def _note_duplicate(self, plan: _Plan) -> None:
-        scalars = plan.cleaned.scalars
+    def _note_duplicate(self, plan: _Plan, scalars: dict[str, Any]) -> None:
         first, last = scalars.get("first_name", ""), scalars.get("last_name", "")
         company = scalars.get("company", "")
-        hits = self.book.names.find_all(first, last, company)
-        if not (scalars.get("uid") or plan.cleaned.emails):
+        names = self.book.names
+        hits = names.find_all(first, last, company) if names else []
+        if not (scalars.get("uid") or plan.emails):
             # Keyless: may be someone of the very same name (see match_namesakes). Rob for
             # Robert, or a row whose new email says otherwise, stays a probable duplicate.
             plan.namesakes = [cid for cid, why in hits if why != "similar name"]
@@ -527,17 +749,17 @@ class _Checker:
             if hit is not None:
                 other, why = hit
                 if isinstance(other, int):
-                    existing, existing_name = other, self.book.live[other]
+                    self.duplicates[plan.line] = (plan.name, other, self.book.live[other], why)
                 else:  # an earlier new row of this file: its id is known once written
-                    self.earlier[plan.line] = other.key
-                    existing, existing_name = None, f"{other.name} (line {other.line})"
-                self.duplicates[plan.line] = (plan.name, existing, existing_name, why)
+                    self.duplicates[plan.line] = (plan.name, None, other, why)
         self.new_names.add(first, last, company, plan)
 
     def _same_phone(self, plan: _Plan) -> tuple[int, str] | None:
-        for phone in plan.cleaned.phones or ():
-            if phone.verified and (owners := self.book.by_phone.get(phone.number)):
-                return min(owners), "same phone"
+        by_phone = self.book.by_phone
+        if by_phone:
+            for phone in plan.phone_list():
+                if phone.verified and (owners := by_phone.get(phone.number)):
+                    return min(owners), "same phone"
         return None
 
     def resolve_referrers(self) -> None:
@@ -563,9 +785,9 @@ class _Checker:
     def _file_keys(self) -> dict[str, int]:
         keys: dict[str, int] = {}
         for plan in self.plans:
-            if plan.cleaned.scalars.get("uid"):
-                keys.setdefault(plan.cleaned.scalars["uid"], plan.ref)
-            for _, address in plan.cleaned.emails or ():
+            if uid := plan.get("uid"):
+                keys.setdefault(uid, plan.ref)
+            for address in plan.emails[1::2]:
                 keys.setdefault(address.casefold(), plan.ref)
         return keys
 
@@ -578,7 +800,7 @@ class _Checker:
         if found is None and number.isdigit() and int(number) in self.book.live:
             found = int(number)
         if found is None:
-            owners = self.book.by_email.get(key.casefold(), set())
+            owners = self.book.by_email.get(key.casefold(), ())
             found = next(iter(owners)) if len(owners) == 1 else None
         if found is None or found == plan.ref:
             why = (
@@ -615,7 +837,7 @@ class _Checker:
         plans = [plan for plan in self.plans if plan.target is None and plan.namesakes]
         current = self.customers(db, [cid for plan in plans for cid in plan.namesakes])
         for plan in plans:
-            numbers = {p.number for p in plan.cleaned.phones or () if p.verified}
+            numbers = {p.number for p in plan.phone_list() if p.verified}
             for cid in plan.namesakes:
                 held = {phone.number for phone in current[cid].phones if phone.verified}
                 if numbers & held or not _changes(plan, current[cid], self.book):
@@ -628,17 +850,33 @@ class _Checker:
         one-line fields; notes and "why they chose us" gain the file's text when it is new;
         emails, phones and tags gain what is missing; an email opt-out is never undone."""
         targets = [plan for plan in self.plans if plan.target is not None]
-        current = self.customers(db, [plan.target for plan in targets])
-        for plan in targets:
-            plan.changes = _changes(plan, current[plan.target], self.book)
-            plan.version = self.versions[plan.target]
+        changed: set[int] = set()
+        # A piece at a time: of the customers read, only those a row changes are kept (the
+        # report names them and what changes), so a file imported again holds few of them.
+        for start in range(0, len(targets), SETTLE_EVERY):
+            some = targets[start : start + SETTLE_EVERY]
+            current = self.customers(db, [plan.target for plan in some])
+            for plan in some:
+                plan.changes = _changes(plan, current[plan.target], self.book)
+                plan.version = self.versions[plan.target]
+                if plan.changes:
+                    changed.add(plan.target)
+            for plan in some:
+                if plan.target not in changed:
+                    self.records.pop(plan.target, None)
 
-    def plan_again(self, db: Database, plan: _Plan, strict: bool) -> bool:
+    def plan_again(
+        self, db: Database, plan: _Plan, strict: bool, versions: dict[int, int] | None = None
+    ) -> bool:
         """Inside the write transaction: whether the row is still to be written as planned.
         A customer changed since the plan gets the row's changes worked out again from what
         they hold now (lists and notes gain what is missing, as before); a row that would
         change again a field someone changed since, or whose customer went to the trash, is
-        rejected saying who changed what (with `strict`, the whole import is refused)."""
+        rejected saying who changed what (with `strict`, the whole import is refused).
+        `versions` holds the versions of the live targets as the transaction began, read at
+        once (see _current_versions); a customer it does not hold is looked at here."""
+        if versions is not None and versions.get(plan.target) == plan.version:
+            return True
         row = Customer.get_or_none(Customer.id == plan.target)
         if row is None:  # pragma: no cover - customers are never deleted, only trashed
             raise ConflictError(f"line {plan.line}: customer #{plan.target} is gone", [])
@@ -666,6 +904,11 @@ class _Checker:
         self.reject(plan.line, str(conflict), plan.name)
         self.plans.remove(plan)
         return False
+
+    @cached_property
+    def _new_rows(self) -> dict[int, _Plan]:
+        """The new rows by key (an update's new referrer may be one)."""
+        return {plan.key: plan for plan in self.plans if plan.target is None}
 
     def _described(self, plan: _Plan, new_rows: dict[int, _Plan]) -> tuple[str, ...]:
         """What an update changes, a short phrase per field (see `_changes`)."""
@@ -719,7 +962,7 @@ class _Checker:
     def report(
         self,
         source: str,
-        parsed: Parsed,
+        stream: RowStream,
         *,
         dry_run: bool,
         strict: bool,
@@ -727,15 +970,22 @@ class _Checker:
     ) -> ImportReport:
         """What the import did, or would do; `new_ids` ({plan key: id}) once written."""
         new_ids = new_ids or {}
-        line_ids = {plan.line: new_ids[plan.key] for plan in self.plans if plan.key in new_ids}
-        new_rows = {plan.key: plan for plan in self.plans if plan.target is None}
+        line_ids = (
+            {
+                plan.line: new_ids[plan.key]
+                for plan in self.plans
+                if plan.line in self.duplicates and plan.key in new_ids
+            }
+            if new_ids and self.duplicates
+            else {}
+        )
         adds = sum(1 for plan in self.plans if plan.target is None)
         updates = sum(1 for plan in self.plans if plan.target is not None and plan.changes)
         return ImportReport(
             source=source,
             kind="customers",
-            layout=parsed.layout,
-            rows=len(parsed.rows),
+            layout=stream.layout,
+            rows=stream.count,
             added=adds,
             updated=updates,
             unchanged=len(self.plans) - adds - updates,
@@ -743,34 +993,49 @@ class _Checker:
             warnings=tuple(
                 RowWarning(plan.line, plan.name, _outcome(plan), field, message)
                 for plan in sorted(self.plans, key=lambda plan: plan.line)
-                for field, message in plan.cleaned.warnings.items()
+                if plan.warnings
+                for field, message in plan.warnings.items()
             ),
             duplicates=tuple(
-                ProbableDuplicate(
-                    line,
-                    name,
-                    existing_id or new_ids.get(self.earlier.get(line, 0)),
-                    existing_name,
-                    why,
-                    line_ids.get(line),
-                )
-                for line, (name, existing_id, existing_name, why) in self.duplicates.items()
+                _duplicate(line, found, new_ids, line_ids.get(line))
+                for line, found in self.duplicates.items()
             ),
             updates=tuple(
                 UpdatedRow(
                     plan.line,
                     (plan.record or self.records[plan.target]).name,
                     plan.target,
-                    self._described(plan, new_rows),
+                    self._described(plan, self._new_rows),
                 )
                 for plan in sorted(self.plans, key=lambda plan: plan.line)
                 if plan.target is not None and plan.changes
             ),
-            ignored=parsed.ignored,
+            ignored=stream.ignored,
             new_categories=tuple(self.new_categories.values()),
             dry_run=dry_run,
             refused=self.refuses(strict),
         )
+
+
+def _duplicate(
+    line: int,
+    found: tuple[str, int | None, str | _Plan, str],
+    new_ids: dict[int, int],
+    new_id: int | None,
+) -> ProbableDuplicate:
+    """A row of `_Checker.duplicates` for the report: the customer it may be is someone in
+    the book, or an earlier new row of the file (known by its id once written)."""
+    name, existing_id, existing, why = found
+    if isinstance(existing, str):
+        return ProbableDuplicate(line, name, existing_id, existing, why, new_id)
+    shown = f"{existing.name} (line {existing.line})"
+    return ProbableDuplicate(line, name, new_ids.get(existing.key), shown, why, new_id)
+
+
+def _folded(address: str) -> str:
+    """An email as the file's keys compare it; the address itself when it is already so."""
+    folded = address.casefold()
+    return address if folded == address else folded
 
 
 def _outcome(plan: _Plan) -> str:
@@ -804,7 +1069,7 @@ def _shown(value: Any, width: int = 60) -> str:
 
 def _changes(plan: _Plan, current: CustomerRecord, book: _Book) -> dict[str, Any]:
     changes: dict[str, Any] = {}
-    for name, value in plan.cleaned.scalars.items():
+    for name, value in zip(plan.fields, plan.values, strict=True):
         if name == "uid" or value in (None, ""):
             continue  # a customer keeps the uid exports know it by; blanks erase nothing
         old = getattr(current, name)
@@ -822,23 +1087,23 @@ def _changes(plan: _Plan, current: CustomerRecord, book: _Book) -> dict[str, Any
         changes["referred_by"] = plan.referrer
     held = [(item.label, item.value) for item in current.emails]
     have = {value.casefold() for _, value in held}
-    extra = [
-        (label, value) for label, value in plan.cleaned.emails or () if value.casefold() not in have
-    ]
+    extra = [(label, value) for label, value in plan.email_list() if value.casefold() not in have]
     if extra:
         changes["emails"] = held + extra
     # A phone's value (records and changes alike): the number with " ext. N", as files write it.
     held = [(item.label, item.value) for item in current.phones]
     have = {value for _, value in held}
-    given = [(p.label, phone_text(p.number, p.extension)) for p in plan.cleaned.phones or ()]
+    given = [(p.label, phone_text(p.number, p.extension)) for p in plan.phone_list()]
     extra = [(label, value) for label, value in given if value not in have]
     if extra:
         changes["phones"] = held + extra
-    extra_tags = [t for t in plan.cleaned.tags or () if t not in current.tags]
+    extra_tags = [t for t in plan.tags if t not in current.tags]
     if extra_tags:
         changes["tags"] = [*current.tags, *extra_tags]
     return changes
 
+
+_WRITTEN: tuple[tuple, tuple, tuple, tuple] = ((), (), (), ())  # a written plan's payload
 
 # Everything a new customer row is given; the figures kept by triggers take their defaults.
 # First the columns worked out for each row, then the text as cleaned: a text column (all
@@ -884,9 +1149,9 @@ def _write(
         if adds:
             adding = {
                 "customer": len(adds),
-                "customer_email": sum(len(plan.cleaned.emails or ()) for plan in adds),
-                "customer_phone": sum(len(plan.cleaned.phones or ()) for plan in adds),
-                "customer_tag": sum(len(plan.cleaned.tags or ()) for plan in adds),
+                "customer_email": sum(len(plan.emails) for plan in adds) // 2,
+                "customer_phone": sum(len(plan.phones) for plan in adds) // _PHONE,
+                "customer_tag": sum(len(plan.tags) for plan in adds),
                 "customer_change": len(adds),
             }
             # Left in reverse order: the indexes are back before the new customers' search
@@ -896,9 +1161,12 @@ def _write(
                 _indexes_built_after(db, adding),
             ):
                 _insert_new(db, adds, ids, categories, who=who, now=now)
+            for plan in adds:  # written: the report needs only their names and lines
+                plan.values, plan.emails, plan.phones, plan.tags = _WRITTEN
         progress("writing", len(adds), total)
+        versions = _current_versions(db, [plan.target for plan in updates])
         for done, plan in enumerate(updates, start=len(adds) + 1):
-            if checker.plan_again(db, plan, strict) and plan.changes:
+            if checker.plan_again(db, plan, strict, versions) and plan.changes:
                 values = dict(plan.changes)
                 if values.get("referred_by") in ids:
                     values["referred_by"] = ids[values["referred_by"]]
@@ -914,10 +1182,24 @@ def _write(
                     journal=False,
                     keep_unverified=True,  # as the checks kept them, with their warnings
                 )
+                versions.pop(plan.target, None)  # a second row for them is looked at again
             if done % 200 == 0:
                 progress("writing", done, total)
         progress("writing", total, total)
     return ids
+
+
+def _current_versions(db: Database, ids: list[int]) -> dict[int, int]:
+    """The versions of `ids` as they are now, in one query rather than one a row."""
+    versions: dict[int, int] = {}
+    for start in range(0, len(ids), SETTLE_EVERY):
+        versions.update(
+            db.execute_sql(
+                "SELECT id, version FROM customer WHERE id IN (SELECT value FROM json_each(?))",
+                (json.dumps(ids[start : start + SETTLE_EVERY]),),
+            )
+        )
+    return versions
 
 
 @contextmanager
@@ -978,25 +1260,31 @@ def _insert_new(
     who: str,
     now: datetime,
 ) -> None:
+    """The new customers with their emails, phones, tags and "created" history, each table
+    in one executemany fed row by row from the plans (no list of 100 000 rows first)."""
     conn = db.connection()
     at = stamp(now)
-    given: set[str] = set()
-    for plan in adds:
-        given.update(plan.cleaned.scalars)
+    given = set().union(*{plan.fields for plan in adds})
     texts = [name for name in _AS_GIVEN if name in given]
     columns = (*_WORKED_OUT, *texts)
-    customers, emails, phones, links, history, referrals = [], [], [], [], [], []
-    tag_names: set[str] = set()
-    for plan in adds:
-        cid = ids[plan.key]
-        s = plan.cleaned.scalars
-        opted_out = bool(s.get("email_opt_out"))
-        status = s.get("status") or "active"
-        lost_on = s.get("lost_on") or (now.date() if status == "lost" else None)
-        birthday, acquired_on = s.get("birthday"), s.get("acquired_on")
-        customers.append(
-            (
-                cid,
+    # Per shape of row: where each text column is in its values ("" where it has none).
+    pick = {
+        fields: itemgetter(*[fields.index(n) if n in fields else len(fields) for n in texts])
+        for fields in {plan.fields for plan in adds}
+        if texts
+    }
+    today = now.date()
+
+    def customers() -> Iterator[tuple[Any, ...]]:
+        for plan in adds:
+            s = plan.scalars()
+            opted_out = bool(s.get("email_opt_out"))
+            status = s.get("status") or "active"
+            lost_on = s.get("lost_on") or (today if status == "lost" else None)
+            birthday, acquired_on = s.get("birthday"), s.get("acquired_on")
+            picked = pick[plan.fields]((*plan.values, "")) if texts else ()
+            yield (
+                ids[plan.key],
                 s.get("uid") or new_uid(),
                 categories.get(plan.category.casefold()) if plan.category else None,
                 status,
@@ -1008,44 +1296,50 @@ def _insert_new(
                 1,
                 at,
                 at,
-                *[s.get(name) or "" for name in texts],
+                *((picked,) if len(texts) == 1 else picked),
             )
-        )
-        for position, (label, address) in enumerate(plan.cleaned.emails or ()):
-            emails.append((cid, label, address, position))
-        for position, p in enumerate(plan.cleaned.phones or ()):
-            phones.append((cid, p.label, p.number, p.national, p.verified, p.extension, position))
-        for tag in plan.cleaned.tags or ():
-            tag_names.add(tag)
-            links.append((cid, tag))
-        history.append((cid, at, who, "created", plan.name, 1))
-        if plan.referrer is not None:
-            referrals.append((ids.get(plan.referrer, plan.referrer), cid))
+
     conn.executemany(
         f"INSERT INTO customer ({', '.join(columns)}) VALUES ({marks(len(columns))})",
-        customers,
+        customers(),
     )
     conn.executemany(
         "INSERT INTO customer_email (customer_id, label, address, position) VALUES (?, ?, ?, ?)",
-        emails,
+        (
+            (ids[plan.key], *plan.emails[at : at + 2], at // 2)
+            for plan in adds
+            for at in range(0, len(plan.emails), 2)
+        ),
     )
     conn.executemany(
         "INSERT INTO customer_phone "
         "(customer_id, label, number, national, verified, extension, position) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        phones,
+        (  # a CleanPhone's fields are label, number, national, verified, extension
+            (ids[plan.key], *plan.phones[at : at + _PHONE], at // _PHONE)
+            for plan in adds
+            for at in range(0, len(plan.phones), _PHONE)
+        ),
     )
+    tag_names = {tag for plan in adds for tag in plan.tags}
     conn.executemany(
         "INSERT OR IGNORE INTO tag (name) VALUES (?)", [(t,) for t in sorted(tag_names)]
     )
     tag_ids = dict(db.execute_sql("SELECT name, id FROM tag"))
     conn.executemany(
         "INSERT OR IGNORE INTO customer_tag (customer_id, tag_id) VALUES (?, ?)",
-        [(cid, tag_ids[tag]) for cid, tag in links],
+        ((ids[plan.key], tag_ids[tag]) for plan in adds for tag in plan.tags),
     )
     conn.executemany(
         "INSERT INTO customer_change (customer_id, at, who, field, old, new, version) "
         "VALUES (?, ?, ?, ?, NULL, ?, ?)",
-        history,
+        ((ids[plan.key], at, who, "created", plan.name, 1) for plan in adds),
     )
-    conn.executemany("UPDATE customer SET referred_by_id = ? WHERE id = ?", referrals)
+    conn.executemany(
+        "UPDATE customer SET referred_by_id = ? WHERE id = ?",
+        [
+            (ids.get(plan.referrer, plan.referrer), ids[plan.key])
+            for plan in adds
+            if plan.referrer is not None
+        ],
+    )

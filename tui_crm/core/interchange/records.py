@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -38,6 +39,39 @@ class Parsed:
     layout: str  # e.g. "Google Contacts", "Outlook", "LinkedIn", "CSV", "vCard 3.0"
     rows: list[SourceRow]
     ignored: tuple[str, ...] = ()  # columns or properties that held data we do not keep
+
+
+class RowStream:
+    """A file's rows read one at a time, while the loader checks them, so that a large file
+    never holds all its rows at once (100 000 rows as dicts are some 250 MB).
+
+    `count` is known before the first row (a reader counts them first, cheaply, and refuses
+    a file it cannot read there); `layout`, `ignored` and `corrections` are final once
+    `rows` is exhausted: a vCard file's layout is its most common version, and a CSV file may
+    settle only at its end that 05/04/1985 is the 5th of April, when `corrections` gives
+    (line, field, value) for each date read the other way before."""
+
+    def __init__(self, count: int, rows: Iterable[SourceRow], layout: str = "") -> None:
+        self.count = count
+        self.rows = iter(rows)
+        self.layout = layout
+        self.ignored: tuple[str, ...] = ()
+        self.corrections: list[tuple[int, str, Any]] = []
+
+    @classmethod
+    def of(cls, parsed: Parsed) -> RowStream:
+        stream = cls(len(parsed.rows), parsed.rows, parsed.layout)
+        stream.ignored = parsed.ignored
+        return stream
+
+    def parsed(self) -> Parsed:
+        """All the rows at once, corrected (what the parse_… functions return)."""
+        rows = list(self.rows)
+        if self.corrections:
+            by_line = {row.line: row for row in rows}
+            for line, name, value in self.corrections:
+                by_line[line].values[name] = value
+        return Parsed(self.layout, rows, self.ignored)
 
 
 @dataclass(frozen=True)

@@ -313,11 +313,24 @@ def _named(value: str) -> date | None:
 # --- CSV records -------------------------------------------------------------------------
 
 
+def _split_lines(text: str) -> Iterator[str]:
+    """The lines of text whose line ends are all \\n, each with its \\n, read in place: an
+    io.StringIO of the text would first copy it at four bytes a character."""
+    start, end = 0, len(text)
+    find = text.find
+    while start < end:
+        stop = find("\n", start) + 1 or end
+        yield text[start:stop]
+        start = stop
+
+
 class _Lines:
     """The file's lines for csv.reader, remembering those of the record being read."""
 
     def __init__(self, text: str) -> None:
-        self._lines = iter(io.StringIO(text, newline=""))
+        # Line ends as decode() leaves them (\n) are split in place; any \r (a caller's own
+        # text) the way csv expects, by io.StringIO.
+        self._lines = iter(io.StringIO(text, newline="")) if "\r" in text else _split_lines(text)
         self.count = 0
         self.current: list[str] = []
 

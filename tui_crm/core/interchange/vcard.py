@@ -5,9 +5,10 @@ from __future__ import annotations
 import quopri
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any, TextIO
 
 import vobject
@@ -19,6 +20,7 @@ from tui_crm.core.interchange.records import (
     CustomerRecord,
     FileRejected,
     Parsed,
+    RowStream,
     SourceRow,
     address_line,
 )
@@ -33,10 +35,10 @@ _OURS = {prop.lower(): (name, kind) for name, prop, kind in _OUR_PROPERTIES}
 # the fields are carried in (N, ORG, ADR, X-TUICRM-*...), and others we read them from.
 _USED = {
     *(f.vcard.lower() for f in CUSTOMER_FIELDS if f.vcard),
-    "fn", "x-gender", "x-wab-gender", "kind", "x-abshowas", "x-ablabel",
+    "fn", "prodid", "x-gender", "x-wab-gender", "kind", "x-abshowas", "x-ablabel",
 }  # fmt: skip
 _STRUCTURAL = {
-    "begin", "end", "version", "prodid", "rev", "x-abuid", "x-abadr", "clientpidmap", "source",
+    "begin", "end", "version", "rev", "x-abuid", "x-abadr", "clientpidmap", "source",
     "name", "profile", "sort-string", "x-imagetype", "x-imagehash", "x-shareduphotodisplaypref",
     "x-ms-ol-default-postal-address", "x-ms-ol-design", "x-tuicrm-version",
 }  # fmt: skip
@@ -46,8 +48,6 @@ _LISTS = {"categories"}  # ',' separates values
 _KEPT_PARAMS = {"TYPE", "PREF", "VALUE", "X-APPLE-OMIT-YEAR"}
 _BARE_ENCODINGS = {"QUOTED-PRINTABLE", "BASE64", "B", "8BIT", "7BIT"}
 
-_BEGIN = re.compile(r"[ \t]*BEGIN[ \t]*:[ \t]*VCARD[ \t]*", re.IGNORECASE)
-_END = re.compile(r"[ \t]*END[ \t]*:[ \t]*VCARD[ \t]*", re.IGNORECASE)
 _HEAD = re.compile(r'((?:[^:"]|"[^"]*")*):')
 _NAME = re.compile(r"(?:([A-Za-z0-9_-]+)\.)?([A-Za-z0-9_-]+)")
 _PARAM = re.compile(r'(?:[^;"]|"[^"]*")+')
@@ -78,7 +78,7 @@ class _RawCard:
     error: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class _Prop:
     number: int
     group: str
@@ -92,43 +92,79 @@ class _Prop:
 
 def parse_vcards(text: str) -> Parsed:
     """Customers from vCard 2.1, 3.0 and 4.0 text (already decoded by text.decode; line endings are \\n)."""
-    rows: list[SourceRow] = []
+    return read_vcards(text).parsed()
+
+
+def read_vcards(text: str) -> RowStream:
+    """parse_vcards's rows one card at a time, for the loader: the cards are counted first
+    (FileRejected now when there is none, or the file ends inside one)."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    stream = RowStream(_count_cards(text), ())
+    stream.rows = _rows(text, stream)
+    return stream
+
+
+def _rows(text: str, stream: RowStream) -> Iterator[SourceRow]:
     ignored: set[str] = set()
     versions: Counter[str] = Counter()
-    for card in _split_cards(text.replace("\r\n", "\n").replace("\r", "\n")):
+    for card in _split_cards(text):
         row, version, skipped = _read_card(card)
-        rows.append(row)
+        yield row
         ignored |= skipped
         if version:
             versions[version] += 1
     layout = versions.most_common(1)[0][0] if versions else "3.0"
-    return Parsed(f"vCard {layout}", rows, tuple(sorted(ignored)))
+    stream.layout = f"vCard {layout}"
+    stream.ignored = tuple(sorted(ignored))
 
 
-def _split_cards(text: str) -> list[_RawCard]:
-    """Each card's physical lines with their numbers; FileRejected when there is no card
-    at all or the file ends inside one."""
-    cards: list[_RawCard] = []
-    current: _RawCard | None = None
-    for number, line in enumerate(text.split("\n"), start=1):
-        if _BEGIN.fullmatch(line):
-            if current is not None:
-                current.error = f"has no END:VCARD before the next BEGIN:VCARD on line {number}"
-                cards.append(current)
-            current = _RawCard(number)
-        elif _END.fullmatch(line):
-            if current is not None:
-                cards.append(current)
-            current = None
-        elif current is not None:
-            current.lines.append((number, line))
+# A whole line that begins or ends a card: BEGIN:VCARD, END:VCARD (any case, spaces around).
+_MARK = re.compile(r"^[ \t]*(?:(BEGIN)|END)[ \t]*:[ \t]*VCARD[ \t]*$", re.IGNORECASE | re.MULTILINE)
+
+
+def _marks(text: str) -> Iterator[tuple[bool, int, int, int]]:
+    """(begins, line number, where the line starts, where the next line starts) of each
+    BEGIN:VCARD and END:VCARD line."""
+    line, at = 1, 0
+    for match in _MARK.finditer(text):
+        line += text.count("\n", at, match.start())
+        at = match.start()
+        yield bool(match.group(1)), line, at, match.end() + 1
+
+
+def _count_cards(text: str) -> int:
+    """How many cards _split_cards will give; FileRejected when there is no card at all or
+    the file ends inside one."""
+    count, current = 0, None
+    for begins, line, _, _ in _marks(text):
+        if begins:
+            count += 1
+        current = line if begins else None
     if current is not None:
         raise FileRejected(
-            f"ends inside the vCard begun on line {current.line}; the file looks truncated"
+            f"ends inside the vCard begun on line {current}; the file looks truncated"
         )
-    if not cards:
+    if not count:
         raise FileRejected("does not look like a vCard file (it has no BEGIN:VCARD line)")
-    return cards
+    return count
+
+
+def _split_cards(text: str) -> Iterator[_RawCard]:
+    """Each card's physical lines with their numbers, one card at a time (a card with no
+    END:VCARD before the next BEGIN:VCARD carries the error). Lines outside cards are
+    skipped; _count_cards refuses a file with no card or an unfinished one."""
+    current: _RawCard | None = None
+    body = 0  # where the current card's lines start
+    for begins, line, start, after in _marks(text):
+        if current is not None:
+            lines = text[body:start].split("\n")[:-1] if start > body else []
+            current.lines = list(enumerate(lines, start=current.line + 1))
+            if begins:
+                current.error = f"has no END:VCARD before the next BEGIN:VCARD on line {line}"
+            yield current
+        current = _RawCard(line) if begins else None
+        body = after
 
 
 def _read_card(card: _RawCard) -> tuple[SourceRow, str, set[str]]:
@@ -139,7 +175,7 @@ def _read_card(card: _RawCard) -> tuple[SourceRow, str, set[str]]:
             raise _BadCard(card.error)
         props, version = _properties(card)
         props, dropped = _kept(props)
-        values, more = _values(_vobject_card(props))
+        values, more = _values(_native_card(props) or _vobject_card(props))
         return SourceRow(card.line, values), version, dropped | more
     except _BadCard as err:
         return SourceRow(card.line, {}, error=str(err)), version, set()
@@ -172,42 +208,69 @@ def _logical_lines(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
     lines continue a binary property (vCard 2.1 photos)."""
     out: list[tuple[int, list[str]]] = []
     quoted = binary = False
+    pieces: list[str] | None = None  # the last property's
     for number, raw in lines:
         line = raw.rstrip("\r")
-        pieces = out[-1][1] if out else None
-        if pieces is not None and quoted and pieces[-1].endswith("="):
-            pieces[-1] = pieces[-1][:-1]
-            pieces.append(line)
-        elif pieces is not None and line[:1] in (" ", "\t"):
-            pieces.append(line[1:])
-        elif pieces is not None and binary and _BASE64_LINE.fullmatch(line):
-            pieces.append(line)
-        elif not line.strip():
+        if pieces is not None:
+            if quoted and pieces[-1].endswith("="):
+                pieces[-1] = pieces[-1][:-1]
+                pieces.append(line)
+                continue
+            if line[:1] in (" ", "\t"):
+                pieces.append(line[1:])
+                continue
+            if binary and _BASE64_LINE.fullmatch(line):
+                pieces.append(line)
+                continue
+        if not line.strip():
             binary = False
             continue
-        else:
-            out.append((number, [line]))
-            head = line.partition(":")[0].upper()
-            quoted = "QUOTED-PRINTABLE" in head
-            binary = "BASE64" in head or bool(re.search(r"ENCODING=B\b", head))
+        pieces = [line]
+        out.append((number, pieces))
+        head = line.partition(":")[0].upper()
+        quoted = "QUOTED-PRINTABLE" in head
+        binary = "BASE64" in head or ("ENCODING=B" in head and bool(_ENCODING_B.search(head)))
     return [(number, "".join(pieces)) for number, pieces in out]
+
+
+_ENCODING_B = re.compile(r"ENCODING=B\b")
 
 
 def _parse_property(number: int, line: str) -> _Prop:
     """One logical line as group, name, parameters and (still encoded) value."""
-    if ":" not in line:
+    colon = line.find(":")
+    if colon < 0:
         raise _BadCard(f"line {number}: '{_short(line)}' is not a vCard property (no ':')")
-    match = _HEAD.match(line)  # the first colon outside quoted parameter values
-    if match:
-        head, value = match.group(1), line[match.end() :]
+    if '"' not in line[:colon]:  # no quoted parameter value: the first colon ends the head
+        read = _head(line[:colon])
+        if type(read) is str:
+            raise _BadCard(f"line {number}: '{_short(read)}' is not a vCard property name")
+        group, prop, params = read
+        return _Prop(number, group, prop, params, line[colon + 1 :])
     else:
-        head, _, value = line.partition(":")
-    parts = _PARAM.findall(head) or [""]
+        match = _HEAD.match(line)  # the first colon outside quoted parameter values
+        if match:
+            head, value = match.group(1), line[match.end() :]
+        else:
+            head, _, value = line.partition(":")
+        parts = _PARAM.findall(head) or [""]
     name = _NAME.fullmatch(parts[0].strip())
     if not name:
         raise _BadCard(f"line {number}: '{_short(parts[0])}' is not a vCard property name")
     group, prop = name.groups()
     return _Prop(number, group or "", prop.lower(), _params(parts[1:]), value)
+
+
+@lru_cache(maxsize=8192)  # a file's cards repeat their heads (EMAIL;TYPE=INTERNET;TYPE=WORK)
+def _head(head: str) -> tuple[str, str, dict[str, list[str]]] | str:
+    """Group, lower-case name and parameters of a head without quotes; the first part when
+    it is no property name. The parameters are shared: nothing changes them."""
+    parts = [part for part in head.split(";") if part] or [""]
+    name = _NAME.fullmatch(parts[0].strip())
+    if not name:
+        return parts[0]
+    group, prop = name.groups()
+    return group or "", prop.lower(), _params(parts[1:])
 
 
 def _params(parts: list[str]) -> dict[str, list[str]]:
@@ -235,13 +298,23 @@ def _properties(card: _RawCard) -> tuple[list[_Prop], str]:
     version = next((p.value.strip() for p in props if p.name == "version"), "")
     version = {"2": "2.1", "4": "4.0"}.get(version[:1], "3.0") if version else ""
     for prop in props:
+        # A property that is not read is only looked at for whether it holds anything
+        # (_kept), which escaping never changes and decoding QUOTED-PRINTABLE may.
+        if prop.name not in _USED and not _is_quoted(prop):
+            continue
         if prop.name not in _BINARY and not _is_base64(prop):
             prop.value = _as_30_value(prop, old=version == "2.1")
     return props, version
 
 
+def _is_quoted(prop: _Prop) -> bool:
+    encodings = prop.params.get("ENCODING")
+    return encodings is not None and any(v.upper() == "QUOTED-PRINTABLE" for v in encodings)
+
+
 def _is_base64(prop: _Prop) -> bool:
-    return any(v.upper() in ("B", "BASE64") for v in prop.params.get("ENCODING", []))
+    encodings = prop.params.get("ENCODING")
+    return encodings is not None and any(v.upper() in ("B", "BASE64") for v in encodings)
 
 
 def _kept(props: list[_Prop]) -> tuple[list[_Prop], set[str]]:
@@ -261,7 +334,7 @@ def _kept(props: list[_Prop]) -> tuple[list[_Prop], set[str]]:
 
 def _as_30_value(prop: _Prop, *, old: bool) -> str:
     value = prop.value
-    encodings = [v.upper() for v in prop.params.get("ENCODING", [])]
+    encodings = [v.upper() for v in prop.params["ENCODING"]] if "ENCODING" in prop.params else ()
     if "QUOTED-PRINTABLE" in encodings:
         charset = (prop.params.get("CHARSET") or [""])[0]
         value = _decode_qp(value, charset).replace("\r\n", "\n").replace("\r", "\n")
@@ -296,6 +369,8 @@ def _escape_loose(name: str, value: str) -> str:
             return "\\" + token
         return token
 
+    if "\\" not in value and "," not in value and ";" not in value:
+        return value  # nothing to mend
     return _ESCAPED_30.sub(mend, value)
 
 
@@ -319,6 +394,8 @@ def _escape_21(name: str, value: str) -> str:
         # 2.1 cannot escape a comma: in N it separates given names (N:Richter;John,James).
         return "," if name in _LISTS or name == "n" else "\\,"
 
+    if "\\" not in value and "," not in value and ";" not in value and "\n" not in value:
+        return value  # nothing to mend
     return _ESCAPED_21.sub(mend, value)
 
 
@@ -335,11 +412,55 @@ def _vobject_card(props: list[_Prop]) -> Any:
 
 def _vobject_line(prop: _Prop) -> str:
     head = f"{prop.group}.{prop.name}" if prop.group else prop.name
-    for key, values in prop.params.items():
-        words = [re.sub(r"[^\w.+/-]", "", v) for v in values]
-        if key in _KEPT_PARAMS and any(words):
-            head += f";{key}={','.join(w for w in words if w)}"
+    for key, words in _kept_params(prop).items():
+        head += f";{key}={','.join(words)}"
     return f"{head.upper()}:{prop.value}"
+
+
+_PARAM_JUNK = re.compile(r"[^\w.+/-]")
+
+
+def _kept_params(prop: _Prop, word: Callable[[str], str] | None = None) -> dict[str, list[str]]:
+    """The parameters _vobject_line writes: the kept ones, each value without the characters
+    a parameter value cannot hold (then passed through `word`), those left empty dropped."""
+    word = word or _param_word
+    kept = {}
+    for key, values in prop.params.items():
+        if key in _KEPT_PARAMS:
+            words = [w for v in values if (w := word(v))]
+            if words:
+                kept[key] = words
+    return kept
+
+
+@lru_cache(maxsize=4096)  # a file repeats its few parameter values
+def _param_word(value: str) -> str:
+    return _PARAM_JUNK.sub("", value)
+
+
+@lru_cache(maxsize=4096)
+def _param_word_upper(value: str) -> str:
+    """A parameter value as vobject reads it back from _vobject_line's upper-cased head."""
+    return _param_word(value).upper()
+
+
+# id(params) -> (params, what vobject reads of them): a property's parameters come from the
+# _head cache, shared by every property of the same head; holding them keeps their id theirs.
+_NATIVE_PARAMS: dict[int, tuple[dict[str, list[str]], dict[str, list[str]]]] = {}
+
+
+def _native_params(params: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The params of a line as vobject reads _vobject_line's (a fresh dict each time, as
+    vobject gives each line its own)."""
+    known = _NATIVE_PARAMS.get(id(params))
+    if known is None or known[0] is not params:
+        if len(_NATIVE_PARAMS) > 8192:
+            _NATIVE_PARAMS.clear()
+        known = _NATIVE_PARAMS[id(params)] = (
+            params,
+            _kept_params(_Prop(0, "", "", params, ""), _param_word_upper),
+        )
+    return {key: list(words) for key, words in known[1].items()}
 
 
 def _culprit(props: list[_Prop]) -> str | None:
@@ -352,6 +473,124 @@ def _culprit(props: list[_Prop]) -> str | None:
                 f"line {prop.number}: {prop.name.upper()} cannot be read ({_first_line(str(err))})"
             )
     return None
+
+
+# --- reading: the fast path -------------------------------------------------------------------
+#
+# vobject.readOne spends most of an import's time on each card: it parses the text we hand it
+# again, builds objects with dynamic attributes and unescapes one character at a time. What it
+# makes of the lines _vobject_card writes is simple and fixed (vobject 0.9.9, vCard 3.0):
+#
+# - a line is GROUP.NAME;KEY=WORD,WORD:VALUE, all of the head upper-cased; its params are
+#   {KEY: [WORD, ...]}, its group the upper-cased group or None;
+# - N and ADR become a Name and an Address of their ';'-separated fields, and ORG the list of
+#   them, each field a string, or a list where unescaped commas separate values
+#   (vobject.vcard.splitFields);
+# - CATEGORIES becomes the list of its ','-separated values;
+# - any other property (FN, UID, TEL, NOTE, X-...) the first of its ','-separated values
+#   (stringToTextValues(value)[0], so an unescaped comma ends the value);
+# - values are unescaped as stringToTextValues does (\n, \N, \, \; \\ and \" unescaped;
+#   any other backslash kept with its character, a trailing one read as "\eof").
+#
+# _native_card works that out directly; a card whose lines are not of this shape (a value
+# holding a line break, a name vobject would rewrite) is handed to vobject.
+# tests/core/interchange/test_vcard_fast_path.py pins the two to the same rows.
+
+_ESCAPABLE = '\\;,Nn"'  # vobject.icalendar.escapableCharList
+_SPLITTERS: dict[str, re.Pattern[str]] = {}  # separator -> its pattern, see _text_values
+
+
+def _text_values(text: str, separator: str = ",", escapable: str = _ESCAPABLE) -> list[str]:
+    """vobject.icalendar.stringToTextValues(text, separator, escapable), exactly."""
+    if "\\" not in text:
+        values = text.split(separator)
+        if len(values) > 1 and not values[-1]:
+            values.pop()  # a separator at the end starts no value
+        return values
+    splitter = _SPLITTERS.get(separator)
+    if splitter is None:
+        splitter = _SPLITTERS[separator] = re.compile(rf"(\\[\s\S]?|{re.escape(separator)})")
+    values: list[str] = []
+    current: list[str] = []
+    for index, piece in enumerate(splitter.split(text)):
+        if not index % 2:  # text between the separators and escapes
+            if piece:
+                current.append(piece)
+        elif piece == separator:
+            values.append("".join(current))
+            current = []
+        elif len(piece) == 1:  # a backslash at the very end
+            current.append("\\eof")
+        elif piece[1] in escapable:
+            current.append("\n" if piece[1] in "nN" else piece[1])
+        else:
+            current.append(piece)
+    if current or not values:
+        values.append("".join(current))
+    return values
+
+
+def _fields(text: str) -> list[str | list[str]]:
+    """vobject.vcard.splitFields: ';'-separated fields, each a string or a list of values."""
+    fields: list[str | list[str]] = []
+    for part in _text_values(text, ";", ";"):
+        values = _text_values(part)
+        fields.append(values[0] if len(values) == 1 else values)
+    return fields
+
+
+_NAME_PARTS = ("family", "given", "additional", "prefix", "suffix")  # vobject's NAME_ORDER
+_ADR_PARTS = ("box", "extended", "street", "city", "region", "code", "country")
+
+
+class _Line:
+    """One property as vobject's ContentLine holds it, for _values."""
+
+    __slots__ = ("value", "params", "group")
+
+    def __init__(self, value: Any, params: dict[str, list[str]], group: str | None):
+        self.value = value
+        self.params = params
+        self.group = group
+
+
+class _Card:
+    """A card as vobject's Component holds it, for _values: lines by lower-case name."""
+
+    __slots__ = ("contents",)
+
+    def __init__(self, contents: dict[str, list[_Line]]):
+        self.contents = contents
+
+
+def _native_card(props: list[_Prop]) -> _Card | None:
+    """What vobject.readOne makes of _vobject_card's text, worked out directly; None when a
+    property is not of the shape whose reading this knows (see above)."""
+    contents: dict[str, list[_Line]] = {"version": [_Line("3.0", {}, None)]}
+    for prop in props:
+        raw, name = prop.value, prop.name
+        if "\r" in raw or "\n" in raw or "_" in name:
+            return None  # vobject would split the line, or rename the property
+        params = _native_params(prop.params) if prop.params else {}
+        if name == "n":
+            # More fields than parts are dropped, fewer left empty, as vobject's zip does.
+            value: Any = vobject.vcard.Name(**dict(zip(_NAME_PARTS, _fields(raw), strict=False)))
+        elif name == "adr":
+            value = vobject.vcard.Address(**dict(zip(_ADR_PARTS, _fields(raw), strict=False)))
+        elif name == "org":
+            value = _fields(raw)
+        elif name == "categories":
+            value = _text_values(raw)
+        elif "\\" not in raw:
+            value = raw.partition(",")[0]  # what _text_values(raw)[0] gives then
+        else:
+            value = _text_values(raw)[0]
+        line = _Line(value, params, prop.group.upper() or None)
+        if name in contents:
+            contents[name].append(line)
+        else:
+            contents[name] = [line]
+    return _Card(contents)
 
 
 # --- reading: properties into customer fields -----------------------------------------------
@@ -386,13 +625,21 @@ def _lines(card: Any, name: str) -> list[Any]:
 
 def _text(value: Any, sep: str = ",") -> str:
     """A value as one string; lists (from unescaped commas) joined back as written."""
+    if type(value) is str:
+        return value.strip()
     if isinstance(value, list | tuple):
         return sep.join(_text(v, sep) for v in value).strip()
     return str(value or "").strip()
 
 
+PRODID = "-//tui-crm//tui-crm//EN"  # marks the cards we write: their names are read as written
+
+
 def _first(card: Any, name: str) -> str:
-    return next((t for line in _lines(card, name) if (t := _text(line.value))), "")
+    for line in card.contents.get(name, ()):
+        if text := _text(line.value):
+            return text
+    return ""
 
 
 def _read_names(card: Any, values: dict[str, Any]) -> list[str]:
@@ -412,6 +659,8 @@ def _read_names(card: Any, values: dict[str, Any]) -> list[str]:
             return []  # a company card that repeats the company as its name
         values.update({k: v for k, v in (("first_name", given), ("last_name", family)) if v})
         values.update(extras)
+        if _first(card, "prodid") == PRODID:  # ours: the prefix and suffix have their slots
+            return notes
         return notes + without_titles(values)
     if full and not marked and full != org:
         fields, notes = name_fields(" ".join(full.split()))  # as a CSV Name column
@@ -462,8 +711,8 @@ def _n_names(card: Any) -> tuple[str, str, list[str], dict[str, str]]:
 
 def _read_texts(card: Any, values: dict[str, Any]) -> None:
     for prop, key in (("title", "job_title"), ("uid", "uid")):
-        if _first(card, prop):
-            values[key] = _first(card, prop)
+        if text := _first(card, prop):
+            values[key] = text
     nicknames = [t for line in _lines(card, "nickname") if (t := _text(line.value))]
     if nicknames:
         values["nickname"] = ", ".join(nicknames)
@@ -520,6 +769,8 @@ def _read_gender(card: Any, values: dict[str, Any]) -> None:
 
 def _types(line: Any) -> list[str]:
     """A property's TYPE values, lower-case."""
+    if "TYPE" not in line.params:
+        return []
     found = [
         word.strip().lower() for item in line.params.get("TYPE", []) for word in item.split(",")
     ]
@@ -547,7 +798,7 @@ def _rank(line: Any, types: list[str]) -> int:
 def _read_phones(card: Any) -> tuple[list[tuple[str, str]], set[str]]:
     found, ignored = [], set()
     for line in _lines(card, "tel"):
-        number = re.sub(r"^tel:", "", _text(line.value), flags=re.IGNORECASE).strip()
+        number = _TEL_URI.sub("", _text(line.value)).strip()
         types = _types(line)
         label = _phone_label(card, line, types)
         if label in _NOT_PHONES and number:
@@ -580,7 +831,7 @@ def _place_label(card: Any, line: Any, types: list[str]) -> str | None:
 def _read_emails(card: Any) -> list[tuple[str, str]]:
     found = []
     for line in _lines(card, "email"):
-        address = re.sub(r"^mailto:", "", _text(line.value), flags=re.IGNORECASE).strip()
+        address = _MAILTO.sub("", _text(line.value)).strip()
         types = _types(line)
         if address:
             label = _place_label(card, line, types) or _email_label(types)
@@ -629,8 +880,14 @@ def _address(adr: Any) -> dict[str, str]:
     return {key: value for key, value in parts.items() if value}
 
 
+_TEL_URI = re.compile(r"^tel:", re.IGNORECASE)
+_MAILTO = re.compile(r"^mailto:", re.IGNORECASE)
+
+
 def _read_ours(card: Any, values: dict[str, Any]) -> None:
     """Our own fields, from X-TUICRM-* properties."""
+    if card.contents.keys().isdisjoint(_OURS):
+        return  # a card from anywhere else
     for prop, (name, kind) in _OURS.items():
         lines = _lines(card, prop)
         if not lines:
@@ -691,6 +948,7 @@ def _card_lines(record: CustomerRecord) -> list[str]:
     return [
         "BEGIN:VCARD",
         "VERSION:4.0",
+        f"PRODID:{PRODID}",
         *_identity_lines(record),
         *_address_lines(record),
         *_contact_lines(record),
