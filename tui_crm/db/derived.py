@@ -382,9 +382,22 @@ def maintained_trigger_sql() -> list[str]:
             *purchase_changed("NEW.customer_id"),
         ],
     )
+    # A corrected day or amount (a corrected description changes nothing kept here).
     trig(
         "purchase_kept_au",
-        "AFTER UPDATE ON purchase",
+        "AFTER UPDATE OF day, cents ON purchase WHEN OLD.customer_id = NEW.customer_id "
+        "AND (OLD.day IS NOT NEW.day OR OLD.cents IS NOT NEW.cents)",
+        [
+            value_delta_sql("OLD", "-"),
+            value_delta_sql("NEW", "+"),
+            *rhythm_sql("NEW.customer_id"),
+            *purchase_changed("NEW.customer_id"),
+        ],
+    )
+    # Moved to another customer (a merge, its undo).
+    trig(
+        "purchase_kept_moved",
+        "AFTER UPDATE OF customer_id ON purchase WHEN OLD.customer_id != NEW.customer_id",
         [
             value_delta_sql("OLD", "-"),
             value_delta_sql("NEW", "+"),
