@@ -33,17 +33,23 @@ from tui_crm.core.dates import one_year_before
 from tui_crm.core.types import Value
 from tui_crm.db.meta import meta_value, set_meta
 
+# Every live customer's figures from nothing: the purchases summed per customer from the index
+# on purchase days (day, customer, cents: no table row is read), then ranked.
 REBUILD = """
 INSERT INTO customer_value (customer_id, spent_30d, spent_12m, lifetime, value_rank, tier)
-WITH spend AS (
-  SELECT c.id AS customer_id,
-         coalesce(sum(CASE WHEN p.day > :d30 THEN p.cents END), 0) AS spent_30d,
-         coalesce(sum(CASE WHEN p.day > :d12m THEN p.cents END), 0) AS spent_12m,
-         coalesce(sum(p.cents), 0) AS lifetime
-  FROM customer c
-  LEFT JOIN purchase p ON p.customer_id = c.id AND p.day <= :as_of
-  WHERE c.deleted_at IS NULL
-  GROUP BY c.id),
+WITH bought AS MATERIALIZED (
+  SELECT customer_id,
+         sum(CASE WHEN day > :d30 THEN cents END) AS spent_30d,
+         sum(CASE WHEN day > :d12m THEN cents END) AS spent_12m,
+         sum(cents) AS lifetime
+  FROM purchase INDEXED BY purchase_day
+  WHERE day <= :as_of
+  GROUP BY customer_id),
+spend AS (
+  SELECT c.id AS customer_id, coalesce(b.spent_30d, 0) AS spent_30d,
+         coalesce(b.spent_12m, 0) AS spent_12m, coalesce(b.lifetime, 0) AS lifetime
+  FROM customer c LEFT JOIN bought b ON b.customer_id = c.id
+  WHERE c.deleted_at IS NULL),
 ranked AS (
   SELECT *, row_number() OVER (ORDER BY spent_12m DESC, customer_id) AS rank,
          count(*) OVER () AS total
