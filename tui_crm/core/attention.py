@@ -499,19 +499,25 @@ VALID_UNTIL = f"""max(:today + 1, min(
   CASE WHEN created_day IS NOT NULL AND :today <= created_day + 30 THEN created_day + 31
        ELSE {NEVER} END,
   coalesce(marks_until, {NEVER}),
-  attention_growth_until(:today, spent, {{growing}})))"""
+  CASE WHEN {{anything_grows}} THEN attention_growth_until(:today, spent, {{growing}})
+       ELSE {NEVER} END))"""
 
 
-def _growing_sql() -> str:
+def _growing_sql() -> dict[str, str]:
     """Per growing reason: its weighted urgency, and its scale while it still grows (applies,
-    not hidden, less than three scales late), else NULL."""
-    out = []
-    for code, (late, scale) in GROWTH.items():
-        out.append(
-            f"w_{code}, CASE WHEN w_{code} IS NOT NULL AND ({late}) >= 0 "
-            f"AND ({late}) < 3 * max({scale}, 1) THEN max({scale}, 1) END"
-        )
-    return ", ".join(out)
+    not hidden, less than three scales late), else NULL; and whether any does."""
+    grows = {
+        code: f"w_{code} IS NOT NULL AND ({late}) >= 0 AND ({late}) < 3 * max({scale}, 1)"
+        for code, (late, scale) in GROWTH.items()
+    }
+    pairs = [
+        f"w_{code}, CASE WHEN {grows[code]} THEN max({scale}, 1) END"
+        for code, (_late, scale) in GROWTH.items()
+    ]
+    return {
+        "growing": ", ".join(pairs),
+        "anything_grows": " OR ".join(f"({test})" for test in grows.values()),
+    }
 
 
 def _growth_until(today: int, spent: int, *pairs: float | None) -> int:
@@ -596,7 +602,7 @@ FROM facts {FENCE})
         return f"{sql}SELECT id FROM reasons WHERE {any_reason}"
     score = _score_sql(found)
     if shape == "store":
-        until = VALID_UNTIL.format(growing=_growing_sql())
+        until = VALID_UNTIL.format(**_growing_sql())
         return (
             f"{sql}SELECT id, {NAME_SQL}, spent, {', '.join(found)}, "
             f"CASE WHEN {any_reason} THEN {score} END, :today, {until} FROM reasons WHERE true"
