@@ -30,6 +30,7 @@ from tui_crm.core.attention import (
     set_default_cadence,
     snooze,
 )
+from tui_crm.core.bulk import bulk_load
 from tui_crm.core.check import check_book
 from tui_crm.core.corrections import (
     delete_interaction,
@@ -54,6 +55,7 @@ from tui_crm.core.trash import restore_from_trash
 from tui_crm.core.undo import undo_last
 from tui_crm.core.value import _rebuild_sql, customer_value, ensure_values
 from tui_crm.db.database import close_database, open_database
+from tui_crm.db.derived import bulk_index_sql, purchase_figures_sql, touched_sql
 from tui_crm.errors import CrmError
 
 TODAY = date(2026, 11, 18)
@@ -424,5 +426,41 @@ def test_an_older_book_gets_its_kept_figures_when_it_is_upgraded(db_path):
     assert ranking == [(item.customer_id, item.score) for item in attention_queue(db, TODAY)]
     assert len(ranking) == 4
     assert [node.customer_id for node in referral_forest(db, TODAY).roots()] == [1]
+    health = check_book(db)
+    assert health.healthy, health.problems
+
+
+def test_a_bulk_writer_that_names_whom_it_touched_keeps_the_figures_without_a_rebuild(db):
+    """`touched_sql` (db/derived.py) for a writer with the triggers off: the customers it
+    touched are brought up to date, and nothing has to be built whole."""
+    ann = create_customer(db, {"first_name": "Ann"})
+    bob = create_customer(db, {"first_name": "Bob", "referred_by": ann})
+    add_purchase(db, ann, amount=5000, day=TODAY - timedelta(days=40))
+    attention_ranking(db, TODAY)
+    referral_forest(db, TODAY)
+    with bulk_load(db, []):
+        db.connection().executemany(
+            "INSERT INTO purchase (customer_id, day, cents, created_at) VALUES (?, ?, ?, ?)",
+            [
+                (ann, "2026-10-01", 7000, "2026-10-01 12:00:00"),
+                (bob, "2026-09-01", 300000, "2026-09-01 12:00:00"),
+                (bob, "2026-11-01", 100, "2026-11-01 12:00:00"),
+            ],
+        )
+        db.connection().execute(
+            "INSERT INTO customer (first_name, referred_by_id, created_at, updated_at) "
+            "VALUES ('Cy', ?, '2026-11-17 09:00:00', '2026-11-17 09:00:00')",
+            (bob,),
+        )
+        touched = "c.id IN (SELECT customer_id FROM purchase) OR c.first_name = 'Cy'"
+        db.execute_sql(f"UPDATE customer AS c SET {purchase_figures_sql('c.id')} WHERE {touched}")
+        db.execute_sql(bulk_index_sql("c.first_name = 'Cy'")[1])
+        for statement in touched_sql(touched):
+            db.execute_sql(statement)
+    kept = {key for (key,) in db.execute_sql("SELECT key FROM meta")}
+    assert {"values_day", "purchase_gaps", "attention_kept", "referrals_kept"} <= kept
+    ranking = attention_ranking(db, TODAY)
+    assert ranking == [(item.customer_id, item.score) for item in attention_queue(db, TODAY)]
+    assert [n.customer_id for n in referral_forest(db, TODAY).roots()] == [ann]
     health = check_book(db)
     assert health.healthy, health.problems
