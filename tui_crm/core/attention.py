@@ -407,14 +407,20 @@ RHYTHMS = f"""SELECT customer_id, purchases, first_day, last_day,
 FROM purchase_rhythm WHERE purchases >= {MIN_PURCHASES}"""
 ASKED = f"""{_ordinal("c.last_contact_at")} >= r.last_day + r.limit_days"""
 
-# Each live customer who is not lost, with what the rules read, as day numbers. Dates are
-# compared as text first, so only the dates a rule needs are parsed (100 000 parses of one
-# column cost some 20 ms); `heard` (last contact, else when they were added) is the one
-# every customer needs.
-FACTS = f"""
-SELECT c.id, c.first_name, c.last_name, c.company, coalesce(v.tier, '') AS tier,
-  coalesce(v.spent_12m, 0) AS spent,
-  CASE WHEN c.next_follow_up <= :as_of THEN {_ordinal("c.next_follow_up")} END AS due,
+# `display_name` for the tie-break. Names are stored stripped (see `customers`), so trimming the
+# joining space is all its strip() does.
+NAME_SQL = "coalesce(nullif(trim(first_name || ' ' || last_name), ''), company)"
+
+# Each live customer who is not lost, with what the rules read that does not depend on the day,
+# as day numbers. `blank`: no source or no "why they chose us".
+BOOK_FACTS = f"""
+SELECT c.id, c.first_name, c.last_name, c.company, {
+    NAME_SQL.replace("first_name", "c.first_name")
+    .replace("last_name", "c.last_name")
+    .replace("company", "c.company")
+} AS name_key,
+  coalesce(v.tier, '') AS tier, coalesce(v.spent_12m, 0) AS spent,
+  {_ordinal("c.next_follow_up")} AS nfu,
   {_ordinal("max(c.created_at, coalesce(c.last_contact_at, ''))")} AS heard,
   coalesce(cat.cadence_days, :cadence) AS cadence,
   CASE v.tier WHEN 'gold' THEN {QUIET_DAYS["gold"]} WHEN 'silver' THEN {QUIET_DAYS["silver"]}
@@ -424,9 +430,9 @@ SELECT c.id, c.first_name, c.last_name, c.company, coalesce(v.tier, '') AS tier,
   CASE WHEN {ASKED} THEN {_ordinal("c.last_contact_at")} ELSE r.last_day END AS lapse_since,
   CASE WHEN {ASKED} THEN r.again_days ELSE r.limit_days END AS lapse_wait,
   u.oldest, u.newest, c.id IN (SELECT customer_id FROM attention_mark) AS marked,
-  CASE WHEN c.created_at >= :new_since THEN {_ordinal("c.created_at")} END AS created,
-  CASE WHEN c.created_at >= :new_since
-    THEN trim(c.source, :ws) = '' OR trim(c.why_chose_us, :ws) = '' END AS incomplete
+  {_ordinal("c.created_at")} AS created_day,
+  trim(c.source, :ws) = '' OR trim(c.why_chose_us, :ws) = '' AS blank,
+  attention_value(coalesce(v.spent_12m, 0)) AS value_factor
   {{details}}
 FROM customer c
 LEFT JOIN category cat ON cat.id = c.category_id
@@ -435,16 +441,25 @@ LEFT JOIN rhythms r ON r.customer_id = c.id
 LEFT JOIN unthanked u ON u.customer_id = c.id
 WHERE c.deleted_at IS NULL AND c.status != 'lost' {{only}}"""
 
+# The same facts as kept with each score (they change only by writes, which mark the score):
+# what working a score out for another day reads, instead of the wide customer rows.
+FACT_COLUMNS = (
+    "nfu, heard, cadence, quiet_limit, again_days, lapse_since, lapse_wait, oldest, newest, "
+    "marked, created_day, blank, value_factor"
+)
+KEPT_FACTS = f"""SELECT customer_id AS id, name_key, spent, {FACT_COLUMNS} FROM attention_score
+WHERE customer_id IN (SELECT value FROM json_each(:only))"""
+
+# What the rules read on :today: a follow-up that has come (`due`), a customer added in the
+# last 30 days (`created`) and whether their profile lacks something then (`incomplete`).
+DAY_FACTS = """SELECT *, CASE WHEN nfu <= :today THEN nfu END AS due,
+  CASE WHEN created_day >= :today - 30 THEN created_day END AS created,
+  CASE WHEN created_day >= :today - 30 THEN blank END AS incomplete
+FROM facts_kept"""
+
 # Only what the texts of shown items need.
 DETAILS = """, c.last_contact_at, r.purchases AS bought_days, r.first_day, r.last_day, c.source,
   c.why_chose_us"""
-
-# What a kept score needs besides: the days its reasons may start.
-DAYS = f""", {_ordinal("c.next_follow_up")} AS nfu, {_ordinal("c.created_at")} AS created_day"""
-
-# `display_name` for the tie-break. Names are stored stripped (see `customers`), so trimming the
-# joining space is all its strip() does.
-NAME_SQL = "coalesce(nullif(trim(first_name || ' ' || last_name), ''), company)"
 
 # The names of unthanked referrals, oldest id first, for the texts of shown referrers.
 UNTHANKED_NAMES = f"""
@@ -482,11 +497,11 @@ def _starts_sql(start: str) -> str:
 
 # The first day after :today on which a customer's reasons or scores may differ while nothing
 # about them is written. Early rather than late: a day too early only works the score out once
-# more. Days on which something starts or ends are worked out here: a follow-up falls due
-# and is overdue the day after, a rule starts to apply, a new customer's grace ends, a snooze
-# ends, a "done" comes due again. While a reason's urgency grows, `_growth_until` says when
-# its rounded score can next change. Their 12-month value, category cadence and the book's
-# usual gap change by writes, which mark the score (`valid_until = 0`).
+# more. Days on which something starts or ends: a follow-up falls due and is overdue the day
+# after, a rule starts to apply, a new customer's grace ends, a snooze ends, a "done" comes due
+# again; and while a reason's urgency grows, the day its score may reach the next tenth
+# (`_growth_sql`). Their 12-month value, category cadence and the book's usual gap change by
+# writes, which mark the score (`valid_until = 0`).
 VALID_UNTIL = f"""max(:today + 1, min(
   CASE WHEN nfu IS NULL THEN {NEVER} WHEN :today < nfu THEN nfu
        WHEN :today = nfu THEN :today + 1 ELSE {NEVER} END,
@@ -499,45 +514,27 @@ VALID_UNTIL = f"""max(:today + 1, min(
   CASE WHEN created_day IS NOT NULL AND :today <= created_day + 30 THEN created_day + 31
        ELSE {NEVER} END,
   coalesce(marks_until, {NEVER}),
-  CASE WHEN {{anything_grows}} THEN attention_growth_until(:today, spent, {{growing}})
-       ELSE {NEVER} END))"""
+  {{growth}}))"""
 
 
-def _growing_sql() -> dict[str, str]:
-    """Per growing reason: its weighted urgency, and its scale while it still grows (applies,
-    not hidden, less than three scales late), else NULL; and whether any does."""
-    grows = {
-        code: f"w_{code} IS NOT NULL AND ({late}) >= 0 AND ({late}) < 3 * max({scale}, 1)"
-        for code, (late, scale) in GROWTH.items()
-    }
-    pairs = [
-        f"w_{code}, CASE WHEN {grows[code]} THEN max({scale}, 1) END"
-        for code, (_late, scale) in GROWTH.items()
-    ]
-    return {
-        "growing": ", ".join(pairs),
-        "anything_grows": " OR ".join(f"({test})" for test in grows.values()),
-    }
-
-
-def _growth_until(today: int, spent: int, *pairs: float | None) -> int:
-    """The first day a growing reason's rounded score may change: its weighted urgency grows
-    by weight / scale a day, so its score (× value, rounded to 0.1) keeps the same figure while
-    it stays within 0.04 above today's rounded figure (a margin well beyond any error of the
-    floating point arithmetic)."""
-    value = _value(spent)
-    first = NEVER
-    for weight, weighted, scale in zip(_GROWING, pairs[0::2], pairs[1::2], strict=True):
-        if weighted is None or scale is None:
-            continue
-        score = weighted * value
-        slope = weight * value / scale
-        days = math.floor((round(score, 1) + 0.04 - score) / slope - 1e-6)
-        first = min(first, today + max(days, 0) + 1)
-    return first
-
-
-_GROWING = [WEIGHTS[code] for code in GROWTH]  # the weights of the growing reasons, in order
+def _growth_sql() -> str:
+    """Per reason whose urgency still grows (it applies, is not hidden, and is less than three
+    scales late): the first day its score may show another tenth. Its score is weight ×
+    urgency × value, rounded to a tenth: with t = ten times the unrounded score, it shows the
+    same tenth while t stays within the same half-open tenth, and t grows by 10 × weight ×
+    value / scale a day. Kept 0.1 of t away from the tenth's edges (floating point errors are
+    some 1e-12), and a score that sits on an edge today is worked out again tomorrow."""
+    out = []
+    for code, (late, scale) in GROWTH.items():
+        t = f"(w_{code} * value_factor * 10)"
+        tenth = f"CAST({t} + 0.5 AS INTEGER)"
+        per_day = f"({WEIGHTS[code]!r} * value_factor * 10 / max({scale}, 1))"
+        out.append(
+            f"CASE WHEN w_{code} IS NULL OR NOT (({late}) >= 0 AND ({late}) < 3 * max({scale}, 1))"
+            f" THEN {NEVER} WHEN {t} - ({tenth} - 0.5) < 0.1 THEN :today + 1 "
+            f"ELSE :today + 1 + max(0, CAST(({tenth} + 0.4 - {t}) / {per_day} AS INTEGER)) END"
+        )
+    return ",\n  ".join(out)
 
 
 # The next day one of the customer's marks may stop or start hiding a reason (see
@@ -555,17 +552,18 @@ MARKS_UNTIL = f"""CASE WHEN marked THEN (SELECT min(day) FROM (
 SCORE_COLUMNS = (
     "customer_id, name_key, spent, "
     + ", ".join(f"w_{code}" for code in RULE_ORDER)
-    + ", score, computed_on, valid_until"
+    + f", score, computed_on, valid_until, {FACT_COLUMNS}"
 )
 
 
 @functools.lru_cache(maxsize=64)
-def _queue_sql(wanted: frozenset[str], shape: str, only: bool) -> str:
+def _queue_sql(wanted: frozenset[str], shape: str, only: bool, kept: bool = False) -> str:
     """The queue as one statement. `shape`: "ids" (who, in no order), "ranking" (id and
     score, in queue order), "items" (everything an item shows, in queue order) or "store"
     (every live customer who is not lost, as `attention_score` keeps them: their weighted
-    reasons and score on :today, and until when they hold). `only`: just the customers in
-    the JSON list `:only`."""
+    reasons and score on :today, until when they hold, and the facts they come from).
+    `only`: just the customers in the JSON list `:only`; `kept`: with the facts kept in
+    `attention_score` (for scores no write has marked) instead of the book's."""
     # Each reason's weight × urgency, NULL when it does not apply (or is not wanted, or a
     # mark hides it). Python multiplies by the customer's value and rounds.
     weighted = ",\n  ".join(
@@ -576,23 +574,29 @@ def _queue_sql(wanted: frozenset[str], shape: str, only: bool) -> str:
         for code, rule in RULES.items()
     )
     found = [f"w_{code}" for code in RULE_ORDER]
-    passed = "id, first_name, last_name, company, spent"
+    passed = "id, name_key, spent"
     if shape == "items":
         passed += (
-            ", tier, last_contact_at, due, heard, cadence, bought_days, first_day, last_day, "
-            "lapse_since, newest, created, source, why_chose_us"
+            ", first_name, last_name, company, tier, last_contact_at, due, heard, cadence, "
+            "bought_days, first_day, last_day, lapse_since, newest, created, source, why_chose_us"
         )
     elif shape == "store":
-        passed += (
-            ", due, heard, cadence, quiet_limit, lapse_since, lapse_wait, oldest, nfu, "
-            f"created_day, {MARKS_UNTIL} AS marks_until"
+        passed += f", due, {FACT_COLUMNS}, {MARKS_UNTIL} AS marks_until"
+    if kept:
+        facts = KEPT_FACTS
+    else:
+        only_referrers = "AND r.referred_by_id IN (SELECT value FROM json_each(:only))"
+        only_customers = "AND c.id IN (SELECT value FROM json_each(:only))"
+        facts = BOOK_FACTS.format(
+            details=DETAILS if shape == "items" else "", only=only_customers if only else ""
         )
-    only_referrers = "AND r.referred_by_id IN (SELECT value FROM json_each(:only))"
-    only_customers = "AND c.id IN (SELECT value FROM json_each(:only))"
-    details = DETAILS if shape == "items" else DAYS if shape == "store" else ""
-    sql = f"""WITH unthanked AS ({UNTHANKED.format(only=only_referrers if only else "")}),
-rhythms AS ({RHYTHMS}),
-facts AS ({FACTS.format(details=details, only=only_customers if only else "")} {FENCE}),
+        facts = (
+            f"unthanked AS ({UNTHANKED.format(only=only_referrers if only else '')}),\n"
+            f"rhythms AS ({RHYTHMS}),\n{facts}"
+        )
+        facts = facts.replace("\nSELECT c.id", "\nfacts_kept AS (SELECT c.id", 1)
+    sql = f"""WITH {facts if not kept else f"facts_kept AS ({facts}"} {FENCE}),
+facts AS ({DAY_FACTS} {FENCE}),
 reasons AS (SELECT {passed},
   {weighted}
 FROM facts {FENCE})
@@ -602,10 +606,11 @@ FROM facts {FENCE})
         return f"{sql}SELECT id FROM reasons WHERE {any_reason}"
     score = _score_sql(found)
     if shape == "store":
-        until = VALID_UNTIL.format(**_growing_sql())
+        until = VALID_UNTIL.format(growth=_growth_sql())
         return (
-            f"{sql}SELECT id, {NAME_SQL}, spent, {', '.join(found)}, "
-            f"CASE WHEN {any_reason} THEN {score} END, :today, {until} FROM reasons WHERE true"
+            f"{sql}SELECT id, name_key, spent, {', '.join(found)}, "
+            f"CASE WHEN {any_reason} THEN {score} END, :today, {until}, {FACT_COLUMNS} "
+            "FROM reasons WHERE true"
         )
     columns = f"id, {score} AS score"
     if shape == "items":
@@ -618,8 +623,9 @@ FROM facts {FENCE})
             "heard, cadence, bought_days, first_day, last_day, lapse_since, newest, created, source, "
             f"why_chose_us, {', '.join(found)}"
         )
-    order = f"ORDER BY score DESC, {NAME_SQL}, id"
-    return f"{sql}SELECT {columns} FROM reasons WHERE {any_reason}\n{order}"
+    return (
+        f"{sql}SELECT {columns} FROM reasons WHERE {any_reason}\nORDER BY score DESC, name_key, id"
+    )
 
 
 def _score_sql(weighted: Sequence[str]) -> str:
@@ -834,13 +840,15 @@ def _params(db: Database, as_of: date, book_gap: float) -> dict[str, object]:
 
 
 def score_figures(row: Sequence) -> tuple:
-    """What a row of `attention_score` (columns SCORE_COLUMNS) says about the queue: who, the
-    name ties go by, the 12-month spend, each reason's score and the customer's score. (Its
-    weighted urgencies may be from an earlier day on which every score was the same.)"""
+    """What a row of `attention_score` (columns SCORE_COLUMNS) says: who, the name ties go by,
+    the 12-month spend, each reason's score, the customer's score and the facts they come
+    from. (Its weighted urgencies may be from an earlier day on which every score was the
+    same, and the day it holds until is an estimate.)"""
     customer_id, name, spent, *rest = row
     weighted, score = rest[: len(RULE_ORDER)], rest[len(RULE_ORDER)]
+    facts = rest[len(RULE_ORDER) + 3 :]
     reasons = tuple(None if w is None else _reason_score(w, spent) for w in weighted)
-    return customer_id, name, spent, reasons, score
+    return customer_id, name, spent, reasons, score, *facts
 
 
 def scores_from_scratch(db: Database, as_of: date) -> list[tuple]:
@@ -853,10 +861,16 @@ def scores_from_scratch(db: Database, as_of: date) -> list[tuple]:
     return _execute(db, _queue_sql(ALL_REASONS, "store", False), params).fetchall()
 
 
-# Kept scores that do not hold on :today: marked by a write, or for a later day (only looked
-# for when the day goes back: meta `attention_day` is the latest day asked for).
-STALE_SCORES = "SELECT customer_id FROM attention_score WHERE valid_until <= :today"
-LATER_SCORES = "SELECT customer_id FROM attention_score WHERE computed_on > :today"
+# Kept scores that do not hold on :today: marked by a write (`valid_until = 0`: their facts
+# too), past their day, or for a later day (only looked for when the day goes back: meta
+# `attention_day` is the latest day asked for).
+MARKED_SCORES = "SELECT customer_id FROM attention_score WHERE valid_until = 0"
+STALE_SCORES = (
+    "SELECT customer_id FROM attention_score WHERE valid_until > 0 AND valid_until <= :today"
+)
+LATER_SCORES = (
+    "SELECT customer_id FROM attention_score WHERE computed_on > :today AND valid_until > 0"
+)
 
 _STORE = (
     f"INSERT INTO attention_score ({SCORE_COLUMNS}) {{query}} ON CONFLICT (customer_id) DO UPDATE "
@@ -868,7 +882,8 @@ def _keep_scores(db: Database, params: dict[str, object]) -> None:
     """Work out again the scores that do not hold on the day (or everyone's after a bulk
     write): a customer's score changes with the day only when a reason starts or stops, or
     while a growing urgency takes its rounded score to the next tenth, so most of the queue
-    carries over from one day to the next."""
+    carries over from one day to the next; and those it does not are worked out from the
+    facts kept with them, unless a write marked them."""
     today = params["today"]
     with db.atomic():
         latest = meta_value(db, "attention_day")
@@ -878,21 +893,18 @@ def _keep_scores(db: Database, params: dict[str, object]) -> None:
             set_meta(db, "attention_kept", "1")
             set_meta(db, "attention_day", str(today))
             return
+        marked = [row[0] for row in db.execute_sql(MARKED_SCORES)]
         stale = [row[0] for row in db.execute_sql(STALE_SCORES, {"today": today})]
         if latest is None or int(latest) > today:
             stale += [row[0] for row in db.execute_sql(LATER_SCORES, {"today": today})]
         if latest is None or int(latest) < today:
             set_meta(db, "attention_day", str(today))
-        if not stale:
-            return
-        query = _queue_sql(ALL_REASONS, "store", True)
-        _execute(db, _STORE.format(query=query), {**params, "only": _json_ids(stale)})
-        # Whoever is left is in the trash, lost or gone.
-        db.execute_sql(
-            "DELETE FROM attention_score WHERE valid_until <= ? OR customer_id IN "
-            "(SELECT value FROM json_each(?)) AND computed_on != ?",
-            (today, _json_ids(stale), today),
-        )
+        for ids, kept in ((marked, False), (stale, True)):
+            if ids:
+                query = _queue_sql(ALL_REASONS, "store", True, kept)
+                _execute(db, _STORE.format(query=query), {**params, "only": _json_ids(ids)})
+        if marked:  # whoever is still marked is in the trash, lost or gone
+            db.execute_sql("DELETE FROM attention_score WHERE valid_until = 0")
 
 
 def _execute(db: Database, sql: str, params: dict[str, object]):
@@ -903,9 +915,7 @@ def _execute(db: Database, sql: str, params: dict[str, object]):
     conn.create_function(
         "attention_customer_score", 1 + len(RULE_ORDER), _customer_score, deterministic=True
     )
-    conn.create_function(
-        "attention_growth_until", 2 + 2 * len(GROWTH), _growth_until, deterministic=True
-    )
+    conn.create_function("attention_value", 1, _value, deterministic=True)
     return conn.execute(sql, params)
 
 

@@ -247,7 +247,8 @@ ALL_MODELS.append(UndoStep)
 
 class AttentionScore(BaseModel):
     """A customer's needs-attention score and weighted reasons for the day `computed_on`, the
-    same until the day `valid_until` (core/attention.py); 0 there: to be worked out again."""
+    same until the day `valid_until` (core/attention.py; 0 there: a write changed what they
+    come from), and the facts they were worked out from."""
 
     customer_id = IntegerField(primary_key=True)
     score = FloatField(null=True)
@@ -262,6 +263,20 @@ class AttentionScore(BaseModel):
     w_incomplete_profile = FloatField(null=True)
     computed_on = IntegerField(default=0)
     valid_until = IntegerField(default=0)
+    # What the rules read that only writes change (core/attention.py, BOOK_FACTS).
+    nfu = IntegerField(null=True)
+    heard = IntegerField(null=True)
+    cadence = IntegerField(null=True)
+    quiet_limit = IntegerField(null=True)
+    again_days = FloatField(null=True)
+    lapse_since = IntegerField(null=True)
+    lapse_wait = FloatField(null=True)
+    oldest = IntegerField(null=True)
+    newest = IntegerField(null=True)
+    marked = IntegerField(null=True)
+    created_day = IntegerField(null=True)
+    blank = IntegerField(null=True)
+    value_factor = FloatField(null=True)  # 1 + log10(1 + 12-month spend in hundreds)
 
 
 class ReferralFigure(BaseModel):

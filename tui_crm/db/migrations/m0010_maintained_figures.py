@@ -11,8 +11,8 @@ out from the purchases and interactions when read:
   day moves only the customers with a purchase entering or leaving a window are worked out
   again (core/value.py);
 - `attention_score`: each customer's queue score and reasons for a day, with the day it was
-  worked out and the first day it may differ; the queue is read in score order from its index
-  (core/attention.py);
+  worked out, the first day it may differ and the facts it comes from (which only writes
+  change); the queue is read in score order from its index (core/attention.py);
 - `referral_figure`: each customer in a live referral with their referrer, the 12-month value
   and number of the customers below them; the tree's levels are read from it
   (core/referrals.py); `referral_dirty` lists the customers whose referral or 12-month value
@@ -40,7 +40,20 @@ CREATE TABLE attention_score (
   w_thank_referrer REAL,
   w_incomplete_profile REAL,
   computed_on INTEGER NOT NULL DEFAULT 0,
-  valid_until INTEGER NOT NULL DEFAULT 0
+  valid_until INTEGER NOT NULL DEFAULT 0,
+  nfu INTEGER,
+  heard INTEGER,
+  cadence INTEGER,
+  quiet_limit INTEGER,
+  again_days REAL,
+  lapse_since INTEGER,
+  lapse_wait REAL,
+  oldest INTEGER,
+  newest INTEGER,
+  marked INTEGER,
+  created_day INTEGER,
+  blank INTEGER,
+  value_factor REAL
 );
 CREATE INDEX attention_score_rank ON attention_score (score DESC, name_key, customer_id)
   WHERE score IS NOT NULL;
