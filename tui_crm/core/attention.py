@@ -45,7 +45,7 @@ from tui_crm.core.referrals import REFERRAL_DAY, THANKED_SQL
 from tui_crm.core.types import display_name
 from tui_crm.core.undo import record_step, refused
 from tui_crm.core.value import ensure_values
-from tui_crm.db.derived import RHYTHM_OF, ordinal
+from tui_crm.db.derived import RHYTHM_OF, ordinal, refill
 from tui_crm.db.meta import meta_value, set_meta
 from tui_crm.errors import ConflictError, CrmError, ValidationError
 
@@ -888,8 +888,9 @@ def _keep_scores(db: Database, params: dict[str, object]) -> None:
     with db.atomic():
         latest = meta_value(db, "attention_day")
         if meta_value(db, "attention_kept") is None:
-            db.execute_sql("DELETE FROM attention_score")
-            _execute(db, _STORE.format(query=_queue_sql(ALL_REASONS, "store", False)), params)
+            _register(db)
+            store = _STORE.format(query=_queue_sql(ALL_REASONS, "store", False))
+            refill(db, "attention_score", [(store, params)])
             set_meta(db, "attention_kept", "1")
             set_meta(db, "attention_day", str(today))
             return
@@ -908,15 +909,20 @@ def _keep_scores(db: Database, params: dict[str, object]) -> None:
 
 
 def _execute(db: Database, sql: str, params: dict[str, object]):
-    # Registered on every call: each thread has its own connection, and a worker's is closed
-    # and opened again between loads.
+    return _register(db).execute(sql, params)
+
+
+def _register(db: Database):
+    """The connection, with the functions the queue's statements call. Registered on every
+    call: each thread has its own connection, and a worker's is closed and opened again
+    between loads."""
     conn = db.connection()
     conn.create_function("attention_reason_score", 2, _reason_score, deterministic=True)
     conn.create_function(
         "attention_customer_score", 1 + len(RULE_ORDER), _customer_score, deterministic=True
     )
     conn.create_function("attention_value", 1, _value, deterministic=True)
-    return conn.execute(sql, params)
+    return conn
 
 
 def _json_ids(ids: Iterable[int]) -> str:

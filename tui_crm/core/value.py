@@ -31,6 +31,7 @@ from peewee import Database
 
 from tui_crm.core.dates import one_year_before
 from tui_crm.core.types import Value
+from tui_crm.db.derived import refill
 from tui_crm.db.meta import meta_value, set_meta
 
 # Every live customer's figures from nothing: the purchases summed per customer from the index
@@ -166,8 +167,8 @@ def ensure_values(db: Database, as_of: date) -> None:
 def rebuild_values(db: Database, as_of: date) -> None:
     """Build the whole summary as of `as_of` from the purchases (after a bulk write, or by
     `check --repair`). The queue's scores and the referral figures are built again after it."""
-    db.execute_sql("DELETE FROM customer_value")
-    db.execute_sql(_rebuild_sql(as_of))
+    with db.atomic():
+        refill(db, "customer_value", [(_rebuild_sql(as_of), None)])
     _keep_day(db, as_of)
     set_meta(db, "values_as_of", as_of.isoformat())
     db.execute_sql("DELETE FROM meta WHERE key IN ('attention_kept', 'referrals_kept')")
