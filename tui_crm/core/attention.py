@@ -431,8 +431,7 @@ SELECT c.id, c.first_name, c.last_name, c.company, {
   CASE WHEN {ASKED} THEN r.again_days ELSE r.limit_days END AS lapse_wait,
   u.oldest, u.newest, c.id IN (SELECT customer_id FROM attention_mark) AS marked,
   {_ordinal("c.created_at")} AS created_day,
-  trim(c.source, :ws) = '' OR trim(c.why_chose_us, :ws) = '' AS blank,
-  attention_value(coalesce(v.spent_12m, 0)) AS value_factor
+  trim(c.source, :ws) = '' OR trim(c.why_chose_us, :ws) = '' AS blank
   {{details}}
 FROM customer c
 LEFT JOIN category cat ON cat.id = c.category_id
@@ -456,6 +455,9 @@ DAY_FACTS = """SELECT *, CASE WHEN nfu <= :today THEN nfu END AS due,
   CASE WHEN created_day >= :today - 30 THEN created_day END AS created,
   CASE WHEN created_day >= :today - 30 THEN blank END AS incomplete
 FROM facts_kept"""
+
+# What only a kept score needs: the customer's value factor, for the day it may change.
+STORED = ", attention_value(coalesce(v.spent_12m, 0)) AS value_factor"
 
 # Only what the texts of shown items need.
 DETAILS = """, c.last_contact_at, r.purchases AS bought_days, r.first_day, r.last_day, c.source,
@@ -587,9 +589,8 @@ def _queue_sql(wanted: frozenset[str], shape: str, only: bool, kept: bool = Fals
     else:
         only_referrers = "AND r.referred_by_id IN (SELECT value FROM json_each(:only))"
         only_customers = "AND c.id IN (SELECT value FROM json_each(:only))"
-        facts = BOOK_FACTS.format(
-            details=DETAILS if shape == "items" else "", only=only_customers if only else ""
-        )
+        details = {"items": DETAILS, "store": STORED}.get(shape, "")
+        facts = BOOK_FACTS.format(details=details, only=only_customers if only else "")
         facts = (
             f"unthanked AS ({UNTHANKED.format(only=only_referrers if only else '')}),\n"
             f"rhythms AS ({RHYTHMS}),\n{facts}"
