@@ -382,7 +382,8 @@ def maintained_trigger_sql() -> list[str]:
             *purchase_changed("NEW.customer_id"),
         ],
     )
-    # A corrected day or amount (a corrected description changes nothing kept here).
+    # A corrected day or amount (a corrected description changes nothing kept here); the
+    # purchase days only when the day moved or the amount became or stopped being a credit.
     trig(
         "purchase_kept_au",
         "AFTER UPDATE OF day, cents ON purchase WHEN OLD.customer_id = NEW.customer_id "
@@ -390,9 +391,14 @@ def maintained_trigger_sql() -> list[str]:
         [
             value_delta_sql("OLD", "-"),
             value_delta_sql("NEW", "+"),
-            *rhythm_sql("NEW.customer_id"),
             *purchase_changed("NEW.customer_id"),
         ],
+    )
+    trig(
+        "purchase_kept_days",
+        "AFTER UPDATE OF day, cents ON purchase WHEN OLD.customer_id = NEW.customer_id "
+        "AND (OLD.day IS NOT NEW.day OR (OLD.cents > 0) != (NEW.cents > 0))",
+        rhythm_sql("NEW.customer_id"),
     )
     # Moved to another customer (a merge, its undo).
     trig(
