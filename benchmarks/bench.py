@@ -1,21 +1,30 @@
-"""Build a large synthetic book and print how long building and searching it takes.
+"""Build a large synthetic book and print how long building, searching and the screens'
+reads take, each beside its floor.
 
-    python benchmarks/bench.py [--customers 100000] [--interactions 1000000]
-                               [--purchases 300000] [--db PATH] [--keep] [--reuse]
+    python benchmarks/bench.py [--customers 100000] [--interactions N] [--purchases N]
+                               [--db PATH] [--keep] [--reuse] [--scale [N,N,...]]
 
 Rows go in through the raw sqlite3 connection inside `bulk_load` (triggers off, derived
 figures and the search index rebuilt once). Dates are relative to today, so the value
-summary the searches use is the one `tui-crm find` uses too. Targets on a 2-core machine:
-build <= 30 s, search p95 <= 20 ms per query kind, `tui-crm find rob` <= 300 ms, the whole
-needs-attention queue ranked <= 500 ms, the referral tree's first page <= 50 ms.
+summary the searches use is the one `tui-crm find` uses too. A figure's floor is the raw
+SQLite queries of the same plan, through a plain sqlite3 connection in the same run: what the
+app adds on top is the floor's difference. `--scale` measures books of 10 000, 100 000 and
+1 000 000 customers (10 interactions and 3 purchases each) and prints how each figure grows
+per 10×; with `--db '/tmp/scale-{size}.db' --keep` the books stay, for `--reuse`.
+
+Targets on a 2-core machine: build <= 30 s, search p95 <= 20 ms per query kind, `tui-crm find
+rob` <= 300 ms, the whole needs-attention queue ranked <= 100 ms at 100 000 customers and
+<= 1 s at 1 000 000, the referral tree's first level <= 50 ms at 1 000 000.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -24,18 +33,21 @@ import time
 from datetime import date, timedelta
 from itertools import chain
 from pathlib import Path
+from typing import NamedTuple
 
 from report import print_table  # benchmarks/ is on the path when run as a script
 
+from tui_crm.core import attention, value
 from tui_crm.core.attention import attention_page, attention_queue, attention_ranking
 from tui_crm.core.bulk import bulk_load
 from tui_crm.core.demo import NOTES as DEMO_NOTES
 from tui_crm.core.demo import PRODUCTS as DEMO_PRODUCTS
 from tui_crm.core.demo import ascii_fold
-from tui_crm.core.referrals import referral_forest
+from tui_crm.core.referrals import DETAILS_SQL, referral_forest
 from tui_crm.core.search import search
 from tui_crm.core.value import ensure_values
-from tui_crm.db.database import close_database, open_database
+from tui_crm.db.database import _casefold, close_database, open_database
+from tui_crm.db.derived import MARK_VALUES_STALE
 
 # country code -> (country, dialling code, cities, first names, last names, mobile pattern)
 # A mobile pattern is (national prefix digits, how many random digits follow).
@@ -431,6 +443,8 @@ def insert_rows(conn, table: str, columns: str, rows: list[tuple], per_statement
 
 
 def build(db, args, today: date) -> list[tuple[str, float]]:
+    """Fill the empty book `db` with args.customers customers, args.interactions interactions and
+    args.purchases purchases; (phase, seconds) of each step."""
     book = Book(args.seed, today)
     conn = db.connection()
     phases: list[tuple[str, float]] = []
@@ -579,17 +593,15 @@ def _phone_queries(db, rng: random.Random, count: int) -> list[str]:
     return out
 
 
-def _times(db, queries: list[str], runs: int, today: date) -> tuple[float, float, int]:
-    samples, hits = [], 0
-    for n in range(runs):
-        query = queries[n % len(queries)]
-        started = time.perf_counter()
-        rows = search(db, query, as_of=today)
-        samples.append((time.perf_counter() - started) * 1000)
-        hits += len(rows)
-    samples.sort()
-    p95 = samples[min(len(samples) - 1, int(round(0.95 * len(samples))) - 1)]
-    return statistics.median(samples), p95, hits // runs
+class Measured(NamedTuple):
+    """One line of the table: what, how long (ms; None for a note), its floor (ms) when it has
+    one: the raw SQLite queries of the same plan through a plain sqlite3 connection."""
+
+    what: str
+    ms: float | None
+    floor: float | None = None
+    text: str = ""  # shown instead of ms (p50 / p95, counts)
+    key: str = ""  # the figure's name in the growth table of --scale
 
 
 def _median_ms(run, times: int) -> float:
@@ -601,37 +613,150 @@ def _median_ms(run, times: int) -> float:
     return statistics.median(samples)
 
 
-def _queue_times(db, today: date) -> list[tuple[str, str]]:
-    """The needs-attention queue. The first run after a load also works out every buyer's
-    purchase rhythm. "Whole queue ranked" is every flagged customer scored and put in order
-    (what the count and the first page rest on); the screen shows the first 500 as items;
-    the command line without --limit builds every item."""
-    db.execute_sql("DELETE FROM purchase_rhythm")
+def _p50_p95(samples: list[float]) -> tuple[float, float]:
+    samples = sorted(samples)
+    return statistics.median(samples), samples[
+        min(len(samples) - 1, round(0.95 * len(samples)) - 1)
+    ]
+
+
+class Floor:
+    """A plain sqlite3 connection to the same file, for the floors: the statements a figure's
+    plan runs, timed without the app around them."""
+
+    def __init__(self, path: Path) -> None:
+        self.conn = sqlite3.connect(path)
+        self.conn.execute("PRAGMA cache_size = -32000")
+        self.conn.create_function("casefold", 1, _casefold, deterministic=True)
+
+    def ms(self, statements: list[tuple[str, object]], times: int = 5) -> float:
+        def run() -> None:
+            for sql, params in statements:
+                self.conn.execute(sql, params or ()).fetchall()
+
+        run()  # caches warm, as for the figure itself
+        return _median_ms(run, times)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _captured(db, run) -> list[tuple[str, object]]:
+    """The statements `run` sends through `db.execute_sql`, with their parameters."""
+    seen: list[tuple[str, object]] = []
+    real = db.execute_sql
+
+    def recording(sql, params=None, *args, **kwargs):
+        seen.append((sql, params))
+        return real(sql, params, *args, **kwargs)
+
+    db.execute_sql = recording
+    try:
+        run()
+    finally:
+        del db.execute_sql
+    return seen
+
+
+def _searches(db, floor: Floor, kinds: dict[str, list[str]], runs: int, today: date):
+    """Each kind of query: p50 / p95 of `search`, and of its statements replayed raw."""
+    for queries in kinds.values():  # one untimed pass: caches warm, as in use
+        for query in queries:
+            search(db, query, as_of=today)
+    out = [Measured("search (p50 / p95 over runs, avg rows; floor: its statements raw)", None)]
+    for kind, queries in kinds.items():
+        plans = {q: _captured(db, lambda q=q: search(db, q, as_of=today)) for q in queries}
+        samples, raw, hits = [], [], 0
+        for n in range(runs):
+            query = queries[n % len(queries)]
+            started = time.perf_counter()
+            rows = search(db, query, as_of=today)
+            samples.append((time.perf_counter() - started) * 1000)
+            hits += len(rows)
+            raw.append(floor.ms(plans[query], times=1))
+        p50, p95 = _p50_p95(samples)
+        f50, f95 = _p50_p95(raw)
+        examples = ", ".join(repr(q) for q in queries[:2])
+        out.append(
+            Measured(
+                f"  {kind}: {examples}, …",
+                p95,
+                f95,
+                text=f"{p50:.1f} / {p95:.1f} ms  ({hits // runs} rows)  floor {f50:.1f} / {f95:.1f}",
+                key=f"search p95 {kind}",
+            )
+        )
+    return out
+
+
+RANKING = attention.RANKING
+QUEUE_SIZE = attention.QUEUE_SIZE
+ROOTS_RAW = f"""SELECT customer_id, total_12m FROM referral_figure INDEXED BY referral_figure_root
+WHERE root = 1 ORDER BY total_12m DESC, customer_id LIMIT {ROOTS_SHOWN}"""
+ROOT_COUNT = "SELECT count(*) FROM referral_figure INDEXED BY referral_figure_root WHERE root = 1"
+
+
+def _after_a_load(db, today: date) -> list[Measured]:
+    """What the first reads after a bulk load build whole (the build drops every kept
+    summary; a reused book has them dropped the same way here)."""
+    db.execute_sql(MARK_VALUES_STALE)
+    started = time.perf_counter()
+    ensure_values(db, today)
+    values = (time.perf_counter() - started) * 1000
     started = time.perf_counter()
     page = attention_page(db, today, limit=SHOWN)
-    first = (time.perf_counter() - started) * 1000
-    ranked = _median_ms(lambda: attention_ranking(db, today), 5)
-    shown = _median_ms(lambda: attention_page(db, today, limit=SHOWN), 5)
+    queue = (time.perf_counter() - started) * 1000
+    started = time.perf_counter()
+    referral_forest(db, today).roots(0, ROOTS_SHOWN)
+    tree = (time.perf_counter() - started) * 1000
+    return [
+        Measured("first reads after a bulk load (everything kept is built whole, once)", None),
+        Measured("  value summary", values, key="built whole: values"),
+        Measured(
+            f"  needs attention: purchase rhythms, book's gap, every score, first {SHOWN} items "
+            f"of {page.total:,}",
+            queue,
+            key="built whole: scores",
+        ),
+        Measured("  referral figures and the first roots", tree, key="built whole: referrals"),
+    ]
+
+
+def _queue(db, floor: Floor, today: date, big: bool) -> list[Measured]:
+    """The queue on a day it is kept for: the whole ranking, the screen's first page with the
+    count, and every item built from the book (the command line without --limit)."""
+    ranked = attention_ranking(db, today)
+    ranking = _median_ms(lambda: attention_ranking(db, today), 5)
+    page = _median_ms(lambda: attention_page(db, today, limit=SHOWN), 5)
+    times = 1 if big else 3
     items = attention_queue(db, today)
-    whole = _median_ms(lambda: attention_queue(db, today), 3)
+    whole = _median_ms(lambda: attention_queue(db, today), times)
     reasons = sum(len(item.reasons) for item in items)
     return [
-        (
-            f"attention queue: first after a load (rhythms of every buyer), first {SHOWN} "
-            f"items of {page.total:,}",
-            f"{first:.0f} ms",
+        Measured("needs attention, on a day its scores are kept for", None),
+        Measured(
+            f"  whole queue ranked: attention_ranking, {len(ranked):,} customers (median of 5); "
+            "floor: the ranking read from its index",
+            ranking,
+            floor.ms([(RANKING, None)]),
+            key="queue ranked",
         ),
-        ("attention queue: whole queue ranked (every customer scored and ordered)", ""),
-        (f"  attention_ranking, {len(items):,} customers (median of 5)", f"{ranked:.0f} ms"),
-        (f"  first {SHOWN} as items + the count: attention_page (median of 5)", f"{shown:.0f} ms"),
-        (
-            f"  every item: attention_queue, {reasons:,} reasons (median of 3)",
-            f"{whole:.0f} ms",
+        Measured(
+            f"  first {SHOWN} as items + the count: attention_page (median of 5); floor: "
+            f"LIMIT {SHOWN} + count",
+            page,
+            floor.ms([(f"{RANKING} LIMIT {SHOWN}", None), (QUEUE_SIZE, None)]),
+            key="queue first page",
+        ),
+        Measured(
+            f"  every item from the book: attention_queue, {reasons:,} reasons (median of {times})",
+            whole,
+            key="queue every item",
         ),
     ]
 
 
-def _referral_times(db, today: date) -> list[tuple[str, str]]:
+def _tree(db, floor: Floor, today: date) -> list[Measured]:
     """The referral tree as its screen opens: the forest, then the first page of roots."""
     samples = []
     for _ in range(6):
@@ -639,96 +764,163 @@ def _referral_times(db, today: date) -> list[tuple[str, str]]:
         forest = referral_forest(db, today)
         roots = forest.roots(0, ROOTS_SHOWN)
         samples.append((time.perf_counter() - started) * 1000)
-    referred = [row[0] for row in db.execute_sql(REFERRED)]
-    referrers = {forest.referrer_of(cid) for cid in referred} - {None}
-    widest = max(map(forest.child_count, referrers), default=0)
-    deepest = max((len(forest.path_to(cid)) - 1 for cid in referred), default=0)
+    names = [(DETAILS_SQL, (json.dumps([node.customer_id for node in roots]),))]
+    referred = db.execute_sql(REFERRED.replace("SELECT id", "SELECT count(*)")).fetchone()[0]
+    widest, deepest = db.execute_sql(
+        "SELECT max(referred), (SELECT max(d) FROM (WITH RECURSIVE up(id, d) AS ("
+        "SELECT customer_id, 0 FROM referral_figure WHERE root = 1 UNION ALL "
+        "SELECT f.customer_id, up.d + 1 FROM referral_figure f JOIN up ON f.referrer_id = up.id "
+        "WHERE f.cut = 0 AND up.d < 100) SELECT d FROM up)) FROM referral_figure"
+    ).fetchone()
+    first, median = samples[0], statistics.median(samples[1:])
     return [
-        (
-            f"referral tree: {len(referred):,} referred by others, {forest.root_count:,} roots, "
+        Measured(
+            f"referral tree: {referred:,} referred by others, {forest.root_count:,} roots, "
             f"chains up to {deepest} deep, up to {widest} referred by one customer",
-            "",
+            None,
         ),
-        (
-            f"  referral_forest + roots(0, {ROOTS_SHOWN}) ({len(roots)}): first / median of 5",
-            f"{samples[0]:.0f} / {statistics.median(samples[1:]):.0f} ms",
+        Measured(
+            f"  referral_forest + roots(0, {ROOTS_SHOWN}) ({len(roots)}): first / median of 5; "
+            "floor: the roots read from their index, their count and names",
+            median,
+            floor.ms([(ROOT_COUNT, None), (ROOTS_RAW, None), *names]),
+            text=f"{first:.0f} / {median:.0f} ms",
+            key="tree first level",
         ),
     ]
 
 
-def _find_wall(path: Path, home: Path, runs: int) -> float:
+def _next_days(db, floor: Floor, today: date) -> list[Measured]:
+    """The first reads of each of the next three days: what moves with the day is worked out
+    again (spends whose purchases enter or leave a window, the tiers; the scores whose reason
+    starts, stops or grows to its next tenth), the rest carries over. The book is left at
+    `today` after."""
+    values, scores, trees, rescored = [], [], [], []
+    for days in (1, 2, 3):
+        day = today + timedelta(days=days)
+        started = time.perf_counter()
+        ensure_values(db, day)
+        values.append((time.perf_counter() - started) * 1000)
+        rescored.append(
+            db.execute_sql(
+                "SELECT count(*) FROM attention_score WHERE valid_until <= ?", (day.toordinal(),)
+            ).fetchone()[0]
+        )
+        started = time.perf_counter()
+        attention_ranking(db, day)
+        scores.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        referral_forest(db, day).roots(0, ROOTS_SHOWN)
+        trees.append((time.perf_counter() - started) * 1000)
+    ensure_values(db, today)
+    attention_ranking(db, today)
+    referral_forest(db, today)
+    day = today + timedelta(days=1)
+    places = (2 * db.execute_sql("SELECT count(*) FROM customer_value").fetchone()[0] + 9) // 10
+    moved = []
+    for old, new in zip(value._windows(today), value._windows(day), strict=True):
+        for after, upto in value._minus(new, old) + value._minus(old, new):
+            moved.append((value.SPENT_BETWEEN, (after, upto)))
+    placed = (
+        "SELECT customer_id, spent_12m, value_rank, tier FROM customer_value INDEXED BY "
+        f"customer_value_rank ORDER BY spent_12m DESC, customer_id LIMIT {places}"
+    )
+    return [
+        Measured("the first reads of a new day (median of the next three days)", None),
+        Measured(
+            "  value summary: ensure_values, first search of the day; floor: the day's "
+            "purchases entering or leaving a window, the gold and silver places, read raw",
+            statistics.median(values),
+            floor.ms([*moved, (placed, None)]),
+            key="new day: values",
+        ),
+        Measured(
+            f"  whole queue ranked: attention_ranking, about {statistics.median(rescored):,.0f} "
+            "scores worked out again; floor: the ranking read from its index",
+            statistics.median(scores),
+            floor.ms([(RANKING, None)]),
+            key="new day: queue ranked",
+        ),
+        Measured(
+            f"  referral_forest + roots(0, {ROOTS_SHOWN}), the 12-month values moved",
+            statistics.median(trees),
+            floor.ms([(ROOT_COUNT, None), (ROOTS_RAW, None)]),
+            key="new day: tree first level",
+        ),
+    ]
+
+
+def _find_wall(path: Path, home: Path, runs: int) -> tuple[float, float]:
+    """`tui-crm find rob` as a whole process, and its floor: python, sqlite3 and the prefix
+    query joined to customers."""
     exe = shutil.which("tui-crm")
     command = [exe] if exe else [sys.executable, "-m", "tui_crm"]
     command += ["find", "rob", "--db", str(path)]
     env = dict(os.environ, TUI_CRM_HOME=str(home))
-    subprocess.run(command, capture_output=True, check=True, env=env)  # warm the page cache
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        subprocess.run(command, capture_output=True, check=True, env=env)
-        samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples)
+    raw = [
+        sys.executable,
+        "-c",
+        'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute("SELECT c.id, '
+        "c.first_name, c.last_name, c.company FROM customer_fts f JOIN customer c ON c.id = "
+        "f.rowid WHERE customer_fts MATCH 'rob*' LIMIT 50\").fetchall()",
+        str(path),
+    ]
+    timed = []
+    for argv in (command, raw):
+        subprocess.run(argv, capture_output=True, check=True, env=env)  # warm the page cache
+        samples = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            subprocess.run(argv, capture_output=True, check=True, env=env)
+            samples.append((time.perf_counter() - started) * 1000)
+        timed.append(statistics.median(samples))
+    return timed[0], timed[1]
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--customers", type=int, default=100_000)
-    parser.add_argument("--interactions", type=int, default=1_000_000)
-    parser.add_argument("--purchases", type=int, default=300_000)
-    parser.add_argument("--db", type=Path, help="database file (default: a temporary one)")
-    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
-    parser.add_argument(
-        "--reuse", action="store_true", help="skip the build when --db already has customers"
-    )
-    parser.add_argument("--runs", type=int, default=40, help="searches per query kind")
-    parser.add_argument("--seed", type=int, default=20260101)
-    args = parser.parse_args(argv)
-
+def measure(path: Path, args, counts: tuple[int, int, int]) -> tuple[str, list[Measured]]:
+    """Build (or reuse) the book at `path` and measure it; the table's title and lines."""
+    customers, interactions, purchases = counts
     folder = Path(tempfile.mkdtemp(prefix="tui-crm-bench-"))
-    path = args.db or folder / "bench.db"
     today = date.today()
     reuse = args.reuse and path.exists() and path.stat().st_size > 0
-    if path.exists() and not reuse:
-        print(f"{path} exists; remove it, give another --db, or pass --reuse", file=sys.stderr)
-        return 2
-    out: list[tuple[str, str]] = []
+    out: list[Measured] = []
     try:
         db = open_database(path)
         if reuse:
-            out.append(("build", "skipped (--reuse)"))
+            out.append(Measured("build", None, text="skipped (--reuse)"))
         else:
-            phases = build(db, args, today)
-            out.append(("build total", f"{sum(t for _, t in phases):.1f} s"))
-            out.extend((f"  {name}", f"{t:.1f} s") for name, t in phases)
-
-        costs = []
-        for _ in range(3):
-            db.execute_sql("DELETE FROM meta WHERE key = 'values_as_of'")
-            started = time.perf_counter()
-            ensure_values(db, today)
-            costs.append((time.perf_counter() - started) * 1000)
-        out.append(
-            ("ensure_values (first search of the day)", f"{statistics.median(costs):.0f} ms")
-        )
-
+            sized = argparse.Namespace(
+                **{
+                    **vars(args),
+                    "customers": customers,
+                    "interactions": interactions,
+                    "purchases": purchases,
+                }
+            )
+            phases = build(db, sized, today)
+            total = sum(t for _, t in phases)
+            out.append(Measured("build total", total * 1000, text=f"{total:.1f} s", key="build"))
+            out.extend(Measured(f"  {name}", t * 1000, text=f"{t:.1f} s") for name, t in phases)
+        floor = Floor(path)
+        big = customers >= 500_000
+        out.extend(_after_a_load(db, today))
         rng = random.Random(args.seed)
         kinds = dict(QUERIES)
         kinds["phone digits"] = _phone_queries(db, rng, 20)
-        for queries in kinds.values():  # one untimed pass: caches warm, as in use
-            for query in queries:
-                search(db, query, as_of=today)
-        out.append(("search (p50 / p95 over runs, avg rows)", ""))
-        for kind, queries in kinds.items():
-            p50, p95, rows = _times(db, queries, args.runs, today)
-            examples = ", ".join(repr(q) for q in queries[:2])
-            out.append((f"  {kind}: {examples}, …", f"{p50:.1f} / {p95:.1f} ms  ({rows} rows)"))
-        out.extend(_queue_times(db, today))
-        out.extend(_referral_times(db, today))
+        out.extend(_searches(db, floor, kinds, args.runs, today))
+        out.extend(_queue(db, floor, today, big))
+        out.extend(_tree(db, floor, today))
+        out.extend(_next_days(db, floor, today))
+        floor.close()
         close_database()
+        find, find_floor = _find_wall(path, folder / "bench-home", 5)
         out.append(
-            (
-                "`tui-crm find rob` whole process (median of 5)",
-                f"{_find_wall(path, folder / 'bench-home', 5):.0f} ms",
+            Measured(
+                "`tui-crm find rob` whole process (median of 5); floor: python + sqlite3, "
+                "the prefix query",
+                find,
+                find_floor,
+                key="find rob",
             )
         )
     finally:
@@ -738,22 +930,101 @@ def main(argv: list[str] | None = None) -> int:
         else:
             for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
                 leftover.unlink(missing_ok=True)
-        shutil.rmtree(folder, ignore_errors=True) if path.parent != folder or not (
-            args.keep or reuse
-        ) else shutil.rmtree(folder / "bench-home", ignore_errors=True)
-
-    print_table(
-        f"tui-crm benchmark: {args.customers:,} customers, {args.interactions:,} interactions, "
-        f"{args.purchases:,} purchases; SQLite {_sqlite_version()}, {os.cpu_count()} CPUs",
-        out,
+        shutil.rmtree(folder, ignore_errors=True)
+    title = (
+        f"tui-crm benchmark: {customers:,} customers, {interactions:,} interactions, "
+        f"{purchases:,} purchases; SQLite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs"
     )
+    return title, out
+
+
+def _lines(out: list[Measured]) -> list[tuple[str, str]]:
+    rows = []
+    for line in out:
+        shown = line.text or ("" if line.ms is None else f"{line.ms:.0f} ms")
+        if line.floor is not None and not line.text.count("floor"):
+            shown += f"  (floor {line.floor:.1f} ms)"
+        rows.append((line.what, shown))
+    return rows
+
+
+def _size(n: int) -> str:
+    return f"{n // 1_000_000}m" if n >= 1_000_000 else f"{n // 1000}k"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--interactions", type=int, default=None, help="default: 10 a customer")
+    parser.add_argument("--purchases", type=int, default=None, help="default: 3 a customer")
+    parser.add_argument(
+        "--db",
+        type=str,
+        help="database file (default: a temporary one); with --scale, '{size}' in it becomes "
+        "10k, 100k, 1m",
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--reuse", action="store_true", help="skip the build when --db already has customers"
+    )
+    parser.add_argument("--runs", type=int, default=40, help="searches per query kind")
+    parser.add_argument("--seed", type=int, default=20260101)
+    parser.add_argument(
+        "--scale",
+        nargs="?",
+        const="10000,100000,1000000",
+        help="measure books of these sizes (default 10k, 100k and 1M customers, each with 10 "
+        "interactions and 3 purchases a customer) and print how each figure grows per 10×",
+    )
+    args = parser.parse_args(argv)
+
+    sizes = [int(n) for n in args.scale.split(",")] if args.scale else [args.customers]
+    tables: list[tuple[int, list[Measured]]] = []
+    for customers in sizes:
+        counts = (
+            customers,
+            args.interactions if args.interactions and not args.scale else 10 * customers,
+            args.purchases if args.purchases and not args.scale else 3 * customers,
+        )
+        if args.db:
+            path = Path(args.db.format(size=_size(customers)))
+        else:
+            path = Path(tempfile.mkdtemp(prefix="tui-crm-bench-")) / "bench.db"
+        if path.exists() and not (args.reuse and path.stat().st_size > 0):
+            print(f"{path} exists; remove it, give another --db, or pass --reuse", file=sys.stderr)
+            return 2
+        title, out = measure(path, args, counts)
+        print_table(title, _lines(out))
+        print()
+        tables.append((customers, out))
+    if len(tables) > 1:
+        print_table(
+            "growth per 10× (ms at each size; in brackets the same for the floor)",
+            _growth(tables),
+        )
     return 0
 
 
-def _sqlite_version() -> str:
-    import sqlite3
-
-    return sqlite3.sqlite_version
+def _growth(tables: list[tuple[int, list[Measured]]]) -> list[tuple[str, str]]:
+    keyed = [{line.key: line for line in out if line.key} for _, out in tables]
+    keys = [line.key for line in tables[0][1] if line.key]
+    header = "  →  ".join(_size(n) for n, _ in tables)
+    rows = [("figure", f"{header}   (×growth per 10×)")]
+    for key in keys:
+        lines = [table.get(key) for table in keyed]
+        if any(line is None or line.ms is None for line in lines):
+            continue
+        ms = [line.ms for line in lines]
+        growth = " ".join(f"×{b / a:.1f}" if a else "—" for a, b in zip(ms, ms[1:], strict=False))
+        shown = "  →  ".join(f"{m:,.0f}" if m >= 10 else f"{m:.1f}" for m in ms)
+        floors = [line.floor for line in lines]
+        if all(f is not None for f in floors):
+            fgrowth = " ".join(
+                f"×{b / a:.1f}" if a else "—" for a, b in zip(floors, floors[1:], strict=False)
+            )
+            shown += f"  ({'  →  '.join(f'{f:.1f}' for f in floors)}; {fgrowth})"
+        rows.append((key, f"{shown}   {growth}"))
+    return rows
 
 
 if __name__ == "__main__":

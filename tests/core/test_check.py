@@ -7,10 +7,11 @@ from datetime import date
 
 import pytest
 
-from tui_crm.core.attention import ensure_rhythms
+from tui_crm.core.attention import attention_ranking, ensure_rhythms
 from tui_crm.core.backups import backup_now
 from tui_crm.core.check import check_book, repair_book, restore_hint
 from tui_crm.core.customers import add_purchase, create_customer, log_interaction
+from tui_crm.core.referrals import referral_forest
 from tui_crm.core.value import ensure_values
 from tui_crm.db.backup import backup_files
 from tui_crm.errors import CrmError
@@ -140,3 +141,37 @@ def test_a_damaged_file_cannot_be_repaired_and_the_newest_good_backup_is_named(
     assert "row 5 missing from index customer_name" in message
     assert f"tui-crm restore {good}" in message
     assert f"tui-crm restore {good}" in restore_hint(db_path)
+
+
+def test_wrong_kept_scores_referral_figures_and_gap_count_are_found(db, book):
+    referred = create_customer(db, {"first_name": "Friend", "referred_by": book[0]})
+    attention_ranking(db, TODAY)  # the scores kept for the day
+    referral_forest(db, TODAY)  # and the referral figures
+    assert check_book(db).healthy
+    db.execute_sql(f"UPDATE attention_score SET score = 99 WHERE customer_id = {book[2]}")
+    db.execute_sql(f"UPDATE attention_score SET w_cadence = 0.5 WHERE customer_id = {book[3]}")
+    db.execute_sql(f"UPDATE referral_figure SET below_12m = 7 WHERE customer_id = {book[0]}")
+    db.execute_sql(f"UPDATE referral_figure SET referrer_id = NULL WHERE customer_id = {referred}")
+    db.execute_sql("UPDATE meta SET value = value + 3 WHERE key = 'purchase_gaps'")
+    assert _lines(db) == [
+        "rhythms: the book's gap count is 33, not 30",
+        f"scores: 2 customers have a wrong needs-attention score as of {TODAY} "
+        f"(#{book[2]}, #{book[3]})",
+        f"referrals: 2 customers have wrong referral figures (#{book[0]}, #{referred})",
+    ]
+    repaired = repair_book(db, today=TODAY)
+    assert repaired.health.healthy, repaired.health.problems
+    assert repaired.rebuilt[-3:] == (
+        f"the value summary (as of {TODAY})",
+        f"the needs-attention scores (as of {TODAY}: 11 customers)",
+        "the referral figures (2 customers)",
+    )
+
+
+def test_a_kept_score_that_holds_for_later_days_is_not_called_wrong(db, book):
+    """A score kept on one day holds until its rounded figures can change: on a later day the
+    check brings it up to date before comparing, and finds nothing wrong."""
+    attention_ranking(db, TODAY)
+    later = date(2026, 3, 9)
+    ensure_values(db, later)
+    assert check_book(db).healthy

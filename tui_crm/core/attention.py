@@ -20,9 +20,11 @@ Ranking: a reason scores its weight × how overdue it is (1 at the due point, gr
 × the customer's value (1 + log10(1 + 12-month spend in hundreds)); a customer scores their
 best reason plus a quarter of the others.
 
-`attention_queue(db, as_of, limit=n)` builds only the first n items (everyone is still
-ranked); `attention_page` gives them with the size of the whole queue, `attention_ranking`
-everyone's id and score in queue order without items, `reason_ids` just who is in it.
+Everyone's reasons and score for a day are kept in `attention_score` and read in queue order
+from its index (see "Kept scores" below): `attention_ranking` (everyone's id and score in queue
+order), `attention_page` (the first items and the size of the whole queue) and `reason_ids`
+(who has some reasons) read them; only the items shown are built, with their texts, from the
+book. `attention_queue(db, as_of)` without a limit builds every item from the book.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from tui_crm.core.referrals import REFERRAL_DAY, THANKED_SQL
 from tui_crm.core.types import display_name
 from tui_crm.core.undo import record_step, refused
 from tui_crm.core.value import ensure_values
+from tui_crm.db.derived import RHYTHM_OF, ordinal, refill
 from tui_crm.db.meta import meta_value, set_meta
 from tui_crm.errors import ConflictError, CrmError, ValidationError
 
@@ -55,6 +58,7 @@ REASONS = {
     "thank_referrer": "referral not thanked",
     "incomplete_profile": "profile incomplete",
 }
+ALL_REASONS = frozenset(REASONS)
 WEIGHTS = {
     "follow_up_overdue": 5.0,  # a promise to call back comes first
     "follow_up_due": 4.5,
@@ -72,10 +76,7 @@ MIN_PURCHASES = 2  # purchase days before "stopped buying" can be said: one gap
 MIN_LAPSE_DAYS = 14  # never call a customer lapsed sooner than this after a purchase
 
 
-def _ordinal(column: str) -> str:
-    """SQL for the day of a date or datetime column as `date.toordinal()` counts it (times are
-    stored without a time zone, so julianday() shifts none of them)."""
-    return f"CAST(julianday({column}) - 1721424.5 AS INTEGER)"
+_ordinal = ordinal  # the day of a date or datetime column as date.toordinal() counts it
 
 
 @dataclass(frozen=True)
@@ -188,62 +189,50 @@ def _lapse_sql(limit: bool) -> str:
     return f"max({days}, {MIN_LAPSE_DAYS})"
 
 
-MISSING_RHYTHMS = """SELECT id FROM customer WHERE purchase_count >= ? AND deleted_at IS NULL
-AND id NOT IN (SELECT customer_id FROM purchase_rhythm)"""
-
-# Each customer's purchase days (credit notes aside) as one JSON list of day numbers: after a
-# bulk load every buyer's, 240 000 of them, and a row per day would cost more than the query.
-PURCHASE_DAYS = f"""SELECT customer_id, json_group_array({_ordinal("day")}) FROM purchase
-WHERE cents > 0 AND customer_id IN (SELECT value FROM json_each(?)) GROUP BY customer_id"""
-
-
 def ensure_rhythms(db: Database) -> float:
-    """Keep the purchase days of every customer whose purchases changed since (the purchase
-    triggers drop their row; one pass over those customers' purchases), and return the
-    book's usual gap between purchase days (see `book_gap`)."""
-    missing = [row[0] for row in db.execute_sql(MISSING_RHYTHMS, (MIN_PURCHASES,))]
-    if missing:
+    """The book's usual gap between purchase days (see `book_gap`). Each customer's purchase
+    days are kept by the purchase triggers (db/derived.py); after a bulk write, which drops
+    meta `purchase_gaps`, everyone's are worked out again here, in one pass over the purchases."""
+    if meta_value(db, "purchase_gaps") is None:
         with db.atomic():
-            days = {
-                customer_id: json.loads(days)
-                for customer_id, days in db.execute_sql(PURCHASE_DAYS, (_json_ids(missing),))
-            }
-            found = []
-            for customer_id in missing:
-                distinct = sorted(set(days.get(customer_id, ())))
-                # Fewer purchase days than a rhythm needs (or only credit notes) get a row
-                # too, so the customer is not looked at again until their purchases change.
-                found.append(
-                    (customer_id, len(distinct), distinct[0], distinct[-1])
-                    if distinct
-                    else (customer_id, 0, 0, 0)
+            if meta_value(db, "purchase_gaps") is None:
+                db.execute_sql("DELETE FROM purchase_rhythm")
+                db.execute_sql(
+                    "INSERT INTO purchase_rhythm (customer_id, purchases, first_day, last_day) "
+                    + RHYTHM_OF.format(where="")
                 )
-            db.connection().executemany(
-                "INSERT OR REPLACE INTO purchase_rhythm (customer_id, purchases, first_day, "
-                "last_day) VALUES (?, ?, ?, ?)",
-                found,
-            )
+                set_meta(db, "purchase_gaps", str(_gap_count(db)))
     return book_gap(db)
 
 
-GAP_COUNT = "SELECT coalesce(sum(purchases - 1), 0) FROM purchase_rhythm WHERE purchases > 1"
+# The gaps between purchase days over the live customers (the triggers keep this count in
+# meta `purchase_gaps`).
+GAP_COUNT = """SELECT coalesce(sum(r.purchases - 1), 0) FROM purchase_rhythm r
+JOIN customer c ON c.id = r.customer_id WHERE r.purchases > 1 AND c.deleted_at IS NULL"""
 
-# Every gap between the purchase days of the customers with a rhythm, in days.
+# Every gap between the purchase days of the live customers with a rhythm, in days.
 BOOK_GAPS = f"""SELECT gap FROM (
   SELECT day - lag(day) OVER (PARTITION BY customer_id ORDER BY day) AS gap
   FROM (SELECT DISTINCT customer_id, {_ordinal("day")} AS day FROM purchase
-        WHERE cents > 0 AND customer_id IN (SELECT customer_id FROM purchase_rhythm
-                                            WHERE purchases > 1)))
+        WHERE cents > 0 AND customer_id IN (
+          SELECT r.customer_id FROM purchase_rhythm r JOIN customer c ON c.id = r.customer_id
+          WHERE r.purchases > 1 AND c.deleted_at IS NULL)))
 WHERE gap IS NOT NULL"""
+
+
+def _gap_count(db: Database) -> int:
+    return int(db.execute_sql(GAP_COUNT).fetchone()[0])
 
 
 def book_gap(db: Database) -> float:
     """The book's usual gap between purchase days: the median over every repeat buyer's gaps
-    (DEFAULT_BOOK_GAP in a book without any yet). Kept in `meta` and worked out again only
-    once the number of gaps moved by more than BOOK_GAP_DRIFT: a median of thousands of gaps
-    barely moves with one more purchase, and the whole pass costs a few hundred milliseconds
-    at 300 000 purchases."""
-    gaps = db.execute_sql(GAP_COUNT).fetchone()[0]
+    (live customers; DEFAULT_BOOK_GAP in a book without any yet). Kept in `meta` and worked
+    out again only once the number of gaps (kept by the triggers) moved by more than
+    BOOK_GAP_DRIFT: a median of thousands of gaps barely moves with one more purchase, and the
+    whole pass costs a few hundred milliseconds at 300 000 purchases. When it moves, every
+    repeat buyer's queue score is worked out again."""
+    counted = meta_value(db, "purchase_gaps")
+    gaps = int(counted) if counted is not None else _gap_count(db)
     kept, basis = meta_value(db, "book_purchase_gap"), meta_value(db, "book_purchase_gap_basis")
     if (
         kept is not None
@@ -256,6 +245,11 @@ def book_gap(db: Database) -> float:
     with db.atomic():
         set_meta(db, "book_purchase_gap", repr(value))
         set_meta(db, "book_purchase_gap_basis", str(gaps))
+        if kept is None or float(kept) != value:
+            db.execute_sql(
+                "UPDATE attention_score SET valid_until = 0 WHERE customer_id IN "
+                f"(SELECT customer_id FROM purchase_rhythm WHERE purchases >= {MIN_PURCHASES})"
+            )
     return value
 
 
@@ -288,6 +282,10 @@ def set_default_cadence(db: Database, days: int | str, *, expected: int) -> int:
                 [],
             )
         set_meta(db, "default_cadence_days", str(days))
+        db.execute_sql(  # the customers it applies to: their scores are worked out again
+            "UPDATE attention_score SET valid_until = 0 WHERE customer_id IN "
+            "(SELECT id FROM customer WHERE category_id IS NULL)"
+        )
     return days
 
 
@@ -306,8 +304,17 @@ def parse_cadence(days: int | str) -> int:
 # How the queue is worked out
 #
 # At 100 000 customers some 56 000 need attention, and building an item with texts for each of
-# them costs more than ranking them all. So the rules run in SQL, in one pass over the
-# customers, and everyone is ranked there; only the customers a caller shows become items.
+# them costs more than ranking them all. So the rules run in SQL, one statement over the
+# customers (or some of them); only the customers a caller shows become items.
+#
+# Kept scores. The statement's "store" shape gives, per live customer who is not lost, each
+# reason's weight × urgency and the score, with the first day they may differ (`valid_until`),
+# and `attention_score` keeps them. A write that changes what a customer's reasons read marks
+# their row (`valid_until = 0`: the triggers of db/derived.py, the value summary, the book's
+# gap, the default cadence); reading the queue for a day first works out again the rows marked
+# or past their day (`_keep_scores`). From one day to the next that is the customers whose
+# reason starts or stops, or whose growing urgency takes a rounded score to its next tenth:
+# some four in ten of the queue, not the book.
 #
 # The scores stay exactly what Python's arithmetic gives. SQL works out weight × urgency with
 # the same IEEE operations, in the same order, as `WEIGHTS[code] * (1 + min(max(late, 0) /
@@ -345,31 +352,40 @@ class _Rule(NamedTuple):
     restart: str | None  # after "done", due again once this many days have passed (else never)
 
 
+# How late each growing reason is and over what scale its urgency grows (see `_overdue_sql`).
+GROWTH = {
+    "follow_up_overdue": (":today - due", "7"),
+    "cadence": (":today - heard - cadence", "cadence"),
+    "gold_quiet": (":today - heard - quiet_limit", "quiet_limit"),
+    "lapsed": (":today - lapse_since - lapse_wait", "lapse_wait"),
+    # Urgency from the oldest unthanked referral.
+    "thank_referrer": (":today - oldest", "30"),
+}
+
 RULES = {
-    "follow_up_overdue": _Rule("due < :today", _overdue_sql(":today - due", 7), "due", None),
+    "follow_up_overdue": _Rule(
+        "due < :today", _overdue_sql(*GROWTH["follow_up_overdue"]), "due", None
+    ),
     "follow_up_due": _Rule("due = :today", "1.0", "due", None),
     "cadence": _Rule(
-        ":today - heard > cadence",
-        _overdue_sql(":today - heard - cadence", "cadence"),
-        "heard",
-        "cadence",
+        ":today - heard > cadence", _overdue_sql(*GROWTH["cadence"]), "heard", "cadence"
     ),
     "gold_quiet": _Rule(
         ":today - heard > quiet_limit",
-        _overdue_sql(":today - heard - quiet_limit", "quiet_limit"),
+        _overdue_sql(*GROWTH["gold_quiet"]),
         "heard",
         "quiet_limit",
     ),
     "lapsed": _Rule(
         ":today - lapse_since > lapse_wait",
-        _overdue_sql(":today - lapse_since - lapse_wait", "lapse_wait"),
+        _overdue_sql(*GROWTH["lapsed"]),
         "lapse_since",
         "again_days",
     ),
-    # Urgency from the oldest unthanked referral; the clock (for "done") from the newest, so a
-    # referral made after the reminder was marked done brings it back.
+    # The clock (for "done") from the newest unthanked referral, so a referral made after the
+    # reminder was marked done brings it back.
     "thank_referrer": _Rule(
-        "oldest IS NOT NULL", _overdue_sql(":today - oldest", 30), "newest", None
+        "oldest IS NOT NULL", _overdue_sql(*GROWTH["thank_referrer"]), "newest", None
     ),
     "incomplete_profile": _Rule("created IS NOT NULL AND incomplete", "1.0", "created", None),
 }
@@ -391,14 +407,20 @@ RHYTHMS = f"""SELECT customer_id, purchases, first_day, last_day,
 FROM purchase_rhythm WHERE purchases >= {MIN_PURCHASES}"""
 ASKED = f"""{_ordinal("c.last_contact_at")} >= r.last_day + r.limit_days"""
 
-# Each live customer who is not lost, with what the rules read, as day numbers. Dates are
-# compared as text first, so only the dates a rule needs are parsed (100 000 parses of one
-# column cost some 20 ms); `heard` (last contact, else when they were added) is the one
-# every customer needs.
-FACTS = f"""
-SELECT c.id, c.first_name, c.last_name, c.company, coalesce(v.tier, '') AS tier,
-  coalesce(v.spent_12m, 0) AS spent,
-  CASE WHEN c.next_follow_up <= :as_of THEN {_ordinal("c.next_follow_up")} END AS due,
+# `display_name` for the tie-break. Names are stored stripped (see `customers`), so trimming the
+# joining space is all its strip() does.
+NAME_SQL = "coalesce(nullif(trim(first_name || ' ' || last_name), ''), company)"
+
+# Each live customer who is not lost, with what the rules read that does not depend on the day,
+# as day numbers. `blank`: no source or no "why they chose us".
+BOOK_FACTS = f"""
+SELECT c.id, c.first_name, c.last_name, c.company, {
+    NAME_SQL.replace("first_name", "c.first_name")
+    .replace("last_name", "c.last_name")
+    .replace("company", "c.company")
+} AS name_key,
+  coalesce(v.tier, '') AS tier, coalesce(v.spent_12m, 0) AS spent,
+  {_ordinal("c.next_follow_up")} AS nfu,
   {_ordinal("max(c.created_at, coalesce(c.last_contact_at, ''))")} AS heard,
   coalesce(cat.cadence_days, :cadence) AS cadence,
   CASE v.tier WHEN 'gold' THEN {QUIET_DAYS["gold"]} WHEN 'silver' THEN {QUIET_DAYS["silver"]}
@@ -408,9 +430,8 @@ SELECT c.id, c.first_name, c.last_name, c.company, coalesce(v.tier, '') AS tier,
   CASE WHEN {ASKED} THEN {_ordinal("c.last_contact_at")} ELSE r.last_day END AS lapse_since,
   CASE WHEN {ASKED} THEN r.again_days ELSE r.limit_days END AS lapse_wait,
   u.oldest, u.newest, c.id IN (SELECT customer_id FROM attention_mark) AS marked,
-  CASE WHEN c.created_at >= :new_since THEN {_ordinal("c.created_at")} END AS created,
-  CASE WHEN c.created_at >= :new_since
-    THEN trim(c.source, :ws) = '' OR trim(c.why_chose_us, :ws) = '' END AS incomplete
+  {_ordinal("c.created_at")} AS created_day,
+  trim(c.source, :ws) = '' OR trim(c.why_chose_us, :ws) = '' AS blank
   {{details}}
 FROM customer c
 LEFT JOIN category cat ON cat.id = c.category_id
@@ -419,13 +440,28 @@ LEFT JOIN rhythms r ON r.customer_id = c.id
 LEFT JOIN unthanked u ON u.customer_id = c.id
 WHERE c.deleted_at IS NULL AND c.status != 'lost' {{only}}"""
 
+# The same facts as kept with each score (they change only by writes, which mark the score):
+# what working a score out for another day reads, instead of the wide customer rows.
+FACT_COLUMNS = (
+    "nfu, heard, cadence, quiet_limit, again_days, lapse_since, lapse_wait, oldest, newest, "
+    "marked, created_day, blank, value_factor"
+)
+KEPT_FACTS = f"""SELECT customer_id AS id, name_key, spent, {FACT_COLUMNS} FROM attention_score
+WHERE customer_id IN (SELECT value FROM json_each(:only))"""
+
+# What the rules read on :today: a follow-up that has come (`due`), a customer added in the
+# last 30 days (`created`) and whether their profile lacks something then (`incomplete`).
+DAY_FACTS = """SELECT *, CASE WHEN nfu <= :today THEN nfu END AS due,
+  CASE WHEN created_day >= :today - 30 THEN created_day END AS created,
+  CASE WHEN created_day >= :today - 30 THEN blank END AS incomplete
+FROM facts_kept"""
+
+# What only a kept score needs: the customer's value factor, for the day it may change.
+STORED = ", attention_value(coalesce(v.spent_12m, 0)) AS value_factor"
+
 # Only what the texts of shown items need.
 DETAILS = """, c.last_contact_at, r.purchases AS bought_days, r.first_day, r.last_day, c.source,
   c.why_chose_us"""
-
-# `display_name` for the tie-break. Names are stored stripped (see `customers`), so trimming the
-# joining space is all its strip() does.
-NAME_SQL = "coalesce(nullif(trim(first_name || ' ' || last_name), ''), company)"
 
 # The names of unthanked referrals, oldest id first, for the texts of shown referrers.
 UNTHANKED_NAMES = f"""
@@ -452,11 +488,84 @@ def _hidden_sql(code: str, rule: _Rule) -> str:
     )
 
 
+# A day after every day: "never" for `valid_until`.
+NEVER = 100_000_000
+
+
+def _starts_sql(start: str) -> str:
+    """The day after `start`, when a rule that applies once :today is past it starts."""
+    return f"CASE WHEN ({start}) IS NOT NULL AND :today <= ({start}) THEN ({start}) + 1 ELSE {NEVER} END"
+
+
+# The first day after :today on which a customer's reasons or scores may differ while nothing
+# about them is written. Early rather than late: a day too early only works the score out once
+# more. Days on which something starts or ends: a follow-up falls due and is overdue the day
+# after, a rule starts to apply, a new customer's grace ends, a snooze ends, a "done" comes due
+# again; and while a reason's urgency grows, the day its score may reach the next tenth
+# (`_growth_sql`). Their 12-month value, category cadence and the book's usual gap change by
+# writes, which mark the score (`valid_until = 0`).
+VALID_UNTIL = f"""max(:today + 1, min(
+  CASE WHEN nfu IS NULL THEN {NEVER} WHEN :today < nfu THEN nfu
+       WHEN :today = nfu THEN :today + 1 ELSE {NEVER} END,
+  {_starts_sql("heard + cadence")},
+  {_starts_sql("heard + quiet_limit")},
+  CASE WHEN lapse_wait IS NOT NULL AND lapse_since IS NOT NULL
+        AND :today - lapse_since <= lapse_wait
+       THEN lapse_since + CAST(lapse_wait AS INTEGER) + 1 ELSE {NEVER} END,
+  {_starts_sql("oldest")},
+  CASE WHEN created_day IS NOT NULL AND :today <= created_day + 30 THEN created_day + 31
+       ELSE {NEVER} END,
+  coalesce(marks_until, {NEVER}),
+  {{growth}}))"""
+
+
+def _growth_sql() -> str:
+    """Per reason whose urgency still grows (it applies, is not hidden, and is less than three
+    scales late): the first day its score may show another tenth. Its score is weight ×
+    urgency × value, rounded to a tenth: with t = ten times the unrounded score, it shows the
+    same tenth while t stays within the same half-open tenth, and t grows by 10 × weight ×
+    value / scale a day. Kept 0.1 of t away from the tenth's edges (floating point errors are
+    some 1e-12), and a score that sits on an edge today is worked out again tomorrow."""
+    out = []
+    for code, (late, scale) in GROWTH.items():
+        t = f"(w_{code} * value_factor * 10)"
+        tenth = f"CAST({t} + 0.5 AS INTEGER)"
+        per_day = f"({WEIGHTS[code]!r} * value_factor * 10 / max({scale}, 1))"
+        out.append(
+            f"CASE WHEN w_{code} IS NULL OR NOT (({late}) >= 0 AND ({late}) < 3 * max({scale}, 1))"
+            f" THEN {NEVER} WHEN {t} - ({tenth} - 0.5) < 0.1 THEN :today + 1 "
+            f"ELSE :today + 1 + max(0, CAST(({tenth} + 0.4 - {t}) / {per_day} AS INTEGER)) END"
+        )
+    return ",\n  ".join(out)
+
+
+# The next day one of the customer's marks may stop or start hiding a reason (see
+# `_hidden_sql`): a snooze's end, a "done" whose clock comes round again.
+MARKS_UNTIL = f"""CASE WHEN marked THEN (SELECT min(day) FROM (
+    SELECT {_ordinal("m.snoozed_until")} AS day FROM attention_mark m
+    WHERE m.customer_id = facts.id
+    UNION ALL
+    SELECT {_ordinal("m.done_at")} + CAST(CASE m.reason WHEN 'cadence' THEN facts.cadence
+      WHEN 'gold_quiet' THEN facts.quiet_limit WHEN 'lapsed' THEN facts.again_days END
+      AS INTEGER) + 1 FROM attention_mark m WHERE m.customer_id = facts.id)
+  WHERE day > :today) END"""
+
+# The columns of `attention_score`, in the order the "store" shape gives them.
+SCORE_COLUMNS = (
+    "customer_id, name_key, spent, "
+    + ", ".join(f"w_{code}" for code in RULE_ORDER)
+    + f", score, computed_on, valid_until, {FACT_COLUMNS}"
+)
+
+
 @functools.lru_cache(maxsize=64)
-def _queue_sql(wanted: frozenset[str], shape: str, only: bool) -> str:
+def _queue_sql(wanted: frozenset[str], shape: str, only: bool, kept: bool = False) -> str:
     """The queue as one statement. `shape`: "ids" (who, in no order), "ranking" (id and
-    score, in queue order) or "items" (everything an item shows, in queue order). `only`:
-    just the customers in the JSON list `:only`."""
+    score, in queue order), "items" (everything an item shows, in queue order) or "store"
+    (every live customer who is not lost, as `attention_score` keeps them: their weighted
+    reasons and score on :today, until when they hold, and the facts they come from).
+    `only`: just the customers in the JSON list `:only`; `kept`: with the facts kept in
+    `attention_score` (for scores no write has marked) instead of the book's."""
     # Each reason's weight × urgency, NULL when it does not apply (or is not wanted, or a
     # mark hides it). Python multiplies by the customer's value and rounds.
     weighted = ",\n  ".join(
@@ -467,18 +576,28 @@ def _queue_sql(wanted: frozenset[str], shape: str, only: bool) -> str:
         for code, rule in RULES.items()
     )
     found = [f"w_{code}" for code in RULE_ORDER]
-    passed = "id, first_name, last_name, company, spent"
+    passed = "id, name_key, spent"
     if shape == "items":
         passed += (
-            ", tier, last_contact_at, due, heard, cadence, bought_days, first_day, last_day, "
-            "lapse_since, newest, created, source, why_chose_us"
+            ", first_name, last_name, company, tier, last_contact_at, due, heard, cadence, "
+            "bought_days, first_day, last_day, lapse_since, newest, created, source, why_chose_us"
         )
-    only_referrers = "AND r.referred_by_id IN (SELECT value FROM json_each(:only))"
-    only_customers = "AND c.id IN (SELECT value FROM json_each(:only))"
-    details = DETAILS if shape == "items" else ""
-    sql = f"""WITH unthanked AS ({UNTHANKED.format(only=only_referrers if only else "")}),
-rhythms AS ({RHYTHMS}),
-facts AS ({FACTS.format(details=details, only=only_customers if only else "")} {FENCE}),
+    elif shape == "store":
+        passed += f", due, {FACT_COLUMNS}, {MARKS_UNTIL} AS marks_until"
+    if kept:
+        facts = KEPT_FACTS
+    else:
+        only_referrers = "AND r.referred_by_id IN (SELECT value FROM json_each(:only))"
+        only_customers = "AND c.id IN (SELECT value FROM json_each(:only))"
+        details = {"items": DETAILS, "store": STORED}.get(shape, "")
+        facts = BOOK_FACTS.format(details=details, only=only_customers if only else "")
+        facts = (
+            f"unthanked AS ({UNTHANKED.format(only=only_referrers if only else '')}),\n"
+            f"rhythms AS ({RHYTHMS}),\n{facts}"
+        )
+        facts = facts.replace("\nSELECT c.id", "\nfacts_kept AS (SELECT c.id", 1)
+    sql = f"""WITH {facts if not kept else f"facts_kept AS ({facts}"} {FENCE}),
+facts AS ({DAY_FACTS} {FENCE}),
 reasons AS (SELECT {passed},
   {weighted}
 FROM facts {FENCE})
@@ -486,13 +605,14 @@ FROM facts {FENCE})
     any_reason = f"coalesce({', '.join(found)}, NULL) IS NOT NULL"
     if shape == "ids":
         return f"{sql}SELECT id FROM reasons WHERE {any_reason}"
-    # One reason: its own score is the customer's (what `_customer_score` gives too), with a
-    # cheaper call for three customers in four.
-    count = " + ".join(f"({w} IS NOT NULL)" for w in found)
-    score = (
-        f"CASE WHEN {count} = 1 THEN attention_reason_score(coalesce({', '.join(found)}), spent) "
-        f"ELSE attention_customer_score(spent, {', '.join(found)}) END"
-    )
+    score = _score_sql(found)
+    if shape == "store":
+        until = VALID_UNTIL.format(growth=_growth_sql())
+        return (
+            f"{sql}SELECT id, name_key, spent, {', '.join(found)}, "
+            f"CASE WHEN {any_reason} THEN {score} END, :today, {until}, {FACT_COLUMNS} "
+            "FROM reasons WHERE true"
+        )
     columns = f"id, {score} AS score"
     if shape == "items":
         phone = (
@@ -504,8 +624,20 @@ FROM facts {FENCE})
             "heard, cadence, bought_days, first_day, last_day, lapse_since, newest, created, source, "
             f"why_chose_us, {', '.join(found)}"
         )
-    order = f"ORDER BY score DESC, {NAME_SQL}, id"
-    return f"{sql}SELECT {columns} FROM reasons WHERE {any_reason}\n{order}"
+    return (
+        f"{sql}SELECT {columns} FROM reasons WHERE {any_reason}\nORDER BY score DESC, name_key, id"
+    )
+
+
+def _score_sql(weighted: Sequence[str]) -> str:
+    """A customer's score from their weighted reasons (NULL where one does not apply) and
+    `spent`. One reason: its own score is the customer's (what `_customer_score` gives too),
+    with a cheaper call for three customers in four."""
+    count = " + ".join(f"({w} IS NOT NULL)" for w in weighted)
+    return (
+        f"CASE WHEN {count} = 1 THEN attention_reason_score(coalesce({', '.join(weighted)}), "
+        f"spent) ELSE attention_customer_score(spent, {', '.join(weighted)}) END"
+    )
 
 
 def _value(spent: int) -> float:
@@ -554,29 +686,27 @@ def attention_page(
 ) -> AttentionPage:
     """The first `limit` items of the queue (all with None) and the size of the whole queue.
 
-    With a limit, the ranking of everyone comes first and only the shown customers' details
-    and texts are read: at 100 000 customers the first 500 items cost a few milliseconds
-    more than the ranking itself.
+    With a limit, the first customers and the count come from the kept scores (their index
+    gives the order), and only the shown customers' details and texts are read.
     """
     wanted = _wanted(reasons)
     if not wanted:
         return AttentionPage([], 0)
-    params = _prepare(db, as_of)
     with db.atomic():  # the ranking, the details and what they are based on: one snapshot
+        params = _prepare(db, as_of)
         if limit is None:
             rows = _execute(db, _queue_sql(wanted, "items", False), params).fetchall()
             states = _states(db, [row[0] for row in rows])
             return AttentionPage(_items(db, rows, params, states), len(rows))
-        ranking = _execute(db, _queue_sql(wanted, "ranking", False), params).fetchall()
-        shown = [customer_id for customer_id, _ in ranking[: max(limit, 0)]]
+        shown, total = _first(db, wanted, max(limit, 0))
         if not shown:
-            return AttentionPage([], len(ranking))
+            return AttentionPage([], total)
         params["only"] = _json_ids(shown)
         # The same rules over the same snapshot, for the shown customers only: the same rows
         # in the same order as the ranking's first ones.
         rows = _execute(db, _queue_sql(wanted, "items", True), params).fetchall()
         states = _states(db, shown)
-    return AttentionPage(_items(db, rows, params, states), len(ranking))
+    return AttentionPage(_items(db, rows, params, states), total)
 
 
 def attention_ranking(
@@ -586,8 +716,9 @@ def attention_ranking(
     wanted = _wanted(reasons)
     if not wanted:
         return []
-    params = _prepare(db, as_of)
-    return _execute(db, _queue_sql(wanted, "ranking", False), params).fetchall()
+    with db.atomic():
+        _prepare(db, as_of)
+        return _execute(db, _ranking_sql(wanted), {}).fetchall()
 
 
 def reason_ids(db: Database, as_of: date, codes: Iterable[str]) -> list[int]:
@@ -596,8 +727,45 @@ def reason_ids(db: Database, as_of: date, codes: Iterable[str]) -> list[int]:
     wanted = _wanted(codes)
     if not wanted:
         return []
-    params = _prepare(db, as_of)
-    return [row[0] for row in _execute(db, _queue_sql(wanted, "ids", False), params)]
+    with db.atomic():
+        _prepare(db, as_of)
+        return [
+            row[0]
+            for row in db.execute_sql(
+                f"SELECT customer_id FROM attention_score WHERE {_any_sql(wanted)}"
+            )
+        ]
+
+
+# The kept scores, in queue order (through the index `attention_score_rank`).
+RANKING = """SELECT customer_id, score FROM attention_score INDEXED BY attention_score_rank
+WHERE score IS NOT NULL ORDER BY score DESC, name_key, customer_id"""
+QUEUE_SIZE = "SELECT count(*) FROM attention_score WHERE score IS NOT NULL"
+
+
+def _any_sql(wanted: frozenset[str]) -> str:
+    return " OR ".join(f"w_{code} IS NOT NULL" for code in RULE_ORDER if code in wanted)
+
+
+def _ranking_sql(wanted: frozenset[str]) -> str:
+    """Everyone in the queue (of these reasons) with their score, in queue order, from the
+    kept scores; for some reasons only, each customer's score from those reasons."""
+    if wanted == ALL_REASONS:
+        return RANKING
+    weighted = [f"w_{code}" if code in wanted else "NULL" for code in RULE_ORDER]
+    return (
+        f"SELECT customer_id, {_score_sql(weighted)} AS score FROM attention_score "
+        f"WHERE {_any_sql(wanted)} ORDER BY score DESC, name_key, customer_id"
+    )
+
+
+def _first(db: Database, wanted: frozenset[str], limit: int) -> tuple[list[int], int]:
+    """The first `limit` customers of the queue and the size of the whole queue."""
+    if wanted == ALL_REASONS:
+        shown = [row[0] for row in db.execute_sql(f"{RANKING} LIMIT ?", (limit,))]
+        return shown, db.execute_sql(QUEUE_SIZE).fetchone()[0]
+    ranking = _execute(db, _ranking_sql(wanted), {}).fetchall()
+    return [customer_id for customer_id, _ in ranking[:limit]], len(ranking)
 
 
 # "Lapsed" has one meaning: what the rule says about the purchases (the status a customer has,
@@ -645,11 +813,24 @@ def _wanted(reasons: Iterable[str] | None) -> frozenset[str]:
 
 
 def _prepare(db: Database, as_of: date) -> dict[str, object]:
-    """Bring the value summary and the purchase rhythms up to date; the queries' parameters."""
+    """Bring the value summary, the book's gap and the kept scores up to date for `as_of`;
+    the queries' parameters. Run inside the transaction that reads the scores."""
     ensure_values(db, as_of)
-    gap = ensure_rhythms(db)
+    params = _params(db, as_of, ensure_rhythms(db))
+    _keep_scores(db, params)
+    return params
+
+
+def keep_scores(db: Database, as_of: date) -> None:
+    """Bring the kept scores (and what they read: the value summary, the book's gap) up to
+    `as_of`."""
+    with db.atomic():
+        _prepare(db, as_of)
+
+
+def _params(db: Database, as_of: date, book_gap: float) -> dict[str, object]:
     return {
-        "book_gap": gap,
+        "book_gap": book_gap,
         "today": as_of.toordinal(),
         "as_of": as_of.isoformat(),
         "cadence": default_cadence(db),
@@ -659,15 +840,90 @@ def _prepare(db: Database, as_of: date) -> dict[str, object]:
     }
 
 
+def score_figures(row: Sequence) -> tuple:
+    """What a row of `attention_score` (columns SCORE_COLUMNS) says: who, the name ties go by,
+    the 12-month spend, each reason's score, the customer's score and the facts they come
+    from. (Its weighted urgencies may be from an earlier day on which every score was the
+    same, and the day it holds until is an estimate.)"""
+    customer_id, name, spent, *rest = row
+    weighted, score = rest[: len(RULE_ORDER)], rest[len(RULE_ORDER)]
+    facts = rest[len(RULE_ORDER) + 3 :]
+    reasons = tuple(None if w is None else _reason_score(w, spent) for w in weighted)
+    return customer_id, name, spent, reasons, score, *facts
+
+
+def scores_from_scratch(db: Database, as_of: date) -> list[tuple]:
+    """Every row `attention_score` should hold on `as_of` (columns SCORE_COLUMNS), worked out
+    from the book with the book's gap as kept, without writing (for the health check and the
+    tests): the value summary must be as of `as_of`."""
+    kept = meta_value(db, "book_purchase_gap")
+    gap = float(kept) if kept is not None else float(DEFAULT_BOOK_GAP)
+    params = _params(db, as_of, gap)
+    return _execute(db, _queue_sql(ALL_REASONS, "store", False), params).fetchall()
+
+
+# Kept scores that do not hold on :today: marked by a write (`valid_until = 0`: their facts
+# too), past their day, or for a later day (only looked for when the day goes back: meta
+# `attention_day` is the latest day asked for).
+MARKED_SCORES = "SELECT customer_id FROM attention_score WHERE valid_until = 0"
+STALE_SCORES = (
+    "SELECT customer_id FROM attention_score WHERE valid_until > 0 AND valid_until <= :today"
+)
+LATER_SCORES = (
+    "SELECT customer_id FROM attention_score WHERE computed_on > :today AND valid_until > 0"
+)
+
+_STORE = (
+    f"INSERT INTO attention_score ({SCORE_COLUMNS}) {{query}} ON CONFLICT (customer_id) DO UPDATE "
+    "SET " + ", ".join(f"{c} = excluded.{c}" for c in SCORE_COLUMNS.split(", ")[1:])
+)
+
+
+def _keep_scores(db: Database, params: dict[str, object]) -> None:
+    """Work out again the scores that do not hold on the day (or everyone's after a bulk
+    write): a customer's score changes with the day only when a reason starts or stops, or
+    while a growing urgency takes its rounded score to the next tenth, so most of the queue
+    carries over from one day to the next; and those it does not are worked out from the
+    facts kept with them, unless a write marked them."""
+    today = params["today"]
+    with db.atomic():
+        latest = meta_value(db, "attention_day")
+        if meta_value(db, "attention_kept") is None:
+            _register(db)
+            store = _STORE.format(query=_queue_sql(ALL_REASONS, "store", False))
+            refill(db, "attention_score", [(store, params)])
+            set_meta(db, "attention_kept", "1")
+            set_meta(db, "attention_day", str(today))
+            return
+        marked = [row[0] for row in db.execute_sql(MARKED_SCORES)]
+        stale = [row[0] for row in db.execute_sql(STALE_SCORES, {"today": today})]
+        if latest is None or int(latest) > today:
+            stale += [row[0] for row in db.execute_sql(LATER_SCORES, {"today": today})]
+        if latest is None or int(latest) < today:
+            set_meta(db, "attention_day", str(today))
+        for ids, kept in ((marked, False), (stale, True)):
+            if ids:
+                query = _queue_sql(ALL_REASONS, "store", True, kept)
+                _execute(db, _STORE.format(query=query), {**params, "only": _json_ids(ids)})
+        if marked:  # whoever is still marked is in the trash, lost or gone
+            db.execute_sql("DELETE FROM attention_score WHERE valid_until = 0")
+
+
 def _execute(db: Database, sql: str, params: dict[str, object]):
-    # Registered on every call: each thread has its own connection, and a worker's is closed
-    # and opened again between loads.
+    return _register(db).execute(sql, params)
+
+
+def _register(db: Database):
+    """The connection, with the functions the queue's statements call. Registered on every
+    call: each thread has its own connection, and a worker's is closed and opened again
+    between loads."""
     conn = db.connection()
     conn.create_function("attention_reason_score", 2, _reason_score, deterministic=True)
     conn.create_function(
         "attention_customer_score", 1 + len(RULE_ORDER), _customer_score, deterministic=True
     )
-    return conn.execute(sql, params)
+    conn.create_function("attention_value", 1, _value, deterministic=True)
+    return conn
 
 
 def _json_ids(ids: Iterable[int]) -> str:

@@ -1,6 +1,7 @@
 """The book's health: SQLite's own checks, the schema's triggers and indexes, and everything
-derived (search index, per-customer figures, value summary, purchase rhythms) against a
-recomputation; and the repair that rebuilds what is derived."""
+derived (search index, per-customer figures, value summary, purchase rhythms, the queue's
+scores, the referral figures) against a recomputation; and the repair that rebuilds what is
+derived."""
 
 from __future__ import annotations
 
@@ -13,9 +14,23 @@ from pathlib import Path
 from peewee import Database
 from peewee import DatabaseError as PeeweeDatabaseError
 
-from tui_crm.core.attention import ensure_rhythms
+from tui_crm.core.attention import (
+    GAP_COUNT,
+    SCORE_COLUMNS,
+    attention_ranking,
+    ensure_rhythms,
+    keep_scores,
+    score_figures,
+    scores_from_scratch,
+)
 from tui_crm.core.backups import backup_before, book_path, newest_good_backup
-from tui_crm.core.value import _rebuild_sql, ensure_values
+from tui_crm.core.referrals import (
+    FIGURE_COLUMNS,
+    build_referral_figures,
+    figures_from_scratch,
+    keep_referral_figures,
+)
+from tui_crm.core.value import _rebuild_sql, rebuild_values
 from tui_crm.db.backup import integrity_problem
 from tui_crm.db.database import expected_schema, read_only_uri
 from tui_crm.db.derived import (
@@ -23,9 +38,9 @@ from tui_crm.db.derived import (
     LAST_CONTACT,
     LAST_PURCHASE,
     LIFETIME_CENTS,
-    MARK_VALUES_STALE,
     NEXT_FOLLOW_UP,
     PURCHASE_COUNT,
+    RHYTHM_OF,
     SEARCH_DOC,
     bulk_index_sql,
 )
@@ -45,7 +60,8 @@ FIGURES = {
 
 @dataclass(frozen=True)
 class Problem:
-    area: str  # file, foreign keys, schema, search index, figures, values, rhythms
+    area: str  # file, foreign keys, schema, search index, figures, values, rhythms, scores,
+    # referrals
     text: str
     repairable: bool  # rebuilt by --repair
 
@@ -109,8 +125,9 @@ def file_damage(path: Path) -> str | None:
 
 def check_book(db: Database) -> Health:
     """Check the open book: integrity, foreign keys, triggers and indexes, the search index,
-    the figures kept on each customer, and the value summary and purchase rhythms that are
-    marked current. Reads only (the recomputed value summary is rolled back)."""
+    the figures kept on each customer, and the summaries kept as rows are written (value
+    summary, purchase rhythms, queue scores, referral figures) where they are kept. Reads only:
+    what it recomputes or brings up to date to compare is rolled back."""
     verdict = [row[0] for row in db.execute_sql("PRAGMA integrity_check(20)")]
     if verdict != ["ok"]:
         text = "; ".join(str(line) for line in verdict[:3]) + (" …" if len(verdict) > 3 else "")
@@ -123,6 +140,8 @@ def check_book(db: Database) -> Health:
             *_figures(db),
             *_values(db),
             *_rhythms(db),
+            *_scores(db),
+            *_referral_figures(db),
         ]
     except (sqlite3.DatabaseError, PeeweeDatabaseError) as err:  # a page its check missed
         problems = [Problem("file", f"the file is damaged ({err})", False)]
@@ -255,15 +274,19 @@ class _RollBack(Exception):
 
 
 def _values(db: Database) -> list[Problem]:
-    """The value summary, when marked current as of a day, against one rebuilt as of that day
-    (in a transaction rolled back at the end)."""
-    stamp = meta_value(db, "values_as_of")
-    if not stamp:
+    """The value summary, where it is kept for a day, against one rebuilt as of that day (in a
+    transaction rolled back at the end): the spends of every customer not in the trash, and
+    their ranks and tiers too when those are marked current (`values_as_of`)."""
+    day = meta_value(db, "values_day")
+    if not day:
         return []
     try:
-        as_of = date.fromisoformat(stamp)
+        as_of = date.fromisoformat(day)
     except ValueError:
-        return [Problem("values", f"marked current as of '{stamp}', which is not a day", True)]
+        return [Problem("values", f"kept as of '{day}', which is not a day", True)]
+    columns = "customer_id, spent_30d, spent_12m, lifetime"
+    if meta_value(db, "values_as_of") == day:
+        columns += ", value_rank, tier"
     wrong: list[int] = []
     try:
         with db.atomic("DEFERRED"):
@@ -273,10 +296,10 @@ def _values(db: Database) -> list[Problem]:
             wrong = [
                 row[0]
                 for row in db.execute_sql(
-                    "SELECT customer_id FROM (SELECT * FROM main.customer_value "
-                    "EXCEPT SELECT * FROM temp.check_value) "
-                    "UNION SELECT customer_id FROM (SELECT * FROM temp.check_value "
-                    "EXCEPT SELECT * FROM main.customer_value) ORDER BY 1"
+                    f"SELECT customer_id FROM (SELECT {columns} FROM main.customer_value "
+                    f"EXCEPT SELECT {columns} FROM temp.check_value) "
+                    f"UNION SELECT customer_id FROM (SELECT {columns} FROM temp.check_value "
+                    f"EXCEPT SELECT {columns} FROM main.customer_value) ORDER BY 1"
                 )
             ]
             raise _RollBack
@@ -295,35 +318,107 @@ def _values(db: Database) -> list[Problem]:
 
 
 def _rhythms(db: Database) -> list[Problem]:
-    """Each customer's purchase days kept (the purchase triggers drop them when their
-    purchases change) against the days counted again from their purchases."""
+    """Each customer's purchase days as kept (by the purchase triggers) against the days
+    counted again from their purchases, and the book's gap count."""
+    counted = meta_value(db, "purchase_gaps")
+    if counted is None:
+        return []  # worked out again when next read (after a bulk write)
     kept = {
         cid: (purchases, first, last)
         for cid, purchases, first, last in db.execute_sql(
             "SELECT customer_id, purchases, first_day, last_day FROM purchase_rhythm"
         )
     }
-    if not kept:
+    found = {
+        cid: (purchases, first, last)
+        for cid, purchases, first, last in db.execute_sql(RHYTHM_OF.format(where=""))
+    }
+    wrong = sorted(cid for cid in kept.keys() | found.keys() if kept.get(cid) != found.get(cid))
+    problems = []
+    if wrong:
+        problems.append(
+            Problem(
+                "rhythms",
+                f"{_count(len(wrong), 'customer')} {'has' if len(wrong) == 1 else 'have'} a "
+                f"wrong purchase rhythm {_ids(wrong)}",
+                True,
+            )
+        )
+    gaps = db.execute_sql(GAP_COUNT).fetchone()[0]
+    if str(gaps) != str(counted):
+        problems.append(Problem("rhythms", f"the book's gap count is {counted}, not {gaps}", True))
+    return problems
+
+
+def _kept_day(db: Database) -> date | None:
+    """The day the value summary is current for, when it is."""
+    stamp = meta_value(db, "values_as_of")
+    try:
+        return date.fromisoformat(stamp) if stamp else None
+    except ValueError:
+        return None
+
+
+def _scores(db: Database) -> list[Problem]:
+    """The queue's kept scores, brought up to the value summary's day (rolled back), against
+    every score worked out again from the book."""
+    day = _kept_day(db)
+    if day is None or meta_value(db, "attention_kept") is None:
         return []
-    days: dict[int, list[date]] = defaultdict(list)
-    for cid, day in db.execute_sql(
-        "SELECT customer_id, day FROM purchase WHERE cents > 0 "
-        "AND customer_id IN (SELECT customer_id FROM purchase_rhythm)"
-    ):
-        days[cid].append(date.fromisoformat(str(day)[:10]))
-    wrong = []
-    for cid, found in sorted(kept.items()):
-        distinct = sorted({day.toordinal() for day in days[cid]})
-        expected = (len(distinct), distinct[0], distinct[-1]) if distinct else (0, 0, 0)
-        if found != expected:
-            wrong.append(cid)
+    wrong: list[int] = []
+    try:
+        with db.atomic("DEFERRED"):
+            keep_scores(db, day)
+            kept = {
+                row[0]: score_figures(row)
+                for row in db.execute_sql(f"SELECT {SCORE_COLUMNS} FROM attention_score")
+            }
+            found = {row[0]: score_figures(row) for row in scores_from_scratch(db, day)}
+            wrong = sorted(
+                cid for cid in kept.keys() | found.keys() if kept.get(cid) != found.get(cid)
+            )
+            raise _RollBack
+    except _RollBack:
+        pass
     if not wrong:
         return []
     return [
         Problem(
-            "rhythms",
+            "scores",
             f"{_count(len(wrong), 'customer')} {'has' if len(wrong) == 1 else 'have'} a wrong "
-            f"purchase rhythm {_ids(wrong)}",
+            f"needs-attention score as of {day} {_ids(wrong)}",
+            True,
+        )
+    ]
+
+
+def _referral_figures(db: Database) -> list[Problem]:
+    """The referral figures, brought up to date (rolled back), against figures worked out
+    again from the live referrals."""
+    if _kept_day(db) is None or meta_value(db, "referrals_kept") is None:
+        return []
+    wrong: list[int] = []
+    try:
+        with db.atomic("DEFERRED"):
+            keep_referral_figures(db)
+            kept = {
+                row[0]: row
+                for row in db.execute_sql(f"SELECT {FIGURE_COLUMNS} FROM referral_figure")
+            }
+            found = {row[0]: row for row in figures_from_scratch(db)}
+            wrong = sorted(
+                cid for cid in kept.keys() | found.keys() if kept.get(cid) != found.get(cid)
+            )
+            raise _RollBack
+    except _RollBack:
+        pass
+    if not wrong:
+        return []
+    return [
+        Problem(
+            "referrals",
+            f"{_count(len(wrong), 'customer')} {'has' if len(wrong) == 1 else 'have'} wrong "
+            f"referral figures {_ids(wrong)}",
             True,
         )
     ]
@@ -343,7 +438,8 @@ def restore_hint(db_path: Path) -> str:
 def repair_book(db: Database, *, today: date | None = None) -> Repaired:
     """Rebuild everything derived, in one transaction after a backup (`before-repair`):
     missing triggers and indexes (and the search index table), the whole search index, every
-    customer's figures, the value summary (as of `today`) and the purchase rhythms. A damaged
+    customer's figures, the purchase rhythms, the value summary and the queue's scores (as of
+    `today`) and the referral figures. A damaged
     file cannot be repaired: raises CrmError naming the newest good backup to restore."""
     before = check_book(db)
     path = book_path(db)
@@ -378,11 +474,15 @@ def repair_book(db: Database, *, today: date | None = None) -> Repaired:
             + ", ".join(f"{col} = {sql.format(cid='customer.id')}" for col, sql in FIGURES.items())
         )
         rebuilt.append(f"the figures of {_count(customers, 'customer')}")
-        db.execute_sql(MARK_VALUES_STALE)
-        ensure_values(db, today)
-        rebuilt.append(f"the value summary (as of {today})")
-        db.execute_sql("DELETE FROM purchase_rhythm")
+        db.execute_sql("DELETE FROM meta WHERE key = 'purchase_gaps'")
         ensure_rhythms(db)
         rhythms = db.execute_sql("SELECT count(*) FROM purchase_rhythm").fetchone()[0]
         rebuilt.append(f"the purchase rhythms ({_count(rhythms, 'customer')})")
+        rebuild_values(db, today)
+        rebuilt.append(f"the value summary (as of {today})")
+        queue = len(attention_ranking(db, today))
+        rebuilt.append(f"the needs-attention scores (as of {today}: {_count(queue, 'customer')})")
+        build_referral_figures(db)
+        placed = db.execute_sql("SELECT count(*) FROM referral_figure").fetchone()[0]
+        rebuilt.append(f"the referral figures ({_count(placed, 'customer')})")
     return Repaired(tuple(rebuilt), backup, check_book(db))

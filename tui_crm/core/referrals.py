@@ -13,7 +13,8 @@ import threading
 from dataclasses import dataclass
 from datetime import date
 from itertools import accumulate
-from operator import add, gt, neg, sub
+from operator import gt, sub
+from typing import NamedTuple
 
 from peewee import Database
 
@@ -21,6 +22,7 @@ from tui_crm.core.display import printable
 from tui_crm.core.fields import format_money
 from tui_crm.core.types import display_name
 from tui_crm.core.value import ensure_values
+from tui_crm.db.meta import meta_value, set_meta
 
 # The day a referral happened, for customer alias `r`.
 REFERRAL_DAY = "coalesce(r.acquired_on, date(r.created_at))"
@@ -67,18 +69,21 @@ def _json_list(ids: list[int]) -> str:
 
 # The referral tree ------------------------------------------------------------------------
 #
-# Opening the tree must take at most 50 ms at 100 000 customers, so building the forest reads
-# only the referral index and `customer_value` (narrow rows): who referred whom and what each
-# spent. Names, tiers and thanks live in wide rows; they are read per level when a level is
-# shown (a few hundred rows, about a millisecond), not for all 26 000 customers of a large
-# book's forest up front (over 60 ms).
+# Opening the tree must take at most 50 ms at 1 000 000 customers, so nothing is worked out
+# from every referral when it opens. `referral_figure` keeps, for each customer in a live
+# referral, their referrer and the 12-month value and number of the customers below them;
+# the roots are read from its index, most value first, and each level when it is shown. The
+# figures follow the book: the triggers list the customers whose referral or 12-month value
+# changed (`referral_dirty`), and `keep_referral_figures` carries each change up the chain of
+# referrers above it before the tree is read. A change that touches a referral loop (bad
+# data) builds the figures whole again, as a bulk write does.
 
 # Every live referral: the referred customer, the referrer and both 12-month values, as four
 # JSON arrays in referrer order (the index's own order, so no sort). One JSON text per column
 # parses in C; fetching 15 000 rows one tuple at a time costs about as much as the query.
 # Once `ensure_values` has run, `customer_value` holds exactly the customers not in the trash
-# (its triggers drop the stamp whenever `deleted_at` changes), so joining it checks liveness
-# without reading the wide customer rows.
+# (its triggers keep it so), so joining it checks liveness without reading the wide customer
+# rows.
 EDGES_SQL = """SELECT json_group_array(id), json_group_array(referrer),
   json_group_array(cents), json_group_array(referrer_cents)
 FROM (SELECT r.id, r.referred_by_id AS referrer, v.spent_12m AS cents,
@@ -103,6 +108,17 @@ WHERE r.referred_by_id IN (SELECT value FROM json_each(?))"""
 THANKS_SQL = """SELECT t.customer_id, t.regarding_id, date(t.at)
 FROM interaction t INDEXED BY interaction_thanks
 WHERE t.customer_id IN (SELECT value FROM json_each(?)) AND t.kind = 'thanks'"""
+
+FIGURE_COLUMNS = (
+    "customer_id, referrer_id, cut, in_loop, root, own_12m, below_12m, total_12m, descendants, "
+    "referred"
+)
+FIGURE_SQL = f"SELECT {FIGURE_COLUMNS} FROM referral_figure"
+
+# The roots, most value first, from the kept figures (ties by id until names are read).
+ROOTS_SQL = """SELECT customer_id, total_12m FROM referral_figure INDEXED BY referral_figure_root
+WHERE root = 1 AND (total_12m < :total OR (total_12m = :total AND customer_id > :after))
+ORDER BY total_12m DESC, customer_id LIMIT :limit"""
 
 # Keeps one statement's JSON parameter small when a whole large forest is read (render_tree).
 _CHUNK = 5000
@@ -130,6 +146,26 @@ class ReferralNode:
         return self.own_12m_cents + self.below_12m_cents
 
 
+class _Figure(NamedTuple):
+    """A row of `referral_figure`."""
+
+    customer_id: int
+    referrer_id: int | None  # their live referrer (for a loop's entry: the loop's customer)
+    cut: int  # 1 for a loop's entry: it stands as a root, and shows once more under referrer_id
+    in_loop: int
+    root: int
+    own: int
+    below: int
+    total: int
+    descendants: int
+    referred: int
+
+    @property
+    def parent(self) -> int | None:
+        """The referrer above them in the tree (None for a root or a loop's entry)."""
+        return None if self.cut else self.referrer_id
+
+
 class ReferralForest:
     """Who referred whom among live customers, as of a date, with 12-month values.
 
@@ -139,40 +175,19 @@ class ReferralForest:
     shows once more, marked `cycle`, as a leaf under the loop's last customer. Self-referrals
     are ignored.
 
-    Names, tiers and thanks are read from the database on first use, one level at a time, so
-    call `roots`, `children`, `node` and `name_of` off the UI thread (or after `preload`).
-    The structure, the values and `path_to` need no database.
+    Only `root_count` is at hand: the structure, names, tiers and thanks are read from the
+    kept figures on first use, one level at a time, so call everything else off the UI thread.
     """
 
-    def __init__(
-        self,
-        db: Database,
-        as_of: date,
-        *,
-        referred: list[int],
-        ends: dict[int, int],
-        counts: dict[int, int],
-        parent: dict[int, int],
-        own: dict[int, int],
-        below: dict[int, int],
-        descendants: dict[int, int],
-        root_order: list[int],
-        loop_backs: dict[int, int],
-        in_loop: set[int],
-    ) -> None:
+    def __init__(self, db: Database, as_of: date, *, root_count: int) -> None:
         self._db = db
         self.as_of = as_of
-        self._referred = referred  # referred customers, grouped by referrer
-        self._ends = ends  # referrer -> end of the slice of `_referred` they referred
-        self._counts = counts  # referrer -> how many they referred (the slice's length)
-        self._parent = parent  # each loop cut above its entry
-        self._own = own
-        self._below = below  # referrers only; everyone else has nobody below
-        self._descendants = descendants
-        self._root_order = root_order  # by value; ties get ordered by name as pages are read
+        self._root_count = root_count
+        self._figures: dict[int, _Figure | None] = {}
+        self._kids_of: dict[int, list[int]] = {}
+        self._root_order: list[int] = []  # by value, then by id until `_roots_final`
         self._roots_final = 0  # _root_order[:n] has its ties broken by name
-        self._loop_backs = loop_backs  # loop entry -> the loop's customer who referred it
-        self._in_loop = in_loop
+        self._roots_done = False  # every root has been read
         self._names: dict[int, str] = {}
         self._tiers: dict[int, str] = {}
         self._thanked: dict[int, bool] = {}  # per referred customer, for its live referrer
@@ -183,38 +198,43 @@ class ReferralForest:
     # What it holds ---------------------------------------------------------------------
 
     def __contains__(self, customer_id: object) -> bool:
-        return customer_id in self._parent or customer_id in self._ends
+        return isinstance(customer_id, int) and self._figure(customer_id) is not None
 
     def __len__(self) -> int:
         """How many customers take part in a live referral."""
-        return len(self._parent) + len(self._root_order)
+        return self._db.execute_sql("SELECT count(*) FROM referral_figure").fetchone()[0]
 
     @property
     def root_count(self) -> int:
-        return len(self._root_order)
+        return self._root_count
 
     def referrer_of(self, customer_id: int) -> int | None:
         """A customer's live referrer (for a loop's entry, the loop's customer who referred it)."""
-        return self._parent.get(customer_id, self._loop_backs.get(customer_id))
+        figure = self._figure(customer_id)
+        return figure.referrer_id if figure else None
 
     def child_count(self, customer_id: int) -> int:
-        return self._counts.get(customer_id, 0)
+        figure = self._figure(customer_id)
+        return figure.referred if figure else 0
 
     def in_loop(self, customer_id: int) -> bool:
         """Is the customer part of a referral loop (bad data)?"""
-        return customer_id in self._in_loop
+        figure = self._figure(customer_id)
+        return bool(figure and figure.in_loop)
 
     def path_to(self, customer_id: int) -> list[int]:
         """Customer ids from a root (or a loop's entry) down to `customer_id`; [] if absent."""
-        if customer_id not in self:
+        figure = self._figure(customer_id)
+        if figure is None:
             return []
         path = [customer_id]
         seen = {customer_id}
-        current = self._parent.get(customer_id)
+        current = figure.parent
         while current is not None and current not in seen:  # loops are cut; `seen` is a guard
             path.append(current)
             seen.add(current)
-            current = self._parent.get(current)
+            above = self._figure(current)
+            current = above.parent if above else None
         path.reverse()
         return path
 
@@ -223,11 +243,10 @@ class ReferralForest:
     def roots(self, offset: int = 0, limit: int | None = None) -> list[ReferralNode]:
         """Root referrers and loop entries, most value (own + below) first, then by name."""
         with self._lock:
-            order = self._root_order
-            end = len(order) if limit is None else min(len(order), offset + limit)
+            end = self._root_count if limit is None else min(self._root_count, offset + limit)
             if end > self._roots_final:
                 self._break_root_ties(end)
-            return [self._node(cid, None) for cid in order[offset:end]]
+            return [self._node(cid, None) for cid in self._root_order[offset:end]]
 
     def children(
         self, customer_id: int, offset: int = 0, limit: int | None = None
@@ -244,14 +263,14 @@ class ReferralForest:
 
     def node(self, customer_id: int) -> ReferralNode | None:
         """The customer at their own place: under their referrer, or as a root."""
-        if customer_id not in self:
+        figure = self._figure(customer_id)
+        if figure is None:
             return None
         with self._lock:
-            referrer = self._parent.get(customer_id)
-            if referrer is not None:
-                self._load_referrers([referrer])
+            if figure.parent is not None:
+                self._load_referrers([figure.parent])
             self._load_details([customer_id])
-            return self._node(customer_id, referrer)
+            return self._node(customer_id, figure.parent)
 
     def name_of(self, customer_id: int) -> str:
         """A customer's name, also for one outside the forest ('' when there is no such id)."""
@@ -262,9 +281,20 @@ class ReferralForest:
     def preload(self, referrer_ids: list[int] | None = None) -> None:
         """Read names, tiers and thanks below these referrers (default: the whole forest)."""
         with self._lock:
-            self._load_referrers(list(self._ends) if referrer_ids is None else referrer_ids)
             if referrer_ids is None:
+                every = [_Figure(*row) for row in self._db.execute_sql(FIGURE_SQL)]
+                for figure in every:
+                    self._figures[figure.customer_id] = figure
+                    if figure.referrer_id is not None:
+                        self._kids_of.setdefault(figure.referrer_id, []).append(figure.customer_id)
+                for figure in every:
+                    if figure.referred:
+                        self._kids_of.setdefault(figure.customer_id, [])
+                self._load_referrers([f.customer_id for f in every if f.referred])
+                self._break_root_ties(self._root_count)
                 self._load_details(self._root_order)
+            else:
+                self._load_referrers(referrer_ids)
 
     def reload_thanks(self, referrer_ids: list[int]) -> None:
         """Read again whether these referrers were thanked (after a thanks was logged)."""
@@ -274,16 +304,62 @@ class ReferralForest:
 
     # Inside ----------------------------------------------------------------------------
 
+    def _figure(self, customer_id: int) -> _Figure | None:
+        if customer_id not in self._figures:
+            row = self._db.execute_sql(
+                f"{FIGURE_SQL} WHERE customer_id = ?", (customer_id,)
+            ).fetchone()
+            self._figures[customer_id] = _Figure(*row) if row else None
+        return self._figures[customer_id]
+
     def _kids(self, customer_id: int) -> list[int]:
-        end = self._ends.get(customer_id, 0)
-        return self._referred[end - self._counts.get(customer_id, 0) : end]
+        kids = self._kids_of.get(customer_id)
+        if kids is None:
+            kids = []
+            if self.child_count(customer_id):
+                for row in self._db.execute_sql(
+                    f"{FIGURE_SQL} WHERE referrer_id = ? ORDER BY customer_id", (customer_id,)
+                ):
+                    figure = _Figure(*row)
+                    self._figures[figure.customer_id] = figure
+                    kids.append(figure.customer_id)
+            self._kids_of[customer_id] = kids
+        return kids
 
     def _total(self, customer_id: int) -> int:
-        return self._own[customer_id] + self._below.get(customer_id, 0)
+        figure = self._figure(customer_id)
+        return figure.total if figure else 0
 
     def _sort(self, ids: list[int]) -> list[int]:
         names, total = self._names, self._total
         return sorted(ids, key=lambda c: (-total(c), names.get(c, "").casefold(), c))
+
+    def _read_roots(self, count: int) -> None:
+        """Read roots in index order (value, then id) until `count` are read, or all."""
+        while len(self._root_order) < count and not self._roots_done:
+            if self._root_order:
+                last = self._root_order[-1]
+                total, after = self._total(last), last
+            else:
+                total, after = 1 << 62, 0
+            rows = self._db.execute_sql(
+                ROOTS_SQL,
+                {"total": total, "after": after, "limit": max(count - len(self._root_order), 1)},
+            ).fetchall()
+            if not rows:
+                self._roots_done = True
+            ids = [cid for cid, _ in rows]
+            self._root_order.extend(ids)
+            self._fetch(ids)
+
+    def _fetch(self, ids: list[int]) -> None:
+        missing = [cid for cid in ids if cid not in self._figures]
+        for chunk in _chunks(missing):
+            for row in self._db.execute_sql(
+                f"{FIGURE_SQL} WHERE customer_id IN (SELECT value FROM json_each(?))",
+                (_json_list(chunk),),
+            ):
+                self._figures[row[0]] = _Figure(*row)
 
     def _break_root_ties(self, end: int) -> None:
         """Order the roots up to `end` by name within equal values, reading only those names.
@@ -291,33 +367,42 @@ class ReferralForest:
         A page needs the names of its roots and of every root tied in value with its last
         one, so the first page of a large book reads a few hundred names, not every root's.
         """
+        self._read_roots(end)
         order, total = self._root_order, self._total
-        stop = end
+        if not order or end == 0:
+            return
+        end = min(end, len(order))
         last = total(order[end - 1])
-        while stop < len(order) and total(order[stop]) == last:
-            stop += 1
+        stop = end
+        while True:
+            while stop < len(order) and total(order[stop]) == last:
+                stop += 1
+            if stop < len(order) or self._roots_done:
+                break
+            self._read_roots(len(order) + 200)  # the tie may go on past what was read
         start = self._roots_final  # always the first root of a group of equal values
         self._load_details(order[start:stop])
         order[start:stop] = self._sort(order[start:stop])
         self._roots_final = stop
 
     def _node(self, customer_id: int, referrer: int | None) -> ReferralNode:
+        figure = self._figure(customer_id)
+        assert figure is not None
         # Under a referrer, a loop's entry is the loop closing on itself: a leaf.
-        cycle = referrer is not None and self._parent.get(customer_id) != referrer
-        referred = self.child_count(customer_id)
+        cycle = referrer is not None and figure.parent != referrer
         return ReferralNode(
             customer_id=customer_id,
             name=self._names.get(customer_id, ""),
             tier=self._tiers.get(customer_id, ""),
-            own_12m_cents=self._own[customer_id],
-            below_12m_cents=self._below.get(customer_id, 0),
-            referred_count=referred,
-            descendant_count=self._descendants.get(customer_id, 0),
+            own_12m_cents=figure.own,
+            below_12m_cents=figure.below,
+            referred_count=figure.referred,
+            descendant_count=figure.descendants,
             referrer_id=referrer,
             thanked=None if referrer is None else self._thanked.get(customer_id, False),
-            has_children=referred > 0 and not cycle,
+            has_children=figure.referred > 0 and not cycle,
             cycle=cycle,
-            in_loop=self.in_loop(customer_id),
+            in_loop=bool(figure.in_loop),
         )
 
     def _load_details(self, ids: list[int]) -> None:
@@ -330,7 +415,9 @@ class ReferralForest:
                 self._tiers[cid] = tier
 
     def _load_referrers(self, referrer_ids: list[int]) -> None:
-        todo = [r for r in dict.fromkeys(referrer_ids) if r in self._ends and r not in self._loaded]
+        todo = [
+            r for r in dict.fromkeys(referrer_ids) if self.child_count(r) and r not in self._loaded
+        ]
         for chunk in _chunks(todo):
             self._read_referrals(chunk)
             for referrer in chunk:
@@ -361,12 +448,60 @@ class ReferralForest:
 
 
 def referral_forest(db: Database, as_of: date) -> ReferralForest:
-    """Who referred whom among live customers, with 12-month values as of `as_of`.
+    """Who referred whom among live customers, with 12-month values as of `as_of`: the kept
+    figures brought up to date, and how many roots there are. The rest is read as it is shown."""
+    with db.atomic():
+        ensure_values(db, as_of)
+        keep_referral_figures(db)
+        roots = db.execute_sql(
+            "SELECT count(*) FROM referral_figure INDEXED BY referral_figure_root WHERE root = 1"
+        ).fetchone()[0]
+    return ReferralForest(db, as_of, root_count=roots)
 
-    One pass over the referral edges. Iterative throughout, so a chain of any length, a loop
-    or a self-referral in bad data neither recurses too deep nor runs forever.
-    """
-    ensure_values(db, as_of)
+
+# Keeping the figures -----------------------------------------------------------------------
+
+
+class _Rebuild(Exception):
+    """A change touches a referral loop: the figures are built whole again."""
+
+
+def keep_referral_figures(db: Database) -> None:
+    """Bring `referral_figure` up to date with the referrals and the value summary as they
+    are (run `ensure_values` first): each customer listed in `referral_dirty` has their
+    referral and their children's checked and moved, and changes of 12-month value carried up
+    the chain above them. Built whole after a bulk write or when a loop is involved."""
+    with db.atomic():
+        if meta_value(db, "referrals_kept") is None:
+            build_referral_figures(db)
+            return
+        dirty = [row[0] for row in db.execute_sql("SELECT customer_id FROM referral_dirty")]
+        if not dirty:
+            return
+        try:
+            with db.atomic():
+                _Keeper(db).apply(sorted(dirty))
+        except _Rebuild:
+            build_referral_figures(db)
+            return
+        db.execute_sql("DELETE FROM referral_dirty")
+
+
+def build_referral_figures(db: Database) -> None:
+    """Work every figure out from the live referrals and the value summary (one pass over the
+    referrals; iterative throughout, so a chain of any length, a loop or a self-referral in
+    bad data neither recurses too deep nor runs forever)."""
+    db.execute_sql("DELETE FROM referral_figure")
+    db.connection().executemany(
+        f"INSERT INTO referral_figure ({FIGURE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        figures_from_scratch(db),
+    )
+    db.execute_sql("DELETE FROM referral_dirty")
+    set_meta(db, "referrals_kept", "1")
+
+
+def figures_from_scratch(db: Database) -> list[tuple]:
+    """Every row of `referral_figure`, as worked out from the live referrals."""
     columns = db.execute_sql(EDGES_SQL).fetchone()
     referred, referrers, cents, referrer_cents = (json.loads(c) for c in columns)
     if any(map(gt, referrers, referrers[1:])):  # SQLite gave up the index order: restore it
@@ -388,24 +523,200 @@ def referral_forest(db: Database, as_of: date) -> ReferralForest:
     counts = dict(zip(ends, map(sub, stops, starts), strict=True))
     descendants = counts.copy()
     loop_backs, in_loop = _add_deeper_levels(parent, own, below, descendants)
-    roots = sorted(ends.keys() - parent.keys())
-    totals = map(add, map(own.__getitem__, roots), map(below.__getitem__, roots))
-    by_value = dict(zip(roots, map(neg, totals), strict=True))
-    roots.sort(key=by_value.__getitem__)  # stable: equal values stay by id until named
-    return ReferralForest(
-        db,
-        as_of,
-        referred=referred,
-        ends=ends,
-        counts=counts,
-        parent=parent,
-        own=own,
-        below=below,
-        descendants=descendants,
-        root_order=roots,
-        loop_backs=loop_backs,
-        in_loop=in_loop,
-    )
+    out = []
+    for cid in own:
+        cut = cid in loop_backs
+        referrer = loop_backs[cid] if cut else parent.get(cid)
+        under = below.get(cid, 0)
+        referred_count = counts.get(cid, 0)
+        root = referred_count > 0 and cid not in parent
+        out.append(
+            (
+                cid,
+                referrer,
+                int(cut),
+                int(cid in in_loop),
+                int(root),
+                own[cid],
+                under,
+                own[cid] + under,
+                descendants.get(cid, 0),
+                referred_count,
+            )
+        )
+    return out
+
+
+class _Keeper:
+    """Carries the changes listed in `referral_dirty` into `referral_figure`, no loop involved
+    (raises _Rebuild when one is)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def apply(self, dirty: list[int]) -> None:
+        for cid in dirty:
+            self._settle(cid)
+            for child in self._children_now(cid) | self._children_kept(cid):
+                self._settle(child)
+        for cid in dirty:
+            self._revalue(cid)
+
+    # Structure -------------------------------------------------------------------------
+
+    def _figure(self, cid: int) -> _Figure | None:
+        row = self.db.execute_sql(f"{FIGURE_SQL} WHERE customer_id = ?", (cid,)).fetchone()
+        return _Figure(*row) if row else None
+
+    def _referrer_now(self, cid: int) -> int | None:
+        """The customer's live referrer in the book as it is."""
+        row = self.db.execute_sql(
+            "SELECT r.referred_by_id FROM customer r JOIN customer p ON p.id = r.referred_by_id "
+            "WHERE r.id = ? AND r.deleted_at IS NULL AND p.deleted_at IS NULL "
+            "AND r.referred_by_id != r.id",
+            (cid,),
+        ).fetchone()
+        return row[0] if row else None
+
+    def _children_now(self, cid: int) -> set[int]:
+        return {
+            row[0]
+            for row in self.db.execute_sql(
+                "SELECT r.id FROM customer r INDEXED BY customer_referred_by "
+                "JOIN customer p ON p.id = r.referred_by_id "
+                "WHERE r.referred_by_id = ? AND r.deleted_at IS NULL AND p.deleted_at IS NULL "
+                "AND r.id != r.referred_by_id",
+                (cid,),
+            )
+        }
+
+    def _children_kept(self, cid: int) -> set[int]:
+        return {
+            row[0]
+            for row in self.db.execute_sql(
+                "SELECT customer_id FROM referral_figure WHERE referrer_id = ?", (cid,)
+            )
+        }
+
+    def _spent(self, cid: int) -> int:
+        row = self.db.execute_sql(
+            "SELECT spent_12m FROM customer_value WHERE customer_id = ?", (cid,)
+        ).fetchone()
+        return row[0] if row else 0
+
+    def _settle(self, cid: int) -> None:
+        """Move the customer (with everyone below them) to their referrer as it is now."""
+        figure = self._figure(cid)
+        if figure is not None and (figure.cut or figure.in_loop):
+            raise _Rebuild
+        kept = figure.referrer_id if figure else None
+        now = self._referrer_now(cid)
+        if kept == now:
+            return
+        if figure is None:
+            self._insert(cid)
+            figure = self._figure(cid)
+            assert figure is not None
+        weight = (figure.own + figure.below, 1 + figure.descendants)
+        if kept is not None:
+            self._carry(kept, -weight[0], -weight[1], -1)
+        if now is not None:
+            chain = self._chain(now)
+            if cid in chain:
+                raise _Rebuild  # the new referral closes a loop
+            if self._figure(now) is None:
+                self._insert(now)
+            self._carry(now, weight[0], weight[1], 1)
+        self.db.execute_sql(
+            "UPDATE referral_figure SET referrer_id = ? WHERE customer_id = ?", (now, cid)
+        )
+        for one in {cid, kept, now} - {None}:
+            self._tidy(one)
+
+    def _insert(self, cid: int) -> None:
+        spent = self._spent(cid)
+        self.db.execute_sql(
+            f"INSERT INTO referral_figure ({FIGURE_COLUMNS}) VALUES (?, NULL, 0, 0, 0, ?, 0, ?, "
+            "0, 0)",
+            (cid, spent, spent),
+        )
+
+    def _chain(self, cid: int) -> list[int]:
+        """`cid` and the referrers above them in the tree, up to a root or a loop's entry."""
+        chain = []
+        current: int | None = cid
+        while current is not None:
+            figure = self._figure(current)
+            if figure is None:
+                break
+            if figure.in_loop or current in chain:
+                raise _Rebuild
+            chain.append(current)
+            current = figure.parent
+        return chain
+
+    def _carry(self, top: int, cents: int, customers: int, referred: int) -> None:
+        """Add value and customers below `top` and every referrer above it; `referred` more
+        direct referrals to `top`."""
+        chain = self._chain(top)
+        self.db.execute_sql(
+            "UPDATE referral_figure SET below_12m = below_12m + ?, total_12m = total_12m + ?, "
+            "descendants = descendants + ? WHERE customer_id IN (SELECT value FROM json_each(?))",
+            (cents, cents, customers, _json_list(chain)),
+        )
+        self.db.execute_sql(
+            "UPDATE referral_figure SET referred = referred + ? WHERE customer_id = ?",
+            (referred, top),
+        )
+
+    def _tidy(self, cid: int) -> None:
+        """A customer in no live referral any more leaves the figures; the others are roots
+        when they referred someone and have nobody above."""
+        self.db.execute_sql(
+            "DELETE FROM referral_figure WHERE customer_id = ? AND referred = 0 "
+            "AND referrer_id IS NULL",
+            (cid,),
+        )
+        self.db.execute_sql(
+            "UPDATE referral_figure SET root = (referred > 0 AND (referrer_id IS NULL OR cut)) "
+            "WHERE customer_id = ?",
+            (cid,),
+        )
+
+    # Values ----------------------------------------------------------------------------
+
+    def _revalue(self, cid: int) -> None:
+        """Carry a change of the customer's 12-month value up the chain above them."""
+        figure = self._figure(cid)
+        if figure is None:
+            return
+        change = self._spent(cid) - figure.own
+        if not change:
+            return
+        self.db.execute_sql(
+            "UPDATE referral_figure SET own_12m = own_12m + ?, total_12m = total_12m + ? "
+            "WHERE customer_id = ?",
+            (change, change, cid),
+        )
+        if figure.parent is not None:
+            chain = self._value_chain(figure.parent)
+            self.db.execute_sql(
+                "UPDATE referral_figure SET below_12m = below_12m + ?, total_12m = total_12m + ? "
+                "WHERE customer_id IN (SELECT value FROM json_each(?))",
+                (change, change, _json_list(chain)),
+            )
+
+    def _value_chain(self, cid: int) -> list[int]:
+        """Like `_chain`, through a loop too: its entry is cut, so the chain ends there."""
+        chain: list[int] = []
+        current: int | None = cid
+        while current is not None and current not in chain:
+            figure = self._figure(current)
+            if figure is None:
+                break
+            chain.append(current)
+            current = figure.parent
+        return chain
 
 
 def _add_deeper_levels(

@@ -8,6 +8,7 @@ from peewee import (
     CompositeKey,
     DateField,
     DateTimeField,
+    FloatField,
     ForeignKeyField,
     IntegerField,
     Model,
@@ -182,7 +183,7 @@ class AttentionMark(BaseModel):
 
 class PurchaseRhythm(BaseModel):
     """A customer's purchase days: how many, the first and the last as day numbers
-    (core/attention.py); the purchase triggers drop it."""
+    (core/attention.py); kept by the purchase triggers (db/derived.py)."""
 
     customer = ForeignKeyField(Customer, primary_key=True, on_delete="CASCADE")
     purchases = IntegerField()
@@ -238,3 +239,66 @@ class UndoStep(BaseModel):
 
 
 ALL_MODELS.append(UndoStep)
+
+
+# Migration 10: summaries kept as rows are written (db/derived.py, "Maintained figures"). No
+# foreign key to customer, so a merge leaves them to be worked out again.
+
+
+class AttentionScore(BaseModel):
+    """A customer's needs-attention score and weighted reasons for the day `computed_on`, the
+    same until the day `valid_until` (core/attention.py; 0 there: a write changed what they
+    come from), and the facts they were worked out from."""
+
+    customer_id = IntegerField(primary_key=True)
+    score = FloatField(null=True)
+    name_key = TextField(null=True)
+    spent = IntegerField(null=True)
+    w_follow_up_overdue = FloatField(null=True)
+    w_follow_up_due = FloatField(null=True)
+    w_cadence = FloatField(null=True)
+    w_gold_quiet = FloatField(null=True)
+    w_lapsed = FloatField(null=True)
+    w_thank_referrer = FloatField(null=True)
+    w_incomplete_profile = FloatField(null=True)
+    computed_on = IntegerField(default=0)
+    valid_until = IntegerField(default=0)
+    # What the rules read that only writes change (core/attention.py, BOOK_FACTS).
+    nfu = IntegerField(null=True)
+    heard = IntegerField(null=True)
+    cadence = IntegerField(null=True)
+    quiet_limit = IntegerField(null=True)
+    again_days = FloatField(null=True)
+    lapse_since = IntegerField(null=True)
+    lapse_wait = FloatField(null=True)
+    oldest = IntegerField(null=True)
+    newest = IntegerField(null=True)
+    marked = IntegerField(null=True)
+    created_day = IntegerField(null=True)
+    blank = IntegerField(null=True)
+    value_factor = FloatField(null=True)  # 1 + log10(1 + 12-month spend in hundreds)
+
+
+class ReferralFigure(BaseModel):
+    """A customer in a live referral: their referrer and the 12-month value and number of the
+    customers below them (core/referrals.py)."""
+
+    customer_id = IntegerField(primary_key=True)
+    referrer_id = IntegerField(null=True)
+    cut = IntegerField(default=0)
+    in_loop = IntegerField(default=0)
+    root = IntegerField(default=0)
+    own_12m = IntegerField(default=0)
+    below_12m = IntegerField(default=0)
+    total_12m = IntegerField(default=0)
+    descendants = IntegerField(default=0)
+    referred = IntegerField(default=0)
+
+
+class ReferralDirty(BaseModel):
+    """A customer whose referral or 12-month value changed since the figures were read."""
+
+    customer_id = IntegerField(primary_key=True)
+
+
+ALL_MODELS += [AttentionScore, ReferralFigure, ReferralDirty]
