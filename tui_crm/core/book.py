@@ -4,6 +4,7 @@ faults as one clear refusal, and a counter that tells when another connection ch
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -47,6 +48,45 @@ def change_counter(db: Database) -> int:
     connection (another program, or another thread of this one) commits a change to the book,
     and only then. Compare two readings from the same thread."""
     return int(db.execute_sql("PRAGMA data_version").fetchone()[0])
+
+
+class BookClock:
+    """Whether the book changed since a reading, for a screen that is back on top: SQLite's
+    `data_version` read on a connection of the clock's own, which never writes, so every
+    commit moves it (this program's workers and other programs alike). One reading costs a few
+    microseconds; call it from a worker thread like any database call (a lock keeps the
+    connection to one thread at a time). A book that is not a file has no second connection:
+    each reading is then new, so a screen reads again as it always did."""
+
+    def __init__(self, db: Database) -> None:
+        self._path = str(getattr(db, "database", "") or "")
+        self._lock = threading.Lock()
+        self._connection: sqlite3.Connection | None = None
+        self._count = 0
+
+    def reading(self) -> int:
+        with self._lock:
+            if not self._path or self._path == ":memory:" or self._path.startswith("file::memory"):
+                self._count += 1
+                return -self._count
+            try:
+                if self._connection is None:
+                    self._connection = sqlite3.connect(self._path, check_same_thread=False)
+                return int(self._connection.execute("PRAGMA data_version").fetchone()[0])
+            except sqlite3.Error:  # locked for a moment, gone: say "changed", read again
+                self.close_unlocked()
+                self._count += 1
+                return -self._count
+
+    def close(self) -> None:
+        with self._lock:
+            self.close_unlocked()
+
+    def close_unlocked(self) -> None:
+        if self._connection is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._connection.close()
+            self._connection = None
 
 
 def book_is_empty(db: Database) -> bool:

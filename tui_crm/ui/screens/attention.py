@@ -109,6 +109,7 @@ class AttentionScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, Screen):
         try:
             with book(self) as db:
                 page = attention_page(db, self.app.today(), limit=SHOWN)
+                self.reading_book()  # after its own kept figures were written
             items, total, error = page.items, page.total, None
         except CrmError as err:  # e.g. a locked or damaged file: say so, never die silently
             items, total, error = [], 0, str(err)

@@ -319,6 +319,7 @@ class ProfileScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, Screen):
         try:
             with book(self) as db:
                 profile, error = get_profile(db, self.customer_id, self.app.today()), None
+                self.reading_book()  # after its own kept figures were written
         except CrmError as err:
             profile, error = None, str(err)
         self.post_message(ProfileLoaded(profile, error))

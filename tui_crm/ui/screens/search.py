@@ -377,6 +377,7 @@ class SearchScreen(FollowsTheBook, CustomerActions, Screen):
             with book(self) as db:
                 self._searching = connection_of(db)  # the next key interrupts it
                 rows = search(db, text, as_of=self.app.today(), limit=WINDOW)
+                self.reading_book()  # after its own kept figures were written
                 error = None
                 empty = not rows and book_is_empty(db)
                 total = len(rows) if len(rows) < WINDOW else None
