@@ -8,8 +8,8 @@ import importlib
 import inspect
 import pkgutil
 import re
-from pathlib import Path
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from textual.binding import Binding

@@ -5,8 +5,8 @@ hands its result (or the refusal) back on the UI thread."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from contextlib import AbstractContextManager
+from datetime import date
 from typing import Any, TypeVar
 
 from textual.dom import DOMNode

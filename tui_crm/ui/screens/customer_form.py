@@ -13,8 +13,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.suggester import SuggestFromList
 from textual.widget import Widget
-from textual.worker import Worker, WorkerState
 from textual.widgets import Button, Checkbox, Header, Input, Label, Select, Static, TextArea
+from textual.worker import Worker, WorkerState
 
 from tui_crm.core.customer_fields import BY_NAME, FORM_ROWS, CustomerField
 from tui_crm.core.customers import (
