@@ -60,6 +60,10 @@ class CustomerFormScreen(FormScreen[Saved | None]):
         *FormScreen.BINDINGS,
         Binding("delete", "clear_referrer", "Clear referrer", show=False, id="form.clear-referrer"),
     ]
+    # The first name takes the focus at once: focusing the scrolling body first and then the
+    # field styled all 200 widgets of the form again twice (a focus change restyles the
+    # focused widget and everything in it).
+    AUTO_FOCUS = "#f-first-name"
 
     def __init__(self, customer_id: int | None = None) -> None:
         super().__init__()
@@ -73,7 +77,12 @@ class CustomerFormScreen(FormScreen[Saved | None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with VerticalScroll(id="form-body"):
+        body = VerticalScroll(id="form-body")
+        # Not laid out until filled from the book (`_show_filled`): drawn filled, never empty,
+        # and the 200 widgets are arranged once, not at every frame while they mount. Hidden
+        # by its own style, not a class: a class change styles all of them again.
+        body.display = False
+        with body:
             yield Static("", id="form-error", classes="field-error")
             with Vertical(id="form-conflict"):
                 yield Static("", id="form-conflict-text")
@@ -137,12 +146,11 @@ class CustomerFormScreen(FormScreen[Saved | None]):
 
     def on_mount(self) -> None:
         self.sub_title = "New customer" if self.customer_id is None else "Edit customer"
-        self.query_one("#form-body").add_class("-unfilled")
         self.load()
 
     def _show_filled(self) -> None:
         self._filled = True
-        self.query_one("#form-body").remove_class("-unfilled")
+        self.query_one("#form-body").display = True
         resume_keys(self.app)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -190,8 +198,10 @@ class CustomerFormScreen(FormScreen[Saved | None]):
             self.sub_title = f"Edit {profile.name}"
             for field, _ in FORM_ROWS:
                 self._fill_field(field, profile)
-        self.query_one(f"#{_id('first_name')}", Input).focus()
         self._show_filled()
+        first = self.query_one(f"#{_id('first_name')}", Input)
+        first.focus()
+        first.select_all()  # as focusing selects it: it may have had the focus while empty
         self.call_after_refresh(self.remember_initial_values)
 
     def _fill_field(self, field: CustomerField, profile: CustomerProfile) -> None:
