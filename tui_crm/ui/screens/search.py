@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -86,11 +87,22 @@ class ResultsTable(TypeToSearch, DataTable):
         self.clear()
         keys = []
         for key, cells in rows:
-            self.add_row(*cells, key=key, height=height)
+            self.add_row(*cells, key=key, height=height or self._height_of(cells))
             keys.append(key)
         if not keys and empty:
             self.add_row(*([""] * (len(self.columns) - 2)), empty, "")
         self.stay_on(keys, keep, at)
+
+    def _height_of(self, cells: Sequence[object]) -> int | None:
+        """1 when each cell fits its column on one line, else None (as tall as its wrapped
+        text): DataTable renders every cell of a row whose height it must find, so rows that
+        need no measuring are given theirs (a profile with 200 purchases opens that much
+        faster)."""
+        for cell, column in zip(cells, self.ordered_columns, strict=False):
+            text = cell.plain if isinstance(cell, Text) else str(cell)
+            if column.auto_width or "\n" in text or cell_len(text) > column.width:
+                return None
+        return 1
 
     def stay_on(self, keys: Sequence[object], keep: object, row: int) -> None:
         """After the rows (`keys`, in order) were filled in again: the highlight on `keep`
