@@ -1,5 +1,6 @@
-"""The book as a screen's worker reaches it: one connection per job, closed after it, database
-faults as one clear refusal, and a counter that tells when another connection changed it."""
+"""The book as a screen's worker reaches it: one connection per job, closed after it (or one
+kept open on a thread of its own, for the reads behind each keystroke), database faults as one
+clear refusal, and counters that tell when another connection changed it."""
 
 from __future__ import annotations
 
@@ -8,11 +9,14 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from peewee import Database, DatabaseError, InterfaceError
 
 from tui_crm.db.database import explain
 from tui_crm.errors import CrmError
+
+T = TypeVar("T")
 
 
 @contextmanager
@@ -48,6 +52,39 @@ def change_counter(db: Database) -> int:
     connection (another program, or another thread of this one) commits a change to the book,
     and only then. Compare two readings from the same thread."""
     return int(db.execute_sql("PRAGMA data_version").fetchone()[0])
+
+
+class BookLine:
+    """One thread that keeps its connection to the book open, for the reads that follow each
+    keystroke. A job's own connection (`worker_connection`) starts cold: SQLite parses the
+    schema again and its page cache is empty, which costs more than the search itself. Jobs
+    run one at a time, in order; `interrupt(line.connection)` stops the one running (the next
+    keystroke's search then starts at once). A database fault is raised as a CrmError, as
+    `worker_connection` does."""
+
+    def __init__(self, db: Database) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._db = db
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tui-crm-line")
+        self.connection: object | None = None  # the line's connection, once it has one
+
+    def run(self, job: Callable[[Database], T]) -> T:
+        """`job(db)` on the line's thread (waiting for the jobs before it); its result."""
+        return self._pool.submit(self._call, job).result()
+
+    def _call(self, job: Callable[[Database], T]) -> T:
+        try:
+            self.connection = self._db.connection()
+            return job(self._db)
+        except (DatabaseError, InterfaceError) as err:
+            raise CrmError(explain(err) or f"the database refused: {err}") from err
+
+    def close(self) -> None:
+        """Close the line's connection (on its thread) and let the thread end."""
+        with contextlib.suppress(RuntimeError):  # shut down already
+            self._pool.submit(self._db.close)
+        self._pool.shutdown(wait=False)
 
 
 class BookClock:
