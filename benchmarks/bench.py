@@ -48,6 +48,7 @@ from tui_crm.core.search import search
 from tui_crm.core.value import ensure_values
 from tui_crm.db.database import _casefold, close_database, open_database
 from tui_crm.db.derived import MARK_VALUES_STALE
+from tui_crm.db.phones import format_phone
 
 # country code -> (country, dialling code, cities, first names, last names, mobile pattern)
 # A mobile pattern is (national prefix digits, how many random digits follow).
@@ -328,7 +329,9 @@ class Book:
                         used_numbers.add(national)
                         break
                 label = "mobile" if position == 0 else "work"
-                phones.append((cid, label, f"+{dial}{national}", national, position))
+                number = f"+{dial}{national}"
+                # Shown as the app keeps it when it saves the number (about 40 µs each).
+                phones.append((cid, label, number, national, position, format_phone(number)))
             for tag_id in rng.sample(range(1, len(TAGS) + 1), rng.choice((0, 0, 1, 1, 1, 2, 3))):
                 tags.append((cid, tag_id))
         return customers, emails, phones, tags
@@ -468,7 +471,10 @@ def build(db, args, today: date) -> list[tuple[str, float]]:
         insert_rows(conn, "customer", CUSTOMER_COLUMNS, customers)
         insert_rows(conn, "customer_email", "customer_id, label, address, position", emails)
         insert_rows(
-            conn, "customer_phone", "customer_id, label, number, national, position", phones
+            conn,
+            "customer_phone",
+            "customer_id, label, number, national, position, shown",
+            phones,
         )
         insert_rows(conn, "customer_tag", "customer_id, tag_id", tags)
         del customers, emails, phones, tags

@@ -598,7 +598,7 @@ def terminal_safe_json(value: object) -> str:
 
 def _attention(args: argparse.Namespace) -> int:
     from tui_crm.core.attention import REASONS, attention_queue
-    from tui_crm.core.fields import format_money, format_phone
+    from tui_crm.core.fields import format_money
 
     unknown = [code for code in args.reason or () if code not in REASONS]
     if unknown:
@@ -616,7 +616,7 @@ def _attention(args: argparse.Namespace) -> int:
             "customer_score": item.score,  # what the queue is ordered by
             "rank": rank,
             "company": item.company,
-            "phone": format_phone(item.phone) if item.phone else "",
+            "phone": item.phone,
             "tier": item.tier,
             "value_12m": format_money(item.value_12m).replace(",", ""),
             "last_contact": item.last_contact.date().isoformat() if item.last_contact else "",

@@ -119,7 +119,7 @@ class AttentionItem(NamedTuple):
     customer_id: int
     name: str
     company: str
-    phone: str  # the first phone number, E.164 ("" when none)
+    phone: str  # the first phone number as shown ("+47 95 55 12 34"; "" when none)
     tier: str
     value_12m: int  # cents
     last_contact: datetime | None
@@ -616,7 +616,7 @@ FROM facts {FENCE})
     columns = f"id, {score} AS score"
     if shape == "items":
         phone = (
-            "(SELECT number FROM customer_phone WHERE customer_id = reasons.id "
+            "(SELECT shown FROM customer_phone WHERE customer_id = reasons.id "
             "ORDER BY position LIMIT 1)"
         )
         columns += (

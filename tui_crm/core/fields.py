@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
+from tui_crm.db.phones import format_phone
 from tui_crm.errors import CrmError
 
 _EMAIL = re.compile(
@@ -48,8 +49,8 @@ def normalize_email(text: str) -> str:
     return f"{checked.local_part}@{checked.domain.lower()}"
 
 
-# What parse_phone said of each (text, region): the (E.164, national) pair, or why not.
-PhoneAnswers = dict[tuple[str, str], tuple[str, str] | str]
+# What parse_phone_shown said of each (text, region): (E.164, national, shown), or why not.
+PhoneAnswers = dict[tuple[str, str], tuple[str, str, str] | str]
 _answers: ContextVar[PhoneAnswers | None] = ContextVar("phone_answers", default=None)
 
 
@@ -57,7 +58,8 @@ _answers: ContextVar[PhoneAnswers | None] = ContextVar("phone_answers", default=
 def remembered_phones(answers: PhoneAnswers | None = None) -> Iterator[PhoneAnswers]:
     """While the block runs, in this thread, parse_phone answers a number it was asked before
     (or that is in `answers`, which may be filled meanwhile) without working it out again
-    (about 20 µs each). For one import: nothing is kept once the block ends."""
+    (about 40 µs each with its shown text). For one import: nothing is kept once the block
+    ends."""
     answers = {} if answers is None else answers
     token = _answers.set(answers)
     try:
@@ -66,8 +68,8 @@ def remembered_phones(answers: PhoneAnswers | None = None) -> Iterator[PhoneAnsw
         _answers.reset(token)
 
 
-def phone_answer(text: str, region: str) -> tuple[str, str] | str:
-    """parse_phone's (E.164, national) pair, or the message of the CrmError it raises."""
+def phone_answer(text: str, region: str) -> tuple[str, str, str] | str:
+    """parse_phone_shown's (E.164, national, shown), or the message of the CrmError it raises."""
     try:
         return _parse_phone(text, region)
     except CrmError as err:
@@ -93,6 +95,13 @@ def serve_phone_answers() -> None:
 
 def parse_phone(text: str, region: str) -> tuple[str, str]:
     """(E.164 number, national digits) for a phone number, in `region` unless it has +CC."""
+    e164, national, *_ = parse_phone_shown(text, region)
+    return e164, national
+
+
+def parse_phone_shown(text: str, region: str) -> tuple[str, str, str]:
+    """parse_phone's pair and the number as lists show it (`format_phone` of the E.164
+    number), worked out together so that an import's workers do both (see load.py)."""
     answers = _answers.get()
     if answers is None:
         return _parse_phone(text, region)
@@ -104,7 +113,7 @@ def parse_phone(text: str, region: str) -> tuple[str, str]:
     return answer
 
 
-def _parse_phone(text: str, region: str) -> tuple[str, str]:
+def _parse_phone(text: str, region: str) -> tuple[str, str, str]:
     import phonenumbers  # its metadata costs start-up time: loaded on the first phone
 
     value = text.strip()
@@ -117,7 +126,8 @@ def _parse_phone(text: str, region: str) -> tuple[str, str]:
     if not phonenumbers.is_possible_number(number) or not phonenumbers.is_valid_number(number):
         raise CrmError(f"'{text}' is not a valid phone number")
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    return e164, str(number.national_number)
+    # Shown as read back from the E.164 number, exactly as every stored number always was.
+    return e164, str(number.national_number), format_phone(e164)
 
 
 # An extension at the end of a number: "x123", "ext. 12", "ext 12", ";ext=102", "#123".
@@ -155,17 +165,6 @@ def phone_text(number: str, extension: str = "") -> str:
     """A stored number with its extension, as files write it and `split_extension` reads it
     back: "+14155550100 ext. 12" (or the number as typed, for one that was not verified)."""
     return f"{number} ext. {extension}" if extension else number
-
-
-def format_phone(e164: str) -> str:
-    """The international written form (+47 955 51 234) of a stored number."""
-    import phonenumbers
-
-    try:
-        number = phonenumbers.parse(e164, None)
-    except phonenumbers.NumberParseException:
-        return e164
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 _MONEY_JUNK = re.compile(r"[\s$€£¥₹\u00a0']|(?i:usd|eur|gbp|nok|sek|dkk|chf|kr)")

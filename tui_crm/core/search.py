@@ -586,7 +586,7 @@ ROW_SQL = """
 SELECT c.id, c.first_name, c.last_name, c.company,
   coalesce((SELECT address FROM customer_email WHERE customer_id = c.id
             ORDER BY position LIMIT 1), ''),
-  coalesce((SELECT number FROM customer_phone WHERE customer_id = c.id
+  coalesce((SELECT shown FROM customer_phone WHERE customer_id = c.id
             ORDER BY position LIMIT 1), ''),
   c.city, coalesce(v.tier, ''), coalesce(v.spent_12m, 0), coalesce(v.spent_30d, 0),
   coalesce(v.lifetime, 0), c.last_contact_at, c.next_follow_up, c.status
@@ -601,8 +601,6 @@ def rows_for(db: Database, ids: list[int], *, status_on: date | None = None) -> 
     none, and working out who lapsed reads every customer's purchase rhythm)."""
     if not ids:
         return []
-    from tui_crm.core.fields import format_phone  # phonenumbers: only once there are rows
-
     lapsed: set[int] = set()
     if status_on is not None:
         from tui_crm.core.attention import lapsed_ids
@@ -619,7 +617,7 @@ def rows_for(db: Database, ids: list[int], *, status_on: date | None = None) -> 
                 last_name=r[2],
                 company=r[3],
                 email=r[4],
-                phone=format_phone(r[5]) if r[5] else "",
+                phone=r[5],  # as kept when it was written (migration 11)
                 city=r[6],
                 tier=r[7],
                 value_12m=r[8],

@@ -1313,9 +1313,9 @@ def _insert_new(
     )
     conn.executemany(
         "INSERT INTO customer_phone "
-        "(customer_id, label, number, national, verified, extension, position) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (  # a CleanPhone's fields are label, number, national, verified, extension
+        "(customer_id, label, number, national, verified, extension, shown, position) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (  # a CleanPhone's fields are label, number, national, verified, extension, shown
             (ids[plan.key], *plan.phones[at : at + _PHONE], at // _PHONE)
             for plan in adds
             for at in range(0, len(plan.phones), _PHONE)
