@@ -15,15 +15,14 @@ from peewee import Database
 from peewee import DatabaseError as PeeweeDatabaseError
 
 from tui_crm.core.attention import (
-    GAP_COUNT,
     SCORE_COLUMNS,
     attention_ranking,
-    ensure_rhythms,
     keep_scores,
     score_figures,
     scores_from_scratch,
 )
 from tui_crm.core.backups import backup_before, book_path, newest_good_backup
+from tui_crm.core.lapse import GAP_COUNT, ensure_rhythms
 from tui_crm.core.referrals import (
     FIGURE_COLUMNS,
     build_referral_figures,

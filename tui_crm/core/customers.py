@@ -11,7 +11,6 @@ from typing import Any, NamedTuple
 
 from peewee import Database, fn
 
-from tui_crm.core.attention import lapse_of
 from tui_crm.core.config import settings
 from tui_crm.core.countries import country_code
 from tui_crm.core.customer_fields import BY_NAME, NAMES, of_kind
@@ -27,6 +26,7 @@ from tui_crm.core.fields import (
     phone_text,
     split_extension,
 )
+from tui_crm.core.lapse import lapse_of
 from tui_crm.core.types import (
     ChangeView,
     CustomerProfile,

@@ -224,21 +224,23 @@ def _status_condition(lapsed: str | None, wanted: Iterable[str]) -> tuple[str, l
 
 def resolve(db: Database, query: Query, as_of: date) -> Query:
     """The qualifiers that are answered from outside the customer row, answered: `reason:`
-    asks the needs-attention queue, `status:active` and `status:lapsed` the lapsed rule
-    (core/attention.py, over the whole book, so only when asked); each answer goes in as a
-    set of ids."""
+    asks the needs-attention queue (core/attention.py), `status:active` and `status:lapsed`
+    the lapsed rule (core/lapse.py), each over the whole book, so only when asked; each
+    answer goes in as a set of ids."""
     wanted = {"reason", "status"}
     if not any(f.key in wanted for f in query.filters):
         return query
-    from tui_crm.core.attention import lapsed_ids, reason_ids  # the queue's rules: when asked
-
     lapsed: str | None = None
     filters = []
     for f in query.filters:
         if f.key == "reason":
+            from tui_crm.core.attention import reason_ids  # the queue: only when asked
+
             f = Filter("ids", (_json_ids(reason_ids(db, as_of, f.values)),), f.negated)
         elif f.key == "status" and set(f.values) - {"lost"}:
             if lapsed is None:
+                from tui_crm.core.lapse import lapsed_ids
+
                 lapsed = _json_ids(lapsed_ids(db, as_of))
             f = Filter("shown_status", (lapsed, *f.values), f.negated)
         filters.append(f)
@@ -603,7 +605,7 @@ def rows_for(db: Database, ids: list[int], *, status_on: date | None = None) -> 
         return []
     lapsed: set[int] = set()
     if status_on is not None:
-        from tui_crm.core.attention import lapsed_ids
+        from tui_crm.core.lapse import lapsed_ids  # the rule alone, not the queue
 
         lapsed = set(lapsed_ids(db, status_on, among=ids))
     found: dict[int, CustomerRow] = {}

@@ -8,10 +8,8 @@ because migration 11 and the health check work it out too.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # no peewee in an import's phone workers (they import core/fields.py)
-    from peewee import Database
+# `db` is the peewee Database, unimported: an import's phone workers import this module (via
+# core/fields.py), and need neither peewee nor typing.
 
 
 def format_phone(number: str) -> str:
@@ -26,7 +24,7 @@ def format_phone(number: str) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
-def wrong_shown(db: Database) -> list[tuple[int, int, str]]:
+def wrong_shown(db) -> list[tuple[int, int, str]]:
     """(row id, customer id, the right text) of every phone whose kept text is not
     `format_phone` of its number. Formats every number (some 40 µs each)."""
     return [
@@ -38,7 +36,7 @@ def wrong_shown(db: Database) -> list[tuple[int, int, str]]:
     ]
 
 
-def write_shown(db: Database, rows: list[tuple[int, int, str]]) -> None:
+def write_shown(db, rows: list[tuple[int, int, str]]) -> None:
     """Keep the texts `wrong_shown` found. Writing `shown` rebuilds no search document (the
     phone trigger of migration 11 watches the columns the document reads)."""
     db.connection().executemany(
