@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import pickle
 import re
-import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -80,6 +78,9 @@ def serve_phone_answers() -> None:
     """A worker process (see interchange/load.py): read pickled pieces, each a list of
     (number, region) pairs, from stdin and write the pickled list of their phone_answer to
     stdout, until stdin ends (the importing process closed it, or died)."""
+    import pickle  # the workers' own: not for every command that imports this module
+    import signal
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is for the importing process
     source = sys.stdin.buffer
     sink = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
