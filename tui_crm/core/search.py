@@ -31,7 +31,7 @@ from peewee import Database
 
 from tui_crm.core.names import fold_name
 from tui_crm.core.query import Filter, Query, SortKey, Word, parse
-from tui_crm.core.types import CustomerRow, status_as_shown
+from tui_crm.core.rows import CustomerRow, status_as_shown
 from tui_crm.core.value import ensure_values
 
 SORT_SQL = {

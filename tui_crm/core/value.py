@@ -30,7 +30,7 @@ from datetime import date, timedelta
 from peewee import Database
 
 from tui_crm.core.dates import one_year_before
-from tui_crm.core.types import Value
+from tui_crm.core.rows import Value
 from tui_crm.db.derived import refill
 from tui_crm.db.meta import meta_value, set_meta
 
