@@ -604,7 +604,7 @@ def terminal_safe_json(value: object) -> str:
 
 def _attention(args: argparse.Namespace) -> int:
     from tui_crm.core.attention import REASONS, attention_queue
-    from tui_crm.core.fields import format_money
+    from tui_crm.core.money import format_money
 
     unknown = [code for code in args.reason or () if code not in REASONS]
     if unknown:
@@ -982,7 +982,7 @@ class _TerminalLines:
 
 
 def _find_record(row) -> dict:
-    from tui_crm.core.fields import format_money
+    from tui_crm.core.money import format_money
 
     return {
         "id": row.id,

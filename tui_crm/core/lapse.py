@@ -15,7 +15,6 @@ from datetime import date
 
 from peewee import Database
 
-from tui_crm.db.derived import RHYTHM_OF, ordinal
 from tui_crm.db.meta import meta_value, set_meta
 
 DEFAULT_BOOK_GAP = 30  # the usual gap between purchase days in a book without repeat buyers
@@ -101,6 +100,9 @@ def ensure_rhythms(db: Database) -> float:
     days are kept by the purchase triggers (db/derived.py); after a bulk write, which drops
     meta `purchase_gaps`, everyone's are worked out again here, in one pass over the purchases."""
     if meta_value(db, "purchase_gaps") is None:
+        # db/derived.py (the triggers' SQL) only for this rebuild, not for every status shown.
+        from tui_crm.db.derived import RHYTHM_OF
+
         with db.atomic():
             if meta_value(db, "purchase_gaps") is None:
                 db.execute_sql("DELETE FROM purchase_rhythm")
@@ -117,14 +119,20 @@ def ensure_rhythms(db: Database) -> float:
 GAP_COUNT = """SELECT coalesce(sum(r.purchases - 1), 0) FROM purchase_rhythm r
 JOIN customer c ON c.id = r.customer_id WHERE r.purchases > 1 AND c.deleted_at IS NULL"""
 
-# Every gap between the purchase days of the live customers with a rhythm, in days.
-BOOK_GAPS = f"""SELECT gap FROM (
+
+def _every_gap(db: Database) -> list[int]:
+    """Every gap between the purchase days of the live customers with a rhythm, in days (read
+    when the count of gaps drifted: db/derived.py is imported then, not for every status)."""
+    from tui_crm.db.derived import ordinal
+
+    sql = f"""SELECT gap FROM (
   SELECT day - lag(day) OVER (PARTITION BY customer_id ORDER BY day) AS gap
   FROM (SELECT DISTINCT customer_id, {ordinal("day")} AS day FROM purchase
         WHERE cents > 0 AND customer_id IN (
           SELECT r.customer_id FROM purchase_rhythm r JOIN customer c ON c.id = r.customer_id
           WHERE r.purchases > 1 AND c.deleted_at IS NULL)))
 WHERE gap IS NOT NULL"""
+    return [row[0] for row in db.execute_sql(sql)]
 
 
 def _gap_count(db: Database) -> int:
@@ -147,7 +155,7 @@ def book_gap(db: Database) -> float:
         and abs(gaps - int(basis)) <= BOOK_GAP_DRIFT * int(basis)
     ):
         return float(kept)
-    every = [row[0] for row in db.execute_sql(BOOK_GAPS)]
+    every = _every_gap(db)
     value = max(float(_median(every)), 1.0) if every else float(DEFAULT_BOOK_GAP)
     with db.atomic():
         set_meta(db, "book_purchase_gap", repr(value))
