@@ -541,6 +541,21 @@ def test_status_lost_alone_does_not_work_out_who_lapsed(db, book, monkeypatch):
     assert len(_find(db, book, "")) == 6
 
 
+def test_status_lost_alone_does_not_ask_the_lapsed_rule(db, book, monkeypatch):
+    """The rule lives in core/lapse.py (find reads it without the queue): the same holds."""
+    import tui_crm.core.lapse as lapse
+
+    def refused(*_args, **_kwargs):
+        raise AssertionError("lapsed_ids was asked")
+
+    monkeypatch.setattr(lapse, "lapsed_ids", refused)
+    assert _found(db, book, "status:lost") == {"fjord"}
+    assert _found(db, book, "-status:lost") == {"anna", "rob", "siobhan", "kari", "lars"}
+    assert len(_find(db, book, "")) == 6
+    with pytest.raises(AssertionError, match="lapsed_ids was asked"):
+        _found(db, book, "status:lapsed")
+
+
 @pytest.mark.parametrize("text", ["", "sort:-value", "-tier:gold", "city:oslo", "a"])
 def test_a_window_of_the_results_is_that_part_of_them_and_the_count_is_all_of_them(db, book, text):
     from tui_crm.core.search import count_matches, search_window

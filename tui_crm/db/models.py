@@ -101,6 +101,7 @@ class CustomerPhone(BaseModel):
     position = IntegerField(default=0)
     verified = BooleanField(default=True)  # migration 7
     extension = TextField(default="")  # digits only; "" for none
+    shown = TextField(default="")  # format_phone(number), kept as written (migration 11)
 
 
 class Tag(BaseModel):
