@@ -33,6 +33,7 @@ KEYS = (
 )
 # Screens opened over Search: the key, what it opens (the screen's class name), the key back.
 PUSHED = (
+    ("ctrl+l", "LogInteractionScreen", "escape"),
     ("enter", "ProfileScreen", None),
     ("e", "CustomerFormScreen", "escape"),
     ("escape", None, None),  # the profile closes: back on the results
