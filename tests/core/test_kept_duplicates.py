@@ -126,7 +126,7 @@ class DuplicateBook(RuleBasedStateMachine):
     def add_namesakes(self, name, count):
         """Several of one name: names common in the book, large groups."""
         for n in range(count):
-            values = _values(*name, COMPANIES[1 + n % 2], birthday=BIRTHDAYS[n % 2])
+            values = _values(*name, COMPANIES[n % 4], birthday=BIRTHDAYS[n % 3])
             create_customer(self.db, values, now=NOW)
 
     @precondition(lambda self: self._ids())
