@@ -180,10 +180,10 @@ class DuplicateBook(RuleBasedStateMachine):
     @rule(pick=st.integers(0, 100), other=st.integers(0, 100), mail=st.sampled_from(EMAILS))
     def raw_sql(self, pick, other, mail):
         """Writes that bypass the domain: an email's address, an email moved to another
-        customer, a name, a row deleted."""
+        customer, a name, a phone deleted, a live customer deleted."""
         cid, to = self._pick(pick), self._pick(other)
         db = self.db
-        kind = other % 4
+        kind = other % 5
         if kind == 0:
             db.execute_sql(
                 "UPDATE customer_email SET address = ? WHERE customer_id = ?", (mail, cid)
@@ -194,8 +194,10 @@ class DuplicateBook(RuleBasedStateMachine):
             )
         elif kind == 2:
             db.execute_sql("UPDATE customer SET last_name = upper(last_name) WHERE id = ?", (cid,))
-        else:
+        elif kind == 3:
             db.execute_sql("DELETE FROM customer_phone WHERE customer_id = ?", (cid,))
+        else:
+            db.execute_sql("DELETE FROM customer WHERE id = ?", (cid,))
 
     @precondition(lambda self: self._ids())
     @rule(pick=st.integers(0, 100))
