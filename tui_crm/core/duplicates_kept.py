@@ -13,11 +13,16 @@ whole book and is what the kept pairs must equal. What a pair depends on, and so
   last name) are linked (`duplicate_link`: same or matching names, in the orientation the
   block walk of `_NamePairs` meets them). Whether everyone in two linked groups pairs, or
   only those who share a company, birthday or address, depends on how common the names are:
-  the product `p` of the groups' name counts (`duplicate_name_count`) against a limit that
-  depends on the book's size. `p` is kept current for the names whose counts a write moved,
-  and `rare` says which side of the limit the pairs were worked out on, so the links whose
-  side changed (a count or the book's size moved) are found through an index on (rare, p),
-  wherever they are in the book (`duplicate_name_pair`: the pairs each link gives).
+  the product p of the groups' name counts (`duplicate_name_count`) against a limit that
+  depends on the book's size; `rare` says which side of the limit the pairs were worked out
+  on (`duplicate_name_pair`: the pairs each link gives). A write that moves a name's count
+  moves p for every link of that name (1 500 links for a common first name in a book of
+  100 000): those are read, and rewritten only when their side changed or p left the bounds
+  kept with it (`p_lo`, `p_hi`: when written, half the way to the limit either side, at
+  least 1 % of p), so that a name's links are not all written again at each edit. When the
+  book's size moves the limit, the links that may now be on its other side are the few whose
+  bounds reach it, found through the indexes on (rare, p_lo) and (rare, p_hi), wherever they
+  are in the book.
 
 A read takes the marked customers; works out again their name groups' links, the links whose
 side changed and the emails and phones marked or theirs; and then every pair those gave or
@@ -77,7 +82,9 @@ PERSON_COLUMNS = (
     "company_key, address_key"
 )
 NAMED = "first_key != '' AND last_key != ''"
-LINK_COLUMNS = "first_a, last_a, first_b, last_b, p, rare"
+LINK_COLUMNS = "first_a, last_a, first_b, last_b, rare, p_lo, p_hi"
+# A link's bounds reach at least this share of its product either side (see the docstring).
+DRIFT = 100
 _IDS = "(SELECT value FROM json_each(?))"
 _PAIRS = (
     "(SELECT json_extract(value, '$[0]') AS a, json_extract(value, '$[1]') AS b FROM json_each(?))"
@@ -303,6 +310,13 @@ def _link_p(link: Link, firsts: Counter[str] | dict, lasts: Counter[str] | dict)
     return f * n
 
 
+def _bounds(p: int, limit: int) -> tuple[int, int]:
+    """Bounds for a link's product p, rewritten when p leaves them: half the way to `limit`
+    (so they reach it only after the limit moved that far), at least 1 % of p."""
+    reach = max(p // DRIFT, abs(limit - p) // 2)
+    return p - reach, p + reach
+
+
 def _is_rare(size: int, p: int) -> bool:
     """`_NamePairs._coincidences(...) <= NAME_COINCIDENCE_LIMIT`, computed the same way."""
     return size * p / (size + rules.NAME_PRIOR_BOOK) ** 2 <= rules.NAME_COINCIDENCE_LIMIT
@@ -408,7 +422,7 @@ def build_duplicates(db: Database) -> None:
             first_a, last_a, first_b, last_b = link
             p = _link_p(link, firsts, lasts)
             rare = p <= limit
-            links.append((*link, p, int(rare)))
+            links.append((*link, int(rare), *_bounds(p, limit)))
             same = first_a == first_b and last_a == last_b
             ids_a = blocks[soundex(last_a)][last_a][first_a]
             if same and len(ids_a) < 2:
@@ -535,41 +549,26 @@ class _Keeper:
         self._count("f", firsts)
         self._count("l", lasts)
         self._relink(groups, sizes)
-        moved_firsts = json.dumps(sorted(k for k, n in firsts.items() if n))
-        moved_lasts = json.dumps(sorted(k for k, n in lasts.items() if n))
-        for column, moved in (
-            ("first_a", moved_firsts),
-            ("first_b", moved_firsts),
-            ("last_a", moved_lasts),
-            ("last_b", moved_lasts),
-        ):
-            self.sql(f"UPDATE duplicate_link SET p = {P_SQL} WHERE {column} IN {_IDS}", [moved])
-        limit = rare_limit(self.size)
-        links = {
-            row[:4]: row
-            for row in self.sql(
-                f"SELECT {LINK_COLUMNS} FROM duplicate_link INDEXED BY duplicate_link_rare "
-                "WHERE rare = 1 AND p > ?1 UNION ALL "
-                f"SELECT {LINK_COLUMNS} FROM duplicate_link INDEXED BY duplicate_link_rare "
-                "WHERE rare = 0 AND p <= ?1",
-                [limit],
-            )
-        }
-        for first, last in groups:
-            for row in self.sql(
-                f"SELECT {LINK_COLUMNS} FROM duplicate_link WHERE last_a = ?1 AND first_a = ?2 "
-                f"UNION SELECT {LINK_COLUMNS} FROM duplicate_link "
-                "WHERE last_b = ?1 AND first_b = ?2",
-                [last, first],
-            ):
-                links[row[:4]] = row
+        links = self._links_to_look_at(groups, firsts, lasts)
         # What the marked customers gave goes; their keys are worked out again below.
         keys |= set(self.sql(_KEYS_OF, [ids] * 4))
         for table in ("duplicate_name_pair", "duplicate_contact"):
             for column in ("customer_a", "customer_b"):
                 self._forget(f"DELETE FROM {table} WHERE {column} IN {_IDS}", [ids])
-        for link, p, _ in ((row[:4], row[4], row[5]) for row in links.values()):
-            self._link(link, p <= limit)
+        limit = rare_limit(self.size)
+        rewritten = []
+        for link, (rare, low, high, p, touched) in links.items():
+            now = p <= limit
+            if touched or int(now) != rare:
+                self._link(link, now)
+            if int(now) != rare or not low <= p <= high:
+                first_a, last_a, first_b, last_b = link
+                rewritten.append((int(now), *_bounds(p, limit), last_a, first_a, last_b, first_b))
+        self.db.connection().executemany(
+            "UPDATE duplicate_link SET rare = ?, p_lo = ?, p_hi = ? "
+            "WHERE last_a = ? AND first_a = ? AND last_b = ? AND first_b = ?",
+            rewritten,
+        )
         for code, key in sorted(keys):
             self._contact(code, key)
         for column in ("customer_a", "customer_b"):
@@ -581,6 +580,44 @@ class _Keeper:
             )
         self._pairs()
         set_meta(self.db, "duplicates_size", str(self.size))
+
+    def _links_to_look_at(
+        self, groups: set[Group], firsts: Counter[str], lasts: Counter[str]
+    ) -> dict[Link, tuple[int, int, int, int, bool]]:
+        """{link: (rare, p_lo, p_hi, p now, touches a marked customer's group)} of the links
+        of the marked customers' groups, of the names whose counts moved, and of those whose
+        bounds reach the limit of the book's size now."""
+        select = f"SELECT first_a, last_a, first_b, last_b, rare, p_lo, p_hi, {P_SQL} AS p "
+        out: dict[Link, tuple[int, int, int, int, bool]] = {}
+
+        def read(sql: str, params: list, touched: bool = False) -> None:
+            for *link, rare, low, high, p in self.sql(select + sql, params):
+                out[tuple(link)] = (rare, low, high, p, touched)
+
+        moved_firsts = json.dumps(sorted(k for k, n in firsts.items() if n))
+        moved_lasts = json.dumps(sorted(k for k, n in lasts.items() if n))
+        for column, moved in (
+            ("first_a", moved_firsts),
+            ("first_b", moved_firsts),
+            ("last_a", moved_lasts),
+            ("last_b", moved_lasts),
+        ):
+            read(f"FROM duplicate_link WHERE {column} IN {_IDS}", [moved])
+        limit = rare_limit(self.size)
+        read(
+            "FROM duplicate_link INDEXED BY duplicate_link_lo WHERE rare = 0 AND p_lo <= ?", [limit]
+        )
+        read(
+            "FROM duplicate_link INDEXED BY duplicate_link_hi WHERE rare = 1 AND p_hi > ?", [limit]
+        )
+        for first, last in groups:
+            for side in ("a", "b"):
+                read(
+                    f"FROM duplicate_link WHERE last_{side} = ? AND first_{side} = ?",
+                    [last, first],
+                    touched=True,
+                )
+        return out
 
     def _count(self, part: str, moved: Counter[str]) -> None:
         for key, n in moved.items():
@@ -619,15 +656,12 @@ class _Keeper:
                     "DELETE FROM duplicate_link WHERE last_b = ?1 AND first_b = ?2", [last, first]
                 )
             elif before == 0 and now > 0:
+                # Worked out with the group's other links (rare -1: not yet).
                 self.db.connection().executemany(
-                    f"INSERT INTO duplicate_link ({LINK_COLUMNS}) VALUES (?, ?, ?, ?, 0, -1) "
+                    f"INSERT INTO duplicate_link ({LINK_COLUMNS}) VALUES (?, ?, ?, ?, -1, 0, 0) "
                     "ON CONFLICT DO NOTHING",
                     self._links_of(first, last),
                 )
-        # New links: their products from the counts as they are now (rare -1: not worked out).
-        self.sql(
-            f"UPDATE duplicate_link INDEXED BY duplicate_link_rare SET p = {P_SQL} WHERE rare = -1"
-        )
 
     def _links_of(self, first: str, last: str) -> list[Link]:
         """Every link of one group with the groups there are, found through the indexes."""
@@ -680,11 +714,6 @@ class _Keeper:
             found,
         )
         self.touched.update((a, b) for a, b, _, _ in found)
-        self.sql(
-            "UPDATE duplicate_link SET rare = ? "
-            "WHERE last_a = ? AND first_a = ? AND last_b = ? AND first_b = ?",
-            [int(rare), last_a, first_a, last_b, first_b],
-        )
 
     def _contact(self, code: str, key: str) -> None:
         """Work out again the pairs one email or phone gives."""
@@ -752,7 +781,7 @@ class _Keeper:
 KEPT_TABLES = {
     "duplicate_person": ("customer", PERSON_COLUMNS),
     "duplicate_name_count": ("name count", "part, key, n"),
-    "duplicate_link": ("name link", LINK_COLUMNS),
+    "duplicate_link": ("name link", "first_a, last_a, first_b, last_b, rare"),
     "duplicate_contact": ("shared contact pair", "customer_a, customer_b, code, key"),
     "duplicate_name_pair": ("name pair", "customer_a, customer_b, code, text"),
 }
@@ -784,6 +813,10 @@ def wrong_pairs(db: Database) -> tuple[list[Pair], dict[str, int], str | None]:
                 if not wrong:  # the same pairs in another order
                     wrong = [p.ids for p, q in zip(kept, scratch, strict=True) if p != q]
             size = meta_value(db, "duplicates_size")
+            # A link's bounds are rewritten lazily: they need only hold its product.
+            (unbounded,) = db.execute_sql(
+                f"SELECT count(*) FROM duplicate_link WHERE ({P_SQL}) NOT BETWEEN p_lo AND p_hi"
+            ).fetchone()
             for table, (_, columns) in KEPT_TABLES.items():
                 db.execute_sql(
                     f"CREATE TEMP TABLE check_{table} AS SELECT {columns} FROM main.{table}"
@@ -798,7 +831,7 @@ def wrong_pairs(db: Database) -> tuple[list[Pair], dict[str, int], str | None]:
                     f"UNION ALL SELECT count(*) FROM (SELECT {columns} FROM temp.check_{table} "
                     f"EXCEPT SELECT {columns} FROM main.{table})"
                 ).fetchall()
-                n = sum(row[0] for row in differ)
+                n = sum(row[0] for row in differ) + (unbounded if table == "duplicate_link" else 0)
                 if n:
                     tables[table] = n
             raise _RollBack

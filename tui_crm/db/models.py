@@ -337,15 +337,16 @@ class DuplicateNameCount(BaseModel):
 
 
 class DuplicateLink(BaseModel):
-    """Two name groups whose names match: their name counts' product, and whether it is rare
-    enough in the book to pair everyone in them."""
+    """Two name groups whose names match: whether their names are rare enough in the book to
+    pair everyone in them, and bounds of their name counts' product."""
 
     first_a = TextField()
     last_a = TextField()
     first_b = TextField()
     last_b = TextField()
-    p = IntegerField()
     rare = IntegerField()
+    p_lo = IntegerField()
+    p_hi = IntegerField()
 
     class Meta:
         primary_key = CompositeKey("last_a", "first_a", "last_b", "first_b")

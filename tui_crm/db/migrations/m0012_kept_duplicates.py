@@ -9,9 +9,9 @@ what a write changes:
   (folding is Python, so the rows are written by core/duplicates_kept.py, not by SQL);
 - `duplicate_name_count`: how many named customers carry each folded first (`f`) and last
   (`l`) name, and meta `duplicates_size` the number of live customers;
-- `duplicate_link`: each two name groups (first and last name folded) whose names match, with
-  the product of their name counts (`p`) and whether their names are rare enough in the book
-  to pair everyone in them (`rare`);
+- `duplicate_link`: each two name groups (first and last name folded) whose names match,
+  whether their names are rare enough in the book to pair everyone in them (`rare`), and
+  bounds of the product of their name counts (`p_lo`, `p_hi`);
 - `duplicate_contact`: the pairs each shared email or phone gives; `duplicate_name_pair`: the
   pairs the names give, with their reason; `duplicate_pair`: every pair with its score and
   reasons, read in score order;
@@ -54,14 +54,16 @@ CREATE TABLE duplicate_link (
   last_a TEXT NOT NULL,
   first_b TEXT NOT NULL,
   last_b TEXT NOT NULL,
-  p INTEGER NOT NULL,
   rare INTEGER NOT NULL,
+  p_lo INTEGER NOT NULL,
+  p_hi INTEGER NOT NULL,
   PRIMARY KEY (last_a, first_a, last_b, first_b)
 ) WITHOUT ROWID;
 CREATE INDEX duplicate_link_b ON duplicate_link (last_b, first_b);
 CREATE INDEX duplicate_link_first_a ON duplicate_link (first_a);
 CREATE INDEX duplicate_link_first_b ON duplicate_link (first_b);
-CREATE INDEX duplicate_link_rare ON duplicate_link (rare, p);
+CREATE INDEX duplicate_link_lo ON duplicate_link (rare, p_lo);
+CREATE INDEX duplicate_link_hi ON duplicate_link (rare, p_hi);
 
 CREATE TABLE duplicate_contact (
   customer_a INTEGER NOT NULL,
