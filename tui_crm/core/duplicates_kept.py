@@ -302,6 +302,22 @@ def _every_link(blocks: dict[str, dict[str, dict[str, list[int]]]]) -> Iterator[
                             yield link
 
 
+def _may_match(first: str):
+    """A test that lets through every first name `_link_between` may link with `first` (and
+    some it does not), without working out the equivalents of each: the nicknames dataset's
+    two lookups are each other's inverse, so whoever counts `first` among their equivalents
+    (`equivalent_first_names`) is `first` itself, one of its formal names or nicknames, or
+    a nickname of its one formal name."""
+    namer = rules._namer()
+    related = {first} | _equivalents(first) | namer.canonicals_of(first)
+    related |= namer.nicknames_of(first)
+    canonicals = namer.canonicals_of(first)
+    if len(canonicals) == 1:
+        related |= namer.nicknames_of(next(iter(canonicals)))
+    sound = _first_name_sound(first)
+    return lambda other: other in related or (sound != "" and _first_name_sound(other) == sound)
+
+
 def _link_p(link: Link, firsts: Counter[str] | dict, lasts: Counter[str] | dict) -> int:
     """The product `_NamePairs._coincidences` multiplies the book's share by."""
     first_a, last_a, first_b, last_b = link
@@ -669,8 +685,9 @@ class _Keeper:
         firsts_of = (
             f"SELECT DISTINCT first_key FROM duplicate_person WHERE last_key = ? AND {NAMED}"
         )
+        near = _may_match(first)
         for (other,) in self.sql(firsts_of, [last]):
-            if other != first:
+            if other != first and near(other):
                 link = _link_between(first, last, other, last)
                 if link is not None:
                     out.append(link)
@@ -683,9 +700,10 @@ class _Keeper:
                 if other_last == last or not _similar_last(*sorted((last, other_last))):
                     continue
                 for (other,) in self.sql(firsts_of, [other_last]):
-                    link = _link_between(first, last, other, other_last)
-                    if link is not None:
-                        out.append(link)
+                    if near(other):
+                        link = _link_between(first, last, other, other_last)
+                        if link is not None:
+                            out.append(link)
         return out
 
     def _forget(self, sql: str, params: list) -> None:
