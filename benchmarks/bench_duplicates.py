@@ -42,6 +42,7 @@ from tui_crm.core.duplicates import duplicate_pairs_from_scratch, find_duplicate
 from tui_crm.core.duplicates_kept import READ_SQL
 from tui_crm.core.merge import merge, merge_preview
 from tui_crm.db.database import close_database, open_database
+from tui_crm.errors import ValidationError
 
 
 def _words(text: str) -> list[str]:
@@ -305,7 +306,11 @@ def time_reads(db, path: Path, runs: int, seed: int) -> list[tuple[str, str]]:
         values = {"first_name": first, "last_name": last, "company": company}
         if email and rng.random() < 0.5:
             values["emails"] = [email]
-        new = create_customer(db, values)
+        try:
+            new = create_customer(db, values)
+        except ValidationError:  # bench.py writes some addresses no form would take
+            values.pop("emails")
+            new = create_customer(db, values)
         added.append(_ms(lambda: find_duplicate_pairs(db)))
         db.execute_sql("DELETE FROM customer WHERE id = ?", (new,))
         find_duplicate_pairs(db)
