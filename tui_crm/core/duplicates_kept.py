@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
 
 from peewee import Database
@@ -352,14 +352,10 @@ def rare_limit(size: int) -> int:
 
 
 def _link_pairs(
-    same: bool, members_a: list[_Person], members_b: list[_Person], rare: bool
+    same: bool, ids_a: list[int], ids_b: list[int], people: Mapping[int, _Person], rare: bool
 ) -> list[tuple[int, int, str, str]]:
     """(lower id, higher id, code, text) of the pairs a link gives, as `_NamePairs._emit`
-    gives them (members in id order)."""
-    people = {p.id: p for p in members_a}
-    people.update((p.id, p) for p in members_b)
-    ids_a = [p.id for p in members_a]
-    ids_b = ids_a if same else [p.id for p in members_b]
+    gives them (each group's ids in order)."""
     if rare:
         pairs: Iterable[Pair] = (
             [(a, b) for i, a in enumerate(ids_a) for b in ids_a[i + 1 :]]
@@ -424,13 +420,14 @@ def build_duplicates(db: Database) -> None:
         blocks: dict[str, dict[str, dict[str, list[int]]]] = defaultdict(
             lambda: defaultdict(lambda: defaultdict(list))
         )
+        groups: dict[Group, list[int]] = {}
         for person in people.values():
             if _named(person):
                 firsts[person.first_key] += 1
                 lasts[person.last_key] += 1
-                blocks[soundex(person.last_key)][person.last_key][person.first_key].append(
-                    person.id
-                )
+                ids = blocks[soundex(person.last_key)][person.last_key][person.first_key]
+                ids.append(person.id)
+                groups[(person.first_key, person.last_key)] = ids
         limit = rare_limit(size)
         links = []
         names: dict[Pair, tuple[str, str]] = {}
@@ -440,13 +437,11 @@ def build_duplicates(db: Database) -> None:
             rare = p <= limit
             links.append((*link, int(rare), *_bounds(p, limit)))
             same = first_a == first_b and last_a == last_b
-            ids_a = blocks[soundex(last_a)][last_a][first_a]
+            ids_a = groups[(first_a, last_a)]
             if same and len(ids_a) < 2:
                 continue
-            ids_b = blocks[soundex(last_b)][last_b][first_b]
-            members_a = [people[i] for i in ids_a]
-            members_b = members_a if same else [people[i] for i in ids_b]
-            for lo, hi, code, text in _link_pairs(same, members_a, members_b, rare):
+            ids_b = ids_a if same else groups[(first_b, last_b)]
+            for lo, hi, code, text in _link_pairs(same, ids_a, ids_b, people, rare):
                 names[(lo, hi)] = (code, text)
         contacts: dict[Pair, dict[str, str]] = defaultdict(dict)
         contact_rows = []
@@ -725,7 +720,11 @@ class _Keeper:
         self._forget(forget, [ids_a, ids_b])
         if not same:
             self._forget(forget, [ids_b, ids_a])
-        found = _link_pairs(same, members_a, members_b, rare) if members_a and members_b else []
+        people = {p.id: p for p in members_a}
+        people.update((p.id, p) for p in members_b)
+        found = _link_pairs(
+            same, [p.id for p in members_a], [p.id for p in members_b], people, rare
+        )
         self.db.connection().executemany(
             "INSERT INTO duplicate_name_pair (customer_a, customer_b, code, text) "
             "VALUES (?, ?, ?, ?)",
