@@ -638,7 +638,10 @@ class _Keeper:
                     "ON CONFLICT (part, key) DO UPDATE SET n = n + excluded.n",
                     [part, key, n],
                 )
-        self.sql("DELETE FROM duplicate_name_count WHERE n = 0")
+                self.sql(
+                    "DELETE FROM duplicate_name_count WHERE part = ? AND key = ? AND n = 0",
+                    [part, key],
+                )
 
     def _group(self, group: Group) -> list[_Person]:
         if group not in self.members:
