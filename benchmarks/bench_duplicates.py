@@ -42,6 +42,7 @@ from tui_crm.core.duplicates import duplicate_pairs_from_scratch, find_duplicate
 from tui_crm.core.duplicates_kept import READ_SQL
 from tui_crm.core.merge import merge, merge_preview
 from tui_crm.db.database import close_database, open_database
+from tui_crm.db.phones import format_phone
 from tui_crm.errors import ValidationError
 
 
@@ -156,7 +157,7 @@ def build(db, customers: int, planted: int, seed: int) -> list[tuple[int, int, s
     def add(cid, first, last, company, city, birthday, gender, email, phone):
         rows.append((cid, first, last, company, city, birthday, gender, "", "", stamp, stamp))
         emails.append((cid, "work", email, 0))
-        phones.append((cid, "mobile", phone, phone[3:], 0))
+        phones.append((cid, "mobile", phone, phone[3:], 0, format_phone(phone)))
 
     people = []
     for cid in range(1, base + 1):
@@ -214,7 +215,10 @@ def build(db, customers: int, planted: int, seed: int) -> list[tuple[int, int, s
         insert_rows(conn, "customer", COLUMNS, rows)
         insert_rows(conn, "customer_email", "customer_id, label, address, position", emails)
         insert_rows(
-            conn, "customer_phone", "customer_id, label, number, national, position", phones
+            conn,
+            "customer_phone",
+            "customer_id, label, number, national, position, shown",
+            phones,
         )
     db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     return truth

@@ -1,4 +1,5 @@
-"""Key → top-level screen drawn with its data, the first visit and coming back to it.
+"""Key → screen drawn with its data: each top-level screen, the first visit and coming back to
+it, and the screens opened over Search (a profile, the edit form, the new-customer form).
 
 Top-level screens are modes (issue 17): the first f2 builds Needs attention and reads the
 queue; f2 again later finds it as it was left, so coming back costs a switch and a redraw,
@@ -23,7 +24,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_typing import app_with_rows  # noqa: E402
 from report import print_table  # noqa: E402
 
-KEYS = (("f2", "attention"), ("f3", "referrals"), ("f4", "insights"), ("f5", "duplicates"))
+KEYS = (
+    ("f2", "attention"),
+    ("f3", "referrals"),
+    ("f4", "insights"),
+    ("f5", "duplicates"),
+    ("f6", "trash"),
+)
+# Screens opened over Search: the key, what it opens (the screen's class name), the key back.
+PUSHED = (
+    ("enter", "ProfileScreen", None),
+    ("e", "CustomerFormScreen", "escape"),
+    ("escape", None, None),  # the profile closes: back on the results
+    ("ctrl+n", "CustomerFormScreen", "escape"),
+)
 
 
 async def _drawn(app, pilot, mode: str, start: float) -> float:
@@ -49,7 +63,41 @@ async def one_run(db_path: Path) -> dict[str, tuple[float, float]]:
             start = time.perf_counter()
             await pilot.press("ctrl+f")
             times.setdefault("search", []).append(await _drawn(app, pilot, "search", start))
-    return {mode: (t[0], t[1]) for mode, t in times.items()}
+        await _pushed(app, pilot, times)
+        await _pushed(app, pilot, times)
+    return {what: (t[0], t[1]) for what, t in times.items()}
+
+
+async def _on_top(app, pilot, name: str, start: float) -> float:
+    """Wait until a screen of class `name` is on top, its workers done, and drawn."""
+    while time.perf_counter() - start < 120:
+        if type(app.screen).__name__ == name and not [
+            w for w in app.workers if w.is_running and w.group != "watch"
+        ]:
+            break
+        await asyncio.sleep(0.002)
+    await pilot.pause()
+    return time.perf_counter() - start
+
+
+async def _pushed(app, pilot, times: dict[str, list[float]]) -> None:
+    """From the results of a search: Enter → profile, e → edit form, ctrl+n → new customer."""
+    await pilot.press("ctrl+f")
+    await _drawn(app, pilot, "search", time.perf_counter())
+    for key in "hansen":
+        await pilot.press(key)
+    await _drawn(app, pilot, "search", time.perf_counter())
+    await pilot.press("down")
+    for key, name, back in PUSHED:
+        start = time.perf_counter()
+        await pilot.press(key)
+        if name is None:
+            await _drawn(app, pilot, "search", start)
+            continue
+        times.setdefault(f"{key} → {name}", []).append(await _on_top(app, pilot, name, start))
+        if back:
+            await pilot.press(back)
+            await _drawn(app, pilot, app.current_mode, time.perf_counter())
 
 
 async def main() -> None:
@@ -65,6 +113,10 @@ async def main() -> None:
         again = statistics.median(r[mode][1] for r in runs) * 1000
         key = dict((m, k) for k, m in KEYS).get(mode, "ctrl+f")
         rows.append((f"{key} → {mode}", f"first {first:6.0f} ms   coming back {again:5.0f} ms"))
+    for what in [w for w in runs[0] if "→" in w]:
+        first = statistics.median(r[what][0] for r in runs) * 1000
+        again = statistics.median(r[what][1] for r in runs) * 1000
+        rows.append((what, f"first {first:6.0f} ms   again       {again:5.0f} ms"))
     print_table(f"key → screen drawn with its data, {args.db}, median of {args.runs} runs", rows)
 
 

@@ -235,7 +235,23 @@ def _table_format(command: argparse.ArgumentParser) -> None:
     command.add_argument("--format", choices=("table", "csv", "json"), default="table")
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _NotBuilt:
+    """A subcommand's parser that this run does not need (see `build_parser`)."""
+
+    def add_argument(self, *_args, **_kwargs) -> None:
+        pass
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line. With `command`, the other subcommands' parsers are not built: the
+    one to run is known (`_command_in`), and building all of them costs a few milliseconds
+    of every one-shot command's start."""
+
+    def add(name: str, **options) -> argparse.ArgumentParser:
+        if command is not None and name != command:
+            return _NotBuilt()  # type: ignore[return-value]
+        return _add_command(commands, name, **options)
+
     common = _Parser(add_help=False)
     common.add_argument(
         "--db",
@@ -265,9 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    find = _add_command(
-        commands, "find", parents=[common], help="search customers with the query language"
-    )
+    find = add("find", parents=[common], help="search customers with the query language")
     find.add_argument("query", nargs="*", help="e.g. rob city:oslo tier:gold sort:-value")
     _table_format(find)
     find.add_argument(
@@ -275,7 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     find.add_argument("--as-of", type=_date_arg, metavar="DATE", help="value figures as of DATE")
 
-    log = _add_command(commands, "log", parents=[common], help="log a call (or other interaction)")
+    log = add("log", parents=[common], help="log a call (or other interaction)")
     log.add_argument("customer", help="customer id or exact name")
     log.add_argument("--note", required=True, help="what was said")
     log.add_argument("--kind", default="call", help="call, email, meeting, message, thanks, note")
@@ -283,8 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
     log.add_argument("--at", metavar="DATETIME", help="when it happened (default: now)")
     log.add_argument("--outcome", default="", help="short outcome, e.g. 'ordered', 'call back'")
 
-    attention = _add_command(
-        commands,
+    attention = add(
         "attention",
         parents=[common],
         help="whom to call today and why (the queue as text)",
@@ -302,9 +315,7 @@ def build_parser() -> argparse.ArgumentParser:
         "gold_quiet, cadence, thank_referrer, incomplete_profile",
     )
 
-    referrals = _add_command(
-        commands, "referrals", parents=[common], help="who referred whom, as an indented tree"
-    )
+    referrals = add("referrals", parents=[common], help="who referred whom, as an indented tree")
     referrals.add_argument(
         "customer", nargs="?", help="centre on this customer (id or exact name); default: all"
     )
@@ -312,16 +323,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--as-of", type=_date_arg, metavar="DATE", help="12-month values as of DATE"
     )
 
-    duplicates = _add_command(
-        commands,
+    duplicates = add(
         "duplicates",
         parents=[common],
         help="pairs of customers that may be the same person",
     )
     _table_format(duplicates)
 
-    imp = _add_command(
-        commands,
+    imp = add(
         "import",
         parents=[common],
         help="add or update customers from CSV or vCard, or add purchases from CSV",
@@ -355,9 +364,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="the CSV has no header row: abook's columns (name, email, phone, notes, nick)",
     )
 
-    exp = _add_command(
-        commands, "export", parents=[common], help="write the customers a query finds to a file"
-    )
+    exp = add("export", parents=[common], help="write the customers a query finds to a file")
     exp.add_argument("query", nargs="*", help="the search language; nothing for everyone")
     exp.add_argument(
         "--format",
@@ -370,18 +377,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     exp.add_argument("--as-of", type=_date_arg, metavar="DATE", help="value figures as of DATE")
 
-    backup = _add_command(
-        commands, "backup", parents=[common], help="back the book up now (into its backup folder)"
-    )
+    backup = add("backup", parents=[common], help="back the book up now (into its backup folder)")
     backup.add_argument(
         "--to", metavar="FILE", help="write the copy to FILE instead (whole or not at all)"
     )
-    backups = _add_command(
-        commands, "backups", parents=[common], help="list the book's backups, newest first"
-    )
+    backups = add("backups", parents=[common], help="list the book's backups, newest first")
     _table_format(backups)
-    restore = _add_command(
-        commands,
+    restore = add(
         "restore",
         parents=[common],
         help="make the book what a backup holds (after a backup of the book as it is)",
@@ -390,28 +392,22 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument(
         "--force", action="store_true", help="wait for another program writing to the book"
     )
-    check = _add_command(
-        commands, "check", parents=[common], help="check the book: file, search index, figures"
-    )
+    check = add("check", parents=[common], help="check the book: file, search index, figures")
     check.add_argument(
         "--repair",
         action="store_true",
         help="rebuild the search index, figures and summaries (after a backup)",
     )
 
-    trash = _add_command(
-        commands, "trash", parents=[common], help="deleted and merged-away customers, newest first"
-    )
+    trash = add("trash", parents=[common], help="deleted and merged-away customers, newest first")
     _table_format(trash)
-    restore_customer = _add_command(
-        commands,
+    restore_customer = add(
         "restore-customer",
         parents=[common],
         help="bring a customer back from the trash, whole (a merged-away one is unmerged)",
     )
     restore_customer.add_argument("id", type=_customer_id, help="the ID `tui-crm trash` shows")
-    purge = _add_command(
-        commands,
+    purge = add(
         "purge-customer",
         parents=[common],
         help="delete a customer in the trash for ever (asks first; --yes for scripts)",
@@ -419,21 +415,31 @@ def build_parser() -> argparse.ArgumentParser:
     purge.add_argument("id", type=_customer_id, help="the ID `tui-crm trash` shows")
     purge.add_argument("--yes", action="store_true", help="do not ask: the answer is yes")
 
-    completion = _add_command(
-        commands,
+    completion = add(
         "completion",
         help="print a completion script for your shell (bash, zsh or fish)",
     )
     completion.add_argument("shell", choices=SHELLS, help="bash, zsh or fish")
 
-    demo = _add_command(commands, "demo", parents=[common], help="write a demo database")
+    demo = add("demo", parents=[common], help="write a demo database")
     demo.add_argument("--customers", type=_demo_size, default=300, help="0 to 100,000")
     demo.add_argument("--seed", type=int, default=7)
     return parser
 
 
+def _command_in(words: Sequence[str]) -> str | None:
+    """The subcommand `words` run when they name it plainly (`find …`, `--db PATH find …`,
+    `--demo find …`); None for anything else, which the whole parser reads."""
+    at = 0
+    while at < len(words) and (words[at] in ("--db", "--demo") or words[at].startswith("--db=")):
+        at += 2 if words[at] == "--db" else 1
+    word = words[at] if at < len(words) else ""
+    return word if word in EXAMPLES else None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(_command_in(words)).parse_args(words)
     try:
         return _dispatch(args)
     except Ambiguous as err:
@@ -598,7 +604,7 @@ def terminal_safe_json(value: object) -> str:
 
 def _attention(args: argparse.Namespace) -> int:
     from tui_crm.core.attention import REASONS, attention_queue
-    from tui_crm.core.fields import format_money, format_phone
+    from tui_crm.core.money import format_money
 
     unknown = [code for code in args.reason or () if code not in REASONS]
     if unknown:
@@ -616,7 +622,7 @@ def _attention(args: argparse.Namespace) -> int:
             "customer_score": item.score,  # what the queue is ordered by
             "rank": rank,
             "company": item.company,
-            "phone": format_phone(item.phone) if item.phone else "",
+            "phone": item.phone,
             "tier": item.tier,
             "value_12m": format_money(item.value_12m).replace(",", ""),
             "last_contact": item.last_contact.date().isoformat() if item.last_contact else "",
@@ -976,7 +982,7 @@ class _TerminalLines:
 
 
 def _find_record(row) -> dict:
-    from tui_crm.core.fields import format_money
+    from tui_crm.core.money import format_money
 
     return {
         "id": row.id,

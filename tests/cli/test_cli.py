@@ -386,6 +386,41 @@ def test_one_shot_commands_never_import_textual(home, demo, argv, tmp_path):
     assert result.stdout.strip().splitlines()[-1] in {"status 0", "status 1"}
 
 
+# What `tui-crm find` never loads, so that it starts fast over SSH (issue 18): phone number
+# metadata (lists show the text kept with each number), the needs-attention queue and the
+# referral tree (statuses need only the lapsed rule), backups and migrations (the book is
+# up to date).
+FIND_NEVER_LOADS = (
+    "phonenumbers",
+    "tui_crm.core.attention",
+    "tui_crm.core.referrals",
+    "tui_crm.db.backup",
+    "tui_crm.db.migrations.m0",
+)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [[], ["rob"], ["status:lapsed", "--format", "json"], ["tier:gold", "--format", "csv"]],
+)
+def test_find_loads_no_phone_metadata_queue_or_migration(home, demo, query):
+    argv = ["find", *query, "--db", str(demo)]
+    code = (
+        "import sys\n"
+        "from tui_crm.cli import main\n"
+        f"status = main({argv!r})\n"
+        f"loaded = sorted(m for m in sys.modules if m.startswith({FIND_NEVER_LOADS!r}))\n"
+        "print('status', status, 'loaded', loaded)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=_env(home), timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    *shown, last = result.stdout.strip().splitlines()
+    assert last == "status 0 loaded []"
+    assert any("+" in line for line in shown)  # rows with their phone numbers were printed
+
+
 ATTENTION_REQUIRED = ["id", "name", "reason_code", "reason", "score"]
 
 

@@ -324,3 +324,27 @@ def test_help_of_every_command_shows_two_or_three_examples(command, capsys):
     assert 2 <= len(lines) <= 3
     assert all(line.startswith("  ") and "tui-crm" in line for line in lines)
     assert any(f"tui-crm {command or ''}" in line for line in lines)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["find", "rob", "--limit", "3"],
+        ["--db", "find", "find", "rob"],  # a book named "find"
+        ["--db=x.db", "--demo", "attention", "--reason", "lapsed"],
+        ["--demo", "log", "1", "--note", "hi"],
+        ["--db", "find"],  # no command: the app
+        [],
+        ["check", "--repair", "--db", "b.db"],
+        ["referrals", "find"],
+        ["completion", "zsh"],
+    ],
+)
+def test_a_command_named_plainly_parses_as_with_every_command_built(argv):
+    """A run builds only its own subcommand's parser; what it parses is what the whole
+    parser would."""
+    from tui_crm.cli import _command_in
+
+    assert vars(build_parser(_command_in(argv)).parse_args(argv)) == vars(
+        build_parser().parse_args(argv)
+    )

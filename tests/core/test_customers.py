@@ -64,8 +64,8 @@ def test_clean_values_are_normalised():
     assert cleaned.scalars["notes"] == "line one\nline two"
     assert cleaned.emails == [("work", "Anna@example.com"), ("work", "anna.b@home.example.org")]
     assert cleaned.phones == [
-        ("work", "+14155550132", "4155550132", True, ""),
-        ("mobile", "+4795551234", "95551234", True, ""),
+        ("work", "+14155550132", "4155550132", True, "", "+1 415-555-0132"),
+        ("mobile", "+4795551234", "95551234", True, "", "+47 95 55 12 34"),
     ]
     assert cleaned.tags == ["vip", "key account"]
 
@@ -74,7 +74,7 @@ def test_a_national_phone_number_uses_the_configured_region(monkeypatch):
     monkeypatch.setenv("TUI_CRM_REGION", "NO")
     config.settings.cache_clear()
     assert clean_customer({"phones": "95 55 12 34"}).phones == [
-        ("mobile", "+4795551234", "95551234", True, "")
+        ("mobile", "+4795551234", "95551234", True, "", "+47 95 55 12 34")
     ]
     monkeypatch.setenv("TUI_CRM_REGION", "US")
     config.settings.cache_clear()

@@ -42,3 +42,33 @@ def test_an_idle_connection_interrupted_runs_its_next_statement(db):
     with worker_connection(db) as book:
         interrupt(connection_of(book))
         assert book.execute_sql("SELECT 1").fetchone() == (1,)
+
+
+def test_the_search_line_keeps_one_connection_and_goes_on_after_an_interrupt(db):
+    """The reads behind each keystroke run on one thread whose connection stays open (warm);
+    the next key interrupts the one running, which is refused, and the next read runs."""
+    from tui_crm.core.book import BookLine
+
+    line = BookLine(db)
+    try:
+        first = line.run(connection_of)
+        assert line.run(connection_of) is first  # the same connection, kept open
+        assert line.run(lambda book: book.execute_sql("SELECT 1").fetchone()) == (1,)
+
+        outcome: dict[str, str] = {}
+
+        def endless() -> None:
+            try:
+                line.run(lambda book: book.execute_sql(ENDLESS).fetchone())
+            except CrmError as err:
+                outcome["refused"] = str(err)
+
+        thread = threading.Thread(target=endless)
+        thread.start()
+        time.sleep(0.1)  # inside the statement
+        interrupt(line.connection)
+        thread.join(5)
+        assert not thread.is_alive() and "refused" in outcome
+        assert line.run(lambda book: book.execute_sql("SELECT 2").fetchone()) == (2,)
+    finally:
+        line.close()

@@ -180,10 +180,11 @@ class DuplicateBook(RuleBasedStateMachine):
     @rule(pick=st.integers(0, 100), other=st.integers(0, 100), mail=st.sampled_from(EMAILS))
     def raw_sql(self, pick, other, mail):
         """Writes that bypass the domain: an email's address, an email moved to another
-        customer, a name, a phone deleted, a live customer deleted."""
+        customer, a name, a phone deleted, a live customer deleted, a phone's kept display text
+        that is not its own (a reason shows it)."""
         cid, to = self._pick(pick), self._pick(other)
         db = self.db
-        kind = other % 5
+        kind = other % 6
         if kind == 0:
             db.execute_sql(
                 "UPDATE customer_email SET address = ? WHERE customer_id = ?", (mail, cid)
@@ -196,8 +197,13 @@ class DuplicateBook(RuleBasedStateMachine):
             db.execute_sql("UPDATE customer SET last_name = upper(last_name) WHERE id = ?", (cid,))
         elif kind == 3:
             db.execute_sql("DELETE FROM customer_phone WHERE customer_id = ?", (cid,))
-        else:
+        elif kind == 4:
             db.execute_sql("DELETE FROM customer WHERE id = ?", (cid,))
+        else:
+            db.execute_sql(
+                "UPDATE customer_phone SET shown = 'as typed ' || number WHERE customer_id = ?",
+                (cid,),
+            )
 
     @precondition(lambda self: self._ids())
     @rule(pick=st.integers(0, 100))

@@ -51,7 +51,9 @@ def test_a_plausible_number_that_does_not_validate_is_asked_about_then_kept():
     cleaned = clean_customer(
         {"first_name": "Bo", "phones": ["+44 7700 900123 ext. 4"]}, keep_unverified=True
     )
-    assert cleaned.phones == [("mobile", "+44 7700 900123", "447700900123", False, "4")]
+    assert cleaned.phones == [
+        ("mobile", "+44 7700 900123", "447700900123", False, "4", "+44 7700 900123")
+    ]
     assert cleaned.warnings == {
         "phones": "'+44 7700 900123 ext. 4' could not be verified; kept as typed"
     }
@@ -59,7 +61,7 @@ def test_a_plausible_number_that_does_not_validate_is_asked_about_then_kept():
 
 def test_a_valid_number_with_an_extension_needs_no_confirmation():
     cleaned = clean_customer({"phones": [("work", "+1 415-555-0132 x12")]})
-    assert cleaned.phones == [("work", "+14155550132", "4155550132", True, "12")]
+    assert cleaned.phones == [("work", "+14155550132", "4155550132", True, "12", "+1 415-555-0132")]
     assert cleaned.warnings == {}
 
 

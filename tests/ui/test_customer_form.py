@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Button, Input, OptionList, Select, Static, TextArea
 
-from tests.ui.conftest import settle
+from tests.ui.conftest import burst, settle
 from tests.versions import current_version
 from tui_crm.core.customers import update_customer
 from tui_crm.db.models import Customer, CustomerPhone
@@ -390,3 +390,27 @@ async def test_every_field_on_the_form_is_filled_in_and_saved_back_unchanged(emp
         await pilot.press("ctrl+s")
         await settle(pilot)
     assert customer_records(db, [customer]) == before
+
+
+async def test_keys_typed_as_the_form_opens_wait_for_it_to_be_filled(demo_app, monkeypatch):
+    """`e` and a name typed in one go: the form is shown only once filled from the book, and
+    what was typed lands in the filled field instead of being overwritten by the fill (the
+    book answers slowly here, as a busy one does)."""
+    import time
+
+    import tui_crm.ui.screens.customer_form as form_module
+
+    real = form_module.get_profile
+    monkeypatch.setattr(
+        form_module, "get_profile", lambda *a, **k: time.sleep(0.3) or real(*a, **k)
+    )
+    async with demo_app.run_test(size=(100, 40)) as pilot:
+        await pilot.press(*"robert smith", "enter")
+        await settle(pilot)
+        assert isinstance(demo_app.screen, ProfileScreen)
+        burst(demo_app, "e\x1b[F Jr")  # e, End, " Jr"
+        await settle(pilot)
+        form = demo_app.screen
+        assert isinstance(form, CustomerFormScreen)
+        assert form.query_one("#form-body").display
+        assert form.query_one("#f-first-name", Input).value == "Robert Jr"

@@ -8,6 +8,7 @@ import importlib
 import inspect
 import pkgutil
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 import tui_crm.ui.screens
-from tests.ui.conftest import settle
+from tests.ui.conftest import TODAY, settle
 from tui_crm.db.models import AttentionMark, Customer, Interaction, Purchase
 from tui_crm.ui.app import CrmApp
 from tui_crm.ui.keys import TypeToSearch
@@ -237,3 +238,49 @@ async def test_ctrl_f_never_closes_unsaved_work(demo_app):
         await pilot.press("f1", "ctrl+f", "escape")  # not from the help over it either
         await settle(pilot)
         assert demo_app.screen is form
+
+
+async def test_coming_back_to_a_list_reads_it_again_only_when_the_book_changed(
+    demo_app, monkeypatch
+):
+    """f2, f3, f2 with nothing written meanwhile shows the queue as it was, without reading
+    the book again; once someone wrote (here another connection, as another program would),
+    coming back shows the change. (The first visit of each screen keeps its day's figures in
+    the book, which is a write; from then on, visits write nothing.)"""
+    import tui_crm.ui.screens.attention as attention_screen
+    from tui_crm.core.attention import snooze
+
+    reads: list[int] = []
+    real = attention_screen.attention_page
+    monkeypatch.setattr(
+        attention_screen,
+        "attention_page",
+        lambda *args, **kwargs: reads.append(1) or real(*args, **kwargs),
+    )
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        for key in ("f3", "f4", "f2"):
+            await pilot.press(key)
+            await settle(pilot)
+        assert len(reads) == 1
+        first = demo_app.screen.items[0]
+        for key in ("f3", "f2", "f4", "f2"):
+            await pilot.press(key)
+            await settle(pilot)
+        assert len(reads) == 1
+        assert demo_app.screen.items[0] == first
+
+        snooze(
+            demo_app.db,
+            first.customer_id,
+            [r.code for r in first.reasons],
+            TODAY + timedelta(days=7),
+            seen=first.seen,
+            as_of=TODAY,
+        )
+        await pilot.press("f3")
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        assert len(reads) == 2
+        assert first.customer_id not in [item.customer_id for item in demo_app.screen.items]

@@ -6,7 +6,7 @@ purchase rhythm, and returns ranked items, each with one or more reasons:
 
 - follow_up_overdue / follow_up_due: a follow-up date has come and nothing answered it;
 - cadence: no contact for longer than the customer's category allows (else the default);
-- lapsed: no purchase for much longer than this customer's own usual gap (see `rhythm`);
+- lapsed: no purchase for much longer than this customer's own usual gap (core/lapse.py);
 - gold_quiet: a gold or silver customer not contacted recently;
 - thank_referrer: they referred someone and were not thanked for it;
 - incomplete_profile: added recently without a source or a "why they chose us".
@@ -41,11 +41,28 @@ from peewee import Database
 
 from tui_crm.core.config import settings
 from tui_crm.core.display import printable
+from tui_crm.core.lapse import (
+    DEFAULT_BOOK_GAP,
+    RHYTHMS,
+    Rhythm,
+    days_text,
+    ensure_rhythms,
+    lapse_text,
+)
+
+# The rule itself lives in core/lapse.py; these are answered here too (the queue's callers).
+from tui_crm.core.lapse import book_gap as book_gap
+from tui_crm.core.lapse import lapse_limit as lapse_limit
+from tui_crm.core.lapse import lapse_of as lapse_of
+from tui_crm.core.lapse import lapsed_ids as lapsed_ids
+from tui_crm.core.lapse import rhythm as rhythm
+from tui_crm.core.lapse import still_buying as still_buying
+from tui_crm.core.lapse import usual_gap as usual_gap
 from tui_crm.core.referrals import REFERRAL_DAY, THANKED_SQL
 from tui_crm.core.types import display_name
 from tui_crm.core.undo import record_step, refused
 from tui_crm.core.value import ensure_values
-from tui_crm.db.derived import RHYTHM_OF, ordinal, refill
+from tui_crm.db.derived import ordinal, refill
 from tui_crm.db.meta import meta_value, set_meta
 from tui_crm.errors import ConflictError, CrmError, ValidationError
 
@@ -68,29 +85,12 @@ WEIGHTS = {
     "cadence": 1.5,
     "incomplete_profile": 1.0,
 }
-DEFAULT_BOOK_GAP = 30  # the usual gap between purchase days in a book without repeat buyers
 DEFAULT_CADENCE_DAYS = 90  # for customers without a category; editable, kept in `meta`
 QUIET_DAYS = {"gold": 30, "silver": 60}  # no contact for longer than this is "quiet"
 NEW_CUSTOMER_DAYS = 30  # how long a new customer's incomplete profile is worth a reminder
-MIN_PURCHASES = 2  # purchase days before "stopped buying" can be said: one gap
-MIN_LAPSE_DAYS = 14  # never call a customer lapsed sooner than this after a purchase
 
 
 _ordinal = ordinal  # the day of a date or datetime column as date.toordinal() counts it
-
-
-@dataclass(frozen=True)
-class Rhythm:
-    """A customer's purchase days (credit notes aside): how many, the first and the last."""
-
-    purchases: int  # distinct purchase days
-    first: int  # day numbers, as date.toordinal() counts them
-    last: int
-
-    @property
-    def span(self) -> int:
-        """Days from the first purchase to the last: how long they have been buying."""
-        return self.last - self.first
 
 
 # Reasons and items are NamedTuples, not frozen dataclasses: at 100 000 customers the queue
@@ -119,7 +119,7 @@ class AttentionItem(NamedTuple):
     customer_id: int
     name: str
     company: str
-    phone: str  # the first phone number, E.164 ("" when none)
+    phone: str  # the first phone number as shown ("+47 95 55 12 34"; "" when none)
     tier: str
     value_12m: int  # cents
     last_contact: datetime | None
@@ -128,135 +128,6 @@ class AttentionItem(NamedTuple):
     # What snooze and done are based on: the customer's interactions and marks as read with
     # the item (see `attention_state`).
     seen: Seen = NOTHING_SEEN
-
-
-def rhythm(days: Sequence[date]) -> Rhythm | None:
-    """A customer's purchase days, or None before they bought on two different days."""
-    distinct = sorted({day.toordinal() for day in days})
-    if len(distinct) < MIN_PURCHASES:
-        return None
-    return Rhythm(len(distinct), distinct[0], distinct[-1])
-
-
-# "Stopped buying"
-#
-# A customer who bought on n days over a span of t days (first to last purchase) and has been
-# silent for s days is still buying with a chance of about (t + g) / (t + g + s), where g is
-# their usual gap shrunk toward the book's: g = (t + PRIOR_GAPS × G) / (n − 1 + PRIOR_GAPS),
-# G the median gap between purchase days over the whole book. They have lapsed once that
-# chance is below 1 in LAPSED_ODDS, that is once s > (LAPSED_ODDS − 1) × (t + g).
-#
-# This is the lifetime half of the Pareto/NBD model (a lifetime whose chance of going on
-# falls as 1 / (age) — the longer someone has been buying, the longer a silence they may
-# keep and still come back), without the other half's evidence from how often they bought:
-# purchases come in bursts, and on real purchase logs that evidence makes the ranking worse,
-# not better (see README, "Stopped buying"). The numbers and the evidence are in
-# benchmarks/attention_quality.py.
-
-PRIOR_GAPS = 2  # the book's usual gap weighs as much as two gaps of a customer's own
-LAPSED_ODDS = 6  # lapsed once the chance they still buy is below 1 in 6
-BOOK_GAP_DRIFT = 0.05  # the book's gap is worked out again once the gaps grew or shrank by 5 %
-
-
-def usual_gap(purchases: int, span: int, book_gap: float) -> float:
-    """A customer's usual gap between purchase days, shrunk toward the book's."""
-    return (span + PRIOR_GAPS * book_gap) / (purchases - 1 + PRIOR_GAPS)
-
-
-def still_buying(purchases: int, span: int, silence: int, book_gap: float) -> float:
-    """The chance that a customer silent for `silence` days still buys (see above)."""
-    life = span + usual_gap(purchases, span, book_gap)
-    return life / (life + max(silence, 0))
-
-
-def lapse_limit(purchases: int, span: int, book_gap: float) -> float:
-    """Silent for longer than this many days: lapsed (never sooner than MIN_LAPSE_DAYS)."""
-    return max((LAPSED_ODDS - 1) * (span + usual_gap(purchases, span, book_gap)), MIN_LAPSE_DAYS)
-
-
-def lapse_again(purchases: int, span: int, book_gap: float) -> float:
-    """After they were asked (a contact, or "done", once they had lapsed), how long until the
-    reason comes back: one more of their cycles, span plus usual gap."""
-    return max(span + usual_gap(purchases, span, book_gap), MIN_LAPSE_DAYS)
-
-
-def _lapse_sql(limit: bool) -> str:
-    """`lapse_limit` (or `lapse_again`) in SQL over `purchase_rhythm`, with :book_gap: the
-    same IEEE operations in the same order, so SQL and Python agree to the last bit."""
-    gap = f"((last_day - first_day) + {PRIOR_GAPS}.0 * :book_gap) / (purchases - 1 + {PRIOR_GAPS})"
-    life = f"((last_day - first_day) + {gap})"
-    days = f"{LAPSED_ODDS - 1} * {life}" if limit else life
-    return f"max({days}, {MIN_LAPSE_DAYS})"
-
-
-def ensure_rhythms(db: Database) -> float:
-    """The book's usual gap between purchase days (see `book_gap`). Each customer's purchase
-    days are kept by the purchase triggers (db/derived.py); after a bulk write, which drops
-    meta `purchase_gaps`, everyone's are worked out again here, in one pass over the purchases."""
-    if meta_value(db, "purchase_gaps") is None:
-        with db.atomic():
-            if meta_value(db, "purchase_gaps") is None:
-                db.execute_sql("DELETE FROM purchase_rhythm")
-                db.execute_sql(
-                    "INSERT INTO purchase_rhythm (customer_id, purchases, first_day, last_day) "
-                    + RHYTHM_OF.format(where="")
-                )
-                set_meta(db, "purchase_gaps", str(_gap_count(db)))
-    return book_gap(db)
-
-
-# The gaps between purchase days over the live customers (the triggers keep this count in
-# meta `purchase_gaps`).
-GAP_COUNT = """SELECT coalesce(sum(r.purchases - 1), 0) FROM purchase_rhythm r
-JOIN customer c ON c.id = r.customer_id WHERE r.purchases > 1 AND c.deleted_at IS NULL"""
-
-# Every gap between the purchase days of the live customers with a rhythm, in days.
-BOOK_GAPS = f"""SELECT gap FROM (
-  SELECT day - lag(day) OVER (PARTITION BY customer_id ORDER BY day) AS gap
-  FROM (SELECT DISTINCT customer_id, {_ordinal("day")} AS day FROM purchase
-        WHERE cents > 0 AND customer_id IN (
-          SELECT r.customer_id FROM purchase_rhythm r JOIN customer c ON c.id = r.customer_id
-          WHERE r.purchases > 1 AND c.deleted_at IS NULL)))
-WHERE gap IS NOT NULL"""
-
-
-def _gap_count(db: Database) -> int:
-    return int(db.execute_sql(GAP_COUNT).fetchone()[0])
-
-
-def book_gap(db: Database) -> float:
-    """The book's usual gap between purchase days: the median over every repeat buyer's gaps
-    (live customers; DEFAULT_BOOK_GAP in a book without any yet). Kept in `meta` and worked
-    out again only once the number of gaps (kept by the triggers) moved by more than
-    BOOK_GAP_DRIFT: a median of thousands of gaps barely moves with one more purchase, and the
-    whole pass costs a few hundred milliseconds at 300 000 purchases. When it moves, every
-    repeat buyer's queue score is worked out again."""
-    counted = meta_value(db, "purchase_gaps")
-    gaps = int(counted) if counted is not None else _gap_count(db)
-    kept, basis = meta_value(db, "book_purchase_gap"), meta_value(db, "book_purchase_gap_basis")
-    if (
-        kept is not None
-        and basis is not None
-        and abs(gaps - int(basis)) <= BOOK_GAP_DRIFT * int(basis)
-    ):
-        return float(kept)
-    every = [row[0] for row in db.execute_sql(BOOK_GAPS)]
-    value = max(float(_median(every)), 1.0) if every else float(DEFAULT_BOOK_GAP)
-    with db.atomic():
-        set_meta(db, "book_purchase_gap", repr(value))
-        set_meta(db, "book_purchase_gap_basis", str(gaps))
-        if kept is None or float(kept) != value:
-            db.execute_sql(
-                "UPDATE attention_score SET valid_until = 0 WHERE customer_id IN "
-                f"(SELECT customer_id FROM purchase_rhythm WHERE purchases >= {MIN_PURCHASES})"
-            )
-    return value
-
-
-def _median(values: list[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def default_cadence(db: Database) -> int:
@@ -401,10 +272,6 @@ FROM (SELECT r.referred_by_id, {_ordinal(REFERRAL_DAY)} AS day
         AND NOT {THANKED_SQL} {{only}})
 GROUP BY referred_by_id"""
 
-# Repeat buyers, with when silence means they lapsed and when it does again after a contact.
-RHYTHMS = f"""SELECT customer_id, purchases, first_day, last_day,
-  {_lapse_sql(limit=True)} AS limit_days, {_lapse_sql(limit=False)} AS again_days
-FROM purchase_rhythm WHERE purchases >= {MIN_PURCHASES}"""
 ASKED = f"""{_ordinal("c.last_contact_at")} >= r.last_day + r.limit_days"""
 
 # `display_name` for the tie-break. Names are stored stripped (see `customers`), so trimming the
@@ -616,7 +483,7 @@ FROM facts {FENCE})
     columns = f"id, {score} AS score"
     if shape == "items":
         phone = (
-            "(SELECT number FROM customer_phone WHERE customer_id = reasons.id "
+            "(SELECT shown FROM customer_phone WHERE customer_id = reasons.id "
             "ORDER BY position LIMIT 1)"
         )
         columns += (
@@ -766,42 +633,6 @@ def _first(db: Database, wanted: frozenset[str], limit: int) -> tuple[list[int],
         return shown, db.execute_sql(QUEUE_SIZE).fetchone()[0]
     ranking = _execute(db, _ranking_sql(wanted), {}).fetchall()
     return [customer_id for customer_id, _ in ranking[:limit]], len(ranking)
-
-
-# "Lapsed" has one meaning: what the rule says about the purchases (the status a customer has,
-# `status:lapsed`), whatever was done about it. The queue's `reason:lapsed` is the part of it
-# that needs attention now: not asked since (see `ASKED`), not snoozed, not marked done.
-LAPSED = f"""WITH rhythms AS ({RHYTHMS})
-SELECT c.id, r.purchases, r.first_day, r.last_day FROM customer c
-JOIN rhythms r ON r.customer_id = c.id
-WHERE c.deleted_at IS NULL AND c.status != 'lost' AND :today - r.last_day > r.limit_days"""
-
-
-def lapsed_ids(db: Database, as_of: date, among: Iterable[int] | None = None) -> list[int]:
-    """Every live customer who is not lost and has stopped buying on `as_of`, in no order;
-    with `among`, only those of these customers (cheap for a page of results)."""
-    _, rows = _lapsed(db, as_of, among)
-    return [row[0] for row in rows]
-
-
-def lapse_of(db: Database, customer_id: int, as_of: date) -> str | None:
-    """Why a customer has stopped buying on `as_of` ("bought on 9 days over 7 months, …"), or
-    None when they have not (or are lost, or in the trash)."""
-    gap, rows = _lapsed(db, as_of, [customer_id])
-    return lapse_text(Rhythm(*rows[0][1:]), as_of.toordinal(), gap) if rows else None
-
-
-def _lapsed(
-    db: Database, as_of: date, among: Iterable[int] | None
-) -> tuple[float, list[tuple[int, int, int, int]]]:
-    """The book's gap and the LAPSED rows (of `among` only, when given)."""
-    gap = ensure_rhythms(db)
-    params = {"today": as_of.toordinal(), "book_gap": gap}
-    sql = LAPSED
-    if among is not None:
-        sql += " AND c.id IN (SELECT value FROM json_each(:among))"
-        params["among"] = _json_ids(among)
-    return gap, db.execute_sql(sql, params).fetchall()
 
 
 def _wanted(reasons: Iterable[str] | None) -> frozenset[str]:
@@ -959,14 +790,17 @@ def _item(
         reason_score = score if len(found) == 1 else _reason_score(w, spent)
         quiet = today - heard
         if code == "follow_up_overdue":
-            late = _days(today - due)
+            late = days_text(today - due)
             text, since = f"follow-up was due {date.fromordinal(due):%a %-d %b} ({late} ago)", due
         elif code == "follow_up_due":
             text, since = "follow-up due today", due
         elif code == "cadence":
-            text, since = f"no contact for {_days(quiet)} (every {_days(cadence)} wanted)", heard
+            text, since = (
+                f"no contact for {days_text(quiet)} (every {days_text(cadence)} wanted)",
+                heard,
+            )
         elif code == "gold_quiet":
-            text, since = f"{tier} customer, no contact for {_days(quiet)}", heard
+            text, since = f"{tier} customer, no contact for {days_text(quiet)}", heard
         elif code == "lapsed":
             text = lapse_text(Rhythm(bought_days, first_day, last_day), today, book_gap)
             since = lapse_since
@@ -995,38 +829,6 @@ def _item(
         tuple(reasons),
         seen,
     )
-
-
-def _days(n: int) -> str:
-    return "1 day" if n == 1 else f"{n} days"
-
-
-def lapse_text(kept: Rhythm, today: int, book_gap: float) -> str:
-    """ "bought on 9 days over 7 months, about every 3 weeks; nothing for 5 months — probably
-    gone (1 in 8 chance still buying)": what the rule read, in numbers people believe."""
-    silence = today - kept.last
-    chance = still_buying(kept.purchases, kept.span, silence, book_gap)
-    if kept.purchases == 2:
-        bought = f"bought twice, {duration(kept.span)} apart"
-    elif kept.span < 28:
-        bought = f"bought on {kept.purchases} days within {duration(kept.span)}"
-    else:
-        every = duration(round(kept.span / (kept.purchases - 1)))
-        bought = f"bought on {kept.purchases} days over {duration(kept.span)}, about every {every}"
-    odds = f"1 in {round(1 / chance)}" if chance > 0 else "no"
-    return f"{bought}; nothing for {duration(silence)} — probably gone ({odds} chance still buying)"
-
-
-def duration(days: int) -> str:
-    """Days as people say them: "9 days", "3 weeks", "5 months", "2 years"."""
-    if days < 14:
-        return _days(days)
-    if days < 60:
-        return f"{round(days / 7)} weeks"
-    if days < 730:
-        months = round(days / 30.44)
-        return "1 month" if months == 1 else f"{months} months"
-    return f"{round(days / 365.25)} years"
 
 
 def snooze(

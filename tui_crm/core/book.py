@@ -1,17 +1,22 @@
-"""The book as a screen's worker reaches it: one connection per job, closed after it, database
-faults as one clear refusal, and a counter that tells when another connection changed it."""
+"""The book as a screen's worker reaches it: one connection per job, closed after it (or one
+kept open on a thread of its own, for the reads behind each keystroke), database faults as one
+clear refusal, and counters that tell when another connection changed it."""
 
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from peewee import Database, DatabaseError, InterfaceError
 
 from tui_crm.db.database import explain
 from tui_crm.errors import CrmError
+
+T = TypeVar("T")
 
 
 @contextmanager
@@ -47,6 +52,78 @@ def change_counter(db: Database) -> int:
     connection (another program, or another thread of this one) commits a change to the book,
     and only then. Compare two readings from the same thread."""
     return int(db.execute_sql("PRAGMA data_version").fetchone()[0])
+
+
+class BookLine:
+    """One thread that keeps its connection to the book open, for the reads that follow each
+    keystroke. A job's own connection (`worker_connection`) starts cold: SQLite parses the
+    schema again and its page cache is empty, which costs more than the search itself. Jobs
+    run one at a time, in order; `interrupt(line.connection)` stops the one running (the next
+    keystroke's search then starts at once). A database fault is raised as a CrmError, as
+    `worker_connection` does."""
+
+    def __init__(self, db: Database) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._db = db
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tui-crm-line")
+        self.connection: object | None = None  # the line's connection, once it has one
+
+    def run(self, job: Callable[[Database], T]) -> T:
+        """`job(db)` on the line's thread (waiting for the jobs before it); its result."""
+        return self._pool.submit(self._call, job).result()
+
+    def _call(self, job: Callable[[Database], T]) -> T:
+        try:
+            self.connection = self._db.connection()
+            return job(self._db)
+        except (DatabaseError, InterfaceError) as err:
+            raise CrmError(explain(err) or f"the database refused: {err}") from err
+
+    def close(self) -> None:
+        """Close the line's connection (on its thread) and let the thread end."""
+        with contextlib.suppress(RuntimeError):  # shut down already
+            self._pool.submit(self._db.close)
+        self._pool.shutdown(wait=False)
+
+
+class BookClock:
+    """Whether the book changed since a reading, for a screen that is back on top: SQLite's
+    `data_version` read on a connection of the clock's own, which never writes, so every
+    commit moves it (this program's workers and other programs alike). One reading costs a few
+    microseconds; call it from a worker thread like any database call (a lock keeps the
+    connection to one thread at a time). A book that is not a file has no second connection:
+    each reading is then new, so a screen reads again as it always did."""
+
+    def __init__(self, db: Database) -> None:
+        self._path = str(getattr(db, "database", "") or "")
+        self._lock = threading.Lock()
+        self._connection: sqlite3.Connection | None = None
+        self._count = 0
+
+    def reading(self) -> int:
+        with self._lock:
+            if not self._path or self._path == ":memory:" or self._path.startswith("file::memory"):
+                self._count += 1
+                return -self._count
+            try:
+                if self._connection is None:
+                    self._connection = sqlite3.connect(self._path, check_same_thread=False)
+                return int(self._connection.execute("PRAGMA data_version").fetchone()[0])
+            except sqlite3.Error:  # locked for a moment, gone: say "changed", read again
+                self.close_unlocked()
+                self._count += 1
+                return -self._count
+
+    def close(self) -> None:
+        with self._lock:
+            self.close_unlocked()
+
+    def close_unlocked(self) -> None:
+        if self._connection is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._connection.close()
+            self._connection = None
 
 
 def book_is_empty(db: Database) -> bool:

@@ -1,7 +1,7 @@
 """The book's health: SQLite's own checks, the schema's triggers and indexes, and everything
-derived (search index, per-customer figures, value summary, purchase rhythms, the queue's
-scores, the referral figures, the duplicate pairs) against a recomputation; and the repair
-that rebuilds what is derived."""
+derived (search index, per-customer figures, the phone numbers' display text, value summary,
+purchase rhythms, the queue's scores, the referral figures, the duplicate pairs) against a
+recomputation; and the repair that rebuilds what is derived."""
 
 from __future__ import annotations
 
@@ -15,16 +15,15 @@ from peewee import Database
 from peewee import DatabaseError as PeeweeDatabaseError
 
 from tui_crm.core.attention import (
-    GAP_COUNT,
     SCORE_COLUMNS,
     attention_ranking,
-    ensure_rhythms,
     keep_scores,
     score_figures,
     scores_from_scratch,
 )
 from tui_crm.core.backups import backup_before, book_path, newest_good_backup
 from tui_crm.core.duplicates_kept import KEPT_TABLES, build_duplicates, wrong_pairs
+from tui_crm.core.lapse import GAP_COUNT, ensure_rhythms
 from tui_crm.core.referrals import (
     FIGURE_COLUMNS,
     build_referral_figures,
@@ -46,6 +45,7 @@ from tui_crm.db.derived import (
     bulk_index_sql,
 )
 from tui_crm.db.meta import meta_value
+from tui_crm.db.phones import write_shown, wrong_shown
 from tui_crm.errors import CrmError
 
 SHOWN_IDS = 10  # ids named in one problem line before "…"
@@ -61,8 +61,8 @@ FIGURES = {
 
 @dataclass(frozen=True)
 class Problem:
-    area: str  # file, foreign keys, schema, search index, figures, values, rhythms, scores,
-    # referrals, duplicates
+    area: str  # file, foreign keys, schema, search index, figures, phones, values, rhythms,
+    # scores, referrals, duplicates
     text: str
     repairable: bool  # rebuilt by --repair
 
@@ -139,6 +139,7 @@ def check_book(db: Database) -> Health:
             *_schema(db),
             *_search_index(db),
             *_figures(db),
+            *_phones(db),
             *_values(db),
             *_rhythms(db),
             *_scores(db),
@@ -268,6 +269,21 @@ def _figures(db: Database) -> list[Problem]:
         )
         for column in FIGURES
         if wrong[column]
+    ]
+
+
+def _phones(db: Database) -> list[Problem]:
+    """Each phone's kept display text against `format_phone` of its number."""
+    wrong = sorted({customer_id for _, customer_id, _ in wrong_shown(db)})
+    if not wrong:
+        return []
+    return [
+        Problem(
+            "phones",
+            f"{_count(len(wrong), 'customer')} {'has' if len(wrong) == 1 else 'have'} a phone "
+            f"number kept with the wrong display text {_ids(wrong)}",
+            True,
+        )
     ]
 
 
@@ -472,9 +488,10 @@ def restore_hint(db_path: Path) -> str:
 def repair_book(db: Database, *, today: date | None = None) -> Repaired:
     """Rebuild everything derived, in one transaction after a backup (`before-repair`):
     missing triggers and indexes (and the search index table), the whole search index, every
-    customer's figures, the purchase rhythms, the value summary and the queue's scores (as of
-    `today`) and the referral figures. A damaged
-    file cannot be repaired: raises CrmError naming the newest good backup to restore."""
+    customer's figures, the phone numbers' display text that is wrong, the purchase rhythms,
+    the value summary and the queue's scores (as of `today`) and the referral figures. A
+    damaged file cannot be repaired: raises CrmError naming the newest good backup to
+    restore."""
     before = check_book(db)
     path = book_path(db)
     if before.damaged:
@@ -508,6 +525,11 @@ def repair_book(db: Database, *, today: date | None = None) -> Repaired:
             + ", ".join(f"{col} = {sql.format(cid='customer.id')}" for col, sql in FIGURES.items())
         )
         rebuilt.append(f"the figures of {_count(customers, 'customer')}")
+        # Formatting every number again costs seconds in a large book: only when it was wrong.
+        wrong = wrong_shown(db) if any(p.area == "phones" for p in before.problems) else []
+        if wrong:
+            write_shown(db, wrong)
+            rebuilt.append(f"the display text of {_count(len(wrong), 'phone number')}")
         db.execute_sql("DELETE FROM meta WHERE key = 'purchase_gaps'")
         ensure_rhythms(db)
         rhythms = db.execute_sql("SELECT count(*) FROM purchase_rhythm").fetchone()[0]

@@ -11,7 +11,6 @@ from typing import Any, NamedTuple
 
 from peewee import Database, fn
 
-from tui_crm.core.attention import lapse_of
 from tui_crm.core.config import settings
 from tui_crm.core.countries import country_code
 from tui_crm.core.customer_fields import BY_NAME, NAMES, of_kind
@@ -22,11 +21,12 @@ from tui_crm.core.fields import (
     format_phone,
     normalize_email,
     parse_money,
-    parse_phone,
+    parse_phone_shown,
     phone_digits,
     phone_text,
     split_extension,
 )
+from tui_crm.core.lapse import lapse_of
 from tui_crm.core.types import (
     ChangeView,
     CustomerProfile,
@@ -106,13 +106,15 @@ def _now() -> datetime:
 
 class CleanPhone(NamedTuple):
     """A phone as stored: `number` is E.164 when `verified`, else the text as given (without
-    the extension), and `national` its digits then, so that search finds it by them."""
+    the extension), and `national` its digits then, so that search finds it by them; `shown`
+    is `format_phone(number)`, what lists show ("" until worked out: `_write_lists` does)."""
 
     label: str
     number: str
     national: str
     verified: bool = True
     extension: str = ""
+    shown: str = ""
 
 
 @dataclass(frozen=True)
@@ -285,7 +287,8 @@ def clean_customer(
         for label, text in labelled_pairs(values["phones"], "mobile"):
             number, extension = split_extension(text)
             try:
-                phones.append(CleanPhone(label, *parse_phone(number, region), True, extension))
+                e164, national, shown = parse_phone_shown(number, region)
+                phones.append(CleanPhone(label, e164, national, True, extension, shown))
                 continue
             except CrmError:
                 pass
@@ -299,7 +302,9 @@ def clean_customer(
             elif not to_notes and any(ch.isalpha() for ch in number):
                 errors.setdefault("phones", f"letters in a phone: '{text}'")
             else:
-                phones.append(CleanPhone(label, number, digits, False, extension))
+                phones.append(
+                    CleanPhone(label, number, digits, False, extension, format_phone(number))
+                )
                 warn("phones", f"'{text}' could not be verified; kept as typed")
     if "tags" in values:
         raw_tags = values["tags"] or []
@@ -399,12 +404,15 @@ def _write_lists(customer_id: int, cleaned: Cleaned) -> None:
                 customer=customer_id, label=label, address=address, position=position
             )
     phones = CustomerPhone.select().where(CustomerPhone.customer == customer_id)
-    if cleaned.phones is not None and cleaned.phones != [
-        CleanPhone(p.label, p.number, p.national, bool(p.verified), p.extension)
+    wanted = cleaned.phones
+    if wanted is not None:  # a snapshot's phones (undo, unmerge) come without their text
+        wanted = [p if p.shown else p._replace(shown=format_phone(p.number)) for p in wanted]
+    if wanted is not None and wanted != [
+        CleanPhone(p.label, p.number, p.national, bool(p.verified), p.extension, p.shown)
         for p in phones.order_by(CustomerPhone.position)
     ]:
         CustomerPhone.delete().where(CustomerPhone.customer == customer_id).execute()
-        for position, phone in enumerate(cleaned.phones):
+        for position, phone in enumerate(wanted):
             CustomerPhone.create(
                 customer=customer_id,
                 label=phone.label,
@@ -412,6 +420,7 @@ def _write_lists(customer_id: int, cleaned: Cleaned) -> None:
                 national=phone.national,
                 verified=phone.verified,
                 extension=phone.extension,
+                shown=phone.shown,
                 position=position,
             )
     if cleaned.tags is not None:
@@ -1260,7 +1269,7 @@ def get_profile(
         phones=tuple(
             PhoneView(
                 p.label,
-                phone_text(format_phone(p.number) if p.verified else p.number, p.extension),
+                phone_text(p.shown if p.verified else p.number, p.extension),
                 p.number,
                 bool(p.verified),
                 p.extension,

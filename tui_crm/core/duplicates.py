@@ -16,7 +16,6 @@ from rapidfuzz import fuzz, process
 
 from tui_crm.core.config import settings
 from tui_crm.core.customers import check_version, clean_customer, row_name
-from tui_crm.core.fields import format_phone
 from tui_crm.core.names import fold_name
 from tui_crm.core.types import display_name
 from tui_crm.db.models import Customer, CustomerEmail, CustomerPhone, DuplicateDismissal
@@ -387,7 +386,7 @@ _PEOPLE_SQL = """SELECT id, first_name, last_name, company, city, birthday, gend
   postal_code, version FROM customer WHERE deleted_at IS NULL"""
 
 # Contact details held by more than one live customer (and by few enough to be a duplicate).
-_SHARED_SQL = """SELECT {key}, group_concat(DISTINCT x.customer_id)
+_SHARED_SQL = """SELECT {shown}, group_concat(DISTINCT x.customer_id)
 FROM {table} x JOIN customer c ON c.id = x.customer_id
 WHERE c.deleted_at IS NULL{only}
 GROUP BY {key}
@@ -432,15 +431,15 @@ class _Found:
 
 
 def _shared_contacts(db: Database, people: dict[int, _Person], found: _Found) -> None:
-    for table, key, code, only in (
-        ("customer_email", "lower(x.address)", "email", ""),
-        # A number kept as typed (not verified) is never the same phone as another.
-        ("customer_phone", "x.number", "phone", " AND x.verified"),
+    for table, key, shown, code, only in (
+        ("customer_email", "lower(x.address)", "lower(x.address)", "email", ""),
+        # A number kept as typed (not verified) is never the same phone as another. One
+        # number has one text (`format_phone` of it), kept with each row.
+        ("customer_phone", "x.number", "min(x.shown)", "phone", " AND x.verified"),
     ):
-        sql = _SHARED_SQL.format(table=table, key=key, only=only)
-        for shown, ids_text in db.execute_sql(sql):
+        sql = _SHARED_SQL.format(table=table, key=key, shown=shown, only=only)
+        for label, ids_text in db.execute_sql(sql):
             ids = sorted(int(i) for i in ids_text.split(","))
-            label = format_phone(shown) if code == "phone" else shown
             reason = DuplicateReason(code, f"{REASON_LABELS[code]} {label}")
             for group in _contact_groups(ids, people):
                 for i, a in enumerate(group):

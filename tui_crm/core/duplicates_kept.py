@@ -62,7 +62,6 @@ from tui_crm.core.duplicates import (
     _similar_last,
     soundex,
 )
-from tui_crm.core.fields import format_phone
 from tui_crm.core.types import display_name
 from tui_crm.db.derived import plain_indexes
 from tui_crm.db.meta import meta_value, set_meta
@@ -83,6 +82,7 @@ PERSON_COLUMNS = (
 )
 NAMED = "first_key != '' AND last_key != ''"
 LINK_COLUMNS = "first_a, last_a, first_b, last_b, rare, p_lo, p_hi"
+CONTACT_COLUMNS = "customer_a, customer_b, code, key, label"
 # A link's bounds reach at least this share of its product either side (see the docstring).
 DRIFT = 100
 _IDS = "(SELECT value FROM json_each(?))"
@@ -90,17 +90,27 @@ _PAIRS = (
     "(SELECT json_extract(value, '$[0]') AS a, json_extract(value, '$[1]') AS b FROM json_each(?))"
 )
 
-# The holders of one key, as `_SHARED_SQL` groups them (lower() and NOCASE fold the same ASCII
-# letters; NOCASE finds them through customer_email_address).
+# Each kind of contact as `_shared_contacts` compares and shows it: its table, the key the
+# holders share, the text the reason shows (a phone's kept display text).
+_CONTACTS = {
+    "email": ("customer_email", "lower(x.address)", "lower(x.address)", ""),
+    "phone": ("customer_phone", "x.number", "min(x.shown)", " AND x.verified"),
+}
+# Every key more than one live customer holds, the text shown for it and its holders.
+_SHARED = """SELECT {key}, {shown}, group_concat(DISTINCT x.customer_id)
+FROM {table} x JOIN customer c ON c.id = x.customer_id
+WHERE c.deleted_at IS NULL{only}
+GROUP BY {key}
+HAVING count(DISTINCT x.customer_id) > 1"""
+# The same for one key (lower() and NOCASE fold the same ASCII letters; NOCASE finds the
+# addresses through customer_email_address).
 _HOLDERS = {
-    "email": """SELECT DISTINCT x.customer_id FROM customer_email x
+    "email": """SELECT group_concat(DISTINCT x.customer_id), ?1 FROM customer_email x
 JOIN customer c ON c.id = x.customer_id
-WHERE c.deleted_at IS NULL AND x.address = ?1 COLLATE NOCASE AND lower(x.address) = ?1
-ORDER BY 1""",
-    "phone": """SELECT DISTINCT x.customer_id FROM customer_phone x
+WHERE c.deleted_at IS NULL AND x.address = ?1 COLLATE NOCASE AND lower(x.address) = ?1""",
+    "phone": """SELECT group_concat(DISTINCT x.customer_id), min(x.shown) FROM customer_phone x
 JOIN customer c ON c.id = x.customer_id
-WHERE c.deleted_at IS NULL AND x.number = ?1 AND x.verified
-ORDER BY 1""",
+WHERE c.deleted_at IS NULL AND x.number = ?1 AND x.verified""",
 }
 _KEYS_OF = f"""SELECT 'email', lower(address) FROM customer_email WHERE customer_id IN {_IDS}
 UNION SELECT 'phone', number FROM customer_phone WHERE customer_id IN {_IDS}
@@ -383,17 +393,16 @@ def _contact_pairs(holders: list[int], people: dict[int, _Person]) -> list[Pair]
     return out
 
 
-def _contact_text(code: str, key: str) -> str:
-    return f"{REASON_LABELS[code]} {format_phone(key) if code == 'phone' else key}"
-
-
 def _pair_row(
-    a: _Person, b: _Person, contacts: dict[str, str], name: tuple[str, str] | None
+    a: _Person, b: _Person, contacts: dict[str, tuple[str, str]], name: tuple[str, str] | None
 ) -> tuple[int, int, float, str]:
-    """A pair as `duplicate_pairs_from_scratch` lists it: the first key (in order) of each
-    kind of contact it shares, the name reason its link gave (else its names compared), the
-    facts that corroborate it; strongest first, with its score."""
-    reasons = [DuplicateReason(code, _contact_text(code, key)) for code, key in contacts.items()]
+    """A pair as `duplicate_pairs_from_scratch` lists it: of each kind of contact it shares,
+    the first key (in order) with its text; the name reason its link gave (else its names
+    compared); the facts that corroborate it; strongest first, with its score."""
+    reasons = [
+        DuplicateReason(code, f"{REASON_LABELS[code]} {label}")
+        for code, (_, label) in contacts.items()
+    ]
     if name is not None:
         reasons.append(DuplicateReason(*name))
     else:
@@ -443,16 +452,17 @@ def build_duplicates(db: Database) -> None:
             ids_b = ids_a if same else groups[(first_b, last_b)]
             for lo, hi, code, text in _link_pairs(same, ids_a, ids_b, people, rare):
                 names[(lo, hi)] = (code, text)
-        contacts: dict[Pair, dict[str, str]] = defaultdict(dict)
+        contacts: dict[Pair, dict[str, tuple[str, str]]] = defaultdict(dict)
         contact_rows = []
-        for code, _, _ in _CONTACT_TABLES:
-            for key, ids_text in db.execute_sql(_shared_sql(code)):
+        for code, (table, key_sql, shown, only) in _CONTACTS.items():
+            sql = _SHARED.format(table=table, key=key_sql, shown=shown, only=only)
+            for key, label, ids_text in db.execute_sql(sql):
                 holders = sorted(int(i) for i in ids_text.split(","))
                 for a, b in _contact_pairs(holders, people):
-                    contact_rows.append((a, b, code, key))
+                    contact_rows.append((a, b, code, key, label))
                     kept = contacts[(a, b)].get(code)
-                    if kept is None or key < kept:
-                        contacts[(a, b)][code] = key
+                    if kept is None or key < kept[0]:
+                        contacts[(a, b)][code] = (key, label)
         pairs = [
             _pair_row(people[a], people[b], _in_order(contacts.get((a, b), {})), names.get((a, b)))
             for a, b in contacts.keys() | names.keys()
@@ -462,7 +472,7 @@ def build_duplicates(db: Database) -> None:
         counts += [("l", key, n) for key, n in lasts.items()]
         _fill(db, "duplicate_name_count", "part, key, n", counts)
         _fill(db, "duplicate_link", LINK_COLUMNS, links)
-        _fill(db, "duplicate_contact", "customer_a, customer_b, code, key", contact_rows)
+        _fill(db, "duplicate_contact", CONTACT_COLUMNS, contact_rows)
         _fill(
             db,
             "duplicate_name_pair",
@@ -476,21 +486,7 @@ def build_duplicates(db: Database) -> None:
         set_meta(db, "duplicates_kept", _stamp())
 
 
-_CONTACT_TABLES = (
-    ("email", "customer_email", "lower(x.address)"),
-    ("phone", "customer_phone", "x.number"),
-)
-
-
-def _shared_sql(code: str) -> str:
-    for kind, table, key in _CONTACT_TABLES:
-        if kind == code:
-            only = " AND x.verified" if code == "phone" else ""
-            return rules._SHARED_SQL.format(table=table, key=key, only=only)
-    raise ValueError(code)  # pragma: no cover
-
-
-def _in_order(contacts: dict[str, str]) -> dict[str, str]:
+def _in_order(contacts: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
     return {code: contacts[code] for code in ("email", "phone") if code in contacts}
 
 
@@ -738,7 +734,8 @@ class _Keeper:
     def _contact(self, code: str, key: str) -> None:
         """Work out again the pairs one email or phone gives."""
         self._forget("DELETE FROM duplicate_contact WHERE code = ? AND key = ?", [code, key])
-        holders = [row[0] for row in self.sql(_HOLDERS[code], [key])]
+        ((ids_text, label),) = self.sql(_HOLDERS[code], [key])
+        holders = sorted(int(i) for i in ids_text.split(",")) if ids_text else []
         people: dict[int, _Person] = {}
         if len(holders) > rules.SHARED_CONTACT_LIMIT:
             people = {
@@ -748,12 +745,11 @@ class _Keeper:
                     [json.dumps(holders)],
                 )
             }
-        found = [(a, b, code, key) for a, b in _contact_pairs(holders, people)]
+        found = [(a, b, code, key, label) for a, b in _contact_pairs(holders, people)]
         self.db.connection().executemany(
-            "INSERT INTO duplicate_contact (customer_a, customer_b, code, key) VALUES (?, ?, ?, ?)",
-            found,
+            f"INSERT INTO duplicate_contact ({CONTACT_COLUMNS}) VALUES (?, ?, ?, ?, ?)", found
         )
-        self.touched.update((a, b) for a, b, _, _ in found)
+        self.touched.update((a, b) for a, b, *_ in found)
 
     def _pairs(self) -> None:
         """Every pair whose evidence or customers changed, listed again (or no longer)."""
@@ -761,14 +757,15 @@ class _Keeper:
             return
         pairs = json.dumps(sorted(self.touched))
         self.sql(f"DELETE FROM duplicate_pair WHERE (customer_a, customer_b) IN {_PAIRS}", [pairs])
-        contacts: dict[Pair, dict[str, str]] = defaultdict(dict)
-        for a, b, code, key in self.sql(
-            f"SELECT c.customer_a, c.customer_b, c.code, min(c.key) FROM {_PAIRS} t "
+        contacts: dict[Pair, dict[str, tuple[str, str]]] = defaultdict(dict)
+        # The label is the min(key) row's (SQLite's rule for a bare column beside min()).
+        for a, b, code, key, label in self.sql(
+            f"SELECT c.customer_a, c.customer_b, c.code, min(c.key), c.label FROM {_PAIRS} t "
             "JOIN duplicate_contact c ON c.customer_a = t.a AND c.customer_b = t.b "
             "GROUP BY 1, 2, 3",
             [pairs],
         ):
-            contacts[(a, b)][code] = key
+            contacts[(a, b)][code] = (key, label)
         names = {
             (a, b): (code, text)
             for a, b, code, text in self.sql(
@@ -802,7 +799,7 @@ KEPT_TABLES = {
     "duplicate_person": ("customer", PERSON_COLUMNS),
     "duplicate_name_count": ("name count", "part, key, n"),
     "duplicate_link": ("name link", "first_a, last_a, first_b, last_b, rare"),
-    "duplicate_contact": ("shared contact pair", "customer_a, customer_b, code, key"),
+    "duplicate_contact": ("shared contact pair", CONTACT_COLUMNS),
     "duplicate_name_pair": ("name pair", "customer_a, customer_b, code, text"),
 }
 

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import os
-import pickle
 import re
-import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
+# Money lives in core/money.py (a list of customers needs it alone); answered here too.
+from tui_crm.core.money import format_money as format_money
+from tui_crm.core.money import format_money_short as format_money_short
+from tui_crm.core.money import parse_money as parse_money
+from tui_crm.db.phones import format_phone
 from tui_crm.errors import CrmError
 
 _EMAIL = re.compile(
@@ -48,8 +50,8 @@ def normalize_email(text: str) -> str:
     return f"{checked.local_part}@{checked.domain.lower()}"
 
 
-# What parse_phone said of each (text, region): the (E.164, national) pair, or why not.
-PhoneAnswers = dict[tuple[str, str], tuple[str, str] | str]
+# What parse_phone_shown said of each (text, region): (E.164, national, shown), or why not.
+PhoneAnswers = dict[tuple[str, str], tuple[str, str, str] | str]
 _answers: ContextVar[PhoneAnswers | None] = ContextVar("phone_answers", default=None)
 
 
@@ -57,7 +59,8 @@ _answers: ContextVar[PhoneAnswers | None] = ContextVar("phone_answers", default=
 def remembered_phones(answers: PhoneAnswers | None = None) -> Iterator[PhoneAnswers]:
     """While the block runs, in this thread, parse_phone answers a number it was asked before
     (or that is in `answers`, which may be filled meanwhile) without working it out again
-    (about 20 µs each). For one import: nothing is kept once the block ends."""
+    (about 40 µs each with its shown text). For one import: nothing is kept once the block
+    ends."""
     answers = {} if answers is None else answers
     token = _answers.set(answers)
     try:
@@ -66,8 +69,8 @@ def remembered_phones(answers: PhoneAnswers | None = None) -> Iterator[PhoneAnsw
         _answers.reset(token)
 
 
-def phone_answer(text: str, region: str) -> tuple[str, str] | str:
-    """parse_phone's (E.164, national) pair, or the message of the CrmError it raises."""
+def phone_answer(text: str, region: str) -> tuple[str, str, str] | str:
+    """parse_phone_shown's (E.164, national, shown), or the message of the CrmError it raises."""
     try:
         return _parse_phone(text, region)
     except CrmError as err:
@@ -78,6 +81,9 @@ def serve_phone_answers() -> None:
     """A worker process (see interchange/load.py): read pickled pieces, each a list of
     (number, region) pairs, from stdin and write the pickled list of their phone_answer to
     stdout, until stdin ends (the importing process closed it, or died)."""
+    import pickle  # the workers' own: not for every command that imports this module
+    import signal
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is for the importing process
     source = sys.stdin.buffer
     sink = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
@@ -93,6 +99,13 @@ def serve_phone_answers() -> None:
 
 def parse_phone(text: str, region: str) -> tuple[str, str]:
     """(E.164 number, national digits) for a phone number, in `region` unless it has +CC."""
+    e164, national, *_ = parse_phone_shown(text, region)
+    return e164, national
+
+
+def parse_phone_shown(text: str, region: str) -> tuple[str, str, str]:
+    """parse_phone's pair and the number as lists show it (`format_phone` of the E.164
+    number), worked out together so that an import's workers do both (see load.py)."""
     answers = _answers.get()
     if answers is None:
         return _parse_phone(text, region)
@@ -104,7 +117,7 @@ def parse_phone(text: str, region: str) -> tuple[str, str]:
     return answer
 
 
-def _parse_phone(text: str, region: str) -> tuple[str, str]:
+def _parse_phone(text: str, region: str) -> tuple[str, str, str]:
     import phonenumbers  # its metadata costs start-up time: loaded on the first phone
 
     value = text.strip()
@@ -117,7 +130,8 @@ def _parse_phone(text: str, region: str) -> tuple[str, str]:
     if not phonenumbers.is_possible_number(number) or not phonenumbers.is_valid_number(number):
         raise CrmError(f"'{text}' is not a valid phone number")
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    return e164, str(number.national_number)
+    # Shown as read back from the E.164 number, exactly as every stored number always was.
+    return e164, str(number.national_number), format_phone(e164)
 
 
 # An extension at the end of a number: "x123", "ext. 12", "ext 12", ";ext=102", "#123".
@@ -155,65 +169,6 @@ def phone_text(number: str, extension: str = "") -> str:
     """A stored number with its extension, as files write it and `split_extension` reads it
     back: "+14155550100 ext. 12" (or the number as typed, for one that was not verified)."""
     return f"{number} ext. {extension}" if extension else number
-
-
-def format_phone(e164: str) -> str:
-    """The international written form (+47 955 51 234) of a stored number."""
-    import phonenumbers
-
-    try:
-        number = phonenumbers.parse(e164, None)
-    except phonenumbers.NumberParseException:
-        return e164
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-
-
-_MONEY_JUNK = re.compile(r"[\s$€£¥₹\u00a0']|(?i:usd|eur|gbp|nok|sek|dkk|chf|kr)")
-
-
-def parse_money(text: str) -> int:
-    """Cents from an amount such as 1234.5, 1,234.50, 1.234,50 or $1 234."""
-    raw = _MONEY_JUNK.sub("", text.strip())
-    sign = -1 if raw.startswith("-") else 1
-    raw = raw[1:] if raw[:1] in ("+", "-") else raw
-    if "," in raw and "." in raw:
-        decimal_sep = "," if raw.rfind(",") > raw.rfind(".") else "."
-    elif "," in raw:
-        decimal_sep = "," if re.search(r",\d{1,2}$", raw) and raw.count(",") == 1 else ""
-    else:
-        decimal_sep = "." if raw.count(".") == 1 and re.search(r"\.\d{1,2}$", raw) else ""
-    whole = raw.rsplit(decimal_sep, 1)[0] if decimal_sep else raw
-    for sep in {",", "."} - {decimal_sep}:
-        # Thousands groups: "1.234" and "12,345,678", never "0.999" (that is a fraction).
-        if sep in whole and not re.fullmatch(rf"[1-9]\d{{0,2}}(\{sep}\d{{3}})+", whole):
-            raise CrmError(f"'{text}' is not an amount of money (e.g. 1234.50)")
-        raw = raw.replace(sep, "")
-    if decimal_sep == ",":
-        raw = raw.replace(",", ".")
-    if not re.fullmatch(r"\d+(\.\d{1,2})?", raw or ""):
-        raise CrmError(f"'{text}' is not an amount of money (e.g. 1234.50)")
-    try:
-        cents = int((Decimal(raw) * 100).to_integral_exact())
-    except InvalidOperation:
-        raise CrmError(f"'{text}' is not an amount of money") from None
-    return sign * cents
-
-
-def format_money(cents: int | None, currency: str = "") -> str:
-    """1234567 -> '12,345.67' (with the currency code when given)."""
-    if cents is None:
-        return ""
-    sign = "-" if cents < 0 else ""
-    whole, frac = divmod(abs(cents), 100)
-    text = f"{sign}{whole:,}.{frac:02d}"
-    return f"{text} {currency}" if currency else text
-
-
-def format_money_short(cents: int | None) -> str:
-    """Whole units for tables: 1234567 -> '12,346'."""
-    if cents is None:
-        return ""
-    return f"{round(cents / 100):,}"
 
 
 # --- Names --------------------------------------------------------------------------------

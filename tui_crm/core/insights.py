@@ -10,7 +10,7 @@ from datetime import date
 
 from peewee import Database
 
-from tui_crm.core.attention import lapsed_ids
+from tui_crm.core.lapse import lapsed_ids
 from tui_crm.core.referrals import LIVE_REFERRALS
 from tui_crm.core.types import display_name
 from tui_crm.core.value import ensure_values

@@ -27,7 +27,7 @@ from tui_crm.core.customers import (
     row_name,
     update_customer,
 )
-from tui_crm.core.fields import format_phone, phone_text
+from tui_crm.core.fields import phone_text
 from tui_crm.core.types import CustomerRef
 from tui_crm.core.undo import record_step, refused
 from tui_crm.db.models import (
@@ -221,13 +221,22 @@ def _suggest(
     return "other" if _empty(a) and not _empty(b) else "survivor"
 
 
-def _shown(field: str, value: Any, names: dict[int, str]) -> str:
+def _phone_texts(*customer_ids: int) -> dict[str, str]:
+    """These customers' phones as `_values` gives them (with the extension) -> as shown: the
+    text kept with the number (migration 11), with the extension."""
+    return {
+        phone_text(p.number, p.extension): phone_text(p.shown, p.extension)
+        for p in CustomerPhone.select().where(CustomerPhone.customer.in_(customer_ids))
+    }
+
+
+def _shown(field: str, value: Any, names: dict[int, str], phones: dict[str, str]) -> str:
     if value is None:
         return ""
     if field == "emails":
         return ", ".join(f"{address} ({label})" for label, address in value)
     if field == "phones":
-        return ", ".join(f"{format_phone(number)} ({label})" for label, number in value)
+        return ", ".join(f"{phones.get(number, number)} ({label})" for label, number in value)
     if field == "tags":
         return ", ".join(value)
     if field == "referred_by":
@@ -255,6 +264,7 @@ def _differences(
     mine: dict[str, Any], theirs: dict[str, Any], survivor_id: int, other_id: int
 ) -> list[FieldChoice]:
     names = _names_of([mine["referred_by"], theirs["referred_by"]])
+    phones = _phone_texts(survivor_id, other_id)
     out = []
     for field in MERGE_FIELDS:
         a, b = mine[field], theirs[field]
@@ -266,8 +276,8 @@ def _differences(
             FieldChoice(
                 field,
                 field_label(field),
-                _shown(field, a, names),
-                _shown(field, b, names),
+                _shown(field, a, names, phones),
+                _shown(field, b, names, phones),
                 _suggest(field, mine, theirs, survivor_id, other_id),
                 CHOICES if field in COMBINABLE else CHOICES[:2],
             )

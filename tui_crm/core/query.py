@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from tui_crm.core.fields import parse_money
+from tui_crm.core.money import parse_money
 from tui_crm.errors import CrmError
 
 TEXT_QUALIFIERS = (

@@ -31,7 +31,7 @@ from peewee import Database
 
 from tui_crm.core.names import fold_name
 from tui_crm.core.query import Filter, Query, SortKey, Word, parse
-from tui_crm.core.types import CustomerRow, status_as_shown
+from tui_crm.core.rows import CustomerRow, status_as_shown
 from tui_crm.core.value import ensure_values
 
 SORT_SQL = {
@@ -224,21 +224,23 @@ def _status_condition(lapsed: str | None, wanted: Iterable[str]) -> tuple[str, l
 
 def resolve(db: Database, query: Query, as_of: date) -> Query:
     """The qualifiers that are answered from outside the customer row, answered: `reason:`
-    asks the needs-attention queue, `status:active` and `status:lapsed` the lapsed rule
-    (core/attention.py, over the whole book, so only when asked); each answer goes in as a
-    set of ids."""
+    asks the needs-attention queue (core/attention.py), `status:active` and `status:lapsed`
+    the lapsed rule (core/lapse.py), each over the whole book, so only when asked; each
+    answer goes in as a set of ids."""
     wanted = {"reason", "status"}
     if not any(f.key in wanted for f in query.filters):
         return query
-    from tui_crm.core.attention import lapsed_ids, reason_ids  # the queue's rules: when asked
-
     lapsed: str | None = None
     filters = []
     for f in query.filters:
         if f.key == "reason":
+            from tui_crm.core.attention import reason_ids  # the queue: only when asked
+
             f = Filter("ids", (_json_ids(reason_ids(db, as_of, f.values)),), f.negated)
         elif f.key == "status" and set(f.values) - {"lost"}:
             if lapsed is None:
+                from tui_crm.core.lapse import lapsed_ids
+
                 lapsed = _json_ids(lapsed_ids(db, as_of))
             f = Filter("shown_status", (lapsed, *f.values), f.negated)
         filters.append(f)
@@ -586,7 +588,7 @@ ROW_SQL = """
 SELECT c.id, c.first_name, c.last_name, c.company,
   coalesce((SELECT address FROM customer_email WHERE customer_id = c.id
             ORDER BY position LIMIT 1), ''),
-  coalesce((SELECT number FROM customer_phone WHERE customer_id = c.id
+  coalesce((SELECT shown FROM customer_phone WHERE customer_id = c.id
             ORDER BY position LIMIT 1), ''),
   c.city, coalesce(v.tier, ''), coalesce(v.spent_12m, 0), coalesce(v.spent_30d, 0),
   coalesce(v.lifetime, 0), c.last_contact_at, c.next_follow_up, c.status
@@ -601,11 +603,9 @@ def rows_for(db: Database, ids: list[int], *, status_on: date | None = None) -> 
     none, and working out who lapsed reads every customer's purchase rhythm)."""
     if not ids:
         return []
-    from tui_crm.core.fields import format_phone  # phonenumbers: only once there are rows
-
     lapsed: set[int] = set()
     if status_on is not None:
-        from tui_crm.core.attention import lapsed_ids
+        from tui_crm.core.lapse import lapsed_ids  # the rule alone, not the queue
 
         lapsed = set(lapsed_ids(db, status_on, among=ids))
     found: dict[int, CustomerRow] = {}
@@ -619,7 +619,7 @@ def rows_for(db: Database, ids: list[int], *, status_on: date | None = None) -> 
                 last_name=r[2],
                 company=r[3],
                 email=r[4],
-                phone=format_phone(r[5]) if r[5] else "",
+                phone=r[5],  # as kept when it was written (migration 11)
                 city=r[6],
                 tier=r[7],
                 value_12m=r[8],

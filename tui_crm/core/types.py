@@ -5,45 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-
-@dataclass(frozen=True)
-class CustomerRow:
-    """One line of search results."""
-
-    id: int
-    first_name: str
-    last_name: str
-    company: str
-    email: str
-    phone: str  # international format
-    city: str
-    tier: str  # "gold", "silver" or ""
-    value_12m: int  # cents
-    spent_30d: int
-    lifetime: int
-    last_contact: datetime | None
-    next_follow_up: date | None
-    # active, lapsed or lost as `status_as_shown` says; "" when the search was not asked for it
-    # (search(..., statuses=True)): working out who lapsed reads the purchase rhythms.
-    status: str
-
-    @property
-    def name(self) -> str:
-        return display_name(self.first_name, self.last_name, self.company)
-
-
-def status_as_shown(typed: str, lapsed: bool) -> str:
-    """A customer's status as people are told it: lost when someone said so (with what broke
-    the deal), else lapsed when their purchases say they stopped buying (core/attention.py),
-    else active. Only active and lost are typed."""
-    if typed == "lost":
-        return "lost"
-    return "lapsed" if lapsed else "active"
-
-
-def display_name(first: str, last: str, company: str = "") -> str:
-    name = f"{first} {last}".strip()
-    return name or company
+# What a list is made of lives in core/rows.py (a list needs nothing else); answered here too.
+from tui_crm.core.rows import CustomerRow as CustomerRow
+from tui_crm.core.rows import Value as Value
+from tui_crm.core.rows import display_name as display_name
+from tui_crm.core.rows import status_as_shown as status_as_shown
 
 
 @dataclass(frozen=True)
@@ -101,16 +67,6 @@ class ChangeView:
     field: str
     old: str | None
     new: str | None
-
-
-@dataclass(frozen=True)
-class Value:
-    spent_30d: int = 0
-    spent_12m: int = 0
-    lifetime: int = 0
-    rank: int | None = None
-    tier: str = ""
-    as_of: date | None = None
 
 
 @dataclass(frozen=True)

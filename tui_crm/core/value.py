@@ -30,8 +30,7 @@ from datetime import date, timedelta
 from peewee import Database
 
 from tui_crm.core.dates import one_year_before
-from tui_crm.core.types import Value
-from tui_crm.db.derived import refill
+from tui_crm.core.rows import Value
 from tui_crm.db.meta import meta_value, set_meta
 
 # Every live customer's figures from nothing: the purchases summed per customer from the index
@@ -167,6 +166,8 @@ def ensure_values(db: Database, as_of: date) -> None:
 def rebuild_values(db: Database, as_of: date) -> None:
     """Build the whole summary as of `as_of` from the purchases (after a bulk write, or by
     `check --repair`). The queue's scores and the referral figures are built again after it."""
+    from tui_crm.db.derived import refill  # only to build it whole: not for every search
+
     with db.atomic():
         refill(db, "customer_value", [(_rebuild_sql(as_of), None)])
     _keep_day(db, as_of)

@@ -13,7 +13,6 @@ from urllib.parse import quote
 from peewee import SqliteDatabase
 
 from tui_crm.db import migrations
-from tui_crm.db.backup import backup_file, integrity_problem
 from tui_crm.errors import DatabaseRefused
 from tui_crm.paths import ensure_private_dir
 
@@ -134,6 +133,8 @@ def check_book_file(path: Path) -> int:
     app_id, _, _ = _inspect(path)
     if app_id != APPLICATION_ID or version < 1:
         raise DatabaseRefused(f"{path} is not a tui-crm book")
+    from tui_crm.db.backup import integrity_problem  # restores only: not on every open
+
     try:
         conn = sqlite3.connect(read_only_uri(path), uri=True)
         try:
@@ -181,10 +182,12 @@ def open_database(path: str | os.PathLike[str], *, create: bool = True) -> Sqlit
 
 
 def _migrate(path: Path, version: int) -> None:
-    pending = [(n, m) for n, m in migrations.migrations() if n > version]
-    if not pending:
+    if version >= migrations.LATEST:
         return
+    pending = migrations.migrations(after=version)
     if version > 0:
+        from tui_crm.db.backup import backup_file  # only before a migration
+
         backup_file(path, f"before-schema-{pending[-1][0]}")
     for number, module in pending:
         with db.atomic("IMMEDIATE"):

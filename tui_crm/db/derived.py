@@ -198,6 +198,17 @@ def refresh_all_sql() -> list[str]:
     ]
 
 
+def phone_update_trigger_sql() -> str:
+    """Migration 11's trigger for an updated phone: its customer's search document reads the
+    phone's customer, number and national digits only, so writing anything else (the kept
+    display text, `shown`) rebuilds nothing."""
+    body = [*reindex_sql("OLD.customer_id"), *reindex_sql("NEW.customer_id")]
+    return (
+        "CREATE TRIGGER customer_phone_au AFTER UPDATE OF customer_id, number, national "
+        f"ON customer_phone BEGIN {'; '.join(body)}; END"
+    )
+
+
 # Maintained figures (migration 10) -----------------------------------------------------------
 #
 # What the needs-attention queue, the value summary and the referral tree read, kept as rows

@@ -101,6 +101,7 @@ class CustomerPhone(BaseModel):
     position = IntegerField(default=0)
     verified = BooleanField(default=True)  # migration 7
     extension = TextField(default="")  # digits only; "" for none
+    shown = TextField(default="")  # format_phone(number), kept as written (migration 11)
 
 
 class Tag(BaseModel):
@@ -354,12 +355,13 @@ class DuplicateLink(BaseModel):
 
 
 class DuplicateContact(BaseModel):
-    """A pair a shared email or phone (`key`, as compared) gives."""
+    """A pair a shared email or phone (`key`, as compared) gives, and the text shown for it."""
 
     customer_a = IntegerField()
     customer_b = IntegerField()
     code = TextField()
     key = TextField()
+    label = TextField()
 
     class Meta:
         primary_key = CompositeKey("customer_a", "customer_b", "code", "key")

@@ -18,7 +18,7 @@ from textual.content import Content
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 
-from tui_crm.core.book import watch_book
+from tui_crm.core.book import BookClock, BookLine, watch_book
 from tui_crm.core.config import settings
 from tui_crm.core.display import printable
 from tui_crm.paths import crash_reports_dir, ensure_private_dir
@@ -97,6 +97,8 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
         # so what they draw does not depend on the terminal they run in.
         self.fit_terminal = fit_terminal
         self.db = db
+        self.book_clock = BookClock(db)  # whether the book changed since a screen read it
+        self.search_line = BookLine(db)  # a warm connection for the reads behind each key
         self.watch_every = watch_every  # seconds between looks for others' changes; None: never
         self._stop_watching = threading.Event()
         # ctrl+z undoes what this session did: the journal's steps after this one.
@@ -282,6 +284,8 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
 
     def on_unmount(self) -> None:
         self._stop_watching.set()
+        self.book_clock.close()
+        self.search_line.close()
 
     def offer_drafts(self) -> None:
         """Offer back notes that were being typed when the last session ended."""

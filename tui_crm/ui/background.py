@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from datetime import date
 from typing import Any, TypeVar
 
 from textual.dom import DOMNode
@@ -56,17 +57,40 @@ class FollowsTheBook:
     """A screen that shows the book again whenever it may have changed: when it is back on top
     after another screen, and when another program wrote to the book (`BookChanged`, from the
     app's watcher). Each such screen defines `refresh_from_book`, which reads it again keeping
-    the place in the list; a class that does not is refused when it is defined."""
+    the place in the list; a class that does not is refused when it is defined.
+
+    Back on top, it reads again only if the book changed (the app's `BookClock`) or the day
+    moved since it last read: coming back to a list nothing touched costs a redraw, not a read.
+    The screen's loading worker calls `reading_book()` as soon as it has read: not before, since
+    reading may write what the book keeps for it (the day's scores), which moves the clock.
+    (A write by another program in the microseconds between is seen by the app's watcher.)"""
 
     refresh_from_book: Callable[[], None]
+    _book_seen: tuple[int, date] | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if not callable(getattr(cls, "refresh_from_book", None)):
             raise TypeError(f"{cls.__name__} follows the book: define refresh_from_book()")
 
+    def reading_book(self) -> None:
+        """In the loading worker, right after it read: what the screen has seen."""
+        app = self.app  # type: ignore[attr-defined]
+        self._book_seen = (app.book_clock.reading(), app.today())
+
     def on_screen_resume(self) -> None:
-        self.refresh_from_book()
+        app = self.app  # type: ignore[attr-defined]
+        seen = self._book_seen
+        if seen is None:  # its first read is under way (just mounted), or it failed: again
+            if not any(w.node is self and w.is_running for w in app.workers):
+                self.refresh_from_book()
+            return
+
+        def compare(now: int) -> None:
+            if (now, app.today()) != seen and self._book_seen == seen:
+                self.refresh_from_book()
+
+        in_background(self, lambda _db: app.book_clock.reading(), compare, group="book-clock")
 
     def on_book_changed(self, message: BookChanged) -> None:
         self.refresh_from_book()

@@ -911,7 +911,11 @@ def test_our_layout_reads_names_as_written_not_as_titles():
     out = io.StringIO()
     write_contacts_csv([record], out)
     values = parse_contacts_csv(out.getvalue()).rows[0].values
-    assert (values["first_name"], values["last_name"], values["suffix"]) == ("Mr. Bean", "0 I", "PhD")
+    assert (values["first_name"], values["last_name"], values["suffix"]) == (
+        "Mr. Bean",
+        "0 I",
+        "PhD",
+    )
     assert "prefix" not in values
 
 

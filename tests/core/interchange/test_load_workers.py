@@ -146,3 +146,16 @@ def test_stopping_while_workers_check_stops_them_and_writes_nothing(db, two_core
     assert all(proc.returncode is not None for proc in workers.procs)
     assert not any(feeder.is_alive() for feeder in workers.feeders)
     assert db.execute_sql("SELECT count(*) FROM customer").fetchone()[0] == 0
+
+
+def test_numbers_checked_by_workers_are_kept_with_their_display_text(db, two_cores):
+    """The workers work out each number's text with it (migration 11): what is written is
+    `format_phone` of the number, as for a number checked here."""
+    from tui_crm.core.fields import format_phone
+
+    _load(db, _rows(load.POOL_MIN_ROWS + 400))
+    [workers] = two_cores
+    assert not workers.broken
+    rows = db.execute_sql("SELECT number, verified, shown FROM customer_phone").fetchall()
+    assert {verified for _, verified, _ in rows} == {0, 1}
+    assert all(shown == format_phone(number) for number, _, shown in rows)

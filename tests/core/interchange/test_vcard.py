@@ -504,7 +504,9 @@ def _written(*records: CustomerRecord) -> str:
 
 def test_written_cards_are_vcard_4_with_crlf_folded_at_75_octets():
     text = _written(SAMPLE)
-    assert text.startswith("BEGIN:VCARD\r\nVERSION:4.0\r\nPRODID:-//tui-crm//tui-crm//EN\r\nUID:urn:uuid:1234\r\n")
+    assert text.startswith(
+        "BEGIN:VCARD\r\nVERSION:4.0\r\nPRODID:-//tui-crm//tui-crm//EN\r\nUID:urn:uuid:1234\r\n"
+    )
     assert text.endswith("END:VCARD\r\n")
     lines = text.split("\r\n")[:-1]
     assert all(len(line.encode("utf-8")) <= 75 for line in lines)

@@ -12,7 +12,8 @@ what a write changes:
 - `duplicate_link`: each two name groups (first and last name folded) whose names match,
   whether their names are rare enough in the book to pair everyone in them (`rare`), and
   bounds of the product of their name counts (`p_lo`, `p_hi`);
-- `duplicate_contact`: the pairs each shared email or phone gives; `duplicate_name_pair`: the
+- `duplicate_contact`: the pairs each shared email or phone gives, with the text their reason
+  shows (an email as compared, a phone's kept display text); `duplicate_name_pair`: the
   pairs the names give, with their reason; `duplicate_pair`: every pair with its score and
   reasons, read in score order;
 - `duplicate_dirty`, `duplicate_dirty_contact`: what the triggers marked since.
@@ -70,6 +71,7 @@ CREATE TABLE duplicate_contact (
   customer_b INTEGER NOT NULL,
   code TEXT NOT NULL,
   key TEXT NOT NULL,
+  label TEXT NOT NULL,
   PRIMARY KEY (customer_a, customer_b, code, key)
 ) WITHOUT ROWID;
 CREATE INDEX duplicate_contact_key ON duplicate_contact (code, key);

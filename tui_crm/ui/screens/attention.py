@@ -16,7 +16,6 @@ from textual.widgets import DataTable, Header, Static
 from textual.worker import get_current_worker
 
 from tui_crm.core.attention import REASONS, AttentionItem, attention_page, mark_done
-from tui_crm.core.fields import format_phone
 from tui_crm.core.types import CustomerRef
 from tui_crm.errors import CrmError
 from tui_crm.ui.background import FollowsTheBook, book, in_background
@@ -109,6 +108,7 @@ class AttentionScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, Screen):
         try:
             with book(self) as db:
                 page = attention_page(db, self.app.today(), limit=SHOWN)
+                self.reading_book()  # after its own kept figures were written
             items, total, error = page.items, page.total, None
         except CrmError as err:  # e.g. a locked or damaged file: say so, never die silently
             items, total, error = [], 0, str(err)
@@ -161,7 +161,7 @@ class AttentionScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, Screen):
             why.append(more, style="bold")
             cells = [data(item.name), why]
             if wide:
-                cells.append(data(format_phone(item.phone) if item.phone else ""))
+                cells.append(data(item.phone))  # as shown, kept with the number
             cells += [
                 tier_text(item.tier),
                 Text(format_money_short(item.value_12m), justify="right"),
@@ -182,7 +182,7 @@ class AttentionScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, Screen):
         if item.company:
             text.append_text(data(f" · {item.company}"))
         if item.phone:
-            text.append_text(data(f" · {format_phone(item.phone)}"))
+            text.append_text(data(f" · {item.phone}"))
         for reason in item.reasons:
             text.append("\n• ")
             text.append_text(data(reason.text))

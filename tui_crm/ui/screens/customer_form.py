@@ -14,6 +14,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.suggester import SuggestFromList
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Header, Input, Label, Select, Static, TextArea
+from textual.worker import Worker, WorkerState
 
 from tui_crm.core.customer_fields import BY_NAME, FORM_ROWS, CustomerField
 from tui_crm.core.customers import (
@@ -35,6 +36,7 @@ from tui_crm.core.types import CustomerProfile, CustomerRef, display_name
 from tui_crm.errors import ConflictError, CrmError, UnverifiedValues
 from tui_crm.ui.background import book, in_background
 from tui_crm.ui.format import data, editable, naming
+from tui_crm.ui.keys import resume_keys
 from tui_crm.ui.screens.dialog import FormScreen, Saved, form_row, widget_value
 from tui_crm.ui.screens.lost import suggest_reasons
 from tui_crm.ui.widgets.footer import KeysFooter
@@ -58,6 +60,10 @@ class CustomerFormScreen(FormScreen[Saved | None]):
         *FormScreen.BINDINGS,
         Binding("delete", "clear_referrer", "Clear referrer", show=False, id="form.clear-referrer"),
     ]
+    # The first name takes the focus at once: focusing the scrolling body first and then the
+    # field styled all 200 widgets of the form again twice (a focus change restyles the
+    # focused widget and everything in it).
+    AUTO_FOCUS = "#f-first-name"
 
     def __init__(self, customer_id: int | None = None) -> None:
         super().__init__()
@@ -71,7 +77,12 @@ class CustomerFormScreen(FormScreen[Saved | None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with VerticalScroll(id="form-body"):
+        body = VerticalScroll(id="form-body")
+        # Not laid out until filled from the book (`_show_filled`): drawn filled, never empty,
+        # and the 200 widgets are arranged once, not at every frame while they mount. Hidden
+        # by its own style, not a class: a class change styles all of them again.
+        body.display = False
+        with body:
             yield Static("", id="form-error", classes="field-error")
             with Vertical(id="form-conflict"):
                 yield Static("", id="form-conflict-text")
@@ -125,9 +136,26 @@ class CustomerFormScreen(FormScreen[Saved | None]):
 
     # -- filling in --------------------------------------------------------------------------
 
+    # Until the form is filled in from the book it is not shown and keys wait: it is drawn
+    # filled, never empty then filled, and nothing typed meanwhile is overwritten by the fill.
+    _filled = False
+
+    @property
+    def holding_keys(self) -> bool:
+        return super().holding_keys or not self._filled
+
     def on_mount(self) -> None:
         self.sub_title = "New customer" if self.customer_id is None else "Edit customer"
         self.load()
+
+    def _show_filled(self) -> None:
+        self._filled = True
+        self.query_one("#form-body").display = True
+        resume_keys(self.app)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "form-load" and event.state == WorkerState.ERROR:
+            self._show_filled()  # a fault of ours: the form as it is, never keys held for ever
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="form-load")
     def load(self) -> None:
@@ -156,6 +184,7 @@ class CustomerFormScreen(FormScreen[Saved | None]):
     ) -> None:
         if error:
             self.query_one("#form-error", Static).update(data(error))
+            self._show_filled()
             return
         self.query_one(f"#{_id('category')}", Select).set_options(
             [(data(c), c) for c in categories]
@@ -169,7 +198,10 @@ class CustomerFormScreen(FormScreen[Saved | None]):
             self.sub_title = f"Edit {profile.name}"
             for field, _ in FORM_ROWS:
                 self._fill_field(field, profile)
-        self.query_one(f"#{_id('first_name')}", Input).focus()
+        self._show_filled()
+        first = self.query_one(f"#{_id('first_name')}", Input)
+        first.focus()
+        first.select_all()  # as focusing selects it: it may have had the focus while empty
         self.call_after_refresh(self.remember_initial_values)
 
     def _fill_field(self, field: CustomerField, profile: CustomerProfile) -> None:

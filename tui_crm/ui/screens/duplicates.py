@@ -98,6 +98,7 @@ class DuplicatesScreen(FollowsTheBook, ListHoldsKeys, Screen):
         try:
             with book(self) as db:
                 pairs, error = find_duplicate_pairs(db), None
+                self.reading_book()  # after its own kept figures were written
         except CrmError as err:  # a locked or damaged file: say so, never die silently
             pairs, error = [], str(err)
         except Exception as err:  # a fault of ours: say so rather than wait for ever

@@ -287,6 +287,7 @@ class InsightsScreen(FollowsTheBook, Screen):
         try:
             with book(self) as db:
                 result, error = insights(db, as_of), None
+                self.reading_book()  # after its own kept figures were written
         except CrmError as err:  # e.g. locked too long by another writer
             result, error = None, f"Could not compute the insights: {err}"
         if not worker.is_cancelled:

@@ -25,6 +25,7 @@ from tui_crm.ui.messages import ProfileLoaded
 from tui_crm.ui.screens.actions import CustomerActions
 from tui_crm.ui.screens.confirm import ConfirmScreen
 from tui_crm.ui.screens.search import ResultsTable
+from tui_crm.ui.screens.styled import StyledOnce
 from tui_crm.ui.widgets.footer import KeysFooter
 
 GENDERS = {"f": "female", "m": "male", "x": "other", "": ""}
@@ -98,7 +99,7 @@ class TimelineTable(ResultsTable):
         super().refill(self._shown, empty, height=height)
 
 
-class ProfileScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, Screen):
+class ProfileScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, StyledOnce, Screen):
     BINDINGS = [
         Binding("escape", "app.back", "Back", id="profile.back"),
         Binding("e", "edit", "Edit", id="profile.edit"),
@@ -319,6 +320,7 @@ class ProfileScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, Screen):
         try:
             with book(self) as db:
                 profile, error = get_profile(db, self.customer_id, self.app.today()), None
+                self.reading_book()  # after its own kept figures were written
         except CrmError as err:
             profile, error = None, str(err)
         self.post_message(ProfileLoaded(profile, error))

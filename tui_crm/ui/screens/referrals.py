@@ -248,6 +248,7 @@ class ReferralTreeScreen(FollowsTheBook, ListHoldsKeys, Screen):
         try:
             with book(self) as db:
                 message = self._read_view(db)
+                self.reading_book()  # after its own kept figures were written
         except CrmError as err:
             message = ForestLoaded(None, [], [], {}, {}, 0, "", str(err))
         self.post_message(message)
@@ -309,6 +310,7 @@ class ReferralTreeScreen(FollowsTheBook, ListHoldsKeys, Screen):
                 for referrer, cid in places:
                     if referrer is None and (node := forest.node(cid)) is not None:
                         fresh[(None, cid)] = node
+                self.reading_book()  # after its own kept figures were written
         except CrmError as err:
             self.app.call_from_thread(self.app.notify, str(err), severity="error")
             return

@@ -82,6 +82,7 @@ class TrashScreen(FollowsTheBook, ListHoldsKeys, Screen):
         try:
             with book(self) as db:
                 items, error = trash_list(db), None
+                self.reading_book()  # after its own kept figures were written
         except CrmError as err:
             items, error = [], str(err)
         if not worker.is_cancelled:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from textual.app import ComposeResult
+from textual.css.query import NoMatches
 from textual.geometry import Size
 from textual.widget import Widget
 from textual.widgets import Footer
@@ -15,10 +17,47 @@ class KeysFooter(Footer):
 
     KEEP = frozenset({"go_search", "toggle_help"})  # actions shown before any other is
 
+    _shown: tuple | None = None  # what the keys show now (see `_what_shows`)
+
     async def recompose(self) -> None:
+        # Bindings are "updated" on every focus change and refresh_bindings(), mostly with the
+        # same keys: building the keys again then costs some 30 ms a time for nothing.
+        shown = self._what_shows()
+        if shown is not None and shown == self._shown and self.children:
+            return
         async with self.batch():  # drawn once, with only the keys that fit
             await super().recompose()
             self.fit_keys()
+
+    def compose(self) -> ComposeResult:
+        self._shown = self._what_shows()  # read at the moment the keys are built from it
+        yield from super().compose()
+
+    def _what_shows(self) -> tuple | None:
+        """Everything `Footer.compose` reads to build the keys, for the screen as it is now."""
+        if not self._bindings_ready or not self.is_attached or self._pruning:
+            return ()
+        try:
+            bindings = self.screen.active_bindings
+        except NoMatches:  # a screen still mounting its widgets: build the keys when it is
+            return None
+        return (
+            self.compact,
+            self.show_command_palette,
+            tuple(
+                (
+                    binding.key,
+                    self.app.get_key_display(binding),
+                    binding.description,
+                    binding.action,
+                    binding.group,
+                    binding.show,
+                    enabled,
+                    tooltip,
+                )
+                for (_, binding, enabled, tooltip) in bindings.values()
+            ),
+        )
 
     def on_resize(self) -> None:
         self.fit_keys()
