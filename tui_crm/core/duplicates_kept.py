@@ -594,12 +594,14 @@ class _Keeper:
         """{link: (rare, p_lo, p_hi, p now, touches a marked customer's group)} of the links
         of the marked customers' groups, of the names whose counts moved, and of those whose
         bounds reach the limit of the book's size now."""
-        select = f"SELECT first_a, last_a, first_b, last_b, rare, p_lo, p_hi, {P_SQL} AS p "
-        out: dict[Link, tuple[int, int, int, int, bool]] = {}
+        # The indexes hold what is read (a common name has 1 500 links); p is worked out
+        # here from the counts, read once.
+        select = "SELECT first_a, last_a, first_b, last_b, rare, p_lo, p_hi "
+        found: dict[Link, tuple[int, int, int, bool]] = {}
 
         def read(sql: str, params: list, touched: bool = False) -> None:
-            for *link, rare, low, high, p in self.sql(select + sql, params):
-                out[tuple(link)] = (rare, low, high, p, touched)
+            for first_a, last_a, first_b, last_b, rare, low, high in self.sql(select + sql, params):
+                found[(first_a, last_a, first_b, last_b)] = (rare, low, high, touched)
 
         moved_firsts = json.dumps(sorted(k for k, n in firsts.items() if n))
         moved_lasts = json.dumps(sorted(k for k, n in lasts.items() if n))
@@ -624,7 +626,21 @@ class _Keeper:
                     [last, first],
                     touched=True,
                 )
-        return out
+        counts: dict[str, dict[str, int]] = {"f": {}, "l": {}}
+        for part, key, n in self.sql(
+            f"SELECT part, key, n FROM duplicate_name_count WHERE part = 'f' AND key IN {_IDS} "
+            f"UNION ALL SELECT part, key, n FROM duplicate_name_count "
+            f"WHERE part = 'l' AND key IN {_IDS}",
+            [
+                json.dumps(sorted({k for link in found for k in (link[0], link[2])})),
+                json.dumps(sorted({k for link in found for k in (link[1], link[3])})),
+            ],
+        ):
+            counts[part][key] = n
+        return {
+            link: (rare, low, high, _link_p(link, counts["f"], counts["l"]), touched)
+            for link, (rare, low, high, touched) in found.items()
+        }
 
     def _count(self, part: str, moved: Counter[str]) -> None:
         for key, n in moved.items():

@@ -60,9 +60,9 @@ CREATE TABLE duplicate_link (
   p_hi INTEGER NOT NULL,
   PRIMARY KEY (last_a, first_a, last_b, first_b)
 ) WITHOUT ROWID;
-CREATE INDEX duplicate_link_b ON duplicate_link (last_b, first_b);
-CREATE INDEX duplicate_link_first_a ON duplicate_link (first_a);
-CREATE INDEX duplicate_link_first_b ON duplicate_link (first_b);
+CREATE INDEX duplicate_link_b ON duplicate_link (last_b, first_b, rare, p_lo, p_hi);
+CREATE INDEX duplicate_link_first_a ON duplicate_link (first_a, rare, p_lo, p_hi);
+CREATE INDEX duplicate_link_first_b ON duplicate_link (first_b, rare, p_lo, p_hi);
 CREATE INDEX duplicate_link_lo ON duplicate_link (rare, p_lo);
 CREATE INDEX duplicate_link_hi ON duplicate_link (rare, p_hi);
 
