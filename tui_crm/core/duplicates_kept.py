@@ -11,7 +11,8 @@ whole book and is what the kept pairs must equal. What a pair depends on, and so
   adds or takes away is marked (`duplicate_dirty_contact`);
 - their names: two customers are compared by name when their name groups (folded first and
   last name) are linked (`duplicate_link`: same or matching names, in the orientation the
-  block walk of `_NamePairs` meets them). Whether everyone in two linked groups pairs, or
+  block walk of `_NamePairs` meets them; a group is linked with itself while two customers or
+  more carry its name). Whether everyone in two linked groups pairs, or
   only those who share a company, birthday or address, depends on how common the names are:
   the product p of the groups' name counts (`duplicate_name_count`) against a limit that
   depends on the book's size; `rare` says which side of the limit the pairs were worked out
@@ -442,13 +443,13 @@ def build_duplicates(db: Database) -> None:
         names: dict[Pair, tuple[str, str]] = {}
         for link in _every_link(blocks):
             first_a, last_a, first_b, last_b = link
-            p = _link_p(link, firsts, lasts)
-            rare = p <= limit
-            links.append((*link, int(rare), *_bounds(p, limit)))
             same = first_a == first_b and last_a == last_b
             ids_a = groups[(first_a, last_a)]
             if same and len(ids_a) < 2:
-                continue
+                continue  # one customer of that name: no link with itself
+            p = _link_p(link, firsts, lasts)
+            rare = p <= limit
+            links.append((*link, int(rare), *_bounds(p, limit)))
             ids_b = ids_a if same else groups[(first_b, last_b)]
             for lo, hi, code, text in _link_pairs(same, ids_a, ids_b, people, rare):
                 names[(lo, hi)] = (code, text)
@@ -669,7 +670,13 @@ class _Keeper:
         return self.members[group]
 
     def _relink(self, groups: set[Group], sizes: Counter[Group]) -> None:
-        """Links of the groups that emptied go; a group that was empty gets its links."""
+        """Links of the groups that emptied go; a group that was empty gets its links with
+        the groups there are; a group's link with itself is there while it has two
+        customers or more."""
+        insert = (
+            f"INSERT INTO duplicate_link ({LINK_COLUMNS}) VALUES (?, ?, ?, ?, -1, 0, 0) "
+            "ON CONFLICT DO NOTHING"
+        )  # worked out with the group's other links (rare -1: not yet)
         for group in sorted(groups):
             first, last = group
             now = len(self._group(group))
@@ -682,16 +689,20 @@ class _Keeper:
                     "DELETE FROM duplicate_link WHERE last_b = ?1 AND first_b = ?2", [last, first]
                 )
             elif before == 0 and now > 0:
-                # Worked out with the group's other links (rare -1: not yet).
-                self.db.connection().executemany(
-                    f"INSERT INTO duplicate_link ({LINK_COLUMNS}) VALUES (?, ?, ?, ?, -1, 0, 0) "
-                    "ON CONFLICT DO NOTHING",
-                    self._links_of(first, last),
+                self.db.connection().executemany(insert, self._links_of(first, last))
+            if now < 2 <= before:
+                self.sql(
+                    "DELETE FROM duplicate_link "
+                    "WHERE last_a = ?1 AND first_a = ?2 AND last_b = ?1 AND first_b = ?2",
+                    [last, first],
                 )
+            elif before < 2 <= now:
+                self.db.connection().execute(insert, (first, last, first, last))
 
     def _links_of(self, first: str, last: str) -> list[Link]:
-        """Every link of one group with the groups there are, found through the indexes."""
-        out = [(first, last, first, last)]
+        """Every link of one group with the other groups there are, found through the
+        indexes."""
+        out = []
         firsts_of = (
             f"SELECT DISTINCT first_key FROM duplicate_person WHERE last_key = ? AND {NAMED}"
         )
