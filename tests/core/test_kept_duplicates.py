@@ -480,3 +480,16 @@ def test_the_phone_reason_reads_as_before(db):
     create_customer(db, {"first_name": "Zoe", "last_name": "Ray", "phones": ["(212) 555-0100"]})
     (pair,) = find_duplicate_pairs(db)
     assert pair.a.id == a and pair.reason_text == "same phone +1 212-555-0100"
+
+
+def test_check_reports_kept_pairs_that_contradict_themselves_and_repair_mends_them(db):
+    rob = create_customer(db, {"first_name": "Rob", "last_name": "Smith"})
+    create_customer(db, {"first_name": "Robert", "last_name": "Smith"})
+    find_duplicate_pairs(db)
+    db.execute_sql("DELETE FROM duplicate_name_count WHERE key = 'rob'")
+    update_customer(db, rob, {"company": "Acme"}, expected_version=current_version(rob))
+    (problem,) = check_book(db).problems
+    assert problem.line().startswith("duplicates: the kept pairs cannot be brought up to date")
+    assert problem.repairable
+    assert repair_book(db).health.healthy
+    assert find_duplicate_pairs(db) == duplicate_pairs_from_scratch(db)

@@ -447,7 +447,11 @@ def _duplicates(db: Database) -> list[Problem]:
     out from the whole book; and what finding them keeps against a whole build."""
     if meta_value(db, "duplicates_kept") is None:
         return []  # built whole when next read
-    wrong, tables, size = wrong_pairs(db)
+    wrong, tables, size, failed = wrong_pairs(db)
+    if failed is not None:
+        return [
+            Problem("duplicates", f"the kept pairs cannot be brought up to date ({failed})", True)
+        ]
     problems = []
     if wrong:
         shown = ", ".join(f"#{a}/#{b}" for a, b in wrong[:SHOWN_IDS])

@@ -37,8 +37,9 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
+from typing import NamedTuple
 
-from peewee import Database
+from peewee import Database, IntegrityError
 from rapidfuzz import fuzz, process
 
 from tui_crm.core import duplicates as rules
@@ -831,11 +832,19 @@ KEPT_TABLES = {
 }
 
 
-def wrong_pairs(db: Database) -> tuple[list[Pair], dict[str, int], str | None]:
+class KeptCheck(NamedTuple):
+    wrong: list[Pair]  # pairs listed otherwise than from nothing
+    tables: dict[str, int]  # kept table -> rows that differ from a whole build
+    size: str | None  # the kept book size, when it is wrong
+    failed: str | None  # why the kept pairs could not be brought up to date
+
+
+def wrong_pairs(db: Database) -> KeptCheck:
     """What is kept, brought up to date, against the same worked out from nothing: the pairs
     listed differently from `duplicate_pairs_from_scratch` (ids), how many rows of each table
-    that finding them keeps differ from a whole build, and the kept book size if it is wrong.
-    Changes nothing (rolled back)."""
+    that finding them keeps differ from a whole build, and the kept book size if it is wrong;
+    or why bringing them up to date failed (what is kept contradicts itself). Changes nothing
+    (rolled back)."""
 
     class _RollBack(Exception):
         pass
@@ -845,7 +854,10 @@ def wrong_pairs(db: Database) -> tuple[list[Pair], dict[str, int], str | None]:
     size_wrong = None
     try:
         with db.atomic():
-            keep_duplicates(db)
+            try:
+                keep_duplicates(db)
+            except (KeyError, ValueError, TypeError, IntegrityError) as err:
+                return KeptCheck([], {}, None, f"{type(err).__name__}: {err}")
             kept = kept_pairs(db, include_dismissed=True)
             scratch = rules.duplicate_pairs_from_scratch(db, include_dismissed=True)
             if kept != scratch:
@@ -881,4 +893,4 @@ def wrong_pairs(db: Database) -> tuple[list[Pair], dict[str, int], str | None]:
             raise _RollBack
     except _RollBack:
         pass
-    return wrong, tables, size_wrong
+    return KeptCheck(wrong, tables, size_wrong, None)
