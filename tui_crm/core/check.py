@@ -1,7 +1,7 @@
 """The book's health: SQLite's own checks, the schema's triggers and indexes, and everything
 derived (search index, per-customer figures, the phone numbers' display text, value summary,
-purchase rhythms, the queue's scores, the referral figures) against a recomputation; and the
-repair that rebuilds what is derived."""
+purchase rhythms, the queue's scores, the referral figures, the duplicate pairs) against a
+recomputation; and the repair that rebuilds what is derived."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from tui_crm.core.attention import (
     scores_from_scratch,
 )
 from tui_crm.core.backups import backup_before, book_path, newest_good_backup
+from tui_crm.core.duplicates_kept import KEPT_TABLES, build_duplicates, wrong_pairs
 from tui_crm.core.lapse import GAP_COUNT, ensure_rhythms
 from tui_crm.core.referrals import (
     FIGURE_COLUMNS,
@@ -61,7 +62,7 @@ FIGURES = {
 @dataclass(frozen=True)
 class Problem:
     area: str  # file, foreign keys, schema, search index, figures, phones, values, rhythms,
-    # scores, referrals
+    # scores, referrals, duplicates
     text: str
     repairable: bool  # rebuilt by --repair
 
@@ -143,6 +144,7 @@ def check_book(db: Database) -> Health:
             *_rhythms(db),
             *_scores(db),
             *_referral_figures(db),
+            *_duplicates(db),
         ]
     except (sqlite3.DatabaseError, PeeweeDatabaseError) as err:  # a page its check missed
         problems = [Problem("file", f"the file is damaged ({err})", False)]
@@ -440,6 +442,42 @@ def _referral_figures(db: Database) -> list[Problem]:
     ]
 
 
+def _duplicates(db: Database) -> list[Problem]:
+    """The kept duplicate pairs, brought up to date (rolled back), against the pairs worked
+    out from the whole book; and what finding them keeps against a whole build."""
+    if meta_value(db, "duplicates_kept") is None:
+        return []  # built whole when next read
+    wrong, tables, size, failed = wrong_pairs(db)
+    if failed is not None:
+        return [
+            Problem("duplicates", f"the kept pairs cannot be brought up to date ({failed})", True)
+        ]
+    problems = []
+    if wrong:
+        shown = ", ".join(f"#{a}/#{b}" for a, b in wrong[:SHOWN_IDS])
+        more = ", …" if len(wrong) > SHOWN_IDS else ""
+        problems.append(
+            Problem(
+                "duplicates",
+                f"{_count(len(wrong), 'pair')} {'is' if len(wrong) == 1 else 'are'} listed "
+                f"wrong ({shown}{more})",
+                True,
+            )
+        )
+    if tables or size is not None:
+        parts = [_count(n, KEPT_TABLES[table][0]) for table, n in tables.items()]
+        if size is not None:
+            parts.append(f"the book's size {size}")
+        problems.append(
+            Problem(
+                "duplicates",
+                f"what finding them keeps differs from a rebuild ({', '.join(parts)})",
+                True,
+            )
+        )
+    return problems
+
+
 def restore_hint(db_path: Path) -> str:
     """What to do about a damaged book: the command that restores the newest good backup."""
     good = newest_good_backup(db_path)
@@ -500,6 +538,9 @@ def repair_book(db: Database, *, today: date | None = None) -> Repaired:
         ensure_rhythms(db)
         rhythms = db.execute_sql("SELECT count(*) FROM purchase_rhythm").fetchone()[0]
         rebuilt.append(f"the purchase rhythms ({_count(rhythms, 'customer')})")
+        build_duplicates(db)
+        pairs = db.execute_sql("SELECT count(*) FROM duplicate_pair").fetchone()[0]
+        rebuilt.append(f"the duplicate pairs ({_count(pairs, 'pair')})")
         rebuild_values(db, today)
         rebuilt.append(f"the value summary (as of {today})")
         queue = len(attention_ranking(db, today))

@@ -393,27 +393,29 @@ GROUP BY {key}
 HAVING count(DISTINCT x.customer_id) > 1"""
 
 
+def _person_of(row: tuple) -> _Person:
+    """A customer as the pairs compare them, from a row of `_PEOPLE_SQL`'s columns."""
+    cid, first, last, company, city, birthday, gender, street, postal, version = row
+    street_key = fold_name(street) if street else ""
+    postal_key = fold_name(postal) if postal else ""
+    return _Person(
+        cid,
+        first,
+        last,
+        company,
+        city,
+        str(birthday) if birthday else None,
+        gender,
+        fold_name(first) if first else "",
+        fold_name(last) if last else "",
+        fold_name(company) if company else "",
+        f"{street_key}|{postal_key}" if street_key and postal_key else "",
+        version,
+    )
+
+
 def _load_people(db: Database) -> dict[int, _Person]:
-    people = {}
-    rows = db.execute_sql(_PEOPLE_SQL)
-    for cid, first, last, company, city, birthday, gender, street, postal, version in rows:
-        street_key = fold_name(street) if street else ""
-        postal_key = fold_name(postal) if postal else ""
-        people[cid] = _Person(
-            cid,
-            first,
-            last,
-            company,
-            city,
-            str(birthday) if birthday else None,
-            gender,
-            fold_name(first) if first else "",
-            fold_name(last) if last else "",
-            fold_name(company) if company else "",
-            f"{street_key}|{postal_key}" if street_key and postal_key else "",
-            version,
-        )
-    return people
+    return {row[0]: _person_of(row) for row in db.execute_sql(_PEOPLE_SQL)}
 
 
 class _Found:
@@ -610,7 +612,20 @@ def find_duplicate_pairs(
 ) -> list[DuplicatePair]:
     """Every pair of live customers (not in the trash) that may be one person, strongest
     first (then by ids), each unordered pair once. Pairs dismissed as "not duplicates" are left
-    out unless `include_dismissed` (then they carry `dismissed=True`)."""
+    out unless `include_dismissed` (then they carry `dismissed=True`).
+
+    Read from the pairs kept in the book, brought up to date with what writes marked since
+    (core/duplicates_kept.py): the same list `duplicate_pairs_from_scratch` works out."""
+    from tui_crm.core.duplicates_kept import kept_pairs  # it builds on the rules here
+
+    return kept_pairs(db, include_dismissed=include_dismissed, limit=limit)
+
+
+def duplicate_pairs_from_scratch(
+    db: Database, *, include_dismissed: bool = False, limit: int | None = None
+) -> list[DuplicatePair]:
+    """`find_duplicate_pairs` worked out from the whole book, keeping nothing: what the kept
+    pairs are compared with (`tui-crm check`, the tests)."""
     with db.atomic("DEFERRED"):  # one snapshot for all the reads
         people = _load_people(db)
         found = _Found()

@@ -109,8 +109,8 @@ VALUES_PENDING = "DELETE FROM meta WHERE key = 'values_as_of'"
 # summary, the purchase rhythms and the book's gap count, the queue's scores, the referral
 # figures). A bulk writer that knows the customers it touched can run `touched_sql` instead.
 MARK_VALUES_STALE = (
-    "DELETE FROM meta WHERE key IN "
-    "('values_as_of', 'values_day', 'purchase_gaps', 'attention_kept', 'referrals_kept')"
+    "DELETE FROM meta WHERE key IN ('values_as_of', 'values_day', 'purchase_gaps', "
+    "'attention_kept', 'referrals_kept', 'duplicates_kept')"
 )
 
 
@@ -538,6 +538,7 @@ def touched_sql(where: str) -> list[str]:
         f"SELECT c.referred_by_id FROM customer c WHERE {where} AND c.referred_by_id IS NOT NULL) "
         "WHERE true ON CONFLICT (customer_id) DO UPDATE SET valid_until = 0",
         f"INSERT OR IGNORE INTO referral_dirty (customer_id) {picked}",
+        *duplicates_touched_sql(where),
     ]
 
 
@@ -565,3 +566,91 @@ def refill(db, table: str, statements: list[tuple[str, object]]) -> None:
         db.execute_sql(sql, params)
     for _, sql in indexes:
         db.execute_sql(sql)
+
+
+# Kept duplicate pairs (migration 12) ---------------------------------------------------------
+#
+# core/duplicates_kept.py keeps the pairs `find_duplicate_pairs` lists. These triggers mark
+# what a write changes for them: a customer whose name, company, birthday, gender, address or
+# place in the trash changed (`duplicate_dirty`), and an email address (as lower() writes it)
+# or phone number that a customer gained or lost (`duplicate_dirty_contact`: who else holds it
+# may now pair differently). The next read works out again only what is marked.
+
+DUPLICATE_COLUMNS = "first_name, last_name, company, birthday, gender, street, postal_code"
+
+
+def duplicate_dirty_sql(cid: str) -> str:
+    return (
+        f"INSERT INTO duplicate_dirty (customer_id) SELECT {cid} WHERE {cid} IS NOT NULL "
+        "ON CONFLICT (customer_id) DO NOTHING"
+    )
+
+
+def duplicate_contact_sql(code: str, key: str) -> str:
+    return (
+        f"INSERT INTO duplicate_dirty_contact (code, key) SELECT '{code}', {key} "
+        f"WHERE {key} IS NOT NULL ON CONFLICT (code, key) DO NOTHING"
+    )
+
+
+# A contact's key as the pairs compare it: an email in any (ASCII) case, a phone as stored.
+CONTACT_KEYS = (
+    ("email", "customer_email", "lower({row}.address)"),
+    ("phone", "customer_phone", "{row}.number"),
+)
+
+
+def duplicates_touched_sql(where: str) -> list[str]:
+    """For a writer that had the triggers off: mark the customers `where` picks (`c`) and the
+    emails and phones they hold, as the triggers of migration 12 would have. Contact rows the
+    writer took away are not seen: such a writer drops `duplicates_kept` instead."""
+    out = [
+        f"INSERT OR IGNORE INTO duplicate_dirty (customer_id) SELECT c.id FROM customer c "
+        f"WHERE {where}"
+    ]
+    for code, table, key in CONTACT_KEYS:
+        out.append(
+            f"INSERT OR IGNORE INTO duplicate_dirty_contact (code, key) SELECT DISTINCT "
+            f"'{code}', {key.format(row='x')} FROM {table} x JOIN customer c ON c.id = "
+            f"x.customer_id WHERE {where}"
+        )
+    return out
+
+
+def duplicate_trigger_sql() -> list[str]:
+    """The triggers of migration 12 (see "Kept duplicate pairs" above)."""
+    out: list[str] = []
+
+    def trig(name: str, when: str, body: list[str]) -> None:
+        out.append(f"CREATE TRIGGER {name} {when} BEGIN {'; '.join(body)}; END")
+
+    changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in DUPLICATE_COLUMNS.split(", "))
+    trig("customer_dups_ai", "AFTER INSERT ON customer", [duplicate_dirty_sql("NEW.id")])
+    trig(
+        "customer_dups_au",
+        f"AFTER UPDATE OF {DUPLICATE_COLUMNS}, deleted_at ON customer WHEN {changed} "
+        "OR (OLD.deleted_at IS NULL) != (NEW.deleted_at IS NULL)",
+        [duplicate_dirty_sql("NEW.id")],
+    )
+    # A customer's emails and phones go with them (ON DELETE CASCADE fires their triggers too).
+    trig("customer_dups_ad", "AFTER DELETE ON customer", [duplicate_dirty_sql("OLD.id")])
+    for code, table, key in CONTACT_KEYS:
+        trig(
+            f"{table}_dups_ai",
+            f"AFTER INSERT ON {table}",
+            [duplicate_contact_sql(code, key.format(row="NEW"))],
+        )
+        trig(
+            f"{table}_dups_ad",
+            f"AFTER DELETE ON {table}",
+            [duplicate_contact_sql(code, key.format(row="OLD"))],
+        )
+        trig(
+            f"{table}_dups_au",
+            f"AFTER UPDATE ON {table}",
+            [
+                duplicate_contact_sql(code, key.format(row="OLD")),
+                duplicate_contact_sql(code, key.format(row="NEW")),
+            ],
+        )
+    return out

@@ -303,3 +303,122 @@ class ReferralDirty(BaseModel):
 
 
 ALL_MODELS += [AttentionScore, ReferralFigure, ReferralDirty]
+
+
+# Migration 12: the duplicate pairs kept as rows are written (core/duplicates_kept.py; the
+# triggers are in db/derived.py, "Kept duplicate pairs"). No foreign key to customer.
+
+
+class DuplicatePerson(BaseModel):
+    """A live customer's facts the duplicate pairs read, names folded."""
+
+    customer_id = IntegerField(primary_key=True)
+    first = TextField()
+    last = TextField()
+    company = TextField()
+    birthday = TextField(null=True)
+    gender = TextField()
+    first_key = TextField()
+    last_key = TextField()
+    last_sound = TextField()
+    company_key = TextField()
+    address_key = TextField()
+
+
+class DuplicateNameCount(BaseModel):
+    """How many named customers carry a folded first (`f`) or last (`l`) name."""
+
+    part = TextField()
+    key = TextField()
+    n = IntegerField()
+
+    class Meta:
+        primary_key = CompositeKey("part", "key")
+        without_rowid = True
+
+
+class DuplicateLink(BaseModel):
+    """Two name groups whose names match: whether their names are rare enough in the book to
+    pair everyone in them, and bounds of their name counts' product."""
+
+    first_a = TextField()
+    last_a = TextField()
+    first_b = TextField()
+    last_b = TextField()
+    rare = IntegerField()
+    p_lo = IntegerField()
+    p_hi = IntegerField()
+
+    class Meta:
+        primary_key = CompositeKey("last_a", "first_a", "last_b", "first_b")
+        without_rowid = True
+
+
+class DuplicateContact(BaseModel):
+    """A pair a shared email or phone (`key`, as compared) gives, and the text shown for it."""
+
+    customer_a = IntegerField()
+    customer_b = IntegerField()
+    code = TextField()
+    key = TextField()
+    label = TextField()
+
+    class Meta:
+        primary_key = CompositeKey("customer_a", "customer_b", "code", "key")
+        without_rowid = True
+
+
+class DuplicateNamePair(BaseModel):
+    """A pair the names give, with its reason."""
+
+    customer_a = IntegerField()
+    customer_b = IntegerField()
+    code = TextField()
+    text = TextField()
+
+    class Meta:
+        primary_key = CompositeKey("customer_a", "customer_b")
+        without_rowid = True
+
+
+class DuplicatePairRow(BaseModel):
+    """A pair as listed: its score (0-1) and reasons (JSON [code, text] pairs)."""
+
+    customer_a = IntegerField()
+    customer_b = IntegerField()
+    score = FloatField()
+    reasons = TextField()
+
+    class Meta:
+        table_name = "duplicate_pair"
+        primary_key = CompositeKey("customer_a", "customer_b")
+        without_rowid = True
+
+
+class DuplicateDirty(BaseModel):
+    """A customer whose facts for the duplicate pairs changed since they were read."""
+
+    customer_id = IntegerField(primary_key=True)
+
+
+class DuplicateDirtyContact(BaseModel):
+    """An email or phone a customer gained or lost since the pairs were read."""
+
+    code = TextField()
+    key = TextField()
+
+    class Meta:
+        primary_key = CompositeKey("code", "key")
+        without_rowid = True
+
+
+ALL_MODELS += [
+    DuplicatePerson,
+    DuplicateNameCount,
+    DuplicateLink,
+    DuplicateContact,
+    DuplicateNamePair,
+    DuplicatePairRow,
+    DuplicateDirty,
+    DuplicateDirtyContact,
+]
