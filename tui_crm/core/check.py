@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -377,27 +378,44 @@ def _kept_day(db: Database) -> date | None:
         return None
 
 
+def _differ_after(
+    db: Database,
+    bring_up_to_date: Callable[[], object],
+    kept: Callable[[], Iterable[tuple[int, object]]],
+    from_scratch: Callable[[], Iterable[tuple[int, object]]],
+) -> list[int]:
+    """The customers whose kept figures, once brought up to date, differ from the figures
+    worked out again from the book; in a transaction rolled back, so the check changes
+    nothing."""
+    wrong: list[int] = []
+    try:
+        with db.atomic("DEFERRED"):
+            bring_up_to_date()
+            held, found = dict(kept()), dict(from_scratch())
+            wrong = sorted(
+                cid for cid in held.keys() | found.keys() if held.get(cid) != found.get(cid)
+            )
+            raise _RollBack
+    except _RollBack:
+        pass
+    return wrong
+
+
 def _scores(db: Database) -> list[Problem]:
     """The queue's kept scores, brought up to the value summary's day (rolled back), against
     every score worked out again from the book."""
     day = _kept_day(db)
     if day is None or meta_value(db, "attention_kept") is None:
         return []
-    wrong: list[int] = []
-    try:
-        with db.atomic("DEFERRED"):
-            keep_scores(db, day)
-            kept = {
-                row[0]: score_figures(row)
-                for row in db.execute_sql(f"SELECT {SCORE_COLUMNS} FROM attention_score")
-            }
-            found = {row[0]: score_figures(row) for row in scores_from_scratch(db, day)}
-            wrong = sorted(
-                cid for cid in kept.keys() | found.keys() if kept.get(cid) != found.get(cid)
-            )
-            raise _RollBack
-    except _RollBack:
-        pass
+    wrong = _differ_after(
+        db,
+        lambda: keep_scores(db, day),
+        lambda: (
+            (row[0], score_figures(row))
+            for row in db.execute_sql(f"SELECT {SCORE_COLUMNS} FROM attention_score")
+        ),
+        lambda: ((row[0], score_figures(row)) for row in scores_from_scratch(db, day)),
+    )
     if not wrong:
         return []
     return [
@@ -415,21 +433,14 @@ def _referral_figures(db: Database) -> list[Problem]:
     again from the live referrals."""
     if _kept_day(db) is None or meta_value(db, "referrals_kept") is None:
         return []
-    wrong: list[int] = []
-    try:
-        with db.atomic("DEFERRED"):
-            keep_referral_figures(db)
-            kept = {
-                row[0]: row
-                for row in db.execute_sql(f"SELECT {FIGURE_COLUMNS} FROM referral_figure")
-            }
-            found = {row[0]: row for row in figures_from_scratch(db)}
-            wrong = sorted(
-                cid for cid in kept.keys() | found.keys() if kept.get(cid) != found.get(cid)
-            )
-            raise _RollBack
-    except _RollBack:
-        pass
+    wrong = _differ_after(
+        db,
+        lambda: keep_referral_figures(db),
+        lambda: (
+            (row[0], row) for row in db.execute_sql(f"SELECT {FIGURE_COLUMNS} FROM referral_figure")
+        ),
+        lambda: ((row[0], row) for row in figures_from_scratch(db)),
+    )
     if not wrong:
         return []
     return [
