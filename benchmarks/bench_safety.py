@@ -16,7 +16,7 @@ merges, the trash, corrections) run in this order on the same copy, so each sees
 ones before it left. Targets on a 2-core machine with a 100 000-customer book (~450 MB):
 backup_now and the daily backup <= 30 s, backup_if_due when none is due <= 5 ms,
 list_backups of 5 <= 50 ms, check_book <= 60 s, repair_book <= 120 s, restore_from <= 60 s,
-change_counter <= 20 µs a call (the app polls it every second), a merge of two ordinary
+BookClock.reading <= 20 µs a call (the app polls it every second), a merge of two ordinary
 customers <= its backup + 200 ms and its undo <= 200 ms, trash_list of 1 000 customers
 <= 1 s, restore_from_trash <= 50 ms, delete_interaction and edit_purchase <= 20 ms even on
 the customer with the most rows (the triggers update one customer's figures, not the book's).
@@ -55,7 +55,7 @@ from tui_crm.core import config
 from tui_crm.core import merge as merge_module
 from tui_crm.core.attention import ensure_rhythms
 from tui_crm.core.backups import backup_if_due, backup_now, list_backups, restore_from
-from tui_crm.core.book import change_counter
+from tui_crm.core.book import BookClock
 from tui_crm.core.check import check_book, repair_book
 from tui_crm.core.corrections import delete_interaction, edit_purchase
 from tui_crm.core.customers import trash_customer
@@ -71,7 +71,7 @@ from tui_crm.errors import CrmError
 from tui_crm.paths import backup_dir_for
 
 WHO = "bench"
-COUNTER_CALLS = 10_000  # change_counter calls per batch
+COUNTER_CALLS = 10_000  # BookClock.reading calls per batch
 BACKUPS_LISTED = 5
 
 # Ordinary customers: live, a handful of interactions and a purchase or two, not anyone's
@@ -207,13 +207,15 @@ def _backups(timer: Timer, path: Path) -> int:
     return size
 
 
-def _change_counter(timer: Timer, db) -> None:
+def _clock_reading(timer: Timer, db) -> None:
+    clock = BookClock(db)
     per_call, runs, _ = timer.median(
-        lambda _: [change_counter(db) for _ in range(COUNTER_CALLS)], runs=5
+        lambda _: [clock.reading() for _ in range(COUNTER_CALLS)], runs=5
     )
+    clock.close()
     timer.out.append(
         (
-            f"change_counter (PRAGMA data_version), per call over {COUNTER_CALLS:,} "
+            f"BookClock.reading (PRAGMA data_version), per call over {COUNTER_CALLS:,} "
             f"(median of {runs})",
             f"{per_call / COUNTER_CALLS * 1_000_000:.1f} µs",
         )
@@ -427,7 +429,7 @@ def _main(argv: list[str] | None) -> int:
     customers, interactions, purchases = _counts(db)
     book_size = path.stat().st_size
 
-    _change_counter(timer, db)
+    _clock_reading(timer, db)
     backup_size = _backups(timer, path)
     _check_and_repair(timer, db)
     _restore(timer, db, path)

@@ -47,13 +47,6 @@ def interrupt(connection: object | None) -> None:
             connection.interrupt()  # type: ignore[attr-defined]
 
 
-def change_counter(db: Database) -> int:
-    """SQLite's `data_version` for this thread's connection: it moves whenever another
-    connection (another program, or another thread of this one) commits a change to the book,
-    and only then. Compare two readings from the same thread."""
-    return int(db.execute_sql("PRAGMA data_version").fetchone()[0])
-
-
 class BookLine:
     """One thread that keeps its connection to the book open, for the reads that follow each
     keystroke. A job's own connection (`worker_connection`) starts cold: SQLite parses the
@@ -92,28 +85,26 @@ class BookClock:
     `data_version` read on a connection of the clock's own, which never writes, so every
     commit moves it (this program's workers and other programs alike). One reading costs a few
     microseconds; call it from a worker thread like any database call (a lock keeps the
-    connection to one thread at a time). A book that is not a file has no second connection:
-    each reading is then new, so a screen reads again as it always did."""
+    connection to one thread at a time). None when it cannot tell: a book that is not a file
+    (no second connection reaches it), or one locked or gone for a moment; a screen then reads
+    again, as it always did."""
 
     def __init__(self, db: Database) -> None:
         self._path = str(getattr(db, "database", "") or "")
         self._lock = threading.Lock()
         self._connection: sqlite3.Connection | None = None
-        self._count = 0
 
-    def reading(self) -> int:
+    def reading(self) -> int | None:
+        if not self._path or self._path == ":memory:" or self._path.startswith("file::memory"):
+            return None
         with self._lock:
-            if not self._path or self._path == ":memory:" or self._path.startswith("file::memory"):
-                self._count += 1
-                return -self._count
             try:
                 if self._connection is None:
                     self._connection = sqlite3.connect(self._path, check_same_thread=False)
                 return int(self._connection.execute("PRAGMA data_version").fetchone()[0])
-            except sqlite3.Error:  # locked for a moment, gone: say "changed", read again
+            except sqlite3.Error:  # opened again at the next reading
                 self.close_unlocked()
-                self._count += 1
-                return -self._count
+                return None
 
     def close(self) -> None:
         with self._lock:
@@ -140,22 +131,19 @@ def purchase_amount(db: Database, purchase_id: int) -> tuple[int, str]:
 
 
 def watch_book(
-    db: Database, changed: Callable[[], None], stop: threading.Event, every: float = 1.0
+    reading: Callable[[], int | None],
+    changed: Callable[[], None],
+    stop: threading.Event,
+    every: float = 1.0,
 ) -> None:
-    """Call `changed()` each time another connection commits to the book, reading the counter
-    every `every` seconds until `stop` is set. Run it in a thread of its own: that thread's
-    connection stays open meanwhile (the counter is per connection) and is closed at the end.
-    A reading that fails (the book locked for a moment) is tried again at the next tick."""
+    """Call `changed()` each time the book's change counter (`BookClock.reading`) moves,
+    looking every `every` seconds until `stop` is set; run it in a thread of its own. A reading
+    that cannot tell (the book locked for a moment) is tried again at the next tick."""
     seen: int | None = None
-    try:
-        while not stop.is_set():
-            try:
-                counter = change_counter(db)
-            except (DatabaseError, InterfaceError):
-                counter = seen
+    while not stop.is_set():
+        counter = reading()
+        if counter is not None:
             if seen is not None and counter != seen:
                 changed()
             seen = counter
-            stop.wait(every)
-    finally:
-        db.close()
+        stop.wait(every)

@@ -278,7 +278,7 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
         book, so two salespeople on one server see each other's work without searching again.
         """
         watch_book(
-            self.db,
+            self.book_clock.reading,
             lambda: self.call_from_thread(self.book_changed),
             self._stop_watching,
             self.watch_every or 1.0,

@@ -66,7 +66,7 @@ class FollowsTheBook:
     (A write by another program in the microseconds between is seen by the app's watcher.)"""
 
     refresh_from_book: Callable[[], None]
-    _book_seen: tuple[int, date] | None = None
+    _book_seen: tuple[int | None, date] | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -86,8 +86,9 @@ class FollowsTheBook:
                 self.refresh_from_book()
             return
 
-        def compare(now: int) -> None:
-            if (now, app.today()) != seen and self._book_seen == seen:
+        def compare(now: int | None) -> None:
+            unsure = now is None  # the clock could not tell: read again
+            if (unsure or (now, app.today()) != seen) and self._book_seen == seen:
                 self.refresh_from_book()
 
         in_background(self, lambda _db: app.book_clock.reading(), compare, group="book-clock")
