@@ -1107,8 +1107,13 @@ def _run_app(args: argparse.Namespace) -> int:
 
     db = open_database(path)
     settings()  # a broken config file is one line here, not a crash inside the app
+    from tui_crm.ui.first_answer import start_first_answer
+
+    # The first rows are read while Textual loads (the reading mostly waits on SQLite, which
+    # lets the loading go on), not after the screen is built.
+    first = start_first_answer(db, date.today)
     from tui_crm.ui.app import CrmApp
 
-    app = CrmApp(db=db, db_path=path, fit_terminal=True)
+    app = CrmApp(db=db, db_path=path, fit_terminal=True, first=first)
     app.run()
     return 70 if app.return_code else 0  # an unexpected error ended it (said in one line)

@@ -4,8 +4,17 @@ undo journal or import and export; each loads when it is first used, in a worker
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+from concurrent.futures import Future
+
+from tests.ui.conftest import TODAY, joined, settle
+from tui_crm.db.database import close_database, open_database
+from tui_crm.errors import CrmError
+from tui_crm.ui.app import CrmApp
+from tui_crm.ui.first_answer import WINDOW, FirstAnswer, answer, start_first_answer
+from tui_crm.ui.screens.search import ResultsList
 
 LATER = (
     "phonenumbers",  # formatting and checking phones: once there are rows, or a phone typed
@@ -33,3 +42,63 @@ def test_starting_the_app_and_parsing_a_query_load_only_what_the_first_frame_nee
     assert "textual.app" in loaded and "tui_crm.core.search" in loaded  # it did run
     early = [m for m in loaded for later in LATER if m == later or m.startswith(later + ".")]
     assert early == []
+
+
+async def test_the_first_answer_read_as_the_app_loads_is_drawn_in_its_first_frame(
+    demo_file, ui_home
+):
+    # The command line starts reading everyone before it loads Textual; the search screen
+    # shows those rows as it mounts, without a search of its own.
+    copy = ui_home / "first.db"
+    shutil.copy(demo_file, copy)
+    db = open_database(copy)
+    first = start_first_answer(db, lambda: TODAY)
+    first.rows.result(timeout=10)
+    app = CrmApp(
+        db=db, db_path=copy, today=lambda: TODAY, cursor_blink=False, watch_every=None, first=first
+    )
+    try:
+        async with app.run_test(size=(120, 30)) as pilot:
+            screen = app.screen
+            assert [w for w in app.workers if w.group == "search"] == []
+            assert len(screen.rows) == WINDOW and screen.query_one(ResultsList).row_count
+            assert "60+ customers" in joined(app)
+            word = screen.rows[7].name.split()[0].lower()
+            await settle(pilot)
+            await pilot.press(*word)  # and typing searches as ever
+            await settle(pilot)
+            assert screen.rows and all(word in row.name.lower() for row in screen.rows)
+    finally:
+        close_database()
+
+
+async def test_a_first_answer_that_failed_is_read_again_by_the_screen(demo_app):
+    failed = Future()
+    failed.set_exception(CrmError("the book was locked"))
+    demo_app.first = FirstAnswer(demo_app.search_line, demo_app.book_clock, failed)
+    async with demo_app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        assert len(demo_app.screen.rows) == WINDOW
+
+
+async def test_the_app_reads_its_first_answer_once(demo_app, monkeypatch):
+    # Twice, before: the watcher for others' writes started with the app and saw the first
+    # search's own kept figures of the day as a change; the screen's first resume could come
+    # before its search worker had started; the theme set as the app started counted as a
+    # change of theme. Each cost the first rows some 30 ms.
+    from tui_crm.ui.screens import search
+
+    asked = []
+
+    def counted(db, text, today):
+        asked.append(text)
+        return answer(db, text, today)
+
+    monkeypatch.setattr(search, "answer", counted)
+    demo_app.watch_every = 0.02  # looking for others' writes from the start, as in use
+    async with demo_app.run_test(size=(120, 30)) as pilot:
+        for _ in range(3):
+            await settle(pilot)
+            await pilot.pause(0.05)
+        assert asked == [""]
+        assert demo_app.undo_after is not None  # what waited for the first rows did run

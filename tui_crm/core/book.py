@@ -9,12 +9,15 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from peewee import Database, DatabaseError, InterfaceError
 
 from tui_crm.db.database import explain
 from tui_crm.errors import CrmError
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 T = TypeVar("T")
 
@@ -64,7 +67,11 @@ class BookLine:
 
     def run(self, job: Callable[[Database], T]) -> T:
         """`job(db)` on the line's thread (waiting for the jobs before it); its result."""
-        return self._pool.submit(self._call, job).result()
+        return self.submit(job).result()
+
+    def submit(self, job: Callable[[Database], T]) -> Future[T]:
+        """`job(db)` on the line's thread, after the jobs before it; its result to come."""
+        return self._pool.submit(self._call, job)
 
     def _call(self, job: Callable[[Database], T]) -> T:
         try:

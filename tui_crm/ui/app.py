@@ -29,9 +29,12 @@ from tui_crm.ui.keys import KeysInOrder
 from tui_crm.ui.messages import BookChanged
 from tui_crm.ui.screens.search import SearchScreen
 from tui_crm.ui.session import SessionGuard
+from tui_crm.ui.stylesheet import KeptStylesheet
 
 if TYPE_CHECKING:  # only a type: screens reach the book through ui/background.py
     from peewee import Database
+
+    from tui_crm.ui.first_answer import FirstAnswer
 
 
 def _holds_work(screen: Screen) -> bool:
@@ -82,6 +85,7 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
     ]
     COMMANDS = App.COMMANDS | {CustomerProvider}
     _crash_line = ""
+    _settled = False  # settle_in() has run
 
     def __init__(
         self,
@@ -92,14 +96,20 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
         cursor_blink: bool = True,
         watch_every: float | None = 1.0,
         fit_terminal: bool = False,
+        first: FirstAnswer | None = None,
     ) -> None:
         super().__init__()
+        self.stylesheet = KeptStylesheet(variables=self.get_css_variables())
         # The theme follows the terminal's colours (`theme_for_terminal`); tests leave it off,
         # so what they draw does not depend on the terminal they run in.
         self.fit_terminal = fit_terminal
         self.db = db
-        self.book_clock = BookClock(db)  # whether the book changed since a screen read it
-        self.search_line = BookLine(db)  # a warm connection for the reads behind each key
+        # Whether the book changed since a screen read it, and a warm connection for the reads
+        # behind each key; `first` brings both, the line reading the search's first answer
+        # since before Textual loaded (the search screen takes it).
+        self.first = first
+        self.book_clock = first.clock if first else BookClock(db)
+        self.search_line = first.line if first else BookLine(db)
         self.watch_every = watch_every  # seconds between looks for others' changes; None: never
         self._stop_watching = threading.Event()
         # ctrl+z undoes what this session did: the journal's steps after this one.
@@ -217,16 +227,27 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
                 self.notify(f"unknown theme '{theme}' (known: {known})", severity="error")
             else:
                 self.theme = theme
-        # Tiers and due dates take their colours as rows are drawn (ui/format.py colours()):
-        # with another theme the screen on top draws its rows again.
-        self.theme_changed_signal.subscribe(self, lambda _: self.book_changed())
         self.switch_mode("search")
-        self.call_after_refresh(self.offer_drafts)
+        # What is not needed for the first rows waits for them (or a second at most): each
+        # is Python work (imports, reads) taking turns with the screen being built.
+        self.set_timer(1.0, self.settle_in)
+
+    def settle_in(self) -> None:
+        """Once, when the first rows are drawn: offer back unsaved notes, read the undo
+        journal, start the watcher and the day's backup, and freeze the start-up heap."""
+        if self._settled:
+            return
+        self._settled = True
+        # Tiers and due dates take their colours as rows are drawn (ui/format.py colours()):
+        # with another theme the screen on top draws its rows again. (Not for the theme set
+        # as the app starts: the first rows are drawn in it.)
+        self.theme_changed_signal.subscribe(self, lambda _: self.book_changed())
+        self.offer_drafts()
         # What was built to start (Textual, the screens, the stylesheet) lives as long as the
         # app: once the first frame is out, the garbage collector stops walking it. Its full
         # passes took 17-53 ms each over that heap, a keystroke's rows waiting behind them.
         # (Given back to the collector when the app ends: on_unmount.)
-        self.call_after_refresh(gc.freeze)
+        gc.freeze()
         if self.watch_every:
             self.run_worker(self._watch_book, thread=True, group="watch", exit_on_error=False)
         in_background(self, _newest_step, self._undo_from, group="undo")
@@ -297,12 +318,13 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
     def offer_drafts(self) -> None:
         """Offer back notes that were being typed when the last session ended."""
         from tui_crm.core.drafts import discard_draft, load_drafts
-        from tui_crm.ui.screens.confirm import ConfirmScreen
-        from tui_crm.ui.screens.log import LogInteractionScreen
 
         drafts = load_drafts(self.db_path) if self.db_path is not None else []
         if not drafts:
             return
+        from tui_crm.ui.screens.confirm import ConfirmScreen
+        from tui_crm.ui.screens.log import LogInteractionScreen
+
         draft = drafts[0]
         preview = draft.notes.strip().splitlines()[0][:70] if draft.notes.strip() else "…"
         when = draft.saved_at.replace("T", " ")[:16]

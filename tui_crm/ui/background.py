@@ -75,14 +75,19 @@ class FollowsTheBook:
 
     def reading_book(self) -> None:
         """In the loading worker, right after it read: what the screen has seen."""
-        app = self.app  # type: ignore[attr-defined]
-        self._book_seen = (app.book_clock.reading(), app.today())
+        self.saw_book(self.app.book_clock.reading())  # type: ignore[attr-defined]
+
+    def saw_book(self, reading: int | None) -> None:
+        """What the screen has seen: the book at the clock's `reading` (None: can't tell)."""
+        self._book_seen = (reading, self.app.today())  # type: ignore[attr-defined]
 
     def on_screen_resume(self) -> None:
         app = self.app  # type: ignore[attr-defined]
         seen = self._book_seen
         if seen is None:  # its first read is under way (just mounted), or it failed: again
-            if not any(w.node is self and w.is_running for w in app.workers):
+            # Under way includes not started yet: a screen's first resume comes before its
+            # loading worker runs, and reading twice at start cost the first rows ~30 ms.
+            if not any(w.node is self and not w.is_finished for w in app.workers):
                 self.refresh_from_book()
             return
 

@@ -15,19 +15,20 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from tui_crm.core.book import book_is_empty, interrupt
+from tui_crm.core.book import interrupt
 from tui_crm.core.types import CustomerRef, CustomerRow
 from tui_crm.errors import CrmError
 from tui_crm.ui.background import FollowsTheBook
+from tui_crm.ui.first_answer import WINDOW, answer
 from tui_crm.ui.format import ago, data, due, format_money_short, tier_text
 from tui_crm.ui.keys import TypeToSearch, resume_keys
 from tui_crm.ui.messages import SearchCounted, SearchDone, SearchPageRead
 from tui_crm.ui.screens.actions import CustomerActions
+from tui_crm.ui.screens.styled import StyledOnce
 from tui_crm.ui.widgets.footer import KeysFooter
 from tui_crm.ui.widgets.row_list import Column, Row, RowList
 
 PLACEHOLDER = "Search: name, company, phone, city… or tag:vip tier:gold due:today sort:-value"
-WINDOW = 60  # rows read with the answer to a query; the rest as the list is scrolled
 COUNT_AFTER = 0.15  # seconds of no typing before the matches are counted
 EMPTY_HINT = (
     "Your customer book is empty.\n\n"
@@ -118,7 +119,7 @@ class ResultsList(TypeToSearch, RowList):
     finds 90 000 customers costs what one that finds 20 does (issue 18)."""
 
 
-class SearchScreen(FollowsTheBook, CustomerActions, Screen):
+class SearchScreen(StyledOnce, FollowsTheBook, CustomerActions, Screen):
     BINDINGS = [
         Binding("down", "focus_results", "Results", key_display="↓", id="search.results"),
         Binding("enter", "open_selected", "Open", id="search.open"),
@@ -161,7 +162,14 @@ class SearchScreen(FollowsTheBook, CustomerActions, Screen):
         query = self.query_one("#query", Input)
         query.cursor_blink = self.app.cursor_blink
         query.focus()
-        self.run_search("")
+        first = self.app.first.taken() if self.app.first else None
+        if first is None:
+            self.run_search("")
+        else:  # read as the app started: shown in the first frame
+            rows, empty, reading = first
+            self.saw_book(reading)
+            total = len(rows) if len(rows) < WINDOW else None
+            self.on_search_done(SearchDone("", rows, None, empty, total))
 
     def refresh_from_book(self) -> None:
         if self._width:  # back from a profile or dialog: show what changed meanwhile
@@ -380,18 +388,10 @@ class SearchScreen(FollowsTheBook, CustomerActions, Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search")
     def run_search(self, text: str) -> None:
-        # In the worker: the first frame does not wait for the search's modules.
-        from tui_crm.core.search import search
-
         worker = get_current_worker()
         today = self.app.today()
-
-        def read(db) -> tuple[list, bool]:
-            rows = search(db, text, as_of=today, limit=WINDOW)
-            return rows, not rows and book_is_empty(db)
-
         try:
-            rows, empty = self.app.search_line.run(read)
+            rows, empty = self.app.search_line.run(lambda db: answer(db, text, today))
             self.reading_book()  # after its own kept figures were written
         except CrmError as err:
             if not worker.is_cancelled:
@@ -473,6 +473,8 @@ class SearchScreen(FollowsTheBook, CustomerActions, Screen):
         finally:
             resume_keys(self.app)
             self.refresh_bindings()
+            # The app's start-up work that the first rows did not need: now they are drawn.
+            self.app.call_after_refresh(self.app.settle_in)
 
     def _show_results(self, message: SearchDone) -> None:
         status = self.query_one("#query-status", Static)

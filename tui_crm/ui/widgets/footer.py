@@ -7,6 +7,7 @@ from textual.css.query import NoMatches
 from textual.geometry import Size
 from textual.widget import Widget
 from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
 
 
 class KeysFooter(Footer):
@@ -31,7 +32,16 @@ class KeysFooter(Footer):
 
     def compose(self) -> ComposeResult:
         self._shown = self._what_shows()  # read at the moment the keys are built from it
-        yield from super().compose()
+        for widget in super().compose():
+            if isinstance(widget, FooterKey):
+                # Born with the `compact` it ends with: the footer's (bound to it), and for
+                # the palette's key (not bound) its own default. Each key would otherwise
+                # take the class of its default as it mounts, then lose it to the footer's
+                # value, each change restyling the key: ~1 ms a key, twice, per footer.
+                compact = True if widget.has_class("-command-palette") else self.compact
+                widget.set_reactive(FooterKey.compact, compact)
+                widget.set_class(compact, "-compact")
+            yield widget
 
     def _what_shows(self) -> tuple | None:
         """Everything `Footer.compose` reads to build the keys, for the screen as it is now."""
