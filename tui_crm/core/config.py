@@ -9,7 +9,7 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 
-from tui_crm.db.backup import Retention
+from tui_crm.db.retention import Retention
 from tui_crm.errors import CrmError
 from tui_crm.paths import config_dir
 

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
+from tui_crm.db.retention import Retention
 from tui_crm.errors import CrmError
 from tui_crm.paths import backup_dir_for, ensure_private_dir
 from tui_crm.whole_files import replacing
@@ -27,18 +28,6 @@ from tui_crm.whole_files import replacing
 BACKUP_PREFIX, BACKUP_SUFFIX = ".tui-crm-backup-", ".partial"  # a backup being written
 STAMP = "%Y%m%d-%H%M%S-%f"
 REASON = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-
-
-@dataclass(frozen=True)
-class Retention:
-    """How many backups rotation keeps: the newest `recent` whatever their age, and the
-    newest of each of the last `daily` days, `weekly` ISO weeks and `monthly` months that
-    have a backup (a backup may count for several)."""
-
-    daily: int = 7
-    weekly: int = 4
-    monthly: int = 12
-    recent: int = 5
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.cache import LRUCache
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -126,12 +127,14 @@ class RowList(ScrollView, can_focus=True):
         self._rows: dict[int, Row] = {}
         self._asked: tuple[int, int] | None = None  # the window last asked for
         self._widths: tuple[int, ...] = ()
+        self._drawn: LRUCache[tuple, tuple[Row, Strip]] = LRUCache(512)  # (row, its line)
 
     # The rows
 
     def set_columns(self, columns: Sequence[Column]) -> None:
         self.columns = tuple(columns)
         self._widths = ()
+        self._drawn.clear()
         self.refresh()
 
     def reset(self, total: int, rows: Sequence[Row] = (), *, cursor: int = 0) -> None:
@@ -204,7 +207,10 @@ class RowList(ScrollView, can_focus=True):
             self.scroll_to(y=index - visible + 1, animate=False)
 
     def watch_cursor_row(self, old: int, new: int) -> None:
-        self.refresh()
+        # Only the two lines that changed are drawn again (a scroll draws what it must).
+        top, width = round(self.scroll_y), self.size.width
+        for index in {old, new}:
+            self.refresh(Region(0, index - top + 1, width, 1))
 
     def action_cursor(self, step: int) -> None:
         self._move(self.cursor_row + step)
@@ -229,6 +235,7 @@ class RowList(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self._widths = ()
+        self._drawn.clear()
         self.virtual_size = Size(self.scrollable_content_region.width, self.total + 1)
 
     # Drawing
@@ -287,7 +294,14 @@ class RowList(ScrollView, can_focus=True):
         if row is None:
             style += self.get_component_rich_style("row-list--missing")
             return self._line(["…"], style, width)
-        return self._line(row.cells, style, width)
+        # A row drawn once is drawn from the cache until it, its style or the width changes
+        # (a cursor passing by, the list drawn again for a message, a scroll back).
+        key = (id(row), style, width)
+        drawn = self._drawn.get(key)
+        if drawn is None or drawn[0] is not row:
+            drawn = (row, self._line(row.cells, style, width))
+            self._drawn[key] = drawn
+        return drawn[1]
 
     def _want(self, top: int, bottom: int) -> None:
         """Ask once for the rows around what is on screen when some of it is not held."""
