@@ -15,7 +15,7 @@ from functools import lru_cache
 from tui_crm.core.money import format_money as format_money
 from tui_crm.core.money import format_money_short as format_money_short
 from tui_crm.core.money import parse_money as parse_money
-from tui_crm.db.phones import format_phone
+from tui_crm.db.phones import format_phone as format_phone
 from tui_crm.errors import CrmError
 
 _EMAIL = re.compile(
