@@ -553,14 +553,22 @@ _ADR_PARTS = ("box", "extended", "street", "city", "region", "code", "country")
 
 
 class _Line:
-    """One property as vobject's ContentLine holds it, for _values."""
+    """One property as vobject's ContentLine holds it, for _values; `types` is what _types
+    gives for it, when worked out beforehand (the quick path: once per head)."""
 
-    __slots__ = ("value", "params", "group")
+    __slots__ = ("value", "params", "group", "types")
 
-    def __init__(self, value: Any, params: dict[str, list[str]], group: str | None):
+    def __init__(
+        self,
+        value: Any,
+        params: dict[str, list[str]],
+        group: str | None,
+        types: list[str] | None = None,
+    ):
         self.value = value
         self.params = params
         self.group = group
+        self.types = types
 
 
 class _Card:
@@ -612,21 +620,26 @@ def _native_card(props: list[_Prop]) -> _Card | None:
 # rewrite) leaves the card to the path above, which also names what is wrong with it.
 # tests/core/interchange/test_vcard_fast_path.py pins the two to the same rows.
 
+# Properties whose commas and semicolons _escape_loose leaves as they are (in vCard 2.1,
+# _escape_21 those of N alone).
+_KEEP_SEPARATORS = _STRUCTURED | _LISTS
+
 # A line that starts with a tab or another space than ' ', or a blank line.
 _ODD_START = re.compile(r"\n[^\S ]")
 
 _HeadPlan = tuple[
-    str | None, str, dict[str, list[str]], dict[str, list[str]], bool, bool, bool, bool
+    str | None, str, dict[str, list[str]], dict[str, list[str]], bool, bool, bool, bool, list[str]
 ]
 
 
 @lru_cache(maxsize=8192)
 def _head_plan(head: str) -> _HeadPlan | None:
     """(group as vobject gives it, name, parameters, parameters as vobject gives them, read,
-    quoted-printable, base64, unfolded apart) of a head without quotes; None when it is no
-    property name. The last says _logical_lines unfolds the lines of such a property apart
-    (soft line breaks, bare base64 lines). The parameter dicts are shared: nothing changes
-    them."""
+    quoted-printable, base64, unfolded apart, types) of a head without quotes; None when it
+    is no property name. Unfolded apart says _logical_lines unfolds the lines of such a
+    property apart (soft line breaks, bare base64 lines); types are what _types gives for
+    the parameters as vobject gives them. The parameter dicts and the types are shared:
+    nothing changes them."""
     read = _head(head)
     if type(read) is str:
         return None
@@ -643,6 +656,7 @@ def _head_plan(head: str) -> _HeadPlan | None:
         _is_quoted(prop),
         _is_base64(prop),
         "QUOTED-PRINTABLE" in upper or "BASE64" in upper or "ENCODING=B" in upper,
+        _types(_Line(None, native, None)),
     )
 
 
@@ -685,11 +699,13 @@ def _quick_read(card: _RawCard) -> tuple[_Card, str, set[str]] | None:
     has_address = any(plan[1] == "adr" for plan, _ in read)
     contents: dict[str, list[_Line]] = {"version": [_Line("3.0", {}, None)]}
     dropped: set[str] = set()
-    for (group, name, params, native, used, quoted, base64, _), raw in read:
+    for (group, name, params, native, used, quoted, base64, _, types), raw in read:
         if (used or quoted) and not base64 and name not in _BINARY:
             if quoted:
                 raw = _as_30_value(_Prop(0, "", name, params, raw), old=old)
-            elif "\\" in raw or "," in raw or ";" in raw:
+            elif "\\" not in raw and (name == "n" or (not old and name in _KEEP_SEPARATORS)):
+                pass  # the separators of N, ADR, ORG and CATEGORIES stay as they are
+            elif "," in raw or ";" in raw or "\\" in raw:
                 raw = _escape_21(name, raw) if old else _escape_loose(name, raw)
         if not used or base64:
             if name in _STRUCTURAL or (name == "label" and has_address):
@@ -711,7 +727,7 @@ def _quick_read(card: _RawCard) -> tuple[_Card, str, set[str]] | None:
             value = raw.partition(",")[0]
         else:
             value = _text_values(raw)[0]
-        line = _Line(value, native, group)
+        line = _Line(value, native, group, types)
         if name in contents:
             contents[name].append(line)
         else:
@@ -916,6 +932,8 @@ def _read_gender(card: Any, values: dict[str, Any]) -> None:
 
 def _types(line: Any) -> list[str]:
     """A property's TYPE values, lower-case."""
+    if type(line) is _Line and line.types is not None:
+        return line.types
     if "TYPE" not in line.params:
         return []
     found = [
