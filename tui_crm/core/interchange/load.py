@@ -48,7 +48,7 @@ from tui_crm.core.customers import (
     changes_since,
     clean_customer,
     labelled_pairs,
-    new_uid,
+    new_uids,
     phone_region,
     stale_error,
     update_customer,
@@ -177,6 +177,16 @@ class _Plan:
                 national = _national(number, shown)
             out.append(CleanPhone(label, number, national, verified, extension, shown))
         return out
+
+    def phone_rows(self) -> Iterator[tuple[Any, ...]]:
+        """phone_list's phones as plain tuples of their fields (what the write inserts)."""
+        phones = self.phones
+        for at in range(0, len(phones), _PHONE):
+            phone = phones[at : at + _PHONE]
+            if phone[2] is None:
+                label, number, _, verified, extension, shown = phone
+                phone = (label, number, _national(number, shown), verified, extension, shown)
+            yield phone
 
     def get(self, name: str, default: Any = None) -> Any:
         """One cleaned field's value, as `Cleaned.scalars.get` would give it."""
@@ -1299,6 +1309,7 @@ def _insert_new(
         if texts
     }
     today = now.date()
+    uids = new_uids()
 
     def customers() -> Iterator[tuple[Any, ...]]:
         for plan in adds:
@@ -1310,7 +1321,7 @@ def _insert_new(
             picked = pick[plan.fields]((*plan.values, "")) if texts else ()
             yield (
                 ids[plan.key],
-                s.get("uid") or new_uid(),
+                s.get("uid") or next(uids),
                 categories.get(plan.category.casefold()) if plan.category else None,
                 status,
                 lost_on.isoformat() if lost_on else None,
@@ -1343,7 +1354,7 @@ def _insert_new(
         (  # a CleanPhone's fields are label, number, national, verified, extension, shown
             (ids[plan.key], *phone, position)
             for plan in adds
-            for position, phone in enumerate(plan.phone_list())
+            for position, phone in enumerate(plan.phone_rows())
         ),
     )
     tag_names = {tag for plan in adds for tag in plan.tags}

@@ -6,7 +6,7 @@ import quopri
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from typing import Any, TextIO
@@ -74,8 +74,13 @@ class _BadCard(Exception):
 @dataclass
 class _RawCard:
     line: int  # of its BEGIN:VCARD
-    lines: list[tuple[int, str]] = field(default_factory=list)
+    text: str = ""  # its lines between BEGIN and END, each ending with a line break
     error: str | None = None
+
+    @property
+    def lines(self) -> list[tuple[int, str]]:
+        """Its lines, each with its number in the file."""
+        return list(enumerate(self.text.split("\n")[:-1], start=self.line + 1))
 
 
 @dataclass(slots=True)
@@ -158,8 +163,7 @@ def _split_cards(text: str) -> Iterator[_RawCard]:
     body = 0  # where the current card's lines start
     for begins, line, start, after in _marks(text):
         if current is not None:
-            lines = text[body:start].split("\n")[:-1] if start > body else []
-            current.lines = list(enumerate(lines, start=current.line + 1))
+            current.text = text[body:start] if start > body else ""
             if begins:
                 current.error = f"has no END:VCARD before the next BEGIN:VCARD on line {line}"
             yield current
@@ -173,6 +177,11 @@ def _read_card(card: _RawCard) -> tuple[SourceRow, str, set[str]]:
     try:
         if card.error:
             raise _BadCard(card.error)
+        quick = _quick_card(card)
+        if quick is not None:
+            native, version, dropped = quick
+            values, more = _values(native)
+            return SourceRow(card.line, values), version, dropped | more
         props, version = _properties(card)
         props, dropped = _kept(props)
         values, more = _values(_native_card(props) or _vobject_card(props))
@@ -544,14 +553,22 @@ _ADR_PARTS = ("box", "extended", "street", "city", "region", "code", "country")
 
 
 class _Line:
-    """One property as vobject's ContentLine holds it, for _values."""
+    """One property as vobject's ContentLine holds it, for _values; `types` is what _types
+    gives for it, when worked out beforehand (the quick path: once per head)."""
 
-    __slots__ = ("value", "params", "group")
+    __slots__ = ("value", "params", "group", "types")
 
-    def __init__(self, value: Any, params: dict[str, list[str]], group: str | None):
+    def __init__(
+        self,
+        value: Any,
+        params: dict[str, list[str]],
+        group: str | None,
+        types: list[str] | None = None,
+    ):
         self.value = value
         self.params = params
         self.group = group
+        self.types = types
 
 
 class _Card:
@@ -591,6 +608,152 @@ def _native_card(props: list[_Prop]) -> _Card | None:
         else:
             contents[name] = [line]
     return _Card(contents)
+
+
+# --- reading: the quickest path ----------------------------------------------------------------
+#
+# For the cards most files are made of, _properties, _kept and _native_card in one pass: what
+# each distinct head means is worked out once (_head_plan), a card without quoted-printable or
+# base64 data and without blank or tab-indented lines is unfolded in two replaces, and a value
+# without a backslash, comma or semicolon needs no escaping mended. Anything else (a line that
+# is no property, a quoted parameter value, a value vobject would split or a name it would
+# rewrite) leaves the card to the path above, which also names what is wrong with it.
+# tests/core/interchange/test_vcard_fast_path.py pins the two to the same rows.
+
+# Properties whose commas and semicolons _escape_loose leaves as they are (in vCard 2.1,
+# _escape_21 those of N alone).
+_KEEP_SEPARATORS = _STRUCTURED | _LISTS
+
+# A line that starts with a tab or another space than ' ', or a blank line.
+_ODD_START = re.compile(r"\n[^\S ]")
+
+_HeadPlan = tuple[
+    str | None, str, dict[str, list[str]], dict[str, list[str]], bool, bool, bool, bool, list[str]
+]
+
+
+@lru_cache(maxsize=8192)
+def _head_plan(head: str) -> _HeadPlan | None:
+    """(group as vobject gives it, name, parameters, parameters as vobject gives them, read,
+    quoted-printable, base64, unfolded apart, types) of a head without quotes; None when it
+    is no property name. Unfolded apart says _logical_lines unfolds the lines of such a
+    property apart (soft line breaks, bare base64 lines); types are what _types gives for
+    the parameters as vobject gives them. The parameter dicts and the types are shared:
+    nothing changes them."""
+    read = _head(head)
+    if type(read) is str:
+        return None
+    group, name, params = read
+    prop = _Prop(0, group, name, params, "")
+    native = _kept_params(prop, _param_word_upper) if params else {}
+    upper = head.upper()
+    return (
+        group.upper() or None,
+        name,
+        params,
+        native,
+        name in _USED,
+        _is_quoted(prop),
+        _is_base64(prop),
+        "QUOTED-PRINTABLE" in upper or "BASE64" in upper or "ENCODING=B" in upper,
+        _types(_Line(None, native, None)),
+    )
+
+
+def _unfolded(text: str) -> list[str] | None:
+    """The card's logical lines as _logical_lines gives them (without their numbers) when
+    none of its properties is unfolded apart: each line starting with a space continues the
+    one before. None when a line starts with other white space or is blank (_logical_lines
+    skips a blank line, and a tab too continues a line)."""
+    if not text or text[0].isspace() or _ODD_START.search(text):
+        return None
+    lines = text.replace("\n ", "").split("\n")
+    lines.pop()  # after the last line break
+    return lines
+
+
+def _quick_card(card: _RawCard) -> tuple[_Card, str, set[str]] | None:
+    """What _properties, _kept and _native_card make of the card, with its version and what
+    it held that we drop; None when it is not of the shapes this reads (see above)."""
+    if card.error:
+        return None
+    try:
+        return _quick_read(card)
+    except Exception:  # whatever it is, the path above says it as it always has
+        return None
+
+
+def _quick_read(card: _RawCard) -> tuple[_Card, str, set[str]] | None:
+    read = _quick_lines(_unfolded(card.text), apart=False)
+    if read is None:  # a property unfolded apart (or lines that are not simply folded)
+        read = _quick_lines([line for _, line in _logical_lines(card.lines)], apart=True)
+        if read is None:
+            return None
+    version = ""
+    for plan, value in read:
+        if plan[1] == "version":
+            version = value.strip()
+            break
+    version = {"2": "2.1", "4": "4.0"}.get(version[:1], "3.0") if version else ""
+    old = version == "2.1"
+    has_address = any(plan[1] == "adr" for plan, _ in read)
+    contents: dict[str, list[_Line]] = {"version": [_Line("3.0", {}, None)]}
+    dropped: set[str] = set()
+    for (group, name, params, native, used, quoted, base64, _, types), raw in read:
+        if (used or quoted) and not base64 and name not in _BINARY:
+            if quoted:
+                raw = _as_30_value(_Prop(0, "", name, params, raw), old=old)
+            elif "\\" not in raw and (name == "n" or (not old and name in _KEEP_SEPARATORS)):
+                pass  # the separators of N, ADR, ORG and CATEGORIES stay as they are
+            elif "," in raw or ";" in raw or "\\" in raw:
+                raw = _escape_21(name, raw) if old else _escape_loose(name, raw)
+        if not used or base64:
+            if name in _STRUCTURAL or (name == "label" and has_address):
+                continue
+            if raw.strip():
+                dropped.add(name.upper())
+            continue
+        if "\r" in raw or "\n" in raw or "_" in name:
+            return None  # vobject would split the line, or rename the property
+        if name == "n":
+            value: Any = vobject.vcard.Name(**dict(zip(_NAME_PARTS, _fields(raw), strict=False)))
+        elif name == "adr":
+            value = vobject.vcard.Address(**dict(zip(_ADR_PARTS, _fields(raw), strict=False)))
+        elif name == "org":
+            value = _fields(raw)
+        elif name == "categories":
+            value = _text_values(raw)
+        elif "\\" not in raw:
+            value = raw.partition(",")[0]
+        else:
+            value = _text_values(raw)[0]
+        line = _Line(value, native, group, types)
+        if name in contents:
+            contents[name].append(line)
+        else:
+            contents[name] = [line]
+    return _Card(contents), version, dropped
+
+
+def _quick_lines(lines: list[str] | None, *, apart: bool) -> list[tuple[_HeadPlan, str]] | None:
+    """Each logical line's head plan and value; None when a line is not of the shapes
+    _quick_card reads, or (unless `apart`: unfolded by _logical_lines) a property's lines are
+    unfolded apart."""
+    if lines is None:
+        return None
+    read = []
+    for line in lines:
+        colon = line.find(":")
+        if colon < 0:
+            return None
+        head = line[:colon]
+        if '"' in head:
+            return None
+        plan = _head_plan(head)
+        if plan is None or (plan[7] and not apart):
+            return None
+        read.append((plan, line[colon + 1 :]))
+    return read
 
 
 # --- reading: properties into customer fields -----------------------------------------------
@@ -769,6 +932,8 @@ def _read_gender(card: Any, values: dict[str, Any]) -> None:
 
 def _types(line: Any) -> list[str]:
     """A property's TYPE values, lower-case."""
+    if type(line) is _Line and line.types is not None:
+        return line.types
     if "TYPE" not in line.params:
         return []
     found = [
