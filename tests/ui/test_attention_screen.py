@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 from tests.ui.conftest import TODAY, settle
 from tui_crm.core.attention import attention_queue, default_cadence
@@ -16,6 +16,7 @@ from tui_crm.ui.screens.lost import MarkLostScreen
 from tui_crm.ui.screens.profile import ProfileScreen
 from tui_crm.ui.screens.search import SearchScreen
 from tui_crm.ui.screens.snooze import SnoozeScreen
+from tui_crm.ui.widgets.row_list import RowList
 
 
 async def _attention(pilot) -> AttentionScreen:
@@ -33,10 +34,8 @@ async def _attention(pilot) -> AttentionScreen:
 
 
 def _ids(screen: AttentionScreen) -> list[int]:
-    table = screen.query_one("#attention-table", DataTable)
-    return [
-        int(table.coordinate_to_cell_key((row, 0)).row_key.value) for row in range(table.row_count)
-    ]
+    rows = screen.query_one("#attention-table", RowList)
+    return [rows.key_at(row) for row in range(rows.row_count)]
 
 
 def _text(widget: Static) -> str:
@@ -148,7 +147,7 @@ async def test_done_takes_the_customer_off_the_queue(demo_app):
         await pilot.press("down", "ctrl+d")
         await settle(pilot)
         assert _ids(screen) == [before[0], *before[2:]]
-        assert _ids(screen)[screen.query_one("#attention-table", DataTable).cursor_row] == before[2]
+        assert _ids(screen)[screen.query_one("#attention-table", RowList).cursor_row] == before[2]
 
 
 async def test_ctrl_x_marks_lost_with_the_deal_breaker(demo_app):

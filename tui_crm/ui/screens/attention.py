@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import Header, Static
 from textual.worker import get_current_worker
 
 from tui_crm.core.attention import REASONS, AttentionItem, attention_page, mark_done
@@ -22,10 +22,12 @@ from tui_crm.ui.background import FollowsTheBook, book, in_background
 from tui_crm.ui.format import ago, data, format_money_short, tier_text
 from tui_crm.ui.keys import ListHoldsKeys
 from tui_crm.ui.screens.actions import CustomerActions
-from tui_crm.ui.screens.search import ResultsTable
+from tui_crm.ui.screens.search import ResultsList
+from tui_crm.ui.screens.styled import StyledAsNeeded
 from tui_crm.ui.widgets.footer import KeysFooter
+from tui_crm.ui.widgets.row_list import Column, Row, RowList
 
-SHOWN = 500  # rows in the table; the rest are counted (the CLI prints them all)
+SHOWN = 500  # rows in the list; the rest are counted (the CLI prints them all)
 
 
 @dataclass
@@ -35,7 +37,7 @@ class AttentionLoaded(Message):
     error: str | None
 
 
-class AttentionScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, Screen):
+class AttentionScreen(StyledAsNeeded, FollowsTheBook, ListHoldsKeys, CustomerActions, Screen):
     BINDINGS = [
         Binding("enter", "open", "Open", id="attention.open"),
         # ctrl-keys: letters typed on the queue search for a name (TypeToSearch).
@@ -53,19 +55,23 @@ class AttentionScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, Screen):
         super().__init__()
         self.items: list[AttentionItem] = []
         self._width = 0
+        self._why_width = 0
+        self._wide = False
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="attention-body"):
             yield Static("Working out whom to call…", id="attention-status")
-            yield ResultsTable(id="attention-table", cursor_type="row", zebra_stripes=True)
+            # Drawn line by line: only the rows on screen are styled (a DataTable measured
+            # and rendered all 500 as the queue opened and after each done or snooze).
+            yield ResultsList(id="attention-table")
             yield Static("", id="attention-why")
         yield KeysFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Needs attention"
         self._set_columns()
-        self.query_one(ResultsTable).focus()
+        self.query_one(ResultsList).focus()
         self.load()
 
     def refresh_from_book(self) -> None:
@@ -86,12 +92,11 @@ class AttentionScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, Screen):
             fixed.insert(0, ("Phone", 17, "phone"))
         rest = max(30, width - 2 - 2 * (len(fixed) + 2) - sum(w for _, w, _ in fixed))
         name_width = min(24, rest * 2 // 5)
-        table = self.query_one(ResultsTable)
-        table.clear(columns=True)
-        table.add_column("Name", width=name_width, key="name")
-        table.add_column("Why", width=rest - name_width, key="why")
-        for title, column_width, key in fixed:
-            table.add_column(title, width=column_width, key=key)
+        self._why_width = rest - name_width
+        self._wide = width >= 110
+        columns = [Column("Name", name_width), Column("Why", self._why_width)]
+        columns += [Column(t, w, "right" if k == "value" else "left") for t, w, k in fixed]
+        self.query_one(ResultsList).set_columns(columns)
         return True
 
     def load(self) -> None:
@@ -146,12 +151,12 @@ class AttentionScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, Screen):
         self._fill_table(before.customer_id if before else None)
 
     def _fill_table(self, keep_id: int | None = None) -> None:
-        table = self.query_one(ResultsTable)
-        keep = table.cursor_row
+        """The queue's rows, the highlight on customer `keep_id` while listed, else on the
+        row it was on."""
+        rows = self.query_one(ResultsList)
         today = self.app.today()
-        wide = "phone" in table.columns
-        table.clear()
-        room = table.columns["why"].width
+        wide, room = self._wide, self._why_width
+        shown = []
         for item in self.items[:SHOWN]:
             more = f" +{len(item.reasons) - 1}" if len(item.reasons) > 1 else ""
             text = item.reasons[0].text
@@ -164,14 +169,16 @@ class AttentionScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, Screen):
                 cells.append(data(item.phone))  # as shown, kept with the number
             cells += [
                 tier_text(item.tier),
-                Text(format_money_short(item.value_12m), justify="right"),
+                Text(format_money_short(item.value_12m)),
                 ago(item.last_contact, today),
             ]
-            table.add_row(*cells, key=str(item.customer_id))
-        table.stay_on([item.customer_id for item in self.items[:SHOWN]], keep_id, keep)
+            shown.append(Row(item.customer_id, tuple(cells)))
+        ids = [row.key for row in shown]
+        at = ids.index(keep_id) if keep_id in ids else min(rows.cursor_row, max(len(ids) - 1, 0))
+        rows.reset(len(shown), shown, cursor=at)
         self._show_reasons()
 
-    @on(DataTable.RowHighlighted, "#attention-table")
+    @on(RowList.Highlighted, "#attention-table")
     def _show_reasons(self) -> None:
         why = self.query_one("#attention-why", Static)
         item = self.highlighted()
@@ -190,11 +197,11 @@ class AttentionScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, Screen):
         why.update(text)
 
     def highlighted(self) -> AttentionItem | None:
-        table = self.query_one(ResultsTable)
+        at = self.query_one(ResultsList).cursor_row
         shown = self.items[:SHOWN]
         if not shown:
             return None
-        return shown[table.cursor_row if 0 <= table.cursor_row < len(shown) else 0]
+        return shown[at if 0 <= at < len(shown) else 0]
 
     def current_customer(self) -> CustomerRef | None:
         item = self.highlighted()
@@ -210,7 +217,7 @@ class AttentionScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, Screen):
             return self.app.check_action(action, parameters)
         return True
 
-    @on(DataTable.RowSelected, "#attention-table")
+    @on(RowList.Selected, "#attention-table")
     def action_open(self) -> None:
         item = self.highlighted()
         if item is not None:

@@ -23,7 +23,7 @@ from tui_crm.ui.background import book
 from tui_crm.ui.format import data
 from tui_crm.ui.keys import resume_keys
 from tui_crm.ui.screens.confirm import ConfirmScreen
-from tui_crm.ui.screens.styled import StyledOnce
+from tui_crm.ui.screens.styled import StyledAsNeeded
 
 ResultT = TypeVar("ResultT")
 
@@ -221,13 +221,13 @@ class FormLogic:
         )
 
 
-class FormDialog(FormLogic, StyledOnce, ModalScreen[ResultT], Generic[ResultT]):
+class FormDialog(FormLogic, StyledAsNeeded, ModalScreen[ResultT], Generic[ResultT]):
     BINDINGS = FormLogic.BINDINGS
 
     def on_mount(self) -> None:
         self.call_after_refresh(self.remember_initial_values)
 
 
-class FormScreen(FormLogic, StyledOnce, Screen[ResultT], Generic[ResultT]):
+class FormScreen(FormLogic, StyledAsNeeded, Screen[ResultT], Generic[ResultT]):
     BINDINGS = FormLogic.BINDINGS
     HOLDS_WORK = True  # ctrl+f does not close it (app.py)

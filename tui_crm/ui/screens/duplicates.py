@@ -21,6 +21,7 @@ from tui_crm.ui.background import FollowsTheBook, book, in_background
 from tui_crm.ui.format import data
 from tui_crm.ui.keys import ListHoldsKeys, resume_keys
 from tui_crm.ui.screens.search import ResultsTable
+from tui_crm.ui.screens.styled import StyledAsNeeded
 from tui_crm.ui.widgets.footer import KeysFooter
 
 
@@ -45,7 +46,7 @@ class MergeTable(ResultsTable):
     searches_typing = False
 
 
-class DuplicatesScreen(FollowsTheBook, ListHoldsKeys, Screen):
+class DuplicatesScreen(StyledAsNeeded, FollowsTheBook, ListHoldsKeys, Screen):
     """Candidate pairs, strongest first: Enter merges, ctrl+d says they are different people."""
 
     BINDINGS = [
@@ -221,7 +222,7 @@ class MergeDone(Message):
     conflict: bool = False
 
 
-class MergeScreen(Screen[MergeResult | None]):
+class MergeScreen(StyledAsNeeded, Screen[MergeResult | None]):
     """Both records side by side: choose each differing field, then ctrl+s merges.
 
     The left record survives; the right one's interactions, purchases, referrals, thanks and

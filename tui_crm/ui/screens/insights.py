@@ -26,6 +26,7 @@ from tui_crm.errors import CrmError
 from tui_crm.ui.background import FollowsTheBook, book
 from tui_crm.ui.format import data, format_money_short
 from tui_crm.ui.keys import TypeToSearch
+from tui_crm.ui.screens.styled import StyledAsNeeded
 from tui_crm.ui.widgets.bar_chart import BarChart
 from tui_crm.ui.widgets.bars import BarRow
 from tui_crm.ui.widgets.footer import KeysFooter
@@ -121,7 +122,7 @@ class Chart(BarChart, can_focus=True):
     """A bar chart that takes focus, so tab brings it into view."""
 
 
-class InsightsScreen(FollowsTheBook, Screen):
+class InsightsScreen(StyledAsNeeded, FollowsTheBook, Screen):
     BINDINGS = [
         Binding("escape", "back", "Back", id="insights.back"),
         Binding("f7", "edit_as_of", "As of", id="insights.as-of"),

@@ -25,7 +25,7 @@ from tui_crm.ui.messages import ProfileLoaded
 from tui_crm.ui.screens.actions import CustomerActions
 from tui_crm.ui.screens.confirm import ConfirmScreen
 from tui_crm.ui.screens.search import ResultsTable
-from tui_crm.ui.screens.styled import StyledOnce
+from tui_crm.ui.screens.styled import StyledAsNeeded
 from tui_crm.ui.widgets.footer import KeysFooter
 
 GENDERS = {"f": "female", "m": "male", "x": "other", "": ""}
@@ -99,7 +99,7 @@ class TimelineTable(ResultsTable):
         super().refill(self._shown, empty, height=height)
 
 
-class ProfileScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, StyledOnce, Screen):
+class ProfileScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, StyledAsNeeded, Screen):
     BINDINGS = [
         Binding("escape", "app.back", "Back", id="profile.back"),
         Binding("e", "edit", "Edit", id="profile.edit"),

@@ -19,6 +19,7 @@ from tui_crm.errors import CrmError
 from tui_crm.ui.background import FollowsTheBook, book
 from tui_crm.ui.format import data, format_money_short, tier_text
 from tui_crm.ui.keys import ListHoldsKeys, TypeToSearch
+from tui_crm.ui.screens.styled import StyledAsNeeded
 from tui_crm.ui.widgets.footer import KeysFooter
 
 # Children are added this many at a time, so expanding a referrer of thousands stays quick:
@@ -135,7 +136,7 @@ class ReferralTree(TypeToSearch, Tree[object]):
             self.move_cursor(node.parent)
 
 
-class ReferralTreeScreen(FollowsTheBook, ListHoldsKeys, Screen):
+class ReferralTreeScreen(StyledAsNeeded, FollowsTheBook, ListHoldsKeys, Screen):
     BINDINGS = [
         Binding("escape", "app.back", "Back", id="tree.back"),
         Binding("ctrl+l", "thank", "Log thanks", id="tree.thank"),

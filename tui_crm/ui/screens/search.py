@@ -24,7 +24,7 @@ from tui_crm.ui.format import ago, data, due, format_money_short, tier_text
 from tui_crm.ui.keys import TypeToSearch, resume_keys
 from tui_crm.ui.messages import SearchCounted, SearchDone, SearchPageRead
 from tui_crm.ui.screens.actions import CustomerActions
-from tui_crm.ui.screens.styled import StyledOnce
+from tui_crm.ui.screens.styled import StyledAsNeeded
 from tui_crm.ui.widgets.footer import KeysFooter
 from tui_crm.ui.widgets.row_list import Column, Row, RowList
 
@@ -119,7 +119,7 @@ class ResultsList(TypeToSearch, RowList):
     finds 90 000 customers costs what one that finds 20 does (issue 18)."""
 
 
-class SearchScreen(StyledOnce, FollowsTheBook, CustomerActions, Screen):
+class SearchScreen(StyledAsNeeded, FollowsTheBook, CustomerActions, Screen):
     BINDINGS = [
         Binding("down", "focus_results", "Results", key_display="↓", id="search.results"),
         Binding("enter", "open_selected", "Open", id="search.open"),

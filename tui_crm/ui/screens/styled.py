@@ -1,20 +1,32 @@
-"""Screens that are not styled twice when they first show."""
+"""Screens styled again only when the app's CSS changed."""
 
 from __future__ import annotations
 
+import contextlib
+
 from textual import events
+from textual._context import active_app
 
 
-class StyledOnce:
-    """Mixed into a screen, before `Screen`: its first showing does not style every widget a
-    second time. Textual styles a whole screen again each time it resumes (for a theme changed
-    while it was under another), and the first resume comes right after mounting styled each
-    widget: for the customer form's 200 widgets that repeat cost some 100 ms for nothing.
-    Later resumes are styled as Textual does."""
+class StyledAsNeeded:
+    """Mixed into a screen, before `Screen`. Textual styles a whole screen again each time it
+    resumes, in case the app's CSS (its theme) changed while it was away, and the first time a
+    top-level screen is shown it re-reads and re-applies the CSS of the whole app first: for
+    the customer form's 200 widgets one pass cost ~100 ms, for Needs attention's first showing
+    more. Here a screen is styled again only when the app's CSS changed since it was last
+    styled (Textual counts the changes): a theme picked while the screen was under another
+    still reaches it when it is back."""
 
-    _styled_at_mount = True
+    _css_update_count: int
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Styled as it mounts, with the CSS as it is now. (Textual's -1: "never styled".)
+        with contextlib.suppress(LookupError):  # made before any app runs: Textual's way
+            self._css_update_count = active_app.get()._css_update_count
 
     def _on_screen_resume(self, event: events.ScreenResume) -> None:
-        if self._styled_at_mount:
-            self._styled_at_mount = False
+        now = self.app._css_update_count  # type: ignore[attr-defined]
+        if self._css_update_count == now:
             event.refresh_styles = False  # Screen's own handler runs next and reads this
+        self._css_update_count = now

@@ -21,6 +21,7 @@ from tui_crm.ui.format import data
 from tui_crm.ui.keys import ListHoldsKeys
 from tui_crm.ui.screens.confirm import ConfirmScreen
 from tui_crm.ui.screens.search import ResultsTable
+from tui_crm.ui.screens.styled import StyledAsNeeded
 from tui_crm.ui.widgets.footer import KeysFooter
 
 
@@ -30,7 +31,7 @@ class TrashLoaded(Message):
     error: str | None
 
 
-class TrashScreen(FollowsTheBook, ListHoldsKeys, Screen):
+class TrashScreen(StyledAsNeeded, FollowsTheBook, ListHoldsKeys, Screen):
     """Who was deleted or merged away, when and by whom; Enter brings one back whole."""
 
     BINDINGS = [
