@@ -13,6 +13,7 @@ from tui_crm.core.cadence import save_cadences
 from tui_crm.errors import ValidationError
 from tui_crm.ui.format import data
 from tui_crm.ui.screens.dialog import FormDialog, Saved
+from tui_crm.ui.widgets.compact import compact
 
 
 class CadenceScreen(FormDialog[Saved | None]):
@@ -40,8 +41,8 @@ class CadenceScreen(FormDialog[Saved | None]):
                 yield from self._row(name, f"cadence-{category_id}", str(days))
             with Horizontal(classes="form-row"):
                 yield Label("New category", classes="form-label cadence-label")
-                yield Input(placeholder="name", id="cadence-new-name", compact=True)
-                yield Input(placeholder="days", id="cadence-new-days", compact=True)
+                yield compact(Input(placeholder="name", id="cadence-new-name"))
+                yield compact(Input(placeholder="days", id="cadence-new-days"))
             yield Static("", id="cadence-new-name-error", classes="field-error field-hint")
             yield Static("", id="cadence-new-days-error", classes="field-error field-hint")
             yield Static("ctrl+s save · esc cancel · tab next field", classes="dialog-keys")
@@ -49,7 +50,7 @@ class CadenceScreen(FormDialog[Saved | None]):
     def _row(self, label: str, widget_id: str, value: str) -> ComposeResult:
         with Horizontal(classes="form-row"):
             yield Label(data(label), classes="form-label cadence-label")
-            yield Input(value=value, id=widget_id, compact=True, classes="cadence-days")
+            yield compact(Input(value=value, id=widget_id, classes="cadence-days"))
         yield Static("", id=f"{widget_id}-error", classes="field-error field-hint")
 
     def on_mount(self) -> None:

@@ -39,6 +39,7 @@ from tui_crm.ui.format import data, editable, naming
 from tui_crm.ui.keys import resume_keys
 from tui_crm.ui.screens.dialog import FormScreen, Saved, form_row, widget_value
 from tui_crm.ui.screens.lost import suggest_reasons
+from tui_crm.ui.widgets.compact import compact
 from tui_crm.ui.widgets.footer import KeysFooter
 
 SLOTS = 3  # emails and phones each
@@ -86,7 +87,7 @@ class CustomerFormScreen(FormScreen[Saved | None]):
             yield Static("", id="form-error", classes="field-error")
             with Vertical(id="form-conflict"):
                 yield Static("", id="form-conflict-text")
-                yield Button(RELOAD_LABEL, id="form-reload", compact=True)
+                yield compact(Button(RELOAD_LABEL, id="form-reload"))
             for field, section in FORM_ROWS:
                 if section:
                     yield Static(section, classes="section-title")
@@ -106,16 +107,16 @@ class CustomerFormScreen(FormScreen[Saved | None]):
             first = field.choices[0][1]
             yield from form_row(
                 label,
-                Select(field.choices, value=first, allow_blank=False, compact=True, id=widget_id),
+                compact(Select(field.choices, value=first, allow_blank=False, id=widget_id)),
             )
         elif field.widget == "select":  # a reference: its choices come when the form loads
-            yield from form_row(label, Select([], prompt="—", compact=True, id=widget_id))
+            yield from form_row(label, compact(Select([], prompt="—", id=widget_id)))
         elif field.widget == "picker":
-            yield from form_row(label, Button(field.hint, id=widget_id, compact=True))
+            yield from form_row(label, compact(Button(field.hint, id=widget_id)))
         elif field.widget == "checkbox":
-            yield from form_row(label, Checkbox(field.hint, id=widget_id, compact=True))
+            yield from form_row(label, compact(Checkbox(field.hint, id=widget_id)))
         else:
-            yield from form_row(label, Input(placeholder=field.hint, id=widget_id, compact=True))
+            yield from form_row(label, compact(Input(placeholder=field.hint, id=widget_id)))
 
     def _slot_rows(self, field: CustomerField) -> ComposeResult:
         """Emails or phones: SLOTS rows of a label and a value."""
@@ -123,15 +124,16 @@ class CustomerFormScreen(FormScreen[Saved | None]):
         for slot in range(SLOTS):
             with Horizontal(classes="form-row"):
                 yield Label(field.shown_on_form if slot == 0 else "", classes="form-label")
-                yield Select(
-                    [(x, x) for x in labels],
-                    value=self._slot_label(field.name, slot),
-                    allow_blank=False,
-                    compact=True,
-                    id=f"{kind}-label-{slot}",
-                    classes="slot-label",
+                yield compact(
+                    Select(
+                        [(x, x) for x in labels],
+                        value=self._slot_label(field.name, slot),
+                        allow_blank=False,
+                        id=f"{kind}-label-{slot}",
+                        classes="slot-label",
+                    )
                 )
-                yield Input(placeholder=field.hint, id=f"{kind}-{slot}", compact=True)
+                yield compact(Input(placeholder=field.hint, id=f"{kind}-{slot}"))
         yield Static("", id=f"{kind}-0-error", classes="field-error field-hint")
 
     # -- filling in --------------------------------------------------------------------------

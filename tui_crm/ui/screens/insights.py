@@ -29,6 +29,7 @@ from tui_crm.ui.keys import TypeToSearch
 from tui_crm.ui.screens.styled import StyledAsNeeded
 from tui_crm.ui.widgets.bar_chart import BarChart
 from tui_crm.ui.widgets.bars import BarRow
+from tui_crm.ui.widgets.compact import compact
 from tui_crm.ui.widgets.footer import KeysFooter
 
 WIDE = 120  # from this width, pairs of sections sit side by side
@@ -147,11 +148,12 @@ class InsightsScreen(StyledAsNeeded, FollowsTheBook, Screen):
         with InsightsBody(id="insights-body"):
             with Horizontal(id="insights-as-of-row"):
                 yield Static("As of", id="insights-as-of-label")
-                yield Input(
-                    self.as_of.isoformat(),
-                    id="insights-as-of",
-                    compact=True,
-                    select_on_focus=True,
+                yield compact(
+                    Input(
+                        self.as_of.isoformat(),
+                        id="insights-as-of",
+                        select_on_focus=True,
+                    )
                 )
                 yield Static("", id="insights-as-of-hint")
             yield Static("", id="insights-error")

@@ -47,6 +47,7 @@ from tui_crm.ui.background import book, in_background
 from tui_crm.ui.format import naming
 from tui_crm.ui.screens.confirm import ConfirmScreen
 from tui_crm.ui.screens.dialog import FormDialog, form_row, show_message
+from tui_crm.ui.widgets.compact import compact
 from tui_crm.ui.widgets.footer import KeysFooter
 
 IMPORT_CHOICES = (
@@ -140,47 +141,49 @@ class ImportScreen(Screen):
         with Vertical(id="import-body"):
             yield from form_row(
                 "File",
-                Input(
-                    self.initial_path,
-                    placeholder="path to a .csv or .vcf file (→ completes the name)",
-                    suggester=PathSuggester(),
-                    id="import-path",
-                    compact=True,
+                compact(
+                    Input(
+                        self.initial_path,
+                        placeholder="path to a .csv or .vcf file (→ completes the name)",
+                        suggester=PathSuggester(),
+                        id="import-path",
+                    )
                 ),
             )
             yield from form_row(
                 "Format",
-                Select(
-                    IMPORT_CHOICES,
-                    value="auto",
-                    allow_blank=False,
-                    id="import-format",
-                    compact=True,
+                compact(
+                    Select(
+                        IMPORT_CHOICES,
+                        value="auto",
+                        allow_blank=False,
+                        id="import-format",
+                    )
                 ),
                 errors=False,
             )
             yield from form_row(
                 "Columns",
-                Input(
-                    placeholder="optional, CSV: Column=field, … e.g. Kundenr=external_id",
-                    id="import-map",
-                    compact=True,
+                compact(
+                    Input(
+                        placeholder="optional, CSV: Column=field, … e.g. Kundenr=external_id",
+                        id="import-map",
+                    )
                 ),
             )
             yield from form_row(
                 "Region",
-                Input(
-                    placeholder=f"of numbers without +CC, e.g. DE (default {settings().region}; "
-                    "a customer's own country wins)",
-                    id="import-region",
-                    compact=True,
+                compact(
+                    Input(
+                        placeholder=f"of numbers without +CC, e.g. DE (default {settings().region}; "
+                        "a customer's own country wins)",
+                        id="import-region",
+                    )
                 ),
             )
             yield from form_row(
                 "Bad rows",
-                Select(
-                    BAD_ROWS, value="skip", allow_blank=False, id="import-bad-rows", compact=True
-                ),
+                compact(Select(BAD_ROWS, value="skip", allow_blank=False, id="import-bad-rows")),
                 errors=False,
             )
             yield Static(
@@ -397,18 +400,17 @@ class ExportDialog(FormDialog[str | None]):
             yield Static(what, classes="dialog-title")
             yield from form_row(
                 "Format",
-                Select(
-                    EXPORT_CHOICES, value="csv", allow_blank=False, id="export-format", compact=True
-                ),
+                compact(Select(EXPORT_CHOICES, value="csv", allow_blank=False, id="export-format")),
                 errors=False,
             )
             yield from form_row(
                 "File",
-                Input(
-                    self.default_path("csv"),
-                    suggester=PathSuggester(),
-                    id="export-path",
-                    compact=True,
+                compact(
+                    Input(
+                        self.default_path("csv"),
+                        suggester=PathSuggester(),
+                        id="export-path",
+                    )
                 ),
             )
             yield Static("", id="form-error", classes="field-error")

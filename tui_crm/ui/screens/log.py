@@ -23,6 +23,7 @@ from tui_crm.ui.screens.dialog import (
     show_when,
     widget_value,
 )
+from tui_crm.ui.widgets.compact import compact
 
 
 class LogInteractionScreen(FormDialog[Saved | None]):
@@ -69,29 +70,32 @@ class LogInteractionScreen(FormDialog[Saved | None]):
             yield Static(title, classes="dialog-title")
             with Horizontal(classes="form-row"):
                 yield Label("Kind", classes="form-label")
-                yield Select(
-                    [(k, k) for k in INTERACTION_KINDS],
-                    value=self.kind,
-                    allow_blank=False,
-                    compact=True,
-                    id="log-kind",
+                yield compact(
+                    Select(
+                        [(k, k) for k in INTERACTION_KINDS],
+                        value=self.kind,
+                        allow_blank=False,
+                        id="log-kind",
+                    )
                 )
             yield Label("Notes", classes="form-label")
             yield TextArea(id="log-notes", tab_behavior="focus", soft_wrap=True)
             yield Static("", id="log-notes-error", classes="field-error")
             with Horizontal(classes="form-row"):
                 yield Label("Outcome", classes="form-label")
-                yield Input(
-                    placeholder="e.g. ordered, call back, not interested",
-                    id="log-outcome",
-                    compact=True,
+                yield compact(
+                    Input(
+                        placeholder="e.g. ordered, call back, not interested",
+                        id="log-outcome",
+                    )
                 )
             with Horizontal(classes="form-row"):
                 yield Label("Follow-up", classes="form-label")
-                yield Input(
-                    placeholder="+3d  +2w  tomorrow  mon  2026-12-01",
-                    id="log-follow-up",
-                    compact=True,
+                yield compact(
+                    Input(
+                        placeholder="+3d  +2w  tomorrow  mon  2026-12-01",
+                        id="log-follow-up",
+                    )
                 )
             yield Static("", id="log-follow-up-error", classes="field-hint")
             yield Static("ctrl+s save · esc cancel · tab next field", classes="dialog-keys")

@@ -16,6 +16,7 @@ from tui_crm.errors import CrmError
 from tui_crm.ui.background import in_background
 from tui_crm.ui.format import naming
 from tui_crm.ui.screens.dialog import FormDialog, Saved, form_row
+from tui_crm.ui.widgets.compact import compact
 
 
 def suggest_reasons(field: Input, reasons: list[str]) -> None:
@@ -38,10 +39,11 @@ class MarkLostScreen(FormDialog[Saved | None]):
             yield Static(naming("Mark ", self.profile.name, " as lost"), classes="dialog-title")
             yield from form_row(
                 "Why",
-                Input(
-                    placeholder="what broke the deal, e.g. went with a cheaper competitor",
-                    id="lost-reason",
-                    compact=True,
+                compact(
+                    Input(
+                        placeholder="what broke the deal, e.g. went with a cheaper competitor",
+                        id="lost-reason",
+                    )
                 ),
             )
             yield Static("ctrl+s save · esc cancel", classes="dialog-keys")

@@ -14,6 +14,7 @@ from tui_crm.core.customers import add_purchase
 from tui_crm.core.fields import format_money
 from tui_crm.ui.format import naming
 from tui_crm.ui.screens.dialog import FormDialog, Saved
+from tui_crm.ui.widgets.compact import compact
 
 ROWS = (
     ("day", "purchase-day", "Date", "YYYY-MM-DD"),
@@ -43,7 +44,7 @@ class AddPurchaseScreen(FormDialog[Saved | None]):
             for _, widget_id, label, placeholder in ROWS:
                 with Horizontal(classes="form-row"):
                     yield Label(label, classes="form-label")
-                    yield Input(placeholder=placeholder, id=widget_id, compact=True)
+                    yield compact(Input(placeholder=placeholder, id=widget_id))
                 yield Static("", id=f"{widget_id}-error", classes="field-error field-hint")
             yield Static("ctrl+s save · esc cancel · tab next field", classes="dialog-keys")
 

@@ -14,6 +14,7 @@ from tui_crm.core.dates import parse_when
 from tui_crm.errors import CrmError, ValidationError
 from tui_crm.ui.format import data, naming
 from tui_crm.ui.screens.dialog import FormDialog, Saved, show_when
+from tui_crm.ui.widgets.compact import compact
 
 
 class SnoozeScreen(FormDialog[Saved | None]):
@@ -31,11 +32,12 @@ class SnoozeScreen(FormDialog[Saved | None]):
             yield Static(data(reasons), classes="field-hint")
             with Horizontal(classes="form-row"):
                 yield Label("Until", classes="form-label")
-                yield Input(
-                    value="+1w",
-                    placeholder="+3d  +2w  +1m  mon  2026-12-01",
-                    id="snooze-until",
-                    compact=True,
+                yield compact(
+                    Input(
+                        value="+1w",
+                        placeholder="+3d  +2w  +1m  mon  2026-12-01",
+                        id="snooze-until",
+                    )
                 )
             yield Static("", id="snooze-until-error", classes="field-hint")
             yield Static("ctrl+s snooze · esc cancel", classes="dialog-keys")

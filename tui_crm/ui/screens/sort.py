@@ -9,6 +9,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Select, Static
 
 from tui_crm.core.query import SortKey
+from tui_crm.ui.widgets.compact import compact
 
 KEYS = (
     ("name", "name (first, last)"),
@@ -55,12 +56,10 @@ class SortScreen(ModalScreen[list[SortKey] | None]):
             yield Static("Sort the results", classes="dialog-title")
             with Horizontal(classes="form-row"):
                 yield Label("Sort by", classes="form-label")
-                yield Select(
-                    _choices(), value=first, prompt="default", compact=True, id="sort-first"
-                )
+                yield compact(Select(_choices(), value=first, prompt="default", id="sort-first"))
             with Horizontal(classes="form-row"):
                 yield Label("then by", classes="form-label")
-                yield Select(_choices(), value=second, prompt="—", compact=True, id="sort-second")
+                yield compact(Select(_choices(), value=second, prompt="—", id="sort-second"))
             yield Static("Enter opens a list · ctrl+s apply · esc cancel", classes="dialog-keys")
 
     def on_mount(self) -> None:
