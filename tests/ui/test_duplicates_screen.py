@@ -12,6 +12,7 @@ from tui_crm.core.duplicates import find_duplicate_pairs
 from tui_crm.db.models import Customer, DuplicateDismissal, Interaction
 from tui_crm.ui.screens.duplicates import DuplicatesScreen, MergeScreen
 from tui_crm.ui.screens.search import ResultsTable
+from tui_crm.ui.widgets.row_list import RowList
 
 
 def _pair(db) -> tuple[int, int]:
@@ -60,8 +61,8 @@ def _text(widget: Static) -> str:
 
 
 def _rows(screen) -> list[list[str]]:
-    table = screen.query_one(ResultsTable)
-    return [[str(cell) for cell in table.get_row_at(row)] for row in range(table.row_count)]
+    pairs = screen.query_one("#duplicates-table", RowList)
+    return [[str(cell) for cell in pairs.get_row_at(row)] for row in range(pairs.row_count)]
 
 
 async def test_f5_lists_the_pairs_strongest_first_with_why(demo_app):
