@@ -135,7 +135,6 @@ class AttentionScreen(StyledAsNeeded, FollowsTheBook, ListHoldsKeys, CustomerAct
             status.set_class(True, "error")
             return
         status.set_class(False, "error")
-        before = self.highlighted()
         self.items = message.items
         self.refresh_bindings()  # the row keys apply now that there are rows
         count = message.total
@@ -148,11 +147,11 @@ class AttentionScreen(StyledAsNeeded, FollowsTheBook, ListHoldsKeys, CustomerAct
                 f"{count} customer{'s' if count != 1 else ''} to look at on {today:%a %-d %b}, "
                 f"most valuable and most overdue first{shown}"
             )
-        self._fill_table(before.customer_id if before else None)
+        self._fill_table()
 
-    def _fill_table(self, keep_id: int | None = None) -> None:
-        """The queue's rows, the highlight on customer `keep_id` while listed, else on the
-        row it was on."""
+    def _fill_table(self) -> None:
+        """The queue's rows, the highlight kept on the customer it was on while listed, else
+        on the row it was on."""
         rows = self.query_one(ResultsList)
         today = self.app.today()
         wide, room = self._wide, self._why_width
@@ -173,9 +172,7 @@ class AttentionScreen(StyledAsNeeded, FollowsTheBook, ListHoldsKeys, CustomerAct
                 ago(item.last_contact, today),
             ]
             shown.append(Row(item.customer_id, tuple(cells)))
-        ids = [row.key for row in shown]
-        at = ids.index(keep_id) if keep_id in ids else min(rows.cursor_row, max(len(ids) - 1, 0))
-        rows.reset(len(shown), shown, cursor=at)
+        rows.replace(shown)
         self._show_reasons()
 
     @on(RowList.Highlighted, "#attention-table")

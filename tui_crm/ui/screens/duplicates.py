@@ -128,7 +128,6 @@ class DuplicatesScreen(StyledAsNeeded, FollowsTheBook, ListHoldsKeys, Screen):
             status.update(data(message.error))
             return
         shown = self.query_one(ResultsList)
-        before = self.highlighted()
         self.pairs = message.pairs
         count = len(self.pairs)
         status.update(
@@ -149,10 +148,7 @@ class DuplicatesScreen(StyledAsNeeded, FollowsTheBook, ListHoldsKeys, Screen):
             )
             for pair in self.pairs
         ]
-        ids = [pair.ids for pair in self.pairs]
-        keep = before.ids if before else None
-        at = ids.index(keep) if keep in ids else min(shown.cursor_row, max(len(ids) - 1, 0))
-        shown.reset(len(rows), rows, cursor=at)
+        shown.replace(rows)
         self.refresh_bindings()
 
     def highlighted(self) -> DuplicatePair | None:

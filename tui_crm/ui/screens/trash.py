@@ -20,9 +20,10 @@ from tui_crm.ui.background import FollowsTheBook, book, in_background
 from tui_crm.ui.format import data
 from tui_crm.ui.keys import ListHoldsKeys
 from tui_crm.ui.screens.confirm import ConfirmScreen
-from tui_crm.ui.screens.search import ResultsTable
+from tui_crm.ui.screens.search import ResultsList
 from tui_crm.ui.screens.styled import StyledAsNeeded
 from tui_crm.ui.widgets.footer import KeysFooter
+from tui_crm.ui.widgets.row_list import Column, Row
 
 
 @dataclass
@@ -50,20 +51,24 @@ class TrashScreen(StyledAsNeeded, FollowsTheBook, ListHoldsKeys, Screen):
         yield Header()
         with Vertical(id="trash-body"):
             yield Static("Reading the trash…", id="trash-status")
-            yield ResultsTable(id="trash-table", cursor_type="row", zebra_stripes=True)
+            yield ResultsList(id="trash-table")  # drawn line by line: only what is on screen
         yield KeysFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Trash"
-        table = self.query_one(ResultsTable)
+        trashed = self.query_one(ResultsList)
         name = 28 if self.app.size.width >= 100 else 20
-        table.add_column("Customer", width=name, key="name")
-        table.add_column("Deleted", width=12, key="when")
-        table.add_column("By", width=8, key="who")
         # What is left of the width (cells are padded by one on each side; a scrollbar).
         rest = max(20, self.app.size.width - name - 12 - 8 - 4 * 2 - 2)
-        table.add_column("How, and what comes back", width=rest, key="how")
-        table.focus()
+        trashed.set_columns(
+            [
+                Column("Customer", name),
+                Column("Deleted", 12),
+                Column("By", 8),
+                Column("How, and what comes back", rest),
+            ]
+        )
+        trashed.focus()
         self.load()
 
     def refresh_from_book(self) -> None:
@@ -102,8 +107,8 @@ class TrashScreen(StyledAsNeeded, FollowsTheBook, ListHoldsKeys, Screen):
             status.update(data(message.error, "red"))
             return
         self.items = message.items
-        self.query_one(ResultsTable).refill(
-            (str(item.id), self._cells(item)) for item in self.items
+        self.query_one(ResultsList).replace(
+            [Row(item.id, self._cells(item)) for item in self.items]
         )
         count = len(self.items)
         status.update(
@@ -132,10 +137,10 @@ class TrashScreen(StyledAsNeeded, FollowsTheBook, ListHoldsKeys, Screen):
 
     @property
     def current(self) -> TrashedCustomer | None:
-        table = self.query_one(ResultsTable)
-        if not self.items or not 0 <= table.cursor_row < len(self.items):
+        at = self.query_one(ResultsList).cursor_row
+        if not self.items or not 0 <= at < len(self.items):
             return None
-        return self.items[table.cursor_row]
+        return self.items[at]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("restore", "purge"):

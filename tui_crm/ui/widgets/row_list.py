@@ -146,6 +146,16 @@ class RowList(ScrollView, can_focus=True):
         self._move(cursor, scroll=True)
         self.refresh()
 
+    def replace(self, rows: Sequence[Row]) -> None:
+        """All the rows anew, the cursor kept on the row it was on (by key) while that is
+        listed, else at the same place: after a write, a refresh or a resize the user is
+        still on the customer they acted on, or on the row that took its place."""
+        keep, at = self.cursor_key, self.cursor_row
+        keys = [row.key for row in rows]
+        if keep in keys:
+            at = keys.index(keep)
+        self.reset(len(rows), rows, cursor=min(at, max(len(rows) - 1, 0)))
+
     def set_total(self, total: int) -> None:
         """There are `total` rows (the count came after the first ones); the cursor stays."""
         self.total = max(0, total)
