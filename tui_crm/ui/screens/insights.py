@@ -144,6 +144,9 @@ class InsightsScreen(StyledAsNeeded, FollowsTheBook, Screen):
         self.error: str | None = None  # why the last computation failed
 
     def compose(self) -> ComposeResult:
+        # Its width's class before its widgets are styled, not after (which styled them all
+        # again): they are styled as they mount.
+        self._set_width_class(update=False)
         yield Header()
         with InsightsBody(id="insights-body"):
             with Horizontal(id="insights-as-of-row"):
@@ -198,15 +201,14 @@ class InsightsScreen(StyledAsNeeded, FollowsTheBook, Screen):
         referrers.add_column(_right("Referred"), width=8, key="count")
         referrers.add_column(_right("Brought 12m"), width=11, key="spent")
         referrers.add_column(_right("Lifetime"), width=11, key="lifetime")
-        self._set_width_class()
         self.query_one("#insights-gold", CustomerList).focus()
         self.compute(self.as_of)
 
     def on_resize(self) -> None:
         self._set_width_class()
 
-    def _set_width_class(self) -> None:
-        self.set_class(self.size.width >= WIDE, "wide")
+    def _set_width_class(self, *, update: bool = True) -> None:
+        self.set_class(self.app.size.width >= WIDE, "wide", update=update)
 
     def refresh_from_book(self) -> None:
         if self.figures is not None:  # back from a profile: something may have changed
