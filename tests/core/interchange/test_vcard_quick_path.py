@@ -1,6 +1,8 @@
 """The quickest vCard path (`_quick_card`: the properties read, kept and turned into what
 vobject makes of them in one pass) gives every card the row the property-by-property path
-gives, and that vobject's reading gives, or hands the card to them."""
+gives, and that vobject's reading gives, or hands the card to them. (The odd cards, the
+sample exports, the address-book files and the benchmark's cards are read every way in
+test_vcard_fast_path.py.)"""
 
 from __future__ import annotations
 
@@ -11,10 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.core.interchange import test_vcard
-from tests.core.interchange.test_vcard_fast_path import _CARD_BODY, DATA, ODD_CARDS
+from tests.core.interchange.test_vcard_fast_path import _CARD_BODY, _same_every_way
 from tui_crm.core.interchange import vcard
-from tui_crm.core.interchange.text import decode
 
 
 @pytest.fixture(autouse=True)
@@ -25,43 +25,6 @@ def _quiet_vobject():
     logging.disable(logging.NOTSET)
 
 
-def _without_quick(text: str, *, vobject_only: bool = False):
-    """parse_vcards with every card read property by property (and through vobject alone)."""
-    real_quick, real_native = vcard._quick_card, vcard._native_card
-    vcard._quick_card = lambda card: None
-    if vobject_only:
-        vcard._native_card = lambda props: None
-    try:
-        return vcard.parse_vcards(text)
-    finally:
-        vcard._quick_card, vcard._native_card = real_quick, real_native
-
-
-def _same_every_way(text: str) -> None:
-    quick = vcard.parse_vcards(text)
-    for slow in (_without_quick(text), _without_quick(text, vobject_only=True)):
-        assert quick.rows == slow.rows
-        assert (quick.layout, quick.ignored) == (slow.layout, slow.ignored)
-
-
-@pytest.mark.parametrize("name", sorted(ODD_CARDS))
-def test_odd_cards_read_the_same_every_way(name):
-    _same_every_way(ODD_CARDS[name])
-
-
-@pytest.mark.parametrize("sample", ["IPHONE", "ANDROID", "GOOGLE", "OUTLOOK", "NEXTCLOUD"])
-def test_the_sample_exports_read_the_same_every_way(sample):
-    text = getattr(test_vcard, sample)
-    _same_every_way(text if isinstance(text, str) else decode(text, "contact.vcf"))
-
-
-@pytest.mark.parametrize("path", sorted(DATA.glob("*.vcf")), ids=lambda path: path.name)
-def test_the_address_book_files_read_the_same_every_way(path):
-    from tui_crm.core.interchange.text import read_source
-
-    _same_every_way(read_source(path))
-
-
 def _benchmark_cards(tmp_path: Path, monkeypatch, count: int) -> str:
     monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[3] / "benchmarks"))
     from bench_import import write_vcards
@@ -69,10 +32,6 @@ def _benchmark_cards(tmp_path: Path, monkeypatch, count: int) -> str:
     path = tmp_path / "cards.vcf"
     write_vcards(path, count, 7)  # Google, Apple (a photo now and then) and Android 2.1 cards
     return path.read_text(encoding="utf-8").replace("\r\n", "\n")
-
-
-def test_the_benchmarks_cards_read_the_same_every_way(tmp_path, monkeypatch):
-    _same_every_way(_benchmark_cards(tmp_path, monkeypatch, 300))
 
 
 def test_the_common_shapes_take_the_quick_path(tmp_path, monkeypatch):
@@ -112,9 +71,3 @@ def test_any_card_of_these_properties_reads_the_same_every_way(version, body, fo
     at = min(at, len(body))
     body = body[:at] + fold + body[at:] if body else body
     _same_every_way(f"BEGIN:VCARD\nVERSION:{version}\n{body}\nEND:VCARD\n")
-
-
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(body=test_vcard._GARBAGE)
-def test_any_garbage_reads_the_same_every_way(body):
-    _same_every_way(f"BEGIN:VCARD\n{body.replace(chr(13), '')}\nEND:VCARD\n")

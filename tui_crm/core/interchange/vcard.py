@@ -580,6 +580,23 @@ class _Card:
         self.contents = contents
 
 
+def _value(name: str, raw: str) -> Any:
+    """A property's value as vobject reads it from its raw text: N and ADR as vobject's
+    objects (more fields than parts are dropped, fewer left empty, as vobject's zip does),
+    ORG's parts, CATEGORIES' values, any other its first text value."""
+    if name == "n":
+        return vobject.vcard.Name(**dict(zip(_NAME_PARTS, _fields(raw), strict=False)))
+    if name == "adr":
+        return vobject.vcard.Address(**dict(zip(_ADR_PARTS, _fields(raw), strict=False)))
+    if name == "org":
+        return _fields(raw)
+    if name == "categories":
+        return _text_values(raw)
+    if "\\" not in raw:
+        return raw.partition(",")[0]  # what _text_values(raw)[0] gives then
+    return _text_values(raw)[0]
+
+
 def _native_card(props: list[_Prop]) -> _Card | None:
     """What vobject.readOne makes of _vobject_card's text, worked out directly; None when a
     property is not of the shape whose reading this knows (see above)."""
@@ -589,20 +606,7 @@ def _native_card(props: list[_Prop]) -> _Card | None:
         if "\r" in raw or "\n" in raw or "_" in name:
             return None  # vobject would split the line, or rename the property
         params = _native_params(prop.params) if prop.params else {}
-        if name == "n":
-            # More fields than parts are dropped, fewer left empty, as vobject's zip does.
-            value: Any = vobject.vcard.Name(**dict(zip(_NAME_PARTS, _fields(raw), strict=False)))
-        elif name == "adr":
-            value = vobject.vcard.Address(**dict(zip(_ADR_PARTS, _fields(raw), strict=False)))
-        elif name == "org":
-            value = _fields(raw)
-        elif name == "categories":
-            value = _text_values(raw)
-        elif "\\" not in raw:
-            value = raw.partition(",")[0]  # what _text_values(raw)[0] gives then
-        else:
-            value = _text_values(raw)[0]
-        line = _Line(value, params, prop.group.upper() or None)
+        line = _Line(_value(name, raw), params, prop.group.upper() or None)
         if name in contents:
             contents[name].append(line)
         else:
@@ -715,19 +719,7 @@ def _quick_read(card: _RawCard) -> tuple[_Card, str, set[str]] | None:
             continue
         if "\r" in raw or "\n" in raw or "_" in name:
             return None  # vobject would split the line, or rename the property
-        if name == "n":
-            value: Any = vobject.vcard.Name(**dict(zip(_NAME_PARTS, _fields(raw), strict=False)))
-        elif name == "adr":
-            value = vobject.vcard.Address(**dict(zip(_ADR_PARTS, _fields(raw), strict=False)))
-        elif name == "org":
-            value = _fields(raw)
-        elif name == "categories":
-            value = _text_values(raw)
-        elif "\\" not in raw:
-            value = raw.partition(",")[0]
-        else:
-            value = _text_values(raw)[0]
-        line = _Line(value, native, group, types)
+        line = _Line(_value(name, raw), native, group, types)
         if name in contents:
             contents[name].append(line)
         else:
