@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from textual.app import ComposeResult
 from textual.css.query import NoMatches
 from textual.geometry import Size
@@ -31,6 +33,14 @@ class KeysFooter(Footer):
             self.fit_keys()
 
     def compose(self) -> ComposeResult:
+        if not self._bindings_ready and self.is_attached:
+            # The keys are built at once from the screen's keys as they are, not left empty
+            # until the screen says its keys are ready and then built (a second round of
+            # mounting, styling and drawing every key as each screen opens): then they are
+            # built again only if what they show differs.
+            with contextlib.suppress(NoMatches):  # a screen still mounting: wait for it
+                self.screen.active_bindings  # noqa: B018 - can they be read yet?
+                self._bindings_ready = True
         self._shown = self._what_shows()  # read at the moment the keys are built from it
         for widget in super().compose():
             if isinstance(widget, FooterKey):
@@ -65,7 +75,10 @@ class KeysFooter(Footer):
                     enabled,
                     tooltip,
                 )
-                for (_, binding, enabled, tooltip) in bindings.values()
+                for key, (_, binding, enabled, tooltip) in bindings.items()
+                # Only what the keys show: focusing a field adds its own bindings, which
+                # the footer does not show (all but the palette's key, shown apart).
+                if binding.show or key == self.app.COMMAND_PALETTE_BINDING
             ),
         )
 
