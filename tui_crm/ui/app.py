@@ -46,8 +46,6 @@ def _holds_work(screen: Screen) -> bool:
     return getattr(screen, "HOLDS_WORK", isinstance(screen, ModalScreen))
 
 
-# Loaded in the workers that use them, after the first frame: the undo journal and the daily
-# backup are not what a salesperson waits for when the app starts.
 # Loaded in a thread of their own once the first rows are drawn, while the user reads them:
 # each screen's first visit paid for its modules (the profile's ~30 ms, the form's ~30 ms,
 # the phone metadata ~25 ms). Any left out still loads when first used.
@@ -75,6 +73,8 @@ def _warm_up(modules: tuple[str, ...]) -> None:
     gc.freeze()  # they live as long as the app, like what was built to start
 
 
+# Loaded in the workers that use them, after the first frame: the undo journal and the daily
+# backup are not what a salesperson waits for when the app starts.
 def _newest_step(db: Database) -> int:
     from tui_crm.core.undo import newest_step
 
