@@ -4,6 +4,7 @@ undo journal or import and export; each loads when it is first used, in a worker
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -102,3 +103,18 @@ async def test_the_app_reads_its_first_answer_once(demo_app, monkeypatch):
             await pilot.pause(0.05)
         assert asked == [""]
         assert demo_app.undo_after is not None  # what waited for the first rows did run
+
+
+def test_the_app_draws_up_to_240_frames_a_second_unless_told_otherwise():
+    # A key's rows are drawn at the next of Textual's ticks: at its default 60 a second they
+    # waited up to 16 ms for it. TEXTUAL_FPS of the user's own wins (README, Configuration).
+    code = "import tui_crm.ui.app, textual.constants as c; print(c.MAX_FPS)"
+    env = {k: v for k, v in os.environ.items() if k != "TEXTUAL_FPS"}
+    ours = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    theirs = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**env, "TEXTUAL_FPS": "30"},
+    )
+    assert (ours.stdout.strip(), theirs.stdout.strip()) == ("240", "30")
