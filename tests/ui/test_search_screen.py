@@ -225,3 +225,30 @@ async def test_the_list_reads_further_rows_as_it_is_scrolled_and_counts_them_all
         await settle(pilot)
         assert isinstance(demo_app.screen, ProfileScreen)
         assert demo_app.screen.customer_id == everyone[-1].id
+
+
+async def test_a_footer_built_again_lets_go_of_its_old_keys(demo_app):
+    # Textual kept every key a footer replaced alive, through the key's watch on the
+    # footer's `compact`: the search screen's footer, rebuilt as its keys come and go, grew
+    # with each (some 25 keys, with all they had drawn, for each form opened and closed).
+    import gc
+
+    from textual.widgets._footer import FooterKey
+
+    from tui_crm.ui.widgets.footer import KeysFooter
+
+    async with demo_app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        footer = demo_app.screen.query_one(KeysFooter)
+        first = set(footer.query(FooterKey))
+        for text in ("tier:", "tier:gold", "tier:", "tier:gold"):  # an error has no rows to act on
+            demo_app.screen.query_one("#query", Input).value = text
+            await settle(pilot)
+            await pilot.pause()
+        now = set(footer.query(FooterKey))
+        assert now and not now & first  # built again
+        del first
+        gc.unfreeze()
+        gc.collect()
+        alive = [o for o in gc.get_objects() if isinstance(o, FooterKey)]
+        assert len(alive) == len(now)

@@ -31,6 +31,16 @@ class KeysFooter(Footer):
         async with self.batch():  # drawn once, with only the keys that fit
             await super().recompose()
             self.fit_keys()
+        self._forget_old_keys()
+
+    def _forget_old_keys(self) -> None:
+        """Each key watches the footer's `compact` (its data binding); Textual lets go of a
+        removed key's watch only when `compact` changes, which it never does here. So every
+        rebuild of a footer that stays (the search screen's) kept the keys it replaced alive,
+        with everything they had drawn: some 25 keys a form opened and closed."""
+        watchers = getattr(self, "__watchers", {}).get("compact")
+        if watchers:
+            watchers[:] = [(key, call) for key, call in watchers if not key._closing]
 
     def compose(self) -> ComposeResult:
         if not self._bindings_ready and self.is_attached:
