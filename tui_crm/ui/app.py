@@ -47,6 +47,7 @@ def _holds_work(screen: Screen) -> bool:
 
 
 GC_THRESHOLDS = (2_000, 10, 10)  # the garbage collector's, once the app has started
+WARM_UP_AFTER = 0.5  # seconds after the first rows before the other screens' modules load
 
 # Loaded in a thread of their own once the first rows are drawn, while the user reads them:
 # each screen's first visit paid for its modules (the profile's ~30 ms, the form's ~30 ms,
@@ -289,9 +290,9 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
         # which refer to each other, are freed as before, a little later.
         self._gc_thresholds = gc.get_threshold()
         gc.set_threshold(*GC_THRESHOLDS)
-        threading.Thread(
-            target=_warm_up, args=(WARM_UP,), name="tui-crm-warm-up", daemon=True
-        ).start()
+        # Half a second on, while the user reads the first rows: a key pressed at once (f2 for
+        # the day's queue) does not open its screen while the thread takes turns with it.
+        self.set_timer(WARM_UP_AFTER, self._warm_up)
         if self.watch_every:
             self.run_worker(self._watch_book, thread=True, group="watch", exit_on_error=False)
         in_background(self, _newest_step, self._undo_from, group="undo")
@@ -352,6 +353,11 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
     def book_changed(self) -> None:
         """The screen on top reads the book again (the others do when they are back on top)."""
         self.screen.post_message(BookChanged())
+
+    def _warm_up(self) -> None:
+        threading.Thread(
+            target=_warm_up, args=(WARM_UP,), name="tui-crm-warm-up", daemon=True
+        ).start()
 
     def on_unmount(self) -> None:
         self._stop_watching.set()
