@@ -265,6 +265,11 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
         # is Python work (imports, reads) taking turns with the screen being built.
         self.set_timer(1.0, self.settle_in)
 
+    def first_rows_shown(self) -> None:
+        """The search screen showed rows: settle in once they are drawn (the first time)."""
+        if not self._settled:
+            self.call_after_refresh(self.settle_in)
+
     def settle_in(self) -> None:
         """Once, when the first rows are drawn: offer back unsaved notes, read the undo
         journal, start the watcher and the day's backup, freeze the start-up heap and load
@@ -292,7 +297,7 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
         gc.set_threshold(*GC_THRESHOLDS)
         # Half a second on, while the user reads the first rows: a key pressed at once (f2 for
         # the day's queue) does not open its screen while the thread takes turns with it.
-        self.set_timer(WARM_UP_AFTER, self._warm_up)
+        self.set_timer(WARM_UP_AFTER, self._start_warm_up)
         if self.watch_every:
             self.run_worker(self._watch_book, thread=True, group="watch", exit_on_error=False)
         in_background(self, _newest_step, self._undo_from, group="undo")
@@ -354,7 +359,7 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
         """The screen on top reads the book again (the others do when they are back on top)."""
         self.screen.post_message(BookChanged())
 
-    def _warm_up(self) -> None:
+    def _start_warm_up(self) -> None:
         threading.Thread(
             target=_warm_up, args=(WARM_UP,), name="tui-crm-warm-up", daemon=True
         ).start()

@@ -28,6 +28,7 @@ from tui_crm.ui.widgets.footer import KeysFooter
 from tui_crm.ui.widgets.row_list import Column, Row, RowList
 
 SHOWN = 500  # rows in the list; the rest are counted (the CLI prints them all)
+WIDE = 110  # columns from which the phone is shown
 
 
 @dataclass
@@ -55,8 +56,6 @@ class AttentionScreen(StyledAsNeeded, FollowsTheBook, ListHoldsKeys, CustomerAct
         super().__init__()
         self.items: list[AttentionItem] = []
         self._width = 0
-        self._why_width = 0
-        self._wide = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -88,13 +87,11 @@ class AttentionScreen(StyledAsNeeded, FollowsTheBook, ListHoldsKeys, CustomerAct
             return False
         self._width = width
         fixed = [("Tier", 6, "tier"), ("Value", 8, "value"), ("Contact", 8, "last")]
-        if width >= 110:
+        if width >= WIDE:
             fixed.insert(0, ("Phone", 17, "phone"))
         rest = max(30, width - 2 - 2 * (len(fixed) + 2) - sum(w for _, w, _ in fixed))
         name_width = min(24, rest * 2 // 5)
-        self._why_width = rest - name_width
-        self._wide = width >= 110
-        columns = [Column("Name", name_width), Column("Why", self._why_width)]
+        columns = [Column("Name", name_width), Column("Why", rest - name_width)]
         columns += [Column(t, w, "right" if k == "value" else "left") for t, w, k in fixed]
         self.query_one(ResultsList).set_columns(columns)
         return True
@@ -154,7 +151,7 @@ class AttentionScreen(StyledAsNeeded, FollowsTheBook, ListHoldsKeys, CustomerAct
         on the row it was on."""
         rows = self.query_one(ResultsList)
         today = self.app.today()
-        wide, room = self._wide, self._why_width
+        wide, room = self._width >= WIDE, rows.columns[1].width
         shown = []
         for item in self.items[:SHOWN]:
             more = f" +{len(item.reasons) - 1}" if len(item.reasons) > 1 else ""

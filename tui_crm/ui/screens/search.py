@@ -474,7 +474,7 @@ class SearchScreen(StyledAsNeeded, FollowsTheBook, CustomerActions, Screen):
             resume_keys(self.app)
             self.refresh_bindings()
             # The app's start-up work that the first rows did not need: now they are drawn.
-            self.app.call_after_refresh(self.app.settle_in)
+            self.app.first_rows_shown()
 
     def _show_results(self, message: SearchDone) -> None:
         status = self.query_one("#query-status", Static)
