@@ -17,6 +17,7 @@ from tui_crm.core.customers import (
     clean_customer,
     create_customer,
     get_profile,
+    known_sources,
     log_interaction,
     reapply_edits,
     resolve_customer,
@@ -581,3 +582,12 @@ def test_an_ambiguous_name_lists_the_candidates(db, people):
 def test_a_name_that_matches_nobody_is_not_found(db, people, typed):
     with pytest.raises(NotFound):
         resolve_customer(db, typed)
+
+
+def test_the_source_field_completes_from_the_sources_of_live_customers(db):
+    for first, source in (("Anna", "Website"), ("Bo", "Fair"), ("Cy", "Website"), ("Di", "")):
+        create_customer(db, {"first_name": first, "source": source}, now=NOW)
+    gone = create_customer(db, {"first_name": "Ed", "source": "Old flyer"}, now=NOW)
+    assert known_sources(db) == ["Fair", "Old flyer", "Website"]
+    trash_customer(db, gone, now=NOW, expected_version=current_version(gone))
+    assert known_sources(db) == ["Fair", "Website"]  # nothing offered from the trash

@@ -9,8 +9,23 @@ from playhouse.test_utils import count_queries
 
 from tests.versions import current_version
 from tui_crm.core.attention import ensure_rhythms, lapsed_ids
-from tui_crm.core.customers import add_purchase, create_customer, trash_customer, update_customer
-from tui_crm.core.insights import NO_SOURCE, Answer, insights, lost_reasons, share
+from tui_crm.core.customers import (
+    add_purchase,
+    create_customer,
+    known_sources,
+    trash_customer,
+    update_customer,
+)
+from tui_crm.core.insights import (
+    LOST_REASONS_SQL,
+    NO_SOURCE,
+    SOURCES_SQL,
+    WHY_SQL,
+    Answer,
+    insights,
+    lost_reasons,
+    share,
+)
 from tui_crm.core.search import search
 from tui_crm.core.value import ensure_values
 
@@ -333,3 +348,31 @@ def test_the_number_of_queries_does_not_grow_with_the_book(db):
         )
     assert 0 < small <= 15  # five of them work out who stopped buying
     assert queries() == small
+
+
+@pytest.mark.parametrize(
+    ("sql", "index"),
+    [
+        (WHY_SQL, "customer_why_chose_us"),
+        (SOURCES_SQL, "customer_source"),
+        (LOST_REASONS_SQL, "customer_lost_reason"),
+    ],
+)
+def test_the_answers_are_counted_from_their_indexes_not_every_customer(db, sql, index):
+    # Each count read every customer (40-50 ms at 100 000 customers, on every visit).
+    plan = str(db.execute_sql("EXPLAIN QUERY PLAN " + sql).fetchall())
+    assert f"USING INDEX {index}" in plan or f"USING COVERING INDEX {index}" in plan
+
+
+def test_the_sources_offered_on_the_form_are_read_from_their_index(db, monkeypatch):
+    statements = []
+    execute = db.execute_sql
+    monkeypatch.setattr(
+        db,
+        "execute_sql",
+        lambda sql, params=None: statements.append((sql, params)) or execute(sql, params),
+    )
+    known_sources(db)
+    ((sql, params),) = statements
+    plan = str(execute("EXPLAIN QUERY PLAN " + sql, params).fetchall())
+    assert "INDEX customer_source" in plan

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Input, Static
 
-from tests.ui.conftest import TODAY, settle
+from tests.ui.conftest import TODAY, screen_lines, settle
 from tui_crm.core.search import search
 from tui_crm.ui.screens.profile import ProfileScreen
 from tui_crm.ui.screens.search import SearchScreen
@@ -227,28 +227,36 @@ async def test_the_list_reads_further_rows_as_it_is_scrolled_and_counts_them_all
         assert demo_app.screen.customer_id == everyone[-1].id
 
 
-async def test_a_footer_built_again_lets_go_of_its_old_keys(demo_app):
-    # Textual kept every key a footer replaced alive, through the key's watch on the
-    # footer's `compact`: the search screen's footer, rebuilt as its keys come and go, grew
-    # with each (some 25 keys, with all they had drawn, for each form opened and closed).
-    import gc
-
-    from textual.widgets._footer import FooterKey
-
+async def test_the_footer_shows_the_keys_that_apply_now(demo_app):
     from tui_crm.ui.widgets.footer import KeysFooter
 
     async with demo_app.run_test(size=(120, 30)) as pilot:
         await settle(pilot)
         footer = demo_app.screen.query_one(KeysFooter)
-        first = set(footer.query(FooterKey))
-        for text in ("tier:", "tier:gold", "tier:", "tier:gold"):  # an error has no rows to act on
-            demo_app.screen.query_one("#query", Input).value = text
+        line = lambda: screen_lines(demo_app)[footer.region.y]  # noqa: E731
+        assert "^l Log call" in line() and line().rstrip().endswith("▏^p palette")
+        demo_app.screen.query_one("#query", Input).value = "tier:gold colour:red"
+        await settle(pilot)
+        await pilot.pause()
+        assert "Log call" not in line()  # an error has no rows to act on
+        assert "f1 Help" in line() and line().rstrip().endswith("▏^p palette")
+        demo_app.screen.query_one("#query", Input).value = ""
+        await settle(pilot)
+        await pilot.pause()
+        assert "^l Log call" in line()
+
+
+async def test_a_closed_form_leaves_nothing_watching_the_app(demo_app):
+    # Textual lets go of a closed widget's watch on the app (its title, its theme) only when
+    # the watched value changes, which may be never: each form opened and closed stayed alive
+    # through its header and text areas, with everything they had drawn.
+    async with demo_app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        for _ in range(2):
+            demo_app.action_new_customer()
             await settle(pilot)
-            await pilot.pause()
-        now = set(footer.query(FooterKey))
-        assert now and not now & first  # built again
-        del first
-        gc.unfreeze()
-        gc.collect()
-        alive = [o for o in gc.get_objects() if isinstance(o, FooterKey)]
-        assert len(alive) == len(now)
+            await pilot.press("escape")
+            await settle(pilot)
+        watching = [node for w in getattr(demo_app, "__watchers").values() for node, _ in w]
+        assert watching  # the search screen's header, at least
+        assert not [node for node in watching if node._closing]

@@ -161,7 +161,9 @@ async def test_the_import_reports_border_shows(empty_app, tmp_path):
 
 
 async def test_an_open_select_at_the_foot_of_the_screen_stays_above_the_footer(demo_app):
-    from textual.widgets import Footer, Select
+    from textual.widgets import Select
+
+    from tui_crm.ui.widgets.footer import KeysFooter
 
     async with demo_app.run_test(size=(80, 24)) as pilot:
         demo_app.theme = ANSI
@@ -170,7 +172,7 @@ async def test_an_open_select_at_the_foot_of_the_screen_stays_above_the_footer(d
         await settle(pilot)
         screen = demo_app.screen
         select = screen.query_one("#f-category", Select)
-        footer = screen.query_one(Footer)
+        footer = screen.query_one(KeysFooter)
         select.focus()
         await settle(pilot)
         body = screen.query_one("#form-body")  # the select on the last line above the footer

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from textual.widgets import DataTable, Footer
+from textual.widgets import DataTable
 
 from tests.ui.conftest import TODAY, joined, screen_lines, settle
 from tui_crm.db.models import Interaction
 from tui_crm.ui.screens.profile import ProfileScreen
+from tui_crm.ui.widgets.footer import KeysFooter
 
 
 async def test_a_long_query_error_wraps_and_keeps_its_position(demo_app):
@@ -112,15 +113,10 @@ async def _each_screen(pilot):
 
 
 def _footer_keys(app) -> tuple[str, list[str]]:
-    """The footer's line left of the palette's key, and the keys shown there as drawn."""
-    footer = app.screen.query_one(Footer)
+    """The footer's line left of the palette's key, and the keys it says it shows."""
+    footer = app.screen.query_one(KeysFooter)
     line = screen_lines(app)[footer.region.y]
-    shown = [
-        str(key.render())
-        for key in footer.query("FooterKey")
-        if key.display and not key.has_class("-command-palette")
-    ]
-    return line.partition("▏")[0], shown
+    return line.partition("▏")[0], [key.text for key in footer.shown()]
 
 
 async def test_every_footer_shows_whole_keys_at_80_columns(demo_app):

@@ -1383,10 +1383,10 @@ def category_names(db: Database) -> list[str]:
 
 
 def known_sources(db: Database) -> list[str]:
-    """Acquisition sources already in use: the list grows as people type new ones."""
+    """Acquisition sources in use by live customers: the list grows as people type new ones."""
     query = (
         Customer.select(Customer.source)
-        .where(Customer.source != "")
+        .where(Customer.deleted_at.is_null(), Customer.source != "")
         .distinct()
         .order_by(Customer.source)
     )

@@ -85,6 +85,7 @@ def probable_duplicates(
             CustomerEmail.select(CustomerEmail.customer)
             .join(Customer)
             .where(live & (fn.lower(CustomerEmail.address) == address.lower()))
+            .order_by(CustomerEmail.customer)
         ):
             add(row.customer_id, f"same email {address}")
     # Only verified numbers are the same phone: two numbers kept as typed may be written
@@ -97,13 +98,16 @@ def probable_duplicates(
             CustomerPhone.select(CustomerPhone.customer)
             .join(Customer)
             .where(live & (CustomerPhone.number == number) & CustomerPhone.verified)
+            .order_by(CustomerPhone.customer)
         ):
             add(row.customer_id, f"same phone {number}")
     first = cleaned.scalars.get("first_name", "")
     last = cleaned.scalars.get("last_name", "")
     if first and last:
-        for row in Customer.select(Customer.id, Customer.first_name).where(
-            live & (fn.lower(Customer.last_name) == last.lower())
+        for row in (
+            Customer.select(Customer.id, Customer.first_name)
+            .where(live & (fn.lower(Customer.last_name) == last.lower()))
+            .order_by(Customer.id)  # the oldest first, whatever the plan
         ):
             if same_first_name(first, row.first_name):
                 add(

@@ -18,9 +18,18 @@ from tui_crm.db.meta import meta_value
 
 NO_SOURCE = "(none)"
 # Lost reasons are counted over the live customers marked lost.
+# The counts of answers read the partial indexes of migration 13, not every customer.
 LOST_REASONS_SQL = (
     "SELECT lost_reason, count(*) FROM customer "
     "WHERE deleted_at IS NULL AND status = 'lost' GROUP BY lost_reason"
+)
+WHY_SQL = (
+    "SELECT why_chose_us, count(*) FROM customer WHERE deleted_at IS NULL GROUP BY why_chose_us"
+)
+SOURCES_SQL = (
+    "SELECT c.source, count(*), coalesce(sum(v.spent_12m), 0) "
+    "FROM customer c LEFT JOIN customer_value v ON v.customer_id = c.id "
+    "WHERE c.deleted_at IS NULL GROUP BY c.source"
 )
 
 
@@ -153,13 +162,7 @@ def _read(db: Database, as_of: date, top: int, lapsed: int) -> Insights:
         sources=_sources(db, total),
         referrers=referrers,
         referrer_count=referrer_count,
-        why=_answers(
-            db.execute_sql(
-                "SELECT why_chose_us, count(*) FROM customer WHERE deleted_at IS NULL "
-                "GROUP BY why_chose_us"
-            ),
-            top,
-        ),
+        why=_answers(db.execute_sql(WHY_SQL), top),
         lost=_answers(db.execute_sql(LOST_REASONS_SQL), top),
         lapsed=lapsed,
     )
@@ -190,11 +193,7 @@ def _tier(db: Database, name: str, figures: tuple[int, int], total: int, top: in
 
 
 def _sources(db: Database, total: int) -> tuple[SourceSpend, ...]:
-    rows = db.execute_sql(
-        "SELECT c.source, count(*), coalesce(sum(v.spent_12m), 0) "
-        "FROM customer c LEFT JOIN customer_value v ON v.customer_id = c.id "
-        "WHERE c.deleted_at IS NULL GROUP BY c.source"
-    )
+    rows = db.execute_sql(SOURCES_SQL)
     # The source list grows as people type, so "Website" and "website " are one source,
     # named the way most of its customers have it.
     groups: dict[str, list[tuple[str, int, int]]] = {}

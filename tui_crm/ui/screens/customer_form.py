@@ -164,8 +164,6 @@ class CustomerFormScreen(FormScreen[Saved | None]):
         try:
             with book(self) as db:
                 categories = category_names(db)
-                sources = known_sources(db)
-                reasons = lost_reasons(db)
                 profile = (
                     get_profile(db, self.customer_id, self.app.today(), history=0)
                     if self.customer_id is not None
@@ -173,16 +171,25 @@ class CustomerFormScreen(FormScreen[Saved | None]):
                 )
             error = None
         except CrmError as err:
-            categories, sources, reasons, profile, error = [], [], [], None, str(err)
-        self.app.call_from_thread(self.fill, categories, sources, reasons, profile, error)
+            categories, profile, error = [], None, str(err)
+        self.app.call_from_thread(self.fill, categories, profile, error)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="form-suggestions")
+    def load_suggestions(self) -> None:
+        """What the source and lost-reason fields complete from: read once the form is shown,
+        as they count the whole book and no one has typed there yet."""
+        with book(self) as db:
+            sources, reasons = known_sources(db), lost_reasons(db)
+        self.app.call_from_thread(self.suggest, sources, reasons)
+
+    def suggest(self, sources: list[str], reasons: list[str]) -> None:
+        self.query_one(f"#{_id('source')}", Input).suggester = SuggestFromList(
+            sources, case_sensitive=False
+        )
+        suggest_reasons(self.query_one(f"#{_id('lost_reason')}", Input), reasons)
 
     def fill(
-        self,
-        categories: list[str],
-        sources: list[str],
-        reasons: list[str],
-        profile: CustomerProfile | None,
-        error: str | None,
+        self, categories: list[str], profile: CustomerProfile | None, error: str | None
     ) -> None:
         if error:
             self.query_one("#form-error", Static).update(data(error))
@@ -191,10 +198,6 @@ class CustomerFormScreen(FormScreen[Saved | None]):
         self.query_one(f"#{_id('category')}", Select).set_options(
             [(data(c), c) for c in categories]
         )
-        self.query_one(f"#{_id('source')}", Input).suggester = SuggestFromList(
-            sources, case_sensitive=False
-        )
-        suggest_reasons(self.query_one(f"#{_id('lost_reason')}", Input), reasons)
         self.profile = profile
         if profile is not None:
             self.sub_title = f"Edit {profile.name}"
@@ -205,6 +208,7 @@ class CustomerFormScreen(FormScreen[Saved | None]):
         first.focus()
         first.select_all()  # as focusing selects it: it may have had the focus while empty
         self.call_after_refresh(self.remember_initial_values)
+        self.load_suggestions()
 
     def _fill_field(self, field: CustomerField, profile: CustomerProfile) -> None:
         value = getattr(profile, field.name)

@@ -30,3 +30,15 @@ class StyledAsNeeded:
         if self._css_update_count == now:
             event.refresh_styles = False  # Screen's own handler runs next and reads this
         self._css_update_count = now
+
+    def _on_unmount(self) -> None:
+        self.app.call_later(forget_closed_watchers, self.app)  # once all of it has closed
+
+
+def forget_closed_watchers(obj: object) -> None:
+    """Textual drops a closed widget's watch on `obj` (the app's title, theme …) only when
+    that value next changes, which may be never: until then the watch keeps the widget, its
+    screen and all they had drawn alive. Each customer form opened and closed left its header
+    and text areas behind that way."""
+    for watchers in getattr(obj, "__watchers", {}).values():
+        watchers[:] = [(node, call) for node, call in watchers if not node._closing]

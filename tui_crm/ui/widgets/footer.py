@@ -1,125 +1,211 @@
-"""The footer of every screen: Textual's, showing only the keys that fit whole."""
+"""The footer of every screen: the keys that apply now, drawn as one line by one widget."""
 
 from __future__ import annotations
 
-import contextlib
+from dataclasses import dataclass
 
-from textual.app import ComposeResult
+from rich.cells import cell_len
+from rich.style import Style
+from rich.text import Text
+from textual import events
 from textual.css.query import NoMatches
-from textual.geometry import Size
+from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer
-from textual.widgets._footer import FooterKey
 
 
-class KeysFooter(Footer):
+@dataclass(frozen=True)
+class FooterKey:
+    """One key as the footer shows it."""
+
+    key: str  # what pressing it simulates
+    shown_as: str  # as the app displays it ("^s", "f1")
+    description: str
+    action: str
+    enabled: bool
+    tooltip: str
+
+    @property
+    def text(self) -> str:
+        """The key as drawn: " ^s Save " (the palette's key is drawn apart)."""
+        return f" {self.shown_as} {self.description} " if self.description else self.shown_as
+
+
+class KeysFooter(Widget, can_focus=False):
     """Keys in their order, as many as fit whole beside the palette's key; the rest are left
     out rather than cut mid-word ("d De▏" at 80 columns). The key back to Search and the help
     key stay whenever they fit: one is the way home from anywhere, the other lists every key
-    the footer leaves out."""
+    the footer leaves out.
 
+    One widget drawing one line, where Textual's footer is a container of a widget a key:
+    each of those was mounted, styled, laid out and drawn on its own (some 15 a screen, a
+    fifth of the time some screens took to open), and built again whenever the keys changed.
+    It looks as Textual's does, in the theme's footer colours."""
+
+    ALLOW_SELECT = False
     KEEP = frozenset({"go_search", "toggle_help"})  # actions shown before any other is
+    COMPONENT_CLASSES = {
+        "footer-key--key",
+        "footer-key--description",
+        "footer-key--edge",
+        "footer-key--hover",
+    }
+    DEFAULT_CSS = """
+    KeysFooter {
+        dock: bottom;
+        height: 1;
+        color: $footer-foreground;
+        background: $footer-background;
+        .footer-key--key {
+            color: $footer-key-foreground;
+            background: $footer-key-background;
+            text-style: bold;
+        }
+        .footer-key--description {
+            color: $footer-description-foreground;
+            background: $footer-description-background;
+        }
+        .footer-key--edge {
+            color: $foreground 20%;
+        }
+        .footer-key--hover {
+            color: $footer-key-foreground;
+            background: $block-hover-background;
+        }
+    }
+    """
 
-    _shown: tuple | None = None  # what the keys show now (see `_what_shows`)
+    def __init__(self, *, show_command_palette: bool = True, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.show_command_palette = show_command_palette
+        self.keys: tuple[FooterKey, ...] = ()  # in order, shown or not
+        self.palette: FooterKey | None = None
+        self._hover: FooterKey | None = None
+        self._spans: list[tuple[int, int, FooterKey]] = []  # where each key shown was drawn
 
-    async def recompose(self) -> None:
-        # Bindings are "updated" on every focus change and refresh_bindings(), mostly with the
-        # same keys: building the keys again then costs some 30 ms a time for nothing.
-        shown = self._what_shows()
-        if shown is not None and shown == self._shown and self.children:
-            return
-        async with self.batch():  # drawn once, with only the keys that fit
-            await super().recompose()
-            self.fit_keys()
-        self._forget_old_keys()
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+        self.read_keys()
 
-    def _forget_old_keys(self) -> None:
-        """Each key watches the footer's `compact` (its data binding); Textual lets go of a
-        removed key's watch only when `compact` changes, which it never does here. So every
-        rebuild of a footer that stays (the search screen's) kept the keys it replaced alive,
-        with everything they had drawn: some 25 keys a form opened and closed."""
-        watchers = getattr(self, "__watchers", {}).get("compact")
-        if watchers:
-            watchers[:] = [(key, call) for key, call in watchers if not key._closing]
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
 
-    def compose(self) -> ComposeResult:
-        if not self._bindings_ready and self.is_attached:
-            # The keys are built at once from the screen's keys as they are, not left empty
-            # until the screen says its keys are ready and then built (a second round of
-            # mounting, styling and drawing every key as each screen opens): then they are
-            # built again only if what they show differs.
-            with contextlib.suppress(NoMatches):  # a screen still mounting: wait for it
-                self.screen.active_bindings  # noqa: B018 - can they be read yet?
-                self._bindings_ready = True
-        self._shown = self._what_shows()  # read at the moment the keys are built from it
-        for widget in super().compose():
-            if isinstance(widget, FooterKey):
-                # Born with the `compact` it ends with: the footer's (bound to it), and for
-                # the palette's key (not bound) its own default. Each key would otherwise
-                # take the class of its default as it mounts, then lose it to the footer's
-                # value, each change restyling the key: ~1 ms a key, twice, per footer.
-                compact = True if widget.has_class("-command-palette") else self.compact
-                widget.set_reactive(FooterKey.compact, compact)
-                widget.set_class(compact, "-compact")
-            yield widget
+    def _bindings_changed(self, screen: Screen) -> None:
+        # As Textual's footer: the keys are not changed while the app is not focused (then
+        # nothing has the focus, and the keys would flicker to the screen's own and back).
+        if screen.app.app_focus and self.is_attached and screen is self.screen:
+            self.read_keys()
 
-    def _what_shows(self) -> tuple | None:
-        """Everything `Footer.compose` reads to build the keys, for the screen as it is now."""
-        if not self._bindings_ready or not self.is_attached or self._pruning:
-            return ()
+    def read_keys(self) -> None:
+        """The screen's keys as they are now; drawn again only if they differ."""
         try:
             bindings = self.screen.active_bindings
-        except NoMatches:  # a screen still mounting its widgets: build the keys when it is
-            return None
-        return (
-            self.compact,
-            self.show_command_palette,
-            tuple(
-                (
-                    binding.key,
-                    self.app.get_key_display(binding),
-                    binding.description,
-                    binding.action,
-                    binding.group,
-                    binding.show,
-                    enabled,
-                    tooltip,
-                )
-                for key, (_, binding, enabled, tooltip) in bindings.items()
-                # Only what the keys show: focusing a field adds its own bindings, which
-                # the footer does not show (all but the palette's key, shown apart).
-                if binding.show or key == self.app.COMMAND_PALETTE_BINDING
-            ),
-        )
+        except NoMatches:  # a screen still mounting its widgets: it says when its keys are ready
+            return
+        keys, palette = [], None
+        actions: set[str] = set()
+        for key, (_, binding, enabled, tooltip) in bindings.items():
+            shown = FooterKey(
+                binding.key,
+                self.app.get_key_display(binding),
+                binding.description,
+                binding.action,
+                enabled,
+                tooltip or binding.tooltip,
+            )
+            if key == self.app.COMMAND_PALETTE_BINDING:
+                if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE:
+                    palette = shown
+            elif binding.show and binding.action not in actions:  # one key an action
+                actions.add(binding.action)
+                keys.append(shown)
+        if (tuple(keys), palette) != (self.keys, self.palette):
+            self.keys, self.palette = tuple(keys), palette
+            self.refresh()
 
-    def on_resize(self) -> None:
-        self.fit_keys()
-
-    def fit_keys(self) -> None:
-        """Show the keys that fit whole in the footer's width, in order."""
-        keys = [key for key in self.children if not key.has_class("-command-palette")]
-        room = self.size.width - sum(
-            self._width(key) for key in self.children if key.has_class("-command-palette")
-        )
-        kept = [key for key in keys if getattr(key, "action", None) in self.KEEP]
-        if sum(map(self._width, kept)) <= room:
-            room -= sum(map(self._width, kept))
+    def shown(self, width: int | None = None) -> list[FooterKey]:
+        """The keys that fit whole at `width` (the footer's own by default), in order."""
+        room = (self.size.width if width is None else width) - self._palette_width()
+        kept = [key for key in self.keys if key.action in self.KEEP]
+        if sum(cell_len(key.text) for key in kept) <= room:
+            room -= sum(cell_len(key.text) for key in kept)
         else:
             kept = []
-        full = False
-        for key in keys:
+        out, full = [], False
+        for key in self.keys:
             if key in kept:
-                key.display = True
+                out.append(key)
                 continue
-            width = self._width(key)
+            width = cell_len(key.text)
             full = full or width > room
-            key.display = not full
             if not full:
+                out.append(key)
                 room -= width
+        return out
 
-    def _width(self, widget: Widget) -> int:
-        """The columns `widget` takes in the footer's row: content, padding, border, margin."""
-        styles = widget.styles
-        viewport = self.app.size
-        content = widget.get_content_width(Size(self.size.width, 1), viewport)
-        return content + styles.gutter.width + styles.margin.width
+    def _palette_width(self) -> int:
+        if self.palette is None:
+            return 0
+        return cell_len(f"▏{self.palette.shown_as} {self.palette.description} ")
+
+    def render(self) -> Text:
+        key_style = self.get_component_rich_style("footer-key--key")
+        description_style = self.get_component_rich_style("footer-key--description")
+        hover_style = self.get_component_rich_style("footer-key--hover", partial=True)
+        line = Text(no_wrap=True, overflow="crop", end="")
+        self._spans = []
+        for key in self.shown():
+            self._spans.append((line.cell_len, line.cell_len + cell_len(key.text), key))
+            self._append(line, key, key_style, description_style, hover_style, palette=False)
+        if self.palette is not None:
+            gap = self.size.width - line.cell_len - self._palette_width()
+            line.append(" " * max(gap, 0))
+            line.append("▏", self.get_component_rich_style("footer-key--edge"))
+            start = line.cell_len
+            self._append(line, self.palette, key_style, description_style, hover_style, True)
+            self._spans.append((start, line.cell_len, self.palette))
+        return line
+
+    def _append(
+        self,
+        line: Text,
+        key: FooterKey,
+        key_style: Style,
+        description_style: Style,
+        hover_style: Style,
+        palette: bool,
+    ) -> None:
+        extra = Style(dim=True) if not key.enabled else Style()
+        if key is self._hover:
+            extra += hover_style
+        if palette:  # drawn compact, as Textual draws it: "^p palette "
+            parts = [(key.shown_as, key_style), (f" {key.description} ", description_style)]
+        elif key.description:
+            parts = [(f" {key.shown_as} ", key_style), (f"{key.description} ", description_style)]
+        else:
+            parts = [(key.shown_as, key_style)]
+        for text, style in parts:
+            line.append(text, style + extra)
+
+    def _key_at(self, x: int) -> FooterKey | None:
+        return next((key for start, end, key in self._spans if start <= x < end), None)
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        key = self._key_at(event.x)
+        if key is not self._hover:
+            self._hover = key
+            self.tooltip = key.tooltip or None if key else None
+            self.refresh()
+
+    def on_leave(self) -> None:
+        if self._hover is not None:
+            self._hover = None
+            self.refresh()
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        key = self._key_at(event.x)
+        if key is None:
+            return
+        if key.enabled:
+            self.app.simulate_key(key.key)
+        else:
+            self.app.bell()
