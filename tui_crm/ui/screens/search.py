@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -11,6 +13,7 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.geometry import Size
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
@@ -28,6 +31,11 @@ from tui_crm.ui.screens.styled import StyledAsNeeded
 from tui_crm.ui.widgets.footer import KeysFooter
 from tui_crm.ui.widgets.row_list import Column, Row, RowList
 
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+    from peewee import Database
+
 PLACEHOLDER = "Search: name, company, phone, city… or tag:vip tier:gold due:today sort:-value"
 COUNT_AFTER = 0.15  # seconds of no typing before the matches are counted
 EMPTY_HINT = (
@@ -44,6 +52,14 @@ class QueryInput(Input):
     and a key queued here before the move goes on to the results, as the user meant."""
 
     typed_elsewhere = False  # the focus comes with text typed on a list: keep the cursor
+
+    def _watch_value(self, value: str) -> None:
+        # Input sets its virtual size to its content width at every change, and its next
+        # layout sets it back: a layout of the whole screen for every key (some 4 ms, on the
+        # way to the key's rows), though the field keeps its size. Set quietly first, Input's
+        # own setting changes nothing.
+        self.set_reactive(Input.virtual_size, Size(self.content_width, 1))
+        super()._watch_value(value)
 
     def _on_focus(self, event: events.Focus) -> None:
         # Runs before Input's and Widget's own handlers for the same event (which must run:
@@ -386,20 +402,45 @@ class SearchScreen(StyledAsNeeded, FollowsTheBook, CustomerActions, Screen):
             return bool(self.held) or self._rows_for != typed
         return True
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="search")
+    _searches = 0  # searches started: a read sees whether a newer one has started since
+
     def run_search(self, text: str) -> None:
-        worker = get_current_worker()
-        today = self.app.today()
-        try:
-            rows, empty = self.app.search_line.run(lambda db: answer(db, text, today))
+        """Read what `text` finds on the app's line, from now: a Textual worker's thread
+        starts a few milliseconds later (after the frame that echoes the key, 4-10 ms), so the
+        read is handed to the line at once and the worker only waits for it. A read whose
+        query has been typed over meanwhile is not run, or not answered."""
+        self._searches += 1
+        search, today = self._searches, self.app.today()
+
+        def read(db: Database) -> tuple[list[CustomerRow], bool] | None:
+            if search != self._searches:
+                return None  # typed over while it waited for the line
+            rows, empty = answer(db, text, today)
             self.reading_book()  # after its own kept figures were written
-        except CrmError as err:
-            if not worker.is_cancelled:
-                self.post_message(SearchDone(text, [], str(err), False))
-            return
-        total = len(rows) if len(rows) < WINDOW else None
-        if not worker.is_cancelled:
-            self.post_message(SearchDone(text, rows, None, empty, total))
+            return rows, empty
+
+        def done(read: Future) -> None:  # on the line's thread
+            if search != self._searches or read.cancelled():
+                return
+            error = read.exception()
+            if isinstance(error, CrmError):
+                self.post_message(SearchDone(text, [], str(error), False))
+            elif error is None and read.result() is not None:
+                rows, empty = read.result()
+                total = len(rows) if len(rows) < WINDOW else None
+                self.post_message(SearchDone(text, rows, None, empty, total))
+
+        reading = self.app.search_line.submit(read)
+        reading.add_done_callback(done)
+        self._wait_for_search(reading)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="search")
+    def _wait_for_search(self, reading: Future) -> None:
+        """The search as a worker, though its answer is posted by the read itself: to be
+        waited for as the screen's other reads are, and to fail as a worker (the screen then
+        stops holding keys) if the read fails unexpectedly."""
+        with contextlib.suppress(CrmError):
+            reading.result()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search-count")
     def count_results(self, text: str) -> None:
@@ -459,10 +500,14 @@ class SearchScreen(StyledAsNeeded, FollowsTheBook, CustomerActions, Screen):
     def _say_count(self, text: str) -> None:
         count = self.total
         more = "" if self._counted else "+"
-        self.query_one("#query-status", Static).update(
-            f"{count:,}{more} customer{'s' if count != 1 or more else ''}"
-            + ("" if text.strip() else " · type to search, ↓ for the list, Enter opens")
+        said = f"{count:,}{more} customer{'s' if count != 1 or more else ''}" + (
+            "" if text.strip() else " · type to search, ↓ for the list, Enter opens"
         )
+        status = self.query_one("#query-status", Static)
+        # One line where one line was: nothing moves, so no layout of the screen (some 4 ms
+        # a key, on the way to the key's rows). An error's lines before it: laid out again.
+        one_line = status.size.height == 1 and cell_len(said) <= status.content_size.width
+        status.update(said, layout=not one_line)
 
     def on_search_done(self, message: SearchDone) -> None:
         if message.text != self.query_one("#query", Input).value:

@@ -15,6 +15,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -128,6 +129,12 @@ class RowList(ScrollView, can_focus=True):
         self._asked: tuple[int, int] | None = None  # the window last asked for
         self._widths: tuple[int, ...] = ()
         self._drawn: LRUCache[tuple, tuple[Row, Strip]] = LRUCache(512)  # (row, its line)
+
+    _base_style: Style | None = None  # the list's own style, kept until its styles change
+
+    def notify_style_update(self) -> None:
+        self._base_style = None
+        super().notify_style_update()
 
     # The rows
 
@@ -260,21 +267,26 @@ class RowList(ScrollView, can_focus=True):
     def _line(self, cells: Sequence[str | Text], style: Style, width: int) -> Strip:
         segments: list[Segment] = []
         used = 0
+        console = self.app.console
         for column, cell_width, cell in zip(
             self.columns, self._column_widths(width), cells, strict=False
         ):
-            text = cell.copy() if isinstance(cell, Text) else Text(str(cell))
-            text.no_wrap = True
-            text.truncate(cell_width, overflow="ellipsis")
-            pad = Segment(" " * (cell_width - text.cell_len), style)  # in the row's style
-            console = self.app.console
-            # Text.render leaves the text's own style (a tier's colour) to its caller.
-            under = style + console.get_style(text.style) if text.style else style
-            drawn = [
-                Segment(seg.text, under + seg.style if seg.style else under)
-                for seg in text.render(console)
-                if seg.text
-            ]
+            if isinstance(cell, str) and (length := cell_len(cell)) <= cell_width:
+                # Most cells: plain text that fits, drawn as Text would draw it, without it.
+                pad = Segment(" " * (cell_width - length), style)
+                drawn = [Segment(cell, style)] if cell else []
+            else:
+                text = cell.copy() if isinstance(cell, Text) else Text(str(cell))
+                text.no_wrap = True
+                text.truncate(cell_width, overflow="ellipsis")
+                pad = Segment(" " * (cell_width - text.cell_len), style)  # in the row's style
+                # Text.render leaves the text's own style (a tier's colour) to its caller.
+                under = style + console.get_style(text.style) if text.style else style
+                drawn = [
+                    Segment(seg.text, under + seg.style if seg.style else under)
+                    for seg in text.render(console)
+                    if seg.text
+                ]
             right = column.justify == "right"
             segments.append(Segment(" ", style))
             segments.extend([pad, *drawn] if right else [*drawn, pad])
@@ -291,7 +303,9 @@ class RowList(ScrollView, can_focus=True):
             return self._line([c.label for c in self.columns], style, width)
         top = round(self.scroll_y)
         index = top + y - 1
-        base = self.rich_style
+        base = self._base_style
+        if base is None:  # worked out up the widget's ancestors: once, not once a line
+            base = self._base_style = self.rich_style
         if index >= self.total:
             return Strip.blank(width, base)
         self._want(top, top + self.size.height - 1)
