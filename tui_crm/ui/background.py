@@ -1,19 +1,24 @@
 """Database work off the UI thread, through one helper: `book(node)` gives a worker the app's
 database and closes the worker's connection after the job; `in_background` runs such a job and
-hands its result (or the refusal) back on the UI thread."""
+hands its result (or the refusal) back on the UI thread. The reads a user waits on as they type
+or open a customer go to the app's line instead (`on_the_line`, `when_read`)."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import date
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual.dom import DOMNode
 
 from tui_crm.core.book import worker_connection
 from tui_crm.errors import CrmError
 from tui_crm.ui.messages import BookChanged
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 T = TypeVar("T")
 
@@ -49,6 +54,44 @@ def in_background(
     node.run_worker(job, thread=True, group=group, exit_on_error=False)
 
 
+def on_the_line(node: DOMNode, read: Callable[[Any], T]) -> Future[T]:
+    """`read(db)` on the app's line (`CrmApp.search_line`), from now. Its connection stays
+    open, where a worker's starts cold (the schema parsed again, an empty page cache), and
+    the read does not wait for a Textual worker's thread to start, a few milliseconds later,
+    after whatever the UI thread draws first. For the reads a user waits on: a key's rows, a
+    profile opening."""
+    return node.app.search_line.submit(read)  # type: ignore[attr-defined]
+
+
+def when_read(
+    node: DOMNode,
+    reading: Future[T],
+    answered: Callable[[T | None, CrmError | None], None],
+    *,
+    group: str,
+) -> None:
+    """Call `answered(result, None)`, or `answered(None, refusal)`, when `reading` is done, on
+    the line's thread (the UI thread if it is done already): it should only post a message.
+    A worker of `group` waits for it meanwhile, so the read is waited for as the node's other
+    work is, and an unexpected fault fails that worker as it would have failed the read's."""
+
+    def done(read: Future[T]) -> None:
+        if read.cancelled():
+            return
+        error = read.exception()
+        if error is None:
+            answered(read.result(), None)
+        elif isinstance(error, CrmError):
+            answered(None, error)
+
+    def wait() -> None:
+        with contextlib.suppress(CrmError):
+            reading.result()
+
+    reading.add_done_callback(done)
+    node.run_worker(wait, thread=True, group=group, exclusive=True, exit_on_error=False)
+
+
 def _notify_refusal(app) -> Callable[[CrmError], None]:
     return lambda err: app.notify(str(err), severity="error")
 
@@ -67,6 +110,7 @@ class FollowsTheBook:
 
     refresh_from_book: Callable[[], None]
     _book_seen: tuple[int | None, date] | None = None
+    _resumed = False  # shown before
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -84,12 +128,15 @@ class FollowsTheBook:
     def on_screen_resume(self) -> None:
         app = self.app  # type: ignore[attr-defined]
         seen = self._book_seen
+        first, self._resumed = not self._resumed, True
         if seen is None:  # its first read is under way (just mounted), or it failed: again
             # Under way includes not started yet: a screen's first resume comes before its
             # loading worker runs, and reading twice at start cost the first rows ~30 ms.
             if not any(w.node is self and not w.is_finished for w in app.workers):
                 self.refresh_from_book()
             return
+        if first:  # read as it was built, a moment ago (another program's write since: the
+            return  # app's watcher says so)
 
         def compare(now: int | None) -> None:
             unsure = now is None  # the clock could not tell: read again

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from rich.table import Table
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -18,7 +18,7 @@ from tui_crm.core.corrections import delete_interaction, delete_purchase
 from tui_crm.core.customers import get_profile, trash_customer, update_customer
 from tui_crm.core.types import CustomerProfile, CustomerRef, InteractionView, PurchaseView
 from tui_crm.errors import CrmError
-from tui_crm.ui.background import FollowsTheBook, book, in_background
+from tui_crm.ui.background import FollowsTheBook, in_background, on_the_line, when_read
 from tui_crm.ui.format import ago, data, day, due, format_money, tier_text
 from tui_crm.ui.keys import ListHoldsKeys
 from tui_crm.ui.messages import ProfileLoaded
@@ -27,6 +27,9 @@ from tui_crm.ui.screens.confirm import ConfirmScreen
 from tui_crm.ui.screens.search import ResultsTable
 from tui_crm.ui.screens.styled import StyledAsNeeded
 from tui_crm.ui.widgets.footer import KeysFooter
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 GENDERS = {"f": "female", "m": "male", "x": "other", "": ""}
 
@@ -88,15 +91,21 @@ class TimelineTable(ResultsTable):
         rest = self._rest()
         (wraps,) = (key for _, width, key in self.spec if width is None)
         column = self.columns[ColumnKey(wraps)]
-        if column.width != rest:
+        if column.width != rest or self._waiting:
             column.width = rest
             self.refill(self._shown, self._empty)
+
+    _waiting = False  # rows given before the table had a width: added when it has one
 
     def refill(
         self, rows: Iterable[tuple[str, tuple]], empty: str = "", *, height: int | None = None
     ) -> None:
         self._shown, self._empty = list(rows), empty
-        super().refill(self._shown, empty, height=height)
+        # Not laid out yet (a page filled while hidden): rows measured now would wrap at no
+        # width, to be measured again at the real one.
+        self._waiting = not self.size.width
+        if not self._waiting:
+            super().refill(self._shown, empty, height=height)
 
 
 class ProfileScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, StyledAsNeeded, Screen):
@@ -120,10 +129,17 @@ class ProfileScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, StyledAsNeed
         # Keys typed as the profile opens ("Enter l" in one go) wait for it, to act on this
         # customer; a failed read lets them go too.
         self.hold_keys()
+        # Read from the key that opens it, while the page is built (the read is mostly
+        # SQLite's, which lets the building go on): by the time the page is, so is the read.
+        self._reading: Future[CustomerProfile] | None = self._read()
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with VerticalScroll(id="profile-body"):
+        body = VerticalScroll(id="profile-body")
+        # Not laid out or drawn until the profile is read (`release_keys`): drawn once,
+        # filled, not first empty and then again (issue 18). Keys wait meanwhile.
+        body.display = False
+        with body:
             yield Static("Loading…", id="profile-title")
             with Horizontal(id="profile-panels"):
                 yield Static("", id="profile-contact", classes="panel")
@@ -144,7 +160,8 @@ class ProfileScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, StyledAsNeed
         yield KeysFooter()
 
     def on_mount(self) -> None:
-        self.load()
+        reading, self._reading = self._reading, None
+        self.load(reading)
 
     def current_customer(self) -> CustomerRef | None:
         return CustomerRef(self.profile.id, self.profile.name) if self.profile else None
@@ -315,20 +332,35 @@ class ProfileScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, StyledAsNeed
 
     LOAD_GROUP = "profile"
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group=LOAD_GROUP)
-    def load(self) -> None:
-        try:
-            with book(self) as db:
-                profile, error = get_profile(db, self.customer_id, self.app.today()), None
-                self.reading_book()  # after its own kept figures were written
-        except CrmError as err:
-            profile, error = None, str(err)
-        self.post_message(ProfileLoaded(profile, error))
+    def _read(self) -> Future[CustomerProfile]:
+        """The profile read on the app's line, from now."""
+        customer_id, today = self.customer_id, self.app.today()
+
+        def read(db) -> CustomerProfile:
+            profile = get_profile(db, customer_id, today)
+            self.reading_book()  # after its own kept figures were written
+            return profile
+
+        return on_the_line(self, read)
+
+    def load(self, reading: Future[CustomerProfile] | None = None) -> None:
+        def answered(profile: CustomerProfile | None, error: CrmError | None) -> None:
+            self.post_message(ProfileLoaded(profile, str(error) if error else None))
+
+        when_read(self, reading or self._read(), answered, group=self.LOAD_GROUP)
+
+    def release_keys(self) -> None:
+        body = self.query_one("#profile-body")
+        if not body.display:  # the first answer (or the read failed): the page, shown once
+            body.display = True
+            if self.focused is None:
+                self.set_focus(body)
+        super().release_keys()
 
     def on_profile_loaded(self, message: ProfileLoaded) -> None:
-        self.release_keys()  # handled once this is shown
         if message.profile is None:
             self.query_one("#profile-title", Static).update(data(message.error, "red"))
+            self.release_keys()
             return
         self.profile = p = message.profile
         self.refresh_bindings()  # "Lost" only for a customer not lost already
@@ -451,6 +483,7 @@ class ProfileScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, StyledAsNeed
                 for index, change in enumerate(p.changes)
             )
         )
+        self.release_keys()  # handled once this is shown
 
 
 def _said(change) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
@@ -21,7 +20,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from tui_crm.core.book import interrupt
 from tui_crm.core.types import CustomerRef, CustomerRow
 from tui_crm.errors import CrmError
-from tui_crm.ui.background import FollowsTheBook
+from tui_crm.ui.background import FollowsTheBook, on_the_line, when_read
 from tui_crm.ui.first_answer import WINDOW, answer
 from tui_crm.ui.format import ago, data, due, format_money_short, tier_text
 from tui_crm.ui.keys import TypeToSearch, resume_keys
@@ -32,8 +31,6 @@ from tui_crm.ui.widgets.footer import KeysFooter
 from tui_crm.ui.widgets.row_list import Column, Row, RowList
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
-
     from peewee import Database
 
 PLACEHOLDER = "Search: name, company, phone, city… or tag:vip tier:gold due:today sort:-value"
@@ -405,9 +402,8 @@ class SearchScreen(StyledAsNeeded, FollowsTheBook, CustomerActions, Screen):
     _searches = 0  # searches started: a read sees whether a newer one has started since
 
     def run_search(self, text: str) -> None:
-        """Read what `text` finds on the app's line, from now: a Textual worker's thread
-        starts a few milliseconds later (after the frame that echoes the key, 4-10 ms), so the
-        read is handed to the line at once and the worker only waits for it. A read whose
+        """Read what `text` finds on the app's line, from now (`on_the_line`: a worker's
+        thread would start after the frame that echoes the key, 4-10 ms later). A read whose
         query has been typed over meanwhile is not run, or not answered."""
         self._searches += 1
         search, today = self._searches, self.app.today()
@@ -419,28 +415,17 @@ class SearchScreen(StyledAsNeeded, FollowsTheBook, CustomerActions, Screen):
             self.reading_book()  # after its own kept figures were written
             return rows, empty
 
-        def done(read: Future) -> None:  # on the line's thread
-            if search != self._searches or read.cancelled():
-                return
-            error = read.exception()
-            if isinstance(error, CrmError):
+        def answered(read: tuple[list[CustomerRow], bool] | None, error: CrmError | None) -> None:
+            if search != self._searches:
+                return  # typed over: its answer is not wanted (and it may have been stopped)
+            if error is not None:
                 self.post_message(SearchDone(text, [], str(error), False))
-            elif error is None and read.result() is not None:
-                rows, empty = read.result()
+            elif read is not None:
+                rows, empty = read
                 total = len(rows) if len(rows) < WINDOW else None
                 self.post_message(SearchDone(text, rows, None, empty, total))
 
-        reading = self.app.search_line.submit(read)
-        reading.add_done_callback(done)
-        self._wait_for_search(reading)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="search")
-    def _wait_for_search(self, reading: Future) -> None:
-        """The search as a worker, though its answer is posted by the read itself: to be
-        waited for as the screen's other reads are, and to fail as a worker (the screen then
-        stops holding keys) if the read fails unexpectedly."""
-        with contextlib.suppress(CrmError):
-            reading.result()
+        when_read(self, on_the_line(self, read), answered, group="search")
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search-count")
     def count_results(self, text: str) -> None:
