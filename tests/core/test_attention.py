@@ -577,3 +577,25 @@ def test_lapsed_is_a_fact_about_purchases_and_the_reason_what_needs_attention_no
         db, cid, {"status": "lost", "lost_reason": "price"}, expected_version=current_version(cid)
     )
     assert lapsed_ids(db, TODAY) == [] and lapse_of(db, cid, TODAY) is None
+
+
+def test_a_day_gone_back_to_is_read_as_cheaply_as_any_other(db, monkeypatch):
+    from tui_crm.core import attention
+
+    anna = _customer(db, "Anna")
+    _call(db, anna, 200)  # long unheard of
+    later = TODAY + timedelta(days=5)
+    assert [i.customer_id for i in attention_queue(db, later)] == [anna]
+    # The clock set back: the scores of the later day are worked out again for this one ...
+    assert [i.customer_id for i in attention_queue(db, TODAY)] == [anna]
+    looked = []
+    execute = db.execute_sql
+    monkeypatch.setattr(
+        db,
+        "execute_sql",
+        lambda sql, *a, **k: looked.append(sql == attention.LATER_SCORES) or execute(sql, *a, **k),
+    )
+    # ... once: the next reads of the day do not look at every score for later ones again.
+    assert [i.customer_id for i in attention_queue(db, TODAY)] == [anna]
+    assert looked and not any(looked)
+

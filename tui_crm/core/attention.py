@@ -695,7 +695,7 @@ def scores_from_scratch(db: Database, as_of: date) -> list[tuple]:
 
 # Kept scores that do not hold on :today: marked by a write (`valid_until = 0`: their facts
 # too), past their day, or for a later day (only looked for when the day goes back: meta
-# `attention_day` is the latest day asked for).
+# `attention_day` is the day they were last brought to).
 MARKED_SCORES = "SELECT customer_id FROM attention_score WHERE valid_until = 0"
 STALE_SCORES = (
     "SELECT customer_id FROM attention_score WHERE valid_until > 0 AND valid_until <= :today"
@@ -730,7 +730,10 @@ def _keep_scores(db: Database, params: dict[str, object]) -> None:
         stale = [row[0] for row in db.execute_sql(STALE_SCORES, {"today": today})]
         if latest is None or int(latest) > today:
             stale += [row[0] for row in db.execute_sql(LATER_SCORES, {"today": today})]
-        if latest is None or int(latest) < today:
+        if latest is None or int(latest) != today:
+            # The day the scores are kept for: once they are brought back to an earlier day
+            # (a clock set back, a test), later reads of that day no longer look for scores
+            # of a later one (every score read, some 60 ms at 100 000 customers, each time).
             set_meta(db, "attention_day", str(today))
         for ids, kept in ((marked, False), (stale, True)):
             if ids:
