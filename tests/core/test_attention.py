@@ -598,4 +598,3 @@ def test_a_day_gone_back_to_is_read_as_cheaply_as_any_other(db, monkeypatch):
     # ... once: the next reads of the day do not look at every score for later ones again.
     assert [i.customer_id for i in attention_queue(db, TODAY)] == [anna]
     assert looked and not any(looked)
-
