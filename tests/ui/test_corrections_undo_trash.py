@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from textual.widgets import Input, TextArea
 
-from tests.ui.conftest import app_on, settle
+from tests.ui.conftest import app_on, screen_lines, settle
 from tui_crm.db.models import Customer, CustomerChange, Interaction, Purchase
 from tui_crm.ui.screens.attention import AttentionScreen
 from tui_crm.ui.screens.confirm import ConfirmScreen
@@ -167,6 +167,9 @@ async def test_the_trash_restores_a_customer_whole_and_purges_only_after_yes(dem
         assert [item.id for item in trash.items] == [customer_id]
         status = str(trash.query_one("#trash-status").render())
         assert "Enter restores one whole · ctrl+d deletes it for ever" in status
+        await pilot.pause()
+        footer = screen_lines(demo_app)[-1]
+        assert "⏎ Restore" in footer and "^d Purge…" in footer  # once there is a row to act on
         await pilot.press("enter")  # the list's own Enter must not swallow it
         await settle(pilot)
         assert Customer.get_by_id(customer_id).deleted_at is None

@@ -107,6 +107,7 @@ class TrashScreen(StyledAsNeeded, FollowsTheBook, ListHoldsKeys, Screen):
             status.update(data(message.error, "red"))
             return
         self.items = message.items
+        self.refresh_bindings()  # Restore and Purge apply once there is a row to act on
         self.query_one(ResultsList).replace(
             [Row(item.id, self._cells(item)) for item in self.items]
         )
