@@ -246,6 +246,19 @@ async def test_the_footer_shows_the_keys_that_apply_now(demo_app):
         assert "^l Log call" in line()
 
 
+async def test_a_key_in_the_footer_can_be_clicked(demo_app):
+    from tui_crm.ui.screens.customer_form import CustomerFormScreen
+    from tui_crm.ui.widgets.footer import KeysFooter
+
+    async with demo_app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        footer = demo_app.screen.query_one(KeysFooter)
+        line = screen_lines(demo_app)[footer.region.y]
+        await pilot.click(KeysFooter, offset=(line.index("^n New") + 1, 0))
+        await settle(pilot)
+        assert isinstance(demo_app.screen, CustomerFormScreen)
+
+
 async def test_a_closed_form_leaves_nothing_watching_the_app(demo_app):
     # Textual lets go of a closed widget's watch on the app (its title, its theme) only when
     # the watched value changes, which may be never: each form opened and closed stayed alive
