@@ -10,7 +10,7 @@ from datetime import date
 
 from peewee import Database
 
-from tui_crm.core.lapse import lapsed_ids
+from tui_crm.core.lapse import lapsed_count
 from tui_crm.core.referrals import LIVE_REFERRALS
 from tui_crm.core.types import display_name
 from tui_crm.core.value import ensure_values
@@ -126,7 +126,7 @@ def insights(db: Database, as_of: date, *, top: int = 10) -> Insights:
     # rhythm is kept up to date as it is read), which the read transaction below must not.
     for _attempt in range(3):
         ensure_values(db, as_of)
-        lapsed = len(lapsed_ids(db, as_of))
+        lapsed = lapsed_count(db, as_of)
         with db.atomic("DEFERRED"):
             if meta_value(db, "values_as_of") == stamp:
                 return _read(db, as_of, top, lapsed)

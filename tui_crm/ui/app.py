@@ -143,6 +143,9 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
         self.first = first
         self.book_clock = first.clock if first else BookClock(db)
         self.search_line = first.line if first else BookLine(db)
+        # The heavier reads of whole screens (Insights' figures), on a line of their own: its
+        # connection stays open too, and a key's search never waits behind them.
+        self.screen_line = BookLine(db)
         self.watch_every = watch_every  # seconds between looks for others' changes; None: never
         self._stop_watching = threading.Event()
         # ctrl+z undoes what this session did: the journal's steps after this one.
@@ -368,6 +371,7 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
         self._stop_watching.set()
         self.book_clock.close()
         self.search_line.close()
+        self.screen_line.close()
         gc.unfreeze()
         if self._gc_thresholds:
             gc.set_threshold(*self._gc_thresholds)

@@ -54,13 +54,13 @@ def in_background(
     node.run_worker(job, thread=True, group=group, exit_on_error=False)
 
 
-def on_the_line(node: DOMNode, read: Callable[[Any], T]) -> Future[T]:
+def on_the_line(node: DOMNode, read: Callable[[Any], T], *, line: str = "search_line") -> Future[T]:
     """`read(db)` on the app's line (`CrmApp.search_line`), from now. Its connection stays
     open, where a worker's starts cold (the schema parsed again, an empty page cache), and
     the read does not wait for a Textual worker's thread to start, a few milliseconds later,
     after whatever the UI thread draws first. For the reads a user waits on: a key's rows, a
-    profile opening."""
-    return node.app.search_line.submit(read)  # type: ignore[attr-defined]
+    profile opening; a whole screen's figures go on `screen_line`, not to hold up a key's."""
+    return getattr(node.app, line).submit(read)
 
 
 def when_read(

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,13 +18,12 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Header, Input, Static
-from textual.worker import get_current_worker
 
 from tui_crm.core.dates import parse_day
 from tui_crm.core.display import printable
 from tui_crm.core.insights import AnswerCounts, Insights, Tier, insights, share
 from tui_crm.errors import CrmError
-from tui_crm.ui.background import FollowsTheBook, book
+from tui_crm.ui.background import FollowsTheBook, on_the_line, when_read
 from tui_crm.ui.format import data, format_money_short
 from tui_crm.ui.keys import TypeToSearch
 from tui_crm.ui.screens.styled import StyledAsNeeded
@@ -31,6 +31,9 @@ from tui_crm.ui.widgets.bar_chart import BarChart
 from tui_crm.ui.widgets.bars import BarRow
 from tui_crm.ui.widgets.compact import compact
 from tui_crm.ui.widgets.footer import KeysFooter
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 WIDE = 120  # from this width, pairs of sections sit side by side
 NAME_WIDTH = 28
@@ -142,6 +145,8 @@ class InsightsScreen(StyledAsNeeded, FollowsTheBook, Screen):
         self.as_of = as_of
         self.figures: Insights | None = None
         self.error: str | None = None  # why the last computation failed
+        # Read from the key that opens the screen, while it is built.
+        self._reading: Future[Insights] | None = self._read(as_of)
 
     def compose(self) -> ComposeResult:
         # Its width's class before its widgets are styled, not after (which styled them all
@@ -202,7 +207,8 @@ class InsightsScreen(StyledAsNeeded, FollowsTheBook, Screen):
         referrers.add_column(_right("Brought 12m"), width=11, key="spent")
         referrers.add_column(_right("Lifetime"), width=11, key="lifetime")
         self.query_one("#insights-gold", CustomerList).focus()
-        self.compute(self.as_of)
+        reading, self._reading = self._reading, None
+        self.compute(self.as_of, reading)
 
     def on_resize(self) -> None:
         self._set_width_class()
@@ -286,17 +292,20 @@ class InsightsScreen(StyledAsNeeded, FollowsTheBook, Screen):
 
     # Computing
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="insights")
-    def compute(self, as_of: date) -> None:
-        worker = get_current_worker()
-        try:
-            with book(self) as db:
-                result, error = insights(db, as_of), None
-                self.reading_book()  # after its own kept figures were written
-        except CrmError as err:  # e.g. locked too long by another writer
-            result, error = None, f"Could not compute the insights: {err}"
-        if not worker.is_cancelled:
-            self.post_message(self.Computed(as_of, result, error))
+    def _read(self, as_of: date) -> Future[Insights]:
+        def read(db) -> Insights:
+            result = insights(db, as_of)
+            self.reading_book()  # after its own kept figures were written
+            return result
+
+        return on_the_line(self, read, line="screen_line")
+
+    def compute(self, as_of: date, reading: Future[Insights] | None = None) -> None:
+        def answered(result: Insights | None, error: CrmError | None) -> None:
+            said = f"Could not compute the insights: {error}" if error else None
+            self.post_message(self.Computed(as_of, result, said))  # e.g. locked too long
+
+        when_read(self, reading or self._read(as_of), answered, group="insights")
 
     def on_insights_screen_computed(self, message: Computed) -> None:
         if message.as_of != self.as_of:
