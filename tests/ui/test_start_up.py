@@ -118,3 +118,32 @@ def test_the_app_draws_up_to_240_frames_a_second_unless_told_otherwise():
         env={**env, "TEXTUAL_FPS": "30"},
     )
     assert (ours.stdout.strip(), theirs.stdout.strip()) == ("240", "30")
+
+
+async def test_the_collectors_full_passes_wait_for_a_pause(demo_app, monkeypatch):
+    # A full pass walks everything built since the start: up to 130 ms, which used to land in
+    # a screen opening or a keystroke's rows at random.
+    import gc
+
+    from tui_crm.ui import app as app_module
+
+    passes = []
+
+    def noted(phase: str, info: dict) -> None:
+        if phase == "stop" and info["generation"] == 2:
+            passes.append(info)
+
+    async with demo_app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert gc.get_threshold()[2] >= app_module.FULL_PASS_AT_MOST  # never by itself
+        monkeypatch.setattr(gc, "get_count", lambda: (0, 0, app_module.FULL_PASS_AFTER))
+        gc.callbacks.append(noted)
+        try:
+            await pilot.press("a")  # typing: no full pass now
+            demo_app._collect_when_idle()
+            assert passes == []
+            demo_app._last_input -= app_module.FULL_PASS_IDLE  # the user paused
+            demo_app._collect_when_idle()
+            assert len(passes) == 1
+        finally:
+            gc.callbacks.remove(noted)

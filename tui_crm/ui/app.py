@@ -8,6 +8,7 @@ import importlib
 import os
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from datetime import date, datetime
@@ -46,7 +47,12 @@ def _holds_work(screen: Screen) -> bool:
     return getattr(screen, "HOLDS_WORK", isinstance(screen, ModalScreen))
 
 
-GC_THRESHOLDS = (2_000, 10, 10)  # the garbage collector's, once the app has started
+# The garbage collector's thresholds once the app has started: its full passes (the third
+# number) never by themselves, but in a pause of the user's (`_collect_when_idle`).
+GC_THRESHOLDS = (2_000, 10, 1_000_000)
+FULL_PASS_AFTER = 10  # passes over the middle generation before a full one is due
+FULL_PASS_IDLE = 1.5  # seconds without a key or a click: the user is reading, not waiting
+FULL_PASS_AT_MOST = 100  # due this many times over: done without waiting for a pause
 WARM_UP_AFTER = 0.5  # seconds after the first rows before the other screens' modules load
 
 # Loaded in a thread of their own once the first rows are drawn, while the user reads them:
@@ -298,6 +304,10 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
         # which refer to each other, are freed as before, a little later.
         self._gc_thresholds = gc.get_threshold()
         gc.set_threshold(*GC_THRESHOLDS)
+        # Its full passes walk everything built since the start (the screens opened, what they
+        # keep): up to 130 ms, which landed in a screen opening or a keystroke's rows at
+        # random (a profile opened again in 116 ms or 246). They now wait for a pause.
+        self.set_interval(1.0, self._collect_when_idle, name="full collection")
         # Half a second on, while the user reads the first rows: a key pressed at once (f2 for
         # the day's queue) does not open its screen while the thread takes turns with it.
         self.set_timer(WARM_UP_AFTER, self._start_warm_up)
@@ -366,6 +376,19 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
         threading.Thread(
             target=_warm_up, args=(WARM_UP,), name="tui-crm-warm-up", daemon=True
         ).start()
+
+    _last_input = 0.0  # time.monotonic() of the last key, paste or click
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.Paste, events.MouseDown)):
+            self._last_input = time.monotonic()
+        await super().on_event(event)
+
+    def _collect_when_idle(self) -> None:
+        due = gc.get_count()[2]  # middle-generation passes since the last full one
+        idle = time.monotonic() - self._last_input >= FULL_PASS_IDLE
+        if due >= FULL_PASS_AFTER and (idle or due >= FULL_PASS_AT_MOST):
+            gc.collect()
 
     def on_unmount(self) -> None:
         self._stop_watching.set()
