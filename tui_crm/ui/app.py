@@ -52,7 +52,7 @@ def _holds_work(screen: Screen) -> bool:
 GC_THRESHOLDS = (2_000, 10, 1_000_000)
 FULL_PASS_AFTER = 10  # passes over the middle generation before a full one is due
 FULL_PASS_IDLE = 1.5  # seconds without a key or a click: the user is reading, not waiting
-FULL_PASS_AT_MOST = 100  # due this many times over: done without waiting for a pause
+FULL_PASS_AT_MOST = 30  # due this many times over: done without waiting for a pause
 WARM_UP_AFTER = 0.5  # seconds after the first rows before the other screens' modules load
 
 # Loaded in a thread of their own once the first rows are drawn, while the user reads them:
