@@ -6,6 +6,7 @@ or open a customer go to the app's line instead (`on_the_line`, `when_read`)."""
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import date
@@ -75,18 +76,26 @@ def when_read(
     A worker of `group` waits for it meanwhile, so the read is waited for as the node's other
     work is, and an unexpected fault fails that worker as it would have failed the read's."""
 
+    posted = threading.Event()
+
     def done(read: Future[T]) -> None:
-        if read.cancelled():
-            return
-        error = read.exception()
-        if error is None:
-            answered(read.result(), None)
-        elif isinstance(error, CrmError):
-            answered(None, error)
+        try:
+            if read.cancelled():
+                return
+            error = read.exception()
+            if error is None:
+                answered(read.result(), None)
+            elif isinstance(error, CrmError):
+                answered(None, error)
+        finally:
+            posted.set()
 
     def wait() -> None:
+        # Until the answer is posted, not only read: a future wakes those waiting on it
+        # before it runs its callbacks, and whoever waits for the worker expects the answer.
         with contextlib.suppress(CrmError):
             reading.result()
+        posted.wait()
 
     reading.add_done_callback(done)
     node.run_worker(wait, thread=True, group=group, exclusive=True, exit_on_error=False)
