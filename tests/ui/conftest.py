@@ -92,6 +92,11 @@ async def settle(pilot) -> None:
     would fail or pass by the timing of a thread. A worker that failed still fails the test.
     """
     for _ in range(3):
+        # A worker made a moment ago may not have started yet: it is waited for too.
+        for _ in range(100):
+            if not [w for w in pilot.app.workers if w.state == WorkerState.PENDING]:
+                break
+            await pilot.pause()
         running = [w for w in pilot.app.workers if w.state == WorkerState.RUNNING]
         # The watcher for others' changes runs as long as the app does.
         for worker in [w for w in running if w.group != "watch"]:

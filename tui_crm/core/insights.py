@@ -18,7 +18,7 @@ from tui_crm.db.meta import meta_value
 
 NO_SOURCE = "(none)"
 # Lost reasons are counted over the live customers marked lost.
-# The counts of answers read the partial indexes of migration 13, not every customer.
+# The counts of answers read the indexes of migration 13, not every customer.
 LOST_REASONS_SQL = (
     "SELECT lost_reason, count(*) FROM customer "
     "WHERE deleted_at IS NULL AND status = 'lost' GROUP BY lost_reason"

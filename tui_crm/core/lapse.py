@@ -199,8 +199,7 @@ def lapsed_count(db: Database, as_of: date) -> int:
     """How many live customers, not lost, have stopped buying on `as_of`: counted by SQLite
     in one step. (Fetched as ids, each row took the interpreter back from the UI thread: up
     to 155 ms instead of 35 while a screen was being built.)"""
-    gap = ensure_rhythms(db)
-    params = {"today": as_of.toordinal(), "book_gap": gap}
+    _, params = _lapsed_params(db, as_of)
     return db.execute_sql(f"SELECT count(*) FROM ({LAPSED})", params).fetchone()[0]
 
 
@@ -215,13 +214,18 @@ def _lapsed(
     db: Database, as_of: date, among: Iterable[int] | None
 ) -> tuple[float, list[tuple[int, int, int, int]]]:
     """The book's gap and the LAPSED rows (of `among` only, when given)."""
-    gap = ensure_rhythms(db)
-    params = {"today": as_of.toordinal(), "book_gap": gap}
+    gap, params = _lapsed_params(db, as_of)
     sql = LAPSED
     if among is not None:
         sql += " AND c.id IN (SELECT value FROM json_each(:among))"
         params["among"] = _json_ids(among)
     return gap, db.execute_sql(sql, params).fetchall()
+
+
+def _lapsed_params(db: Database, as_of: date) -> tuple[float, dict[str, object]]:
+    """The book's gap (the purchase rhythms kept up to date first) and LAPSED's parameters."""
+    gap = ensure_rhythms(db)
+    return gap, {"today": as_of.toordinal(), "book_gap": gap}
 
 
 def _json_ids(ids: Iterable[int]) -> str:

@@ -1,7 +1,7 @@
 """Database work off the UI thread, through one helper: `book(node)` gives a worker the app's
 database and closes the worker's connection after the job; `in_background` runs such a job and
 hands its result (or the refusal) back on the UI thread. The reads a user waits on as they type
-or open a customer go to the app's line instead (`on_the_line`, `when_read`)."""
+or open a customer go to one of the app's lines instead (`when_read`)."""
 
 from __future__ import annotations
 
@@ -55,15 +55,6 @@ def in_background(
     node.run_worker(job, thread=True, group=group, exit_on_error=False)
 
 
-def on_the_line(node: DOMNode, read: Callable[[Any], T], *, line: str = "search_line") -> Future[T]:
-    """`read(db)` on the app's line (`CrmApp.search_line`), from now. Its connection stays
-    open, where a worker's starts cold (the schema parsed again, an empty page cache), and
-    the read does not wait for a Textual worker's thread to start, a few milliseconds later,
-    after whatever the UI thread draws first. For the reads a user waits on: a key's rows, a
-    profile opening; a whole screen's figures go on `screen_line`, not to hold up a key's."""
-    return getattr(node.app, line).submit(read)
-
-
 def when_read(
     node: DOMNode,
     reading: Future[T],
@@ -73,6 +64,10 @@ def when_read(
 ) -> None:
     """Call `answered(result, None)`, or `answered(None, refusal)`, when `reading` is done, on
     the line's thread (the UI thread if it is done already): it should only post a message.
+    For the reads a user waits on, handed to one of the app's lines (`CrmApp.search_line`,
+    `screen_line`) as soon as they are wanted: a line's connection stays open where a worker's
+    starts cold (the schema parsed again, an empty page cache), and a Textual worker's thread
+    starts only after whatever the UI thread draws first, a few milliseconds later.
     A worker of `group` waits for it meanwhile, so the read is waited for as the node's other
     work is, and an unexpected fault fails that worker as it would have failed the read's."""
 

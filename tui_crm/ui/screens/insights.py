@@ -23,7 +23,7 @@ from tui_crm.core.dates import parse_day
 from tui_crm.core.display import printable
 from tui_crm.core.insights import AnswerCounts, Insights, Tier, insights, share
 from tui_crm.errors import CrmError
-from tui_crm.ui.background import FollowsTheBook, on_the_line, when_read
+from tui_crm.ui.background import FollowsTheBook, when_read
 from tui_crm.ui.format import data, format_money_short
 from tui_crm.ui.keys import TypeToSearch
 from tui_crm.ui.screens.styled import StyledAsNeeded
@@ -207,8 +207,7 @@ class InsightsScreen(StyledAsNeeded, FollowsTheBook, Screen):
         referrers.add_column(_right("Brought 12m"), width=11, key="spent")
         referrers.add_column(_right("Lifetime"), width=11, key="lifetime")
         self.query_one("#insights-gold", CustomerList).focus()
-        reading, self._reading = self._reading, None
-        self.compute(self.as_of, reading)
+        self.compute(self.as_of)
 
     def on_resize(self) -> None:
         self._set_width_class()
@@ -298,14 +297,16 @@ class InsightsScreen(StyledAsNeeded, FollowsTheBook, Screen):
             self.reading_book()  # after its own kept figures were written
             return result
 
-        return on_the_line(self, read, line="screen_line")
+        return self.app.screen_line.submit(read)
 
-    def compute(self, as_of: date, reading: Future[Insights] | None = None) -> None:
+    def compute(self, as_of: date) -> None:
         def answered(result: Insights | None, error: CrmError | None) -> None:
             said = f"Could not compute the insights: {error}" if error else None
             self.post_message(self.Computed(as_of, result, said))  # e.g. locked too long
 
-        when_read(self, reading or self._read(as_of), answered, group="insights")
+        # The first read began as the screen was made; any later one begins now.
+        reading, self._reading = self._reading or self._read(as_of), None
+        when_read(self, reading, answered, group="insights")
 
     def on_insights_screen_computed(self, message: Computed) -> None:
         if message.as_of != self.as_of:

@@ -18,7 +18,7 @@ from tui_crm.core.corrections import delete_interaction, delete_purchase
 from tui_crm.core.customers import get_profile, trash_customer, update_customer
 from tui_crm.core.types import CustomerProfile, CustomerRef, InteractionView, PurchaseView
 from tui_crm.errors import CrmError
-from tui_crm.ui.background import FollowsTheBook, in_background, on_the_line, when_read
+from tui_crm.ui.background import FollowsTheBook, in_background, when_read
 from tui_crm.ui.format import ago, data, day, due, format_money, tier_text
 from tui_crm.ui.keys import ListHoldsKeys
 from tui_crm.ui.messages import ProfileLoaded
@@ -160,8 +160,7 @@ class ProfileScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, StyledAsNeed
         yield KeysFooter()
 
     def on_mount(self) -> None:
-        reading, self._reading = self._reading, None
-        self.load(reading)
+        self.load()
 
     def current_customer(self) -> CustomerRef | None:
         return CustomerRef(self.profile.id, self.profile.name) if self.profile else None
@@ -341,13 +340,15 @@ class ProfileScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, StyledAsNeed
             self.reading_book()  # after its own kept figures were written
             return profile
 
-        return on_the_line(self, read)
+        return self.app.search_line.submit(read)
 
-    def load(self, reading: Future[CustomerProfile] | None = None) -> None:
+    def load(self) -> None:
         def answered(profile: CustomerProfile | None, error: CrmError | None) -> None:
             self.post_message(ProfileLoaded(profile, str(error) if error else None))
 
-        when_read(self, reading or self._read(), answered, group=self.LOAD_GROUP)
+        # The first read began as the screen was made; any later one begins now.
+        reading, self._reading = self._reading or self._read(), None
+        when_read(self, reading, answered, group=self.LOAD_GROUP)
 
     def release_keys(self) -> None:
         body = self.query_one("#profile-body")

@@ -20,7 +20,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from tui_crm.core.book import interrupt
 from tui_crm.core.types import CustomerRef, CustomerRow
 from tui_crm.errors import CrmError
-from tui_crm.ui.background import FollowsTheBook, on_the_line, when_read
+from tui_crm.ui.background import FollowsTheBook, when_read
 from tui_crm.ui.first_answer import WINDOW, answer
 from tui_crm.ui.format import ago, data, due, format_money_short, tier_text
 from tui_crm.ui.keys import TypeToSearch, resume_keys
@@ -402,7 +402,7 @@ class SearchScreen(StyledAsNeeded, FollowsTheBook, CustomerActions, Screen):
     _searches = 0  # searches started: a read sees whether a newer one has started since
 
     def run_search(self, text: str) -> None:
-        """Read what `text` finds on the app's line, from now (`on_the_line`: a worker's
+        """Read what `text` finds on the app's search line, from now (`when_read`: a worker's
         thread would start after the frame that echoes the key, 4-10 ms later). A read whose
         query has been typed over meanwhile is not run, or not answered."""
         self._searches += 1
@@ -425,7 +425,7 @@ class SearchScreen(StyledAsNeeded, FollowsTheBook, CustomerActions, Screen):
                 total = len(rows) if len(rows) < WINDOW else None
                 self.post_message(SearchDone(text, rows, None, empty, total))
 
-        when_read(self, on_the_line(self, read), answered, group="search")
+        when_read(self, self.app.search_line.submit(read), answered, group="search")
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search-count")
     def count_results(self, text: str) -> None:

@@ -24,10 +24,19 @@ class FooterKey:
     enabled: bool
     tooltip: str
 
+    def parts(self, *, palette: bool = False) -> list[tuple[str, bool]]:
+        """The key as drawn, in (text, is the key itself) parts: " ^s " "Save ", or for the
+        palette's key, drawn compact as Textual draws it, "^p" " palette "."""
+        if palette:
+            return [(self.shown_as, True), (f" {self.description} ", False)]
+        if self.description:
+            return [(f" {self.shown_as} ", True), (f"{self.description} ", False)]
+        return [(self.shown_as, True)]
+
     @property
     def text(self) -> str:
         """The key as drawn: " ^s Save " (the palette's key is drawn apart)."""
-        return f" {self.shown_as} {self.description} " if self.description else self.shown_as
+        return "".join(text for text, _ in self.parts())
 
 
 class KeysFooter(Widget, can_focus=False):
@@ -104,6 +113,12 @@ class KeysFooter(Widget, can_focus=False):
         keys, palette = [], None
         actions: set[str] = set()
         for key, (_, binding, enabled, tooltip) in bindings.items():
+            is_palette = key == self.app.COMMAND_PALETTE_BINDING
+            if is_palette:
+                if not (self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE):
+                    continue
+            elif not binding.show or binding.action in actions:  # one key an action
+                continue
             shown = FooterKey(
                 binding.key,
                 self.app.get_key_display(binding),
@@ -112,10 +127,9 @@ class KeysFooter(Widget, can_focus=False):
                 enabled,
                 tooltip or binding.tooltip,
             )
-            if key == self.app.COMMAND_PALETTE_BINDING:
-                if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE:
-                    palette = shown
-            elif binding.show and binding.action not in actions:  # one key an action
+            if is_palette:
+                palette = shown
+            else:
                 actions.add(binding.action)
                 keys.append(shown)
         if (tuple(keys), palette) != (self.keys, self.palette):
@@ -126,8 +140,9 @@ class KeysFooter(Widget, can_focus=False):
         """The keys that fit whole at `width` (the footer's own by default), in order."""
         room = (self.size.width if width is None else width) - self._palette_width()
         kept = [key for key in self.keys if key.action in self.KEEP]
-        if sum(cell_len(key.text) for key in kept) <= room:
-            room -= sum(cell_len(key.text) for key in kept)
+        kept_width = sum(cell_len(key.text) for key in kept)
+        if kept_width <= room:
+            room -= kept_width
         else:
             kept = []
         out, full = [], False
@@ -145,7 +160,7 @@ class KeysFooter(Widget, can_focus=False):
     def _palette_width(self) -> int:
         if self.palette is None:
             return 0
-        return cell_len(f"▏{self.palette.shown_as} {self.palette.description} ")
+        return 1 + sum(cell_len(text) for text, _ in self.palette.parts(palette=True))  # "▏" first
 
     def render(self) -> Text:
         key_style = self.get_component_rich_style("footer-key--key")
@@ -177,14 +192,8 @@ class KeysFooter(Widget, can_focus=False):
         extra = Style(dim=True) if not key.enabled else Style()
         if key is self._hover:
             extra += hover_style
-        if palette:  # drawn compact, as Textual draws it: "^p palette "
-            parts = [(key.shown_as, key_style), (f" {key.description} ", description_style)]
-        elif key.description:
-            parts = [(f" {key.shown_as} ", key_style), (f"{key.description} ", description_style)]
-        else:
-            parts = [(key.shown_as, key_style)]
-        for text, style in parts:
-            line.append(text, style + extra)
+        for text, is_key in key.parts(palette=palette):
+            line.append(text, (key_style if is_key else description_style) + extra)
 
     def _key_at(self, x: int) -> FooterKey | None:
         return next((key for start, end, key in self._spans if start <= x < end), None)
