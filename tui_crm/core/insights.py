@@ -140,25 +140,24 @@ def share(part: int, total: int) -> float:
 
 
 def _read(db: Database, as_of: date, top: int, lapsed: int) -> Insights:
-    customers, buyers, total = db.execute_sql(
-        "SELECT count(*), count(CASE WHEN spent_12m > 0 THEN 1 END), coalesce(sum(spent_12m), 0) "
+    # The totals and both tiers in one pass over the summary.
+    customers, buyers, total, *tier_figures = db.execute_sql(
+        "SELECT count(*), count(CASE WHEN spent_12m > 0 THEN 1 END), coalesce(sum(spent_12m), 0), "
+        "count(CASE WHEN tier = 'gold' THEN 1 END), "
+        "coalesce(sum(CASE WHEN tier = 'gold' THEN spent_12m END), 0), "
+        "count(CASE WHEN tier = 'silver' THEN 1 END), "
+        "coalesce(sum(CASE WHEN tier = 'silver' THEN spent_12m END), 0) "
         "FROM customer_value"
     ).fetchone()
-    tiers = {
-        tier: (count, spent)
-        for tier, count, spent in db.execute_sql(
-            "SELECT tier, count(*), sum(spent_12m) FROM customer_value "
-            "WHERE tier IN ('gold', 'silver') GROUP BY tier"
-        )
-    }
+    tiers = {"gold": tuple(tier_figures[:2]), "silver": tuple(tier_figures[2:])}
     referrers, referrer_count = _referrers(db, top)
     return Insights(
         as_of=as_of,
         customers=customers,
         buyers=buyers,
         total_12m=total,
-        gold=_tier(db, "gold", tiers.get("gold", (0, 0)), total, top),
-        silver=_tier(db, "silver", tiers.get("silver", (0, 0)), total, top),
+        gold=_tier(db, "gold", tiers["gold"], total, top),
+        silver=_tier(db, "silver", tiers["silver"], total, top),
         sources=_sources(db, total),
         referrers=referrers,
         referrer_count=referrer_count,

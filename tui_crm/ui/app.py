@@ -26,6 +26,7 @@ from tui_crm.core.book import BookClock, BookLine, watch_book
 from tui_crm.core.config import settings
 from tui_crm.core.display import printable
 from tui_crm.paths import crash_reports_dir, ensure_private_dir
+from tui_crm.ui.arrange import arrange_once
 from tui_crm.ui.background import in_background
 from tui_crm.ui.commands import CustomerProvider
 from tui_crm.ui.keys import KeysInOrder
@@ -38,6 +39,9 @@ if TYPE_CHECKING:  # only a type: screens reach the book through ui/background.p
     from peewee import Database
 
     from tui_crm.ui.first_answer import FirstAnswer
+
+
+arrange_once()
 
 
 def _holds_work(screen: Screen) -> bool:

@@ -17,7 +17,7 @@ from textual.geometry import Region
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import DataTable, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from tui_crm.core.dates import parse_day
 from tui_crm.core.display import printable
@@ -31,6 +31,7 @@ from tui_crm.ui.widgets.bar_chart import BarChart
 from tui_crm.ui.widgets.bars import BarRow
 from tui_crm.ui.widgets.compact import compact
 from tui_crm.ui.widgets.footer import KeysFooter
+from tui_crm.ui.widgets.row_list import Column, Row, RowList
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -43,42 +44,45 @@ def percent(fraction: float) -> str:
     return f"{fraction * 100:.1f} %"
 
 
-def _right(text: str) -> Text:
-    """A header over a column of figures, aligned with them."""
-    return Text(text, justify="right")
+TIER_COLUMNS = (
+    Column("#", 5, "right"),
+    Column("Customer", NAME_WIDTH),
+    Column("12 months", 11, "right"),
+    Column("Share", 7, "right"),
+)
+REFERRER_COLUMNS = (
+    Column("Referrer", NAME_WIDTH),
+    Column("Referred", 8, "right"),
+    Column("Brought 12m", 11, "right"),
+    Column("Lifetime", 11, "right"),
+)
 
 
 def plural(count: int, word: str) -> str:
     return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
-class CustomerList(TypeToSearch, DataTable):
+class CustomerList(TypeToSearch, RowList):
     """A list of customers; Enter opens the profile, letters typed here search."""
 
     BINDINGS = [
-        Binding("enter", "select_cursor", "Open", id="insights.open"),
+        Binding("enter", "select", "Open", id="insights.open"),
     ]
 
-    def refill(self, rows: list[tuple[str, ...]], placeholder: tuple[str, ...]) -> None:
-        """Replace the rows (key first in each), keeping the cursor where it was.
+    def __init__(self, columns: tuple[Column, ...], *, id: str) -> None:  # noqa: A002
+        super().__init__(columns, id=id, zebra_stripes=False)
+
+    def refill(self, rows: list[Row], placeholder: tuple[str, ...]) -> None:
+        """Replace the rows, keeping the cursor on the row it was on.
 
         The figures are recomputed on coming back from a profile; the cursor should still
         be on the row the user left from. An empty list gets a placeholder row without a key.
         """
-        row = self.cursor_row
-        self.clear()
-        for key, *cells in rows:
-            self.add_row(*cells, key=key)
-        if not rows:
-            self.add_row(*placeholder)
-        self.move_cursor(row=max(0, min(row, self.row_count - 1)), scroll=False)
+        self.replace(rows or [Row(None, placeholder)])
 
     # A list shows all its rows (at most `top`), so PageUp/PageDown are the page's: skipping
-    # DataTable's own paging lets the keys reach the InsightsBody around it.
-    def action_page_down(self) -> None:
-        raise SkipAction()
-
-    def action_page_up(self) -> None:
+    # the list's own paging lets the keys reach the InsightsBody around it.
+    def action_page(self, step: int) -> None:
         raise SkipAction()
 
 
@@ -166,28 +170,30 @@ class InsightsScreen(StyledAsNeeded, FollowsTheBook, Screen):
                 yield Static("", id="insights-as-of-hint")
             yield Static("", id="insights-error")
             yield Static("Computing…", id="insights-summary")
-            with Horizontal(classes="insights-pair"):
-                for tier in ("gold", "silver"):
+            # Not laid out or drawn until the first figures are read: drawn once, filled.
+            with Vertical(id="insights-sections"):
+                with Horizontal(classes="insights-pair"):
+                    for tier in ("gold", "silver"):
+                        with Vertical(classes="insights-section"):
+                            yield Static(tier.title(), id=f"insights-{tier}-title", classes="title")
+                            yield CustomerList(TIER_COLUMNS, id=f"insights-{tier}")
+                with Vertical(classes="insights-section"):
+                    yield Static(
+                        "12-month spend by acquisition source",
+                        id="insights-sources-title",
+                        classes="title",
+                    )
+                    yield Chart(id="insights-sources", empty="no customers yet")
+                with Vertical(classes="insights-section"):
+                    yield Static("Top referrers", id="insights-referrers-title", classes="title")
+                    yield CustomerList(REFERRER_COLUMNS, id="insights-referrers")
+                with Horizontal(classes="insights-pair"):
                     with Vertical(classes="insights-section"):
-                        yield Static(tier.title(), id=f"insights-{tier}-title", classes="title")
-                        yield CustomerList(id=f"insights-{tier}", cursor_type="row")
-            with Vertical(classes="insights-section"):
-                yield Static(
-                    "12-month spend by acquisition source",
-                    id="insights-sources-title",
-                    classes="title",
-                )
-                yield Chart(id="insights-sources", empty="no customers yet")
-            with Vertical(classes="insights-section"):
-                yield Static("Top referrers", id="insights-referrers-title", classes="title")
-                yield CustomerList(id="insights-referrers", cursor_type="row")
-            with Horizontal(classes="insights-pair"):
-                with Vertical(classes="insights-section"):
-                    yield Static("Why they chose us", id="insights-why-title", classes="title")
-                    yield Chart(id="insights-why", label_last=True, max_bar=24)
-                with Vertical(classes="insights-section"):
-                    yield Static("Lost reasons", id="insights-lost-title", classes="title")
-                    yield Chart(id="insights-lost", label_last=True, max_bar=24)
+                        yield Static("Why they chose us", id="insights-why-title", classes="title")
+                        yield Chart(id="insights-why", label_last=True, max_bar=24)
+                    with Vertical(classes="insights-section"):
+                        yield Static("Lost reasons", id="insights-lost-title", classes="title")
+                        yield Chart(id="insights-lost", label_last=True, max_bar=24)
         yield KeysFooter()
 
     def on_mount(self) -> None:
@@ -195,18 +201,10 @@ class InsightsScreen(StyledAsNeeded, FollowsTheBook, Screen):
         field = self.query_one("#insights-as-of", Input)
         field.cursor_blink = self.app.cursor_blink
         self.query_one("#insights-error").display = False
-        for tier in ("gold", "silver"):
-            table = self.query_one(f"#insights-{tier}", CustomerList)
-            table.add_column(_right("#"), width=5, key="rank")
-            table.add_column("Customer", width=NAME_WIDTH, key="name")
-            table.add_column(_right("12 months"), width=11, key="spent")
-            table.add_column(_right("Share"), width=7, key="share")
-        referrers = self.query_one("#insights-referrers", CustomerList)
-        referrers.add_column("Referrer", width=NAME_WIDTH, key="name")
-        referrers.add_column(_right("Referred"), width=8, key="count")
-        referrers.add_column(_right("Brought 12m"), width=11, key="spent")
-        referrers.add_column(_right("Lifetime"), width=11, key="lifetime")
-        self.query_one("#insights-gold", CustomerList).focus()
+        # Keys typed before the figures come go to the gold list (Enter, or letters that
+        # search), not to the date; not scrolled to while hidden, so the page starts at its top.
+        self.query_one("#insights-sections").display = False
+        self.query_one("#insights-gold", CustomerList).focus(scroll_visible=False)
         self.compute(self.as_of)
 
     def on_resize(self) -> None:
@@ -273,13 +271,10 @@ class InsightsScreen(StyledAsNeeded, FollowsTheBook, Screen):
 
     # Opening customers
 
-    @on(DataTable.RowSelected)
-    def row_selected(self, event: DataTable.RowSelected) -> None:
-        self._open(event.row_key.value)
-
-    def _open(self, key: str | None) -> None:
-        if key and key.isdigit():  # placeholder rows ("no gold customers") have no id
-            self.app.open_profile(int(key))
+    @on(RowList.Selected)
+    def row_selected(self, event: RowList.Selected) -> None:
+        if event.key is not None:  # placeholder rows ("no gold customers") have no id
+            self.app.open_profile(event.key)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "edit_as_of":
@@ -327,6 +322,7 @@ class InsightsScreen(StyledAsNeeded, FollowsTheBook, Screen):
         self._fill_referrers(result)
         self._fill_answers("why", result.why, "Why they chose us", self._why_detail(result))
         self._fill_answers("lost", result.lost, "Lost reasons", self._lost_detail(result))
+        self.query_one("#insights-sections").display = True
 
     # Filling the sections
 
@@ -355,12 +351,14 @@ class InsightsScreen(StyledAsNeeded, FollowsTheBook, Screen):
         self.query_one(f"#insights-{tier.name}-title", Static).update(title)
         self.query_one(f"#insights-{tier.name}", CustomerList).refill(
             [
-                (
-                    str(member.customer_id),
-                    Text(f"{member.rank:,}", justify="right"),
-                    data(member.name),
-                    Text(format_money_short(member.spent_12m), justify="right"),
-                    Text(percent(member.share), justify="right"),
+                Row(
+                    member.customer_id,
+                    (
+                        f"{member.rank:,}",
+                        data(member.name),
+                        format_money_short(member.spent_12m),
+                        percent(member.share),
+                    ),
                 )
                 for member in tier.members
             ],
@@ -390,12 +388,14 @@ class InsightsScreen(StyledAsNeeded, FollowsTheBook, Screen):
         self.query_one("#insights-referrers-title", Static).update(title)
         self.query_one("#insights-referrers", CustomerList).refill(
             [
-                (
-                    str(referrer.customer_id),
-                    data(referrer.name),
-                    Text(f"{referrer.referrals:,}", justify="right"),
-                    Text(format_money_short(referrer.brought_12m), justify="right"),
-                    Text(format_money_short(referrer.brought_lifetime), justify="right"),
+                Row(
+                    referrer.customer_id,
+                    (
+                        data(referrer.name),
+                        f"{referrer.referrals:,}",
+                        format_money_short(referrer.brought_12m),
+                        format_money_short(referrer.brought_lifetime),
+                    ),
                 )
                 for referrer in result.referrers
             ],

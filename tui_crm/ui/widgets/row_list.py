@@ -149,7 +149,7 @@ class RowList(ScrollView, can_focus=True):
         self.total = max(0, total)
         self._rows = dict(enumerate(rows))
         self._asked = None
-        self.virtual_size = Size(self.scrollable_content_region.width, self.total + 1)
+        self._size_to_rows()
         self._move(cursor, scroll=True)
         self.refresh()
 
@@ -167,7 +167,7 @@ class RowList(ScrollView, can_focus=True):
         """There are `total` rows (the count came after the first ones); the cursor stays."""
         self.total = max(0, total)
         self._asked = None
-        self.virtual_size = Size(self.scrollable_content_region.width, self.total + 1)
+        self._size_to_rows()
         self.refresh()
 
     def fill(self, start: int, rows: Sequence[Row]) -> None:
@@ -250,10 +250,14 @@ class RowList(ScrollView, can_focus=True):
                 if event.chain > 1:
                     self.action_select()
 
+    def _size_to_rows(self) -> None:
+        # As tall as the rows and the header; no wider than the list (it never scrolls
+        # sideways), so a new width does not lay the screen out again.
+        self.virtual_size = Size(0, self.total + 1)
+
     def on_resize(self) -> None:
         self._widths = ()
         self._drawn.clear()
-        self.virtual_size = Size(self.scrollable_content_region.width, self.total + 1)
 
     # Drawing
 
