@@ -201,8 +201,11 @@ class CustomerFormScreen(FormScreen[Saved | None]):
         self.profile = profile
         if profile is not None:
             self.sub_title = f"Edit {profile.name}"
-            for field, _ in FORM_ROWS:
-                self._fill_field(field, profile)
+            # Values put in from the book are no edits: none clears a message, and the form
+            # handles none of the 40 changes (each looked for its message among 200 widgets).
+            with self.prevent(Input.Changed, TextArea.Changed, Select.Changed, Checkbox.Changed):
+                for field, _ in FORM_ROWS:
+                    self._fill_field(field, profile)
         self._show_filled()
         first = self.query_one(f"#{_id('first_name')}", Input)
         first.focus()

@@ -80,7 +80,10 @@ def show_when(hint: Static, text: str, today: date, label: str = "{text} →") -
 
 def show_message(widget: Static, text: str) -> None:
     """Put a message under a field; an empty one takes no room. Messages quote what was typed
-    or stored, so they are plain text."""
+    or stored, so they are plain text. Clearing a message already gone changes nothing (as a
+    form is filled, every value changes: none of that lays the form out again)."""
+    if not text and not widget.display:
+        return
     widget.update(data(text, multiline=True))
     widget.display = bool(text)
 
