@@ -39,6 +39,7 @@ from tui_crm.ui.format import data, editable, naming
 from tui_crm.ui.keys import resume_keys
 from tui_crm.ui.screens.dialog import FormScreen, Saved, form_row, widget_value
 from tui_crm.ui.screens.lost import suggest_reasons
+from tui_crm.ui.widgets.choice import Choice
 from tui_crm.ui.widgets.compact import compact
 from tui_crm.ui.widgets.footer import KeysFooter
 
@@ -107,10 +108,10 @@ class CustomerFormScreen(FormScreen[Saved | None]):
             first = field.choices[0][1]
             yield from form_row(
                 label,
-                compact(Select(field.choices, value=first, allow_blank=False, id=widget_id)),
+                compact(Choice(field.choices, value=first, allow_blank=False, id=widget_id)),
             )
         elif field.widget == "select":  # a reference: its choices come when the form loads
-            yield from form_row(label, compact(Select([], prompt="—", id=widget_id)))
+            yield from form_row(label, compact(Choice([], prompt="—", id=widget_id)))
         elif field.widget == "picker":
             yield from form_row(label, compact(Button(field.hint, id=widget_id)))
         elif field.widget == "checkbox":
@@ -125,7 +126,7 @@ class CustomerFormScreen(FormScreen[Saved | None]):
             with Horizontal(classes="form-row"):
                 yield Label(field.shown_on_form if slot == 0 else "", classes="form-label")
                 yield compact(
-                    Select(
+                    Choice(
                         [(x, x) for x in labels],
                         value=self._slot_label(field.name, slot),
                         allow_blank=False,
