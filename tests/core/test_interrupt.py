@@ -3,6 +3,7 @@ waits behind a stale search)."""
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
 
@@ -70,5 +71,28 @@ def test_the_search_line_keeps_one_connection_and_goes_on_after_an_interrupt(db)
         thread.join(5)
         assert not thread.is_alive() and "refused" in outcome
         assert line.run(lambda book: book.execute_sql("SELECT 2").fetchone()) == (2,)
+    finally:
+        line.close()
+
+
+ASKER: contextvars.ContextVar[str] = contextvars.ContextVar("asker")
+
+
+def test_a_read_on_the_line_runs_in_the_context_it_was_asked_from(db):
+    """A screen's read begins as the screen is made, before the screen is on the app: what the
+    read asks of the app (its clock, its day) it finds through the context it was asked from,
+    as in a Textual worker. Without it the read failed now and then and Insights said
+    'Computing…' for ever."""
+    from tui_crm.core.book import BookLine
+
+    line = BookLine(db)
+    try:
+        token = ASKER.set("the insights screen")
+        try:
+            asked = line.submit(lambda book: ASKER.get("nobody"))
+        finally:
+            ASKER.reset(token)
+        assert asked.result(5) == "the insights screen"
+        assert line.run(lambda book: ASKER.get("nobody")) == "nobody"  # each its own
     finally:
         line.close()

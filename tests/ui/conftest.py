@@ -91,7 +91,8 @@ async def settle(pilot) -> None:
     returning). Textual's `wait_for_complete` raises WorkerCancelled for those, so a test
     would fail or pass by the timing of a thread. A worker that failed still fails the test.
     """
-    for _ in range(3):
+    quiet = 0  # rounds in a row that found nothing to wait for
+    for _ in range(100):
         # A worker made a moment ago may not have started yet: it is waited for too.
         for _ in range(100):
             if not [w for w in pilot.app.workers if w.state == WorkerState.PENDING]:
@@ -99,10 +100,16 @@ async def settle(pilot) -> None:
             await pilot.pause()
         running = [w for w in pilot.app.workers if w.state == WorkerState.RUNNING]
         # The watcher for others' changes runs as long as the app does.
-        for worker in [w for w in running if w.group != "watch"]:
+        waited = [w for w in running if w.group != "watch"]
+        for worker in waited:
             with contextlib.suppress(WorkerCancelled):
                 await worker.wait()
         await pilot.pause()
+        # A screen just opened starts its workers once it is mounted, which on a busy
+        # machine can take more than a round: it is not settled before that.
+        quiet = 0 if waited or not pilot.app.screen.is_mounted else quiet + 1
+        if quiet >= 2:
+            break
 
 
 def burst(app, data: str) -> None:

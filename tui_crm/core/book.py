@@ -5,6 +5,7 @@ clear refusal, and counters that tell when another connection changed it."""
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -70,8 +71,11 @@ class BookLine:
         return self.submit(job).result()
 
     def submit(self, job: Callable[[Database], T]) -> Future[T]:
-        """`job(db)` on the line's thread, after the jobs before it; its result to come."""
-        return self._pool.submit(self._call, job)
+        """`job(db)` on the line's thread, after the jobs before it; its result to come. The
+        job runs in the context it was submitted from, as a Textual worker does: what it
+        reads of the app (its clock, its day) it finds even when the screen that asked is not
+        on the app yet (a screen's read begins as it is made)."""
+        return self._pool.submit(contextvars.copy_context().run, self._call, job)
 
     def _call(self, job: Callable[[Database], T]) -> T:
         try:
