@@ -188,6 +188,34 @@ def test_trashed_customers_are_left_out_everywhere(db):
     assert friend not in [m.customer_id for m in result.gold.members]
 
 
+def test_read_beside_on_another_connection_the_figures_are_the_same(db):
+    """Who stopped buying and the referrers, read on another line while this connection
+    reads the rest, are the figures read here one after the other."""
+    from tui_crm.core.book import BookLine, connection_of
+
+    keep = _customer(db, "Keep", 1000, source="website", why_chose_us="Price")
+    big = _customer(db, "Big", 90000, source="fair", referred_by=keep)
+    _customer(db, "Friend", 500, referred_by=big)
+    gone = _customer(db, "Gone")
+    for days in (330, 320, 310):  # bought three times, silent for ten months since: lapsed
+        add_purchase(db, gone, amount=700, day=AS_OF - timedelta(days=days))
+    ensure_rhythms(db)
+    line = BookLine(db)
+    used: list[object] = []
+
+    def beside(job):
+        return line.submit(lambda book: (used.append(connection_of(book)), job(book))[1])
+
+    try:
+        read_beside = insights(db, AS_OF, beside=beside)
+    finally:
+        line.close()
+    assert read_beside == insights(db, AS_OF)
+    assert used and used[0] is not connection_of(db)  # another connection read them
+    assert read_beside.referrer_count == 2
+    assert read_beside.lapsed == 1 and lapsed_ids(db, AS_OF) == [gone]
+
+
 def test_why_they_chose_us_is_grouped_ignoring_case_and_spacing(db):
     answers = [
         "Local company",

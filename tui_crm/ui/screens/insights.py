@@ -287,8 +287,12 @@ class InsightsScreen(StyledAsNeeded, FollowsTheBook, Screen):
     # Computing
 
     def _read(self, as_of: date) -> Future[Insights]:
+        # Who stopped buying and the referrers are read meanwhile on the search's line, idle
+        # while Insights is on top (a search typed meanwhile waits for them, some 50 ms).
+        beside = self.app.search_line.submit
+
         def read(db) -> Insights:
-            result = insights(db, as_of)
+            result = insights(db, as_of, beside=beside)
             self.reading_book()  # after its own kept figures were written
             return result
 
