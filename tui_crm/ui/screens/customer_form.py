@@ -4,13 +4,14 @@ customers. New ones are checked for probable duplicates before anything is writt
 from __future__ import annotations
 
 import re
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.suggester import SuggestFromList
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Header, Input, Label, Select, Static, TextArea
@@ -34,7 +35,7 @@ from tui_crm.core.duplicates import DuplicatesFound, probable_duplicates
 from tui_crm.core.insights import lost_reasons
 from tui_crm.core.types import CustomerProfile, CustomerRef, display_name
 from tui_crm.errors import ConflictError, CrmError, UnverifiedValues
-from tui_crm.ui.background import book, in_background
+from tui_crm.ui.background import in_background, when_read
 from tui_crm.ui.format import data, editable, naming
 from tui_crm.ui.keys import resume_keys
 from tui_crm.ui.screens.dialog import FormScreen, Saved, form_row, widget_value
@@ -43,6 +44,11 @@ from tui_crm.ui.widgets.choice import Choice
 from tui_crm.ui.widgets.compact import compact
 from tui_crm.ui.widgets.footer import KeysFooter
 
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+    from peewee import Database
+
 SLOTS = 3  # emails and phones each
 RELOAD_LABEL = "Reload their changes, keep my edits"
 SLOT_LABELS = {"emails": EMAIL_LABELS, "phones": PHONE_LABELS}
@@ -50,6 +56,23 @@ SLOT_LABELS = {"emails": EMAIL_LABELS, "phones": PHONE_LABELS}
 
 def _id(field: str) -> str:
     return "f-" + field.replace("_", "-")
+
+
+@dataclass
+class Loaded(Message):
+    """What the form is filled from (or why it could not be read)."""
+
+    categories: list[str]
+    profile: CustomerProfile | None
+    error: str | None
+
+
+@dataclass
+class Suggestions(Message):
+    """What the source and lost-reason fields complete from: those in the book."""
+
+    sources: list[str]
+    reasons: list[str]
 
 
 class CustomerFormScreen(FormScreen[Saved | None]):
@@ -74,6 +97,13 @@ class CustomerFormScreen(FormScreen[Saved | None]):
         self.referrer: CustomerRef | None = None
         self.create_anyway = False
         self.merge_into: int | None = None  # chosen in the duplicates warning
+        # In the header as it is built (set later, it lays the filled form out again).
+        self.sub_title = "New customer" if customer_id is None else "Edit customer"
+        # Read from the key that opens the form, on the app's line, while it is built.
+        self._reading: Future[Loaded] | None = self._read()
+        self._suggesting: Future[Suggestions] | None = self.app.search_line.submit(
+            lambda db: Suggestions(known_sources(db), lost_reasons(db))
+        )
 
     # -- layout ----------------------------------------------------------------------------
 
@@ -148,8 +178,12 @@ class CustomerFormScreen(FormScreen[Saved | None]):
         return super().holding_keys or not self._filled
 
     def on_mount(self) -> None:
-        self.sub_title = "New customer" if self.customer_id is None else "Edit customer"
-        self.load()
+        reading, self._reading = self._reading, None
+
+        def answered(loaded: Loaded | None, error: CrmError | None) -> None:
+            self.post_message(loaded or Loaded([], None, str(error)))
+
+        when_read(self, reading, answered, group="form-load")
 
     def _show_filled(self) -> None:
         self._filled = True
@@ -160,34 +194,30 @@ class CustomerFormScreen(FormScreen[Saved | None]):
         if event.worker.group == "form-load" and event.state == WorkerState.ERROR:
             self._show_filled()  # a fault of ours: the form as it is, never keys held for ever
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="form-load")
-    def load(self) -> None:
-        try:
-            with book(self) as db:
-                categories = category_names(db)
-                profile = (
-                    get_profile(db, self.customer_id, self.app.today(), history=0)
-                    if self.customer_id is not None
-                    else None
-                )
-            error = None
-        except CrmError as err:
-            categories, profile, error = [], None, str(err)
-        self.app.call_from_thread(self.fill, categories, profile, error)
+    def _read(self) -> Future[Loaded]:
+        """The categories and, for an edit, the customer: on the app's line (its connection
+        open and warm), from now."""
+        customer_id, today = self.customer_id, self.app.today()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="form-suggestions")
-    def load_suggestions(self) -> None:
-        """What the source and lost-reason fields complete from: read once the form is shown,
-        as they count the whole book and no one has typed there yet."""
-        with book(self) as db:
-            sources, reasons = known_sources(db), lost_reasons(db)
-        self.app.call_from_thread(self.suggest, sources, reasons)
+        def read(db: Database) -> Loaded:
+            categories = category_names(db)
+            profile = (
+                get_profile(db, customer_id, today, history=0) if customer_id is not None else None
+            )
+            return Loaded(categories, profile, None)
 
-    def suggest(self, sources: list[str], reasons: list[str]) -> None:
+        return self.app.search_line.submit(read)
+
+    def on_loaded(self, loaded: Loaded) -> None:
+        # Read before the form had finished mounting (it was read as the form was built):
+        # filled and shown once the empty form is in place, else it is laid out twice.
+        self.call_after_refresh(self.fill, loaded.categories, loaded.profile, loaded.error)
+
+    def on_suggestions(self, found: Suggestions) -> None:
         self.query_one(f"#{_id('source')}", Input).suggester = SuggestFromList(
-            sources, case_sensitive=False
+            found.sources, case_sensitive=False
         )
-        suggest_reasons(self.query_one(f"#{_id('lost_reason')}", Input), reasons)
+        suggest_reasons(self.query_one(f"#{_id('lost_reason')}", Input), found.reasons)
 
     def fill(
         self, categories: list[str], profile: CustomerProfile | None, error: str | None
@@ -212,7 +242,16 @@ class CustomerFormScreen(FormScreen[Saved | None]):
         first.focus()
         first.select_all()  # as focusing selects it: it may have had the focus while empty
         self.call_after_refresh(self.remember_initial_values)
-        self.load_suggestions()
+        # What the source and lost-reason fields complete from (they count the whole book):
+        # read on the line after the form's data, while the form was built.
+        suggesting, self._suggesting = self._suggesting, None
+        if suggesting is not None:
+
+            def answered(found: Suggestions | None, error: CrmError | None) -> None:
+                if found is not None:  # none to offer when the book could not say
+                    self.post_message(found)
+
+            when_read(self, suggesting, answered, group="form-suggestions")
 
     def _fill_field(self, field: CustomerField, profile: CustomerProfile) -> None:
         value = getattr(profile, field.name)
