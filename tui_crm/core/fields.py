@@ -15,6 +15,7 @@ from functools import lru_cache
 from tui_crm.core.money import format_money as format_money
 from tui_crm.core.money import format_money_short as format_money_short
 from tui_crm.core.money import parse_money as parse_money
+from tui_crm.core.quick_phones import quick_phone
 from tui_crm.db.phones import format_phone as format_phone
 from tui_crm.errors import CrmError
 
@@ -118,11 +119,22 @@ def parse_phone_shown(text: str, region: str) -> tuple[str, str, str]:
 
 
 def _parse_phone(text: str, region: str) -> tuple[str, str, str]:
-    import phonenumbers  # its metadata costs start-up time: loaded on the first phone
-
     value = text.strip()
     if value.startswith("00"):
         value = "+" + value[2:]
+    # +CC and digits, as most files write them: phonenumbers' answer without its machinery.
+    quick = quick_phone(value)
+    if quick is None:
+        return _phonenumbers_answer(text, value, region)
+    if quick is False:
+        raise CrmError(f"'{text}' is not a valid phone number")
+    return quick
+
+
+def _phonenumbers_answer(text: str, value: str, region: str) -> tuple[str, str, str]:
+    """_parse_phone's answer worked out by phonenumbers (`value`: the text stripped, 00 as +)."""
+    import phonenumbers  # its metadata costs start-up time: loaded on the first phone
+
     try:
         number = phonenumbers.parse(value, None if value.startswith("+") else region)
     except phonenumbers.NumberParseException:
