@@ -26,7 +26,7 @@ numbers, numbers derived from them and random ones.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 # "+", then groups of ASCII digits split by one space or hyphen (phonenumbers' own patterns
@@ -36,9 +36,13 @@ _SEPARATORS = str.maketrans("", "", " -")
 _MIN_DIGITS, _MAX_DIGITS = 4, 20  # with the country code; anything else the long way
 
 
-def looks_quick(value: str) -> bool:
-    """Whether `quick_phone` may answer for this text (it still may not: see the module)."""
-    return _SHAPE.fullmatch(value.strip()) is not None
+def looks_quick(text: str) -> bool:
+    """Whether `quick_phone` may answer for a number as typed (00 read as +): only a hint of
+    where the time goes, as it still may not (see the module)."""
+    value = text.strip()
+    if value.startswith("00"):
+        value = "+" + value[2:]
+    return _SHAPE.fullmatch(value) is not None
 
 
 def quick_phone(value: str) -> tuple[str, str, str] | bool | None:
@@ -50,11 +54,11 @@ def quick_phone(value: str) -> tuple[str, str, str] | bool | None:
     digits = value[1:].translate(_SEPARATORS)
     if not _MIN_DIGITS <= len(digits) <= _MAX_DIGITS or digits[0] == "0":
         return None
-    for size in (1, 2, 3):
-        code = _code(digits[:size])
-        if code is not None:
-            break
-    else:
+    try:
+        size, code = _codes[digits[:3]]
+    except KeyError:
+        size, code = _codes.setdefault(digits[:3], _code(digits[:3]))
+    if code is None:
         return None
     national = digits[size:]
     if not 2 <= len(national) <= 17 or national[0] == "0" or not code.usable:
@@ -64,10 +68,43 @@ def quick_phone(value: str) -> tuple[str, str, str] | bool | None:
     length = len(national)
     if not code.possible(length) or not _valid(code, national, length):
         return False
-    for leading, pattern, rule in code.formats:
-        if (leading is None or leading.match(national)) and pattern.fullmatch(national):
-            return f"+{digits}", national, f"{code.prefix}{pattern.sub(rule, national)}"
+    for fmt in code.formats:
+        if (fmt.leading is None or fmt.leading.match(national)) and fmt.pattern.fullmatch(national):
+            return f"+{digits}", national, f"{code.prefix}{fmt.apply(national)}"
     return f"+{digits}", national, f"{code.prefix}{national}"
+
+
+_RULE_GROUP = re.compile(r"\\([1-9])(?!\d)")
+
+
+class _Format:
+    """One of a code's formats: where it applies, and its rule applied as `re.sub` applies it."""
+
+    def __init__(self, fmt: Any):
+        leading = fmt.leading_digits_pattern
+        self.leading = re.compile(leading[-1]) if leading else None
+        self.pattern = re.compile(fmt.pattern)
+        self.rule = fmt.format
+        # The rule as str.format text, where it holds nothing but \1..\9 and other text:
+        # re's own expansion of a rule is slow Python.
+        parts = _RULE_GROUP.split(self.rule)
+        texts, self.groups = parts[0::2], [int(n) for n in parts[1::2]]
+        self.template: str | None = "{}".join(
+            text.replace("{", "{{").replace("}", "}}") for text in texts
+        )
+        if any("\\" in text for text in texts) or max(self.groups, default=0) > self.pattern.groups:
+            self.template = None
+
+    def apply(self, national: str) -> str:
+        """re.sub(pattern, rule, national), for a number the pattern matches whole."""
+        if self.template is not None:
+            match = self.pattern.match(national)
+            end = len(national)
+            # sub replaces the first match (a match at the start, if there is one), then looks
+            # on after it: the same when it is whole and nothing (empty) matches at the end.
+            if match is not None and match.end() == end and not self.pattern.match(national, end):
+                return self.template.format(*[match.group(n) or "" for n in self.groups])
+        return self.pattern.sub(self.rule, national)
 
 
 def _valid(code: _Code, national: str, length: int) -> bool:
@@ -136,7 +173,7 @@ class _Code:
         main = PhoneMetadata.metadata_for_region_or_calling_code(number, regions[0].upper())
         self.usable = main is not None
         self.regions: list[_Region] = []
-        self.formats: list[tuple[re.Pattern[str] | None, re.Pattern[str], str]] = []
+        self.formats: list[_Format] = []
         self.strip = None
         self._possible: dict[int, bool] = {}
         if main is None:  # pragma: no cover - every code has its metadata
@@ -156,11 +193,7 @@ class _Code:
                 metadata.country_code == number
             )
             self.regions.append(_Region(metadata, own))
-        for fmt in main.intl_number_format or main.number_format:
-            leading = fmt.leading_digits_pattern
-            self.formats.append(
-                (re.compile(leading[-1]) if leading else None, re.compile(fmt.pattern), fmt.format)
-            )
+        self.formats = [_Format(fmt) for fmt in main.intl_number_format or main.number_format]
 
     def possible(self, length: int) -> bool:
         """is_possible_number of a number of this code whose national number has `length`
@@ -177,11 +210,22 @@ class _Code:
             return answer
 
 
-@lru_cache(maxsize=1024)
-def _code(digits: str) -> _Code | None:
+# The first three digits after + -> (the country code's length, the code); (0, None): none.
+_codes: dict[str, tuple[int, _Code | None]] = {}
+
+
+def _code(start: str) -> tuple[int, _Code | None]:
+    """The country code a number's first three digits start with, as phonenumbers finds it:
+    the first of their one, two or three leading digits that names one."""
     import phonenumbers
 
-    number = int(digits)
-    if number not in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
-        return None
+    for size in (1, 2, 3):
+        number = int(start[:size])
+        if number in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            return size, _code_of(number)
+    return 0, None
+
+
+@cache  # some 250 codes
+def _code_of(number: int) -> _Code:
     return _Code(number)

@@ -3,9 +3,10 @@ update that customer or add a new one, all in one transaction, and report every 
 
 Checking comes first and writes nothing: a dry run and `--strict` stop there. The rows are
 read one at a time as they are checked (a file's reader counts them first), and each good row
-is kept only as what it will write, so a large file is never held twice. Most of the checking
-time goes into phone numbers, and a number needs nothing else to be checked, so for a large
-file worker processes check the numbers of the rows read ahead of the one being checked, and
+is kept only as what it will write, so a large file is never held twice. A number written +CC
+and digits is checked here in a few µs (core/quick_phones.py); one that needs phonenumbers
+takes some 25 µs and nothing else to be checked, so once a large file shows many of those,
+worker processes check the numbers of the rows read ahead of the one being checked, and
 `parse_phone` answers from what they found. Then one transaction writes the updates (through
 `update_customer`, so history and versions work as for an edit) and the new customers (raw
 inserts with the triggers and plain indexes off, then only the new customers are indexed): a
@@ -83,6 +84,7 @@ from tui_crm.core.interchange.report import (
 from tui_crm.core.interchange.rows import SETTLE_EVERY, marks, settled_objects, stamp
 from tui_crm.core.merge import field_label
 from tui_crm.core.names import fold_name
+from tui_crm.core.quick_phones import looks_quick
 from tui_crm.core.types import display_name
 from tui_crm.db.derived import MARK_VALUES_STALE, bulk_index_sql
 from tui_crm.db.models import Customer
@@ -92,9 +94,13 @@ from tui_crm.errors import ConflictError, CrmError, ValidationError
 # customer holds now, nothing of what someone else just wrote there is lost.
 _ADDED_TO = frozenset({*FREE_TEXT, "emails", "phones", "tags", "email_opt_out"})
 
-# Checking a phone number is most of the time a row takes (about 20 µs each). Worker
-# processes take a quarter of a second to start: a file of fewer rows is checked here alone.
+# Checking a phone number that needs phonenumbers is most of the time a row takes (about 25
+# µs each). Worker processes take a quarter of a second to start: a file of fewer rows is
+# checked here alone, and so is one whose numbers are nearly all written +CC and digits
+# (core/quick_phones.py, a few µs each): the workers start with the first piece of rows
+# holding POOL_SLOW numbers that need phonenumbers.
 POOL_MIN_ROWS = 2_000
+POOL_SLOW = 200
 POOL_CHUNK = 1_000  # rows whose numbers go to a worker at a time
 READ_AHEAD = 2  # pieces per worker read (and their numbers sent) ahead of the one checked
 
@@ -329,17 +335,18 @@ class _NameIndex:
         return list(found.values())
 
 
-def _phones_in(values: dict[str, Any], region: str) -> list[tuple[str, str]]:
-    """The phone numbers of a row as clean_customer will hand them to parse_phone (without
-    their extensions), each with the region it will read them in."""
+def _slow_phones_in(values: dict[str, Any], region: str) -> list[tuple[str, str]]:
+    """The phone numbers of a row that need phonenumbers (not written +CC and digits), as
+    clean_customer will hand them to parse_phone (without their extensions), each with the
+    region it will read them in."""
     phones = values.get("phones")
     if not phones:
         return []
+    slow = [text for _, text in labelled_pairs(phones, "mobile") if not looks_quick(text)]
+    if not slow:
+        return []
     where = _phone_region(str(values.get("country") or ""), region)
-    return [
-        (split_extension(text)[0], where)
-        for _, text in labelled_pairs(values.get("phones"), "mobile")
-    ]
+    return [(split_extension(text)[0], where) for text in slow]
 
 
 @lru_cache(maxsize=1024)  # a file names few countries
@@ -365,15 +372,16 @@ class _PhoneWorkers:
     worker thread, and a fork would copy locks that other threads hold) and not
     multiprocessing's, which would run the caller's main script again in each.
 
-    They start before the file's first row is read. The numbers of piece n (POOL_CHUNK rows)
-    go to worker n % count, whose feeder thread writes them as soon as that worker has read
-    the piece before; the answers are read back in piece order, into `answers`."""
+    They start with piece `first` (see POOL_SLOW). The numbers of piece n (POOL_CHUNK rows)
+    that need phonenumbers go to worker n % count, whose feeder thread writes them as soon as
+    that worker has read the piece before; the answers are read back in piece order, into
+    `answers`."""
 
-    def __init__(self, count: int, answers: PhoneAnswers):
+    def __init__(self, count: int, answers: PhoneAnswers, first: int = 0):
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
         self.answers = answers
         self.asked: dict[int, list[tuple[str, str]]] = {}  # piece -> its numbers, until answered
-        self.next = 0  # the first piece not answered yet
+        self.next = first  # the first piece not answered yet
         self.broken = False  # a worker stopped: the rest are worked out as they come
         self.procs: list[subprocess.Popen] = []
         self.feeders: list[threading.Thread] = []
@@ -453,49 +461,61 @@ Pieces = Callable[[Iterable[SourceRow]], Iterator[list[SourceRow]]]
 @contextmanager
 def _phones_checked_ahead(count: int, region: str) -> Iterator[Pieces]:
     """While the block checks `count` rows (in this thread), parse_phone answers each distinct
-    number of a piece once. For a large file on a machine with cores to spare, worker
-    processes work the numbers out ahead: the function this yields reads the rows in pieces
-    of POOL_CHUNK, sends each piece's numbers to a worker as soon as it is read, reads on
-    while they work, and hands over each piece once its numbers are answered. The answers are
-    parse_phone's own, so the checks and their messages are the same either way; a worker
-    that cannot start or dies only leaves the numbers to be worked out here. Leaving the
-    block stops the workers."""
+    number of a piece once. For a large file on a machine with cores to spare, whose numbers
+    need phonenumbers, worker processes work them out ahead: the function this yields reads
+    the rows in pieces of POOL_CHUNK, starts the workers at the first piece holding POOL_SLOW
+    such numbers, from then on sends each piece's such numbers to a worker as soon as it is
+    read, reads on while they work, and hands over each piece once its numbers are answered.
+    The answers are parse_phone's own, so the checks and their messages are the same either
+    way; a worker that cannot start or dies only leaves the numbers to be worked out here.
+    Leaving the block stops the workers."""
     with remembered_phones() as answers:
-        workers = None
+        started: list[_PhoneWorkers | None] = []  # at most one try
         cores = min(_cores(), 4)
         # A frozen app's executable is the app, not a Python that runs `-c`.
         frozen = getattr(sys, "frozen", False)
-        if count >= POOL_MIN_ROWS and cores >= 2 and sys.executable and not frozen:
+        may_start = count >= POOL_MIN_ROWS and cores >= 2 and bool(sys.executable) and not frozen
+
+        def start(first: int) -> _PhoneWorkers | None:
             try:
-                workers = _PhoneWorkers(cores, answers)
+                started.append(_PhoneWorkers(cores, answers, first))
             except OSError:  # no processes here (a sandbox): all of it here
-                workers = None
+                started.append(None)
+            return started[-1]
+
         try:
-            yield lambda rows: _pieces(rows, region, answers, workers)
+            yield lambda rows: _pieces(rows, region, answers, start if may_start else None)
         finally:
-            if workers is not None:
-                workers.stop()
+            for workers in started:
+                if workers is not None:
+                    workers.stop()
 
 
 def _pieces(
     rows: Iterable[SourceRow],
     region: str,
     answers: PhoneAnswers,
-    workers: _PhoneWorkers | None,
+    start: Callable[[int], _PhoneWorkers | None] | None,
 ) -> Iterator[list[SourceRow]]:
     """`rows` in pieces of POOL_CHUNK, each once its numbers are answered (see
-    _phones_checked_ahead). Once a piece is checked its answers are let go: a number that
-    comes again later is asked again, rather than every answer of the file being held."""
+    _phones_checked_ahead; `start` starts the workers, None where they may not be used). Once
+    a piece is checked its answers are let go: a number that comes again later is asked
+    again, rather than every answer of the file being held."""
     ahead: deque[tuple[int, list[SourceRow]]] = deque()
-    limit = READ_AHEAD * len(workers.procs) if workers is not None else 0
+    workers: _PhoneWorkers | None = None
+    limit = 0  # pieces read ahead: none until the workers start
     piece: list[SourceRow] = []
     number = 0
 
     def ask(piece: list[SourceRow]) -> None:
-        nonlocal number
-        if workers is not None:
-            numbers = dict.fromkeys(n for row in piece for n in _phones_in(row.values, region))
-            workers.ask(number, list(numbers))
+        nonlocal number, workers, start, limit
+        if start is not None or workers is not None:
+            slow = dict.fromkeys(n for row in piece for n in _slow_phones_in(row.values, region))
+            if start is not None and len(slow) >= POOL_SLOW:
+                workers, start = start(number), None
+                limit = READ_AHEAD * len(workers.procs) if workers is not None else 0
+            if workers is not None:
+                workers.ask(number, list(slow))
         ahead.append((number, piece))
         number += 1
 
