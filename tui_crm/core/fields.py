@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -79,23 +77,11 @@ def phone_answer(text: str, region: str) -> tuple[str, str, str] | str:
 
 
 def serve_phone_answers() -> None:
-    """A worker process (see interchange/load.py): read pickled pieces, each a list of
-    (number, region) pairs, from stdin and write the pickled list of their phone_answer to
-    stdout, until stdin ends (the importing process closed it, or died)."""
-    import pickle  # the workers' own: not for every command that imports this module
-    import signal
+    """A worker process (see interchange/load.py): pieces of (number, region) pairs in, the
+    list of their phone_answer out (core/workers.py)."""
+    from tui_crm.core.workers import serve  # the workers' own
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is for the importing process
-    source = sys.stdin.buffer
-    sink = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print cannot garble the pipe
-    while True:
-        try:
-            asked = pickle.load(source)
-        except EOFError:
-            return
-        pickle.dump([phone_answer(number, region) for number, region in asked], sink, -1)
-        sink.flush()
+    serve(lambda asked: [phone_answer(number, region) for number, region in asked])
 
 
 def parse_phone(text: str, region: str) -> tuple[str, str]:

@@ -22,12 +22,6 @@ written). Nobody's change is ever silently overwritten.
 from __future__ import annotations
 
 import json
-import os
-import pickle
-import queue
-import subprocess
-import sys
-import threading
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -86,6 +80,7 @@ from tui_crm.core.merge import field_label
 from tui_crm.core.names import fold_name
 from tui_crm.core.quick_phones import looks_quick
 from tui_crm.core.types import display_name
+from tui_crm.core.workers import PieceWorkers, can_start, spare_cores
 from tui_crm.db.derived import MARK_VALUES_STALE, bulk_index_sql
 from tui_crm.db.models import Customer
 from tui_crm.errors import ConflictError, CrmError, ValidationError
@@ -360,99 +355,35 @@ _WORKER = "from tui_crm.core.fields import serve_phone_answers; serve_phone_answ
 
 
 def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+    return spare_cores()
 
 
-class _PhoneWorkers:
-    """Worker processes that check a file's phone numbers ahead of the rows being checked:
-    fresh interpreters (`python -c`), never a fork of this process (the app imports from a
-    worker thread, and a fork would copy locks that other threads hold) and not
-    multiprocessing's, which would run the caller's main script again in each.
-
-    They start with piece `first` (see POOL_SLOW). The numbers of piece n (POOL_CHUNK rows)
-    that need phonenumbers go to worker n % count, whose feeder thread writes them as soon as
-    that worker has read the piece before; the answers are read back in piece order, into
-    `answers`."""
+class _PhoneWorkers(PieceWorkers):
+    """Worker processes that check a file's phone numbers ahead of the rows being checked
+    (core/workers.py). They start with piece `first` (see POOL_SLOW); the numbers of a piece
+    of POOL_CHUNK rows that need phonenumbers go to a worker, and their answers come back,
+    in piece order, into `answers`."""
 
     def __init__(self, count: int, answers: PhoneAnswers, first: int = 0):
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
         self.answers = answers
         self.asked: dict[int, list[tuple[str, str]]] = {}  # piece -> its numbers, until answered
-        self.next = first  # the first piece not answered yet
-        self.broken = False  # a worker stopped: the rest are worked out as they come
-        self.procs: list[subprocess.Popen] = []
-        self.feeders: list[threading.Thread] = []
-        self.pieces: list[queue.SimpleQueue] = []
-        try:
-            for _ in range(count):
-                self.procs.append(
-                    subprocess.Popen(
-                        [sys.executable, "-c", _WORKER],
-                        stdin=subprocess.PIPE,
-                        stdout=subprocess.PIPE,
-                        stderr=subprocess.DEVNULL,
-                        env=env,
-                    )
-                )
-        except OSError:
-            self.stop()
-            raise
-        self.pieces = [queue.SimpleQueue() for _ in range(count)]
-        self.feeders = [
-            threading.Thread(target=self._feed, args=(n,), daemon=True) for n in range(count)
-        ]
-        for feeder in self.feeders:
-            feeder.start()
+        super().__init__(count, _WORKER, first)
 
     def ask(self, piece: int, numbers: list[tuple[str, str]]) -> None:
         """Have piece number `piece` (pieces are asked in order) checked: its (number,
         region) pairs."""
         self.asked[piece] = numbers
-        self.pieces[piece % len(self.procs)].put(numbers)
-
-    def _feed(self, n: int) -> None:
-        proc, pieces = self.procs[n], self.pieces[n]
-        try:
-            while (numbers := pieces.get()) is not None:
-                pickle.dump(numbers, proc.stdin, -1)
-                proc.stdin.flush()
-            proc.stdin.close()
-        except (OSError, ValueError):  # the worker died or was stopped: the reader notices
-            pass
+        super().ask(piece, numbers)
 
     def wait_for(self, row: int) -> None:
         """Until the numbers of the piece holding `row` (and of those before) are answered."""
         while not self.broken and self.next <= row // POOL_CHUNK:
-            try:
-                said = pickle.load(self.procs[self.next % len(self.procs)].stdout)
-            except (EOFError, OSError, pickle.UnpicklingError):
-                said = None
             numbers = self.asked.pop(self.next, [])
+            said = self.answer()
             if not isinstance(said, list) or len(said) != len(numbers):
                 self.broken = True
                 return
             self.answers.update(zip(numbers, said, strict=True))
-            self.next += 1
-
-    def done(self) -> None:
-        """Every piece was asked for: the workers end once they have answered them."""
-        for pieces in self.pieces:
-            pieces.put(None)
-
-    def stop(self) -> None:
-        for proc in self.procs:
-            if proc.poll() is None:
-                proc.kill()  # they only compute: nothing is lost
-        for pieces in self.pieces:
-            pieces.put(None)  # a feeder waiting for a piece ends
-        for feeder in self.feeders:
-            feeder.join()
-        for proc in self.procs:
-            proc.wait()
-            proc.stdout.close()
 
 
 Pieces = Callable[[Iterable[SourceRow]], Iterator[list[SourceRow]]]
@@ -472,9 +403,7 @@ def _phones_checked_ahead(count: int, region: str) -> Iterator[Pieces]:
     with remembered_phones() as answers:
         started: list[_PhoneWorkers | None] = []  # at most one try
         cores = min(_cores(), 4)
-        # A frozen app's executable is the app, not a Python that runs `-c`.
-        frozen = getattr(sys, "frozen", False)
-        may_start = count >= POOL_MIN_ROWS and cores >= 2 and bool(sys.executable) and not frozen
+        may_start = count >= POOL_MIN_ROWS and cores >= 2 and can_start()
 
         def start(first: int) -> _PhoneWorkers | None:
             try:
@@ -592,9 +521,13 @@ def load_rows(
             book = _Book(db)  # meanwhile the workers start
             settle()
             checker = _Checker(book, stream.count, progress, region, settle)
-            for piece in pieces(stream.rows):
-                for row in piece:
-                    checker.check(row)
+            try:
+                for piece in pieces(stream.rows):
+                    for row in piece:
+                        checker.check(row)
+            finally:  # a reader's workers stop now, not when the stream is collected
+                if close := getattr(stream.rows, "close", None):
+                    close()
         checker.correct(stream.corrections)
         checker.match_namesakes(db)
         checker.resolve_referrers()
