@@ -25,8 +25,10 @@ numbers, numbers derived from them and random ones.
 
 from __future__ import annotations
 
+import itertools
 import re
 from functools import cache
+from operator import itemgetter
 from typing import Any
 
 # "+", then groups of ASCII digits split by one space or hyphen (phonenumbers' own patterns
@@ -69,11 +71,13 @@ def quick_phone(value: str) -> tuple[str, str, str] | bool | None:
     if not code.possible(length) or not _valid(code, national, length):
         return False
     for fmt in code.formats:
-        if (fmt.leading is None or fmt.leading.match(national)) and fmt.pattern.fullmatch(national):
-            return f"+{digits}", national, f"{code.prefix}{fmt.apply(national)}"
+        if (shown := fmt.shown(national, length)) is not None:
+            return f"+{digits}", national, f"{code.prefix}{shown}"
     return f"+{digits}", national, f"{code.prefix}{national}"
 
 
+_FIXED = re.compile(r"(?:\(\\d\{[1-9][0-9]?\}\))+")
+_WIDTH = re.compile(r"\{([0-9]+)\}")
 _RULE_GROUP = re.compile(r"\\([1-9])(?!\d)")
 
 
@@ -94,6 +98,23 @@ class _Format:
         )
         if any("\\" in text for text in texts) or max(self.groups, default=0) > self.pattern.groups:
             self.template = None
+        # Most patterns are groups of so many digits, "(\d{2})(\d{3})": such a pattern matches
+        # a number of their total length whole, in those pieces, and never matches nothing.
+        self.length: int | None = None
+        if self.template is not None and len(self.groups) > 1 and _FIXED.fullmatch(fmt.pattern):
+            ends = list(itertools.accumulate(int(w) for w in _WIDTH.findall(fmt.pattern)))
+            pieces = [slice(start, end) for start, end in zip([0, *ends], ends, strict=False)]
+            self.length = ends[-1]
+            self.pieces = itemgetter(*[pieces[n - 1] for n in self.groups])
+
+    def shown(self, national: str, length: int) -> str | None:
+        """The number formatted, if this format is the one for it (its leading digits, and
+        its pattern matching the whole number, which is all ASCII digits)."""
+        if self.leading is not None and not self.leading.match(national):
+            return None
+        if self.length is not None:
+            return self.template.format(*self.pieces(national)) if length == self.length else None
+        return self.apply(national) if self.pattern.fullmatch(national) else None
 
     def apply(self, national: str) -> str:
         """re.sub(pattern, rule, national), for a number the pattern matches whole."""
