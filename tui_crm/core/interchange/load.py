@@ -93,9 +93,11 @@ _ADDED_TO = frozenset({*FREE_TEXT, "emails", "phones", "tags", "email_opt_out"})
 # µs each). Worker processes take a quarter of a second to start: a file of fewer rows is
 # checked here alone, and so is one whose numbers are nearly all written +CC and digits
 # (core/quick_phones.py, a few µs each): the workers start with the first piece of rows
-# holding POOL_SLOW numbers that need phonenumbers.
+# whose first POOL_SAMPLE rows hold POOL_SLOW numbers that need phonenumbers (looking at
+# every row until then would cost as much as checking the quick numbers).
 POOL_MIN_ROWS = 2_000
-POOL_SLOW = 200
+POOL_SAMPLE = 100
+POOL_SLOW = 20
 POOL_CHUNK = 1_000  # rows whose numbers go to a worker at a time
 READ_AHEAD = 2  # pieces per worker read (and their numbers sent) ahead of the one checked
 
@@ -438,13 +440,14 @@ def _pieces(
 
     def ask(piece: list[SourceRow]) -> None:
         nonlocal number, workers, start, limit
-        if start is not None or workers is not None:
-            slow = dict.fromkeys(n for row in piece for n in _slow_phones_in(row.values, region))
-            if start is not None and len(slow) >= POOL_SLOW:
+        if start is not None:
+            sample = piece[:POOL_SAMPLE]
+            if sum(len(_slow_phones_in(row.values, region)) for row in sample) >= POOL_SLOW:
                 workers, start = start(number), None
                 limit = READ_AHEAD * len(workers.procs) if workers is not None else 0
-            if workers is not None:
-                workers.ask(number, list(slow))
+        if workers is not None:
+            slow = dict.fromkeys(n for row in piece for n in _slow_phones_in(row.values, region))
+            workers.ask(number, list(slow))
         ahead.append((number, piece))
         number += 1
 
@@ -1111,6 +1114,7 @@ _WORKED_OUT = (
     "updated_at",
 )
 _AS_GIVEN = tuple(name for name in SCALAR_FIELDS if name not in _WORKED_OUT)
+_READ_HERE = ("uid", "email_opt_out", "status", "lost_on", "birthday", "acquired_on")
 
 
 def _write(
@@ -1255,26 +1259,29 @@ def _insert_new(
     given = set().union(*{plan.fields for plan in adds})
     texts = [name for name in _AS_GIVEN if name in given]
     columns = (*_WORKED_OUT, *texts)
-    # Per shape of row: where each text column is in its values ("" where it has none).
+    # Per shape of row: where each field read here is in its values, then each text column
+    # (a plan's values are followed by None and "": where a field it has not points).
     pick = {
-        fields: itemgetter(*[fields.index(n) if n in fields else len(fields) for n in texts])
+        fields: itemgetter(
+            *[fields.index(n) if n in fields else len(fields) for n in _READ_HERE],
+            *[fields.index(n) if n in fields else len(fields) + 1 for n in texts],
+        )
         for fields in {plan.fields for plan in adds}
-        if texts
     }
     today = now.date()
     uids = new_uids()
 
     def customers() -> Iterator[tuple[Any, ...]]:
         for plan in adds:
-            s = plan.scalars()
-            opted_out = bool(s.get("email_opt_out"))
-            status = s.get("status") or "active"
-            lost_on = s.get("lost_on") or (today if status == "lost" else None)
-            birthday, acquired_on = s.get("birthday"), s.get("acquired_on")
-            picked = pick[plan.fields]((*plan.values, "")) if texts else ()
+            uid, opted_out, status, lost_on, birthday, acquired_on, *picked = pick[plan.fields](
+                (*plan.values, None, "")
+            )
+            opted_out = bool(opted_out)
+            status = status or "active"
+            lost_on = lost_on or (today if status == "lost" else None)
             yield (
                 ids[plan.key],
-                s.get("uid") or next(uids),
+                uid or next(uids),
                 categories.get(plan.category.casefold()) if plan.category else None,
                 status,
                 lost_on.isoformat() if lost_on else None,
@@ -1285,7 +1292,7 @@ def _insert_new(
                 1,
                 at,
                 at,
-                *((picked,) if len(texts) == 1 else picked),
+                *picked,
             )
 
     conn.executemany(
