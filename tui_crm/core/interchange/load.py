@@ -530,8 +530,8 @@ def _phones_checked_ahead(count: int, region: str) -> Iterator[Pieces]:
     """While the block checks `count` rows (in this thread), parse_phone answers each distinct
     number of a piece once. For a large file on a machine with cores to spare, whose numbers
     need phonenumbers, worker processes work them out ahead: the function this yields reads
-    the rows in pieces of POOL_CHUNK, starts the workers at the first piece holding POOL_SLOW
-    such numbers, from then on sends each piece's such numbers to a worker as soon as it is
+    the rows in pieces of POOL_CHUNK, starts the workers at the first piece whose first
+    POOL_SAMPLE rows hold POOL_SLOW such numbers, from then on sends each piece's such numbers to a worker as soon as it is
     read, reads on while they work, and hands over each piece once its numbers are answered.
     The answers are parse_phone's own, so the checks and their messages are the same either
     way; a worker that cannot start or dies only leaves the numbers to be worked out here.

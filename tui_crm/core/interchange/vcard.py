@@ -199,10 +199,7 @@ def _split_cards(text: str) -> Iterator[_RawCard]:
         body = after
 
 
-_Read = tuple[SourceRow, str, set[str]]  # what _read_card gives
-
-
-def _read_card(card: _RawCard) -> _Read:
+def _read_card(card: _RawCard) -> tuple[SourceRow, str, set[str]]:
     """The card as a row (or an error row), its vCard version and what it held that we drop."""
     version = ""
     try:
