@@ -1,6 +1,6 @@
 """Worker processes that work out pieces of a large import ahead of the rows being checked
-(its rows read and cleaned, or its phone numbers), both sides of them: the pool, and `serve`,
-what a worker runs. Only the standard library: a worker imports little more than what it
+(a vCard file's cards, its phone numbers), both sides of them: the pool, and `serve`, what
+a worker runs. Only the standard library: a worker imports little more than what it
 computes."""
 
 from __future__ import annotations

@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 from operator import itemgetter
 from typing import Any, NamedTuple, TextIO
 
@@ -21,11 +20,9 @@ from tui_crm.core.interchange.records import (
     CustomerRecord,
     FileRejected,
     Parsed,
-    ReadAhead,
     RowStream,
     SourceRow,
     address_line,
-    rows_of,
 )
 from tui_crm.core.interchange.rows import SETTLE_EVERY, settled_objects
 from tui_crm.core.interchange.text import csv_records, date_part, file_date
@@ -975,128 +972,36 @@ def read_contacts_csv(
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     header = _find_header(text, mapping)
-    layout, _ = _roles(header.cells, mapping, strict=True)
-    setup = _Setup(
-        tuple(header.cells),
-        header.delimiter,
-        header.line,
-        tuple(mapping.items()),
-        _day_first(header),
-    )
-    columns = _columns_of(setup)
-    if count:
-        total, starts = _count_rows(text, header)
-    else:
-        total, starts = -1, [1]
-    stream = RowStream(total, (), layout)
-    dates = _Dates(setup.day_first)
-    unseen = set(columns.unknown)
-
-    def merge(found: _Found) -> None:
-        orders, ambiguous, seen = found
-        dates.orders |= orders
-        dates.ambiguous += ambiguous
-        unseen.difference_update(seen)
-
-    def finish() -> None:
-        stream.corrections = dates.settle()
-        held = set(columns.unknown) - unseen
-        stream.ignored = tuple(
-            sorted({header.cells[i].strip() for i in held if header.cells[i].strip()})
-        )
-
-    stream.ahead = ReadAhead(
-        (__name__, "read_csv_piece"), _pieces(text, starts, setup), merge, finish
-    )
-    if count:
-        stream.rows = rows_of(stream.ahead, settle)
-    else:  # one piece, the whole file, settled as it is read
-        found = _Found(set(), [], set())
-        stream.rows = _then(
-            _records(setup, 1, text, found, settle), lambda: (merge(found), finish())
-        )
+    layout, roles = _roles(header.cells, mapping, strict=True)
+    columns = _Columns.read(header.cells, roles, layout)
+    stream = RowStream(_count_rows(text, header) if count else -1, (), layout)
+    stream.rows = _read_rows(text, header, columns, stream, settle)
     return stream
 
 
-PIECE_RECORDS = 1_000  # records a piece of a counted file holds (see ReadAhead)
-
-
-class _Setup(NamedTuple):
-    """What reading a piece of a file needs to know of its header (picklable)."""
-
-    cells: tuple[str, ...]
-    delimiter: str
-    line: int
-    mapping: tuple[tuple[str, str], ...]
-    day_first: bool
-
-
-class _Found(NamedTuple):
-    """What a piece's rows said besides themselves: the orders its unambiguous dates say,
-    its ambiguous dates, the columns nothing keeps that it has data in."""
-
-    orders: set[bool]
-    ambiguous: list[tuple[int, str, str]]
-    seen: set[int]
-
-
-@lru_cache(maxsize=8)
-def _columns_of(setup: _Setup) -> _Columns:
-    layout, roles = _roles(list(setup.cells), dict(setup.mapping), strict=True)
-    return _Columns.read(list(setup.cells), roles, layout)
-
-
-def _count_rows(text: str, header: _Header) -> tuple[int, list[int]]:
-    """The rows after the header, and the line where each piece of PIECE_RECORDS records
-    starts."""
+def _count_rows(text: str, header: _Header) -> int:
     count = 0
-    starts = [1]
-    for records, (line, cells) in enumerate(csv_records(text, header.delimiter)):
-        if records and records % PIECE_RECORDS == 0:
-            starts.append(line)
+    for line, cells in csv_records(text, header.delimiter):
         if line > header.line and any(cell.strip() for cell in cells):
             count += 1
-    return count, starts
+    return count
 
 
-def _pieces(text: str, starts: list[int], setup: _Setup) -> Iterator[tuple[_Setup, int, str]]:
-    """(setup, first line, text) of each piece: the text from the line each starts on."""
-    at, line = 0, 1
-    for start, end in zip(starts, [*starts[1:], 0], strict=True):
-        while line < start:
-            at = text.index("\n", at) + 1
-            line += 1
-        begun = at
-        while end and line < end:
-            at = text.index("\n", at) + 1
-            line += 1
-        yield setup, start, text[begun:at] if end else text[begun:]
-
-
-def read_csv_piece(job: tuple[_Setup, int, str]) -> tuple[list[SourceRow], _Found]:
-    """The rows of one piece (see read_contacts_csv), and what else they said."""
-    setup, first, text = job
-    found = _Found(set(), [], set())
-    return list(_records(setup, first, text, found)), found
-
-
-def _records(
-    setup: _Setup,
-    first: int,
+def _read_rows(
     text: str,
-    found: _Found,
-    settle: Callable[[], None] = _no_settle,
+    header: _Header,
+    columns: _Columns,
+    stream: RowStream,
+    settle: Callable[[], None],
 ) -> Iterator[SourceRow]:
-    """The rows of the records in `text` (which starts on line `first`) after the header;
-    into `found`, what else they said."""
-    columns = _columns_of(setup)
-    width = len(setup.cells)
+    """The rows after the header; at the end, which columns nothing keeps yet hold data
+    (stream.ignored) and the dates to read the other way round (stream.corrections)."""
+    width = len(header.cells)
     unseen = set(columns.unknown)
-    dates = _Dates(setup.day_first)
+    dates = _Dates(_day_first(header))
     read = 0
-    for line, cells in csv_records(text, setup.delimiter):
-        line += first - 1
-        if line <= setup.line or not any(cell.strip() for cell in cells):
+    for line, cells in csv_records(text, header.delimiter):
+        if line <= header.line or not any(cell.strip() for cell in cells):
             continue
         if len(cells) < width:
             cells += [""] * (width - len(cells))
@@ -1106,14 +1011,11 @@ def _records(
         read += 1
         if read % SETTLE_EVERY == 0:
             settle()
-    found.orders.update(dates.orders)
-    found.ambiguous.extend(dates.ambiguous)
-    found.seen.update(set(columns.unknown) - unseen)
-
-
-def _then(rows: Iterator[SourceRow], after: Callable[[], Any]) -> Iterator[SourceRow]:
-    yield from rows
-    after()
+    stream.corrections = dates.settle()
+    held = set(columns.unknown) - unseen
+    stream.ignored = tuple(
+        sorted({header.cells[i].strip() for i in held if header.cells[i].strip()})
+    )
 
 
 def names_someone(header: list[str]) -> bool:

@@ -62,11 +62,8 @@ from tui_crm.core.interchange.records import (
     SCALAR_FIELDS,
     CustomerRecord,
     Parsed,
-    ReadAhead,
-    Reader,
     RowStream,
     SourceRow,
-    read_piece,
 )
 from tui_crm.core.interchange.report import (
     DEFAULT_CADENCE_DAYS,
@@ -83,7 +80,7 @@ from tui_crm.core.merge import field_label
 from tui_crm.core.names import fold_name
 from tui_crm.core.quick_phones import looks_quick
 from tui_crm.core.types import display_name
-from tui_crm.core.workers import PieceWorkers, can_start, serve, spare_cores
+from tui_crm.core.workers import PieceWorkers, can_start, spare_cores
 from tui_crm.db.derived import MARK_VALUES_STALE, bulk_index_sql
 from tui_crm.db.models import Customer
 from tui_crm.errors import ConflictError, CrmError, ValidationError
@@ -393,137 +390,6 @@ class _PhoneWorkers(PieceWorkers):
 
 Pieces = Callable[[Iterable[SourceRow]], Iterator[list[SourceRow]]]
 
-# A reader that hands its rows over in pieces (RowStream.ahead: a counted CSV file's records,
-# a vCard file's cards) has them read and cleaned by worker processes instead: reading and
-# cleaning are most of a row's check (some 30 µs a CSV row, 75 a card), and need nothing but
-# the piece. The phone numbers are then checked with the rest, in the workers.
-_ROW_WORKER = "from tui_crm.core.interchange.load import serve_rows; serve_rows()"
-
-Clean = Cleaned | str  # clean_customer's answer for an import, or its ValidationError's message
-
-
-def clean_for_import(values: dict[str, Any], region: str) -> Clean:
-    """clean_customer as an import asks it of a row's values (its category and referrer
-    left out: `_Checker.check` takes them apart)."""
-    try:
-        return clean_customer(values, region=region, keep_unverified=True, to_notes=True)
-    except ValidationError as err:
-        return str(err)
-
-
-def _cleaned(row: SourceRow, region: str) -> Clean | None:
-    """clean_for_import of a row, as `_Checker.check` would ask it (None: a row in error)."""
-    if row.error:
-        return None
-    values = dict(row.values)
-    values.pop("category", None)
-    values.pop("referred_by", None)
-    return clean_for_import(values, region)
-
-
-# What `_Checker.check` reads of a row's values once it is cleaned: its name, category and
-# referrer (and everything, for `_shown_as`, when the cleaned row has no name).
-_CHECKED = ("first_name", "last_name", "company", "category", "referred_by")
-
-
-def _read_and_clean(
-    asked: tuple[Reader, Any, str],
-) -> tuple[list[tuple[SourceRow, Clean | None]], Any]:
-    reader, job, region = asked
-    rows, found = read_piece(reader, job)
-    out = []
-    for row in rows:
-        cleaned = _cleaned(row, region)
-        if isinstance(cleaned, Cleaned) and _named(cleaned.scalars):
-            values = row.values
-            row = SourceRow(row.line, {k: values[k] for k in _CHECKED if k in values}, row.error)
-        out.append((row, cleaned))
-    return out, found
-
-
-def _named(scalars: dict[str, Any]) -> bool:
-    return bool(scalars.get("first_name") or scalars.get("last_name") or scalars.get("company"))
-
-
-def serve_rows() -> None:
-    """A worker process (see _RowWorkers): pieces (reader, job, region) in, each piece's rows
-    (of a named row, only the values the check reads) with their clean_for_import and what
-    else the piece said out (core/workers.py)."""
-    serve(_read_and_clean)
-
-
-class _RowWorkers(PieceWorkers):
-    """Worker processes that read and clean a file's pieces (RowStream.ahead) ahead of the
-    rows being checked, from the second piece on (the first is read here while they start)."""
-
-    def __init__(self, count: int):
-        super().__init__(count, _ROW_WORKER, first=1)
-
-
-def _row_workers(stream: RowStream) -> _RowWorkers | None:
-    """Workers for a large file read in pieces, on a machine with cores to spare."""
-    cores = min(_cores(), 4)
-    if stream.ahead is None or stream.count < POOL_MIN_ROWS or cores < 2 or not can_start():
-        return None
-    try:
-        return _RowWorkers(cores)
-    except OSError:  # no processes here (a sandbox): all of it here
-        return None
-
-
-Checked = Iterator[list[tuple[SourceRow, Clean | None]]]  # pieces of rows and their cleaning
-
-
-def _read_ahead(ahead: ReadAhead, workers: _RowWorkers, region: str) -> Checked:
-    """The rows of `ahead`'s pieces in order, each with its clean_for_import (None: to be
-    cleaned by the check). Each piece after the first goes to a worker as soon as there is
-    room (READ_AHEAD per worker), and is handed on once answered; a piece its worker cannot
-    answer, and every one after it, is read here. What the pieces said besides their rows
-    is merged in order, and the stream settled after the last. They are the rows the stream
-    reads here, from the same functions."""
-    jobs = ahead.jobs
-    asked: deque[Any] = deque()
-    number = 1  # the next piece's (the first, 0, is read here)
-
-    def ask_ahead() -> None:
-        nonlocal number
-        while not workers.broken and len(asked) < READ_AHEAD * len(workers.procs):
-            job = next(jobs, None)
-            if job is None:
-                return
-            workers.ask(number, (ahead.reader, job, region))
-            asked.append(job)
-            number += 1
-
-    def here(job: Any) -> tuple[list[tuple[SourceRow, None]], Any]:
-        rows, found = ahead.read(job)
-        return [(row, None) for row in rows], found
-
-    first = next(jobs, None)
-    ask_ahead()
-    if first is not None:
-        pairs, found = here(first)
-        ahead.merge(found)
-        yield pairs
-    while True:
-        if asked:
-            job = asked.popleft()
-            said = workers.answer()
-            if isinstance(said, tuple) and len(said) == 2 and isinstance(said[0], list):
-                pairs, found = said
-            else:
-                workers.broken = True
-                pairs, found = here(job)
-        elif (job := next(jobs, None)) is not None:
-            pairs, found = here(job)
-        else:
-            break
-        ahead.merge(found)
-        ask_ahead()
-        yield pairs
-    workers.done()
-    ahead.finish()
-
 
 @contextmanager
 def _phones_checked_ahead(count: int, region: str) -> Iterator[Pieces]:
@@ -654,23 +520,17 @@ def load_rows(
     region = region or settings().region
     with settled_objects() as settle:
         settle()  # the book's keys live until the end, and so do the plans:
-        workers = _row_workers(stream)
-        # Rows read and cleaned by workers bring their phone numbers checked.
-        with _phones_checked_ahead(stream.count if workers is None else 0, region) as pieces:
+        with _phones_checked_ahead(stream.count, region) as pieces:
             book = _Book(db)  # meanwhile the workers start
             settle()
             checker = _Checker(book, stream.count, progress, region, settle)
-            if workers is not None and stream.ahead is not None:
-                checked = _read_ahead(stream.ahead, workers, region)
-            else:
-                checked = ([(row, None) for row in piece] for piece in pieces(stream.rows))
             try:
-                for piece in checked:
-                    for row, cleaned in piece:
-                        checker.check(row, cleaned)
-            finally:  # the workers stop now
-                if workers is not None:
-                    workers.stop()
+                for piece in pieces(stream.rows):
+                    for row in piece:
+                        checker.check(row)
+            finally:  # a reader's workers stop now, not when the stream is collected
+                if close := getattr(stream.rows, "close", None):
+                    close()
         checker.correct(stream.corrections)
         checker.match_namesakes(db)
         checker.resolve_referrers()
@@ -724,8 +584,7 @@ class _Checker:
     def reject(self, line: int, reason: str, name: str = "") -> None:
         self.rejected.append(RejectedRow(line, reason, name))
 
-    def check(self, row: SourceRow, cleaned: Clean | None = None) -> None:
-        """Plan or reject one row; `cleaned`: its clean_for_import, when worked out already."""
+    def check(self, row: SourceRow) -> None:
         self._tick()
         values = dict(row.values)
         name = display_name(
@@ -738,11 +597,13 @@ class _Checker:
             return
         category = str(values.pop("category", "") or "").strip()
         referrer_key = str(values.pop("referred_by", "") or "").strip()
-        # Whatever cannot be verified is kept as given, with a warning (issue 15).
-        if cleaned is None:
-            cleaned = clean_for_import(values, self.region)
-        if isinstance(cleaned, str):
-            self.reject(row.line, cleaned, name)
+        try:
+            # Whatever cannot be verified is kept as given, with a warning (issue 15).
+            cleaned = clean_customer(
+                values, region=self.region, keep_unverified=True, to_notes=True
+            )
+        except ValidationError as err:
+            self.reject(row.line, str(err), name)
             return
         scalars = cleaned.scalars
         emails = cleaned.emails or ()
@@ -753,7 +614,9 @@ class _Checker:
         except CrmError as err:
             self.reject(row.line, str(err), name)
             return
-        if target is None and not _named(scalars):
+        if target is None and not (
+            scalars.get("first_name") or scalars.get("last_name") or scalars.get("company")
+        ):
             shown = _shown_as(values, scalars)
             if not shown:
                 self.reject(

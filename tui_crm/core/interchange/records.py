@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -58,7 +57,6 @@ class RowStream:
         self.layout = layout
         self.ignored: tuple[str, ...] = ()
         self.corrections: list[tuple[int, str, Any]] = []
-        self.ahead: ReadAhead | None = None  # the same rows, in pieces workers can read
 
     @classmethod
     def of(cls, parsed: Parsed) -> RowStream:
@@ -74,44 +72,6 @@ class RowStream:
             for line, name, value in self.corrections:
                 by_line[line].values[name] = value
         return Parsed(self.layout, rows, self.ignored)
-
-
-Reader = tuple[str, str]  # a module and its function that reads one piece (see ReadAhead)
-
-
-@dataclass
-class ReadAhead:
-    """A reader's rows as pieces that worker processes can read (interchange/load.py):
-    `jobs`, one after another (each picklable), each read by the function `reader` names
-    into its rows and what else it found, which `merge` adds up in order; `finish` settles
-    the stream (its layout, ignored columns, corrections) once the last is merged. The
-    stream's `rows` are the same pieces read here, one after another (`rows_of`), and a
-    stream is read one way or the other, once."""
-
-    reader: Reader
-    jobs: Iterator[Any]
-    merge: Callable[[Any], None]
-    finish: Callable[[], None]
-
-    def read(self, job: Any) -> tuple[list[SourceRow], Any]:
-        return read_piece(self.reader, job)
-
-
-def read_piece(reader: Reader, job: Any) -> tuple[list[SourceRow], Any]:
-    """One piece's rows, and what else it found, read by `reader` (in a worker, too)."""
-    module, name = reader
-    return getattr(importlib.import_module(module), name)(job)
-
-
-def rows_of(ahead: ReadAhead, settle: Callable[[], None] | None = None) -> Iterator[SourceRow]:
-    """The rows of every piece, read here in order; `settle` after each piece."""
-    for job in ahead.jobs:
-        rows, found = ahead.read(job)
-        ahead.merge(found)
-        yield from rows
-        if settle is not None:
-            settle()
-    ahead.finish()
 
 
 @dataclass(frozen=True)
