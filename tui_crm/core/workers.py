@@ -90,6 +90,8 @@ class PieceWorkers:
             return None
         # Unpickling makes a piece's objects all at once, and all of them live on: the cycle
         # collector would look at them again and again as they pile up (they hold no cycles).
+        # It waits the few milliseconds this takes (in every thread: nothing else here pauses
+        # it), then goes on as before.
         collecting = gc.isenabled()
         gc.disable()
         try:
