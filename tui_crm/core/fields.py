@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -15,6 +13,7 @@ from functools import lru_cache
 from tui_crm.core.money import format_money as format_money
 from tui_crm.core.money import format_money_short as format_money_short
 from tui_crm.core.money import parse_money as parse_money
+from tui_crm.core.quick_phones import quick_phone
 from tui_crm.db.phones import format_phone as format_phone
 from tui_crm.errors import CrmError
 
@@ -78,23 +77,11 @@ def phone_answer(text: str, region: str) -> tuple[str, str, str] | str:
 
 
 def serve_phone_answers() -> None:
-    """A worker process (see interchange/load.py): read pickled pieces, each a list of
-    (number, region) pairs, from stdin and write the pickled list of their phone_answer to
-    stdout, until stdin ends (the importing process closed it, or died)."""
-    import pickle  # the workers' own: not for every command that imports this module
-    import signal
+    """A worker process (see interchange/load.py): pieces of (number, region) pairs in, the
+    list of their phone_answer out (core/workers.py)."""
+    from tui_crm.core.workers import serve  # the workers' own
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is for the importing process
-    source = sys.stdin.buffer
-    sink = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print cannot garble the pipe
-    while True:
-        try:
-            asked = pickle.load(source)
-        except EOFError:
-            return
-        pickle.dump([phone_answer(number, region) for number, region in asked], sink, -1)
-        sink.flush()
+    serve(lambda asked: [phone_answer(number, region) for number, region in asked])
 
 
 def parse_phone(text: str, region: str) -> tuple[str, str]:
@@ -118,11 +105,22 @@ def parse_phone_shown(text: str, region: str) -> tuple[str, str, str]:
 
 
 def _parse_phone(text: str, region: str) -> tuple[str, str, str]:
-    import phonenumbers  # its metadata costs start-up time: loaded on the first phone
-
     value = text.strip()
     if value.startswith("00"):
         value = "+" + value[2:]
+    # +CC and digits, as most files write them: phonenumbers' answer without its machinery.
+    quick = quick_phone(value)
+    if quick is None:
+        return _phonenumbers_answer(text, value, region)
+    if quick is False:
+        raise CrmError(f"'{text}' is not a valid phone number")
+    return quick
+
+
+def _phonenumbers_answer(text: str, value: str, region: str) -> tuple[str, str, str]:
+    """_parse_phone's answer worked out by phonenumbers (`value`: the text stripped, 00 as +)."""
+    import phonenumbers  # its metadata costs start-up time: loaded on the first phone
+
     try:
         number = phonenumbers.parse(value, None if value.startswith("+") else region)
     except phonenumbers.NumberParseException:

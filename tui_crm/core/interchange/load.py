@@ -3,9 +3,10 @@ update that customer or add a new one, all in one transaction, and report every 
 
 Checking comes first and writes nothing: a dry run and `--strict` stop there. The rows are
 read one at a time as they are checked (a file's reader counts them first), and each good row
-is kept only as what it will write, so a large file is never held twice. Most of the checking
-time goes into phone numbers, and a number needs nothing else to be checked, so for a large
-file worker processes check the numbers of the rows read ahead of the one being checked, and
+is kept only as what it will write, so a large file is never held twice. A number written +CC
+and digits is checked here in a few µs (core/quick_phones.py); one that needs phonenumbers
+takes some 25 µs and nothing else to be checked, so once a large file shows many of those,
+worker processes check the numbers of the rows read ahead of the one being checked, and
 `parse_phone` answers from what they found. Then one transaction writes the updates (through
 `update_customer`, so history and versions work as for an edit) and the new customers (raw
 inserts with the triggers and plain indexes off, then only the new customers are indexed): a
@@ -21,12 +22,6 @@ written). Nobody's change is ever silently overwritten.
 from __future__ import annotations
 
 import json
-import os
-import pickle
-import queue
-import subprocess
-import sys
-import threading
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -83,7 +78,9 @@ from tui_crm.core.interchange.report import (
 from tui_crm.core.interchange.rows import SETTLE_EVERY, marks, settled_objects, stamp
 from tui_crm.core.merge import field_label
 from tui_crm.core.names import fold_name
+from tui_crm.core.quick_phones import looks_quick
 from tui_crm.core.types import display_name
+from tui_crm.core.workers import PieceWorkers, can_start, spare_cores
 from tui_crm.db.derived import MARK_VALUES_STALE, bulk_index_sql
 from tui_crm.db.models import Customer
 from tui_crm.errors import ConflictError, CrmError, ValidationError
@@ -92,9 +89,15 @@ from tui_crm.errors import ConflictError, CrmError, ValidationError
 # customer holds now, nothing of what someone else just wrote there is lost.
 _ADDED_TO = frozenset({*FREE_TEXT, "emails", "phones", "tags", "email_opt_out"})
 
-# Checking a phone number is most of the time a row takes (about 20 µs each). Worker
-# processes take a quarter of a second to start: a file of fewer rows is checked here alone.
+# Checking a phone number that needs phonenumbers is most of the time a row takes (about 25
+# µs each). Worker processes take a quarter of a second to start: a file of fewer rows is
+# checked here alone, and so is one whose numbers are nearly all written +CC and digits
+# (core/quick_phones.py, a few µs each): the workers start with the first piece of rows
+# whose first POOL_SAMPLE rows hold POOL_SLOW numbers that need phonenumbers (looking at
+# every row until then would cost as much as checking the quick numbers).
 POOL_MIN_ROWS = 2_000
+POOL_SAMPLE = 100
+POOL_SLOW = 20
 POOL_CHUNK = 1_000  # rows whose numbers go to a worker at a time
 READ_AHEAD = 2  # pieces per worker read (and their numbers sent) ahead of the one checked
 
@@ -329,17 +332,18 @@ class _NameIndex:
         return list(found.values())
 
 
-def _phones_in(values: dict[str, Any], region: str) -> list[tuple[str, str]]:
-    """The phone numbers of a row as clean_customer will hand them to parse_phone (without
-    their extensions), each with the region it will read them in."""
+def _slow_phones_in(values: dict[str, Any], region: str) -> list[tuple[str, str]]:
+    """The phone numbers of a row that need phonenumbers (not written +CC and digits), as
+    clean_customer will hand them to parse_phone (without their extensions), each with the
+    region it will read them in."""
     phones = values.get("phones")
     if not phones:
         return []
+    slow = [text for _, text in labelled_pairs(phones, "mobile") if not looks_quick(text)]
+    if not slow:
+        return []
     where = _phone_region(str(values.get("country") or ""), region)
-    return [
-        (split_extension(text)[0], where)
-        for _, text in labelled_pairs(values.get("phones"), "mobile")
-    ]
+    return [(split_extension(text)[0], where) for text in slow]
 
 
 @lru_cache(maxsize=1024)  # a file names few countries
@@ -353,98 +357,35 @@ _WORKER = "from tui_crm.core.fields import serve_phone_answers; serve_phone_answ
 
 
 def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+    return spare_cores()
 
 
-class _PhoneWorkers:
-    """Worker processes that check a file's phone numbers ahead of the rows being checked:
-    fresh interpreters (`python -c`), never a fork of this process (the app imports from a
-    worker thread, and a fork would copy locks that other threads hold) and not
-    multiprocessing's, which would run the caller's main script again in each.
+class _PhoneWorkers(PieceWorkers):
+    """Worker processes that check a file's phone numbers ahead of the rows being checked
+    (core/workers.py). They start with piece `first` (see POOL_SLOW); the numbers of a piece
+    of POOL_CHUNK rows that need phonenumbers go to a worker, and their answers come back,
+    in piece order, into `answers`."""
 
-    They start before the file's first row is read. The numbers of piece n (POOL_CHUNK rows)
-    go to worker n % count, whose feeder thread writes them as soon as that worker has read
-    the piece before; the answers are read back in piece order, into `answers`."""
-
-    def __init__(self, count: int, answers: PhoneAnswers):
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    def __init__(self, count: int, answers: PhoneAnswers, first: int = 0):
         self.answers = answers
         self.asked: dict[int, list[tuple[str, str]]] = {}  # piece -> its numbers, until answered
-        self.next = 0  # the first piece not answered yet
-        self.broken = False  # a worker stopped: the rest are worked out as they come
-        self.procs: list[subprocess.Popen] = []
-        self.feeders: list[threading.Thread] = []
-        self.pieces: list[queue.SimpleQueue] = []
-        try:
-            for _ in range(count):
-                self.procs.append(
-                    subprocess.Popen(
-                        [sys.executable, "-c", _WORKER],
-                        stdin=subprocess.PIPE,
-                        stdout=subprocess.PIPE,
-                        stderr=subprocess.DEVNULL,
-                        env=env,
-                    )
-                )
-        except OSError:
-            self.stop()
-            raise
-        self.pieces = [queue.SimpleQueue() for _ in range(count)]
-        self.feeders = [
-            threading.Thread(target=self._feed, args=(n,), daemon=True) for n in range(count)
-        ]
-        for feeder in self.feeders:
-            feeder.start()
+        super().__init__(count, _WORKER, first)
 
     def ask(self, piece: int, numbers: list[tuple[str, str]]) -> None:
         """Have piece number `piece` (pieces are asked in order) checked: its (number,
         region) pairs."""
         self.asked[piece] = numbers
-        self.pieces[piece % len(self.procs)].put(numbers)
-
-    def _feed(self, n: int) -> None:
-        proc, pieces = self.procs[n], self.pieces[n]
-        try:
-            while (numbers := pieces.get()) is not None:
-                pickle.dump(numbers, proc.stdin, -1)
-                proc.stdin.flush()
-            proc.stdin.close()
-        except (OSError, ValueError):  # the worker died or was stopped: the reader notices
-            pass
+        super().ask(piece, numbers)
 
     def wait_for(self, row: int) -> None:
         """Until the numbers of the piece holding `row` (and of those before) are answered."""
         while not self.broken and self.next <= row // POOL_CHUNK:
-            try:
-                said = pickle.load(self.procs[self.next % len(self.procs)].stdout)
-            except (EOFError, OSError, pickle.UnpicklingError):
-                said = None
             numbers = self.asked.pop(self.next, [])
+            said = self.answer()
             if not isinstance(said, list) or len(said) != len(numbers):
                 self.broken = True
                 return
             self.answers.update(zip(numbers, said, strict=True))
-            self.next += 1
-
-    def done(self) -> None:
-        """Every piece was asked for: the workers end once they have answered them."""
-        for pieces in self.pieces:
-            pieces.put(None)
-
-    def stop(self) -> None:
-        for proc in self.procs:
-            if proc.poll() is None:
-                proc.kill()  # they only compute: nothing is lost
-        for pieces in self.pieces:
-            pieces.put(None)  # a feeder waiting for a piece ends
-        for feeder in self.feeders:
-            feeder.join()
-        for proc in self.procs:
-            proc.wait()
-            proc.stdout.close()
 
 
 Pieces = Callable[[Iterable[SourceRow]], Iterator[list[SourceRow]]]
@@ -453,49 +394,60 @@ Pieces = Callable[[Iterable[SourceRow]], Iterator[list[SourceRow]]]
 @contextmanager
 def _phones_checked_ahead(count: int, region: str) -> Iterator[Pieces]:
     """While the block checks `count` rows (in this thread), parse_phone answers each distinct
-    number of a piece once. For a large file on a machine with cores to spare, worker
-    processes work the numbers out ahead: the function this yields reads the rows in pieces
-    of POOL_CHUNK, sends each piece's numbers to a worker as soon as it is read, reads on
-    while they work, and hands over each piece once its numbers are answered. The answers are
-    parse_phone's own, so the checks and their messages are the same either way; a worker
-    that cannot start or dies only leaves the numbers to be worked out here. Leaving the
-    block stops the workers."""
+    number of a piece once. For a large file on a machine with cores to spare, whose numbers
+    need phonenumbers, worker processes work them out ahead: the function this yields reads
+    the rows in pieces of POOL_CHUNK, starts the workers at the first piece whose first
+    POOL_SAMPLE rows hold POOL_SLOW such numbers, from then on sends each piece's such numbers to a worker as soon as it is
+    read, reads on while they work, and hands over each piece once its numbers are answered.
+    The answers are parse_phone's own, so the checks and their messages are the same either
+    way; a worker that cannot start or dies only leaves the numbers to be worked out here.
+    Leaving the block stops the workers."""
     with remembered_phones() as answers:
-        workers = None
+        started: list[_PhoneWorkers | None] = []  # at most one try
         cores = min(_cores(), 4)
-        # A frozen app's executable is the app, not a Python that runs `-c`.
-        frozen = getattr(sys, "frozen", False)
-        if count >= POOL_MIN_ROWS and cores >= 2 and sys.executable and not frozen:
+        may_start = count >= POOL_MIN_ROWS and cores >= 2 and can_start()
+
+        def start(first: int) -> _PhoneWorkers | None:
             try:
-                workers = _PhoneWorkers(cores, answers)
+                started.append(_PhoneWorkers(cores, answers, first))
             except OSError:  # no processes here (a sandbox): all of it here
-                workers = None
+                started.append(None)
+            return started[-1]
+
         try:
-            yield lambda rows: _pieces(rows, region, answers, workers)
+            yield lambda rows: _pieces(rows, region, answers, start if may_start else None)
         finally:
-            if workers is not None:
-                workers.stop()
+            for workers in started:
+                if workers is not None:
+                    workers.stop()
 
 
 def _pieces(
     rows: Iterable[SourceRow],
     region: str,
     answers: PhoneAnswers,
-    workers: _PhoneWorkers | None,
+    start: Callable[[int], _PhoneWorkers | None] | None,
 ) -> Iterator[list[SourceRow]]:
     """`rows` in pieces of POOL_CHUNK, each once its numbers are answered (see
-    _phones_checked_ahead). Once a piece is checked its answers are let go: a number that
-    comes again later is asked again, rather than every answer of the file being held."""
+    _phones_checked_ahead; `start` starts the workers, None where they may not be used). Once
+    a piece is checked its answers are let go: a number that comes again later is asked
+    again, rather than every answer of the file being held."""
     ahead: deque[tuple[int, list[SourceRow]]] = deque()
-    limit = READ_AHEAD * len(workers.procs) if workers is not None else 0
+    workers: _PhoneWorkers | None = None
+    limit = 0  # pieces read ahead: none until the workers start
     piece: list[SourceRow] = []
     number = 0
 
     def ask(piece: list[SourceRow]) -> None:
-        nonlocal number
+        nonlocal number, workers, start, limit
+        if start is not None:
+            sample = piece[:POOL_SAMPLE]
+            if sum(len(_slow_phones_in(row.values, region)) for row in sample) >= POOL_SLOW:
+                workers, start = start(number), None
+                limit = READ_AHEAD * len(workers.procs) if workers is not None else 0
         if workers is not None:
-            numbers = dict.fromkeys(n for row in piece for n in _phones_in(row.values, region))
-            workers.ask(number, list(numbers))
+            slow = dict.fromkeys(n for row in piece for n in _slow_phones_in(row.values, region))
+            workers.ask(number, list(slow))
         ahead.append((number, piece))
         number += 1
 
@@ -572,9 +524,13 @@ def load_rows(
             book = _Book(db)  # meanwhile the workers start
             settle()
             checker = _Checker(book, stream.count, progress, region, settle)
-            for piece in pieces(stream.rows):
-                for row in piece:
-                    checker.check(row)
+            try:
+                for piece in pieces(stream.rows):
+                    for row in piece:
+                        checker.check(row)
+            finally:  # a reader's workers stop now, not when the stream is collected
+                if close := getattr(stream.rows, "close", None):
+                    close()
         checker.correct(stream.corrections)
         checker.match_namesakes(db)
         checker.resolve_referrers()
@@ -1158,6 +1114,7 @@ _WORKED_OUT = (
     "updated_at",
 )
 _AS_GIVEN = tuple(name for name in SCALAR_FIELDS if name not in _WORKED_OUT)
+_READ_HERE = ("uid", "email_opt_out", "status", "lost_on", "birthday", "acquired_on")
 
 
 def _write(
@@ -1302,26 +1259,29 @@ def _insert_new(
     given = set().union(*{plan.fields for plan in adds})
     texts = [name for name in _AS_GIVEN if name in given]
     columns = (*_WORKED_OUT, *texts)
-    # Per shape of row: where each text column is in its values ("" where it has none).
+    # Per shape of row: where each field read here is in its values, then each text column
+    # (a plan's values are followed by None and "": where a field it has not points).
     pick = {
-        fields: itemgetter(*[fields.index(n) if n in fields else len(fields) for n in texts])
+        fields: itemgetter(
+            *[fields.index(n) if n in fields else len(fields) for n in _READ_HERE],
+            *[fields.index(n) if n in fields else len(fields) + 1 for n in texts],
+        )
         for fields in {plan.fields for plan in adds}
-        if texts
     }
     today = now.date()
     uids = new_uids()
 
     def customers() -> Iterator[tuple[Any, ...]]:
         for plan in adds:
-            s = plan.scalars()
-            opted_out = bool(s.get("email_opt_out"))
-            status = s.get("status") or "active"
-            lost_on = s.get("lost_on") or (today if status == "lost" else None)
-            birthday, acquired_on = s.get("birthday"), s.get("acquired_on")
-            picked = pick[plan.fields]((*plan.values, "")) if texts else ()
+            uid, opted_out, status, lost_on, birthday, acquired_on, *picked = pick[plan.fields](
+                (*plan.values, None, "")
+            )
+            opted_out = bool(opted_out)
+            status = status or "active"
+            lost_on = lost_on or (today if status == "lost" else None)
             yield (
                 ids[plan.key],
-                s.get("uid") or next(uids),
+                uid or next(uids),
                 categories.get(plan.category.casefold()) if plan.category else None,
                 status,
                 lost_on.isoformat() if lost_on else None,
@@ -1332,7 +1292,7 @@ def _insert_new(
                 1,
                 at,
                 at,
-                *((picked,) if len(texts) == 1 else picked),
+                *picked,
             )
 
     conn.executemany(
