@@ -127,6 +127,20 @@ async def _edit_robert(pilot) -> CustomerFormScreen:
     return pilot.app.screen
 
 
+async def test_the_edit_form_is_titled_with_the_customers_name_from_the_start(demo_app):
+    async with demo_app.run_test(size=(100, 40)) as pilot:
+        await pilot.press(*"robert smith", "enter")
+        await settle(pilot)
+        await pilot.press("e")  # not waited for: the form as it is first drawn
+        await pilot.pause()
+        form = demo_app.screen
+        assert isinstance(form, CustomerFormScreen)
+        assert form.sub_title == "Edit Robert Smith"
+        await settle(pilot)
+        assert form.sub_title == "Edit Robert Smith"
+        assert "Edit Robert Smith" in str(form.query_one("HeaderTitle").render())
+
+
 async def test_editing_a_phone_refuses_a_bad_one_and_saves_a_good_one(demo_app):
     async with demo_app.run_test(size=(100, 40)) as pilot:
         form = await _edit_robert(pilot)

@@ -601,7 +601,7 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
 
         self.push_screen(CustomerFormScreen(), saved)
 
-    def edit_customer(self, customer_id: int, then=None) -> None:
+    def edit_customer(self, customer_id: int, then=None, *, name: str | None = None) -> None:
         from tui_crm.ui.screens.customer_form import CustomerFormScreen
 
         def saved(result) -> None:
@@ -610,7 +610,7 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
             if then is not None:
                 then(result)
 
-        self.push_screen(CustomerFormScreen(customer_id), saved)
+        self.push_screen(CustomerFormScreen(customer_id, name), saved)
 
     def open_profile(self, customer_id: int) -> None:
         from tui_crm.ui.screens.profile import ProfileScreen

@@ -31,7 +31,8 @@ class CustomerActions:
     def action_edit(self) -> None:
         customer = self.current_customer()
         if customer is not None:
-            self.app.edit_customer(customer.id)  # the screen refreshes when it resumes
+            # The screen refreshes when it resumes.
+            self.app.edit_customer(customer.id, name=customer.name)
 
     def open_dialog(self, dialog: type) -> None:
         """Open a dialog for the current customer; show what it saved."""

@@ -54,6 +54,12 @@ RELOAD_LABEL = "Reload their changes, keep my edits"
 SLOT_LABELS = {"emails": EMAIL_LABELS, "phones": PHONE_LABELS}
 
 
+def _title(customer_id: int | None, name: str | None) -> str:
+    if customer_id is None:
+        return "New customer"
+    return f"Edit {name}" if name else "Edit customer"
+
+
 def _id(field: str) -> str:
     return "f-" + field.replace("_", "-")
 
@@ -90,7 +96,7 @@ class CustomerFormScreen(FormScreen[Saved | None]):
     # focused widget and everything in it).
     AUTO_FOCUS = "#f-first-name"
 
-    def __init__(self, customer_id: int | None = None) -> None:
+    def __init__(self, customer_id: int | None = None, name: str | None = None) -> None:
         super().__init__()
         self.customer_id = customer_id
         self.profile: CustomerProfile | None = None
@@ -98,7 +104,8 @@ class CustomerFormScreen(FormScreen[Saved | None]):
         self.create_anyway = False
         self.merge_into: int | None = None  # chosen in the duplicates warning
         # In the header as it is built (set later, it lays the filled form out again).
-        self.sub_title = "New customer" if customer_id is None else "Edit customer"
+        # `name`: the customer's, as the screen that opens the form shows it.
+        self.sub_title = _title(customer_id, name)
         # Read from the key that opens the form, on the app's line, while it is built.
         self._reading: Future[Loaded] | None = self._read()
         self._suggesting: Future[Suggestions] | None = self.app.search_line.submit(
@@ -231,7 +238,7 @@ class CustomerFormScreen(FormScreen[Saved | None]):
         )
         self.profile = profile
         if profile is not None:
-            self.sub_title = f"Edit {profile.name}"
+            self.sub_title = _title(profile.id, profile.name)  # renamed meanwhile
             # Values put in from the book are no edits: none clears a message, and the form
             # handles none of the 40 changes (each looked for its message among 200 widgets).
             with self.prevent(Input.Changed, TextArea.Changed, Select.Changed, Checkbox.Changed):
