@@ -9,7 +9,14 @@ from textual.widgets import Input, Static
 
 from tests.ui.conftest import TODAY, joined, settle
 from tui_crm.core.insights import insights
-from tui_crm.ui.screens.insights import Chart, CustomerList, InsightsBody, InsightsScreen
+from tui_crm.ui.screens.insights import (
+    NAME_WIDTH,
+    Chart,
+    CustomerList,
+    InsightsBody,
+    InsightsScreen,
+    percent,
+)
 from tui_crm.ui.screens.profile import ProfileScreen
 from tui_crm.ui.screens.search import SearchScreen
 from tui_crm.ui.widgets.bars import BarRow, bar, bar_chart, bar_lines
@@ -344,3 +351,21 @@ async def test_f4_opens_insights_escape_stays_and_ctrl_f_goes_back_to_search(dem
         await settle(pilot)
         assert isinstance(demo_app.screen, SearchScreen)
         assert demo_app.focused.id == "query"
+
+
+async def test_side_by_side_the_lists_show_every_figure_whole(demo_app):
+    """From 120 columns gold and silver sit side by side: their names take what the figures
+    leave of half the width, and no share is cut."""
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        screen = await _open(pilot)
+        assert screen.has_class("wide")
+        for tier in (screen.figures.gold, screen.figures.silver):
+            table = screen.query_one(f"#insights-{tier.name}", CustomerList)
+            first = "".join(segment.text for segment in table.render_line(1))
+            assert first.rstrip().endswith(percent(tier.members[0].share))
+            assert tier.members[0].name in first
+        await pilot.resize_terminal(100, 40)  # one under the other: the names their own width
+        await settle(pilot)
+        assert not screen.has_class("wide")
+        gold = screen.query_one("#insights-gold", CustomerList)
+        assert gold.columns[1].width == NAME_WIDTH

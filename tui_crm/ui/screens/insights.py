@@ -44,12 +44,17 @@ def percent(fraction: float) -> str:
     return f"{fraction * 100:.1f} %"
 
 
-TIER_COLUMNS = (
-    Column("#", 5, "right"),
-    Column("Customer", NAME_WIDTH),
-    Column("12 months", 11, "right"),
-    Column("Share", 7, "right"),
-)
+def tier_columns(wide: bool) -> tuple[Column, ...]:
+    """Gold's and silver's columns; side by side (wide), the name takes what the figures
+    leave of half the width, else its own width."""
+    return (
+        Column("#", 5, "right"),
+        Column("Customer", 0 if wide else NAME_WIDTH),
+        Column("12 months", 11, "right"),
+        Column("Share", 7, "right"),
+    )
+
+
 REFERRER_COLUMNS = (
     Column("Referrer", NAME_WIDTH),
     Column("Referred", 8, "right"),
@@ -176,7 +181,9 @@ class InsightsScreen(StyledAsNeeded, FollowsTheBook, Screen):
                     for tier in ("gold", "silver"):
                         with Vertical(classes="insights-section"):
                             yield Static(tier.title(), id=f"insights-{tier}-title", classes="title")
-                            yield CustomerList(TIER_COLUMNS, id=f"insights-{tier}")
+                            yield CustomerList(
+                                tier_columns(self.has_class("wide")), id=f"insights-{tier}"
+                            )
                 with Vertical(classes="insights-section"):
                     yield Static(
                         "12-month spend by acquisition source",
@@ -211,7 +218,11 @@ class InsightsScreen(StyledAsNeeded, FollowsTheBook, Screen):
         self._set_width_class()
 
     def _set_width_class(self, *, update: bool = True) -> None:
-        self.set_class(self.app.size.width >= WIDE, "wide", update=update)
+        wide = self.app.size.width >= WIDE
+        if wide != self.has_class("wide") and update:
+            for tier in ("gold", "silver"):
+                self.query_one(f"#insights-{tier}", CustomerList).set_columns(tier_columns(wide))
+        self.set_class(wide, "wide", update=update)
 
     def refresh_from_book(self) -> None:
         if self.figures is not None:  # back from a profile: something may have changed
