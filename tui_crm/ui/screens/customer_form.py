@@ -54,6 +54,13 @@ RELOAD_LABEL = "Reload their changes, keep my edits"
 SLOT_LABELS = {"emails": EMAIL_LABELS, "phones": PHONE_LABELS}
 
 
+def _field(hint: str, widget_id: str) -> Input:
+    """A text field of the form. Its values are checked on save, by the domain, with the
+    error under the field; Textual's own validation would only mark every field valid, one
+    restyle each as the form is filled (16 of them, a tenth of the edit form's opening)."""
+    return Input(placeholder=hint, id=widget_id, validate_on=())
+
+
 def _title(customer_id: int | None, name: str | None) -> str:
     if customer_id is None:
         return "New customer"
@@ -154,7 +161,7 @@ class CustomerFormScreen(FormScreen[Saved | None]):
         elif field.widget == "checkbox":
             yield from form_row(label, compact(Checkbox(field.hint, id=widget_id)))
         else:
-            yield from form_row(label, compact(Input(placeholder=field.hint, id=widget_id)))
+            yield from form_row(label, compact(_field(field.hint, widget_id)))
 
     def _slot_rows(self, field: CustomerField) -> ComposeResult:
         """Emails or phones: SLOTS rows of a label and a value."""
@@ -171,7 +178,7 @@ class CustomerFormScreen(FormScreen[Saved | None]):
                         classes="slot-label",
                     )
                 )
-                yield compact(Input(placeholder=field.hint, id=f"{kind}-{slot}"))
+                yield compact(_field(field.hint, f"{kind}-{slot}"))
         yield Static("", id=f"{kind}-0-error", classes="field-error field-hint")
 
     # -- filling in --------------------------------------------------------------------------
