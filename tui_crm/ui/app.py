@@ -9,9 +9,8 @@ import os
 import sys
 import threading
 import time
-import traceback
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,10 +24,10 @@ from textual.screen import ModalScreen, Screen
 from tui_crm.core.book import BookClock, BookLine, watch_book
 from tui_crm.core.config import settings
 from tui_crm.core.display import printable
-from tui_crm.paths import crash_reports_dir, ensure_private_dir
 from tui_crm.ui.arrange import arrange_once
 from tui_crm.ui.background import in_background
 from tui_crm.ui.commands import CustomerProvider
+from tui_crm.ui.crash import keep_report
 from tui_crm.ui.keys import KeysInOrder
 from tui_crm.ui.messages import BookChanged
 from tui_crm.ui.screens.search import SearchScreen
@@ -232,15 +231,7 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
             return
         error = sys.exc_info()[1] or self._exception
         line = f"{type(error).__name__}: {printable(error)}"
-        try:
-            folder = crash_reports_dir()
-            ensure_private_dir(folder)
-            path = folder / f"{datetime.now():%Y-%m-%d_%H%M%S}.txt"
-            with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
-                out.write(traceback.format_exc())
-            details = f"details in {path}"
-        except OSError:
-            details = "set TUI_CRM_DEBUG=1 for details"
+        details = keep_report(error) if error is not None else "set TUI_CRM_DEBUG=1 for details"
         self._crash_line = f"tui-crm: internal error: {line} ({details})"
         self._close_messages_no_wait()
 

@@ -16,10 +16,13 @@ from textual.dom import DOMNode
 
 from tui_crm.core.book import worker_connection
 from tui_crm.errors import CrmError
+from tui_crm.ui.crash import said
 from tui_crm.ui.messages import BookChanged
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
+
+    from textual.worker import Worker
 
 T = TypeVar("T")
 
@@ -37,10 +40,10 @@ def in_background(
     *,
     failed: Callable[[CrmError], None] | None = None,
     group: str = "background",
-) -> None:
+) -> Worker[None]:
     """Run `work(db)` in a thread with the app's database and close that thread's connection;
     then call `done(result)` on the UI thread, or `failed(error)` when the domain refused (a
-    notification saying why when no `failed` is given)."""
+    notification saying why when no `failed` is given). The worker, in case it is waited for."""
     app = node.app
 
     def job() -> None:
@@ -50,9 +53,14 @@ def in_background(
         except CrmError as err:
             app.call_from_thread(failed or _notify_refusal(app), err)
             return
+        except Exception as err:
+            # A fault of ours: said in one line where a refusal would be (the worker still
+            # fails, so a test sees it), never a screen waiting for ever.
+            app.call_from_thread(failed or _notify_refusal(app), CrmError(said(err)))
+            raise
         app.call_from_thread(done, result)
 
-    node.run_worker(job, thread=True, group=group, exit_on_error=False)
+    return node.run_worker(job, thread=True, group=group, exit_on_error=False)
 
 
 def when_read(
@@ -61,7 +69,7 @@ def when_read(
     answered: Callable[[T | None, CrmError | None], None],
     *,
     group: str,
-) -> None:
+) -> Worker[None]:
     """Call `answered(result, None)`, or `answered(None, refusal)`, when `reading` is done, on
     the line's thread (the UI thread if it is done already): it should only post a message.
     For the reads a user waits on, handed to one of the app's lines (`CrmApp.search_line`,
@@ -82,6 +90,8 @@ def when_read(
                 answered(read.result(), None)
             elif isinstance(error, CrmError):
                 answered(None, error)
+            else:  # a fault of ours: one line, as a refusal would be (the worker still fails)
+                answered(None, CrmError(said(error)))
         finally:
             posted.set()
 
@@ -93,7 +103,7 @@ def when_read(
         posted.wait()
 
     reading.add_done_callback(done)
-    node.run_worker(wait, thread=True, group=group, exclusive=True, exit_on_error=False)
+    return node.run_worker(wait, thread=True, group=group, exclusive=True, exit_on_error=False)
 
 
 def _notify_refusal(app) -> Callable[[CrmError], None]:
