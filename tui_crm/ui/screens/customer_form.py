@@ -38,7 +38,7 @@ from tui_crm.errors import ConflictError, CrmError, UnverifiedValues
 from tui_crm.ui.background import in_background, when_read
 from tui_crm.ui.format import data, editable, naming
 from tui_crm.ui.keys import resume_keys
-from tui_crm.ui.screens.dialog import FormScreen, Saved, form_row, widget_value
+from tui_crm.ui.screens.dialog import FormFailed, FormScreen, Saved, form_row, widget_value
 from tui_crm.ui.screens.lost import suggest_reasons
 from tui_crm.ui.widgets.choice import Choice
 from tui_crm.ui.widgets.compact import compact
@@ -147,21 +147,21 @@ class CustomerFormScreen(FormScreen[Saved | None]):
         elif field.widget == "area":
             yield Label(label, classes="form-label-wide")
             yield TextArea(id=widget_id, tab_behavior="focus", soft_wrap=True)
-            yield Static("", id=f"{widget_id}-error", classes="field-error field-hint")
         elif field.widget == "select" and field.choices:
             first = field.choices[0][1]
             yield from form_row(
                 label,
                 compact(Choice(field.choices, value=first, allow_blank=False, id=widget_id)),
+                errors=False,
             )
         elif field.widget == "select":  # a reference: its choices come when the form loads
-            yield from form_row(label, compact(Choice([], prompt="—", id=widget_id)))
+            yield from form_row(label, compact(Choice([], prompt="—", id=widget_id)), errors=False)
         elif field.widget == "picker":
-            yield from form_row(label, compact(Button(field.hint, id=widget_id)))
+            yield from form_row(label, compact(Button(field.hint, id=widget_id)), errors=False)
         elif field.widget == "checkbox":
-            yield from form_row(label, compact(Checkbox(field.hint, id=widget_id)))
+            yield from form_row(label, compact(Checkbox(field.hint, id=widget_id)), errors=False)
         else:
-            yield from form_row(label, compact(_field(field.hint, widget_id)))
+            yield from form_row(label, compact(_field(field.hint, widget_id)), errors=False)
 
     def _slot_rows(self, field: CustomerField) -> ComposeResult:
         """Emails or phones: SLOTS rows of a label and a value."""
@@ -179,7 +179,6 @@ class CustomerFormScreen(FormScreen[Saved | None]):
                     )
                 )
                 yield compact(_field(field.hint, f"{kind}-{slot}"))
-        yield Static("", id=f"{kind}-0-error", classes="field-error field-hint")
 
     # -- filling in --------------------------------------------------------------------------
 
@@ -285,12 +284,33 @@ class CustomerFormScreen(FormScreen[Saved | None]):
             text = ", ".join(value) if field.kind == "list" else str(value or "")
             self.query_one(widget_id, Input).value = editable(text)
 
+    # A field's place for its error is made when it first has one, under the field: some 30
+    # empty places, mounted and styled as the form opened, were a tenth of its opening.
+
     def message_of(self, widget: Widget) -> Static | None:
         # Every email and phone slot, value or label, shares its kind's one place for errors.
         slot = re.fullmatch(r"(email|phone)(-label)?-\d+", widget.id or "")
         if slot:
-            return self.query_one(f"#{slot.group(1)}-0-error", Static)
+            found = self.query(f"#{slot.group(1)}-0-error")
+            return found.first(Static) if found else None
         return super().message_of(widget)
+
+    def on_form_failed(self, message: FormFailed) -> None:
+        # Before FormLogic's own handler (Textual calls both, this one first), which shows
+        # each error in its place.
+        for field in message.errors:
+            if widget_id := self.FIELDS.get(field):
+                self._message_place(widget_id)
+
+    def _message_place(self, widget_id: str) -> None:
+        """`#<widget_id>-error` under its field, made if it is not there yet."""
+        if self.query(f"#{widget_id}-error"):
+            return
+        slot = re.fullmatch(r"(email|phone)-0", widget_id)
+        field = self.query_one(f"#{slot.group(1)}-{SLOTS - 1}" if slot else f"#{widget_id}")
+        under = field.parent if isinstance(field.parent, Horizontal) else field
+        place = Static("", id=f"{widget_id}-error", classes="field-error field-hint")
+        under.parent.mount(place, after=under)
 
     def _fill_slots(self, name: str, items: list[tuple[str, str]]) -> None:
         """Emails or phones as (label, value) pairs; the slots left over are emptied."""
