@@ -113,9 +113,11 @@ class CustomerFormScreen(FormScreen[Saved | None]):
         # In the header as it is built (set later, it lays the filled form out again).
         # `name`: the customer's, as the screen that opens the form shows it.
         self.sub_title = _title(customer_id, name)
-        # Read from the key that opens the form, on the app's line, while it is built.
-        self._reading: Future[Loaded] | None = self._read()
-        self._suggesting: Future[Suggestions] | None = self.app.search_line.submit(
+        # Read from the key that opens the form, on the app's line, while it is built: what it
+        # is filled from, then what the source and lost-reason fields complete from (they
+        # count the whole book).
+        self._reading: Future[Loaded] = self._read()
+        self._suggesting: Future[Suggestions] = self.app.search_line.submit(
             lambda db: Suggestions(known_sources(db), lost_reasons(db))
         )
 
@@ -191,12 +193,15 @@ class CustomerFormScreen(FormScreen[Saved | None]):
         return super().holding_keys or not self._filled
 
     def on_mount(self) -> None:
-        reading, self._reading = self._reading, None
+        def loaded(read: Loaded | None, error: CrmError | None) -> None:
+            self.post_message(read or Loaded([], None, str(error)))
 
-        def answered(loaded: Loaded | None, error: CrmError | None) -> None:
-            self.post_message(loaded or Loaded([], None, str(error)))
+        def suggested(found: Suggestions | None, error: CrmError | None) -> None:
+            if found is not None:  # none to offer when the book could not say
+                self.post_message(found)
 
-        when_read(self, reading, answered, group="form-load")
+        when_read(self, self._reading, loaded, group="form-load")
+        when_read(self, self._suggesting, suggested, group="form-suggestions")
 
     def _show_filled(self) -> None:
         self._filled = True
@@ -255,16 +260,6 @@ class CustomerFormScreen(FormScreen[Saved | None]):
         first.focus()
         first.select_all()  # as focusing selects it: it may have had the focus while empty
         self.call_after_refresh(self.remember_initial_values)
-        # What the source and lost-reason fields complete from (they count the whole book):
-        # read on the line after the form's data, while the form was built.
-        suggesting, self._suggesting = self._suggesting, None
-        if suggesting is not None:
-
-            def answered(found: Suggestions | None, error: CrmError | None) -> None:
-                if found is not None:  # none to offer when the book could not say
-                    self.post_message(found)
-
-            when_read(self, suggesting, answered, group="form-suggestions")
 
     def _fill_field(self, field: CustomerField, profile: CustomerProfile) -> None:
         value = getattr(profile, field.name)
@@ -291,8 +286,7 @@ class CustomerFormScreen(FormScreen[Saved | None]):
         # Every email and phone slot, value or label, shares its kind's one place for errors.
         slot = re.fullmatch(r"(email|phone)(-label)?-\d+", widget.id or "")
         if slot:
-            found = self.query(f"#{slot.group(1)}-0-error")
-            return found.first(Static) if found else None
+            return self.message_at(f"{slot.group(1)}-0")
         return super().message_of(widget)
 
     def on_form_failed(self, message: FormFailed) -> None:
@@ -304,7 +298,7 @@ class CustomerFormScreen(FormScreen[Saved | None]):
 
     def _message_place(self, widget_id: str) -> None:
         """`#<widget_id>-error` under its field, made if it is not there yet."""
-        if self.query(f"#{widget_id}-error"):
+        if self.message_at(widget_id) is not None:
             return
         slot = re.fullmatch(r"(email|phone)-0", widget_id)
         field = self.query_one(f"#{slot.group(1)}-{SLOTS - 1}" if slot else f"#{widget_id}")

@@ -162,9 +162,11 @@ class FormLogic:
     def message_of(self, widget: Widget) -> Static | None:
         """The Static where `widget`'s error is shown: `#<widget id>-error`, when there is one
         (a form whose fields share one place for errors says where)."""
-        if not widget.id:
-            return None
-        found = self.query(f"#{widget.id}-error")
+        return self.message_at(widget.id) if widget.id else None
+
+    def message_at(self, widget_id: str) -> Static | None:
+        """`#<widget_id>-error`, when there is one."""
+        found = self.query(f"#{widget_id}-error")
         return found.first(Static) if found else None
 
     def value_changed(self, widget: Widget) -> None:

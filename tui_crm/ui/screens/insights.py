@@ -176,7 +176,9 @@ class InsightsScreen(StyledAsNeeded, FollowsTheBook, Screen):
             yield Static("", id="insights-error")
             yield Static("Computing…", id="insights-summary")
             # Not laid out or drawn until the first figures are read: drawn once, filled.
-            with Vertical(id="insights-sections"):
+            sections = Vertical(id="insights-sections")
+            sections.display = False
+            with sections:
                 with Horizontal(classes="insights-pair"):
                     for tier in ("gold", "silver"):
                         with Vertical(classes="insights-section"):
@@ -210,7 +212,6 @@ class InsightsScreen(StyledAsNeeded, FollowsTheBook, Screen):
         self.query_one("#insights-error").display = False
         # Keys typed before the figures come go to the gold list (Enter, or letters that
         # search), not to the date; not scrolled to while hidden, so the page starts at its top.
-        self.query_one("#insights-sections").display = False
         self.query_one("#insights-gold", CustomerList).focus(scroll_visible=False)
         self.compute(self.as_of)
 
