@@ -33,6 +33,16 @@ def config_dir() -> Path:
     return user_config_path(APP_NAME, appauthor=False)
 
 
+def cache_dir() -> Path:
+    """What the app can make again (the parsed stylesheet): losing it costs only time."""
+    base = _base_override()
+    if base is not None:
+        return base / "cache"
+    from platformdirs import user_cache_path
+
+    return user_cache_path(APP_NAME, appauthor=False)
+
+
 def default_db_path() -> Path:
     """`TUI_CRM_DB` if set, else `crm.db` in the data folder."""
     env = os.environ.get("TUI_CRM_DB")

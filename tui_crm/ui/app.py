@@ -125,6 +125,10 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
         ),
     ]
     COMMANDS = App.COMMANDS | {CustomerProvider}
+    # The app starts on Search, a mode of its own: not switched to from an empty first screen,
+    # which held back every frame for Textual's 50 ms of `delay_update` (then up to a frame's
+    # 17 ms for the next refresh), a third of the time to the first rows.
+    DEFAULT_MODE = "search"
     _crash_line = ""
     _settled = False  # settle_in() has run
     _gc_thresholds: tuple[int, ...] = ()  # the collector's, to give back when the app ends
@@ -264,7 +268,6 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
                 self.notify(f"unknown theme '{theme}' (known: {known})", severity="error")
             else:
                 self.theme = theme
-        self.switch_mode("search")
         # What is not needed for the first rows waits for them (or a second at most): each
         # is Python work (imports, reads) taking turns with the screen being built.
         self.set_timer(1.0, self.settle_in)
@@ -286,11 +289,14 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
         # as the app starts: the first rows are drawn in it.)
         self.theme_changed_signal.subscribe(self, lambda _: self.book_changed())
         self.offer_drafts()
+        KeptStylesheet.keep_on_disk(wait=False)  # for the next start, when it parsed anew
         # What was built to start (Textual, the screens, the stylesheet) lives as long as the
         # app: once the first frame is out, the garbage collector stops walking it. Its full
         # passes took 17-53 ms each over that heap, a keystroke's rows waiting behind them.
-        # (Given back to the collector when the app ends: on_unmount.)
+        # (Given back to the collector when the app ends: on_unmount.) The collector is started
+        # again here if the app was started without it (cli.py).
         gc.freeze()
+        gc.enable()
         # And it looks for cycles less often: a screen builds tens of thousands of objects
         # (the customer form more), and at Python's default of a look every 700 new ones,
         # opening a dialog or a form spent up to 100-190 ms in the collector (measured with
