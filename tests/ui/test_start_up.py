@@ -147,3 +147,31 @@ async def test_the_collectors_full_passes_wait_for_a_pause(demo_app, monkeypatch
             assert len(passes) == 1
         finally:
             gc.callbacks.remove(noted)
+
+
+async def test_the_app_starts_on_search_without_holding_back_its_frames(demo_app, monkeypatch):
+    # Switching to Search from Textual's empty first screen held every frame back 50 ms
+    # (`delay_update`), a third of the time to the first rows.
+    from textual.app import App
+
+    held = []
+    monkeypatch.setattr(App, "delay_update", lambda self, delay=0.05: held.append(delay))
+    async with demo_app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert demo_app.current_mode == "search" and held == []
+        assert [type(s).__name__ for s in demo_app.screen_stack] == ["SearchScreen"]
+        assert "customers" in joined(demo_app)
+
+
+async def test_the_collector_started_without_is_started_once_the_first_rows_are_drawn(demo_app):
+    # The command line starts the app with the collector off (its passes over the objects
+    # loading builds cost 15-20 ms of the first frame); the app starts it again.
+    import gc
+
+    gc.disable()
+    try:
+        async with demo_app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            assert gc.isenabled()
+    finally:
+        gc.enable()
