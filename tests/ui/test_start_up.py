@@ -25,6 +25,9 @@ LATER = (
     "tui_crm.core.undo",  # the undo journal, likewise
     "tui_crm.core.interchange",  # import and export
     "vobject",
+    "tui_crm.core.types",  # the profile's types, with the profile
+    "tomllib",  # only with a config file to read
+    "textual.widgets._text_area",  # the first screen has none
 )
 
 

@@ -103,9 +103,7 @@ def test_the_next_start_reads_the_rules_kept_on_disk_and_parses_nothing(kept_in,
 
 
 @pytest.mark.parametrize("spoilt", ["cut short", "not a pickle", "another build"])
-def test_a_kept_file_that_cannot_be_used_is_parsed_again_and_replaced(
-    kept_in, monkeypatch, spoilt
-):
+def test_a_kept_file_that_cannot_be_used_is_parsed_again_and_replaced(kept_in, monkeypatch, spoilt):
     dark = {"surface": "#121212", "error": "#ba3c5b"}
     KeptStylesheet.keep_in(kept_in)
     first = _rules(_sheet(KeptStylesheet, dark))

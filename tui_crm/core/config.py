@@ -5,7 +5,6 @@ from __future__ import annotations
 import getpass
 import locale
 import os
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -47,6 +46,8 @@ def settings() -> Settings:
     path = config_dir() / "config.toml"
     data: dict = {}
     if path.exists():
+        import tomllib  # only with a config file to read (4 ms of every start without one)
+
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:

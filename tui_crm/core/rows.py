@@ -10,6 +10,12 @@ from datetime import date, datetime
 
 
 @dataclass(frozen=True)
+class CustomerRef:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
 class CustomerRow:
     """One line of search results."""
 

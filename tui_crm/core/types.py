@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-# What a list is made of lives in core/rows.py (a list needs nothing else); answered here too.
+# What a list is made of lives in core/rows.py (a list needs nothing else, and the search
+# screen loads only that before the first frame); answered here too.
+from tui_crm.core.rows import CustomerRef as CustomerRef
 from tui_crm.core.rows import CustomerRow as CustomerRow
 from tui_crm.core.rows import Value as Value
 from tui_crm.core.rows import display_name as display_name
@@ -27,12 +29,6 @@ class PhoneView(Labelled):
     number: str = ""  # as stored: E.164 when verified, else as typed
     verified: bool = True  # False: kept as given; the UI says "(unverified)"
     extension: str = ""  # digits, "" for none
-
-
-@dataclass(frozen=True)
-class CustomerRef:
-    id: int
-    name: str
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from textual.fuzzy import Matcher
 
 from tui_crm.core.display import printable
 from tui_crm.core.query import Query, Word
-from tui_crm.core.types import CustomerRow
+from tui_crm.core.rows import CustomerRow
 from tui_crm.errors import CrmError
 from tui_crm.ui.background import book
 

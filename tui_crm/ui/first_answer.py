@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     from peewee import Database
 
-    from tui_crm.core.types import CustomerRow
+    from tui_crm.core.rows import CustomerRow
 
 WINDOW = 60  # rows read with the answer to a query; the rest as the list is scrolled
 

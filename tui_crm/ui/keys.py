@@ -18,12 +18,13 @@ property and calls `resume_keys(app)` when it has one.
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections import deque
 
 from textual import events
 from textual.message import Message
 from textual.message_pump import MessagePump
-from textual.widgets import Input, TextArea
+from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 # How often a key on its way is checked for a lost path (a widget removed before the key
@@ -96,6 +97,13 @@ def _reachable(node: MessagePump | None) -> bool:
     return False
 
 
+def _is_text_area(target: MessagePump) -> bool:
+    """Whether `target` is a TextArea, without loading Textual's TextArea to ask (some 5 ms of
+    the first frame, which has none): one that is not loaded has made no widget."""
+    module = sys.modules.get("textual.widgets._text_area")
+    return module is not None and isinstance(target, module.TextArea)
+
+
 class KeysInOrder:
     """Mixed into the App, before `App` in its bases."""
 
@@ -165,7 +173,7 @@ class KeysInOrder:
         self._expect(target, KeyPassed(serial), is_key=True)
 
     def _types_text(self, target: MessagePump, *keys: events.Event) -> bool:
-        field = isinstance(target, Input) or (isinstance(target, TextArea) and not target.read_only)
+        field = isinstance(target, Input) or (_is_text_area(target) and not target.read_only)
         return field and all(
             isinstance(key, events.Key) and key.is_printable and not self._is_priority(key.key)
             for key in keys

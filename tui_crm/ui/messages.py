@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from tui_crm.core.types import CustomerProfile, CustomerRow
+if TYPE_CHECKING:  # the profile's types load with the profile, not before the first frame
+    from tui_crm.core.types import CustomerProfile, CustomerRow
 
 
 @dataclass

@@ -136,9 +136,12 @@ class KeptStylesheet(Stylesheet):
 
             with suppress(Exception):  # a cache: not kept this time costs the next start time
                 ensure_private_dir(file.parent)
-                with replacing(file, prefix=".tui-crm-stylesheet-", suffix=".part") as part:
-                    with open(part, "wb") as out:
-                        pickle.dump((build, rules), out, protocol=pickle.HIGHEST_PROTOCOL)
+                with (
+                    replacing(file, prefix=".tui-crm-stylesheet-", suffix=".part") as part,
+                    open(part, "wb") as out,
+                ):
+                    pickle.dump((build, rules), out, protocol=pickle.HIGHEST_PROTOCOL)
+
         if wait:
             write()
             return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tui_crm.core.types import CustomerRef
+from tui_crm.core.rows import CustomerRef
 
 
 class CustomerActions:

@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Header, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from tui_crm.core.book import interrupt
-from tui_crm.core.types import CustomerRef, CustomerRow
+from tui_crm.core.rows import CustomerRef, CustomerRow
 from tui_crm.errors import CrmError
 from tui_crm.ui.background import FollowsTheBook, when_read
 from tui_crm.ui.first_answer import WINDOW, answer
