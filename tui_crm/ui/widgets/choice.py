@@ -2,9 +2,9 @@
 and whose current value is one widget.
 
 Textual's `Select` mounts its drop-down (an `OptionList` with every option) as it mounts,
-although most are never opened: the customer form's 15 cost a tenth of its opening. It
-shows its value in four widgets (a row holding the label, a ▼ and a hidden ▲), 60 of the
-form's 152, each styled and laid out as the form opens. A `Choice` is a `Select` in every
+although most are never opened: the customer form's 9 cost a tenth of its opening. It
+shows its value in four widgets (a row holding the label, a ▼ and a hidden ▲), 36 of the
+form's 152, each styled and laid out as the form opens (125 now). A `Choice` is a `Select` in every
 other way (its value, options, keys, messages and looks): the drop-down is mounted, filled
 and opened on the first Enter, ↑ ↓, space or click, and the value with its arrow is drawn
 by one `ChoiceCurrent`.
