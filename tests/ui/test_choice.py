@@ -61,7 +61,7 @@ async def test_options_given_before_it_is_opened_are_the_ones_it_offers():
 
 
 async def test_the_value_and_its_arrow_are_one_widget_drawn_as_select_draws_them():
-    # Select shows its value in four widgets (60 of the customer form's 152); a Choice in one,
+    # Select shows its value in four widgets (36 of the customer form's 152); a Choice in one,
     # with the same cells: the value (the prompt dimmed), then " ▼", or " ▲" while open.
     app = _Form()
     async with app.run_test(size=(40, 20)) as pilot:
