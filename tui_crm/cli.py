@@ -140,6 +140,11 @@ EXAMPLES = {
         'tui-crm log "Robert Smith" --note "Wants a quote for 20 seats" --follow-up +1w',
         'tui-crm log 42 --kind meeting --note "Visited the shop" --at "2026-03-02 14:00"',
     ),
+    "tag": (
+        "tui-crm tag city:oslo tier:gold +vip -prospect --dry-run   # who would change",
+        "tui-crm tag city:oslo tier:gold +vip -prospect",
+        "tui-crm tag 'tag:fair-2026 -status:lost' +invite-2027 --format csv",
+    ),
     "attention": (
         "tui-crm attention --limit 20           # whom to call today, and why",
         "tui-crm attention --reason lapsed --format csv > lapsed.csv",
@@ -297,6 +302,24 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     log.add_argument("--at", metavar="DATETIME", help="when it happened (default: now)")
     log.add_argument("--outcome", default="", help="short outcome, e.g. 'ordered', 'call back'")
 
+    tag = add(
+        "tag",
+        parents=[common],
+        help="add or remove tags on every customer a query finds",
+        description=(
+            "Add (+tag) and remove (-tag) tags on every customer QUERY finds, all of them, in\n"
+            "one step: a backup first, one transaction, a line in each customer's history, and\n"
+            "ctrl+z in the app undoes it as one. The query comes first; quote it when a word\n"
+            "of it starts with - ('city:oslo -tag:old')."
+        ),
+    )
+    tag.add_argument("words", nargs="*", metavar="QUERY +TAG -TAG", help="e.g. city:oslo +vip -old")
+    tag.add_argument(
+        "--dry-run", action="store_true", help="say who would change, and change nothing"
+    )
+    _table_format(tag)
+    tag.add_argument("--as-of", type=_date_arg, metavar="DATE", help="the query's day (tier:, …)")
+
     attention = add(
         "attention",
         parents=[common],
@@ -437,9 +460,18 @@ def _command_in(words: Sequence[str]) -> str | None:
     return word if word in EXAMPLES else None
 
 
+TAG_REMOVED = "\x00"  # marks a -tag word while the command line is parsed (see main)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     words = sys.argv[1:] if argv is None else list(argv)
-    args = build_parser(_command_in(words)).parse_args(words)
+    command = _command_in(words)
+    if command == "tag":  # `-old` is a tag to remove, not an option argparse does not know
+        words = [
+            TAG_REMOVED + w if w.startswith("-") and w[1:2] not in ("", "-", "h") else w
+            for w in words
+        ]
+    args = build_parser(command).parse_args(words)
     try:
         return _dispatch(args)
     except Ambiguous as err:
@@ -510,6 +542,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     handlers = {
         "find": _find,
         "log": _log,
+        "tag": _tag,
         "demo": _demo,
         "attention": _attention,
         "referrals": _referrals,
@@ -1025,6 +1058,48 @@ def _customer(db, ref: str) -> int:
     if text.isdigit() and (not text.isdecimal() or int(text) > LARGEST):
         raise NotFound(f"no customer with id {text}")
     return resolve_customer(db, ref)
+
+
+TAG_COLUMNS = ("id", "name", "tags_before", "tags_after")
+TAG_TABLE = (
+    ("id", "ID", 6, ">"),
+    ("name", "NAME", 24, "<"),
+    ("tags_before", "TAGS BEFORE", 30, "<"),
+    ("tags_after", "TAGS AFTER", 30, "<"),
+)
+
+
+def _tag(args: argparse.Namespace) -> int:
+    from tui_crm.core.bulk_actions import parse_tag_changes, tag_customers
+
+    words = [w.removeprefix(TAG_REMOVED) for w in args.words]
+    first = next((n for n, w in enumerate(words) if w[:1] in ("+", "-")), len(words))
+    query, changes = words[:first], words[first:]
+    add, remove = parse_tag_changes(changes)
+    db = _open(args)
+    result = tag_customers(
+        db,
+        " ".join(query),
+        add,
+        remove,
+        as_of=args.as_of or date.today(),
+        dry_run=args.dry_run,
+    )
+    records = [
+        {
+            "id": c.id,
+            "name": c.name,
+            "tags_before": ", ".join(c.before),
+            "tags_after": ", ".join(c.after),
+        }
+        for c in result.changes
+    ]
+    said = result.summary(dry_run=args.dry_run)
+    if records or args.format != "table":  # csv and json: a header or [] for no change
+        _emit(records, args.format, TAG_COLUMNS, TAG_TABLE, "")
+    # The line saying what happened: after the table, or on stderr beside csv and json.
+    print(said, file=sys.stdout if args.format == "table" else sys.stderr)
+    return 0
 
 
 def _log(args: argparse.Namespace) -> int:

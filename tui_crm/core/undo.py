@@ -2,7 +2,8 @@
 `undo_last` reverts the newest step of one person (of one session) in one transaction.
 
 Undoable: moving a customer to the trash, a merge, marking a customer lost, a snooze, marking
-reasons done, each correction of an interaction or purchase, and a restore from the trash.
+reasons done, each correction of an interaction or purchase, a restore from the trash, and
+tags added or removed on every customer a query finds (one step for all of them).
 A step holds what undoing it needs (JSON) and what the action left behind, so an undo whose
 ground moved (someone changed the customer, the marks or the row since) is refused with a
 ConflictError and changes nothing, instead of overwriting their work.
@@ -86,9 +87,10 @@ Undoer = Callable[[Database, UndoStep, dict[str, Any], str, datetime], str]
 
 
 def _handlers() -> dict[str, Undoer]:
-    from tui_crm.core import attention, corrections, customers, merge, trash
+    from tui_crm.core import attention, bulk_actions, corrections, customers, merge, trash
 
     return {
+        "bulk_tags": bulk_actions.undo_bulk_tags,
         "delete": customers.undo_delete,
         "lost": customers.undo_lost,
         "merge": merge.undo_merge,

@@ -1,0 +1,98 @@
+"""`tui-crm tag QUERY +tag -tag` as a user runs it (issue 19): `-old` is a tag to remove, not
+an option; `--dry-run` prints who would change and changes nothing; the columns are a
+contract for scripts."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from tests.cli.commands import run_cli
+from tests.refusals import one_line_error
+from tui_crm.core.customers import create_customer
+from tui_crm.db.database import close_database, open_database
+
+
+@pytest.fixture
+def book(home: Path, db_path: Path) -> Path:
+    db = open_database(db_path)
+    for first, city, tags in (
+        ("Anna", "Oslo", ["old"]),
+        ("Kari", "Oslo", ["vip"]),
+        ("Lars", "Bergen", ["old"]),
+    ):
+        create_customer(db, {"first_name": first, "last_name": "Berg", "city": city, "tags": tags})
+    close_database()
+    return db_path
+
+
+def _tags(home: Path, book: Path) -> dict[str, str]:
+    """Each customer's tags, as the book holds them."""
+    with closing(sqlite3.connect(book)) as conn:
+        return dict(
+            conn.execute(
+                "SELECT c.first_name || ' ' || c.last_name, "
+                "  coalesce((SELECT group_concat(name, ', ') FROM (SELECT t.name FROM "
+                "   customer_tag ct JOIN tag t ON t.id = ct.tag_id WHERE ct.customer_id = c.id "
+                "   ORDER BY t.name)), '') FROM customer c"
+            )
+        )
+
+
+def test_a_dry_run_prints_who_would_change_and_changes_nothing(home, book):
+    before = _tags(home, book)
+    done = run_cli(home, "tag", "city:oslo", "+vip", "-old", "--dry-run", "--db", str(book))
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].split() == ["ID", "NAME", "TAGS", "BEFORE", "TAGS", "AFTER"]
+    assert "Anna Berg" in lines[1] and lines[1].split()[-1] == "vip"
+    assert (
+        lines[-1] == "tags +vip -old: would change 1 of the 2 customers found (1 had them already)"
+    )
+    assert _tags(home, book) == before
+
+
+def test_tags_are_added_and_removed_on_everyone_found(home, book):
+    done = run_cli(home, "tag", "--db", str(book), "city:oslo", "+vip", "+fair", "-old")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1].startswith("tags +vip +fair -old: changed 2 of the 2")
+    assert _tags(home, book) == {
+        "Anna Berg": "fair, vip",
+        "Kari Berg": "fair, vip",
+        "Lars Berg": "old",
+    }
+
+
+def test_csv_and_json_carry_the_changes_and_say_the_summary_on_stderr(home, book):
+    done = run_cli(home, "tag", "city:oslo", "+vip", "--format", "csv", "--db", str(book))
+    rows = list(csv.DictReader(io.StringIO(done.stdout)))
+    assert [(r["name"], r["tags_before"], r["tags_after"]) for r in rows] == [
+        ("Anna Berg", "old", "old, vip")
+    ]
+    assert set(rows[0]) == {"id", "name", "tags_before", "tags_after"}
+    assert done.stderr.startswith("tags +vip: changed 1 of the 2")
+    again = run_cli(home, "tag", "city:oslo", "+vip", "--format", "json", "--db", str(book))
+    assert json.loads(again.stdout) == []  # nothing left to change
+    assert "changed 0 of the 2" in again.stderr
+
+
+@pytest.mark.parametrize(
+    ("words", "error"),
+    [
+        (["city:oslo", "vip"], "say which tags to add or remove"),
+        (["city:oslo", "+a;b"], "cannot hold a comma or semicolon"),
+        (["city:oslo", "+vip", "-VIP"], "'vip' is both added and removed"),
+        (["city:", "+vip"], "city:"),  # a query that does not parse
+    ],
+)
+def test_bad_words_get_one_line_and_change_nothing(home, book, words, error):
+    before = _tags(home, book)
+    done = run_cli(home, "tag", *words, "--db", str(book))
+    assert error in one_line_error(done.returncode, done.stdout, done.stderr)
+    assert _tags(home, book) == before

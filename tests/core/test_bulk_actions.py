@@ -1,0 +1,156 @@
+"""Tags added and removed on every customer a query finds (issue 19): worked out in full first
+(a dry run stops there), written in one transaction after a backup, a line in each customer's
+history, and undone as one step, or not at all when any of them changed since."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.builders import ME, NOW, TODAY
+from tests.versions import current_version
+from tui_crm.core.backups import list_backups
+from tui_crm.core.bulk_actions import parse_tag_changes, tag_customers
+from tui_crm.core.customers import create_customer, get_profile, trash_customer, update_customer
+from tui_crm.core.search import search
+from tui_crm.core.undo import undo_last
+from tui_crm.errors import ConflictError, CrmError
+
+PEOPLE = 60  # more than a page of results (50): an action takes every one the query finds
+
+
+def _tags(db, cid: int) -> list[str]:
+    return sorted(get_profile(db, cid, TODAY).tags)
+
+
+def _found(db, query: str) -> list[int]:
+    return [row.id for row in search(db, query, as_of=TODAY, limit=None)]
+
+
+@pytest.fixture
+def book(db):
+    """60 customers in Oslo, every third already tagged vip and every fourth `old`; and
+    Kari in Bergen, who is also `old`."""
+    oslo = []
+    for n in range(PEOPLE):
+        tags = [t for t, every in (("vip", 3), ("old", 4)) if n % every == 0]
+        oslo.append(
+            create_customer(
+                db,
+                {
+                    "first_name": f"Person{n:02d}",
+                    "last_name": "Hansen",
+                    "city": "Oslo",
+                    "tags": tags,
+                },
+                now=NOW,
+            )
+        )
+    kari = create_customer(
+        db, {"first_name": "Kari", "last_name": "Dahl", "city": "Bergen", "tags": ["old"]}, now=NOW
+    )
+    return oslo, kari
+
+
+def test_every_customer_the_query_finds_gets_the_tags_and_a_line_in_their_history(db, book):
+    oslo, kari = book
+    versions = {cid: current_version(cid) for cid in [*oslo, kari]}
+    result = tag_customers(db, "city:oslo", ["vip"], ["old"], as_of=TODAY, who=ME, now=NOW)
+    assert result.found == PEOPLE
+    # Those with vip already and no `old` had nothing to change (n % 3 == 0, n % 4 != 0).
+    unchanged = [cid for n, cid in enumerate(oslo) if n % 3 == 0 and n % 4 != 0]
+    assert len(result.changes) == PEOPLE - len(unchanged)
+    assert result.summary() == (
+        f"tags +vip -old: changed {PEOPLE - len(unchanged)} of the {PEOPLE} customers found "
+        f"({len(unchanged)} had them already)"
+    )
+    assert all(_tags(db, cid) == ["vip"] for cid in oslo)
+    assert _tags(db, kari) == ["old"]  # not found by the query: untouched
+    assert sorted(_found(db, "tag:vip")) == sorted(oslo)  # and searchable at once
+    for n, cid in enumerate(oslo):
+        changed = cid not in unchanged
+        assert current_version(cid) == versions[cid] + changed
+        history = [c for c in get_profile(db, cid, TODAY).changes if c.field == "tags"]
+        if changed:
+            before = ", ".join(t for t, every in (("old", 4), ("vip", 3)) if n % every == 0)
+            assert (history[0].old or "", history[0].new, history[0].who) == (before, "vip", ME)
+        else:
+            assert history == []
+    assert current_version(kari) == versions[kari]
+
+
+def test_a_dry_run_says_who_would_change_and_changes_nothing(db, book, db_path):
+    oslo, _ = book
+    before = db.execute_sql("SELECT customer_id, tag_id FROM customer_tag ORDER BY 1, 2").fetchall()
+    versions = {cid: current_version(cid) for cid in oslo}
+    result = tag_customers(db, "city:oslo", ["vip"], ["old"], as_of=TODAY, dry_run=True)
+    assert result.step is None and len(result.changes) == 45
+    first = result.changes[0]
+    assert (first.name, first.before, first.after) == ("Person00 Hansen", ("old", "vip"), ("vip",))
+    assert result.summary(dry_run=True).startswith("tags +vip -old: would change 45 of the 60")
+    after = db.execute_sql("SELECT customer_id, tag_id FROM customer_tag ORDER BY 1, 2").fetchall()
+    assert after == before
+    assert {cid: current_version(cid) for cid in oslo} == versions
+    assert list_backups(db_path) == []
+
+
+def test_a_backup_is_taken_before_and_none_when_nothing_changes(db, book, db_path):
+    tag_customers(db, "city:oslo", ["fair"], [], as_of=TODAY, now=NOW)
+    assert [b.reason for b in list_backups(db_path)] == ["before-bulk"]
+    again = tag_customers(db, "city:oslo", ["fair"], [], as_of=TODAY, now=NOW)
+    assert again.changes == [] and again.step is None
+    assert len(list_backups(db_path)) == 1
+
+
+def test_customers_in_the_trash_are_not_touched(db, book):
+    oslo, _ = book
+    trash_customer(db, oslo[1], expected_version=current_version(oslo[1]))
+    version = current_version(oslo[1])
+    result = tag_customers(db, "city:oslo", ["fair"], [], as_of=TODAY)
+    assert result.found == PEOPLE - 1 and oslo[1] not in [c.id for c in result.changes]
+    assert current_version(oslo[1]) == version
+
+
+def test_undo_takes_the_whole_action_back_as_one_step(db, book):
+    oslo, kari = book
+    held = {cid: _tags(db, cid) for cid in oslo}
+    tag_customers(db, "city:oslo", ["vip", "fair"], ["old"], as_of=TODAY, who=ME, now=NOW)
+    said = undo_last(db, who=ME, now=NOW)
+    assert said == "Undid: tags +vip +fair -old on 60 customers"
+    assert {cid: _tags(db, cid) for cid in oslo} == held
+    assert _found(db, "tag:fair") == []
+    changes = get_profile(db, oslo[5], TODAY).changes
+    assert [c.field for c in changes[:2]] == ["undo", "tags"]
+    with pytest.raises(CrmError, match="nothing to undo"):
+        undo_last(db, who=ME, now=NOW)
+
+
+def test_an_undo_is_refused_whole_when_one_of_them_changed_since(db, book):
+    oslo, _ = book
+    tag_customers(db, "city:oslo", ["fair"], [], as_of=TODAY, who=ME, now=NOW)
+    held = {cid: _tags(db, cid) for cid in oslo}
+    update_customer(db, oslo[7], {"city": "Drammen"}, expected_version=current_version(oslo[7]))
+    with pytest.raises(ConflictError, match="changed since; nothing was undone"):
+        undo_last(db, who=ME, now=NOW)
+    assert {cid: _tags(db, cid) for cid in oslo} == held
+
+
+@pytest.mark.parametrize(
+    ("words", "error"),
+    [
+        ([], "say which tags to add or remove"),
+        (["vip"], "a tag to add starts with +"),
+        (["+"], "a tag needs a name"),
+        (["+a,b"], "cannot hold a comma"),
+        (["+vip", "-VIP"], "'vip' is both added and removed"),
+    ],
+)
+def test_tag_words_that_cannot_be_used_are_refused(words, error):
+    with pytest.raises(CrmError, match=error):
+        parse_tag_changes(words)
+
+
+def test_tag_words_are_kept_as_the_book_keeps_tags():
+    assert parse_tag_changes(["+Key  Account", "-Old", "+vip", "+VIP"]) == (
+        ["key account", "vip"],
+        ["old"],
+    )

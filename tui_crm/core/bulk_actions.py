@@ -1,0 +1,317 @@
+"""Actions on every customer a query finds, at once (issue 19): add and remove tags.
+
+An action is worked out in full before anything is written (`--dry-run` stops there and says
+who would change), then written in one transaction after a backup of the book: each changed
+customer gets a new version and a line in their history, and the whole action is one step of
+the undo journal (ctrl+z in the app, which reverts it as one). The rows are written set by
+set (one statement a kind of row, not one a customer): 10 000 customers in well under 2 s.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from peewee import Database
+
+from tui_crm.core.bulk import bulk_load
+from tui_crm.core.config import settings
+from tui_crm.core.display import printable
+from tui_crm.core.query import parse
+from tui_crm.core.search import search_ids
+from tui_crm.core.undo import record_step, refused
+from tui_crm.db.derived import bulk_index_sql
+from tui_crm.db.models import UndoStep
+from tui_crm.errors import CrmError
+
+_PIECE = 500  # ids a statement names at most (json_each), well under SQLite's limits
+
+
+@dataclass(frozen=True)
+class TagChange:
+    """One customer a tag action changes: their tags before and after (sorted)."""
+
+    id: int
+    name: str
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    """What an action changed (or, dry, would change): the customers it changes, how many the
+    query found, and the undo step it wrote (None for a dry run or no change)."""
+
+    changes: list[TagChange]
+    found: int
+    said: str  # "+vip -old"
+    step: int | None = None
+
+    def summary(self, *, dry_run: bool = False) -> str:
+        verb = "would change" if dry_run else "changed"
+        same = self.found - len(self.changes)
+        return (
+            f"tags {self.said}: {verb} {len(self.changes)} of the {self.found} customers found"
+            + (f" ({same} had them already)" if same else "")
+        )
+
+
+def tag_word(text: str) -> str:
+    """A tag as the book keeps it (as the form and imports do): lower case, its spacing
+    tidied; a comma or semicolon cannot be in one."""
+    word = " ".join(text.split()).lower()
+    if not word:
+        raise CrmError("a tag needs a name: +vip, -old")
+    if "," in word or ";" in word:
+        raise CrmError(f"a tag cannot hold a comma or semicolon: '{text}'")
+    return word
+
+
+def parse_tag_changes(words: list[str]) -> tuple[list[str], list[str]]:
+    """`+vip -old` → (["vip"], ["old"]); each word starts with + or -."""
+    add: list[str] = []
+    remove: list[str] = []
+    for word in words:
+        if word[:1] not in ("+", "-"):
+            raise CrmError(f"'{word}': a tag to add starts with +, one to remove with -")
+        (add if word[0] == "+" else remove).append(tag_word(word[1:]))
+    if not add and not remove:
+        raise CrmError("say which tags to add or remove: +vip -old")
+    both = sorted(set(add) & set(remove))
+    if both:
+        raise CrmError(f"'{both[0]}' is both added and removed")
+    return list(dict.fromkeys(add)), list(dict.fromkeys(remove))
+
+
+def _said(add: list[str], remove: list[str]) -> str:
+    return " ".join([*(f"+{t}" for t in add), *(f"-{t}" for t in remove)])
+
+
+def _pieces(ids: list[int]):
+    for start in range(0, len(ids), _PIECE):
+        yield json.dumps(ids[start : start + _PIECE])
+
+
+def _reindexed(ids: list[int]) -> list[str]:
+    """The statements that build the search documents of `ids` again (after their tags were
+    written with the triggers off: one statement, not a rebuild for every tag row)."""
+    within = f"(SELECT value FROM json_each('{json.dumps(sorted(ids))}'))"
+    return [
+        f"DELETE FROM customer_fts WHERE rowid IN {within}",
+        *bulk_index_sql(f"c.id IN {within}"),
+    ]
+
+
+def _put_tags(db: Database, ids: list[int], adding: list[tuple], removing: list[tuple]) -> None:
+    """Tag rows in and out for the customers `ids`, then their search documents built once.
+    Each tag row written with the triggers on rebuilt its customer's whole document (its
+    notes and every interaction's): 1.8 s a statement for 10 000 customers."""
+    conn = db.connection()
+    with bulk_load(db, _reindexed(ids)):
+        conn.executemany("DELETE FROM customer_tag WHERE customer_id = ? AND tag_id = ?", removing)
+        conn.executemany(
+            "INSERT OR IGNORE INTO customer_tag (customer_id, tag_id) VALUES (?, ?)", adding
+        )
+
+
+def _names_and_tags(db: Database, ids: list[int]) -> dict[int, tuple[str, tuple[str, ...]]]:
+    """{id: (name as shown, tags sorted)} of live customers among `ids`."""
+    out: dict[int, tuple[str, tuple[str, ...]]] = {}
+    for piece in _pieces(ids):
+        for cid, name, tags in db.execute_sql(
+            "SELECT c.id, trim(c.first_name || ' ' || c.last_name), "
+            "  (SELECT group_concat(name, char(10)) FROM "
+            "    (SELECT t.name FROM customer_tag ct JOIN tag t ON t.id = ct.tag_id "
+            "     WHERE ct.customer_id = c.id ORDER BY t.name)) "
+            "FROM customer c WHERE c.id IN (SELECT value FROM json_each(?)) "
+            "AND c.deleted_at IS NULL",
+            (piece,),
+        ):
+            out[cid] = (name, tuple(tags.split("\n")) if tags else ())
+    return out
+
+
+def _company_names(db: Database, ids: list[int]) -> dict[int, str]:
+    """A customer without a name is shown by their company (as everywhere)."""
+    out: dict[int, str] = {}
+    for piece in _pieces(ids):
+        out.update(
+            db.execute_sql(
+                "SELECT id, company FROM customer WHERE id IN (SELECT value FROM json_each(?))",
+                (piece,),
+            )
+        )
+    return out
+
+
+def _plan(db: Database, ids: list[int], add: list[str], remove: list[str]) -> list[TagChange]:
+    held = _names_and_tags(db, ids)
+    companies = _company_names(db, [cid for cid, (name, _) in held.items() if not name])
+    changes = []
+    for cid in ids:
+        if cid not in held:
+            continue
+        name, before = held[cid]
+        after = tuple(sorted((set(before) | set(add)) - set(remove)))
+        if after != before:
+            changes.append(TagChange(cid, name or companies.get(cid, ""), before, after))
+    return changes
+
+
+def tag_customers(
+    db: Database,
+    query: str,
+    add: list[str],
+    remove: list[str],
+    *,
+    as_of: date,
+    dry_run: bool = False,
+    who: str | None = None,
+    now: datetime | None = None,
+) -> BulkResult:
+    """Add `add` and remove `remove` on every customer `query` finds (all of them, not a
+    page). A dry run writes nothing and says who would change."""
+    who = who if who is not None else settings().user
+    now = now or datetime.now().replace(microsecond=0)
+    parsed = parse(query)
+    ids = search_ids(db, parsed, as_of=as_of, limit=None)
+    said = _said(add, remove)
+    planned = _plan(db, ids, add, remove)
+    if dry_run or not planned:  # nothing to change: no backup either
+        return BulkResult(planned, len(ids), said)
+    from tui_crm.core.backups import backup_before
+
+    backup_before(db, "before-bulk")
+    with db.atomic("IMMEDIATE"):
+        # Planned again inside the transaction: what is written is what the book holds now.
+        changes = _plan(db, ids, add, remove)
+        if not changes:
+            return BulkResult([], len(ids), said)
+        step = _write_tags(db, changes, add, remove, said, who=who, now=now)
+    return BulkResult(changes, len(ids), said, step)
+
+
+def _write_tags(
+    db: Database,
+    changes: list[TagChange],
+    add: list[str],
+    remove: list[str],
+    said: str,
+    *,
+    who: str,
+    now: datetime,
+) -> int:
+    at = now.isoformat(sep=" ")
+    conn = db.connection()
+    conn.executemany("INSERT OR IGNORE INTO tag (name) VALUES (?)", [(t,) for t in add])
+    tag_ids = dict(
+        db.execute_sql(
+            "SELECT name, id FROM tag WHERE name IN (SELECT value FROM json_each(?))",
+            (json.dumps([*add, *remove]),),
+        ).fetchall()
+    )
+    adding = [(change.id, tag_ids[t]) for change in changes for t in add if t not in change.before]
+    removing = [(change.id, tag_ids[t]) for change in changes for t in remove if t in change.before]
+    ids = [change.id for change in changes]
+    _put_tags(db, ids, adding, removing)
+    for piece in _pieces(ids):
+        db.execute_sql(
+            "UPDATE customer SET version = version + 1, updated_at = ? "
+            "WHERE id IN (SELECT value FROM json_each(?))",
+            (at, piece),
+        )
+    versions: dict[int, int] = {}
+    for piece in _pieces(ids):
+        versions.update(
+            db.execute_sql(
+                "SELECT id, version FROM customer WHERE id IN (SELECT value FROM json_each(?))",
+                (piece,),
+            )
+        )
+    conn.executemany(
+        "INSERT INTO customer_change (customer_id, at, who, field, old, new, version) "
+        "VALUES (?, ?, ?, 'tags', ?, ?, ?)",
+        [
+            (c.id, at, who, ", ".join(c.before) or None, ", ".join(c.after) or None, versions[c.id])
+            for c in changes
+        ],
+    )
+    count = len(changes)
+    return record_step(
+        kind="bulk_tags",
+        label=f"tags {said} on {count} customer{'s' if count != 1 else ''}",
+        customer_id=changes[0].id,
+        payload={"customers": [[c.id, versions[c.id], list(c.before)] for c in changes]},
+        who=who,
+        now=now,
+    )
+
+
+def undo_bulk_tags(
+    db: Database, step: UndoStep, payload: dict[str, Any], who: str, now: datetime
+) -> str:
+    """Put every customer's tags back as they were before the step, as one; refused (nothing
+    changed) when any of them changed since, or went to the trash."""
+    held = payload["customers"]
+    ids = [cid for cid, _, _ in held]
+    current: dict[int, tuple[int, Any]] = {}
+    for piece in _pieces(ids):
+        for cid, version, deleted in db.execute_sql(
+            "SELECT id, version, deleted_at FROM customer "
+            "WHERE id IN (SELECT value FROM json_each(?))",
+            (piece,),
+        ):
+            current[cid] = (version, deleted)
+    moved = [cid for cid, version, _ in held if current.get(cid, (None, None))[0] != version]
+    trashed = [cid for cid, _, _ in held if cid in current and current[cid][1] is not None]
+    if moved or trashed:
+        cid = (moved or trashed)[0]
+        others = len(moved or trashed) - 1
+        who_said = f"#{cid}" + (f" and {others} more" if others else "")
+        why = "changed since" if moved else "in the trash"
+        raise refused(f"{who_said} {'was' if not others else 'were'} {why}")
+    now_tags = _names_and_tags(db, ids)
+    changes = [
+        TagChange(cid, now_tags[cid][0], now_tags[cid][1], tuple(before)) for cid, _, before in held
+    ]
+    back = sorted({t for c in changes for t in c.after})
+    at = now.isoformat(sep=" ")
+    conn = db.connection()
+    conn.executemany("INSERT OR IGNORE INTO tag (name) VALUES (?)", [(t,) for t in back])
+    tag_ids = dict(db.execute_sql("SELECT name, id FROM tag").fetchall())
+    _put_tags(
+        db,
+        ids,
+        [(c.id, tag_ids[t]) for c in changes for t in c.after if t not in c.before],
+        [(c.id, tag_ids[t]) for c in changes for t in c.before if t not in c.after],
+    )
+    for piece in _pieces(ids):
+        db.execute_sql(
+            "UPDATE customer SET version = version + 1, updated_at = ? "
+            "WHERE id IN (SELECT value FROM json_each(?))",
+            (at, piece),
+        )
+    versions: dict[int, int] = {}
+    for piece in _pieces(ids):
+        versions.update(
+            db.execute_sql(
+                "SELECT id, version FROM customer WHERE id IN (SELECT value FROM json_each(?))",
+                (piece,),
+            )
+        )
+    label = printable(step.label, limit=200)
+    rows = []
+    for c in changes:
+        rows.append(
+            (c.id, at, who, "tags", ", ".join(c.before) or None, ", ".join(c.after) or None)
+        )
+        if c.id != step.customer_id:  # the journal says "undo" for the step's own customer
+            rows.append((c.id, at, who, "undo", None, label))
+    conn.executemany(
+        "INSERT INTO customer_change (customer_id, at, who, field, old, new, version) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(*row, versions[row[0]]) for row in rows],
+    )
+    return ""
