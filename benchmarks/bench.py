@@ -857,6 +857,39 @@ def _next_days(db, floor: Floor, today: date) -> list[Measured]:
     ]
 
 
+def _bulk(db, path: Path, today: date) -> list[Measured]:
+    """A tag added to, and another removed from, every gold customer (a tenth of the book:
+    10 000 at 100 000), as `tui-crm tag tier:gold +… -…` does it; then the undo of it. The
+    book is left with the tags it had (their versions and history one step on)."""
+    from tui_crm.core.backups import backup_before
+    from tui_crm.core.bulk_actions import tag_customers
+    from tui_crm.core.undo import undo_last
+
+    def timed(run) -> tuple[float, object]:
+        start = time.perf_counter()
+        done = run()
+        return (time.perf_counter() - start) * 1000, done
+
+    ahead = db.execute_sql("SELECT count(*) FROM customer_tag").fetchone()[0]
+    dry, _ = timed(
+        lambda: tag_customers(db, "tier:gold", ["bench"], ["vip"], as_of=today, dry_run=True)
+    )
+    wrote, result = timed(
+        lambda: tag_customers(db, "tier:gold", ["bench"], ["vip"], as_of=today, who="bench")
+    )
+    backup, _ = timed(lambda: backup_before(db, "bench"))
+    undo, _ = timed(lambda: undo_last(db, who="bench"))
+    assert db.execute_sql("SELECT count(*) FROM customer_tag").fetchone()[0] == ahead
+    shutil.rmtree(Path(f"{path}.backups"), ignore_errors=True)  # the book's own, made here
+    count = len(result.changes)
+    return [
+        Measured(f"bulk tag of {count:,} customers (tier:gold +bench -vip): dry run", dry),
+        Measured("  written, after a backup of the book", wrote, key="bulk tag"),
+        Measured("  of which the backup (the whole book, its size)", backup),
+        Measured("  undone as one step", undo),
+    ]
+
+
 def _find_wall(path: Path, home: Path, runs: int) -> tuple[float, float, float]:
     """`tui-crm find rob` as a whole process, and its floor: python, sqlite3 and the prefix
     query joined to customers; then the same command with its modules' bytecode kept (in a
@@ -923,6 +956,7 @@ def measure(path: Path, args, counts: tuple[int, int, int]) -> tuple[str, list[M
         out.extend(_queue(db, floor, today, big))
         out.extend(_tree(db, floor, today))
         out.extend(_next_days(db, floor, today))
+        out.extend(_bulk(db, path, today))
         floor.close()
         close_database()
         find, find_floor, find_cached = _find_wall(path, folder / "bench-home", 5)
