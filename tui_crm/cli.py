@@ -145,6 +145,9 @@ EXAMPLES = {
         "tui-crm tag city:oslo tier:gold +vip -prospect",
         "tui-crm tag 'tag:fair-2026 -status:lost' +invite-2027 --format csv",
     ),
+    "undo": (
+        "tui-crm undo        # takes back your newest undoable action (tag, trash, merge, …)",
+    ),
     "attention": (
         "tui-crm attention --limit 20           # whom to call today, and why",
         "tui-crm attention --reason lapsed --format csv > lapsed.csv",
@@ -319,6 +322,17 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     _table_format(tag)
     tag.add_argument("--as-of", type=_date_arg, metavar="DATE", help="the query's day (tier:, …)")
+
+    add(
+        "undo",
+        parents=[common],
+        help="take back your newest undoable action",
+        description=(
+            "Take back your newest action that can be undone and is not undone yet (tags on\n"
+            "the customers a query found, a move to the trash, a merge, …), whichever program\n"
+            "did it: refused, changing nothing, when what it changed was changed since."
+        ),
+    )
 
     attention = add(
         "attention",
@@ -543,6 +557,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         "find": _find,
         "log": _log,
         "tag": _tag,
+        "undo": _undo,
         "demo": _demo,
         "attention": _attention,
         "referrals": _referrals,
@@ -1099,6 +1114,15 @@ def _tag(args: argparse.Namespace) -> int:
         _emit(records, args.format, TAG_COLUMNS, TAG_TABLE, "")
     # The line saying what happened: after the table, or on stderr beside csv and json.
     print(said, file=sys.stdout if args.format == "table" else sys.stderr)
+    return 0
+
+
+def _undo(args: argparse.Namespace) -> int:
+    from tui_crm.core.config import settings
+    from tui_crm.core.undo import undo_last
+
+    db = _open(args)
+    print(printable(undo_last(db, who=settings().user)))
     return 0
 
 

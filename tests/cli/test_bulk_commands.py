@@ -96,3 +96,13 @@ def test_bad_words_get_one_line_and_change_nothing(home, book, words, error):
     done = run_cli(home, "tag", *words, "--db", str(book))
     assert error in one_line_error(done.returncode, done.stdout, done.stderr)
     assert _tags(home, book) == before
+
+
+def test_tui_crm_undo_takes_the_whole_action_back(home, book):
+    before = _tags(home, book)
+    run_cli(home, "tag", "city:oslo", "+fair", "-old", "--db", str(book))
+    done = run_cli(home, "undo", "--db", str(book))
+    assert (done.returncode, done.stdout) == (0, "Undid: tags +fair -old on 2 customers\n")
+    assert _tags(home, book) == before
+    again = run_cli(home, "undo", "--db", str(book))
+    assert "nothing to undo" in one_line_error(again.returncode, again.stdout, again.stderr)

@@ -271,7 +271,7 @@ def undo_bulk_tags(
         others = len(moved or trashed) - 1
         who_said = f"#{cid}" + (f" and {others} more" if others else "")
         why = "changed since" if moved else "in the trash"
-        raise refused(f"{who_said} {'was' if not others else 'were'} {why}")
+        raise refused(f"{step.label}: {who_said} {'was' if not others else 'were'} {why}")
     now_tags = _names_and_tags(db, ids)
     changes = [
         TagChange(cid, now_tags[cid][0], now_tags[cid][1], tuple(before)) for cid, _, before in held
