@@ -147,6 +147,7 @@ EXAMPLES = {
     ),
     "undo": (
         "tui-crm undo        # takes back your newest undoable action (tag, trash, merge, …)",
+        "tui-crm undo --db /srv/crm/team.db",
     ),
     "attention": (
         "tui-crm attention --limit 20           # whom to call today, and why",

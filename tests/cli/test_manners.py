@@ -270,7 +270,7 @@ def test_the_app_with_only_stdin_a_terminal_still_refuses(home):
 
 # --- completion -----------------------------------------------------------------------------
 
-SUBCOMMANDS = ("find", "log", "import", "export", "backup", "trash", "completion")
+SUBCOMMANDS = ("find", "log", "tag", "undo", "import", "export", "backup", "trash", "completion")
 
 
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
@@ -309,7 +309,7 @@ def _subcommands() -> list[str]:
 
 def test_every_command_is_listed_here():
     assert set(SUBCOMMANDS) <= set(_subcommands())
-    assert len(_subcommands()) == 16
+    assert len(_subcommands()) == 18
 
 
 @pytest.mark.parametrize("command", [*_subcommands(), None])
