@@ -145,6 +145,11 @@ EXAMPLES = {
         "tui-crm tag city:oslo tier:gold +vip -prospect",
         "tui-crm tag 'tag:fair-2026 -status:lost' +invite-2027 --format csv",
     ),
+    "set": (
+        'tui-crm set city:oslo tier:gold category="Key account" owner=anna --dry-run',
+        "tui-crm set owner:ben owner=anna      # Ben's customers go to Anna",
+        "tui-crm set tag:trial category=       # an empty value clears the field",
+    ),
     "undo": (
         "tui-crm undo        # takes back your newest undoable action (tag, trash, merge, …)",
         "tui-crm undo --db /srv/crm/team.db",
@@ -323,6 +328,27 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     _table_format(tag)
     tag.add_argument("--as-of", type=_date_arg, metavar="DATE", help="the query's day (tier:, …)")
+
+    setting = add(
+        "set",
+        parents=[common],
+        help="set a category or owner on every customer a query finds",
+        description=(
+            "Set FIELD=VALUE (category, owner) on every customer QUERY finds, all of them, in\n"
+            "one step: a backup first, one transaction, a line in each customer's history, and\n"
+            "`tui-crm undo` takes it back as one. The query comes first; an empty VALUE clears."
+        ),
+    )
+    setting.add_argument(
+        "words", nargs="*", metavar="QUERY FIELD=VALUE", help="e.g. city:oslo owner=anna"
+    )
+    setting.add_argument(
+        "--dry-run", action="store_true", help="say who would change, and change nothing"
+    )
+    _table_format(setting)
+    setting.add_argument(
+        "--as-of", type=_date_arg, metavar="DATE", help="the query's day (tier:, …)"
+    )
 
     add(
         "undo",
@@ -559,6 +585,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         "log": _log,
         "tag": _tag,
         "undo": _undo,
+        "set": _set,
         "demo": _demo,
         "attention": _attention,
         "referrals": _referrals,
@@ -1115,6 +1142,42 @@ def _tag(args: argparse.Namespace) -> int:
         _emit(records, args.format, TAG_COLUMNS, TAG_TABLE, "")
     # The line saying what happened: after the table, or on stderr beside csv and json.
     print(said, file=sys.stdout if args.format == "table" else sys.stderr)
+    return 0
+
+
+SET_COLUMNS = ("id", "name", "field", "before", "after")
+SET_TABLE = (
+    ("id", "ID", 6, ">"),
+    ("name", "NAME", 24, "<"),
+    ("field", "FIELD", 9, "<"),
+    ("before", "BEFORE", 22, "<"),
+    ("after", "AFTER", 22, "<"),
+)
+
+
+def _set(args: argparse.Namespace) -> int:
+    import re
+
+    from tui_crm.core.bulk_actions import parse_assignments, set_fields
+
+    words = list(args.words)
+    first = next((n for n, w in enumerate(words) if re.match(r"[A-Za-z_]+=", w)), len(words))
+    values = parse_assignments(words[first:])
+    db = _open(args)
+    result = set_fields(
+        db, " ".join(words[:first]), values, as_of=args.as_of or date.today(), dry_run=args.dry_run
+    )
+    records = [
+        {"id": c.id, "name": c.name, "field": field, "before": before, "after": after}
+        for c in result.changes
+        for field, (before, after) in c.fields.items()
+    ]
+    if records or args.format != "table":
+        _emit(records, args.format, SET_COLUMNS, SET_TABLE, "")
+    print(
+        result.summary(dry_run=args.dry_run),
+        file=sys.stdout if args.format == "table" else sys.stderr,
+    )
     return 0
 
 

@@ -106,3 +106,21 @@ def test_tui_crm_undo_takes_the_whole_action_back(home, book):
     assert _tags(home, book) == before
     again = run_cli(home, "undo", "--db", str(book))
     assert "nothing to undo" in one_line_error(again.returncode, again.stdout, again.stderr)
+
+
+def test_set_prints_each_field_it_changes_and_undo_takes_it_back(home, book):
+    done = run_cli(home, "set", "city:oslo", "owner=anna", "--format", "csv", "--db", str(book))
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.DictReader(io.StringIO(done.stdout)))
+    assert [(r["name"], r["field"], r["before"], r["after"]) for r in rows] == [
+        ("Anna Berg", "owner", "", "anna"),
+        ("Kari Berg", "owner", "", "anna"),
+    ]
+    assert set(rows[0]) == {"id", "name", "field", "before", "after"}
+    assert done.stderr.startswith('set owner="anna": changed 2 of the 2')
+    refused = run_cli(home, "set", "city:oslo", "category=Gold", "--db", str(book))
+    assert "no category named 'Gold'" in one_line_error(
+        refused.returncode, refused.stdout, refused.stderr
+    )
+    undone = run_cli(home, "undo", "--db", str(book))
+    assert undone.stdout == 'Undid: set owner="anna" on 2 customers\n'

@@ -270,7 +270,18 @@ def test_the_app_with_only_stdin_a_terminal_still_refuses(home):
 
 # --- completion -----------------------------------------------------------------------------
 
-SUBCOMMANDS = ("find", "log", "tag", "undo", "import", "export", "backup", "trash", "completion")
+SUBCOMMANDS = (
+    "find",
+    "log",
+    "tag",
+    "set",
+    "undo",
+    "import",
+    "export",
+    "backup",
+    "trash",
+    "completion",
+)
 
 
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
@@ -309,7 +320,7 @@ def _subcommands() -> list[str]:
 
 def test_every_command_is_listed_here():
     assert set(SUBCOMMANDS) <= set(_subcommands())
-    assert len(_subcommands()) == 18
+    assert len(_subcommands()) == 19
 
 
 @pytest.mark.parametrize("command", [*_subcommands(), None])

@@ -9,7 +9,12 @@ import pytest
 from tests.builders import ME, NOW, TODAY
 from tests.versions import current_version
 from tui_crm.core.backups import list_backups
-from tui_crm.core.bulk_actions import parse_tag_changes, tag_customers
+from tui_crm.core.bulk_actions import (
+    parse_assignments,
+    parse_tag_changes,
+    set_fields,
+    tag_customers,
+)
 from tui_crm.core.customers import create_customer, get_profile, trash_customer, update_customer
 from tui_crm.core.search import search
 from tui_crm.core.undo import undo_last
@@ -156,3 +161,74 @@ def test_tag_words_are_kept_as_the_book_keeps_tags():
         ["key account", "vip"],
         ["old"],
     )
+
+
+# -- set ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def categories(db):
+    from tui_crm.core.customers import add_category
+
+    add_category(db, "Key account", 30, expected_days=None)
+    add_category(db, "Small", 90, expected_days=None)
+
+
+def _owner_and_category(db, cid: int) -> tuple[str, str]:
+    profile = get_profile(db, cid, TODAY)
+    return profile.owner, profile.category or ""
+
+
+def test_a_category_and_an_owner_are_set_on_everyone_found(db, book, categories):
+    oslo, kari = book
+    update_customer(db, oslo[0], {"owner": "anna"}, expected_version=current_version(oslo[0]))
+    result = set_fields(
+        db, "city:oslo", {"category": "key ACCOUNT", "owner": "anna"}, as_of=TODAY, who=ME, now=NOW
+    )
+    assert result.found == PEOPLE and len(result.changes) == PEOPLE
+    assert result.changes[0].fields == {"category": ("", "Key account")}  # owner was anna
+    assert all(_owner_and_category(db, cid) == ("anna", "Key account") for cid in oslo)
+    assert _owner_and_category(db, kari) == ("", "")
+    history = get_profile(db, oslo[1], TODAY).changes
+    assert {(c.field, c.old, c.new) for c in history[:2]} == {
+        ("category", None, "Key account"),
+        ("owner", None, "anna"),
+    }
+    assert undo_last(db, who=ME, now=NOW) == (
+        'Undid: set category="key ACCOUNT" owner="anna" on 60 customers'
+    )
+    assert _owner_and_category(db, oslo[0]) == ("anna", "")
+    assert all(_owner_and_category(db, cid) == ("", "") for cid in oslo[1:])
+
+
+def test_an_empty_value_clears_and_a_dry_run_writes_nothing(db, book, categories):
+    oslo, _ = book
+    set_fields(db, "city:oslo", {"category": "Small"}, as_of=TODAY)
+    versions = {cid: current_version(cid) for cid in oslo}
+    dry = set_fields(db, "city:oslo", {"category": ""}, as_of=TODAY, dry_run=True)
+    assert len(dry.changes) == PEOPLE and dry.step is None
+    assert {cid: current_version(cid) for cid in oslo} == versions
+    set_fields(db, "city:oslo", {"category": ""}, as_of=TODAY)
+    assert all(_owner_and_category(db, cid)[1] == "" for cid in oslo)
+
+
+@pytest.mark.parametrize(
+    ("words", "error"),
+    [
+        ([], "say what to set"),
+        (["owner"], "say FIELD=VALUE"),
+        (["status=lost"], "'status' cannot be set on many customers at once"),
+        (["owner=a", "owner=b"], "'owner' is given twice"),
+    ],
+)
+def test_assignments_that_cannot_be_used_are_refused(words, error):
+    with pytest.raises(CrmError, match=error):
+        parse_assignments(words)
+
+
+def test_a_category_the_book_does_not_have_is_refused_and_nothing_changes(db, book, categories):
+    oslo, _ = book
+    versions = {cid: current_version(cid) for cid in oslo}
+    with pytest.raises(CrmError, match="no category named 'Gold club' \\(the book has: Key"):
+        set_fields(db, "city:oslo", {"category": "Gold club"}, as_of=TODAY)
+    assert {cid: current_version(cid) for cid in oslo} == versions

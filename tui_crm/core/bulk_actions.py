@@ -256,22 +256,7 @@ def undo_bulk_tags(
     changed) when any of them changed since, or went to the trash."""
     held = payload["customers"]
     ids = [cid for cid, _, _ in held]
-    current: dict[int, tuple[int, Any]] = {}
-    for piece in _pieces(ids):
-        for cid, version, deleted in db.execute_sql(
-            "SELECT id, version, deleted_at FROM customer "
-            "WHERE id IN (SELECT value FROM json_each(?))",
-            (piece,),
-        ):
-            current[cid] = (version, deleted)
-    moved = [cid for cid, version, _ in held if current.get(cid, (None, None))[0] != version]
-    trashed = [cid for cid, _, _ in held if cid in current and current[cid][1] is not None]
-    if moved or trashed:
-        cid = (moved or trashed)[0]
-        others = len(moved or trashed) - 1
-        who_said = f"#{cid}" + (f" and {others} more" if others else "")
-        why = "changed since" if moved else "in the trash"
-        raise refused(f"{step.label}: {who_said} {'was' if not others else 'were'} {why}")
+    _check_unmoved(db, step, [(cid, version) for cid, version, _ in held])
     now_tags = _names_and_tags(db, ids)
     changes = [
         TagChange(cid, now_tags[cid][0], now_tags[cid][1], tuple(before)) for cid, _, before in held
@@ -315,3 +300,269 @@ def undo_bulk_tags(
         [(*row, versions[row[0]]) for row in rows],
     )
     return ""
+
+
+# -- set fields --------------------------------------------------------------------------
+
+SETTABLE = ("category", "owner")  # what `set_fields` sets (status: one at a time, for now)
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One customer a set action changes: each field it changes, (before, after) as shown."""
+
+    id: int
+    name: str
+    fields: dict[str, tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class SetResult:
+    changes: list[FieldChange]
+    found: int
+    said: str  # 'category="Key account" owner="anna"'
+    step: int | None = None
+
+    def summary(self, *, dry_run: bool = False) -> str:
+        verb = "would change" if dry_run else "changed"
+        same = self.found - len(self.changes)
+        return (
+            f"set {self.said}: {verb} {len(self.changes)} of the {self.found} customers found"
+            + (f" ({same} had it already)" if same else "")
+        )
+
+
+def parse_assignments(words: list[str]) -> dict[str, str]:
+    """`category="Key account" owner=anna` (each word one FIELD=VALUE, the shell's quotes
+    gone) → {"category": "Key account", "owner": "anna"}; an empty value clears the field."""
+    values: dict[str, str] = {}
+    for word in words:
+        name, equals, value = word.partition("=")
+        name = name.strip().lower()
+        if not equals:
+            raise CrmError(f"'{word}': say FIELD=VALUE, e.g. owner=anna")
+        if name not in SETTABLE:
+            raise CrmError(
+                f"'{name}' cannot be set on many customers at once (only: {', '.join(SETTABLE)})"
+            )
+        if name in values:
+            raise CrmError(f"'{name}' is given twice")
+        values[name] = " ".join(value.split())
+    if not values:
+        raise CrmError('say what to set: category="Key account" owner=anna')
+    return values
+
+
+def _set_said(values: dict[str, str]) -> str:
+    return " ".join(f'{name}="{value}"' for name, value in values.items())
+
+
+def _category_ids(db: Database) -> dict[str, tuple[int, str]]:
+    """{name casefolded: (id, name)} of the book's categories."""
+    return {
+        name.casefold(): (cid, name)
+        for cid, name in db.execute_sql("SELECT id, name FROM category").fetchall()
+    }
+
+
+def _wanted_columns(db: Database, values: dict[str, str]) -> dict[str, Any]:
+    """The columns `values` set, as stored: a category by its id (one the book has)."""
+    columns: dict[str, Any] = {}
+    if "owner" in values:
+        columns["owner"] = values["owner"]
+    if "category" in values:
+        if not values["category"]:
+            columns["category_id"] = None
+        else:
+            known = _category_ids(db)
+            found = known.get(values["category"].casefold())
+            if found is None:
+                names = ", ".join(sorted(name for _, name in known.values())) or "none yet"
+                raise CrmError(f"no category named '{values['category']}' (the book has: {names})")
+            columns["category_id"] = found[0]
+    return columns
+
+
+def _held_columns(db: Database, ids: list[int], columns: list[str]) -> dict[int, tuple]:
+    """{id: (name as shown, column values…)} of the live customers among `ids`."""
+    out: dict[int, tuple] = {}
+    listed = ", ".join(f"c.{column}" for column in columns)
+    for piece in _pieces(ids):
+        for cid, name, *held in db.execute_sql(
+            "SELECT c.id, CASE WHEN trim(c.first_name || ' ' || c.last_name) = '' "
+            f"THEN c.company ELSE trim(c.first_name || ' ' || c.last_name) END, {listed} "
+            "FROM customer c WHERE c.id IN (SELECT value FROM json_each(?)) "
+            "AND c.deleted_at IS NULL",
+            (piece,),
+        ):
+            out[cid] = (name, *held)
+    return out
+
+
+def _shown_column(db: Database, column: str, value: Any, names: dict[int, str]) -> str:
+    if column == "category_id":
+        return names.get(value, "") if value is not None else ""
+    return value or ""
+
+
+def _plan_set(db: Database, ids: list[int], columns: dict[str, Any]) -> list[FieldChange]:
+    held = _held_columns(db, ids, list(columns))
+    categories = {cid: name for cid, name in _category_ids(db).values()}
+    changes = []
+    for cid in ids:
+        if cid not in held:
+            continue
+        name, *now = held[cid]
+        fields = {}
+        for (column, wanted), current in zip(columns.items(), now, strict=True):
+            if (current or None) != (wanted or None):
+                field = column.removesuffix("_id")
+                fields[field] = (
+                    _shown_column(db, column, current, categories),
+                    _shown_column(db, column, wanted, categories),
+                )
+        if fields:
+            changes.append(FieldChange(cid, name, fields))
+    return changes
+
+
+def set_fields(
+    db: Database,
+    query: str,
+    values: dict[str, str],
+    *,
+    as_of: date,
+    dry_run: bool = False,
+    who: str | None = None,
+    now: datetime | None = None,
+) -> SetResult:
+    """Set `values` (see SETTABLE) on every customer `query` finds; as `tag_customers`."""
+    who = who if who is not None else settings().user
+    now = now or datetime.now().replace(microsecond=0)
+    columns = _wanted_columns(db, values)
+    ids = search_ids(db, parse(query), as_of=as_of, limit=None)
+    said = _set_said(values)
+    planned = _plan_set(db, ids, columns)
+    if dry_run or not planned:
+        return SetResult(planned, len(ids), said)
+    from tui_crm.core.backups import backup_before
+
+    backup_before(db, "before-bulk")
+    with db.atomic("IMMEDIATE"):
+        columns = _wanted_columns(db, values)  # a category renamed meanwhile
+        changes = _plan_set(db, ids, columns)
+        if not changes:
+            return SetResult([], len(ids), said)
+        before = _held_columns(db, [c.id for c in changes], list(columns))
+        versions = _write_columns(
+            db, {c.id: columns for c in changes}, [c.id for c in changes], changes, who, now
+        )
+        count = len(changes)
+        step = record_step(
+            kind="bulk_set",
+            label=f"set {said} on {count} customer{'s' if count != 1 else ''}",
+            customer_id=changes[0].id,
+            payload={
+                "columns": list(columns),
+                "customers": [[c.id, versions[c.id], list(before[c.id][1:])] for c in changes],
+            },
+            who=who,
+            now=now,
+        )
+    return SetResult(changes, len(ids), said, step)
+
+
+def _write_columns(
+    db: Database,
+    wanted: dict[int, dict[str, Any]],
+    ids: list[int],
+    changes: list[FieldChange],
+    who: str,
+    now: datetime,
+    *,
+    undone: UndoStep | None = None,
+) -> dict[int, int]:
+    """Each customer's columns as `wanted` says, one statement a distinct set of values, a
+    new version and a history line a field changed; their new versions."""
+    at = now.isoformat(sep=" ")
+    groups: dict[tuple, list[int]] = {}
+    for cid in ids:
+        groups.setdefault(tuple(wanted[cid].items()), []).append(cid)
+    for items, members in groups.items():
+        assignments = ", ".join(f"{column} = ?" for column, _ in items)
+        for piece in _pieces(members):
+            db.execute_sql(
+                f"UPDATE customer SET {assignments}, version = version + 1, updated_at = ? "
+                "WHERE id IN (SELECT value FROM json_each(?))",
+                (*[value for _, value in items], at, piece),
+            )
+    versions: dict[int, int] = {}
+    for piece in _pieces(ids):
+        versions.update(
+            db.execute_sql(
+                "SELECT id, version FROM customer WHERE id IN (SELECT value FROM json_each(?))",
+                (piece,),
+            )
+        )
+    rows = []
+    for change in changes:
+        for field, (old, new) in change.fields.items():
+            rows.append((change.id, at, who, field, old or None, new or None))
+        # The journal writes the "undo" line of the step's own customer itself.
+        if undone is not None and change.id != undone.customer_id:
+            rows.append((change.id, at, who, "undo", None, printable(undone.label, limit=200)))
+    db.connection().executemany(
+        "INSERT INTO customer_change (customer_id, at, who, field, old, new, version) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(*row, versions[row[0]]) for row in rows],
+    )
+    return versions
+
+
+def undo_bulk_set(
+    db: Database, step: UndoStep, payload: dict[str, Any], who: str, now: datetime
+) -> str:
+    """Put every customer's fields back as they were before the step, as one; refused
+    (nothing changed) when any of them changed since, or went to the trash."""
+    columns: list[str] = payload["columns"]
+    held = payload["customers"]
+    ids = [cid for cid, _, _ in held]
+    _check_unmoved(db, step, [(cid, version) for cid, version, _ in held])
+    current = _held_columns(db, ids, columns)
+    categories = {cid: name for cid, name in _category_ids(db).values()}
+    wanted = {cid: dict(zip(columns, old, strict=True)) for cid, _, old in held}
+    changes = []
+    for cid in ids:
+        name, *now_values = current[cid]
+        fields = {}
+        for column, value in zip(columns, now_values, strict=True):
+            back = wanted[cid][column]
+            if (value or None) != (back or None):
+                fields[column.removesuffix("_id")] = (
+                    _shown_column(db, column, value, categories),
+                    _shown_column(db, column, back, categories),
+                )
+        changes.append(FieldChange(cid, name, fields))
+    _write_columns(db, wanted, ids, changes, who, now, undone=step)
+    return ""
+
+
+def _check_unmoved(db: Database, step: UndoStep, held: list[tuple[int, int]]) -> None:
+    """Refuse the undo of a bulk step (nothing changed) when any of its customers changed
+    since it, or went to the trash."""
+    current: dict[int, tuple[int, Any]] = {}
+    for piece in _pieces([cid for cid, _ in held]):
+        for cid, version, deleted in db.execute_sql(
+            "SELECT id, version, deleted_at FROM customer "
+            "WHERE id IN (SELECT value FROM json_each(?))",
+            (piece,),
+        ):
+            current[cid] = (version, deleted)
+    moved = [cid for cid, version in held if current.get(cid, (None, None))[0] != version]
+    trashed = [cid for cid, _ in held if cid in current and current[cid][1] is not None]
+    if moved or trashed:
+        cid = (moved or trashed)[0]
+        others = len(moved or trashed) - 1
+        who_said = f"#{cid}" + (f" and {others} more" if others else "")
+        why = "changed since" if moved else "in the trash"
+        raise refused(f"{step.label}: {who_said} {'was' if not others else 'were'} {why}")

@@ -3,7 +3,8 @@
 
 Undoable: moving a customer to the trash, a merge, marking a customer lost, a snooze, marking
 reasons done, each correction of an interaction or purchase, a restore from the trash, and
-tags added or removed on every customer a query finds (one step for all of them).
+tags added or removed, or a category or owner set, on every customer a query finds (one
+step for all of them).
 A step holds what undoing it needs (JSON) and what the action left behind, so an undo whose
 ground moved (someone changed the customer, the marks or the row since) is refused with a
 ConflictError and changes nothing, instead of overwriting their work.
@@ -91,6 +92,7 @@ def _handlers() -> dict[str, Undoer]:
 
     return {
         "bulk_tags": bulk_actions.undo_bulk_tags,
+        "bulk_set": bulk_actions.undo_bulk_set,
         "delete": customers.undo_delete,
         "lost": customers.undo_lost,
         "merge": merge.undo_merge,
