@@ -150,6 +150,10 @@ EXAMPLES = {
         "tui-crm set owner:ben owner=anna      # Ben's customers go to Anna",
         "tui-crm set tag:trial category=       # an empty value clears the field",
     ),
+    "log-all": (
+        'tui-crm log-all tag:vip --note "Summer gift sent" --kind thanks --dry-run',
+        'tui-crm log-all "city:oslo tier:gold" --note "Invited to the fair" --kind email',
+    ),
     "undo": (
         "tui-crm undo        # takes back your newest undoable action (tag, trash, merge, …)",
         "tui-crm undo --db /srv/crm/team.db",
@@ -347,6 +351,31 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     _table_format(setting)
     setting.add_argument(
+        "--as-of", type=_date_arg, metavar="DATE", help="the query's day (tier:, …)"
+    )
+
+    log_all = add(
+        "log-all",
+        parents=[common],
+        help="log one interaction for every customer a query finds",
+        description=(
+            "Log the same interaction (a campaign touch: a gift sent, an invitation) for every\n"
+            "customer QUERY finds, all of them, in one step: a backup first, one transaction,\n"
+            "and `tui-crm undo` takes them all back as one."
+        ),
+    )
+    log_all.add_argument("query", nargs="*", help="e.g. tag:vip city:oslo")
+    log_all.add_argument("--note", required=True, help="what was done, e.g. 'Summer gift sent'")
+    log_all.add_argument(
+        "--kind", default="call", help="call, email, meeting, message, thanks, note"
+    )
+    log_all.add_argument("--outcome", default="", help="short outcome")
+    log_all.add_argument("--at", metavar="DATETIME", help="when it happened (default: now)")
+    log_all.add_argument(
+        "--dry-run", action="store_true", help="say for whom it would log, and log nothing"
+    )
+    _table_format(log_all)
+    log_all.add_argument(
         "--as-of", type=_date_arg, metavar="DATE", help="the query's day (tier:, …)"
     )
 
@@ -586,6 +615,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         "tag": _tag,
         "undo": _undo,
         "set": _set,
+        "log-all": _log_all,
         "demo": _demo,
         "attention": _attention,
         "referrals": _referrals,
@@ -1178,6 +1208,38 @@ def _set(args: argparse.Namespace) -> int:
         result.summary(dry_run=args.dry_run),
         file=sys.stdout if args.format == "table" else sys.stderr,
     )
+    return 0
+
+
+LOG_ALL_COLUMNS = ("id", "name")
+LOG_ALL_TABLE = (("id", "ID", 6, ">"), ("name", "NAME", 40, "<"))
+
+
+def _log_all(args: argparse.Namespace) -> int:
+    from tui_crm.core.bulk_actions import log_for_each
+    from tui_crm.errors import ValidationError
+
+    db = _open(args)
+    try:
+        result = log_for_each(
+            db,
+            " ".join(args.query),
+            notes=args.note,
+            kind=args.kind,
+            outcome=args.outcome,
+            at=args.at,
+            as_of=args.as_of or date.today(),
+            dry_run=args.dry_run,
+        )
+    except ValidationError as err:
+        field, message = next(iter(err.errors.items()))
+        option = {"notes": "note"}.get(field, field)
+        raise CrmError(f"--{option.replace('_', '-')}: {message}") from None
+    records = [{"id": cid, "name": name} for cid, name in result.customers]
+    if records or args.format != "table":
+        _emit(records, args.format, LOG_ALL_COLUMNS, LOG_ALL_TABLE, "")
+    said = result.summary(dry_run=args.dry_run)
+    print(said, file=sys.stdout if args.format == "table" else sys.stderr)
     return 0
 
 

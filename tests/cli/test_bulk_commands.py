@@ -124,3 +124,30 @@ def test_set_prints_each_field_it_changes_and_undo_takes_it_back(home, book):
     )
     undone = run_cli(home, "undo", "--db", str(book))
     assert undone.stdout == 'Undid: set owner="anna" on 2 customers\n'
+
+
+def test_log_all_logs_one_interaction_for_everyone_found(home, book):
+    dry = run_cli(
+        home,
+        "log-all",
+        "city:oslo",
+        "--note",
+        "Gift",
+        "--kind",
+        "thanks",
+        "--dry-run",
+        "--format",
+        "json",
+        "--db",
+        str(book),
+    )
+    assert [r["name"] for r in json.loads(dry.stdout)] == ["Anna Berg", "Kari Berg"]
+    assert dry.stderr == "would log thanks: Gift for 2 customers\n"
+    done = run_cli(
+        home, "log-all", "city:oslo", "--note", "Gift", "--kind", "thanks", "--db", str(book)
+    )
+    assert done.stdout.splitlines()[-1] == "logged thanks: Gift for 2 customers"
+    found = run_cli(home, "find", "gift", "--format", "json", "--db", str(book))
+    assert sorted(r["name"] for r in json.loads(found.stdout)) == ["Anna Berg", "Kari Berg"]
+    bad = run_cli(home, "log-all", "city:oslo", "--note", "x", "--kind", "fax", "--db", str(book))
+    assert "--kind: 'fax' is not one of" in one_line_error(bad.returncode, bad.stdout, bad.stderr)

@@ -10,6 +10,7 @@ from tests.builders import ME, NOW, TODAY
 from tests.versions import current_version
 from tui_crm.core.backups import list_backups
 from tui_crm.core.bulk_actions import (
+    log_for_each,
     parse_assignments,
     parse_tag_changes,
     set_fields,
@@ -232,3 +233,47 @@ def test_a_category_the_book_does_not_have_is_refused_and_nothing_changes(db, bo
     with pytest.raises(CrmError, match="no category named 'Gold club' \\(the book has: Key"):
         set_fields(db, "city:oslo", {"category": "Gold club"}, as_of=TODAY)
     assert {cid: current_version(cid) for cid in oslo} == versions
+
+
+# -- one interaction for each --------------------------------------------------------------
+
+
+def test_one_interaction_is_logged_for_everyone_found_and_undone_as_one(db, book):
+    from tui_crm.core.corrections import edit_interaction
+
+    oslo, kari = book
+    result = log_for_each(
+        db, "city:oslo", notes="Summer gift sent", kind="thanks", as_of=TODAY, who=ME, now=NOW
+    )
+    assert len(result.customers) == PEOPLE and result.summary() == (
+        "logged thanks: Summer gift sent for 60 customers"
+    )
+    profile = get_profile(db, oslo[3], TODAY)
+    assert profile.last_contact == NOW
+    (logged,) = profile.interactions
+    assert (logged.kind, logged.notes, logged.logged_by) == ("thanks", "Summer gift sent", ME)
+    assert sorted(_found(db, "summer gift")) == sorted(oslo)
+    assert get_profile(db, kari, TODAY).interactions == ()
+    assert undo_last(db, who=ME, now=NOW) == (
+        "Undid: logged thanks: Summer gift sent for 60 customers"
+    )
+    assert get_profile(db, oslo[3], TODAY).last_contact is None
+    assert _found(db, "summer gift") == []
+    # A second campaign, one of its notes corrected since: its undo is refused whole.
+    log_for_each(db, "city:oslo", notes="Invited", kind="email", as_of=TODAY, who=ME, now=NOW)
+    (mail,) = get_profile(db, oslo[0], TODAY).interactions
+    edit_interaction(  # by a colleague: the newest step of ours is still the campaign
+        db, mail.id, {"notes": "Invited to the fair"}, expected_version=mail.version, who="ben"
+    )
+    with pytest.raises(ConflictError, match="were corrected since; nothing was undone"):
+        undo_last(db, who=ME, now=NOW)
+    assert len(_found(db, "invited")) == PEOPLE
+
+
+def test_a_dry_run_logs_nothing_and_a_note_is_needed(db, book):
+    oslo, _ = book
+    dry = log_for_each(db, "city:oslo", notes="Gift", kind="thanks", as_of=TODAY, dry_run=True)
+    assert len(dry.customers) == PEOPLE and dry.step is None
+    assert all(get_profile(db, cid, TODAY).interactions == () for cid in oslo)
+    with pytest.raises(CrmError, match="write a note"):
+        log_for_each(db, "city:oslo", notes=" ", kind="call", as_of=TODAY)

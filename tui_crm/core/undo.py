@@ -93,6 +93,7 @@ def _handlers() -> dict[str, Undoer]:
     return {
         "bulk_tags": bulk_actions.undo_bulk_tags,
         "bulk_set": bulk_actions.undo_bulk_set,
+        "bulk_log": bulk_actions.undo_bulk_log,
         "delete": customers.undo_delete,
         "lost": customers.undo_lost,
         "merge": merge.undo_merge,
