@@ -862,7 +862,7 @@ def _bulk(db, path: Path, today: date) -> list[Measured]:
     10 000 at 100 000), as `tui-crm tag tier:gold +… -…` does it; then the undo of it. The
     book is left with the tags it had (their versions and history one step on)."""
     from tui_crm.core.backups import backup_before
-    from tui_crm.core.bulk_actions import set_fields, tag_customers
+    from tui_crm.core.bulk_actions import log_for_each, set_fields, tag_customers
     from tui_crm.core.undo import undo_last
 
     def timed(run) -> tuple[float, object]:
@@ -883,6 +883,12 @@ def _bulk(db, path: Path, today: date) -> list[Measured]:
         lambda: set_fields(db, "tier:gold", {"owner": "bench"}, as_of=today, who="bench")
     )
     owner_undo, _ = timed(lambda: undo_last(db, who="bench"))
+    logged, _ = timed(
+        lambda: log_for_each(
+            db, "tier:gold", notes="bench gift", kind="thanks", as_of=today, who="bench"
+        )
+    )
+    log_undo, _ = timed(lambda: undo_last(db, who="bench"))
     assert db.execute_sql("SELECT count(*) FROM customer_tag").fetchone()[0] == ahead
     shutil.rmtree(Path(f"{path}.backups"), ignore_errors=True)  # the book's own, made here
     count = len(result.changes)
@@ -893,6 +899,8 @@ def _bulk(db, path: Path, today: date) -> list[Measured]:
         Measured("  undone as one step", undo),
         Measured(f"owner set on the same {count:,} (set tier:gold owner=bench)", owned),
         Measured("  undone as one step", owner_undo),
+        Measured(f"a thanks logged for the same {count:,} (log-all tier:gold)", logged),
+        Measured("  undone as one step", log_undo),
     ]
 
 
