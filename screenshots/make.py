@@ -87,6 +87,13 @@ SHOTS = [  # name, size, the keys typed, the screen they end on
     ("insights-80x24", (80, 24), ["f4"], "InsightsScreen"),
     ("import", (100, 30), ["ctrl+o", *"google-contacts.csv", "enter"], "ImportScreen"),
     ("export", (80, 24), [*"tag:vip", "down", "f8"], "ExportDialog"),
+    ("marked", (100, 30), [*"city:oslo", "down", "space", "space", "space"], "SearchScreen"),
+    (
+        "marked-action",
+        (100, 30),
+        [*"city:oslo", "down", "space", "space", "space", "f9", *"+fair -prospect", "ctrl+s"],
+        "MarkedActionScreen",
+    ),
     # Last: these change the book (a correction, a merge, a delete).
     (
         "correct",

@@ -277,3 +277,16 @@ def test_a_dry_run_logs_nothing_and_a_note_is_needed(db, book):
     assert all(get_profile(db, cid, TODAY).interactions == () for cid in oslo)
     with pytest.raises(CrmError, match="write a note"):
         log_for_each(db, "city:oslo", notes=" ", kind="call", as_of=TODAY)
+
+
+def test_customers_given_by_id_are_the_ones_changed_and_said_marked(db, book):
+    # The app's marked customers: by id, whatever the query shown now.
+    oslo, kari = book
+    result = tag_customers(db, [kari, oslo[1], kari], ["fair"], [], as_of=TODAY)
+    assert [c.id for c in result.changes] == [kari, oslo[1]]
+    assert result.summary() == "tags +fair: changed 2 of the 2 customers marked"
+    assert sorted(_found(db, "tag:fair")) == sorted([kari, oslo[1]])
+    trash_customer(db, oslo[2], expected_version=current_version(oslo[2]))
+    set_result = set_fields(db, [oslo[2], oslo[3]], {"owner": "anna"}, as_of=TODAY)
+    assert [c.id for c in set_result.changes] == [oslo[3]]  # not one in the trash
+    assert set_result.summary() == 'set owner="anna": changed 1 of the 1 customers marked'

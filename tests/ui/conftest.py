@@ -106,8 +106,17 @@ async def settle(pilot) -> None:
                 await worker.wait()
         await pilot.pause()
         # A screen just opened starts its workers once it is mounted, which on a busy
-        # machine can take more than a round: it is not settled before that.
-        quiet = 0 if waited or not pilot.app.screen.is_mounted else quiet + 1
+        # machine can take more than a round: it is not settled before that. Nor before
+        # what its last messages changed is laid out and drawn (the screen's next refresh;
+        # a screenshot taken before it shows the frame before, on a busy machine).
+        screen = pilot.app.screen
+        drawn = not (
+            screen._layout_required
+            or screen._scroll_required
+            or screen._repaint_required
+            or screen._dirty_widgets
+        )
+        quiet = 0 if waited or not screen.is_mounted or not drawn else quiet + 1
         if quiet >= 2:
             break
 

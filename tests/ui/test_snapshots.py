@@ -139,6 +139,13 @@ def test_export_dialog_at_80x24(demo_app, snap_compare):
     assert snap_compare(demo_app, terminal_size=(80, 24), run_before=keys)
 
 
+def test_marked_customers_and_their_action_at_80x24(demo_app, snap_compare):
+    """Three customers marked (● before their names, counted above the list); f9 and ctrl+s:
+    the dialog asks, saying the action and the count."""
+    keys = _keys(*"city:oslo", "down", "space", "space", "space", "f9", *"+fair", "ctrl+s")
+    assert snap_compare(demo_app, terminal_size=(80, 24), run_before=keys)
+
+
 def test_help_over_search_at_80x24(demo_app, snap_compare):
     """f1 on Search: an overlay with its actions first, the search screen unsqueezed behind."""
     assert snap_compare(demo_app, terminal_size=(80, 24), run_before=_keys("f1"))

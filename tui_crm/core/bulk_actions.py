@@ -10,6 +10,7 @@ set (one statement a kind of row, not one a customer): 10 000 customers in well 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -48,13 +49,14 @@ class BulkResult:
     found: int
     said: str  # "+vip -old"
     step: int | None = None
+    whose: str = "found"  # "marked": the customers were given by id
 
     def summary(self, *, dry_run: bool = False) -> str:
         verb = "would change" if dry_run else "changed"
         same = self.found - len(self.changes)
         return (
-            f"tags {self.said}: {verb} {len(self.changes)} of the {self.found} customers found"
-            + (f" ({same} had them already)" if same else "")
+            f"tags {self.said}: {verb} {len(self.changes)} of the {self.found} customers "
+            f"{self.whose}" + (f" ({same} had them already)" if same else "")
         )
 
 
@@ -85,6 +87,32 @@ def parse_tag_changes(words: list[str]) -> tuple[list[str], list[str]]:
     return list(dict.fromkeys(add)), list(dict.fromkeys(remove))
 
 
+Target = str | Sequence[int]  # a query (every customer it finds), or customers marked by id
+
+
+def _ids_of(db: Database, target: Target, as_of: date) -> list[int]:
+    """The live customers of `target`, in its order (a customer marked, then moved to the
+    trash by someone, is no longer one of them)."""
+    if isinstance(target, str):
+        return search_ids(db, parse(target), as_of=as_of, limit=None)
+    ids = list(dict.fromkeys(target))
+    live: set[int] = set()
+    for piece in _pieces(ids):
+        live.update(
+            cid
+            for (cid,) in db.execute_sql(
+                "SELECT id FROM customer WHERE id IN (SELECT value FROM json_each(?)) "
+                "AND deleted_at IS NULL",
+                (piece,),
+            )
+        )
+    return [cid for cid in ids if cid in live]
+
+
+def _whose(target: Target) -> str:
+    return "found" if isinstance(target, str) else "marked"
+
+
 def _said(add: list[str], remove: list[str]) -> str:
     return " ".join([*(f"+{t}" for t in add), *(f"-{t}" for t in remove)])
 
@@ -92,6 +120,60 @@ def _said(add: list[str], remove: list[str]) -> str:
 def _pieces(ids: list[int]):
     for start in range(0, len(ids), _PIECE):
         yield json.dumps(ids[start : start + _PIECE])
+
+
+def _bumped(
+    db: Database, ids: list[int], at: str, columns: tuple[tuple[str, Any], ...] = ()
+) -> None:
+    """`columns` (name, value) set and a new version for each of `ids`."""
+    assignments = "".join(f"{column} = ?, " for column, _ in columns)
+    for piece in _pieces(ids):
+        db.execute_sql(
+            f"UPDATE customer SET {assignments}version = version + 1, updated_at = ? "
+            "WHERE id IN (SELECT value FROM json_each(?))",
+            (*[value for _, value in columns], at, piece),
+        )
+
+
+def _versions(db: Database, ids: list[int]) -> dict[int, int]:
+    versions: dict[int, int] = {}
+    for piece in _pieces(ids):
+        versions.update(
+            db.execute_sql(
+                "SELECT id, version FROM customer WHERE id IN (SELECT value FROM json_each(?))",
+                (piece,),
+            )
+        )
+    return versions
+
+
+def _record_history(
+    db: Database,
+    changed: list[tuple[int, dict[str, tuple[str, str]]]],
+    *,
+    who: str,
+    at: str,
+    versions: dict[int, int],
+    undone: UndoStep | None = None,
+) -> None:
+    """A line in each customer's history a field changed (customer id, {field: (old, new)}),
+    at their new version; and, for an undo, that it undid the step (the journal writes that
+    line of the step's own customer itself)."""
+    rows = []
+    for cid, fields in changed:
+        for field, (old, new) in fields.items():
+            rows.append((cid, at, who, field, old or None, new or None))
+        if undone is not None and cid != undone.customer_id:
+            rows.append((cid, at, who, "undo", None, printable(undone.label, limit=200)))
+    db.connection().executemany(
+        "INSERT INTO customer_change (customer_id, at, who, field, old, new, version) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(*row, versions[row[0]]) for row in rows],
+    )
+
+
+def _tag_fields(change: TagChange) -> dict[str, tuple[str, str]]:
+    return {"tags": (", ".join(change.before), ", ".join(change.after))}
 
 
 def _reindexed(ids: list[int]) -> list[str]:
@@ -162,7 +244,7 @@ def _plan(db: Database, ids: list[int], add: list[str], remove: list[str]) -> li
 
 def tag_customers(
     db: Database,
-    query: str,
+    query: Target,
     add: list[str],
     remove: list[str],
     *,
@@ -172,15 +254,15 @@ def tag_customers(
     now: datetime | None = None,
 ) -> BulkResult:
     """Add `add` and remove `remove` on every customer `query` finds (all of them, not a
-    page). A dry run writes nothing and says who would change."""
+    page), or on the customers of a list of ids (marked in the app). A dry run writes nothing
+    and says who would change."""
     who = who if who is not None else settings().user
     now = now or datetime.now().replace(microsecond=0)
-    parsed = parse(query)
-    ids = search_ids(db, parsed, as_of=as_of, limit=None)
+    ids = _ids_of(db, query, as_of)
     said = _said(add, remove)
     planned = _plan(db, ids, add, remove)
     if dry_run or not planned:  # nothing to change: no backup either
-        return BulkResult(planned, len(ids), said)
+        return BulkResult(planned, len(ids), said, whose=_whose(query))
     from tui_crm.core.backups import backup_before
 
     backup_before(db, "before-bulk")
@@ -188,9 +270,9 @@ def tag_customers(
         # Planned again inside the transaction: what is written is what the book holds now.
         changes = _plan(db, ids, add, remove)
         if not changes:
-            return BulkResult([], len(ids), said)
+            return BulkResult([], len(ids), said, whose=_whose(query))
         step = _write_tags(db, changes, add, remove, said, who=who, now=now)
-    return BulkResult(changes, len(ids), said, step)
+    return BulkResult(changes, len(ids), said, step, whose=_whose(query))
 
 
 def _write_tags(
@@ -216,27 +298,10 @@ def _write_tags(
     removing = [(change.id, tag_ids[t]) for change in changes for t in remove if t in change.before]
     ids = [change.id for change in changes]
     _put_tags(db, ids, adding, removing)
-    for piece in _pieces(ids):
-        db.execute_sql(
-            "UPDATE customer SET version = version + 1, updated_at = ? "
-            "WHERE id IN (SELECT value FROM json_each(?))",
-            (at, piece),
-        )
-    versions: dict[int, int] = {}
-    for piece in _pieces(ids):
-        versions.update(
-            db.execute_sql(
-                "SELECT id, version FROM customer WHERE id IN (SELECT value FROM json_each(?))",
-                (piece,),
-            )
-        )
-    conn.executemany(
-        "INSERT INTO customer_change (customer_id, at, who, field, old, new, version) "
-        "VALUES (?, ?, ?, 'tags', ?, ?, ?)",
-        [
-            (c.id, at, who, ", ".join(c.before) or None, ", ".join(c.after) or None, versions[c.id])
-            for c in changes
-        ],
+    _bumped(db, ids, at)
+    versions = _versions(db, ids)
+    _record_history(
+        db, [(c.id, _tag_fields(c)) for c in changes], who=who, at=at, versions=versions
     )
     count = len(changes)
     return record_step(
@@ -272,32 +337,15 @@ def undo_bulk_tags(
         [(c.id, tag_ids[t]) for c in changes for t in c.after if t not in c.before],
         [(c.id, tag_ids[t]) for c in changes for t in c.before if t not in c.after],
     )
-    for piece in _pieces(ids):
-        db.execute_sql(
-            "UPDATE customer SET version = version + 1, updated_at = ? "
-            "WHERE id IN (SELECT value FROM json_each(?))",
-            (at, piece),
-        )
-    versions: dict[int, int] = {}
-    for piece in _pieces(ids):
-        versions.update(
-            db.execute_sql(
-                "SELECT id, version FROM customer WHERE id IN (SELECT value FROM json_each(?))",
-                (piece,),
-            )
-        )
-    label = printable(step.label, limit=200)
-    rows = []
-    for c in changes:
-        rows.append(
-            (c.id, at, who, "tags", ", ".join(c.before) or None, ", ".join(c.after) or None)
-        )
-        if c.id != step.customer_id:  # the journal says "undo" for the step's own customer
-            rows.append((c.id, at, who, "undo", None, label))
-    conn.executemany(
-        "INSERT INTO customer_change (customer_id, at, who, field, old, new, version) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [(*row, versions[row[0]]) for row in rows],
+    _bumped(db, ids, at)
+    versions = _versions(db, ids)
+    _record_history(
+        db,
+        [(c.id, _tag_fields(c)) for c in changes],
+        who=who,
+        at=at,
+        versions=versions,
+        undone=step,
     )
     return ""
 
@@ -322,13 +370,14 @@ class SetResult:
     found: int
     said: str  # 'category="Key account" owner="anna"'
     step: int | None = None
+    whose: str = "found"
 
     def summary(self, *, dry_run: bool = False) -> str:
         verb = "would change" if dry_run else "changed"
         same = self.found - len(self.changes)
         return (
-            f"set {self.said}: {verb} {len(self.changes)} of the {self.found} customers found"
-            + (f" ({same} had it already)" if same else "")
+            f"set {self.said}: {verb} {len(self.changes)} of the {self.found} customers "
+            f"{self.whose}" + (f" ({same} had it already)" if same else "")
         )
 
 
@@ -428,7 +477,7 @@ def _plan_set(db: Database, ids: list[int], columns: dict[str, Any]) -> list[Fie
 
 def set_fields(
     db: Database,
-    query: str,
+    query: Target,
     values: dict[str, str],
     *,
     as_of: date,
@@ -440,11 +489,11 @@ def set_fields(
     who = who if who is not None else settings().user
     now = now or datetime.now().replace(microsecond=0)
     columns = _wanted_columns(db, values)
-    ids = search_ids(db, parse(query), as_of=as_of, limit=None)
+    ids = _ids_of(db, query, as_of)
     said = _set_said(values)
     planned = _plan_set(db, ids, columns)
     if dry_run or not planned:
-        return SetResult(planned, len(ids), said)
+        return SetResult(planned, len(ids), said, whose=_whose(query))
     from tui_crm.core.backups import backup_before
 
     backup_before(db, "before-bulk")
@@ -452,7 +501,7 @@ def set_fields(
         columns = _wanted_columns(db, values)  # a category renamed meanwhile
         changes = _plan_set(db, ids, columns)
         if not changes:
-            return SetResult([], len(ids), said)
+            return SetResult([], len(ids), said, whose=_whose(query))
         before = _held_columns(db, [c.id for c in changes], list(columns))
         versions = _write_columns(
             db, {c.id: columns for c in changes}, [c.id for c in changes], changes, who, now
@@ -469,7 +518,7 @@ def set_fields(
             who=who,
             now=now,
         )
-    return SetResult(changes, len(ids), said, step)
+    return SetResult(changes, len(ids), said, step, whose=_whose(query))
 
 
 def _write_columns(
@@ -488,33 +537,11 @@ def _write_columns(
     groups: dict[tuple, list[int]] = {}
     for cid in ids:
         groups.setdefault(tuple(wanted[cid].items()), []).append(cid)
-    for items, members in groups.items():
-        assignments = ", ".join(f"{column} = ?" for column, _ in items)
-        for piece in _pieces(members):
-            db.execute_sql(
-                f"UPDATE customer SET {assignments}, version = version + 1, updated_at = ? "
-                "WHERE id IN (SELECT value FROM json_each(?))",
-                (*[value for _, value in items], at, piece),
-            )
-    versions: dict[int, int] = {}
-    for piece in _pieces(ids):
-        versions.update(
-            db.execute_sql(
-                "SELECT id, version FROM customer WHERE id IN (SELECT value FROM json_each(?))",
-                (piece,),
-            )
-        )
-    rows = []
-    for change in changes:
-        for field, (old, new) in change.fields.items():
-            rows.append((change.id, at, who, field, old or None, new or None))
-        # The journal writes the "undo" line of the step's own customer itself.
-        if undone is not None and change.id != undone.customer_id:
-            rows.append((change.id, at, who, "undo", None, printable(undone.label, limit=200)))
-    db.connection().executemany(
-        "INSERT INTO customer_change (customer_id, at, who, field, old, new, version) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [(*row, versions[row[0]]) for row in rows],
+    for columns, members in groups.items():
+        _bumped(db, members, at, columns)
+    versions = _versions(db, ids)
+    _record_history(
+        db, [(c.id, c.fields) for c in changes], who=who, at=at, versions=versions, undone=undone
     )
     return versions
 
@@ -601,7 +628,7 @@ def _contacts_rebuilt(ids: list[int]) -> list[str]:
 
 def log_for_each(
     db: Database,
-    query: str,
+    query: Target,
     *,
     notes: str,
     kind: str = "call",
@@ -622,7 +649,7 @@ def log_for_each(
         kind=kind, at=at, follow_up=None, notes=notes, outcome=outcome, now=now
     )
     said = f"{cleaned['kind']}: {printable(cleaned['notes'] or cleaned['outcome'], limit=60)}"
-    ids = search_ids(db, parse(query), as_of=as_of, limit=None)
+    ids = _ids_of(db, query, as_of)
     live = _held_columns(db, ids, ["id"])
     found = [(cid, live[cid][0]) for cid in ids if cid in live]
     if dry_run or not found:
