@@ -128,11 +128,16 @@ async def test_a_name_typed_on_the_results_carries_on_the_query_until_a_profile_
 ):
     async with demo_app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        await pilot.press(*"smith", "down")  # a look down the list, then more of the query
+        await pilot.press(*"smit", "down")  # a look down the list, then more of the query
         await settle(pilot)
-        await pilot.press(*"rob")  # a new word of the query (space on the list marks)
+        await pilot.press("h")  # (space there would mark a customer)
+        await settle(pilot)
+        assert demo_app.screen.query_one("#query").value == "smith"
+        assert demo_app.focused.id == "query" and not demo_app.screen.marked
+        await pilot.press("space", *"rob")  # in the field again: a space, no mark
         await settle(pilot)
         assert demo_app.screen.query_one("#query").value == "smith rob"
+        assert not demo_app.screen.marked
         await pilot.press("down", "enter")  # Rob Smith's profile, and back: the next lookup
         await settle(pilot)
         assert isinstance(demo_app.screen, ProfileScreen)

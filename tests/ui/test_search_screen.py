@@ -70,7 +70,7 @@ async def test_j_and_k_on_the_results_go_to_the_search_rather_than_move(demo_app
         await pilot.press("j", "k")
         await settle(pilot)
         assert demo_app.focused.id == "query"
-        assert demo_app.screen.query_one("#query", Input).value == "smith jk"  # a new word
+        assert demo_app.screen.query_one("#query", Input).value == "smithjk"
 
 
 async def test_slash_returns_to_the_input_from_the_results(demo_app):

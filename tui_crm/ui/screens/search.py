@@ -452,9 +452,6 @@ class SearchScreen(StyledAsNeeded, FollowsTheBook, CustomerActions, Screen):
         field = self.query_one(QueryInput)
         if not carry_on or self._looked_away:
             field.value = ""
-        elif field.value and not field.value.endswith(" ") and not text.startswith(" "):
-            # A new word of the query: space itself, on the results, marks a customer.
-            text = " " + text
         self._looked_away = False
         field.cursor_position = len(field.value)
         field.insert_text_at_cursor(text)
