@@ -24,6 +24,9 @@ class Settings:
     keys: dict[str, str] = field(default_factory=dict)
     theme: str = ""  # a Textual theme name, e.g. "ansi-dark" to use the terminal's own colours
     backups: Retention = field(default_factory=Retention)  # [backups] daily, weekly, monthly
+    # "Anna called them yesterday": a contact this many days back is said before another
+    # (0: never said).
+    double_contact_days: int = 2
 
 
 def _default_region() -> str:
@@ -62,7 +65,15 @@ def settings() -> Settings:
         keys={str(k): str(v) for k, v in keys.items()},
         theme=str(os.environ.get("TUI_CRM_THEME") or data.get("theme") or ""),
         backups=_retention(path, data.get("backups", {})),
+        double_contact_days=_days(path, data.get("double_contact_days", 2)),
     )
+
+
+def _days(path, value: object) -> int:
+    """`double_contact_days`: a whole number of days, 0 to 365."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 365:
+        raise CrmError(f"{path}: double_contact_days must be a whole number of days, 0 to 365")
+    return value
 
 
 def _retention(path, table: object) -> Retention:

@@ -31,6 +31,8 @@ def purchase_said(item: PurchaseView) -> str:
 class CorrectInteractionScreen(LogInteractionScreen):
     """The log dialog on an interaction already logged: kind, note, outcome and follow-up."""
 
+    CHECKS_RECENT = False  # correcting what was logged is no new contact
+
     KEEPS_DRAFTS = False
     DISCARD_QUESTION = "Discard this correction?"
 

@@ -339,6 +339,15 @@ class InsightsScreen(StyledAsNeeded, FollowsTheBook, Screen):
         self._fill_answers("why", result.why, "Why they chose us", self._why_detail(result))
         self._fill_answers("lost", result.lost, "Lost reasons", self._lost_detail(result))
         self.query_one("#insights-sections").display = True
+        # Its scrollbar drawn for the sections once they are laid out: on a busy machine its
+        # refresh could come before the bar had its place, and it stayed as it was (empty)
+        # until the next repaint (a switch to the screen used to repaint all, 50 ms later).
+        self.call_after_refresh(self._scrollbar_drawn)
+
+    def _scrollbar_drawn(self) -> None:
+        body = self.query_one("#insights-body")
+        if body.show_vertical_scrollbar:
+            body.vertical_scrollbar.refresh()
 
     # Filling the sections
 

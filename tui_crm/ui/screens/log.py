@@ -15,6 +15,7 @@ from textual.widgets import Input, Label, Select, Static, TextArea
 from tui_crm.core.customers import INTERACTION_KINDS, log_interaction
 from tui_crm.core.dates import parse_when
 from tui_crm.core.drafts import Draft, discard_draft, save_draft
+from tui_crm.ui.background import in_background
 from tui_crm.ui.format import data
 from tui_crm.ui.screens.dialog import (
     FormDialog,
@@ -68,6 +69,8 @@ class LogInteractionScreen(FormDialog[Saved | None]):
                     Text.assemble(" · for referring ", data(self.regarding_name, "bold"))
                 )
             yield Static(title, classes="dialog-title")
+            # Someone contacted them in the last days: said first (never shown empty).
+            yield Static("", id="log-recent", classes="recent-contact")
             with Horizontal(classes="form-row"):
                 yield Label("Kind", classes="form-label")
                 yield compact(
@@ -109,6 +112,8 @@ class LogInteractionScreen(FormDialog[Saved | None]):
             self.query_one("#log-outcome", Input).value = self.draft.outcome
             self.query_one("#log-follow-up", Input).value = self.draft.follow_up
         notes.focus()
+        if self.CHECKS_RECENT:
+            self._check_recent()
         # Read directly when the session ends (from a signal handler, or after the widgets
         # were taken down), without asking the app or the DOM.
         self._fields = {name: self.query_one(f"#{wid}") for name, wid in self.FIELDS.items()}
@@ -116,6 +121,31 @@ class LogInteractionScreen(FormDialog[Saved | None]):
         keepers = getattr(self.app, "draft_keepers", None)
         if keepers is not None:
             keepers.append(self)
+
+    CHECKS_RECENT = True  # a new note says a recent contact first (a correction does not)
+
+    def _check_recent(self) -> None:
+        """Whether someone contacted them in the last days: "Anna called them yesterday:
+        'sent the quote'", above the note, so nobody calls twice."""
+        from tui_crm.core.config import settings
+        from tui_crm.core.recent_contact import read_recent_contact, said
+        from tui_crm.ui.screens.dialog import show_message
+
+        customer_id, days = self.customer_id, settings().double_contact_days
+        now = datetime.now().replace(microsecond=0)
+
+        def shown(found) -> None:
+            if found is not None and self.is_mounted:
+                recent = self.query_one("#log-recent", Static)
+                show_message(recent, said(found, settings().user, now))
+
+        in_background(
+            self,
+            lambda db: read_recent_contact(db, customer_id, now, days),
+            shown,
+            failed=lambda _: None,  # a help, not the task: a busy book leaves it unsaid
+            group="log-recent",
+        )
 
     # A draft is written to disk shortly after each change, so a dropped connection loses
     # nothing; it is removed when the note is saved or deliberately discarded.

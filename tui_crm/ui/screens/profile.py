@@ -24,6 +24,7 @@ from tui_crm.ui.keys import ListHoldsKeys
 from tui_crm.ui.messages import ProfileLoaded
 from tui_crm.ui.screens.actions import CustomerActions
 from tui_crm.ui.screens.confirm import ConfirmScreen
+from tui_crm.ui.screens.dialog import show_message
 from tui_crm.ui.screens.search import ResultsTable
 from tui_crm.ui.screens.styled import StyledAsNeeded
 from tui_crm.ui.widgets.footer import KeysFooter
@@ -141,6 +142,7 @@ class ProfileScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, StyledAsNeed
         body.display = False
         with body:
             yield Static("Loading…", id="profile-title")
+            yield Static("", id="profile-recent", classes="recent-contact")
             with Horizontal(id="profile-panels"):
                 yield Static("", id="profile-contact", classes="panel")
                 yield Static("", id="profile-value", classes="panel")
@@ -358,6 +360,21 @@ class ProfileScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, StyledAsNeed
                 self.set_focus(body)
         super().release_keys()
 
+    def _say_recent(self, p: CustomerProfile) -> None:
+        """Someone contacted them in the last days (config: double_contact_days): said under
+        the name, before anyone calls or mails them again."""
+        from datetime import datetime
+
+        from tui_crm.core.config import settings
+        from tui_crm.core.recent_contact import recent_contact, said
+
+        now = datetime.now().replace(microsecond=0)
+        found = recent_contact(p.interactions, now, settings().double_contact_days)
+        show_message(
+            self.query_one("#profile-recent", Static),
+            said(found, settings().user, now) if found else "",
+        )
+
     def on_profile_loaded(self, message: ProfileLoaded) -> None:
         if message.profile is None:
             self.query_one("#profile-title", Static).update(data(message.error, "red"))
@@ -384,6 +401,7 @@ class ProfileScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, StyledAsNeed
         if p.deleted_at:
             title.append("  IN TRASH", style="bold red")
         self.query_one("#profile-title", Static).update(title)
+        self._say_recent(p)
 
         contact = _grid()
         for email in p.emails:
