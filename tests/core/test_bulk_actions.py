@@ -15,8 +15,15 @@ from tui_crm.core.bulk_actions import (
     parse_tag_changes,
     set_fields,
     tag_customers,
+    trash_customers,
 )
-from tui_crm.core.customers import create_customer, get_profile, trash_customer, update_customer
+from tui_crm.core.customers import (
+    create_customer,
+    get_profile,
+    restore_customer,
+    trash_customer,
+    update_customer,
+)
 from tui_crm.core.search import search
 from tui_crm.core.undo import undo_last
 from tui_crm.errors import ConflictError, CrmError
@@ -290,3 +297,19 @@ def test_customers_given_by_id_are_the_ones_changed_and_said_marked(db, book):
     set_result = set_fields(db, [oslo[2], oslo[3]], {"owner": "anna"}, as_of=TODAY)
     assert [c.id for c in set_result.changes] == [oslo[3]]  # not one in the trash
     assert set_result.summary() == 'set owner="anna": changed 1 of the 1 customers marked'
+
+
+def test_the_marked_go_to_the_trash_in_one_step_and_come_back_in_one(db, book):
+    oslo, kari = book
+    result = trash_customers(db, oslo[:5], as_of=TODAY, who=ME, now=NOW)
+    assert result.summary() == "moved 5 of the 5 customers marked to the trash"
+    assert len(_found(db, "city:oslo")) == PEOPLE - 5
+    history = get_profile(db, oslo[0], TODAY).changes
+    assert history[0].field == "trash"
+    assert undo_last(db, who=ME, now=NOW) == "Undid: moved 5 customers to the trash"
+    assert len(_found(db, "city:oslo")) == PEOPLE
+    trash_customers(db, oslo[:2], as_of=TODAY, who=ME, now=NOW)
+    restore_customer(db, oslo[1], expected_version=current_version(oslo[1]), who="ben")
+    with pytest.raises(ConflictError, match="was changed or restored since; nothing was undone"):
+        undo_last(db, who=ME, now=NOW)
+    assert oslo[0] not in _found(db, "city:oslo")  # refused whole: still in the trash

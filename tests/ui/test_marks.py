@@ -122,3 +122,28 @@ async def test_one_interaction_is_logged_for_each_marked_customer(demo_app):
         assert demo_app.screen is screen
         found = {row.id for row in search(demo_app.db, "summer gift", as_of=demo_app.today())}
         assert found == screen.marked
+
+
+async def test_the_marked_go_to_the_trash_and_ctrl_z_brings_them_all_back(demo_app):
+    from textual.widgets import Select
+
+    async with demo_app.run_test(size=(110, 30)) as pilot:
+        await settle(pilot)
+        screen = demo_app.screen
+        await _query(pilot, "city:oslo")
+        found = len(screen.rows)
+        await pilot.press("down", "space", "space", "f9")
+        await settle(pilot)
+        demo_app.screen.query_one("#marked-action", Select).value = "trash"
+        await settle(pilot)
+        assert not demo_app.screen.query_one("#marked-value").parent.display  # nothing to type
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Move 2 customers to the trash: ctrl+s again" in joined(demo_app)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert demo_app.screen is screen and screen.marked == set()
+        assert len(screen.rows) == found - 2
+        await pilot.press("ctrl+z")
+        await settle(pilot)
+        assert len(screen.rows) == found

@@ -717,3 +717,110 @@ def undo_bulk_log(
     with bulk_load(db, _contacts_rebuilt(ids)):
         db.execute_sql("DELETE FROM interaction WHERE id BETWEEN ? AND ?", (first, last))
     return ""
+
+
+# -- to the trash ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrashResult:
+    customers: list[tuple[int, str]]  # (id, name) of each it moves (would move)
+    found: int
+    step: int | None = None
+    whose: str = "found"
+
+    def summary(self, *, dry_run: bool = False) -> str:
+        verb = "would move" if dry_run else "moved"
+        return (
+            f"{verb} {len(self.customers)} of the {self.found} customers {self.whose} to the trash"
+        )
+
+
+def trash_customers(
+    db: Database,
+    target: Target,
+    *,
+    as_of: date,
+    dry_run: bool = False,
+    who: str | None = None,
+    now: datetime | None = None,
+) -> TrashResult:
+    """Move every customer of `target` to the trash (restorable from it, each whole), in one
+    step that ctrl+z (or `tui-crm undo`) takes back as one."""
+    who = who if who is not None else settings().user
+    now = now or datetime.now().replace(microsecond=0)
+    ids = _ids_of(db, target, as_of)
+    live = _held_columns(db, ids, ["id"])
+    found = [(cid, live[cid][0]) for cid in ids if cid in live]
+    if dry_run or not found:
+        return TrashResult(found, len(ids), whose=_whose(target))
+    from tui_crm.core.backups import backup_before
+
+    backup_before(db, "before-bulk")
+    at = now.isoformat(sep=" ")
+    with db.atomic("IMMEDIATE"):
+        live = _held_columns(db, ids, ["id"])
+        customers = [(cid, live[cid][0]) for cid in ids if cid in live]
+        if not customers:
+            return TrashResult([], len(ids), whose=_whose(target))
+        moved = [cid for cid, _ in customers]
+        _bumped(db, moved, at, (("deleted_at", at),))
+        versions = _versions(db, moved)
+        _record_history(
+            db, [(cid, {"trash": ("", at)}) for cid in moved], who=who, at=at, versions=versions
+        )
+        count = len(moved)
+        step = record_step(
+            kind="bulk_trash",
+            label=f"moved {count} customer{'s' if count != 1 else ''} to the trash",
+            customer_id=moved[0],
+            payload={"customers": [[cid, versions[cid]] for cid in moved]},
+            who=who,
+            now=now,
+        )
+    return TrashResult(customers, len(ids), step, whose=_whose(target))
+
+
+def undo_bulk_trash(
+    db: Database, step: UndoStep, payload: dict[str, Any], who: str, now: datetime
+) -> str:
+    """Bring every customer of the step back from the trash, as one; refused (nothing
+    changed) when any of them changed since (restored, purged or edited)."""
+    held = [(cid, version) for cid, version in payload["customers"]]
+    _check_unmoved_trashed(db, step, held)
+    ids = [cid for cid, _ in held]
+    at = now.isoformat(sep=" ")
+    gone = dict(_held_deleted(db, ids))  # when each went, as the history says it back
+    _bumped(db, ids, at, (("deleted_at", None),))
+    _record_history(
+        db,
+        [(cid, {"trash": (str(gone.get(cid) or ""), "")}) for cid in ids],
+        who=who,
+        at=at,
+        versions=_versions(db, ids),
+        undone=step,
+    )
+    return ""
+
+
+def _held_deleted(db: Database, ids: list[int]) -> list[tuple[int, Any]]:
+    out: list[tuple[int, Any]] = []
+    for piece in _pieces(ids):
+        out += db.execute_sql(
+            "SELECT id, deleted_at FROM customer WHERE id IN (SELECT value FROM json_each(?))",
+            (piece,),
+        ).fetchall()
+    return out
+
+
+def _check_unmoved_trashed(db: Database, step: UndoStep, held: list[tuple[int, int]]) -> None:
+    """As `_check_unmoved`, for customers the step put in the trash: each must still be there,
+    at the version it left them."""
+    current = {cid: version for cid, version in _versions(db, [cid for cid, _ in held]).items()}
+    moved = [cid for cid, version in held if current.get(cid) != version]
+    if moved:
+        others = len(moved) - 1
+        who_said = f"#{moved[0]}" + (f" and {others} more" if others else "")
+        raise refused(
+            f"{step.label}: {who_said} {'was' if not others else 'were'} changed or restored since"
+        )

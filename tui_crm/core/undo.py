@@ -94,6 +94,7 @@ def _handlers() -> dict[str, Undoer]:
         "bulk_tags": bulk_actions.undo_bulk_tags,
         "bulk_set": bulk_actions.undo_bulk_set,
         "bulk_log": bulk_actions.undo_bulk_log,
+        "bulk_trash": bulk_actions.undo_bulk_trash,
         "delete": customers.undo_delete,
         "lost": customers.undo_lost,
         "merge": merge.undo_merge,

@@ -1,5 +1,5 @@
 """One action on every customer marked in the results (issue 19): tags added or removed, a
-category or owner set, or one interaction logged for each. The dialog says the action and the
+category or owner set, one interaction logged for each, or all of them to the trash. The dialog says the action and the
 count, and asks for ctrl+s again before anything is written; the book writes it in one
 transaction after a backup, and ctrl+z takes it back as one (core/bulk_actions.py)."""
 
@@ -18,6 +18,7 @@ from tui_crm.core.bulk_actions import (
     parse_tag_changes,
     set_fields,
     tag_customers,
+    trash_customers,
 )
 from tui_crm.core.customers import INTERACTION_KINDS
 from tui_crm.errors import CrmError
@@ -30,12 +31,14 @@ ACTIONS = (
     ("Set the category", "category"),
     ("Set the owner", "owner"),
     ("Log one interaction for each", "log"),
+    ("Move them to the trash", "trash"),
 )
 PLACEHOLDERS = {
     "tags": "+vip -prospect (+ adds a tag, - removes one)",
     "category": "a category of the book, e.g. Key account (empty: none)",
     "owner": "who looks after them, e.g. anna (empty: nobody)",
     "log": "what was done, e.g. Summer gift sent",
+    "trash": "",
 }
 
 
@@ -44,6 +47,7 @@ class Done:
     """What the action changed, said in one line (the app notifies it)."""
 
     said: str
+    unmark: bool = False  # the marked customers are gone from the list (the trash)
 
 
 class MarkedActionScreen(FormDialog[Done | None]):
@@ -87,8 +91,9 @@ class MarkedActionScreen(FormDialog[Done | None]):
         self.query_one("#marked-value", Input).focus()
 
     def _show_kind(self, action: str) -> None:
-        kind = self.query_one("#marked-kind")
-        kind.parent.display = action == "log"  # its row
+        """The rows the action asks for: a kind to log; nothing to type for the trash."""
+        self.query_one("#marked-kind").parent.display = action == "log"
+        self.query_one("#marked-value").parent.display = action != "trash"
 
     # (FormLogic's own handlers of these messages run too: Textual calls each class's.)
     def on_select_changed(self, event: Select.Changed) -> None:
@@ -143,6 +148,8 @@ class MarkedActionScreen(FormDialog[Done | None]):
                 if value
                 else (f"Clear the {action} of {whom}")
             )
+        if action == "trash":
+            return f"Move {whom} to the trash"
         if not value:
             raise CrmError("write what was done, e.g. Summer gift sent")
         return f"Log {values['kind']} “{value}” for {whom}"
@@ -156,5 +163,7 @@ class MarkedActionScreen(FormDialog[Done | None]):
         if action in ("category", "owner"):
             values_set = parse_assignments([f"{action}={value}"])
             return Done(set_fields(db, self.ids, values_set, as_of=today).summary())
+        if action == "trash":
+            return Done(trash_customers(db, self.ids, as_of=today).summary(), unmark=True)
         result = log_for_each(db, self.ids, notes=value, kind=values["kind"], as_of=today)
         return Done(result.summary())

@@ -364,6 +364,8 @@ class SearchScreen(StyledAsNeeded, FollowsTheBook, CustomerActions, Screen):
         def done(result) -> None:
             if result is not None:
                 self.notify(result.said, title="Done", timeout=8)
+                if result.unmark:
+                    self.marked.clear()
                 self.refresh_results()
 
         self.app.push_screen(MarkedActionScreen(sorted(self.marked), self.app.today()), done)
