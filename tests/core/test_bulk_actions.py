@@ -313,3 +313,19 @@ def test_the_marked_go_to_the_trash_in_one_step_and_come_back_in_one(db, book):
     with pytest.raises(ConflictError, match="was changed or restored since; nothing was undone"):
         undo_last(db, who=ME, now=NOW)
     assert oslo[0] not in _found(db, "city:oslo")  # refused whole: still in the trash
+
+
+def test_the_marked_are_exported_those_in_the_trash_left_out(db, book):
+    import csv
+    import io
+
+    from tui_crm.core.interchange.files import export_customers
+
+    oslo, kari = book
+    trash_customer(db, oslo[2], expected_version=current_version(oslo[2]))
+    out = io.StringIO()
+    written = export_customers(db, [kari, oslo[1], oslo[2]], "csv", out, as_of=TODAY)
+    header, *rows = list(csv.reader(io.StringIO(out.getvalue())))
+    first = next(n for n, name in enumerate(header) if "first" in name.lower())
+    assert [row[first] for row in rows] == ["Kari", "Person01"]  # not Person02, in the trash
+    assert written.summary().startswith("2 ")

@@ -147,3 +147,24 @@ async def test_the_marked_go_to_the_trash_and_ctrl_z_brings_them_all_back(demo_a
         await pilot.press("ctrl+z")
         await settle(pilot)
         assert len(screen.rows) == found
+
+
+async def test_the_marked_are_exported_to_a_file(demo_app, tmp_path):
+    from textual.widgets import Input, Select
+
+    target = tmp_path / "marked.csv"
+    async with demo_app.run_test(size=(110, 30)) as pilot:
+        await settle(pilot)
+        await _query(pilot, "city:oslo")
+        await pilot.press("down", "space", "space", "f9")
+        await settle(pilot)
+        demo_app.screen.query_one("#marked-action", Select).value = "export"
+        await settle(pilot)
+        await pilot.press("ctrl+s")  # the export dialog asks the format and the file
+        await settle(pilot)
+        assert "Export the 2 customers marked" in joined(demo_app)
+        demo_app.screen.query_one("#export-path", Input).value = str(target)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    lines = target.read_text(encoding="utf-8-sig").splitlines()
+    assert len(lines) == 3  # the header and the two marked

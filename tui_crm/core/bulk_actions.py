@@ -90,7 +90,7 @@ def parse_tag_changes(words: list[str]) -> tuple[list[str], list[str]]:
 Target = str | Sequence[int]  # a query (every customer it finds), or customers marked by id
 
 
-def _ids_of(db: Database, target: Target, as_of: date) -> list[int]:
+def target_ids(db: Database, target: Target, as_of: date) -> list[int]:
     """The live customers of `target`, in its order (a customer marked, then moved to the
     trash by someone, is no longer one of them)."""
     if isinstance(target, str):
@@ -258,7 +258,7 @@ def tag_customers(
     and says who would change."""
     who = who if who is not None else settings().user
     now = now or datetime.now().replace(microsecond=0)
-    ids = _ids_of(db, query, as_of)
+    ids = target_ids(db, query, as_of)
     said = _said(add, remove)
     planned = _plan(db, ids, add, remove)
     if dry_run or not planned:  # nothing to change: no backup either
@@ -489,7 +489,7 @@ def set_fields(
     who = who if who is not None else settings().user
     now = now or datetime.now().replace(microsecond=0)
     columns = _wanted_columns(db, values)
-    ids = _ids_of(db, query, as_of)
+    ids = target_ids(db, query, as_of)
     said = _set_said(values)
     planned = _plan_set(db, ids, columns)
     if dry_run or not planned:
@@ -649,7 +649,7 @@ def log_for_each(
         kind=kind, at=at, follow_up=None, notes=notes, outcome=outcome, now=now
     )
     said = f"{cleaned['kind']}: {printable(cleaned['notes'] or cleaned['outcome'], limit=60)}"
-    ids = _ids_of(db, query, as_of)
+    ids = target_ids(db, query, as_of)
     live = _held_columns(db, ids, ["id"])
     found = [(cid, live[cid][0]) for cid in ids if cid in live]
     if dry_run or not found:
@@ -749,7 +749,7 @@ def trash_customers(
     step that ctrl+z (or `tui-crm undo`) takes back as one."""
     who = who if who is not None else settings().user
     now = now or datetime.now().replace(microsecond=0)
-    ids = _ids_of(db, target, as_of)
+    ids = target_ids(db, target, as_of)
     live = _held_columns(db, ids, ["id"])
     found = [(cid, live[cid][0]) for cid in ids if cid in live]
     if dry_run or not found:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -27,8 +27,6 @@ from tui_crm.core.interchange.records import FileRejected, RowStream
 from tui_crm.core.interchange.report import ImportReport, Progress, no_progress
 from tui_crm.core.interchange.text import decode, read_bytes
 from tui_crm.core.interchange.vcard import read_vcards, write_vcards
-from tui_crm.core.query import parse
-from tui_crm.core.search import search_ids
 from tui_crm.db.meta import meta_value, set_meta
 from tui_crm.errors import CrmError
 from tui_crm.whole_files import replacing, write_target
@@ -271,12 +269,20 @@ def _read_csv(text: str, mapping: Mapping[str, str] | None, no_header: bool) -> 
 
 
 def export_customers(
-    db: Database, query: str, format: str, out: TextIO, *, as_of: date | None = None
+    db: Database,
+    query: str | Sequence[int],
+    format: str,
+    out: TextIO,
+    *,
+    as_of: date | None = None,
 ) -> Written:
-    """Write the customers `query` finds (everyone for an empty query), in result order."""
+    """Write the customers `query` finds (everyone for an empty query), in result order; or
+    the customers of a list of ids (marked in the app), those not in the trash."""
+    from tui_crm.core.bulk_actions import target_ids
+
     if format not in EXPORT_FORMATS:
         raise CrmError(f"unknown format '{format}' (one of {', '.join(EXPORT_FORMATS)})")
-    ids = search_ids(db, parse(query), as_of=as_of or date.today(), limit=None)
+    ids = target_ids(db, query, as_of or date.today())
     records = customer_records(db, ids)
     if format == "csv":
         return Written(write_contacts_csv(records, out))
@@ -289,7 +295,7 @@ def export_customers(
 
 def export_to_file(
     db: Database,
-    query: str,
+    query: str | Sequence[int],
     format: str,
     target: str | Path,
     *,

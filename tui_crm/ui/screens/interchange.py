@@ -381,9 +381,10 @@ class ExportDialog(FormDialog[str | None]):
     FIELDS = {"format": "export-format", "path": "export-path"}
     DISCARD_QUESTION = "Leave without exporting?"
 
-    def __init__(self, query: str, today: date) -> None:
+    def __init__(self, query: str, today: date, *, ids: list[int] | None = None) -> None:
         super().__init__()
         self.search = query.strip()
+        self.ids = ids  # the customers marked on the results, when it exports those
         self.today = today
         self._replace_ok: str | None = None
 
@@ -391,11 +392,15 @@ class ExportDialog(FormDialog[str | None]):
         return f"~/tui-crm-{self.today.isoformat()}{EXPORT_SUFFIX[fmt]}"
 
     def compose(self) -> ComposeResult:
-        what = (
-            naming("Export the customers found by ", self.search)
-            if self.search
-            else Text.assemble("Export ", ("every customer", "bold"), " (no search typed)")
-        )
+        if self.ids is not None:
+            count = len(self.ids)
+            what = Text.assemble(
+                "Export the ", (f"{count:,} customer{'s' if count != 1 else ''} marked", "bold")
+            )
+        elif self.search:
+            what = naming("Export the customers found by ", self.search)
+        else:
+            what = Text.assemble("Export ", ("every customer", "bold"), " (no search typed)")
         with Vertical(classes="dialog", id="export-dialog"):
             yield Static(what, classes="dialog-title")
             yield from form_row(
@@ -450,7 +455,11 @@ class ExportDialog(FormDialog[str | None]):
         target = Path(values["path"].strip()).expanduser()
         try:
             written = export_to_file(
-                self.app.db, self.search, values["format"], target, as_of=self.today
+                self.app.db,
+                self.search if self.ids is None else self.ids,
+                values["format"],
+                target,
+                as_of=self.today,
             )
         except CrmError as err:
             raise ValidationError({"path": str(err)}) from None

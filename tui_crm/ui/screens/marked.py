@@ -31,6 +31,7 @@ ACTIONS = (
     ("Set the category", "category"),
     ("Set the owner", "owner"),
     ("Log one interaction for each", "log"),
+    ("Export them to a file", "export"),
     ("Move them to the trash", "trash"),
 )
 PLACEHOLDERS = {
@@ -39,6 +40,7 @@ PLACEHOLDERS = {
     "owner": "who looks after them, e.g. anna (empty: nobody)",
     "log": "what was done, e.g. Summer gift sent",
     "trash": "",
+    "export": "",
 }
 
 
@@ -48,6 +50,7 @@ class Done:
 
     said: str
     unmark: bool = False  # the marked customers are gone from the list (the trash)
+    export: bool = False  # nothing done yet: the export dialog asks where, for the marked
 
 
 class MarkedActionScreen(FormDialog[Done | None]):
@@ -93,7 +96,7 @@ class MarkedActionScreen(FormDialog[Done | None]):
     def _show_kind(self, action: str) -> None:
         """The rows the action asks for: a kind to log; nothing to type for the trash."""
         self.query_one("#marked-kind").parent.display = action == "log"
-        self.query_one("#marked-value").parent.display = action != "trash"
+        self.query_one("#marked-value").parent.display = action not in ("trash", "export")
 
     # (FormLogic's own handlers of these messages run too: Textual calls each class's.)
     def on_select_changed(self, event: Select.Changed) -> None:
@@ -117,6 +120,9 @@ class MarkedActionScreen(FormDialog[Done | None]):
 
     def action_save(self) -> None:
         values = self.values()
+        if values["action"] == "export":  # the export dialog asks the format and the file
+            self.dismiss(Done("", export=True))
+            return
         try:
             question = self._question(values)
         except CrmError as err:

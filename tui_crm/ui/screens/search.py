@@ -362,6 +362,9 @@ class SearchScreen(StyledAsNeeded, FollowsTheBook, CustomerActions, Screen):
         from tui_crm.ui.screens.marked import MarkedActionScreen
 
         def done(result) -> None:
+            if result is not None and result.export:
+                self._export(ids=sorted(self.marked))
+                return
             if result is not None:
                 self.notify(result.said, title="Done", timeout=8)
                 if result.unmark:
@@ -389,6 +392,10 @@ class SearchScreen(StyledAsNeeded, FollowsTheBook, CustomerActions, Screen):
 
     def action_export(self) -> None:
         """Write the customers the current search finds to a file."""
+        self._export()
+
+    def _export(self, ids: list[int] | None = None) -> None:
+        """The customers the search finds, or those marked (`ids`), to a file."""
         from tui_crm.ui.screens.interchange import ExportDialog
 
         def done(summary: str | None) -> None:
@@ -396,7 +403,7 @@ class SearchScreen(StyledAsNeeded, FollowsTheBook, CustomerActions, Screen):
                 self.notify(summary, title="Exported", timeout=8)
 
         query = self.query_one("#query", Input).value
-        self.app.push_screen(ExportDialog(query, self.app.today()), done)
+        self.app.push_screen(ExportDialog(query, self.app.today(), ids=ids), done)
 
     def current_customer(self) -> CustomerRef | None:
         row = self.highlighted()
