@@ -1133,6 +1133,16 @@ def _customer(db, ref: str) -> int:
     return resolve_customer(db, ref)
 
 
+def _emit_change(records: list[dict], form: str, columns, table, said: str) -> int:
+    """What an action on many customers changed (or would change), one row each (a header or
+    [] for none in CSV and JSON), then the line saying it: after the table, or on stderr
+    beside CSV and JSON."""
+    if records or form != "table":
+        _emit(records, form, columns, table, "")
+    print(said, file=sys.stdout if form == "table" else sys.stderr)
+    return 0
+
+
 TAG_COLUMNS = ("id", "name", "tags_before", "tags_after")
 TAG_TABLE = (
     ("id", "ID", 6, ">"),
@@ -1167,12 +1177,9 @@ def _tag(args: argparse.Namespace) -> int:
         }
         for c in result.changes
     ]
-    said = result.summary(dry_run=args.dry_run)
-    if records or args.format != "table":  # csv and json: a header or [] for no change
-        _emit(records, args.format, TAG_COLUMNS, TAG_TABLE, "")
-    # The line saying what happened: after the table, or on stderr beside csv and json.
-    print(said, file=sys.stdout if args.format == "table" else sys.stderr)
-    return 0
+    return _emit_change(
+        records, args.format, TAG_COLUMNS, TAG_TABLE, result.summary(dry_run=args.dry_run)
+    )
 
 
 SET_COLUMNS = ("id", "name", "field", "before", "after")
@@ -1202,13 +1209,9 @@ def _set(args: argparse.Namespace) -> int:
         for c in result.changes
         for field, (before, after) in c.fields.items()
     ]
-    if records or args.format != "table":
-        _emit(records, args.format, SET_COLUMNS, SET_TABLE, "")
-    print(
-        result.summary(dry_run=args.dry_run),
-        file=sys.stdout if args.format == "table" else sys.stderr,
+    return _emit_change(
+        records, args.format, SET_COLUMNS, SET_TABLE, result.summary(dry_run=args.dry_run)
     )
-    return 0
 
 
 LOG_ALL_COLUMNS = ("id", "name")
@@ -1236,11 +1239,8 @@ def _log_all(args: argparse.Namespace) -> int:
         option = {"notes": "note"}.get(field, field)
         raise CrmError(f"--{option.replace('_', '-')}: {message}") from None
     records = [{"id": cid, "name": name} for cid, name in result.customers]
-    if records or args.format != "table":
-        _emit(records, args.format, LOG_ALL_COLUMNS, LOG_ALL_TABLE, "")
     said = result.summary(dry_run=args.dry_run)
-    print(said, file=sys.stdout if args.format == "table" else sys.stderr)
-    return 0
+    return _emit_change(records, args.format, LOG_ALL_COLUMNS, LOG_ALL_TABLE, said)
 
 
 def _undo(args: argparse.Namespace) -> int:
