@@ -857,6 +857,20 @@ def _next_days(db, floor: Floor, today: date) -> list[Measured]:
     ]
 
 
+def _agenda(db, today: date) -> list[Measured]:
+    """The week ahead (`tui-crm agenda`): the follow-ups due up to 7 days on, overdue first."""
+    from tui_crm.core.agenda import agenda
+
+    items = agenda(db, today)
+    return [
+        Measured(
+            f"agenda, the week ahead ({len(items):,} follow-ups; median of 5)",
+            _median_ms(lambda: agenda(db, today), 5),
+            key="agenda",
+        )
+    ]
+
+
 def _bulk(db, path: Path, today: date) -> list[Measured]:
     """A tag added to, and another removed from, every gold customer (a tenth of the book:
     10 000 at 100 000), as `tui-crm tag tier:gold +… -…` does it; then the undo of it. The
@@ -971,6 +985,7 @@ def measure(path: Path, args, counts: tuple[int, int, int]) -> tuple[str, list[M
         out.extend(_tree(db, floor, today))
         out.extend(_next_days(db, floor, today))
         out.extend(_bulk(db, path, today))
+        out.extend(_agenda(db, today))
         floor.close()
         close_database()
         find, find_floor, find_cached = _find_wall(path, folder / "bench-home", 5)

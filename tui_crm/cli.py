@@ -154,6 +154,10 @@ EXAMPLES = {
         'tui-crm log-all tag:vip --note "Summer gift sent" --kind thanks --dry-run',
         'tui-crm log-all "city:oslo tier:gold" --note "Invited to the fair" --kind email',
     ),
+    "agenda": (
+        "tui-crm agenda                 # the follow-ups of the week ahead, overdue first",
+        "tui-crm agenda --days 1 --format csv > today.csv",
+    ),
     "undo": (
         "tui-crm undo        # takes back your newest undoable action (tag, trash, merge, …)",
         "tui-crm undo --db /srv/crm/team.db",
@@ -378,6 +382,21 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     log_all.add_argument(
         "--as-of", type=_date_arg, metavar="DATE", help="the query's day (tier:, …)"
     )
+
+    agenda = add(
+        "agenda",
+        parents=[common],
+        help="the follow-ups of the days ahead, overdue first",
+        description=(
+            "The follow-ups promised, by day, those overdue first, each with the customer,\n"
+            "what was promised and the value: the week ahead, or --days more or fewer."
+        ),
+    )
+    agenda.add_argument(
+        "--days", type=_non_negative, default=7, help="how many days ahead (default 7; 0: today)"
+    )
+    agenda.add_argument("--as-of", type=_date_arg, metavar="DATE", help="the day to start from")
+    _table_format(agenda)
 
     add(
         "undo",
@@ -614,6 +633,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         "log": _log,
         "tag": _tag,
         "undo": _undo,
+        "agenda": _agenda,
         "set": _set,
         "log-all": _log_all,
         "demo": _demo,
@@ -1241,6 +1261,51 @@ def _log_all(args: argparse.Namespace) -> int:
     records = [{"id": cid, "name": name} for cid, name in result.customers]
     said = result.summary(dry_run=args.dry_run)
     return _emit_change(records, args.format, LOG_ALL_COLUMNS, LOG_ALL_TABLE, said)
+
+
+AGENDA_COLUMNS = ("day", "when", "id", "name", "phone", "tier", "value_12m", "promised")
+AGENDA_TABLE = (
+    ("day", "DAY", 10, "<"),
+    ("when", "WHEN", 9, "<"),
+    ("id", "ID", 6, ">"),
+    ("name", "NAME", 22, "<"),
+    ("phone", "PHONE", 17, "<"),
+    ("value_12m", "VALUE 12M", 11, ">"),
+    ("promised", "PROMISED", 30, "<"),
+)
+
+
+def _when(day: date, today: date) -> str:
+    """A day as the agenda says it: 3d late, today, tomorrow, Wed, in 9d."""
+    ahead = (day - today).days
+    if ahead < 0:
+        return f"{-ahead}d late"
+    if ahead <= 1:
+        return ("today", "tomorrow")[ahead]
+    return f"{day:%a}" if ahead < 7 else f"in {ahead}d"
+
+
+def _agenda(args: argparse.Namespace) -> int:
+    from tui_crm.core.agenda import agenda
+    from tui_crm.core.money import format_money
+
+    db = _open(args)
+    today = args.as_of or date.today()
+    records = [
+        {
+            "day": item.day.isoformat(),
+            "when": _when(item.day, today),
+            "id": item.customer.id,
+            "name": item.customer.name,
+            "phone": item.customer.phone,
+            "tier": item.customer.tier,
+            "value_12m": format_money(item.customer.value_12m).replace(",", ""),
+            "promised": item.promised,
+        }
+        for item in agenda(db, today, args.days)
+    ]
+    _emit(records, args.format, AGENDA_COLUMNS, AGENDA_TABLE, "nothing due")
+    return 0
 
 
 def _undo(args: argparse.Namespace) -> int:

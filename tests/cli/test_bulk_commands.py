@@ -151,3 +151,23 @@ def test_log_all_logs_one_interaction_for_everyone_found(home, book):
     assert sorted(r["name"] for r in json.loads(found.stdout)) == ["Anna Berg", "Kari Berg"]
     bad = run_cli(home, "log-all", "city:oslo", "--note", "x", "--kind", "fax", "--db", str(book))
     assert "--kind: 'fax' is not one of" in one_line_error(bad.returncode, bad.stdout, bad.stderr)
+
+
+def test_agenda_prints_the_follow_ups_due_with_the_contract_columns(home, book):
+    from datetime import date, timedelta
+
+    db = open_database(book)
+    from tui_crm.core.customers import log_interaction
+
+    anna = create_customer(db, {"first_name": "Nina", "last_name": "Lund"})
+    log_interaction(db, anna, notes="Send the quote", follow_up=date.today() + timedelta(days=2))
+    close_database()
+    done = run_cli(home, "agenda", "--format", "csv", "--db", str(book))
+    rows = list(csv.DictReader(io.StringIO(done.stdout)))
+    assert list(rows[0]) == [
+        "day", "when", "id", "name", "phone", "tier", "value_12m", "promised"
+    ]  # fmt: skip
+    assert [(r["name"], r["promised"]) for r in rows] == [("Nina Lund", "Send the quote")]
+    assert rows[0]["day"] == (date.today() + timedelta(days=2)).isoformat()
+    none = run_cli(home, "agenda", "--days", "0", "--db", str(book))
+    assert (none.returncode, none.stdout, none.stderr.strip()) == (0, "", "nothing due")

@@ -1,0 +1,62 @@
+"""The week ahead (issue 19): follow-ups by day, overdue first, each with what was promised."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.builders import NOW, TODAY
+from tests.versions import current_version
+from tui_crm.core.agenda import agenda
+from tui_crm.core.customers import add_purchase, create_customer, log_interaction, trash_customer
+from tui_crm.errors import CrmError
+
+
+def _person(db, first: str, *, follow_up: int | None, note: str = "", spent: str = "") -> int:
+    cid = create_customer(db, {"first_name": first, "last_name": "Berg"}, now=NOW)
+    if spent:
+        add_purchase(db, cid, amount=spent, day=TODAY - timedelta(days=10), now=NOW)
+    if follow_up is not None:
+        log_interaction(
+            db,
+            cid,
+            notes=note or f"call {first}",
+            at=NOW - timedelta(days=20),
+            follow_up=TODAY + timedelta(days=follow_up),
+            now=NOW,
+        )
+    return cid
+
+
+def test_overdue_first_then_by_day_the_most_valuable_first_within_a_day(db):
+    _person(db, "Ahead", follow_up=3, note="Send the contract")
+    _person(db, "Late", follow_up=-4, note="Quote for 20 seats")
+    _person(db, "Small", follow_up=0, spent="100.00")
+    _person(db, "Big", follow_up=0, spent="9000.00")
+    _person(db, "Far", follow_up=30)
+    _person(db, "None", follow_up=None)
+    items = agenda(db, TODAY)
+    assert [(i.customer.first_name, (i.day - TODAY).days) for i in items] == [
+        ("Late", -4),
+        ("Big", 0),
+        ("Small", 0),
+        ("Ahead", 3),
+    ]
+    assert items[0].promised == "Quote for 20 seats"
+    assert [i.customer.first_name for i in agenda(db, TODAY, days=0)] == ["Late", "Big", "Small"]
+    assert "Far" in [i.customer.first_name for i in agenda(db, TODAY, days=30)]
+
+
+def test_a_follow_up_answered_by_a_later_contact_and_one_in_the_trash_are_not_due(db):
+    answered = _person(db, "Answered", follow_up=-2)
+    log_interaction(db, answered, notes="Called back", at=NOW - timedelta(days=1), now=NOW)
+    trashed = _person(db, "Trashed", follow_up=1)
+    trash_customer(db, trashed, expected_version=current_version(trashed))
+    _person(db, "Due", follow_up=1)
+    assert [i.customer.first_name for i in agenda(db, TODAY)] == ["Due"]
+
+
+def test_days_out_of_range_are_refused(db):
+    with pytest.raises(CrmError, match="--days must be 0 to 366"):
+        agenda(db, TODAY, days=400)

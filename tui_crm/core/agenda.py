@@ -1,0 +1,57 @@
+"""The week ahead (issue 19): the follow-ups promised, by day, those overdue first, each with
+the customer, what was promised and what they are worth."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from peewee import Database
+
+from tui_crm.core.rows import CustomerRow
+from tui_crm.core.search import rows_for
+from tui_crm.core.value import ensure_values
+from tui_crm.errors import CrmError
+
+MOST_DAYS = 366
+
+
+@dataclass(frozen=True)
+class AgendaItem:
+    """One follow-up due: the day, the customer, and the note of the interaction that asked
+    for it (what was promised)."""
+
+    day: date
+    customer: CustomerRow
+    promised: str
+
+
+def agenda(db: Database, today: date, days: int = 7) -> list[AgendaItem]:
+    """The follow-ups due from the overdue ones up to `days` days from `today` (7: the week
+    ahead), by day, the most valuable customer first within a day. A follow-up is due until a
+    later contact answers it (as the customer's next follow-up says)."""
+    if not 0 <= days <= MOST_DAYS:
+        raise CrmError(f"--days must be 0 to {MOST_DAYS}")
+    ensure_values(db, today)
+    last = today + timedelta(days=days)
+    found = db.execute_sql(
+        "SELECT c.id, c.next_follow_up, "
+        "  (SELECT i.notes FROM interaction i WHERE i.customer_id = c.id "
+        "   AND i.follow_up = c.next_follow_up AND i.follow_up_done = 0 "
+        "   ORDER BY i.at DESC, i.id DESC LIMIT 1) "
+        "FROM customer c WHERE c.deleted_at IS NULL AND c.next_follow_up IS NOT NULL "
+        "AND c.next_follow_up <= ?",
+        (last.isoformat(),),
+    ).fetchall()
+    rows = {row.id: row for row in rows_for(db, [cid for cid, _, _ in found])}
+    items = [
+        AgendaItem(
+            due if isinstance(due, date) else date.fromisoformat(str(due)),
+            rows[cid],
+            " ".join((notes or "").split()),
+        )
+        for cid, due, notes in found
+        if cid in rows
+    ]
+    items.sort(key=lambda item: (item.day, -item.customer.value_12m, item.customer.name))
+    return items
