@@ -87,6 +87,7 @@ SHOTS = [  # name, size, the keys typed, the screen they end on
     ("insights-80x24", (80, 24), ["f4"], "InsightsScreen"),
     ("import", (100, 30), ["ctrl+o", *"google-contacts.csv", "enter"], "ImportScreen"),
     ("export", (80, 24), [*"tag:vip", "down", "f8"], "ExportDialog"),
+    ("agenda", (100, 30), ["f10"], "AgendaScreen"),
     ("marked", (100, 30), [*"city:oslo", "down", "space", "space", "space"], "SearchScreen"),
     (
         "marked-action",

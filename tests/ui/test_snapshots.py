@@ -171,7 +171,7 @@ def _in_16_colours(*keys: str, then=None):
 
 
 @pytest.mark.parametrize(
-    "mode", ["search", "attention", "referrals", "insights", "duplicates", "trash"]
+    "mode", ["search", "attention", "referrals", "insights", "duplicates", "trash", "agenda"]
 )
 def test_each_screen_at_80x24_in_16_colours(demo_app, snap_compare, mode):
     def show(app):

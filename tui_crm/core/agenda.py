@@ -24,6 +24,8 @@ class AgendaItem:
     day: date
     customer: CustomerRow
     promised: str
+    interaction_id: int | None = None  # the interaction that asked for it (to move its day)
+    version: int = 1  # that interaction's, which a move is based on
 
 
 def agenda(db: Database, today: date, days: int = 7) -> list[AgendaItem]:
@@ -35,22 +37,25 @@ def agenda(db: Database, today: date, days: int = 7) -> list[AgendaItem]:
     ensure_values(db, today)
     last = today + timedelta(days=days)
     found = db.execute_sql(
-        "SELECT c.id, c.next_follow_up, "
-        "  (SELECT i.notes FROM interaction i WHERE i.customer_id = c.id "
-        "   AND i.follow_up = c.next_follow_up AND i.follow_up_done = 0 "
-        "   ORDER BY i.at DESC, i.id DESC LIMIT 1) "
-        "FROM customer c WHERE c.deleted_at IS NULL AND c.next_follow_up IS NOT NULL "
+        "SELECT c.id, c.next_follow_up, i.notes, i.id, i.version "
+        "FROM customer c LEFT JOIN interaction i ON i.id = ("
+        "  SELECT j.id FROM interaction j WHERE j.customer_id = c.id "
+        "  AND j.follow_up = c.next_follow_up AND j.follow_up_done = 0 "
+        "  ORDER BY j.at DESC, j.id DESC LIMIT 1) "
+        "WHERE c.deleted_at IS NULL AND c.next_follow_up IS NOT NULL "
         "AND c.next_follow_up <= ?",
         (last.isoformat(),),
     ).fetchall()
-    rows = {row.id: row for row in rows_for(db, [cid for cid, _, _ in found])}
+    rows = {row.id: row for row in rows_for(db, [cid for cid, *_ in found])}
     items = [
         AgendaItem(
             due if isinstance(due, date) else date.fromisoformat(str(due)),
             rows[cid],
             " ".join((notes or "").split()),
+            interaction_id,
+            version or 1,
         )
-        for cid, due, notes in found
+        for cid, due, notes, interaction_id, version in found
         if cid in rows
     ]
     items.sort(key=lambda item: (item.day, -item.customer.value_12m, item.customer.name))

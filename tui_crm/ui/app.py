@@ -118,6 +118,7 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
         Binding("f4", "insights", "Insights", id="insights"),
         Binding("f5", "duplicates", "Duplicates", show=False, id="duplicates"),
         Binding("f6", "trash", "Trash", show=False, id="trash"),
+        Binding("f10", "agenda", "Agenda", show=False, id="agenda"),
         Binding("ctrl+o", "import_file", "Import", show=False, id="import"),
         Binding("ctrl+z", "undo", "Undo", show=False, id="undo"),
         Binding("f1", "toggle_help", "Help", id="help"),
@@ -200,6 +201,11 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
 
             return TrashScreen()
 
+        def agenda() -> Screen:
+            from tui_crm.ui.screens.agenda import AgendaScreen
+
+            return AgendaScreen()
+
         return {
             "search": SearchScreen,
             "attention": attention,
@@ -207,6 +213,7 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
             "insights": insights,
             "duplicates": duplicates,
             "trash": trash,
+            "agenda": agenda,
         }
 
     def notify(
@@ -466,6 +473,11 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
             self.action_trash,
         )
         yield SystemCommand(
+            "Agenda",
+            "The follow-ups of the week ahead, overdue first: log, move, open (f10)",
+            self.action_agenda,
+        )
+        yield SystemCommand(
             "Undo",
             "Undo the last delete, merge, lost, done, snooze or correction (ctrl+z)",
             self.action_undo,
@@ -538,6 +550,9 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
 
     def action_trash(self) -> None:
         self.go_mode("trash")
+
+    def action_agenda(self) -> None:
+        self.go_mode("agenda")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "back":  # nothing to go back to at a top-level screen's home

@@ -1,0 +1,57 @@
+"""The agenda (f10, issue 19): the follow-ups of the week ahead, overdue first; ctrl+l logs (a
+contact answers what is due, which leaves the agenda), ctrl+t moves one to another day, Enter
+opens the profile."""
+
+from __future__ import annotations
+
+from tests.ui.conftest import joined, settle
+from tui_crm.ui.screens.agenda import AgendaScreen
+from tui_crm.ui.screens.profile import ProfileScreen
+
+
+async def _agenda(demo_app, pilot) -> AgendaScreen:
+    await settle(pilot)
+    await pilot.press("f10")
+    await settle(pilot)
+    screen = demo_app.screen
+    assert isinstance(screen, AgendaScreen)
+    return screen
+
+
+async def test_the_week_ahead_overdue_first_and_a_move_to_another_day(demo_app):
+    async with demo_app.run_test(size=(110, 30)) as pilot:
+        screen = await _agenda(demo_app, pilot)
+        today = demo_app.today()
+        days = [item.day for item in screen.items]
+        assert days == sorted(days) and days[0] < today  # overdue first
+        late = sum(1 for day in days if day < today)
+        assert f"{len(days)} follow-ups this week, {late} overdue" in joined(demo_app)
+        first = screen.items[0]
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        await pilot.press("ctrl+s")  # +1w, as offered
+        await settle(pilot)
+        moved = next(i for i in screen.items if i.customer.id == first.customer.id)
+        assert (moved.day - today).days == 7
+
+
+async def test_a_call_logged_for_an_overdue_follow_up_clears_it(demo_app):
+    async with demo_app.run_test(size=(110, 30)) as pilot:
+        screen = await _agenda(demo_app, pilot)
+        first = screen.items[0]
+        assert first.day < demo_app.today()
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        await pilot.press(*"Called, all good", "ctrl+s")
+        await settle(pilot)
+        assert demo_app.screen is screen
+        assert first.customer.id not in [i.customer.id for i in screen.items]
+
+
+async def test_enter_opens_the_profile(demo_app):
+    async with demo_app.run_test(size=(110, 30)) as pilot:
+        screen = await _agenda(demo_app, pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(demo_app.screen, ProfileScreen)
+        assert demo_app.screen.profile.id == screen.items[0].customer.id

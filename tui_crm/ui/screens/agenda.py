@@ -1,0 +1,237 @@
+"""The agenda (issue 19): the follow-ups of the week ahead, overdue first, by day, each with
+the customer, what was promised and the value. ctrl+l logs (a contact answers the follow-ups
+due by its day, which leave the agenda), ctrl+t moves one to another day, Enter opens the
+profile."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Header, Input, Label, Static
+from textual.worker import get_current_worker
+
+from tui_crm.core.agenda import AgendaItem, agenda
+from tui_crm.core.corrections import edit_interaction
+from tui_crm.core.dates import parse_when
+from tui_crm.core.money import format_money_short
+from tui_crm.core.rows import CustomerRef
+from tui_crm.errors import CrmError
+from tui_crm.ui.background import FollowsTheBook, book
+from tui_crm.ui.format import data, naming
+from tui_crm.ui.keys import ListHoldsKeys
+from tui_crm.ui.screens.actions import CustomerActions
+from tui_crm.ui.screens.dialog import FormDialog, Saved
+from tui_crm.ui.screens.search import ResultsList
+from tui_crm.ui.screens.styled import StyledAsNeeded
+from tui_crm.ui.widgets.compact import compact
+from tui_crm.ui.widgets.footer import KeysFooter
+from tui_crm.ui.widgets.row_list import Column, Row
+
+DAYS = 7  # the week ahead
+
+
+@dataclass
+class AgendaLoaded(Message):
+    items: list[AgendaItem]
+    error: str | None
+
+
+def when(day: date, today: date) -> str:
+    """A day as the agenda says it: 3d late, today, tomorrow, Wed, in 9d."""
+    ahead = (day - today).days
+    if ahead < 0:
+        return f"{-ahead}d late"
+    if ahead <= 1:
+        return ("today", "tomorrow")[ahead]
+    return f"{day:%a %-d %b}"
+
+
+class AgendaScreen(StyledAsNeeded, FollowsTheBook, ListHoldsKeys, CustomerActions, Screen):
+    BINDINGS = [
+        # Priority: the list's own Enter (select the row) would answer first.
+        Binding("enter", "open", "Open", id="agenda.open", priority=True),
+        Binding("ctrl+l", "log", "Log", id="agenda.log"),
+        Binding("ctrl+t", "move", "Move…", id="agenda.move"),
+        Binding("escape", "app.back", "Back", id="agenda.back"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: list[AgendaItem] = []
+        self._loaded = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="agenda-body"):
+            yield Static("Reading the agenda…", id="agenda-status")
+            yield ResultsList(id="agenda-table")
+        yield KeysFooter()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Agenda"
+        wide = self.app.size.width >= 100
+        name = 24 if wide else 18
+        rest = max(16, self.app.size.width - 12 - name - 17 - 8 - 5 * 2 - 2)
+        table = self.query_one(ResultsList)
+        table.set_columns(
+            [
+                Column("When", 12),
+                Column("Customer", name),
+                Column("Phone", 17),
+                Column("Value", 8, "right"),
+                Column("Promised", rest),
+            ]
+        )
+        table.focus()
+        self.load()
+
+    def refresh_from_book(self) -> None:
+        if self._loaded:
+            self.load()
+
+    def refresh_after_write(self) -> None:
+        self.load()
+
+    def load(self) -> None:
+        self.hold_keys()
+        self._read(self.app.today())
+
+    LOAD_GROUP = "agenda"
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group=LOAD_GROUP)
+    def _read(self, today: date) -> None:
+        worker = get_current_worker()
+        try:
+            with book(self) as db:
+                items, error = agenda(db, today, DAYS), None
+                self.reading_book()
+        except CrmError as err:
+            items, error = [], str(err)
+        if not worker.is_cancelled:
+            self.post_message(AgendaLoaded(items, error))
+
+    def on_agenda_loaded(self, message: AgendaLoaded) -> None:
+        self._loaded = True
+        try:
+            self._show(message)
+        finally:
+            self.release_keys()
+
+    def _show(self, message: AgendaLoaded) -> None:
+        status = self.query_one("#agenda-status", Static)
+        if message.error:
+            status.update(data(message.error, "red"))
+            return
+        self.items = message.items
+        self.refresh_bindings()
+        today = self.app.today()
+        table = self.query_one(ResultsList)
+        table.replace([Row(item.customer.id, self._cells(item, today)) for item in self.items])
+        late = sum(1 for item in self.items if item.day < today)
+        count = len(self.items)
+        status.update(
+            "Nothing due this week: no follow-up promised."
+            if not count
+            else f"{count} follow-up{'s' if count != 1 else ''} this week"
+            + (f", {late} overdue" if late else "")
+            + " · ctrl+l logs (a contact answers what is due) · ctrl+t moves it · Enter opens"
+        )
+
+    @staticmethod
+    def _cells(item: AgendaItem, today: date) -> tuple:
+        late = item.day < today
+        return (
+            data(when(item.day, today), "bold red" if late else ""),
+            data(item.customer.name),
+            data(item.customer.phone),
+            format_money_short(item.customer.value_12m),
+            data(item.promised),
+        )
+
+    @property
+    def current(self) -> AgendaItem | None:
+        row = self.query_one(ResultsList).cursor_row
+        return self.items[row] if 0 <= row < len(self.items) else None
+
+    def current_customer(self) -> CustomerRef | None:
+        item = self.current
+        return CustomerRef(item.customer.id, item.customer.name) if item else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("open", "log", "move"):
+            return self.current is not None
+        return True
+
+    def action_open(self) -> None:
+        item = self.current
+        if item is not None:
+            self.app.open_profile(item.customer.id)
+
+    def action_move(self) -> None:
+        item = self.current
+        if item is None or item.interaction_id is None:
+            return
+
+        def moved(saved: Saved | None) -> None:
+            if saved is not None:
+                self.notify(saved.summary, timeout=6)
+                self.load()
+
+        self.app.push_screen(MoveFollowUpScreen(item), moved)
+
+
+class MoveFollowUpScreen(FormDialog[Saved | None]):
+    """Another day for a follow-up (the interaction that promised it, corrected)."""
+
+    FIELDS = {"day": "move-day"}
+    DISCARD_QUESTION = "Leave the follow-up where it is?"
+
+    def __init__(self, item: AgendaItem) -> None:
+        super().__init__()
+        self.item = item
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="move-dialog"):
+            yield Static(
+                naming("Move the follow-up with ", self.item.customer.name), classes="dialog-title"
+            )
+            yield Static(data(self.item.promised), classes="field-hint")
+            with Horizontal(classes="form-row"):
+                yield Label("To", classes="form-label")
+                yield compact(
+                    Input(value="+1w", placeholder="+3d  +2w  mon  2026-12-01", id="move-day")
+                )
+            yield Static("", id="move-day-error", classes="field-error")
+            yield Static("ctrl+s move · esc cancel", classes="dialog-keys")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#move-day", Input).focus()
+
+    def perform(self, values: dict[str, Any]) -> Saved:
+        from tui_crm.errors import ValidationError
+
+        text = (values["day"] or "").strip()
+        today = self.app.today()
+        try:
+            day = parse_when(text, today)
+        except CrmError as err:
+            raise ValidationError({"day": str(err)}) from None
+        if day < today:
+            raise ValidationError({"day": f"{day} is in the past: move it to today or later"})
+        assert self.item.interaction_id is not None
+        edit_interaction(
+            self.app.db,
+            self.item.interaction_id,
+            {"follow_up": day},
+            expected_version=self.item.version,
+        )
+        return Saved(self.item.customer.id, f"{self.item.customer.name}: follow-up {day:%a %-d %b}")
