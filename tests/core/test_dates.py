@@ -154,3 +154,30 @@ def test_plain_dates_and_moments():
     for bad in ("2026-03-01 25:00", "yesterday", ""):
         with pytest.raises(CrmError):
             parse_datetime(bad)
+
+
+@pytest.mark.parametrize(
+    ("text", "moment"),
+    [
+        ("", datetime(2026, 11, 18, 12, 0)),
+        ("now", datetime(2026, 11, 18, 12, 0)),
+        ("9:05", datetime(2026, 11, 18, 9, 5)),
+        ("yesterday 15:30", datetime(2026, 11, 17, 15, 30)),
+        ("-2d 9:00", datetime(2026, 11, 16, 9, 0)),
+        ("yesterday", datetime(2026, 11, 17, 12, 0)),
+        ("2026-11-01 08:15", datetime(2026, 11, 1, 8, 15)),
+        ("2026-11-01", datetime(2026, 11, 1, 0, 0)),
+    ],
+)
+def test_a_moment_as_people_say_it(text, moment):
+    from tui_crm.core.dates import parse_moment
+
+    assert parse_moment(text, datetime(2026, 11, 18, 12, 0)) == moment
+
+
+@pytest.mark.parametrize("text", ["25:00", "yesterday 9:75", "later", "last tuesday 10:00"])
+def test_a_moment_that_is_none_is_one_line(text):
+    from tui_crm.core.dates import parse_moment
+
+    with pytest.raises(CrmError, match="is not a moment"):
+        parse_moment(text, datetime(2026, 11, 18, 12, 0))

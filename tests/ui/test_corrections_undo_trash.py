@@ -61,6 +61,7 @@ async def test_a_logged_note_is_corrected_from_the_profile_and_recorded(demo_app
         await settle(pilot)
         assert demo_app.screen is screen
         assert Interaction.get_by_id(newest.id).notes == "Wants 12 chairs, not 20"
+        assert Interaction.get_by_id(newest.id).at == newest.at  # When shown, not changed
         assert screen.profile.interactions[0].notes == "Wants 12 chairs, not 20"
         change = (
             CustomerChange.select()

@@ -162,3 +162,34 @@ async def test_ctrl_s_right_after_fast_typing_saves_every_character(demo_app):
             .first()
         )
         assert latest.notes == note
+
+
+async def test_a_call_is_logged_back_dated_and_never_ahead(demo_app):
+    from datetime import datetime
+
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        row = await _highlight_first(pilot, "smith")
+        count = Interaction.select().count()
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        # Kind → note → outcome → follow-up → when: tab tab tab from the note.
+        await pilot.press(*"Called", "tab", "tab", "tab", *"tomorrow 10:00", "ctrl+s")
+        await settle(pilot)
+        assert isinstance(demo_app.screen, LogInteractionScreen)
+        said = str(demo_app.screen.query_one("#log-at-error", Static).render())
+        assert "is in the future; log what has happened" in said
+        assert Interaction.select().count() == count
+        field = demo_app.screen.query_one("#log-at")
+        field.value = "yesterday 15:30"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(demo_app.screen, SearchScreen)
+        logged = (
+            Interaction.select()
+            .where(Interaction.customer == row.id)
+            .order_by(Interaction.id.desc())
+            .first()
+        )
+        assert logged.at == datetime.combine(
+            TODAY - timedelta(days=1), datetime.min.time()
+        ).replace(hour=15, minute=30)

@@ -16,7 +16,7 @@ from tui_crm.core.config import settings
 from tui_crm.core.countries import country_code
 from tui_crm.core.customer_fields import BY_NAME, NAMES, of_kind
 from tui_crm.core.customer_fields import label as field_label
-from tui_crm.core.dates import parse_date, parse_datetime, parse_when
+from tui_crm.core.dates import parse_date, parse_moment, parse_when
 from tui_crm.core.display import printable
 from tui_crm.core.fields import (
     format_phone,
@@ -1034,7 +1034,7 @@ def clean_interaction(
         when = at.replace(microsecond=0, tzinfo=None)
     elif at:
         try:
-            when = parse_datetime(at)
+            when = parse_moment(at, now)  # "yesterday 15:30" as well as a date and time
         except CrmError as err:
             errors["at"] = str(err)
     due = None

@@ -4,7 +4,7 @@ for a day to look back from, `-30d`/`-2w`/`-1m`/`-1y` and `yesterday` too."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from tui_crm.errors import CrmError
 
@@ -125,6 +125,34 @@ def parse_datetime(text: str) -> datetime:
     except ValueError:
         raise CrmError(f"'{text}' is not a date and time (use YYYY-MM-DD HH:MM)") from None
     return moment.replace(tzinfo=None, microsecond=0)
+
+
+_AT_TIME = re.compile(r"^(?:(.*\S)\s+)?(\d{1,2}):(\d{2})$")
+
+
+def parse_moment(text: str, now: datetime) -> datetime:
+    """When something happened, as people say it: now, 15:30 (today), yesterday 15:30, -2d
+    9:00, 2026-12-01 09:00 (or any YYYY-MM-DD HH:MM); a day alone is at this time of day."""
+    value = text.strip()
+    if not value or value.lower() == "now":
+        return now
+    try:
+        return parse_datetime(value)
+    except CrmError:
+        pass
+    said = f"'{text}' is not a moment (use now, 15:30, yesterday 15:30 or YYYY-MM-DD HH:MM)"
+    match = _AT_TIME.match(value)
+    day_text, clock = (match.group(1), match.group(2, 3)) if match else (value, None)
+    try:
+        day = parse_day(day_text, now.date()) if day_text else now.date()
+    except CrmError:
+        raise CrmError(said) from None
+    if clock is None:
+        return datetime.combine(day, now.time())
+    hour, minute = int(clock[0]), int(clock[1])
+    if hour > 23 or minute > 59:
+        raise CrmError(said)
+    return datetime.combine(day, time(hour, minute))
 
 
 def one_year_before(day: date) -> date:

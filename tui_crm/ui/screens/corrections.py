@@ -29,7 +29,8 @@ def purchase_said(item: PurchaseView) -> str:
 
 
 class CorrectInteractionScreen(LogInteractionScreen):
-    """The log dialog on an interaction already logged: kind, note, outcome and follow-up."""
+    """The log dialog on an interaction already logged: kind, note, outcome, follow-up and
+    when it happened."""
 
     CHECKS_RECENT = False  # correcting what was logged is no new contact
 
@@ -39,6 +40,7 @@ class CorrectInteractionScreen(LogInteractionScreen):
     def __init__(self, customer_id: int, customer_name: str, item: InteractionView) -> None:
         super().__init__(customer_id, customer_name, kind=item.kind)
         self.item = item
+        self._at_shown = ""  # when it happened, as the field shows it
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -54,6 +56,8 @@ class CorrectInteractionScreen(LogInteractionScreen):
         self.query_one("#log-follow-up", Input).value = (
             item.follow_up.isoformat() if item.follow_up else ""
         )
+        self._at_shown = f"{item.at:%Y-%m-%d %H:%M}"
+        self.query_one("#log-at", Input).value = self._at_shown
 
     def perform(self, values: dict[str, Any]) -> Saved:
         edit_interaction(
@@ -64,6 +68,13 @@ class CorrectInteractionScreen(LogInteractionScreen):
                 "notes": values["notes"],
                 "outcome": values["outcome"],
                 "follow_up": values["follow_up"] or None,
+                # When it happened, only when changed (shown to the minute, kept to the
+                # second): an empty field or the same minute leaves it as it was.
+                **(
+                    {"at": values["at"].strip()}
+                    if values["at"].strip() not in ("", self._at_shown)
+                    else {}
+                ),
             },
             expected_version=self.item.version,
         )

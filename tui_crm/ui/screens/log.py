@@ -33,6 +33,7 @@ class LogInteractionScreen(FormDialog[Saved | None]):
         "notes": "log-notes",
         "outcome": "log-outcome",
         "follow_up": "log-follow-up",
+        "at": "log-at",
     }
     DISCARD_QUESTION = "Discard this note?"
     KEEPS_DRAFTS = True  # a new note is kept as a draft while typed (a correction is not)
@@ -101,6 +102,15 @@ class LogInteractionScreen(FormDialog[Saved | None]):
                     )
                 )
             yield Static("", id="log-follow-up-error", classes="field-hint")
+            with Horizontal(classes="form-row"):
+                yield Label("When", classes="form-label")
+                yield compact(
+                    Input(
+                        placeholder="now  ·  15:30  ·  yesterday 15:30  ·  2026-12-01 09:00",
+                        id="log-at",
+                    )
+                )
+            yield Static("", id="log-at-error", classes="field-error")
             yield Static("ctrl+s save · esc cancel · tab next field", classes="dialog-keys")
 
     def on_mount(self) -> None:
@@ -225,6 +235,7 @@ class LogInteractionScreen(FormDialog[Saved | None]):
             kind=values["kind"],
             outcome=values["outcome"],
             follow_up=values["follow_up"] or None,
+            at=values["at"].strip() or None,  # back-dated: "yesterday 15:30"; never ahead
             regarding=self.regarding,
             now=now,
         )
