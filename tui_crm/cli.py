@@ -1275,18 +1275,8 @@ AGENDA_TABLE = (
 )
 
 
-def _when(day: date, today: date) -> str:
-    """A day as the agenda says it: 3d late, today, tomorrow, Wed, in 9d."""
-    ahead = (day - today).days
-    if ahead < 0:
-        return f"{-ahead}d late"
-    if ahead <= 1:
-        return ("today", "tomorrow")[ahead]
-    return f"{day:%a}" if ahead < 7 else f"in {ahead}d"
-
-
 def _agenda(args: argparse.Namespace) -> int:
-    from tui_crm.core.agenda import agenda
+    from tui_crm.core.agenda import agenda, said_day
     from tui_crm.core.money import format_money
 
     db = _open(args)
@@ -1294,7 +1284,7 @@ def _agenda(args: argparse.Namespace) -> int:
     records = [
         {
             "day": item.day.isoformat(),
-            "when": _when(item.day, today),
+            "when": said_day(item.day, today),
             "id": item.customer.id,
             "name": item.customer.name,
             "phone": item.customer.phone,

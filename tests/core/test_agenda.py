@@ -60,3 +60,20 @@ def test_a_follow_up_answered_by_a_later_contact_and_one_in_the_trash_are_not_du
 def test_days_out_of_range_are_refused(db):
     with pytest.raises(CrmError, match="--days must be 0 to 366"):
         agenda(db, TODAY, days=400)
+
+
+@pytest.mark.parametrize(
+    ("ahead", "short", "dated"),
+    [
+        (-3, "3d late", "3d late"),
+        (0, "today", "today"),
+        (1, "tomorrow", "tomorrow"),
+        (2, "Fri", "Fri 20 Nov"),
+        (9, "in 9d", "Fri 27 Nov"),
+    ],
+)
+def test_a_day_as_the_agenda_says_it(ahead, short, dated):
+    from tui_crm.core.agenda import said_day
+
+    day = TODAY + timedelta(days=ahead)  # TODAY is a Wednesday
+    assert (said_day(day, TODAY), said_day(day, TODAY, dated=True)) == (short, dated)

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from textual.widgets import DataTable, Static, TextArea
 
-from tests.ui.conftest import TODAY, settle
+from tests.ui.conftest import TODAY, latest_interaction, settle
 from tui_crm.db.models import Interaction
 from tui_crm.ui.screens.confirm import ConfirmScreen
 from tui_crm.ui.screens.log import LogInteractionScreen
@@ -184,12 +184,7 @@ async def test_a_call_is_logged_back_dated_and_never_ahead(demo_app):
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(demo_app.screen, SearchScreen)
-        logged = (
-            Interaction.select()
-            .where(Interaction.customer == row.id)
-            .order_by(Interaction.id.desc())
-            .first()
-        )
+        logged = latest_interaction(row.id)
         assert logged.at == datetime.combine(
             TODAY - timedelta(days=1), datetime.min.time()
         ).replace(hour=15, minute=30)

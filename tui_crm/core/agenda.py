@@ -16,6 +16,19 @@ from tui_crm.errors import CrmError
 MOST_DAYS = 366
 
 
+def said_day(day: date, today: date, *, dated: bool = False) -> str:
+    """A day as the agenda says it: 3d late, today, tomorrow, Wed (this week), in 9d; with
+    `dated` (the screen, which has room), the others as Wed 9 Dec."""
+    ahead = (day - today).days
+    if ahead < 0:
+        return f"{-ahead}d late"
+    if ahead <= 1:
+        return ("today", "tomorrow")[ahead]
+    if dated:
+        return f"{day:%a} {day.day} {day:%b}"
+    return f"{day:%a}" if ahead < 7 else f"in {ahead}d"
+
+
 @dataclass(frozen=True)
 class AgendaItem:
     """One follow-up due: the day, the customer, and the note of the interaction that asked

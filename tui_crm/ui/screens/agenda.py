@@ -18,7 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Header, Input, Label, Static
 from textual.worker import get_current_worker
 
-from tui_crm.core.agenda import AgendaItem, agenda
+from tui_crm.core.agenda import AgendaItem, agenda, said_day
 from tui_crm.core.corrections import edit_interaction
 from tui_crm.core.dates import parse_when
 from tui_crm.core.money import format_money_short
@@ -42,16 +42,6 @@ DAYS = 7  # the week ahead
 class AgendaLoaded(Message):
     items: list[AgendaItem]
     error: str | None
-
-
-def when(day: date, today: date) -> str:
-    """A day as the agenda says it: 3d late, today, tomorrow, Wed, in 9d."""
-    ahead = (day - today).days
-    if ahead < 0:
-        return f"{-ahead}d late"
-    if ahead <= 1:
-        return ("today", "tomorrow")[ahead]
-    return f"{day:%a %-d %b}"
 
 
 class AgendaScreen(StyledAsNeeded, FollowsTheBook, ListHoldsKeys, CustomerActions, Screen):
@@ -149,7 +139,7 @@ class AgendaScreen(StyledAsNeeded, FollowsTheBook, ListHoldsKeys, CustomerAction
     def _cells(item: AgendaItem, today: date) -> tuple:
         late = item.day < today
         return (
-            data(when(item.day, today), "bold red" if late else ""),
+            data(said_day(item.day, today, dated=True), "bold red" if late else ""),
             data(item.customer.name),
             data(item.customer.phone),
             format_money_short(item.customer.value_12m),
