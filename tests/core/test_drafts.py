@@ -59,3 +59,19 @@ def test_a_thanks_draft_keeps_the_referral_it_names_and_old_drafts_still_load(ho
     path.write_text(json.dumps(old))  # a draft written before drafts named referrals
     (loaded,) = load_drafts(book)
     assert (loaded.notes, loaded.regarding, loaded.regarding_name) == ("Flowers", None, "")
+
+
+def test_a_draft_keeps_when_it_happened_and_older_drafts_load_as_now(home, tmp_path):
+    import json
+
+    book = tmp_path / "a.db"
+    backdated = Draft(
+        7, "Rob Smith", "call", "Called", "", "", "2026-11-22T10:00:00", at="yesterday 15:30"
+    )
+    save_draft(book, backdated)
+    assert load_drafts(book) == [backdated]
+    (path,) = (home / "data" / "drafts").glob("*.json")
+    old = {k: v for k, v in json.loads(path.read_text()).items() if k != "at"}
+    path.write_text(json.dumps(old))  # a draft written before drafts kept the moment
+    (loaded,) = load_drafts(book)
+    assert (loaded.notes, loaded.at) == ("Called", "")

@@ -24,7 +24,7 @@ async def _type_and_drop(app, note: str) -> int:
         customer_id = app.screen.highlighted().id
         await pilot.press("ctrl+l")
         await pilot.pause()
-        await pilot.press(*note, "tab", "tab", *"+1w")
+        await pilot.press(*note, "tab", "tab", *"+1w", "tab", *"yesterday 15:30")
         await pilot.pause(0.8)  # the draft is written shortly after typing stops
     close_database()
     return customer_id
@@ -43,6 +43,7 @@ async def test_a_dropped_note_is_offered_back_and_can_be_saved(demo_app):
         assert isinstance(app.screen, LogInteractionScreen)
         assert app.screen.query_one("#log-notes", TextArea).text == "Wants 20 seats, call back"
         assert app.screen.query_one("#log-follow-up", Input).value == "+1w"
+        assert app.screen.query_one("#log-at", Input).value == "yesterday 15:30"
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, SearchScreen)

@@ -28,6 +28,7 @@ class Draft:
     # fields existed load with the defaults.
     regarding: int | None = None
     regarding_name: str = ""
+    at: str = ""  # when it happened, as typed ("yesterday 15:30"); "" for now
 
     @property
     def is_empty(self) -> bool:

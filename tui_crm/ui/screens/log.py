@@ -121,6 +121,7 @@ class LogInteractionScreen(FormDialog[Saved | None]):
             notes.move_cursor(notes.document.end)
             self.query_one("#log-outcome", Input).value = self.draft.outcome
             self.query_one("#log-follow-up", Input).value = self.draft.follow_up
+            self.query_one("#log-at", Input).value = self.draft.at
         notes.focus()
         if self.CHECKS_RECENT:
             self._check_recent()
@@ -198,6 +199,7 @@ class LogInteractionScreen(FormDialog[Saved | None]):
                 datetime.now().replace(microsecond=0).isoformat(),
                 self.regarding,
                 self.regarding_name,
+                values["at"],
             ),
         )
 
