@@ -21,6 +21,7 @@ from tui_crm.core.bulk import bulk_load
 from tui_crm.core.config import settings
 from tui_crm.core.display import printable
 from tui_crm.core.query import parse
+from tui_crm.core.rows import display_name
 from tui_crm.core.search import search_ids
 from tui_crm.core.undo import record_step, refused
 from tui_crm.db.derived import LAST_CONTACT, NEXT_FOLLOW_UP, bulk_index_sql
@@ -96,16 +97,7 @@ def target_ids(db: Database, target: Target, as_of: date) -> list[int]:
     if isinstance(target, str):
         return search_ids(db, parse(target), as_of=as_of, limit=None)
     ids = list(dict.fromkeys(target))
-    live: set[int] = set()
-    for piece in _pieces(ids):
-        live.update(
-            cid
-            for (cid,) in db.execute_sql(
-                "SELECT id FROM customer WHERE id IN (SELECT value FROM json_each(?)) "
-                "AND deleted_at IS NULL",
-                (piece,),
-            )
-        )
+    live = {cid for (cid,) in _rows(db, ids, "c.id", live=True)}
     return [cid for cid in ids if cid in live]
 
 
@@ -122,6 +114,20 @@ def _pieces(ids: list[int]):
         yield json.dumps(ids[start : start + _PIECE])
 
 
+def _rows(db: Database, ids: list[int], columns: str, *, live: bool = False) -> list[tuple]:
+    """`columns` (of `c`, the customer) of the customers `ids`, read a piece at a time; with
+    `live`, of those not in the trash."""
+    alive = " AND c.deleted_at IS NULL" if live else ""
+    found: list[tuple] = []
+    for piece in _pieces(ids):
+        found += db.execute_sql(
+            f"SELECT {columns} FROM customer c "
+            f"WHERE c.id IN (SELECT value FROM json_each(?)){alive}",
+            (piece,),
+        ).fetchall()
+    return found
+
+
 def _bumped(
     db: Database, ids: list[int], at: str, columns: tuple[tuple[str, Any], ...] = ()
 ) -> None:
@@ -136,15 +142,7 @@ def _bumped(
 
 
 def _versions(db: Database, ids: list[int]) -> dict[int, int]:
-    versions: dict[int, int] = {}
-    for piece in _pieces(ids):
-        versions.update(
-            db.execute_sql(
-                "SELECT id, version FROM customer WHERE id IN (SELECT value FROM json_each(?))",
-                (piece,),
-            )
-        )
-    return versions
+    return dict(_rows(db, ids, "c.id, c.version"))
 
 
 def _record_history(
@@ -200,37 +198,22 @@ def _put_tags(db: Database, ids: list[int], adding: list[tuple], removing: list[
 
 def _names_and_tags(db: Database, ids: list[int]) -> dict[int, tuple[str, tuple[str, ...]]]:
     """{id: (name as shown, tags sorted)} of live customers among `ids`."""
-    out: dict[int, tuple[str, tuple[str, ...]]] = {}
-    for piece in _pieces(ids):
-        for cid, name, tags in db.execute_sql(
-            "SELECT c.id, trim(c.first_name || ' ' || c.last_name), "
-            "  (SELECT group_concat(name, char(10)) FROM "
-            "    (SELECT t.name FROM customer_tag ct JOIN tag t ON t.id = ct.tag_id "
-            "     WHERE ct.customer_id = c.id ORDER BY t.name)) "
-            "FROM customer c WHERE c.id IN (SELECT value FROM json_each(?)) "
-            "AND c.deleted_at IS NULL",
-            (piece,),
-        ):
-            out[cid] = (name, tuple(tags.split("\n")) if tags else ())
-    return out
-
-
-def _company_names(db: Database, ids: list[int]) -> dict[int, str]:
-    """A customer without a name is shown by their company (as everywhere)."""
-    out: dict[int, str] = {}
-    for piece in _pieces(ids):
-        out.update(
-            db.execute_sql(
-                "SELECT id, company FROM customer WHERE id IN (SELECT value FROM json_each(?))",
-                (piece,),
-            )
+    return {
+        cid: (display_name(first, last, company), tuple(tags.split("\n")) if tags else ())
+        for cid, first, last, company, tags in _rows(
+            db,
+            ids,
+            "c.id, c.first_name, c.last_name, c.company, "
+            "(SELECT group_concat(name, char(10)) FROM "
+            " (SELECT t.name FROM customer_tag ct JOIN tag t ON t.id = ct.tag_id "
+            "  WHERE ct.customer_id = c.id ORDER BY t.name))",
+            live=True,
         )
-    return out
+    }
 
 
 def _plan(db: Database, ids: list[int], add: list[str], remove: list[str]) -> list[TagChange]:
     held = _names_and_tags(db, ids)
-    companies = _company_names(db, [cid for cid, (name, _) in held.items() if not name])
     changes = []
     for cid in ids:
         if cid not in held:
@@ -238,7 +221,7 @@ def _plan(db: Database, ids: list[int], add: list[str], remove: list[str]) -> li
         name, before = held[cid]
         after = tuple(sorted((set(before) | set(add)) - set(remove)))
         if after != before:
-            changes.append(TagChange(cid, name or companies.get(cid, ""), before, after))
+            changes.append(TagChange(cid, name, before, after))
     return changes
 
 
@@ -434,18 +417,13 @@ def _wanted_columns(db: Database, values: dict[str, str]) -> dict[str, Any]:
 
 def _held_columns(db: Database, ids: list[int], columns: list[str]) -> dict[int, tuple]:
     """{id: (name as shown, column values…)} of the live customers among `ids`."""
-    out: dict[int, tuple] = {}
     listed = ", ".join(f"c.{column}" for column in columns)
-    for piece in _pieces(ids):
-        for cid, name, *held in db.execute_sql(
-            "SELECT c.id, CASE WHEN trim(c.first_name || ' ' || c.last_name) = '' "
-            f"THEN c.company ELSE trim(c.first_name || ' ' || c.last_name) END, {listed} "
-            "FROM customer c WHERE c.id IN (SELECT value FROM json_each(?)) "
-            "AND c.deleted_at IS NULL",
-            (piece,),
-        ):
-            out[cid] = (name, *held)
-    return out
+    return {
+        cid: (display_name(first, last, company), *held)
+        for cid, first, last, company, *held in _rows(
+            db, ids, f"c.id, c.first_name, c.last_name, c.company, {listed}", live=True
+        )
+    }
 
 
 def _shown_column(db: Database, column: str, value: Any, names: dict[int, str]) -> str:
@@ -574,24 +552,33 @@ def undo_bulk_set(
     return ""
 
 
-def _check_unmoved(db: Database, step: UndoStep, held: list[tuple[int, int]]) -> None:
+def _check_unmoved(
+    db: Database, step: UndoStep, held: list[tuple[int, int]], *, trashed_by_it: bool = False
+) -> None:
     """Refuse the undo of a bulk step (nothing changed) when any of its customers changed
-    since it, or went to the trash."""
-    current: dict[int, tuple[int, Any]] = {}
-    for piece in _pieces([cid for cid, _ in held]):
-        for cid, version, deleted in db.execute_sql(
-            "SELECT id, version, deleted_at FROM customer "
-            "WHERE id IN (SELECT value FROM json_each(?))",
-            (piece,),
-        ):
-            current[cid] = (version, deleted)
+    since it (a version moved on), or went to the trash; for a step that put them in the
+    trash, when any was changed or restored since."""
+    current = {
+        cid: (version, deleted)
+        for cid, version, deleted in _rows(
+            db, [cid for cid, _ in held], "c.id, c.version, c.deleted_at"
+        )
+    }
     moved = [cid for cid, version in held if current.get(cid, (None, None))[0] != version]
-    trashed = [cid for cid, _ in held if cid in current and current[cid][1] is not None]
+    trashed = (
+        []
+        if trashed_by_it
+        else [cid for cid, _ in held if cid in current and current[cid][1] is not None]
+    )
     if moved or trashed:
         cid = (moved or trashed)[0]
         others = len(moved or trashed) - 1
         who_said = f"#{cid}" + (f" and {others} more" if others else "")
-        why = "changed since" if moved else "in the trash"
+        why = (
+            "in the trash"
+            if not moved
+            else ("changed or restored since" if trashed_by_it else "changed since")
+        )
         raise refused(f"{step.label}: {who_said} {'was' if not others else 'were'} {why}")
 
 
@@ -787,10 +774,10 @@ def undo_bulk_trash(
     """Bring every customer of the step back from the trash, as one; refused (nothing
     changed) when any of them changed since (restored, purged or edited)."""
     held = [(cid, version) for cid, version in payload["customers"]]
-    _check_unmoved_trashed(db, step, held)
+    _check_unmoved(db, step, held, trashed_by_it=True)
     ids = [cid for cid, _ in held]
     at = now.isoformat(sep=" ")
-    gone = dict(_held_deleted(db, ids))  # when each went, as the history says it back
+    gone = dict(_rows(db, ids, "c.id, c.deleted_at"))  # when each went: the history says it
     _bumped(db, ids, at, (("deleted_at", None),))
     _record_history(
         db,
@@ -801,26 +788,3 @@ def undo_bulk_trash(
         undone=step,
     )
     return ""
-
-
-def _held_deleted(db: Database, ids: list[int]) -> list[tuple[int, Any]]:
-    out: list[tuple[int, Any]] = []
-    for piece in _pieces(ids):
-        out += db.execute_sql(
-            "SELECT id, deleted_at FROM customer WHERE id IN (SELECT value FROM json_each(?))",
-            (piece,),
-        ).fetchall()
-    return out
-
-
-def _check_unmoved_trashed(db: Database, step: UndoStep, held: list[tuple[int, int]]) -> None:
-    """As `_check_unmoved`, for customers the step put in the trash: each must still be there,
-    at the version it left them."""
-    current = {cid: version for cid, version in _versions(db, [cid for cid, _ in held]).items()}
-    moved = [cid for cid, version in held if current.get(cid) != version]
-    if moved:
-        others = len(moved) - 1
-        who_said = f"#{moved[0]}" + (f" and {others} more" if others else "")
-        raise refused(
-            f"{step.label}: {who_said} {'was' if not others else 'were'} changed or restored since"
-        )
