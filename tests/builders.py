@@ -15,12 +15,19 @@ from tui_crm.core.attention import attention_state, mark_done, snooze
 from tui_crm.core.customers import add_purchase, create_customer, log_interaction, trash_customer
 from tui_crm.core.duplicates import dismiss_pair
 from tui_crm.core.merge import merge
+from tui_crm.core.plans import Touch, add_category
 from tui_crm.db.database import APPLICATION_ID
 from tui_crm.db.migrations import m0001_initial
 
 TODAY = date(2026, 11, 18)
 NOW = datetime(2026, 11, 18, 12, 0)
 ME = "tester"  # the user the `home` fixture sets (TUI_CRM_USER)
+
+
+def category(db, name: str, days: int) -> int:
+    """A category whose plan is one touch: any contact every `days` days (as a category's
+    cadence was before plans)."""
+    return add_category(db, name, touches=(Touch("contact", days),))
 
 
 def days_ago(days: int) -> datetime:

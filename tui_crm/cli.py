@@ -158,6 +158,11 @@ EXAMPLES = {
         "tui-crm agenda                 # the follow-ups of the week ahead, overdue first",
         "tui-crm agenda --days 1 --format csv > today.csv",
     ),
+    "plan": (
+        "tui-crm plan                   # every plan: everyone's, without a category, each category",
+        'tui-crm plan "Key account" "meeting every 3 months, call every month"',
+        'tui-crm plan --new Prospects "call every 2 weeks"   # everyone, none: the other plans',
+    ),
     "undo": (
         "tui-crm undo        # takes back your newest undoable action (tag, trash, merge, …)",
         "tui-crm undo --db /srv/crm/team.db",
@@ -398,6 +403,25 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     agenda.add_argument("--as-of", type=_date_arg, metavar="DATE", help="the day to start from")
     _table_format(agenda)
 
+    plan = add(
+        "plan",
+        parents=[common],
+        help="print the communication plans, or set one",
+        description=(
+            "A plan is the touches a customer gets and how often: everyone's, plus their\n"
+            "category's (or the one for customers without a category). Without arguments,\n"
+            "print every plan; with a SCOPE (everyone, none, or a category) and TOUCHES, set\n"
+            "that plan (an empty TOUCHES clears it). A touch is a kind (contact, call, meeting,\n"
+            "email, message, thanks) and an interval: 'meeting every 3 months'."
+        ),
+    )
+    plan.add_argument("scope", nargs="?", help="everyone, none (no category) or a category")
+    plan.add_argument("touches", nargs="?", help="'meeting every 3 months, call every month'")
+    plan.add_argument(
+        "--new", action="store_true", help="SCOPE is a new category, to add with TOUCHES"
+    )
+    _table_format(plan)
+
     add(
         "undo",
         parents=[common],
@@ -634,6 +658,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         "tag": _tag,
         "undo": _undo,
         "agenda": _agenda,
+        "plan": _plan,
         "set": _set,
         "log-all": _log_all,
         "demo": _demo,
@@ -1295,6 +1320,48 @@ def _agenda(args: argparse.Namespace) -> int:
         for item in agenda(db, today, args.days)
     ]
     _emit(records, args.format, AGENDA_COLUMNS, AGENDA_TABLE, "nothing due")
+    return 0
+
+
+PLAN_COLUMNS = ("scope", "touches")
+PLAN_TABLE = (("scope", "PLAN FOR", 24, "<"), ("touches", "TOUCHES", 60, "<"))
+
+
+def _plan(args: argparse.Namespace) -> int:
+    from tui_crm.core import plans
+    from tui_crm.errors import ValidationError
+
+    db = _open(args)
+    if args.scope is not None and args.touches is None:
+        raise CrmError("give the plan's touches too: tui-crm plan SCOPE 'call every month'")
+    if args.scope is None and args.new:
+        raise CrmError("--new needs the new category's name and its touches")
+    if args.scope is not None:
+        try:
+            touches = plans.parse_plan(args.touches)
+            if args.new:
+                plans.add_category(db, args.scope, touches=touches)
+                said = f"added the category {printable(args.scope)}"
+            else:
+                with db.atomic():
+                    before = plans.scope_plan(db, args.scope)
+                    changed = plans.set_plan(db, args.scope, touches, expected=before)
+                said = (
+                    f"plan for {printable(args.scope)}: {plans.plan_text(touches) or 'no touches'}"
+                    f" (was: {plans.plan_text(before) or 'no touches'})"
+                    if changed
+                    else f"the plan for {printable(args.scope)} is already that"
+                )
+        except ValidationError as err:
+            raise CrmError(next(iter(err.errors.values()))) from None
+        print(said, file=sys.stderr if args.format != "table" else sys.stdout)
+        if args.format == "table":
+            return 0
+    records = [
+        {"scope": plan.label, "touches": plans.plan_text(plan.touches)}
+        for plan in plans.read_plans(db)
+    ]
+    _emit(records, args.format, PLAN_COLUMNS, PLAN_TABLE, "no plans")
     return 0
 
 

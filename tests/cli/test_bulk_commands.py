@@ -171,3 +171,50 @@ def test_agenda_prints_the_follow_ups_due_with_the_contract_columns(home, book):
     assert rows[0]["day"] == (date.today() + timedelta(days=2)).isoformat()
     none = run_cli(home, "agenda", "--days", "0", "--db", str(book))
     assert (none.returncode, none.stdout, none.stderr.strip()) == (0, "", "nothing due")
+
+
+# `tui-crm plan` ---------------------------------------------------------------------------
+
+
+def test_plan_prints_every_plan_and_sets_one_by_scope(home, book):
+    listed = run_cli(home, "plan", "--format", "csv", "--db", str(book))
+    assert listed.returncode == 0, listed.stderr
+    assert list(csv.DictReader(io.StringIO(listed.stdout))) == [
+        {"scope": "Every customer", "touches": ""},
+        {"scope": "Without a category", "touches": "contact every 3 months"},
+    ]
+    added = run_cli(home, "plan", "--new", "Key account", "quarterly meeting", "--db", str(book))
+    assert added.returncode == 0, added.stderr
+    assert added.stdout == "added the category Key account\n"
+    changed = run_cli(
+        home, "plan", "key ACCOUNT", "meeting every 3 months, call every month", "--db", str(book)
+    )
+    assert changed.stdout == (
+        "plan for key ACCOUNT: meeting every 3 months, call every month "
+        "(was: meeting every 3 months)\n"
+    )
+    everyone = run_cli(
+        home, "plan", "everyone", "gift every year", "--format", "json", "--db", str(book)
+    )
+    assert everyone.stderr == "plan for everyone: thanks every year (was: no touches)\n"
+    assert json.loads(everyone.stdout) == [
+        {"scope": "Every customer", "touches": "thanks every year"},
+        {"scope": "Without a category", "touches": "contact every 3 months"},
+        {"scope": "Key account", "touches": "meeting every 3 months, call every month"},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("key", "call every week"), "there is no category 'key'"),
+        (("none", "dinner every week"), "'dinner' is not one of contact, call, meeting"),
+        (("none",), "give the plan's touches too"),
+        (("--new", "Key", "call every 2 moons"), "'moon' is not days, weeks, months or years"),
+    ],
+)
+def test_a_bad_plan_gets_one_line_and_changes_nothing(home, book, args, says):
+    before = run_cli(home, "plan", "--format", "csv", "--db", str(book)).stdout
+    result = run_cli(home, "plan", *args, "--db", str(book))
+    assert says in one_line_error(result.returncode, result.stdout, result.stderr)
+    assert run_cli(home, "plan", "--format", "csv", "--db", str(book)).stdout == before

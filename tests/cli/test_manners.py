@@ -320,7 +320,7 @@ def _subcommands() -> list[str]:
 
 def test_every_command_is_listed_here():
     assert set(SUBCOMMANDS) <= set(_subcommands())
-    assert len(_subcommands()) == 21
+    assert len(_subcommands()) == 22
 
 
 @pytest.mark.parametrize("command", [*_subcommands(), None])

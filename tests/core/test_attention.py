@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
+from tests.builders import category
 from tests.versions import current_version
 from tui_crm.core.attention import (
     WHITESPACE,
@@ -17,7 +18,6 @@ from tui_crm.core.attention import (
     attention_ranking,
     attention_state,
     book_gap,
-    default_cadence,
     ensure_rhythms,
     lapse_limit,
     lapse_of,
@@ -25,19 +25,18 @@ from tui_crm.core.attention import (
     mark_done,
     reason_ids,
     rhythm,
-    set_default_cadence,
     snooze,
     still_buying,
     usual_gap,
 )
 from tui_crm.core.customers import (
-    add_category,
     add_purchase,
     create_customer,
     log_interaction,
     trash_customer,
     update_customer,
 )
+from tui_crm.core.plans import Touch, parse_plan, plan_for, set_plan
 from tui_crm.errors import CrmError, ValidationError
 
 TODAY = date(2026, 11, 20)
@@ -247,24 +246,26 @@ def test_a_logged_call_clears_the_follow_up_and_the_cadence(db):
     assert cid not in _reasons(db)
 
 
-def test_cadence_comes_from_the_category_or_the_default(db):
-    add_category(db, "key account", 14, expected_days=None)
+def test_cadence_comes_from_the_category_or_the_plan_without_one(db):
+    category(db, "key account", 14)
     key = _customer(db, "Key", category="key account")
     plain = _customer(db, "Plain")
     for cid in (key, plain):
         _call(db, cid, 20)
     assert _reasons(db)[key]["cadence"] == "no contact for 20 days (every 14 days wanted)"
     assert plain not in _reasons(db)
-    assert default_cadence(db) == 90
-    set_default_cadence(db, "15", expected=default_cadence(db))
+    assert plan_for(db, None) == (Touch("contact", 90),)  # a new book's
+    set_plan(db, "none", parse_plan("contact every 15 days"), expected=plan_for(db, None))
     assert _reasons(db)[plain]["cadence"] == "no contact for 20 days (every 15 days wanted)"
 
 
-@pytest.mark.parametrize("bad", ["0", "-3", "soon", "4000"])
-def test_a_bad_default_cadence_is_refused(db, bad):
+@pytest.mark.parametrize(
+    "bad", ["contact every 0 days", "contact every -3 days", "soon", "contact every 11 years"]
+)
+def test_a_bad_plan_is_refused(db, bad):
     with pytest.raises(ValidationError):
-        set_default_cadence(db, bad, expected=default_cadence(db))
-    assert default_cadence(db) == 90
+        set_plan(db, "none", parse_plan(bad), expected=plan_for(db, None))
+    assert plan_for(db, None) == (Touch("contact", 90),)
 
 
 def test_a_never_contacted_customer_counts_from_when_they_were_added(db):

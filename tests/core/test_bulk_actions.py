@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.builders import ME, NOW, TODAY
+from tests.builders import ME, NOW, TODAY, category
 from tests.versions import current_version
 from tui_crm.core.backups import list_backups
 from tui_crm.core.bulk_actions import (
@@ -176,10 +176,8 @@ def test_tag_words_are_kept_as_the_book_keeps_tags():
 
 @pytest.fixture
 def categories(db):
-    from tui_crm.core.customers import add_category
-
-    add_category(db, "Key account", 30, expected_days=None)
-    add_category(db, "Small", 90, expected_days=None)
+    category(db, "Key account", 30)
+    category(db, "Small", 90)
 
 
 def _owner_and_category(db, cid: int) -> tuple[str, str]:

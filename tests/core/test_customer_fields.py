@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from tests.builders import category
 from tui_crm.core.customer_fields import (
     BY_NAME,
     CUSTOMER_FIELDS,
@@ -19,7 +20,7 @@ from tui_crm.core.customer_fields import (
     MERGE_GROUPS,
     NAMES,
 )
-from tui_crm.core.customers import ALL_FIELDS, add_category, create_customer
+from tui_crm.core.customers import ALL_FIELDS, create_customer
 from tui_crm.core.interchange.contacts_csv import (
     FIELDS as CSV_FIELDS,
 )
@@ -133,7 +134,7 @@ def _value(f, number: int, referrer: int):
 
 @pytest.fixture
 def everything(db):
-    add_category(db, "key account", 30, expected_days=None)
+    category(db, "key account", 30)
     referrer = create_customer(db, {"first_name": "Harry", "uid": "urn:uuid:harry"})
     values = {f.name: _value(f, n, referrer) for n, f in enumerate(CUSTOMER_FIELDS, 1)}
     customer = create_customer(db, values)

@@ -7,11 +7,11 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from tests.builders import category
 from tests.versions import current_version
 from tui_crm.core import config
 from tui_crm.core.customers import (
     Reapplied,
-    add_category,
     add_purchase,
     changes_said,
     clean_customer,
@@ -229,13 +229,13 @@ def test_an_update_cannot_blank_every_name(db):
 
 
 def test_an_unknown_category_is_refused_and_a_known_one_matches_any_case(db):
-    add_category(db, "Key Account", 14, expected_days=None)
+    category(db, "Key Account", 14)
     with pytest.raises(ValidationError) as info:
         create_customer(db, {"first_name": "Anna", "category": "platinum"})
     assert "category" in info.value.errors
     cid = create_customer(db, {"first_name": "Anna", "category": "key account"})
     profile = get_profile(db, cid, TODAY)
-    assert (profile.category, profile.cadence_days) == ("Key Account", 14)
+    assert (profile.category, profile.plan) == ("Key Account", "contact every 2 weeks")
 
 
 # --- change history and versions -----------------------------------------------------------
@@ -305,8 +305,8 @@ def test_an_update_that_changes_nothing_keeps_the_version_and_writes_no_history(
 
 
 def test_category_changes_are_recorded_by_name(db):
-    add_category(db, "key account", 14, expected_days=None)
-    add_category(db, "regular", 45, expected_days=None)
+    category(db, "key account", 14)
+    category(db, "regular", 45)
     cid = create_customer(db, {"first_name": "Anna", "category": "regular"})
     update_customer(
         db, cid, {"category": "key account"}, now=NOW, expected_version=current_version(cid)

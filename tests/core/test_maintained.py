@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from tests.builders import first_release_book
+from tests.builders import category, first_release_book
 from tests.versions import current_version
 from tui_crm.core import attention
 from tui_crm.core.attention import (
@@ -27,7 +27,6 @@ from tui_crm.core.attention import (
     attention_state,
     mark_done,
     reason_ids,
-    set_default_cadence,
     snooze,
 )
 from tui_crm.core.bulk import bulk_load
@@ -39,7 +38,6 @@ from tui_crm.core.corrections import (
     edit_purchase,
 )
 from tui_crm.core.customers import (
-    add_category,
     add_purchase,
     create_customer,
     log_interaction,
@@ -50,6 +48,7 @@ from tui_crm.core.interchange.contacts_csv import parse_contacts_csv
 from tui_crm.core.interchange.load import load_customers
 from tui_crm.core.interchange.purchases import load_purchases
 from tui_crm.core.merge import merge
+from tui_crm.core.plans import Touch, scope_plan, set_plan
 from tui_crm.core.referrals import figures_from_scratch, referral_forest
 from tui_crm.core.trash import restore_from_trash
 from tui_crm.core.undo import undo_last
@@ -60,7 +59,7 @@ from tui_crm.errors import CrmError
 
 TODAY = date(2026, 11, 18)
 NAMES = ["Ann", "Bob", "Cy", "Di", "Ed", "Fay"]
-KINDS = ["call", "email", "thanks", "note"]
+KINDS = ["call", "email", "meeting", "thanks", "note"]
 
 
 def _moment(day: date, hour: int = 10) -> datetime:
@@ -79,8 +78,8 @@ class Book(RuleBasedStateMachine):
         self.customers: list[int] = []
         self.purchases: list[int] = []
         self.interactions: list[int] = []
-        add_category(self.db, "key", 14, expected_days=None)
-        add_category(self.db, "small", 120, expected_days=None)
+        category(self.db, "key", 14)
+        category(self.db, "small", 120)
 
     def teardown(self) -> None:
         close_database()
@@ -325,16 +324,18 @@ class Book(RuleBasedStateMachine):
         else:
             snooze(self.db, cid, reasons, self.day + timedelta(days=days), seen=seen)
 
-    @rule(days=st.integers(5, 200))
-    def default_cadence(self, days):
-        set_default_cadence(self.db, days, expected=attention.default_cadence(self.db))
-
-    @rule(days=st.integers(5, 200), name=st.sampled_from(["key", "small"]))
-    def category_cadence(self, days, name):
-        kept = self.db.execute_sql(
-            "SELECT cadence_days FROM category WHERE name = ?", (name,)
-        ).fetchone()[0]
-        add_category(self.db, name, days, expected_days=kept)
+    @rule(
+        scope=st.sampled_from(["everyone", "none", "key", "small"]),
+        touches=st.lists(
+            st.tuples(
+                st.sampled_from(["contact", "call", "meeting", "thanks"]), st.integers(5, 200)
+            ),
+            max_size=3,
+        ),
+    )
+    def plan(self, scope, touches):
+        touches = [Touch(kind, days) for kind, days in touches]
+        set_plan(self.db, scope, touches, expected=scope_plan(self.db, scope))
 
     # The day ----------------------------------------------------------------------------
 

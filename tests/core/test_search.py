@@ -6,10 +6,10 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from tests.builders import category
 from tests.versions import current_version
 from tui_crm.core.attention import attention_state, lapsed_ids, snooze
 from tui_crm.core.customers import (
-    add_category,
     add_purchase,
     create_customer,
     log_interaction,
@@ -117,8 +117,8 @@ INTERACTIONS = {
 
 @pytest.fixture
 def book(db):
-    add_category(db, "key account", 14, expected_days=None)
-    add_category(db, "regular", 45, expected_days=None)
+    category(db, "key account", 14)
+    category(db, "regular", 45)
     ids = {}
     for n, (key, values) in enumerate(PEOPLE.items()):
         ids[key] = create_customer(db, values, now=datetime(2025, 1, 1 + n, 9, 0))
@@ -290,7 +290,7 @@ def test_every_qualifier_filters(db, book, text, expected):
     ],
 )
 def test_qualifiers_ignore_case_beyond_ascii(db, book, text):
-    add_category(db, "Små", 120, expected_days=None)
+    category(db, "Små", 120)
     ase = create_customer(
         db,
         {

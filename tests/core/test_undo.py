@@ -155,7 +155,7 @@ def test_undo_of_a_snooze_puts_the_marks_back_exactly(db, anna):
     )
     assert _marks(db, anna) != before
     line = undo_last(db, who=ME)
-    assert line == "Undid: snooze of Anna Berg (no contact for too long, stopped buying)"
+    assert line == "Undid: snooze of Anna Berg (plan touch due, stopped buying)"
     assert _marks(db, anna) == before
 
 

@@ -19,16 +19,13 @@ from pathlib import Path
 
 import pytest
 
-from tui_crm.core import attention as attention_module
+from tests.builders import category
 from tui_crm.core.attention import (
     attention_page,
-    default_cadence,
     mark_done,
-    set_default_cadence,
     snooze,
 )
 from tui_crm.core.customers import (
-    add_category,
     create_customer,
     get_profile,
     log_interaction,
@@ -41,9 +38,19 @@ from tui_crm.core.interchange import load as load_module
 from tui_crm.core.interchange.load import load_customers
 from tui_crm.core.interchange.records import Parsed, SourceRow
 from tui_crm.core.merge import merge, merge_preview
+from tui_crm.core.plans import (
+    DEFAULT_TOUCH_DAYS,
+    Touch,
+    parse_plan,
+    plan_text,
+    read_plans,
+    save_plans,
+    scope_plan,
+    set_plan,
+)
 from tui_crm.core.referrals import referrals
 from tui_crm.db.database import db as shared_db
-from tui_crm.db.models import AttentionMark, Category, Customer, DuplicateDismissal, Interaction
+from tui_crm.db.models import AttentionMark, Customer, DuplicateDismissal, Interaction
 from tui_crm.errors import ConflictError
 
 NOW = datetime(2026, 11, 20, 10, 0)
@@ -96,7 +103,7 @@ def _refusal(call, *args, **kwargs) -> str:
 
 def _unversioned_writes(db) -> list:
     a, b = _customer(db, first_name="Ann"), _customer(db, first_name="Anne")
-    add_category(db, "key account", 14, expected_days=None)
+    category(db, "key account", 14)
     return [
         lambda: update_customer(db, a, {"city": "Oslo"}),
         lambda: trash_customer(db, a),
@@ -105,8 +112,8 @@ def _unversioned_writes(db) -> list:
         lambda: dismiss_pair(db, a, b),
         lambda: snooze(db, a, ["cadence"], TODAY + timedelta(days=3)),
         lambda: mark_done(db, a, ["cadence"]),
-        lambda: add_category(db, "key account", 7),
-        lambda: set_default_cadence(db, 30),
+        lambda: set_plan(db, "key account", parse_plan("call every week")),
+        lambda: set_plan(db, "none", parse_plan("call every week"), expected=None),
         lambda: update_customer(db, a, {"city": "Oslo"}, expected_version=None),
     ]
 
@@ -118,8 +125,8 @@ def test_no_write_that_replaces_something_can_be_made_without_the_version_it_is_
         with pytest.raises(TypeError):
             write()
     assert list(db.execute_sql("SELECT id, version, city, deleted_at FROM customer")) == before
-    assert Category.get(Category.name == "key account").cadence_days == 14
-    assert default_cadence(db) == attention_module.DEFAULT_CADENCE_DAYS
+    assert scope_plan(db, "key account") == (Touch("contact", 14),)
+    assert scope_plan(db, "none") == (Touch("contact", DEFAULT_TOUCH_DAYS),)
 
 
 # Edits, lost and reactivated, trash and restore ---------------------------------------------
@@ -305,7 +312,7 @@ def test_a_snooze_based_on_an_older_item_is_refused(db, people):
         as_of=TODAY,
         who="ben",
     )
-    assert "ann snoozed no contact for too long until" in message
+    assert "ann snoozed plan touch due until" in message
     assert AttentionMark.get(AttentionMark.customer == cid).snoozed_until == soon
 
 
@@ -347,29 +354,31 @@ def test_done_based_on_an_older_item_never_closes_a_follow_up_asked_for_since(db
     assert not Interaction.select().where(Interaction.follow_up_done).exists()
 
 
-def test_a_cadence_form_saved_from_older_values_overwrites_nothing(db, people):
+def test_a_plan_editor_saved_from_older_plans_overwrites_nothing(db, people):
     ann, ben = people
-    add_category(db, "key account", 14, expected_days=None)
+    category(db, "key account", 14)
 
-    def read_form():
-        return default_cadence(db), {c.name: c.cadence_days for c in Category.select()}
+    def texts(plans) -> dict[str, str]:
+        return {plan.label: plan_text(plan.touches) for plan in plans}
 
-    default_seen_by_ann, seen_by_ann = ann(read_form)
-    default_seen_by_ben, seen_by_ben = ben(read_form)
-    ann(add_category, db, "key account", 7, expected_days=seen_by_ann["key account"])
+    seen_by_ann = ann(read_plans, db)
+    seen_by_ben = ben(read_plans, db)
 
-    def save_ben_form(key_account_days: int) -> None:
-        with db.atomic():
-            set_default_cadence(db, 60, expected=default_seen_by_ben)
-            add_category(
-                db, "key account", key_account_days, expected_days=seen_by_ben["key account"]
-            )
+    def save(seen, **changed: str) -> None:
+        wanted = {"none": "Without a category", "key": "key account"}
+        edits = {wanted[k]: v for k, v in changed.items()}
+        save_plans(db, [(p, parse_plan(edits.get(p.label, plan_text(p.touches)))) for p in seen])
 
-    ben(save_ben_form, 14)  # ben changed the default only: ann's 7 days stay
-    assert (default_cadence(db), read_form()[1]) == (60, {"key account": 7})
-    message = ben(_refusal, save_ben_form, 21)  # ben changed key account too: refused
-    assert "from 14 to 7 days" in message
-    assert read_form()[1] == {"key account": 7}
+    ann(save, seen_by_ann, key="meeting every 3 months")
+    ben(save, seen_by_ben, none="call every 2 months")  # ben changed another plan: both stay
+    assert texts(read_plans(db)) == {
+        "Every customer": "",
+        "Without a category": "call every 2 months",
+        "key account": "meeting every 3 months",
+    }
+    message = ben(_refusal, save, seen_by_ben, key="call every week")  # the same plan: refused
+    assert "someone else changed the plan for key account to 'meeting every 3 months'" in message
+    assert scope_plan(db, "key account") == (Touch("meeting", 90),)
 
 
 # A thanks names a referral -----------------------------------------------------------------

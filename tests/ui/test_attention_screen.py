@@ -7,12 +7,13 @@ from datetime import timedelta
 from textual.widgets import Input, Static
 
 from tests.ui.conftest import TODAY, settle
-from tui_crm.core.attention import attention_queue, default_cadence
+from tui_crm.core.attention import attention_queue
+from tui_crm.core.plans import Touch, parse_plan, scope_plan
 from tui_crm.db.models import AttentionMark, Category, Customer, Interaction
 from tui_crm.ui.screens.attention import AttentionScreen
-from tui_crm.ui.screens.cadence import CadenceScreen
 from tui_crm.ui.screens.log import LogInteractionScreen
 from tui_crm.ui.screens.lost import MarkLostScreen
+from tui_crm.ui.screens.plans import PlanScreen
 from tui_crm.ui.screens.profile import ProfileScreen
 from tui_crm.ui.screens.search import SearchScreen
 from tui_crm.ui.screens.snooze import SnoozeScreen
@@ -164,31 +165,57 @@ async def test_ctrl_x_marks_lost_with_the_deal_breaker(demo_app):
         assert first not in _ids(screen)
 
 
-async def test_cadence_is_edited_from_the_queue_and_bad_days_are_refused(demo_app):
-    async with demo_app.run_test(size=(100, 40)) as pilot:
+async def test_plans_are_edited_from_the_queue_and_a_bad_touch_is_refused(demo_app):
+    async with demo_app.run_test(size=(110, 40)) as pilot:
         screen = await _attention(pilot)
         count = len(_ids(screen))
         await pilot.press("f7")
-        await pilot.pause()
+        await settle(pilot)
         dialog = demo_app.screen
-        assert isinstance(dialog, CadenceScreen)
+        assert isinstance(dialog, PlanScreen)
         key = Category.get(Category.name == "key account")
-        dialog.query_one(f"#cadence-{key.id}", Input).value = "0"
+        field = dialog.query_one(f"#plan-category-{key.id}", Input)
+        assert field.value == "meeting every 3 months, call every 2 weeks"
+        field.value = "meeting every 3 months, dinner every week"
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert "1 to 3650" in _text(dialog.query_one(f"#cadence-{key.id}-error"))
-        assert Category.get_by_id(key.id).cadence_days == 14
-        dialog.query_one(f"#cadence-{key.id}", Input).value = "7"
-        dialog.query_one("#cadence-default", Input).value = "30"
-        dialog.query_one("#cadence-new-name", Input).value = "prospect"
-        dialog.query_one("#cadence-new-days", Input).value = "10"
+        assert "'dinner' is not one of" in _text(dialog.query_one(f"#plan-category-{key.id}-error"))
+        assert scope_plan(demo_app.db, "key account") == parse_plan(
+            "meeting every 3 months, call every 2 weeks"
+        )
+        field.value = "meeting every 3 months, call every week"
+        dialog.query_one("#plan-none", Input).value = "contact every month"
+        dialog.query_one("#plan-new-name", Input).value = "prospect"
+        dialog.query_one("#plan-new-touches", Input).value = "call every 10 days"
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert demo_app.screen is screen
-        assert Category.get_by_id(key.id).cadence_days == 7
-        assert Category.get(Category.name == "prospect").cadence_days == 10
-        assert default_cadence(demo_app.db) == 30
-        assert len(_ids(screen)) > count  # tighter cadences: more customers to call
+        db = demo_app.db
+        assert scope_plan(db, "key account") == parse_plan(
+            "meeting every 3 months, call every week"
+        )
+        assert scope_plan(db, "prospect") == (Touch("call", 10),)
+        assert scope_plan(db, "none") == (Touch("contact", 30),)
+        assert len(_ids(screen)) > count  # tighter plans: more customers to call
+        # The queue names the touch that is due.
+        reasons = [r.text for item in attention_queue(db, TODAY) for r in item.reasons]
+        assert any(text.startswith("weekly call due (last call or meeting") for text in reasons)
+
+
+async def test_the_palette_opens_the_plan_editor_from_any_screen(demo_app):
+    async with demo_app.run_test(size=(110, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p", *"communication plans")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        dialog = demo_app.screen
+        assert isinstance(dialog, PlanScreen)
+        dialog.query_one("#plan-everyone", Input).value = "gift every year"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(demo_app.screen, PlanScreen)
+        assert scope_plan(demo_app.db, "everyone") == (Touch("thanks", 365),)
 
 
 async def test_a_long_queue_shows_its_first_rows_and_counts_them_all(demo_app, monkeypatch):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Button, Input, OptionList, Select, Static, TextArea
 
+from tests.builders import category
 from tests.ui.conftest import burst, settle
 from tests.versions import current_version
 from tui_crm.core.customers import update_customer
@@ -379,11 +380,11 @@ async def test_ctrl_n_from_the_results_opens_a_new_customer_form(demo_app):
 async def test_every_field_on_the_form_is_filled_in_and_saved_back_unchanged(empty_app):
     from tests.core.test_customer_fields import _value
     from tui_crm.core.customer_fields import CUSTOMER_FIELDS
-    from tui_crm.core.customers import add_category, clean_customer, create_customer
+    from tui_crm.core.customers import clean_customer, create_customer
     from tui_crm.core.interchange.export import customer_records
 
     db = empty_app.db
-    add_category(db, "key account", 30, expected_days=None)
+    category(db, "key account", 30)
     referrer = create_customer(db, {"first_name": "Harry"})
     values = {f.name: _value(f, n, referrer) for n, f in enumerate(CUSTOMER_FIELDS, 1)}
     # The form edits the street on one line: a line break in it is shown as ␤ and saved so.

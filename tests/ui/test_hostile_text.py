@@ -62,7 +62,7 @@ def build_hostile_book(path: Path) -> list[int]:
     now = datetime.combine(TODAY, datetime.min.time()).replace(hour=9)
     ids = []
     with db.atomic():
-        category = Category.create(name=_h(3) + " key", cadence_days=7)
+        category = Category.create(name=_h(3) + " key")
         for n in range(len(HOSTILE)):
             row = Customer.create(
                 first_name=_h(n),

@@ -98,8 +98,8 @@ def test_needs_attention_at_80x24_with_the_snooze_dialog(demo_app, snap_compare)
     assert snap_compare(demo_app, terminal_size=(80, 24), run_before=_keys("f2", "ctrl+t"))
 
 
-def test_cadence_dialog(demo_app, snap_compare):
-    assert snap_compare(demo_app, terminal_size=(100, 30), run_before=_keys("f2", "f7"))
+def test_plan_dialog(demo_app, snap_compare):
+    assert snap_compare(demo_app, terminal_size=(110, 30), run_before=_keys("f2", "f7"))
 
 
 def test_referral_tree_at_100x30(demo_app, snap_compare):

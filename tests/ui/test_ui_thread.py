@@ -6,9 +6,9 @@ from __future__ import annotations
 import threading
 
 from tests.ui.conftest import settle
-from tui_crm.ui.screens.cadence import CadenceScreen
 from tui_crm.ui.screens.interchange import ImportScreen
 from tui_crm.ui.screens.lost import MarkLostScreen
+from tui_crm.ui.screens.plans import PlanScreen
 
 
 async def test_every_screen_and_action_reads_and_writes_in_workers(demo_app, monkeypatch):
@@ -30,7 +30,7 @@ async def test_every_screen_and_action_reads_and_writes_in_workers(demo_app, mon
             ("escape", "escape", "f2"),  # needs attention
             ("ctrl+d",),  # done
             ("ctrl+x",),  # lost: reads the profile first
-            ("escape", "f7"),  # cadence: reads the categories first
+            ("escape", "f7"),  # plans: reads the plans first
             ("escape", "f5", "ctrl+d"),  # duplicates: different people
             ("f3", "f4", "escape"),  # tree, insights
             ("ctrl+o",),  # import: offers the file imported last
@@ -41,5 +41,5 @@ async def test_every_screen_and_action_reads_and_writes_in_workers(demo_app, mon
             await settle(pilot)
             opened.append(type(demo_app.screen))
         monkeypatch.setattr(database, "execute_sql", execute)
-    assert MarkLostScreen in opened and CadenceScreen in opened and ImportScreen in opened
+    assert MarkLostScreen in opened and PlanScreen in opened and ImportScreen in opened
     assert on_ui_thread == []

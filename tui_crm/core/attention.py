@@ -5,7 +5,8 @@ next follow-up, last purchase), the value summary (tier, 12-month spend) and eac
 purchase rhythm, and returns ranked items, each with one or more reasons:
 
 - follow_up_overdue / follow_up_due: a follow-up date has come and nothing answered it;
-- cadence: no contact for longer than the customer's category allows (else the default);
+- cadence: a touch of the customer's communication plan is due (core/plans.py): "quarterly
+  meeting due", or with the plan of a single "contact every N days", no contact for longer;
 - lapsed: no purchase for much longer than this customer's own usual gap (core/lapse.py);
 - gold_quiet: a gold or silver customer not contacted recently;
 - thank_referrer: they referred someone and were not thanked for it;
@@ -46,6 +47,7 @@ from tui_crm.core.lapse import (
     RHYTHMS,
     Rhythm,
     days_text,
+    duration,
     ensure_rhythms,
     lapse_text,
 )
@@ -58,6 +60,7 @@ from tui_crm.core.lapse import lapsed_ids as lapsed_ids
 from tui_crm.core.lapse import rhythm as rhythm
 from tui_crm.core.lapse import still_buying as still_buying
 from tui_crm.core.lapse import usual_gap as usual_gap
+from tui_crm.core.plans import ANSWERED_BY, Touch, answer_sql, answered_by, touches_due
 from tui_crm.core.referrals import REFERRAL_DAY, THANKED_SQL
 from tui_crm.core.types import display_name
 from tui_crm.core.undo import record_step, refused
@@ -71,7 +74,7 @@ REASONS = {
     "follow_up_due": "follow-up due today",
     "lapsed": "stopped buying",
     "gold_quiet": "valuable and quiet",
-    "cadence": "no contact for too long",
+    "cadence": "plan touch due",
     "thank_referrer": "referral not thanked",
     "incomplete_profile": "profile incomplete",
 }
@@ -85,7 +88,6 @@ WEIGHTS = {
     "cadence": 1.5,
     "incomplete_profile": 1.0,
 }
-DEFAULT_CADENCE_DAYS = 90  # for customers without a category; editable, kept in `meta`
 QUIET_DAYS = {"gold": 30, "silver": 60}  # no contact for longer than this is "quiet"
 NEW_CUSTOMER_DAYS = 30  # how long a new customer's incomplete profile is worth a reminder
 
@@ -128,48 +130,6 @@ class AttentionItem(NamedTuple):
     # What snooze and done are based on: the customer's interactions and marks as read with
     # the item (see `attention_state`).
     seen: Seen = NOTHING_SEEN
-
-
-def default_cadence(db: Database) -> int:
-    kept = meta_value(db, "default_cadence_days")
-    try:
-        return int(kept) if kept is not None else DEFAULT_CADENCE_DAYS
-    except ValueError:
-        return DEFAULT_CADENCE_DAYS
-
-
-def set_default_cadence(db: Database, days: int | str, *, expected: int) -> int:
-    """Set the cadence of customers without a category. `expected` is the cadence the caller
-    read: one someone else changed since is refused (ConflictError), not overwritten."""
-    days = parse_cadence(days)
-    with db.atomic():
-        current = default_cadence(db)
-        if days in (current, expected):
-            return current  # as it is, or left as read: nothing to write
-        if current != expected:
-            raise ConflictError(
-                f"someone else changed the cadence for customers without a category from "
-                f"{expected} to {current} days since you opened it; nothing was saved",
-                [],
-            )
-        set_meta(db, "default_cadence_days", str(days))
-        db.execute_sql(  # the customers it applies to: their scores are worked out again
-            "UPDATE attention_score SET valid_until = 0 WHERE customer_id IN "
-            "(SELECT id FROM customer WHERE category_id IS NULL)"
-        )
-    return days
-
-
-def parse_cadence(days: int | str) -> int:
-    if not str(days).strip():
-        raise ValidationError({"cadence_days": "write a number of days, e.g. 30"})
-    try:
-        value = int(str(days).strip())
-    except ValueError:
-        raise ValidationError({"cadence_days": f"'{days}' is not a whole number of days"}) from None
-    if not 1 <= value <= 3650:
-        raise ValidationError({"cadence_days": "a cadence is 1 to 3650 days"})
-    return value
 
 
 # How the queue is worked out
@@ -226,7 +186,7 @@ class _Rule(NamedTuple):
 # How late each growing reason is and over what scale its urgency grows (see `_overdue_sql`).
 GROWTH = {
     "follow_up_overdue": (":today - due", "7"),
-    "cadence": (":today - heard - cadence", "cadence"),
+    "cadence": (":today - touch_heard - cadence", "cadence"),
     "gold_quiet": (":today - heard - quiet_limit", "quiet_limit"),
     "lapsed": (":today - lapse_since - lapse_wait", "lapse_wait"),
     # Urgency from the oldest unthanked referral.
@@ -239,7 +199,10 @@ RULES = {
     ),
     "follow_up_due": _Rule("due = :today", "1.0", "due", None),
     "cadence": _Rule(
-        ":today - heard > cadence", _overdue_sql(*GROWTH["cadence"]), "heard", "cadence"
+        ":today - touch_heard > cadence",
+        _overdue_sql(*GROWTH["cadence"]),
+        "touch_heard",
+        "cadence",
     ),
     "gold_quiet": _Rule(
         ":today - heard > quiet_limit",
@@ -278,6 +241,28 @@ ASKED = f"""{_ordinal("c.last_contact_at")} >= r.last_day + r.limit_days"""
 # joining space is all its strip() does.
 NAME_SQL = "coalesce(nullif(trim(first_name || ' ' || last_name), ''), company)"
 
+# Each plan touch of each live customer who is not lost (core/plans.py: everyone's, and their
+# category's or those without a category), with the day it was last answered (or they were
+# added): a `contact` touch by any interaction, the others by their kinds (ANSWERED_BY).
+_ANSWERED = (
+    "CASE t.kind "
+    + " ".join(f"WHEN '{kind}' THEN {answer_sql(kind)}" for kind in ANSWERED_BY)
+    + " END"
+)
+TOUCH_DAYS = f"""SELECT c.id AS customer_id, t.id AS touch_id, t.every_days, t.position,
+  {_ordinal(f"max(c.created_at, coalesce({_ANSWERED}, ''))")} AS touch_heard
+FROM customer c JOIN plan_touch t ON t.scope = 'everyone' OR t.category_id = c.category_id
+  OR (t.scope = 'none' AND c.category_id IS NULL)
+WHERE c.deleted_at IS NULL AND c.status != 'lost' {{only}}"""
+
+# Per customer, the touch that falls due first (then the more frequent, then the plan's order):
+# the one the "cadence" reason is about. It changes only by writes, as the other facts do.
+CHOSEN_TOUCH = """
+SELECT customer_id, touch_id, every_days, touch_heard FROM (
+  SELECT *, row_number() OVER (PARTITION BY customer_id
+    ORDER BY touch_heard + every_days, every_days, position, touch_id) AS n FROM touch_days)
+WHERE n = 1"""
+
 # Each live customer who is not lost, with what the rules read that does not depend on the day,
 # as day numbers. `blank`: no source or no "why they chose us".
 BOOK_FACTS = f"""
@@ -289,7 +274,7 @@ SELECT c.id, c.first_name, c.last_name, c.company, {
   coalesce(v.tier, '') AS tier, coalesce(v.spent_12m, 0) AS spent,
   {_ordinal("c.next_follow_up")} AS nfu,
   {_ordinal("max(c.created_at, coalesce(c.last_contact_at, ''))")} AS heard,
-  coalesce(cat.cadence_days, :cadence) AS cadence,
+  ch.every_days AS cadence, ch.touch_id, ch.touch_heard,
   CASE v.tier WHEN 'gold' THEN {QUIET_DAYS["gold"]} WHEN 'silver' THEN {QUIET_DAYS["silver"]}
   END AS quiet_limit,
   r.again_days,
@@ -301,7 +286,7 @@ SELECT c.id, c.first_name, c.last_name, c.company, {
   trim(c.source, :ws) = '' OR trim(c.why_chose_us, :ws) = '' AS blank
   {{details}}
 FROM customer c
-LEFT JOIN category cat ON cat.id = c.category_id
+LEFT JOIN chosen ch ON ch.customer_id = c.id
 LEFT JOIN customer_value v ON v.customer_id = c.id
 LEFT JOIN rhythms r ON r.customer_id = c.id
 LEFT JOIN unthanked u ON u.customer_id = c.id
@@ -311,7 +296,7 @@ WHERE c.deleted_at IS NULL AND c.status != 'lost' {{only}}"""
 # what working a score out for another day reads, instead of the wide customer rows.
 FACT_COLUMNS = (
     "nfu, heard, cadence, quiet_limit, again_days, lapse_since, lapse_wait, oldest, newest, "
-    "marked, created_day, blank, value_factor"
+    "marked, created_day, blank, value_factor, touch_id, touch_heard"
 )
 KEPT_FACTS = f"""SELECT customer_id AS id, name_key, spent, {FACT_COLUMNS} FROM attention_score
 WHERE customer_id IN (SELECT value FROM json_each(:only))"""
@@ -374,7 +359,7 @@ def _starts_sql(start: str) -> str:
 VALID_UNTIL = f"""max(:today + 1, min(
   CASE WHEN nfu IS NULL THEN {NEVER} WHEN :today < nfu THEN nfu
        WHEN :today = nfu THEN :today + 1 ELSE {NEVER} END,
-  {_starts_sql("heard + cadence")},
+  {_starts_sql("touch_heard + cadence")},
   {_starts_sql("heard + quiet_limit")},
   CASE WHEN lapse_wait IS NOT NULL AND lapse_since IS NOT NULL
         AND :today - lapse_since <= lapse_wait
@@ -447,7 +432,7 @@ def _queue_sql(wanted: frozenset[str], shape: str, only: bool, kept: bool = Fals
     if shape == "items":
         passed += (
             ", first_name, last_name, company, tier, last_contact_at, due, heard, cadence, "
-            "bought_days, first_day, last_day, lapse_since, newest, created, source, why_chose_us"
+            "touch_id, touch_heard, bought_days, first_day, last_day, lapse_since, newest, created, source, why_chose_us"
         )
     elif shape == "store":
         passed += f", due, {FACT_COLUMNS}, {MARKS_UNTIL} AS marks_until"
@@ -460,7 +445,9 @@ def _queue_sql(wanted: frozenset[str], shape: str, only: bool, kept: bool = Fals
         facts = BOOK_FACTS.format(details=details, only=only_customers if only else "")
         facts = (
             f"unthanked AS ({UNTHANKED.format(only=only_referrers if only else '')}),\n"
-            f"rhythms AS ({RHYTHMS}),\n{facts}"
+            f"rhythms AS ({RHYTHMS}),\n"
+            f"touch_days AS ({TOUCH_DAYS.format(only=only_customers if only else '')}),\n"
+            f"chosen AS ({CHOSEN_TOUCH}),\n{facts}"
         )
         facts = facts.replace("\nSELECT c.id", "\nfacts_kept AS (SELECT c.id", 1)
     sql = f"""WITH {facts if not kept else f"facts_kept AS ({facts}"} {FENCE}),
@@ -488,7 +475,7 @@ FROM facts {FENCE})
         )
         columns += (
             f", first_name, last_name, company, {phone}, tier, spent, last_contact_at, due, "
-            "heard, cadence, bought_days, first_day, last_day, lapse_since, newest, created, source, "
+            "heard, cadence, touch_id, touch_heard, bought_days, first_day, last_day, lapse_since, newest, created, source, "
             f"why_chose_us, {', '.join(found)}"
         )
     return (
@@ -664,7 +651,6 @@ def _params(db: Database, as_of: date, book_gap: float) -> dict[str, object]:
         "book_gap": book_gap,
         "today": as_of.toordinal(),
         "as_of": as_of.isoformat(),
-        "cadence": default_cadence(db),
         "new_since": (as_of - timedelta(days=NEW_CUSTOMER_DAYS)).isoformat(),
         "ws": WHITESPACE,
         "only": "[]",
@@ -776,16 +762,53 @@ def _items(
         for referrer, name, company in db.execute_sql(UNTHANKED_NAMES, (_json_ids(referrers),)):
             referred.setdefault(referrer, []).append(name or company)
     today, gap = params["today"], params["book_gap"]
-    return [_item(row, today, referred.get(row[0], ()), states[row[0]], gap) for row in rows]
+    touches = _TouchTexts(db, today)
+    return [
+        _item(row, today, referred.get(row[0], ()), states[row[0]], gap, touches) for row in rows
+    ]
+
+
+class _TouchTexts:
+    """What the "cadence" reason says: the touch due first, with when it was last answered,
+    and the customer's other touches due too. A book whose plans are each one "contact"
+    touch, none for everyone (as migration 15 made them), gives everyone at most one touch,
+    so the others are not looked for."""
+
+    def __init__(self, db: Database, today: int):
+        self.db, self.today = db, today
+        rows = db.execute_sql("SELECT id, scope, kind, every_days FROM plan_touch").fetchall()
+        self.touches = {touch_id: Touch(kind, every) for touch_id, _, kind, every in rows}
+        self.single = all(kind == "contact" and scope != "everyone" for _, scope, kind, _ in rows)
+
+    def text(self, customer_id: int, touch_id: int, heard: int) -> str:
+        touch = self.touches.get(touch_id, Touch("contact", 0))
+        due = [] if self.single else touches_due(self.db, customer_id, date.fromordinal(self.today))
+        quiet = self.today - heard
+        if touch.kind == "contact":
+            text = f"no contact for {days_text(quiet)} (every {days_text(touch.every_days)} wanted)"
+        else:
+            last = next((d.last for d in due if d.touch == touch), date.fromordinal(heard))
+            text = (
+                f"{touch.name} due (last {answered_by(touch.kind)} {duration(quiet)} ago)"
+                if last is not None
+                else f"{touch.name} due (no {touch.kind} yet; added {duration(quiet)} ago)"
+            )
+        others = [d.touch.name for d in due if d.touch != touch]
+        return f"{text}; also due: {', '.join(others)}" if others else text
 
 
 def _item(
-    row: tuple, today: int, referred: Sequence[str], seen: Seen, book_gap: float
+    row: tuple,
+    today: int,
+    referred: Sequence[str],
+    seen: Seen,
+    book_gap: float,
+    touches: _TouchTexts,
 ) -> AttentionItem:
     """One customer's item; which reasons apply and their scores come from the query."""
     (cid, score, first, last, company, phone, tier, spent, contact_at, due, heard, cadence,
-     bought_days, first_day, last_day, lapse_since, newest, created, source, why,
-     *weighted) = row  # fmt: skip
+     touch_id, touch_heard, bought_days, first_day, last_day, lapse_since, newest, created,
+     source, why, *weighted) = row  # fmt: skip
     found = [(code, w) for code, w in zip(RULE_ORDER, weighted, strict=True) if w is not None]
     reasons = []
     for code, w in found:
@@ -798,10 +821,7 @@ def _item(
         elif code == "follow_up_due":
             text, since = "follow-up due today", due
         elif code == "cadence":
-            text, since = (
-                f"no contact for {days_text(quiet)} (every {days_text(cadence)} wanted)",
-                heard,
-            )
+            text, since = touches.text(cid, touch_id, touch_heard), touch_heard
         elif code == "gold_quiet":
             text, since = f"{tier} customer, no contact for {days_text(quiet)}", heard
         elif code == "lapsed":

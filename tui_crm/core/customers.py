@@ -28,6 +28,7 @@ from tui_crm.core.fields import (
     split_extension,
 )
 from tui_crm.core.lapse import lapse_of
+from tui_crm.core.plans import plan_for, plan_text
 from tui_crm.core.types import (
     ChangeView,
     CustomerProfile,
@@ -1265,7 +1266,7 @@ def get_profile(
         version=row.version,
         **{name: getattr(row, name) for name in _PROFILE_AS_STORED},
         category=category.name if category else "",
-        cadence_days=category.cadence_days if category else None,
+        plan=plan_text(plan_for(db, category.id if category else None)),
         email_opt_out=bool(row.email_opt_out),
         email_opt_out_at=row.email_opt_out_at,
         created_at=row.created_at,
@@ -1338,44 +1339,6 @@ def get_profile(
             .limit(history)
         ),
     )
-
-
-def add_category(db: Database, name: str, cadence_days: int, *, expected_days: int | None) -> int:
-    """Add a category, or set the cadence of one; return its id.
-
-    `expected_days` is the cadence the caller read (None: the category is new to them). A
-    cadence someone else changed since is refused (ConflictError) rather than overwritten;
-    one the caller left as it was is not written at all."""
-    name = " ".join(name.split())
-    if not name:
-        raise ValidationError({"name": "a category needs a name"})
-    if cadence_days <= 0:
-        raise ValidationError({"cadence_days": "the contact cadence must be at least one day"})
-    with db.atomic():
-        existing = Category.get_or_none(fn.casefold(Category.name) == name.casefold())
-        if existing is None:
-            if expected_days is not None:
-                raise ConflictError(
-                    f"there is no category '{printable(name, limit=60)}' any more", []
-                )
-            return Category.create(name=name, cadence_days=cadence_days).id
-        if cadence_days in (existing.cadence_days, expected_days):
-            return existing.id  # as it is, or left as read: nothing to write
-        shown = printable(existing.name, limit=60)
-        if expected_days is None:
-            raise ConflictError(
-                f"there is already a category '{shown}' ({existing.cadence_days} days); "
-                "change its cadence in its own row; nothing was saved",
-                [],
-            )
-        if existing.cadence_days != expected_days:
-            raise ConflictError(
-                f"someone else changed the cadence of '{shown}' from {expected_days} to "
-                f"{existing.cadence_days} days since you opened it; nothing was saved",
-                [],
-            )
-        Category.update(cadence_days=cadence_days).where(Category.id == existing.id).execute()
-        return existing.id
 
 
 def category_names(db: Database) -> list[str]:

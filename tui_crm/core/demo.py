@@ -11,8 +11,9 @@ from datetime import date, datetime, time, timedelta
 
 from peewee import Database
 
-from tui_crm.core.customers import add_category, create_customer, log_interaction
+from tui_crm.core.customers import create_customer, log_interaction
 from tui_crm.core.fields import parse_phone
+from tui_crm.core.plans import add_category, parse_plan
 from tui_crm.db.models import Customer, Purchase
 from tui_crm.errors import CrmError
 
@@ -241,9 +242,11 @@ def build_demo(
     today = today or date.today()
     start = today - timedelta(days=730)
     with db.atomic():
-        add_category(db, "key account", 14, expected_days=None)
-        add_category(db, "regular", 45, expected_days=None)
-        add_category(db, "small", 120, expected_days=None)
+        add_category(
+            db, "key account", touches=parse_plan("meeting every 3 months, call every 2 weeks")
+        )
+        add_category(db, "regular", touches=parse_plan("contact every 45 days"))
+        add_category(db, "small", touches=parse_plan("contact every 4 months"))
         ids: list[int] = []
         quitters: set[int] = set()  # bought for a couple of months, then never again
         phones: set[str] = set()

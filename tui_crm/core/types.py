@@ -85,7 +85,7 @@ class CustomerProfile:
     acquired_on: date | None
     why_chose_us: str
     category: str
-    cadence_days: int | None
+    plan: str  # the touches their plan gives them, as written (core/plans.py)
     owner: str
     territory: str
     status: str  # as typed: active or lost (what the form edits); see `shown_status`

@@ -506,14 +506,7 @@ def maintained_trigger_sql() -> list[str]:
             f"AFTER {verb} ON attention_mark",
             [attention_stale_sql(f"{row}.customer_id") for row in rows],
         )
-    trig(
-        "category_kept_au",
-        "AFTER UPDATE OF cadence_days ON category",
-        [
-            "UPDATE attention_score SET valid_until = 0 WHERE customer_id IN "
-            "(SELECT id FROM customer WHERE category_id = NEW.id)"
-        ],
-    )
+    # A plan's changes mark the scores it applies to: migration 15's triggers on plan_touch.
     return out
 
 

@@ -39,7 +39,18 @@ class Meta(BaseModel):
 class Category(BaseModel):
     id = AutoField()
     name = TextField(unique=True)
-    cadence_days = IntegerField()
+
+
+class PlanTouch(BaseModel):
+    """One touch of a communication plan (migration 15, core/plans.py): a kind of contact and
+    how often, for everyone, for the customers without a category ("none") or a category."""
+
+    id = AutoField()
+    scope = TextField()
+    category = ForeignKeyField(Category, null=True, backref="touches", on_delete="CASCADE")
+    kind = TextField()
+    every_days = IntegerField()
+    position = IntegerField(default=0)
 
 
 class Customer(BaseModel):
@@ -278,6 +289,9 @@ class AttentionScore(BaseModel):
     created_day = IntegerField(null=True)
     blank = IntegerField(null=True)
     value_factor = FloatField(null=True)  # 1 + log10(1 + 12-month spend in hundreds)
+    # The plan touch that falls due first, and the day it was last answered (migration 15).
+    touch_id = IntegerField(null=True)
+    touch_heard = IntegerField(null=True)
 
 
 class ReferralFigure(BaseModel):
@@ -302,7 +316,7 @@ class ReferralDirty(BaseModel):
     customer_id = IntegerField(primary_key=True)
 
 
-ALL_MODELS += [AttentionScore, ReferralFigure, ReferralDirty]
+ALL_MODELS += [AttentionScore, ReferralFigure, ReferralDirty, PlanTouch]
 
 
 # Migration 12: the duplicate pairs kept as rows are written (core/duplicates_kept.py; the

@@ -478,6 +478,11 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
             self.action_agenda,
         )
         yield SystemCommand(
+            "Communication plans",
+            "Which touches each category gets, how often (f7 in the queue)",
+            self.action_plans,
+        )
+        yield SystemCommand(
             "Undo",
             "Undo the last delete, merge, lost, done, snooze or correction (ctrl+z)",
             self.action_undo,
@@ -553,6 +558,26 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
 
     def action_agenda(self) -> None:
         self.go_mode("agenda")
+
+    def action_plans(self) -> None:
+        """The plan editor over the screen you are on, read off the UI thread first."""
+        from tui_crm.core.plans import read_plans
+        from tui_crm.ui.screens.plans import PlanScreen
+
+        screen = self.screen
+        plans_here = getattr(screen, "action_plans", None)
+        if plans_here is not None:  # the queue's own f7: it reads the queue again after
+            plans_here()
+            return
+
+        def saved(result) -> None:
+            if result is not None:
+                self.notify(result.summary)
+                refresh = getattr(self.screen, "refresh_after_write", None)
+                if refresh is not None:
+                    refresh()
+
+        in_background(screen, read_plans, lambda plans: self.push_screen(PlanScreen(plans), saved))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "back":  # nothing to go back to at a top-level screen's home

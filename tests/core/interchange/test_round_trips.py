@@ -11,7 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tui_crm.core.customers import EMAIL_LABELS, PHONE_LABELS, add_category, create_customer
+from tests.builders import category
+from tui_crm.core.customers import EMAIL_LABELS, PHONE_LABELS, create_customer
 from tui_crm.core.interchange.contacts_csv import parse_contacts_csv, write_contacts_csv
 from tui_crm.core.interchange.export import customer_records
 from tui_crm.core.interchange.load import load_customers
@@ -101,7 +102,7 @@ def _round_trip(db, fmt: str, ids: list[int]):
 @pytest.fixture
 def book(db):
     for name in CATEGORIES:
-        add_category(db, name, 30, expected_days=None)
+        category(db, name, 30)
     return db
 
 

@@ -78,6 +78,7 @@ from tui_crm.core.interchange.report import (
 from tui_crm.core.interchange.rows import SETTLE_EVERY, marks, settled_objects, stamp
 from tui_crm.core.merge import field_label
 from tui_crm.core.names import fold_name
+from tui_crm.core.plans import Touch, add_category
 from tui_crm.core.quick_phones import looks_quick
 from tui_crm.core.types import display_name
 from tui_crm.core.workers import PieceWorkers, can_start, spare_cores
@@ -1236,9 +1237,7 @@ def _indexes_built_after(db: Database, adding: dict[str, int]) -> Iterator[None]
 
 def _ensure_categories(db: Database, names: Iterable[str], book: _Book) -> dict[str, int]:
     for name in names:
-        db.execute_sql(
-            "INSERT INTO category (name, cadence_days) VALUES (?, ?)", (name, DEFAULT_CADENCE_DAYS)
-        )
+        add_category(db, name, touches=(Touch("contact", DEFAULT_CADENCE_DAYS),))
         book.categories[name.casefold()] = name
     return {name.casefold(): cid for cid, name in db.execute_sql("SELECT id, name FROM category")}
 

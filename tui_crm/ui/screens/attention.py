@@ -48,7 +48,7 @@ class AttentionScreen(StyledAsNeeded, FollowsTheBook, ListHoldsKeys, CustomerAct
         Binding("ctrl+x", "lost", "Lost", id="attention.lost"),
         Binding("ctrl+e", "edit", "Edit", show=False, id="attention.edit"),
         Binding("ctrl+b", "purchase", "Purchase", show=False, id="attention.purchase"),
-        Binding("f7", "cadence", "Cadence", id="attention.cadence"),
+        Binding("f7", "plans", "Plans", id="attention.plans"),
         Binding("escape", "back", "Back", id="attention.back"),
     ]
 
@@ -272,11 +272,11 @@ class AttentionScreen(StyledAsNeeded, FollowsTheBook, ListHoldsKeys, CustomerAct
             lambda profile: MarkLostScreen(profile),
         )
 
-    def action_cadence(self) -> None:
-        from tui_crm.core.cadence import cadence_values
-        from tui_crm.ui.screens.cadence import CadenceScreen
+    def action_plans(self) -> None:
+        from tui_crm.core.plans import read_plans
+        from tui_crm.ui.screens.plans import PlanScreen
 
-        self._open_after(cadence_values, lambda values: CadenceScreen(*values))
+        self._open_after(read_plans, PlanScreen)
 
     def _open_after(self, read, dialog) -> None:
         """Read what a dialog needs off the UI thread, then open it; keys typed meanwhile

@@ -452,8 +452,8 @@ class ProfileScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, StyledAsNeed
         if p.referrals:
             about.add_row("referred", data(", ".join(r.name for r in p.referrals)))
         about.add_row("why us", data(p.why_chose_us or "—", multiline=True))
-        cadence = f" (contact every {p.cadence_days} days)" if p.cadence_days else ""
-        about.add_row("category", data((p.category or "—") + cadence))
+        about.add_row("category", data(p.category or "—"))
+        about.add_row("plan", data(p.plan or "no touches", multiline=True))
         about.add_row("owner", data(" · ".join(x for x in (p.owner, p.territory) if x) or "—"))
         if p.status == "lost":
             about.add_row("lost", data(f"{p.lost_reason} ({day(p.lost_on)})", multiline=True))
