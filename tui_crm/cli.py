@@ -155,7 +155,7 @@ EXAMPLES = {
         'tui-crm log-all "city:oslo tier:gold" --note "Invited to the fair" --kind email',
     ),
     "agenda": (
-        "tui-crm agenda                 # the follow-ups of the week ahead, overdue first",
+        "tui-crm agenda                 # follow-ups and plan touches of the week ahead",
         "tui-crm agenda --days 1 --format csv > today.csv",
     ),
     "plan": (
@@ -391,10 +391,11 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     agenda = add(
         "agenda",
         parents=[common],
-        help="the follow-ups of the days ahead, overdue first",
+        help="the follow-ups and plan touches of the days ahead, overdue first",
         description=(
-            "The follow-ups promised, by day, those overdue first, each with the customer,\n"
-            "what was promised and the value: the week ahead, or --days more or fewer."
+            "The follow-ups promised and the plan touches falling due, by day, the follow-ups\n"
+            "overdue first, each with the customer, what was promised (or 'plan: quarterly\n"
+            "meeting') and the value: the week ahead, or --days more or fewer."
         ),
     )
     agenda.add_argument(
@@ -1288,7 +1289,7 @@ def _log_all(args: argparse.Namespace) -> int:
     return _emit_change(records, args.format, LOG_ALL_COLUMNS, LOG_ALL_TABLE, said)
 
 
-AGENDA_COLUMNS = ("day", "when", "id", "name", "phone", "tier", "value_12m", "promised")
+AGENDA_COLUMNS = ("day", "when", "id", "name", "phone", "tier", "value_12m", "promised", "what")
 AGENDA_TABLE = (
     ("day", "DAY", 10, "<"),
     ("when", "WHEN", 9, "<"),
@@ -1316,6 +1317,7 @@ def _agenda(args: argparse.Namespace) -> int:
             "tier": item.customer.tier,
             "value_12m": format_money(item.customer.value_12m).replace(",", ""),
             "promised": item.promised,
+            "what": item.what,
         }
         for item in agenda(db, today, args.days)
     ]

@@ -165,9 +165,11 @@ def test_agenda_prints_the_follow_ups_due_with_the_contract_columns(home, book):
     done = run_cli(home, "agenda", "--format", "csv", "--db", str(book))
     rows = list(csv.DictReader(io.StringIO(done.stdout)))
     assert list(rows[0]) == [
-        "day", "when", "id", "name", "phone", "tier", "value_12m", "promised"
+        "day", "when", "id", "name", "phone", "tier", "value_12m", "promised", "what"
     ]  # fmt: skip
-    assert [(r["name"], r["promised"]) for r in rows] == [("Nina Lund", "Send the quote")]
+    assert [(r["name"], r["promised"], r["what"]) for r in rows] == [
+        ("Nina Lund", "Send the quote", "follow-up")
+    ]
     assert rows[0]["day"] == (date.today() + timedelta(days=2)).isoformat()
     none = run_cli(home, "agenda", "--days", "0", "--db", str(book))
     assert (none.returncode, none.stdout, none.stderr.strip()) == (0, "", "nothing due")

@@ -77,3 +77,64 @@ def test_a_day_as_the_agenda_says_it(ahead, short, dated):
 
     day = TODAY + timedelta(days=ahead)  # TODAY is a Wednesday
     assert (said_day(day, TODAY), said_day(day, TODAY, dated=True)) == (short, dated)
+
+
+# -- plan touches ------------------------------------------------------------------------------
+
+
+def _added_long_ago(db, first: str) -> int:
+    return create_customer(
+        db, {"first_name": first, "last_name": "Berg"}, now=NOW - timedelta(days=400)
+    )
+
+
+def _touches(found) -> list[tuple[str, int, str]]:
+    return [
+        (i.customer.first_name, (i.day - TODAY).days, i.promised)
+        for i in found.items
+        if i.touch is not None
+    ]
+
+
+def test_plan_touches_fall_due_in_the_week_and_the_overdue_ones_are_counted(db):
+    from tui_crm.core.agenda import week_ahead
+    from tui_crm.core.plans import parse_plan, scope_plan, set_plan
+
+    set_plan(db, "none", parse_plan("meeting every 30 days"), expected=scope_plan(db, "none"))
+    soon = _added_long_ago(db, "Soon")
+    late = _added_long_ago(db, "Late")
+    later = _added_long_ago(db, "Later")
+    for cid, days_ago in ((soon, 27), (late, 40), (later, 20)):
+        at = NOW - timedelta(days=days_ago)
+        log_interaction(db, cid, kind="meeting", notes="met", at=at, now=at)
+    found = week_ahead(db, TODAY)
+    # Due the day after 30 days have passed: in 4 days; Later's in 11, past the week.
+    assert _touches(found) == [("Soon", 4, "plan: monthly meeting")]
+    assert found.touches_overdue == 1  # Late's, which the queue ranks
+    assert found.items[0].what == "plan"
+
+
+def test_a_snoozed_or_done_touch_falls_due_when_the_queue_brings_it_back(db):
+    from tui_crm.core.agenda import week_ahead
+    from tui_crm.core.attention import attention_state, mark_done, snooze
+    from tui_crm.core.plans import parse_plan, scope_plan, set_plan
+
+    set_plan(db, "none", parse_plan("call every 10 days"), expected=scope_plan(db, "none"))
+    snoozed = _added_long_ago(db, "Snoozed")
+    done = _added_long_ago(db, "Done")
+    for cid in (snoozed, done):
+        at = NOW - timedelta(days=15)
+        log_interaction(db, cid, kind="call", notes="talked", at=at, now=at)
+    assert week_ahead(db, TODAY).touches_overdue == 2
+    until = TODAY + timedelta(days=2)
+    snooze(db, snoozed, ["cadence"], until, seen=attention_state(db, snoozed), as_of=TODAY)
+    mark_done(db, done, ["cadence"], seen=attention_state(db, done), now=NOW - timedelta(days=5))
+    found = week_ahead(db, TODAY)
+    assert _touches(found) == [
+        ("Snoozed", 2, "plan: call every 10 days"),
+        ("Done", 6, "plan: call every 10 days"),
+    ]
+    assert found.touches_overdue == 0
+    # A call answers it: gone from the week.
+    log_interaction(db, snoozed, kind="call", notes="done", at=NOW, now=NOW)
+    assert [n for n, *_ in _touches(week_ahead(db, TODAY))] == ["Done"]

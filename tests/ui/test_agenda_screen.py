@@ -4,7 +4,13 @@ opens the profile."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from textual.widgets import Input
+
 from tests.ui.conftest import joined, settle
+from tui_crm.db.models import AttentionMark
+from tui_crm.ui.screens.search import ResultsList
 from tui_crm.ui.screens.agenda import AgendaScreen
 from tui_crm.ui.screens.profile import ProfileScreen
 
@@ -24,8 +30,12 @@ async def test_the_week_ahead_overdue_first_and_a_move_to_another_day(demo_app):
         today = demo_app.today()
         days = [item.day for item in screen.items]
         assert days == sorted(days) and days[0] < today  # overdue first
-        late = sum(1 for day in days if day < today)
-        assert f"{len(days)} follow-ups this week, {late} overdue" in joined(demo_app)
+        follow_ups = [item for item in screen.items if item.touch is None]
+        late = sum(1 for item in follow_ups if item.day < today)
+        touches = len(days) - len(follow_ups)
+        assert touches and all(i.day >= today for i in screen.items if i.touch is not None)
+        said = f"{len(follow_ups)} follow-ups ({late} overdue) and {touches} plan touches this week"
+        assert said in joined(demo_app)
         first = screen.items[0]
         await pilot.press("ctrl+t")
         await settle(pilot)
@@ -33,6 +43,36 @@ async def test_the_week_ahead_overdue_first_and_a_move_to_another_day(demo_app):
         await settle(pilot)
         moved = next(i for i in screen.items if i.customer.id == first.customer.id)
         assert (moved.day - today).days == 7
+
+
+async def test_a_plan_touch_is_logged_with_its_kind_and_moved_by_a_snooze(demo_app):
+    async with demo_app.run_test(size=(110, 30)) as pilot:
+        screen = await _agenda(demo_app, pilot)
+        today = demo_app.today()
+        table = screen.query_one(ResultsList)
+        touch = next(i for i in screen.items if i.touch is not None)
+        table.cursor_row = screen.items.index(touch)
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        field = demo_app.screen.query_one("#move-day", Input)
+        field.value = "+3d"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert demo_app.screen is screen
+        moved = next(i for i in screen.items if i.customer.id == touch.customer.id and i.touch)
+        assert moved.day == today + timedelta(days=3)
+        marks = AttentionMark.select().where(AttentionMark.customer == touch.customer.id)
+        assert [(m.reason, m.snoozed_until) for m in marks] == [("cadence", moved.day)]
+        # Logged with the touch's kind (a call for "contact"), it leaves the agenda.
+        table.cursor_row = screen.items.index(moved)
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        wanted = "call" if moved.touch.kind == "contact" else moved.touch.kind
+        assert demo_app.screen.query_one("#log-kind").value == wanted
+        await pilot.press(*"Touched base", "ctrl+s")
+        await settle(pilot)
+        assert demo_app.screen is screen
+        assert not any(i.customer.id == touch.customer.id and i.touch for i in screen.items)
 
 
 async def test_a_call_logged_for_an_overdue_follow_up_clears_it(demo_app):

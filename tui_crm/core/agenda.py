@@ -1,5 +1,7 @@
-"""The week ahead (issue 19): the follow-ups promised, by day, those overdue first, each with
-the customer, what was promised and what they are worth."""
+"""The week ahead (issue 19): the follow-ups promised and the plan touches falling due, by day,
+the follow-ups overdue first, each with the customer, what was promised and what they are
+worth. Plan touches already overdue are the queue's to rank ("cadence"): the agenda counts
+them (`Agenda.touches_overdue`) rather than list tens of thousands of them."""
 
 from __future__ import annotations
 
@@ -8,9 +10,10 @@ from datetime import date, timedelta
 
 from peewee import Database
 
+from tui_crm.core.attention import Seen, attention_states, keep_scores
+from tui_crm.core.plans import Touch
 from tui_crm.core.rows import CustomerRow
 from tui_crm.core.search import rows_for
-from tui_crm.core.value import ensure_values
 from tui_crm.errors import CrmError
 
 MOST_DAYS = 366
@@ -39,16 +42,69 @@ class AgendaItem:
     promised: str
     interaction_id: int | None = None  # the interaction that asked for it (to move its day)
     version: int = 1  # that interaction's, which a move is based on
+    touch: Touch | None = None  # a plan touch falling due, not a follow-up
+    seen: Seen | None = None  # for a touch: what moving it (a snooze in the queue) is based on
+
+    @property
+    def what(self) -> str:
+        return "follow-up" if self.touch is None else "plan"
+
+
+@dataclass(frozen=True)
+class Agenda:
+    items: list[AgendaItem]
+    touches_overdue: int  # plan touches due before today (the queue ranks them)
 
 
 def agenda(db: Database, today: date, days: int = 7) -> list[AgendaItem]:
+    """The agenda's items (see `week_ahead`)."""
+    return week_ahead(db, today, days).items
+
+
+def week_ahead(db: Database, today: date, days: int = 7) -> Agenda:
     """The follow-ups due from the overdue ones up to `days` days from `today` (7: the week
-    ahead), by day, the most valuable customer first within a day. A follow-up is due until a
-    later contact answers it (as the customer's next follow-up says)."""
+    ahead), and the plan touches falling due from today to then, by day, the most valuable
+    customer first within a day (a follow-up before a touch). A follow-up is due until a
+    later contact answers it (as the customer's next follow-up says); a touch until an
+    interaction of its kind does, a snooze or "done" in the queue moves it as there."""
     if not 0 <= days <= MOST_DAYS:
         raise CrmError(f"--days must be 0 to {MOST_DAYS}")
-    ensure_values(db, today)
-    last = today + timedelta(days=days)
+    with db.atomic():
+        keep_scores(db, today)  # the value summary too
+        return _week_ahead(db, today, today + timedelta(days=days))
+
+
+# The touch each customer has falling due first, as the queue keeps it, with the day it falls
+# due and what may hide it: a snooze (until a day) and "done" (its clock restarted then).
+TOUCHES = """
+SELECT s.customer_id, s.touch_heard + s.cadence + 1, t.kind, t.every_days,
+  (SELECT {snoozed} FROM attention_mark m WHERE m.customer_id = s.customer_id
+   AND m.reason = 'cadence'),
+  (SELECT {done} FROM attention_mark m WHERE m.customer_id = s.customer_id
+   AND m.reason = 'cadence')
+FROM attention_score s JOIN plan_touch t ON t.id = s.touch_id
+WHERE s.touch_id IS NOT NULL AND s.touch_heard + s.cadence + 1 <= ?"""
+
+
+def _touches(db: Database, today: date, last: date) -> tuple[list[tuple[int, date, Touch]], int]:
+    from tui_crm.db.derived import ordinal
+
+    found, overdue = [], 0
+    sql = TOUCHES.format(snoozed=ordinal("m.snoozed_until"), done=ordinal("m.done_at"))
+    for cid, due, kind, every, snoozed, done in db.execute_sql(sql, (last.toordinal(),)):
+        heard = due - every - 1
+        if done is not None and done >= heard:
+            due = max(due, done + every + 1)
+        if snoozed is not None and snoozed > today.toordinal():
+            due = max(due, snoozed)
+        if due < today.toordinal():
+            overdue += 1
+        elif due <= last.toordinal():
+            found.append((cid, date.fromordinal(due), Touch(kind, every)))
+    return found, overdue
+
+
+def _week_ahead(db: Database, today: date, last: date) -> Agenda:
     found = db.execute_sql(
         "SELECT c.id, c.next_follow_up, i.notes, i.id, i.version "
         "FROM customer c LEFT JOIN interaction i ON i.id = ("
@@ -59,8 +115,16 @@ def agenda(db: Database, today: date, days: int = 7) -> list[AgendaItem]:
         "AND c.next_follow_up <= ?",
         (last.isoformat(),),
     ).fetchall()
-    rows = {row.id: row for row in rows_for(db, [cid for cid, *_ in found])}
+    touches, overdue = _touches(db, today, last)
+    ids = list(dict.fromkeys(cid for cid, *_ in found + touches))
+    rows = {row.id: row for row in rows_for(db, ids)}
+    states = attention_states(db, [cid for cid, *_ in touches])
     items = [
+        AgendaItem(day, rows[cid], f"plan: {touch.name}", touch=touch, seen=states[cid])
+        for cid, day, touch in touches
+        if cid in rows
+    ]
+    items += [
         AgendaItem(
             due if isinstance(due, date) else date.fromisoformat(str(due)),
             rows[cid],
@@ -71,5 +135,13 @@ def agenda(db: Database, today: date, days: int = 7) -> list[AgendaItem]:
         for cid, due, notes, interaction_id, version in found
         if cid in rows
     ]
-    items.sort(key=lambda item: (item.day, -item.customer.value_12m, item.customer.name))
-    return items
+    items.sort(
+        key=lambda item: (
+            item.day,
+            item.touch is not None,
+            -item.customer.value_12m,
+            item.customer.name,
+            item.customer.id,
+        )
+    )
+    return Agenda(items, overdue)

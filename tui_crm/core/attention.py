@@ -1027,6 +1027,11 @@ def _states(db: Database, ids: list[int]) -> dict[int, Seen]:
     return {cid: Seen(*counts.get(cid, (0, 0)), tuple(marks.get(cid, ()))) for cid in ids}
 
 
+def attention_states(db: Database, customer_ids: Sequence[int]) -> dict[int, Seen]:
+    """`attention_state` of many customers at once."""
+    return _states(db, list(customer_ids))
+
+
 def attention_state(db: Database, customer_id: int) -> Seen:
     """What a snooze or "done" for this customer would be based on, read now (an item
     carries the one read with it, `AttentionItem.seen`)."""

@@ -86,9 +86,10 @@ class Touch:
 
     @property
     def name(self) -> str:
-        """As a reason names it: "quarterly meeting", "call every 45 days"."""
+        """As a reason names it: "quarterly meeting", "call every 45 days", "contact every 3
+        months"."""
         adjective = _EVERY.get(self.every_days)
-        return f"{adjective} {self.kind}" if adjective else self.text
+        return f"{adjective} {self.kind}" if adjective and self.kind != "contact" else self.text
 
 
 def plan_text(touches: Iterable[Touch]) -> str:

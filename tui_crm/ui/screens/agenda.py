@@ -1,7 +1,8 @@
-"""The agenda (issue 19): the follow-ups of the week ahead, overdue first, by day, each with
-the customer, what was promised and the value. ctrl+l logs (a contact answers the follow-ups
-due by its day, which leave the agenda), ctrl+t moves one to another day, Enter opens the
-profile."""
+"""The agenda (issue 19): the follow-ups and plan touches of the week ahead, overdue follow-ups
+first, by day, each with the customer, what was promised and the value. ctrl+l logs (a contact
+answers the follow-ups due by its day, an interaction of a touch's kind the touch; they leave
+the agenda), ctrl+t moves one to another day (a touch is snoozed in the queue until then),
+Enter opens the profile."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Header, Input, Label, Static
 from textual.worker import get_current_worker
 
-from tui_crm.core.agenda import AgendaItem, agenda, said_day
+from tui_crm.core.agenda import Agenda, AgendaItem, said_day, week_ahead
 from tui_crm.core.corrections import edit_interaction
 from tui_crm.core.dates import parse_when
 from tui_crm.core.money import format_money_short
@@ -40,7 +41,7 @@ DAYS = 7  # the week ahead
 
 @dataclass
 class AgendaLoaded(Message):
-    items: list[AgendaItem]
+    agenda: Agenda
     error: str | None
 
 
@@ -101,12 +102,12 @@ class AgendaScreen(StyledAsNeeded, FollowsTheBook, ListHoldsKeys, CustomerAction
         worker = get_current_worker()
         try:
             with book(self) as db:
-                items, error = agenda(db, today, DAYS), None
+                found, error = week_ahead(db, today, DAYS), None
                 self.reading_book()
         except CrmError as err:
-            items, error = [], str(err)
+            found, error = Agenda([], 0), str(err)
         if not worker.is_cancelled:
-            self.post_message(AgendaLoaded(items, error))
+            self.post_message(AgendaLoaded(found, error))
 
     def on_agenda_loaded(self, message: AgendaLoaded) -> None:
         self._loaded = True
@@ -120,20 +121,36 @@ class AgendaScreen(StyledAsNeeded, FollowsTheBook, ListHoldsKeys, CustomerAction
         if message.error:
             status.update(data(message.error, "red"))
             return
-        self.items = message.items
+        self.items = message.agenda.items
         self.refresh_bindings()
         today = self.app.today()
         table = self.query_one(ResultsList)
-        table.replace([Row(item.customer.id, self._cells(item, today)) for item in self.items])
-        late = sum(1 for item in self.items if item.day < today)
-        count = len(self.items)
-        status.update(
-            "Nothing due this week: no follow-up promised."
-            if not count
-            else f"{count} follow-up{'s' if count != 1 else ''} this week"
-            + (f", {late} overdue" if late else "")
-            + " · ctrl+l logs (a contact answers what is due) · ctrl+t moves it · Enter opens"
+        table.replace(
+            [Row((item.customer.id, item.what), self._cells(item, today)) for item in self.items]
         )
+        status.update(self._said(message.agenda, today))
+
+    @staticmethod
+    def _said(found: Agenda, today: date) -> str:
+        def count(n: int, one: str, many: str) -> str:
+            return f"{n:,} {one if n == 1 else many}"
+
+        follow_ups = [item for item in found.items if item.touch is None]
+        late = sum(1 for item in follow_ups if item.day < today)
+        touches = len(found.items) - len(follow_ups)
+        parts = []
+        if follow_ups:
+            parts.append(count(len(follow_ups), "follow-up", "follow-ups"))
+            parts[-1] += f" ({late} overdue)" if late else ""
+        if touches:
+            parts.append(count(touches, "plan touch", "plan touches"))
+        said = (" and ".join(parts) + " this week") if parts else "Nothing due this week."
+        if found.touches_overdue:
+            overdue = count(found.touches_overdue, "plan touch", "plan touches")
+            said += f" · {overdue} overdue: f2 ranks them"
+        if found.items:
+            said += " · ctrl+l logs · ctrl+t moves · Enter opens"
+        return said
 
     @staticmethod
     def _cells(item: AgendaItem, today: date) -> tuple:
@@ -160,6 +177,19 @@ class AgendaScreen(StyledAsNeeded, FollowsTheBook, ListHoldsKeys, CustomerAction
             return self.current is not None
         return True
 
+    def action_log(self) -> None:
+        """Log, with a touch's kind to start with (a call for "contact")."""
+        from tui_crm.ui.screens.log import LogInteractionScreen
+
+        item = self.current
+        if item is None:
+            return
+        kind = "call" if item.touch is None or item.touch.kind == "contact" else item.touch.kind
+        self.app.push_screen(
+            LogInteractionScreen(item.customer.id, item.customer.name, kind=kind),
+            self.after_dialog,
+        )
+
     def action_open(self) -> None:
         item = self.current
         if item is not None:
@@ -167,7 +197,7 @@ class AgendaScreen(StyledAsNeeded, FollowsTheBook, ListHoldsKeys, CustomerAction
 
     def action_move(self) -> None:
         item = self.current
-        if item is None or item.interaction_id is None:
+        if item is None or (item.interaction_id is None and item.seen is None):
             return
 
         def moved(saved: Saved | None) -> None:
@@ -179,7 +209,8 @@ class AgendaScreen(StyledAsNeeded, FollowsTheBook, ListHoldsKeys, CustomerAction
 
 
 class MoveFollowUpScreen(FormDialog[Saved | None]):
-    """Another day for a follow-up (the interaction that promised it, corrected)."""
+    """Another day for a follow-up (the interaction that promised it, corrected), or for a
+    plan touch (snoozed in the queue until that day)."""
 
     FIELDS = {"day": "move-day"}
     DISCARD_QUESTION = "Leave the follow-up where it is?"
@@ -190,8 +221,9 @@ class MoveFollowUpScreen(FormDialog[Saved | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="move-dialog"):
+            what = "follow-up" if self.item.touch is None else "plan touch"
             yield Static(
-                naming("Move the follow-up with ", self.item.customer.name), classes="dialog-title"
+                naming(f"Move the {what} with ", self.item.customer.name), classes="dialog-title"
             )
             yield Static(data(self.item.promised), classes="field-hint")
             with Horizontal(classes="form-row"):
@@ -217,6 +249,8 @@ class MoveFollowUpScreen(FormDialog[Saved | None]):
             raise ValidationError({"day": str(err)}) from None
         if day < today:
             raise ValidationError({"day": f"{day} is in the past: move it to today or later"})
+        if self.item.touch is not None:
+            return self._snooze(day, today)
         assert self.item.interaction_id is not None
         edit_interaction(
             self.app.db,
@@ -225,3 +259,18 @@ class MoveFollowUpScreen(FormDialog[Saved | None]):
             expected_version=self.item.version,
         )
         return Saved(self.item.customer.id, f"{self.item.customer.name}: follow-up {day:%a %-d %b}")
+
+    def _snooze(self, day: date, today: date) -> Saved:
+        from tui_crm.core.attention import snooze
+        from tui_crm.errors import ValidationError
+
+        if day <= today:
+            raise ValidationError({"day": "a plan touch moves to tomorrow or later"})
+        assert self.item.seen is not None
+        snooze(
+            self.app.db, self.item.customer.id, ["cadence"], day, seen=self.item.seen, as_of=today
+        )
+        return Saved(
+            self.item.customer.id,
+            f"{self.item.customer.name}: {self.item.promised} {day:%a %-d %b}",
+        )
