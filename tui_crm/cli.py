@@ -1289,7 +1289,9 @@ def _log_all(args: argparse.Namespace) -> int:
     return _emit_change(records, args.format, LOG_ALL_COLUMNS, LOG_ALL_TABLE, said)
 
 
-AGENDA_COLUMNS = ("day", "when", "id", "name", "phone", "tier", "value_12m", "promised", "what")
+AGENDA_COLUMNS = (
+    "day", "when", "id", "name", "phone", "tier", "value_12m", "promised", "what", "time"
+)  # fmt: skip
 AGENDA_TABLE = (
     ("day", "DAY", 10, "<"),
     ("when", "WHEN", 9, "<"),
@@ -1310,7 +1312,7 @@ def _agenda(args: argparse.Namespace) -> int:
     records = [
         {
             "day": item.day.isoformat(),
-            "when": said_day(item.day, today),
+            "when": f"{said_day(item.day, today)} {item.time}".strip(),
             "id": item.customer.id,
             "name": item.customer.name,
             "phone": item.customer.phone,
@@ -1318,6 +1320,7 @@ def _agenda(args: argparse.Namespace) -> int:
             "value_12m": format_money(item.customer.value_12m).replace(",", ""),
             "promised": item.promised,
             "what": item.what,
+            "time": item.time,
         }
         for item in agenda(db, today, args.days)
     ]
@@ -1404,7 +1407,7 @@ def _log(args: argparse.Namespace) -> int:
         return 0
     text = f"logged {logged.kind} with {name} (#{profile.id}) at {logged.at:%Y-%m-%d %H:%M}"
     if logged.follow_up:
-        text += f"; follow-up {logged.follow_up:%a %Y-%m-%d}"
+        text += f"; follow-up {logged.follow_up:%a %Y-%m-%d} {logged.follow_up_time}".rstrip()
     print(text)
     return 0
 

@@ -162,15 +162,30 @@ def test_agenda_prints_the_follow_ups_due_with_the_contract_columns(home, book):
     anna = create_customer(db, {"first_name": "Nina", "last_name": "Lund"})
     log_interaction(db, anna, notes="Send the quote", follow_up=date.today() + timedelta(days=2))
     close_database()
+    timed = run_cli(
+        home,
+        "log",
+        "Kari Berg",
+        "--note",
+        "Visit",
+        "--follow-up",
+        "tomorrow 9:30",
+        "--db",
+        str(book),
+    )
+    assert timed.stdout.rstrip().endswith(
+        f"; follow-up {date.today() + timedelta(days=1):%a %Y-%m-%d} 09:30"
+    )
     done = run_cli(home, "agenda", "--format", "csv", "--db", str(book))
     rows = list(csv.DictReader(io.StringIO(done.stdout)))
     assert list(rows[0]) == [
-        "day", "when", "id", "name", "phone", "tier", "value_12m", "promised", "what"
+        "day", "when", "id", "name", "phone", "tier", "value_12m", "promised", "what", "time"
     ]  # fmt: skip
-    assert [(r["name"], r["promised"], r["what"]) for r in rows] == [
-        ("Nina Lund", "Send the quote", "follow-up")
+    assert [(r["name"], r["promised"], r["what"], r["when"], r["time"]) for r in rows] == [
+        ("Kari Berg", "Visit", "follow-up", "tomorrow 09:30", "09:30"),
+        ("Nina Lund", "Send the quote", "follow-up", rows[1]["when"], ""),
     ]
-    assert rows[0]["day"] == (date.today() + timedelta(days=2)).isoformat()
+    assert rows[1]["day"] == (date.today() + timedelta(days=2)).isoformat()
     none = run_cli(home, "agenda", "--days", "0", "--db", str(book))
     assert (none.returncode, none.stdout, none.stderr.strip()) == (0, "", "nothing due")
 

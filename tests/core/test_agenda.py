@@ -138,3 +138,49 @@ def test_a_snoozed_or_done_touch_falls_due_when_the_queue_brings_it_back(db):
     # A call answers it: gone from the week.
     log_interaction(db, snoozed, kind="call", notes="done", at=NOW, now=NOW)
     assert [n for n, *_ in _touches(week_ahead(db, TODAY))] == ["Done"]
+
+
+# -- follow-ups at a time of day ---------------------------------------------------------------
+
+
+def test_a_follow_up_at_a_time_is_kept_shown_and_sorted_by_it(db):
+    from datetime import datetime
+
+    from tui_crm.core.corrections import edit_interaction
+    from tui_crm.core.customers import get_profile
+
+    def follow_up(first: str, when: str, spent: str = "") -> int:
+        cid = create_customer(db, {"first_name": first, "last_name": "Berg"}, now=NOW)
+        if spent:
+            add_purchase(db, cid, amount=spent, day=TODAY - timedelta(days=10), now=NOW)
+        return log_interaction(db, cid, notes=f"see {first}", follow_up=when, at=NOW, now=NOW)
+
+    follow_up("Rich", "tomorrow", spent="9000.00")
+    late = follow_up("Late", "tomorrow 16:00")
+    follow_up("Early", "+1d 9:05")
+    items = agenda(db, TODAY)
+    assert [(i.customer.first_name, i.time) for i in items] == [
+        ("Early", "09:05"),
+        ("Late", "16:00"),
+        ("Rich", ""),  # the day alone, after those at a time, however valuable
+    ]
+    # A correction of something else keeps the time; a new time is a new promise.
+    edit_interaction(db, late, {"notes": "see Late, bring the contract"}, expected_version=1)
+    [view] = get_profile(db, items[1].customer.id, TODAY).interactions
+    assert (view.follow_up, view.follow_up_time) == (TODAY + timedelta(days=1), "16:00")
+    moved = datetime.combine(TODAY + timedelta(days=1), datetime.min.time()).replace(hour=8)
+    edit_interaction(db, late, {"follow_up": moved}, expected_version=2)
+    assert [(i.customer.first_name, i.time) for i in agenda(db, TODAY)][0] == ("Late", "08:00")
+
+
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [("tomorrow 25:00", "is not a time of day"), ("someday 14:00", "is not a date")],
+)
+def test_a_follow_up_time_that_cannot_be_read_is_refused(db, typed, says):
+    from tui_crm.errors import ValidationError
+
+    cid = create_customer(db, {"first_name": "Odd", "last_name": "Berg"}, now=NOW)
+    with pytest.raises(ValidationError) as info:
+        log_interaction(db, cid, notes="x", follow_up=typed, now=NOW)
+    assert says in info.value.errors["follow_up"]

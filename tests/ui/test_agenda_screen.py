@@ -95,3 +95,30 @@ async def test_enter_opens_the_profile(demo_app):
         await settle(pilot)
         assert isinstance(demo_app.screen, ProfileScreen)
         assert demo_app.screen.profile.id == screen.items[0].customer.id
+
+
+async def test_a_follow_up_logged_at_a_time_shows_first_on_its_day_with_the_time(demo_app):
+    async with demo_app.run_test(size=(110, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press(*"robert smith")
+        await settle(pilot)
+        await pilot.press("down")
+        await pilot.pause()
+        robert = demo_app.screen.highlighted()
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        await pilot.press(*"Wants the contract read out", "tab", "tab")
+        await pilot.press(*"tomorrow 14:00")
+        await settle(pilot)
+        tomorrow = demo_app.today() + timedelta(days=1)
+        hint = demo_app.screen.query_one("#log-follow-up-error")
+        assert f"{tomorrow:%a} {tomorrow.day} {tomorrow:%b %Y} 14:00" in str(hint.render())
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        screen = await _agenda(demo_app, pilot)
+        first_tomorrow = next(i for i in screen.items if i.day == tomorrow)
+        assert (first_tomorrow.customer.id, first_tomorrow.time) == (robert.id, "14:00")
+        assert first_tomorrow.promised == "Wants the contract read out"
+        screen.query_one(ResultsList).cursor_row = screen.items.index(first_tomorrow)
+        await settle(pilot)
+        assert "tomorrow 14:00" in joined(demo_app)

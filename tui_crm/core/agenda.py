@@ -44,6 +44,7 @@ class AgendaItem:
     version: int = 1  # that interaction's, which a move is based on
     touch: Touch | None = None  # a plan touch falling due, not a follow-up
     seen: Seen | None = None  # for a touch: what moving it (a snooze in the queue) is based on
+    time: str = ""  # a follow-up's time of day, "HH:MM" ("" for the day alone)
 
     @property
     def what(self) -> str:
@@ -106,7 +107,7 @@ def _touches(db: Database, today: date, last: date) -> tuple[list[tuple[int, dat
 
 def _week_ahead(db: Database, today: date, last: date) -> Agenda:
     found = db.execute_sql(
-        "SELECT c.id, c.next_follow_up, i.notes, i.id, i.version "
+        "SELECT c.id, c.next_follow_up, i.notes, i.id, i.version, i.follow_up_time "
         "FROM customer c LEFT JOIN interaction i ON i.id = ("
         "  SELECT j.id FROM interaction j WHERE j.customer_id = c.id "
         "  AND j.follow_up = c.next_follow_up AND j.follow_up_done = 0 "
@@ -131,14 +132,17 @@ def _week_ahead(db: Database, today: date, last: date) -> Agenda:
             " ".join((notes or "").split()),
             interaction_id,
             version or 1,
+            time=clock or "",
         )
-        for cid, due, notes, interaction_id, version in found
+        for cid, due, notes, interaction_id, version, clock in found
         if cid in rows
     ]
+    # Within a day: follow-ups at a time of day by the time, then the others, then touches.
     items.sort(
         key=lambda item: (
             item.day,
             item.touch is not None,
+            item.time or "~",
             -item.customer.value_12m,
             item.customer.name,
             item.customer.id,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from peewee import Database, Model, fn
@@ -45,6 +45,15 @@ def _day(value: Any) -> date | None:
     return date.fromisoformat(str(value)[:10])
 
 
+def follow_up_of(row: Mapping[str, Any]) -> date | datetime | None:
+    """An interaction's follow-up as stored: the day, at its time of day when it has one."""
+    day = _day(row["follow_up"])
+    clock = row.get("follow_up_time") or ""
+    if day is None or not clock:
+        return day
+    return datetime.combine(day, time.fromisoformat(clock))
+
+
 def _moment(value: Any) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
 
@@ -56,7 +65,10 @@ def describe_interaction(row: Mapping[str, Any]) -> str:
     follow = _day(row["follow_up"])
     asked = ""
     if follow is not None:
-        asked = f" (follow-up {follow:%-d %b}" + (", done)" if row.get("follow_up_done") else ")")
+        clock = f" {row['follow_up_time']}" if row.get("follow_up_time") else ""
+        asked = f" (follow-up {follow:%-d %b}{clock}" + (
+            ", done)" if row.get("follow_up_done") else ")"
+        )
     return (
         f"{row['kind']} {at:%-d %b %H:%M}"
         + (f": {printable(text, limit=60)}" if text else "")
@@ -166,7 +178,7 @@ def _cleaned(kind: _Kind, row: dict[str, Any], values: Mapping[str, Any], now: d
         cleaned = clean_interaction(
             kind=value("kind", row["kind"]),
             at=value("at", _moment(row["at"])),
-            follow_up=value("follow_up", _day(row["follow_up"])),
+            follow_up=value("follow_up", follow_up_of(row)),
             notes=value("notes", row["notes"]),
             outcome=value("outcome", row["outcome"]),
             now=now,
@@ -220,7 +232,7 @@ def _edit(db, kind: _Kind, row_id, values, expected_version, who, now) -> int:
         changed = {name: v for name, v in cleaned.items() if row[name] != v}
         if not changed:
             return row["version"]
-        if "follow_up" in changed:
+        if "follow_up" in changed or "follow_up_time" in changed:
             changed["follow_up_done"] = 0  # a new date is a new promise, not the one closed
         version = row["version"] + 1
         new = {**row, **changed, "version": version}

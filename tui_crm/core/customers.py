@@ -16,7 +16,7 @@ from tui_crm.core.config import settings
 from tui_crm.core.countries import country_code
 from tui_crm.core.customer_fields import BY_NAME, NAMES, of_kind
 from tui_crm.core.customer_fields import label as field_label
-from tui_crm.core.dates import parse_date, parse_moment, parse_when
+from tui_crm.core.dates import parse_date, parse_follow_up, parse_moment
 from tui_crm.core.display import printable
 from tui_crm.core.fields import (
     format_phone,
@@ -983,7 +983,7 @@ def log_interaction(
     notes: str = "",
     kind: str = "call",
     at: datetime | str | None = None,
-    follow_up: date | str | None = None,
+    follow_up: date | datetime | str | None = None,
     outcome: str = "",
     regarding: int | None = None,
     who: str | None = None,
@@ -991,8 +991,8 @@ def log_interaction(
 ) -> int:
     """Record a call, email, meeting, message, thanks or note; return its id.
 
-    `follow_up` takes a date or what people type (+3d, +2w, tomorrow, mon, 2026-12-01),
-    resolved against the day of the interaction.
+    `follow_up` takes a date, a datetime (a follow-up at a time of day) or what people type
+    (+3d, +2w, tomorrow 14:00, mon, 2026-12-01), resolved against the day of the interaction.
 
     An interaction is added, it replaces nothing (last contact and the next follow-up are
     worked out from all of them), so it needs no version: the customer (and a thanked
@@ -1019,13 +1019,13 @@ def clean_interaction(
     *,
     kind: str | None,
     at: datetime | str | None,
-    follow_up: date | str | None,
+    follow_up: date | datetime | str | None,
     notes: str | None,
     outcome: str | None,
     now: datetime,
 ) -> dict[str, Any]:
     """Validate an interaction as logged or corrected: its columns (kind, at, notes, outcome,
-    follow_up), or one ValidationError naming each bad field."""
+    follow_up, follow_up_time), or one ValidationError naming each bad field."""
     errors: dict[str, str] = {}
     kind = (kind or "call").strip().lower()
     if kind not in INTERACTION_KINDS:
@@ -1038,12 +1038,14 @@ def clean_interaction(
             when = parse_moment(at, now)  # "yesterday 15:30" as well as a date and time
         except CrmError as err:
             errors["at"] = str(err)
-    due = None
-    if isinstance(follow_up, date):
+    due, clock = None, ""
+    if isinstance(follow_up, datetime):
+        due, clock = follow_up.date(), f"{follow_up:%H:%M}"
+    elif isinstance(follow_up, date):
         due = follow_up
     elif follow_up and str(follow_up).strip():
         try:
-            due = parse_when(str(follow_up), when.date())
+            due, clock = parse_follow_up(str(follow_up), when.date())
         except CrmError as err:
             errors["follow_up"] = str(err)
     if when > now + CLOCK_SKEW:  # it would count as the newest contact and close follow-ups
@@ -1055,7 +1057,14 @@ def clean_interaction(
         errors["notes"] = "write a note (what was said)"
     if errors:
         raise ValidationError(errors)
-    return {"kind": kind, "at": when, "notes": notes, "outcome": outcome, "follow_up": due}
+    return {
+        "kind": kind,
+        "at": when,
+        "notes": notes,
+        "outcome": outcome,
+        "follow_up": due,
+        "follow_up_time": clock,
+    }
 
 
 def check_regarding(customer_id: int, kind: str, regarding: int | None) -> None:
@@ -1312,6 +1321,7 @@ def get_profile(
                 if i.regarding_id
                 else None,
                 i.version,
+                i.follow_up_time,
             )
             for i in interactions
         ),

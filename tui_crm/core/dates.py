@@ -155,6 +155,26 @@ def parse_moment(text: str, now: datetime) -> datetime:
     return datetime.combine(day, time(hour, minute))
 
 
+def parse_follow_up(text: str, today: date) -> tuple[date, str]:
+    """A follow-up as people say it: what `parse_when` takes, with a time of day or not
+    ("tomorrow 14:00", "fri 9:30", "+1w", "2026-12-10 14:00"; "14:00" alone is today).
+    Returns the day and "HH:MM" ("" for none)."""
+    value = text.strip()
+    match = _AT_TIME.match(value)
+    if match is None:
+        return parse_when(value, today), ""
+    hour, minute = int(match.group(2)), int(match.group(3))
+    if hour > 23 or minute > 59:
+        raise CrmError(f"'{text}' is not a time of day (use e.g. tomorrow 14:00)")
+    day = parse_when(match.group(1), today) if match.group(1) else today
+    return day, f"{hour:02d}:{minute:02d}"
+
+
+def said_follow_up(day: date, clock: str = "") -> str:
+    """ "Tue 8 Dec", "Tue 8 Dec 14:00"."""
+    return f"{day:%a} {day.day} {day:%b}" + (f" {clock}" if clock else "")
+
+
 def one_year_before(day: date) -> date:
     try:
         return day.replace(year=day.year - 1)

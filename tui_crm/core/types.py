@@ -42,6 +42,7 @@ class InteractionView:
     logged_by: str
     regarding: CustomerRef | None = None
     version: int = 1  # what a correction is based on (core/corrections.py)
+    follow_up_time: str = ""  # "HH:MM" when the follow-up has a time of day
 
 
 @dataclass(frozen=True)

@@ -138,6 +138,7 @@ class Interaction(BaseModel):
     outcome = TextField(default="")
     follow_up = DateField(null=True)
     follow_up_done = BooleanField(default=False)
+    follow_up_time = TextField(default="")  # "HH:MM", or "" for the day alone (migration 16)
     regarding = ForeignKeyField(Customer, null=True, backref="+", on_delete="SET NULL")
     logged_by = TextField(default="")
     created_at = DateTimeField()

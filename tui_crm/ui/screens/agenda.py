@@ -7,7 +7,7 @@ Enter opens the profile."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 
 from textual import work
@@ -21,7 +21,7 @@ from textual.worker import get_current_worker
 
 from tui_crm.core.agenda import Agenda, AgendaItem, said_day, week_ahead
 from tui_crm.core.corrections import edit_interaction
-from tui_crm.core.dates import parse_when
+from tui_crm.core.dates import parse_follow_up, said_follow_up
 from tui_crm.core.money import format_money_short
 from tui_crm.core.rows import CustomerRef
 from tui_crm.errors import CrmError
@@ -70,11 +70,11 @@ class AgendaScreen(StyledAsNeeded, FollowsTheBook, ListHoldsKeys, CustomerAction
         self.sub_title = "Agenda"
         wide = self.app.size.width >= 100
         name = 24 if wide else 18
-        rest = max(16, self.app.size.width - 12 - name - 17 - 8 - 5 * 2 - 2)
+        rest = max(16, self.app.size.width - 16 - name - 17 - 8 - 5 * 2 - 2)
         table = self.query_one(ResultsList)
         table.set_columns(
             [
-                Column("When", 12),
+                Column("When", 16),
                 Column("Customer", name),
                 Column("Phone", 17),
                 Column("Value", 8, "right"),
@@ -156,7 +156,10 @@ class AgendaScreen(StyledAsNeeded, FollowsTheBook, ListHoldsKeys, CustomerAction
     def _cells(item: AgendaItem, today: date) -> tuple:
         late = item.day < today
         return (
-            data(said_day(item.day, today, dated=True), "bold red" if late else ""),
+            data(
+                f"{said_day(item.day, today, dated=True)} {item.time}".strip(),
+                "bold red" if late else "",
+            ),
             data(item.customer.name),
             data(item.customer.phone),
             format_money_short(item.customer.value_12m),
@@ -229,7 +232,7 @@ class MoveFollowUpScreen(FormDialog[Saved | None]):
             with Horizontal(classes="form-row"):
                 yield Label("To", classes="form-label")
                 yield compact(
-                    Input(value="+1w", placeholder="+3d  +2w  mon  2026-12-01", id="move-day")
+                    Input(value="+1w", placeholder="+3d  +2w  fri 10:00  2026-12-01", id="move-day")
                 )
             yield Static("", id="move-day-error", classes="field-error")
             yield Static("ctrl+s move · esc cancel", classes="dialog-keys")
@@ -244,21 +247,26 @@ class MoveFollowUpScreen(FormDialog[Saved | None]):
         text = (values["day"] or "").strip()
         today = self.app.today()
         try:
-            day = parse_when(text, today)
+            day, clock = parse_follow_up(text, today)
         except CrmError as err:
             raise ValidationError({"day": str(err)}) from None
+        clock = clock or self.item.time  # "+1w" keeps the time of day it had
         if day < today:
             raise ValidationError({"day": f"{day} is in the past: move it to today or later"})
         if self.item.touch is not None:
             return self._snooze(day, today)
         assert self.item.interaction_id is not None
+        when = datetime.combine(day, time.fromisoformat(clock)) if clock else day
         edit_interaction(
             self.app.db,
             self.item.interaction_id,
-            {"follow_up": day},
+            {"follow_up": when},
             expected_version=self.item.version,
         )
-        return Saved(self.item.customer.id, f"{self.item.customer.name}: follow-up {day:%a %-d %b}")
+        return Saved(
+            self.item.customer.id,
+            f"{self.item.customer.name}: follow-up {said_follow_up(day, clock)}",
+        )
 
     def _snooze(self, day: date, today: date) -> Saved:
         from tui_crm.core.attention import snooze

@@ -54,7 +54,7 @@ class CorrectInteractionScreen(LogInteractionScreen):
         notes.move_cursor(notes.document.end)
         self.query_one("#log-outcome", Input).value = item.outcome
         self.query_one("#log-follow-up", Input).value = (
-            item.follow_up.isoformat() if item.follow_up else ""
+            f"{item.follow_up.isoformat()} {item.follow_up_time}".strip() if item.follow_up else ""
         )
         self._at_shown = f"{item.at:%Y-%m-%d %H:%M}"
         self.query_one("#log-at", Input).value = self._at_shown

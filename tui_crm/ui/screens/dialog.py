@@ -17,7 +17,7 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, Static, TextArea
 from textual.worker import Worker
 
-from tui_crm.core.dates import parse_when
+from tui_crm.core.dates import parse_follow_up, parse_when
 from tui_crm.errors import CrmError, ValidationError
 from tui_crm.ui.background import book
 from tui_crm.ui.format import data
@@ -64,18 +64,27 @@ def widget_value(widget) -> Any:
     return widget.value if isinstance(widget, Input) else None
 
 
-def show_when(hint: Static, text: str, today: date, label: str = "{text} →") -> None:
-    """Under a date field: the day the typed text means ("+2w → Mon 7 Dec 2026"), or why it
-    means none (the hint turns into an error)."""
+def show_when(
+    hint: Static, text: str, today: date, label: str = "{text} →", *, clock: bool = False
+) -> None:
+    """Under a date field: the day the typed text means ("+2w → Mon 7 Dec 2026"; with
+    `clock`, a time of day too: "tomorrow 14:00 → Tue 8 Dec 2026 14:00"), or why it means
+    none (the hint turns into an error)."""
     text = text.strip()
     hint.set_class(False, "field-error")
     try:
-        day = parse_when(text, today) if text else None
+        if not text:
+            day, at = None, ""
+        elif clock:
+            day, at = parse_follow_up(text, today)
+        else:
+            day, at = parse_when(text, today), ""
     except CrmError as err:
         hint.set_class(True, "field-error")
         show_message(hint, str(err))
         return
-    show_message(hint, f"{label.format(text=text)} {day:%a} {day.day} {day:%b %Y}" if day else "")
+    said = f"{label.format(text=text)} {day:%a} {day.day} {day:%b %Y}" if day else ""
+    show_message(hint, said + (f" {at}" if at else ""))
 
 
 def show_message(widget: Static, text: str) -> None:

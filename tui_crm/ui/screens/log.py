@@ -13,7 +13,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, TextArea
 
 from tui_crm.core.customers import INTERACTION_KINDS, log_interaction
-from tui_crm.core.dates import parse_when
+from tui_crm.core.dates import parse_follow_up, said_follow_up
 from tui_crm.core.drafts import Draft, discard_draft, save_draft
 from tui_crm.ui.background import in_background
 from tui_crm.ui.format import data
@@ -97,7 +97,7 @@ class LogInteractionScreen(FormDialog[Saved | None]):
                 yield Label("Follow-up", classes="form-label")
                 yield compact(
                     Input(
-                        placeholder="+3d  +2w  tomorrow  mon  2026-12-01",
+                        placeholder="+3d  +2w  tomorrow 14:00  mon  2026-12-01",
                         id="log-follow-up",
                     )
                 )
@@ -219,7 +219,8 @@ class LogInteractionScreen(FormDialog[Saved | None]):
 
     @on(Input.Changed, "#log-follow-up")
     def show_follow_up(self, event: Input.Changed) -> None:
-        show_when(self.query_one("#log-follow-up-error", Static), event.value, self.app.today())
+        hint = self.query_one("#log-follow-up-error", Static)
+        show_when(hint, event.value, self.app.today(), clock=True)
 
     def on_form_failed(self, message: FormFailed) -> None:
         hint = self.query_one("#log-follow-up-error", Static)
@@ -244,6 +245,7 @@ class LogInteractionScreen(FormDialog[Saved | None]):
         self.app.call_from_thread(self._forget_draft)
         summary = f"Logged {values['kind']} with {self.customer_name}"
         if values["follow_up"].strip():
-            when = parse_when(values["follow_up"], now.date())
-            summary += f"; follow-up {when:%a} {when.day} {when:%b}"
+            summary += (
+                f"; follow-up {said_follow_up(*parse_follow_up(values['follow_up'], now.date()))}"
+            )
         return Saved(interaction_id, summary)

@@ -471,7 +471,7 @@ class ProfileScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, StyledAsNeed
                         day(item.at),
                         data(item.kind),
                         data(item.notes + (f" → {item.outcome}" if item.outcome else "")),
-                        str(item.follow_up or ""),
+                        f"{item.follow_up} {item.follow_up_time}".strip() if item.follow_up else "",
                     ),
                 )
                 for item in p.interactions
