@@ -88,6 +88,7 @@ SHOTS = [  # name, size, the keys typed, the screen they end on
     ("import", (100, 30), ["ctrl+o", *"google-contacts.csv", "enter"], "ImportScreen"),
     ("export", (80, 24), [*"tag:vip", "down", "f8"], "ExportDialog"),
     ("agenda", (100, 30), ["f10"], "AgendaScreen"),
+    ("plans", (110, 30), ["f2", "f7"], "PlanScreen"),
     ("marked", (100, 30), [*"city:oslo", "down", "space", "space", "space"], "SearchScreen"),
     (
         "marked-action",
