@@ -148,7 +148,7 @@ EXAMPLES = {
     "set": (
         'tui-crm set city:oslo tier:gold category="Key account" owner=anna --dry-run',
         "tui-crm set owner:ben owner=anna      # Ben's customers go to Anna",
-        "tui-crm set tag:trial category=       # an empty value clears the field",
+        'tui-crm set tag:moved status=lost lost_reason="Moved away"',
     ),
     "log-all": (
         'tui-crm log-all tag:vip --note "Summer gift sent" --kind thanks --dry-run',
@@ -345,11 +345,12 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     setting = add(
         "set",
         parents=[common],
-        help="set a category or owner on every customer a query finds",
+        help="set a category, owner or status on every customer a query finds",
         description=(
-            "Set FIELD=VALUE (category, owner) on every customer QUERY finds, all of them, in\n"
-            "one step: a backup first, one transaction, a line in each customer's history, and\n"
-            "`tui-crm undo` takes it back as one. The query comes first; an empty VALUE clears."
+            "Set FIELD=VALUE (category, owner, status=active or status=lost with lost_reason)\n"
+            "on every customer QUERY finds, all of them, in one step: a backup first, one\n"
+            "transaction, a line in each customer's history, and `tui-crm undo` takes it back\n"
+            "as one. The query comes first; an empty VALUE clears."
         ),
     )
     setting.add_argument(

@@ -126,6 +126,32 @@ def test_set_prints_each_field_it_changes_and_undo_takes_it_back(home, book):
     assert undone.stdout == 'Undid: set owner="anna" on 2 customers\n'
 
 
+def test_set_marks_everyone_found_lost_with_a_reason_and_refuses_lapsed(home, book):
+    from datetime import date
+
+    args = ("set", "city:oslo", "status=lost", "lost_reason=Moved away", "--format", "json")
+    done = run_cli(home, *args, "--db", str(book))
+    assert done.returncode == 0, done.stderr
+    changed = {(r["name"], r["field"], r["before"], r["after"]) for r in json.loads(done.stdout)}
+    assert changed == {
+        (name, field, before, after)
+        for name in ("Anna Berg", "Kari Berg")
+        for field, before, after in (
+            ("status", "active", "lost"),
+            ("lost_reason", "", "Moved away"),
+            ("lost_on", "", date.today().isoformat()),
+        )
+    }
+    for words, says in (
+        (["status=lost"], "say what broke the deal"),
+        (["status=lapsed"], "status 'lapsed' cannot be set: active or lost"),
+    ):
+        refused = run_cli(home, "set", "city:bergen", *words, "--db", str(book))
+        assert says in one_line_error(refused.returncode, refused.stdout, refused.stderr)
+    with closing(sqlite3.connect(book)) as conn:
+        assert conn.execute("SELECT count(*) FROM customer WHERE status = 'lost'").fetchone() == (2,)
+
+
 def test_log_all_logs_one_interaction_for_everyone_found(home, book):
     dry = run_cli(
         home,

@@ -223,7 +223,10 @@ def test_an_empty_value_clears_and_a_dry_run_writes_nothing(db, book, categories
     [
         ([], "say what to set"),
         (["owner"], "say FIELD=VALUE"),
-        (["status=lost"], "'status' cannot be set on many customers at once"),
+        (["email=a@b.c"], "'email' cannot be set on many customers at once"),
+        (["status=lost"], "say what broke the deal"),
+        (["status=lapsed"], "status 'lapsed' cannot be set: active or lost"),
+        (["lost_reason=Price"], "lost_reason goes with status=lost"),
         (["owner=a", "owner=b"], "'owner' is given twice"),
     ],
 )
@@ -238,6 +241,94 @@ def test_a_category_the_book_does_not_have_is_refused_and_nothing_changes(db, bo
     with pytest.raises(CrmError, match="no category named 'Gold club' \\(the book has: Key"):
         set_fields(db, "city:oslo", {"category": "Gold club"}, as_of=TODAY)
     assert {cid: current_version(cid) for cid in oslo} == versions
+
+
+def test_everyone_found_is_marked_lost_with_the_day_and_back_active_in_one_undo(db, book):
+    from tui_crm.db.models import Customer
+
+    oslo, kari = book
+    early = oslo[0]
+    update_customer(
+        db,
+        early,
+        {"status": "lost", "lost_reason": "Price"},
+        expected_version=current_version(early),
+        now=NOW.replace(day=1),
+    )
+    values = parse_assignments(["status=lost", "lost_reason=Moved away"])
+    result = set_fields(db, "city:oslo", values, as_of=TODAY, now=NOW)
+    assert result.summary() == (
+        'set status="lost" lost_reason="Moved away": changed 60 of the 60 customers found'
+    )
+    rows = {c.id: c for c in Customer.select().where(Customer.id.in_(oslo))}
+    assert {(r.status, r.lost_reason) for r in rows.values()} == {("lost", "Moved away")}
+    # The day lost: today for those who became lost; the one lost before keeps hers.
+    assert str(rows[early].lost_on) == "2026-11-01"
+    assert {str(rows[cid].lost_on) for cid in oslo[1:]} == {TODAY.isoformat()}
+    history = get_profile(db, oslo[1], TODAY).changes
+    assert {(h.field, h.old, h.new) for h in history} >= {("status", "active", "lost")}
+    assert Customer.get_by_id(kari).status == "active"
+    undo_last(db, who=ME)
+    rows = {c.id: c for c in Customer.select().where(Customer.id.in_(oslo))}
+    assert (rows[early].status, rows[early].lost_reason) == ("lost", "Price")
+    assert {rows[cid].status for cid in oslo[1:]} == {"active"}
+    assert {rows[cid].lost_on for cid in oslo[1:]} == {None}
+    back = set_fields(db, [early], parse_assignments(["status=active"]), as_of=TODAY, now=NOW)
+    assert [c.fields["status"] for c in back.changes] == [("lost", "active")]
+
+
+# -- snoozed until a day ------------------------------------------------------------------
+
+
+def test_the_marked_are_snoozed_out_of_the_queue_until_a_day_and_back_in_one_undo(db, book):
+    from datetime import timedelta
+
+    from tui_crm.core.attention import attention_state, reason_ids, snooze
+    from tui_crm.core.bulk_actions import snooze_customers
+
+    oslo, kari = book
+    later = TODAY + timedelta(days=200)  # everyone is due a contact by then
+    assert set(oslo) <= set(reason_ids(db, later, ["cadence"]))
+    own = TODAY + timedelta(days=3)
+    snooze(db, oslo[0], ["lapsed"], own, seen=attention_state(db, oslo[0]), as_of=TODAY)
+    until = TODAY + timedelta(days=250)
+    dry = snooze_customers(db, oslo[:10], until, as_of=TODAY, dry_run=True)
+    assert dry.summary(dry_run=True).startswith("would snooze 10 of the 10 customers marked")
+    result = snooze_customers(db, oslo[:10], until, as_of=TODAY, now=NOW)
+    assert result.summary() == "snoozed 10 of the 10 customers marked until Mon 26 Jul"
+    waiting = set(reason_ids(db, later, ["cadence"]))
+    assert not waiting & set(oslo[:10]) and set(oslo[10:]) <= waiting
+    assert set(oslo[:10]) <= set(reason_ids(db, until, ["cadence"]))  # back on the day
+    history = get_profile(db, oslo[3], TODAY).changes
+    assert ("snoozed", None, f"until {until}") in {(h.field, h.old, h.new) for h in history}
+    undo_last(db, who=ME)
+    assert set(oslo) <= set(reason_ids(db, later, ["cadence"]))
+    # The snooze one of them had before is back as it was.
+    marks = db.execute_sql(
+        "SELECT reason, snoozed_until FROM attention_mark WHERE customer_id = ?", (oslo[0],)
+    ).fetchall()
+    assert marks == [("lapsed", own.isoformat())]
+    with pytest.raises(CrmError, match="snooze until a day after"):
+        snooze_customers(db, oslo, TODAY, as_of=TODAY)
+
+
+def test_a_bulk_snooze_is_not_undone_over_a_later_snooze(db, book):
+    from datetime import timedelta
+
+    from tui_crm.core.attention import attention_state, snooze
+    from tui_crm.core.bulk_actions import snooze_customers
+
+    oslo, _ = book
+    snooze_customers(db, oslo[:5], TODAY + timedelta(days=30), as_of=TODAY, now=NOW, who=ME)
+    seen = attention_state(db, oslo[2])
+    snooze(db, oslo[2], ["cadence"], TODAY + timedelta(days=9), seen=seen, who="ben")
+    with pytest.raises(ConflictError, match="their snoozes or dones were changed since"):
+        undo_last(db, who=ME)
+    marks = db.execute_sql(
+        "SELECT snoozed_until FROM attention_mark WHERE customer_id = ? AND reason = 'cadence'",
+        (oslo[2],),
+    ).fetchall()
+    assert marks == [((TODAY + timedelta(days=9)).isoformat(),)]
 
 
 # -- one interaction for each --------------------------------------------------------------

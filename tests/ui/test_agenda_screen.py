@@ -10,9 +10,9 @@ from textual.widgets import Input
 
 from tests.ui.conftest import joined, settle
 from tui_crm.db.models import AttentionMark
-from tui_crm.ui.screens.search import ResultsList
 from tui_crm.ui.screens.agenda import AgendaScreen
 from tui_crm.ui.screens.profile import ProfileScreen
+from tui_crm.ui.screens.search import ResultsList
 
 
 async def _agenda(demo_app, pilot) -> AgendaScreen:

@@ -168,3 +168,56 @@ async def test_the_marked_are_exported_to_a_file(demo_app, tmp_path):
         await settle(pilot)
     lines = target.read_text(encoding="utf-8-sig").splitlines()
     assert len(lines) == 3  # the header and the two marked
+
+
+async def test_the_marked_are_snoozed_until_a_day_then_marked_lost_and_active_again(demo_app):
+    from datetime import timedelta
+
+    from textual.widgets import Select
+
+    from tui_crm.core.attention import reason_ids
+    from tui_crm.db.models import Customer
+
+    async with demo_app.run_test(size=(110, 30)) as pilot:
+        await settle(pilot)
+        screen = demo_app.screen
+        today = demo_app.today()
+        await _query(pilot, "city:oslo")
+        await pilot.press("down", "space", "space", "space", "f9")
+        await settle(pilot)
+        marked = set(screen.marked)
+        action = demo_app.screen.query_one("#marked-action", Select)
+        action.value = "snooze"
+        await settle(pilot)
+        await pilot.press(*"today", "ctrl+s")  # not after today: said, nothing asked
+        await settle(pilot)
+        assert "snooze until a day after" in joined(demo_app)
+        demo_app.screen.query_one("#marked-value").value = "+3w"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        until = today + timedelta(weeks=3)
+        assert f"Snooze 3 customers until {until:%a %-d %b}" in joined(demo_app)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert demo_app.screen is screen
+        assert not marked & set(reason_ids(demo_app.db, today, ["cadence", "gold_quiet"]))
+        # The same three, lost; then active again.
+        await pilot.press("f9")
+        await settle(pilot)
+        demo_app.screen.query_one("#marked-action", Select).value = "lost"
+        await settle(pilot)
+        await pilot.press("ctrl+s")  # no reason given: said
+        await settle(pilot)
+        assert "say what broke the deal" in joined(demo_app)
+        await pilot.press(*"Moved away", "ctrl+s", "ctrl+s")
+        await settle(pilot)
+        rows = Customer.select().where(Customer.id.in_(marked))
+        assert {(r.status, r.lost_reason) for r in rows} == {("lost", "Moved away")}
+        await pilot.press("f9")
+        await settle(pilot)
+        demo_app.screen.query_one("#marked-action", Select).value = "active"
+        await settle(pilot)
+        assert not demo_app.screen.query_one("#marked-value").parent.display
+        await pilot.press("ctrl+s", "ctrl+s")
+        await settle(pilot)
+        assert {r.status for r in Customer.select().where(Customer.id.in_(marked))} == {"active"}

@@ -335,7 +335,10 @@ def undo_bulk_tags(
 
 # -- set fields --------------------------------------------------------------------------
 
-SETTABLE = ("category", "owner")  # what `set_fields` sets (status: one at a time, for now)
+# What `set_fields` sets: status active or lost (lost with what broke the deal, lost_reason;
+# the day lost is the day a customer becomes lost; lapsed is worked out, never set).
+SETTABLE = ("category", "owner", "status", "lost_reason")
+STATUSES = ("active", "lost")
 
 
 @dataclass(frozen=True)
@@ -382,6 +385,18 @@ def parse_assignments(words: list[str]) -> dict[str, str]:
         values[name] = " ".join(value.split())
     if not values:
         raise CrmError('say what to set: category="Key account" owner=anna')
+    status = values.get("status")
+    if status is not None:
+        values["status"] = status = status.lower()
+        if status not in STATUSES:
+            raise CrmError(
+                f"status '{status}' cannot be set: active or lost (lapsed is worked out "
+                "from the purchases)"
+            )
+    if status == "lost" and not values.get("lost_reason"):
+        raise CrmError('say what broke the deal: status=lost lost_reason="Moved away"')
+    if "lost_reason" in values and status != "lost":
+        raise CrmError("lost_reason goes with status=lost")
     return values
 
 
@@ -397,11 +412,21 @@ def _category_ids(db: Database) -> dict[str, tuple[int, str]]:
     }
 
 
+# For `lost_on` in the wanted columns: the day, for a customer who becomes lost; the day they
+# were lost, kept, for one who was already.
+BECOMES_LOST = object()
+
+
 def _wanted_columns(db: Database, values: dict[str, str]) -> dict[str, Any]:
     """The columns `values` set, as stored: a category by its id (one the book has)."""
     columns: dict[str, Any] = {}
     if "owner" in values:
         columns["owner"] = values["owner"]
+    if "status" in values:
+        columns["status"] = values["status"]
+        if values["status"] == "lost":
+            columns["lost_reason"] = values["lost_reason"]
+            columns["lost_on"] = BECOMES_LOST
     if "category" in values:
         if not values["category"]:
             columns["category_id"] = None
@@ -432,16 +457,27 @@ def _shown_column(db: Database, column: str, value: Any, names: dict[int, str]) 
     return value or ""
 
 
-def _plan_set(db: Database, ids: list[int], columns: dict[str, Any]) -> list[FieldChange]:
-    held = _held_columns(db, ids, list(columns))
+def _plan_set(
+    db: Database, ids: list[int], columns: dict[str, Any], today: date
+) -> tuple[list[FieldChange], dict[int, dict[str, Any]]]:
+    """Who changes, and how (shown), and the columns each of them gets."""
+    listed = list(columns)
+    if "lost_on" in columns:
+        listed.append("status AS was")  # whether they become lost
+    held = _held_columns(db, ids, listed)
     categories = {cid: name for cid, name in _category_ids(db).values()}
-    changes = []
+    changes, wanted_by_id = [], {}
     for cid in ids:
         if cid not in held:
             continue
         name, *now = held[cid]
+        wanted_here = dict(columns)
+        if "lost_on" in columns:
+            was = now.pop()
+            lost_on = dict(zip(columns, now, strict=True))["lost_on"]
+            wanted_here["lost_on"] = lost_on if was == "lost" else today.isoformat()
         fields = {}
-        for (column, wanted), current in zip(columns.items(), now, strict=True):
+        for (column, wanted), current in zip(wanted_here.items(), now, strict=True):
             if (current or None) != (wanted or None):
                 field = column.removesuffix("_id")
                 fields[field] = (
@@ -450,7 +486,8 @@ def _plan_set(db: Database, ids: list[int], columns: dict[str, Any]) -> list[Fie
                 )
         if fields:
             changes.append(FieldChange(cid, name, fields))
-    return changes
+            wanted_by_id[cid] = wanted_here
+    return changes, wanted_by_id
 
 
 def set_fields(
@@ -469,7 +506,7 @@ def set_fields(
     columns = _wanted_columns(db, values)
     ids = target_ids(db, query, as_of)
     said = _set_said(values)
-    planned = _plan_set(db, ids, columns)
+    planned, _ = _plan_set(db, ids, columns, as_of)
     if dry_run or not planned:
         return SetResult(planned, len(ids), said, whose=_whose(query))
     from tui_crm.core.backups import backup_before
@@ -477,13 +514,11 @@ def set_fields(
     backup_before(db, "before-bulk")
     with db.atomic("IMMEDIATE"):
         columns = _wanted_columns(db, values)  # a category renamed meanwhile
-        changes = _plan_set(db, ids, columns)
+        changes, wanted = _plan_set(db, ids, columns, as_of)
         if not changes:
             return SetResult([], len(ids), said, whose=_whose(query))
         before = _held_columns(db, [c.id for c in changes], list(columns))
-        versions = _write_columns(
-            db, {c.id: columns for c in changes}, [c.id for c in changes], changes, who, now
-        )
+        versions = _write_columns(db, wanted, [c.id for c in changes], changes, who, now)
         count = len(changes)
         step = record_step(
             kind="bulk_set",
@@ -782,6 +817,128 @@ def undo_bulk_trash(
     _record_history(
         db,
         [(cid, {"trash": (str(gone.get(cid) or ""), "")}) for cid in ids],
+        who=who,
+        at=at,
+        versions=_versions(db, ids),
+        undone=step,
+    )
+    return ""
+
+
+# -- snoozed until a day -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SnoozeResult:
+    customers: list[tuple[int, str]]  # (id, name) of each it snoozes (would snooze)
+    found: int
+    until: date
+    step: int | None = None
+    whose: str = "found"
+
+    def summary(self, *, dry_run: bool = False) -> str:
+        verb = "would snooze" if dry_run else "snoozed"
+        return (
+            f"{verb} {len(self.customers)} of the {self.found} customers {self.whose} "
+            f"until {self.until:%a %-d %b}"
+        )
+
+
+_MARKS = (
+    "SELECT customer_id, reason, snoozed_until, done_at, who FROM attention_mark "
+    "WHERE customer_id IN (SELECT value FROM json_each(?)) ORDER BY customer_id, reason"
+)
+
+
+def _marks(db: Database, ids: list[int]) -> list[list]:
+    found: list[list] = []
+    for piece in _pieces(ids):
+        found += [list(row) for row in db.execute_sql(_MARKS, (piece,))]
+    return sorted(found, key=lambda mark: (mark[0], mark[1]))
+
+
+def snooze_customers(
+    db: Database,
+    target: Target,
+    until: date,
+    *,
+    as_of: date,
+    dry_run: bool = False,
+    who: str | None = None,
+    now: datetime | None = None,
+) -> SnoozeResult:
+    """Leave every customer of `target` out of the needs-attention queue until `until` (every
+    reason snoozed: they come back on that day, with what is due then), as one step that
+    ctrl+z takes back; each customer's history says it."""
+    from tui_crm.core.attention import REASONS
+
+    if until <= as_of:
+        raise CrmError(f"snooze until a day after {as_of:%a %-d %b}")
+    who = who if who is not None else settings().user
+    now = now or datetime.now().replace(microsecond=0)
+    ids = target_ids(db, target, as_of)
+    live = _held_columns(db, ids, ["id"])
+    found = [(cid, live[cid][0]) for cid in ids if cid in live]
+    if dry_run or not found:
+        return SnoozeResult(found, len(ids), until, whose=_whose(target))
+    from tui_crm.core.backups import backup_before
+
+    backup_before(db, "before-bulk")
+    at = now.isoformat(sep=" ")
+    with db.atomic("IMMEDIATE"):
+        live = _held_columns(db, ids, ["id"])
+        customers = [(cid, live[cid][0]) for cid in ids if cid in live]
+        if not customers:
+            return SnoozeResult([], len(ids), until, whose=_whose(target))
+        snoozed = [cid for cid, _ in customers]
+        before = _marks(db, snoozed)
+        db.connection().executemany(
+            "INSERT INTO attention_mark (customer_id, reason, snoozed_until, who) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (customer_id, reason) DO UPDATE SET "
+            "snoozed_until = excluded.snoozed_until, who = excluded.who",
+            [(cid, code, until.isoformat(), who) for cid in snoozed for code in REASONS],
+        )
+        _record_history(
+            db,
+            [(cid, {"snoozed": ("", f"until {until.isoformat()}")}) for cid in snoozed],
+            who=who,
+            at=at,
+            versions=_versions(db, snoozed),
+        )
+        count = len(snoozed)
+        step = record_step(
+            kind="bulk_snooze",
+            label=f"snoozed {count} customer{'s' if count != 1 else ''} until {until:%a %-d %b}",
+            customer_id=snoozed[0],
+            payload={"customers": snoozed, "before": before, "after": _marks(db, snoozed)},
+            who=who,
+            now=now,
+        )
+    return SnoozeResult(customers, len(ids), until, step, whose=_whose(target))
+
+
+def undo_bulk_snooze(
+    db: Database, step: UndoStep, payload: dict[str, Any], who: str, now: datetime
+) -> str:
+    """Every customer's attention marks as they were before the step, as one; refused
+    (nothing changed) when someone snoozed or marked any of them done since."""
+    ids: list[int] = payload["customers"]
+    if _marks(db, ids) != payload["after"]:
+        raise refused(f"{step.label}: their snoozes or dones were changed since")
+    for piece in _pieces(ids):
+        db.execute_sql(
+            "DELETE FROM attention_mark WHERE customer_id IN (SELECT value FROM json_each(?))",
+            (piece,),
+        )
+    db.connection().executemany(
+        "INSERT INTO attention_mark (customer_id, reason, snoozed_until, done_at, who) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [tuple(mark) for mark in payload["before"]],
+    )
+    at = now.isoformat(sep=" ")
+    _record_history(
+        db,
+        [(cid, {"snoozed": ("", "no longer")}) for cid in ids],
         who=who,
         at=at,
         versions=_versions(db, ids),

@@ -95,6 +95,7 @@ def _handlers() -> dict[str, Undoer]:
         "bulk_set": bulk_actions.undo_bulk_set,
         "bulk_log": bulk_actions.undo_bulk_log,
         "bulk_trash": bulk_actions.undo_bulk_trash,
+        "bulk_snooze": bulk_actions.undo_bulk_snooze,
         "delete": customers.undo_delete,
         "lost": customers.undo_lost,
         "merge": merge.undo_merge,

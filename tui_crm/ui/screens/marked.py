@@ -1,5 +1,6 @@
 """One action on every customer marked in the results (issue 19): tags added or removed, a
-category or owner set, one interaction logged for each, or all of them to the trash. The dialog says the action and the
+category or owner set, lost or active again, snoozed until a day, one interaction logged for
+each, an export, or all of them to the trash. The dialog says the action and the
 count, and asks for ctrl+s again before anything is written; the book writes it in one
 transaction after a backup, and ctrl+z takes it back as one (core/bulk_actions.py)."""
 
@@ -17,10 +18,12 @@ from tui_crm.core.bulk_actions import (
     parse_assignments,
     parse_tag_changes,
     set_fields,
+    snooze_customers,
     tag_customers,
     trash_customers,
 )
 from tui_crm.core.customers import INTERACTION_KINDS
+from tui_crm.core.dates import parse_when
 from tui_crm.errors import CrmError
 from tui_crm.ui.screens.dialog import FormDialog, FormFailed, form_row, show_message
 from tui_crm.ui.widgets.choice import Choice
@@ -30,6 +33,9 @@ ACTIONS = (
     ("Add or remove tags", "tags"),
     ("Set the category", "category"),
     ("Set the owner", "owner"),
+    ("Mark them lost", "lost"),
+    ("Mark them active again", "active"),
+    ("Snooze them until a day", "snooze"),
     ("Log one interaction for each", "log"),
     ("Export them to a file", "export"),
     ("Move them to the trash", "trash"),
@@ -39,9 +45,15 @@ PLACEHOLDERS = {
     "category": "a category of the book, e.g. Key account (empty: none)",
     "owner": "who looks after them, e.g. anna (empty: nobody)",
     "log": "what was done, e.g. Summer gift sent",
+    "lost": "what broke the deal, e.g. Moved away",
+    "active": "",
+    "snooze": "until +2w, mon, 2026-12-01: out of the queue until then",
     "trash": "",
     "export": "",
 }
+
+
+NOTHING_TO_TYPE = ("trash", "export", "active")
 
 
 @dataclass(frozen=True)
@@ -96,7 +108,7 @@ class MarkedActionScreen(FormDialog[Done | None]):
     def _show_kind(self, action: str) -> None:
         """The rows the action asks for: a kind to log; nothing to type for the trash."""
         self.query_one("#marked-kind").parent.display = action == "log"
-        self.query_one("#marked-value").parent.display = action not in ("trash", "export")
+        self.query_one("#marked-value").parent.display = action not in NOTHING_TO_TYPE
 
     # (FormLogic's own handlers of these messages run too: Textual calls each class's.)
     def on_select_changed(self, event: Select.Changed) -> None:
@@ -156,9 +168,27 @@ class MarkedActionScreen(FormDialog[Done | None]):
             )
         if action == "trash":
             return f"Move {whom} to the trash"
+        if action == "active":
+            return f"Mark {whom} active again"
+        if action == "lost":
+            if not value:
+                raise CrmError("say what broke the deal, e.g. Moved away")
+            parse_assignments(["status=lost", f"lost_reason={value}"])
+            return f"Mark {whom} lost (“{value}”)"
+        if action == "snooze":
+            until = self._until(value)
+            return f"Snooze {whom} until {until:%a %-d %b}: out of the queue until then"
         if not value:
             raise CrmError("write what was done, e.g. Summer gift sent")
         return f"Log {values['kind']} “{value}” for {whom}"
+
+    def _until(self, text: str):
+        if not text:
+            raise CrmError("until when? e.g. +2w, mon or 2026-12-01")
+        until = parse_when(text, self.today)
+        if until <= self.today:
+            raise CrmError(f"snooze until a day after {self.today:%a %-d %b}")
+        return until
 
     def perform(self, values: dict[str, Any]) -> Done:
         db, today = self.app.db, self.today
@@ -171,5 +201,13 @@ class MarkedActionScreen(FormDialog[Done | None]):
             return Done(set_fields(db, self.ids, values_set, as_of=today).summary())
         if action == "trash":
             return Done(trash_customers(db, self.ids, as_of=today).summary(), unmark=True)
+        if action in ("lost", "active"):
+            words = ["status=active"] if action == "active" else ["status=lost"]
+            if action == "lost":
+                words.append(f"lost_reason={value}")
+            return Done(set_fields(db, self.ids, parse_assignments(words), as_of=today).summary())
+        if action == "snooze":
+            until = self._until(value)
+            return Done(snooze_customers(db, self.ids, until, as_of=today).summary())
         result = log_for_each(db, self.ids, notes=value, kind=values["kind"], as_of=today)
         return Done(result.summary())
