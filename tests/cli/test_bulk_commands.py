@@ -149,7 +149,9 @@ def test_set_marks_everyone_found_lost_with_a_reason_and_refuses_lapsed(home, bo
         refused = run_cli(home, "set", "city:bergen", *words, "--db", str(book))
         assert says in one_line_error(refused.returncode, refused.stdout, refused.stderr)
     with closing(sqlite3.connect(book)) as conn:
-        assert conn.execute("SELECT count(*) FROM customer WHERE status = 'lost'").fetchone() == (2,)
+        assert conn.execute("SELECT count(*) FROM customer WHERE status = 'lost'").fetchone() == (
+            2,
+        )
 
 
 def test_log_all_logs_one_interaction_for_everyone_found(home, book):

@@ -196,6 +196,24 @@ def test_a_us_phone_number_is_found_in_any_formatting(db, book, text):
     assert _found(db, book, text) == {"rob"}
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("0132", {"rob"}),  # the last 4 to 8 digits of (415) 555-0132
+        ("555 0132", {"rob"}),
+        ("50132", {"rob"}),
+        ("55550132", {"rob"}),
+        ("1234", {"anna"}),  # +47 95 55 12 34
+        ("12 34", {"anna"}),  # joined as a number is: 1234
+        ("5512", set()),  # digits in the middle are no tail
+        ("0958", {"kari"}),  # 020 7946 0958
+        ("-1234 norway", {"kari", "fjord", "lars"}),
+    ],
+)
+def test_a_phone_number_is_found_by_its_last_digits(db, book, text, expected):
+    assert _found(db, book, text) == expected
+
+
 def test_a_national_number_with_its_trunk_zero_is_found(db, book):
     assert _found(db, book, "020 7946 0958") == {"kari"}
 

@@ -87,11 +87,16 @@ INDEXED_QUALIFIERS = ("city", "tag", "category", "due")
 
 
 def fts_term(word: Word) -> str | None:
-    """One word as a safe FTS5 phrase: quoted, quotes doubled, `*` for prefix matching."""
+    """One word as a safe FTS5 phrase: quoted, quotes doubled, `*` for prefix matching. Four
+    to eight digits match the end of a phone number too (its tail tokens, migration 17)."""
     if not any(ch.isalnum() for ch in word.text):
         return None
     quoted = '"' + word.text.replace('"', '""') + '"'
-    return quoted if word.phrase else quoted + "*"
+    if word.phrase:
+        return quoted
+    if word.text.isascii() and word.text.isdigit() and 4 <= len(word.text) <= 8:
+        return f'({quoted}* OR "t{word.text}")'
+    return quoted + "*"
 
 
 def _match_strings(query: Query) -> tuple[str | None, str | None]:

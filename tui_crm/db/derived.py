@@ -30,14 +30,23 @@ LIFETIME_CENTS = "(SELECT coalesce(sum(cents), 0) FROM purchase WHERE customer_i
 PURCHASE_COUNT = "(SELECT count(*) FROM purchase WHERE customer_id = {cid})"
 LAST_PURCHASE = "(SELECT max(day) FROM purchase WHERE customer_id = {cid})"
 
+# The last 4 to 8 digits of a phone's national number, each as a token `t` and the digits
+# ("t0166 t50166 … t55550166"), so that a search by the tail of a number finds it (migration
+# 17; core/search.py `fts_term`). A shorter number gives its whole digits for the longer ones.
+PHONE_TAILS = (
+    "CASE WHEN length(national) >= 4 THEN "
+    + " || ".join(f"' t' || substr(national, -{n})" for n in range(4, 9))
+    + " ELSE '' END"
+)
+
 # The search document of one customer: the columns of `customer_fts`.
-SEARCH_DOC = """
+SEARCH_DOC = f"""
 SELECT c.id,
   trim(c.first_name || ' ' || c.last_name || ' ' || c.nickname),
   trim(c.company || ' ' || c.job_title),
   coalesce((SELECT group_concat(address, ' ') FROM customer_email WHERE customer_id = c.id), '')
     || ' ' ||
-  coalesce((SELECT group_concat(replace(number, '+', '') || ' ' || national, ' ')
+  coalesce((SELECT group_concat(replace(number, '+', '') || ' ' || national || {PHONE_TAILS}, ' ')
             FROM customer_phone WHERE customer_id = c.id), ''),
   trim(c.street || ' ' || c.postal_code || ' ' || c.city || ' ' || c.region || ' '
        || c.country),

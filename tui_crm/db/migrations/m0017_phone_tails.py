@@ -1,0 +1,36 @@
+"""Migration 17: a phone number is found by its last 4 to 8 digits (issue 19).
+
+The search document holds, after each phone's digits, its last 4, 5, 6, 7 and 8 national
+digits as tokens (`t0166`, db/derived.py PHONE_TAILS), which a search by digits also matches
+(core/search.py `fts_term`): `0166` and `555 0166` find +1 415-555-0166.
+
+The triggers that write search documents hold the document's SQL as it was when they were
+made: each of them is made again from today's, and the index is made again (some 4 s at 100 000 customers)."""
+
+from tui_crm.db.derived import bulk_index_sql, phone_update_trigger_sql, trigger_sql
+
+
+def up(db) -> None:
+    made = {}
+    for sql in [*trigger_sql(), phone_update_trigger_sql()]:
+        name = sql.split()[2]
+        made[name] = sql
+    writing = [
+        name
+        for (name,) in db.execute_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' "
+            "AND sql LIKE '%INSERT INTO customer_fts%'"
+        )
+    ]
+    for name in writing:
+        db.execute_sql(f"DROP TRIGGER {name}")
+        db.execute_sql(made[name])
+    # Made anew rather than emptied: emptying a full-text table row by row leaves its index
+    # twice the size until it is merged.
+    (made_as,) = db.execute_sql(
+        "SELECT sql FROM sqlite_master WHERE name = 'customer_fts'"
+    ).fetchone()
+    db.execute_sql("DROP TABLE customer_fts")
+    db.execute_sql(made_as)
+    for statement in bulk_index_sql():
+        db.execute_sql(statement)
