@@ -307,3 +307,52 @@ def test_migrations_are_numbered_one_by_one_without_gaps():
     # Only numbers above a book's version run: a gap filled later would never reach it.
     numbers = [number for number, _ in migrations.migrations()]
     assert numbers == list(range(1, migrations.LATEST + 1))
+
+
+WRITES = [
+    "INSERT INTO interaction (customer_id, kind, at, notes, created_at) "
+    "VALUES (1, 'call', '2026-11-20 10:00:00', 'Called', '2026-11-20 10:00:00')",
+    "UPDATE interaction SET notes = 'Called back' WHERE customer_id = 1",
+    "INSERT INTO purchase (customer_id, day, cents, created_at) "
+    "VALUES (1, '2026-11-20', 1000, '2026-11-20 10:00:00')",
+    "INSERT INTO customer_phone (customer_id, label, number, national) "
+    "VALUES (1, 'mobile', '+4795551234', '95551234')",
+    "UPDATE customer SET city = 'Oslo', category_id = NULL WHERE id = 1",
+    "INSERT INTO customer (first_name, created_at, updated_at) "
+    "VALUES ('Dora', '2026-11-20 10:00:00', '2026-11-20 10:00:00')",
+    "DELETE FROM interaction WHERE customer_id = 1",
+]
+
+
+@pytest.mark.parametrize("first", ["new", "first release"])
+def test_a_writer_whose_schema_changed_meanwhile_writes_every_kind_of_row(db_path, first):
+    """A kept summary is refilled with its indexes made again (db/derived.py `refill`): a
+    schema change that every other connection of the book, in this process or another, sees
+    on its next statement. Each of their writes must still go through, on a book made now
+    and on one migrated from the first release."""
+    if first == "first release":
+        first_release_book(db_path, names=("Anna",))
+        open_database(db_path)
+    else:
+        db = open_database(db_path)
+        db.execute_sql(
+            "INSERT INTO customer (first_name, created_at, updated_at) "
+            "VALUES ('Anna', '2026-01-01 09:00:00', '2026-01-01 09:00:00')"
+        )
+    close_database()
+    for write in WRITES:
+        stale, other = sqlite3.connect(db_path), sqlite3.connect(db_path)
+        try:
+            stale.execute("SELECT count(*) FROM customer").fetchone()  # its schema read
+            for index, sql in other.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                "AND tbl_name IN ('attention_score', 'customer_value') AND sql IS NOT NULL"
+            ).fetchall():
+                other.execute(f"DROP INDEX {index}")
+                other.execute(sql)
+            other.commit()
+            stale.execute(write)  # raised "no such table: interaction" before the fix
+            stale.rollback()
+        finally:
+            stale.close()
+            other.close()

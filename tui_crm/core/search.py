@@ -670,3 +670,31 @@ def count_matches(db: Database, query: str | Query, *, as_of: date) -> int:
     """How many customers `query` finds."""
     parsed = parse(query) if isinstance(query, str) else query
     return len(search_ids(db, parsed, as_of=as_of, limit=None))
+
+
+# What a search matched in the notes (profile notes, why they chose us, every interaction's
+# notes and outcome): the words found are between these marks in a snippet.
+FOUND_FROM, FOUND_TO = "\ue000", "\ue001"
+NOTES_COLUMN = 5  # customer_fts: name, company, contact, place, tags, notes
+
+
+def note_snippets(db: Database, query: str | Query, ids: list[int]) -> dict[int, str]:
+    """For the customers `ids` whose notes hold a free word of `query` (a phone's digits
+    aside): a few words of their notes around it, the words found between FOUND_FROM and
+    FOUND_TO ("…left a \\ue000voicemail\\ue001 on Monday…"): why they are listed when their
+    name does not say it. FTS5 `snippet()` reads each document: some 1 ms a customer, so for
+    the rows on screen, not the whole result."""
+    parsed = parse(query) if isinstance(query, str) else query
+    terms = [
+        term
+        for word in parsed.words
+        if not word.negated and not word.text.isdigit() and (term := fts_term(word))
+    ]
+    if not terms or not ids:
+        return {}
+    found = db.execute_sql(
+        f"SELECT rowid, snippet(customer_fts, {NOTES_COLUMN}, ?, ?, '…', 10) FROM customer_fts "
+        "WHERE customer_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))",
+        (FOUND_FROM, FOUND_TO, f"notes : ({' OR '.join(terms)})", _json_ids(ids)),
+    )
+    return {rowid: " ".join(text.split()) for rowid, text in found if FOUND_FROM in text}

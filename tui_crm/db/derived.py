@@ -52,10 +52,12 @@ SELECT c.id,
        || c.country),
   coalesce((SELECT group_concat(t.name, ' ') FROM customer_tag ct JOIN tag t ON t.id = ct.tag_id
             WHERE ct.customer_id = c.id), '') || ' ' || c.source,
-  c.notes || ' ' || c.why_chose_us || ' ' ||
-  coalesce((SELECT group_concat(notes || ' ' || outcome, ' ') FROM interaction
+  c.notes || ' · ' || c.why_chose_us || ' · ' ||
+  coalesce((SELECT group_concat(notes || ' ' || outcome, ' · ') FROM interaction
             WHERE customer_id = c.id), '')
 FROM customer c"""
+# (The notes are kept apart by ' · ', which the index reads as a space: a snippet of them,
+# core/search.py `note_snippets`, shows where one note ends.)
 
 FTS_COLUMNS = ("name", "company", "contact", "place", "tags", "notes")
 

@@ -31,6 +31,15 @@ class SearchCounted(Message):
 
 
 @dataclass
+class NotesFound(Message):
+    """What the query text matched in the notes of some customers shown, by id (snippets
+    with the words found marked, core/search.py `note_snippets`)."""
+
+    text: str
+    found: dict[int, str]
+
+
+@dataclass
 class SearchPageRead(Message):
     """More rows of the query text's results, from place `start` on."""
 

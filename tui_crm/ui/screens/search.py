@@ -20,11 +20,11 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from tui_crm.core.book import interrupt
 from tui_crm.core.rows import CustomerRef, CustomerRow
 from tui_crm.errors import CrmError
-from tui_crm.ui.background import FollowsTheBook, when_read
+from tui_crm.ui.background import FollowsTheBook, book, when_read
 from tui_crm.ui.first_answer import WINDOW, answer
 from tui_crm.ui.format import ago, data, due, format_money_short, tier_text
 from tui_crm.ui.keys import TypeToSearch, resume_keys
-from tui_crm.ui.messages import SearchCounted, SearchDone, SearchPageRead
+from tui_crm.ui.messages import NotesFound, SearchCounted, SearchDone, SearchPageRead
 from tui_crm.ui.screens.actions import CustomerActions
 from tui_crm.ui.screens.styled import StyledAsNeeded
 from tui_crm.ui.widgets.footer import KeysFooter
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 PLACEHOLDER = "Search: name, company, phone, city… or tag:vip tier:gold due:today sort:-value"
 COUNT_AFTER = 0.15  # seconds of no typing before the matches are counted
+NOTES_AFTER = 0.15  # and before what the rows shown matched in their notes is read
 EMPTY_HINT = (
     "Your customer book is empty.\n\n"
     "• Add your first customer:  ctrl+n\n"
@@ -135,6 +136,28 @@ class ResultsList(TypeToSearch, RowList):
     finds 90 000 customers costs what one that finds 20 does (issue 18)."""
 
 
+def _free_words(text: str):
+    """The free words of a query (none when it does not parse)."""
+    from tui_crm.core.query import QueryError, parse
+
+    try:
+        return parse(text).words
+    except QueryError:
+        return ()
+
+
+def found_text(snippet: str) -> Text:
+    """A snippet of the notes a search matched, as shown: in italics, the words found in
+    bold, each part from the book through `data` (never markup, no control character)."""
+    from tui_crm.core.search import FOUND_FROM, FOUND_TO
+
+    text = Text(style="italic")
+    for n, part in enumerate(snippet.replace(FOUND_TO, FOUND_FROM).split(FOUND_FROM)):
+        if part:
+            text.append_text(data(part, "bold" if n % 2 else ""))
+    return text
+
+
 class SearchResults(ResultsList):
     """The search results: space marks the customer under the cursor (and moves on), *
     every customer the query finds."""
@@ -182,6 +205,10 @@ class SearchScreen(StyledAsNeeded, FollowsTheBook, CustomerActions, Screen):
         self.marked: set[int] = set()
         self._wide = False
         self._width = 0
+        # What the query matched in the notes of customers shown (by id; read after the
+        # rows, once typing pauses), and the ids still to look at.
+        self._notes: dict[int, str] = {}
+        self._notes_wanted: set[int] = set()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -415,6 +442,7 @@ class SearchScreen(StyledAsNeeded, FollowsTheBook, CustomerActions, Screen):
     def refresh_results(self) -> None:
         """Run the current query again (after something was written)."""
         self._refreshing = True
+        self._notes, self._notes_wanted = {}, set()  # a note may have been written
         self.run_search(self.query_one("#query", Input).value)
 
     @property
@@ -572,6 +600,43 @@ class SearchScreen(StyledAsNeeded, FollowsTheBook, CustomerActions, Screen):
             self.held[message.start + offset] = row
         cells = [Row(row.id, self._cells(row, today)) for row in message.rows]
         self.query_one(ResultsList).fill(message.start, cells)
+        self._want_notes(message.text, [row.id for row in message.rows])
+
+    def _want_notes(self, text: str, ids: list[int]) -> None:
+        """Look for what `text` matched in the notes of these customers, once typing pauses."""
+        wanted = [cid for cid in ids if cid not in self._notes]
+        if wanted and any(
+            not word.negated and not word.text.isdigit() for word in _free_words(text)
+        ):
+            self._notes_wanted.update(wanted)
+            self.read_notes(text)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="search-notes")
+    def read_notes(self, text: str) -> None:
+        """The snippets of the notes matched, read on a connection of its own: the search
+        line stays free for the next key."""
+        from tui_crm.core.search import note_snippets
+
+        worker = get_current_worker()
+        time.sleep(NOTES_AFTER)
+        ids = sorted(self._notes_wanted)
+        if worker.is_cancelled or text != self._rows_for or not ids:
+            return
+        with book(self) as db:
+            found = note_snippets(db, text, ids)
+        if not worker.is_cancelled:
+            self.post_message(NotesFound(text, {cid: found.get(cid, "") for cid in ids}))
+
+    def on_notes_found(self, message: NotesFound) -> None:
+        if message.text != self._rows_for:
+            return
+        self._notes.update(message.found)
+        self._notes_wanted -= set(message.found)
+        results, today = self.query_one(ResultsList), self.app.today()
+        for place, row in self.held.items():
+            if message.found.get(row.id):
+                results.fill(place, [Row(row.id, self._cells(row, today))])
+        self._say_count(message.text)
 
     def on_search_counted(self, message: SearchCounted) -> None:
         if message.text != self._rows_for:
@@ -584,18 +649,27 @@ class SearchScreen(StyledAsNeeded, FollowsTheBook, CustomerActions, Screen):
         count = self.total
         more = "" if self._counted else "+"
         marks = len(self.marked)
-        said = f"{count:,}{more} customer{'s' if count != 1 or more else ''}" + (
+        said: str | Text = f"{count:,}{more} customer{'s' if count != 1 or more else ''}" + (
             f" · {marks:,} marked (f9: act on them, esc: unmark)"
             if marks
             else ""
             if text.strip()
             else " · type to search, ↓ for the list, Enter opens"
         )
+        row = self.highlighted() if not self._wide and self._notes else None
+        if row is not None and self._notes.get(row.id):
+            # No column to show it in: what the highlighted customer's notes matched, here.
+            said = Text.assemble(said, " · ", found_text(self._notes[row.id]))
         status = self.query_one("#query-status", Static)
         # One line where one line was: nothing moves, so no layout of the screen (some 4 ms
         # a key, on the way to the key's rows). An error's lines before it: laid out again.
-        one_line = status.size.height == 1 and cell_len(said) <= status.content_size.width
+        one_line = status.size.height == 1 and cell_len(str(said)) <= status.content_size.width
         status.update(said, layout=not one_line)
+
+    @on(RowList.Highlighted, "#results")
+    def _highlight_moved(self, event: RowList.Highlighted) -> None:
+        if not self._wide and self._notes and self._rows_for is not None:
+            self._say_count(self._rows_for)
 
     def on_search_done(self, message: SearchDone) -> None:
         if message.text != self.query_one("#query", Input).value:
@@ -623,6 +697,8 @@ class SearchScreen(StyledAsNeeded, FollowsTheBook, CustomerActions, Screen):
         self.held = dict(enumerate(message.rows))
         self._counted = message.total is not None
         self.total = len(message.rows)
+        if message.text != self._rows_for:
+            self._notes, self._notes_wanted = {}, set()
         self._rows_for = message.text
         if message.book_empty:
             status.update("")
@@ -633,6 +709,7 @@ class SearchScreen(StyledAsNeeded, FollowsTheBook, CustomerActions, Screen):
         self._fill_table(keep)
         if not self._counted:
             self.count_results(message.text)
+        self._want_notes(message.text, [row.id for row in message.rows])
         if pending is not None:
             pending()
 
@@ -658,7 +735,8 @@ class SearchScreen(StyledAsNeeded, FollowsTheBook, CustomerActions, Screen):
             else data(row.name)
         ]
         if self._wide:
-            cells.append(data(row.company))
+            found = self._notes.get(row.id)
+            cells.append(found_text(found) if found else data(row.company))
         return (
             *cells,
             data(row.phone),
