@@ -44,6 +44,7 @@ from tui_crm.core.bulk import bulk_load
 from tui_crm.core.demo import NOTES as DEMO_NOTES
 from tui_crm.core.demo import PRODUCTS as DEMO_PRODUCTS
 from tui_crm.core.demo import ascii_fold
+from tui_crm.core.query import parse
 from tui_crm.core.referrals import DETAILS_SQL, referral_forest
 from tui_crm.core.search import search
 from tui_crm.core.value import ensure_values
@@ -857,18 +858,100 @@ def _next_days(db, floor: Floor, today: date) -> list[Measured]:
     ]
 
 
-def _agenda(db, today: date) -> list[Measured]:
-    """The week ahead (`tui-crm agenda`): the follow-ups due up to 7 days on, overdue first."""
-    from tui_crm.core.agenda import agenda
+def _phone_tails(db, rng: random.Random, count: int) -> list[str]:
+    """The last 4 to 8 digits of numbers in the book, as people type them (`0166`, `555 0166`)."""
+    numbers = [
+        row[0]
+        for row in db.execute_sql(
+            "SELECT national FROM customer_phone WHERE id % 991 = 1 AND length(national) >= 8 "
+            "ORDER BY id LIMIT 200"
+        )
+    ]
+    out = []
+    for number in rng.sample(numbers, min(count, len(numbers))):
+        tail = number[-rng.randrange(4, 9) :]
+        out.append(f"{tail[:-4]} {tail[-4:]}".strip() if rng.randrange(2) else tail)
+    return out
 
-    items = agenda(db, today)
+
+def _agenda(db, today: date) -> list[Measured]:
+    """The week ahead (`tui-crm agenda`): the follow-ups due up to 7 days on, overdue first,
+    and the plan touches falling due."""
+    from tui_crm.core.agenda import week_ahead
+
+    found = week_ahead(db, today)
+    touches = sum(1 for item in found.items if item.touch is not None)
     return [
         Measured(
-            f"agenda, the week ahead ({len(items):,} follow-ups; median of 5)",
-            _median_ms(lambda: agenda(db, today), 5),
+            f"agenda, the week ahead ({len(found.items) - touches:,} follow-ups, {touches:,} "
+            f"plan touches, {found.touches_overdue:,} overdue touches counted; median of 5)",
+            _median_ms(lambda: week_ahead(db, today), 5),
             key="agenda",
         )
     ]
+
+
+def _plans(db, today: date) -> list[Measured]:
+    """Communication plans of several kinds of touch (the migrated plans are one "contact"
+    touch each): every category's "meeting every 3 months, call every month" and a yearly
+    thanks for everyone; the queue worked out again for everyone they apply to, the first
+    page, the next day, from nothing, and the agenda with them. The plans are put back."""
+    from tui_crm.core.plans import parse_plan, read_plans, set_plan
+
+    before = read_plans(db)
+    touches = parse_plan("meeting every 3 months, call every month")
+
+    def timed(run) -> float:
+        started = time.perf_counter()
+        run()
+        return (time.perf_counter() - started) * 1000
+
+    for plan in before:
+        scope = {"everyone": "everyone", "none": "none"}.get(plan.scope, plan.category)
+        wanted = parse_plan("thanks every year") if plan.scope == "everyone" else touches
+        set_plan(db, scope, wanted, expected=plan.touches)
+    again = timed(lambda: attention.attention_ranking(db, today))
+    page = _median_ms(lambda: attention.attention_page(db, today, limit=50), 5)
+    day = timed(lambda: attention.attention_ranking(db, today + timedelta(days=1)))
+    db.execute_sql("DELETE FROM meta WHERE key = 'attention_kept'")
+    scratch = timed(lambda: attention.attention_ranking(db, today))
+    out = [
+        Measured(
+            "plans of several kinds (meeting + call per category, a yearly thanks for "
+            "everyone): queue worked out again for everyone",
+            again,
+            key="plans: queue again",
+        ),
+        Measured("  first page of 50 with its texts (median of 5)", page),
+        Measured("  the next day", day),
+        Measured("  from nothing (after a bulk load)", scratch, key="plans: from nothing"),
+        *(
+            Measured("  " + m.what, m.ms, m.floor, m.text, "plans: agenda")
+            for m in _agenda(db, today)
+        ),
+    ]
+    for plan in before:  # as they were
+        scope = {"everyone": "everyone", "none": "none"}.get(plan.scope, plan.category)
+        current = [p for p in read_plans(db) if p.key == plan.key][0]
+        set_plan(db, scope, plan.touches, expected=current.touches)
+    attention.attention_ranking(db, today)
+    return out
+
+
+def _note_snippets(db, today: date) -> list[Measured]:
+    """What a search matched in the notes of the rows on screen (20), read after them."""
+    from tui_crm.core.search import note_snippets, search_ids
+
+    out = []
+    for word in ("voicemail", "quote"):
+        ids = search_ids(db, parse(word), as_of=today, limit=20)
+        out.append(
+            Measured(
+                f"notes matched by '{word}' for the 20 rows on screen (median of 5)",
+                _median_ms(lambda ids=ids, word=word: note_snippets(db, word, ids), 5),
+            )
+        )
+    return out
 
 
 def _bulk(db, path: Path, today: date) -> list[Measured]:
@@ -980,12 +1063,15 @@ def measure(path: Path, args, counts: tuple[int, int, int]) -> tuple[str, list[M
         rng = random.Random(args.seed)
         kinds = dict(QUERIES)
         kinds["phone digits"] = _phone_queries(db, rng, 20)
+        kinds["phone tail"] = _phone_tails(db, rng, 20)
         out.extend(_searches(db, floor, kinds, args.runs, today))
         out.extend(_queue(db, floor, today, big))
         out.extend(_tree(db, floor, today))
         out.extend(_next_days(db, floor, today))
         out.extend(_bulk(db, path, today))
         out.extend(_agenda(db, today))
+        out.extend(_plans(db, today))
+        out.extend(_note_snippets(db, today))
         floor.close()
         close_database()
         find, find_floor, find_cached = _find_wall(path, folder / "bench-home", 5)

@@ -89,6 +89,7 @@ SHOTS = [  # name, size, the keys typed, the screen they end on
     ("export", (80, 24), [*"tag:vip", "down", "f8"], "ExportDialog"),
     ("agenda", (100, 30), ["f10"], "AgendaScreen"),
     ("plans", (110, 30), ["f2", "f7"], "PlanScreen"),
+    ("search-notes", (110, 30), [*"voicemail"], "SearchScreen"),
     ("marked", (100, 30), [*"city:oslo", "down", "space", "space", "space"], "SearchScreen"),
     (
         "marked-action",

@@ -184,3 +184,18 @@ def test_a_follow_up_time_that_cannot_be_read_is_refused(db, typed, says):
     with pytest.raises(ValidationError) as info:
         log_interaction(db, cid, notes="x", follow_up=typed, now=NOW)
     assert says in info.value.errors["follow_up"]
+
+
+def test_a_follow_up_answered_early_leaves_the_agenda_based_on_the_version_read(db):
+    from tui_crm.core.corrections import close_follow_up, edit_interaction
+    from tui_crm.errors import ConflictError
+
+    _person(db, "Early", follow_up=3, note="Send the contract")
+    [item] = agenda(db, TODAY)
+    edit_interaction(db, item.interaction_id, {"notes": "Send the signed contract"},
+                     expected_version=item.version, who="ben")  # fmt: skip
+    with pytest.raises(ConflictError):  # changed since the agenda was read: kept
+        close_follow_up(db, item.interaction_id, expected_version=item.version)
+    [again] = agenda(db, TODAY)
+    close_follow_up(db, again.interaction_id, expected_version=again.version)
+    assert agenda(db, TODAY) == []

@@ -9,7 +9,7 @@ from datetime import timedelta
 from textual.widgets import Input
 
 from tests.ui.conftest import joined, settle
-from tui_crm.db.models import AttentionMark
+from tui_crm.db.models import AttentionMark, Interaction
 from tui_crm.ui.screens.agenda import AgendaScreen
 from tui_crm.ui.screens.profile import ProfileScreen
 from tui_crm.ui.screens.search import ResultsList
@@ -122,3 +122,26 @@ async def test_a_follow_up_logged_at_a_time_shows_first_on_its_day_with_the_time
         screen.query_one(ResultsList).cursor_row = screen.items.index(first_tomorrow)
         await settle(pilot)
         assert "tomorrow 14:00" in joined(demo_app)
+
+
+async def test_a_call_logged_before_the_day_promised_clears_that_follow_up(demo_app):
+    async with demo_app.run_test(size=(110, 30)) as pilot:
+        screen = await _agenda(demo_app, pilot)
+        today = demo_app.today()
+        ahead = next(i for i in screen.items if i.touch is None and i.day > today)
+        screen.query_one(ResultsList).cursor_row = screen.items.index(ahead)
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        await pilot.press(*"Called early, sorted", "ctrl+s")
+        await settle(pilot)
+        assert demo_app.screen is screen
+        still = [i for i in screen.items if i.interaction_id == ahead.interaction_id]
+        assert still == []
+        assert Interaction.get_by_id(ahead.interaction_id).follow_up_done
+        # ctrl+z takes the answer back (the call stays logged): the follow-up is open again.
+        await pilot.press("ctrl+z")
+        await settle(pilot)
+        assert [i.interaction_id for i in screen.items if i.touch is None].count(
+            ahead.interaction_id
+        ) == 1
+        assert not Interaction.get_by_id(ahead.interaction_id).follow_up_done

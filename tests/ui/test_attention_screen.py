@@ -256,3 +256,35 @@ async def test_done_refused_after_a_colleague_snoozed_them_shows_the_queue_as_it
         errors = [n for n in demo_app._notifications if n.severity == "error"]
         assert errors, "done based on the queue as it was must be refused"
         assert first not in _ids(screen)  # reloaded: the snoozed customer has left the queue
+
+
+async def test_a_plan_with_two_touches_is_answered_by_different_kinds(demo_app):
+    """A key account's plan: a meeting every 3 months and a call every 2 weeks. A call logged
+    from the queue answers the call; the meeting stays due until a meeting is logged, which
+    answers both."""
+    from textual.widgets import Select
+
+    def cadence(cid: int) -> str | None:
+        for item in attention_queue(demo_app.db, TODAY, reasons=["cadence"]):
+            if item.customer_id == cid:
+                return item.reasons[0].text
+        return None
+
+    async with demo_app.run_test(size=(110, 30)) as pilot:
+        screen = await _attention(pilot)
+        both = next(
+            item.customer_id
+            for item in attention_queue(demo_app.db, TODAY, reasons=["cadence"])
+            if "also due: quarterly meeting" in item.reasons[0].text
+        )
+        assert cadence(both).startswith("fortnightly call due")
+        for kind, left in (("call", "quarterly meeting due"), ("meeting", None)):
+            await pilot.press(*["down"] * _ids(screen).index(both), "ctrl+l")
+            await settle(pilot)
+            demo_app.screen.query_one("#log-kind", Select).value = kind
+            await pilot.press(*f"A {kind}", "ctrl+s")
+            await settle(pilot)
+            assert demo_app.screen is screen
+            said = cadence(both)
+            assert (said or "").startswith(left) if left else said is None
+            await pilot.press("home")

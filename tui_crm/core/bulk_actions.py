@@ -10,7 +10,7 @@ set (one statement a kind of row, not one a customer): 10 000 customers in well 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -617,6 +617,34 @@ def _check_unmoved(
         raise refused(f"{step.label}: {who_said} {'was' if not others else 'were'} {why}")
 
 
+def _on_the_live(
+    db: Database,
+    target: Target,
+    as_of: date,
+    dry_run: bool,
+    act: Callable[[list[tuple[int, str]]], int],
+) -> tuple[list[tuple[int, str]], int, int | None]:
+    """An action on every customer of `target` out of the trash: who (id, name), how many
+    the target named, and the undo step `act` (given who, in the writing transaction, after
+    a backup of the book) recorded; with `dry_run`, or none of them live, nothing is done."""
+    ids = target_ids(db, target, as_of)
+
+    def live() -> list[tuple[int, str]]:
+        held = _held_columns(db, ids, ["id"])
+        return [(cid, held[cid][0]) for cid in ids if cid in held]
+
+    customers = live()
+    if dry_run or not customers:
+        return customers, len(ids), None
+    from tui_crm.core.backups import backup_before
+
+    backup_before(db, "before-bulk")
+    with db.atomic("IMMEDIATE"):
+        customers = live()  # those still live, now
+        step = act(customers) if customers else None
+    return customers, len(ids), step
+
+
 # -- one interaction for each --------------------------------------------------------------
 
 
@@ -671,20 +699,9 @@ def log_for_each(
         kind=kind, at=at, follow_up=None, notes=notes, outcome=outcome, now=now
     )
     said = f"{cleaned['kind']}: {printable(cleaned['notes'] or cleaned['outcome'], limit=60)}"
-    ids = target_ids(db, query, as_of)
-    live = _held_columns(db, ids, ["id"])
-    found = [(cid, live[cid][0]) for cid in ids if cid in live]
-    if dry_run or not found:
-        return LogResult(found, len(ids), said)
-    from tui_crm.core.backups import backup_before
-
-    backup_before(db, "before-bulk")
     stamp = cleaned["at"].isoformat(sep=" ")
-    with db.atomic("IMMEDIATE"):
-        held = _held_columns(db, ids, ["id"])  # those still live, now
-        customers = [(cid, held[cid][0]) for cid in ids if cid in held]
-        if not customers:
-            return LogResult([], len(ids), said)
+
+    def log(customers: list[tuple[int, str]]) -> int:
         (first,) = db.execute_sql("SELECT coalesce(max(id), 0) + 1 FROM interaction").fetchone()
         with bulk_load(db, _contacts_rebuilt([cid for cid, _ in customers])):
             db.connection().executemany(
@@ -706,7 +723,7 @@ def log_for_each(
             )
         (last,) = db.execute_sql("SELECT max(id) FROM interaction").fetchone()
         count = len(customers)
-        step = record_step(
+        return record_step(
             kind="bulk_log",
             label=f"logged {said} for {count} customer{'s' if count != 1 else ''}",
             customer_id=customers[0][0],
@@ -714,7 +731,9 @@ def log_for_each(
             who=who,
             now=now,
         )
-    return LogResult(customers, len(ids), said, step)
+
+    customers, found, step = _on_the_live(db, query, as_of, dry_run, log)
+    return LogResult(customers, found, said, step)
 
 
 def undo_bulk_log(
@@ -771,20 +790,9 @@ def trash_customers(
     step that ctrl+z (or `tui-crm undo`) takes back as one."""
     who = who if who is not None else settings().user
     now = now or datetime.now().replace(microsecond=0)
-    ids = target_ids(db, target, as_of)
-    live = _held_columns(db, ids, ["id"])
-    found = [(cid, live[cid][0]) for cid in ids if cid in live]
-    if dry_run or not found:
-        return TrashResult(found, len(ids), whose=_whose(target))
-    from tui_crm.core.backups import backup_before
-
-    backup_before(db, "before-bulk")
     at = now.isoformat(sep=" ")
-    with db.atomic("IMMEDIATE"):
-        live = _held_columns(db, ids, ["id"])
-        customers = [(cid, live[cid][0]) for cid in ids if cid in live]
-        if not customers:
-            return TrashResult([], len(ids), whose=_whose(target))
+
+    def trash(customers: list[tuple[int, str]]) -> int:
         moved = [cid for cid, _ in customers]
         _bumped(db, moved, at, (("deleted_at", at),))
         versions = _versions(db, moved)
@@ -792,7 +800,7 @@ def trash_customers(
             db, [(cid, {"trash": ("", at)}) for cid in moved], who=who, at=at, versions=versions
         )
         count = len(moved)
-        step = record_step(
+        return record_step(
             kind="bulk_trash",
             label=f"moved {count} customer{'s' if count != 1 else ''} to the trash",
             customer_id=moved[0],
@@ -800,7 +808,9 @@ def trash_customers(
             who=who,
             now=now,
         )
-    return TrashResult(customers, len(ids), step, whose=_whose(target))
+
+    customers, found, step = _on_the_live(db, target, as_of, dry_run, trash)
+    return TrashResult(customers, found, step, whose=_whose(target))
 
 
 def undo_bulk_trash(
@@ -876,20 +886,9 @@ def snooze_customers(
         raise CrmError(f"snooze until a day after {as_of:%a %-d %b}")
     who = who if who is not None else settings().user
     now = now or datetime.now().replace(microsecond=0)
-    ids = target_ids(db, target, as_of)
-    live = _held_columns(db, ids, ["id"])
-    found = [(cid, live[cid][0]) for cid in ids if cid in live]
-    if dry_run or not found:
-        return SnoozeResult(found, len(ids), until, whose=_whose(target))
-    from tui_crm.core.backups import backup_before
-
-    backup_before(db, "before-bulk")
     at = now.isoformat(sep=" ")
-    with db.atomic("IMMEDIATE"):
-        live = _held_columns(db, ids, ["id"])
-        customers = [(cid, live[cid][0]) for cid in ids if cid in live]
-        if not customers:
-            return SnoozeResult([], len(ids), until, whose=_whose(target))
+
+    def snooze(customers: list[tuple[int, str]]) -> int:
         snoozed = [cid for cid, _ in customers]
         before = _marks(db, snoozed)
         db.connection().executemany(
@@ -906,7 +905,7 @@ def snooze_customers(
             versions=_versions(db, snoozed),
         )
         count = len(snoozed)
-        step = record_step(
+        return record_step(
             kind="bulk_snooze",
             label=f"snoozed {count} customer{'s' if count != 1 else ''} until {until:%a %-d %b}",
             customer_id=snoozed[0],
@@ -914,7 +913,9 @@ def snooze_customers(
             who=who,
             now=now,
         )
-    return SnoozeResult(customers, len(ids), until, step, whose=_whose(target))
+
+    customers, found, step = _on_the_live(db, target, as_of, dry_run, snooze)
+    return SnoozeResult(customers, found, until, step, whose=_whose(target))
 
 
 def undo_bulk_snooze(

@@ -214,7 +214,7 @@ def _stored(value: Any) -> Any:
     return value
 
 
-def _edit(db, kind: _Kind, row_id, values, expected_version, who, now) -> int:
+def _edit(db, kind: _Kind, row_id, values, expected_version, who, now, *, close=False) -> int:
     now = now or _now()
     who = who if who is not None else settings().user
     then = "nothing was saved; look again and redo your change"
@@ -230,10 +230,12 @@ def _edit(db, kind: _Kind, row_id, values, expected_version, who, now) -> int:
         ):
             check_regarding(row["customer_id"], cleaned["kind"], cleaned["regarding_id"])
         changed = {name: v for name, v in cleaned.items() if row[name] != v}
-        if not changed:
-            return row["version"]
         if "follow_up" in changed or "follow_up_time" in changed:
             changed["follow_up_done"] = 0  # a new date is a new promise, not the one closed
+        if close and row["follow_up"] is not None and not row["follow_up_done"]:
+            changed["follow_up_done"] = 1
+        if not changed:
+            return row["version"]
         version = row["version"] + 1
         new = {**row, **changed, "version": version}
         kind.model.update(**_columns(kind, changed), version=version).where(
@@ -299,6 +301,20 @@ def edit_interaction(
     ConflictError saying who changed what when the row is no longer at `expected_version`
     (or was deleted), NotFound for no such row or a customer in the trash. Undoable."""
     return _edit(db, INTERACTION, interaction_id, values, expected_version, who, now)
+
+
+def close_follow_up(
+    db: Database,
+    interaction_id: int,
+    *,
+    expected_version: int,
+    who: str | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Mark the follow-up an interaction asked for as answered, whatever its day (the agenda's
+    log: a call made before the day promised answers it too); its new version. Checked,
+    recorded and undone as a correction."""
+    return _edit(db, INTERACTION, interaction_id, {}, expected_version, who, now, close=True)
 
 
 def delete_interaction(

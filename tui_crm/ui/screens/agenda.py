@@ -20,12 +20,12 @@ from textual.widgets import Header, Input, Label, Static
 from textual.worker import get_current_worker
 
 from tui_crm.core.agenda import Agenda, AgendaItem, said_day, week_ahead
-from tui_crm.core.corrections import edit_interaction
+from tui_crm.core.corrections import close_follow_up, edit_interaction
 from tui_crm.core.dates import parse_follow_up, said_follow_up
 from tui_crm.core.money import format_money_short
 from tui_crm.core.rows import CustomerRef
 from tui_crm.errors import CrmError
-from tui_crm.ui.background import FollowsTheBook, book
+from tui_crm.ui.background import FollowsTheBook, book, in_background
 from tui_crm.ui.format import data, naming
 from tui_crm.ui.keys import ListHoldsKeys
 from tui_crm.ui.screens.actions import CustomerActions
@@ -181,17 +181,38 @@ class AgendaScreen(StyledAsNeeded, FollowsTheBook, ListHoldsKeys, CustomerAction
         return True
 
     def action_log(self) -> None:
-        """Log, with a touch's kind to start with (a call for "contact")."""
+        """Log, with a touch's kind to start with (a call for "contact"); what is logged for a
+        follow-up answers it, even before its day (the promise is marked answered, based on
+        the version read with the agenda, as a correction ctrl+z takes back)."""
         from tui_crm.ui.screens.log import LogInteractionScreen
 
         item = self.current
         if item is None:
             return
         kind = "call" if item.touch is None or item.touch.kind == "contact" else item.touch.kind
+
+        def logged(result) -> None:
+            if result is None or item.interaction_id is None:
+                self.after_dialog(result)
+                return
+            self.app.notify(result.summary)
+            self.hold_keys()
+            in_background(
+                self,
+                lambda db: close_follow_up(db, item.interaction_id, expected_version=item.version),
+                lambda _: self.load(),
+                failed=self._not_closed,
+                group=self.LOAD_GROUP,  # keys wait for it; a fault of ours lets them go
+            )
+
         self.app.push_screen(
-            LogInteractionScreen(item.customer.id, item.customer.name, kind=kind),
-            self.after_dialog,
+            LogInteractionScreen(item.customer.id, item.customer.name, kind=kind), logged
         )
+
+    def _not_closed(self, error: CrmError) -> None:
+        """The promise changed since the agenda was read: logged, but said, not closed."""
+        self.app.notify(f"Logged; the follow-up stays: {error}", severity="warning", timeout=8)
+        self.load()
 
     def action_open(self) -> None:
         item = self.current
