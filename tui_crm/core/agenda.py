@@ -76,31 +76,38 @@ def week_ahead(db: Database, today: date, days: int = 7) -> Agenda:
 
 
 # The touch each customer has falling due first, as the queue keeps it, with the day it falls
-# due and what may hide it: a snooze (until a day) and "done" (its clock restarted then).
+# due and, for a customer with marks, what may hide it: a snooze (until a day) and "done" (its
+# clock restarted then). Those due before :today with no mark are only counted.
 TOUCHES = """
 SELECT s.customer_id, s.touch_heard + s.cadence + 1, t.kind, t.every_days,
-  (SELECT {snoozed} FROM attention_mark m WHERE m.customer_id = s.customer_id
-   AND m.reason = 'cadence'),
-  (SELECT {done} FROM attention_mark m WHERE m.customer_id = s.customer_id
-   AND m.reason = 'cadence')
+  CASE WHEN s.marked THEN (SELECT {snoozed} FROM attention_mark m
+    WHERE m.customer_id = s.customer_id AND m.reason = 'cadence') END,
+  CASE WHEN s.marked THEN (SELECT {done} FROM attention_mark m
+    WHERE m.customer_id = s.customer_id AND m.reason = 'cadence') END
 FROM attention_score s JOIN plan_touch t ON t.id = s.touch_id
-WHERE s.touch_id IS NOT NULL AND s.touch_heard + s.cadence + 1 <= ?"""
+WHERE s.touch_id IS NOT NULL AND s.touch_heard + s.cadence + 1 <= :last
+  AND (s.marked OR s.touch_heard + s.cadence + 1 >= :today)"""
+OVERDUE_TOUCHES = """
+SELECT count(*) FROM attention_score s
+WHERE s.touch_id IS NOT NULL AND NOT s.marked AND s.touch_heard + s.cadence + 1 < :today"""
 
 
 def _touches(db: Database, today: date, last: date) -> tuple[list[tuple[int, date, Touch]], int]:
     from tui_crm.db.derived import ordinal
 
-    found, overdue = [], 0
+    days = {"today": today.toordinal(), "last": last.toordinal()}
+    (overdue,) = db.execute_sql(OVERDUE_TOUCHES, days).fetchone()
+    found = []
     sql = TOUCHES.format(snoozed=ordinal("m.snoozed_until"), done=ordinal("m.done_at"))
-    for cid, due, kind, every, snoozed, done in db.execute_sql(sql, (last.toordinal(),)):
+    for cid, due, kind, every, snoozed, done in db.execute_sql(sql, days):
         heard = due - every - 1
         if done is not None and done >= heard:
             due = max(due, done + every + 1)
-        if snoozed is not None and snoozed > today.toordinal():
+        if snoozed is not None and snoozed > days["today"]:
             due = max(due, snoozed)
-        if due < today.toordinal():
+        if due < days["today"]:
             overdue += 1
-        elif due <= last.toordinal():
+        elif due <= days["last"]:
             found.append((cid, date.fromordinal(due), Touch(kind, every)))
     return found, overdue
 
