@@ -146,13 +146,23 @@ def _free_words(text: str):
         return ()
 
 
-def found_text(snippet: str) -> Text:
+def found_text(snippet: str, width: int = 0) -> Text:
     """A snippet of the notes a search matched, as shown: in italics, the words found in
-    bold, each part from the book through `data` (never markup, no control character)."""
+    bold, each part from the book through `data` (never markup, no control character). In
+    a column `width` wide, the words before the first found are cut to a third of it, so
+    that the found word shows."""
     from tui_crm.core.search import FOUND_FROM, FOUND_TO
 
+    parts = snippet.replace(FOUND_TO, FOUND_FROM).split(FOUND_FROM)
+    before = parts[0]
+    room = max(width // 3, 4)
+    if width and len(before) > room:
+        cut = before[-(room - 1) :]
+        if before[-room] != " " and " " in cut.rstrip():  # from a whole word
+            cut = cut[cut.index(" ") + 1 :]
+        parts[0] = "…" + cut.lstrip()
     text = Text(style="italic")
-    for n, part in enumerate(snippet.replace(FOUND_TO, FOUND_FROM).split(FOUND_FROM)):
+    for n, part in enumerate(parts):
         if part:
             text.append_text(data(part, "bold" if n % 2 else ""))
     return text
@@ -209,6 +219,8 @@ class SearchScreen(StyledAsNeeded, FollowsTheBook, CustomerActions, Screen):
         # rows, once typing pauses), and the ids still to look at.
         self._notes: dict[int, str] = {}
         self._notes_wanted: set[int] = set()
+        self._found_header = False  # the company's column titled for what the notes matched
+        self._company_width = 0
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -242,16 +254,19 @@ class SearchScreen(StyledAsNeeded, FollowsTheBook, CustomerActions, Screen):
         if self._set_columns():
             self._fill_table(self._highlighted_id())
 
-    def _set_columns(self) -> bool:
+    def _set_columns(self, *, found: bool | None = None) -> bool:
         """Fit the columns to the width; True if they changed.
 
         Phone, tier, value, last contact and follow-up keep their width; the name (and, from
-        100 columns on, the company) share the rest, so nothing scrolls sideways.
+        100 columns on, the company) share the rest, so nothing scrolls sideways. With
+        `found`, the company's column says it shows what the notes matched, or no longer.
         """
         width = self.size.width
-        if width == self._width:
+        if width == self._width and (found is None or found == self._found_header):
             return False
         self._width = width
+        if found is not None:
+            self._found_header = found
         self._wide = wide = width >= 100
         fixed = (
             ("Phone", 17, "phone"),
@@ -265,7 +280,9 @@ class SearchScreen(StyledAsNeeded, FollowsTheBook, CustomerActions, Screen):
         name_width = rest * 11 // 20 if wide else rest
         columns = [Column("Name", name_width)]
         if wide:
-            columns.append(Column("Company", rest - name_width))
+            self._company_width = rest - name_width
+            title = "Company · notes found" if self._found_header else "Company"
+            columns.append(Column(title, self._company_width))
         right = {"value"}
         columns += [Column(t, w, "right" if k in right else "left") for t, w, k in fixed]
         self.query_one(ResultsList).set_columns(columns)
@@ -632,6 +649,8 @@ class SearchScreen(StyledAsNeeded, FollowsTheBook, CustomerActions, Screen):
             return
         self._notes.update(message.found)
         self._notes_wanted -= set(message.found)
+        if self._wide and any(message.found.values()):
+            self._set_columns(found=True)
         results, today = self.query_one(ResultsList), self.app.today()
         for place, row in self.held.items():
             if message.found.get(row.id):
@@ -699,6 +718,7 @@ class SearchScreen(StyledAsNeeded, FollowsTheBook, CustomerActions, Screen):
         self.total = len(message.rows)
         if message.text != self._rows_for:
             self._notes, self._notes_wanted = {}, set()
+            self._set_columns(found=False)
         self._rows_for = message.text
         if message.book_empty:
             status.update("")
@@ -736,7 +756,7 @@ class SearchScreen(StyledAsNeeded, FollowsTheBook, CustomerActions, Screen):
         ]
         if self._wide:
             found = self._notes.get(row.id)
-            cells.append(found_text(found) if found else data(row.company))
+            cells.append(found_text(found, self._company_width) if found else data(row.company))
         return (
             *cells,
             data(row.phone),
