@@ -33,6 +33,7 @@ from tui_crm.core.names import fold_name
 from tui_crm.core.query import Filter, Query, SortKey, Word, parse
 from tui_crm.core.rows import CustomerRow, status_as_shown
 from tui_crm.core.value import ensure_values
+from tui_crm.db.derived import TAIL_MARK
 
 SORT_SQL = {
     "name": ["c.first_name COLLATE NOCASE", "c.last_name COLLATE NOCASE"],
@@ -95,7 +96,7 @@ def fts_term(word: Word) -> str | None:
     if word.phrase:
         return quoted
     if word.text.isascii() and word.text.isdigit() and 4 <= len(word.text) <= 8:
-        return f'({quoted}* OR "t{word.text}")'
+        return f'({quoted}* OR "{TAIL_MARK}{word.text}")'
     return quoted + "*"
 
 

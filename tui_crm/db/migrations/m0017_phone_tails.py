@@ -1,7 +1,7 @@
 """Migration 17: a phone number is found by its last 4 to 8 digits (issue 19).
 
 The search document holds, after each phone's digits, its last 4, 5, 6, 7 and 8 national
-digits as tokens (`t0166`, db/derived.py PHONE_TAILS), which a search by digits also matches
+digits as tokens (`ǂ0166`, db/derived.py PHONE_TAILS), which a search by digits also matches
 (core/search.py `fts_term`): `0166` and `555 0166` find +1 415-555-0166. The notes in it are
 kept apart by ' · ', for the snippets a search shows of them (core/search.py
 `note_snippets`).
