@@ -284,7 +284,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         "--db",
         metavar="PATH",
         default=argparse.SUPPRESS,
-        help="database file (default: $TUI_CRM_DB or the platform data folder)",
+        help="database file or sqlite:///path (default: $TUI_CRM_DB or the platform data folder)",
     )
     common.add_argument(
         "--demo",
@@ -634,14 +634,14 @@ def _is_database_error(err: Exception) -> bool:
 
 
 def _db_path(args: argparse.Namespace) -> Path:
-    from tui_crm.paths import default_db_path, demo_db_path
+    from tui_crm.paths import book_path, default_db_path, demo_db_path
 
     given = getattr(args, "db", None)
     if getattr(args, "demo", False):
         if given:
             raise CrmError("give either --demo or --db, not both")
         return demo_db_path()
-    return Path(given).expanduser() if given else default_db_path()
+    return book_path(given) if given else default_db_path()
 
 
 def _demo_book(args: argparse.Namespace) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 APP_NAME = "tui-crm"
@@ -47,8 +48,52 @@ def default_db_path() -> Path:
     """`TUI_CRM_DB` if set, else `crm.db` in the data folder."""
     env = os.environ.get("TUI_CRM_DB")
     if env:
-        return Path(env).expanduser()
+        return book_path(env)
     return data_dir() / "crm.db"
+
+
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://(.*)", re.DOTALL)
+POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
+
+
+def book_path(text: str) -> Path:
+    """The file a book is named by (--db, TUI_CRM_DB): a path, or a URL `sqlite://` and the
+    path (`sqlite:///srv/crm/team.db`; `sqlite://crm.db` is relative). A PostgreSQL URL is
+    refused in one line, its password never shown: team mode is not in this version."""
+    from tui_crm.errors import CrmError
+
+    found = _SCHEME.fullmatch(text)
+    if found is None:
+        return Path(text).expanduser()
+    scheme, rest = found.group(1).lower(), found.group(2)
+    if scheme == "sqlite":
+        if not rest:
+            raise CrmError("sqlite:// needs the book's file, e.g. sqlite:///srv/crm/team.db")
+        from urllib.parse import unquote
+
+        return Path(unquote(rest)).expanduser()
+    if scheme in POSTGRES_SCHEMES:
+        raise CrmError(
+            f"{shown_url(text)}: a book on PostgreSQL (team mode) is not supported by this "
+            "version; give a SQLite file, or sqlite:///path"
+        )
+    raise CrmError(f"{shown_url(text)}: not a book this app opens (a file, or sqlite:///path)")
+
+
+def shown_url(text: str) -> str:
+    """A database URL as it may be shown, said or logged: never its password."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return text.partition("://")[0] + "://…"
+    user = f"{parts.username}@" if parts.username else ""
+    from tui_crm.core.display import printable
+
+    return printable(parts._replace(netloc=f"{user}{host}{port}").geturl(), limit=120)
 
 
 def demo_db_path() -> Path:
