@@ -231,3 +231,18 @@ def test_the_old_cadences_become_one_touch_plans_that_behave_as_before(tmp_path)
         ]
     finally:
         close_database()
+
+
+def test_a_plan_changed_since_the_editor_read_it_is_named_in_the_refusal(db):
+    from tui_crm.core.plans import save_plans
+
+    seen = read_plans(db)
+    set_plan(db, "none", parse_plan("call every week"), expected=scope_plan(db, "none"))
+    edits = [(p, parse_plan("email every month") if p.scope == "none" else p.touches) for p in seen]
+    with pytest.raises(ConflictError) as info:
+        save_plans(db, edits)
+    assert str(info.value) == (
+        "someone else changed the plan for customers without a category to 'call every week' "
+        "since you opened it; nothing was saved"
+    )
+    assert scope_plan(db, "none") == (Touch("call", 7),)

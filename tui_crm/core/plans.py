@@ -174,6 +174,13 @@ class Plan:
         return self.category
 
     @property
+    def said(self) -> str:
+        """As a sentence names it: "every customer", "customers without a category"."""
+        if self.scope == "category":
+            return self.category
+        return "every customer" if self.scope == EVERYONE else "customers without a category"
+
+    @property
     def key(self) -> tuple[str, int | None]:
         return (self.scope, self.category_id)
 
@@ -308,8 +315,7 @@ def save_plans(
                     "since you opened it; nothing was saved",
                     [],
                 )
-            shown = read.label if read.scope == "category" else read.label.lower()
-            changed += _set(db, read.scope, read.category_id, shown, touches, read.touches)
+            changed += _set(db, read.scope, read.category_id, read.said, touches, read.touches)
         if new is not None:
             add_category(db, new[0], touches=new[1])
             changed += 1
