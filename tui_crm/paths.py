@@ -91,9 +91,7 @@ def shown_url(text: str) -> str:
     except ValueError:
         return text.partition("://")[0] + "://…"
     user = f"{parts.username}@" if parts.username else ""
-    from tui_crm.core.display import printable
-
-    return printable(parts._replace(netloc=f"{user}{host}{port}").geturl(), limit=120)
+    return parts._replace(netloc=f"{user}{host}{port}").geturl()
 
 
 def demo_db_path() -> Path:
