@@ -154,6 +154,10 @@ EXAMPLES = {
         'tui-crm log-all tag:vip --note "Summer gift sent" --kind thanks --dry-run',
         'tui-crm log-all "city:oslo tier:gold" --note "Invited to the fair" --kind email',
     ),
+    "snooze": (
+        "tui-crm snooze tag:holiday --until +3w --dry-run   # who would leave the queue",
+        "tui-crm snooze city:oslo owner:ben --until 2027-01-04",
+    ),
     "agenda": (
         "tui-crm agenda                 # follow-ups and plan touches of the week ahead",
         "tui-crm agenda --days 1 --format csv > today.csv",
@@ -386,6 +390,29 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     _table_format(log_all)
     log_all.add_argument(
+        "--as-of", type=_date_arg, metavar="DATE", help="the query's day (tier:, …)"
+    )
+
+    snoozing = add(
+        "snooze",
+        parents=[common],
+        help="leave every customer a query finds out of the queue until a day",
+        description=(
+            "Snooze every reason of every customer QUERY finds until --until: they leave the\n"
+            "needs-attention queue and come back on that day with what is due then. One step:\n"
+            "a backup first, one transaction, a line in each customer's history, and\n"
+            "`tui-crm undo` takes it back as one."
+        ),
+    )
+    snoozing.add_argument("query", nargs="*", help="e.g. tag:holiday city:oslo")
+    snoozing.add_argument(
+        "--until", required=True, metavar="DAY", help="+2w, mon, 2027-01-04: a day after today"
+    )
+    snoozing.add_argument(
+        "--dry-run", action="store_true", help="say whom it would snooze, and snooze nobody"
+    )
+    _table_format(snoozing)
+    snoozing.add_argument(
         "--as-of", type=_date_arg, metavar="DATE", help="the query's day (tier:, …)"
     )
 
@@ -661,6 +688,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         "undo": _undo,
         "agenda": _agenda,
         "plan": _plan,
+        "snooze": _snooze,
         "set": _set,
         "log-all": _log_all,
         "demo": _demo,
@@ -1285,6 +1313,24 @@ def _log_all(args: argparse.Namespace) -> int:
         field, message = next(iter(err.errors.items()))
         option = {"notes": "note"}.get(field, field)
         raise CrmError(f"--{option.replace('_', '-')}: {message}") from None
+    records = [{"id": cid, "name": name} for cid, name in result.customers]
+    said = result.summary(dry_run=args.dry_run)
+    return _emit_change(records, args.format, LOG_ALL_COLUMNS, LOG_ALL_TABLE, said)
+
+
+def _snooze(args: argparse.Namespace) -> int:
+    from tui_crm.core.bulk_actions import snooze_customers
+    from tui_crm.core.dates import parse_when
+
+    today = args.as_of or date.today()
+    try:
+        until = parse_when(args.until, today)
+    except CrmError as err:
+        raise CrmError(f"--until: {err}") from None
+    if until <= today:
+        raise CrmError(f"--until: snooze until a day after {today:%a %-d %b}")
+    db = _open(args)
+    result = snooze_customers(db, " ".join(args.query), until, as_of=today, dry_run=args.dry_run)
     records = [{"id": cid, "name": name} for cid, name in result.customers]
     said = result.summary(dry_run=args.dry_run)
     return _emit_change(records, args.format, LOG_ALL_COLUMNS, LOG_ALL_TABLE, said)

@@ -263,3 +263,35 @@ def test_a_bad_plan_gets_one_line_and_changes_nothing(home, book, args, says):
     result = run_cli(home, "plan", *args, "--db", str(book))
     assert says in one_line_error(result.returncode, result.stdout, result.stderr)
     assert run_cli(home, "plan", "--format", "csv", "--db", str(book)).stdout == before
+
+
+def test_snooze_leaves_everyone_found_out_of_the_queue_until_a_day_and_undo_brings_them(home, book):
+    from datetime import date, timedelta
+
+    def marks() -> int:
+        with closing(sqlite3.connect(book)) as conn:
+            return conn.execute("SELECT count(*) FROM attention_mark").fetchone()[0]
+
+    dry = run_cli(home, "snooze", "city:oslo", "--until", "+3w", "--dry-run", "--db", str(book))
+    assert dry.returncode == 0, dry.stderr
+    until = date.today() + timedelta(weeks=3)
+    assert dry.stdout.rstrip().endswith(
+        f"would snooze 2 of the 2 customers found until {until:%a %-d %b}"
+    )
+    assert marks() == 0
+    done = run_cli(
+        home, "snooze", "city:oslo", "--until", "+3w", "--format", "csv", "--db", str(book)
+    )
+    assert sorted(r["name"] for r in csv.DictReader(io.StringIO(done.stdout))) == [
+        "Anna Berg",
+        "Kari Berg",
+    ]
+    assert done.stderr.startswith("snoozed 2 of the 2 customers found")
+    assert marks() > 0
+    past = run_cli(home, "snooze", "city:bergen", "--until", "today", "--db", str(book))
+    assert "--until: snooze until a day after" in one_line_error(
+        past.returncode, past.stdout, past.stderr
+    )
+    undone = run_cli(home, "undo", "--db", str(book))
+    assert undone.stdout.startswith("Undid: snoozed 2 customers until")
+    assert marks() == 0

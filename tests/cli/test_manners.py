@@ -275,6 +275,7 @@ SUBCOMMANDS = (
     "log",
     "tag",
     "set",
+    "snooze",
     "undo",
     "import",
     "export",
@@ -320,7 +321,7 @@ def _subcommands() -> list[str]:
 
 def test_every_command_is_listed_here():
     assert set(SUBCOMMANDS) <= set(_subcommands())
-    assert len(_subcommands()) == 22
+    assert len(_subcommands()) == 23
 
 
 @pytest.mark.parametrize("command", [*_subcommands(), None])
