@@ -141,9 +141,9 @@ class AttentionItem(NamedTuple):
 # Kept scores. The statement's "store" shape gives, per live customer who is not lost, each
 # reason's weight × urgency and the score, with the first day they may differ (`valid_until`),
 # and `attention_score` keeps them. A write that changes what a customer's reasons read marks
-# their row (`valid_until = 0`: the triggers of db/derived.py, the value summary, the book's
-# gap, the default cadence); reading the queue for a day first works out again the rows marked
-# or past their day (`_keep_scores`). From one day to the next that is the customers whose
+# their row (`valid_until = 0`: the triggers of db/derived.py and of migration 15 on the
+# plans, the value summary, the book's gap); reading the queue for a day first works out again
+# the rows marked or past their day (`_keep_scores`). From one day to the next that is the customers whose
 # reason starts or stops, or whose growing urgency takes a rounded score to its next tenth:
 # some four in ten of the queue, not the book.
 #
@@ -354,7 +354,7 @@ def _starts_sql(start: str) -> str:
 # more. Days on which something starts or ends: a follow-up falls due and is overdue the day
 # after, a rule starts to apply, a new customer's grace ends, a snooze ends, a "done" comes due
 # again; and while a reason's urgency grows, the day its score may reach the next tenth
-# (`_growth_sql`). Their 12-month value, category cadence and the book's usual gap change by
+# (`_growth_sql`). Their 12-month value, plan and the book's usual gap change by
 # writes, which mark the score (`valid_until = 0`).
 VALID_UNTIL = f"""max(:today + 1, min(
   CASE WHEN nfu IS NULL THEN {NEVER} WHEN :today < nfu THEN nfu
