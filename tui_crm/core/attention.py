@@ -143,9 +143,9 @@ class AttentionItem(NamedTuple):
 # and `attention_score` keeps them. A write that changes what a customer's reasons read marks
 # their row (`valid_until = 0`: the triggers of db/derived.py and of migration 15 on the
 # plans, the value summary, the book's gap); reading the queue for a day first works out again
-# the rows marked or past their day (`_keep_scores`). From one day to the next that is the customers whose
-# reason starts or stops, or whose growing urgency takes a rounded score to its next tenth:
-# some four in ten of the queue, not the book.
+# the rows marked or past their day (`_keep_scores`). From one day to the next that is the
+# customers whose reason starts or stops, or whose growing urgency takes a rounded score to
+# its next tenth: some four in ten of the queue, not the book.
 #
 # The scores stay exactly what Python's arithmetic gives. SQL works out weight × urgency with
 # the same IEEE operations, in the same order, as `WEIGHTS[code] * (1 + min(max(late, 0) /
