@@ -261,6 +261,16 @@ def _region_arg(text: str) -> str:
         raise argparse.ArgumentTypeError(str(err)) from None
 
 
+def _bulk_options(command: argparse.ArgumentParser, dry_run: str) -> None:
+    """--dry-run, --format and --as-of, for a command that acts on every customer a query
+    finds (tag, set, log-all, snooze)."""
+    command.add_argument("--dry-run", action="store_true", help=dry_run)
+    _table_format(command)
+    command.add_argument(
+        "--as-of", type=_date_arg, metavar="DATE", help="the query's day (tier:, …)"
+    )
+
+
 def _table_format(command: argparse.ArgumentParser) -> None:
     """--format table|csv|json, for a command that lists records (see _emit)."""
     command.add_argument("--format", choices=("table", "csv", "json"), default="table")
@@ -340,11 +350,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         ),
     )
     tag.add_argument("words", nargs="*", metavar="QUERY +TAG -TAG", help="e.g. city:oslo +vip -old")
-    tag.add_argument(
-        "--dry-run", action="store_true", help="say who would change, and change nothing"
-    )
-    _table_format(tag)
-    tag.add_argument("--as-of", type=_date_arg, metavar="DATE", help="the query's day (tier:, …)")
+    _bulk_options(tag, "say who would change, and change nothing")
 
     setting = add(
         "set",
@@ -360,13 +366,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     setting.add_argument(
         "words", nargs="*", metavar="QUERY FIELD=VALUE", help="e.g. city:oslo owner=anna"
     )
-    setting.add_argument(
-        "--dry-run", action="store_true", help="say who would change, and change nothing"
-    )
-    _table_format(setting)
-    setting.add_argument(
-        "--as-of", type=_date_arg, metavar="DATE", help="the query's day (tier:, …)"
-    )
+    _bulk_options(setting, "say who would change, and change nothing")
 
     log_all = add(
         "log-all",
@@ -385,13 +385,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     log_all.add_argument("--outcome", default="", help="short outcome")
     log_all.add_argument("--at", metavar="DATETIME", help="when it happened (default: now)")
-    log_all.add_argument(
-        "--dry-run", action="store_true", help="say for whom it would log, and log nothing"
-    )
-    _table_format(log_all)
-    log_all.add_argument(
-        "--as-of", type=_date_arg, metavar="DATE", help="the query's day (tier:, …)"
-    )
+    _bulk_options(log_all, "say for whom it would log, and log nothing")
 
     snoozing = add(
         "snooze",
@@ -408,13 +402,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     snoozing.add_argument(
         "--until", required=True, metavar="DAY", help="+2w, mon, 2027-01-04: a day after today"
     )
-    snoozing.add_argument(
-        "--dry-run", action="store_true", help="say whom it would snooze, and snooze nobody"
-    )
-    _table_format(snoozing)
-    snoozing.add_argument(
-        "--as-of", type=_date_arg, metavar="DATE", help="the query's day (tier:, …)"
-    )
+    _bulk_options(snoozing, "say whom it would snooze, and snooze nobody")
 
     agenda = add(
         "agenda",
@@ -1319,16 +1307,13 @@ def _log_all(args: argparse.Namespace) -> int:
 
 
 def _snooze(args: argparse.Namespace) -> int:
-    from tui_crm.core.bulk_actions import snooze_customers
-    from tui_crm.core.dates import parse_when
+    from tui_crm.core.bulk_actions import snooze_customers, snooze_day
 
     today = args.as_of or date.today()
     try:
-        until = parse_when(args.until, today)
+        until = snooze_day(args.until, today)
     except CrmError as err:
         raise CrmError(f"--until: {err}") from None
-    if until <= today:
-        raise CrmError(f"--until: snooze until a day after {today:%a %-d %b}")
     db = _open(args)
     result = snooze_customers(db, " ".join(args.query), until, as_of=today, dry_run=args.dry_run)
     records = [{"id": cid, "name": name} for cid, name in result.customers]

@@ -60,7 +60,7 @@ from tui_crm.core.lapse import lapsed_ids as lapsed_ids
 from tui_crm.core.lapse import rhythm as rhythm
 from tui_crm.core.lapse import still_buying as still_buying
 from tui_crm.core.lapse import usual_gap as usual_gap
-from tui_crm.core.plans import ANSWERED_BY, Touch, answer_sql, answered_by, touches_due
+from tui_crm.core.plans import ANSWERED_BY, Touch, answer_sql, answered_by, touches_due_for
 from tui_crm.core.referrals import REFERRAL_DAY, THANKED_SQL
 from tui_crm.core.types import display_name
 from tui_crm.core.undo import record_step, refused
@@ -762,7 +762,8 @@ def _items(
         for referrer, name, company in db.execute_sql(UNTHANKED_NAMES, (_json_ids(referrers),)):
             referred.setdefault(referrer, []).append(name or company)
     today, gap = params["today"], params["book_gap"]
-    touches = _TouchTexts(db, today)
+    cadence = RULE_ORDER.index("cadence") - len(RULE_ORDER)
+    touches = _TouchTexts(db, today, [row[0] for row in rows if row[cadence] is not None])
     return [
         _item(row, today, referred.get(row[0], ()), states[row[0]], gap, touches) for row in rows
     ]
@@ -774,25 +775,23 @@ class _TouchTexts:
     touch, none for everyone (as migration 15 made them), gives everyone at most one touch,
     so the others are not looked for."""
 
-    def __init__(self, db: Database, today: int):
-        self.db, self.today = db, today
+    def __init__(self, db: Database, today: int, ids: list[int]):
+        self.today = today
         rows = db.execute_sql("SELECT id, scope, kind, every_days FROM plan_touch").fetchall()
         self.touches = {touch_id: Touch(kind, every) for touch_id, _, kind, every in rows}
-        self.single = all(kind == "contact" and scope != "everyone" for _, scope, kind, _ in rows)
+        single = all(kind == "contact" and scope != "everyone" for _, scope, kind, _ in rows)
+        self.due = {} if single else touches_due_for(db, ids, date.fromordinal(today))
 
     def text(self, customer_id: int, touch_id: int, heard: int) -> str:
         touch = self.touches.get(touch_id, Touch("contact", 0))
-        due = [] if self.single else touches_due(self.db, customer_id, date.fromordinal(self.today))
+        due = self.due.get(customer_id, [])
         quiet = self.today - heard
         if touch.kind == "contact":
             text = f"no contact for {days_text(quiet)} (every {days_text(touch.every_days)} wanted)"
+        elif next((d for d in due if d.touch == touch and d.last is None), None):
+            text = f"{touch.name} due (no {touch.kind} yet; added {duration(quiet)} ago)"
         else:
-            last = next((d.last for d in due if d.touch == touch), date.fromordinal(heard))
-            text = (
-                f"{touch.name} due (last {answered_by(touch.kind)} {duration(quiet)} ago)"
-                if last is not None
-                else f"{touch.name} due (no {touch.kind} yet; added {duration(quiet)} ago)"
-            )
+            text = f"{touch.name} due (last {answered_by(touch.kind)} {duration(quiet)} ago)"
         others = [d.touch.name for d in due if d.touch != touch]
         return f"{text}; also due: {', '.join(others)}" if others else text
 

@@ -867,6 +867,20 @@ def _marks(db: Database, ids: list[int]) -> list[list]:
     return sorted(found, key=lambda mark: (mark[0], mark[1]))
 
 
+def snooze_day(text: str, today: date) -> date:
+    """The day a snooze typed as `text` (+2w, mon, 2027-01-04) lasts until: after `today`."""
+    from tui_crm.core.dates import parse_when
+
+    until = parse_when(text, today)
+    _after(until, today)
+    return until
+
+
+def _after(until: date, today: date) -> None:
+    if until <= today:
+        raise CrmError(f"snooze until a day after {today:%a %-d %b}")
+
+
 def snooze_customers(
     db: Database,
     target: Target,
@@ -882,8 +896,7 @@ def snooze_customers(
     ctrl+z takes back; each customer's history says it."""
     from tui_crm.core.attention import REASONS
 
-    if until <= as_of:
-        raise CrmError(f"snooze until a day after {as_of:%a %-d %b}")
+    _after(until, as_of)
     who = who if who is not None else settings().user
     now = now or datetime.now().replace(microsecond=0)
     at = now.isoformat(sep=" ")

@@ -62,6 +62,16 @@ MAX_DAYS = 3650
 DEFAULT_TOUCH_DAYS = 90  # a new category's plan, and a new book's plan without a category
 
 EVERYONE, NO_CATEGORY = "everyone", "none"
+# The two plans that are no category's: how the editor labels them, how a sentence names them,
+# and the words `tui-crm plan` takes for them.
+_SCOPES = {
+    EVERYONE: ("Every customer", "every customer", ("everyone", "every customer", "all")),
+    NO_CATEGORY: (
+        "Without a category",
+        "customers without a category",
+        ("none", "no category", "without a category"),
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -167,18 +177,12 @@ class Plan:
 
     @property
     def label(self) -> str:
-        if self.scope == EVERYONE:
-            return "Every customer"
-        if self.scope == NO_CATEGORY:
-            return "Without a category"
-        return self.category
+        return _SCOPES[self.scope][0] if self.scope in _SCOPES else self.category
 
     @property
     def said(self) -> str:
         """As a sentence names it: "every customer", "customers without a category"."""
-        if self.scope == "category":
-            return self.category
-        return "every customer" if self.scope == EVERYONE else "customers without a category"
+        return _SCOPES[self.scope][1] if self.scope in _SCOPES else self.category
 
     @property
     def key(self) -> tuple[str, int | None]:
@@ -228,10 +232,9 @@ def _scope_of(db: Database, scope: str) -> tuple[str, int | None, str]:
     """(scope, category id, shown name) from what people call it: "everyone", "none" or a
     category's name (any case)."""
     words = " ".join(scope.split())
-    if words.casefold() in ("everyone", "every customer", "all"):
-        return EVERYONE, None, "every customer"
-    if words.casefold() in ("none", "no category", "without a category"):
-        return NO_CATEGORY, None, "customers without a category"
+    for name, (_, said, spoken) in _SCOPES.items():
+        if words.casefold() in spoken:
+            return name, None, said
     row = db.execute_sql(
         "SELECT id, name FROM category WHERE casefold(name) = ?", (words.casefold(),)
     ).fetchone()
@@ -373,25 +376,48 @@ class TouchDue:
 
 
 def touches_due(db: Database, customer_id: int, today: date) -> list[TouchDue]:
-    """The customer's touches due on `today`, first due first (for the texts of the queue and
-    the profile)."""
-    row = db.execute_sql(
-        "SELECT category_id, created_at FROM customer WHERE id = ?", (customer_id,)
-    ).fetchone()
-    if row is None:
-        return []
-    category_id, created = row
-    added = _day(created)
-    out = []
-    for touch in plan_for(db, category_id):
-        answered = db.execute_sql(
-            f"SELECT {answer_sql(touch.kind)} FROM customer c WHERE c.id = ?", (customer_id,)
-        ).fetchone()[0]
-        last = _day(answered) if answered else None
-        due = date.fromordinal(max(added, last or added).toordinal() + touch.every_days + 1)
-        if due <= today:
-            out.append(TouchDue(touch, last, due))
-    out.sort(key=lambda d: (d.due, d.touch.every_days))
+    """The customer's touches due on `today`, first due first."""
+    return touches_due_for(db, [customer_id], today).get(customer_id, [])
+
+
+def touches_due_for(db: Database, ids: Sequence[int], today: date) -> dict[int, list[TouchDue]]:
+    """Each customer's touches due on `today`, first due first (for the texts of the queue):
+    the customers, their last interaction of each kind and the plans, read once for all."""
+    if not ids:
+        return {}
+    listed = "[" + ",".join(map(str, ids)) + "]"
+    people = db.execute_sql(
+        "SELECT id, category_id, created_at, last_contact_at FROM customer "
+        "WHERE id IN (SELECT value FROM json_each(?))",
+        (listed,),
+    ).fetchall()
+    last_of: dict[tuple[int, str], str] = {
+        (cid, kind): at
+        for cid, kind, at in db.execute_sql(
+            "SELECT customer_id, kind, max(at) FROM interaction "
+            "WHERE customer_id IN (SELECT value FROM json_each(?)) GROUP BY customer_id, kind",
+            (listed,),
+        )
+    }
+    plans: dict[int | None, tuple[Touch, ...]] = {}
+    out: dict[int, list[TouchDue]] = {}
+    for cid, category_id, created, last_contact in people:
+        if category_id not in plans:
+            plans[category_id] = plan_for(db, category_id)
+        added = _day(created)
+        due_now = []
+        for touch in plans[category_id]:
+            kinds = ANSWERED_BY[touch.kind]
+            answers = (
+                [last_contact] if kinds is None else [last_of.get((cid, kind)) for kind in kinds]
+            )
+            answered = max((at for at in answers if at), default=None)
+            last = _day(answered) if answered else None
+            due = date.fromordinal(max(added, last or added).toordinal() + touch.every_days + 1)
+            if due <= today:
+                due_now.append(TouchDue(touch, last, due))
+        due_now.sort(key=lambda d: (d.due, d.touch.every_days))
+        out[cid] = due_now
     return out
 
 

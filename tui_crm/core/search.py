@@ -679,18 +679,30 @@ FOUND_FROM, FOUND_TO = "\ue000", "\ue001"
 NOTES_COLUMN = 5  # customer_fts: name, company, contact, place, tags, notes
 
 
+def note_terms(query: str | Query) -> list[str]:
+    """The full-text terms of `query`'s words that notes can explain: its free words, not
+    negated, a phone's digits aside (none when the query does not parse)."""
+    if isinstance(query, str):
+        from tui_crm.core.query import QueryError
+
+        try:
+            query = parse(query)
+        except QueryError:
+            return []
+    return [
+        term
+        for word in query.words
+        if not word.negated and not word.text.isdigit() and (term := fts_term(word))
+    ]
+
+
 def note_snippets(db: Database, query: str | Query, ids: list[int]) -> dict[int, str]:
     """For the customers `ids` whose notes hold a free word of `query` (a phone's digits
     aside): a few words of their notes around it, the words found between FOUND_FROM and
     FOUND_TO ("…left a \\ue000voicemail\\ue001 on Monday…"): why they are listed when their
     name does not say it. FTS5 `snippet()` reads each document: some 1 ms a customer, so for
     the rows on screen, not the whole result."""
-    parsed = parse(query) if isinstance(query, str) else query
-    terms = [
-        term
-        for word in parsed.words
-        if not word.negated and not word.text.isdigit() and (term := fts_term(word))
-    ]
+    terms = note_terms(query)
     if not terms or not ids:
         return {}
     found = db.execute_sql(

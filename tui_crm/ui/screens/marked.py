@@ -19,11 +19,11 @@ from tui_crm.core.bulk_actions import (
     parse_tag_changes,
     set_fields,
     snooze_customers,
+    snooze_day,
     tag_customers,
     trash_customers,
 )
 from tui_crm.core.customers import INTERACTION_KINDS
-from tui_crm.core.dates import parse_when
 from tui_crm.errors import CrmError
 from tui_crm.ui.screens.dialog import FormDialog, FormFailed, form_row, show_message
 from tui_crm.ui.widgets.choice import Choice
@@ -185,10 +185,7 @@ class MarkedActionScreen(FormDialog[Done | None]):
     def _until(self, text: str):
         if not text:
             raise CrmError("until when? e.g. +2w, mon or 2026-12-01")
-        until = parse_when(text, self.today)
-        if until <= self.today:
-            raise CrmError(f"snooze until a day after {self.today:%a %-d %b}")
-        return until
+        return snooze_day(text, self.today)
 
     def perform(self, values: dict[str, Any]) -> Done:
         db, today = self.app.db, self.today

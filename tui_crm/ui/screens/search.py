@@ -136,16 +136,6 @@ class ResultsList(TypeToSearch, RowList):
     finds 90 000 customers costs what one that finds 20 does (issue 18)."""
 
 
-def _free_words(text: str):
-    """The free words of a query (none when it does not parse)."""
-    from tui_crm.core.query import QueryError, parse
-
-    try:
-        return parse(text).words
-    except QueryError:
-        return ()
-
-
 def found_text(snippet: str, width: int = 0) -> Text:
     """A snippet of the notes a search matched, as shown: in italics, the words found in
     bold, each part from the book through `data` (never markup, no control character). In
@@ -621,10 +611,10 @@ class SearchScreen(StyledAsNeeded, FollowsTheBook, CustomerActions, Screen):
 
     def _want_notes(self, text: str, ids: list[int]) -> None:
         """Look for what `text` matched in the notes of these customers, once typing pauses."""
+        from tui_crm.core.search import note_terms  # loaded by the search itself by now
+
         wanted = [cid for cid in ids if cid not in self._notes]
-        if wanted and any(
-            not word.negated and not word.text.isdigit() for word in _free_words(text)
-        ):
+        if wanted and note_terms(text):
             self._notes_wanted.update(wanted)
             self.read_notes(text)
 
