@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import settings
@@ -12,6 +14,9 @@ from peewee import SqliteDatabase
 
 from tui_crm.core import config
 from tui_crm.db.database import close_database, open_database
+
+if TYPE_CHECKING:
+    from tests.postgres import Cluster
 
 # CI tries the same examples on every run, so a red build always points at the change that made
 # it; a developer's run draws new ones each time (and keeps the failures it finds in
@@ -46,3 +51,60 @@ def db(db_path: Path) -> Iterator[SqliteDatabase]:
     database = open_database(db_path)
     yield database
     close_database()
+
+
+# Tests marked `postgres` run against a throwaway PostgreSQL cluster (tests/postgres.py), one per
+# test process, started when the first of them needs it. TUI_CRM_ENGINES=sqlite leaves them
+# out, on a machine without PostgreSQL.
+ENGINES = {
+    name.strip() for name in os.environ.get("TUI_CRM_ENGINES", "sqlite,postgresql").split(",")
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if "postgresql" in ENGINES:
+        return
+    kept = [item for item in items if item.get_closest_marker("postgres") is None]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    from tests.postgres import Cluster
+
+    cluster = Cluster()
+    yield cluster
+    cluster.stop()
+
+
+_BOOKS = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_cluster: Cluster) -> str:
+    """A database migrated to the newest schema once, that each test's book is copied from."""
+    from tui_crm.db.postgres.book import PostgresBook, migrate
+
+    _create(pg_cluster, "book_template")
+    book = PostgresBook(pg_cluster.url("book_template"))
+    migrate(book)
+    book.close()
+    return "book_template"
+
+
+def _create(cluster: Cluster, name: str, template: str | None = None) -> None:
+    import psycopg
+
+    copy = f" TEMPLATE {template} STRATEGY FILE_COPY" if template else ""
+    with psycopg.connect(cluster.url(), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}{copy}")
+
+
+@pytest.fixture
+def pg_url(pg_cluster: Cluster, pg_template: str) -> str:
+    """The URL of a new book on PostgreSQL at the newest schema, for this test alone."""
+    name = f"book_{os.getpid()}_{next(_BOOKS)}"
+    _create(pg_cluster, name, pg_template)
+    return pg_cluster.url(name)

@@ -91,7 +91,11 @@ def shown_url(text: str) -> str:
     except ValueError:
         return text.partition("://")[0] + "://…"
     user = f"{parts.username}@" if parts.username else ""
-    return parts._replace(netloc=f"{user}{host}{port}").geturl()
+    # libpq also takes the password as a parameter (`?password=…`): never shown either
+    query = "&".join(
+        pair for pair in parts.query.split("&") if pair.partition("=")[0].lower() != "password"
+    )
+    return f"{parts.scheme}://{user}{host}{port}{parts.path}" + (f"?{query}" if query else "")
 
 
 def demo_db_path() -> Path:

@@ -32,6 +32,10 @@ def test_a_sqlite_url_names_the_book_file(home: Path, tmp_path: Path):
             "supported by this version",
         ),
         ("postgres://anna:s3cret@db/sales", "postgres://anna@db/sales: a book on PostgreSQL"),
+        (
+            "postgresql:///sales?host=/run/pg&password=s3cret&port=5433",
+            "postgresql:///sales?host=/run/pg&port=5433: a book on PostgreSQL",
+        ),
         ("mysql://root:s3cret@host/crm", "mysql://root@host/crm: not a book this app opens"),
         ("sqlite://", "sqlite:// needs the book's file"),
     ],

@@ -1,0 +1,78 @@
+"""A throwaway PostgreSQL cluster for tests and benchmarks: made in a temporary folder, on a
+local socket only (no TCP port), without fsync, and removed after.
+
+PostgreSQL refuses to run as root; as root (CI) the cluster runs as the `postgres` system user,
+which owns its folder. The server binaries are found on PATH or under
+/usr/lib/postgresql/<version>/bin (Debian's packages).
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from urllib.parse import quote
+
+SUPERUSER = "crm"
+
+
+def server_bin() -> Path | None:
+    """The folder of PostgreSQL's server programs (initdb, pg_ctl), or None if not installed."""
+    found = shutil.which("initdb") or shutil.which("pg_ctl")
+    if found:
+        return Path(found).parent
+    versions = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+        key=lambda path: int(Path(path).parts[-3]) if Path(path).parts[-3].isdigit() else 0,
+    )
+    return Path(versions[-1]).parent if versions else None
+
+
+class Cluster:
+    """One running server; `url(name)` names a database on it."""
+
+    def __init__(self) -> None:
+        binaries = server_bin()
+        if binaries is None:
+            raise RuntimeError(
+                "PostgreSQL's server programs (initdb, pg_ctl) are not installed: install "
+                "PostgreSQL, or run only the SQLite tests with TUI_CRM_ENGINES=sqlite"
+            )
+        self._bin = binaries
+        self.folder = Path(tempfile.mkdtemp(prefix="tui-crm-pg-"))
+        self._as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if self._as:
+            shutil.chown(self.folder, user="postgres")
+        data = self.folder / "data"
+        self._run(
+            "initdb", "-D", str(data), "-A", "trust", "-U", SUPERUSER, "--no-sync",
+            "-E", "UTF8", "--locale=C.UTF-8",
+        )  # fmt: skip
+        options = (
+            f"-k {self.folder} -c listen_addresses='' -p 5432 -c fsync=off "
+            "-c full_page_writes=off -c synchronous_commit=off -c max_connections=200"
+        )
+        self._run(
+            "pg_ctl", "-D", str(data), "-o", options, "-l", str(self.folder / "log"), "-w",
+            "start",
+        )  # fmt: skip
+
+    def _run(self, program: str, *args: str) -> None:
+        subprocess.run(
+            [*self._as, str(self._bin / program), *args],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+
+    def url(self, database: str = "postgres", user: str = SUPERUSER) -> str:
+        return f"postgresql://{user}@/{database}?host={quote(str(self.folder), safe='')}"
+
+    def stop(self) -> None:
+        try:
+            self._run("pg_ctl", "-D", str(self.folder / "data"), "-m", "immediate", "stop")
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)

@@ -1,0 +1,1 @@
+"""The PostgreSQL store: a book on a database server, for a team (issue 20)."""

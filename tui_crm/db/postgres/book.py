@@ -1,0 +1,99 @@
+"""A book on PostgreSQL: the connection (psycopg 3), what it reads back, and its migrations.
+
+Rows come back as an SQLite book gives them: a date as "2026-12-06" and a time as
+"2026-12-06 14:30:00" (with ".250000" when it has a fraction, as Python writes it), so the
+domain sees the same values on either engine.
+"""
+
+from __future__ import annotations
+
+from peewee import PostgresqlDatabase
+
+from tui_crm.db.postgres import migrations
+from tui_crm.errors import DatabaseRefused
+from tui_crm.paths import shown_url
+
+
+def _loaders(connection) -> None:
+    from psycopg.adapt import Loader
+
+    class DayText(Loader):
+        def load(self, data) -> str:
+            return bytes(data).decode()
+
+    class TimeText(Loader):
+        def load(self, data) -> str:
+            text = bytes(data).decode()
+            whole, dot, fraction = text.partition(".")
+            return f"{whole}.{fraction.ljust(6, '0')}" if dot else text
+
+    connection.adapters.register_loader("date", DayText)
+    connection.adapters.register_loader("timestamp", TimeText)
+
+
+class PostgresBook(PostgresqlDatabase):
+    """A book on a PostgreSQL server, named by its URL (`postgresql://anna@crm/sales`)."""
+
+    engine = "postgresql"
+
+    def __init__(self, url: str) -> None:
+        super().__init__(None)
+        self.url = url
+        # DateStyle ISO: dates and times read back as ISO text (see _loaders).
+        self.init(url, prefer_psycopg3=True, options="-c DateStyle=ISO,YMD -c TimeZone=UTC")
+
+    def _connect(self):
+        connection = super()._connect()
+        _loaders(connection)
+        return connection
+
+    def atomic(self, lock_type: str | None = None):
+        """A transaction; `lock_type` is SQLite's (IMMEDIATE, DEFERRED), which a PostgreSQL
+        transaction does not need: rows are locked as they are written."""
+        return super().atomic()
+
+    def __str__(self) -> str:
+        return shown_url(self.url)
+
+
+def schema_version(book: PostgresBook) -> int:
+    """The book's schema number: 0 for an empty database. Refuses a database that holds
+    another program's tables."""
+    tables = {
+        name
+        for (name,) in book.execute_sql(
+            "SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = current_schema()"
+        )
+    }
+    if "schema_migration" not in tables:
+        if tables:
+            raise DatabaseRefused(
+                f"{shown_url(book.url)} holds another program's tables, not a tui-crm book"
+            )
+        return 0
+    row = book.execute_sql("SELECT max(number) FROM schema_migration").fetchone()
+    return int(row[0] or 0)
+
+
+def migrate(book: PostgresBook) -> int:
+    """Bring the book to the newest schema, all its pending migrations in one transaction
+    (the first one makes the tables of a new book); its schema number. Two programs opening
+    a new book at once wait for each other: the migrations run under a lock of the database's."""
+    with book.atomic():
+        book.execute_sql("SELECT pg_advisory_xact_lock(7443524)")
+        version = schema_version(book)
+        if version > migrations.LATEST:
+            raise DatabaseRefused(
+                f"{shown_url(book.url)} was written by a newer tui-crm (schema {version}, "
+                f"this one knows {migrations.LATEST}); upgrade tui-crm to open it"
+            )
+        if version == 0:
+            book.execute_sql(
+                "CREATE TABLE schema_migration (number integer PRIMARY KEY, "
+                "applied_at timestamp NOT NULL DEFAULT (now() AT TIME ZONE 'UTC'))"
+            )
+        for number, sql in migrations.migrations(after=version):
+            book.execute_sql(sql)
+            book.execute_sql("INSERT INTO schema_migration (number) VALUES (%s)", (number,))
+            version = number
+    return version
