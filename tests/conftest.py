@@ -46,9 +46,18 @@ def db_path(home: Path, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def db(db_path: Path) -> Iterator[SqliteDatabase]:
-    """A freshly created and migrated database file, closed after the test."""
-    database = open_database(db_path)
+def engine(request: pytest.FixtureRequest) -> str:
+    """The engine of the test's book: "sqlite", or each engine in turn in a test module marked
+    `both_engines`."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+def db(db_path: Path, engine: str, request: pytest.FixtureRequest) -> Iterator[SqliteDatabase]:
+    """A freshly created and migrated book (a file, or a database on the test cluster), closed
+    after the test."""
+    where = request.getfixturevalue("pg_url") if engine == "postgresql" else db_path
+    database = open_database(where)
     yield database
     close_database()
 
@@ -59,6 +68,20 @@ def db(db_path: Path) -> Iterator[SqliteDatabase]:
 ENGINES = {
     name.strip() for name in os.environ.get("TUI_CRM_ENGINES", "sqlite,postgresql").split(",")
 }
+
+BOTH_ENGINES_EVERYWHERE = os.environ.get("TUI_CRM_BOTH_ENGINES") == "all"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test module marked `both_engines` runs each test that takes `db` on each engine
+    (every module does with TUI_CRM_BOTH_ENGINES=all: what is left to bring to PostgreSQL)."""
+    both = metafunc.definition.get_closest_marker("both_engines") or BOTH_ENGINES_EVERYWHERE
+    if "db" in metafunc.fixturenames and both:
+        metafunc.parametrize(
+            "engine",
+            ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
+            indirect=True,
+        )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

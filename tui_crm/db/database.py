@@ -10,7 +10,7 @@ import struct
 from pathlib import Path
 from urllib.parse import quote
 
-from peewee import SqliteDatabase
+from peewee import Database, SqliteDatabase
 
 from tui_crm.db import migrations
 from tui_crm.errors import DatabaseRefused
@@ -153,7 +153,12 @@ def open_database(path: str | os.PathLike[str], *, create: bool = True) -> Sqlit
     it as needed."""
     text = str(path)
     if text.startswith(("postgres://", "postgresql://")):
-        raise DatabaseRefused("PostgreSQL databases are not supported yet; use a file path")
+        from tui_crm.db.postgres.book import open_book
+
+        close_database()
+        book = open_book(text)
+        _bind(book)
+        return book
     target = Path(text).expanduser()
     version = check_file(target)
     if not target.exists() and not create:
@@ -170,8 +175,8 @@ def open_database(path: str | os.PathLike[str], *, create: bool = True) -> Sqlit
             os.close(os.open(target, os.O_CREAT | os.O_WRONLY, 0o600))
         except OSError as err:
             raise DatabaseRefused(f"cannot create {target}: {err.strerror or err}") from None
-    if not db.is_closed():
-        db.close()
+    close_database()
+    _bind(db)
     db.init(str(target), pragmas=PRAGMAS)
     try:
         db.connect()
@@ -213,7 +218,21 @@ def expected_schema() -> dict[str, tuple[str, str, str]]:
     return {name: (kind, table, sql) for name, kind, table, sql in rows}
 
 
+_bound: list[Database] = [db]  # the book the models are bound to
+
+
+def _bind(book: Database) -> None:
+    """Bind the models to `book`, the one open book of this process."""
+    if _bound[0] is not book:
+        from tui_crm.db.models import ALL_MODELS
+
+        book.bind(ALL_MODELS, bind_refs=False, bind_backrefs=False)
+        _bound[0] = book
+
+
 def close_database() -> None:
+    if not _bound[0].is_closed():
+        _bound[0].close()
     if not db.is_closed():
         db.close()
 

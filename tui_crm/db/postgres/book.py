@@ -7,7 +7,9 @@ domain sees the same values on either engine.
 
 from __future__ import annotations
 
-from peewee import PostgresqlDatabase
+import functools
+
+from peewee import DatabaseError, InterfaceError, PostgresqlDatabase
 
 from tui_crm.db.postgres import migrations
 from tui_crm.errors import DatabaseRefused
@@ -52,8 +54,61 @@ class PostgresBook(PostgresqlDatabase):
         transaction does not need: rows are locked as they are written."""
         return super().atomic()
 
+    def execute_sql(self, sql, params=None, **options):
+        """A statement of the book's own SQL (placeholders `?`, as on SQLite) on this server;
+        the queries peewee builds (`execute`) are already in its own terms."""
+        return super().execute_sql(_own_terms(sql), params, **options)
+
+    def execute(self, query, **context_options):
+        ctx = self.get_sql_context(**context_options)
+        sql, params = ctx.sql(query).query()
+        return super().execute_sql(sql, params)
+
     def __str__(self) -> str:
         return shown_url(self.url)
+
+
+@functools.lru_cache(maxsize=2048)
+def _own_terms(sql: str) -> str:
+    """`sql` with psycopg's placeholders: `?` outside quotes becomes `%s`, and every `%`
+    (a LIKE pattern's, say) is doubled, since psycopg reads `%` anywhere in a statement."""
+    out: list[str] = []
+    quote = ""
+    for char in sql:
+        if char == "%":
+            out.append("%%")
+            continue
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "?":
+            out.append("%s")
+            continue
+        out.append(char)
+    return "".join(out)
+
+
+def open_book(url: str) -> PostgresBook:
+    """The book at `url`, connected and migrated to the newest schema (made if the database
+    is empty). Refuses, in one line that never shows a password, a server it cannot reach or
+    log in to, and a database that holds another program's tables or a newer schema."""
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - a dependency; only a broken install lacks it
+        raise DatabaseRefused("PostgreSQL needs psycopg: pip install 'psycopg[binary]'") from None
+    book = PostgresBook(url)
+    try:
+        book.connect()
+        migrate(book)
+    except (psycopg.Error, DatabaseError, InterfaceError) as err:
+        book.close()
+        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise DatabaseRefused(f"cannot open {shown_url(url)}: {reason}") from None
+    except BaseException:
+        book.close()
+        raise
+    return book
 
 
 def schema_version(book: PostgresBook) -> int:
@@ -94,6 +149,6 @@ def migrate(book: PostgresBook) -> int:
             )
         for number, sql in migrations.migrations(after=version):
             book.execute_sql(sql)
-            book.execute_sql("INSERT INTO schema_migration (number) VALUES (%s)", (number,))
+            book.execute_sql("INSERT INTO schema_migration (number) VALUES (?)", (number,))
             version = number
     return version
