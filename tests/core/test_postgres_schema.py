@@ -21,14 +21,15 @@ DAYS = [f"2026-{m:02d}-{d:02d}" for m in (1, 6, 11, 12) for d in (1, 5, 6, 20)]
 
 
 class Books:
-    """The same statements on an SQLite book and a PostgreSQL one."""
+    """The same statements (the book's SQL, `?` placeholders) on an SQLite book and a
+    PostgreSQL one."""
 
     def __init__(self, sqlite, postgres: PostgresBook) -> None:
         self.sqlite, self.postgres = sqlite, postgres
 
     def run(self, sql: str, params: tuple = ()) -> None:
         self.sqlite.execute_sql(sql, params)
-        self.postgres.execute_sql(sql.replace("?", "%s"), params)
+        self.postgres.execute_sql(sql, params)
 
     def read(self, sql: str) -> tuple[list, list]:
         return (
