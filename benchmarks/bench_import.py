@@ -213,9 +213,8 @@ def write_vcards(path: Path, rows: int, seed: int) -> None:
 
 def _floor(db, path: Path) -> str:
     """csv + executemany into the same tables + the FTS5 insert (see the module's docstring)."""
-    from tui_crm.core.bulk import bulk_load
+    from tui_crm.core.bulk import Rebuild, bulk_load
     from tui_crm.core.customers import new_uid
-    from tui_crm.db.derived import bulk_index_sql
 
     at = "2026-12-05 10:00:00"
     customers, emails, phones, links, history = [], [], [], [], []
@@ -243,7 +242,7 @@ def _floor(db, path: Path) -> str:
         )
     ]
     conn = db.connection()
-    with db.atomic("IMMEDIATE"), bulk_load(db, bulk_index_sql()):
+    with db.atomic("IMMEDIATE"), bulk_load(db, Rebuild(search=True)):
         for name, _ in plain:
             db.execute_sql(f'DROP INDEX "{name}"')
         conn.executemany(

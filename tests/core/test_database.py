@@ -276,9 +276,13 @@ def test_a_folder_is_refused(home, tmp_path):
     assert list(folder.iterdir()) == []
 
 
-def test_a_postgresql_url_is_refused_with_a_clear_message(home):
-    with pytest.raises(DatabaseRefused, match="PostgreSQL"):
-        open_database("postgresql://localhost/crm")
+def test_a_postgresql_server_out_of_reach_is_one_line_without_the_password(home, tmp_path):
+    url = f"postgresql://anna:s3cret@/crm?host={tmp_path / 'no-server'}"
+    with pytest.raises(DatabaseRefused) as refused:
+        open_database(url)
+    said = str(refused.value)
+    assert said.startswith(f"cannot open postgresql://anna@/crm?host={tmp_path / 'no-server'}: ")
+    assert "s3cret" not in said and "\n" not in said
 
 
 def test_a_database_damaged_inside_is_refused_untouched_without_side_files(db_path):

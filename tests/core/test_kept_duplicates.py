@@ -21,7 +21,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from tests.builders import first_release_book
 from tests.versions import current_version
 from tui_crm.core import duplicates, duplicates_kept
-from tui_crm.core.bulk import bulk_load
+from tui_crm.core.bulk import Rebuild, bulk_load
 from tui_crm.core.check import check_book, repair_book
 from tui_crm.core.customers import create_customer, trash_customer, update_customer
 from tui_crm.core.duplicates import (
@@ -270,7 +270,7 @@ class DuplicateBook(RuleBasedStateMachine):
         """A writer with the triggers off that runs `touched_sql` for its customers."""
         cid = self._pick(pick)
         first, last = name
-        with bulk_load(self.db, []):
+        with bulk_load(self.db, Rebuild()):
             self.db.execute_sql(
                 "UPDATE customer SET first_name = ?, last_name = ?, company = 'Acme' WHERE id = ?",
                 (first, last, cid),

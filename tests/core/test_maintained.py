@@ -29,7 +29,7 @@ from tui_crm.core.attention import (
     reason_ids,
     snooze,
 )
-from tui_crm.core.bulk import bulk_load
+from tui_crm.core.bulk import Rebuild, bulk_load
 from tui_crm.core.check import check_book
 from tui_crm.core.corrections import (
     delete_interaction,
@@ -439,7 +439,7 @@ def test_a_bulk_writer_that_names_whom_it_touched_keeps_the_figures_without_a_re
     add_purchase(db, ann, amount=5000, day=TODAY - timedelta(days=40))
     attention_ranking(db, TODAY)
     referral_forest(db, TODAY)
-    with bulk_load(db, []):
+    with bulk_load(db, Rebuild()):
         db.connection().executemany(
             "INSERT INTO purchase (customer_id, day, cents, created_at) VALUES (?, ?, ?, ?)",
             [

@@ -17,15 +17,15 @@ from typing import Any
 
 from peewee import Database
 
-from tui_crm.core.bulk import bulk_load
+from tui_crm.core.bulk import Rebuild, bulk_load
 from tui_crm.core.config import settings
 from tui_crm.core.display import printable
 from tui_crm.core.query import parse
 from tui_crm.core.rows import display_name
 from tui_crm.core.search import search_ids
 from tui_crm.core.undo import record_step, refused
-from tui_crm.db.derived import LAST_CONTACT, NEXT_FOLLOW_UP, bulk_index_sql
 from tui_crm.db.models import UndoStep
+from tui_crm.db.store import store_of
 from tui_crm.errors import CrmError
 
 _PIECE = 500  # ids a statement names at most (json_each), well under SQLite's limits
@@ -163,7 +163,7 @@ def _record_history(
             rows.append((cid, at, who, field, old or None, new or None))
         if undone is not None and cid != undone.customer_id:
             rows.append((cid, at, who, "undo", None, printable(undone.label, limit=200)))
-    db.connection().executemany(
+    store_of(db).executemany(
         "INSERT INTO customer_change (customer_id, at, who, field, old, new, version) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
         [(*row, versions[row[0]]) for row in rows],
@@ -174,25 +174,16 @@ def _tag_fields(change: TagChange) -> dict[str, tuple[str, str]]:
     return {"tags": (", ".join(change.before), ", ".join(change.after))}
 
 
-def _reindexed(ids: list[int]) -> list[str]:
-    """The statements that build the search documents of `ids` again (after their tags were
-    written with the triggers off: one statement, not a rebuild for every tag row)."""
-    within = f"(SELECT value FROM json_each('{json.dumps(sorted(ids))}'))"
-    return [
-        f"DELETE FROM customer_fts WHERE rowid IN {within}",
-        *bulk_index_sql(f"c.id IN {within}"),
-    ]
-
-
 def _put_tags(db: Database, ids: list[int], adding: list[tuple], removing: list[tuple]) -> None:
     """Tag rows in and out for the customers `ids`, then their search documents built once.
     Each tag row written with the triggers on rebuilt its customer's whole document (its
     notes and every interaction's): 1.8 s a statement for 10 000 customers."""
-    conn = db.connection()
-    with bulk_load(db, _reindexed(ids)):
-        conn.executemany("DELETE FROM customer_tag WHERE customer_id = ? AND tag_id = ?", removing)
-        conn.executemany(
-            "INSERT OR IGNORE INTO customer_tag (customer_id, tag_id) VALUES (?, ?)", adding
+    many = store_of(db).executemany
+    with bulk_load(db, Rebuild(customers=ids, search=True)):
+        many("DELETE FROM customer_tag WHERE customer_id = ? AND tag_id = ?", removing)
+        many(
+            "INSERT INTO customer_tag (customer_id, tag_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            adding,
         )
 
 
@@ -269,8 +260,9 @@ def _write_tags(
     now: datetime,
 ) -> int:
     at = now.isoformat(sep=" ")
-    conn = db.connection()
-    conn.executemany("INSERT OR IGNORE INTO tag (name) VALUES (?)", [(t,) for t in add])
+    store_of(db).executemany(
+        "INSERT INTO tag (name) VALUES (?) ON CONFLICT DO NOTHING", [(t,) for t in add]
+    )
     tag_ids = dict(
         db.execute_sql(
             "SELECT name, id FROM tag WHERE name IN (SELECT value FROM json_each(?))",
@@ -311,8 +303,9 @@ def undo_bulk_tags(
     ]
     back = sorted({t for c in changes for t in c.after})
     at = now.isoformat(sep=" ")
-    conn = db.connection()
-    conn.executemany("INSERT OR IGNORE INTO tag (name) VALUES (?)", [(t,) for t in back])
+    store_of(db).executemany(
+        "INSERT INTO tag (name) VALUES (?) ON CONFLICT DO NOTHING", [(t,) for t in back]
+    )
     tag_ids = dict(db.execute_sql("SELECT name, id FROM tag").fetchall())
     _put_tags(
         db,
@@ -660,20 +653,12 @@ class LogResult:
         return f"{verb} {self.said} for {len(self.customers)} customers"
 
 
-def _contacts_rebuilt(ids: list[int]) -> list[str]:
+def _contacts_rebuilt(ids: list[int]) -> Rebuild:
     """What the interaction triggers keep, for the customers `ids` at once: the last contact
     and next follow-up, the search document (it holds the notes), the queue's score marked to
     be worked out again. Written with the triggers on, each interaction rebuilt its customer's
     whole document: 8 s for 10 000."""
-    within = f"(SELECT value FROM json_each('{json.dumps(sorted(ids))}'))"
-    return [
-        f"UPDATE customer SET last_contact_at = {LAST_CONTACT.format(cid='customer.id')}, "
-        f"next_follow_up = {NEXT_FOLLOW_UP.format(cid='customer.id')} WHERE id IN {within}",
-        *_reindexed(ids),
-        f"INSERT INTO attention_score (customer_id) SELECT value FROM json_each("
-        f"'{json.dumps(sorted(ids))}') WHERE true "
-        "ON CONFLICT (customer_id) DO UPDATE SET valid_until = 0",
-    ]
+    return Rebuild(customers=ids, contact=True, search=True, queue=True)
 
 
 def log_for_each(
@@ -704,10 +689,10 @@ def log_for_each(
     def log(customers: list[tuple[int, str]]) -> int:
         (first,) = db.execute_sql("SELECT coalesce(max(id), 0) + 1 FROM interaction").fetchone()
         with bulk_load(db, _contacts_rebuilt([cid for cid, _ in customers])):
-            db.connection().executemany(
+            store_of(db).executemany(
                 "INSERT INTO interaction (customer_id, kind, at, notes, outcome, follow_up, "
                 "follow_up_done, logged_by, created_at, version) "
-                "VALUES (?, ?, ?, ?, ?, NULL, 0, ?, ?, 1)",
+                "VALUES (?, ?, ?, ?, ?, NULL, FALSE, ?, ?, 1)",
                 [
                     (
                         cid,
@@ -904,7 +889,7 @@ def snooze_customers(
     def snooze(customers: list[tuple[int, str]]) -> int:
         snoozed = [cid for cid, _ in customers]
         before = _marks(db, snoozed)
-        db.connection().executemany(
+        store_of(db).executemany(
             "INSERT INTO attention_mark (customer_id, reason, snoozed_until, who) "
             "VALUES (?, ?, ?, ?) ON CONFLICT (customer_id, reason) DO UPDATE SET "
             "snoozed_until = excluded.snoozed_until, who = excluded.who",
@@ -944,7 +929,7 @@ def undo_bulk_snooze(
             "DELETE FROM attention_mark WHERE customer_id IN (SELECT value FROM json_each(?))",
             (piece,),
         )
-    db.connection().executemany(
+    store_of(db).executemany(
         "INSERT INTO attention_mark (customer_id, reason, snoozed_until, done_at, who) "
         "VALUES (?, ?, ?, ?, ?)",
         [tuple(mark) for mark in payload["before"]],

@@ -23,6 +23,7 @@ from datetime import date
 from peewee import Database, fn
 
 from tui_crm.core.display import printable
+from tui_crm.db.store import store_of
 from tui_crm.errors import ConflictError, ValidationError
 
 # The kinds a touch can be, and the interaction kinds that answer each (None: any).
@@ -192,17 +193,13 @@ class Plan:
 def read_plans(db: Database) -> list[Plan]:
     """Every plan: everyone's, then without a category's, then each category's by name."""
     touches: dict[tuple[str, int | None], list[Touch]] = {}
-    for scope, category_id, kind, every in db.execute_sql(
-        "SELECT scope, category_id, kind, every_days FROM plan_touch ORDER BY position, id"
-    ):
+    for scope, category_id, kind, every in store_of(db).plan_touches():
         touches.setdefault((scope, category_id), []).append(Touch(kind, every))
     plans = [
         Plan(EVERYONE, None, "", tuple(touches.get((EVERYONE, None), ()))),
         Plan(NO_CATEGORY, None, "", tuple(touches.get((NO_CATEGORY, None), ()))),
     ]
-    for category_id, name in db.execute_sql(
-        "SELECT id, name FROM category ORDER BY name COLLATE NOCASE, id"
-    ):
+    for category_id, name in store_of(db).categories_by_name():
         plans.append(
             Plan("category", category_id, name, tuple(touches.get(("category", category_id), ())))
         )
@@ -217,15 +214,7 @@ def scope_plan(db: Database, scope: str) -> tuple[Touch, ...]:
 
 def plan_for(db: Database, category_id: int | None) -> tuple[Touch, ...]:
     """The touches a customer in the category (None: without one) gets: everyone's first."""
-    scope = "t.scope = 'none'" if category_id is None else "t.category_id = ?"
-    return tuple(
-        Touch(kind, every)
-        for kind, every in db.execute_sql(
-            f"SELECT kind, every_days FROM plan_touch t WHERE t.scope = 'everyone' OR {scope} "
-            "ORDER BY t.scope = 'everyone' DESC, t.position, t.id",
-            () if category_id is None else (category_id,),
-        )
-    )
+    return tuple(Touch(kind, every) for kind, every in store_of(db).touches_for(category_id))
 
 
 def _scope_of(db: Database, scope: str) -> tuple[str, int | None, str]:
@@ -235,9 +224,7 @@ def _scope_of(db: Database, scope: str) -> tuple[str, int | None, str]:
     for name, (_, said, spoken) in _SCOPES.items():
         if words.casefold() in spoken:
             return name, None, said
-    row = db.execute_sql(
-        "SELECT id, name FROM category WHERE casefold(name) = ?", (words.casefold(),)
-    ).fetchone()
+    row = store_of(db).category_named(words.casefold())
     if row is None:
         raise ValidationError({"category": f"there is no category '{printable(words, limit=60)}'"})
     return "category", row[0], row[1]
@@ -273,26 +260,13 @@ def _set(
             f"'{plan_text(current) or 'no touches'}' since you opened it; nothing was saved",
             [],
         )
-    db.execute_sql(
-        "DELETE FROM plan_touch WHERE scope = ? AND category_id IS ?", (scope, category_id)
-    )
-    for position, touch in enumerate(touches):
-        db.execute_sql(
-            "INSERT INTO plan_touch (scope, category_id, kind, every_days, position) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (scope, category_id, touch.kind, touch.every_days, position),
-        )
+    store_of(db).replace_touches(scope, category_id, [(t.kind, t.every_days) for t in touches])
     return True
 
 
 def _current(db: Database, scope: str, category_id: int | None) -> tuple[Touch, ...]:
     return tuple(
-        Touch(kind, every)
-        for kind, every in db.execute_sql(
-            "SELECT kind, every_days FROM plan_touch WHERE scope = ? AND category_id IS ? "
-            "ORDER BY position, id",
-            (scope, category_id),
-        )
+        Touch(kind, every) for kind, every in store_of(db).scope_touches(scope, category_id)
     )
 
 
@@ -307,12 +281,7 @@ def save_plans(
     changed = 0
     with db.atomic():
         for read, touches in plans:
-            if (
-                read.scope == "category"
-                and not db.execute_sql(
-                    "SELECT 1 FROM category WHERE id = ?", (read.category_id,)
-                ).fetchone()
-            ):
+            if read.scope == "category" and not store_of(db).category_exists(read.category_id):
                 raise ConflictError(
                     f"someone else removed the category '{printable(read.category, limit=60)}' "
                     "since you opened it; nothing was saved",
@@ -385,19 +354,9 @@ def touches_due_for(db: Database, ids: Sequence[int], today: date) -> dict[int, 
     the customers, their last interaction of each kind and the plans, read once for all."""
     if not ids:
         return {}
-    listed = "[" + ",".join(map(str, ids)) + "]"
-    people = db.execute_sql(
-        "SELECT id, category_id, created_at, last_contact_at FROM customer "
-        "WHERE id IN (SELECT value FROM json_each(?))",
-        (listed,),
-    ).fetchall()
+    people = store_of(db).touch_people(ids)
     last_of: dict[tuple[int, str], str] = {
-        (cid, kind): at
-        for cid, kind, at in db.execute_sql(
-            "SELECT customer_id, kind, max(at) FROM interaction "
-            "WHERE customer_id IN (SELECT value FROM json_each(?)) GROUP BY customer_id, kind",
-            (listed,),
-        )
+        (cid, kind): at for cid, kind, at in store_of(db).last_of_each_kind(ids)
     }
     plans: dict[int | None, tuple[Touch, ...]] = {}
     out: dict[int, list[TouchDue]] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import sqlite3
@@ -26,6 +27,13 @@ class _Database(SqliteDatabase):
 
     def atomic(self, lock_type: str = "IMMEDIATE"):
         return super().atomic(lock_type=lock_type)
+
+    @functools.cached_property
+    def store(self):
+        """The book's store (tui_crm/db/store): the SQL the domain asks for."""
+        from tui_crm.db.sqlite.store import SqliteStore
+
+        return SqliteStore(self)
 
 
 db = _Database(None)

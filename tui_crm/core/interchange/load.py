@@ -34,7 +34,7 @@ from typing import Any
 from peewee import Database
 
 from tui_crm.core.backups import backup_before
-from tui_crm.core.bulk import bulk_load
+from tui_crm.core.bulk import Rebuild, bulk_load
 from tui_crm.core.config import settings
 from tui_crm.core.customer_fields import FREE_TEXT
 from tui_crm.core.customers import (
@@ -82,8 +82,8 @@ from tui_crm.core.plans import Touch, add_category
 from tui_crm.core.quick_phones import looks_quick
 from tui_crm.core.types import display_name
 from tui_crm.core.workers import PieceWorkers, can_start, spare_cores
-from tui_crm.db.derived import MARK_VALUES_STALE, bulk_index_sql
 from tui_crm.db.models import Customer
+from tui_crm.db.store import store_of
 from tui_crm.errors import ConflictError, CrmError, ValidationError
 
 # Fields an import only adds to (FREE_TEXT it never overwrites): planned again from what a
@@ -1150,8 +1150,8 @@ def _write(
             # Left in reverse order: the indexes are back before the new customers' search
             # documents are built (which reads their emails, phones and tags through them).
             with (
-                bulk_load(db, [*bulk_index_sql(f"c.id >= {first_id:d}"), MARK_VALUES_STALE]),
-                _indexes_built_after(db, adding),
+                bulk_load(db, Rebuild(from_id=first_id, search=True, summaries=True)),
+                store_of(db).indexes_built_after(adding),
             ):
                 _insert_new(db, adds, ids, categories, who=who, now=now)
             for plan in adds:  # written: the report needs only their names and lines
@@ -1195,46 +1195,6 @@ def _current_versions(db: Database, ids: list[int]) -> dict[int, int]:
     return versions
 
 
-@contextmanager
-def _indexes_built_after(db: Database, adding: dict[str, int]) -> Iterator[None]:
-    """Drop the plain indexes of each table that is about to get at least as many rows as it
-    has, and build them again from their own SQL once the rows are in: one sorted build instead
-    of 100 000 scattered inserts. Indexes behind UNIQUE or PRIMARY KEY stay, so the rows are
-    checked as they go in. Run inside a transaction (nothing outside it sees the indexes
-    missing); whatever happens, every dropped index is back at the end."""
-    dropped: list[tuple[str, str]] = []
-    for table, count in adding.items():
-        (held,) = db.execute_sql(f"SELECT count(*) FROM {table}").fetchone()
-        if not count or count < held:
-            continue
-        plain = {
-            name
-            for _, name, unique, origin, *_ in db.execute_sql(f"PRAGMA index_list({table})")
-            if origin == "c" and not unique
-        }
-        dropped += [
-            (name, sql)
-            for name, sql in db.execute_sql(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
-                "ORDER BY rowid",
-                (table,),
-            )
-            if name in plain and sql
-        ]
-    for name, _ in dropped:
-        db.execute_sql(f'DROP INDEX "{name}"')
-    try:
-        yield
-    finally:
-        present = {
-            name
-            for (name,) in db.execute_sql("SELECT name FROM sqlite_master WHERE type = 'index'")
-        }
-        for name, sql in dropped:
-            if name not in present:
-                db.execute_sql(sql)
-
-
 def _ensure_categories(db: Database, names: Iterable[str], book: _Book) -> dict[str, int]:
     for name in names:
         add_category(db, name, touches=(Touch("contact", DEFAULT_CADENCE_DAYS),))
@@ -1253,7 +1213,7 @@ def _insert_new(
 ) -> None:
     """The new customers with their emails, phones, tags and "created" history, each table
     in one executemany fed row by row from the plans (no list of 100 000 rows first)."""
-    conn = db.connection()
+    many = store_of(db).executemany
     at = stamp(now)
     given = set().union(*{plan.fields for plan in adds})
     texts = [name for name in _AS_GIVEN if name in given]
@@ -1286,7 +1246,7 @@ def _insert_new(
                 lost_on.isoformat() if lost_on else None,
                 birthday.isoformat() if birthday else None,
                 acquired_on.isoformat() if acquired_on else None,
-                int(opted_out),
+                opted_out,
                 at if opted_out else None,
                 1,
                 at,
@@ -1294,11 +1254,11 @@ def _insert_new(
                 *picked,
             )
 
-    conn.executemany(
+    many(
         f"INSERT INTO customer ({', '.join(columns)}) VALUES ({marks(len(columns))})",
         customers(),
     )
-    conn.executemany(
+    many(
         "INSERT INTO customer_email (customer_id, label, address, position) VALUES (?, ?, ?, ?)",
         (
             (ids[plan.key], *plan.emails[at : at + 2], at // 2)
@@ -1306,7 +1266,7 @@ def _insert_new(
             for at in range(0, len(plan.emails), 2)
         ),
     )
-    conn.executemany(
+    many(
         "INSERT INTO customer_phone "
         "(customer_id, label, number, national, verified, extension, shown, position) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -1317,20 +1277,21 @@ def _insert_new(
         ),
     )
     tag_names = {tag for plan in adds for tag in plan.tags}
-    conn.executemany(
-        "INSERT OR IGNORE INTO tag (name) VALUES (?)", [(t,) for t in sorted(tag_names)]
+    many(
+        "INSERT INTO tag (name) VALUES (?) ON CONFLICT DO NOTHING",
+        [(t,) for t in sorted(tag_names)],
     )
     tag_ids = dict(db.execute_sql("SELECT name, id FROM tag"))
-    conn.executemany(
-        "INSERT OR IGNORE INTO customer_tag (customer_id, tag_id) VALUES (?, ?)",
+    many(
+        "INSERT INTO customer_tag (customer_id, tag_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
         ((ids[plan.key], tag_ids[tag]) for plan in adds for tag in plan.tags),
     )
-    conn.executemany(
+    many(
         "INSERT INTO customer_change (customer_id, at, who, field, old, new, version) "
         "VALUES (?, ?, ?, ?, NULL, ?, ?)",
         ((ids[plan.key], at, who, "created", plan.name, 1) for plan in adds),
     )
-    conn.executemany(
+    many(
         "UPDATE customer SET referred_by_id = ? WHERE id = ?",
         [
             (ids.get(plan.referrer, plan.referrer), ids[plan.key])

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from peewee import Database
 
 from tui_crm.core.backups import backup_before
-from tui_crm.core.bulk import bulk_load
+from tui_crm.core.bulk import Rebuild, bulk_load
 from tui_crm.core.config import settings
 from tui_crm.core.fields import parse_money
 from tui_crm.core.interchange.contacts_csv import DELIMITERS, fold
@@ -20,7 +20,7 @@ from tui_crm.core.interchange.records import FileRejected
 from tui_crm.core.interchange.report import ImportReport, Progress, RejectedRow, no_progress
 from tui_crm.core.interchange.rows import chunks, marks, stamp
 from tui_crm.core.interchange.text import csv_records, file_date
-from tui_crm.db.derived import MARK_VALUES_STALE, purchase_figures_sql
+from tui_crm.db.store import store_of
 from tui_crm.errors import CrmError
 
 # Header words (folded: lower case, letters and digits only) -> our column.
@@ -239,16 +239,9 @@ def _existing(db: Database, ids: set[int]) -> Counter:
 def _write(db: Database, new: list[tuple[int, PurchaseRow]], now: datetime) -> None:
     """Insert with the triggers off, then recompute the figures of just the customers touched."""
     at = stamp(now)
-    rebuild = []
-    for chunk in chunks(sorted({cid for cid, _ in new})):
-        ids = ", ".join(str(int(c)) for c in chunk)
-        rebuild += [
-            f"UPDATE customer SET {purchase_figures_sql('customer.id')} WHERE id IN ({ids})",
-            f"DELETE FROM purchase_rhythm WHERE customer_id IN ({ids})",
-        ]
-    rebuild.append(MARK_VALUES_STALE)
+    rebuild = Rebuild(customers=sorted({cid for cid, _ in new}), purchases=True)
     with db.atomic("IMMEDIATE"), bulk_load(db, rebuild):
-        db.connection().executemany(
+        store_of(db).executemany(
             "INSERT INTO purchase (customer_id, day, cents, currency, description, category, "
             "invoice_ref, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [

@@ -8,6 +8,7 @@ domain sees the same values on either engine.
 from __future__ import annotations
 
 import functools
+import re
 
 from peewee import DatabaseError, InterfaceError, PostgresqlDatabase
 
@@ -54,10 +55,18 @@ class PostgresBook(PostgresqlDatabase):
         transaction does not need: rows are locked as they are written."""
         return super().atomic()
 
+    @functools.cached_property
+    def store(self):
+        """The book's store (tui_crm/db/store): the SQL the domain asks for."""
+        from tui_crm.db.postgres.store import PostgresStore
+
+        return PostgresStore(self)
+
     def execute_sql(self, sql, params=None, **options):
-        """A statement of the book's own SQL (placeholders `?`, as on SQLite) on this server;
-        the queries peewee builds (`execute`) are already in its own terms."""
-        return super().execute_sql(_own_terms(sql), params, **options)
+        """A statement of the book's own SQL (placeholders `?`, or `:name` with a dict, as on
+        SQLite) on this server; the queries peewee builds (`execute`) are already in its
+        own terms."""
+        return super().execute_sql(_own_terms(sql, isinstance(params, dict)), params, **options)
 
     def execute(self, query, **context_options):
         ctx = self.get_sql_context(**context_options)
@@ -68,24 +77,38 @@ class PostgresBook(PostgresqlDatabase):
         return shown_url(self.url)
 
 
+_NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
 @functools.lru_cache(maxsize=2048)
-def _own_terms(sql: str) -> str:
-    """`sql` with psycopg's placeholders: `?` outside quotes becomes `%s`, and every `%`
-    (a LIKE pattern's, say) is doubled, since psycopg reads `%` anywhere in a statement."""
+def _own_terms(sql: str, named: bool = False) -> str:
+    """`sql` with psycopg's placeholders: `?` outside quotes becomes `%s` (or `:name`,
+    when the parameters are a dict, `%(name)s`), and every `%` (a LIKE pattern's, say) is
+    doubled, since psycopg reads `%` anywhere in a statement."""
     out: list[str] = []
     quote = ""
+    plain: list[str] = []  # the text outside quotes since the last quote
+
+    def flush() -> None:
+        text = "".join(plain)
+        plain.clear()
+        out.append(_NAMED.sub(r"%(\1)s", text) if named else text)
+
     for char in sql:
         if char == "%":
-            out.append("%%")
-            continue
-        if quote:
+            (out if quote else plain).append("%%")
+        elif quote:
+            out.append(char)
             quote = "" if char == quote else quote
         elif char in "'\"":
+            flush()
+            out.append(char)
             quote = char
-        elif char == "?":
-            out.append("%s")
-            continue
-        out.append(char)
+        elif char == "?" and not named:
+            plain.append("%s")
+        else:
+            plain.append(char)
+    flush()
     return "".join(out)
 
 
@@ -148,7 +171,8 @@ def migrate(book: PostgresBook) -> int:
                 "applied_at timestamp NOT NULL DEFAULT (now() AT TIME ZONE 'UTC'))"
             )
         for number, sql in migrations.migrations(after=version):
-            book.execute_sql(sql)
+            with book.cursor() as cursor:  # the file's SQL as written: no placeholders in it
+                cursor.execute(sql)
             book.execute_sql("INSERT INTO schema_migration (number) VALUES (?)", (number,))
             version = number
     return version

@@ -383,12 +383,11 @@ INSERT INTO plan_touch (scope, kind, every_days) VALUES ('none', 'contact', 90);
 
 -- What a write marks, and the figures it keeps: one function for each rule.
 
-CREATE FUNCTION crm_index(cid integer) RETURNS void LANGUAGE sql AS $$
-  DELETE FROM customer_search WHERE customer_id = cid;
-  INSERT INTO customer_search (customer_id, name, company, contact, place, tags, notes)
-  SELECT c.id,
-    trim(c.first_name || ' ' || c.last_name || ' ' || c.nickname),
-    trim(c.company || ' ' || c.job_title),
+-- Every customer's search document (the one definition: crm_index and a bulk rebuild read it).
+CREATE VIEW customer_search_doc AS
+  SELECT c.id AS customer_id,
+    trim(c.first_name || ' ' || c.last_name || ' ' || c.nickname) AS name,
+    trim(c.company || ' ' || c.job_title) AS company,
     coalesce((SELECT string_agg(address, ' ' ORDER BY position, id)
               FROM customer_email WHERE customer_id = c.id), '')
       || ' ' ||
@@ -398,16 +397,22 @@ CREATE FUNCTION crm_index(cid integer) RETURNS void LANGUAGE sql AS $$
                      || right(national, 6) || ' ǂ' || right(national, 7) || ' ǂ'
                      || right(national, 8)
                    ELSE '' END, ' ' ORDER BY position, id)
-              FROM customer_phone WHERE customer_id = c.id), ''),
+              FROM customer_phone WHERE customer_id = c.id), '') AS contact,
     trim(c.street || ' ' || c.postal_code || ' ' || c.city || ' ' || c.region || ' '
-         || c.country),
+         || c.country) AS place,
     coalesce((SELECT string_agg(t.name, ' ' ORDER BY t.id) FROM customer_tag ct
               JOIN tag t ON t.id = ct.tag_id WHERE ct.customer_id = c.id), '')
-      || ' ' || c.source,
+      || ' ' || c.source AS tags,
     c.notes || ' · ' || c.why_chose_us || ' · ' ||
     coalesce((SELECT string_agg(notes || ' ' || outcome, ' · ' ORDER BY at, id)
-              FROM interaction WHERE customer_id = c.id), '')
-  FROM customer c WHERE c.id = cid;
+              FROM interaction WHERE customer_id = c.id), '') AS notes
+  FROM customer c;
+
+CREATE FUNCTION crm_index(cid integer) RETURNS void LANGUAGE sql AS $$
+  DELETE FROM customer_search WHERE customer_id = cid;
+  INSERT INTO customer_search (customer_id, name, company, contact, place, tags, notes)
+  SELECT customer_id, name, company, contact, place, tags, notes
+  FROM customer_search_doc WHERE customer_id = cid;
 $$;
 
 CREATE FUNCTION crm_unindex(cid integer) RETURNS void LANGUAGE sql AS $$
@@ -531,10 +536,36 @@ LANGUAGE sql AS $$
       OR (plan_scope = 'none' AND category_id IS NULL) OR category_id = plan_category);
 $$;
 
--- The triggers: one for each of an SQLite book's, same name, same columns.
+-- Rows written with ids of their own (a bulk writer, a book copied in) leave the sequences
+-- of ids behind: each moves on past its table's highest id.
+CREATE FUNCTION crm_resync_ids() RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  col record;
+BEGIN
+  FOR col IN
+    SELECT table_name, column_name FROM information_schema.columns
+    WHERE table_schema = current_schema() AND is_identity = 'YES'
+  LOOP
+    -- only forward, and only past an id in use: a new book's first row still gets id 1
+    EXECUTE format(
+      'SELECT setval(%L, m) FROM (SELECT max(%I) AS m FROM %I) t '
+      'WHERE m > (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM %s)',
+      pg_get_serial_sequence(col.table_name, col.column_name), col.column_name,
+      col.table_name, pg_get_serial_sequence(col.table_name, col.column_name));
+  END LOOP;
+END $$;
+
+-- The triggers: one for each of an SQLite book's, same name, same columns. Each does nothing
+-- in a transaction that set crm.bulk (tui_crm/db/postgres/bulk.py): a bulk writer works the
+-- figures out once, after its rows are in.
+
+CREATE FUNCTION crm_bulk() RETURNS boolean LANGUAGE sql STABLE AS $$
+  SELECT coalesce(current_setting('crm.bulk', true), '') = 'on';
+$$;
 
 CREATE FUNCTION attention_mark_kept() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF crm_bulk() THEN RETURN NULL; END IF;
   IF TG_OP IN ('UPDATE', 'DELETE') THEN PERFORM crm_mark_attention(OLD.customer_id); END IF;
   IF TG_OP IN ('UPDATE', 'INSERT') THEN PERFORM crm_mark_attention(NEW.customer_id); END IF;
   RETURN NULL;
@@ -544,6 +575,7 @@ CREATE TRIGGER attention_mark_kept AFTER INSERT OR UPDATE OR DELETE ON attention
 
 CREATE FUNCTION customer_ad() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF crm_bulk() THEN RETURN NULL; END IF;
   PERFORM crm_unindex(OLD.id);
   PERFORM crm_values_pending();
   PERFORM crm_mark_duplicate(OLD.id);
@@ -557,6 +589,7 @@ CREATE TRIGGER customer_ad AFTER DELETE ON customer
 
 CREATE FUNCTION customer_bd() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF crm_bulk() THEN RETURN OLD; END IF;
   IF OLD.deleted_at IS NULL THEN PERFORM crm_gaps_shift(OLD.id, -1); END IF;
   RETURN OLD;
 END $$;
@@ -565,6 +598,7 @@ CREATE TRIGGER customer_kept_bd BEFORE DELETE ON customer
 
 CREATE FUNCTION customer_ai() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF crm_bulk() THEN RETURN NULL; END IF;
   PERFORM crm_index(NEW.id);
   PERFORM crm_values_pending();
   PERFORM crm_mark_duplicate(NEW.id);
@@ -579,6 +613,7 @@ CREATE TRIGGER customer_ai AFTER INSERT ON customer
 
 CREATE FUNCTION customer_au() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF crm_bulk() THEN RETURN NULL; END IF;
   PERFORM crm_index(NEW.id);
   RETURN NULL;
 END $$;
@@ -588,6 +623,7 @@ CREATE TRIGGER customer_au AFTER UPDATE OF first_name, last_name, nickname, comp
 
 CREATE FUNCTION customer_dups_au() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF crm_bulk() THEN RETURN NULL; END IF;
   PERFORM crm_mark_duplicate(NEW.id);
   RETURN NULL;
 END $$;
@@ -603,6 +639,7 @@ CREATE TRIGGER customer_dups_au AFTER UPDATE OF first_name, last_name, company, 
 
 CREATE FUNCTION customer_kept_au() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF crm_bulk() THEN RETURN NULL; END IF;
   PERFORM crm_mark_attention(NEW.id);
   PERFORM crm_mark_attention(OLD.referred_by_id);
   PERFORM crm_mark_attention(NEW.referred_by_id);
@@ -614,6 +651,7 @@ CREATE TRIGGER customer_kept_au AFTER UPDATE OF first_name, last_name, company, 
 
 CREATE FUNCTION customer_kept_referral() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF crm_bulk() THEN RETURN NULL; END IF;
   PERFORM crm_mark_referral(NEW.id);
   RETURN NULL;
 END $$;
@@ -623,6 +661,7 @@ CREATE TRIGGER customer_kept_referral AFTER UPDATE OF referred_by_id ON customer
 
 CREATE FUNCTION customer_kept_trash() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF crm_bulk() THEN RETURN NULL; END IF;
   IF NEW.deleted_at IS NOT NULL THEN
     DELETE FROM customer_value WHERE customer_id = NEW.id;
   END IF;
@@ -643,6 +682,7 @@ CREATE TRIGGER customer_kept_trash AFTER UPDATE OF deleted_at ON customer
 
 CREATE FUNCTION customer_trash() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF crm_bulk() THEN RETURN NULL; END IF;
   PERFORM crm_values_pending();
   RETURN NULL;
 END $$;
@@ -653,6 +693,7 @@ CREATE TRIGGER customer_trash AFTER UPDATE OF deleted_at ON customer
 -- look at again.
 CREATE FUNCTION customer_email_kept() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF crm_bulk() THEN RETURN NULL; END IF;
   IF TG_OP IN ('UPDATE', 'DELETE') THEN
     PERFORM crm_index(OLD.customer_id);
     PERFORM crm_mark_duplicate_contact('email', ascii_lower(OLD.address));
@@ -668,6 +709,7 @@ CREATE TRIGGER customer_email_kept AFTER INSERT OR UPDATE OR DELETE ON customer_
 
 CREATE FUNCTION customer_phone_index() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF crm_bulk() THEN RETURN NULL; END IF;
   IF TG_OP IN ('UPDATE', 'DELETE') THEN PERFORM crm_index(OLD.customer_id); END IF;
   IF TG_OP IN ('UPDATE', 'INSERT') THEN PERFORM crm_index(NEW.customer_id); END IF;
   RETURN NULL;
@@ -679,6 +721,7 @@ CREATE TRIGGER customer_phone_au AFTER UPDATE OF customer_id, number, national O
 
 CREATE FUNCTION customer_phone_dups() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF crm_bulk() THEN RETURN NULL; END IF;
   IF TG_OP IN ('UPDATE', 'DELETE') THEN
     PERFORM crm_mark_duplicate_contact('phone', OLD.number);
   END IF;
@@ -692,6 +735,7 @@ CREATE TRIGGER customer_phone_dups AFTER INSERT OR UPDATE OR DELETE ON customer_
 
 CREATE FUNCTION customer_tag_kept() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF crm_bulk() THEN RETURN NULL; END IF;
   IF TG_OP IN ('UPDATE', 'DELETE') THEN PERFORM crm_index(OLD.customer_id); END IF;
   IF TG_OP IN ('UPDATE', 'INSERT') THEN PERFORM crm_index(NEW.customer_id); END IF;
   RETURN NULL;
@@ -702,6 +746,7 @@ CREATE TRIGGER customer_tag_kept AFTER INSERT OR UPDATE OR DELETE ON customer_ta
 -- An interaction written: last contact, next follow-up, search document, the queue.
 CREATE FUNCTION interaction_kept() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF crm_bulk() THEN RETURN NULL; END IF;
   IF TG_OP IN ('UPDATE', 'DELETE') THEN
     PERFORM crm_contact_figures(OLD.customer_id);
     PERFORM crm_index(OLD.customer_id);
@@ -719,6 +764,7 @@ CREATE TRIGGER interaction_kept AFTER INSERT OR UPDATE OR DELETE ON interaction
 
 CREATE FUNCTION plan_touch_kept() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF crm_bulk() THEN RETURN NULL; END IF;
   IF TG_OP IN ('UPDATE', 'DELETE') THEN
     PERFORM crm_plan_marks(OLD.scope, OLD.category_id);
   END IF;
@@ -733,6 +779,7 @@ CREATE TRIGGER plan_touch_kept AFTER INSERT OR UPDATE OR DELETE ON plan_touch
 -- A purchase written: the customer's figures, kept spends, buying days, queue and referrals.
 CREATE FUNCTION purchase_figures() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF crm_bulk() THEN RETURN NULL; END IF;
   IF TG_OP IN ('UPDATE', 'DELETE') THEN PERFORM crm_purchase_figures(OLD.customer_id); END IF;
   IF TG_OP IN ('UPDATE', 'INSERT') THEN PERFORM crm_purchase_figures(NEW.customer_id); END IF;
   PERFORM crm_values_pending();
@@ -743,6 +790,7 @@ CREATE TRIGGER purchase_figures AFTER INSERT OR UPDATE OR DELETE ON purchase
 
 CREATE FUNCTION purchase_kept_ad() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF crm_bulk() THEN RETURN NULL; END IF;
   PERFORM crm_value_shift(OLD.customer_id, OLD.day, OLD.cents, -1);
   PERFORM crm_rhythm_rebuild(OLD.customer_id);
   PERFORM crm_mark_attention(OLD.customer_id);
@@ -759,6 +807,7 @@ DECLARE
     SELECT 1 FROM purchase WHERE customer_id = NEW.customer_id AND id != NEW.id
       AND cents > 0 AND day = NEW.day);
 BEGIN
+  IF crm_bulk() THEN RETURN NULL; END IF;
   UPDATE meta SET value = (value::bigint + 1)::text
   WHERE key = 'purchase_gaps' AND NEW.cents > 0 AND new_day
     AND EXISTS (SELECT 1 FROM customer WHERE id = NEW.customer_id AND deleted_at IS NULL)
@@ -780,6 +829,7 @@ CREATE TRIGGER purchase_kept_ai AFTER INSERT ON purchase
 
 CREATE FUNCTION purchase_kept_au() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF crm_bulk() THEN RETURN NULL; END IF;
   PERFORM crm_value_shift(OLD.customer_id, OLD.day, OLD.cents, -1);
   PERFORM crm_value_shift(NEW.customer_id, NEW.day, NEW.cents, 1);
   PERFORM crm_mark_attention(NEW.customer_id);
@@ -793,6 +843,7 @@ CREATE TRIGGER purchase_kept_au AFTER UPDATE OF day, cents ON purchase
 
 CREATE FUNCTION purchase_kept_days() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF crm_bulk() THEN RETURN NULL; END IF;
   PERFORM crm_rhythm_rebuild(NEW.customer_id);
   RETURN NULL;
 END $$;
@@ -803,6 +854,7 @@ CREATE TRIGGER purchase_kept_days AFTER UPDATE OF day, cents ON purchase
 
 CREATE FUNCTION purchase_kept_moved() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF crm_bulk() THEN RETURN NULL; END IF;
   PERFORM crm_value_shift(OLD.customer_id, OLD.day, OLD.cents, -1);
   PERFORM crm_value_shift(NEW.customer_id, NEW.day, NEW.cents, 1);
   PERFORM crm_rhythm_rebuild(OLD.customer_id);

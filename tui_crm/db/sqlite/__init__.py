@@ -1,0 +1,1 @@
+"""The SQLite store: a book in one file, the embedded default."""

@@ -1,0 +1,35 @@
+"""One store per engine behind one interface: what the domain asks of a book beyond the
+models' own queries, each a method that answers with the engine's SQL.
+
+`Store` holds the SQL that SQLite and PostgreSQL read alike (with `?` placeholders, which a
+PostgreSQL book turns into its own); `SqliteStore` (tui_crm/db/sqlite/store.py) and
+`PostgresStore` (tui_crm/db/postgres/store.py) answer the rest. The domain reaches a book's
+store as `store_of(db)` and never writes SQL itself.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tui_crm.db.store.bulk import Bulk
+from tui_crm.db.store.plans import Plans
+
+if TYPE_CHECKING:
+    from peewee import Database
+
+
+class Store(
+    Bulk,
+    Plans,
+):
+    """What every engine's store answers. The methods an engine answers with its own SQL are
+    declared here and raise NotImplementedError; tests/core/test_stores.py checks that each
+    engine's store has them all."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+
+def store_of(db: Database) -> Store:
+    """The store of the book `db` (made once per book)."""
+    return db.store  # type: ignore[attr-defined]

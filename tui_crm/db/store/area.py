@@ -1,0 +1,21 @@
+"""What each part of the store builds on: the book, and a list of ids as a parameter."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+Row = tuple[Any, ...]
+
+
+class Area:
+    """One part of the store (plans, search, the queue …): its methods use `self.db`."""
+
+    db: Any
+    engine = ""
+    # `… IN (ID_LIST)` with `ids(…)` as its parameter: the rows of those ids.
+    ID_LIST = ""
+
+    def ids(self, ids: Iterable[int]) -> object:
+        """The parameter `ID_LIST` reads: the ids, as this engine takes a list."""
+        raise NotImplementedError
