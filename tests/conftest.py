@@ -53,11 +53,17 @@ def engine(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def db(db_path: Path, engine: str, request: pytest.FixtureRequest) -> Iterator[SqliteDatabase]:
+def book_place(db_path: Path, engine: str, request: pytest.FixtureRequest) -> str:
+    """Where the test's book is, as `open_database` and --db take it: a file (not made yet),
+    or a new database on the test cluster."""
+    return request.getfixturevalue("pg_url") if engine == "postgresql" else str(db_path)
+
+
+@pytest.fixture
+def db(book_place: str) -> Iterator[SqliteDatabase]:
     """A freshly created and migrated book (a file, or a database on the test cluster), closed
     after the test."""
-    where = request.getfixturevalue("pg_url") if engine == "postgresql" else db_path
-    database = open_database(where)
+    database = open_database(book_place)
     yield database
     close_database()
 
@@ -76,7 +82,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """A test module marked `both_engines` runs each test that takes `db` on each engine
     (every module does with TUI_CRM_BOTH_ENGINES=all: what is left to bring to PostgreSQL)."""
     both = metafunc.definition.get_closest_marker("both_engines") or BOTH_ENGINES_EVERYWHERE
-    if "db" in metafunc.fixturenames and both:
+    if metafunc.definition.get_closest_marker("sqlite_only"):
+        return
+    if {"db", "book_place"} & set(metafunc.fixturenames) and both:
         metafunc.parametrize(
             "engine",
             ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
