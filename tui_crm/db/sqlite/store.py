@@ -6,13 +6,29 @@ import json
 from collections.abc import Iterable
 
 from tui_crm.db.sqlite.bulk import SqliteBulk
+from tui_crm.db.sqlite.checks import SqliteChecks
+from tui_crm.db.sqlite.duplicates import SqliteDuplicates
+from tui_crm.db.sqlite.interchange import SqliteInterchange
 from tui_crm.db.sqlite.plans import SqlitePlans
+from tui_crm.db.sqlite.queue import SqliteQueue
+from tui_crm.db.sqlite.referrals import SqliteReferrals
+from tui_crm.db.sqlite.search import SqliteSearch
+from tui_crm.db.sqlite.values import SqliteValues
+from tui_crm.db.sqlite.writes import SqliteWrites
 from tui_crm.db.store import Store
 
 
 class SqliteStore(
     SqliteBulk,
     SqlitePlans,
+    SqliteSearch,
+    SqliteValues,
+    SqliteQueue,
+    SqliteReferrals,
+    SqliteDuplicates,
+    SqliteWrites,
+    SqliteInterchange,
+    SqliteChecks,
     Store,
 ):
     engine = "sqlite"

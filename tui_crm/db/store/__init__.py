@@ -12,7 +12,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tui_crm.db.store.bulk import Bulk
+from tui_crm.db.store.checks import Checks
+from tui_crm.db.store.duplicates import Duplicates
+from tui_crm.db.store.interchange import Interchange
 from tui_crm.db.store.plans import Plans
+from tui_crm.db.store.queue import Queue
+from tui_crm.db.store.referrals import Referrals
+from tui_crm.db.store.search import Search
+from tui_crm.db.store.values import Values
+from tui_crm.db.store.writes import Writes
 
 if TYPE_CHECKING:
     from peewee import Database
@@ -21,6 +29,14 @@ if TYPE_CHECKING:
 class Store(
     Bulk,
     Plans,
+    Search,
+    Values,
+    Queue,
+    Referrals,
+    Duplicates,
+    Writes,
+    Interchange,
+    Checks,
 ):
     """What every engine's store answers. The methods an engine answers with its own SQL are
     declared here and raise NotImplementedError; tests/core/test_stores.py checks that each
