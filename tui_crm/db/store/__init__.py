@@ -18,6 +18,7 @@ from tui_crm.db.store.interchange import Interchange
 from tui_crm.db.store.plans import Plans
 from tui_crm.db.store.queue import Queue
 from tui_crm.db.store.referrals import Referrals
+from tui_crm.db.store.rows import Rows
 from tui_crm.db.store.search import Search
 from tui_crm.db.store.values import Values
 from tui_crm.db.store.writes import Writes
@@ -37,6 +38,7 @@ class Store(
     Writes,
     Interchange,
     Checks,
+    Rows,
 ):
     """What every engine's store answers. The methods an engine answers with its own SQL are
     declared here and raise NotImplementedError; tests/core/test_stores.py checks that each
