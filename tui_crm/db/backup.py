@@ -37,16 +37,21 @@ class BackupFile:
     reason: str
 
 
-def _pattern(db_path: Path) -> re.Pattern[str]:
+def _pattern(stem: str, suffix: str) -> re.Pattern[str]:
     return re.compile(
-        re.escape(db_path.stem) + r"-(\d{8}-\d{6}-\d{6})-(" + REASON.pattern + r")\.db"
+        re.escape(stem) + r"-(\d{8}-\d{6}-\d{6})-(" + REASON.pattern + r")" + re.escape(suffix)
     )
 
 
 def backup_files(db_path: Path) -> list[BackupFile]:
     """The backups of `db_path`, newest first: regular files named exactly as ours."""
-    folder = backup_dir_for(db_path)
-    pattern = _pattern(db_path)
+    return backups_in(backup_dir_for(db_path), db_path.stem, ".db")
+
+
+def backups_in(folder: Path, stem: str, suffix: str) -> list[BackupFile]:
+    """The backups `<stem>-<stamp>-<reason><suffix>` in `folder`, newest first: regular files
+    named exactly as ours."""
+    pattern = _pattern(stem, suffix)
     found = []
     try:
         entries = list(folder.iterdir())
@@ -87,7 +92,11 @@ def to_keep(backups: list[BackupFile], retention: Retention) -> list[BackupFile]
 
 def rotate(db_path: Path, retention: Retention) -> list[Path]:
     """Delete the backups of `db_path` that `retention` does not keep; return them."""
-    backups = backup_files(db_path)
+    return rotate_backups(backup_files(db_path), retention)
+
+
+def rotate_backups(backups: list[BackupFile], retention: Retention) -> list[Path]:
+    """Delete those of `backups` (newest first) that `retention` does not keep; return them."""
     kept = {one.path for one in to_keep(backups, retention)}
     gone = []
     for one in backups:

@@ -1,0 +1,149 @@
+"""Backups of a book on PostgreSQL: `pg_dump` archives kept on this machine, written whole,
+checked, rotated as an SQLite book's are; and a restore from one with `pg_restore`, as one
+transaction.
+
+A backup is `<database>-<YYYYmmdd-HHMMSS-ffffff>-<reason>.dump` in a private folder of the
+user's data folder named for the server and database (never the user or password). The
+password, when the URL has one, reaches pg_dump in its environment, never on its command
+line (which other users of the machine can read) nor in any message.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from datetime import datetime, timedelta
+from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+
+from tui_crm.db.backup import REASON, STAMP, BackupFile, backups_in, rotate_backups
+from tui_crm.db.retention import Retention
+from tui_crm.errors import CrmError
+from tui_crm.paths import data_dir, ensure_private_dir, shown_url
+from tui_crm.whole_files import replacing
+
+SUFFIX = ".dump"
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def _parts(url: str) -> tuple[str, str, str, str | None]:
+    """(host, port, database, password) of a PostgreSQL URL; the host of a local socket is
+    its folder, given as `?host=`."""
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    host = parts.hostname or query.get("host", "") or "local"
+    port = str(parts.port or query.get("port", "") or "5432")
+    database = unquote(parts.path.lstrip("/")) or query.get("dbname", "") or "postgres"
+    password = unquote(parts.password) if parts.password else query.get("password")
+    return host, port, database, password
+
+
+def backup_folder(url: str) -> Path:
+    """Where the backups of the book at `url` are kept: one folder per server and database."""
+    host, port, database, _ = _parts(url)
+    place = "local" if host.startswith("/") else host
+    name = _UNSAFE.sub("_", f"{place}-{port}-{database}").strip("_")
+    return data_dir() / "backups" / name
+
+
+def _stem(url: str) -> str:
+    return _UNSAFE.sub("_", _parts(url)[2]).strip("_") or "book"
+
+
+def _without_password(url: str) -> tuple[str, dict[str, str]]:
+    """The URL to give a client program, and the environment that carries the password."""
+    parts = urlsplit(url)
+    env = dict(os.environ)
+    _, _, _, password = _parts(url)
+    if password is not None:
+        env["PGPASSWORD"] = password
+    netloc = parts.netloc.rpartition("@")
+    user = netloc[0].partition(":")[0]
+    host = netloc[2]
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k.lower() != "password"])
+    clean = f"{parts.scheme}://{user + '@' if user else ''}{host}{parts.path}"
+    return (clean + (f"?{query}" if query else "")), env
+
+
+def _client(program: str) -> str:
+    found = shutil.which(program)
+    if found is None:
+        raise CrmError(
+            f"{program} is not installed: backups of a book on PostgreSQL need PostgreSQL's "
+            "client programs (Debian: apt-get install postgresql-client)"
+        )
+    return found
+
+
+def _run(program: str, url: str, *args: str) -> str:
+    """Run a client program on the book at `url`; its output, or one line saying why not."""
+    target, env = _without_password(url)
+    done = subprocess.run(
+        [_client(program), *args, f"--dbname={target}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        said = next((line for line in done.stderr.splitlines() if line.strip()), "failed")
+        said = said.removeprefix(f"{program}: ").removeprefix("error: ")
+        raise CrmError(f"{program} of {shown_url(url)} failed: {said}")
+    return done.stdout
+
+
+def dump(
+    url: str, reason: str, *, keep: Retention | None = None, now: datetime | None = None
+) -> Path:
+    """A checked archive of the book at `url` in its backup folder; then, with `keep`,
+    rotate. `reason` says why (`before-import`, `daily`)."""
+    if not REASON.fullmatch(reason):
+        raise ValueError(f"a backup reason is lowercase words joined by hyphens, not {reason!r}")
+    folder = backup_folder(url)
+    ensure_private_dir(folder)
+    taken_at = now or datetime.now()
+    target = folder / f"{_stem(url)}-{taken_at.strftime(STAMP)}-{reason}{SUFFIX}"
+    while target.exists():
+        taken_at += timedelta(microseconds=1)
+        target = folder / f"{_stem(url)}-{taken_at.strftime(STAMP)}-{reason}{SUFFIX}"
+    with replacing(target, prefix=".tui-crm-dump-", suffix=".partial") as part:
+        _run("pg_dump", url, "--format=custom", "--no-owner", "--no-privileges", f"--file={part}")
+        archive_problem(part)
+    os.chmod(target, 0o600)
+    if keep is not None:
+        rotate_backups(dumps(url), keep)
+    return target
+
+
+def dumps(url: str) -> list[BackupFile]:
+    """The backups of the book at `url`, newest first."""
+    return backups_in(backup_folder(url), _stem(url), SUFFIX)
+
+
+def archive_problem(path: Path) -> None:
+    """Refuse an archive pg_restore cannot read whole (its table of contents)."""
+    done = subprocess.run(
+        [_client("pg_restore"), "--list", str(path)], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0 or "TABLE DATA" not in done.stdout:
+        said = next((line for line in done.stderr.splitlines() if line.strip()), "")
+        raise CrmError(f"{path} is not a whole PostgreSQL backup of a book ({said or 'empty'})")
+
+
+def restore(url: str, archive: Path) -> None:
+    """Make the book at `url` hold what `archive` holds, in one transaction: a restore that
+    fails changes nothing."""
+    archive_problem(archive)
+    _run(
+        "pg_restore",
+        url,
+        "--clean",
+        "--if-exists",
+        "--no-owner",
+        "--no-privileges",
+        "--single-transaction",
+        "--exit-on-error",
+        str(archive),
+    )
