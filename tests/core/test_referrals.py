@@ -17,6 +17,8 @@ from tui_crm.core.customers import (
 )
 from tui_crm.core.referrals import referral_forest, referrals, render_tree
 
+pytestmark = pytest.mark.both_engines
+
 AS_OF = date(2026, 11, 18)
 RECENT = AS_OF - timedelta(days=10)  # inside every 12-month window used here
 

@@ -8,7 +8,6 @@ thanked when the referrer has a `thanks` interaction naming that referral (`rega
 
 from __future__ import annotations
 
-import json
 import threading
 from dataclasses import dataclass
 from datetime import date
@@ -23,18 +22,14 @@ from tui_crm.core.fields import format_money
 from tui_crm.core.types import display_name
 from tui_crm.core.value import ensure_values
 from tui_crm.db.meta import meta_value, set_meta
+from tui_crm.db.store import store_of
 
-# The day a referral happened, for customer alias `r`.
-REFERRAL_DAY = "coalesce(r.acquired_on, date(r.created_at))"
-
-# 1 when the referral of customer `r` by customer `r.referred_by_id` was thanked.
-THANKED_SQL = f"""EXISTS (
-  SELECT 1 FROM interaction t INDEXED BY interaction_thanks
-  WHERE t.customer_id = r.referred_by_id AND t.kind = 'thanks'
-    AND (t.regarding_id = r.id OR (t.regarding_id IS NULL AND date(t.at) >= {REFERRAL_DAY})))"""
-
-LIVE_REFERRALS = """FROM customer r JOIN customer p ON p.id = r.referred_by_id
-WHERE r.deleted_at IS NULL AND p.deleted_at IS NULL AND r.referred_by_id != r.id"""
+# Re-exported for the statements core/attention.py, insights.py and check.py still write
+# themselves (until they move to the store in turn).
+from tui_crm.db.store.referrals import FIGURE_COLUMNS as FIGURE_COLUMNS
+from tui_crm.db.store.referrals import LIVE_REFERRALS as LIVE_REFERRALS
+from tui_crm.db.store.referrals import REFERRAL_DAY as REFERRAL_DAY
+from tui_crm.db.store.referrals import THANKED_SQL as THANKED_SQL
 
 
 @dataclass(frozen=True)
@@ -48,23 +43,11 @@ class Referral:
 
 def referrals(db: Database, referrer_ids: list[int] | None = None) -> list[Referral]:
     """Every live referral (of the given referrers, or of everyone), oldest first."""
-    where = ""
-    params: list = []
-    if referrer_ids is not None:
-        where = " AND r.referred_by_id IN (SELECT value FROM json_each(?))"
-        params.append(_json_list(referrer_ids))
-    sql = (
-        "SELECT r.referred_by_id, r.id, trim(r.first_name || ' ' || r.last_name), r.company, "
-        f"{REFERRAL_DAY}, {THANKED_SQL} {LIVE_REFERRALS}{where} ORDER BY 5, r.id"
-    )
+    rows = store_of(db).live_referrals(referrer_ids)
     return [
         Referral(referrer, referred, name or company, date.fromisoformat(day), bool(thanked))
-        for referrer, referred, name, company, day, thanked in db.execute_sql(sql, params)
+        for referrer, referred, name, company, day, thanked in rows
     ]
-
-
-def _json_list(ids: list[int]) -> str:
-    return "[" + ",".join(str(int(i)) for i in ids) + "]"
 
 
 # The referral tree ------------------------------------------------------------------------
@@ -77,48 +60,6 @@ def _json_list(ids: list[int]) -> str:
 # changed (`referral_dirty`), and `keep_referral_figures` carries each change up the chain of
 # referrers above it before the tree is read. A change that touches a referral loop (bad
 # data) builds the figures whole again, as a bulk write does.
-
-# Every live referral: the referred customer, the referrer and both 12-month values, as four
-# JSON arrays in referrer order (the index's own order, so no sort). One JSON text per column
-# parses in C; fetching 15 000 rows one tuple at a time costs about as much as the query.
-# Once `ensure_values` has run, `customer_value` holds exactly the customers not in the trash
-# (its triggers keep it so), so joining it checks liveness without reading the wide customer
-# rows.
-EDGES_SQL = """SELECT json_group_array(id), json_group_array(referrer),
-  json_group_array(cents), json_group_array(referrer_cents)
-FROM (SELECT r.id, r.referred_by_id AS referrer, v.spent_12m AS cents,
-        w.spent_12m AS referrer_cents
-      FROM customer r INDEXED BY customer_referred_by
-      JOIN customer_value v ON v.customer_id = r.id
-      JOIN customer_value w ON w.customer_id = r.referred_by_id
-      WHERE r.referred_by_id IS NOT NULL AND r.referred_by_id != r.id
-      ORDER BY r.referred_by_id, r.id)"""
-
-DETAILS_SQL = """SELECT c.id, c.first_name, c.last_name, c.company, coalesce(v.tier, '')
-FROM json_each(?) j JOIN customer c ON c.id = j.value
-LEFT JOIN customer_value v ON v.customer_id = c.id"""
-
-# What showing the referrals of some referrers needs: names, tiers and each referral's day,
-# and the referrers' thanks, to decide "thanked" by the rule THANKED_SQL states.
-REFERRED_SQL = f"""SELECT r.id, r.first_name, r.last_name, r.company, coalesce(v.tier, ''),
-  {REFERRAL_DAY}
-FROM customer r LEFT JOIN customer_value v ON v.customer_id = r.id
-WHERE r.referred_by_id IN (SELECT value FROM json_each(?))"""
-
-THANKS_SQL = """SELECT t.customer_id, t.regarding_id, date(t.at)
-FROM interaction t INDEXED BY interaction_thanks
-WHERE t.customer_id IN (SELECT value FROM json_each(?)) AND t.kind = 'thanks'"""
-
-FIGURE_COLUMNS = (
-    "customer_id, referrer_id, cut, in_loop, root, own_12m, below_12m, total_12m, descendants, "
-    "referred"
-)
-FIGURE_SQL = f"SELECT {FIGURE_COLUMNS} FROM referral_figure"
-
-# The roots, most value first, from the kept figures (ties by id until names are read).
-ROOTS_SQL = """SELECT customer_id, total_12m FROM referral_figure INDEXED BY referral_figure_root
-WHERE root = 1 AND (total_12m < :total OR (total_12m = :total AND customer_id > :after))
-ORDER BY total_12m DESC, customer_id LIMIT :limit"""
 
 # Keeps one statement's JSON parameter small when a whole large forest is read (render_tree).
 _CHUNK = 5000
@@ -202,7 +143,7 @@ class ReferralForest:
 
     def __len__(self) -> int:
         """How many customers take part in a live referral."""
-        return self._db.execute_sql("SELECT count(*) FROM referral_figure").fetchone()[0]
+        return store_of(self._db).figure_count()
 
     @property
     def root_count(self) -> int:
@@ -282,7 +223,7 @@ class ReferralForest:
         """Read names, tiers and thanks below these referrers (default: the whole forest)."""
         with self._lock:
             if referrer_ids is None:
-                every = [_Figure(*row) for row in self._db.execute_sql(FIGURE_SQL)]
+                every = [_Figure(*row) for row in store_of(self._db).figures()]
                 for figure in every:
                     self._figures[figure.customer_id] = figure
                     if figure.referrer_id is not None:
@@ -306,9 +247,7 @@ class ReferralForest:
 
     def _figure(self, customer_id: int) -> _Figure | None:
         if customer_id not in self._figures:
-            row = self._db.execute_sql(
-                f"{FIGURE_SQL} WHERE customer_id = ?", (customer_id,)
-            ).fetchone()
+            row = store_of(self._db).figure(customer_id)
             self._figures[customer_id] = _Figure(*row) if row else None
         return self._figures[customer_id]
 
@@ -317,9 +256,7 @@ class ReferralForest:
         if kids is None:
             kids = []
             if self.child_count(customer_id):
-                for row in self._db.execute_sql(
-                    f"{FIGURE_SQL} WHERE referrer_id = ? ORDER BY customer_id", (customer_id,)
-                ):
+                for row in store_of(self._db).figures_under(customer_id):
                     figure = _Figure(*row)
                     self._figures[figure.customer_id] = figure
                     kids.append(figure.customer_id)
@@ -342,10 +279,9 @@ class ReferralForest:
                 total, after = self._total(last), last
             else:
                 total, after = 1 << 62, 0
-            rows = self._db.execute_sql(
-                ROOTS_SQL,
-                {"total": total, "after": after, "limit": max(count - len(self._root_order), 1)},
-            ).fetchall()
+            rows = store_of(self._db).roots_after(
+                total, after, max(count - len(self._root_order), 1)
+            )
             if not rows:
                 self._roots_done = True
             ids = [cid for cid, _ in rows]
@@ -355,10 +291,7 @@ class ReferralForest:
     def _fetch(self, ids: list[int]) -> None:
         missing = [cid for cid in ids if cid not in self._figures]
         for chunk in _chunks(missing):
-            for row in self._db.execute_sql(
-                f"{FIGURE_SQL} WHERE customer_id IN (SELECT value FROM json_each(?))",
-                (_json_list(chunk),),
-            ):
+            for row in store_of(self._db).figures_of(chunk):
                 self._figures[row[0]] = _Figure(*row)
 
     def _break_root_ties(self, end: int) -> None:
@@ -408,9 +341,7 @@ class ReferralForest:
     def _load_details(self, ids: list[int]) -> None:
         missing = [cid for cid in ids if cid not in self._names]
         for chunk in _chunks(missing):
-            for cid, first, last, company, tier in self._db.execute_sql(
-                DETAILS_SQL, (_json_list(chunk),)
-            ):
+            for cid, first, last, company, tier in store_of(self._db).details(chunk):
                 self._names[cid] = display_name(first, last, company)
                 self._tiers[cid] = tier
 
@@ -425,20 +356,20 @@ class ReferralForest:
         self._loaded.update(todo)
 
     def _read_referrals(self, referrers: list[int]) -> None:
-        ids = _json_list(referrers)
+        store = store_of(self._db)
         days: dict[int, str] = {}
-        for cid, first, last, company, tier, day in self._db.execute_sql(REFERRED_SQL, (ids,)):
+        for cid, first, last, company, tier, day in store.referred_by(referrers):
             self._names[cid] = display_name(first, last, company)
             self._tiers[cid] = tier
             days[cid] = day
         named: dict[int, set[int]] = {}  # referrer -> customers their thanks name
         latest: dict[int, str] = {}  # referrer -> day of their latest thanks naming no one
-        for referrer, regarding, day in self._db.execute_sql(THANKS_SQL, (ids,)):
+        for referrer, regarding, day in store.thanks_of(referrers):
             if regarding is not None:
                 named.setdefault(referrer, set()).add(regarding)
             elif day > latest.get(referrer, ""):
                 latest[referrer] = day
-        # THANKED_SQL's rule: a thanks naming this referral, or a thanks naming no one on or
+        # The store's `thanked_sql` rule: a thanks naming this referral, or a thanks naming no one on or
         # after the referral day (ISO dates compare as text).
         for referrer in referrers:
             thanked_for = named.get(referrer, set())
@@ -453,9 +384,7 @@ def referral_forest(db: Database, as_of: date) -> ReferralForest:
     with db.atomic():
         ensure_values(db, as_of)
         keep_referral_figures(db)
-        roots = db.execute_sql(
-            "SELECT count(*) FROM referral_figure INDEXED BY referral_figure_root WHERE root = 1"
-        ).fetchone()[0]
+        roots = store_of(db).root_count()
     return ReferralForest(db, as_of, root_count=roots)
 
 
@@ -475,7 +404,7 @@ def keep_referral_figures(db: Database) -> None:
         if meta_value(db, "referrals_kept") is None:
             build_referral_figures(db)
             return
-        dirty = [row[0] for row in db.execute_sql("SELECT customer_id FROM referral_dirty")]
+        dirty = store_of(db).referral_dirty()
         if not dirty:
             return
         try:
@@ -484,27 +413,23 @@ def keep_referral_figures(db: Database) -> None:
         except _Rebuild:
             build_referral_figures(db)
             return
-        db.execute_sql("DELETE FROM referral_dirty")
+        store_of(db).clear_referral_dirty()
 
 
 def build_referral_figures(db: Database) -> None:
     """Work every figure out from the live referrals and the value summary (one pass over the
     referrals; iterative throughout, so a chain of any length, a loop or a self-referral in
     bad data neither recurses too deep nor runs forever)."""
-    db.execute_sql("DELETE FROM referral_figure")
-    db.connection().executemany(
-        f"INSERT INTO referral_figure ({FIGURE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        figures_from_scratch(db),
-    )
-    db.execute_sql("DELETE FROM referral_dirty")
+    store = store_of(db)
+    store.replace_figures(figures_from_scratch(db))
+    store.clear_referral_dirty()
     set_meta(db, "referrals_kept", "1")
 
 
 def figures_from_scratch(db: Database) -> list[tuple]:
     """Every row of `referral_figure`, as worked out from the live referrals."""
-    columns = db.execute_sql(EDGES_SQL).fetchone()
-    referred, referrers, cents, referrer_cents = (json.loads(c) for c in columns)
-    if any(map(gt, referrers, referrers[1:])):  # SQLite gave up the index order: restore it
+    referred, referrers, cents, referrer_cents = store_of(db).referral_edges()
+    if any(map(gt, referrers, referrers[1:])):  # the engine gave up the index order: restore it
         rows = sorted(zip(referrers, referred, cents, referrer_cents, strict=True))
         referrers, referred, cents, referrer_cents = (list(c) for c in zip(*rows, strict=True))
     # Whole columns at a time through zip, dict and map: at 15 000 referrals a Python loop
@@ -552,7 +477,7 @@ class _Keeper:
     (raises _Rebuild when one is)."""
 
     def __init__(self, db: Database) -> None:
-        self.db = db
+        self.store = store_of(db)
 
     def apply(self, dirty: list[int]) -> None:
         for cid in dirty:
@@ -565,44 +490,21 @@ class _Keeper:
     # Structure -------------------------------------------------------------------------
 
     def _figure(self, cid: int) -> _Figure | None:
-        row = self.db.execute_sql(f"{FIGURE_SQL} WHERE customer_id = ?", (cid,)).fetchone()
+        row = self.store.figure(cid)
         return _Figure(*row) if row else None
 
     def _referrer_now(self, cid: int) -> int | None:
         """The customer's live referrer in the book as it is."""
-        row = self.db.execute_sql(
-            "SELECT r.referred_by_id FROM customer r JOIN customer p ON p.id = r.referred_by_id "
-            "WHERE r.id = ? AND r.deleted_at IS NULL AND p.deleted_at IS NULL "
-            "AND r.referred_by_id != r.id",
-            (cid,),
-        ).fetchone()
-        return row[0] if row else None
+        return self.store.referrer_now(cid)
 
     def _children_now(self, cid: int) -> set[int]:
-        return {
-            row[0]
-            for row in self.db.execute_sql(
-                "SELECT r.id FROM customer r INDEXED BY customer_referred_by "
-                "JOIN customer p ON p.id = r.referred_by_id "
-                "WHERE r.referred_by_id = ? AND r.deleted_at IS NULL AND p.deleted_at IS NULL "
-                "AND r.id != r.referred_by_id",
-                (cid,),
-            )
-        }
+        return self.store.referred_now(cid)
 
     def _children_kept(self, cid: int) -> set[int]:
-        return {
-            row[0]
-            for row in self.db.execute_sql(
-                "SELECT customer_id FROM referral_figure WHERE referrer_id = ?", (cid,)
-            )
-        }
+        return self.store.referred_kept(cid)
 
     def _spent(self, cid: int) -> int:
-        row = self.db.execute_sql(
-            "SELECT spent_12m FROM customer_value WHERE customer_id = ?", (cid,)
-        ).fetchone()
-        return row[0] if row else 0
+        return self.store.spent_12m(cid)
 
     def _settle(self, cid: int) -> None:
         """Move the customer (with everyone below them) to their referrer as it is now."""
@@ -627,19 +529,12 @@ class _Keeper:
             if self._figure(now) is None:
                 self._insert(now)
             self._carry(now, weight[0], weight[1], 1)
-        self.db.execute_sql(
-            "UPDATE referral_figure SET referrer_id = ? WHERE customer_id = ?", (now, cid)
-        )
+        self.store.set_figure_referrer(cid, now)
         for one in {cid, kept, now} - {None}:
             self._tidy(one)
 
     def _insert(self, cid: int) -> None:
-        spent = self._spent(cid)
-        self.db.execute_sql(
-            f"INSERT INTO referral_figure ({FIGURE_COLUMNS}) VALUES (?, NULL, 0, 0, 0, ?, 0, ?, "
-            "0, 0)",
-            (cid, spent, spent),
-        )
+        self.store.add_figure(cid, self._spent(cid))
 
     def _chain(self, cid: int) -> list[int]:
         """`cid` and the referrers above them in the tree, up to a root or a loop's entry."""
@@ -658,30 +553,13 @@ class _Keeper:
     def _carry(self, top: int, cents: int, customers: int, referred: int) -> None:
         """Add value and customers below `top` and every referrer above it; `referred` more
         direct referrals to `top`."""
-        chain = self._chain(top)
-        self.db.execute_sql(
-            "UPDATE referral_figure SET below_12m = below_12m + ?, total_12m = total_12m + ?, "
-            "descendants = descendants + ? WHERE customer_id IN (SELECT value FROM json_each(?))",
-            (cents, cents, customers, _json_list(chain)),
-        )
-        self.db.execute_sql(
-            "UPDATE referral_figure SET referred = referred + ? WHERE customer_id = ?",
-            (referred, top),
-        )
+        self.store.add_below(self._chain(top), cents, customers)
+        self.store.add_referred(top, referred)
 
     def _tidy(self, cid: int) -> None:
         """A customer in no live referral any more leaves the figures; the others are roots
         when they referred someone and have nobody above."""
-        self.db.execute_sql(
-            "DELETE FROM referral_figure WHERE customer_id = ? AND referred = 0 "
-            "AND referrer_id IS NULL",
-            (cid,),
-        )
-        self.db.execute_sql(
-            "UPDATE referral_figure SET root = (referred > 0 AND (referrer_id IS NULL OR cut)) "
-            "WHERE customer_id = ?",
-            (cid,),
-        )
+        self.store.tidy_figure(cid)
 
     # Values ----------------------------------------------------------------------------
 
@@ -693,18 +571,9 @@ class _Keeper:
         change = self._spent(cid) - figure.own
         if not change:
             return
-        self.db.execute_sql(
-            "UPDATE referral_figure SET own_12m = own_12m + ?, total_12m = total_12m + ? "
-            "WHERE customer_id = ?",
-            (change, change, cid),
-        )
+        self.store.add_own(cid, change)
         if figure.parent is not None:
-            chain = self._value_chain(figure.parent)
-            self.db.execute_sql(
-                "UPDATE referral_figure SET below_12m = below_12m + ?, total_12m = total_12m + ? "
-                "WHERE customer_id IN (SELECT value FROM json_each(?))",
-                (change, change, _json_list(chain)),
-            )
+            self.store.add_value_below(self._value_chain(figure.parent), change)
 
     def _value_chain(self, cid: int) -> list[int]:
         """Like `_chain`, through a loop too: its entry is cut, so the chain ends there."""
