@@ -16,6 +16,7 @@ from tui_crm.core.config import settings
 from tui_crm.db import migrations
 from tui_crm.db.backup import backup_file, backup_files, write_copy
 from tui_crm.db.database import check_book_file, read_only_uri
+from tui_crm.db.store import store_of
 from tui_crm.errors import CrmError
 
 DUE_AFTER = timedelta(days=1)  # at start, a backup when the newest is older than this
@@ -59,11 +60,9 @@ def book_path(db: Database) -> Path | None:
 
 def backup_before(db: Database, reason: str) -> Path | None:
     """A backup of the open book before a risky write (`before-import`, `before-merge`),
-    rotated as the config says. None when the book is not a file or has nothing in it yet."""
-    path = book_path(db)
-    if path is None or not path.exists() or path.stat().st_size == 0:
-        return None
-    return backup_file(path, reason, keep=settings().backups)
+    rotated as the config says: a copy of its file, or an archive of a book on PostgreSQL.
+    None when the book is a file with nothing in it yet."""
+    return store_of(db).take_backup(reason, settings().backups)
 
 
 def backup_now(db_path: Path, reason: str = "manual") -> Path:

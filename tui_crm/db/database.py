@@ -25,6 +25,8 @@ class _Database(SqliteDatabase):
     another connection wrote in between; taking the lock first makes it wait its turn
     (busy timeout). A read-only snapshot can still ask for `atomic("DEFERRED")`."""
 
+    engine = "sqlite"
+
     def atomic(self, lock_type: str = "IMMEDIATE"):
         return super().atomic(lock_type=lock_type)
 
