@@ -12,6 +12,8 @@ from tui_crm.core.agenda import agenda
 from tui_crm.core.customers import add_purchase, create_customer, log_interaction, trash_customer
 from tui_crm.errors import CrmError
 
+pytestmark = pytest.mark.both_engines
+
 
 def _person(db, first: str, *, follow_up: int | None, note: str = "", spent: str = "") -> int:
     cid = create_customer(db, {"first_name": first, "last_name": "Berg"}, now=NOW)

@@ -39,6 +39,8 @@ from tui_crm.core.customers import (
 from tui_crm.core.plans import Touch, parse_plan, plan_for, set_plan
 from tui_crm.errors import CrmError, ValidationError
 
+pytestmark = pytest.mark.both_engines
+
 TODAY = date(2026, 11, 20)
 LONG_AGO = datetime(2024, 1, 2, 9, 0)  # customers are added then unless a test says otherwise
 
@@ -581,7 +583,7 @@ def test_lapsed_is_a_fact_about_purchases_and_the_reason_what_needs_attention_no
 
 
 def test_a_day_gone_back_to_is_read_as_cheaply_as_any_other(db, monkeypatch):
-    from tui_crm.core import attention
+    from tui_crm.db.store.queue import LATER_SCORES
 
     anna = _customer(db, "Anna")
     _call(db, anna, 200)  # long unheard of
@@ -594,7 +596,7 @@ def test_a_day_gone_back_to_is_read_as_cheaply_as_any_other(db, monkeypatch):
     monkeypatch.setattr(
         db,
         "execute_sql",
-        lambda sql, *a, **k: looked.append(sql == attention.LATER_SCORES) or execute(sql, *a, **k),
+        lambda sql, *a, **k: looked.append(sql == LATER_SCORES) or execute(sql, *a, **k),
     )
     # ... once: the next reads of the day do not look at every score for later ones again.
     assert [i.customer_id for i in attention_queue(db, TODAY)] == [anna]

@@ -16,19 +16,12 @@ from tui_crm.core.customers import (
     trash_customer,
     update_customer,
 )
-from tui_crm.core.insights import (
-    LOST_REASONS_SQL,
-    NO_SOURCE,
-    SOURCES_SQL,
-    WHY_SQL,
-    Answer,
-    insights,
-    lost_reasons,
-    share,
-)
-from tui_crm.core.referrals import LIVE_REFERRALS
+from tui_crm.core.insights import NO_SOURCE, Answer, insights, lost_reasons, share
 from tui_crm.core.search import search
 from tui_crm.core.value import ensure_values
+from tui_crm.db.store.values import LIVE_REFERRALS, LOST_REASONS_SQL, SOURCES_SQL, WHY_SQL
+
+pytestmark = pytest.mark.both_engines
 
 AS_OF = date(2026, 11, 18)
 RECENT = AS_OF - timedelta(days=10)
@@ -379,6 +372,7 @@ def test_the_number_of_queries_does_not_grow_with_the_book(db):
     assert queries() == small
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize(
     ("sql", "index"),
     [
@@ -394,6 +388,7 @@ def test_the_answers_are_counted_from_their_indexes_not_every_customer(db, sql, 
     assert f"USING INDEX {index}" in plan or f"USING COVERING INDEX {index}" in plan
 
 
+@pytest.mark.sqlite_only
 def test_the_sources_offered_on_the_form_are_read_from_their_index(db, monkeypatch):
     statements = []
     execute = db.execute_sql

@@ -12,6 +12,8 @@ from tui_crm.core.customers import create_customer, log_interaction
 from tui_crm.core.recent_contact import read_recent_contact, recent_contact, said
 from tui_crm.core.types import InteractionView
 
+pytestmark = pytest.mark.both_engines
+
 
 def _item(kind: str, ago: timedelta, notes: str = "", who: str = ME, id: int = 1):
     return InteractionView(id, kind, NOW - ago, notes, "", None, who)

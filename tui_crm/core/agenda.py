@@ -14,6 +14,7 @@ from tui_crm.core.attention import Seen, attention_states, keep_scores
 from tui_crm.core.plans import Touch
 from tui_crm.core.rows import CustomerRow
 from tui_crm.core.search import rows_for
+from tui_crm.db.store import store_of
 from tui_crm.errors import CrmError
 
 MOST_DAYS = 366
@@ -75,31 +76,14 @@ def week_ahead(db: Database, today: date, days: int = 7) -> Agenda:
         return _week_ahead(db, today, today + timedelta(days=days))
 
 
-# The touch each customer has falling due first, as the queue keeps it, with the day it falls
-# due and, for a customer with marks, what may hide it: a snooze (until a day) and "done" (its
-# clock restarted then). Those due before :today with no mark are only counted.
-TOUCHES = """
-SELECT s.customer_id, s.touch_heard + s.cadence + 1, t.kind, t.every_days,
-  CASE WHEN s.marked THEN (SELECT {snoozed} FROM attention_mark m
-    WHERE m.customer_id = s.customer_id AND m.reason = 'cadence') END,
-  CASE WHEN s.marked THEN (SELECT {done} FROM attention_mark m
-    WHERE m.customer_id = s.customer_id AND m.reason = 'cadence') END
-FROM attention_score s JOIN plan_touch t ON t.id = s.touch_id
-WHERE s.touch_id IS NOT NULL AND s.touch_heard + s.cadence + 1 <= :last
-  AND (s.marked OR s.touch_heard + s.cadence + 1 >= :today)"""
-OVERDUE_TOUCHES = """
-SELECT count(*) FROM attention_score s
-WHERE s.touch_id IS NOT NULL AND NOT s.marked AND s.touch_heard + s.cadence + 1 < :today"""
-
-
 def _touches(db: Database, today: date, last: date) -> tuple[list[tuple[int, date, Touch]], int]:
-    from tui_crm.db.derived import ordinal
-
+    # The touch each customer has falling due first, as the queue keeps it, with the day it
+    # falls due and, for a customer with marks, what may hide it: a snooze (until a day) and
+    # "done" (its clock restarted then). Those due before today with no mark are only counted.
     days = {"today": today.toordinal(), "last": last.toordinal()}
-    (overdue,) = db.execute_sql(OVERDUE_TOUCHES, days).fetchone()
+    overdue, rows = store_of(db).touches_falling_due(days["today"], days["last"])
     found = []
-    sql = TOUCHES.format(snoozed=ordinal("m.snoozed_until"), done=ordinal("m.done_at"))
-    for cid, due, kind, every, snoozed, done in db.execute_sql(sql, days):
+    for cid, due, kind, every, snoozed, done in rows:
         heard = due - every - 1
         if done is not None and done >= heard:
             due = max(due, done + every + 1)
@@ -113,16 +97,7 @@ def _touches(db: Database, today: date, last: date) -> tuple[list[tuple[int, dat
 
 
 def _week_ahead(db: Database, today: date, last: date) -> Agenda:
-    found = db.execute_sql(
-        "SELECT c.id, c.next_follow_up, i.notes, i.id, i.version, i.follow_up_time "
-        "FROM customer c LEFT JOIN interaction i ON i.id = ("
-        "  SELECT j.id FROM interaction j WHERE j.customer_id = c.id "
-        "  AND j.follow_up = c.next_follow_up AND j.follow_up_done = 0 "
-        "  ORDER BY j.at DESC, j.id DESC LIMIT 1) "
-        "WHERE c.deleted_at IS NULL AND c.next_follow_up IS NOT NULL "
-        "AND c.next_follow_up <= ?",
-        (last.isoformat(),),
-    ).fetchall()
+    found = store_of(db).follow_ups_until(last.isoformat())
     touches, overdue = _touches(db, today, last)
     ids = list(dict.fromkeys(cid for cid, *_ in found + touches))
     rows = {row.id: row for row in rows_for(db, ids)}

@@ -30,8 +30,6 @@ book. `attention_queue(db, as_of)` without a limit builds every item from the bo
 
 from __future__ import annotations
 
-import functools
-import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -44,7 +42,7 @@ from tui_crm.core.config import settings
 from tui_crm.core.display import printable
 from tui_crm.core.lapse import (
     DEFAULT_BOOK_GAP,
-    RHYTHMS,
+    RULE,
     Rhythm,
     days_text,
     duration,
@@ -60,13 +58,13 @@ from tui_crm.core.lapse import lapsed_ids as lapsed_ids
 from tui_crm.core.lapse import rhythm as rhythm
 from tui_crm.core.lapse import still_buying as still_buying
 from tui_crm.core.lapse import usual_gap as usual_gap
-from tui_crm.core.plans import ANSWERED_BY, Touch, answer_sql, answered_by, touches_due_for
-from tui_crm.core.referrals import REFERRAL_DAY, THANKED_SQL
+from tui_crm.core.plans import ANSWERED_BY, Touch, answered_by, touches_due_for
 from tui_crm.core.types import display_name
 from tui_crm.core.undo import record_step, refused
 from tui_crm.core.value import ensure_values
-from tui_crm.db.derived import ordinal, refill
 from tui_crm.db.meta import meta_value, set_meta
+from tui_crm.db.store import store_of
+from tui_crm.db.store.queue import QueueRules, ScoreFunctions, score_columns
 from tui_crm.errors import ConflictError, CrmError, ValidationError
 
 REASONS = {
@@ -90,9 +88,6 @@ WEIGHTS = {
 }
 QUIET_DAYS = {"gold": 30, "silver": 60}  # no contact for longer than this is "quiet"
 NEW_CUSTOMER_DAYS = 30  # how long a new customer's incomplete profile is worth a reminder
-
-
-_ordinal = ordinal  # the day of a date or datetime column as date.toordinal() counts it
 
 
 # Reasons and items are NamedTuples, not frozen dataclasses: at 100 000 customers the queue
@@ -171,327 +166,17 @@ WHITESPACE = (
 )
 
 
-def _overdue_sql(late: str, scale: str | int) -> str:
-    """1 at the due point, growing linearly to 4 at three scales late (a REAL, as in Python)."""
-    return f"1 + min(max({late}, 0) * 1.0 / max({scale}, 1), 3)"
-
-
-class _Rule(NamedTuple):
-    applies: str  # SQL over the `facts` columns below
-    urgency: str
-    since: str  # when the reason's clock started: a snooze or "done" is measured against it
-    restart: str | None  # after "done", due again once this many days have passed (else never)
-
-
-# How late each growing reason is and over what scale its urgency grows (see `_overdue_sql`).
-GROWTH = {
-    "follow_up_overdue": (":today - due", "7"),
-    "cadence": (":today - touch_heard - cadence", "cadence"),
-    "gold_quiet": (":today - heard - quiet_limit", "quiet_limit"),
-    "lapsed": (":today - lapse_since - lapse_wait", "lapse_wait"),
-    # Urgency from the oldest unthanked referral.
-    "thank_referrer": (":today - oldest", "30"),
-}
-
-RULES = {
-    "follow_up_overdue": _Rule(
-        "due < :today", _overdue_sql(*GROWTH["follow_up_overdue"]), "due", None
-    ),
-    "follow_up_due": _Rule("due = :today", "1.0", "due", None),
-    "cadence": _Rule(
-        ":today - touch_heard > cadence",
-        _overdue_sql(*GROWTH["cadence"]),
-        "touch_heard",
-        "cadence",
-    ),
-    "gold_quiet": _Rule(
-        ":today - heard > quiet_limit",
-        _overdue_sql(*GROWTH["gold_quiet"]),
-        "heard",
-        "quiet_limit",
-    ),
-    "lapsed": _Rule(
-        ":today - lapse_since > lapse_wait",
-        _overdue_sql(*GROWTH["lapsed"]),
-        "lapse_since",
-        "again_days",
-    ),
-    # The clock (for "done") from the newest unthanked referral, so a referral made after the
-    # reminder was marked done brings it back.
-    "thank_referrer": _Rule(
-        "oldest IS NOT NULL", _overdue_sql(*GROWTH["thank_referrer"]), "newest", None
-    ),
-    "incomplete_profile": _Rule("created IS NOT NULL AND incomplete", "1.0", "created", None),
-}
-
-# Per referrer, the first and last day of the live referrals they were not thanked for. The
-# referrer's own liveness (not trashed, not lost) is checked where this is joined. `> 0` lets
-# SQLite read the referral index from its first referral instead of through 85 000 NULLs.
-UNTHANKED = f"""
-SELECT referred_by_id AS customer_id, min(day) AS oldest, max(day) AS newest
-FROM (SELECT r.referred_by_id, {_ordinal(REFERRAL_DAY)} AS day
-      FROM customer r INDEXED BY customer_referred_by
-      WHERE r.referred_by_id > 0 AND r.deleted_at IS NULL AND r.referred_by_id != r.id
-        AND NOT {THANKED_SQL} {{only}})
-GROUP BY referred_by_id"""
-
-ASKED = f"""{_ordinal("c.last_contact_at")} >= r.last_day + r.limit_days"""
-
-# `display_name` for the tie-break. Names are stored stripped (see `customers`), so trimming the
-# joining space is all its strip() does.
-NAME_SQL = "coalesce(nullif(trim(first_name || ' ' || last_name), ''), company)"
-
-# Each plan touch of each live customer who is not lost (core/plans.py: everyone's, and their
-# category's or those without a category), with the day it was last answered (or they were
-# added): a `contact` touch by any interaction, the others by their kinds (ANSWERED_BY).
-_ANSWERED = (
-    "CASE t.kind "
-    + " ".join(f"WHEN '{kind}' THEN {answer_sql(kind)}" for kind in ANSWERED_BY)
-    + " END"
+# The rules as the queue's SQL is written with them (db/store/queue.py).
+QUEUE_RULES = QueueRules(
+    weights=tuple(WEIGHTS.items()),
+    rule_order=RULE_ORDER,
+    quiet_days=tuple(QUIET_DAYS.items()),
+    answered_by=tuple(ANSWERED_BY.items()),
+    lapse=RULE,
 )
-TOUCH_DAYS = f"""SELECT c.id AS customer_id, t.id AS touch_id, t.every_days, t.position,
-  {_ordinal(f"max(c.created_at, coalesce({_ANSWERED}, ''))")} AS touch_heard
-FROM customer c JOIN plan_touch t ON t.scope = 'everyone' OR t.category_id = c.category_id
-  OR (t.scope = 'none' AND c.category_id IS NULL)
-WHERE c.deleted_at IS NULL AND c.status != 'lost' {{only}}"""
-
-# Per customer, the touch that falls due first (then the more frequent, then the plan's order):
-# the one the "cadence" reason is about. It changes only by writes, as the other facts do.
-CHOSEN_TOUCH = """
-SELECT customer_id, touch_id, every_days, touch_heard FROM (
-  SELECT *, row_number() OVER (PARTITION BY customer_id
-    ORDER BY touch_heard + every_days, every_days, position, touch_id) AS n FROM touch_days)
-WHERE n = 1"""
-
-# Each live customer who is not lost, with what the rules read that does not depend on the day,
-# as day numbers. `blank`: no source or no "why they chose us".
-BOOK_FACTS = f"""
-SELECT c.id, c.first_name, c.last_name, c.company, {
-    NAME_SQL.replace("first_name", "c.first_name")
-    .replace("last_name", "c.last_name")
-    .replace("company", "c.company")
-} AS name_key,
-  coalesce(v.tier, '') AS tier, coalesce(v.spent_12m, 0) AS spent,
-  {_ordinal("c.next_follow_up")} AS nfu,
-  {_ordinal("max(c.created_at, coalesce(c.last_contact_at, ''))")} AS heard,
-  ch.every_days AS cadence, ch.touch_id, ch.touch_heard,
-  CASE v.tier WHEN 'gold' THEN {QUIET_DAYS["gold"]} WHEN 'silver' THEN {QUIET_DAYS["silver"]}
-  END AS quiet_limit,
-  r.again_days,
-  -- Asked them since they lapsed: due again one cycle of theirs after that contact.
-  CASE WHEN {ASKED} THEN {_ordinal("c.last_contact_at")} ELSE r.last_day END AS lapse_since,
-  CASE WHEN {ASKED} THEN r.again_days ELSE r.limit_days END AS lapse_wait,
-  u.oldest, u.newest, c.id IN (SELECT customer_id FROM attention_mark) AS marked,
-  {_ordinal("c.created_at")} AS created_day,
-  trim(c.source, :ws) = '' OR trim(c.why_chose_us, :ws) = '' AS blank
-  {{details}}
-FROM customer c
-LEFT JOIN chosen ch ON ch.customer_id = c.id
-LEFT JOIN customer_value v ON v.customer_id = c.id
-LEFT JOIN rhythms r ON r.customer_id = c.id
-LEFT JOIN unthanked u ON u.customer_id = c.id
-WHERE c.deleted_at IS NULL AND c.status != 'lost' {{only}}"""
-
-# The same facts as kept with each score (they change only by writes, which mark the score):
-# what working a score out for another day reads, instead of the wide customer rows.
-FACT_COLUMNS = (
-    "nfu, heard, cadence, quiet_limit, again_days, lapse_since, lapse_wait, oldest, newest, "
-    "marked, created_day, blank, value_factor, touch_id, touch_heard"
-)
-KEPT_FACTS = f"""SELECT customer_id AS id, name_key, spent, {FACT_COLUMNS} FROM attention_score
-WHERE customer_id IN (SELECT value FROM json_each(:only))"""
-
-# What the rules read on :today: a follow-up that has come (`due`), a customer added in the
-# last 30 days (`created`) and whether their profile lacks something then (`incomplete`).
-DAY_FACTS = """SELECT *, CASE WHEN nfu <= :today THEN nfu END AS due,
-  CASE WHEN created_day >= :today - 30 THEN created_day END AS created,
-  CASE WHEN created_day >= :today - 30 THEN blank END AS incomplete
-FROM facts_kept"""
-
-# What only a kept score needs: the customer's value factor, for the day it may change.
-STORED = ", attention_value(coalesce(v.spent_12m, 0)) AS value_factor"
-
-# Only what the texts of shown items need.
-DETAILS = """, c.last_contact_at, r.purchases AS bought_days, r.first_day, r.last_day, c.source,
-  c.why_chose_us"""
-
-# The names of unthanked referrals, oldest id first, for the texts of shown referrers.
-UNTHANKED_NAMES = f"""
-SELECT r.referred_by_id, trim(r.first_name || ' ' || r.last_name), r.company
-FROM customer r
-WHERE r.referred_by_id IN (SELECT value FROM json_each(?)) AND r.deleted_at IS NULL
-  AND r.referred_by_id != r.id AND NOT {THANKED_SQL}
-ORDER BY r.referred_by_id, r.id"""
-
-# `LIMIT -1 OFFSET 0` keeps SQLite from folding a layer into the next one, which would repeat
-# its expressions there: a date parse, or a call into Python, several times per customer.
-FENCE = "LIMIT -1 OFFSET 0"
-
-
-def _hidden_sql(code: str, rule: _Rule) -> str:
-    """A mark hides a reason: snoozed until a later day, or marked done since this occurrence
-    began and not due again (its clock restarted when it was marked)."""
-    done = _ordinal("m.done_at")
-    again = "FALSE" if rule.restart is None else f":today - {done} > {rule.restart}"
-    return (
-        f"EXISTS (SELECT 1 FROM attention_mark m WHERE m.customer_id = facts.id "
-        f"AND m.reason = '{code}' AND (:today < {_ordinal('m.snoozed_until')} "
-        f"OR ({done} >= {rule.since} AND NOT ({again}))))"
-    )
-
-
-# A day after every day: "never" for `valid_until`.
-NEVER = 100_000_000
-
-
-def _starts_sql(start: str) -> str:
-    """The day after `start`, when a rule that applies once :today is past it starts."""
-    return f"CASE WHEN ({start}) IS NOT NULL AND :today <= ({start}) THEN ({start}) + 1 ELSE {NEVER} END"
-
-
-# The first day after :today on which a customer's reasons or scores may differ while nothing
-# about them is written. Early rather than late: a day too early only works the score out once
-# more. Days on which something starts or ends: a follow-up falls due and is overdue the day
-# after, a rule starts to apply, a new customer's grace ends, a snooze ends, a "done" comes due
-# again; and while a reason's urgency grows, the day its score may reach the next tenth
-# (`_growth_sql`). Their 12-month value, plan and the book's usual gap change by
-# writes, which mark the score (`valid_until = 0`).
-VALID_UNTIL = f"""max(:today + 1, min(
-  CASE WHEN nfu IS NULL THEN {NEVER} WHEN :today < nfu THEN nfu
-       WHEN :today = nfu THEN :today + 1 ELSE {NEVER} END,
-  {_starts_sql("touch_heard + cadence")},
-  {_starts_sql("heard + quiet_limit")},
-  CASE WHEN lapse_wait IS NOT NULL AND lapse_since IS NOT NULL
-        AND :today - lapse_since <= lapse_wait
-       THEN lapse_since + CAST(lapse_wait AS INTEGER) + 1 ELSE {NEVER} END,
-  {_starts_sql("oldest")},
-  CASE WHEN created_day IS NOT NULL AND :today <= created_day + 30 THEN created_day + 31
-       ELSE {NEVER} END,
-  coalesce(marks_until, {NEVER}),
-  {{growth}}))"""
-
-
-def _growth_sql() -> str:
-    """Per reason whose urgency still grows (it applies, is not hidden, and is less than three
-    scales late): the first day its score may show another tenth. Its score is weight ×
-    urgency × value, rounded to a tenth: with t = ten times the unrounded score, it shows the
-    same tenth while t stays within the same half-open tenth, and t grows by 10 × weight ×
-    value / scale a day. Kept 0.1 of t away from the tenth's edges (floating point errors are
-    some 1e-12), and a score that sits on an edge today is worked out again tomorrow."""
-    out = []
-    for code, (late, scale) in GROWTH.items():
-        t = f"(w_{code} * value_factor * 10)"
-        tenth = f"CAST({t} + 0.5 AS INTEGER)"
-        per_day = f"({WEIGHTS[code]!r} * value_factor * 10 / max({scale}, 1))"
-        out.append(
-            f"CASE WHEN w_{code} IS NULL OR NOT (({late}) >= 0 AND ({late}) < 3 * max({scale}, 1))"
-            f" THEN {NEVER} WHEN {t} - ({tenth} - 0.5) < 0.1 THEN :today + 1 "
-            f"ELSE :today + 1 + max(0, CAST(({tenth} + 0.4 - {t}) / {per_day} AS INTEGER)) END"
-        )
-    return ",\n  ".join(out)
-
-
-# The next day one of the customer's marks may stop or start hiding a reason (see
-# `_hidden_sql`): a snooze's end, a "done" whose clock comes round again.
-MARKS_UNTIL = f"""CASE WHEN marked THEN (SELECT min(day) FROM (
-    SELECT {_ordinal("m.snoozed_until")} AS day FROM attention_mark m
-    WHERE m.customer_id = facts.id
-    UNION ALL
-    SELECT {_ordinal("m.done_at")} + CAST(CASE m.reason WHEN 'cadence' THEN facts.cadence
-      WHEN 'gold_quiet' THEN facts.quiet_limit WHEN 'lapsed' THEN facts.again_days END
-      AS INTEGER) + 1 FROM attention_mark m WHERE m.customer_id = facts.id)
-  WHERE day > :today) END"""
 
 # The columns of `attention_score`, in the order the "store" shape gives them.
-SCORE_COLUMNS = (
-    "customer_id, name_key, spent, "
-    + ", ".join(f"w_{code}" for code in RULE_ORDER)
-    + f", score, computed_on, valid_until, {FACT_COLUMNS}"
-)
-
-
-@functools.lru_cache(maxsize=64)
-def _queue_sql(wanted: frozenset[str], shape: str, only: bool, kept: bool = False) -> str:
-    """The queue as one statement. `shape`: "ids" (who, in no order), "ranking" (id and
-    score, in queue order), "items" (everything an item shows, in queue order) or "store"
-    (every live customer who is not lost, as `attention_score` keeps them: their weighted
-    reasons and score on :today, until when they hold, and the facts they come from).
-    `only`: just the customers in the JSON list `:only`; `kept`: with the facts kept in
-    `attention_score` (for scores no write has marked) instead of the book's."""
-    # Each reason's weight × urgency, NULL when it does not apply (or is not wanted, or a
-    # mark hides it). Python multiplies by the customer's value and rounds.
-    weighted = ",\n  ".join(
-        f"CASE WHEN {rule.applies} AND NOT (marked AND {_hidden_sql(code, rule)}) "
-        f"THEN {WEIGHTS[code]!r} * ({rule.urgency}) END AS w_{code}"
-        if code in wanted
-        else f"NULL AS w_{code}"
-        for code, rule in RULES.items()
-    )
-    found = [f"w_{code}" for code in RULE_ORDER]
-    passed = "id, name_key, spent"
-    if shape == "items":
-        passed += (
-            ", first_name, last_name, company, tier, last_contact_at, due, heard, cadence, "
-            "touch_id, touch_heard, bought_days, first_day, last_day, lapse_since, newest, created, source, why_chose_us"
-        )
-    elif shape == "store":
-        passed += f", due, {FACT_COLUMNS}, {MARKS_UNTIL} AS marks_until"
-    if kept:
-        facts = KEPT_FACTS
-    else:
-        only_referrers = "AND r.referred_by_id IN (SELECT value FROM json_each(:only))"
-        only_customers = "AND c.id IN (SELECT value FROM json_each(:only))"
-        details = {"items": DETAILS, "store": STORED}.get(shape, "")
-        facts = BOOK_FACTS.format(details=details, only=only_customers if only else "")
-        facts = (
-            f"unthanked AS ({UNTHANKED.format(only=only_referrers if only else '')}),\n"
-            f"rhythms AS ({RHYTHMS}),\n"
-            f"touch_days AS ({TOUCH_DAYS.format(only=only_customers if only else '')}),\n"
-            f"chosen AS ({CHOSEN_TOUCH}),\n{facts}"
-        )
-        facts = facts.replace("\nSELECT c.id", "\nfacts_kept AS (SELECT c.id", 1)
-    sql = f"""WITH {facts if not kept else f"facts_kept AS ({facts}"} {FENCE}),
-facts AS ({DAY_FACTS} {FENCE}),
-reasons AS (SELECT {passed},
-  {weighted}
-FROM facts {FENCE})
-"""
-    any_reason = f"coalesce({', '.join(found)}, NULL) IS NOT NULL"
-    if shape == "ids":
-        return f"{sql}SELECT id FROM reasons WHERE {any_reason}"
-    score = _score_sql(found)
-    if shape == "store":
-        until = VALID_UNTIL.format(growth=_growth_sql())
-        return (
-            f"{sql}SELECT id, name_key, spent, {', '.join(found)}, "
-            f"CASE WHEN {any_reason} THEN {score} END, :today, {until}, {FACT_COLUMNS} "
-            "FROM reasons WHERE true"
-        )
-    columns = f"id, {score} AS score"
-    if shape == "items":
-        phone = (
-            "(SELECT shown FROM customer_phone WHERE customer_id = reasons.id "
-            "ORDER BY position LIMIT 1)"
-        )
-        columns += (
-            f", first_name, last_name, company, {phone}, tier, spent, last_contact_at, due, "
-            "heard, cadence, touch_id, touch_heard, bought_days, first_day, last_day, lapse_since, newest, created, source, "
-            f"why_chose_us, {', '.join(found)}"
-        )
-    return (
-        f"{sql}SELECT {columns} FROM reasons WHERE {any_reason}\nORDER BY score DESC, name_key, id"
-    )
-
-
-def _score_sql(weighted: Sequence[str]) -> str:
-    """A customer's score from their weighted reasons (NULL where one does not apply) and
-    `spent`. One reason: its own score is the customer's (what `_customer_score` gives too),
-    with a cheaper call for three customers in four."""
-    count = " + ".join(f"({w} IS NOT NULL)" for w in weighted)
-    return (
-        f"CASE WHEN {count} = 1 THEN attention_reason_score(coalesce({', '.join(weighted)}), "
-        f"spent) ELSE attention_customer_score(spent, {', '.join(weighted)}) END"
-    )
+SCORE_COLUMNS = score_columns(RULE_ORDER)
 
 
 def _value(spent: int) -> float:
@@ -549,16 +234,15 @@ def attention_page(
     with db.atomic():  # the ranking, the details and what they are based on: one snapshot
         params = _prepare(db, as_of)
         if limit is None:
-            rows = _execute(db, _queue_sql(wanted, "items", False), params).fetchall()
+            rows = store_of(db).queue_rows(QUEUE_RULES, SCORES, wanted, "items", params)
             states = _states(db, [row[0] for row in rows])
             return AttentionPage(_items(db, rows, params, states), len(rows))
         shown, total = _first(db, wanted, max(limit, 0))
         if not shown:
             return AttentionPage([], total)
-        params["only"] = _json_ids(shown)
         # The same rules over the same snapshot, for the shown customers only: the same rows
         # in the same order as the ranking's first ones.
-        rows = _execute(db, _queue_sql(wanted, "items", True), params).fetchall()
+        rows = store_of(db).queue_rows(QUEUE_RULES, SCORES, wanted, "items", params, shown)
         states = _states(db, shown)
     return AttentionPage(_items(db, rows, params, states), total)
 
@@ -572,7 +256,7 @@ def attention_ranking(
         return []
     with db.atomic():
         _prepare(db, as_of)
-        return _execute(db, _ranking_sql(wanted), {}).fetchall()
+        return store_of(db).ranking(QUEUE_RULES, SCORES, wanted)
 
 
 def reason_ids(db: Database, as_of: date, codes: Iterable[str]) -> list[int]:
@@ -583,42 +267,14 @@ def reason_ids(db: Database, as_of: date, codes: Iterable[str]) -> list[int]:
         return []
     with db.atomic():
         _prepare(db, as_of)
-        return [
-            row[0]
-            for row in db.execute_sql(
-                f"SELECT customer_id FROM attention_score WHERE {_any_sql(wanted)}"
-            )
-        ]
-
-
-# The kept scores, in queue order (through the index `attention_score_rank`).
-RANKING = """SELECT customer_id, score FROM attention_score INDEXED BY attention_score_rank
-WHERE score IS NOT NULL ORDER BY score DESC, name_key, customer_id"""
-QUEUE_SIZE = "SELECT count(*) FROM attention_score WHERE score IS NOT NULL"
-
-
-def _any_sql(wanted: frozenset[str]) -> str:
-    return " OR ".join(f"w_{code} IS NOT NULL" for code in RULE_ORDER if code in wanted)
-
-
-def _ranking_sql(wanted: frozenset[str]) -> str:
-    """Everyone in the queue (of these reasons) with their score, in queue order, from the
-    kept scores; for some reasons only, each customer's score from those reasons."""
-    if wanted == ALL_REASONS:
-        return RANKING
-    weighted = [f"w_{code}" if code in wanted else "NULL" for code in RULE_ORDER]
-    return (
-        f"SELECT customer_id, {_score_sql(weighted)} AS score FROM attention_score "
-        f"WHERE {_any_sql(wanted)} ORDER BY score DESC, name_key, customer_id"
-    )
+        return store_of(db).with_reasons(QUEUE_RULES, wanted)
 
 
 def _first(db: Database, wanted: frozenset[str], limit: int) -> tuple[list[int], int]:
     """The first `limit` customers of the queue and the size of the whole queue."""
     if wanted == ALL_REASONS:
-        shown = [row[0] for row in db.execute_sql(f"{RANKING} LIMIT ?", (limit,))]
-        return shown, db.execute_sql(QUEUE_SIZE).fetchone()[0]
-    ranking = _execute(db, _ranking_sql(wanted), {}).fetchall()
+        return store_of(db).first_ranked(limit)
+    ranking = store_of(db).ranking(QUEUE_RULES, SCORES, wanted)
     return [customer_id for customer_id, _ in ranking[:limit]], len(ranking)
 
 
@@ -676,24 +332,7 @@ def scores_from_scratch(db: Database, as_of: date) -> list[tuple]:
     kept = meta_value(db, "book_purchase_gap")
     gap = float(kept) if kept is not None else float(DEFAULT_BOOK_GAP)
     params = _params(db, as_of, gap)
-    return _execute(db, _queue_sql(ALL_REASONS, "store", False), params).fetchall()
-
-
-# Kept scores that do not hold on :today: marked by a write (`valid_until = 0`: their facts
-# too), past their day, or for a later day (only looked for when the day goes back: meta
-# `attention_day` is the day they were last brought to).
-MARKED_SCORES = "SELECT customer_id FROM attention_score WHERE valid_until = 0"
-STALE_SCORES = (
-    "SELECT customer_id FROM attention_score WHERE valid_until > 0 AND valid_until <= :today"
-)
-LATER_SCORES = (
-    "SELECT customer_id FROM attention_score WHERE computed_on > :today AND valid_until > 0"
-)
-
-_STORE = (
-    f"INSERT INTO attention_score ({SCORE_COLUMNS}) {{query}} ON CONFLICT (customer_id) DO UPDATE "
-    "SET " + ", ".join(f"{c} = excluded.{c}" for c in SCORE_COLUMNS.split(", ")[1:])
-)
+    return store_of(db).queue_rows(QUEUE_RULES, SCORES, ALL_REASONS, "store", params)
 
 
 def _keep_scores(db: Database, params: dict[str, object]) -> None:
@@ -706,16 +345,14 @@ def _keep_scores(db: Database, params: dict[str, object]) -> None:
     with db.atomic():
         latest = meta_value(db, "attention_day")
         if meta_value(db, "attention_kept") is None:
-            _register(db)
-            store = _STORE.format(query=_queue_sql(ALL_REASONS, "store", False))
-            refill(db, "attention_score", [(store, params)])
+            store_of(db).store_all_scores(QUEUE_RULES, SCORES, params)
             set_meta(db, "attention_kept", "1")
             set_meta(db, "attention_day", str(today))
             return
-        marked = [row[0] for row in db.execute_sql(MARKED_SCORES)]
-        stale = [row[0] for row in db.execute_sql(STALE_SCORES, {"today": today})]
-        if latest is None or int(latest) > today:
-            stale += [row[0] for row in db.execute_sql(LATER_SCORES, {"today": today})]
+        # Marked by a write (`valid_until = 0`: their facts too), past their day, or for a
+        # later day (only looked for when the day goes back: meta `attention_day` is the day
+        # they were last brought to).
+        marked, stale = store_of(db).unkept_scores(today, latest is None or int(latest) > today)
         if latest is None or int(latest) != today:
             # The day the scores are kept for: once they are brought back to an earlier day
             # (a clock set back, a test), later reads of that day no longer look for scores
@@ -723,31 +360,13 @@ def _keep_scores(db: Database, params: dict[str, object]) -> None:
             set_meta(db, "attention_day", str(today))
         for ids, kept in ((marked, False), (stale, True)):
             if ids:
-                query = _queue_sql(ALL_REASONS, "store", True, kept)
-                _execute(db, _STORE.format(query=query), {**params, "only": _json_ids(ids)})
+                store_of(db).store_scores(QUEUE_RULES, SCORES, params, ids, kept)
         if marked:  # whoever is still marked is in the trash, lost or gone
-            db.execute_sql("DELETE FROM attention_score WHERE valid_until = 0")
+            store_of(db).drop_marked_scores()
 
 
-def _execute(db: Database, sql: str, params: dict[str, object]):
-    return _register(db).execute(sql, params)
-
-
-def _register(db: Database):
-    """The connection, with the functions the queue's statements call. Registered on every
-    call: each thread has its own connection, and a worker's is closed and opened again
-    between loads."""
-    conn = db.connection()
-    conn.create_function("attention_reason_score", 2, _reason_score, deterministic=True)
-    conn.create_function(
-        "attention_customer_score", 1 + len(RULE_ORDER), _customer_score, deterministic=True
-    )
-    conn.create_function("attention_value", 1, _value, deterministic=True)
-    return conn
-
-
-def _json_ids(ids: Iterable[int]) -> str:
-    return "[" + ",".join(map(str, ids)) + "]"
+# The arithmetic a customer's score ends with, as the queue's statements call it.
+SCORES = ScoreFunctions(_reason_score, _customer_score, _value)
 
 
 def _items(
@@ -759,7 +378,7 @@ def _items(
     referrers = [row[0] for row in rows if row[thank] is not None]
     referred: dict[int, list[str]] = {}
     if referrers:
-        for referrer, name, company in db.execute_sql(UNTHANKED_NAMES, (_json_ids(referrers),)):
+        for referrer, name, company in store_of(db).unthanked_names(referrers):
             referred.setdefault(referrer, []).append(name or company)
     today, gap = params["today"], params["book_gap"]
     cadence = RULE_ORDER.index("cadence") - len(RULE_ORDER)
@@ -777,7 +396,7 @@ class _TouchTexts:
 
     def __init__(self, db: Database, today: int, ids: list[int]):
         self.today = today
-        rows = db.execute_sql("SELECT id, scope, kind, every_days FROM plan_touch").fetchall()
+        rows = store_of(db).touch_list()
         self.touches = {touch_id: Touch(kind, every) for touch_id, _, kind, every in rows}
         single = all(kind == "contact" and scope != "everyone" for _, scope, kind, _ in rows)
         self.due = {} if single else touches_due_for(db, ids, date.fromordinal(today))
@@ -901,36 +520,19 @@ def mark_done(
         _mark(db, customer_id, codes, who, done_at=now.isoformat(sep=" "))
         closed: list[int] = []
         if {"follow_up_due", "follow_up_overdue"} & set(codes):
-            closed = [
-                row[0]
-                for row in db.execute_sql(
-                    "SELECT id FROM interaction WHERE customer_id = ? AND follow_up IS NOT NULL "
-                    "AND follow_up <= ? AND follow_up_done = 0",
-                    (customer_id, now.date().isoformat()),
-                )
-            ]
-            db.execute_sql(
-                "UPDATE interaction SET follow_up_done = 1 WHERE id IN "
-                "(SELECT value FROM json_each(?))",
-                (_json_ids(closed),),
-            )
+            closed = store_of(db).due_follow_ups(customer_id, now.date().isoformat())
+            store_of(db).set_follow_ups_done(closed, True)
         _journal(db, "done", customer_id, codes, before, closed, who, now=now)
-
-
-_MARK_ROWS = """SELECT reason, snoozed_until, done_at, who FROM attention_mark
-WHERE customer_id = ? AND reason IN (SELECT value FROM json_each(?)) ORDER BY reason"""
 
 
 def _marks_of(db: Database, customer_id: int, codes: list[str]) -> list[list]:
     """The customer's marks for these reasons exactly as stored (what an undo puts back)."""
-    return [list(row) for row in db.execute_sql(_MARK_ROWS, (customer_id, json.dumps(codes)))]
+    return [list(row) for row in store_of(db).mark_rows(customer_id, codes)]
 
 
 def _journal(db, kind, customer_id, codes, before, closed, who, now=None) -> None:
     """The undo step of a snooze or "done": the marks before and after, follow-ups closed."""
-    row = db.execute_sql(
-        "SELECT first_name, last_name, company FROM customer WHERE id = ?", (customer_id,)
-    ).fetchone()
+    row = store_of(db).customer_names(customer_id)
     what = ", ".join(REASONS[code] for code in codes)
     label = f"{'snooze' if kind == 'snooze' else 'done'} of {display_name(*row)} ({what})"
     record_step(
@@ -957,27 +559,12 @@ def undo_marks(db: Database, step, payload: dict, who: str, now: datetime) -> st
     if _marks_of(db, customer_id, codes) != after:
         raise refused("those reasons were snoozed or marked done again since")
     if payload["closed"]:
-        still = db.execute_sql(
-            "SELECT count(*) FROM interaction WHERE follow_up_done = 1 AND customer_id = ? "
-            "AND id IN (SELECT value FROM json_each(?))",
-            (customer_id, _json_ids(payload["closed"])),
-        ).fetchone()[0]
+        still = store_of(db).closed_follow_ups(customer_id, payload["closed"])
         if still != len(payload["closed"]):
             raise refused("the follow-ups it closed were changed since")
-    db.execute_sql(
-        "DELETE FROM attention_mark WHERE customer_id = ? AND reason IN "
-        "(SELECT value FROM json_each(?))",
-        (customer_id, json.dumps(codes)),
-    )
-    db.connection().executemany(
-        "INSERT INTO attention_mark (customer_id, reason, snoozed_until, done_at, who) "
-        "VALUES (?, ?, ?, ?, ?)",
-        [(customer_id, *mark) for mark in payload["before"]],
-    )
-    db.execute_sql(
-        "UPDATE interaction SET follow_up_done = 0 WHERE id IN (SELECT value FROM json_each(?))",
-        (_json_ids(payload["closed"]),),
-    )
+    store_of(db).delete_marks(customer_id, codes)
+    store_of(db).put_marks([(customer_id, *mark) for mark in payload["before"]])
+    store_of(db).set_follow_ups_done(payload["closed"], False)
     return ""
 
 
@@ -985,43 +572,20 @@ def _mark(db: Database, customer_id: int, reasons: Iterable[str], who, **column:
     ((name, value),) = column.items()
     who = who if who is not None else settings().user
     with db.atomic():
-        if (
-            db.execute_sql(
-                "SELECT 1 FROM customer WHERE id = ? AND deleted_at IS NULL", (customer_id,)
-            ).fetchone()
-            is None
-        ):
+        if not store_of(db).live_customer(customer_id):
             raise CrmError(f"no customer #{customer_id}")
         for code in reasons:
             if code not in REASONS:
                 raise CrmError(f"unknown reason {code!r}")
-            db.execute_sql(
-                "INSERT INTO attention_mark (customer_id, reason, who) VALUES (?, ?, ?) "
-                "ON CONFLICT (customer_id, reason) DO UPDATE SET who = excluded.who",
-                (customer_id, code, who),
-            )
-            db.execute_sql(
-                f"UPDATE attention_mark SET {name} = ? WHERE customer_id = ? AND reason = ?",
-                (value, customer_id, code),
-            )
-
-
-_INTERACTIONS_OF = """SELECT customer_id, count(*), max(id) FROM interaction
-WHERE customer_id IN (SELECT value FROM json_each(?)) GROUP BY customer_id"""
-_MARKS_OF = """SELECT customer_id, reason, coalesce(snoozed_until, ''), coalesce(done_at, '')
-FROM attention_mark WHERE customer_id IN (SELECT value FROM json_each(?))
-ORDER BY customer_id, reason"""
+            store_of(db).mark(customer_id, code, who, name, value)
 
 
 def _states(db: Database, ids: list[int]) -> dict[int, Seen]:
     if not ids:
         return {}
-    wanted = (_json_ids(ids),)
-    counts = {
-        cid: (count, newest) for cid, count, newest in db.execute_sql(_INTERACTIONS_OF, wanted)
-    }
+    counts = {cid: (count, newest) for cid, count, newest in store_of(db).interaction_counts(ids)}
     marks: dict[int, list[tuple[str, str, str]]] = {}
-    for customer_id, reason, snoozed, done in db.execute_sql(_MARKS_OF, wanted):
+    for customer_id, reason, snoozed, done in store_of(db).marks_of(ids):
         marks.setdefault(customer_id, []).append((reason, snoozed, done))
     return {cid: Seen(*counts.get(cid, (0, 0)), tuple(marks.get(cid, ()))) for cid in ids}
 
@@ -1046,27 +610,17 @@ def _check_seen(db: Database, customer_id: int, seen: Seen, action: str) -> None
         return
     marks = {reason: (snoozed, done) for reason, snoozed, done in seen.marks}
     said = []
-    for kind, follow_up, who in db.execute_sql(
-        "SELECT kind, follow_up, logged_by FROM interaction WHERE customer_id = ? AND id > ? "
-        "ORDER BY id",
-        (customer_id, seen.newest),
-    ):
+    for kind, follow_up, who in store_of(db).interactions_since(customer_id, seen.newest):
         asked = f" with a follow-up on {follow_up}" if follow_up else ""
         said.append(f"{printable(who, limit=40) or 'someone'} logged a {kind}{asked}")
-    for reason, snoozed, done, who in db.execute_sql(
-        "SELECT reason, coalesce(snoozed_until, ''), coalesce(done_at, ''), who "
-        "FROM attention_mark WHERE customer_id = ? ORDER BY reason",
-        (customer_id,),
-    ):
+    for reason, snoozed, done, who in store_of(db).marks_of_customer(customer_id):
         before = marks.get(reason, ("", ""))
         who, label = printable(who, limit=40) or "someone", REASONS.get(reason, reason)
         if snoozed and snoozed != before[0]:
             said.append(f"{who} snoozed {label} until {date.fromisoformat(snoozed):%a %-d %b}")
         if done and done != before[1]:
             said.append(f"{who} marked {label} done")
-    row = db.execute_sql(
-        "SELECT first_name, last_name, company FROM customer WHERE id = ?", (customer_id,)
-    ).fetchone()
+    row = store_of(db).customer_names(customer_id)
     name = printable(display_name(*row), limit=60) if row else f"#{customer_id}"
     more = f"; {len(said) - 3} more" if len(said) > 3 else ""
     what = f"{'; '.join(said[:3])}{more}" if said else "their interactions were moved"

@@ -12,26 +12,12 @@ from datetime import date
 from peewee import Database
 
 from tui_crm.core.lapse import lapsed_count
-from tui_crm.core.referrals import LIVE_REFERRALS
 from tui_crm.core.types import display_name
 from tui_crm.core.value import ensure_values
 from tui_crm.db.meta import meta_value
+from tui_crm.db.store import store_of
 
 NO_SOURCE = "(none)"
-# Lost reasons are counted over the live customers marked lost.
-# The counts of answers read the indexes of migration 13, not every customer.
-LOST_REASONS_SQL = (
-    "SELECT lost_reason, count(*) FROM customer "
-    "WHERE deleted_at IS NULL AND status = 'lost' GROUP BY lost_reason"
-)
-WHY_SQL = (
-    "SELECT why_chose_us, count(*) FROM customer WHERE deleted_at IS NULL GROUP BY why_chose_us"
-)
-SOURCES_SQL = (
-    "SELECT c.source, count(*), coalesce(sum(v.spent_12m), 0) "
-    "FROM customer c LEFT JOIN customer_value v ON v.customer_id = c.id "
-    "WHERE c.deleted_at IS NULL GROUP BY c.source"
-)
 
 
 @dataclass(frozen=True)
@@ -158,14 +144,7 @@ def share(part: int, total: int) -> float:
 def _read(db: Database, as_of: date, top: int) -> Insights:
     """The figures read together (who stopped buying and the referrers are put in after)."""
     # The totals and both tiers in one pass over the summary.
-    customers, buyers, total, *tier_figures = db.execute_sql(
-        "SELECT count(*), count(CASE WHEN spent_12m > 0 THEN 1 END), coalesce(sum(spent_12m), 0), "
-        "count(CASE WHEN tier = 'gold' THEN 1 END), "
-        "coalesce(sum(CASE WHEN tier = 'gold' THEN spent_12m END), 0), "
-        "count(CASE WHEN tier = 'silver' THEN 1 END), "
-        "coalesce(sum(CASE WHEN tier = 'silver' THEN spent_12m END), 0) "
-        "FROM customer_value"
-    ).fetchone()
+    customers, buyers, total, *tier_figures = store_of(db).value_totals()
     tiers = {"gold": tuple(tier_figures[:2]), "silver": tuple(tier_figures[2:])}
     return Insights(
         as_of=as_of,
@@ -177,8 +156,8 @@ def _read(db: Database, as_of: date, top: int) -> Insights:
         sources=_sources(db, total),
         referrers=(),
         referrer_count=0,
-        why=_answers(db.execute_sql(WHY_SQL), top),
-        lost=_answers(db.execute_sql(LOST_REASONS_SQL), top),
+        why=_answers(store_of(db).why_counts(), top),
+        lost=_answers(store_of(db).lost_reason_counts(), top),
         lapsed=0,
     )
 
@@ -187,19 +166,12 @@ def lost_reasons(db: Database) -> list[str]:
     """The lost reasons in the book as Insights counts them (case and spacing ignored, each in
     its most common spelling), the most given first: what a new reason is suggested from, so
     the same reason is typed the same way."""
-    return [answer.text for answer in _answers(db.execute_sql(LOST_REASONS_SQL), None).answers]
+    return [answer.text for answer in _answers(store_of(db).lost_reason_counts(), None).answers]
 
 
 def _tier(db: Database, name: str, figures: tuple[int, int], total: int, top: int) -> Tier:
     count, spent = figures
-    # Pick the top rows first, then fetch names for just those.
-    rows = db.execute_sql(
-        "SELECT c.id, c.first_name, c.last_name, c.company, v.value_rank, v.spent_12m "
-        "FROM (SELECT customer_id, value_rank, spent_12m FROM customer_value "
-        "      WHERE tier = ? ORDER BY value_rank LIMIT ?) AS v "
-        "JOIN customer c ON c.id = v.customer_id ORDER BY v.value_rank",
-        (name, top),
-    )
+    rows = store_of(db).tier_members(name, top)
     members = tuple(
         RankedCustomer(cid, display_name(first, last, company), rank, cents, share(cents, total))
         for cid, first, last, company, rank, cents in rows
@@ -208,7 +180,7 @@ def _tier(db: Database, name: str, figures: tuple[int, int], total: int, top: in
 
 
 def _sources(db: Database, total: int) -> tuple[SourceSpend, ...]:
-    rows = db.execute_sql(SOURCES_SQL)
+    rows = store_of(db).source_spend()
     # The source list grows as people type, so "Website" and "website " are one source,
     # named the way most of its customers have it.
     groups: dict[str, list[tuple[str, int, int]]] = {}
@@ -227,22 +199,7 @@ def _sources(db: Database, total: int) -> tuple[SourceSpend, ...]:
 
 def _referrers(db: Database, top: int) -> tuple[tuple[Referrer, ...], int]:
     """The `top` referrers by value brought, and how many customers referred anyone."""
-    # Materialising the live referrals first lets SQLite walk only the referred customers;
-    # grouping by the referrer's row instead makes it visit every customer.
-    rows = db.execute_sql(
-        "WITH live AS MATERIALIZED ("
-        f"  SELECT r.id AS referred_id, r.referred_by_id AS referrer_id {LIVE_REFERRALS}), "
-        "brought AS ("
-        "  SELECT live.referrer_id, count(*) AS n, coalesce(sum(v.spent_12m), 0) AS b12, "
-        "         coalesce(sum(v.lifetime), 0) AS blife, count(*) OVER () AS referrers "
-        "  FROM live LEFT JOIN customer_value v ON v.customer_id = live.referred_id "
-        "  GROUP BY live.referrer_id ORDER BY b12 DESC, blife DESC, n DESC, live.referrer_id "
-        "  LIMIT ?) "
-        "SELECT p.id, p.first_name, p.last_name, p.company, n, b12, blife, referrers "
-        "FROM brought JOIN customer p ON p.id = brought.referrer_id "
-        "ORDER BY b12 DESC, blife DESC, n DESC, p.id",
-        (top,),
-    ).fetchall()
+    rows = store_of(db).top_referrers(top)
     referrers = tuple(
         Referrer(cid, display_name(first, last, company), n, b12, blife)
         for cid, first, last, company, n, b12, blife, _ in rows

@@ -16,6 +16,9 @@ from datetime import date
 from peewee import Database
 
 from tui_crm.db.meta import meta_value, set_meta
+from tui_crm.db.store import store_of
+from tui_crm.db.store.values import GAP_COUNT as GAP_COUNT  # the health check's
+from tui_crm.db.store.values import LapseRule
 
 DEFAULT_BOOK_GAP = 30  # the usual gap between purchase days in a book without repeat buyers
 MIN_PURCHASES = 2  # purchase days before "stopped buying" can be said: one gap
@@ -86,13 +89,8 @@ def lapse_again(purchases: int, span: int, book_gap: float) -> float:
     return max(span + usual_gap(purchases, span, book_gap), MIN_LAPSE_DAYS)
 
 
-def _lapse_sql(limit: bool) -> str:
-    """`lapse_limit` (or `lapse_again`) in SQL over `purchase_rhythm`, with :book_gap: the
-    same IEEE operations in the same order, so SQL and Python agree to the last bit."""
-    gap = f"((last_day - first_day) + {PRIOR_GAPS}.0 * :book_gap) / (purchases - 1 + {PRIOR_GAPS})"
-    life = f"((last_day - first_day) + {gap})"
-    days = f"{LAPSED_ODDS - 1} * {life}" if limit else life
-    return f"max({days}, {MIN_LAPSE_DAYS})"
+# The rule's figures, for its SQL (the store's: db/store/values.py).
+RULE = LapseRule(PRIOR_GAPS, LAPSED_ODDS, MIN_LAPSE_DAYS, MIN_PURCHASES)
 
 
 def ensure_rhythms(db: Database) -> float:
@@ -100,43 +98,20 @@ def ensure_rhythms(db: Database) -> float:
     days are kept by the purchase triggers (db/derived.py); after a bulk write, which drops
     meta `purchase_gaps`, everyone's are worked out again here, in one pass over the purchases."""
     if meta_value(db, "purchase_gaps") is None:
-        # db/derived.py (the triggers' SQL) only for this rebuild, not for every status shown.
-        from tui_crm.db.derived import RHYTHM_OF
-
         with db.atomic():
             if meta_value(db, "purchase_gaps") is None:
-                db.execute_sql("DELETE FROM purchase_rhythm")
-                db.execute_sql(
-                    "INSERT INTO purchase_rhythm (customer_id, purchases, first_day, last_day) "
-                    + RHYTHM_OF.format(where="")
-                )
+                store_of(db).rebuild_rhythms()
                 set_meta(db, "purchase_gaps", str(_gap_count(db)))
     return book_gap(db)
 
 
-# The gaps between purchase days over the live customers (the triggers keep this count in
-# meta `purchase_gaps`).
-GAP_COUNT = """SELECT coalesce(sum(r.purchases - 1), 0) FROM purchase_rhythm r
-JOIN customer c ON c.id = r.customer_id WHERE r.purchases > 1 AND c.deleted_at IS NULL"""
-
-
 def _every_gap(db: Database) -> list[int]:
-    """Every gap between the purchase days of the live customers with a rhythm, in days (read
-    when the count of gaps drifted: db/derived.py is imported then, not for every status)."""
-    from tui_crm.db.derived import ordinal
-
-    sql = f"""SELECT gap FROM (
-  SELECT day - lag(day) OVER (PARTITION BY customer_id ORDER BY day) AS gap
-  FROM (SELECT DISTINCT customer_id, {ordinal("day")} AS day FROM purchase
-        WHERE cents > 0 AND customer_id IN (
-          SELECT r.customer_id FROM purchase_rhythm r JOIN customer c ON c.id = r.customer_id
-          WHERE r.purchases > 1 AND c.deleted_at IS NULL)))
-WHERE gap IS NOT NULL"""
-    return [row[0] for row in db.execute_sql(sql)]
+    """Every gap between the purchase days of the live customers with a rhythm, in days."""
+    return store_of(db).every_gap()
 
 
 def _gap_count(db: Database) -> int:
-    return int(db.execute_sql(GAP_COUNT).fetchone()[0])
+    return store_of(db).gap_count()
 
 
 def book_gap(db: Database) -> float:
@@ -161,10 +136,7 @@ def book_gap(db: Database) -> float:
         set_meta(db, "book_purchase_gap", repr(value))
         set_meta(db, "book_purchase_gap_basis", str(gaps))
         if kept is None or float(kept) != value:
-            db.execute_sql(
-                "UPDATE attention_score SET valid_until = 0 WHERE customer_id IN "
-                f"(SELECT customer_id FROM purchase_rhythm WHERE purchases >= {MIN_PURCHASES})"
-            )
+            store_of(db).rescore_rhythms(MIN_PURCHASES)
     return value
 
 
@@ -172,20 +144,6 @@ def _median(values: list[float]) -> float:
     ordered = sorted(values)
     middle = len(ordered) // 2
     return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
-
-
-# Repeat buyers, with when silence means they lapsed and when it does again after a contact.
-RHYTHMS = f"""SELECT customer_id, purchases, first_day, last_day,
-  {_lapse_sql(limit=True)} AS limit_days, {_lapse_sql(limit=False)} AS again_days
-FROM purchase_rhythm WHERE purchases >= {MIN_PURCHASES}"""
-
-# "Lapsed" has one meaning: what the rule says about the purchases (the status a customer has,
-# `status:lapsed`), whatever was done about it. The queue's `reason:lapsed` is the part of it
-# that needs attention now: not asked since, not snoozed, not marked done (core/attention.py).
-LAPSED = f"""WITH rhythms AS ({RHYTHMS})
-SELECT c.id, r.purchases, r.first_day, r.last_day FROM customer c
-JOIN rhythms r ON r.customer_id = c.id
-WHERE c.deleted_at IS NULL AND c.status != 'lost' AND :today - r.last_day > r.limit_days"""
 
 
 def lapsed_ids(db: Database, as_of: date, among: Iterable[int] | None = None) -> list[int]:
@@ -199,8 +157,8 @@ def lapsed_count(db: Database, as_of: date) -> int:
     """How many live customers, not lost, have stopped buying on `as_of`: counted by SQLite
     in one step. (Fetched as ids, each row took the interpreter back from the UI thread: up
     to 155 ms instead of 35 while a screen was being built.)"""
-    _, params = _lapsed_params(db, as_of)
-    return db.execute_sql(f"SELECT count(*) FROM ({LAPSED})", params).fetchone()[0]
+    gap = ensure_rhythms(db)
+    return store_of(db).lapsed_count(RULE, as_of.toordinal(), gap)
 
 
 def lapse_of(db: Database, customer_id: int, as_of: date) -> str | None:
@@ -213,23 +171,10 @@ def lapse_of(db: Database, customer_id: int, as_of: date) -> str | None:
 def _lapsed(
     db: Database, as_of: date, among: Iterable[int] | None
 ) -> tuple[float, list[tuple[int, int, int, int]]]:
-    """The book's gap and the LAPSED rows (of `among` only, when given)."""
-    gap, params = _lapsed_params(db, as_of)
-    sql = LAPSED
-    if among is not None:
-        sql += " AND c.id IN (SELECT value FROM json_each(:among))"
-        params["among"] = _json_ids(among)
-    return gap, db.execute_sql(sql, params).fetchall()
-
-
-def _lapsed_params(db: Database, as_of: date) -> tuple[float, dict[str, object]]:
-    """The book's gap (the purchase rhythms kept up to date first) and LAPSED's parameters."""
+    """The book's gap (the purchase rhythms kept up to date first) and the rows of those who
+    stopped buying (of `among` only, when given)."""
     gap = ensure_rhythms(db)
-    return gap, {"today": as_of.toordinal(), "book_gap": gap}
-
-
-def _json_ids(ids: Iterable[int]) -> str:
-    return "[" + ",".join(map(str, ids)) + "]"
+    return gap, store_of(db).lapsed_rows(RULE, as_of.toordinal(), gap, among)
 
 
 def days_text(n: int) -> str:

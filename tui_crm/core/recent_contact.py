@@ -11,6 +11,7 @@ from peewee import Database
 
 from tui_crm.core.display import printable
 from tui_crm.core.types import InteractionView
+from tui_crm.db.store import store_of
 
 # What counts as a contact (a note is not one), and how it is said.
 CONTACTED = {
@@ -40,17 +41,12 @@ def read_recent_contact(
     """`recent_contact` of one customer, read from the book (one indexed query)."""
     if days <= 0:
         return None
-    row = db.execute_sql(
-        "SELECT id, kind, at, notes, outcome, logged_by FROM interaction "
-        "WHERE customer_id = ? AND at >= ? AND at <= ? AND kind IN "
-        f"({', '.join('?' * len(CONTACTED))}) ORDER BY at DESC, id DESC LIMIT 1",
-        (
-            customer_id,
-            (now - timedelta(days=days)).isoformat(sep=" "),
-            now.isoformat(sep=" "),
-            *CONTACTED,
-        ),
-    ).fetchone()
+    row = store_of(db).newest_contact(
+        customer_id,
+        (now - timedelta(days=days)).isoformat(sep=" "),
+        now.isoformat(sep=" "),
+        tuple(CONTACTED),
+    )
     if row is None:
         return None
     cid, kind, at, notes, outcome, logged_by = row

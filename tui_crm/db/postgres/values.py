@@ -2,8 +2,95 @@
 
 from __future__ import annotations
 
-from tui_crm.db.store.values import Values
+from tui_crm.db.store.values import Row, Values, rebuild_sql
+
+# As SQLite's (tui_crm/db/sqlite/values.py), in a temporary table of PostgreSQL's schema
+# pg_temp, with the changed tier as 0 or 1.
+RANKS = """
+INSERT INTO pg_temp.value_ranks (customer_id, value_rank, tier, tier_changed)
+WITH placed AS MATERIALIZED (
+  SELECT customer_id, spent_12m, value_rank, tier,
+         row_number() OVER (ORDER BY spent_12m DESC, customer_id) AS rank
+  FROM (SELECT customer_id, spent_12m, value_rank, tier
+        FROM customer_value
+        ORDER BY spent_12m DESC, customer_id LIMIT :places) AS first_places),
+fresh AS (
+  SELECT customer_id, value_rank, tier,
+         CASE WHEN spent_12m <= 0 THEN ''
+              WHEN rank <= :gold THEN 'gold'
+              ELSE 'silver' END AS new_tier, rank
+  FROM placed
+  UNION ALL
+  SELECT customer_id, value_rank, tier, '', 0 FROM customer_value
+  WHERE tier IN ('gold', 'silver') AND customer_id NOT IN (SELECT customer_id FROM placed))
+SELECT customer_id, CASE WHEN new_tier = '' THEN 0 ELSE rank END, new_tier,
+  (new_tier != tier)::integer
+FROM fresh
+WHERE new_tier != tier OR value_rank != CASE WHEN new_tier = '' THEN 0 ELSE rank END
+"""
+
+RANK_OF = """SELECT 1
+  + (SELECT count(*) FROM customer_value WHERE spent_12m > :spent)
+  + (SELECT count(*) FROM customer_value WHERE spent_12m = :spent AND customer_id < :id)"""
 
 
 class PostgresValues(Values):
-    pass
+    GREATEST = "greatest"
+
+    def rebuild_values(self, bounds: dict[str, str]) -> None:
+        self.db.execute_sql("DELETE FROM customer_value")
+        self.db.execute_sql(rebuild_sql(bounds, indexed=""))
+
+    def spent_between(self, after: str, upto: str) -> list[Row]:
+        # '' (before every purchase) is no date on PostgreSQL: no lower bound then.
+        since, params = ("day > ? AND ", (after, upto)) if after else ("", (upto,))
+        return [
+            (customer_id, int(cents))
+            for customer_id, cents in self.db.execute_sql(
+                f"SELECT customer_id, sum(cents) FROM purchase WHERE {since}day <= ? "
+                "GROUP BY customer_id",
+                params,
+            )
+        ]
+
+    def rank_values(self, places: int, gold: int) -> list[int]:
+        db = self.db
+        db.execute_sql(
+            "CREATE TEMP TABLE IF NOT EXISTS value_ranks (customer_id integer PRIMARY KEY, "
+            "value_rank integer, tier text, tier_changed integer)"
+        )
+        db.execute_sql("DELETE FROM pg_temp.value_ranks")
+        db.execute_sql(RANKS, {"places": places, "gold": gold})
+        db.execute_sql(
+            "UPDATE customer_value SET value_rank = r.value_rank, tier = r.tier "
+            "FROM pg_temp.value_ranks r WHERE r.customer_id = customer_value.customer_id"
+        )
+        changed = [
+            row[0]
+            for row in db.execute_sql(
+                "SELECT customer_id FROM pg_temp.value_ranks WHERE tier_changed = 1"
+            )
+        ]
+        db.execute_sql("DELETE FROM pg_temp.value_ranks")
+        return changed
+
+    def rank_of(self, customer_id: int, spent_12m: int) -> int:
+        return self.db.execute_sql(RANK_OF, {"spent": spent_12m, "id": customer_id}).fetchone()[0]
+
+    def rebuild_rhythms(self) -> None:
+        self.db.execute_sql("DELETE FROM purchase_rhythm")
+        self.db.execute_sql(
+            "INSERT INTO purchase_rhythm (customer_id, purchases, first_day, last_day) "
+            "SELECT customer_id, count(DISTINCT day_number(day)), min(day_number(day)), "
+            "max(day_number(day)) FROM purchase WHERE cents > 0 GROUP BY customer_id"
+        )
+
+    def every_gap(self) -> list[int]:
+        sql = """SELECT gap FROM (
+  SELECT day - lag(day) OVER (PARTITION BY customer_id ORDER BY day) AS gap
+  FROM (SELECT DISTINCT customer_id, day_number(day) AS day FROM purchase
+        WHERE cents > 0 AND customer_id IN (
+          SELECT r.customer_id FROM purchase_rhythm r JOIN customer c ON c.id = r.customer_id
+          WHERE r.purchases > 1 AND c.deleted_at IS NULL)) AS days) AS gaps
+WHERE gap IS NOT NULL"""
+        return [row[0] for row in self.db.execute_sql(sql)]
