@@ -16,6 +16,7 @@ from tui_crm.core.customers import (
     trash_customer,
 )
 from tui_crm.core.referrals import referral_forest, referrals, render_tree
+from tui_crm.db.store import store_of
 
 pytestmark = pytest.mark.both_engines
 
@@ -58,15 +59,15 @@ def _walk(forest) -> list[tuple[int, int]]:
 def _bulk_customers(db, rows: list[tuple[int, str, int | None]], cents: int = 0) -> None:
     """Insert (id, first name, referrer id) rows fast, each with a purchase of `cents`."""
     stamp = "2026-01-01 09:00:00"
+    store = store_of(db)
     with bulk_load(db):
-        conn = db.connection()
-        conn.executemany(
+        store.executemany(
             "INSERT INTO customer (id, first_name, last_name, referred_by_id, acquired_on, "
             "created_at, updated_at) VALUES (?, ?, 'Test', ?, '2026-01-01', ?, ?)",
             [(cid, name, ref, stamp, stamp) for cid, name, ref in rows],
         )
         if cents:
-            conn.executemany(
+            store.executemany(
                 "INSERT INTO purchase (customer_id, day, cents, currency, created_at) "
                 "VALUES (?, ?, ?, 'USD', ?)",
                 [(cid, RECENT.isoformat(), cents, stamp) for cid, _, _ in rows],

@@ -19,6 +19,7 @@ from tui_crm.core.customers import check_version, clean_customer, row_name
 from tui_crm.core.names import fold_name
 from tui_crm.core.types import display_name
 from tui_crm.db.models import Customer, CustomerEmail, CustomerPhone, DuplicateDismissal
+from tui_crm.db.store import store_of
 from tui_crm.errors import CrmError, NotFound, UnverifiedValues, ValidationError
 
 
@@ -386,19 +387,8 @@ def _corroborating(a: _Person, b: _Person) -> list[DuplicateReason]:
     return out
 
 
-_PEOPLE_SQL = """SELECT id, first_name, last_name, company, city, birthday, gender, street,
-  postal_code, version FROM customer WHERE deleted_at IS NULL"""
-
-# Contact details held by more than one live customer (and by few enough to be a duplicate).
-_SHARED_SQL = """SELECT {shown}, group_concat(DISTINCT x.customer_id)
-FROM {table} x JOIN customer c ON c.id = x.customer_id
-WHERE c.deleted_at IS NULL{only}
-GROUP BY {key}
-HAVING count(DISTINCT x.customer_id) > 1"""
-
-
 def _person_of(row: tuple) -> _Person:
-    """A customer as the pairs compare them, from a row of `_PEOPLE_SQL`'s columns."""
+    """A customer as the pairs compare them, from a row of the store's `people`."""
     cid, first, last, company, city, birthday, gender, street, postal, version = row
     street_key = fold_name(street) if street else ""
     postal_key = fold_name(postal) if postal else ""
@@ -419,7 +409,7 @@ def _person_of(row: tuple) -> _Person:
 
 
 def _load_people(db: Database) -> dict[int, _Person]:
-    return {row[0]: _person_of(row) for row in db.execute_sql(_PEOPLE_SQL)}
+    return {row[0]: _person_of(row) for row in store_of(db).people()}
 
 
 class _Found:
@@ -435,15 +425,9 @@ class _Found:
 
 
 def _shared_contacts(db: Database, people: dict[int, _Person], found: _Found) -> None:
-    for table, key, shown, code, only in (
-        ("customer_email", "lower(x.address)", "lower(x.address)", "email", ""),
-        # A number kept as typed (not verified) is never the same phone as another. One
-        # number has one text (`format_phone` of it), kept with each row.
-        ("customer_phone", "x.number", "min(x.shown)", "phone", " AND x.verified"),
-    ):
-        sql = _SHARED_SQL.format(table=table, key=key, shown=shown, only=only)
-        for label, ids_text in db.execute_sql(sql):
-            ids = sorted(int(i) for i in ids_text.split(","))
+    for code in ("email", "phone"):
+        for _, label, holders in store_of(db).shared_contacts(code):
+            ids = sorted(holders)
             reason = DuplicateReason(code, f"{REASON_LABELS[code]} {label}")
             for group in _contact_groups(ids, people):
                 for i, a in enumerate(group):
@@ -674,10 +658,7 @@ def _ordered(a_id: int, b_id: int) -> tuple[int, int]:
 
 
 def _dismissed(db: Database) -> set[tuple[int, int]]:
-    return {
-        (a, b)
-        for a, b in db.execute_sql("SELECT customer_a_id, customer_b_id FROM duplicate_dismissal")
-    }
+    return {(a, b) for a, b in store_of(db).dismissed_pairs()}
 
 
 def dismiss_pair(

@@ -44,7 +44,6 @@ from rapidfuzz import fuzz, process
 
 from tui_crm.core import duplicates as rules
 from tui_crm.core.duplicates import (
-    _PEOPLE_SQL,
     REASON_LABELS,
     REASON_WEIGHTS,
     DuplicatePair,
@@ -65,8 +64,9 @@ from tui_crm.core.duplicates import (
     soundex,
 )
 from tui_crm.core.types import display_name
-from tui_crm.db.derived import plain_indexes
 from tui_crm.db.meta import meta_value, set_meta
+from tui_crm.db.store import store_of
+from tui_crm.db.store.duplicates import CONTACT_COLUMNS, LINK_COLUMNS, PERSON_COLUMNS
 
 # More marks than this and the read builds everything whole: at 100 000 customers a read
 # works 2 000 renamed customers in 0.7 s and 8 000 in 2.6 s, about what a whole build takes.
@@ -79,66 +79,8 @@ Group = tuple[str, str]  # (first name, last name), folded
 Link = tuple[str, str, str, str]  # (first_a, last_a, first_b, last_b)
 Pair = tuple[int, int]
 
-PERSON_COLUMNS = (
-    "customer_id, first, last, company, birthday, gender, first_key, last_key, last_sound, "
-    "company_key, address_key"
-)
-NAMED = "first_key != '' AND last_key != ''"
-LINK_COLUMNS = "first_a, last_a, first_b, last_b, rare, p_lo, p_hi"
-CONTACT_COLUMNS = "customer_a, customer_b, code, key, label"
 # A link's bounds reach at least this share of its product either side (see the docstring).
 DRIFT = 100
-_IDS = "(SELECT value FROM json_each(?))"
-_PAIRS = (
-    "(SELECT json_extract(value, '$[0]') AS a, json_extract(value, '$[1]') AS b FROM json_each(?))"
-)
-
-# Each kind of contact as `_shared_contacts` compares and shows it: its table, the key the
-# holders share, the text the reason shows (a phone's kept display text).
-_CONTACTS = {
-    "email": ("customer_email", "lower(x.address)", "lower(x.address)", ""),
-    "phone": ("customer_phone", "x.number", "min(x.shown)", " AND x.verified"),
-}
-# Every key more than one live customer holds, the text shown for it and its holders.
-_SHARED = """SELECT {key}, {shown}, group_concat(DISTINCT x.customer_id)
-FROM {table} x JOIN customer c ON c.id = x.customer_id
-WHERE c.deleted_at IS NULL{only}
-GROUP BY {key}
-HAVING count(DISTINCT x.customer_id) > 1"""
-# The same for one key (lower() and NOCASE fold the same ASCII letters; NOCASE finds the
-# addresses through customer_email_address).
-_HOLDERS = {
-    "email": """SELECT group_concat(DISTINCT x.customer_id), ?1 FROM customer_email x
-JOIN customer c ON c.id = x.customer_id
-WHERE c.deleted_at IS NULL AND x.address = ?1 COLLATE NOCASE AND lower(x.address) = ?1""",
-    "phone": """SELECT group_concat(DISTINCT x.customer_id), min(x.shown) FROM customer_phone x
-JOIN customer c ON c.id = x.customer_id
-WHERE c.deleted_at IS NULL AND x.number = ?1 AND x.verified""",
-}
-_KEYS_OF = f"""SELECT 'email', lower(address) FROM customer_email WHERE customer_id IN {_IDS}
-UNION SELECT 'phone', number FROM customer_phone WHERE customer_id IN {_IDS}
-UNION SELECT code, key FROM duplicate_contact WHERE customer_a IN {_IDS}
-UNION SELECT code, key FROM duplicate_contact WHERE customer_b IN {_IDS}"""
-
-_COUNT = "(SELECT n FROM duplicate_name_count WHERE part = '{part}' AND key = {key})"
-P_SQL = (
-    f"({_COUNT.format(part='f', key='first_a')} + CASE WHEN first_b != first_a "
-    f"THEN {_COUNT.format(part='f', key='first_b')} ELSE 0 END) * "
-    f"({_COUNT.format(part='l', key='last_a')} + CASE WHEN last_b != last_a "
-    f"THEN {_COUNT.format(part='l', key='last_b')} ELSE 0 END)"
-)
-
-READ_SQL = """SELECT p.customer_a, p.customer_b, p.score, p.reasons,
-  a.first_name, a.last_name, a.company, a.city, a.version,
-  b.first_name, b.last_name, b.company, b.city, b.version,
-  d.customer_a_id IS NOT NULL
-FROM duplicate_pair p INDEXED BY duplicate_pair_order
-JOIN customer a ON a.id = p.customer_a
-JOIN customer b ON b.id = p.customer_b
-LEFT JOIN duplicate_dismissal d
-  ON d.customer_a_id = p.customer_a AND d.customer_b_id = p.customer_b
-{where}
-ORDER BY p.score DESC, p.customer_a, p.customer_b{limit}"""
 
 
 def _stamp() -> str:
@@ -179,11 +121,9 @@ def kept_pairs(
     db: Database, *, include_dismissed: bool = False, limit: int | None = None
 ) -> list[DuplicatePair]:
     """`find_duplicate_pairs`: the kept pairs brought up to date, then read in score order."""
-    where = "" if include_dismissed else "WHERE d.customer_a_id IS NULL"
-    tail = f" LIMIT {int(limit):d}" if limit is not None else ""
     with db.atomic():
         keep_duplicates(db)
-        rows = db.execute_sql(READ_SQL.format(where=where, limit=tail)).fetchall()
+        rows = store_of(db).read_pairs(include_dismissed, limit)
     out = []
     for a, b, score, reasons, af, al, ac, acity, av, bf, bl, bc, bcity, bv, gone in rows:
         out.append(
@@ -204,8 +144,7 @@ def keep_duplicates(db: Database) -> None:
         if meta_value(db, "duplicates_kept") != _stamp():
             build_duplicates(db)
             return
-        dirty = [row[0] for row in db.execute_sql("SELECT customer_id FROM duplicate_dirty")]
-        keys = db.execute_sql("SELECT code, key FROM duplicate_dirty_contact").fetchall()
+        dirty, keys = store_of(db).duplicate_marks()
         if not dirty and not keys:
             return
         if len(dirty) + len(keys) > REBUILD_MARKED:
@@ -213,8 +152,7 @@ def keep_duplicates(db: Database) -> None:
             return
         size = int(meta_value(db, "duplicates_size") or 0)
         _Keeper(db, size).apply(sorted(dirty), {(code, key) for code, key in keys})
-        db.execute_sql("DELETE FROM duplicate_dirty")
-        db.execute_sql("DELETE FROM duplicate_dirty_contact")
+        store_of(db).clear_duplicate_marks()
 
 
 # The rules, group by group ------------------------------------------------------------------
@@ -425,7 +363,8 @@ def build_duplicates(db: Database) -> None:
     """Work every kept table out from the whole book (after a bulk write, on first use, by
     `tui-crm check --repair`)."""
     with db.atomic():
-        people = {row[0]: _person_of(row) for row in db.execute_sql(_PEOPLE_SQL)}
+        store = store_of(db)
+        people = {row[0]: _person_of(row) for row in store.people()}
         size = len(people)
         firsts: Counter[str] = Counter()
         lasts: Counter[str] = Counter()
@@ -457,10 +396,9 @@ def build_duplicates(db: Database) -> None:
                 names[(lo, hi)] = (code, text)
         contacts: dict[Pair, dict[str, tuple[str, str]]] = defaultdict(dict)
         contact_rows = []
-        for code, (table, key_sql, shown, only) in _CONTACTS.items():
-            sql = _SHARED.format(table=table, key=key_sql, shown=shown, only=only)
-            for key, label, ids_text in db.execute_sql(sql):
-                holders = sorted(int(i) for i in ids_text.split(","))
+        for code in ("email", "phone"):
+            for key, label, ids in store.shared_contacts(code):
+                holders = sorted(ids)
                 for a, b in _contact_pairs(holders, people):
                     contact_rows.append((a, b, code, key, label))
                     kept = contacts[(a, b)].get(code)
@@ -470,46 +408,28 @@ def build_duplicates(db: Database) -> None:
             _pair_row(people[a], people[b], _in_order(contacts.get((a, b), {})), names.get((a, b)))
             for a, b in contacts.keys() | names.keys()
         ]
-        _fill(db, "duplicate_person", PERSON_COLUMNS, [_person_row(p) for p in people.values()])
+        # Each table emptied and filled whole (on SQLite its plain indexes are dropped
+        # meanwhile and built again after: one sorted build each, not 100 000 scattered
+        # inserts).
+        store.refill("duplicate_person", PERSON_COLUMNS, [_person_row(p) for p in people.values()])
         counts = [("f", key, n) for key, n in firsts.items()]
         counts += [("l", key, n) for key, n in lasts.items()]
-        _fill(db, "duplicate_name_count", "part, key, n", counts)
-        _fill(db, "duplicate_link", LINK_COLUMNS, links)
-        _fill(db, "duplicate_contact", CONTACT_COLUMNS, contact_rows)
-        _fill(
-            db,
+        store.refill("duplicate_name_count", "part, key, n", counts)
+        store.refill("duplicate_link", LINK_COLUMNS, links)
+        store.refill("duplicate_contact", CONTACT_COLUMNS, contact_rows)
+        store.refill(
             "duplicate_name_pair",
             "customer_a, customer_b, code, text",
             [(a, b, code, text) for (a, b), (code, text) in names.items()],
         )
-        _fill(db, "duplicate_pair", "customer_a, customer_b, score, reasons", pairs)
-        db.execute_sql("DELETE FROM duplicate_dirty")
-        db.execute_sql("DELETE FROM duplicate_dirty_contact")
+        store.refill("duplicate_pair", "customer_a, customer_b, score, reasons", pairs)
+        store.clear_duplicate_marks()
         set_meta(db, "duplicates_size", str(size))
         set_meta(db, "duplicates_kept", _stamp())
 
 
 def _in_order(contacts: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
     return {code: contacts[code] for code in ("email", "phone") if code in contacts}
-
-
-def _marks(n: int) -> str:
-    return ", ".join("?" * n)
-
-
-def _fill(db: Database, table: str, columns: str, rows: list[tuple]) -> None:
-    """Empty `table` and insert `rows`, its plain indexes dropped meanwhile and built again
-    after, as `db/derived.refill` does (one sorted build each, not 100 000 scattered
-    inserts)."""
-    indexes = plain_indexes(db, table)
-    for name, _ in indexes:
-        db.execute_sql(f'DROP INDEX "{name}"')
-    db.execute_sql(f"DELETE FROM {table}")
-    db.connection().executemany(
-        f"INSERT INTO {table} ({columns}) VALUES ({_marks(len(columns.split(',')))})", rows
-    )
-    for _, sql in indexes:
-        db.execute_sql(sql)
 
 
 # Keeping up ---------------------------------------------------------------------------------
@@ -520,24 +440,15 @@ class _Keeper:
 
     def __init__(self, db: Database, size: int) -> None:
         self.db = db
+        self.store = store_of(db)
         self.size = size
         self.touched: set[Pair] = set()
         self.members: dict[Group, list[_Person]] = {}
 
-    def sql(self, sql: str, params: Iterable = ()) -> list[tuple]:
-        return self.db.execute_sql(sql, tuple(params)).fetchall()
-
     def apply(self, dirty: list[int], keys: set[tuple[str, str]]) -> None:
-        ids = json.dumps(dirty)
-        old = {
-            row[0]: _stored_person(row)
-            for row in self.sql(
-                f"SELECT {PERSON_COLUMNS} FROM duplicate_person WHERE customer_id IN {_IDS}", [ids]
-            )
-        }
-        new = {
-            row[0]: _person_of(row) for row in self.sql(f"{_PEOPLE_SQL} AND id IN {_IDS}", [ids])
-        }
+        store = self.store
+        old = {row[0]: _stored_person(row) for row in store.stored_people(dirty)}
+        new = {row[0]: _person_of(row) for row in store.people(dirty)}
         self.size += len(new) - len(old)
         groups: set[Group] = set()
         firsts: Counter[str] = Counter()
@@ -551,20 +462,16 @@ class _Keeper:
                     firsts[person.first_key] += sign
                     lasts[person.last_key] += sign
                     sizes[group] += sign
-        self.sql(f"DELETE FROM duplicate_person WHERE customer_id IN {_IDS}", [ids])
-        self.db.connection().executemany(
-            f"INSERT INTO duplicate_person ({PERSON_COLUMNS}) VALUES ({_marks(11)})",
-            [_person_row(p) for p in new.values()],
-        )
+        store.replace_people(dirty, [_person_row(p) for p in new.values()])
         self._count("f", firsts)
         self._count("l", lasts)
         self._relink(groups, sizes)
         links = self._links_to_look_at(groups, firsts, lasts)
         # What the marked customers gave goes; their keys are worked out again below.
-        keys |= set(self.sql(_KEYS_OF, [ids] * 4))
+        keys |= set(store.contact_keys_of(dirty))
         for table in ("duplicate_name_pair", "duplicate_contact"):
             for column in ("customer_a", "customer_b"):
-                self._forget(f"DELETE FROM {table} WHERE {column} IN {_IDS}", [ids])
+                self.touched.update(store.forget_pairs_of(table, column, dirty))
         limit = rare_limit(self.size)
         rewritten = []
         for link, (rare, low, high, p, touched) in links.items():
@@ -574,20 +481,11 @@ class _Keeper:
             if int(now) != rare or not low <= p <= high:
                 first_a, last_a, first_b, last_b = link
                 rewritten.append((int(now), *_bounds(p, limit), last_a, first_a, last_b, first_b))
-        self.db.connection().executemany(
-            "UPDATE duplicate_link SET rare = ?, p_lo = ?, p_hi = ? "
-            "WHERE last_a = ? AND first_a = ? AND last_b = ? AND first_b = ?",
-            rewritten,
-        )
+        store.rewrite_links(rewritten)
         for code, key in sorted(keys):
             self._contact(code, key)
         for column in ("customer_a", "customer_b"):
-            self.touched.update(
-                self.sql(
-                    f"SELECT customer_a, customer_b FROM duplicate_pair WHERE {column} IN {_IDS}",
-                    [ids],
-                )
-            )
+            self.touched.update(store.pairs_with(column, dirty))
         self._pairs()
         set_meta(self.db, "duplicates_size", str(self.size))
 
@@ -599,45 +497,29 @@ class _Keeper:
         bounds reach the limit of the book's size now."""
         # The indexes hold what is read (a common name has 1 500 links); p is worked out
         # here from the counts, read once.
-        select = "SELECT first_a, last_a, first_b, last_b, rare, p_lo, p_hi "
         found: dict[Link, tuple[int, int, int, bool]] = {}
 
-        def read(sql: str, params: list, touched: bool = False) -> None:
-            for first_a, last_a, first_b, last_b, rare, low, high in self.sql(select + sql, params):
+        def read(rows: list[tuple], touched: bool = False) -> None:
+            for first_a, last_a, first_b, last_b, rare, low, high in rows:
                 found[(first_a, last_a, first_b, last_b)] = (rare, low, high, touched)
 
-        moved_firsts = json.dumps(sorted(k for k, n in firsts.items() if n))
-        moved_lasts = json.dumps(sorted(k for k, n in lasts.items() if n))
+        moved_firsts = sorted(k for k, n in firsts.items() if n)
+        moved_lasts = sorted(k for k, n in lasts.items() if n)
         for column, moved in (
             ("first_a", moved_firsts),
             ("first_b", moved_firsts),
             ("last_a", moved_lasts),
             ("last_b", moved_lasts),
         ):
-            read(f"FROM duplicate_link WHERE {column} IN {_IDS}", [moved])
-        limit = rare_limit(self.size)
-        read(
-            "FROM duplicate_link INDEXED BY duplicate_link_lo WHERE rare = 0 AND p_lo <= ?", [limit]
-        )
-        read(
-            "FROM duplicate_link INDEXED BY duplicate_link_hi WHERE rare = 1 AND p_hi > ?", [limit]
-        )
+            read(self.store.links(column, moved))
+        read(self.store.links_near(rare_limit(self.size)))
         for first, last in groups:
             for side in ("a", "b"):
-                read(
-                    f"FROM duplicate_link WHERE last_{side} = ? AND first_{side} = ?",
-                    [last, first],
-                    touched=True,
-                )
+                read(self.store.links_of_group(side, first, last), touched=True)
         counts: dict[str, dict[str, int]] = {"f": {}, "l": {}}
-        for part, key, n in self.sql(
-            f"SELECT part, key, n FROM duplicate_name_count WHERE part = 'f' AND key IN {_IDS} "
-            f"UNION ALL SELECT part, key, n FROM duplicate_name_count "
-            f"WHERE part = 'l' AND key IN {_IDS}",
-            [
-                json.dumps(sorted({k for link in found for k in (link[0], link[2])})),
-                json.dumps(sorted({k for link in found for k in (link[1], link[3])})),
-            ],
+        for part, key, n in self.store.name_counts(
+            sorted({k for link in found for k in (link[0], link[2])}),
+            sorted({k for link in found for k in (link[1], link[3])}),
         ):
             counts[part][key] = n
         return {
@@ -648,26 +530,13 @@ class _Keeper:
     def _count(self, part: str, moved: Counter[str]) -> None:
         for key, n in moved.items():
             if n:
-                self.sql(
-                    "INSERT INTO duplicate_name_count (part, key, n) VALUES (?, ?, ?) "
-                    "ON CONFLICT (part, key) DO UPDATE SET n = n + excluded.n",
-                    [part, key, n],
-                )
-                self.sql(
-                    "DELETE FROM duplicate_name_count WHERE part = ? AND key = ? AND n = 0",
-                    [part, key],
-                )
+                self.store.move_name_count(part, key, n)
 
     def _group(self, group: Group) -> list[_Person]:
         if group not in self.members:
             first, last = group
             self.members[group] = [
-                _stored_person(row)
-                for row in self.sql(
-                    f"SELECT {PERSON_COLUMNS} FROM duplicate_person "
-                    f"WHERE last_key = ? AND first_key = ? AND {NAMED} ORDER BY customer_id",
-                    [last, first],
-                )
+                _stored_person(row) for row in self.store.group_people(first, last)
             ]
         return self.members[group]
 
@@ -675,64 +544,41 @@ class _Keeper:
         """Links of the groups that emptied go; a group that was empty gets its links with
         the groups there are; a group's link with itself is there while it has two
         customers or more."""
-        insert = (
-            f"INSERT INTO duplicate_link ({LINK_COLUMNS}) VALUES (?, ?, ?, ?, -1, 0, 0) "
-            "ON CONFLICT DO NOTHING"
-        )  # worked out with the group's other links (rare -1: not yet)
         for group in sorted(groups):
             first, last = group
             now = len(self._group(group))
             before = now - sizes[group]
             if now == 0 and before > 0:
-                self.sql(
-                    "DELETE FROM duplicate_link WHERE last_a = ?1 AND first_a = ?2", [last, first]
-                )
-                self.sql(
-                    "DELETE FROM duplicate_link WHERE last_b = ?1 AND first_b = ?2", [last, first]
-                )
+                self.store.drop_group_links(first, last)
             elif before == 0 and now > 0:
-                self.db.connection().executemany(insert, self._links_of(first, last))
+                # worked out with the group's other links (rare -1: not yet)
+                self.store.add_links(self._links_of(first, last))
             if now < 2 <= before:
-                self.sql(
-                    "DELETE FROM duplicate_link "
-                    "WHERE last_a = ?1 AND first_a = ?2 AND last_b = ?1 AND first_b = ?2",
-                    [last, first],
-                )
+                self.store.drop_self_link(first, last)
             elif before < 2 <= now:
-                self.db.connection().execute(insert, (first, last, first, last))
+                self.store.add_links([(first, last, first, last)])
 
     def _links_of(self, first: str, last: str) -> list[Link]:
         """Every link of one group with the other groups there are, found through the
         indexes."""
         out = []
-        firsts_of = (
-            f"SELECT DISTINCT first_key FROM duplicate_person WHERE last_key = ? AND {NAMED}"
-        )
         near = _may_match(first)
-        for (other,) in self.sql(firsts_of, [last]):
+        for other in self.store.firsts_with_last(last):
             if other != first and near(other):
                 link = _link_between(first, last, other, last)
                 if link is not None:
                     out.append(link)
         code = soundex(last)
         if code:
-            for (other_last,) in self.sql(
-                f"SELECT DISTINCT last_key FROM duplicate_person WHERE last_sound = ? AND {NAMED}",
-                [code],
-            ):
+            for other_last in self.store.lasts_sounding(code):
                 if other_last == last or not _similar_last(*sorted((last, other_last))):
                     continue
-                for (other,) in self.sql(firsts_of, [other_last]):
+                for other in self.store.firsts_with_last(other_last):
                     if near(other):
                         link = _link_between(first, last, other, other_last)
                         if link is not None:
                             out.append(link)
         return out
-
-    def _forget(self, sql: str, params: list) -> None:
-        self.touched.update(
-            (a, b) for a, b in self.sql(f"{sql} RETURNING customer_a, customer_b", params)
-        )
 
     def _link(self, link: Link, rare: bool) -> None:
         """Work out again the pairs one link gives."""
@@ -740,80 +586,43 @@ class _Keeper:
         same = first_a == first_b and last_a == last_b
         members_a = self._group((first_a, last_a))
         members_b = members_a if same else self._group((first_b, last_b))
-        ids_a = json.dumps([p.id for p in members_a])
-        ids_b = json.dumps([p.id for p in members_b])
-        forget = (
-            f"DELETE FROM duplicate_name_pair WHERE customer_a IN {_IDS} AND customer_b IN {_IDS}"
-        )
-        self._forget(forget, [ids_a, ids_b])
+        ids_a = [p.id for p in members_a]
+        ids_b = [p.id for p in members_b]
+        self.touched.update(self.store.forget_name_pairs(ids_a, ids_b))
         if not same:
-            self._forget(forget, [ids_b, ids_a])
+            self.touched.update(self.store.forget_name_pairs(ids_b, ids_a))
         people = {p.id: p for p in members_a}
         people.update((p.id, p) for p in members_b)
-        found = _link_pairs(
-            same, [p.id for p in members_a], [p.id for p in members_b], people, rare
-        )
-        self.db.connection().executemany(
-            "INSERT INTO duplicate_name_pair (customer_a, customer_b, code, text) "
-            "VALUES (?, ?, ?, ?)",
-            found,
-        )
+        found = _link_pairs(same, ids_a, ids_b, people, rare)
+        self.store.add_name_pairs(found)
         self.touched.update((a, b) for a, b, _, _ in found)
 
     def _contact(self, code: str, key: str) -> None:
         """Work out again the pairs one email or phone gives."""
-        self._forget("DELETE FROM duplicate_contact WHERE code = ? AND key = ?", [code, key])
-        ((ids_text, label),) = self.sql(_HOLDERS[code], [key])
-        holders = sorted(int(i) for i in ids_text.split(",")) if ids_text else []
+        self.touched.update(self.store.forget_contact(code, key))
+        holders, label = self.store.contact_holders(code, key)
         people: dict[int, _Person] = {}
         if len(holders) > rules.SHARED_CONTACT_LIMIT:
-            people = {
-                row[0]: _stored_person(row)
-                for row in self.sql(
-                    f"SELECT {PERSON_COLUMNS} FROM duplicate_person WHERE customer_id IN {_IDS}",
-                    [json.dumps(holders)],
-                )
-            }
+            people = {row[0]: _stored_person(row) for row in self.store.stored_people(holders)}
         found = [(a, b, code, key, label) for a, b in _contact_pairs(holders, people)]
-        self.db.connection().executemany(
-            f"INSERT INTO duplicate_contact ({CONTACT_COLUMNS}) VALUES (?, ?, ?, ?, ?)", found
-        )
+        self.store.add_contact_pairs(found)
         self.touched.update((a, b) for a, b, *_ in found)
 
     def _pairs(self) -> None:
         """Every pair whose evidence or customers changed, listed again (or no longer)."""
         if not self.touched:
             return
-        pairs = json.dumps(sorted(self.touched))
-        self.sql(f"DELETE FROM duplicate_pair WHERE (customer_a, customer_b) IN {_PAIRS}", [pairs])
+        pairs = sorted(self.touched)
+        self.store.drop_pairs(pairs)
         contacts: dict[Pair, dict[str, tuple[str, str]]] = defaultdict(dict)
-        # The label is the min(key) row's (SQLite's rule for a bare column beside min()).
-        for a, b, code, key, label in self.sql(
-            f"SELECT c.customer_a, c.customer_b, c.code, min(c.key), c.label FROM {_PAIRS} t "
-            "JOIN duplicate_contact c ON c.customer_a = t.a AND c.customer_b = t.b "
-            "GROUP BY 1, 2, 3",
-            [pairs],
-        ):
+        # Per pair and kind, the least key and its label.
+        for a, b, code, key, label in self.store.contacts_of_pairs(pairs):
             contacts[(a, b)][code] = (key, label)
-        names = {
-            (a, b): (code, text)
-            for a, b, code, text in self.sql(
-                f"SELECT n.customer_a, n.customer_b, n.code, n.text FROM {_PAIRS} t "
-                "JOIN duplicate_name_pair n ON n.customer_a = t.a AND n.customer_b = t.b",
-                [pairs],
-            )
-        }
+        names = {(a, b): (code, text) for a, b, code, text in self.store.names_of_pairs(pairs)}
         found = contacts.keys() | names.keys()
-        ids = json.dumps(sorted({i for pair in found for i in pair}))
-        people = {
-            row[0]: _stored_person(row)
-            for row in self.sql(
-                f"SELECT {PERSON_COLUMNS} FROM duplicate_person WHERE customer_id IN {_IDS}", [ids]
-            )
-        }
-        self.db.connection().executemany(
-            "INSERT INTO duplicate_pair (customer_a, customer_b, score, reasons) "
-            "VALUES (?, ?, ?, ?)",
+        ids = sorted({i for pair in found for i in pair})
+        people = {row[0]: _stored_person(row) for row in self.store.stored_people(ids)}
+        self.store.add_pairs(
             [
                 _pair_row(people[a], people[b], _in_order(contacts.get((a, b), {})),
                           names.get((a, b)))
@@ -871,24 +680,15 @@ def wrong_pairs(db: Database) -> KeptCheck:
                     wrong = [p.ids for p, q in zip(kept, scratch, strict=True) if p != q]
             size = meta_value(db, "duplicates_size")
             # A link's bounds are rewritten lazily: they need only hold its product.
-            (unbounded,) = db.execute_sql(
-                f"SELECT count(*) FROM duplicate_link WHERE ({P_SQL}) NOT BETWEEN p_lo AND p_hi"
-            ).fetchone()
-            for table, (_, columns) in KEPT_TABLES.items():
-                db.execute_sql(
-                    f"CREATE TEMP TABLE check_{table} AS SELECT {columns} FROM main.{table}"
-                )
+            store = store_of(db)
+            unbounded = store.unbounded_links()
+            store.copy_kept({table: columns for table, (_, columns) in KEPT_TABLES.items()})
             build_duplicates(db)
             if meta_value(db, "duplicates_size") != size:
                 size_wrong = size
             for table, (_, columns) in KEPT_TABLES.items():
-                differ = db.execute_sql(
-                    f"SELECT count(*) FROM (SELECT {columns} FROM main.{table} "
-                    f"EXCEPT SELECT {columns} FROM temp.check_{table}) "
-                    f"UNION ALL SELECT count(*) FROM (SELECT {columns} FROM temp.check_{table} "
-                    f"EXCEPT SELECT {columns} FROM main.{table})"
-                ).fetchall()
-                n = sum(row[0] for row in differ) + (unbounded if table == "duplicate_link" else 0)
+                n = store.rows_unlike_copy(table, columns)
+                n += unbounded if table == "duplicate_link" else 0
                 if n:
                     tables[table] = n
             raise _RollBack

@@ -43,6 +43,7 @@ from tui_crm.db.models import (
     Purchase,
     Tag,
 )
+from tui_crm.db.store import store_of
 from tui_crm.errors import NotFound, ValidationError
 
 # The order the side-by-side chooser shows the fields in; every customer field is here.
@@ -484,47 +485,24 @@ def _put_back_dismissals(entries: list[dict[str, Any]], reverse: bool) -> None:
 
 def customer_foreign_keys(db: Database) -> set[tuple[str, str]]:
     """Every (table, column) in the database that references customer."""
-    tables = [
-        name
-        for (name,) in db.execute_sql(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE "
-            "'CREATE VIRTUAL%' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%_fts%'"
-        )
-    ]
-    out = set()
-    for table in tables:
-        for row in db.execute_sql(f'PRAGMA foreign_key_list("{table}")'):
-            if row[2] == "customer":
-                out.add((table, row[3]))
-    return out
-
-
-def _row_keys(db: Database, table: str, column: str) -> list[str]:
-    """The columns that find one row of `table` besides `column`: its rowid, or for a table
-    WITHOUT ROWID the other columns of its primary key."""
-    sql = db.execute_sql(
-        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
-    ).fetchone()[0]
-    if "WITHOUT ROWID" not in " ".join(sql.upper().split()):
-        return ["rowid"]
-    return [
-        row[1]
-        for row in db.execute_sql(f'PRAGMA table_info("{table}")')
-        if row[5] and row[1] != column
-    ]
+    return store_of(db).customer_foreign_keys()
 
 
 def _move_rows(
-    db: Database, what: str, table: str, column: str, src: int, dst: int, where: str = ""
+    db: Database,
+    what: str,
+    table: str,
+    column: str,
+    src: int,
+    dst: int,
+    also: tuple[str, str, int] | None = None,
 ) -> dict[str, Any]:
-    """Point `column` of the rows of `table` at `src` (and `where`) to `dst`, one by one, a
-    row that would clash with one `dst` has staying; the move as the journal keeps it."""
-    keys = _row_keys(db, table, column)
-    found = db.execute_sql(
-        f'SELECT {", ".join(keys) or "1"} FROM "{table}" WHERE "{column}" = ?'
-        + (f" AND {where}" if where else ""),
-        (src,),
-    ).fetchall()
+    """Point `column` of the rows of `table` at `src` (and `also`: the store's `rows_of`) to
+    `dst`, one by one, a row that would clash with one `dst` has staying; the move as the
+    journal keeps it (each row by the columns that find it besides `column`)."""
+    store = store_of(db)
+    keys = store.row_keys(table, column)
+    found = store.rows_of(table, column, keys, src, also=also)
     move = {"what": what, "table": table, "column": column, "from": src, "to": dst, "keys": []}
     for values in found:
         key = dict(zip(keys, values, strict=True))
@@ -534,13 +512,7 @@ def _move_rows(
 
 
 def _move_one(db: Database, move: dict[str, Any], key: dict[str, Any], src: int, dst: int) -> bool:
-    where = "".join(f' AND "{k}" = ?' if k != "rowid" else " AND rowid = ?" for k in key)
-    cursor = db.execute_sql(
-        f'UPDATE OR IGNORE "{move["table"]}" SET "{move["column"]}" = ? '
-        f'WHERE "{move["column"]}" = ?{where}',
-        (dst, src, *key.values()),
-    )
-    return cursor.rowcount == 1
+    return store_of(db).move_row(move["table"], move["column"], key, src, dst)
 
 
 def apply_moves(
@@ -627,7 +599,7 @@ def merge(
                 "regarding_id",
                 survivor_id,
                 other_id,
-                f"customer_id = {int(other_id)}",
+                ("customer_id", "=", other_id),
             )
         ]
         referred = [
@@ -646,7 +618,7 @@ def merge(
                 "regarding_id",
                 other_id,
                 survivor_id,
-                f"customer_id != {int(survivor_id)}",
+                ("customer_id", "!=", survivor_id),
             ),
             _move_rows(db, "purchases", "purchase", "customer_id", other_id, survivor_id),
             _move_rows(
@@ -656,8 +628,7 @@ def merge(
                 "customer_id",
                 other_id,
                 survivor_id,
-                f"reason NOT IN (SELECT reason FROM attention_mark WHERE customer_id = "
-                f"{int(survivor_id)})",
+                ("reason", "new to", survivor_id),
             ),
         ]
         dismissals = _move_dismissals(survivor_id, other_id)

@@ -369,8 +369,8 @@ class ReferralForest:
                 named.setdefault(referrer, set()).add(regarding)
             elif day > latest.get(referrer, ""):
                 latest[referrer] = day
-        # The store's `thanked_sql` rule: a thanks naming this referral, or a thanks naming no one on or
-        # after the referral day (ISO dates compare as text).
+        # The store's `referral_thanked` rule: a thanks naming this referral, or a thanks
+        # naming no one on or after the referral day (ISO dates compare as text).
         for referrer in referrers:
             thanked_for = named.get(referrer, set())
             last = latest.get(referrer, "")

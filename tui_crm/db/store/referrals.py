@@ -38,7 +38,7 @@ class Referrals(Area):
     ROOTS_FROM = "referral_figure"
 
     @property
-    def thanked_sql(self) -> str:
+    def referral_thanked(self) -> str:
         """True when the referral of customer `r` by customer `r.referred_by_id` was thanked."""
         return thanked_condition(self.THANKS_FROM)
 
@@ -52,7 +52,7 @@ class Referrals(Area):
             params.append(self.ids(referrer_ids))
         sql = (
             "SELECT r.referred_by_id, r.id, trim(r.first_name || ' ' || r.last_name), "
-            f"r.company, {REFERRAL_DAY}, {self.thanked_sql} {LIVE_REFERRALS}{where} "
+            f"r.company, {REFERRAL_DAY}, {self.referral_thanked} {LIVE_REFERRALS}{where} "
             "ORDER BY 5, r.id"
         )
         return self.db.execute_sql(sql, params).fetchall()
@@ -229,6 +229,6 @@ WHERE t.customer_id IN ({self.ID_LIST}) AND t.kind = 'thanks'""",
         )
 
 
-# SQLite's `thanked_sql`, for the statements core/attention.py still writes itself (until
-# they move to its store, where `store_of(db).thanked_sql` is each engine's own).
+# SQLite's `referral_thanked`, for statements other modules still write themselves (until
+# they move to the store, where each engine's store has its own).
 THANKED_SQL = thanked_condition("interaction t INDEXED BY interaction_thanks")
