@@ -22,6 +22,8 @@ from tui_crm.core.duplicates import (
 )
 from tui_crm.errors import NotFound, ValidationError
 
+pytestmark = pytest.mark.both_engines
+
 DISTINCT = [
     ("Ada", "Lovelace"),
     ("Grace", "Hopper"),

@@ -28,6 +28,8 @@ from tui_crm.core.search import search
 from tui_crm.core.value import customer_value
 from tui_crm.errors import ConflictError, NotFound, ValidationError
 
+pytestmark = pytest.mark.both_engines
+
 
 def _count(db, table: str, where: str = "", params=()) -> int:
     sql = f"SELECT count(*) FROM {table}" + (f" WHERE {where}" if where else "")
@@ -111,7 +113,7 @@ def test_a_merge_moves_everything_to_the_survivor(db, book):
     assert _count(db, "interaction", "regarding_id = ?", (robert,)) == 1  # Rita's thanks
     # Attention marks: Rob's snoozed "lapsed" moved; Robert keeps his own "cadence" mark.
     marks = db.execute_sql(
-        "SELECT customer_id, reason, snoozed_until IS NOT NULL FROM attention_mark ORDER BY 2"
+        "SELECT customer_id, reason, snoozed_until IS NOT NULL FROM attention_mark ORDER BY 2, 1"
     ).fetchall()
     assert marks == [(robert, "cadence", 0), (rob, "cadence", 0 + 1), (robert, "lapsed", 1)]
     # The dismissed pair now names the survivor.

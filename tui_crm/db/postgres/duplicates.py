@@ -103,6 +103,27 @@ UNION SELECT code, key FROM duplicate_contact WHERE customer_b IN ({self.ID_LIST
             self.pairs(pairs),
         ).fetchall()
 
+    def touched_sql(self, where: str) -> list[str]:
+        # The value summary, buying days, queue and referral figures are built again when next
+        # read (as after a bulk load); the duplicate pairs follow the customers' marks, as
+        # PostgreSQL's triggers would have left them.
+        picked = f"SELECT c.id FROM customer c WHERE {where}"
+        contacts = (
+            ("email", "customer_email", "ascii_lower(x.address)"),
+            ("phone", "customer_phone", "x.number"),
+        )
+        return [
+            "DELETE FROM meta WHERE key IN ('values_as_of', 'values_day', 'purchase_gaps', "
+            "'attention_kept', 'referrals_kept')",
+            f"INSERT INTO duplicate_dirty (customer_id) {picked} ON CONFLICT DO NOTHING",
+            *(
+                f"INSERT INTO duplicate_dirty_contact (code, key) SELECT DISTINCT '{code}', {key} "
+                f"FROM {table} x JOIN customer c ON c.id = x.customer_id WHERE {where} "
+                "ON CONFLICT DO NOTHING"
+                for code, table, key in contacts
+            ),
+        ]
+
     def copy_kept(self, tables: dict[str, str]) -> None:
         for table, columns in tables.items():
             self.db.execute_sql(
@@ -132,21 +153,29 @@ UNION SELECT code, key FROM duplicate_contact WHERE customer_b IN ({self.ID_LIST
         }
 
     def row_keys(self, table: str, column: str) -> list[str]:
-        # The other columns of its primary key (none: the row is the customer's one row).
+        # The other columns of its primary key (none: the row is the customer's one row); a
+        # table without one, every other column (a row's ctid moves as it is written).
+        primary = self.db.execute_sql(
+            "SELECT a.attname FROM pg_index x "
+            "JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = ANY (x.indkey) "
+            "WHERE x.indrelid = ?::regclass AND x.indisprimary "
+            "ORDER BY array_position(x.indkey::int2[], a.attnum)",
+            (f'"{table}"',),
+        ).fetchall()
+        if primary:
+            return [name for (name,) in primary if name != column]
         return [
             name
             for (name,) in self.db.execute_sql(
-                "SELECT a.attname FROM pg_index x "
-                "JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = ANY (x.indkey) "
-                "WHERE x.indrelid = ?::regclass AND x.indisprimary "
-                "ORDER BY array_position(x.indkey::int2[], a.attnum)",
+                "SELECT attname FROM pg_attribute WHERE attrelid = ?::regclass AND attnum > 0 "
+                "AND NOT attisdropped ORDER BY attnum",
                 (f'"{table}"',),
             )
             if name != column
         ]
 
     def move_row(self, table: str, column: str, key: dict[str, Any], src: int, dst: int) -> bool:
-        where = "".join(f' AND "{k}" = ?' for k in key)
+        where = "".join(f' AND "{k}" IS NOT DISTINCT FROM ?' for k in key)
         try:
             with self.db.atomic():  # a clash spoils only this savepoint (UPDATE OR IGNORE)
                 cursor = self.db.execute_sql(

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from tui_crm.db import derived
 from tui_crm.db.store.duplicates import Duplicates, Row
 
 _IDS = "(SELECT value FROM json_each(?))"
@@ -110,6 +111,9 @@ class SqliteDuplicates(Duplicates):
             "GROUP BY 1, 2, 3",
             self.pairs(pairs),
         ).fetchall()
+
+    def touched_sql(self, where: str) -> list[str]:
+        return derived.touched_sql(where)
 
     def copy_kept(self, tables: dict[str, str]) -> None:
         for table, columns in tables.items():

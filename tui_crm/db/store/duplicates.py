@@ -305,6 +305,13 @@ class Duplicates(Area):
             self.pairs(pairs),
         ).fetchall()
 
+    def touched_sql(self, where: str) -> list[str]:
+        """For a writer that had the triggers off (`bulk_load` with nothing to rebuild) and
+        knows whom it touched: the statements that bring what the triggers keep (purchase
+        rhythms, the value summary, queue scores, referral figures, kept duplicate pairs) up
+        to date for the customers `where` picks (alias `c`), or mark it to be."""
+        raise NotImplementedError
+
     # Checking the kept pairs -------------------------------------------------------------
 
     def unbounded_links(self) -> int:
@@ -355,9 +362,10 @@ class Duplicates(Area):
                 assert test in ("=", "!=")
                 where += f' AND "{other}" {test} ?'
             params.append(value)
-        return self.db.execute_sql(
+        rows = self.db.execute_sql(
             f'SELECT {", ".join(keys) or "1"} FROM "{table}" WHERE {where}', params
         ).fetchall()
+        return rows if keys else [() for _ in rows]
 
     def move_row(self, table: str, column: str, key: dict[str, Any], src: int, dst: int) -> bool:
         """Point `column` of the row `key` finds from `src` to `dst`, unless the row would
