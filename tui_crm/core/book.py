@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,10 +14,13 @@ from typing import TYPE_CHECKING, TypeVar
 from peewee import Database, DatabaseError, InterfaceError
 
 from tui_crm.db.database import explain
+from tui_crm.db.store import store_of
 from tui_crm.errors import CrmError
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
+
+    from tui_crm.db.store.writes import ChangeClock
 
 T = TypeVar("T")
 
@@ -92,52 +94,41 @@ class BookLine:
 
 
 class BookClock:
-    """Whether the book changed since a reading, for a screen that is back on top: SQLite's
-    `data_version` read on a connection of the clock's own, which never writes, so every
-    commit moves it (this program's workers and other programs alike). One reading costs a few
-    microseconds; call it from a worker thread like any database call (a lock keeps the
-    connection to one thread at a time). None when it cannot tell: a book that is not a file
-    (no second connection reaches it), or one locked or gone for a moment; a screen then reads
-    again, as it always did."""
+    """Whether the book changed since a reading, for a screen that is back on top: a counter
+    the book's store reads on a connection of the clock's own (on SQLite its `data_version`,
+    which every commit moves, this program's workers and other programs alike). One reading
+    is cheap; call it from a worker thread like any database call. None when it cannot tell:
+    a book no second connection reaches (one in memory), or one locked or gone for a moment;
+    a screen then reads again, as it always did."""
 
     def __init__(self, db: Database) -> None:
-        self._path = str(getattr(db, "database", "") or "")
+        self._db = db
         self._lock = threading.Lock()
-        self._connection: sqlite3.Connection | None = None
+        self._clock: ChangeClock | None = None
+        self._made = False
 
     def reading(self) -> int | None:
-        if not self._path or self._path == ":memory:" or self._path.startswith("file::memory"):
-            return None
         with self._lock:
-            try:
-                if self._connection is None:
-                    self._connection = sqlite3.connect(self._path, check_same_thread=False)
-                return int(self._connection.execute("PRAGMA data_version").fetchone()[0])
-            except sqlite3.Error:  # opened again at the next reading
-                self.close_unlocked()
-                return None
+            if not self._made:
+                self._clock, self._made = store_of(self._db).change_clock(), True
+            clock = self._clock
+        return clock.reading() if clock is not None else None
 
     def close(self) -> None:
         with self._lock:
-            self.close_unlocked()
-
-    def close_unlocked(self) -> None:
-        if self._connection is not None:
-            with contextlib.suppress(sqlite3.Error):
-                self._connection.close()
-            self._connection = None
+            if self._clock is not None:
+                self._clock.close()
 
 
 def book_is_empty(db: Database) -> bool:
     """No customer at all, not even in the trash: a new book, where the search screen says how
     to add or import the first ones rather than "no match"."""
-    return db.execute_sql("SELECT 1 FROM customer LIMIT 1").fetchone() is None
+    return store_of(db).book_is_empty()
 
 
 def purchase_amount(db: Database, purchase_id: int) -> tuple[int, str]:
     """A purchase's amount as stored (cents, currency): what a screen confirms after adding."""
-    row = db.execute_sql("SELECT cents, currency FROM purchase WHERE id = ?", (purchase_id,))
-    cents, currency = row.fetchone()
+    cents, currency = store_of(db).purchase_amount(purchase_id)
     return int(cents), str(currency)
 
 

@@ -9,7 +9,6 @@ set (one statement a kind of row, not one a customer): 10 000 customers in well 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -28,7 +27,7 @@ from tui_crm.db.models import UndoStep
 from tui_crm.db.store import store_of
 from tui_crm.errors import CrmError
 
-_PIECE = 500  # ids a statement names at most (json_each), well under SQLite's limits
+_PIECE = 500  # ids a statement names at most, well under SQLite's limits
 
 
 @dataclass(frozen=True)
@@ -97,7 +96,7 @@ def target_ids(db: Database, target: Target, as_of: date) -> list[int]:
     if isinstance(target, str):
         return search_ids(db, parse(target), as_of=as_of, limit=None)
     ids = list(dict.fromkeys(target))
-    live = {cid for (cid,) in _rows(db, ids, "c.id", live=True)}
+    live = {cid for (cid,) in _rows(db, ids, ["id"], live=True)}
     return [cid for cid in ids if cid in live]
 
 
@@ -111,20 +110,15 @@ def _said(add: list[str], remove: list[str]) -> str:
 
 def _pieces(ids: list[int]):
     for start in range(0, len(ids), _PIECE):
-        yield json.dumps(ids[start : start + _PIECE])
+        yield ids[start : start + _PIECE]
 
 
-def _rows(db: Database, ids: list[int], columns: str, *, live: bool = False) -> list[tuple]:
-    """`columns` (of `c`, the customer) of the customers `ids`, read a piece at a time; with
-    `live`, of those not in the trash."""
-    alive = " AND c.deleted_at IS NULL" if live else ""
+def _rows(db: Database, ids: list[int], columns: list[str], *, live: bool = False) -> list[tuple]:
+    """`columns` of the customers `ids`, read a piece at a time; with `live`, of those not in
+    the trash."""
     found: list[tuple] = []
     for piece in _pieces(ids):
-        found += db.execute_sql(
-            f"SELECT {columns} FROM customer c "
-            f"WHERE c.id IN (SELECT value FROM json_each(?)){alive}",
-            (piece,),
-        ).fetchall()
+        found += store_of(db).customer_columns(piece, columns, live=live)
     return found
 
 
@@ -132,17 +126,12 @@ def _bumped(
     db: Database, ids: list[int], at: str, columns: tuple[tuple[str, Any], ...] = ()
 ) -> None:
     """`columns` (name, value) set and a new version for each of `ids`."""
-    assignments = "".join(f"{column} = ?, " for column, _ in columns)
     for piece in _pieces(ids):
-        db.execute_sql(
-            f"UPDATE customer SET {assignments}version = version + 1, updated_at = ? "
-            "WHERE id IN (SELECT value FROM json_each(?))",
-            (*[value for _, value in columns], at, piece),
-        )
+        store_of(db).bump_customers(piece, at, columns)
 
 
 def _versions(db: Database, ids: list[int]) -> dict[int, int]:
-    return dict(_rows(db, ids, "c.id, c.version"))
+    return dict(_rows(db, ids, ["id", "version"]))
 
 
 def _record_history(
@@ -163,11 +152,7 @@ def _record_history(
             rows.append((cid, at, who, field, old or None, new or None))
         if undone is not None and cid != undone.customer_id:
             rows.append((cid, at, who, "undo", None, printable(undone.label, limit=200)))
-    store_of(db).executemany(
-        "INSERT INTO customer_change (customer_id, at, who, field, old, new, version) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [(*row, versions[row[0]]) for row in rows],
-    )
+    store_of(db).record_changes([(*row, versions[row[0]]) for row in rows])
 
 
 def _tag_fields(change: TagChange) -> dict[str, tuple[str, str]]:
@@ -178,28 +163,18 @@ def _put_tags(db: Database, ids: list[int], adding: list[tuple], removing: list[
     """Tag rows in and out for the customers `ids`, then their search documents built once.
     Each tag row written with the triggers on rebuilt its customer's whole document (its
     notes and every interaction's): 1.8 s a statement for 10 000 customers."""
-    many = store_of(db).executemany
     with bulk_load(db, Rebuild(customers=ids, search=True)):
-        many("DELETE FROM customer_tag WHERE customer_id = ? AND tag_id = ?", removing)
-        many(
-            "INSERT INTO customer_tag (customer_id, tag_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-            adding,
-        )
+        store_of(db).tag_customers(adding, removing)
 
 
 def _names_and_tags(db: Database, ids: list[int]) -> dict[int, tuple[str, tuple[str, ...]]]:
     """{id: (name as shown, tags sorted)} of live customers among `ids`."""
+    found: list[tuple] = []
+    for piece in _pieces(ids):
+        found += store_of(db).names_and_tags(piece)
     return {
         cid: (display_name(first, last, company), tuple(tags.split("\n")) if tags else ())
-        for cid, first, last, company, tags in _rows(
-            db,
-            ids,
-            "c.id, c.first_name, c.last_name, c.company, "
-            "(SELECT group_concat(name, char(10)) FROM "
-            " (SELECT t.name FROM customer_tag ct JOIN tag t ON t.id = ct.tag_id "
-            "  WHERE ct.customer_id = c.id ORDER BY t.name))",
-            live=True,
-        )
+        for cid, first, last, company, tags in found
     }
 
 
@@ -260,15 +235,8 @@ def _write_tags(
     now: datetime,
 ) -> int:
     at = now.isoformat(sep=" ")
-    store_of(db).executemany(
-        "INSERT INTO tag (name) VALUES (?) ON CONFLICT DO NOTHING", [(t,) for t in add]
-    )
-    tag_ids = dict(
-        db.execute_sql(
-            "SELECT name, id FROM tag WHERE name IN (SELECT value FROM json_each(?))",
-            (json.dumps([*add, *remove]),),
-        ).fetchall()
-    )
+    store_of(db).add_tag_names(add)
+    tag_ids = store_of(db).tag_ids([*add, *remove])
     adding = [(change.id, tag_ids[t]) for change in changes for t in add if t not in change.before]
     removing = [(change.id, tag_ids[t]) for change in changes for t in remove if t in change.before]
     ids = [change.id for change in changes]
@@ -303,10 +271,8 @@ def undo_bulk_tags(
     ]
     back = sorted({t for c in changes for t in c.after})
     at = now.isoformat(sep=" ")
-    store_of(db).executemany(
-        "INSERT INTO tag (name) VALUES (?) ON CONFLICT DO NOTHING", [(t,) for t in back]
-    )
-    tag_ids = dict(db.execute_sql("SELECT name, id FROM tag").fetchall())
+    store_of(db).add_tag_names(back)
+    tag_ids = store_of(db).tag_ids()
     _put_tags(
         db,
         ids,
@@ -399,10 +365,7 @@ def _set_said(values: dict[str, str]) -> str:
 
 def _category_ids(db: Database) -> dict[str, tuple[int, str]]:
     """{name casefolded: (id, name)} of the book's categories."""
-    return {
-        name.casefold(): (cid, name)
-        for cid, name in db.execute_sql("SELECT id, name FROM category").fetchall()
-    }
+    return {name.casefold(): (cid, name) for cid, name in store_of(db).categories()}
 
 
 # For `lost_on` in the wanted columns: the day, for a customer who becomes lost; the day they
@@ -435,11 +398,10 @@ def _wanted_columns(db: Database, values: dict[str, str]) -> dict[str, Any]:
 
 def _held_columns(db: Database, ids: list[int], columns: list[str]) -> dict[int, tuple]:
     """{id: (name as shown, column values…)} of the live customers among `ids`."""
-    listed = ", ".join(f"c.{column}" for column in columns)
     return {
         cid: (display_name(first, last, company), *held)
         for cid, first, last, company, *held in _rows(
-            db, ids, f"c.id, c.first_name, c.last_name, c.company, {listed}", live=True
+            db, ids, ["id", "first_name", "last_name", "company", *columns], live=True
         )
     }
 
@@ -589,7 +551,7 @@ def _check_unmoved(
     current = {
         cid: (version, deleted)
         for cid, version, deleted in _rows(
-            db, [cid for cid, _ in held], "c.id, c.version, c.deleted_at"
+            db, [cid for cid, _ in held], ["id", "version", "deleted_at"]
         )
     }
     moved = [cid for cid, version in held if current.get(cid, (None, None))[0] != version]
@@ -687,12 +649,8 @@ def log_for_each(
     stamp = cleaned["at"].isoformat(sep=" ")
 
     def log(customers: list[tuple[int, str]]) -> int:
-        (first,) = db.execute_sql("SELECT coalesce(max(id), 0) + 1 FROM interaction").fetchone()
         with bulk_load(db, _contacts_rebuilt([cid for cid, _ in customers])):
-            store_of(db).executemany(
-                "INSERT INTO interaction (customer_id, kind, at, notes, outcome, follow_up, "
-                "follow_up_done, logged_by, created_at, version) "
-                "VALUES (?, ?, ?, ?, ?, NULL, FALSE, ?, ?, 1)",
+            first, last = store_of(db).log_interactions(
                 [
                     (
                         cid,
@@ -704,9 +662,8 @@ def log_for_each(
                         now.isoformat(sep=" "),
                     )
                     for cid, _ in customers
-                ],
+                ]
             )
-        (last,) = db.execute_sql("SELECT max(id) FROM interaction").fetchone()
         count = len(customers)
         return record_step(
             kind="bulk_log",
@@ -727,21 +684,13 @@ def undo_bulk_log(
     """Remove the interactions the step logged, as one; refused (nothing changed) when any
     was corrected or removed since."""
     first, last, count = payload["first"], payload["last"], payload["count"]
-    (held, edited) = db.execute_sql(
-        "SELECT count(*), coalesce(sum(version != 1), 0) FROM interaction WHERE id BETWEEN ? AND ?",
-        (first, last),
-    ).fetchone()
+    held, edited = store_of(db).logged_between(first, last)
     if held != count or edited:
         why = "corrected" if edited else "removed"
         raise refused(f"{step.label}: some of those interactions were {why} since")
-    ids = [
-        cid
-        for (cid,) in db.execute_sql(
-            "SELECT DISTINCT customer_id FROM interaction WHERE id BETWEEN ? AND ?", (first, last)
-        )
-    ]
+    ids = store_of(db).customers_logged_between(first, last)
     with bulk_load(db, _contacts_rebuilt(ids)):
-        db.execute_sql("DELETE FROM interaction WHERE id BETWEEN ? AND ?", (first, last))
+        store_of(db).delete_logged_between(first, last)
     return ""
 
 
@@ -807,7 +756,7 @@ def undo_bulk_trash(
     _check_unmoved(db, step, held, trashed_by_it=True)
     ids = [cid for cid, _ in held]
     at = now.isoformat(sep=" ")
-    gone = dict(_rows(db, ids, "c.id, c.deleted_at"))  # when each went: the history says it
+    gone = dict(_rows(db, ids, ["id", "deleted_at"]))  # when each went: the history says it
     _bumped(db, ids, at, (("deleted_at", None),))
     _record_history(
         db,
@@ -839,16 +788,10 @@ class SnoozeResult:
         )
 
 
-_MARKS = (
-    "SELECT customer_id, reason, snoozed_until, done_at, who FROM attention_mark "
-    "WHERE customer_id IN (SELECT value FROM json_each(?)) ORDER BY customer_id, reason"
-)
-
-
 def _marks(db: Database, ids: list[int]) -> list[list]:
     found: list[list] = []
     for piece in _pieces(ids):
-        found += [list(row) for row in db.execute_sql(_MARKS, (piece,))]
+        found += [list(row) for row in store_of(db).attention_marks(piece)]
     return sorted(found, key=lambda mark: (mark[0], mark[1]))
 
 
@@ -889,11 +832,8 @@ def snooze_customers(
     def snooze(customers: list[tuple[int, str]]) -> int:
         snoozed = [cid for cid, _ in customers]
         before = _marks(db, snoozed)
-        store_of(db).executemany(
-            "INSERT INTO attention_mark (customer_id, reason, snoozed_until, who) "
-            "VALUES (?, ?, ?, ?) ON CONFLICT (customer_id, reason) DO UPDATE SET "
-            "snoozed_until = excluded.snoozed_until, who = excluded.who",
-            [(cid, code, until.isoformat(), who) for cid in snoozed for code in REASONS],
+        store_of(db).snooze_marks(
+            [(cid, code, until.isoformat(), who) for cid in snoozed for code in REASONS]
         )
         _record_history(
             db,
@@ -925,15 +865,8 @@ def undo_bulk_snooze(
     if _marks(db, ids) != payload["after"]:
         raise refused(f"{step.label}: their snoozes or dones were changed since")
     for piece in _pieces(ids):
-        db.execute_sql(
-            "DELETE FROM attention_mark WHERE customer_id IN (SELECT value FROM json_each(?))",
-            (piece,),
-        )
-    store_of(db).executemany(
-        "INSERT INTO attention_mark (customer_id, reason, snoozed_until, done_at, who) "
-        "VALUES (?, ?, ?, ?, ?)",
-        [tuple(mark) for mark in payload["before"]],
-    )
+        store_of(db).drop_marks_of(piece)
+    store_of(db).put_marks([tuple(mark) for mark in payload["before"]])
     at = now.isoformat(sep=" ")
     _record_history(
         db,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from peewee import Database, Model, fn
+from peewee import Database, Model
 
 from tui_crm.core.config import settings
 from tui_crm.core.customers import (
@@ -29,6 +29,7 @@ from tui_crm.core.display import printable
 from tui_crm.core.fields import format_money
 from tui_crm.core.undo import record_step, refused
 from tui_crm.db.models import Customer, CustomerChange, Interaction, Purchase, UndoStep
+from tui_crm.db.store import store_of
 from tui_crm.errors import ConflictError, NotFound, ValidationError
 
 INTERACTION_FIELDS = ("kind", "at", "notes", "outcome", "follow_up", "regarding")
@@ -99,28 +100,18 @@ KINDS = {"interaction": INTERACTION, "purchase": PURCHASE}
 
 
 def _raw(db: Database, kind: _Kind, row_id: int) -> dict[str, Any] | None:
-    """The row as stored (SQLite's own values, JSON-ready), or None."""
-    cursor = db.execute_sql(f"SELECT * FROM {kind.name} WHERE id = ?", (row_id,))
-    found = cursor.fetchone()
-    if found is None:
-        return None
-    return dict(zip([c[0] for c in cursor.description], found, strict=True))
+    """The row as stored (the book's own values, JSON-ready), or None."""
+    return store_of(db).logged_row(kind.name, row_id)
 
 
-def _steps_on(kind: _Kind, row_id: int, action: str):
-    return (
-        UndoStep.select()
-        .where(
-            (UndoStep.kind == f"{action}_{kind.name}")
-            & (fn.json_extract(UndoStep.payload, "$.row.id") == row_id)
-        )
-        .order_by(UndoStep.id)
-    )
+def _steps_on(db: Database, kind: _Kind, row_id: int, action: str):
+    ids = store_of(db).steps_on_row(f"{action}_{kind.name}", row_id)
+    return UndoStep.select().where(UndoStep.id.in_(ids)).order_by(UndoStep.id)
 
 
-def _gone(kind: _Kind, row_id: int, then: str) -> Exception:
+def _gone(db: Database, kind: _Kind, row_id: int, then: str) -> Exception:
     """A correction of a row that is not there: who deleted it, when the journal knows."""
-    step = _steps_on(kind, row_id, "delete").order_by(UndoStep.id.desc()).first()
+    step = _steps_on(db, kind, row_id, "delete").order_by(UndoStep.id.desc()).first()
     if step is None:
         return NotFound(f"no {kind.name} with id {row_id}")
     return ConflictError(
@@ -130,7 +121,9 @@ def _gone(kind: _Kind, row_id: int, then: str) -> Exception:
     )
 
 
-def _check_row_version(kind: _Kind, row: dict[str, Any], expected: Any, then: str) -> None:
+def _check_row_version(
+    db: Database, kind: _Kind, row: dict[str, Any], expected: Any, then: str
+) -> None:
     """Refuse a correction based on another version of the row, saying who changed what."""
     if isinstance(expected, bool) or not isinstance(expected, int):
         raise TypeError(f"a correction needs the version it is based on, not {expected!r}")
@@ -138,7 +131,7 @@ def _check_row_version(kind: _Kind, row: dict[str, Any], expected: Any, then: st
         return
     said = []
     people: list[str] = []
-    for step in _steps_on(kind, row["id"], "edit"):
+    for step in _steps_on(db, kind, row["id"], "edit"):
         payload = json.loads(step.payload)
         if payload["version"] > expected:
             people.append(printable(step.who, limit=40) or "someone")
@@ -152,6 +145,16 @@ def _check_row_version(kind: _Kind, row: dict[str, Any], expected: Any, then: st
         + f"; {then}",
         [],
     )
+
+
+def _changed_meanwhile(db: Database, kind: _Kind, row_id: int, read: int, then: str) -> None:
+    """The refusal of a write that found the row no longer at the version `read` a moment
+    before: who changed or deleted it."""
+    row = _raw(db, kind, row_id)
+    if row is None:
+        raise _gone(db, kind, row_id, then)
+    _check_row_version(db, kind, row, read, then)
+    raise ConflictError(f"the {kind.describe(row)} changed while saving; {then}", [])
 
 
 def _history(customer_id: int, *, who: str, now: datetime, field: str, old, new) -> None:
@@ -221,8 +224,8 @@ def _edit(db, kind: _Kind, row_id, values, expected_version, who, now, *, close=
     with db.atomic():
         row = _raw(db, kind, row_id)
         if row is None:
-            raise _gone(kind, row_id, then)
-        _check_row_version(kind, row, expected_version, then)
+            raise _gone(db, kind, row_id, then)
+        _check_row_version(db, kind, row, expected_version, then)
         _live(row["customer_id"])
         cleaned = {name: _stored(v) for name, v in _cleaned(kind, row, values, now).items()}
         if kind is INTERACTION and (
@@ -238,9 +241,13 @@ def _edit(db, kind: _Kind, row_id, values, expected_version, who, now, *, close=
             return row["version"]
         version = row["version"] + 1
         new = {**row, **changed, "version": version}
-        kind.model.update(**_columns(kind, changed), version=version).where(
-            kind.model.id == row_id
-        ).execute()
+        updated = (
+            kind.model.update(**_columns(kind, changed), version=version)
+            .where((kind.model.id == row_id) & (kind.model.version == row["version"]))
+            .execute()
+        )
+        if updated != 1:  # another writer saved first (a PostgreSQL book's transactions)
+            _changed_meanwhile(db, kind, row_id, row["version"], then)
         old_said, new_said = kind.describe(row), kind.describe(new)
         _history(row["customer_id"], who=who, now=now, field=kind.name, old=old_said, new=new_said)
         record_step(
@@ -267,10 +274,16 @@ def _delete(db, kind: _Kind, row_id, expected_version, who, now) -> None:
     with db.atomic():
         row = _raw(db, kind, row_id)
         if row is None:
-            raise _gone(kind, row_id, then)
-        _check_row_version(kind, row, expected_version, then)
+            raise _gone(db, kind, row_id, then)
+        _check_row_version(db, kind, row, expected_version, then)
         _live(row["customer_id"])
-        kind.model.delete().where(kind.model.id == row_id).execute()
+        deleted = (
+            kind.model.delete()
+            .where((kind.model.id == row_id) & (kind.model.version == row["version"]))
+            .execute()
+        )
+        if deleted != 1:
+            _changed_meanwhile(db, kind, row_id, row["version"], then)
         _history(
             row["customer_id"], who=who, now=now, field=kind.name, old=kind.describe(row), new=None
         )
@@ -369,11 +382,10 @@ def undo_correction(db: Database, step: UndoStep, payload: dict, who: str, now: 
         if current["version"] != payload["version"]:
             raise refused(f"the {kind.describe(current)} was changed since")
         restored = {k: v for k, v in old.items() if k not in ("id", "version", "customer_id")}
-        sets = ", ".join(f'"{k}" = ?' for k in restored)
-        db.execute_sql(
-            f"UPDATE {kind.name} SET {sets}, version = ? WHERE id = ?",
-            (*restored.values(), current["version"] + 1, old["id"]),
-        )
+        if not store_of(db).put_back_logged(
+            kind.name, old["id"], restored, current["version"] + 1, current["version"]
+        ):
+            raise refused(f"the {kind.describe(current)} was changed since")
         _history(
             current["customer_id"],
             who=who,
@@ -394,11 +406,7 @@ def undo_correction(db: Database, step: UndoStep, payload: dict, who: str, now: 
     ):
         row["regarding_id"] = None
     row["version"] = old["version"] + 1
-    names = ", ".join(f'"{k}"' for k in row)
-    db.execute_sql(
-        f"INSERT INTO {kind.name} ({names}) VALUES ({', '.join('?' for _ in row)})",
-        tuple(row.values()),
-    )
+    store_of(db).insert_logged(kind.name, row)
     _history(
         old["customer_id"], who=who, now=now, field=kind.name, old=None, new=kind.describe(old)
     )

@@ -703,7 +703,7 @@ def update_customer(
             .where((Customer.id == customer_id) & (Customer.version == row.version))
             .execute()
         )
-        if updated != 1:  # pragma: no cover - guarded by the IMMEDIATE transaction
+        if updated != 1:  # SQLite's IMMEDIATE transaction keeps others out; PostgreSQL's not
             raise ConflictError("the customer changed while saving; try again", [])
         for name, old, new in diffs:
             CustomerChange.create(
@@ -919,14 +919,25 @@ def revert_fields(customer_id: int, snapshot: Mapping[str, Any], *, who: str, no
     if not diffs and not columns:
         return row.version
     version = row.version + 1
-    Customer.update(**columns, version=version, updated_at=now).where(
-        Customer.id == customer_id
-    ).execute()
+    _versioned_update(row, version=version, updated_at=now, **columns)
     for name, old, new in diffs:
         CustomerChange.create(
             customer=customer_id, at=now, who=who, field=name, old=old, new=new, version=version
         )
     return version
+
+
+def _versioned_update(row: Customer, **columns: Any) -> None:
+    """The customer's columns written if they are still at the version `row` was read at; a
+    ConflictError if another writer saved first (on PostgreSQL, whose transactions do not
+    keep other writers out while one reads and writes)."""
+    updated = (
+        Customer.update(**columns)
+        .where((Customer.id == row.id) & (Customer.version == row.version))
+        .execute()
+    )
+    if updated != 1:
+        raise ConflictError("the customer changed while saving; try again", [])
 
 
 def restore_customer(
@@ -943,9 +954,7 @@ def _set_deleted(db, customer_id, deleted_at, who, expected_version, now=None) -
         check_version(row, expected_version)
         if (row.deleted_at is None) == (deleted_at is None):
             return row.version  # already where it was asked to be
-        Customer.update(deleted_at=deleted_at, version=row.version + 1, updated_at=now).where(
-            Customer.id == customer_id
-        ).execute()
+        _versioned_update(row, deleted_at=deleted_at, version=row.version + 1, updated_at=now)
         CustomerChange.create(
             customer=customer_id,
             at=now,

@@ -16,8 +16,9 @@ from tui_crm.core.customers import DATE_FIELDS
 from tui_crm.core.fields import phone_text
 from tui_crm.core.interchange.labels import label_lines, postal_order, write_labels  # noqa: F401
 from tui_crm.core.interchange.records import SCALAR_FIELDS, CustomerRecord
-from tui_crm.core.interchange.rows import chunks, marks
+from tui_crm.core.interchange.rows import chunks
 from tui_crm.core.types import Labelled, PhoneView
+from tui_crm.db.store import store_of
 
 
 def _day(value) -> date | None:
@@ -27,40 +28,23 @@ def _day(value) -> date | None:
 def customer_records(db: Database, ids: list[int]) -> list[CustomerRecord]:
     """Everything about each of `ids` (in that order) an export writes."""
     found: dict[int, dict] = {}
+    store = store_of(db)
     for chunk in chunks(ids):
-        among = f"IN ({marks(len(chunk))})"
-        for row in db.execute_sql(
-            f"SELECT {', '.join('c.' + c for c in SCALAR_FIELDS)}, coalesce(g.name, ''), r.uid "
-            "FROM customer c LEFT JOIN category g ON g.id = c.category_id "
-            f"LEFT JOIN customer r ON r.id = c.referred_by_id WHERE c.id {among}",
-            chunk,
-        ):
+        for row in store.export_customers(chunk, SCALAR_FIELDS):
             values = dict(zip(SCALAR_FIELDS, row[: len(SCALAR_FIELDS)], strict=True))
             for name in DATE_FIELDS:
                 values[name] = _day(values[name])
             values["email_opt_out"] = bool(values["email_opt_out"])
             values.update(category=row[-2], referred_by=row[-1], emails=[], phones=[], tags=[])
             found[values["id"]] = values
-        for cid, label, value in db.execute_sql(
-            "SELECT customer_id, label, address FROM customer_email "
-            f"WHERE customer_id {among} ORDER BY customer_id, position",
-            chunk,
-        ):
+        for cid, label, value in store.export_emails(chunk):
             found[cid]["emails"].append(Labelled(label, value))
-        for cid, label, number, verified, extension in db.execute_sql(
-            "SELECT customer_id, label, number, verified, extension FROM customer_phone "
-            f"WHERE customer_id {among} ORDER BY customer_id, position",
-            chunk,
-        ):
+        for cid, label, number, verified, extension in store.export_phones(chunk):
             # The value as files write it: E.164 (or as typed, unverified) and " ext. N".
             found[cid]["phones"].append(
                 PhoneView(label, phone_text(number, extension), number, bool(verified), extension)
             )
-        for cid, tag in db.execute_sql(
-            "SELECT ct.customer_id, t.name FROM customer_tag ct JOIN tag t ON t.id = ct.tag_id "
-            f"WHERE ct.customer_id {among} ORDER BY t.name",
-            chunk,
-        ):
+        for cid, tag in store.export_tags(chunk):
             found[cid]["tags"].append(tag)
     return [
         CustomerRecord(

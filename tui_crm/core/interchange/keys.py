@@ -8,6 +8,7 @@ import re
 from peewee import Database
 
 from tui_crm.core.types import display_name
+from tui_crm.db.store import store_of
 from tui_crm.errors import CrmError
 
 _MERGED_INTO = re.compile(r"\(#(\d+)\)$")
@@ -25,10 +26,8 @@ class CustomerKeys:
         # A large book repeats its first names, last names and companies: each is held once.
         share: dict[str, str] = {}
         keep = share.setdefault
-        for cid, uid, first, last, company, deleted, referrer in db.execute_sql(
-            "SELECT id, uid, first_name, last_name, company, deleted_at, referred_by_id "
-            "FROM customer"
-        ):
+        store = store_of(db)
+        for cid, uid, first, last, company, deleted, referrer in store.customer_keys():
             first, last, company = keep(first, first), keep(last, last), keep(company, company)
             if deleted is None:
                 name = display_name(first, last, company)
@@ -40,9 +39,7 @@ class CustomerKeys:
                 trashed[cid] = uid
                 self.trashed_uid[uid] = (cid, display_name(first, last, company))
         self.merged: dict[str, int] = {}  # uid of a record merged away -> the survivor
-        for cid, text in db.execute_sql(
-            "SELECT customer_id, new FROM customer_change WHERE field = 'merged_into' ORDER BY id"
-        ):
+        for cid, text in store.merges():
             match = _MERGED_INTO.search(text or "")
             if cid in trashed and match and int(match.group(1)) in self.live:
                 self.merged[trashed[cid]] = int(match.group(1))  # the latest merge wins
@@ -50,7 +47,7 @@ class CustomerKeys:
         # for each of 200 000 addresses would be 40 MB).
         self.by_email: dict[str, tuple[int, ...]] = {}
         by_email = self.by_email
-        for cid, address in db.execute_sql("SELECT customer_id, address FROM customer_email"):
+        for cid, address in store.email_owners():
             if cid in self.live:
                 key = address.casefold()
                 key = address if key == address else key

@@ -21,7 +21,6 @@ written). Nobody's change is ever silently overwritten.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -75,7 +74,7 @@ from tui_crm.core.interchange.report import (
     UpdatedRow,
     no_progress,
 )
-from tui_crm.core.interchange.rows import SETTLE_EVERY, marks, settled_objects, stamp
+from tui_crm.core.interchange.rows import SETTLE_EVERY, settled_objects, stamp
 from tui_crm.core.merge import field_label
 from tui_crm.core.names import fold_name
 from tui_crm.core.plans import Touch, add_category
@@ -219,9 +218,7 @@ class _Book(CustomerKeys):
         self.uid_owner = {**self.merged, **self.by_uid}  # a merged-away uid names the survivor
         self.parent = {cid: referrer for cid, *_, referrer in self.people if referrer is not None}
         self.fold = _folder()
-        self.categories = {
-            name.casefold(): name for (name,) in db.execute_sql("SELECT name FROM category")
-        }
+        self.categories = {name.casefold(): name for _, name in store_of(db).categories()}
 
     # Only rows that match nobody by uid or email need these: a file imported again, where
     # every row does, never reads them.
@@ -237,9 +234,7 @@ class _Book(CustomerKeys):
     def by_phone(self) -> dict[str, set[int]]:
         owners: dict[str, set[int]] = {}
         # Only verified numbers: one kept as typed is never the same phone as another's.
-        for cid, number in self.db.execute_sql(
-            "SELECT customer_id, number FROM customer_phone WHERE verified"
-        ):
+        for cid, number in store_of(self.db).verified_numbers():
             if cid in self.live:
                 owners.setdefault(number, set()).add(cid)
         return owners
@@ -936,13 +931,7 @@ class _Checker:
         for start in range(0, len(missing), SETTLE_EVERY):
             some = missing[start : start + SETTLE_EVERY]
             with db.atomic("DEFERRED"):  # the versions and the records from one snapshot
-                self.versions.update(
-                    db.execute_sql(
-                        "SELECT id, version FROM customer "
-                        "WHERE id IN (SELECT value FROM json_each(?))",
-                        (json.dumps(some),),
-                    )
-                )
+                self.versions.update(store_of(db).customer_versions(some))
                 self.records.update((r.id, r) for r in customer_records(db, some))
             self.settle()
         return self.records
@@ -1137,7 +1126,7 @@ def _write(
     total = len(adds) + len(updates)
     with db.atomic("IMMEDIATE"):
         categories = _ensure_categories(db, checker.new_categories.values(), book)
-        first_id = (db.execute_sql("SELECT max(id) FROM customer").fetchone()[0] or 0) + 1
+        first_id = store_of(db).first_new_customer_id()
         ids = {plan.key: first_id + n for n, plan in enumerate(adds)}
         if adds:
             adding = {
@@ -1186,12 +1175,7 @@ def _current_versions(db: Database, ids: list[int]) -> dict[int, int]:
     """The versions of `ids` as they are now, in one query rather than one a row."""
     versions: dict[int, int] = {}
     for start in range(0, len(ids), SETTLE_EVERY):
-        versions.update(
-            db.execute_sql(
-                "SELECT id, version FROM customer WHERE id IN (SELECT value FROM json_each(?))",
-                (json.dumps(ids[start : start + SETTLE_EVERY]),),
-            )
-        )
+        versions.update(store_of(db).customer_versions(ids[start : start + SETTLE_EVERY]))
     return versions
 
 
@@ -1199,7 +1183,7 @@ def _ensure_categories(db: Database, names: Iterable[str], book: _Book) -> dict[
     for name in names:
         add_category(db, name, touches=(Touch("contact", DEFAULT_CADENCE_DAYS),))
         book.categories[name.casefold()] = name
-    return {name.casefold(): cid for cid, name in db.execute_sql("SELECT id, name FROM category")}
+    return {name.casefold(): cid for cid, name in store_of(db).categories()}
 
 
 def _insert_new(
@@ -1213,7 +1197,7 @@ def _insert_new(
 ) -> None:
     """The new customers with their emails, phones, tags and "created" history, each table
     in one executemany fed row by row from the plans (no list of 100 000 rows first)."""
-    many = store_of(db).executemany
+    store = store_of(db)
     at = stamp(now)
     given = set().union(*{plan.fields for plan in adds})
     texts = [name for name in _AS_GIVEN if name in given]
@@ -1254,22 +1238,15 @@ def _insert_new(
                 *picked,
             )
 
-    many(
-        f"INSERT INTO customer ({', '.join(columns)}) VALUES ({marks(len(columns))})",
-        customers(),
-    )
-    many(
-        "INSERT INTO customer_email (customer_id, label, address, position) VALUES (?, ?, ?, ?)",
+    store.insert_customers(columns, customers())
+    store.insert_emails(
         (
             (ids[plan.key], *plan.emails[at : at + 2], at // 2)
             for plan in adds
             for at in range(0, len(plan.emails), 2)
         ),
     )
-    many(
-        "INSERT INTO customer_phone "
-        "(customer_id, label, number, national, verified, extension, shown, position) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    store.insert_phones(
         (  # a CleanPhone's fields are label, number, national, verified, extension, shown
             (ids[plan.key], *phone, position)
             for plan in adds
@@ -1277,22 +1254,15 @@ def _insert_new(
         ),
     )
     tag_names = {tag for plan in adds for tag in plan.tags}
-    many(
-        "INSERT INTO tag (name) VALUES (?) ON CONFLICT DO NOTHING",
-        [(t,) for t in sorted(tag_names)],
-    )
-    tag_ids = dict(db.execute_sql("SELECT name, id FROM tag"))
-    many(
-        "INSERT INTO customer_tag (customer_id, tag_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+    store.add_tag_names(sorted(tag_names))
+    tag_ids = store.tag_ids()
+    store.insert_customer_tags(
         ((ids[plan.key], tag_ids[tag]) for plan in adds for tag in plan.tags),
     )
-    many(
-        "INSERT INTO customer_change (customer_id, at, who, field, old, new, version) "
-        "VALUES (?, ?, ?, ?, NULL, ?, ?)",
+    store.record_created(
         ((ids[plan.key], at, who, "created", plan.name, 1) for plan in adds),
     )
-    many(
-        "UPDATE customer SET referred_by_id = ? WHERE id = ?",
+    store.set_referrers(
         [
             (ids.get(plan.referrer, plan.referrer), ids[plan.key])
             for plan in adds

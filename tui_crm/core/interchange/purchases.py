@@ -18,7 +18,7 @@ from tui_crm.core.interchange.contacts_csv import DELIMITERS, fold
 from tui_crm.core.interchange.keys import CustomerKeys
 from tui_crm.core.interchange.records import FileRejected
 from tui_crm.core.interchange.report import ImportReport, Progress, RejectedRow, no_progress
-from tui_crm.core.interchange.rows import chunks, marks, stamp
+from tui_crm.core.interchange.rows import chunks, stamp
 from tui_crm.core.interchange.text import csv_records, file_date
 from tui_crm.db.store import store_of
 from tui_crm.errors import CrmError
@@ -227,11 +227,7 @@ def load_purchases(
 def _existing(db: Database, ids: set[int]) -> Counter:
     have: Counter = Counter()
     for chunk in chunks(sorted(ids)):
-        for row in db.execute_sql(
-            "SELECT customer_id, day, cents, currency, description, category, invoice_ref "
-            f"FROM purchase WHERE customer_id IN ({marks(len(chunk))})",
-            chunk,
-        ):
+        for row in store_of(db).purchases_of(chunk):
             have[(row[0], str(row[1])[:10], *row[2:])] += 1
     return have
 
@@ -241,9 +237,7 @@ def _write(db: Database, new: list[tuple[int, PurchaseRow]], now: datetime) -> N
     at = stamp(now)
     rebuild = Rebuild(customers=sorted({cid for cid, _ in new}), purchases=True)
     with db.atomic("IMMEDIATE"), bulk_load(db, rebuild):
-        store_of(db).executemany(
-            "INSERT INTO purchase (customer_id, day, cents, currency, description, category, "
-            "invoice_ref, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        store_of(db).insert_purchases(
             [
                 (
                     cid,
