@@ -39,6 +39,8 @@ def wrong_shown(db) -> list[tuple[int, int, str]]:
 def write_shown(db, rows: list[tuple[int, int, str]]) -> None:
     """Keep the texts `wrong_shown` found. Writing `shown` rebuilds no search document (the
     phone trigger of migration 11 watches the columns the document reads)."""
-    db.connection().executemany(
+    from tui_crm.db.store import store_of
+
+    store_of(db).executemany(
         "UPDATE customer_phone SET shown = ? WHERE id = ?", [(right, rid) for rid, _, right in rows]
     )
