@@ -13,6 +13,7 @@ from contextlib import suppress
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -431,6 +432,7 @@ def test_an_older_book_gets_its_kept_figures_when_it_is_upgraded(db_path):
     assert health.healthy, health.problems
 
 
+@pytest.mark.sqlite_only  # SQLite's triggers off, and its own statements for what was touched
 def test_a_bulk_writer_that_names_whom_it_touched_keeps_the_figures_without_a_rebuild(db):
     """`touched_sql` (db/derived.py) for a writer with the triggers off: the customers it
     touched are brought up to date, and nothing has to be built whole."""

@@ -146,7 +146,9 @@ class AttentionItem(NamedTuple):
 # the same IEEE operations, in the same order, as `WEIGHTS[code] * (1 + min(max(late, 0) /
 # max(scale, 1), 3))`; SQLite then calls back into Python (`_reason_score`, `_customer_score`)
 # for the customer's value and the rounding: Python's log10, and its round(), which rounds
-# half to even on the binary value where SQLite's round() does not.
+# half to even on the binary value where SQLite's round() does not. PostgreSQL has the same
+# arithmetic written in SQL (db/postgres/queue.py). The statements are the store's
+# (db/store/queue.py), written from QUEUE_RULES below.
 
 # The order the rules are checked in: a customer's reasons with equal scores keep it.
 RULE_ORDER = (
