@@ -208,7 +208,7 @@ def test_a_deleted_interaction_comes_back_with_its_id_follow_up_and_regarding(db
     after = _snapshot(db)
     # The same rows, ids included; only their versions moved on (an open edit is stale).
     for table in ("interaction", "purchase"):
-        names = [row[1] for row in db.execute_sql(f"PRAGMA table_info({table})")]
+        names = [c[0] for c in db.execute_sql(f"SELECT * FROM {table} LIMIT 0").description]
         version = names.index("version")
 
         def unversioned(rows, version=version):

@@ -54,8 +54,13 @@ def _trashed_by(customer_id: int) -> UndoStep | None:
 
 
 def _moved_ids(payload: dict[str, Any], what: str) -> list[int]:
+    # A merge names each row it moved by its key: its rowid on SQLite (the id of an
+    # interaction or a purchase), its primary key's other columns (the id) on PostgreSQL.
     return [
-        key["rowid"] for move in payload["moves"] if move["what"] == what for key in move["keys"]
+        key["rowid"] if "rowid" in key else key["id"]
+        for move in payload["moves"]
+        if move["what"] == what
+        for key in move["keys"]
     ]
 
 
