@@ -4,6 +4,8 @@ history, and undone as one step, or not at all when any of them changed since.""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.builders import ME, NOW, TODAY, category
@@ -26,7 +28,10 @@ from tui_crm.core.customers import (
 )
 from tui_crm.core.search import search
 from tui_crm.core.undo import undo_last
+from tui_crm.db.postgres.backup import dumps
 from tui_crm.errors import ConflictError, CrmError
+
+pytestmark = pytest.mark.both_engines
 
 PEOPLE = 60  # more than a page of results (50): an action takes every one the query finds
 
@@ -91,7 +96,12 @@ def test_every_customer_the_query_finds_gets_the_tags_and_a_line_in_their_histor
     assert current_version(kari) == versions[kari]
 
 
-def test_a_dry_run_says_who_would_change_and_changes_nothing(db, book, db_path):
+def _backups(db, book_place: str) -> list:
+    """The book's backups: archives of a book on PostgreSQL, copies of a file."""
+    return dumps(book_place) if db.engine == "postgresql" else list_backups(Path(book_place))
+
+
+def test_a_dry_run_says_who_would_change_and_changes_nothing(db, book, book_place):
     oslo, _ = book
     before = db.execute_sql("SELECT customer_id, tag_id FROM customer_tag ORDER BY 1, 2").fetchall()
     versions = {cid: current_version(cid) for cid in oslo}
@@ -103,15 +113,15 @@ def test_a_dry_run_says_who_would_change_and_changes_nothing(db, book, db_path):
     after = db.execute_sql("SELECT customer_id, tag_id FROM customer_tag ORDER BY 1, 2").fetchall()
     assert after == before
     assert {cid: current_version(cid) for cid in oslo} == versions
-    assert list_backups(db_path) == []
+    assert _backups(db, book_place) == []
 
 
-def test_a_backup_is_taken_before_and_none_when_nothing_changes(db, book, db_path):
+def test_a_backup_is_taken_before_and_none_when_nothing_changes(db, book, book_place):
     tag_customers(db, "city:oslo", ["fair"], [], as_of=TODAY, now=NOW)
-    assert [b.reason for b in list_backups(db_path)] == ["before-bulk"]
+    assert [b.reason for b in _backups(db, book_place)] == ["before-bulk"]
     again = tag_customers(db, "city:oslo", ["fair"], [], as_of=TODAY, now=NOW)
     assert again.changes == [] and again.step is None
-    assert len(list_backups(db_path)) == 1
+    assert len(_backups(db, book_place)) == 1
 
 
 def test_customers_in_the_trash_are_not_touched(db, book):

@@ -26,6 +26,8 @@ from tui_crm.core.customers import (
 from tui_crm.core.search import search
 from tui_crm.errors import ConflictError, NotFound, ValidationError
 
+pytestmark = pytest.mark.both_engines
+
 FOLLOW_UPS = ("follow_up_due", "follow_up_overdue")
 
 

@@ -29,6 +29,8 @@ from tui_crm.core.search import search
 from tui_crm.db.models import CustomerChange, Interaction, Purchase
 from tui_crm.errors import Ambiguous, ConflictError, NotFound, ValidationError
 
+pytestmark = pytest.mark.both_engines
+
 TODAY = date(2026, 11, 18)
 NOW = datetime(2026, 11, 18, 12, 0)
 

@@ -14,6 +14,8 @@ from tui_crm.core.fields import split_extension
 from tui_crm.core.search import search
 from tui_crm.errors import UnverifiedValues, ValidationError
 
+pytestmark = pytest.mark.both_engines
+
 TODAY = date(2026, 3, 2)
 
 

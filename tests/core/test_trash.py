@@ -25,6 +25,8 @@ from tui_crm.core.undo import undo_last
 from tui_crm.db.database import close_database, open_database
 from tui_crm.errors import ConflictError, CrmError, NotFound
 
+pytestmark = pytest.mark.both_engines
+
 
 def _build(db) -> dict[str, int]:
     """The Smiths on the fixed clock, Rob lost (for price) and once talking about Robert."""

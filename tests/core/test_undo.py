@@ -30,6 +30,8 @@ from tui_crm.core.search import search
 from tui_crm.core.undo import newest_step, undo_last
 from tui_crm.errors import ConflictError, CrmError
 
+pytestmark = pytest.mark.both_engines
+
 
 def _snapshot(db) -> dict[str, list[tuple]]:
     tables = ("customer", "interaction", "purchase", "attention_mark", "customer_tag")

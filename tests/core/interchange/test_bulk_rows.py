@@ -7,9 +7,13 @@ import itertools
 import uuid
 from datetime import datetime
 
+import pytest
+
 from tui_crm.core.customers import create_customer, new_uids
 from tui_crm.core.interchange.load import load_customers
 from tui_crm.core.interchange.records import Parsed, SourceRow
+
+pytestmark = pytest.mark.both_engines
 
 NOW = datetime(2026, 11, 20, 10, 0)
 

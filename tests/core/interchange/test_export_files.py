@@ -11,6 +11,8 @@ from tui_crm.core.interchange.files import export_to_file, mapping_pair
 from tui_crm.core.interchange.text import read_source
 from tui_crm.errors import CrmError
 
+pytestmark = pytest.mark.both_engines
+
 
 @pytest.fixture
 def jurgen(db):

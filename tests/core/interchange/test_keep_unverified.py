@@ -19,6 +19,8 @@ from tui_crm.core.interchange.load import load_customers
 from tui_crm.core.interchange.vcard import parse_vcards, write_vcards
 from tui_crm.db.database import close_database, open_database
 
+pytestmark = pytest.mark.both_engines
+
 NOW = datetime(2026, 3, 2, 9, 0)
 
 GOOGLE = (

@@ -13,6 +13,8 @@ from tui_crm.core.interchange import load
 from tui_crm.core.interchange.load import load_customers
 from tui_crm.core.interchange.records import Parsed, SourceRow
 
+pytestmark = pytest.mark.both_engines
+
 NOW = datetime(2026, 11, 20, 10, 0)
 FIRST = ("Anna", "Robert", "Rob", "Bob", "Kari", "Jürgen")
 LAST = ("Berg", "Smith", "Müller", "Olsen")

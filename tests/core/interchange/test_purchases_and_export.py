@@ -16,6 +16,8 @@ from tui_crm.core.interchange.text import decode, file_date
 from tui_crm.core.merge import merge
 from tui_crm.errors import CrmError
 
+pytestmark = pytest.mark.both_engines
+
 NOW = datetime(2026, 11, 20, 10, 0)
 
 

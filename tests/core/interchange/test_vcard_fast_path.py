@@ -24,6 +24,8 @@ from tui_crm.core.interchange.records import FileRejected
 from tui_crm.core.interchange.text import _split_lines, decode
 from tui_crm.db.models import Customer
 
+pytestmark = pytest.mark.both_engines
+
 DATA = Path(__file__).resolve().parents[2] / "data" / "address_books"
 
 
