@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
 from peewee import SqliteDatabase
 
 from tests.builders import NOW, TODAY, merge_as_they_are, smiths
@@ -22,6 +23,8 @@ from tui_crm.core.trash import restore_from_trash
 from tui_crm.core.undo import undo_last
 from tui_crm.db import migrations
 from tui_crm.db.database import APPLICATION_ID, _casefold, close_database, open_database
+
+pytestmark = pytest.mark.both_engines
 
 # As people type them: valid ones in several countries, one with an extension, and numbers
 # kept as typed (not verified) that phonenumbers can or cannot read.
@@ -207,11 +210,17 @@ def test_migration_11_keeps_the_text_of_every_number_already_kept(db_path):
 
 def test_writing_the_text_rebuilds_no_search_document_but_a_new_number_does(db):
     cid = create_customer(db, {"first_name": "Ann", "phones": ["+47 95 55 12 34"]})
-    db.execute_sql("DELETE FROM customer_fts WHERE rowid = ?", (cid,))
+    # Each engine's search documents: SQLite's full-text table, PostgreSQL's customer_search.
+    index, key = (
+        ("customer_search", "customer_id")
+        if db.engine == "postgresql"
+        else ("customer_fts", "rowid")
+    )
+    db.execute_sql(f"DELETE FROM {index} WHERE {key} = ?", (cid,))
     db.execute_sql("UPDATE customer_phone SET shown = 'x' WHERE customer_id = ?", (cid,))
-    assert db.execute_sql("SELECT count(*) FROM customer_fts").fetchone() == (0,)
+    assert db.execute_sql(f"SELECT count(*) FROM {index}").fetchone() == (0,)
     db.execute_sql("UPDATE customer_phone SET national = '95551234' WHERE customer_id = ?", (cid,))
-    assert db.execute_sql("SELECT rowid FROM customer_fts").fetchall() == [(cid,)]
+    assert db.execute_sql(f"SELECT {key} FROM {index}").fetchall() == [(cid,)]
 
 
 def test_check_names_a_wrong_text_and_repair_writes_it_again(db):
