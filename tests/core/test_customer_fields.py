@@ -41,6 +41,8 @@ from tui_crm.core.types import CustomerProfile
 from tui_crm.db.models import Customer
 from tui_crm.ui.screens.customer_form import CustomerFormScreen
 
+pytestmark = pytest.mark.both_engines
+
 # Columns of `customer` that are not something the user states about a customer.
 SYSTEM_COLUMNS = {
     "id",

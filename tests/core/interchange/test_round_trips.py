@@ -19,6 +19,8 @@ from tui_crm.core.interchange.load import load_customers
 from tui_crm.core.interchange.text import decode
 from tui_crm.core.interchange.vcard import parse_vcards, write_vcards
 
+pytestmark = pytest.mark.both_engines
+
 FORMATS = {
     "csv": (write_contacts_csv, parse_contacts_csv),
     "vcard": (write_vcards, parse_vcards),
