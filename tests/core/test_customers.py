@@ -3,6 +3,7 @@ purchases, and finding a customer by what a person types."""
 
 from __future__ import annotations
 
+import time
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from tests.builders import category
 from tests.versions import current_version
 from tui_crm.core import config
+from tui_crm.core.book import BookClock, book_is_empty
 from tui_crm.core.customers import (
     Reapplied,
     add_purchase,
@@ -25,8 +27,9 @@ from tui_crm.core.customers import (
     trash_customer,
     update_customer,
 )
+from tui_crm.core.demo import build_demo
 from tui_crm.core.search import search
-from tui_crm.db.models import CustomerChange, Interaction, Purchase
+from tui_crm.db.models import Customer, CustomerChange, Interaction, Purchase
 from tui_crm.errors import Ambiguous, ConflictError, NotFound, ValidationError
 
 pytestmark = pytest.mark.both_engines
@@ -593,3 +596,33 @@ def test_the_source_field_completes_from_the_sources_of_live_customers(db):
     assert known_sources(db) == ["Fair", "Old flyer", "Website"]
     trash_customer(db, gone, now=NOW, expected_version=current_version(gone))
     assert known_sources(db) == ["Fair", "Website"]  # nothing offered from the trash
+
+
+def _moved(clock: BookClock, before: int | None) -> bool:
+    """Whether the clock moves past `before` within a second (a notification takes a moment
+    to arrive on PostgreSQL)."""
+    for _ in range(50):
+        if clock.reading() != before:
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_the_book_clock_moves_when_the_book_changes_and_not_when_it_is_read(db):
+    clock = BookClock(db)
+    try:
+        first = clock.reading()
+        assert first is not None
+        assert not _moved(clock, first)
+        cid = create_customer(db, {"first_name": "Ann"}, now=NOW)
+        assert _moved(clock, first)
+        then = clock.reading()
+        assert Customer.get_by_id(cid).first_name == "Ann"
+        assert not _moved(clock, then)
+    finally:
+        clock.close()
+
+
+def test_a_demo_book_is_built_on_either_engine(db):
+    assert build_demo(db, customers=40, seed=3, today=TODAY) == 40
+    assert not book_is_empty(db)
