@@ -17,6 +17,8 @@ from tui_crm.core.query import (
     with_sort,
 )
 
+pytestmark = pytest.mark.both_engines
+
 
 def test_plain_words():
     assert parse("rob  oslo") == Query(words=(Word("rob"), Word("oslo")))

@@ -13,6 +13,8 @@ from tui_crm.core.fields import _phonenumbers_answer, parse_phone_shown
 from tui_crm.core.quick_phones import looks_quick, quick_phone
 from tui_crm.errors import CrmError
 
+pytestmark = pytest.mark.both_engines
+
 
 def _long_way(value: str) -> tuple[str, str, str] | bool:
     """What phonenumbers says of a stripped text, as quick_phone puts it (False: refused)."""

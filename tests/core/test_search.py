@@ -18,6 +18,8 @@ from tui_crm.core.customers import (
 )
 from tui_crm.core.search import search
 
+pytestmark = pytest.mark.both_engines
+
 AS_OF = date(2026, 11, 18)
 
 
@@ -571,3 +573,46 @@ def test_a_window_of_the_results_is_that_part_of_them_and_the_count_is_all_of_th
     for offset, limit in [(0, 2), (1, 3), (4, 10), (len(whole), 5)]:
         window = search_window(db, text, as_of=AS_OF, offset=offset, limit=limit)
         assert [row.id for row in window] == whole[offset : offset + limit]
+
+
+# Text FTS5 splits and folds in its own way: each engine must read the same words from it.
+WORD_SAMPLES = [
+    "Ålesund Øyvind Bæk",
+    "O'Brien-Smith, jr.",
+    "straße STRASSE ẞig",
+    "Łódź Đorđe Þór œuvre",
+    "e\u0301te\u0301 ½ ² ª º µ",
+    "\u01c21234 \u01c2555",
+    "Ωμέγα Жук ёж ά",
+    "a_b a·b a—b a’b «x» ¿y?",
+    "mail@example.com +47 (0)95-55",
+    "東京 タワー 한국",
+    "x\u200by x\u00a0y",
+    "🙂smile🙂 ok",
+    "İstanbul ıi ﬁne ǆ ŀ",
+]
+
+
+@pytest.mark.postgres
+def test_postgresql_reads_the_words_sqlite_fts5_reads(pg_url):
+    """m0017_schema.sql `crm_words` against FTS5's own tokenizer (`unicode61 remove_diacritics
+    2`, as customer_fts has it)."""
+    import sqlite3
+
+    from tui_crm.db.database import close_database, open_database
+
+    fts = sqlite3.connect(":memory:")
+    fts.execute("CREATE VIRTUAL TABLE f USING fts5(x, tokenize='unicode61 remove_diacritics 2')")
+    fts.execute("CREATE VIRTUAL TABLE v USING fts5vocab(f, 'instance')")
+    book = open_database(pg_url)
+    try:
+        for n, text in enumerate(WORD_SAMPLES, 1):
+            fts.execute("INSERT INTO f (rowid, x) VALUES (?, ?)", (n, text))
+            expected = [
+                term
+                for (term,) in fts.execute("SELECT term FROM v WHERE doc = ? ORDER BY offset", (n,))
+            ]
+            words = book.execute_sql("SELECT crm_words(?)", (text,)).fetchone()[0]
+            assert words.split() == expected, text
+    finally:
+        close_database()

@@ -12,6 +12,8 @@ from tui_crm.core.customers import add_purchase, create_customer, trash_customer
 from tui_crm.core.query import parse
 from tui_crm.core.search import search
 
+pytestmark = pytest.mark.both_engines
+
 AS_OF = date(2026, 11, 18)
 
 PEOPLE = {

@@ -3,7 +3,11 @@ customers whose notes hold them, as text that is never markup."""
 
 from __future__ import annotations
 
+import pytest
+
 from tui_crm.core.search import FOUND_FROM, FOUND_TO, note_snippets, search
+
+pytestmark = pytest.mark.both_engines
 
 
 def test_snippets_are_only_for_customers_whose_notes_hold_the_words(db):

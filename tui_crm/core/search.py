@@ -1,8 +1,9 @@
 """Running a parsed query against the database: full text, qualifiers, sorting.
 
-Free words go to the FTS5 index as quoted prefix terms (user text never becomes SQL or FTS
-syntax); qualifiers become parameterised conditions on the customer row, its tags and its
-value figures as of `as_of`.
+Free words are prefix-matched against the search index; qualifiers are conditions on the
+customer row, its tags and its value figures as of `as_of`. The SQL of both is the store's
+(tui_crm/db/store/search.py, one implementation per engine); here the query is prepared, a
+plan chosen and the rows built.
 
 Two plans return the same rows in the same order:
 
@@ -25,7 +26,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from peewee import Database
 
@@ -33,42 +34,10 @@ from tui_crm.core.names import fold_name
 from tui_crm.core.query import Filter, Query, SortKey, Word, parse
 from tui_crm.core.rows import CustomerRow, status_as_shown
 from tui_crm.core.value import ensure_values
-from tui_crm.db.derived import TAIL_MARK
+from tui_crm.db.store import store_of
+from tui_crm.db.store.search import FOUND_FROM, FOUND_TO, VALUE_INDEXES, text_words
 
-SORT_SQL = {
-    "name": ["c.first_name COLLATE NOCASE", "c.last_name COLLATE NOCASE"],
-    "last_name": ["c.last_name COLLATE NOCASE", "c.first_name COLLATE NOCASE"],
-    "company": ["c.company COLLATE NOCASE"],
-    "city": ["c.city COLLATE NOCASE"],
-    "created": ["c.created_at"],
-    "last_contact": ["c.last_contact_at"],
-    "next_follow_up": ["c.next_follow_up IS NULL", "c.next_follow_up"],
-    "spent30d": ["coalesce(v.spent_30d, 0)"],
-    "spent12m": ["coalesce(v.spent_12m, 0)"],
-    "lifetime": ["coalesce(v.lifetime, 0)"],
-}
-EQUAL_COLUMNS = {
-    "city": "c.city",
-    "country": "c.country",
-    "source": "c.source",
-    "owner": "c.owner",
-    "territory": "c.territory",
-}
-# Sort keys whose order an index gives: value figures (customer_value), customer columns
-# (some from migration 2).
-VALUE_INDEXES = {
-    "spent12m": ("spent_12m", "customer_value_12m"),
-    "spent30d": ("spent_30d", "customer_value_30d"),
-    "lifetime": ("lifetime", "customer_value_lifetime"),
-}
-CUSTOMER_INDEXES = {
-    "name": "customer_first_name",
-    "last_name": "customer_name",
-    "created": "customer_created",
-    "company": "customer_company",
-    "city": "customer_city",
-    "last_contact": "customer_last_contact",
-}
+__all__ = ["FOUND_FROM", "FOUND_TO"]  # the marks of a snippet, for the screens
 
 # Plan choice. Costs are in microseconds per row, measured on 100 000 customers
 # (benchmarks/bench.py); only their ratios matter.
@@ -85,147 +54,6 @@ SORT_COST = 1.4  # direct: fetch and sort one candidate
 WALK_MARGIN = 2.0
 # Qualifiers the planner can drive a direct plan from (an index or a set of ids).
 INDEXED_QUALIFIERS = ("city", "tag", "category", "due")
-
-
-def fts_term(word: Word) -> str | None:
-    """One word as a safe FTS5 phrase: quoted, quotes doubled, `*` for prefix matching. Four
-    to eight digits match the end of a phone number too (its tail tokens, migration 17)."""
-    if not any(ch.isalnum() for ch in word.text):
-        return None
-    quoted = '"' + word.text.replace('"', '""') + '"'
-    if word.phrase:
-        return quoted
-    if word.text.isascii() and word.text.isdigit() and 4 <= len(word.text) <= 8:
-        return f'({quoted}* OR "{TAIL_MARK}{word.text}")'
-    return quoted + "*"
-
-
-def _match_strings(query: Query) -> tuple[str | None, str | None]:
-    """FTS5 queries for the words that must match all, and those of which none may."""
-    positive = [t for w in query.words if not w.negated and (t := fts_term(w))]
-    negative = [t for w in query.words if w.negated and (t := fts_term(w))]
-    return " AND ".join(positive) or None, " OR ".join(negative) or None
-
-
-def _text_conditions(query: Query, mode: str = "direct") -> tuple[list[str], list]:
-    """Full-text conditions. "direct" lets the planner drive the query from the hits;
-    "walk" collects the hits once and probes them per customer; "seek" asks the index
-    about each customer instead (worth it when the walk stops after a few rows)."""
-    sql: list[str] = []
-    params: list = []
-    positive, negative = _match_strings(query)
-    # `+` keeps the planner from driving a walk from the hits instead of from its index.
-    probe = "c.id" if mode == "direct" else "+c.id"
-    if positive:
-        if mode == "seek":
-            sql.append(
-                "EXISTS (SELECT 1 FROM customer_fts WHERE customer_fts.rowid = c.id "
-                "AND customer_fts MATCH ?)"
-            )
-        else:
-            sql.append(f"{probe} IN (SELECT rowid FROM customer_fts WHERE customer_fts MATCH ?)")
-        params.append(positive)
-    if negative:
-        sql.append(f"{probe} NOT IN (SELECT rowid FROM customer_fts WHERE customer_fts MATCH ?)")
-        params.append(negative)
-    return sql, params
-
-
-# Qualifiers whose values are compared without regard to case.
-CASELESS = {"tag", "company", "category", *EQUAL_COLUMNS}
-
-
-def _case_variants(values: list[str]) -> list[str]:
-    """The values in the case forms a stored name can take (ålesund, Ålesund, ÅLESUND).
-
-    SQLite's NOCASE and LIKE fold only ASCII letters, and a Python function in the query
-    would keep the indexes out of use; so the non-ASCII letters are offered in each case form
-    instead. ASCII-only values need nothing more.
-    """
-    out: list[str] = []
-    for value in values:
-        forms = [value]
-        if not value.isascii():
-            forms += [value.lower(), value.upper(), value.title(), value.capitalize()]
-        out.extend(form for form in forms if form not in out)
-    return out
-
-
-def _filter_conditions(query: Query, as_of: date) -> tuple[list[str], list]:
-    sql: list[str] = []
-    params: list = []
-    for f in query.filters:
-        values = list(f.values)
-        if f.key == "owner":
-            from tui_crm.core.config import settings  # reads config.toml: only when needed
-
-            values = [settings().user if v.lower() == "me" else v for v in values]
-        if f.key in CASELESS:
-            values = _case_variants(values)
-        marks = ", ".join("?" for _ in values)
-        if f.key == "tag":
-            cond = (
-                "c.id IN (SELECT ct.customer_id FROM customer_tag ct JOIN tag t "
-                f"ON t.id = ct.tag_id WHERE t.name COLLATE NOCASE IN ({marks}))"
-            )
-        elif f.key in EQUAL_COLUMNS:
-            cond = f"{EQUAL_COLUMNS[f.key]} COLLATE NOCASE IN ({marks})"
-        elif f.key == "company":
-            cond = "(" + " OR ".join("c.company LIKE ? ESCAPE '\\'" for _ in values) + ")"
-            values = [
-                "%" + v.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-                for v in values
-            ]
-        elif f.key == "category":
-            cond = (
-                f"c.category_id IN (SELECT id FROM category WHERE name COLLATE NOCASE IN ({marks}))"
-            )
-        elif f.key == "tier":
-            values = ["" if v == "none" else v for v in values]
-            cond = f"coalesce(v.tier, '') IN ({marks})"
-        elif f.key == "referred_by":
-            cond = f"c.referred_by_id IN ({marks})"
-            values = [int(v) for v in values]
-        elif f.key == "ids":  # a reason: qualifier, resolved to the ids it stands for
-            cond = "c.id IN (SELECT value FROM json_each(?))"
-        elif f.key == "gender":
-            cond = f"c.gender IN ({marks})"
-        elif f.key == "status":
-            cond, values = _status_condition(None, f.values)
-        elif f.key == "shown_status":  # a status: qualifier with the lapsed ids (`resolve`)
-            cond, values = _status_condition(f.values[0], f.values[1:])
-        elif f.key == "due":
-            limits = {"overdue": ("<", as_of), "today": ("<=", as_of)}
-            limits["week"] = ("<=", as_of + timedelta(days=7))
-            cond = "(" + " OR ".join(f"c.next_follow_up {limits[v][0]} ?" for v in values) + ")"
-            values = [limits[v][1].isoformat() for v in values]
-        else:  # pragma: no cover - the parser only produces known keys
-            raise AssertionError(f.key)
-        sql.append(f"NOT coalesce({cond}, 0)" if f.negated else cond)
-        params.extend(values)
-    for m in query.money:
-        sql.append(f"coalesce(v.{m.key}, 0) {m.op} ?")
-        params.append(m.cents)
-    return sql, params
-
-
-# `status:` as `status_as_shown` tells it: lost is typed; lapsed is who the rule says stopped
-# buying (never a lost customer); active is everyone else. The ? is the lapsed customers' ids.
-STATUS_SQL = {
-    "lost": "c.status = 'lost'",
-    "lapsed": "c.id IN (SELECT value FROM json_each(?))",
-    "active": "(c.status != 'lost' AND c.id NOT IN (SELECT value FROM json_each(?)))",
-}
-
-
-def _status_condition(lapsed: str | None, wanted: Iterable[str]) -> tuple[str, list]:
-    """SQL and parameters for a `status:` filter. Only lost can be told from the row: active
-    and lapsed need the lapsed customers' ids (JSON), which `resolve` puts in."""
-    wanted = list(wanted)
-    if lapsed is None and set(wanted) - {"lost"}:
-        raise AssertionError("status:active and status:lapsed are resolved first (`resolve`)")
-    params = [lapsed for value in wanted if value != "lost"]
-    return "(" + " OR ".join(STATUS_SQL[value] for value in wanted) + ")", params
 
 
 def resolve(db: Database, query: Query, as_of: date) -> Query:
@@ -267,24 +95,28 @@ def _sort_keys(query: Query) -> list[SortKey]:
     return [SortKey("last_name")]
 
 
-def _order_parts(keys: list[SortKey]) -> list[str]:
-    parts: list[str] = []
-    for key in keys:
-        for column in SORT_SQL[key.key]:
-            nulls_last = column.endswith("IS NULL")
-            parts.append(column + (" DESC" if key.descending and not nulls_last else ""))
-    return parts
+def _prepared(query: Query) -> Query:
+    """`query` as the store takes it: its sort keys given (the default filled in), and
+    `owner:me` the user's name."""
+    filters = query.filters
+    if any(f.key == "owner" for f in filters):
+        from tui_crm.core.config import settings  # reads config.toml: only when needed
 
-
-def _order_by(query: Query) -> str:
-    return ", ".join([*_order_parts(_sort_keys(query)), "c.id"])
+        user = settings().user
+        filters = tuple(
+            Filter(f.key, tuple(user if v.lower() == "me" else v for v in f.values), f.negated)
+            if f.key == "owner"
+            else f
+            for f in filters
+        )
+    return Query(query.words, filters, query.money, tuple(_sort_keys(query)))
 
 
 def search_ids(db: Database, query: Query, *, as_of: date, limit: int | None = 50) -> list[int]:
     """Ids of the customers matching `query`, in result order: those it names exactly first
     (`exact_name_ids`), then the rest in the query's order."""
     ensure_values(db, as_of)
-    query = resolve(db, query, as_of)
+    query = _prepared(resolve(db, query, as_of))
     named = exact_name_ids(db, query, as_of)
     wanted = None if limit is None else limit + len(named)
     plan = _choose_plan(db, query, as_of, wanted)
@@ -327,15 +159,8 @@ def exact_name_ids(db: Database, query: Query, as_of: date) -> list[int]:
     # handful of candidates, each then compared in full.
     words = " ".join(w.text for w in query.words).replace(",", " ").split()
     tokens = [t for t in words if any(ch.isalnum() for ch in t)]
-    match = "name : (" + " AND ".join('"' + t.replace('"', '""') + '"' for t in tokens) + ")"
-    rows = db.execute_sql(
-        "SELECT c.id, c.first_name, c.last_name, c.nickname FROM customer c "
-        "WHERE c.deleted_at IS NULL "
-        "AND c.id IN (SELECT rowid FROM customer_fts WHERE customer_fts MATCH ?)",
-        (match,),
-    )
     by_name, by_nickname = set(), set()
-    for cid, first, last, nickname in rows:
+    for cid, first, last, nickname in store_of(db).name_candidates(tokens):
         if name == fold_name(f"{first} {last}"):
             by_name.add(cid)
         elif nickname and name == fold_name(f"{nickname} {last}"):
@@ -352,143 +177,48 @@ def exact_name_ids(db: Database, query: Query, as_of: date) -> list[int]:
 def _direct_ids(
     db: Database, query: Query, as_of: date, limit: int | None, text: str = "direct"
 ) -> list[int]:
-    """Collect every match, sort, cut. `text` as in `_text_conditions`: anything but
-    "direct" makes the planner start from a qualifier's index rather than the hits."""
-    text_sql, text_params = _text_conditions(query, text)
-    filter_sql, filter_params = _filter_conditions(query, as_of)
-    where = " AND ".join(["c.deleted_at IS NULL", *text_sql, *filter_sql])
-    sql = (
-        "SELECT c.id FROM customer c LEFT JOIN customer_value v ON v.customer_id = c.id "
-        f"WHERE {where} ORDER BY {_order_by(query)}"
-    )
-    params = [*text_params, *filter_params]
-    if limit is not None:
-        sql += " LIMIT ?"
-        params.append(limit)
-    return [row[0] for row in db.execute_sql(sql, params)]
-
-
-@dataclass(frozen=True)
-class _Stretch:
-    """Part of the result order that one index walks: the rows `where` admits, in `order`."""
-
-    source: str
-    where: tuple[str, ...]
-    params: tuple
-    order: str
-
-
-def _stretches(query: Query) -> list[_Stretch] | None:
-    """The result order as index walks, one after the other; None when no index gives it.
-
-    By a value figure the order falls into three stretches: positive figures (walked down
-    the figure's index, ties sorted as they come), zero or no figure (walked in the order of
-    the remaining keys), negative figures. A money qualifier on the same figure narrows the
-    first and last, and can rule out the middle one. By follow-up date: customers with one,
-    then those without.
-    """
-    keys = _sort_keys(query)
-    first, rest = keys[0], keys[1:]
-    with_value = "LEFT JOIN customer_value v ON v.customer_id = c.id"
-    ties = ", ".join([*_order_parts(rest), "c.id"])
-    direction = " DESC" if first.descending else ""
-    if first.key in CUSTOMER_INDEXES:
-        source = f"FROM customer c INDEXED BY {CUSTOMER_INDEXES[first.key]} {with_value}"
-        return [_Stretch(source, (), (), ", ".join([*_order_parts(keys), "c.id"]))]
-    if first.key == "next_follow_up":
-        by_date = f"FROM customer c INDEXED BY customer_next_follow_up {with_value}"
-        by_rest = "FROM customer c INDEXED BY customer_next_follow_up" if not rest else None
-        by_rest = by_rest or _customer_source(rest)
-        if by_rest is None:
-            return None
-        order = f"c.next_follow_up{direction}, {ties}"
-        return [
-            _Stretch(by_date, ("c.next_follow_up IS NOT NULL",), (), order),
-            _Stretch(f"{by_rest} {with_value}", ("c.next_follow_up IS NULL",), (), ties),
-        ]
-    by_rest = _customer_source(rest)
-    if first.key not in VALUE_INDEXES or by_rest is None:
-        return None
-    column, index = VALUE_INDEXES[first.key]
-    same = [m for m in query.money if m.key == column]
-    ranges = tuple(f"v.{column} {m.op} ?" for m in same)
-    bounds = tuple(m.cents for m in same)
-    by_value = (
-        f"FROM customer_value v INDEXED BY {index} CROSS JOIN customer c ON c.id = v.customer_id"
-    )
-    value_order = f"v.{column}{direction}, {ties}"
-    positive = _Stretch(by_value, (f"v.{column} > 0", *ranges), bounds, value_order)
-    negative = _Stretch(by_value, (f"v.{column} < 0", *ranges), bounds, value_order)
-    zero = _Stretch(f"{by_rest} {with_value}", (f"coalesce(v.{column}, 0) = 0",), (), ties)
-    middle = [zero] if all(_holds(0, m.op, m.cents) for m in same) else []
-    return [positive, *middle, negative] if first.descending else [negative, *middle, positive]
-
-
-def _customer_source(keys: list[SortKey]) -> str | None:
-    """Customers read in the order of `keys` (then id), or None when no index gives it."""
-    if not keys:
-        return "FROM customer c NOT INDEXED"  # rowid order
-    if keys[0].key in CUSTOMER_INDEXES:
-        return f"FROM customer c INDEXED BY {CUSTOMER_INDEXES[keys[0].key]}"
-    return None
-
-
-def _holds(value: int, op: str, bound: int) -> bool:
-    return {
-        ">": value > bound,
-        ">=": value >= bound,
-        "<": value < bound,
-        "<=": value <= bound,
-        "=": value == bound,
-    }[op]
+    """Collect every match, sort, cut. `text` ("direct", "walk" or "seek", as the store's
+    Search reads it): anything but "direct" makes the planner start from a qualifier's index
+    rather than the hits."""
+    return store_of(db).direct_ids(_prepared(query), as_of, limit, text)
 
 
 def _walk_ids(db: Database, query: Query, as_of: date, limit: int, mode: str = "walk") -> list[int]:
-    """Step through customers in result order, keeping those that match, up to `limit`."""
-    stretches = _stretches(query)
-    if stretches is None:
-        raise ValueError("no index gives this order; use the direct plan")
-    filter_sql, filter_params = _filter_conditions(query, as_of)
-    # Text last: the cheap qualifiers turn most customers away before the index is asked.
-    text_sql, text_params = _text_conditions(query, mode)
-    ids: list[int] = []
-    for stretch in stretches:
-        where = " AND ".join(["c.deleted_at IS NULL", *stretch.where, *filter_sql, *text_sql])
-        sql = f"SELECT c.id {stretch.source} WHERE {where} ORDER BY {stretch.order} LIMIT ?"
-        params = [*stretch.params, *filter_params, *text_params, limit - len(ids)]
-        ids.extend(row[0] for row in db.execute_sql(sql, params))
-        if len(ids) >= limit:
-            break
-    return ids
+    """Step through customers in result order along an index, keeping those that match, up
+    to `limit`."""
+    return store_of(db).walk_ids(_prepared(query), as_of, limit, mode)
+
+
+def _walkable(db: Database, query: Query) -> bool:
+    """Whether an index gives the order of `query`'s results, for the walk."""
+    return store_of(db).stretches(_prepared(query)) is not None
 
 
 @dataclass(frozen=True)
 class _Plan:
     walk: bool = False
-    text: str = "direct"  # how words are tested: see `_text_conditions`
+    text: str = "direct"  # how words are tested: see the store's Search
 
 
 def _choose_plan(db: Database, query: Query, as_of: date, limit: int | None) -> _Plan:
     """The cheaper plan by a rough estimate (microseconds, give or take)."""
-    if limit is None or not 0 < limit <= WALK_MAX_LIMIT or _stretches(query) is None:
+    store = store_of(db)
+    if limit is None or not 0 < limit <= WALK_MAX_LIMIT or store.stretches(query) is None:
         return _Plan()
-    customers = db.execute_sql("SELECT max(id) FROM customer").fetchone()[0] or 0
+    customers = store.highest_customer_id()
     if customers <= SMALL_BOOK:
         return _Plan()
-    positive, _ = _match_strings(query)
+    cap = max(4 * limit, customers // 2)  # past half the book the walk wins anyway
+    counted = store.text_hits(query, cap)
+    positive = counted is not None
     hits = built = customers  # built: hits a set of them would hold
-    if positive:
-        cap = max(4 * limit, customers // 2)  # past half the book the walk wins anyway
-        hits = db.execute_sql(
-            "SELECT count(*) FROM (SELECT rowid FROM customer_fts "
-            "WHERE customer_fts MATCH ? LIMIT ?)",
-            (positive, cap),
-        ).fetchone()[0]
+    if counted is not None:
+        hits = counted
         built = customers if hits >= cap else hits
     shares = _Shares()
     if query.filters or query.money:
         shares = _qualifier_shares(db, query, as_of, customers)
-    seekable = bool(positive) and _seekable(query)
+    seekable = positive and _seekable(query)
 
     # Walk: steps until `limit` matches, assuming matches spread evenly along the order
     # past the part that qualifiers aligned with the order rule out.
@@ -543,8 +273,9 @@ def _qualifier_shares(db: Database, query: Query, as_of: date, customers: int) -
     """Estimate from a slice of customers a third of the way in by id: a rough guess.
 
     Some qualifiers line up with a walk by value: a money limit on the sorted figure bounds
-    the stretches walked (`_stretches`), and gold and silver are the top fifth by 12-month
-    value (core/value.py). They do not thin out the walk, so they are left out of its share.
+    the stretches walked (the store's `stretches`), and gold and silver are the top fifth by
+    12-month value (core/value.py). They do not thin out the walk, so they are left out of
+    its share.
     """
     first = _sort_keys(query)[0]
     column = VALUE_INDEXES.get(first.key, ("", ""))[0]
@@ -563,24 +294,14 @@ def _qualifier_shares(db: Database, query: Query, as_of: date, customers: int) -
         parts.append((Query(filters=(f,)), not (by_tier and f in tiers), indexed))
     for m in query.money:
         parts.append((Query(money=(m,)), m.key != column, False))
-    flags: list[str] = []
-    params: list = []
-    for n, (single, _, _) in enumerate(parts):
-        sql, values = _filter_conditions(single, as_of)
-        flags.append(f"CASE WHEN {sql[0]} THEN 1 ELSE 0 END AS f{n}")
-        params.extend(values)
     groups = [
         list(range(len(parts))),
         [n for n, part in enumerate(parts) if part[1]],
         *([n] for n, part in enumerate(parts) if part[2]),
     ]
-    totals = ", ".join("total(" + ("*".join(f"f{n}" for n in g) or "1") + ")" for g in groups)
-    row = db.execute_sql(
-        f"SELECT count(*), {totals} FROM (SELECT {', '.join(flags)} "
-        "FROM customer c LEFT JOIN customer_value v ON v.customer_id = c.id "
-        f"WHERE c.id > ? AND c.deleted_at IS NULL ORDER BY c.id LIMIT {SAMPLE_ROWS})",
-        [*params, customers // 3],
-    ).fetchone()
+    row = store_of(db).qualifier_sample(
+        [part[0] for part in parts], groups, as_of, customers // 3, SAMPLE_ROWS
+    )
     shares = [(passed + 0.5) / (row[0] + 1) for passed in row[1:]]
     return _Shares(
         passing=shares[0],
@@ -588,19 +309,6 @@ def _qualifier_shares(db: Database, query: Query, as_of: date, customers: int) -
         skipped=0.1 if by_tier and "gold" not in tiers[0].values else 0.0,
         narrowest=min(shares[2:], default=1.0),
     )
-
-
-ROW_SQL = """
-SELECT c.id, c.first_name, c.last_name, c.company,
-  coalesce((SELECT address FROM customer_email WHERE customer_id = c.id
-            ORDER BY position LIMIT 1), ''),
-  coalesce((SELECT shown FROM customer_phone WHERE customer_id = c.id
-            ORDER BY position LIMIT 1), ''),
-  c.city, coalesce(v.tier, ''), coalesce(v.spent_12m, 0), coalesce(v.spent_30d, 0),
-  coalesce(v.lifetime, 0), c.last_contact_at, c.next_follow_up, c.status
-FROM customer c LEFT JOIN customer_value v ON v.customer_id = c.id
-WHERE c.id IN ({marks})
-"""
 
 
 def rows_for(db: Database, ids: list[int], *, status_on: date | None = None) -> list[CustomerRow]:
@@ -615,26 +323,23 @@ def rows_for(db: Database, ids: list[int], *, status_on: date | None = None) -> 
 
         lapsed = set(lapsed_ids(db, status_on, among=ids))
     found: dict[int, CustomerRow] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        sql = ROW_SQL.format(marks=", ".join("?" for _ in chunk))
-        for r in db.execute_sql(sql, chunk):
-            found[r[0]] = CustomerRow(
-                id=r[0],
-                first_name=r[1],
-                last_name=r[2],
-                company=r[3],
-                email=r[4],
-                phone=r[5],  # as kept when it was written (migration 11)
-                city=r[6],
-                tier=r[7],
-                value_12m=r[8],
-                spent_30d=r[9],
-                lifetime=r[10],
-                last_contact=_datetime(r[11]),
-                next_follow_up=date.fromisoformat(r[12]) if r[12] else None,
-                status=status_as_shown(r[13], r[0] in lapsed) if status_on is not None else "",
-            )
+    for r in store_of(db).customer_rows(ids):
+        found[r[0]] = CustomerRow(
+            id=r[0],
+            first_name=r[1],
+            last_name=r[2],
+            company=r[3],
+            email=r[4],
+            phone=r[5],  # as kept when it was written (migration 11)
+            city=r[6],
+            tier=r[7],
+            value_12m=r[8],
+            spent_30d=r[9],
+            lifetime=r[10],
+            last_contact=_datetime(r[11]),
+            next_follow_up=date.fromisoformat(r[12]) if r[12] else None,
+            status=status_as_shown(r[13], r[0] in lapsed) if status_on is not None else "",
+        )
     return [found[i] for i in ids if i in found]
 
 
@@ -673,15 +378,9 @@ def count_matches(db: Database, query: str | Query, *, as_of: date) -> int:
     return len(search_ids(db, parsed, as_of=as_of, limit=None))
 
 
-# What a search matched in the notes (profile notes, why they chose us, every interaction's
-# notes and outcome): the words found are between these marks in a snippet.
-FOUND_FROM, FOUND_TO = "\ue000", "\ue001"
-NOTES_COLUMN = 5  # customer_fts: name, company, contact, place, tags, notes
-
-
-def note_terms(query: str | Query) -> list[str]:
-    """The full-text terms of `query`'s words that notes can explain: its free words, not
-    negated, a phone's digits aside (none when the query does not parse)."""
+def _note_words(query: str | Query) -> list[Word]:
+    """The free words of `query` that notes can explain: not negated, a phone's digits aside
+    (none when the query does not parse)."""
     if isinstance(query, str):
         from tui_crm.core.query import QueryError
 
@@ -689,25 +388,22 @@ def note_terms(query: str | Query) -> list[str]:
             query = parse(query)
         except QueryError:
             return []
-    return [
-        term
-        for word in query.words
-        if not word.negated and not word.text.isdigit() and (term := fts_term(word))
-    ]
+    return [w for w in text_words(query, negated=False) if not w.text.isdigit()]
+
+
+def note_terms(query: str | Query) -> list[str]:
+    """The words of `query` that notes can explain (see `_note_words`)."""
+    return [w.text for w in _note_words(query)]
 
 
 def note_snippets(db: Database, query: str | Query, ids: list[int]) -> dict[int, str]:
     """For the customers `ids` whose notes hold a free word of `query` (a phone's digits
     aside): a few words of their notes around it, the words found between FOUND_FROM and
     FOUND_TO ("…left a \\ue000voicemail\\ue001 on Monday…"): why they are listed when their
-    name does not say it. FTS5 `snippet()` reads each document: some 1 ms a customer, so for
-    the rows on screen, not the whole result."""
-    terms = note_terms(query)
-    if not terms or not ids:
+    name does not say it. A snippet reads each document (some 1 ms a customer on SQLite), so
+    for the rows on screen, not the whole result. The notes are kept apart by ' · '."""
+    words = _note_words(query)
+    if not words or not ids:
         return {}
-    found = db.execute_sql(
-        f"SELECT rowid, snippet(customer_fts, {NOTES_COLUMN}, ?, ?, '…', 10) FROM customer_fts "
-        "WHERE customer_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))",
-        (FOUND_FROM, FOUND_TO, f"notes : ({' OR '.join(terms)})", _json_ids(ids)),
-    )
-    return {rowid: " ".join(text.split()) for rowid, text in found if FOUND_FROM in text}
+    found = store_of(db).note_snippets(words, ids)
+    return {cid: " ".join(text.split()) for cid, text in found.items() if FOUND_FROM in text}

@@ -366,8 +366,253 @@ CREATE INDEX undo_step_customer ON undo_step (customer_id, kind);
 CREATE INDEX undo_step_other ON undo_step (other_id, kind);
 CREATE INDEX undo_step_who ON undo_step (who, id);
 
+-- Search: the words of an SQLite book's FTS5 index (`unicode61 remove_diacritics 2`), so that
+-- a query finds the same customers on either engine (tui_crm/db/postgres/search.py). FTS5 splits
+-- text on every character that is not a letter, digit or private-use character, folds case
+-- and removes Latin diacritics (é → e, but ø, æ, ß and ł stay themselves; unaccent would
+-- change those, and ½, so it is not used). The two tables below are SQLite's own answers for
+-- each character of the Basic Multilingual Plane, read from its tokenizer
+-- (tests/core/test_search.py compares the two engines' words); beyond it, FTS5 reads every
+-- character (an emoji too) as part of a word, and so does this.
+
+-- The characters between words, as a regular expression (one or more of them).
+CREATE FUNCTION crm_separators() RETURNS text
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  AS $$ SELECT '['
+    || '\u0001-\u002f\u003a-\u0040\u005b-\u0060\u007b-\u00a9\u00ab-\u00b1\u00b4\u00b6-\u00b8'
+    || '\u00bb\u00bf\u00d7\u00f7\u02c2-\u02c5\u02d2-\u02df\u02e5-\u02eb\u02ed\u02ef-\u02ff\u0305'
+    || '\u030d-\u030e\u0310\u0312-\u031a\u031c-\u0322\u0329-\u032c\u032f\u0332-\u036f\u0375'
+    || '\u037e\u0384-\u0385\u0387\u03f6\u0482-\u0489\u055a-\u055f\u0589-\u058a\u058f\u0591-'
+    || '\u05c7\u05f3-\u05f4\u0600-\u0604\u0606-\u061b\u061e-\u061f\u064b-\u065f\u066a-\u066d'
+    || '\u0670\u06d4\u06d6-\u06e4\u06e7-\u06ed\u06fd-\u06fe\u0700-\u070d\u070f\u0711\u0730-'
+    || '\u074a\u07a6-\u07b0\u07eb-\u07f3\u07f6-\u07f9\u0816-\u0819\u081b-\u0823\u0825-\u0827'
+    || '\u0829-\u082d\u0830-\u083e\u0859-\u085b\u085e\u08e4-\u08fe\u0900-\u0903\u093a-\u093c'
+    || '\u093e-\u094f\u0951-\u0957\u0962-\u0965\u0970\u0981-\u0983\u09bc\u09be-\u09c4\u09c7-'
+    || '\u09c8\u09cb-\u09cd\u09d7\u09e2-\u09e3\u09f2-\u09f3\u09fa-\u09fb\u0a01-\u0a03\u0a3c'
+    || '\u0a3e-\u0a42\u0a47-\u0a48\u0a4b-\u0a4d\u0a51\u0a70-\u0a71\u0a75\u0a81-\u0a83\u0abc'
+    || '\u0abe-\u0ac5\u0ac7-\u0ac9\u0acb-\u0acd\u0ae2-\u0ae3\u0af0-\u0af1\u0b01-\u0b03\u0b3c'
+    || '\u0b3e-\u0b44\u0b47-\u0b48\u0b4b-\u0b4d\u0b56-\u0b57\u0b62-\u0b63\u0b70\u0b82\u0bbe-'
+    || '\u0bc2\u0bc6-\u0bc8\u0bca-\u0bcd\u0bd7\u0bf3-\u0bfa\u0c01-\u0c03\u0c3e-\u0c44\u0c46-'
+    || '\u0c48\u0c4a-\u0c4d\u0c55-\u0c56\u0c62-\u0c63\u0c7f\u0c82-\u0c83\u0cbc\u0cbe-\u0cc4'
+    || '\u0cc6-\u0cc8\u0cca-\u0ccd\u0cd5-\u0cd6\u0ce2-\u0ce3\u0d02-\u0d03\u0d3e-\u0d44\u0d46-'
+    || '\u0d48\u0d4a-\u0d4d\u0d57\u0d62-\u0d63\u0d79\u0d82-\u0d83\u0dca\u0dcf-\u0dd4\u0dd6\u0dd8'
+    || '-\u0ddf\u0df2-\u0df4\u0e31\u0e34-\u0e3a\u0e3f\u0e47-\u0e4f\u0e5a-\u0e5b\u0eb1\u0eb4-'
+    || '\u0eb9\u0ebb-\u0ebc\u0ec8-\u0ecd\u0f01-\u0f1f\u0f34-\u0f3f\u0f71-\u0f87\u0f8d-\u0f97'
+    || '\u0f99-\u0fbc\u0fbe-\u0fcc\u0fce-\u0fda\u102b-\u103e\u104a-\u104f\u1056-\u1059\u105e-'
+    || '\u1060\u1062-\u1064\u1067-\u106d\u1071-\u1074\u1082-\u108d\u108f\u109a-\u109f\u10fb'
+    || '\u135d-\u1368\u1390-\u1399\u1400\u166d-\u166e\u1680\u169b-\u169c\u16eb-\u16ed\u1712-'
+    || '\u1714\u1732-\u1736\u1752-\u1753\u1772-\u1773\u17b4-\u17d6\u17d8-\u17db\u17dd\u1800-'
+    || '\u180e\u18a9\u1920-\u192b\u1930-\u193b\u1940\u1944-\u1945\u19b0-\u19c0\u19c8-\u19c9'
+    || '\u19de-\u19ff\u1a17-\u1a1b\u1a1e-\u1a1f\u1a55-\u1a5e\u1a60-\u1a7c\u1a7f\u1aa0-\u1aa6'
+    || '\u1aa8-\u1aad\u1b00-\u1b04\u1b34-\u1b44\u1b5a-\u1b7c\u1b80-\u1b82\u1ba1-\u1bad\u1be6-'
+    || '\u1bf3\u1bfc-\u1bff\u1c24-\u1c37\u1c3b-\u1c3f\u1c7e-\u1c7f\u1cc0-\u1cc7\u1cd0-\u1ce8'
+    || '\u1ced\u1cf2-\u1cf4\u1dc0-\u1de6\u1dfc-\u1dff\u1fbd\u1fbf-\u1fc1\u1fcd-\u1fcf\u1fdd-'
+    || '\u1fdf\u1fed-\u1fef\u1ffd-\u1ffe\u2000-\u2064\u206a-\u206f\u207a-\u207e\u208a-\u208e'
+    || '\u20a0-\u20b9\u20d0-\u20f0\u2100-\u2101\u2103-\u2106\u2108-\u2109\u2114\u2116-\u2118'
+    || '\u211e-\u2123\u2125\u2127\u2129\u212e\u213a-\u213b\u2140-\u2144\u214a-\u214d\u214f\u2190'
+    || '-\u23f3\u2400-\u2426\u2440-\u244a\u249c-\u24e9\u2500-\u26ff\u2701-\u2775\u2794-\u2b4c'
+    || '\u2b50-\u2b59\u2ce5-\u2cea\u2cef-\u2cf1\u2cf9-\u2cfc\u2cfe-\u2cff\u2d70\u2d7f\u2de0-'
+    || '\u2e2e\u2e30-\u2e3b\u2e80-\u2e99\u2e9b-\u2ef3\u2f00-\u2fd5\u2ff0-\u2ffb\u3000-\u3004'
+    || '\u3008-\u3020\u302a-\u3030\u3036-\u3037\u303d-\u303f\u3099-\u309c\u30a0\u30fb\u3190-'
+    || '\u3191\u3196-\u319f\u31c0-\u31e3\u3200-\u321e\u322a-\u3247\u3250\u3260-\u327f\u328a-'
+    || '\u32b0\u32c0-\u32fe\u3300-\u33ff\u4dc0-\u4dff\ua490-\ua4c6\ua4fe-\ua4ff\ua60d-\ua60f'
+    || '\ua66f-\ua67e\ua69f\ua6f0-\ua6f7\ua700-\ua716\ua720-\ua721\ua789-\ua78a\ua802\ua806'
+    || '\ua80b\ua823-\ua82b\ua836-\ua839\ua874-\ua877\ua880-\ua881\ua8b4-\ua8c4\ua8ce-\ua8cf'
+    || '\ua8e0-\ua8f1\ua8f8-\ua8fa\ua926-\ua92f\ua947-\ua953\ua95f\ua980-\ua983\ua9b3-\ua9cd'
+    || '\ua9de-\ua9df\uaa29-\uaa36\uaa43\uaa4c-\uaa4d\uaa5c-\uaa5f\uaa77-\uaa79\uaa7b\uaab0'
+    || '\uaab2-\uaab4\uaab7-\uaab8\uaabe-\uaabf\uaac1\uaade-\uaadf\uaaeb-\uaaf1\uaaf5-\uaaf6'
+    || '\uabe3-\uabed\ufb1e\ufb29\ufbb2-\ufbc1\ufd3e-\ufd3f\ufdfc-\ufdfd\ufe00-\ufe19\ufe20-'
+    || '\ufe26\ufe30-\ufe52\ufe54-\ufe66\ufe68-\ufe6b\ufeff\uff01-\uff0f\uff1a-\uff20\uff3b-'
+    || '\uff40\uff5b-\uff65\uffe0-\uffe6\uffe8-\uffee\ufff9-\uffff'
+    || ']+' $$;
+
+-- A text with each letter as FTS5 folds it (case, diacritics; a lone combining accent goes).
+CREATE FUNCTION crm_fold(text) RETURNS text
+  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+  AS $$ SELECT translate($1,
+    U&'\0041\0042\0043\0044\0045\0046\0047\0048\0049\004a\004b\004c\004d\004e\004f\0050\0051'
+    || U&'\0052\0053\0054\0055\0056\0057\0058\0059\005a\00b5\00c0\00c1\00c2\00c3\00c4\00c5\00c6'
+    || U&'\00c7\00c8\00c9\00ca\00cb\00cc\00cd\00ce\00cf\00d0\00d1\00d2\00d3\00d4\00d5\00d6\00d8'
+    || U&'\00d9\00da\00db\00dc\00dd\00de\00e0\00e1\00e2\00e3\00e4\00e5\00e7\00e8\00e9\00ea\00eb'
+    || U&'\00ec\00ed\00ee\00ef\00f1\00f2\00f3\00f4\00f5\00f6\00f9\00fa\00fb\00fc\00fd\00ff\0100'
+    || U&'\0101\0102\0103\0104\0105\0106\0107\0108\0109\010a\010b\010c\010d\010e\010f\0110\0112'
+    || U&'\0113\0114\0115\0116\0117\0118\0119\011a\011b\011c\011d\011e\011f\0120\0121\0122\0123'
+    || U&'\0124\0125\0126\0128\0129\012a\012b\012c\012d\012e\012f\0130\0132\0134\0135\0136\0137'
+    || U&'\0139\013a\013b\013c\013d\013e\013f\0141\0143\0144\0145\0146\0147\0148\014a\014c\014d'
+    || U&'\014e\014f\0150\0151\0152\0154\0155\0156\0157\0158\0159\015a\015b\015c\015d\015e\015f'
+    || U&'\0160\0161\0162\0163\0164\0165\0166\0168\0169\016a\016b\016c\016d\016e\016f\0170\0171'
+    || U&'\0172\0173\0174\0175\0176\0177\0178\0179\017a\017b\017c\017d\017e\017f\0181\0182\0184'
+    || U&'\0186\0187\0189\018a\018b\018e\018f\0190\0191\0193\0194\0196\0197\0198\019c\019d\019f'
+    || U&'\01a0\01a1\01a2\01a4\01a6\01a7\01a9\01ac\01ae\01af\01b0\01b1\01b2\01b3\01b5\01b7\01b8'
+    || U&'\01bc\01c4\01c5\01c7\01c8\01ca\01cb\01cd\01ce\01cf\01d0\01d1\01d2\01d3\01d4\01d5\01d6'
+    || U&'\01d7\01d8\01d9\01da\01db\01dc\01de\01df\01e0\01e2\01e4\01e6\01e7\01e8\01e9\01ea\01eb'
+    || U&'\01ec\01ed\01ee\01f0\01f1\01f2\01f4\01f5\01f6\01f7\01f8\01f9\01fa\01fb\01fc\01fe\0200'
+    || U&'\0201\0202\0203\0204\0205\0206\0207\0208\0209\020a\020b\020c\020d\020e\020f\0210\0211'
+    || U&'\0212\0213\0214\0215\0216\0217\0218\0219\021a\021b\021c\021e\021f\0220\0222\0224\0226'
+    || U&'\0227\0228\0229\022a\022b\022c\022d\022e\022f\0230\0231\0232\0233\023a\023b\023d\023e'
+    || U&'\0241\0243\0244\0245\0246\0248\024a\024c\024e\0370\0372\0376\0386\0388\0389\038a\038c'
+    || U&'\038e\038f\0391\0392\0393\0394\0395\0396\0397\0398\0399\039a\039b\039c\039d\039e\039f'
+    || U&'\03a0\03a1\03a3\03a4\03a5\03a6\03a7\03a8\03a9\03aa\03ab\03c2\03cf\03d0\03d1\03d5\03d6'
+    || U&'\03d8\03da\03dc\03de\03e0\03e2\03e4\03e6\03e8\03ea\03ec\03ee\03f0\03f1\03f4\03f5\03f7'
+    || U&'\03f9\03fa\03fd\03fe\03ff\0400\0401\0402\0403\0404\0405\0406\0407\0408\0409\040a\040b'
+    || U&'\040c\040d\040e\040f\0410\0411\0412\0413\0414\0415\0416\0417\0418\0419\041a\041b\041c'
+    || U&'\041d\041e\041f\0420\0421\0422\0423\0424\0425\0426\0427\0428\0429\042a\042b\042c\042d'
+    || U&'\042e\042f\0460\0462\0464\0466\0468\046a\046c\046e\0470\0472\0474\0476\0478\047a\047c'
+    || U&'\047e\0480\048a\048c\048e\0490\0492\0494\0496\0498\049a\049c\049e\04a0\04a2\04a4\04a6'
+    || U&'\04a8\04aa\04ac\04ae\04b0\04b2\04b4\04b6\04b8\04ba\04bc\04be\04c0\04c1\04c3\04c5\04c7'
+    || U&'\04c9\04cb\04cd\04d0\04d2\04d4\04d6\04d8\04da\04dc\04de\04e0\04e2\04e4\04e6\04e8\04ea'
+    || U&'\04ec\04ee\04f0\04f2\04f4\04f6\04f8\04fa\04fc\04fe\0500\0502\0504\0506\0508\050a\050c'
+    || U&'\050e\0510\0512\0514\0516\0518\051a\051c\051e\0520\0522\0524\0526\0531\0532\0533\0534'
+    || U&'\0535\0536\0537\0538\0539\053a\053b\053c\053d\053e\053f\0540\0541\0542\0543\0544\0545'
+    || U&'\0546\0547\0548\0549\054a\054b\054c\054d\054e\054f\0550\0551\0552\0553\0554\0555\0556'
+    || U&'\10a0\10a1\10a2\10a3\10a4\10a5\10a6\10a7\10a8\10a9\10aa\10ab\10ac\10ad\10ae\10af\10b0'
+    || U&'\10b1\10b2\10b3\10b4\10b5\10b6\10b7\10b8\10b9\10ba\10bb\10bc\10bd\10be\10bf\10c0\10c1'
+    || U&'\10c2\10c3\10c4\10c5\10c7\10cd\1e00\1e01\1e02\1e03\1e04\1e05\1e06\1e07\1e08\1e09\1e0a'
+    || U&'\1e0b\1e0c\1e0d\1e0e\1e0f\1e10\1e11\1e12\1e13\1e14\1e15\1e16\1e17\1e18\1e19\1e1a\1e1b'
+    || U&'\1e1c\1e1d\1e1e\1e1f\1e20\1e21\1e22\1e23\1e24\1e25\1e26\1e27\1e28\1e29\1e2a\1e2b\1e2c'
+    || U&'\1e2d\1e2e\1e2f\1e30\1e31\1e32\1e33\1e34\1e35\1e36\1e37\1e38\1e39\1e3a\1e3b\1e3c\1e3d'
+    || U&'\1e3e\1e3f\1e40\1e41\1e42\1e43\1e44\1e45\1e46\1e47\1e48\1e49\1e4a\1e4b\1e4c\1e4d\1e4e'
+    || U&'\1e4f\1e50\1e51\1e52\1e53\1e54\1e55\1e56\1e57\1e58\1e59\1e5a\1e5b\1e5c\1e5d\1e5e\1e5f'
+    || U&'\1e60\1e61\1e62\1e63\1e64\1e65\1e66\1e67\1e68\1e69\1e6a\1e6b\1e6c\1e6d\1e6e\1e6f\1e70'
+    || U&'\1e71\1e72\1e73\1e74\1e75\1e76\1e77\1e78\1e79\1e7a\1e7b\1e7c\1e7d\1e7e\1e7f\1e80\1e81'
+    || U&'\1e82\1e83\1e84\1e85\1e86\1e87\1e88\1e89\1e8a\1e8b\1e8c\1e8d\1e8e\1e8f\1e90\1e91\1e92'
+    || U&'\1e93\1e94\1e95\1e96\1e97\1e98\1e99\1e9b\1e9e\1ea0\1ea1\1ea2\1ea3\1ea4\1ea5\1ea6\1ea7'
+    || U&'\1ea8\1ea9\1eaa\1eab\1eac\1ead\1eae\1eaf\1eb0\1eb1\1eb2\1eb3\1eb4\1eb5\1eb6\1eb7\1eb8'
+    || U&'\1eb9\1eba\1ebb\1ebc\1ebd\1ebe\1ebf\1ec0\1ec1\1ec2\1ec3\1ec4\1ec5\1ec6\1ec7\1ec8\1ec9'
+    || U&'\1eca\1ecb\1ecc\1ecd\1ece\1ecf\1ed0\1ed1\1ed2\1ed3\1ed4\1ed5\1ed6\1ed7\1ed8\1ed9\1eda'
+    || U&'\1edb\1edc\1edd\1ede\1edf\1ee0\1ee1\1ee2\1ee3\1ee4\1ee5\1ee6\1ee7\1ee8\1ee9\1eea\1eeb'
+    || U&'\1eec\1eed\1eee\1eef\1ef0\1ef1\1ef2\1ef3\1ef4\1ef5\1ef6\1ef7\1ef8\1ef9\1efa\1efc\1efe'
+    || U&'\1f08\1f09\1f0a\1f0b\1f0c\1f0d\1f0e\1f0f\1f18\1f19\1f1a\1f1b\1f1c\1f1d\1f28\1f29\1f2a'
+    || U&'\1f2b\1f2c\1f2d\1f2e\1f2f\1f38\1f39\1f3a\1f3b\1f3c\1f3d\1f3e\1f3f\1f48\1f49\1f4a\1f4b'
+    || U&'\1f4c\1f4d\1f59\1f5b\1f5d\1f5f\1f68\1f69\1f6a\1f6b\1f6c\1f6d\1f6e\1f6f\1f88\1f89\1f8a'
+    || U&'\1f8b\1f8c\1f8d\1f8e\1f8f\1f98\1f99\1f9a\1f9b\1f9c\1f9d\1f9e\1f9f\1fa8\1fa9\1faa\1fab'
+    || U&'\1fac\1fad\1fae\1faf\1fb8\1fb9\1fba\1fbb\1fbc\1fbe\1fc8\1fc9\1fca\1fcb\1fcc\1fd8\1fd9'
+    || U&'\1fda\1fdb\1fe8\1fe9\1fea\1feb\1fec\1ff8\1ff9\1ffa\1ffb\1ffc\2126\212a\212b\2132\2160'
+    || U&'\2161\2162\2163\2164\2165\2166\2167\2168\2169\216a\216b\216c\216d\216e\216f\2183\2c00'
+    || U&'\2c01\2c02\2c03\2c04\2c05\2c06\2c07\2c08\2c09\2c0a\2c0b\2c0c\2c0d\2c0e\2c0f\2c10\2c11'
+    || U&'\2c12\2c13\2c14\2c15\2c16\2c17\2c18\2c19\2c1a\2c1b\2c1c\2c1d\2c1e\2c1f\2c20\2c21\2c22'
+    || U&'\2c23\2c24\2c25\2c26\2c27\2c28\2c29\2c2a\2c2b\2c2c\2c2d\2c2e\2c60\2c62\2c63\2c64\2c67'
+    || U&'\2c69\2c6b\2c6d\2c6e\2c6f\2c70\2c72\2c75\2c7e\2c7f\2c80\2c82\2c84\2c86\2c88\2c8a\2c8c'
+    || U&'\2c8e\2c90\2c92\2c94\2c96\2c98\2c9a\2c9c\2c9e\2ca0\2ca2\2ca4\2ca6\2ca8\2caa\2cac\2cae'
+    || U&'\2cb0\2cb2\2cb4\2cb6\2cb8\2cba\2cbc\2cbe\2cc0\2cc2\2cc4\2cc6\2cc8\2cca\2ccc\2cce\2cd0'
+    || U&'\2cd2\2cd4\2cd6\2cd8\2cda\2cdc\2cde\2ce0\2ce2\2ceb\2ced\2cf2\a640\a642\a644\a646\a648'
+    || U&'\a64a\a64c\a64e\a650\a652\a654\a656\a658\a65a\a65c\a65e\a660\a662\a664\a666\a668\a66a'
+    || U&'\a66c\a680\a682\a684\a686\a688\a68a\a68c\a68e\a690\a692\a694\a696\a722\a724\a726\a728'
+    || U&'\a72a\a72c\a72e\a732\a734\a736\a738\a73a\a73c\a73e\a740\a742\a744\a746\a748\a74a\a74c'
+    || U&'\a74e\a750\a752\a754\a756\a758\a75a\a75c\a75e\a760\a762\a764\a766\a768\a76a\a76c\a76e'
+    || U&'\a779\a77b\a77d\a77e\a780\a782\a784\a786\a78b\a78d\a790\a792\a7a0\a7a2\a7a4\a7a6\a7a8'
+    || U&'\a7aa\ff21\ff22\ff23\ff24\ff25\ff26\ff27\ff28\ff29\ff2a\ff2b\ff2c\ff2d\ff2e\ff2f\ff30'
+    || U&'\ff31\ff32\ff33\ff34\ff35\ff36\ff37\ff38\ff39\ff3a\0300\0301\0302\0303\0304\0306\0307'
+    || U&'\0308\0309\030a\030b\030c\030f\0311\031b\0323\0324\0325\0326\0327\0328\032d\032e\0330'
+    || U&'\0331',
+    U&'\0061\0062\0063\0064\0065\0066\0067\0068\0069\006a\006b\006c\006d\006e\006f\0070\0071'
+    || U&'\0072\0073\0074\0075\0076\0077\0078\0079\007a\03bc\0061\0061\0061\0061\0061\0061\00e6'
+    || U&'\0063\0065\0065\0065\0065\0069\0069\0069\0069\00f0\006e\006f\006f\006f\006f\006f\00f8'
+    || U&'\0075\0075\0075\0075\0079\00fe\0061\0061\0061\0061\0061\0061\0063\0065\0065\0065\0065'
+    || U&'\0069\0069\0069\0069\006e\006f\006f\006f\006f\006f\0075\0075\0075\0075\0079\0079\0061'
+    || U&'\0061\0061\0061\0061\0061\0063\0063\0063\0063\0063\0063\0063\0063\0064\0064\0111\0065'
+    || U&'\0065\0065\0065\0065\0065\0065\0065\0065\0065\0067\0067\0067\0067\0067\0067\0067\0067'
+    || U&'\0068\0068\0127\0069\0069\0069\0069\0069\0069\0069\0069\0069\0133\006a\006a\006b\006b'
+    || U&'\006c\006c\006c\006c\006c\006c\0140\0142\006e\006e\006e\006e\006e\006e\014b\006f\006f'
+    || U&'\006f\006f\006f\006f\0153\0072\0072\0072\0072\0072\0072\0073\0073\0073\0073\0073\0073'
+    || U&'\0073\0073\0074\0074\0074\0074\0167\0075\0075\0075\0075\0075\0075\0075\0075\0075\0075'
+    || U&'\0075\0075\0077\0077\0079\0079\0079\007a\007a\007a\007a\007a\007a\0073\0253\0183\0185'
+    || U&'\0254\0188\0256\0257\018c\01dd\0259\025b\0192\0260\0263\0269\0268\0199\026f\0272\0275'
+    || U&'\006f\006f\01a3\01a5\0280\01a8\0283\01ad\0288\0075\0075\028a\028b\01b4\01b6\0292\01b9'
+    || U&'\01bd\01c6\01c6\01c9\01c9\01cc\01cc\0061\0061\0069\0069\006f\006f\0075\0075\0075\0075'
+    || U&'\0075\0075\0075\0075\0075\0075\0061\0061\01e1\01e3\01e5\0067\0067\006b\006b\006f\006f'
+    || U&'\006f\006f\01ef\006a\01f3\01f3\0067\0067\0195\01bf\006e\006e\0061\0061\01fd\01ff\0061'
+    || U&'\0061\0061\0061\0065\0065\0065\0065\0069\0069\0069\0069\006f\006f\006f\006f\0072\0072'
+    || U&'\0072\0072\0075\0075\0075\0075\0073\0073\0074\0074\021d\0068\0068\019e\0223\0225\0061'
+    || U&'\0061\0065\0065\006f\006f\006f\006f\006f\006f\006f\006f\0079\0079\2c65\023c\019a\2c66'
+    || U&'\0242\0180\0289\028c\0247\0249\024b\024d\024f\0371\0373\0377\03ac\03ad\03ae\03af\03cc'
+    || U&'\03cd\03ce\03b1\03b2\03b3\03b4\03b5\03b6\03b7\03b8\03b9\03ba\03bb\03bc\03bd\03be\03bf'
+    || U&'\03c0\03c1\03c3\03c4\03c5\03c6\03c7\03c8\03c9\03ca\03cb\03c3\03d7\03b2\03b8\03c6\03c0'
+    || U&'\03d9\03db\03dd\03df\03e1\03e3\03e5\03e7\03e9\03eb\03ed\03ef\03ba\03c1\03b8\03b5\03f8'
+    || U&'\03f2\03fb\037b\037c\037d\0450\0451\0452\0453\0454\0455\0456\0457\0458\0459\045a\045b'
+    || U&'\045c\045d\045e\045f\0430\0431\0432\0433\0434\0435\0436\0437\0438\0439\043a\043b\043c'
+    || U&'\043d\043e\043f\0440\0441\0442\0443\0444\0445\0446\0447\0448\0449\044a\044b\044c\044d'
+    || U&'\044e\044f\0461\0463\0465\0467\0469\046b\046d\046f\0471\0473\0475\0477\0479\047b\047d'
+    || U&'\047f\0481\048b\048d\048f\0491\0493\0495\0497\0499\049b\049d\049f\04a1\04a3\04a5\04a7'
+    || U&'\04a9\04ab\04ad\04af\04b1\04b3\04b5\04b7\04b9\04bb\04bd\04bf\04cf\04c2\04c4\04c6\04c8'
+    || U&'\04ca\04cc\04ce\04d1\04d3\04d5\04d7\04d9\04db\04dd\04df\04e1\04e3\04e5\04e7\04e9\04eb'
+    || U&'\04ed\04ef\04f1\04f3\04f5\04f7\04f9\04fb\04fd\04ff\0501\0503\0505\0507\0509\050b\050d'
+    || U&'\050f\0511\0513\0515\0517\0519\051b\051d\051f\0521\0523\0525\0527\0561\0562\0563\0564'
+    || U&'\0565\0566\0567\0568\0569\056a\056b\056c\056d\056e\056f\0570\0571\0572\0573\0574\0575'
+    || U&'\0576\0577\0578\0579\057a\057b\057c\057d\057e\057f\0580\0581\0582\0583\0584\0585\0586'
+    || U&'\2d00\2d01\2d02\2d03\2d04\2d05\2d06\2d07\2d08\2d09\2d0a\2d0b\2d0c\2d0d\2d0e\2d0f\2d10'
+    || U&'\2d11\2d12\2d13\2d14\2d15\2d16\2d17\2d18\2d19\2d1a\2d1b\2d1c\2d1d\2d1e\2d1f\2d20\2d21'
+    || U&'\2d22\2d23\2d24\2d25\2d27\2d2d\0061\0061\0062\0062\0062\0062\0062\0062\0063\0063\0064'
+    || U&'\0064\0064\0064\0064\0064\0064\0064\0064\0064\0065\0065\0065\0065\0065\0065\0065\0065'
+    || U&'\0065\0065\0066\0066\0067\0067\0068\0068\0068\0068\0068\0068\0068\0068\0068\0068\0069'
+    || U&'\0069\0069\0069\006b\006b\006b\006b\006b\006b\006c\006c\006c\006c\006c\006c\006c\006c'
+    || U&'\006d\006d\006d\006d\006d\006d\006e\006e\006e\006e\006e\006e\006e\006e\006f\006f\006f'
+    || U&'\006f\006f\006f\006f\006f\0070\0070\0070\0070\0072\0072\0072\0072\0072\0072\0072\0072'
+    || U&'\0073\0073\0073\0073\0073\0073\0073\0073\0073\0073\0074\0074\0074\0074\0074\0074\0074'
+    || U&'\0074\0075\0075\0075\0075\0075\0075\0075\0075\0075\0075\0076\0076\0076\0076\0077\0077'
+    || U&'\0077\0077\0077\0077\0077\0077\0077\0077\0078\0078\0078\0078\0079\0079\007a\007a\007a'
+    || U&'\007a\007a\007a\0068\0074\0077\0079\0073\00df\0061\0061\0061\0061\0061\0061\0061\0061'
+    || U&'\0061\0061\0061\0061\0061\0061\0061\0061\0061\0061\0061\0061\0061\0061\0061\0061\0065'
+    || U&'\0065\0065\0065\0065\0065\0065\0065\0065\0065\0065\0065\0065\0065\0065\0065\0069\0069'
+    || U&'\0069\0069\006f\006f\006f\006f\006f\006f\006f\006f\006f\006f\006f\006f\006f\006f\006f'
+    || U&'\006f\006f\006f\006f\006f\006f\006f\006f\006f\0075\0075\0075\0075\0075\0075\0075\0075'
+    || U&'\0075\0075\0075\0075\0075\0075\0079\0079\0079\0079\0079\0079\0079\0079\1efb\1efd\1eff'
+    || U&'\1f00\1f01\1f02\1f03\1f04\1f05\1f06\1f07\1f10\1f11\1f12\1f13\1f14\1f15\1f20\1f21\1f22'
+    || U&'\1f23\1f24\1f25\1f26\1f27\1f30\1f31\1f32\1f33\1f34\1f35\1f36\1f37\1f40\1f41\1f42\1f43'
+    || U&'\1f44\1f45\1f51\1f53\1f55\1f57\1f60\1f61\1f62\1f63\1f64\1f65\1f66\1f67\1f80\1f81\1f82'
+    || U&'\1f83\1f84\1f85\1f86\1f87\1f90\1f91\1f92\1f93\1f94\1f95\1f96\1f97\1fa0\1fa1\1fa2\1fa3'
+    || U&'\1fa4\1fa5\1fa6\1fa7\1fb0\1fb1\1f70\1f71\1fb3\03b9\1f72\1f73\1f74\1f75\1fc3\1fd0\1fd1'
+    || U&'\1f76\1f77\1fe0\1fe1\1f7a\1f7b\1fe5\1f78\1f79\1f7c\1f7d\1ff3\03c9\006b\0061\214e\2170'
+    || U&'\2171\2172\2173\2174\2175\2176\2177\2178\2179\217a\217b\217c\217d\217e\217f\2184\2c30'
+    || U&'\2c31\2c32\2c33\2c34\2c35\2c36\2c37\2c38\2c39\2c3a\2c3b\2c3c\2c3d\2c3e\2c3f\2c40\2c41'
+    || U&'\2c42\2c43\2c44\2c45\2c46\2c47\2c48\2c49\2c4a\2c4b\2c4c\2c4d\2c4e\2c4f\2c50\2c51\2c52'
+    || U&'\2c53\2c54\2c55\2c56\2c57\2c58\2c59\2c5a\2c5b\2c5c\2c5d\2c5e\2c61\026b\1d7d\027d\2c68'
+    || U&'\2c6a\2c6c\0251\0271\0250\0252\2c73\2c76\023f\0240\2c81\2c83\2c85\2c87\2c89\2c8b\2c8d'
+    || U&'\2c8f\2c91\2c93\2c95\2c97\2c99\2c9b\2c9d\2c9f\2ca1\2ca3\2ca5\2ca7\2ca9\2cab\2cad\2caf'
+    || U&'\2cb1\2cb3\2cb5\2cb7\2cb9\2cbb\2cbd\2cbf\2cc1\2cc3\2cc5\2cc7\2cc9\2ccb\2ccd\2ccf\2cd1'
+    || U&'\2cd3\2cd5\2cd7\2cd9\2cdb\2cdd\2cdf\2ce1\2ce3\2cec\2cee\2cf3\a641\a643\a645\a647\a649'
+    || U&'\a64b\a64d\a64f\a651\a653\a655\a657\a659\a65b\a65d\a65f\a661\a663\a665\a667\a669\a66b'
+    || U&'\a66d\a681\a683\a685\a687\a689\a68b\a68d\a68f\a691\a693\a695\a697\a723\a725\a727\a729'
+    || U&'\a72b\a72d\a72f\a733\a735\a737\a739\a73b\a73d\a73f\a741\a743\a745\a747\a749\a74b\a74d'
+    || U&'\a74f\a751\a753\a755\a757\a759\a75b\a75d\a75f\a761\a763\a765\a767\a769\a76b\a76d\a76f'
+    || U&'\a77a\a77c\1d79\a77f\a781\a783\a785\a787\a78c\0265\a791\a793\a7a1\a7a3\a7a5\a7a7\a7a9'
+    || U&'\0266\ff41\ff42\ff43\ff44\ff45\ff46\ff47\ff48\ff49\ff4a\ff4b\ff4c\ff4d\ff4e\ff4f\ff50'
+    || U&'\ff51\ff52\ff53\ff54\ff55\ff56\ff57\ff58\ff59\ff5a') $$;
+
+-- The words of a text as FTS5 reads them, folded and separated by one space.
+CREATE FUNCTION crm_words(text) RETURNS text
+  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+  AS $$ SELECT btrim(regexp_replace(crm_fold($1), crm_separators(), ' ', 'g'), ' ') $$;
+
+-- One column's words as a tsvector of the given weight. Positions start at 2, so that in a
+-- document of several columns (joined with ||, which moves the next column's positions past
+-- the last one's) no phrase runs from one column into the next, as in FTS5.
+CREATE FUNCTION crm_vector(part text, weight "char") RETURNS tsvector
+  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+  AS $$
+  SELECT coalesce(setweight(
+    string_agg(quote_literal(word) || ':' || least(n + 1, 16383), ' ')::tsvector, weight), '')
+  FROM regexp_split_to_table(crm_words(part), ' ') WITH ORDINALITY AS w (word, n)
+  WHERE word <> '' AND octet_length(word) < 2048
+$$;
+
+-- One word of a query as FTS5 reads a quoted phrase: its words one after the other, the last
+-- one a prefix when `prefix`; only in the columns of `weights` ('' for all). NULL without one.
+CREATE FUNCTION crm_term(word text, prefix boolean, weights text) RETURNS tsquery
+  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+  AS $$
+  SELECT string_agg(quote_literal(token) || CASE
+      WHEN n = last AND prefix THEN ':*' || weights
+      WHEN weights <> '' THEN ':' || weights
+      ELSE '' END, ' <-> ' ORDER BY n)::tsquery
+  FROM (SELECT token, n, count(*) OVER () AS last
+        FROM regexp_split_to_table(crm_words(word), ' ') WITH ORDINALITY AS w (token, n)
+        WHERE token <> '') AS tokens
+$$;
+
 -- The search document of each customer: the six columns an SQLite book's `customer_fts`
--- holds (tui_crm/db/derived.py SEARCH_DOC), kept by the triggers below.
+-- holds (tui_crm/db/derived.py SEARCH_DOC), kept by the triggers below, and their words:
+-- the name weighs A, the notes D, the rest B (a query may ask for the name or the notes).
 CREATE TABLE customer_search (
   customer_id integer PRIMARY KEY,
   name text NOT NULL,
@@ -375,8 +620,16 @@ CREATE TABLE customer_search (
   contact text NOT NULL,
   place text NOT NULL,
   tags text NOT NULL,
-  notes text NOT NULL
+  notes text NOT NULL,
+  words tsvector GENERATED ALWAYS AS (
+    crm_vector(name, 'A') || crm_vector(company, 'B') || crm_vector(contact, 'B')
+    || crm_vector(place, 'B') || crm_vector(tags, 'B') || crm_vector(notes, 'D')) STORED
 );
+CREATE INDEX customer_search_words ON customer_search USING gin (words);
+-- `company:` finds a part of the name anywhere in it (LIKE '%…%'): trigrams make that an
+-- index search.
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE INDEX customer_company_parts ON customer USING gin (ascii_lower(company) gin_trgm_ops);
 
 INSERT INTO meta (key, value) VALUES ('purchase_gaps', '0');
 INSERT INTO plan_touch (scope, kind, every_days) VALUES ('none', 'contact', 90);
