@@ -6,9 +6,12 @@ snoozes and dones; cadences; referrals, loops (bad data) too; and the day moving
 
 from __future__ import annotations
 
+import itertools
+import os
 import shutil
 import sqlite3
 import tempfile
+from collections.abc import Callable
 from contextlib import suppress
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -20,7 +23,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from tests.builders import category, first_release_book
 from tests.versions import current_version
-from tui_crm.core import attention
+from tui_crm.core import attention, value
 from tui_crm.core.attention import (
     RULE_ORDER,
     attention_queue,
@@ -56,6 +59,7 @@ from tui_crm.core.undo import undo_last
 from tui_crm.core.value import _rebuild_sql, customer_value, ensure_values
 from tui_crm.db.database import close_database, open_database
 from tui_crm.db.derived import bulk_index_sql, purchase_figures_sql, touched_sql
+from tui_crm.db.store.values import rebuild_sql
 from tui_crm.errors import CrmError
 
 TODAY = date(2026, 11, 18)
@@ -71,10 +75,14 @@ class Book(RuleBasedStateMachine):
     """A small book written to at random; after every write, everything kept is compared
     with the same worked out from nothing, as of the day the test has reached."""
 
+    # A new PostgreSQL book's URL, for the run on PostgreSQL (else an SQLite file).
+    new_place: Callable[[], str] | None = None
+
     def __init__(self) -> None:
         super().__init__()
         self.folder = Path(tempfile.mkdtemp(prefix="tui-crm-kept-"))
-        self.db = open_database(self.folder / "crm.db")
+        place = self.new_place() if self.new_place else self.folder / "crm.db"
+        self.db = open_database(place)
         self.day = TODAY
         self.customers: list[int] = []
         self.purchases: list[int] = []
@@ -374,9 +382,13 @@ class Book(RuleBasedStateMachine):
         db.execute_sql(
             "CREATE TEMP TABLE IF NOT EXISTS scratch AS SELECT * FROM customer_value LIMIT 0"
         )
-        db.execute_sql("DELETE FROM temp.scratch")
-        db.execute_sql(_rebuild_sql(day).replace("INTO customer_value", "INTO temp.scratch"))
-        assert kept == db.execute_sql("SELECT * FROM temp.scratch ORDER BY 1").fetchall()
+        if self.new_place:  # PostgreSQL: its temporary schema, and no INDEXED BY
+            temp, rebuilt = "pg_temp", rebuild_sql(value._bounds(day), indexed="")
+        else:
+            temp, rebuilt = "temp", _rebuild_sql(day)
+        db.execute_sql(f"DELETE FROM {temp}.scratch")
+        db.execute_sql(rebuilt.replace("INTO customer_value", f"INTO {temp}.scratch"))
+        assert kept == db.execute_sql(f"SELECT * FROM {temp}.scratch ORDER BY 1").fetchall()
         by_spend = db.execute_sql(
             "SELECT customer_id FROM customer_value ORDER BY spent_12m DESC, customer_id"
         ).fetchall()
@@ -395,6 +407,28 @@ Book.TestCase.settings = settings(
 
 class TestKeptFiguresFollowEveryWrite(Book.TestCase):
     pass
+
+
+class PostgresBook(Book):
+    """The same on a book on PostgreSQL: its triggers keep the figures."""
+
+
+@pytest.mark.postgres
+def test_kept_figures_follow_every_write_on_postgresql(pg_cluster, pg_template, monkeypatch):
+    import psycopg
+    from hypothesis.stateful import run_state_machine_as_test
+
+    made = itertools.count(1)
+
+    def new_place() -> str:
+        """A new book for each run of the machine, copied from the migrated template."""
+        name = f"kept_{os.getpid()}_{next(made)}"
+        with psycopg.connect(pg_cluster.url(), autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {name} TEMPLATE {pg_template} STRATEGY FILE_COPY")
+        return pg_cluster.url(name)
+
+    monkeypatch.setattr(PostgresBook, "new_place", staticmethod(new_place))
+    run_state_machine_as_test(PostgresBook, settings=Book.TestCase.settings)
 
 
 def test_an_older_book_gets_its_kept_figures_when_it_is_upgraded(db_path):
