@@ -216,3 +216,27 @@ def test_an_edit_that_changes_nothing_writes_nothing(db, anna):
     changes = len(get_profile(db, anna, TODAY).changes)
     assert edit_interaction(db, iid, {"notes": " Asked for a quote "}, expected_version=1) == 1
     assert len(get_profile(db, anna, TODAY).changes) == changes
+
+
+def test_a_write_that_finds_the_row_moved_on_since_it_was_read_is_refused(db, anna, monkeypatch):
+    # Another writer saves between this correction's read and its write (PostgreSQL lets
+    # two transactions do that): the write names the version read, matches no row, refuses.
+    from tui_crm.core import corrections
+
+    iid = _interaction(db, anna)
+    read = corrections._raw
+    stale = read(db, corrections.INTERACTION, iid)
+    edit_interaction(db, iid, {"notes": "Quote sent Friday"}, expected_version=1, who="ben")
+    reads: list[int] = []
+
+    def first_read_stale(db, kind, row_id):
+        reads.append(row_id)
+        return dict(stale) if len(reads) == 1 else read(db, kind, row_id)
+
+    monkeypatch.setattr(corrections, "_raw", first_read_stale)
+    with pytest.raises(ConflictError, match="ben"):
+        edit_interaction(db, iid, {"notes": "Mine"}, expected_version=1, who="ann", now=NOW)
+    reads.clear()
+    with pytest.raises(ConflictError, match="ben"):
+        delete_interaction(db, iid, expected_version=1, who="ann", now=NOW)
+    assert _view(db, anna, iid).notes == "Quote sent Friday"

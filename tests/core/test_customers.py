@@ -626,3 +626,20 @@ def test_the_book_clock_moves_when_the_book_changes_and_not_when_it_is_read(db):
 def test_a_demo_book_is_built_on_either_engine(db):
     assert build_demo(db, customers=40, seed=3, today=TODAY) == 40
     assert not book_is_empty(db)
+
+
+def test_a_save_that_finds_the_customer_moved_on_since_it_was_read_is_refused(db, monkeypatch):
+    # Another writer saves between this save's read and its write (PostgreSQL lets two
+    # transactions do that): the write names the version read, matches no row, refuses.
+    from tui_crm.core import customers
+
+    cid = create_customer(db, {"first_name": "Ann"}, now=NOW)
+    stale = customers.customer_row(cid)
+    update_customer(db, cid, {"company": "Fjord"}, expected_version=1, who="ben", now=NOW)
+    monkeypatch.setattr(customers, "customer_row", lambda customer_id, live=False: stale)
+    with pytest.raises(ConflictError, match="changed while saving"):
+        update_customer(db, cid, {"city": "Oslo"}, expected_version=1, now=NOW)
+    with pytest.raises(ConflictError, match="changed while saving"):
+        trash_customer(db, cid, expected_version=1, now=NOW)
+    row = Customer.get_by_id(cid)
+    assert (row.company, row.city, row.deleted_at, row.version) == ("Fjord", "", None, 2)
