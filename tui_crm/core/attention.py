@@ -311,7 +311,6 @@ def _params(db: Database, as_of: date, book_gap: float) -> dict[str, object]:
         "as_of": as_of.isoformat(),
         "new_since": (as_of - timedelta(days=NEW_CUSTOMER_DAYS)).isoformat(),
         "ws": WHITESPACE,
-        "only": "[]",
     }
 
 

@@ -590,7 +590,7 @@ FROM facts {self.FENCE})
         self.register(functions)
         all_reasons = frozenset(rules.rule_order)
         query = self.queue_sql(rules, all_reasons, "store", False)
-        self.refill_scores(self._store_sql(rules, query), {**params, "only": self.ids(())})
+        self.refill_scores(self._store_sql(rules, query), params)
 
     def unkept_scores(self, today: int, later: bool) -> tuple[list[int], list[int]]:
         """The customers whose kept scores a write marked, and those whose scores are past
