@@ -7,9 +7,12 @@ more than a few, a name common in the book, a large group sharing a company)."""
 
 from __future__ import annotations
 
+import itertools
+import os
 import shutil
 import sqlite3
 import tempfile
+from collections.abc import Callable
 from contextlib import suppress
 from datetime import date, datetime
 from pathlib import Path
@@ -17,7 +20,13 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from tests.builders import first_release_book
 from tests.versions import current_version
@@ -40,7 +49,6 @@ from tui_crm.db.database import close_database, open_database
 from tui_crm.db.store import store_of
 from tui_crm.errors import CrmError
 
-# The particular cases run on both engines; the state machines keep an SQLite book of their own.
 pytestmark = pytest.mark.both_engines
 
 NOW = datetime(2026, 11, 18, 12, 0)
@@ -73,11 +81,14 @@ class DuplicateBook(RuleBasedStateMachine):
     read and compared with the pairs worked out from nothing."""
 
     RULES: dict[str, object] = {}  # constants of core/duplicates.py to use instead
+    # A new book for each run (None: an SQLite file in a folder of its own); set by the test.
+    new_book: Callable[[], str] | None = None
 
     def __init__(self) -> None:
         super().__init__()
         self.folder = Path(tempfile.mkdtemp(prefix="tui-crm-dups-"))
-        self.db = open_database(self.folder / "crm.db")
+        new_book = type(self).new_book
+        self.db = open_database(new_book() if new_book else self.folder / "crm.db")
         self.saved = {}
         self.steps = 0
         for name, value in self.RULES.items():
@@ -326,16 +337,29 @@ _SETTINGS = settings(
     report_multiple_bugs=False,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
-DuplicateBook.TestCase.settings = _SETTINGS
-TightRules.TestCase.settings = _SETTINGS
+_PG_BOOKS = itertools.count(1)
 
 
-class TestKeptPairsFollowEveryWrite(DuplicateBook.TestCase):
-    pass
+@pytest.mark.parametrize("machine", [DuplicateBook, TightRules], ids=["shipped", "tight"])
+def test_kept_pairs_follow_every_write(book_place, engine, request, machine, monkeypatch):
+    """Each run of the machine writes to a new book of the test's engine."""
+    if engine == "postgresql":
+        import psycopg
 
+        cluster = request.getfixturevalue("pg_cluster")
+        template = request.getfixturevalue("pg_template")
 
-class TestKeptPairsFollowEveryWriteUnderTightRules(TightRules.TestCase):
-    pass
+        def new_book() -> str:
+            name = f"dups_{os.getpid()}_{next(_PG_BOOKS)}"
+            with psycopg.connect(cluster.url(), autocommit=True) as conn:
+                conn.execute(f"CREATE DATABASE {name} TEMPLATE {template} STRATEGY FILE_COPY")
+            return cluster.url(name)
+
+        monkeypatch.setattr(machine, "new_book", staticmethod(new_book), raising=False)
+        # The rules are the same Python on both engines; fewer runs keep the suite's time.
+        run_state_machine_as_test(machine, settings=settings(_SETTINGS, max_examples=10))
+        return
+    run_state_machine_as_test(machine, settings=_SETTINGS)
 
 
 # Particular cases ----------------------------------------------------------------------------

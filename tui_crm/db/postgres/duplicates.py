@@ -28,6 +28,8 @@ class PostgresDuplicates(Duplicates):
         "phone": ("customer_phone", "x.number", "min(x.shown)", " AND x.verified"),
     }
     HOLDERS = "string_agg(DISTINCT x.customer_id::text, ',')"
+    PEOPLE_ORDER = " ORDER BY id"
+    SHARED_ORDER = '\nORDER BY {key} COLLATE "C"'
     KEY_LIST = "SELECT unnest(?::text[])"
     PAIR_LIST = "SELECT a, b FROM unnest(?::integer[], ?::integer[]) AS p(a, b)"
 

@@ -23,7 +23,7 @@ SHARED = """SELECT {key}, {shown}, {holders}
 FROM {table} x JOIN customer c ON c.id = x.customer_id
 WHERE c.deleted_at IS NULL{only}
 GROUP BY {key}
-HAVING count(DISTINCT x.customer_id) > 1"""
+HAVING count(DISTINCT x.customer_id) > 1{order}"""
 
 _COUNT = "(SELECT n FROM duplicate_name_count WHERE part = '{part}' AND key = {key})"
 # A link's product of name counts, from the kept counts.
@@ -58,6 +58,10 @@ class Duplicates(Area):
     CONTACTS: dict[str, tuple[str, str, str, str]] = {}
     # The holders of one key, as text: ids joined by commas.
     HOLDERS = ""
+    # The rules read people by id and shared keys in code point order (the first of them gives
+    # a pair's label): SQLite reads them so from its rowids and GROUP BY; PostgreSQL is told.
+    PEOPLE_ORDER = ""
+    SHARED_ORDER = ""
     # Where the pairs are read from in score order (SQLite names its index).
     PAIRS_FROM = "duplicate_pair p"
     # `… IN (KEY_LIST)` with `keys(…)` as its parameter: like ID_LIST, for texts.
@@ -77,16 +81,23 @@ class Duplicates(Area):
         """(id, first, last, company, city, birthday, gender, street, postal code, version)
         of the live customers (of those ids)."""
         if ids is None:
-            return self.db.execute_sql(PEOPLE_SQL).fetchall()
+            return self.db.execute_sql(PEOPLE_SQL + self.PEOPLE_ORDER).fetchall()
         return self.db.execute_sql(
-            f"{PEOPLE_SQL} AND id IN ({self.ID_LIST})", (self.ids(ids),)
+            f"{PEOPLE_SQL} AND id IN ({self.ID_LIST}){self.PEOPLE_ORDER}", (self.ids(ids),)
         ).fetchall()
 
     def shared_contacts(self, code: str) -> list[tuple[str, str, list[int]]]:
         """(key, label, holder ids) of each email or phone (`code`) more than one live
         customer holds."""
         table, key, shown, only = self.CONTACTS[code]
-        sql = SHARED.format(table=table, key=key, shown=shown, only=only, holders=self.HOLDERS)
+        sql = SHARED.format(
+            table=table,
+            key=key,
+            shown=shown,
+            only=only,
+            holders=self.HOLDERS,
+            order=self.SHARED_ORDER.format(key=key),
+        )
         return [
             (key, label, [int(i) for i in ids_text.split(",")])
             for key, label, ids_text in self.db.execute_sql(sql)
