@@ -122,6 +122,13 @@ def _rows(db: Database, ids: list[int], columns: list[str], *, live: bool = Fals
     return found
 
 
+def _hold(db: Database, ids: list[int]) -> None:
+    """The customers `ids` kept from other writers until the transaction ends: what it read
+    of them (their versions, tags, fields) is what it writes over."""
+    for piece in _pieces(ids):
+        store_of(db).hold_customers(piece)
+
+
 def _bumped(
     db: Database, ids: list[int], at: str, columns: tuple[tuple[str, Any], ...] = ()
 ) -> None:
@@ -217,6 +224,7 @@ def tag_customers(
     backup_before(db, "before-bulk")
     with db.atomic("IMMEDIATE"):
         # Planned again inside the transaction: what is written is what the book holds now.
+        _hold(db, ids)
         changes = _plan(db, ids, add, remove)
         if not changes:
             return BulkResult([], len(ids), said, whose=_whose(query))
@@ -468,6 +476,7 @@ def set_fields(
 
     backup_before(db, "before-bulk")
     with db.atomic("IMMEDIATE"):
+        _hold(db, ids)
         columns = _wanted_columns(db, values)  # a category renamed meanwhile
         changes, wanted = _plan_set(db, ids, columns, as_of)
         if not changes:
@@ -548,6 +557,7 @@ def _check_unmoved(
     """Refuse the undo of a bulk step (nothing changed) when any of its customers changed
     since it (a version moved on), or went to the trash; for a step that put them in the
     trash, when any was changed or restored since."""
+    _hold(db, [cid for cid, _ in held])
     current = {
         cid: (version, deleted)
         for cid, version, deleted in _rows(
@@ -595,6 +605,7 @@ def _on_the_live(
 
     backup_before(db, "before-bulk")
     with db.atomic("IMMEDIATE"):
+        _hold(db, ids)
         customers = live()  # those still live, now
         step = act(customers) if customers else None
     return customers, len(ids), step

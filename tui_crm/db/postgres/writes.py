@@ -66,6 +66,14 @@ class PostgresWrites(Writes):
     def change_clock(self) -> ChangeClock | None:
         return _Heard(self.db.url)
 
+    def hold_customers(self, ids: Sequence[int]) -> None:
+        # Row locks, taken in id order so two writers holding some of the same customers
+        # wait for each other rather than deadlock.
+        self.db.execute_sql(
+            f"SELECT id FROM customer WHERE id IN ({self.ID_LIST}) ORDER BY id FOR UPDATE",
+            (self.ids(ids),),
+        )
+
     def names_and_tags(self, ids: Sequence[int]) -> list[Row]:
         # Tags in SQLite's (and Python's) order: by code point.
         return self._customer_columns(

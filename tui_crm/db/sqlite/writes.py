@@ -56,6 +56,9 @@ class SqliteWrites(Writes):
             return None
         return _DataVersion(path)
 
+    def hold_customers(self, ids: Sequence[int]) -> None:
+        pass  # the writer's IMMEDIATE transaction holds the whole book already
+
     def names_and_tags(self, ids: Sequence[int]) -> list[Row]:
         return self._customer_columns(
             ids,

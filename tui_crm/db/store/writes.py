@@ -64,6 +64,11 @@ class Writes(Area):
             (self.ids(ids),),
         ).fetchall()
 
+    def hold_customers(self, ids: Sequence[int]) -> None:
+        """Inside a writing transaction: the customers `ids` kept from other writers until it
+        ends, so what it read of them is what it writes over."""
+        raise NotImplementedError
+
     def customer_versions(self, ids: Sequence[int]) -> list[Row]:
         """(id, version) of the customers `ids`."""
         return self.db.execute_sql(
