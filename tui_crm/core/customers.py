@@ -398,13 +398,12 @@ def _current_lists(customer_id: int) -> dict[str, str]:
 
 
 def _tags_of(customer_id: int) -> list[str]:
-    return [
+    # Sorted here, by code point as SQLite sorts text: a PostgreSQL server's collation may
+    # sort otherwise.
+    return sorted(
         t.name
-        for t in Tag.select(Tag.name)
-        .join(CustomerTag)
-        .where(CustomerTag.customer == customer_id)
-        .order_by(Tag.name)
-    ]
+        for t in Tag.select(Tag.name).join(CustomerTag).where(CustomerTag.customer == customer_id)
+    )
 
 
 def _write_lists(customer_id: int, cleaned: Cleaned) -> None:
@@ -1260,13 +1259,14 @@ def get_profile(
         ref = Customer.get_or_none(Customer.id == row.referred_by_id)
         if ref is not None:
             referrer = CustomerRef(ref.id, row_name(ref))
+    referred = Customer.select(
+        Customer.id, Customer.first_name, Customer.last_name, Customer.company
+    ).where((Customer.referred_by == customer_id) & Customer.deleted_at.is_null())
+    # By name as SQLite sorts text (by code point, whatever the server's collation), in the
+    # order of their ids where the names are the same.
     referrals = tuple(
         CustomerRef(r.id, row_name(r))
-        for r in Customer.select(
-            Customer.id, Customer.first_name, Customer.last_name, Customer.company
-        )
-        .where((Customer.referred_by == customer_id) & Customer.deleted_at.is_null())
-        .order_by(Customer.last_name, Customer.first_name)
+        for r in sorted(referred.order_by(Customer.id), key=lambda r: (r.last_name, r.first_name))
     )
     names = {}
     interactions = list(
@@ -1361,7 +1361,8 @@ def get_profile(
 
 
 def category_names(db: Database) -> list[str]:
-    return [c.name for c in Category.select(Category.name).order_by(Category.name)]
+    # Sorted here, by code point as SQLite sorts text: a server's collation may differ.
+    return sorted(c.name for c in Category.select(Category.name))
 
 
 def known_sources(db: Database) -> list[str]:
@@ -1370,6 +1371,5 @@ def known_sources(db: Database) -> list[str]:
         Customer.select(Customer.source)
         .where(Customer.deleted_at.is_null(), Customer.source != "")
         .distinct()
-        .order_by(Customer.source)
     )
-    return [row.source for row in query]
+    return sorted(row.source for row in query)  # by code point, as SQLite sorts text
