@@ -11,7 +11,7 @@ from datetime import datetime
 from functools import cache, lru_cache
 from typing import Any, NamedTuple
 
-from peewee import Database, fn
+from peewee import Database
 from rapidfuzz import fuzz, process
 
 from tui_crm.core.config import settings
@@ -81,11 +81,12 @@ def probable_duplicates(
             found[customer_id].append(reason)
 
     live = Customer.deleted_at.is_null()
+    folds_to = store_of(db).folds_to
     for _, address in cleaned.emails or []:
         for row in (
             CustomerEmail.select(CustomerEmail.customer)
             .join(Customer)
-            .where(live & (fn.lower(CustomerEmail.address) == address.lower()))
+            .where(live & folds_to(CustomerEmail.address, address.lower()))
             .order_by(CustomerEmail.customer)
         ):
             add(row.customer_id, f"same email {address}")
@@ -107,7 +108,7 @@ def probable_duplicates(
     if first and last:
         for row in (
             Customer.select(Customer.id, Customer.first_name)
-            .where(live & (fn.lower(Customer.last_name) == last.lower()))
+            .where(live & folds_to(Customer.last_name, last.lower()))
             .order_by(Customer.id)  # the oldest first, whatever the plan
         ):
             if same_first_name(first, row.first_name):

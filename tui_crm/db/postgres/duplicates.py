@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import psycopg
-from peewee import IntegrityError
+from peewee import IntegrityError, fn
 
 from tui_crm.db.store.duplicates import Duplicates, Row
 
@@ -44,6 +44,11 @@ class PostgresDuplicates(Duplicates):
         params = (key, key, key) if code == "email" else (key,)
         ((ids_text, label),) = self.db.execute_sql(_HOLDERS[code], params).fetchall()
         return (sorted(int(i) for i in ids_text.split(",")) if ids_text else []), label
+
+    def folds_to(self, column: Any, folded: str) -> Any:
+        # lower() finds the rows through its index (what folds to `folded` in ASCII lowers to
+        # its lower()); ascii_lower() keeps those SQLite's lower() would match.
+        return (fn.lower(column) == fn.lower(folded)) & (fn.ascii_lower(column) == folded)
 
     def plain_indexes(self, table: str) -> list[tuple[str, str]]:
         return self.db.execute_sql(

@@ -6,6 +6,8 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from peewee import fn
+
 from tui_crm.db import derived
 from tui_crm.db.store.duplicates import Duplicates, Row
 
@@ -53,6 +55,9 @@ class SqliteDuplicates(Duplicates):
     def contact_holders(self, code: str, key: str) -> tuple[list[int], str | None]:
         ((ids_text, label),) = self.db.execute_sql(_HOLDERS[code], (key,)).fetchall()
         return (sorted(int(i) for i in ids_text.split(",")) if ids_text else []), label
+
+    def folds_to(self, column: Any, folded: str) -> Any:
+        return fn.lower(column) == folded
 
     def plain_indexes(self, table: str) -> list[tuple[str, str]]:
         return [

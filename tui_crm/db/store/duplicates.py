@@ -107,6 +107,11 @@ class Duplicates(Area):
         """The live customers holding one email or phone (`code`, `key`), and its label."""
         raise NotImplementedError
 
+    def folds_to(self, column: Any, folded: str) -> Any:
+        """The condition (a peewee expression) that SQLite's lower() of `column`, which folds
+        ASCII letters only, is `folded`."""
+        raise NotImplementedError
+
     def dismissed_pairs(self) -> list[Row]:
         return self.db.execute_sql(
             "SELECT customer_a_id, customer_b_id FROM duplicate_dismissal"
