@@ -145,3 +145,44 @@ def test_every_plan_puts_the_same_customers_named_exactly_first(book, monkeypatc
                 moved += plain[: len(named)] != named[:7]
     if not sort:
         assert moved  # some of them were not first by the query's own order
+
+
+WORDS = ["rob", "an", "e", "oslo", "vip", "ann berg", "-a", '"anna"', "voice", "call", "4155"]
+
+
+def _answers(place: str | Path, folder: Path) -> dict[str, object]:
+    """What each query finds in a demo book at `place`: ids, counts, snippets."""
+    from tui_crm.core.search import count_matches, note_snippets, search_ids
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TUI_CRM_HOME", str(folder / "home"))
+        patch.setenv("TUI_CRM_USER", "anna")
+        config.settings.cache_clear()
+        db = open_database(place)
+        try:
+            build_demo(db, customers=300, seed=11, today=TODAY)
+            answers: dict[str, object] = {}
+            for text in [*QUERIES, *WORDS]:
+                for sort in ("", "sort:name", "sort:-created", "sort:lifetime"):
+                    query = parse(f"{text} {sort}".strip())
+                    ids = search_ids(db, query, as_of=TODAY, limit=60)
+                    answers[f"{text} {sort}"] = ids
+                answers[f"count {text}"] = count_matches(db, text, as_of=TODAY)
+                everyone = search_ids(db, parse(text), as_of=TODAY, limit=None)
+                answers[f"notes {text}"] = note_snippets(db, text, everyone)
+            return answers
+        finally:
+            close_database()
+            config.settings.cache_clear()
+
+
+@pytest.mark.postgres
+def test_both_engines_find_the_same_customers(pg_url: str, tmp_path: Path) -> None:
+    """The same demo book on SQLite and on PostgreSQL: every query finds the same customers
+    in the same order, counts them alike and shows the same snippets of their notes."""
+    on_sqlite = _answers(tmp_path / "demo.db", tmp_path)
+    on_postgresql = _answers(pg_url, tmp_path)
+    assert sum(bool(v) for v in on_sqlite.values()) > len(on_sqlite) // 2
+    assert any(key.startswith("notes") and v for key, v in on_sqlite.items())
+    for key, expected in on_sqlite.items():
+        assert on_postgresql[key] == expected, key
