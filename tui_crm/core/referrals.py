@@ -24,12 +24,8 @@ from tui_crm.core.value import ensure_values
 from tui_crm.db.meta import meta_value, set_meta
 from tui_crm.db.store import store_of
 
-# Re-exported for the statements core/attention.py, insights.py and check.py still write
-# themselves (until they move to the store in turn).
+# The columns of a figure row, for core/check.py.
 from tui_crm.db.store.referrals import FIGURE_COLUMNS as FIGURE_COLUMNS
-from tui_crm.db.store.referrals import LIVE_REFERRALS as LIVE_REFERRALS
-from tui_crm.db.store.referrals import REFERRAL_DAY as REFERRAL_DAY
-from tui_crm.db.store.referrals import THANKED_SQL as THANKED_SQL
 
 
 @dataclass(frozen=True)

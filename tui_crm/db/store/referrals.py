@@ -227,8 +227,3 @@ WHERE t.customer_id IN ({self.ID_LIST}) AND t.kind = 'thanks'""",
             f"WHERE customer_id IN ({self.ID_LIST})",
             (change, change, self.ids(ids)),
         )
-
-
-# SQLite's `referral_thanked`, for statements other modules still write themselves (until
-# they move to the store, where each engine's store has its own).
-THANKED_SQL = thanked_condition("interaction t INDEXED BY interaction_thanks")
