@@ -35,9 +35,8 @@ from tui_crm.core.query import Filter, Query, SortKey, Word, parse
 from tui_crm.core.rows import CustomerRow, status_as_shown
 from tui_crm.core.value import ensure_values
 from tui_crm.db.store import store_of
-from tui_crm.db.store.search import FOUND_FROM, FOUND_TO, VALUE_INDEXES, text_words
-
-__all__ = ["FOUND_FROM", "FOUND_TO"]  # the marks of a snippet, for the screens
+from tui_crm.db.store.search import FOUND_FROM, VALUE_INDEXES, text_words
+from tui_crm.db.store.search import FOUND_TO as FOUND_TO  # a snippet's marks, for the screens
 
 # Plan choice. Costs are in microseconds per row, measured on 100 000 customers
 # (benchmarks/bench.py); only their ratios matter.
