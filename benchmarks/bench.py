@@ -45,12 +45,16 @@ from tui_crm.core.demo import NOTES as DEMO_NOTES
 from tui_crm.core.demo import PRODUCTS as DEMO_PRODUCTS
 from tui_crm.core.demo import ascii_fold
 from tui_crm.core.query import parse
-from tui_crm.core.referrals import DETAILS_SQL, referral_forest
+from tui_crm.core.referrals import referral_forest
 from tui_crm.core.search import search
 from tui_crm.core.value import ensure_values
 from tui_crm.db.database import _casefold, close_database, open_database
 from tui_crm.db.derived import MARK_VALUES_STALE
 from tui_crm.db.phones import format_phone
+from tui_crm.db.sqlite.referrals import DETAILS_SQL
+from tui_crm.db.sqlite.store import SqliteStore
+from tui_crm.db.sqlite.values import SPENT_BETWEEN
+from tui_crm.db.store.queue import QUEUE_SIZE
 
 # country code -> (country, dialling code, cities, first names, last names, mobile pattern)
 # A mobile pattern is (national prefix digits, how many random digits follow).
@@ -463,10 +467,14 @@ def build(db, args, today: date) -> list[tuple[str, float]]:
 
     with bulk_load(db):
         insert_rows(
+            conn, "category", "id, name", [(1, "key account"), (2, "regular"), (3, "small")]
+        )
+        insert_rows(
             conn,
-            "category",
-            "id, name, cadence_days",
-            [(1, "key account", 14), (2, "regular", 45), (3, "small", 120)],
+            "plan_touch",
+            "scope, category_id, kind, every_days",
+            [("category", 1, "contact", 14), ("category", 2, "contact", 45)]
+            + [("category", 3, "contact", 120)],
         )
         insert_rows(conn, "tag", "id, name", list(enumerate(TAGS, start=1)))
         customers, emails, phones, tags = book.customers(args.customers)
@@ -697,8 +705,7 @@ def _searches(db, floor: Floor, kinds: dict[str, list[str]], runs: int, today: d
     return out
 
 
-RANKING = attention.RANKING
-QUEUE_SIZE = attention.QUEUE_SIZE
+RANKING = SqliteStore(None)._ranking()  # the statement the queue's first page reads
 ROOTS_RAW = f"""SELECT customer_id, total_12m FROM referral_figure INDEXED BY referral_figure_root
 WHERE root = 1 ORDER BY total_12m DESC, customer_id LIMIT {ROOTS_SHOWN}"""
 ROOT_COUNT = "SELECT count(*) FROM referral_figure INDEXED BY referral_figure_root WHERE root = 1"
@@ -828,7 +835,7 @@ def _next_days(db, floor: Floor, today: date) -> list[Measured]:
     moved = []
     for old, new in zip(value._windows(today), value._windows(day), strict=True):
         for after, upto in value._minus(new, old) + value._minus(old, new):
-            moved.append((value.SPENT_BETWEEN, (after, upto)))
+            moved.append((SPENT_BETWEEN, (after, upto)))
     placed = (
         "SELECT customer_id, spent_12m, value_rank, tier FROM customer_value INDEXED BY "
         f"customer_value_rank ORDER BY spent_12m DESC, customer_id LIMIT {places}"

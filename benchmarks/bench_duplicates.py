@@ -39,10 +39,11 @@ from bench import Floor, insert_rows  # benchmarks/ is on the path when run as a
 from tui_crm.core.bulk import bulk_load
 from tui_crm.core.customers import create_customer, update_customer
 from tui_crm.core.duplicates import duplicate_pairs_from_scratch, find_duplicate_pairs
-from tui_crm.core.duplicates_kept import READ_SQL
 from tui_crm.core.merge import merge, merge_preview
 from tui_crm.db.database import close_database, open_database
 from tui_crm.db.phones import format_phone
+from tui_crm.db.sqlite.duplicates import SqliteDuplicates
+from tui_crm.db.store.duplicates import READ_SQL
 from tui_crm.errors import ValidationError
 
 
@@ -287,7 +288,18 @@ def time_reads(db, path: Path, runs: int, seed: int) -> list[tuple[str, str]]:
     db.execute_sql("DELETE FROM meta WHERE key = 'duplicates_kept'")  # as a bulk load leaves it
     whole = _ms(lambda: find_duplicate_pairs(db))
     floor = Floor(path)
-    raw = floor.ms([(READ_SQL.format(where="WHERE d.customer_a_id IS NULL", limit=""), None)])
+    raw = floor.ms(
+        [
+            (
+                READ_SQL.format(
+                    pairs=SqliteDuplicates.PAIRS_FROM,
+                    where="WHERE d.customer_a_id IS NULL",
+                    limit="",
+                ),
+                None,
+            )
+        ]
+    )
     same = statistics.median(_ms(lambda: find_duplicate_pairs(db)) for _ in range(10))
     ids = [row[0] for row in db.execute_sql("SELECT id FROM customer WHERE deleted_at IS NULL")]
     picks = rng.sample(ids, 20)

@@ -4,6 +4,7 @@ the repair rebuilds it after a backup; a damaged file is sent to its newest good
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -12,11 +13,48 @@ from tui_crm.core.backups import backup_now
 from tui_crm.core.check import check_book, repair_book, restore_hint
 from tui_crm.core.customers import add_purchase, create_customer, log_interaction
 from tui_crm.core.referrals import referral_forest
+from tui_crm.core.search import search
 from tui_crm.core.value import ensure_values
 from tui_crm.db.backup import backup_files
+from tui_crm.db.postgres.backup import dumps
 from tui_crm.errors import CrmError
 
+pytestmark = pytest.mark.both_engines
+
 TODAY = date(2026, 3, 1)
+
+
+class Damage:
+    """Harm done behind the book's back, as each engine stores it."""
+
+    def __init__(self, db) -> None:
+        self.db, self.on_postgres = db, db.engine == "postgresql"
+
+    def unindex(self, customer_id: int) -> None:
+        if self.on_postgres:
+            self.db.execute_sql("DELETE FROM customer_search WHERE customer_id = ?", (customer_id,))
+        else:
+            self.db.execute_sql("DELETE FROM customer_fts WHERE rowid = ?", (customer_id,))
+
+    def index_a_ghost(self, customer_id: int) -> None:
+        if self.on_postgres:
+            self.db.execute_sql(
+                "INSERT INTO customer_search (customer_id, name, company, contact, place, tags, "
+                "notes) VALUES (?, 'ghost', '', '', '', '', '')",
+                (customer_id,),
+            )
+        else:
+            self.db.execute_sql(
+                "INSERT INTO customer_fts (rowid, name) VALUES (?, 'ghost')", (customer_id,)
+            )
+
+    def drop_trigger(self, name: str, table: str) -> None:
+        on = f" ON {table}" if self.on_postgres else ""
+        self.db.execute_sql(f"DROP TRIGGER {name}{on}")
+
+    def miscount_gaps(self, more: int) -> None:
+        value = "(value::integer + ?)::text" if self.on_postgres else "value + ?"
+        self.db.execute_sql(f"UPDATE meta SET value = {value} WHERE key = 'purchase_gaps'", (more,))
 
 
 @pytest.fixture
@@ -61,10 +99,11 @@ def test_wrong_figures_are_named_with_the_customers(db, book):
 
 
 def test_a_search_index_missing_extra_or_stale_rows_is_found(db, book):
-    db.execute_sql(f"DELETE FROM customer_fts WHERE rowid = {book[0]}")
-    db.execute_sql("INSERT INTO customer_fts (rowid, name) VALUES (9999, 'ghost')")
+    damage = Damage(db)
+    damage.unindex(book[0])
+    damage.index_a_ghost(9999)
     # A change the triggers did not see: the index still holds the old city.
-    db.execute_sql("DROP TRIGGER customer_au")
+    damage.drop_trigger("customer_au", "customer")
     db.execute_sql(f"UPDATE customer SET city = 'Bergen' WHERE id = {book[6]}")
     assert _lines(db) == [
         "schema: trigger customer_au is missing",
@@ -88,6 +127,7 @@ def test_a_wrong_value_summary_or_rhythm_is_found_while_marked_current(db, book)
     assert row == ("gold",)
 
 
+@pytest.mark.sqlite_only  # PostgreSQL refuses such a row at every write
 def test_broken_foreign_keys_are_found_and_not_called_repairable(db, book):
     db.execute_sql("PRAGMA foreign_keys = OFF")
     db.execute_sql(
@@ -99,26 +139,28 @@ def test_broken_foreign_keys_are_found_and_not_called_repairable(db, book):
     assert not problem.repairable
 
 
-def test_repair_rebuilds_everything_derived_after_a_backup(db, db_path, book):
-    db.execute_sql("DROP TRIGGER purchase_ai")
+def test_repair_rebuilds_everything_derived_after_a_backup(db, book_place, book):
+    damage = Damage(db)
+    # The trigger that keeps a customer's purchase figures (one per event on SQLite).
+    trigger = "purchase_figures" if damage.on_postgres else "purchase_ai"
+    damage.drop_trigger(trigger, "purchase")
     db.execute_sql(f"UPDATE customer SET lifetime_cents = 1 WHERE id = {book[1]}")
-    db.execute_sql(f"DELETE FROM customer_fts WHERE rowid = {book[0]}")
+    damage.unindex(book[0])
     db.execute_sql(f"UPDATE customer_value SET tier = 'gold' WHERE customer_id = {book[7]}")
     db.execute_sql(f"UPDATE purchase_rhythm SET last_day = 1 WHERE customer_id = {book[8]}")
     repaired = repair_book(db, today=TODAY)
     assert repaired.health.healthy, repaired.health.problems
-    assert repaired.rebuilt[0] == "recreated trigger purchase_ai"
-    assert [one.reason for one in backup_files(db_path)] == ["before-repair"]
+    assert repaired.rebuilt[0] == f"recreated trigger {trigger}"
+    backups = dumps(book_place) if damage.on_postgres else backup_files(Path(book_place))
+    assert [one.reason for one in backups] == ["before-repair"]
     # The recreated trigger works again: a new purchase moves the figures.
     add_purchase(db, book[1], day=date(2026, 2, 1), amount="1.00")
     assert check_book(db).healthy
     # And search finds the customer whose index row was gone.
-    hits = db.execute_sql(
-        "SELECT rowid FROM customer_fts WHERE customer_fts MATCH 'person0'"
-    ).fetchall()
-    assert hits == [(book[0],)]
+    assert [row.id for row in search(db, "person0", as_of=TODAY)] == [book[0]]
 
 
+@pytest.mark.sqlite_only  # a file of the book's own
 def test_a_damaged_file_cannot_be_repaired_and_the_newest_good_backup_is_named(
     db, db_path, book, monkeypatch
 ):
@@ -152,7 +194,7 @@ def test_wrong_kept_scores_referral_figures_and_gap_count_are_found(db, book):
     db.execute_sql(f"UPDATE attention_score SET w_cadence = 0.5 WHERE customer_id = {book[3]}")
     db.execute_sql(f"UPDATE referral_figure SET below_12m = 7 WHERE customer_id = {book[0]}")
     db.execute_sql(f"UPDATE referral_figure SET referrer_id = NULL WHERE customer_id = {referred}")
-    db.execute_sql("UPDATE meta SET value = value + 3 WHERE key = 'purchase_gaps'")
+    Damage(db).miscount_gaps(3)
     assert _lines(db) == [
         "rhythms: the book's gap count is 33, not 30",
         f"scores: 2 customers have a wrong needs-attention score as of {TODAY} "

@@ -15,6 +15,7 @@ from peewee import Database
 from tui_crm.core.config import settings
 from tui_crm.db import migrations
 from tui_crm.db.backup import backup_file, backup_files, write_copy
+from tui_crm.db.backup import file_damage as file_damage  # the check's, for a book it cannot open
 from tui_crm.db.database import check_book_file, read_only_uri
 from tui_crm.db.store import store_of
 from tui_crm.errors import CrmError

@@ -5,7 +5,6 @@ recomputation; and the repair that rebuilds what is derived."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -23,41 +22,22 @@ from tui_crm.core.attention import (
     scores_from_scratch,
 )
 from tui_crm.core.backups import backup_before, book_path, newest_good_backup
+from tui_crm.core.backups import file_damage as file_damage  # `tui-crm check` of a damaged file
 from tui_crm.core.duplicates_kept import KEPT_TABLES, build_duplicates, wrong_pairs
-from tui_crm.core.lapse import GAP_COUNT, ensure_rhythms
+from tui_crm.core.lapse import ensure_rhythms
 from tui_crm.core.referrals import (
     FIGURE_COLUMNS,
     build_referral_figures,
     figures_from_scratch,
     keep_referral_figures,
 )
-from tui_crm.core.value import _rebuild_sql, rebuild_values
-from tui_crm.db.backup import integrity_problem
-from tui_crm.db.database import expected_schema, read_only_uri
-from tui_crm.db.derived import (
-    FTS_COLUMNS,
-    LAST_CONTACT,
-    LAST_PURCHASE,
-    LIFETIME_CENTS,
-    NEXT_FOLLOW_UP,
-    PURCHASE_COUNT,
-    RHYTHM_OF,
-    SEARCH_DOC,
-    bulk_index_sql,
-)
+from tui_crm.core.value import _bounds, rebuild_values
 from tui_crm.db.meta import meta_value
 from tui_crm.db.phones import write_shown, wrong_shown
+from tui_crm.db.store import store_of
 from tui_crm.errors import CrmError
 
 SHOWN_IDS = 10  # ids named in one problem line before "…"
-
-FIGURES = {
-    "last_contact_at": LAST_CONTACT,
-    "next_follow_up": NEXT_FOLLOW_UP,
-    "lifetime_cents": LIFETIME_CENTS,
-    "purchase_count": PURCHASE_COUNT,
-    "last_purchase_on": LAST_PURCHASE,
-}
 
 
 @dataclass(frozen=True)
@@ -112,28 +92,15 @@ def _count(n: int, one: str, many: str | None = None) -> str:
     return f"{n:,} {one if n == 1 else (many or one + 's')}"
 
 
-def file_damage(path: Path) -> str | None:
-    """What a full integrity check of the file at `path` finds wrong (None when nothing), for
-    a book that cannot even be opened. Only reads."""
-    try:
-        conn = sqlite3.connect(read_only_uri(path), uri=True)
-        try:
-            return integrity_problem(conn)
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as err:
-        return str(err)
-
-
 def check_book(db: Database) -> Health:
     """Check the open book: integrity, foreign keys, triggers and indexes, the search index,
     the figures kept on each customer, and the summaries kept as rows are written (value
     summary, purchase rhythms, queue scores, referral figures) where they are kept. Reads only:
     what it recomputes or brings up to date to compare is rolled back."""
-    verdict = [row[0] for row in db.execute_sql("PRAGMA integrity_check(20)")]
-    if verdict != ["ok"]:
-        text = "; ".join(str(line) for line in verdict[:3]) + (" …" if len(verdict) > 3 else "")
-        return Health(0, 0, 0, 0, (Problem("file", f"the file is damaged ({text})", False),))
+    store = store_of(db)
+    damage = store.file_problem()
+    if damage:
+        return Health(0, 0, 0, 0, (Problem("file", f"the file is damaged ({damage})", False),))
     try:
         problems = [
             *_foreign_keys(db),
@@ -147,19 +114,15 @@ def check_book(db: Database) -> Health:
             *_referral_figures(db),
             *_duplicates(db),
         ]
-    except (sqlite3.DatabaseError, PeeweeDatabaseError) as err:  # a page its check missed
+    except PeeweeDatabaseError as err:  # a page its check missed
         problems = [Problem("file", f"the file is damaged ({err})", False)]
-    customers, trashed = db.execute_sql(
-        "SELECT count(*), count(deleted_at) FROM customer"
-    ).fetchone()
-    interactions = db.execute_sql("SELECT count(*) FROM interaction").fetchone()[0]
-    purchases = db.execute_sql("SELECT count(*) FROM purchase").fetchone()[0]
+    customers, trashed, interactions, purchases = store.book_counts()
     return Health(customers, trashed, interactions, purchases, tuple(problems))
 
 
 def _foreign_keys(db: Database) -> list[Problem]:
     broken: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for table, rowid, parent, _ in db.execute_sql("PRAGMA foreign_key_check"):
+    for table, rowid, parent in store_of(db).broken_references():
         broken[(table, parent)].append(rowid)
     return [
         Problem(
@@ -173,59 +136,21 @@ def _foreign_keys(db: Database) -> list[Problem]:
     ]
 
 
-def _present(db: Database) -> set[str]:
-    return {row[0] for row in db.execute_sql("SELECT name FROM sqlite_master")}
-
-
-def _missing_schema(db: Database) -> list[tuple[str, str, str]]:
-    """(type, name, sql) of each table, index or trigger the migrations make that is missing."""
-    present = _present(db)
-    return [
-        (kind, name, sql)
-        for name, (kind, _, sql) in expected_schema().items()
-        if name not in present and not name.startswith("customer_fts_")
-    ]
-
-
 def _schema(db: Database) -> list[Problem]:
     problems = []
-    for kind, name, _ in _missing_schema(db):
+    for kind, name, _ in store_of(db).missing_schema():
         repairable = kind != "table" or name == "customer_fts"
         problems.append(Problem("schema", f"{kind} {name} is missing", repairable))
     return problems
 
 
 def _search_index(db: Database) -> list[Problem]:
-    if "customer_fts" not in _present(db):
-        return []  # said under schema
+    store = store_of(db)
     problems = []
-    try:
-        with db.atomic("DEFERRED"):
-            db.execute_sql("INSERT INTO customer_fts(customer_fts) VALUES ('integrity-check')")
-    except (sqlite3.DatabaseError, PeeweeDatabaseError) as err:
-        problems.append(Problem("search index", f"fails its own check ({err})", True))
-    missing = [
-        row[0]
-        for row in db.execute_sql(
-            "SELECT id FROM customer WHERE id NOT IN (SELECT rowid FROM customer_fts) ORDER BY id"
-        )
-    ]
-    extra = [
-        row[0]
-        for row in db.execute_sql(
-            "SELECT rowid FROM customer_fts WHERE rowid NOT IN (SELECT id FROM customer) "
-            "ORDER BY rowid"
-        )
-    ]
-    differs = " OR ".join(f"f.{column} IS NOT doc.{column}" for column in FTS_COLUMNS)
-    stale = [
-        row[0]
-        for row in db.execute_sql(
-            f"WITH doc(id, {', '.join(FTS_COLUMNS)}) AS ({SEARCH_DOC}) "
-            f"SELECT doc.id FROM doc JOIN customer_fts f ON f.rowid = doc.id WHERE {differs} "
-            "ORDER BY doc.id"
-        )
-    ]
+    fault = store.search_index_fault()
+    if fault:
+        problems.append(Problem("search index", f"fails its own check ({fault})", True))
+    missing, extra, stale = store.search_index_differences()
     if missing:
         problems.append(
             Problem(
@@ -252,14 +177,7 @@ def _search_index(db: Database) -> list[Problem]:
 
 
 def _figures(db: Database) -> list[Problem]:
-    tests = ", ".join(
-        f"{column} IS NOT {sql.format(cid='customer.id')}" for column, sql in FIGURES.items()
-    )
-    wrong: dict[str, list[int]] = defaultdict(list)
-    for cid, *flags in db.execute_sql(f"SELECT id, {tests} FROM customer ORDER BY id"):
-        for column, flag in zip(FIGURES, flags, strict=True):
-            if flag:
-                wrong[column].append(cid)
+    wrong = store_of(db).wrong_figures()
     return [
         Problem(
             "figures",
@@ -268,8 +186,8 @@ def _figures(db: Database) -> list[Problem]:
             f"{_ids(wrong[column])}",
             True,
         )
-        for column in FIGURES
-        if wrong[column]
+        for column in store_of(db).FIGURE_NAMES
+        if wrong.get(column)
     ]
 
 
@@ -306,24 +224,7 @@ def _values(db: Database) -> list[Problem]:
     columns = "customer_id, spent_30d, spent_12m, lifetime"
     if meta_value(db, "values_as_of") == day:
         columns += ", value_rank, tier"
-    wrong: list[int] = []
-    try:
-        with db.atomic("DEFERRED"):
-            db.execute_sql("CREATE TEMP TABLE check_value AS SELECT * FROM main.customer_value")
-            db.execute_sql("DELETE FROM main.customer_value")
-            db.execute_sql(_rebuild_sql(as_of))
-            wrong = [
-                row[0]
-                for row in db.execute_sql(
-                    f"SELECT customer_id FROM (SELECT {columns} FROM main.customer_value "
-                    f"EXCEPT SELECT {columns} FROM temp.check_value) "
-                    f"UNION SELECT customer_id FROM (SELECT {columns} FROM temp.check_value "
-                    f"EXCEPT SELECT {columns} FROM main.customer_value) ORDER BY 1"
-                )
-            ]
-            raise _RollBack
-    except _RollBack:
-        pass
+    wrong = store_of(db).values_differ(_bounds(as_of), columns)
     if not wrong:
         return []
     return [
@@ -342,15 +243,11 @@ def _rhythms(db: Database) -> list[Problem]:
     counted = meta_value(db, "purchase_gaps")
     if counted is None:
         return []  # worked out again when next read (after a bulk write)
-    kept = {
-        cid: (purchases, first, last)
-        for cid, purchases, first, last in db.execute_sql(
-            "SELECT customer_id, purchases, first_day, last_day FROM purchase_rhythm"
-        )
-    }
+    store = store_of(db)
+    kept = {cid: (purchases, first, last) for cid, purchases, first, last in store.kept_rhythms()}
     found = {
         cid: (purchases, first, last)
-        for cid, purchases, first, last in db.execute_sql(RHYTHM_OF.format(where=""))
+        for cid, purchases, first, last in store.rhythms_from_purchases()
     }
     wrong = sorted(cid for cid in kept.keys() | found.keys() if kept.get(cid) != found.get(cid))
     problems = []
@@ -363,7 +260,7 @@ def _rhythms(db: Database) -> list[Problem]:
                 True,
             )
         )
-    gaps = db.execute_sql(GAP_COUNT).fetchone()[0]
+    gaps = store.gap_count()
     if str(gaps) != str(counted):
         problems.append(Problem("rhythms", f"the book's gap count is {counted}, not {gaps}", True))
     return problems
@@ -412,7 +309,7 @@ def _scores(db: Database) -> list[Problem]:
         lambda: keep_scores(db, day),
         lambda: (
             (row[0], score_figures(row))
-            for row in db.execute_sql(f"SELECT {SCORE_COLUMNS} FROM attention_score")
+            for row in store_of(db).kept_rows("attention_score", SCORE_COLUMNS)
         ),
         lambda: ((row[0], score_figures(row)) for row in scores_from_scratch(db, day)),
     )
@@ -437,7 +334,8 @@ def _referral_figures(db: Database) -> list[Problem]:
         db,
         lambda: keep_referral_figures(db),
         lambda: (
-            (row[0], row) for row in db.execute_sql(f"SELECT {FIGURE_COLUMNS} FROM referral_figure")
+            (row[0], tuple(row))
+            for row in store_of(db).kept_rows("referral_figure", FIGURE_COLUMNS)
         ),
         lambda: ((row[0], row) for row in figures_from_scratch(db)),
     )
@@ -516,47 +414,32 @@ def repair_book(db: Database, *, today: date | None = None) -> Repaired:
     today = today or date.today()
     backup = backup_before(db, "before-repair")
     rebuilt = []
+    store = store_of(db)
     with db.atomic("IMMEDIATE"):
-        missing = _missing_schema(db)
-        book_fts = db.execute_sql(
-            "SELECT sql FROM sqlite_master WHERE name = 'customer_fts'"
-        ).fetchone()
-        fts_sql = book_fts[0] if book_fts else expected_schema()["customer_fts"][2]
-        for kind, _name, sql in missing:
-            if kind in ("index", "trigger"):
-                db.execute_sql(sql)
-        recreated = [f"{kind} {name}" for kind, name, _ in missing if kind != "table"]
+        recreated = store.repair_schema()
         if recreated:
             rebuilt.append("recreated " + ", ".join(recreated))
-        if book_fts:
-            db.execute_sql("DROP TABLE customer_fts")  # its index may be beyond a DELETE
-        db.execute_sql(fts_sql)
-        for statement in bulk_index_sql():
-            db.execute_sql(statement)
-        customers = db.execute_sql("SELECT count(*) FROM customer").fetchone()[0]
+        customers = store.table_count("customer")
         rebuilt.append(f"the search index ({_count(customers, 'customer')})")
-        db.execute_sql(
-            "UPDATE customer SET "
-            + ", ".join(f"{col} = {sql.format(cid='customer.id')}" for col, sql in FIGURES.items())
-        )
+        store.refresh_figures()
         rebuilt.append(f"the figures of {_count(customers, 'customer')}")
         # Formatting every number again costs seconds in a large book: only when it was wrong.
         wrong = wrong_shown(db) if any(p.area == "phones" for p in before.problems) else []
         if wrong:
             write_shown(db, wrong)
             rebuilt.append(f"the display text of {_count(len(wrong), 'phone number')}")
-        db.execute_sql("DELETE FROM meta WHERE key = 'purchase_gaps'")
+        store.forget_gap_count()
         ensure_rhythms(db)
-        rhythms = db.execute_sql("SELECT count(*) FROM purchase_rhythm").fetchone()[0]
+        rhythms = store.table_count("purchase_rhythm")
         rebuilt.append(f"the purchase rhythms ({_count(rhythms, 'customer')})")
         build_duplicates(db)
-        pairs = db.execute_sql("SELECT count(*) FROM duplicate_pair").fetchone()[0]
+        pairs = store.table_count("duplicate_pair")
         rebuilt.append(f"the duplicate pairs ({_count(pairs, 'pair')})")
         rebuild_values(db, today)
         rebuilt.append(f"the value summary (as of {today})")
         queue = len(attention_ranking(db, today))
         rebuilt.append(f"the needs-attention scores (as of {today}: {_count(queue, 'customer')})")
         build_referral_figures(db)
-        placed = db.execute_sql("SELECT count(*) FROM referral_figure").fetchone()[0]
+        placed = store.table_count("referral_figure")
         rebuilt.append(f"the referral figures ({_count(placed, 'customer')})")
     return Repaired(tuple(rebuilt), backup, check_book(db))

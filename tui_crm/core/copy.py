@@ -89,7 +89,7 @@ def _booleans(model: type[Model], columns: list[str]) -> list[int]:
 
 def _rows(source: Database, model: type[Model], columns: list[str]) -> Iterator[list[tuple]]:
     flags = _booleans(model, columns)
-    batches = store_of(source).rows_of(model._meta.table_name, columns, _order(model), BATCH)
+    batches = store_of(source).table_rows(model._meta.table_name, columns, _order(model), BATCH)
     for batch in batches:
         if flags:
             batch = [

@@ -109,6 +109,21 @@ def rotate_backups(backups: list[BackupFile], retention: Retention) -> list[Path
     return gone
 
 
+def file_damage(path: Path) -> str | None:
+    """What a full integrity check of the SQLite file at `path` finds wrong (None when
+    nothing), for a book that cannot even be opened. Only reads."""
+    from tui_crm.db.database import read_only_uri
+
+    try:
+        conn = sqlite3.connect(read_only_uri(path), uri=True)
+        try:
+            return integrity_problem(conn)
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as err:
+        return str(err)
+
+
 def integrity_problem(conn: sqlite3.Connection, check: str = "integrity_check") -> str | None:
     """What `PRAGMA integrity_check` (or `quick_check`) finds wrong (its first lines), or None
     when all is ok."""

@@ -8,20 +8,31 @@ from contextlib import contextmanager
 
 from tui_crm.db.store.bulk import EVERYTHING, Bulk, Rebuild
 
-CONTACT = """last_contact_at = (SELECT max(at) FROM interaction WHERE customer_id = customer.id),
-next_follow_up = (
+# Each figure kept on the customer row, as worked out from their rows (the schema's
+# crm_contact_figures and crm_purchase_figures do the same for one customer).
+FIGURES = {
+    "last_contact_at": "(SELECT max(at) FROM interaction WHERE customer_id = customer.id)",
+    "next_follow_up": """(
   SELECT CASE WHEN EXISTS (
            SELECT 1 FROM interaction j
            WHERE j.customer_id = i.customer_id AND j.at > i.at AND j.at::date >= i.follow_up)
          THEN NULL ELSE i.follow_up END
   FROM interaction i
   WHERE i.customer_id = customer.id AND i.follow_up IS NOT NULL AND NOT i.follow_up_done
-  ORDER BY i.at DESC, i.id DESC LIMIT 1)"""
+  ORDER BY i.at DESC, i.id DESC LIMIT 1)""",
+    "lifetime_cents": "(SELECT coalesce(sum(cents), 0) FROM purchase "
+    "WHERE customer_id = customer.id)",
+    "purchase_count": "(SELECT count(*) FROM purchase WHERE customer_id = customer.id)",
+    "last_purchase_on": "(SELECT max(day) FROM purchase WHERE customer_id = customer.id)",
+}
 
-PURCHASES = """lifetime_cents = (SELECT coalesce(sum(cents), 0) FROM purchase
-                  WHERE customer_id = customer.id),
-purchase_count = (SELECT count(*) FROM purchase WHERE customer_id = customer.id),
-last_purchase_on = (SELECT max(day) FROM purchase WHERE customer_id = customer.id)"""
+
+def _set(*columns: str) -> str:
+    return ", ".join(f"{column} = {FIGURES[column]}" for column in columns)
+
+
+CONTACT = _set("last_contact_at", "next_follow_up")
+PURCHASES = _set("lifetime_cents", "purchase_count", "last_purchase_on")
 
 
 class PostgresBulk(Bulk):

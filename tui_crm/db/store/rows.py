@@ -19,7 +19,7 @@ def _known(name: str) -> str:
 
 
 class Rows(Area):
-    def rows_of(
+    def table_rows(
         self, table: str, columns: Sequence[str], order: Sequence[str], batch: int
     ) -> Iterator[list[Row]]:
         """Every row of `table` (those columns, in `order`), `batch` rows at a time."""

@@ -582,6 +582,7 @@ CREATE FUNCTION crm_fold(text) RETURNS text
 -- The words of a text as FTS5 reads them, folded and separated by one space.
 CREATE FUNCTION crm_words(text) RETURNS text
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+  SET search_path FROM CURRENT  -- a restore reads it with an empty search_path
   AS $$ SELECT btrim(regexp_replace(crm_fold($1), crm_separators(), ' ', 'g'), ' ') $$;
 
 -- One column's words as a tsvector of the given weight. Positions start at 2, so that in a
@@ -589,6 +590,7 @@ CREATE FUNCTION crm_words(text) RETURNS text
 -- the last one's) no phrase runs from one column into the next, as in FTS5.
 CREATE FUNCTION crm_vector(part text, weight "char") RETURNS tsvector
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+  SET search_path FROM CURRENT  -- a restore reads it with an empty search_path
   AS $$
   SELECT coalesce(setweight(
     string_agg(quote_literal(word) || ':' || least(n + 1, 16383), ' ')::tsvector, weight), '')
@@ -600,6 +602,7 @@ $$;
 -- one a prefix when `prefix`; only in the columns of `weights` ('' for all). NULL without one.
 CREATE FUNCTION crm_term(word text, prefix boolean, weights text) RETURNS tsquery
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+  SET search_path FROM CURRENT  -- a restore reads it with an empty search_path
   AS $$
   SELECT string_agg(quote_literal(token) || CASE
       WHEN n = last AND prefix THEN ':*' || weights
