@@ -59,6 +59,26 @@ class Cluster:
             "pg_ctl", "-D", str(data), "-o", options, "-l", str(self.folder / "log"), "-w",
             "start",
         )  # fmt: skip
+        self._reap_after(os.getpid())
+
+    def _reap_after(self, pid: int) -> None:
+        """Stop the server and remove its folder once the process that started it is gone,
+        however it ended (a test run killed, a timeout): no cluster outlives its tests."""
+        stop = " ".join(
+            [*self._as, str(self._bin / "pg_ctl"), "-D", str(self.folder / "data")]
+            + ["-m", "immediate", "stop"]
+        )
+        script = (
+            f"while kill -0 {pid} 2>/dev/null; do sleep 1; done; "
+            f"{stop} >/dev/null 2>&1; rm -rf '{self.folder}'"
+        )
+        subprocess.Popen(
+            ["sh", "-c", script],
+            start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
 
     def _run(self, program: str, *args: str) -> None:
         subprocess.run(
