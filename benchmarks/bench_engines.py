@@ -1,0 +1,131 @@
+"""The same book on SQLite and on PostgreSQL, side by side (issue 20): a book built by bench.py
+is copied into a throwaway PostgreSQL cluster (`tui-crm copy`'s code), then each engine answers
+the same searches, ranks the queue and logs calls.
+
+    python benchmarks/bench_engines.py --db /tmp/bench.db   # a book bench.py built (--keep)
+
+Needs PostgreSQL's server programs (tests/postgres.py starts the cluster, as the tests do).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.postgres import Cluster  # noqa: E402
+from tui_crm.core.attention import attention_page, attention_ranking  # noqa: E402
+from tui_crm.core.copy import copy_book  # noqa: E402
+from tui_crm.core.customers import get_profile, log_interaction  # noqa: E402
+from tui_crm.core.query import QueryError  # noqa: E402
+from tui_crm.core.search import search  # noqa: E402
+from tui_crm.db.database import open_database  # noqa: E402
+
+QUERIES = ("rob", "robert smith", "hansen oslo", "mar", "lars", "tier:gold city:oslo", "0166")
+TODAY = date(2026, 12, 6)
+SLOWEST: list[tuple[float, str]] = []  # (seconds, query) of each search, for the slowest
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.1f} ms"
+
+
+def _searches(db, runs: int) -> tuple[float, float]:
+    """p50 and p95 of the searches a keystroke makes (every prefix of each query, limit 50)."""
+    times = []
+    for _ in range(runs):
+        for query in QUERIES:
+            for end in range(1, len(query) + 1):
+                started = time.perf_counter()
+                try:
+                    search(db, query[:end], as_of=TODAY, limit=50)
+                except QueryError:
+                    continue  # "tier:g" on the way to "tier:gold": the screen says why
+                times.append(time.perf_counter() - started)
+                SLOWEST.append((times[-1], query[:end]))
+    times.sort()
+    return statistics.median(times), times[int(len(times) * 0.95)]
+
+
+def _queue(db) -> tuple[float, float]:
+    """The whole queue worked out for a new day (first read), then its first page."""
+    started = time.perf_counter()
+    attention_ranking(db, TODAY + timedelta(days=1))
+    ranked = time.perf_counter() - started
+    started = time.perf_counter()
+    attention_page(db, TODAY + timedelta(days=1), limit=50)
+    return ranked, time.perf_counter() - started
+
+
+def _calls(db, count: int) -> float:
+    """Median of a call logged and the profile read back, as the log dialog does."""
+    times = []
+    for n in range(count):
+        customer = 1 + n * 97
+        started = time.perf_counter()
+        log_interaction(
+            db, customer, notes="bench call", at=datetime(2026, 12, 1, 9, 0) + timedelta(minutes=n)
+        )
+        get_profile(db, customer, TODAY)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", required=True, help="an SQLite book bench.py built (--keep)")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="bench-engines-"))
+    book = work / "book.db"
+    shutil.copy(args.db, book)  # the calls logged below change it
+    cluster = Cluster()
+    try:
+        import psycopg
+
+        with psycopg.connect(cluster.url(), autocommit=True) as conn:
+            conn.execute("CREATE DATABASE book")
+        sqlite = open_database(book)
+        started = time.perf_counter()
+        server = open_database(cluster.url("book"))
+        made = time.perf_counter() - started
+        started = time.perf_counter()
+        copied = copy_book(sqlite, server)
+        took = time.perf_counter() - started
+        print(f"book: {copied.summary()}")
+        print(f"PostgreSQL book made (schema 17): {_ms(made)}; copied in: {took:.1f} s")
+        rows = []
+        server.execute_sql("ANALYZE")  # as autovacuum would soon after a copy
+        for name, place in (("SQLite", book), ("PostgreSQL", cluster.url("book"))):
+            db = open_database(place)  # the one open book, as in the app
+            _searches(db, 1)  # warm
+            p50, p95 = _searches(db, args.runs)
+            ranked, page = _queue(db)
+            call = _calls(db, 20)
+            rows.append((name, p50, p95, ranked, page, call))
+            worst = sorted(SLOWEST, reverse=True)[:3]
+            print(f"{name}: slowest searches " + ", ".join(f"{q!r} {_ms(t)}" for t, q in worst))
+            SLOWEST.clear()
+        print(
+            f"{'':12} {'search p50':>11} {'search p95':>11} {'queue, new day':>15} "
+            f"{'first page':>11} {'call + profile':>15}"
+        )
+        for name, p50, p95, ranked, page, call in rows:
+            print(
+                f"{name:12} {_ms(p50):>11} {_ms(p95):>11} {_ms(ranked):>15} {_ms(page):>11} "
+                f"{_ms(call):>15}"
+            )
+    finally:
+        cluster.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
