@@ -7,8 +7,12 @@ import contextvars
 import threading
 import time
 
+import pytest
+
 from tui_crm.core.book import connection_of, interrupt, worker_connection
 from tui_crm.errors import CrmError
+
+pytestmark = pytest.mark.both_engines
 
 ENDLESS = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT count(*) FROM n"
 

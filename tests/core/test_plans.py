@@ -26,6 +26,8 @@ from tui_crm.core.plans import (
 from tui_crm.db.database import close_database, open_database
 from tui_crm.errors import ConflictError, ValidationError
 
+pytestmark = pytest.mark.both_engines
+
 TODAY = date(2026, 11, 20)
 LONG_AGO = datetime(2024, 1, 2, 9, 0)
 

@@ -23,7 +23,7 @@ def _declared() -> list[str]:
 
 
 def test_the_interface_declares_what_engines_answer():
-    assert {"ids", "categories_by_name", "scope_touches", "replace_touches"} <= set(_declared())
+    assert {"ids", "bulk_load", "take_backup", "rebuild_values"} <= set(_declared())
 
 
 @pytest.mark.parametrize("store", [SqliteStore, PostgresStore])

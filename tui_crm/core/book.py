@@ -49,8 +49,11 @@ def interrupt(connection: object | None) -> None:
     at once, and its job ends as a refusal. A connection that was closed meanwhile, or none,
     is left alone."""
     if connection is not None:
+        # SQLite's connection interrupts; a PostgreSQL one asks the server to cancel.
+        stop = getattr(connection, "interrupt", None) or getattr(connection, "cancel_safe", None)
         with contextlib.suppress(Exception):  # closed already: nothing runs on it
-            connection.interrupt()  # type: ignore[attr-defined]
+            if stop is not None:
+                stop()
 
 
 class BookLine:

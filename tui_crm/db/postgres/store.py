@@ -8,7 +8,6 @@ from tui_crm.db.postgres.bulk import PostgresBulk
 from tui_crm.db.postgres.checks import PostgresChecks
 from tui_crm.db.postgres.duplicates import PostgresDuplicates
 from tui_crm.db.postgres.interchange import PostgresInterchange
-from tui_crm.db.postgres.plans import PostgresPlans
 from tui_crm.db.postgres.queue import PostgresQueue
 from tui_crm.db.postgres.referrals import PostgresReferrals
 from tui_crm.db.postgres.search import PostgresSearch
@@ -19,7 +18,6 @@ from tui_crm.db.store import Store
 
 class PostgresStore(
     PostgresBulk,
-    PostgresPlans,
     PostgresSearch,
     PostgresValues,
     PostgresQueue,
@@ -32,6 +30,8 @@ class PostgresStore(
 ):
     engine = "postgresql"
     ID_LIST = "SELECT unnest(?::integer[])"
+    TEMP = "pg_temp"
+    SAME_AS = "IS NOT DISTINCT FROM"
 
     def ids(self, ids: Iterable[int]) -> object:
         return [int(i) for i in ids]

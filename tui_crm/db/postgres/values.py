@@ -36,6 +36,7 @@ RANK_OF = """SELECT 1
 
 class PostgresValues(Values):
     GREATEST = "greatest"
+    RANKS = RANKS
 
     def rebuild_values(self, bounds: dict[str, str]) -> None:
         self.db.execute_sql("DELETE FROM customer_value")
@@ -52,27 +53,6 @@ class PostgresValues(Values):
                 params,
             )
         ]
-
-    def rank_values(self, places: int, gold: int) -> list[int]:
-        db = self.db
-        db.execute_sql(
-            "CREATE TEMP TABLE IF NOT EXISTS value_ranks (customer_id integer PRIMARY KEY, "
-            "value_rank integer, tier text, tier_changed integer)"
-        )
-        db.execute_sql("DELETE FROM pg_temp.value_ranks")
-        db.execute_sql(RANKS, {"places": places, "gold": gold})
-        db.execute_sql(
-            "UPDATE customer_value SET value_rank = r.value_rank, tier = r.tier "
-            "FROM pg_temp.value_ranks r WHERE r.customer_id = customer_value.customer_id"
-        )
-        changed = [
-            row[0]
-            for row in db.execute_sql(
-                "SELECT customer_id FROM pg_temp.value_ranks WHERE tier_changed = 1"
-            )
-        ]
-        db.execute_sql("DELETE FROM pg_temp.value_ranks")
-        return changed
 
     def rank_of(self, customer_id: int, spent_12m: int) -> int:
         return self.db.execute_sql(RANK_OF, {"spent": spent_12m, "id": customer_id}).fetchone()[0]

@@ -9,7 +9,6 @@ from tui_crm.db.sqlite.bulk import SqliteBulk
 from tui_crm.db.sqlite.checks import SqliteChecks
 from tui_crm.db.sqlite.duplicates import SqliteDuplicates
 from tui_crm.db.sqlite.interchange import SqliteInterchange
-from tui_crm.db.sqlite.plans import SqlitePlans
 from tui_crm.db.sqlite.queue import SqliteQueue
 from tui_crm.db.sqlite.referrals import SqliteReferrals
 from tui_crm.db.sqlite.search import SqliteSearch
@@ -20,7 +19,6 @@ from tui_crm.db.store import Store
 
 class SqliteStore(
     SqliteBulk,
-    SqlitePlans,
     SqliteSearch,
     SqliteValues,
     SqliteQueue,
@@ -33,6 +31,8 @@ class SqliteStore(
 ):
     engine = "sqlite"
     ID_LIST = "SELECT value FROM json_each(?)"
+    TEMP = "temp"
+    SAME_AS = "IS"
 
     def ids(self, ids: Iterable[int]) -> object:
         return json.dumps([int(i) for i in ids])

@@ -43,31 +43,14 @@ WHERE day > ? AND day <= ? GROUP BY customer_id"""
 
 
 class SqliteValues(Values):
+    RANKS = RANKS
+
     def rebuild_values(self, bounds: dict[str, str]) -> None:
         # The table's indexes dropped meanwhile and built again after: one sorted build each.
         derived.refill(self.db, "customer_value", [(rebuild_sql(bounds), None)])
 
     def spent_between(self, after: str, upto: str) -> list[Row]:
         return self.db.execute_sql(SPENT_BETWEEN, (after, upto)).fetchall()
-
-    def rank_values(self, places: int, gold: int) -> list[int]:
-        db = self.db
-        db.execute_sql(
-            "CREATE TEMP TABLE IF NOT EXISTS value_ranks (customer_id INTEGER PRIMARY KEY, "
-            "value_rank INTEGER, tier TEXT, tier_changed INTEGER)"
-        )
-        db.execute_sql("DELETE FROM temp.value_ranks")
-        db.execute_sql(RANKS, {"places": places, "gold": gold})
-        db.execute_sql(
-            "UPDATE customer_value SET value_rank = r.value_rank, tier = r.tier "
-            "FROM temp.value_ranks r WHERE r.customer_id = customer_value.customer_id"
-        )
-        changed = [
-            row[0]
-            for row in db.execute_sql("SELECT customer_id FROM temp.value_ranks WHERE tier_changed")
-        ]
-        db.execute_sql("DELETE FROM temp.value_ranks")
-        return changed
 
     def rank_of(self, customer_id: int, spent_12m: int) -> int:
         return self.db.execute_sql(RANK_OF, {"spent": spent_12m, "id": customer_id}).fetchone()[0]

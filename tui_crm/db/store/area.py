@@ -15,6 +15,10 @@ class Area:
     engine = ""
     # `… IN (ID_LIST)` with `ids(…)` as its parameter: the rows of those ids.
     ID_LIST = ""
+    # The schema of a connection's own tables: `{TEMP}.value_ranks`.
+    TEMP = ""
+    # `a {SAME_AS} b`: true when both are NULL, or equal.
+    SAME_AS = ""
 
     def ids(self, ids: Iterable[int]) -> object:
         """The parameter `ID_LIST` reads: the ids, as this engine takes a list."""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from tui_crm.db.store.area import Area, Row
 
 
 class Plans(Area):
+    caseless: Callable[[str], str]  # the search's: a column in SQLite's NOCASE order
+
     def plan_touches(self) -> list[Row]:
         """(scope, category id, kind, every days) of every touch, in each plan's order."""
         return self.db.execute_sql(
@@ -16,7 +18,9 @@ class Plans(Area):
 
     def categories_by_name(self) -> list[Row]:
         """(id, name) of every category, by name in any case."""
-        raise NotImplementedError
+        return self.db.execute_sql(
+            f"SELECT id, name FROM category ORDER BY {self.caseless('name')}, id"
+        ).fetchall()
 
     def touches_for(self, category_id: int | None) -> list[Row]:
         """(kind, every days) of everyone's touches, then those of the category (of the
@@ -41,17 +45,20 @@ class Plans(Area):
 
     def scope_touches(self, scope: str, category_id: int | None) -> list[Row]:
         """(kind, every days) of one plan's touches, in order."""
-        raise NotImplementedError
+        return self.db.execute_sql(
+            "SELECT kind, every_days FROM plan_touch "
+            f"WHERE scope = ? AND category_id {self.SAME_AS} ? ORDER BY position, id",
+            (scope, category_id),
+        ).fetchall()
 
     def replace_touches(
         self, scope: str, category_id: int | None, touches: Iterable[tuple[str, int]]
     ) -> None:
         """One plan's touches, (kind, every days) in order, in place of the ones it had."""
-        raise NotImplementedError
-
-    def _insert_touches(
-        self, scope: str, category_id: int | None, touches: Iterable[tuple[str, int]]
-    ) -> None:
+        self.db.execute_sql(
+            f"DELETE FROM plan_touch WHERE scope = ? AND category_id {self.SAME_AS} ?",
+            (scope, category_id),
+        )
         for position, (kind, every_days) in enumerate(touches):
             self.db.execute_sql(
                 "INSERT INTO plan_touch (scope, category_id, kind, every_days, position) "

@@ -121,11 +121,29 @@ class Values(Area):
             wanted,
         )
 
+    RANKS = ""  # the statement filling {TEMP}.value_ranks (each engine's own)
+
     def rank_values(self, places: int, gold: int) -> list[int]:
         """Tiers and the ranks of the first `places` customers (the first `gold` of them gold,
         the rest silver) from the spends as they are, writing only the rows that change; the
         ids of the customers whose tier changed."""
-        raise NotImplementedError
+        db, ranks = self.db, f"{self.TEMP}.value_ranks"
+        db.execute_sql(
+            "CREATE TEMP TABLE IF NOT EXISTS value_ranks (customer_id INTEGER PRIMARY KEY, "
+            "value_rank INTEGER, tier TEXT, tier_changed INTEGER)"
+        )
+        db.execute_sql(f"DELETE FROM {ranks}")
+        db.execute_sql(self.RANKS, {"places": places, "gold": gold})
+        db.execute_sql(
+            "UPDATE customer_value SET value_rank = r.value_rank, tier = r.tier "
+            f"FROM {ranks} r WHERE r.customer_id = customer_value.customer_id"
+        )
+        changed = [
+            row[0]
+            for row in db.execute_sql(f"SELECT customer_id FROM {ranks} WHERE tier_changed = 1")
+        ]
+        db.execute_sql(f"DELETE FROM {ranks}")
+        return changed
 
     def value_count(self) -> int:
         return int(self.db.execute_sql("SELECT count(*) FROM customer_value").fetchone()[0])
