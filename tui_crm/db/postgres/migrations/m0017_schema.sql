@@ -671,6 +671,27 @@ CREATE FUNCTION crm_index(cid integer) RETURNS void LANGUAGE sql AS $$
   FROM customer_search_doc WHERE customer_id = cid;
 $$;
 
+-- A customer's search document is made again once a transaction, as it commits, however
+-- many of their rows it wrote (a new customer with two emails and a phone: once, not four
+-- times). Until then the transaction reads the document as it was.
+CREATE TABLE search_dirty (customer_id integer PRIMARY KEY);
+
+CREATE FUNCTION crm_index_later(cid integer) RETURNS void LANGUAGE sql AS $$
+  INSERT INTO search_dirty (customer_id) SELECT cid WHERE cid IS NOT NULL
+  ON CONFLICT (customer_id) DO NOTHING;
+$$;
+
+CREATE FUNCTION search_dirty_made() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  DELETE FROM search_dirty WHERE customer_id = NEW.customer_id;
+  IF FOUND THEN
+    PERFORM crm_index(NEW.customer_id);
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE CONSTRAINT TRIGGER search_dirty_made AFTER INSERT ON search_dirty
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION search_dirty_made();
+
 CREATE FUNCTION crm_unindex(cid integer) RETURNS void LANGUAGE sql AS $$
   DELETE FROM customer_search WHERE customer_id = cid;
 $$;
@@ -855,7 +876,7 @@ CREATE TRIGGER customer_kept_bd BEFORE DELETE ON customer
 CREATE FUNCTION customer_ai() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF crm_bulk() THEN RETURN NULL; END IF;
-  PERFORM crm_index(NEW.id);
+  PERFORM crm_index_later(NEW.id);
   PERFORM crm_values_pending();
   PERFORM crm_mark_duplicate(NEW.id);
   PERFORM crm_value_row(NEW.id);
@@ -870,7 +891,7 @@ CREATE TRIGGER customer_ai AFTER INSERT ON customer
 CREATE FUNCTION customer_au() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF crm_bulk() THEN RETURN NULL; END IF;
-  PERFORM crm_index(NEW.id);
+  PERFORM crm_index_later(NEW.id);
   RETURN NULL;
 END $$;
 CREATE TRIGGER customer_au AFTER UPDATE OF first_name, last_name, nickname, company, job_title,
@@ -951,11 +972,11 @@ CREATE FUNCTION customer_email_kept() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF crm_bulk() THEN RETURN NULL; END IF;
   IF TG_OP IN ('UPDATE', 'DELETE') THEN
-    PERFORM crm_index(OLD.customer_id);
+    PERFORM crm_index_later(OLD.customer_id);
     PERFORM crm_mark_duplicate_contact('email', ascii_lower(OLD.address));
   END IF;
   IF TG_OP IN ('UPDATE', 'INSERT') THEN
-    PERFORM crm_index(NEW.customer_id);
+    PERFORM crm_index_later(NEW.customer_id);
     PERFORM crm_mark_duplicate_contact('email', ascii_lower(NEW.address));
   END IF;
   RETURN NULL;
@@ -966,8 +987,8 @@ CREATE TRIGGER customer_email_kept AFTER INSERT OR UPDATE OR DELETE ON customer_
 CREATE FUNCTION customer_phone_index() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF crm_bulk() THEN RETURN NULL; END IF;
-  IF TG_OP IN ('UPDATE', 'DELETE') THEN PERFORM crm_index(OLD.customer_id); END IF;
-  IF TG_OP IN ('UPDATE', 'INSERT') THEN PERFORM crm_index(NEW.customer_id); END IF;
+  IF TG_OP IN ('UPDATE', 'DELETE') THEN PERFORM crm_index_later(OLD.customer_id); END IF;
+  IF TG_OP IN ('UPDATE', 'INSERT') THEN PERFORM crm_index_later(NEW.customer_id); END IF;
   RETURN NULL;
 END $$;
 CREATE TRIGGER customer_phone_index AFTER INSERT OR DELETE ON customer_phone
@@ -992,8 +1013,8 @@ CREATE TRIGGER customer_phone_dups AFTER INSERT OR UPDATE OR DELETE ON customer_
 CREATE FUNCTION customer_tag_kept() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF crm_bulk() THEN RETURN NULL; END IF;
-  IF TG_OP IN ('UPDATE', 'DELETE') THEN PERFORM crm_index(OLD.customer_id); END IF;
-  IF TG_OP IN ('UPDATE', 'INSERT') THEN PERFORM crm_index(NEW.customer_id); END IF;
+  IF TG_OP IN ('UPDATE', 'DELETE') THEN PERFORM crm_index_later(OLD.customer_id); END IF;
+  IF TG_OP IN ('UPDATE', 'INSERT') THEN PERFORM crm_index_later(NEW.customer_id); END IF;
   RETURN NULL;
 END $$;
 CREATE TRIGGER customer_tag_kept AFTER INSERT OR UPDATE OR DELETE ON customer_tag
@@ -1005,12 +1026,12 @@ BEGIN
   IF crm_bulk() THEN RETURN NULL; END IF;
   IF TG_OP IN ('UPDATE', 'DELETE') THEN
     PERFORM crm_contact_figures(OLD.customer_id);
-    PERFORM crm_index(OLD.customer_id);
+    PERFORM crm_index_later(OLD.customer_id);
     PERFORM crm_mark_attention(OLD.customer_id);
   END IF;
   IF TG_OP IN ('UPDATE', 'INSERT') THEN
     PERFORM crm_contact_figures(NEW.customer_id);
-    PERFORM crm_index(NEW.customer_id);
+    PERFORM crm_index_later(NEW.customer_id);
     PERFORM crm_mark_attention(NEW.customer_id);
   END IF;
   RETURN NULL;
