@@ -1,10 +1,10 @@
 """Two people on one book: a change based on what someone read is refused once someone else
 changed it, on every write path, and never silently overwrites their work.
 
-Each person is a thread of their own, so a connection of their own to the same database file
-(peewee gives each thread one); their steps run in a fixed order (read, read, write, write),
-so every outcome is decided by the code, not by timing. The last test races two real
-processes over 100 tag edits each."""
+Each person is a thread of their own, so a connection of their own to the same book (peewee
+gives each thread one), an SQLite file or a PostgreSQL database; their steps run in a fixed
+order (read, read, write, write), so every outcome is decided by the code, not by timing. The
+last test races two real processes over 100 tag edits each."""
 
 from __future__ import annotations
 
@@ -49,9 +49,10 @@ from tui_crm.core.plans import (
     set_plan,
 )
 from tui_crm.core.referrals import referrals
-from tui_crm.db.database import db as shared_db
 from tui_crm.db.models import AttentionMark, Customer, DuplicateDismissal, Interaction
 from tui_crm.errors import ConflictError
+
+pytestmark = pytest.mark.both_engines
 
 NOW = datetime(2026, 11, 20, 10, 0)
 TODAY = NOW.date()
@@ -61,21 +62,22 @@ LONG_AGO = NOW - timedelta(days=400)
 class Person:
     """Someone at their own terminal: every step runs on their own thread and connection."""
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, db):
         self.name = name
+        self._db = db
         self._thread = ThreadPoolExecutor(1, thread_name_prefix=name)
 
     def __call__(self, function, *args, **kwargs):
         return self._thread.submit(function, *args, **kwargs).result()
 
     def leave(self) -> None:
-        self(shared_db.close)
+        self(self._db.close)  # this thread's connection
         self._thread.shutdown()
 
 
 @pytest.fixture
 def people(db) -> Iterator[tuple[Person, Person]]:
-    ann, ben = Person("ann"), Person("ben")
+    ann, ben = Person("ann", db), Person("ben", db)
     yield ann, ben
     ann.leave()
     ben.leave()
@@ -521,13 +523,13 @@ def test_an_import_is_planned_again_for_a_customer_trashed_while_it_ran(db, peop
 
 
 def test_the_command_line_says_an_import_conflict_in_one_line(
-    db, db_path, people, monkeypatch, capsys
+    db, book_place, tmp_path, people, monkeypatch, capsys
 ):
     from tui_crm.cli import main
 
     ann, _ = people
     cid = _customer(db, first_name="Kari", uid="K-1", city="Trondheim")
-    csv = db_path.parent / "people.csv"
+    csv = tmp_path / "people.csv"
     csv.write_text("uid,First Name,Last Name,City\nK-1,Kari,Berg,Oslo\n,Per,Berg,Oslo\n")
     write = load_module._write
     cities = iter(["Bergen", "Stavanger"])
@@ -537,14 +539,14 @@ def test_the_command_line_says_an_import_conflict_in_one_line(
         return write(*args, **kwargs)
 
     monkeypatch.setattr(load_module, "_write", ann_edits_then_write)
-    assert main(["import", str(csv), "--db", str(db_path), "--strict"]) == 1
+    assert main(["import", str(csv), "--db", book_place, "--strict"]) == 1
     out, err = capsys.readouterr()
     assert out == ""
     assert err == (
         "tui-crm: error: line 2: Kari Berg was changed by ann since the file was checked "
         "(City: Trondheim → Bergen); nothing was imported\n"
     )
-    assert main(["import", str(csv), "--db", str(db_path)]) == 0
+    assert main(["import", str(csv), "--db", book_place]) == 0
     out, _ = capsys.readouterr()
     assert "1 added, 0 updated, 0 unchanged, 1 rejected" in out
     assert "line 2: Kari Berg was changed by ann since the file was checked (City: Bergen → " in out
@@ -585,11 +587,11 @@ print(json.dumps(said))
 """
 
 
-def _two_editors(db_path: Path, cid: int, edits: int, based: str) -> list[dict]:
+def _two_editors(book_place: str, cid: int, edits: int, based: str) -> list[dict]:
     root = Path(__file__).resolve().parents[2]
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", EDITOR, str(db_path), str(cid), me, str(edits), based],
+            [sys.executable, "-c", EDITOR, book_place, str(cid), me, str(edits), based],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -606,18 +608,18 @@ def _two_editors(db_path: Path, cid: int, edits: int, based: str) -> list[dict]:
     return results
 
 
-def test_two_processes_making_100_tag_edits_each_lose_no_tag(db, db_path):
+def test_two_processes_making_100_tag_edits_each_lose_no_tag(db, book_place):
     edits = 100
     cid = _customer(db, first_name="Kari")
     db.close()
     # The edit loop of the issue (each process writes its whole tag list back, without a
     # version) lost 97 of 200 tags; now the API refuses every such write before it is made.
-    naive = _two_editors(db_path, cid, edits, "naive")
+    naive = _two_editors(book_place, cid, edits, "naive")
     assert [r["written"] for r in naive] == [0, 0]
     assert [r["refused"] for r in naive] == [edits, edits]
     assert Customer.get_by_id(cid).version == 1
     # Based on the version read, and trying again when refused: every tag is kept.
-    based = _two_editors(db_path, cid, edits, "based")
+    based = _two_editors(book_place, cid, edits, "based")
     tags = set(get_profile(db, cid, TODAY).tags)
     wanted = {f"{me}-{n:03d}" for me in ("ann", "ben") for n in range(edits)}
     assert [r["written"] for r in based] == [edits, edits]
