@@ -79,12 +79,8 @@ def _inspect(path: Path) -> tuple[int, int, bool]:
         return 0, 0, False
     if len(header) < 100 or not header.startswith(HEADER):
         raise DatabaseRefused(f"{name} is not a tui-crm database (not an SQLite file)")
-    page_size = struct.unpack(">H", header[16:18])[0]
-    page_size = 65536 if page_size == 1 else page_size
-    pages = struct.unpack(">I", header[28:32])[0]
-    valid_for, change_counter = struct.unpack(">I", header[92:96])[0], header[24:28]
     size = path.stat().st_size
-    if pages and struct.pack(">I", valid_for) == change_counter and size < pages * page_size:
+    if _shorter_than_its_header(header, size) and _still_short(path):
         raise DatabaseRefused(f"{name} is damaged: the file is truncated")
     try:
         conn = sqlite3.connect(read_only_uri(path), uri=True)
@@ -101,6 +97,31 @@ def _inspect(path: Path) -> tuple[int, int, bool]:
     except sqlite3.DatabaseError as err:
         raise DatabaseRefused(f"{name} is damaged or not a database ({err})") from None
     return app_id, version, tables > 0
+
+
+def _shorter_than_its_header(header: bytes, size: int) -> bool:
+    """The file holds fewer pages than its header says (when that count is valid)."""
+    page_size = struct.unpack(">H", header[16:18])[0]
+    page_size = 65536 if page_size == 1 else page_size
+    pages = struct.unpack(">I", header[28:32])[0]
+    valid_for, change_counter = struct.unpack(">I", header[92:96])[0], header[24:28]
+    return (
+        bool(pages) and struct.pack(">I", valid_for) == change_counter and size < pages * page_size
+    )
+
+
+def _still_short(path: Path) -> bool:
+    """Whether a file shorter than its header is truncated, not being written. A checkpoint
+    (another process copying its write-ahead log into the file) writes the header with the new
+    page count before the pages that make the file that long: while a log with content is
+    beside it, SQLite reads through the log and judges the pages (the quick check); without
+    one, the file read again (a checkpoint that just ended has grown it) must still be short."""
+    wal = Path(f"{path}-wal")
+    if wal.exists() and wal.stat().st_size:
+        return False
+    with path.open("rb") as handle:
+        header = handle.read(100)
+    return len(header) == 100 and _shorter_than_its_header(header, path.stat().st_size)
 
 
 def read_only_uri(path: Path) -> str:
