@@ -17,6 +17,7 @@ from pathlib import Path
 from tui_crm import __version__
 from tui_crm.core.display import LONG_TEXT, printable, spreadsheet_cell
 from tui_crm.errors import Ambiguous, CrmError
+from tui_crm.paths import BookPlace, on_server, place_name
 
 PROG = "tui-crm"
 FIND_COLUMNS = (
@@ -209,6 +210,10 @@ EXAMPLES = {
         "tui-crm check                          # exit 0 when healthy",
         "tui-crm check --repair                 # rebuild the index and figures",
     ),
+    "copy": (
+        "tui-crm copy --from ~/crm.db --to postgresql://anna@crm.example/sales",
+        "tui-crm copy --from postgresql://anna@crm.example/sales --to sales-copy.db",
+    ),
     "trash": (
         "tui-crm trash",
         "tui-crm trash --format json",
@@ -298,7 +303,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         "--db",
         metavar="PATH",
         default=argparse.SUPPRESS,
-        help="database file or sqlite:///path (default: $TUI_CRM_DB or the platform data folder)",
+        help="the book: a file, sqlite:///path or postgresql://user@host/database "
+        "(default: $TUI_CRM_DB or the platform data folder)",
     )
     common.add_argument(
         "--demo",
@@ -552,6 +558,25 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         help="rebuild the search index, figures and summaries (after a backup)",
     )
 
+    copy = add(
+        "copy",
+        help="copy a whole book into a new one: a file to PostgreSQL and back (checked)",
+    )
+    copy.add_argument(
+        "--from",
+        dest="source",
+        required=True,
+        metavar="BOOK",
+        help="the book to copy: a file, sqlite:///path or postgresql://… (only read)",
+    )
+    copy.add_argument(
+        "--to",
+        dest="target",
+        required=True,
+        metavar="BOOK",
+        help="a new book: a file that does not exist yet, or an empty PostgreSQL database",
+    )
+
     trash = add("trash", parents=[common], help="deleted and merged-away customers, newest first")
     _table_format(trash)
     restore_customer = add(
@@ -648,20 +673,22 @@ def _is_database_error(err: Exception) -> bool:
     return peewee is not None and isinstance(err, peewee.DatabaseError)
 
 
-def _db_path(args: argparse.Namespace) -> Path:
-    from tui_crm.paths import book_path, default_db_path, demo_db_path
+def _db_path(args: argparse.Namespace) -> BookPlace:
+    """Where the book the command means is: a file, or a database on a server (a URL)."""
+    from tui_crm.paths import book_place, default_db_path, demo_db_path
 
     given = getattr(args, "db", None)
     if getattr(args, "demo", False):
         if given:
             raise CrmError("give either --demo or --db, not both")
         return demo_db_path()
-    return book_path(given) if given else default_db_path()
+    return book_place(given) if given else default_db_path()
 
 
 def _demo_book(args: argparse.Namespace) -> Path:
     """The demo book, written on first use (the same 300 customers every time)."""
     path = _db_path(args)
+    assert isinstance(path, Path)  # --demo is always the demo file
     if not path.exists():
         print(f"creating the demo database at {printable(path)} …", file=sys.stderr)
         make_demo(path, customers=300, seed=7)
@@ -689,6 +716,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         "backups": _backups,
         "restore": _restore,
         "check": _check,
+        "copy": _copy,
         "trash": _trash,
         "restore-customer": _restore_customer,
         "purge-customer": _purge_customer,
@@ -961,7 +989,7 @@ BACKUPS_TABLE = (
 )
 
 
-def _book_path(args: argparse.Namespace) -> Path:
+def _book_path(args: argparse.Namespace) -> BookPlace:
     """The book a command about the file itself means (the demo one made on first use)."""
     return _demo_book(args) if getattr(args, "demo", False) else _db_path(args)
 
@@ -976,7 +1004,7 @@ def _backup(args: argparse.Namespace) -> int:
         written = backup_now(path)
     else:
         target = write_target(args.to, hint="give a file name for the backup")
-        if target.exists() and os.path.samefile(target, path):
+        if not on_server(path) and target.exists() and os.path.samefile(target, path):
             raise CrmError(f"{args.to} is the book itself; give another file name")
         written = backup_to(path, target)
     print(printable(written, limit=len(str(written))))
@@ -1020,7 +1048,13 @@ def _backups(args: argparse.Namespace) -> int:
         }
         for one in found
     ]
-    _emit(records, args.format, BACKUPS_COLUMNS, BACKUPS_TABLE, f"no backups of {path} yet")
+    _emit(
+        records,
+        args.format,
+        BACKUPS_COLUMNS,
+        BACKUPS_TABLE,
+        f"no backups of {place_name(path)} yet",
+    )
     return 0
 
 
@@ -1029,7 +1063,7 @@ def _restore(args: argparse.Namespace) -> int:
 
     path = _book_path(args)  # not opened: a damaged book is what a restore is for
     done = restore_from(path, args.file, force=args.force)
-    text = f"restored {done.customers:,} customers from {done.source} into {done.book}"
+    text = f"restored {done.customers:,} customers from {done.source} into {place_name(done.book)}"
     if done.migrated_from is not None:
         text += f" (upgraded from schema {done.migrated_from})"
     if done.safety_copy is not None:
@@ -1046,7 +1080,7 @@ def _check(args: argparse.Namespace) -> int:
     try:
         db = _open(args)
     except DatabaseRefused:
-        damage = file_damage(path) if path.is_file() else None
+        damage = file_damage(path) if not on_server(path) and path.is_file() else None
         if not damage:
             raise
         _say(f"file: {path} is damaged ({damage})")
@@ -1070,6 +1104,97 @@ def _check(args: argparse.Namespace) -> int:
     elif any(problem.repairable for problem in health.problems) and not args.repair:
         _say("tui-crm check --repair rebuilds the search index, figures and summaries")
     return 1
+
+
+def _copy(args: argparse.Namespace) -> int:
+    """`tui-crm copy --from BOOK --to BOOK`: every row into a new book, counted in its
+    transaction, then both books checked."""
+    from tui_crm.paths import book_place
+
+    source, target = book_place(args.source), book_place(args.target)
+    if place_name(source) == place_name(target) or (
+        not on_server(source) and not on_server(target) and _same_file(source, target)
+    ):
+        raise CrmError("--from and --to are the same book; give a new book to copy into")
+    if on_server(target):
+        copied = _copy_into(source, target)
+    else:
+        copied = _copy_into_file(source, target)
+    _say(f"{copied.summary()} from {place_name(source)} to {place_name(target)}")
+    return _check_both(source, target)
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    return one.exists() and other.exists() and os.path.samefile(one, other)
+
+
+def _copy_into(source: BookPlace, target: BookPlace):
+    """Copy the book at `source` into the new book at `target`, in one of its transactions."""
+    from tui_crm.core.copy import copy_book
+    from tui_crm.db.database import close_database, open_database, open_second
+
+    reading = open_second(source)
+    try:
+        into = open_database(target)
+        try:
+            return copy_book(reading, into, progress=_copy_progress())
+        finally:
+            close_database()
+    finally:
+        reading.close()
+
+
+def _copy_progress():
+    if not sys.stderr.isatty():
+        return None
+
+    def show(table: str, done: int) -> None:
+        print(f"\r{table}: {done:,} rows\x1b[K", end="", file=sys.stderr, flush=True)
+
+    return show
+
+
+def _copy_into_file(source: BookPlace, target: Path):
+    """The copy into a new file, written beside it and given its name only when whole and
+    counted: an existing book, a folder, a device or a pipe is refused, never replaced."""
+    from tui_crm.paths import ensure_private_dir
+    from tui_crm.whole_files import replacing, write_target
+
+    if not on_server(source) and not source.exists():
+        raise CrmError(f"no book at {source} (--from)")
+    if not target.parent.exists():
+        ensure_private_dir(target.parent)
+    written = write_target(target, hint="give the name of a new file for the copy")
+    if written.exists() and written.stat().st_size > 0:
+        raise CrmError(f"{target} already exists; copy only into a new book (give a new file)")
+    with replacing(written, prefix=".tui-crm-copy-", suffix=".partial") as partial:
+        from tui_crm.db.database import close_database
+
+        try:
+            copied = _copy_into(source, partial)
+        finally:
+            close_database()  # before the file is renamed or removed
+    return copied
+
+
+def _check_both(*places: BookPlace) -> int:
+    """`tui-crm check` of each book after a copy: one line each; 1 when either is not healthy."""
+    from tui_crm.core.check import check_book
+    from tui_crm.db.database import close_database, open_database
+
+    healthy = True
+    for place in places:
+        try:
+            health = check_book(open_database(place, create=False))
+        finally:
+            close_database()
+        if health.healthy:
+            _say(f"checked {place_name(place)}: healthy, {health.summary()}")
+            continue
+        healthy = False
+        for problem in health.problems:
+            _say(f"checked {place_name(place)}: {problem.line()}")
+    return 0 if healthy else 1
 
 
 def _trash(args: argparse.Namespace) -> int:
@@ -1403,11 +1528,11 @@ def _plan(args: argparse.Namespace) -> int:
 
 
 def _undo(args: argparse.Namespace) -> int:
-    from tui_crm.core.config import settings
+    from tui_crm.core.config import user_of
     from tui_crm.core.undo import undo_last
 
     db = _open(args)
-    print(printable(undo_last(db, who=settings().user)))
+    print(printable(undo_last(db, who=user_of(db))))
     return 0
 
 
@@ -1448,9 +1573,29 @@ def _demo(args: argparse.Namespace) -> int:
     from tui_crm.paths import demo_db_path
 
     path = _db_path(args) if getattr(args, "db", None) else demo_db_path()
-    count = make_demo(path, customers=args.customers, seed=args.seed)
-    print(f"wrote a demo database with {count} customers to {printable(path)}")
+    if on_server(path):
+        count = _demo_on_server(path, customers=args.customers, seed=args.seed)
+    else:
+        count = make_demo(path, customers=args.customers, seed=args.seed)
+    print(f"wrote a demo database with {count} customers to {printable(place_name(path))}")
     return 0
+
+
+def _demo_on_server(url: str, *, customers: int, seed: int) -> int:
+    """The demo customers written into a new book on a server, in one transaction; a book
+    that holds anything is refused, never added to."""
+    from tui_crm.core.demo import build_demo
+    from tui_crm.db.database import close_database, open_database
+    from tui_crm.db.store import store_of
+
+    db = open_database(url)
+    try:
+        with db.atomic():
+            if store_of(db).has_rows(("customer", "category", "interaction", "purchase")):
+                raise CrmError(f"{place_name(url)} already holds a book; give another --db")
+            return build_demo(db, customers=customers, seed=seed)
+    finally:
+        close_database()
 
 
 DEMO_PREFIX = ".tui-crm-demo-"  # the demo book being built, beside where it will go

@@ -44,11 +44,15 @@ def cache_dir() -> Path:
     return user_cache_path(APP_NAME, appauthor=False)
 
 
-def default_db_path() -> Path:
+BookPlace = Path | str
+"""Where a book is: its SQLite file (a Path), or a PostgreSQL URL (a str: team mode)."""
+
+
+def default_db_path() -> BookPlace:
     """`TUI_CRM_DB` if set, else `crm.db` in the data folder."""
     env = os.environ.get("TUI_CRM_DB")
     if env:
-        return book_path(env)
+        return book_place(env)
     return data_dir() / "crm.db"
 
 
@@ -56,10 +60,11 @@ _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://(.*)", re.DOTALL)
 POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
 
 
-def book_path(text: str) -> Path:
-    """The file a book is named by (--db, TUI_CRM_DB): a path, or a URL `sqlite://` and the
-    path (`sqlite:///srv/crm/team.db`; `sqlite://crm.db` is relative). A PostgreSQL URL is
-    refused in one line, its password never shown: team mode is not in this version."""
+def book_place(text: str) -> BookPlace:
+    """The book a name means (--db, TUI_CRM_DB, copy's --from/--to): a path, or a URL:
+    `sqlite://` and the path (`sqlite:///srv/crm/team.db`; `sqlite://crm.db` is relative), or
+    a PostgreSQL one (`postgresql://anna@crm.example/sales`), kept as given. Any other URL is
+    refused in one line, its password never shown."""
     from tui_crm.errors import CrmError
 
     found = _SCHEME.fullmatch(text)
@@ -73,11 +78,39 @@ def book_path(text: str) -> Path:
 
         return Path(unquote(rest)).expanduser()
     if scheme in POSTGRES_SCHEMES:
-        raise CrmError(
-            f"{shown_url(text)}: a book on PostgreSQL (team mode) is not supported by this "
-            "version; give a SQLite file, or sqlite:///path"
-        )
-    raise CrmError(f"{shown_url(text)}: not a book this app opens (a file, or sqlite:///path)")
+        return f"postgresql://{rest}"  # libpq's own spelling of each
+    raise CrmError(
+        f"{shown_url(text)}: not a book this app opens "
+        "(a file, sqlite:///path or postgresql://user@host/database)"
+    )
+
+
+def on_server(place: BookPlace) -> bool:
+    """Whether the book is a database on a PostgreSQL server (team mode), not a file."""
+    return isinstance(place, str)
+
+
+def place_name(place: BookPlace) -> str:
+    """How a book is named to its user: its file, or its URL without any password."""
+    return shown_url(place) if isinstance(place, str) else str(place)
+
+
+def place_title(place: BookPlace) -> str:
+    """The book's short name, for the app's title: the file's name, or the database's and
+    its server's (`sales on crm.example`)."""
+    if not isinstance(place, str):
+        return place.name
+    from urllib.parse import parse_qsl, unquote, urlsplit
+
+    parts = urlsplit(place)
+    query = dict(parse_qsl(parts.query))
+    try:
+        host = parts.hostname or query.get("host", "")
+    except ValueError:
+        host = ""
+    database = unquote(parts.path.lstrip("/")) or query.get("dbname", "") or parts.username or ""
+    server = "this machine" if not host or host.startswith("/") else host
+    return f"{database or 'postgres'} on {server}"
 
 
 def shown_url(text: str) -> str:

@@ -281,6 +281,7 @@ SUBCOMMANDS = (
     "export",
     "backup",
     "trash",
+    "copy",
     "completion",
 )
 
@@ -321,7 +322,7 @@ def _subcommands() -> list[str]:
 
 def test_every_command_is_listed_here():
     assert set(SUBCOMMANDS) <= set(_subcommands())
-    assert len(_subcommands()) == 23
+    assert len(_subcommands()) == 24
 
 
 @pytest.mark.parametrize("command", [*_subcommands(), None])

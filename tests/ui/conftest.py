@@ -53,7 +53,7 @@ def ui_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     config.settings.cache_clear()
 
 
-def app_on(path: Path) -> CrmApp:
+def app_on(path: Path | str) -> CrmApp:
     # Without the watcher for others' changes: nothing else writes to a test's book, and a
     # refresh at a moment of its own would make frames differ (tests/ui/test_live_sharing.py
     # runs it).
@@ -64,6 +64,26 @@ def app_on(path: Path) -> CrmApp:
         cursor_blink=False,
         watch_every=None,
     )
+
+
+@pytest.fixture
+def demo_book(demo_file: Path, ui_home: Path, book_place: str) -> Path | str:
+    """A private copy of the demo book where the test's book is: a file, or (in a module
+    marked `both_engines`, on PostgreSQL) a database on the test cluster."""
+    copy = ui_home / "demo.db"
+    shutil.copy(demo_file, copy)
+    if not book_place.startswith("postgresql://"):
+        return copy
+    from tui_crm.core.copy import copy_book
+    from tui_crm.db.database import open_second
+
+    reading = open_second(copy)
+    try:
+        copy_book(reading, open_database(book_place))
+    finally:
+        reading.close()
+        close_database()
+    return book_place
 
 
 @pytest.fixture

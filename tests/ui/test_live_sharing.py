@@ -1,9 +1,9 @@
 """Two salespeople on one book: what another program writes shows up on the open screen by
-itself, without moving the highlight or losing what is being typed."""
+itself, without moving the highlight or losing what is being typed. On a shared file, and on
+a book on PostgreSQL (team mode), whose writes notify every open app."""
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -17,12 +17,13 @@ from tui_crm.ui.screens.attention import AttentionScreen
 from tui_crm.ui.screens.profile import ProfileScreen
 from tui_crm.ui.screens.search import SearchScreen
 
+pytestmark = pytest.mark.both_engines
+
 
 @pytest.fixture
-def shared(demo_file: Path, ui_home: Path):
+def shared(demo_book: Path | str):
     """The app on a copy of the demo book, looking for others' changes every 50 ms."""
-    path = ui_home / "shared.db"
-    shutil.copy(demo_file, path)
+    path = demo_book
     app = CrmApp(
         db=open_database(path),
         db_path=path,
@@ -34,14 +35,25 @@ def shared(demo_file: Path, ui_home: Path):
     close_database()
 
 
-def colleague_writes(path: Path, sql: str, params: tuple = ()) -> None:
+def colleague_writes(path: Path | str, sql: str, params: tuple = ()) -> None:
     """A write from another program: its own connection, committed."""
+    if isinstance(path, str):  # a book on PostgreSQL: the same statement in its words
+        import psycopg
+
+        for sqlite_words, postgres_words in _SPELLED:
+            sql = sql.replace(sqlite_words, postgres_words)
+        with psycopg.connect(path) as other:
+            other.execute(sql, params)
+        return
     other = sqlite3.connect(path, timeout=5)
     try:
         with other:
             other.execute(sql, params)
     finally:
         other.close()
+
+
+_SPELLED = (("datetime('now')", "localtimestamp(0)"), ("date('now')", "current_date"), ("?", "%s"))
 
 
 async def until(pilot, condition, what: str) -> None:

@@ -38,7 +38,7 @@ from typing import NamedTuple
 
 from peewee import Database
 
-from tui_crm.core.config import settings
+from tui_crm.core.config import user_of
 from tui_crm.core.display import printable
 from tui_crm.core.lapse import (
     DEFAULT_BOOK_GAP,
@@ -491,7 +491,7 @@ def snooze(
     if as_of is not None and until <= as_of:
         raise ValidationError({"until": f"snooze until a day after {as_of:%a %-d %b}"})
     codes = list(dict.fromkeys(reasons))
-    who = who if who is not None else settings().user
+    who = who if who is not None else user_of(db)
     with db.atomic():
         _check_seen(db, customer_id, seen, "snoozed")
         before = _marks_of(db, customer_id, codes)
@@ -514,7 +514,7 @@ def mark_done(
     closed by it."""
     now = (now or datetime.now()).replace(microsecond=0)
     codes = list(dict.fromkeys(reasons))
-    who = who if who is not None else settings().user
+    who = who if who is not None else user_of(db)
     with db.atomic():
         _check_seen(db, customer_id, seen, "marked done")
         before = _marks_of(db, customer_id, codes)
@@ -571,7 +571,7 @@ def undo_marks(db: Database, step, payload: dict, who: str, now: datetime) -> st
 
 def _mark(db: Database, customer_id: int, reasons: Iterable[str], who, **column: str) -> None:
     ((name, value),) = column.items()
-    who = who if who is not None else settings().user
+    who = who if who is not None else user_of(db)
     with db.atomic():
         if not store_of(db).live_customer(customer_id):
             raise CrmError(f"no customer #{customer_id}")

@@ -17,8 +17,10 @@ from tui_crm.db import migrations
 from tui_crm.db.backup import backup_file, backup_files, write_copy
 from tui_crm.db.backup import file_damage as file_damage  # the check's, for a book it cannot open
 from tui_crm.db.database import check_book_file, read_only_uri
+from tui_crm.db.postgres import backup as pg_backup  # client programs only: no connection
 from tui_crm.db.store import store_of
 from tui_crm.errors import CrmError
+from tui_crm.paths import BookPlace, on_server
 
 DUE_AFTER = timedelta(days=1)  # at start, a backup when the newest is older than this
 LOCK_WAIT = 1.0  # seconds a restore waits for another writer before it refuses (no --force)
@@ -44,15 +46,17 @@ class BackupInfo:
 
 @dataclass(frozen=True)
 class Restored:
-    book: Path
+    book: BookPlace
     source: Path
     customers: int
     safety_copy: Path | None  # the backup of the book as it was before
     migrated_from: int | None  # the schema version it was upgraded from, when older
 
 
-def book_path(db: Database) -> Path | None:
-    """The file behind an open database handle (None for an in-memory one)."""
+def book_path(db: Database) -> BookPlace | None:
+    """Where an open book is: its file, or its server's URL (None for an in-memory one)."""
+    if getattr(db, "engine", "sqlite") == "postgresql":
+        return db.url
     name = str(db.database or "")
     if not name or name == ":memory:" or name.startswith("file:"):
         return None
@@ -66,30 +70,45 @@ def backup_before(db: Database, reason: str) -> Path | None:
     return store_of(db).take_backup(reason, settings().backups)
 
 
-def backup_now(db_path: Path, reason: str = "manual") -> Path:
+def backup_now(db_path: BookPlace, reason: str = "manual") -> Path:
     """A backup of the book at `db_path` into its backup folder, rotated."""
+    if on_server(db_path):
+        return pg_backup.dump(db_path, reason, keep=settings().backups)
     return backup_file(db_path, reason, keep=settings().backups)
 
 
-def backup_to(db_path: Path, target: Path) -> Path:
+def backup_to(db_path: BookPlace, target: Path) -> Path:
     """A checked copy of the book written whole to `target` (no rotation). `target` is what
     `whole_files.write_target` made of the user's name for it."""
+    if on_server(db_path):
+        return pg_backup.dump_to(db_path, target)
     return write_copy(db_path, target)
 
 
-def backup_if_due(db_path: Path, now: datetime | None = None) -> Path | None:
+def _backups_of(db_path: BookPlace) -> list:
+    return pg_backup.dumps(db_path) if on_server(db_path) else backup_files(db_path)
+
+
+def backup_if_due(db_path: BookPlace, now: datetime | None = None) -> Path | None:
     """Take the daily backup when the newest backup is older than a day (or there is none);
-    return it, or None when none was due. Meant for a worker at start: it only reads the book."""
+    return it, or None when none was due. Meant for a worker at start: it only reads the book.
+    Of a book on a server, each machine that opens it keeps its own daily archive."""
     now = now or datetime.now()
-    if not db_path.exists() or db_path.stat().st_size == 0:
+    if not on_server(db_path) and (not db_path.exists() or db_path.stat().st_size == 0):
         return None
-    newest = next(iter(backup_files(db_path)), None)
+    newest = next(iter(_backups_of(db_path)), None)
     if newest is not None and now - newest.taken_at < DUE_AFTER:
         return None
+    if on_server(db_path):
+        return pg_backup.dump(db_path, "daily", keep=settings().backups, now=now)
     return backup_file(db_path, "daily", keep=settings().backups, now=now)
 
 
 def _customers_in(path: Path) -> int:
+    """How many customers the backup at `path` holds; CrmError or sqlite3.Error when it
+    cannot be read."""
+    if path.suffix == pg_backup.SUFFIX:
+        return pg_backup.archive_customers(path)
     conn = sqlite3.connect(read_only_uri(path), uri=True)
     try:
         return conn.execute("SELECT count(*) FROM customer").fetchone()[0]
@@ -97,11 +116,11 @@ def _customers_in(path: Path) -> int:
         conn.close()
 
 
-def list_backups(db_path: Path) -> list[BackupInfo]:
+def list_backups(db_path: BookPlace) -> list[BackupInfo]:
     """The backups of the book at `db_path`, newest first, each with its customer count (read
     from the copy); a copy that cannot be read is listed with what is wrong, never skipped."""
     found = []
-    for one in backup_files(db_path):
+    for one in _backups_of(db_path):
         try:
             size = one.path.stat().st_size
         except OSError:
@@ -109,15 +128,19 @@ def list_backups(db_path: Path) -> list[BackupInfo]:
         customers, damage = None, ""
         try:
             customers = _customers_in(one.path)
-        except sqlite3.Error as err:
+        except (sqlite3.Error, CrmError) as err:
             damage = f"cannot be read ({err})"
         found.append(BackupInfo(one.path, one.taken_at, size, customers, one.reason, damage))
     return found
 
 
-def newest_good_backup(db_path: Path) -> BackupInfo | None:
+def newest_good_backup(db_path: BookPlace) -> BackupInfo | None:
     """The newest backup that passes a full check (a copy of a damaged book is skipped)."""
     for one in list_backups(db_path):
+        if not one.good:
+            continue
+        if on_server(db_path):
+            return one  # read whole when it was counted
         try:
             check_book_file(one.path)
         except CrmError:
@@ -127,7 +150,7 @@ def newest_good_backup(db_path: Path) -> BackupInfo | None:
 
 
 def restore_from(
-    db_path: Path,
+    db_path: BookPlace,
     file: str | os.PathLike[str],
     *,
     force: bool = False,
@@ -142,6 +165,8 @@ def restore_from(
     nothing. A book older than this version is then migrated. When another program holds the
     write lock for more than about a second, refuses unless `force` (then it waits)."""
     source = Path(file).expanduser()
+    if on_server(db_path):
+        return _restore_on_server(db_path, source, force=force)
     version = check_book_file(source)
     if db_path.exists() and source.exists() and os.path.samefile(source, db_path):
         raise CrmError(f"{source} is the book itself; give a backup or another book")
@@ -158,6 +183,36 @@ def restore_from(
         open_database(db_path, create=False)  # migrates, after its own backup
         migrated_from = version
     return Restored(db_path, source, _customers_in(db_path), safety, migrated_from)
+
+
+def _restore_on_server(url: str, source: Path, *, force: bool) -> Restored:
+    """`restore_from` for a book on a server: from an archive a backup of one wrote, with
+    pg_restore in one transaction, after an archive of the book as it is."""
+    try:
+        with open(source, "rb") as file:
+            start = file.read(16)
+    except OSError as err:
+        raise CrmError(f"cannot read {source}: {err.strerror or err}") from None
+    if start.startswith(b"SQLite format 3"):
+        raise CrmError(
+            f"{source} is a book in a file, not a backup of a book on PostgreSQL; to move it "
+            f"to PostgreSQL, copy it into a new database: tui-crm copy --from {source} --to "
+            "postgresql://…"
+        )
+    pg_backup.archive_problem(source)
+    safety = pg_backup.dump(url, "before-restore", keep=settings().backups)
+    pg_backup.restore(url, source, lock_wait=None if force else LOCK_WAIT * 5)
+    from tui_crm.db.database import close_database, open_database
+
+    db = open_database(url, create=False)  # migrates an older book; tells every open app
+    try:
+        found = db.found_schema
+        customers = store_of(db).row_counts(["customer"])["customer"]
+        store_of(db).tell_readers()
+    finally:
+        close_database()
+    migrated_from = found if 0 < found < migrations.LATEST else None
+    return Restored(url, source, customers, safety, migrated_from)
 
 
 def _refuse_while_written(db_path: Path) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 from peewee import Database
 
 from tui_crm.core.bulk import Rebuild, bulk_load
-from tui_crm.core.config import settings
+from tui_crm.core.config import user_of
 from tui_crm.core.display import printable
 from tui_crm.core.query import parse
 from tui_crm.core.rows import display_name
@@ -212,7 +212,7 @@ def tag_customers(
     """Add `add` and remove `remove` on every customer `query` finds (all of them, not a
     page), or on the customers of a list of ids (marked in the app). A dry run writes nothing
     and says who would change."""
-    who = who if who is not None else settings().user
+    who = who if who is not None else user_of(db)
     now = now or datetime.now().replace(microsecond=0)
     ids = target_ids(db, query, as_of)
     said = _said(add, remove)
@@ -464,7 +464,7 @@ def set_fields(
     now: datetime | None = None,
 ) -> SetResult:
     """Set `values` (see SETTABLE) on every customer `query` finds; as `tag_customers`."""
-    who = who if who is not None else settings().user
+    who = who if who is not None else user_of(db)
     now = now or datetime.now().replace(microsecond=0)
     columns = _wanted_columns(db, values)
     ids = target_ids(db, query, as_of)
@@ -651,7 +651,7 @@ def log_for_each(
     `query` finds, as `log_interaction` logs one; one undo step takes them all back."""
     from tui_crm.core.customers import clean_interaction
 
-    who = who if who is not None else settings().user
+    who = who if who is not None else user_of(db)
     now = now or datetime.now().replace(microsecond=0)
     cleaned = clean_interaction(
         kind=kind, at=at, follow_up=None, notes=notes, outcome=outcome, now=now
@@ -733,7 +733,7 @@ def trash_customers(
 ) -> TrashResult:
     """Move every customer of `target` to the trash (restorable from it, each whole), in one
     step that ctrl+z (or `tui-crm undo`) takes back as one."""
-    who = who if who is not None else settings().user
+    who = who if who is not None else user_of(db)
     now = now or datetime.now().replace(microsecond=0)
     at = now.isoformat(sep=" ")
 
@@ -836,7 +836,7 @@ def snooze_customers(
     from tui_crm.core.attention import REASONS
 
     _after(until, as_of)
-    who = who if who is not None else settings().user
+    who = who if who is not None else user_of(db)
     now = now or datetime.now().replace(microsecond=0)
     at = now.isoformat(sep=" ")
 

@@ -44,6 +44,14 @@ def _default_user() -> str:
         return "me"
 
 
+def user_of(db) -> str:
+    """Who writes to the book `db`, as its history, `owner:me` and the queue's snoozes name
+    them: the database role of a book on a server (team mode), else the config's `user`."""
+    from tui_crm.db.store import store_of
+
+    return store_of(db).role() or settings().user
+
+
 @cache
 def settings() -> Settings:
     path = config_dir() / "config.toml"

@@ -17,7 +17,7 @@ from typing import Any
 
 from peewee import Database, Model
 
-from tui_crm.core.config import settings
+from tui_crm.core.config import user_of
 from tui_crm.core.customers import (
     _live,
     check_regarding,
@@ -219,7 +219,7 @@ def _stored(value: Any) -> Any:
 
 def _edit(db, kind: _Kind, row_id, values, expected_version, who, now, *, close=False) -> int:
     now = now or _now()
-    who = who if who is not None else settings().user
+    who = who if who is not None else user_of(db)
     then = "nothing was saved; look again and redo your change"
     with db.atomic():
         row = _raw(db, kind, row_id)
@@ -269,7 +269,7 @@ def _columns(kind: _Kind, columns: Mapping[str, Any]) -> dict[str, Any]:
 
 def _delete(db, kind: _Kind, row_id, expected_version, who, now) -> None:
     now = now or _now()
-    who = who if who is not None else settings().user
+    who = who if who is not None else user_of(db)
     then = "nothing was deleted; look again"
     with db.atomic():
         row = _raw(db, kind, row_id)

@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 
 from peewee import Database, fn
 
-from tui_crm.core.config import settings
+from tui_crm.core.config import settings, user_of
 from tui_crm.core.countries import country_code
 from tui_crm.core.customer_fields import BY_NAME, NAMES, of_kind
 from tui_crm.core.customer_fields import label as field_label
@@ -472,7 +472,7 @@ def create_customer(
     verified raises UnverifiedValues unless `keep_unverified` (see clean_customer)."""
     cleaned = clean_customer(values, keep_unverified=keep_unverified)
     now = now or _now()
-    who = who if who is not None else settings().user
+    who = who if who is not None else user_of(db)
     with db.atomic():
         columns = _scalar_columns(cleaned)
         _check_referrer(None, columns.get("referred_by"))
@@ -639,7 +639,7 @@ def update_customer(
         unverified = err
         cleaned = clean_customer(values, keep_unverified=True)
     now = now or _now()
-    who = who if who is not None else settings().user
+    who = who if who is not None else user_of(db)
     with db.atomic("IMMEDIATE"):
         row = customer_row(customer_id)
         check_version(row, expected_version)
@@ -762,7 +762,7 @@ def trash_customer(
 
 def _trash(db, customer_id, *, expected_version, who, now, journal: bool = True) -> int:
     now = now or _now()
-    who = who if who is not None else settings().user
+    who = who if who is not None else user_of(db)
     with db.atomic():
         before = Customer.get_or_none(Customer.id == customer_id)
         version = _set_deleted(db, customer_id, now, who, expected_version)
@@ -957,7 +957,7 @@ def _set_deleted(db, customer_id, deleted_at, who, expected_version, now=None) -
         CustomerChange.create(
             customer=customer_id,
             at=now,
-            who=who if who is not None else settings().user,
+            who=who if who is not None else user_of(db),
             field="trash",
             old=_text(row.deleted_at),
             new=_text(deleted_at),
@@ -1017,7 +1017,7 @@ def log_interaction(
             customer=customer_id,
             **cleaned,
             regarding=regarding,
-            logged_by=who if who is not None else settings().user,
+            logged_by=who if who is not None else user_of(db),
             created_at=now,
         )
     return row.id

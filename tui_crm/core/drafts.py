@@ -12,7 +12,7 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from tui_crm.paths import data_dir, ensure_private_dir
+from tui_crm.paths import BookPlace, data_dir, ensure_private_dir, on_server, shown_url
 
 
 @dataclass(frozen=True)
@@ -39,15 +39,17 @@ def _folder() -> Path:
     return data_dir() / "drafts"
 
 
-def _prefix(db_path: Path) -> str:
-    return hashlib.sha1(str(Path(db_path).resolve()).encode()).hexdigest()[:12]
+def _prefix(db_path: BookPlace) -> str:
+    """The book's mark on its drafts: its file's whole path, or its URL without password."""
+    name = shown_url(db_path) if on_server(db_path) else str(Path(db_path).resolve())
+    return hashlib.sha1(name.encode()).hexdigest()[:12]
 
 
-def _file(db_path: Path, customer_id: int) -> Path:
+def _file(db_path: BookPlace, customer_id: int) -> Path:
     return _folder() / f"{_prefix(db_path)}-{customer_id}.json"
 
 
-def save_draft(db_path: Path, draft: Draft) -> None:
+def save_draft(db_path: BookPlace, draft: Draft) -> None:
     """Keep `draft` (an empty one removes the file instead)."""
     if draft.is_empty:
         discard_draft(db_path, draft.customer_id)
@@ -61,7 +63,7 @@ def save_draft(db_path: Path, draft: Draft) -> None:
     os.replace(partial, target)
 
 
-def load_drafts(db_path: Path) -> list[Draft]:
+def load_drafts(db_path: BookPlace) -> list[Draft]:
     """Drafts left for this book, oldest first; unreadable files are skipped."""
     folder = _folder()
     if not folder.is_dir():
@@ -75,5 +77,5 @@ def load_drafts(db_path: Path) -> list[Draft]:
     return sorted(found, key=lambda d: d.saved_at)
 
 
-def discard_draft(db_path: Path, customer_id: int) -> None:
+def discard_draft(db_path: BookPlace, customer_id: int) -> None:
     _file(db_path, customer_id).unlink(missing_ok=True)

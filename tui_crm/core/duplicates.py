@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 from peewee import Database
 from rapidfuzz import fuzz, process
 
-from tui_crm.core.config import settings
+from tui_crm.core.config import user_of
 from tui_crm.core.customers import check_version, clean_customer, row_name
 from tui_crm.core.names import fold_name
 from tui_crm.core.types import display_name
@@ -695,7 +695,7 @@ def dismiss_pair(
             customer_a=a,
             customer_b=b,
             dismissed_at=now or datetime.now().replace(microsecond=0),
-            who=who if who is not None else settings().user,
+            who=who if who is not None else user_of(db),
         ).on_conflict_ignore().execute()
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from peewee import Database
 
 from tui_crm.core.backups import backup_before
-from tui_crm.core.config import settings
+from tui_crm.core.config import user_of
 from tui_crm.core.customer_fields import FREE_TEXT, MERGE_ORDER, label
 from tui_crm.core.customers import (
     LIST_FIELDS,
@@ -568,7 +568,7 @@ def merge(
     """
     backup_before(db, "before-merge")
     now = now or datetime.now().replace(microsecond=0)
-    who = who if who is not None else settings().user
+    who = who if who is not None else user_of(db)
     with db.atomic("IMMEDIATE"):
         survivor, other = _pair(survivor_id, other_id)
         for row, version in ((survivor, survivor_version), (other, other_version)):

@@ -94,14 +94,14 @@ def _sort_keys(query: Query) -> list[SortKey]:
     return [SortKey("last_name")]
 
 
-def _prepared(query: Query) -> Query:
+def _prepared(db: Database, query: Query) -> Query:
     """`query` as the store takes it: its sort keys given (the default filled in), and
-    `owner:me` the user's name."""
+    `owner:me` the user's name (the role of a book on a server)."""
     filters = query.filters
     if any(f.key == "owner" for f in filters):
-        from tui_crm.core.config import settings  # reads config.toml: only when needed
+        from tui_crm.core.config import user_of  # reads config.toml: only when needed
 
-        user = settings().user
+        user = user_of(db)
         filters = tuple(
             Filter(f.key, tuple(user if v.lower() == "me" else v for v in f.values), f.negated)
             if f.key == "owner"
@@ -115,7 +115,7 @@ def search_ids(db: Database, query: Query, *, as_of: date, limit: int | None = 5
     """Ids of the customers matching `query`, in result order: those it names exactly first
     (`exact_name_ids`), then the rest in the query's order."""
     ensure_values(db, as_of)
-    query = _prepared(resolve(db, query, as_of))
+    query = _prepared(db, resolve(db, query, as_of))
     named = exact_name_ids(db, query, as_of)
     wanted = None if limit is None else limit + len(named)
     plan = _choose_plan(db, query, as_of, wanted)
@@ -179,18 +179,18 @@ def _direct_ids(
     """Collect every match, sort, cut. `text` ("direct", "walk" or "seek", as the store's
     Search reads it): anything but "direct" makes the planner start from a qualifier's index
     rather than the hits."""
-    return store_of(db).direct_ids(_prepared(query), as_of, limit, text)
+    return store_of(db).direct_ids(_prepared(db, query), as_of, limit, text)
 
 
 def _walk_ids(db: Database, query: Query, as_of: date, limit: int, mode: str = "walk") -> list[int]:
     """Step through customers in result order along an index, keeping those that match, up
     to `limit`."""
-    return store_of(db).walk_ids(_prepared(query), as_of, limit, mode)
+    return store_of(db).walk_ids(_prepared(db, query), as_of, limit, mode)
 
 
 def _walkable(db: Database, query: Query) -> bool:
     """Whether an index gives the order of `query`'s results, for the walk."""
-    return store_of(db).stretches(_prepared(query)) is not None
+    return store_of(db).stretches(_prepared(db, query)) is not None
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from typing import Any
 
 from peewee import Database
 
-from tui_crm.core.config import settings
+from tui_crm.core.config import user_of
 from tui_crm.core.customers import _set_deleted, check_version, customer_row, row_name
 from tui_crm.core.display import printable
 from tui_crm.core.merge import remerge, unmerge
@@ -174,7 +174,7 @@ def restore_from_trash(
     None: as it is now). NotFound for no such customer, CrmError for one not in the trash.
     Written into both histories and undoable (a "restore" step)."""
     now = now or _now()
-    who = who if who is not None else settings().user
+    who = who if who is not None else user_of(db)
     with db.atomic("IMMEDIATE"):
         row = customer_row(customer_id)
         if expected_version is not None:
@@ -260,7 +260,7 @@ def purge_customer(
     What a merge moved from them stays with the survivor (whose history says they were
     purged). Refused (CrmError) for a customer not in the trash, ConflictError when they
     changed since `expected_version`, NotFound for no such customer."""
-    who = who if who is not None else settings().user
+    who = who if who is not None else user_of(db)
     now = _now()
     with db.atomic("IMMEDIATE"):
         row = customer_row(customer_id)

@@ -19,7 +19,7 @@ from typing import Any
 
 from peewee import Database
 
-from tui_crm.core.config import settings
+from tui_crm.core.config import user_of
 from tui_crm.core.display import printable
 from tui_crm.db.models import Customer, CustomerChange, UndoStep
 from tui_crm.errors import ConflictError, CrmError
@@ -44,7 +44,7 @@ def record_step(
     """Write one step of the journal (call it inside the action's transaction); its id."""
     return UndoStep.create(
         at=now or _now(),
-        who=who if who is not None else settings().user,
+        who=who if who is not None else user_of(UndoStep._meta.database),
         kind=kind,
         label=label,
         customer=customer_id,

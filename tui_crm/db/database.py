@@ -217,6 +217,23 @@ def open_database(path: str | os.PathLike[str], *, create: bool = True) -> Sqlit
     return db
 
 
+def open_second(path: str | os.PathLike[str]) -> Database:
+    """A handle on another book beside the one open (what `tui-crm copy` reads from): checked
+    and migrated as `open_database` does, but not the book the models are bound to. It must
+    exist. Close it when done."""
+    text = str(path)
+    open_database(path, create=False)  # refuses what is not a book; migrates an older one
+    close_database()
+    if text.startswith(("postgres://", "postgresql://")):
+        from tui_crm.db.postgres.book import open_book
+
+        return open_book(text)
+    second = _Database(str(Path(text).expanduser()), pragmas=PRAGMAS)
+    second.func("casefold", num_params=1, deterministic=True)(_casefold)
+    second.connect()
+    return second
+
+
 def _migrate(path: Path, version: int) -> None:
     if version >= migrations.LATEST:
         return

@@ -22,8 +22,9 @@ from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 
 from tui_crm.core.book import BookClock, BookLine, watch_book
-from tui_crm.core.config import settings
+from tui_crm.core.config import settings, user_of
 from tui_crm.core.display import printable
+from tui_crm.paths import BookPlace, place_title
 from tui_crm.ui.arrange import arrange_once
 from tui_crm.ui.background import in_background
 from tui_crm.ui.commands import CustomerProvider
@@ -100,7 +101,7 @@ def _undo_last(db: Database, **how) -> str:
     return undo_last(db, **how)
 
 
-def _backup_if_due(path: Path) -> Path | None:
+def _backup_if_due(path: BookPlace) -> Path | None:
     from tui_crm.core.backups import backup_if_due
 
     return backup_if_due(path)
@@ -138,7 +139,7 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
     def __init__(
         self,
         db: Database,
-        db_path: Path | None = None,
+        db_path: BookPlace | None = None,
         *,
         today: Callable[[], date] = date.today,
         cursor_blink: bool = True,
@@ -166,10 +167,13 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
         # ctrl+z undoes what this session did: the journal's steps after this one.
         self.undo_after: int | None = None
         self.db_path = db_path
+        # Who this session writes as (history, owner:me, "You" in the recent-contact line):
+        # the book's role on a server, known since it was opened; else the config's user.
+        self.user = user_of(db)
         self.today = today
         self.cursor_blink = cursor_blink  # off in snapshot tests, so frames are stable
         if db_path is not None:
-            self.sub_title = db_path.name
+            self.sub_title = place_title(db_path)
         # The top-level screens are modes: each keeps its own stack (a profile opened from the
         # queue stays on the queue's), and the f-keys switch between them in place.
         for mode, screen in self._mode_screens().items():
@@ -360,7 +364,7 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
 
         in_background(
             self,
-            lambda db: _undo_last(db, who=settings().user, after=after),
+            lambda db: _undo_last(db, who=self.user, after=after),
             undone,
             failed=lambda err: self.notify(str(err), severity="warning", timeout=8),
             group="undo",

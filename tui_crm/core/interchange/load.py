@@ -34,7 +34,7 @@ from peewee import Database
 
 from tui_crm.core.backups import backup_before
 from tui_crm.core.bulk import Rebuild, bulk_load
-from tui_crm.core.config import settings
+from tui_crm.core.config import settings, user_of
 from tui_crm.core.customer_fields import FREE_TEXT
 from tui_crm.core.customers import (
     Cleaned,
@@ -512,7 +512,7 @@ def load_rows(
 ) -> ImportReport:
     """load_customers for rows read while they are checked (a file's reader's RowStream)."""
     now = now or datetime.now().replace(microsecond=0)
-    who = who if who is not None else settings().user
+    who = who if who is not None else user_of(db)
     region = region or settings().region
     with settled_objects() as settle:
         settle()  # the book's keys live until the end, and so do the plans:

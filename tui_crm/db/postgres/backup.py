@@ -77,9 +77,12 @@ def _client(program: str) -> str:
     return found
 
 
-def _run(program: str, url: str, *args: str) -> str:
-    """Run a client program on the book at `url`; its output, or one line saying why not."""
+def _run(program: str, url: str, *args: str, options: str = "") -> str:
+    """Run a client program on the book at `url` (with server `options`, e.g.
+    `-c lock_timeout=5000`); its output, or one line saying why not."""
     target, env = _without_password(url)
+    if options:
+        env["PGOPTIONS"] = f"{env.get('PGOPTIONS', '')} {options}".strip()
     done = subprocess.run(
         [_client(program), *args, f"--dbname={target}"],
         env=env,
@@ -132,18 +135,63 @@ def archive_problem(path: Path) -> None:
         raise CrmError(f"{path} is not a whole PostgreSQL backup of a book ({said or 'empty'})")
 
 
-def restore(url: str, archive: Path) -> None:
+def restore(url: str, archive: Path, *, lock_wait: float | None = None) -> None:
     """Make the book at `url` hold what `archive` holds, in one transaction: a restore that
-    fails changes nothing."""
+    fails changes nothing. With `lock_wait`, a table another session keeps in use for longer
+    than that many seconds refuses the restore in one line (None: waits as long as it takes)."""
     archive_problem(archive)
-    _run(
-        "pg_restore",
-        url,
-        "--clean",
-        "--if-exists",
-        "--no-owner",
-        "--no-privileges",
-        "--single-transaction",
-        "--exit-on-error",
-        str(archive),
+    try:
+        _run(
+            "pg_restore",
+            url,
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--no-privileges",
+            "--single-transaction",
+            "--exit-on-error",
+            str(archive),
+            options="" if lock_wait is None else f"-c lock_timeout={int(lock_wait * 1000)}",
+        )
+    except CrmError as err:
+        if "lock timeout" not in str(err):
+            raise
+        raise CrmError(
+            f"{shown_url(url)} is being used by another program (it kept a table locked for "
+            f"over {lock_wait:g} s); nothing was restored: try again when it is done, or use "
+            "--force"
+        ) from None
+
+
+def dump_to(url: str, target: Path) -> Path:
+    """A checked archive of the book at `url`, written whole to `target` (a file name that
+    `whole_files.write_target` accepted), or nothing at all; no rotation."""
+    with replacing(target, prefix=".tui-crm-dump-", suffix=".partial") as part:
+        _run("pg_dump", url, "--format=custom", "--no-owner", "--no-privileges", f"--file={part}")
+        archive_problem(part)
+    os.chmod(target, 0o600)
+    return target
+
+
+def archive_customers(path: Path) -> int:
+    """How many customers the archive at `path` holds (read from its customer table's rows,
+    not restored); CrmError when it cannot be read."""
+    archive_problem(path)
+    done = subprocess.run(
+        [_client("pg_restore"), "--data-only", "--table=customer", "--file=-", str(path)],
+        capture_output=True,
+        check=False,
     )
+    if done.returncode != 0:
+        said = next((line for line in done.stderr.decode(errors="replace").splitlines()), "")
+        raise CrmError(f"{path} cannot be read ({said or 'pg_restore failed'})")
+    rows, inside = 0, False
+    for line in done.stdout.split(b"\n"):
+        if inside:
+            if line == b"\\.":
+                inside = False
+            else:
+                rows += 1
+        elif line.startswith(b"COPY ") and line.endswith(b"FROM stdin;"):
+            inside = True
+    return rows

@@ -42,8 +42,15 @@ class PostgresBook(PostgresqlDatabase):
     def __init__(self, url: str) -> None:
         super().__init__(None)
         self.url = url
+        self.found_schema = 0  # the schema it had when opened (migrate() then brings it on)
         # DateStyle ISO: dates and times read back as ISO text (see _loaders).
         self.init(url, prefer_psycopg3=True, options="-c DateStyle=ISO,YMD -c TimeZone=UTC")
+
+    @functools.cached_property
+    def role(self) -> str:
+        """The role the server knows this app's user as (the URL's user, or libpq's default:
+        the login name): who each write is recorded as."""
+        return self.execute_sql("SELECT current_user").fetchone()[0]
 
     def _connect(self):
         connection = super()._connect()
@@ -124,6 +131,7 @@ def open_book(url: str) -> PostgresBook:
     try:
         book.connect()
         migrate(book)
+        _ = book.role  # asked here, once: never later on an app's thread
     except (psycopg.Error, DatabaseError, InterfaceError) as err:
         book.close()
         reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
@@ -153,13 +161,28 @@ def schema_version(book: PostgresBook) -> int:
     return int(row[0] or 0)
 
 
+def _as_database_owner(book: PostgresBook) -> None:
+    """Make the book's tables as the database's owner when this user is one of its members
+    (README "Team mode": a database owned by the team's role): then every member may read and
+    write them, whoever opened the book first. Until the transaction ends; otherwise, as
+    this user."""
+    owner = book.execute_sql(
+        "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()"
+    ).fetchone()[0]
+    member = book.execute_sql("SELECT pg_has_role(current_user, ?, 'MEMBER')", (owner,))
+    if owner != book.role and member.fetchone()[0]:
+        book.execute_sql(f'SET LOCAL ROLE "{owner.replace(chr(34), chr(34) * 2)}"')
+
+
 def migrate(book: PostgresBook) -> int:
     """Bring the book to the newest schema, all its pending migrations in one transaction
     (the first one makes the tables of a new book); its schema number. Two programs opening
     a new book at once wait for each other: the migrations run under a lock of the database's."""
     with book.atomic():
         book.execute_sql("SELECT pg_advisory_xact_lock(7443524)")
+        _as_database_owner(book)
         version = schema_version(book)
+        book.found_schema = version
         if version > migrations.LATEST:
             raise DatabaseRefused(
                 f"{shown_url(book.url)} was written by a newer tui-crm (schema {version}, "

@@ -86,6 +86,10 @@ class PostgresChecks(Checks):
         """A checked pg_dump archive of the book."""
         return dump(self.db.url, reason, keep=keep)
 
+    def tell_readers(self) -> None:
+        with self.db.atomic():
+            self.db.execute_sql("SELECT pg_notify('tui_crm_book', '')")
+
     def file_problem(self) -> str | None:
         return None  # the server keeps its own files whole (and says so when it cannot)
 

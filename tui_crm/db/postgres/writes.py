@@ -63,6 +63,9 @@ class PostgresWrites(Writes):
     def _texts(self, texts: Sequence[str]) -> object:
         return list(texts)
 
+    def role(self) -> str | None:
+        return self.db.role
+
     def change_clock(self) -> ChangeClock | None:
         return _Heard(self.db.url)
 

@@ -40,6 +40,9 @@ class SqliteChecks(Checks):
 
         return backup_file(path, reason, keep=keep)
 
+    def tell_readers(self) -> None:
+        return None  # each reader's BookClock sees the file's data_version move
+
     def file_problem(self) -> str | None:
         verdict = [row[0] for row in self.db.execute_sql("PRAGMA integrity_check(20)")]
         if verdict == ["ok"]:

@@ -46,6 +46,9 @@ class _DataVersion:
 class SqliteWrites(Writes):
     _text_list = "SELECT value FROM json_each(?)"
 
+    def role(self) -> str | None:
+        return None  # a file has no users of its own
+
     def _texts(self, texts: Sequence[str]) -> object:
         return json.dumps(list(texts))
 

@@ -23,6 +23,11 @@ class Checks(Area):
         rotated by `keep`; None when there is nothing to back up yet."""
         raise NotImplementedError
 
+    def tell_readers(self) -> None:
+        """Make every app that has the book open read it again (after a restore): a book on a
+        server tells them; a file's readers see its change by themselves."""
+        raise NotImplementedError
+
     def file_problem(self) -> str | None:
         """What the engine's own check of the stored book finds damaged (its first lines),
         or None."""

@@ -26,6 +26,11 @@ class ChangeClock(Protocol):
 class Writes(Area):
     # -- the book as a whole (core/book.py) ------------------------------------------------
 
+    def role(self) -> str | None:
+        """Who the book's server knows the writer as (a PostgreSQL role), or None for a file,
+        whose writers are named by their config."""
+        raise NotImplementedError
+
     def book_is_empty(self) -> bool:
         """No customer at all, not even in the trash."""
         return self.db.execute_sql("SELECT 1 FROM customer LIMIT 1").fetchone() is None

@@ -148,7 +148,7 @@ class LogInteractionScreen(FormDialog[Saved | None]):
         def shown(found) -> None:
             if found is not None and self.is_mounted:
                 recent = self.query_one("#log-recent", Static)
-                show_message(recent, said(found, settings().user, now))
+                show_message(recent, said(found, self.app.user, now))
 
         in_background(
             self,

@@ -372,7 +372,7 @@ class ProfileScreen(FollowsTheBook, ListHoldsKeys, CustomerActions, StyledAsNeed
         found = recent_contact(p.interactions, now, settings().double_contact_days)
         show_message(
             self.query_one("#profile-recent", Static),
-            said(found, settings().user, now) if found else "",
+            said(found, self.app.user, now) if found else "",
         )
 
     def on_profile_loaded(self, message: ProfileLoaded) -> None:

@@ -1147,31 +1147,34 @@ CREATE TRIGGER purchase_kept_moved AFTER UPDATE OF customer_id ON purchase
   EXECUTE FUNCTION purchase_kept_moved();
 
 -- Every open app hears when another writes (LISTEN tui_crm_book): one notification a
--- transaction, sent at its commit, whatever it wrote.
+-- transaction that changed a row, sent at its commit (PostgreSQL sends the same notification
+-- once a transaction). For each row, not each statement: a statement that changes nothing (an
+-- UPDATE whose WHERE finds no row, as the day's kept figures run) must not make every open
+-- app read the book again, which would then run it again, and so on.
 CREATE FUNCTION crm_notify() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM pg_notify('tui_crm_book', '');
   RETURN NULL;
 END $$;
 CREATE TRIGGER customer_notify AFTER INSERT OR UPDATE OR DELETE ON customer
-  FOR EACH STATEMENT EXECUTE FUNCTION crm_notify();
+  FOR EACH ROW EXECUTE FUNCTION crm_notify();
 CREATE TRIGGER customer_email_notify AFTER INSERT OR UPDATE OR DELETE ON customer_email
-  FOR EACH STATEMENT EXECUTE FUNCTION crm_notify();
+  FOR EACH ROW EXECUTE FUNCTION crm_notify();
 CREATE TRIGGER customer_phone_notify AFTER INSERT OR UPDATE OR DELETE ON customer_phone
-  FOR EACH STATEMENT EXECUTE FUNCTION crm_notify();
+  FOR EACH ROW EXECUTE FUNCTION crm_notify();
 CREATE TRIGGER customer_tag_notify AFTER INSERT OR UPDATE OR DELETE ON customer_tag
-  FOR EACH STATEMENT EXECUTE FUNCTION crm_notify();
+  FOR EACH ROW EXECUTE FUNCTION crm_notify();
 CREATE TRIGGER interaction_notify AFTER INSERT OR UPDATE OR DELETE ON interaction
-  FOR EACH STATEMENT EXECUTE FUNCTION crm_notify();
+  FOR EACH ROW EXECUTE FUNCTION crm_notify();
 CREATE TRIGGER purchase_notify AFTER INSERT OR UPDATE OR DELETE ON purchase
-  FOR EACH STATEMENT EXECUTE FUNCTION crm_notify();
+  FOR EACH ROW EXECUTE FUNCTION crm_notify();
 CREATE TRIGGER attention_mark_notify AFTER INSERT OR UPDATE OR DELETE ON attention_mark
-  FOR EACH STATEMENT EXECUTE FUNCTION crm_notify();
+  FOR EACH ROW EXECUTE FUNCTION crm_notify();
 CREATE TRIGGER plan_touch_notify AFTER INSERT OR UPDATE OR DELETE ON plan_touch
-  FOR EACH STATEMENT EXECUTE FUNCTION crm_notify();
+  FOR EACH ROW EXECUTE FUNCTION crm_notify();
 CREATE TRIGGER category_notify AFTER INSERT OR UPDATE OR DELETE ON category
-  FOR EACH STATEMENT EXECUTE FUNCTION crm_notify();
+  FOR EACH ROW EXECUTE FUNCTION crm_notify();
 CREATE TRIGGER duplicate_dismissal_notify AFTER INSERT OR UPDATE OR DELETE
-  ON duplicate_dismissal FOR EACH STATEMENT EXECUTE FUNCTION crm_notify();
+  ON duplicate_dismissal FOR EACH ROW EXECUTE FUNCTION crm_notify();
 CREATE TRIGGER undo_step_notify AFTER INSERT OR UPDATE OR DELETE ON undo_step
-  FOR EACH STATEMENT EXECUTE FUNCTION crm_notify();
+  FOR EACH ROW EXECUTE FUNCTION crm_notify();
