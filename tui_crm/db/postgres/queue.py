@@ -1,12 +1,10 @@
 """The needs-attention queue and the agenda on PostgreSQL.
 
 The statements call the score functions as SQLite's call back into Python (core/attention.py
-`_reason_score`, `_customer_score`, `_value`); here they are the same arithmetic in SQL, made
-for each session in its temporary schema (`pg_temp`, where they are no part of the book's
-schema and need no migration). Python's round(x, 1) rounds the exact binary value, half to
-even: `crm_round1` does it exactly (a score is at least 1 and below 2¹¹, so 2⁵² × score is a
-whole number), where PostgreSQL's round() would first cut the value to 15 digits and round
-half away from zero. log10() is the C library's on both sides."""
+`_reason_score`, `_customer_score`, `_value`); here they are the same arithmetic in SQL, in the
+book's schema (m0017_schema.sql `attention_value`, `crm_round1`, …), where the planner folds
+them into the statements rather than calling out once a row. Python's round(x, 1) rounds the
+exact binary value, half to even: `crm_round1` does it exactly."""
 
 from __future__ import annotations
 
@@ -22,64 +20,10 @@ THANKED_SQL = f"""EXISTS (
   WHERE t.customer_id = r.referred_by_id AND t.kind = 'thanks'
     AND (t.regarding_id = r.id OR (t.regarding_id IS NULL AND t.at::date >= {REFERRAL_DAY})))"""
 
-FUNCTIONS = """
-CREATE OR REPLACE FUNCTION pg_temp.attention_value(spent bigint) RETURNS float8
-LANGUAGE sql IMMUTABLE AS $f$ SELECT 1 + log10(1 + greatest(spent, 0)::float8 / 10000) $f$;
-
-CREATE OR REPLACE FUNCTION pg_temp.crm_round1(x float8) RETURNS float8
-LANGUAGE plpgsql IMMUTABLE AS $f$
-DECLARE
-  scaled float8 := abs(x) * 4503599627370496::float8;
-  n numeric;
-  k numeric;
-  rem numeric;
-  r float8;
-BEGIN
-  IF x IS NULL THEN
-    RETURN NULL;
-  END IF;
-  IF scaled <> trunc(scaled) OR scaled >= 9.2e18 THEN
-    RETURN round(x::numeric, 1)::float8;
-  END IF;
-  n := scaled::bigint::numeric * 10;
-  k := div(n, 4503599627370496);
-  rem := n - k * 4503599627370496;
-  IF rem > 2251799813685248 OR (rem = 2251799813685248 AND mod(k, 2) = 1) THEN
-    k := k + 1;
-  END IF;
-  r := k::float8 / 10;
-  RETURN CASE WHEN x < 0 THEN -r ELSE r END;
-END $f$;
-
-CREATE OR REPLACE FUNCTION pg_temp.attention_reason_score(weighted float8, spent bigint)
-RETURNS float8 LANGUAGE sql IMMUTABLE AS
-$f$ SELECT pg_temp.crm_round1(weighted * pg_temp.attention_value(spent)) $f$;
-
-CREATE OR REPLACE FUNCTION pg_temp.attention_customer_score(spent bigint, VARIADIC w float8[])
-RETURNS float8 LANGUAGE plpgsql IMMUTABLE AS $f$
-DECLARE
-  v float8 := pg_temp.attention_value(spent);
-  scores float8[];
-  total float8 := 0;
-BEGIN
-  SELECT array_agg(s ORDER BY s DESC) INTO scores
-  FROM (SELECT pg_temp.crm_round1(x * v) AS s FROM unnest(w) AS x WHERE x IS NOT NULL) AS found;
-  IF scores IS NULL THEN
-    RETURN NULL;
-  END IF;
-  -- Python's sum(), from the second best on, in order.
-  FOR i IN 2 .. array_length(scores, 1) LOOP
-    total := total + scores[i];
-  END LOOP;
-  RETURN pg_temp.crm_round1(scores[1] + total / 4);
-END $f$;
-"""
-
 
 class PostgresQueue(Queue):
     # OFFSET 0 keeps PostgreSQL from pulling a subquery up into the next one.
     FENCE = "OFFSET 0"
-    FUNCTIONS = "pg_temp."
     NAME_ORDER = 'name_key COLLATE "C"'
 
     def day(self, column: str) -> str:
@@ -138,15 +82,18 @@ SELECT customer_id, touch_id, every_days, touch_heard FROM (
 WHERE n = 1"""
 
     def register(self, functions: ScoreFunctions) -> None:
-        # Made once per session (a rolled back transaction takes them away: looked for each
-        # time, which costs one catalogue lookup).
-        (found,) = self.db.execute_sql(
-            "SELECT to_regprocedure('pg_temp.attention_customer_score(bigint, float8[])') "
-            "IS NOT NULL"
-        ).fetchone()
-        if not found:
-            for statement in FUNCTIONS.split("\n\n"):
-                self.db.execute_sql(statement)
+        pass  # the schema has them (m0017_schema.sql)
+
+    def score_sql(self, weighted: Sequence[str]) -> str:
+        # One reason: its own score; two: the better one's and a quarter of the other's (the
+        # higher weight × urgency gives the higher score); more: the function that sorts them.
+        count = " + ".join(self.count_of(f"{w} IS NOT NULL") for w in weighted)
+        listed = ", ".join(weighted)
+        return (
+            f"CASE {count} WHEN 1 THEN attention_reason_score(coalesce({listed}), spent) "
+            f"WHEN 2 THEN attention_pair_score(greatest({listed}), least({listed}), spent) "
+            f"ELSE attention_customer_score(spent, {listed}) END"
+        )
 
     def refill_scores(self, sql: str, params: dict[str, object]) -> None:
         self.db.execute_sql("DELETE FROM attention_score")
