@@ -112,17 +112,13 @@ def copy_book(source: Database, target: Database, progress: Progress | None = No
         referrals: list[tuple[int, int]] = []
         for model in TABLES:
             table, columns = model._meta.table_name, _columns(model)
-            insert = (
-                f"INSERT INTO {table} ({', '.join(columns)}) "
-                f"VALUES ({', '.join('?' * len(columns))})"
-            )
             referrer = columns.index("referred_by_id") if model is Customer else None
             done = 0
             for batch in _rows(source, model, columns):
                 if referrer is not None:  # written after, once every customer is in
                     referrals += [(row[referrer], row[0]) for row in batch if row[referrer]]
                     batch = [(*row[:referrer], None, *row[referrer + 1 :]) for row in batch]
-                into.executemany(insert, batch)
+                into.insert_rows(table, columns, batch)
                 done += len(batch)
                 if progress:
                     progress(table, done)

@@ -78,6 +78,13 @@ class PostgresBulk(Bulk):
         # PostgreSQL keeps its indexes well enough row by row for the sizes a book has.
         yield
 
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
+        # COPY: one stream of rows, not a statement for each.
+        statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+        with self.db.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+
     def executemany(self, sql: str, rows: Iterable[Sequence]) -> None:
         from tui_crm.db.postgres.book import _own_terms
 

@@ -46,6 +46,14 @@ class Bulk(Area):
         connection, inside the caller's transaction."""
         raise NotImplementedError
 
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
+        """`rows` (values of `columns`, in order) added to `table`, inside the caller's
+        transaction: an INSERT for each row, unless the engine has a faster way in."""
+        self.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+            rows,
+        )
+
     def _where(self, rebuild: Rebuild, column: str) -> tuple[str, tuple]:
         """The condition picking `rebuild`'s customers by `column`, and its parameters."""
         if rebuild.customers is not None:
