@@ -1,6 +1,7 @@
 """The same book on SQLite and on PostgreSQL, side by side (issue 20): a book built by bench.py
 is copied into a throwaway PostgreSQL cluster (`tui-crm copy`'s code), then each engine answers
-the same searches, ranks the queue and logs calls.
+the same searches, ranks the queue, logs calls (one writer, then 8 processes at once) and
+imports a CSV into a new book.
 
     python benchmarks/bench_engines.py --db /tmp/bench.db   # a book bench.py built (--keep)
 
@@ -10,6 +11,7 @@ Needs PostgreSQL's server programs (tests/postgres.py starts the cluster, as the
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import shutil
 import statistics
 import sys
@@ -78,10 +80,57 @@ def _calls(db, count: int) -> float:
     return statistics.median(times)
 
 
+def _writer(place: str, first: int, count: int, ready, results) -> None:
+    """One of the concurrent writers: its own process and connection, `count` calls logged
+    through the core on customers of its own, each timed."""
+    db = open_database(place)
+    ready.wait()
+    started = time.perf_counter()
+    times = []
+    for n in range(count):
+        at = datetime(2026, 12, 2, 9, 0) + timedelta(minutes=n)
+        begun = time.perf_counter()
+        log_interaction(db, first + n * 13, notes=f"writer {first} call {n}", at=at)
+        times.append(time.perf_counter() - begun)
+    results.put((started, time.perf_counter(), times))
+
+
+def _writers(place: str, processes: int, count: int) -> tuple[float, float]:
+    """Writes a second and the p95 of one write, with `processes` writers at once."""
+    spawn = multiprocessing.get_context("spawn")
+    ready, results = spawn.Barrier(processes), spawn.Queue()
+    workers = [
+        spawn.Process(target=_writer, args=(place, 2 + k, count, ready, results))
+        for k in range(processes)
+    ]
+    for worker in workers:
+        worker.start()
+    done = [results.get() for _ in workers]
+    for worker in workers:
+        worker.join()
+    times = sorted(t for _, _, each in done for t in each)
+    wall = max(end for _, end, _ in done) - min(start for start, _, _ in done)
+    return len(times) / wall, times[int(len(times) * 0.95)]
+
+
+def _import(place: str, csv_file: Path) -> float:
+    """Seconds to import the CSV into the new, empty book at `place`."""
+    from tui_crm.core.interchange.files import import_file
+
+    db = open_database(place)
+    started = time.perf_counter()
+    import_file(db, csv_file, who="bench")
+    took = time.perf_counter() - started
+    db.close()
+    return took
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", required=True, help="an SQLite book bench.py built (--keep)")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--writes", type=int, default=50, help="calls each of 8 writers logs")
+    parser.add_argument("--import-rows", type=int, default=10_000, help="CSV rows imported")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-engines-"))
     book = work / "book.db"
@@ -103,25 +152,33 @@ def main() -> None:
         print(f"PostgreSQL book made (schema 17): {_ms(made)}; copied in: {took:.1f} s")
         rows = []
         server.execute_sql("ANALYZE")  # as autovacuum would soon after a copy
-        for name, place in (("SQLite", book), ("PostgreSQL", cluster.url("book"))):
+        from bench_import import write_csv
+
+        csv_file = work / "people.csv"
+        write_csv(csv_file, args.import_rows, 7)
+        with psycopg.connect(cluster.url(), autocommit=True) as conn:
+            conn.execute("CREATE DATABASE imported")
+        fresh = {"SQLite": str(work / "imported.db"), "PostgreSQL": cluster.url("imported")}
+        for name, place in (("SQLite", str(book)), ("PostgreSQL", cluster.url("book"))):
             db = open_database(place)  # the one open book, as in the app
             _searches(db, 1)  # warm
             p50, p95 = _searches(db, args.runs)
             ranked, page = _queue(db)
             call = _calls(db, 20)
-            rows.append((name, p50, p95, ranked, page, call))
+            db.close()
+            per_second, write_p95 = _writers(place, 8, args.writes)
+            imported = _import(fresh[name], csv_file)
+            rows.append((name, p50, p95, ranked, page, call, per_second, write_p95, imported))
             worst = sorted(SLOWEST, reverse=True)[:3]
             print(f"{name}: slowest searches " + ", ".join(f"{q!r} {_ms(t)}" for t, q in worst))
             SLOWEST.clear()
-        print(
-            f"{'':12} {'search p50':>11} {'search p95':>11} {'queue, new day':>15} "
-            f"{'first page':>11} {'call + profile':>15}"
-        )
-        for name, p50, p95, ranked, page, call in rows:
-            print(
-                f"{name:12} {_ms(p50):>11} {_ms(p95):>11} {_ms(ranked):>15} {_ms(page):>11} "
-                f"{_ms(call):>15}"
-            )
+        heads = ("search p50", "search p95", "queue, new day", "first page", "call + profile")
+        heads += ("8 writers", "write p95", f"import {args.import_rows:,}")
+        print(f"{'':12} " + " ".join(f"{h:>15}" for h in heads))
+        for name, p50, p95, ranked, page, call, per_second, write_p95, imported in rows:
+            shown = [_ms(p50), _ms(p95), _ms(ranked), _ms(page), _ms(call)]
+            shown += [f"{per_second:,.0f} /s", _ms(write_p95), f"{imported:.1f} s"]
+            print(f"{name:12} " + " ".join(f"{v:>15}" for v in shown))
     finally:
         cluster.stop()
         shutil.rmtree(work, ignore_errors=True)
