@@ -12,20 +12,24 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from tests.builders import category
+from tui_crm.core import value as value_module
 from tui_crm.core.attention import (
     attention_page,
     mark_done,
     snooze,
 )
 from tui_crm.core.customers import (
+    add_purchase,
     create_customer,
     get_profile,
     log_interaction,
@@ -49,6 +53,7 @@ from tui_crm.core.plans import (
     set_plan,
 )
 from tui_crm.core.referrals import referrals
+from tui_crm.core.value import customer_value
 from tui_crm.db.models import AttentionMark, Customer, DuplicateDismissal, Interaction
 from tui_crm.errors import ConflictError
 
@@ -69,6 +74,10 @@ class Person:
 
     def __call__(self, function, *args, **kwargs):
         return self._thread.submit(function, *args, **kwargs).result()
+
+    def start(self, function, *args, **kwargs) -> Future:
+        """A step begun, not waited for: someone else acts while it runs."""
+        return self._thread.submit(function, *args, **kwargs)
 
     def leave(self) -> None:
         self(self._db.close)  # this thread's connection
@@ -381,6 +390,41 @@ def test_a_plan_editor_saved_from_older_plans_overwrites_nothing(db, people):
     message = ben(_refusal, save, seen_by_ben, key="call every week")  # the same plan: refused
     assert "someone else changed the plan for key account to 'meeting every 3 months'" in message
     assert scope_plan(db, "key account") == (Touch("meeting", 90),)
+
+
+# The value summary brought to a new day ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("kept", [False, True], ids=["never-built", "kept-a-year-ago"])
+def test_two_people_reading_a_value_on_a_new_day_bring_the_summary_to_it_once(
+    db, people, monkeypatch, kept
+):
+    """The first reader on a new day builds the summary or moves it there; a second one
+    meanwhile waits for it and finds it done (on PostgreSQL both used to: a duplicate row
+    refused the second, or each spend was moved twice)."""
+    ann, ben = people
+    cid = _customer(db, first_name="Kari")
+    add_purchase(db, cid, amount="120.00", day=TODAY - timedelta(days=3), now=NOW)
+    if kept:
+        customer_value(db, cid, TODAY - timedelta(days=400))
+    as_of = TODAY
+    keep_day, moving = value_module._keep_day, threading.Event()
+
+    def slowly(*args):  # ann's transaction stays open while ben reads
+        keep_day(*args)
+        moving.set()
+        time.sleep(0.3)
+
+    monkeypatch.setattr(value_module, "_keep_day", slowly)
+    first = ann.start(customer_value, db, cid, as_of)
+    assert moving.wait(10)
+    seen_by_ben = ben(customer_value, db, cid, as_of)
+    seen_by_ann = first.result()
+    monkeypatch.undo()
+    value_module.rebuild_values(db, as_of)
+    rebuilt = customer_value(db, cid, as_of)
+    assert seen_by_ann == seen_by_ben == rebuilt
+    assert (rebuilt.spent_30d, rebuilt.spent_12m, rebuilt.lifetime) == (12000, 12000, 12000)
 
 
 # A thanks names a referral -----------------------------------------------------------------

@@ -86,6 +86,7 @@ def ensure_values(db: Database, as_of: date) -> None:
     if meta_value(db, "values_as_of") == stamp:
         return
     with db.atomic("IMMEDIATE"):
+        store_of(db).hold_values()
         if meta_value(db, "values_as_of") == stamp:  # another thread or process just did it
             return
         kept = meta_value(db, "values_day")

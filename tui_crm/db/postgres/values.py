@@ -38,6 +38,11 @@ class PostgresValues(Values):
     GREATEST = "greatest"
     RANKS = RANKS
 
+    def hold_values(self) -> None:
+        # A lock of the book's (7443524, as its migrations'), number 1: the value summary. Two
+        # transactions both finding it a day behind would otherwise both build it.
+        self.db.execute_sql("SELECT pg_advisory_xact_lock(7443524, 1)")
+
     def rebuild_values(self, bounds: dict[str, str]) -> None:
         self.db.execute_sql("DELETE FROM customer_value")
         self.db.execute_sql(rebuild_sql(bounds, indexed=""))

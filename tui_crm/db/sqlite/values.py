@@ -45,6 +45,9 @@ WHERE day > ? AND day <= ? GROUP BY customer_id"""
 class SqliteValues(Values):
     RANKS = RANKS
 
+    def hold_values(self) -> None:
+        pass  # the writer's IMMEDIATE transaction holds the whole book already
+
     def rebuild_values(self, bounds: dict[str, str]) -> None:
         # The table's indexes dropped meanwhile and built again after: one sorted build each.
         derived.refill(self.db, "customer_value", [(rebuild_sql(bounds), None)])

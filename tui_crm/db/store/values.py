@@ -86,6 +86,12 @@ WHERE r.deleted_at IS NULL AND p.deleted_at IS NULL AND r.referred_by_id != r.id
 class Values(Area):
     # -- the value summary (core/value.py) ------------------------------------------------------
 
+    def hold_values(self) -> None:
+        """Inside a writing transaction: the value summary kept from other writers until it
+        ends, so one of two readers bringing it to a new day does it and the other finds it
+        done."""
+        raise NotImplementedError
+
     def rebuild_values(self, bounds: dict[str, str]) -> None:
         """`customer_value` emptied and built again from the purchases as of bounds["as_of"]."""
         raise NotImplementedError
