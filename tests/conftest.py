@@ -106,11 +106,18 @@ def pg_cluster() -> Iterator[Cluster]:
     from tests.postgres import Cluster
 
     cluster = Cluster()
+    import psycopg
+
+    # The tests' user (TUI_CRM_USER=tester) is the role their books are opened as: on
+    # PostgreSQL, who writes is the role (README "Team mode").
+    with psycopg.connect(cluster.url(), autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {TEST_ROLE} LOGIN SUPERUSER")
     yield cluster
     cluster.stop()
 
 
 _BOOKS = itertools.count(1)
+TEST_ROLE = "tester"
 
 
 @pytest.fixture(scope="session")
@@ -138,4 +145,4 @@ def pg_url(pg_cluster: Cluster, pg_template: str) -> str:
     """The URL of a new book on PostgreSQL at the newest schema, for this test alone."""
     name = f"book_{os.getpid()}_{next(_BOOKS)}"
     _create(pg_cluster, name, pg_template)
-    return pg_cluster.url(name)
+    return pg_cluster.url(name, user=TEST_ROLE)

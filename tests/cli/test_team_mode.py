@@ -45,7 +45,8 @@ def _find(home: Path, place: str, *query: str) -> str:
 
 def _with_password(url: str, password: str = "s3cret") -> str:
     """The same URL with a password in it (the test server trusts its socket: unused)."""
-    return url.replace("postgresql://crm@", f"postgresql://crm:{password}@", 1)
+    user, at, rest = url.removeprefix("postgresql://").partition("@")
+    return f"postgresql://{user}:{password}{at}{rest}"
 
 
 def test_a_book_copied_to_postgresql_and_back_answers_alike_and_is_checked(

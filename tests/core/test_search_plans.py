@@ -150,6 +150,22 @@ def test_every_plan_puts_the_same_customers_named_exactly_first(book, monkeypatc
 WORDS = ["rob", "an", "e", "oslo", "vip", "ann berg", "-a", '"anna"', "voice", "call", "4155"]
 
 
+def _as_anna(place: str | Path) -> str | Path:
+    """The book opened by anna, whom `owner:me` then means: her config's user on a file, her
+    role on PostgreSQL."""
+    if not str(place).startswith("postgresql://"):
+        return place
+    import psycopg
+
+    with psycopg.connect(str(place), autocommit=True) as conn:
+        conn.execute(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'anna') THEN "
+            "CREATE ROLE anna LOGIN SUPERUSER; END IF; END $$"
+        )
+    user, at, rest = str(place).removeprefix("postgresql://").partition("@")
+    return f"postgresql://anna{at}{rest}"
+
+
 def _answers(place: str | Path, folder: Path) -> dict[str, object]:
     """What each query finds in a demo book at `place`: ids, counts, snippets."""
     from tui_crm.core.search import count_matches, note_snippets, search_ids
@@ -158,7 +174,7 @@ def _answers(place: str | Path, folder: Path) -> dict[str, object]:
         patch.setenv("TUI_CRM_HOME", str(folder / "home"))
         patch.setenv("TUI_CRM_USER", "anna")
         config.settings.cache_clear()
-        db = open_database(place)
+        db = open_database(_as_anna(place))
         try:
             build_demo(db, customers=300, seed=11, today=TODAY)
             answers: dict[str, object] = {}
