@@ -1,0 +1,64 @@
+"""The same app on a book on PostgreSQL (issue 20, team mode): each screen draws, character for
+character, what it draws for the same book in a file; only the title, which names the book,
+differs."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.ui.conftest import app_on, settle
+from tests.ui.test_hostile_text import terminal_text
+from tui_crm.core.copy import copy_book
+from tui_crm.db.database import close_database, open_database, open_second
+
+pytestmark = pytest.mark.postgres
+
+# What a salesperson opens in a day, in order: results, a profile, its log dialog, then each
+# screen of its own key.
+STEPS: tuple[tuple[str, ...], ...] = (
+    tuple("rob"),
+    ("escape", *"robert smith", "enter"),
+    ("l",),
+    ("escape", "escape"),
+    ("f2",),
+    ("f3",),
+    ("f4",),
+    ("f5",),
+    ("f6",),
+    ("f10",),
+)
+
+
+async def _drawn(place: Path | str) -> list[str]:
+    """The screen after each step, without its title line."""
+    app = app_on(place)
+    frames = []
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            for keys in STEPS:
+                await pilot.press(*keys)
+                await settle(pilot)
+                frames.append(terminal_text(app).split("\n", 1)[1])
+    finally:
+        close_database()
+    return frames
+
+
+async def test_every_screen_draws_the_same_on_postgresql_as_on_a_file(demo_file, ui_home, pg_url):
+    book = ui_home / "demo.db"
+    shutil.copy(demo_file, book)
+    reading = open_second(book)
+    try:
+        copy_book(reading, open_database(pg_url))
+    finally:
+        reading.close()
+        close_database()
+    on_file = await _drawn(book)
+    on_server = await _drawn(pg_url)
+    assert "Robert Smith" in on_file[0] and "Log " in on_file[2]
+    for keys, expected, drawn in zip(STEPS, on_file, on_server, strict=True):
+        assert drawn == expected, f"after {' '.join(keys)}"
