@@ -180,3 +180,47 @@ def test_a_server_it_cannot_reach_is_one_line_without_its_password(home, url, sa
             line = one_line_error(result.returncode, result.stdout, result.stderr)
             assert says in line
             assert "s3cret" not in result.stderr + result.stdout
+
+
+NEWCOMERS = "Name,Email,Phone,City\nKaja Nilsen,kaja@example.no,+47 912 34 567,Oslo\n"
+
+# A day's work on the command line, reads and writes, in order: each says the same on a book on
+# PostgreSQL as on the same book in a file.
+DAY = (
+    ("find", "rob", "--format", "csv"),
+    ("find", "tier:gold", "sort:-value", "--limit", "0"),
+    ("attention", "--limit", "15", "--format", "csv", "--as-of", "2026-12-06"),
+    ("referrals", "--as-of", "2026-12-06"),
+    ("duplicates", "--format", "csv"),
+    ("agenda", "--format", "csv", "--as-of", "2026-12-06"),
+    ("plan", "--format", "csv"),
+    ("export", "city:oslo", "--format", "csv", "-o", "-"),
+    ("tag", "city:oslo", "+vip"),
+    ("set", "tag:vip", "owner=anna", "--as-of", "2026-12-06"),
+    ("log-all", "tag:vip", "--note", "Summer gift", "--kind", "thanks", "--at", "2026-12-01 10:00"),
+    ("snooze", "tag:vip", "--until", "2026-12-20", "--as-of", "2026-12-06"),
+    ("log", "4", "--note", "Called back", "--at", "2026-12-02 09:30", "--follow-up", "2026-12-09"),
+    ("undo",),
+    ("import", "-"),
+    ("find", "tag:vip", "--format", "json"),
+    ("find", "kaja", "--format", "csv"),
+    ("trash",),
+    ("check",),
+)
+
+
+def test_every_command_says_the_same_on_postgresql_as_on_a_file(
+    home, tmp_path, demo_file, new_database
+):
+    copied = run_cli(home, "copy", "--from", str(demo_file), "--to", new_database)
+    assert copied.returncode == 0, copied.stderr
+    for command in DAY:
+        stdin = NEWCOMERS if command[0] == "import" else None
+        on_file = run_cli(home, *command, "--db", str(demo_file), stdin=stdin)
+        on_server = run_cli(home, *command, "--db", new_database, stdin=stdin)
+        said = " ".join(command)
+        assert on_file.returncode == 0, f"{said}: {on_file.stderr}"
+        assert (on_server.returncode, on_server.stdout) == (0, on_file.stdout), said
+        assert on_server.stderr.replace(new_database, "BOOK") == on_file.stderr.replace(
+            str(demo_file), "BOOK"
+        ), said
