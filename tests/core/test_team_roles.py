@@ -74,3 +74,27 @@ def test_each_member_writes_as_their_role_into_a_book_the_team_owns(team):
         while True:
             undo_last(anna, who=user_of(anna))
     assert [i.notes for i in get_profile(anna, mine, TODAY).interactions] == ["ben called astrid"]
+
+
+def test_a_restore_by_one_member_leaves_the_book_the_teams(team, home):
+    from tui_crm.core.backups import backup_now, restore_from
+
+    names = team["names"]
+    anna = open_database(team["anna"])
+    kept = create_customer(anna, {"first_name": "Kept"})
+    close_database()
+    archive = backup_now(team["anna"])
+    ben = open_database(team["ben"])
+    create_customer(ben, {"first_name": "Gone"})
+    close_database()
+
+    done = restore_from(team["anna"], archive)
+    assert done.customers == 1
+    ben = open_database(team["ben"])
+    owners = {
+        row[0]
+        for row in ben.execute_sql("SELECT tableowner FROM pg_tables WHERE schemaname = 'public'")
+    }
+    assert owners == {names["team"]}
+    log_interaction(ben, kept, kind="call", notes="still ours")
+    assert [c.id for c in search(ben, parse(""), as_of=TODAY)] == [kept]

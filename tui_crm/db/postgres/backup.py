@@ -18,6 +18,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
+from peewee import DatabaseError, InterfaceError
+
 from tui_crm.db.backup import REASON, STAMP, BackupFile, backups_in, rotate_backups
 from tui_crm.db.retention import Retention
 from tui_crm.errors import CrmError
@@ -135,11 +137,30 @@ def archive_problem(path: Path) -> None:
         raise CrmError(f"{path} is not a whole PostgreSQL backup of a book ({said or 'empty'})")
 
 
+def _maker_role(url: str) -> str | None:
+    """The role a book's tables are made as (book.maker_role), asked of the server without
+    opening the book: a restore is for a book that may not open."""
+    import psycopg
+
+    from tui_crm.db.postgres.book import PostgresBook, maker_role
+
+    book = PostgresBook(url)
+    try:
+        return maker_role(book)
+    except (psycopg.Error, DatabaseError, InterfaceError) as err:
+        said = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise CrmError(f"cannot open {shown_url(url)}: {said}") from None
+    finally:
+        book.close()
+
+
 def restore(url: str, archive: Path, *, lock_wait: float | None = None) -> None:
     """Make the book at `url` hold what `archive` holds, in one transaction: a restore that
     fails changes nothing. With `lock_wait`, a table another session keeps in use for longer
-    than that many seconds refuses the restore in one line (None: waits as long as it takes)."""
+    than that many seconds refuses the restore in one line (None: waits as long as it takes).
+    The tables are made again as the book's were (book.maker_role: the team's role)."""
     archive_problem(archive)
+    role = _maker_role(url)
     try:
         _run(
             "pg_restore",
@@ -150,6 +171,7 @@ def restore(url: str, archive: Path, *, lock_wait: float | None = None) -> None:
             "--no-privileges",
             "--single-transaction",
             "--exit-on-error",
+            *([f"--role={role}"] if role else []),
             str(archive),
             options="" if lock_wait is None else f"-c lock_timeout={int(lock_wait * 1000)}",
         )

@@ -167,16 +167,21 @@ def schema_version(book: PostgresBook) -> int:
     return int(row[0] or 0)
 
 
-def _as_database_owner(book: PostgresBook) -> None:
-    """Make the book's tables as the database's owner when this user is one of its members
-    (README "Team mode": a database owned by the team's role): then every member may read and
-    write them, whoever opened the book first. Until the transaction ends; otherwise, as
-    this user."""
+def maker_role(book: PostgresBook) -> str | None:
+    """The role the book's tables are made as: the database's owner when this user is one of
+    its members (README "Team mode": a database owned by the team's role), so that every
+    member may read and write them, whoever made them; None: this user."""
     owner = book.execute_sql(
         "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()"
     ).fetchone()[0]
     member = book.execute_sql("SELECT pg_has_role(current_user, ?, 'MEMBER')", (owner,))
-    if owner != book.role and member.fetchone()[0]:
+    return owner if owner != book.role and member.fetchone()[0] else None
+
+
+def _as_database_owner(book: PostgresBook) -> None:
+    """Until the transaction ends, act as the role the book's tables are made as."""
+    owner = maker_role(book)
+    if owner is not None:
         book.execute_sql(f'SET LOCAL ROLE "{owner.replace(chr(34), chr(34) * 2)}"')
 
 
