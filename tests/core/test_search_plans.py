@@ -5,6 +5,7 @@ each engine (PostgreSQL takes no index hints, but its rows must be the same)."""
 
 from __future__ import annotations
 
+import itertools
 import os
 from datetime import date
 from pathlib import Path
@@ -64,6 +65,9 @@ SORTS = [
 ]
 
 
+_BOOKS = itertools.count(1)
+
+
 @pytest.fixture(
     scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 )
@@ -73,7 +77,7 @@ def book(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     if request.param == "postgresql":  # one book for the module, as pg_url makes one a test
         from tests.conftest import _create
 
-        name = f"plans_{os.getpid()}"
+        name = f"plans_{os.getpid()}_{next(_BOOKS)}"  # the module may be loaded twice
         _create(request.getfixturevalue("pg_cluster"), name, request.getfixturevalue("pg_template"))
         place = request.getfixturevalue("pg_cluster").url(name)
     with pytest.MonkeyPatch.context() as patch:
