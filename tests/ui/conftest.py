@@ -87,18 +87,21 @@ def demo_book(demo_file: Path, ui_home: Path, book_place: str) -> Path | str:
 
 
 @pytest.fixture
-def demo_app(demo_file: Path, ui_home: Path):
-    """The app on a private copy of the demo book."""
-    copy = ui_home / "demo.db"
-    shutil.copy(demo_file, copy)
-    app = app_on(copy)
+def demo_app(demo_book: Path | str):
+    """The app on a private copy of the demo book (a file; on PostgreSQL too with
+    TUI_CRM_BOTH_ENGINES=all)."""
+    app = app_on(demo_book)
+    if isinstance(demo_book, str):  # the title names the book; all else is as on the file
+        app.sub_title = "demo.db"
     yield app
     close_database()
 
 
 @pytest.fixture
-def empty_app(ui_home: Path):
-    app = app_on(ui_home / "empty.db")
+def empty_app(ui_home: Path, book_place: str):
+    place = book_place if book_place.startswith("postgresql://") else ui_home / "empty.db"
+    app = app_on(place)
+    app.sub_title = "empty.db"  # the title names the book; all else is as on the file
     yield app
     close_database()
 

@@ -17,7 +17,13 @@ from tui_crm.ui.screens.search import SearchScreen
 
 
 def _robert_smith() -> Customer:
-    return Customer.get((Customer.first_name == "Robert") & (Customer.last_name == "Smith"))
+    """The first Robert Smith, whom a search for the name opens (several have the name)."""
+    return (
+        Customer.select()
+        .where((Customer.first_name == "Robert") & (Customer.last_name == "Smith"))
+        .order_by(Customer.id)
+        .get()
+    )
 
 
 def _highlight(listed: OptionList, customer_id: int) -> None:
@@ -346,7 +352,9 @@ async def test_escape_on_a_changed_form_asks_and_unchanged_closes(demo_app):
 async def test_referred_by_is_chosen_by_searching(demo_app):
     async with demo_app.run_test(size=(100, 40)) as pilot:
         form = await _edit_robert(pilot)
-        referrer = Customer.get(Customer.last_name == "Bakke")
+        referrer = (
+            Customer.select().where(Customer.last_name == "Bakke").order_by(Customer.id).get()
+        )
         form.query_one("#f-referred-by", Button).focus()
         await pilot.press("enter")
         await pilot.pause()

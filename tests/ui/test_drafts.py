@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from textual.widgets import Input, TextArea
 
 from tests.ui.conftest import app_on, settle
@@ -31,7 +29,7 @@ async def _type_and_drop(app, note: str) -> int:
 
 
 async def test_a_dropped_note_is_offered_back_and_can_be_saved(demo_app):
-    path = Path(demo_app.db_path)
+    path = demo_app.db_path
     customer_id = await _type_and_drop(demo_app, "Wants 20 seats, call back")
     assert [d.notes for d in load_drafts(path)] == ["Wants 20 seats, call back"]
     app = app_on(path)
@@ -54,7 +52,7 @@ async def test_a_dropped_note_is_offered_back_and_can_be_saved(demo_app):
 
 
 async def test_declining_the_offer_discards_the_draft(demo_app):
-    path = Path(demo_app.db_path)
+    path = demo_app.db_path
     await _type_and_drop(demo_app, "Never mind")
     app = app_on(path)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -77,17 +75,17 @@ async def test_a_saved_note_leaves_no_draft(demo_app):
         await pilot.pause()
         await pilot.press(*"Quick call")
         await pilot.pause(0.8)
-        assert load_drafts(Path(demo_app.db_path))  # kept while typing
+        assert load_drafts(demo_app.db_path)  # kept while typing
         await pilot.press("ctrl+s")
         await settle(pilot)
-    assert load_drafts(Path(demo_app.db_path)) == []
+    assert load_drafts(demo_app.db_path) == []
 
 
 async def test_a_resumed_thanks_draft_still_names_the_referral(demo_app):
     from tui_crm.core.drafts import Draft, save_draft
     from tui_crm.db.models import Customer
 
-    path = Path(demo_app.db_path)
+    path = demo_app.db_path
     close_database()
     referred = Customer.select().where(Customer.referred_by.is_null(False)).first()
     save_draft(

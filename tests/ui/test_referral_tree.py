@@ -10,6 +10,7 @@ from tui_crm.core.bulk import bulk_load
 from tui_crm.core.customers import log_interaction
 from tui_crm.core.referrals import referral_forest
 from tui_crm.db.models import Interaction
+from tui_crm.db.store import store_of
 from tui_crm.ui.screens.log import LogInteractionScreen
 from tui_crm.ui.screens.profile import ProfileScreen
 from tui_crm.ui.screens.referrals import (
@@ -61,7 +62,7 @@ def _bulk(db, rows: list[tuple[int, str, int | None]]) -> None:
     """Insert (id, first name, referrer id) customers fast, as a large or damaged book would."""
     stamp = "2026-01-01 09:00:00"
     with bulk_load(db):
-        db.connection().executemany(
+        store_of(db).executemany(
             "INSERT INTO customer (id, first_name, last_name, referred_by_id, acquired_on, "
             "created_at, updated_at) VALUES (?, ?, 'Test', ?, '2026-01-01', ?, ?)",
             [(cid, name, ref, stamp, stamp) for cid, name, ref in rows],
