@@ -360,3 +360,12 @@ def test_a_writer_whose_schema_changed_meanwhile_writes_every_kind_of_row(db_pat
         finally:
             stale.close()
             other.close()
+
+
+def test_a_postgresql_url_read_as_a_path_is_refused_and_no_file_is_made(tmp_path, monkeypatch):
+    """Path("postgresql://…") keeps one slash: a book on a server must never quietly become a
+    new file named after its URL."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(DatabaseRefused, match="named postgresql://"):
+        open_database(Path("postgresql://anna@/sales?host=/run/postgresql"))
+    assert list(tmp_path.iterdir()) == []

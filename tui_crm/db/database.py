@@ -190,6 +190,8 @@ def open_database(path: str | os.PathLike[str], *, create: bool = True) -> Sqlit
         book = open_book(text)
         _bind(book)
         return book
+    if re.match(r"(?i)postgres(ql)?:/(?!/)", text):  # a URL read as a path somewhere
+        raise DatabaseRefused(f"{text}: a book on PostgreSQL is named postgresql://…")
     target = Path(text).expanduser()
     version = check_file(target)
     if not target.exists() and not create:
