@@ -127,14 +127,19 @@ CREATE TABLE customer (
   CHECK (first_name <> '' OR last_name <> '' OR company <> '')
 );
 CREATE INDEX customer_category ON customer (category_id);
-CREATE INDEX customer_city ON customer (lower(city));
-CREATE INDEX customer_company ON customer (lower(company));
+-- What a search compares and sorts by, caseless as SQLite's NOCASE (the search's `caseless`:
+-- ascii_lower(x) COLLATE "C", NULLs first): equal cities, and the orders by name, company and
+-- city, which a search walks to its first page rather than sorting every match.
+CREATE INDEX customer_city ON customer (ascii_lower(city) COLLATE "C" NULLS FIRST, id);
+CREATE INDEX customer_company ON customer (ascii_lower(company) COLLATE "C" NULLS FIRST, id);
+CREATE INDEX customer_first_name ON customer (ascii_lower(first_name) COLLATE "C" NULLS FIRST,
+  ascii_lower(last_name) COLLATE "C" NULLS FIRST, id);
+CREATE INDEX customer_name ON customer (ascii_lower(last_name) COLLATE "C" NULLS FIRST,
+  ascii_lower(first_name) COLLATE "C" NULLS FIRST, id);
 CREATE INDEX customer_created ON customer (created_at);
-CREATE INDEX customer_first_name ON customer (lower(first_name), lower(last_name));
 CREATE INDEX customer_last_contact ON customer (last_contact_at);
 CREATE INDEX customer_lifetime ON customer (lifetime_cents);
 CREATE INDEX customer_lost_reason ON customer (lost_reason, deleted_at) WHERE status = 'lost';
-CREATE INDEX customer_name ON customer (lower(last_name), lower(first_name));
 CREATE INDEX customer_next_follow_up ON customer (next_follow_up);
 CREATE INDEX customer_referred_by ON customer (referred_by_id);
 CREATE INDEX customer_referred_live ON customer (referred_by_id, deleted_at);
@@ -636,49 +641,39 @@ CREATE FUNCTION crm_fold_to() RETURNS text
     || U&'\0266\ff41\ff42\ff43\ff44\ff45\ff46\ff47\ff48\ff49\ff4a\ff4b\ff4c\ff4d\ff4e\ff4f\ff50'
     || U&'\ff51\ff52\ff53\ff54\ff55\ff56\ff57\ff58\ff59\ff5a' $$;
 
+-- The letters beyond ASCII that FTS5 folds, as one class of a regular expression.
+CREATE FUNCTION crm_fold_letters() RETURNS text
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  AS $$ SELECT '[' || regexp_replace(crm_fold_from(), '[\u0001-\u007f]', '', 'g') || ']' $$;
+
 -- translate() reads its whole list for every character it keeps (1 259 letters: half a minute to
--- fold the notes of 5 000 customers), so a text beyond ASCII is folded with the list cut to the
--- letters it holds.
+-- fold the notes of 5 000 customers; 26 letters: 80 µs for a customer's notes), so ASCII is
+-- folded by lower() in the C collation (bytes A-Z only), and the letters beyond it with the list
+-- cut to those the text holds.
 CREATE FUNCTION crm_fold_wide(text) RETURNS text
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
   AS $$
-  SELECT translate($1,
-    'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
-      || coalesce(string_agg(substr(crm_fold_from(), at, 1), '' ORDER BY at), ''),
-    'abcdefghijklmnopqrstuvwxyz'
-      || coalesce(string_agg(substr(crm_fold_to(), at, 1), '' ORDER BY at), ''))
+  SELECT translate(lower($1 COLLATE "C"),
+    coalesce(string_agg(substr(crm_fold_from(), at, 1), '' ORDER BY at), ''),
+    coalesce(string_agg(substr(crm_fold_to(), at, 1), '' ORDER BY at), ''))
   FROM (SELECT DISTINCT strpos(crm_fold_from(), found[1]) AS at
-        FROM regexp_matches($1, '[^\u0001-\u007f]', 'g') AS letters (found)) AS listed
+        FROM regexp_matches($1, crm_fold_letters(), 'g') AS letters (found)) AS listed
   WHERE at > 0
 $$;
 
 -- A text with each letter as FTS5 folds it (case, diacritics; a lone combining accent goes).
+-- Most texts beyond ASCII hold no letter to fold beyond it (a name's ø, the ' · ' between
+-- notes): lower() alone does those.
 CREATE FUNCTION crm_fold(text) RETURNS text
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
-  AS $$ SELECT CASE WHEN octet_length($1) = length($1)
-    THEN translate($1, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')
-    ELSE crm_fold_wide($1) END $$;
+  AS $$ SELECT CASE WHEN $1 ~ crm_fold_letters() THEN crm_fold_wide($1)
+    ELSE lower($1 COLLATE "C") END $$;
 
 -- The words of a text as FTS5 reads them, folded and separated by one space.
 CREATE FUNCTION crm_words(text) RETURNS text
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
   SET search_path FROM CURRENT  -- a restore reads it with an empty search_path
   AS $$ SELECT btrim(regexp_replace(crm_fold($1), crm_separators(), ' ', 'g'), ' ') $$;
-
--- One column's words as a tsvector of the given weight. Positions start at 2, so that in a
--- document of several columns (joined with ||, which moves the next column's positions past
--- the last one's) no phrase runs from one column into the next, as in FTS5.
-CREATE FUNCTION crm_vector(part text, weight "char") RETURNS tsvector
-  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-  SET search_path FROM CURRENT  -- a restore reads it with an empty search_path
-  AS $$
-  SELECT coalesce(setweight(
-    string_agg(quote_literal(word) || ':' || least(n + 1, 16383), ' ')::tsvector, weight), '')
-  -- crm_words(part), written out: calling it costs more than its work on a short text
-  FROM regexp_split_to_table(btrim(regexp_replace(crm_fold(part), crm_separators(), ' ', 'g'),
-    ' '), ' ') WITH ORDINALITY AS w (word, n)
-  WHERE word <> '' AND octet_length(word) < 2048
-$$;
 
 -- One word of a query as FTS5 reads a quoted phrase: its words one after the other, the last
 -- one a prefix when `prefix`; only in the columns of `weights` ('' for all). NULL without one.
@@ -701,9 +696,37 @@ CREATE FUNCTION crm_term(word text, prefix boolean, weights text) RETURNS tsquer
         WHERE token <> '') AS tokens
 $$;
 
+-- The words of a search document's six columns (the name weighs A, the notes D, the rest B),
+-- as one tsvector: each column's words with their places in it, the columns joined with ||,
+-- which moves the next column's places past the last one's. Places start at 2, so that no
+-- phrase runs from one column into the next, as in FTS5. One statement for all six columns
+-- (a function called once per column cost five times its work), and written so that the
+-- planner puts it into the statement that reads it (a set-returning SQL function of one
+-- SELECT): a bulk rebuild makes 100 000 documents in one statement, not 100 000 calls.
+CREATE FUNCTION crm_document_words(name text, company text, contact text, place text,
+    tags text, notes text)
+  RETURNS SETOF tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE ROWS 1
+  AS $$
+  SELECT coalesce(setweight(string_agg(word, ' ') FILTER (WHERE k = 1)::tsvector, 'A'), '')
+    || coalesce(setweight(string_agg(word, ' ') FILTER (WHERE k = 2)::tsvector, 'B'), '')
+    || coalesce(setweight(string_agg(word, ' ') FILTER (WHERE k = 3)::tsvector, 'B'), '')
+    || coalesce(setweight(string_agg(word, ' ') FILTER (WHERE k = 4)::tsvector, 'B'), '')
+    || coalesce(setweight(string_agg(word, ' ') FILTER (WHERE k = 5)::tsvector, 'B'), '')
+    || coalesce(setweight(string_agg(word, ' ') FILTER (WHERE k = 6)::tsvector, 'D'), '')
+  FROM (SELECT part.k, quote_literal(w.word) || ':' || least(w.n + 1, 16383) AS word
+        FROM (VALUES (1, name), (2, company), (3, contact), (4, place), (5, tags), (6, notes))
+          AS part (k, text)
+        -- crm_words(part.text), written out
+        CROSS JOIN LATERAL regexp_split_to_table(btrim(regexp_replace(crm_fold(part.text),
+          crm_separators(), ' ', 'g'), ' '), ' ') WITH ORDINALITY AS w (word, n)
+        WHERE w.word <> '' AND octet_length(w.word) < 2048) AS words
+$$;
+
 -- The search document of each customer: the six columns an SQLite book's `customer_fts`
--- holds (tui_crm/db/derived.py SEARCH_DOC), kept by the triggers below, and their words:
--- the name weighs A, the notes D, the rest B (a query may ask for the name or the notes).
+-- holds (tui_crm/db/derived.py SEARCH_DOC), kept by the triggers below, and their words
+-- (crm_document_words; a query may ask for the name or the notes by their weight). The
+-- words are written with the document (customer_search_made); a row written without them,
+-- or whose text changes without them, gets them on the way in.
 CREATE TABLE customer_search (
   customer_id integer PRIMARY KEY,
   name text NOT NULL,
@@ -712,10 +735,21 @@ CREATE TABLE customer_search (
   place text NOT NULL,
   tags text NOT NULL,
   notes text NOT NULL,
-  words tsvector GENERATED ALWAYS AS (
-    crm_vector(name, 'A') || crm_vector(company, 'B') || crm_vector(contact, 'B')
-    || crm_vector(place, 'B') || crm_vector(tags, 'B') || crm_vector(notes, 'D')) STORED
+  words tsvector NOT NULL
 );
+CREATE FUNCTION customer_search_words() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.words IS NULL OR (TG_OP = 'UPDATE' AND NEW.words = OLD.words
+      AND (NEW.name, NEW.company, NEW.contact, NEW.place, NEW.tags, NEW.notes)
+        IS DISTINCT FROM (OLD.name, OLD.company, OLD.contact, OLD.place, OLD.tags, OLD.notes))
+  THEN
+    NEW.words := (SELECT words FROM crm_document_words(NEW.name, NEW.company, NEW.contact,
+      NEW.place, NEW.tags, NEW.notes) AS made (words));
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER customer_search_words BEFORE INSERT OR UPDATE ON customer_search
+  FOR EACH ROW EXECUTE FUNCTION customer_search_words();
 CREATE INDEX customer_search_words ON customer_search USING gin (words);
 -- `company:` finds a part of the name anywhere in it (LIKE '%…%'): trigrams make that an
 -- index search.
@@ -752,11 +786,19 @@ CREATE VIEW customer_search_doc AS
               FROM interaction WHERE customer_id = c.id), '') AS notes
   FROM customer c;
 
+-- Each customer's search row as it is to be written: the document and its words (the one
+-- statement crm_index and a bulk rebuild read).
+CREATE VIEW customer_search_made AS
+  SELECT d.customer_id, d.name, d.company, d.contact, d.place, d.tags, d.notes, made.words
+  FROM customer_search_doc d
+  CROSS JOIN LATERAL crm_document_words(d.name, d.company, d.contact, d.place, d.tags,
+    d.notes) AS made (words);
+
 CREATE FUNCTION crm_index(cid integer) RETURNS void LANGUAGE sql AS $$
   DELETE FROM customer_search WHERE customer_id = cid;
-  INSERT INTO customer_search (customer_id, name, company, contact, place, tags, notes)
-  SELECT customer_id, name, company, contact, place, tags, notes
-  FROM customer_search_doc WHERE customer_id = cid;
+  INSERT INTO customer_search (customer_id, name, company, contact, place, tags, notes, words)
+  SELECT customer_id, name, company, contact, place, tags, notes, words
+  FROM customer_search_made WHERE customer_id = cid;
 $$;
 
 -- A customer's search document is made again once a transaction, as it commits, however
