@@ -46,9 +46,12 @@ class PostgresDuplicates(Duplicates):
         return (sorted(int(i) for i in ids_text.split(",")) if ids_text else []), label
 
     def folds_to(self, column: Any, folded: str) -> Any:
-        # lower() finds the rows through its index (what folds to `folded` in ASCII lowers to
-        # its lower()); ascii_lower() keeps those SQLite's lower() would match.
-        return (fn.lower(column) == fn.lower(folded)) & (fn.ascii_lower(column) == folded)
+        # ascii_lower() is SQLite's lower(). Each column's index is on one of the two: an
+        # email's on lower() (what folds to `folded` in ASCII lowers to its lower()), a last
+        # name's on ascii_lower() in the C collation (equality is the same in any).
+        return (fn.lower(column) == fn.lower(folded)) & (
+            fn.ascii_lower(column).collate('"C"') == folded
+        )
 
     def plain_indexes(self, table: str) -> list[tuple[str, str]]:
         return self.db.execute_sql(
