@@ -567,7 +567,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         dest="source",
         required=True,
         metavar="BOOK",
-        help="the book to copy: a file, sqlite:///path or postgresql://… (only read)",
+        help="the book to copy: a file, sqlite:///path or postgresql://…",
     )
     copy.add_argument(
         "--to",
