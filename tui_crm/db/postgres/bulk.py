@@ -35,6 +35,21 @@ CONTACT = _set("last_contact_at", "next_follow_up")
 PURCHASES = _set("lifetime_cents", "purchase_count", "last_purchase_on")
 
 
+def _refreshed(columns: list[str], where: str) -> str:
+    """The UPDATE that brings `columns` of the customers `where` picks to what their rows say,
+    writing only those whose figures differ: a copied book's are right already, and writing
+    100 000 customers again (a new version of each row and of its entry in every index) cost
+    5 s of the 6."""
+    worked_out = ", ".join(f"{FIGURES[column]} AS {column}" for column in columns)
+    kept = ", ".join(f"customer.{column}" for column in columns)
+    found = ", ".join(f"f.{column}" for column in columns)
+    return (
+        f"UPDATE customer SET {', '.join(f'{column} = f.{column}' for column in columns)} "
+        f"FROM (SELECT id, {worked_out} FROM customer WHERE {where}) AS f "
+        f"WHERE customer.id = f.id AND ({kept}) IS DISTINCT FROM ({found})"
+    )
+
+
 class PostgresBulk(Bulk):
     @contextmanager
     def bulk_load(self, rebuild: Rebuild = EVERYTHING) -> Iterator[None]:
@@ -70,11 +85,11 @@ class PostgresBulk(Bulk):
 
     def _rebuilt(self, rebuild: Rebuild) -> Iterator[tuple[str, tuple]]:
         where, params = self._where(rebuild, "id")
-        figures = ([CONTACT] if rebuild.contact else []) + (
-            [PURCHASES] if rebuild.purchases else []
+        figures = (["last_contact_at", "next_follow_up"] if rebuild.contact else []) + (
+            ["lifetime_cents", "purchase_count", "last_purchase_on"] if rebuild.purchases else []
         )
         if figures:
-            yield f"UPDATE customer SET {', '.join(figures)} WHERE {where}", params
+            yield _refreshed(figures, where), params
         if rebuild.purchases and not rebuild.summaries:
             rhythm_where, rhythm_params = self._where(rebuild, "customer_id")
             yield f"DELETE FROM purchase_rhythm WHERE {rhythm_where}", rhythm_params
