@@ -389,9 +389,11 @@ def test_one_shot_commands_never_import_textual(home, demo, argv, tmp_path):
 # What `tui-crm find` never loads, so that it starts fast over SSH (issue 18): phone number
 # metadata (lists show the text kept with each number), the needs-attention queue and the
 # referral tree (statuses need only the lapsed rule), backups and migrations (the book is
-# up to date).
+# up to date), and PostgreSQL's driver (peewee would load it whenever it is installed).
 FIND_NEVER_LOADS = (
     "phonenumbers",
+    "psycopg",
+    "tui_crm.db.postgres",
     "tui_crm.core.attention",
     "tui_crm.core.referrals",
     "tui_crm.db.backup",

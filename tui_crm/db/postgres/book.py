@@ -40,6 +40,7 @@ class PostgresBook(PostgresqlDatabase):
     engine = "postgresql"
 
     def __init__(self, url: str) -> None:
+        _give_peewee_psycopg()
         super().__init__(None)
         self.url = url
         self.found_schema = 0  # the schema it had when opened (migrate() then brings it on)
@@ -123,6 +124,27 @@ def _own_terms(sql: str, named: bool = False) -> str:
             plain.append(char)
     flush()
     return "".join(out)
+
+
+def _give_peewee_psycopg() -> None:
+    """Hand psycopg to peewee, which was loaded without it (tui_crm/__init__.py): what its
+    module does at import when psycopg is installed, done when the first book on PostgreSQL
+    is opened."""
+    import peewee
+
+    if peewee.psycopg is not None:
+        return
+    import psycopg
+    from psycopg.pq import TransactionStatus
+    from psycopg.types.json import Json, Jsonb
+
+    peewee.TransactionStatus = TransactionStatus
+    peewee.Json_pg3, peewee.Jsonb_pg3 = Json, Jsonb
+    adapter = peewee.Psycopg3Adapter
+    adapter.txn_idle = TransactionStatus.IDLE
+    adapter.txn_inerror = TransactionStatus.INERROR
+    adapter.txn_unknown = TransactionStatus.UNKNOWN
+    peewee.psycopg = psycopg  # last: peewee takes psycopg as there once this is set
 
 
 def open_book(url: str) -> PostgresBook:
