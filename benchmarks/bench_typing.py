@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import tui_crm.ui  # noqa: F401 - first, as the app loads it: it sets Textual's frame rate
+from tui_crm.paths import book_place, place_name
 
 QUERIES = ("robert smith", "hansen oslo", "mar", "smith, rob", "lars", "tier:gold city:oslo")
 
@@ -140,11 +141,16 @@ def _p(values: list[float], q: float) -> float:
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", type=Path, required=True, help="a book, e.g. from bench.py")
+    parser.add_argument(
+        "--db",
+        type=book_place,
+        required=True,
+        help="a book, e.g. from bench.py, or a postgresql:// URL (tui-crm copy puts it there)",
+    )
     parser.add_argument("--runs", type=int, default=3, help="bursts per query")
     args = parser.parse_args()
     os.environ.setdefault("TUI_CRM_HOME", tempfile.mkdtemp(prefix="tui-crm-bench-"))
-    print(f"burst of keys → rows drawn, {args.db}")
+    print(f"burst of keys → rows drawn, {place_name(args.db)}")
     every = []
     for text in QUERIES:
         times = [await burst_to_rows(args.db, text) for _ in range(args.runs)]
