@@ -127,6 +127,8 @@ class Search(Area):
     # The engine's spellings, in the SQL below.
     NOT_FALSE = "0"  # what a NULL condition counts as
     IN_ORDER_JOIN = "JOIN"  # a join that keeps the written order of its tables
+    # The value figures `v` of each customer `c` a qualifier sample reads.
+    SAMPLE_VALUES = "LEFT JOIN customer_value v ON v.customer_id = c.id"
 
     def caseless(self, column: str) -> str:
         """`column` as it sorts without regard to ASCII case (SQLite's NOCASE)."""
@@ -379,7 +381,7 @@ class Search(Area):
         totals = ", ".join(self.total("*".join(f"f{n}" for n in group) or "1") for group in groups)
         return self.db.execute_sql(
             f"SELECT count(*), {totals} FROM (SELECT {', '.join(flags)} "
-            "FROM customer c LEFT JOIN customer_value v ON v.customer_id = c.id "
+            f"FROM customer c {self.SAMPLE_VALUES} "
             f"WHERE c.id > ? AND c.deleted_at IS NULL ORDER BY c.id LIMIT {int(rows)}) AS sample",
             [*params, after],
         ).fetchone()
