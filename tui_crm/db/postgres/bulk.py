@@ -64,6 +64,14 @@ class PostgresBulk(Bulk):
             for statement, params in self._rebuilt(rebuild):
                 db.execute_sql(statement, params)
             self._analyze_written()
+            # The rows written with crm.bulk on notified no one (the schema's crm_notify):
+            # every open app hears of them once, at the commit, if a row of theirs changed.
+            db.execute_sql(
+                "SELECT pg_notify('tui_crm_book', '') WHERE EXISTS ("
+                "SELECT 1 FROM pg_stat_xact_user_tables x JOIN pg_trigger t ON t.tgrelid = x.relid "
+                "WHERE t.tgfoid = 'crm_notify'::regproc "
+                "AND x.n_tup_ins + x.n_tup_upd + x.n_tup_del > 0)"
+            )
 
     def _analyze_written(self) -> None:
         """The planner's statistics of each table this transaction changed by a tenth or more

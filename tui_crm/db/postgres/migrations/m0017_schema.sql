@@ -716,8 +716,9 @@ CREATE FUNCTION crm_document_words(name text, company text, contact text, place 
   FROM (SELECT part.k, quote_literal(w.word) || ':' || least(w.n + 1, 16383) AS word
         FROM (VALUES (1, name), (2, company), (3, contact), (4, place), (5, tags), (6, notes))
           AS part (k, text)
-        -- crm_words(part.text), written out
-        CROSS JOIN LATERAL regexp_split_to_table(btrim(regexp_replace(crm_fold(part.text),
+        -- crm_words(part.text), written out, split at its single spaces by string_to_table
+        -- (regexp_split_to_table runs the regular expression engine for that: a fifth more)
+        CROSS JOIN LATERAL string_to_table(btrim(regexp_replace(crm_fold(part.text),
           crm_separators(), ' ', 'g'), ' '), ' ') WITH ORDINALITY AS w (word, n)
         WHERE w.word <> '' AND octet_length(w.word) < 2048) AS words
 $$;
@@ -964,7 +965,9 @@ END $$;
 
 -- The triggers: one for each of an SQLite book's, same name, same columns. Each does nothing
 -- in a transaction that set crm.bulk (tui_crm/db/postgres/bulk.py): a bulk writer works the
--- figures out once, after its rows are in.
+-- figures out once, after its rows are in. Their WHEN (NOT crm_bulk()) says so before a row's
+-- trigger is queued at all: a copy's million interactions called each function to return at
+-- once (2 s).
 
 CREATE FUNCTION crm_bulk() RETURNS boolean LANGUAGE sql STABLE AS $$
   SELECT coalesce(current_setting('crm.bulk', true), '') = 'on';
@@ -978,7 +981,8 @@ BEGIN
   RETURN NULL;
 END $$;
 CREATE TRIGGER attention_mark_kept AFTER INSERT OR UPDATE OR DELETE ON attention_mark
-  FOR EACH ROW EXECUTE FUNCTION attention_mark_kept();
+  FOR EACH ROW WHEN (NOT crm_bulk())
+  EXECUTE FUNCTION attention_mark_kept();
 
 CREATE FUNCTION customer_ad() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -992,7 +996,8 @@ BEGIN
   RETURN NULL;
 END $$;
 CREATE TRIGGER customer_ad AFTER DELETE ON customer
-  FOR EACH ROW EXECUTE FUNCTION customer_ad();
+  FOR EACH ROW WHEN (NOT crm_bulk())
+  EXECUTE FUNCTION customer_ad();
 
 CREATE FUNCTION customer_bd() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -1001,7 +1006,8 @@ BEGIN
   RETURN OLD;
 END $$;
 CREATE TRIGGER customer_kept_bd BEFORE DELETE ON customer
-  FOR EACH ROW EXECUTE FUNCTION customer_bd();
+  FOR EACH ROW WHEN (NOT crm_bulk())
+  EXECUTE FUNCTION customer_bd();
 
 CREATE FUNCTION customer_ai() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -1016,7 +1022,8 @@ BEGIN
   RETURN NULL;
 END $$;
 CREATE TRIGGER customer_ai AFTER INSERT ON customer
-  FOR EACH ROW EXECUTE FUNCTION customer_ai();
+  FOR EACH ROW WHEN (NOT crm_bulk())
+  EXECUTE FUNCTION customer_ai();
 
 CREATE FUNCTION customer_au() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -1026,7 +1033,8 @@ BEGIN
 END $$;
 CREATE TRIGGER customer_au AFTER UPDATE OF first_name, last_name, nickname, company, job_title,
   street, postal_code, city, region, country, source, notes, why_chose_us ON customer
-  FOR EACH ROW EXECUTE FUNCTION customer_au();
+  FOR EACH ROW WHEN (NOT crm_bulk())
+  EXECUTE FUNCTION customer_au();
 
 CREATE FUNCTION customer_dups_au() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -1036,12 +1044,12 @@ BEGIN
 END $$;
 CREATE TRIGGER customer_dups_au AFTER UPDATE OF first_name, last_name, company, birthday,
   gender, street, postal_code, deleted_at ON customer
-  FOR EACH ROW WHEN (OLD.first_name IS DISTINCT FROM NEW.first_name
+  FOR EACH ROW WHEN (NOT crm_bulk() AND (OLD.first_name IS DISTINCT FROM NEW.first_name
     OR OLD.last_name IS DISTINCT FROM NEW.last_name OR OLD.company IS DISTINCT FROM NEW.company
     OR OLD.birthday IS DISTINCT FROM NEW.birthday OR OLD.gender IS DISTINCT FROM NEW.gender
     OR OLD.street IS DISTINCT FROM NEW.street
     OR OLD.postal_code IS DISTINCT FROM NEW.postal_code
-    OR (OLD.deleted_at IS NULL) != (NEW.deleted_at IS NULL))
+    OR (OLD.deleted_at IS NULL) != (NEW.deleted_at IS NULL)))
   EXECUTE FUNCTION customer_dups_au();
 
 CREATE FUNCTION customer_kept_au() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -1054,7 +1062,8 @@ BEGIN
 END $$;
 CREATE TRIGGER customer_kept_au AFTER UPDATE OF first_name, last_name, company, category_id,
   status, created_at, source, why_chose_us, referred_by_id, acquired_on ON customer
-  FOR EACH ROW EXECUTE FUNCTION customer_kept_au();
+  FOR EACH ROW WHEN (NOT crm_bulk())
+  EXECUTE FUNCTION customer_kept_au();
 
 CREATE FUNCTION customer_kept_referral() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -1063,7 +1072,7 @@ BEGIN
   RETURN NULL;
 END $$;
 CREATE TRIGGER customer_kept_referral AFTER UPDATE OF referred_by_id ON customer
-  FOR EACH ROW WHEN (OLD.referred_by_id IS DISTINCT FROM NEW.referred_by_id)
+  FOR EACH ROW WHEN (NOT crm_bulk() AND (OLD.referred_by_id IS DISTINCT FROM NEW.referred_by_id))
   EXECUTE FUNCTION customer_kept_referral();
 
 CREATE FUNCTION customer_kept_trash() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -1084,7 +1093,7 @@ BEGIN
   RETURN NULL;
 END $$;
 CREATE TRIGGER customer_kept_trash AFTER UPDATE OF deleted_at ON customer
-  FOR EACH ROW WHEN ((OLD.deleted_at IS NULL) != (NEW.deleted_at IS NULL))
+  FOR EACH ROW WHEN (NOT crm_bulk() AND ((OLD.deleted_at IS NULL) != (NEW.deleted_at IS NULL)))
   EXECUTE FUNCTION customer_kept_trash();
 
 CREATE FUNCTION customer_trash() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -1094,7 +1103,8 @@ BEGIN
   RETURN NULL;
 END $$;
 CREATE TRIGGER customer_trash AFTER UPDATE OF deleted_at ON customer
-  FOR EACH ROW EXECUTE FUNCTION customer_trash();
+  FOR EACH ROW WHEN (NOT crm_bulk())
+  EXECUTE FUNCTION customer_trash();
 
 -- An email, phone or tag written: the customer's search document, and the duplicates to
 -- look at again.
@@ -1112,7 +1122,8 @@ BEGIN
   RETURN NULL;
 END $$;
 CREATE TRIGGER customer_email_kept AFTER INSERT OR UPDATE OR DELETE ON customer_email
-  FOR EACH ROW EXECUTE FUNCTION customer_email_kept();
+  FOR EACH ROW WHEN (NOT crm_bulk())
+  EXECUTE FUNCTION customer_email_kept();
 
 CREATE FUNCTION customer_phone_index() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -1122,9 +1133,11 @@ BEGIN
   RETURN NULL;
 END $$;
 CREATE TRIGGER customer_phone_index AFTER INSERT OR DELETE ON customer_phone
-  FOR EACH ROW EXECUTE FUNCTION customer_phone_index();
+  FOR EACH ROW WHEN (NOT crm_bulk())
+  EXECUTE FUNCTION customer_phone_index();
 CREATE TRIGGER customer_phone_au AFTER UPDATE OF customer_id, number, national ON customer_phone
-  FOR EACH ROW EXECUTE FUNCTION customer_phone_index();
+  FOR EACH ROW WHEN (NOT crm_bulk())
+  EXECUTE FUNCTION customer_phone_index();
 
 CREATE FUNCTION customer_phone_dups() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -1138,7 +1151,8 @@ BEGIN
   RETURN NULL;
 END $$;
 CREATE TRIGGER customer_phone_dups AFTER INSERT OR UPDATE OR DELETE ON customer_phone
-  FOR EACH ROW EXECUTE FUNCTION customer_phone_dups();
+  FOR EACH ROW WHEN (NOT crm_bulk())
+  EXECUTE FUNCTION customer_phone_dups();
 
 CREATE FUNCTION customer_tag_kept() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -1148,7 +1162,8 @@ BEGIN
   RETURN NULL;
 END $$;
 CREATE TRIGGER customer_tag_kept AFTER INSERT OR UPDATE OR DELETE ON customer_tag
-  FOR EACH ROW EXECUTE FUNCTION customer_tag_kept();
+  FOR EACH ROW WHEN (NOT crm_bulk())
+  EXECUTE FUNCTION customer_tag_kept();
 
 -- An interaction written: last contact, next follow-up, search document, the queue.
 CREATE FUNCTION interaction_kept() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -1167,7 +1182,8 @@ BEGIN
   RETURN NULL;
 END $$;
 CREATE TRIGGER interaction_kept AFTER INSERT OR UPDATE OR DELETE ON interaction
-  FOR EACH ROW EXECUTE FUNCTION interaction_kept();
+  FOR EACH ROW WHEN (NOT crm_bulk())
+  EXECUTE FUNCTION interaction_kept();
 
 CREATE FUNCTION plan_touch_kept() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -1181,7 +1197,8 @@ BEGIN
   RETURN NULL;
 END $$;
 CREATE TRIGGER plan_touch_kept AFTER INSERT OR UPDATE OR DELETE ON plan_touch
-  FOR EACH ROW EXECUTE FUNCTION plan_touch_kept();
+  FOR EACH ROW WHEN (NOT crm_bulk())
+  EXECUTE FUNCTION plan_touch_kept();
 
 -- A purchase written: the customer's figures, kept spends, buying days, queue and referrals.
 CREATE FUNCTION purchase_figures() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -1193,7 +1210,8 @@ BEGIN
   RETURN NULL;
 END $$;
 CREATE TRIGGER purchase_figures AFTER INSERT OR UPDATE OR DELETE ON purchase
-  FOR EACH ROW EXECUTE FUNCTION purchase_figures();
+  FOR EACH ROW WHEN (NOT crm_bulk())
+  EXECUTE FUNCTION purchase_figures();
 
 CREATE FUNCTION purchase_kept_ad() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -1205,7 +1223,8 @@ BEGIN
   RETURN NULL;
 END $$;
 CREATE TRIGGER purchase_kept_ad AFTER DELETE ON purchase
-  FOR EACH ROW EXECUTE FUNCTION purchase_kept_ad();
+  FOR EACH ROW WHEN (NOT crm_bulk())
+  EXECUTE FUNCTION purchase_kept_ad();
 
 -- A new purchase adds a buying day unless the customer already bought on that day.
 CREATE FUNCTION purchase_kept_ai() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -1232,7 +1251,8 @@ BEGIN
   RETURN NULL;
 END $$;
 CREATE TRIGGER purchase_kept_ai AFTER INSERT ON purchase
-  FOR EACH ROW EXECUTE FUNCTION purchase_kept_ai();
+  FOR EACH ROW WHEN (NOT crm_bulk())
+  EXECUTE FUNCTION purchase_kept_ai();
 
 CREATE FUNCTION purchase_kept_au() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -1244,8 +1264,8 @@ BEGIN
   RETURN NULL;
 END $$;
 CREATE TRIGGER purchase_kept_au AFTER UPDATE OF day, cents ON purchase
-  FOR EACH ROW WHEN (OLD.customer_id = NEW.customer_id
-    AND (OLD.day IS DISTINCT FROM NEW.day OR OLD.cents IS DISTINCT FROM NEW.cents))
+  FOR EACH ROW WHEN (NOT crm_bulk() AND (OLD.customer_id = NEW.customer_id
+    AND (OLD.day IS DISTINCT FROM NEW.day OR OLD.cents IS DISTINCT FROM NEW.cents)))
   EXECUTE FUNCTION purchase_kept_au();
 
 CREATE FUNCTION purchase_kept_days() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -1255,8 +1275,8 @@ BEGIN
   RETURN NULL;
 END $$;
 CREATE TRIGGER purchase_kept_days AFTER UPDATE OF day, cents ON purchase
-  FOR EACH ROW WHEN (OLD.customer_id = NEW.customer_id
-    AND (OLD.day IS DISTINCT FROM NEW.day OR (OLD.cents > 0) != (NEW.cents > 0)))
+  FOR EACH ROW WHEN (NOT crm_bulk() AND (OLD.customer_id = NEW.customer_id
+    AND (OLD.day IS DISTINCT FROM NEW.day OR (OLD.cents > 0) != (NEW.cents > 0))))
   EXECUTE FUNCTION purchase_kept_days();
 
 CREATE FUNCTION purchase_kept_moved() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -1273,38 +1293,50 @@ BEGIN
   RETURN NULL;
 END $$;
 CREATE TRIGGER purchase_kept_moved AFTER UPDATE OF customer_id ON purchase
-  FOR EACH ROW WHEN (OLD.customer_id != NEW.customer_id)
+  FOR EACH ROW WHEN (NOT crm_bulk() AND (OLD.customer_id != NEW.customer_id))
   EXECUTE FUNCTION purchase_kept_moved();
 
 -- Every open app hears when another writes (LISTEN tui_crm_book): one notification a
 -- transaction that changed a row, sent at its commit (PostgreSQL sends the same notification
 -- once a transaction). For each row, not each statement: a statement that changes nothing (an
 -- UPDATE whose WHERE finds no row, as the day's kept figures run) must not make every open
--- app read the book again, which would then run it again, and so on.
+-- app read the book again, which would then run it again, and so on. A bulk writer's rows
+-- notify once, at the end of its load (tui_crm/db/postgres/bulk.py).
 CREATE FUNCTION crm_notify() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM pg_notify('tui_crm_book', '');
   RETURN NULL;
 END $$;
 CREATE TRIGGER customer_notify AFTER INSERT OR UPDATE OR DELETE ON customer
-  FOR EACH ROW EXECUTE FUNCTION crm_notify();
+  FOR EACH ROW WHEN (NOT crm_bulk())
+  EXECUTE FUNCTION crm_notify();
 CREATE TRIGGER customer_email_notify AFTER INSERT OR UPDATE OR DELETE ON customer_email
-  FOR EACH ROW EXECUTE FUNCTION crm_notify();
+  FOR EACH ROW WHEN (NOT crm_bulk())
+  EXECUTE FUNCTION crm_notify();
 CREATE TRIGGER customer_phone_notify AFTER INSERT OR UPDATE OR DELETE ON customer_phone
-  FOR EACH ROW EXECUTE FUNCTION crm_notify();
+  FOR EACH ROW WHEN (NOT crm_bulk())
+  EXECUTE FUNCTION crm_notify();
 CREATE TRIGGER customer_tag_notify AFTER INSERT OR UPDATE OR DELETE ON customer_tag
-  FOR EACH ROW EXECUTE FUNCTION crm_notify();
+  FOR EACH ROW WHEN (NOT crm_bulk())
+  EXECUTE FUNCTION crm_notify();
 CREATE TRIGGER interaction_notify AFTER INSERT OR UPDATE OR DELETE ON interaction
-  FOR EACH ROW EXECUTE FUNCTION crm_notify();
+  FOR EACH ROW WHEN (NOT crm_bulk())
+  EXECUTE FUNCTION crm_notify();
 CREATE TRIGGER purchase_notify AFTER INSERT OR UPDATE OR DELETE ON purchase
-  FOR EACH ROW EXECUTE FUNCTION crm_notify();
+  FOR EACH ROW WHEN (NOT crm_bulk())
+  EXECUTE FUNCTION crm_notify();
 CREATE TRIGGER attention_mark_notify AFTER INSERT OR UPDATE OR DELETE ON attention_mark
-  FOR EACH ROW EXECUTE FUNCTION crm_notify();
+  FOR EACH ROW WHEN (NOT crm_bulk())
+  EXECUTE FUNCTION crm_notify();
 CREATE TRIGGER plan_touch_notify AFTER INSERT OR UPDATE OR DELETE ON plan_touch
-  FOR EACH ROW EXECUTE FUNCTION crm_notify();
+  FOR EACH ROW WHEN (NOT crm_bulk())
+  EXECUTE FUNCTION crm_notify();
 CREATE TRIGGER category_notify AFTER INSERT OR UPDATE OR DELETE ON category
-  FOR EACH ROW EXECUTE FUNCTION crm_notify();
+  FOR EACH ROW WHEN (NOT crm_bulk())
+  EXECUTE FUNCTION crm_notify();
 CREATE TRIGGER duplicate_dismissal_notify AFTER INSERT OR UPDATE OR DELETE
-  ON duplicate_dismissal FOR EACH ROW EXECUTE FUNCTION crm_notify();
+  ON duplicate_dismissal FOR EACH ROW WHEN (NOT crm_bulk())
+  EXECUTE FUNCTION crm_notify();
 CREATE TRIGGER undo_step_notify AFTER INSERT OR UPDATE OR DELETE ON undo_step
-  FOR EACH ROW EXECUTE FUNCTION crm_notify();
+  FOR EACH ROW WHEN (NOT crm_bulk())
+  EXECUTE FUNCTION crm_notify();
