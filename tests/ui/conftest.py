@@ -74,16 +74,21 @@ def demo_book(demo_file: Path, ui_home: Path, book_place: str) -> Path | str:
     shutil.copy(demo_file, copy)
     if not book_place.startswith("postgresql://"):
         return copy
+    copy_to_server(copy, book_place)
+    return book_place
+
+
+def copy_to_server(book: Path, url: str) -> None:
+    """Every row of the book in the file `book` into the new book at `url` (tui-crm copy)."""
     from tui_crm.core.copy import copy_book
     from tui_crm.db.database import open_second
 
-    reading = open_second(copy)
+    reading = open_second(book)
     try:
-        copy_book(reading, open_database(book_place))
+        copy_book(reading, open_database(url))
     finally:
         reading.close()
         close_database()
-    return book_place
 
 
 @pytest.fixture

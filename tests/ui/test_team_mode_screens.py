@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.ui.conftest import app_on, settle
+from tests.ui.conftest import app_on, copy_to_server, settle
 from tests.ui.test_hostile_text import terminal_text
-from tui_crm.core.copy import copy_book
-from tui_crm.db.database import close_database, open_database, open_second
+from tui_crm.db.database import close_database
 
 pytestmark = pytest.mark.postgres
 
@@ -51,12 +50,7 @@ async def _drawn(place: Path | str) -> list[str]:
 async def test_every_screen_draws_the_same_on_postgresql_as_on_a_file(demo_file, ui_home, pg_url):
     book = ui_home / "demo.db"
     shutil.copy(demo_file, book)
-    reading = open_second(book)
-    try:
-        copy_book(reading, open_database(pg_url))
-    finally:
-        reading.close()
-        close_database()
+    copy_to_server(book, pg_url)
     on_file = await _drawn(book)
     on_server = await _drawn(pg_url)
     assert "Robert Smith" in on_file[0] and "Log " in on_file[2]
