@@ -217,3 +217,18 @@ def test_a_kept_score_that_holds_for_later_days_is_not_called_wrong(db, book):
     later = date(2026, 3, 9)
     ensure_values(db, later)
     assert check_book(db).healthy
+
+
+@pytest.mark.postgres
+def test_missing_planner_statistics_are_found_and_made_again(pg_url):
+    from tui_crm.core.check import repair_book
+    from tui_crm.db.database import close_database, open_database
+
+    db = open_database(pg_url)
+    try:
+        db.execute_sql("DROP STATISTICS customer_value_tier_shown")
+        assert _lines(db) == ["schema: statistics customer_value_tier_shown is missing"]
+        repair_book(db, today=TODAY)
+        assert check_book(db).healthy
+    finally:
+        close_database()

@@ -13,7 +13,8 @@ from tui_crm.db.store.checks import Checks
 
 SEARCH_COLUMNS = ("name", "company", "contact", "place", "tags", "notes")
 _MADE = re.compile(
-    r"\s*CREATE\s+(?:UNIQUE\s+)?(TABLE|INDEX|VIEW|FUNCTION|TRIGGER)\s+(\w+)", re.IGNORECASE
+    r"\s*CREATE\s+(?:UNIQUE\s+)?(TABLE|INDEX|VIEW|FUNCTION|TRIGGER|STATISTICS)\s+(\w+)",
+    re.IGNORECASE,
 )
 
 
@@ -74,6 +75,9 @@ _PRESENT = {
     "trigger": "SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
     "JOIN pg_namespace n ON n.oid = c.relnamespace "
     "WHERE n.nspname = current_schema() AND NOT t.tgisinternal",
+    # what the planner knows of a column's expression (a tier: qualifier's coalesce)
+    "statistics": "SELECT s.stxname FROM pg_statistic_ext s "
+    "JOIN pg_namespace n ON n.oid = s.stxnamespace WHERE n.nspname = current_schema()",
 }
 
 
