@@ -59,6 +59,15 @@ class PostgresBook(PostgresqlDatabase):
         the login name): who each write is recorded as."""
         return self.execute_sql("SELECT current_user").fetchone()[0]
 
+    def cursor(self, named_cursor=None):
+        """This thread's connection's cursor; a connection the server closed (it restarted,
+        or ended the session) is replaced by a new one when no transaction was using it: the
+        statement that found it gone failed, the next one works."""
+        conn = self._state.conn
+        if conn is not None and (conn.closed or conn.broken) and not self.in_transaction():
+            self._state.reset()
+        return super().cursor(named_cursor)
+
     def _connect(self):
         connection = super()._connect()
         _loaders(connection)
