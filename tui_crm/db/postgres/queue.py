@@ -15,6 +15,8 @@ from tui_crm.db.store.queue import Queue, Row, ScoreFunctions
 # The day a referral happened, for customer alias `r`.
 REFERRAL_DAY = "coalesce(r.acquired_on, r.created_at::date)"
 
+QUEUE_SIZE = "SELECT sum(change) FROM attention_queue_size"
+
 THANKED_SQL = f"""EXISTS (
   SELECT 1 FROM interaction t
   WHERE t.customer_id = r.referred_by_id AND t.kind = 'thanks'
@@ -98,6 +100,12 @@ WHERE n = 1"""
     def refill_scores(self, sql: str, params: dict[str, object]) -> None:
         self.db.execute_sql("DELETE FROM attention_score")
         self.db.execute_sql(sql, params)
+
+    def first_ranked(self, limit: int) -> tuple[list[int], int]:
+        # The size from the changes kept to it (the schema's attention_queue_size), not a count
+        # of the scores: that read the whole table for each page.
+        shown = [row[0] for row in self.db.execute_sql(f"{self._ranking()} LIMIT ?", (limit,))]
+        return shown, int(self.db.execute_sql(QUEUE_SIZE).fetchone()[0])
 
     def mark_rows(self, customer_id: int, codes: Sequence[str]) -> list[Row]:
         return self.db.execute_sql(
