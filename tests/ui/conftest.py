@@ -199,3 +199,25 @@ def joined(app, region: Region | None = None) -> str:
     if region is not None:
         lines = [line[region.x : region.right] for line in lines[region.y : region.bottom]]
     return " ".join(" ".join(line.split()) for line in lines)
+
+
+_ENGINES = {"sqlite", "postgresql"}
+
+
+def _without_engine(name: str) -> str:
+    """A test's name without the engine among its parameters: `test_x[postgresql-search]` is
+    `test_x[search]`, `test_x[sqlite]` is `test_x`."""
+    test, bracket, params = name.partition("[")
+    if not bracket:
+        return name
+    kept = "-".join(part for part in params[:-1].split("-") if part not in _ENGINES)
+    return f"{test}[{kept}]" if kept else test
+
+
+@pytest.fixture
+def snapshot(snapshot):
+    """syrupy's snapshot, named as the test is on a file whichever engine runs it: a screen
+    must draw the same on PostgreSQL (TUI_CRM_BOTH_ENGINES=all compares them)."""
+    location = snapshot.test_location
+    location.nodename = location.testname = _without_engine(location.testname)
+    return snapshot
