@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from tui_crm.db.store.queue import Queue, Row, ScoreFunctions
+from tui_crm.db.store.queue import Queue, QueueRules, Row, ScoreFunctions
 
 # The day a referral happened, for customer alias `r`.
 REFERRAL_DAY = "coalesce(r.acquired_on, r.created_at::date)"
 
 QUEUE_SIZE = "SELECT sum(change) FROM attention_queue_size"
+
+# From how many customers the scores kept are re-scored with a hash join (store_scores).
+HASHED_FROM = 1000
 
 THANKED_SQL = f"""EXISTS (
   SELECT 1 FROM interaction t
@@ -106,6 +109,28 @@ WHERE n = 1"""
         # of the scores: that read the whole table for each page.
         shown = [row[0] for row in self.db.execute_sql(f"{self._ranking()} LIMIT ?", (limit,))]
         return shown, int(self.db.execute_sql(QUEUE_SIZE).fetchone()[0])
+
+    def store_scores(
+        self,
+        rules: QueueRules,
+        functions: ScoreFunctions,
+        params: dict[str, object],
+        ids: Iterable[int],
+        kept: bool,
+    ) -> None:
+        ids = list(ids)
+        if not kept or len(ids) < HASHED_FROM:
+            super().store_scores(rules, functions, params, ids, kept)
+            return
+        # The kept facts of many customers (a new day's 20 000 or more past their day) read
+        # as one pass over the scores, hashed, not looked up one by one: the planner takes the
+        # list's distinct ids for 200 (it knows nothing of an array's values) and chose a
+        # nested loop (85 ms -> 45 at 100 000 customers). The statement joins nothing else.
+        previous = self.db.execute_sql(
+            "SELECT current_setting('enable_nestloop'), set_config('enable_nestloop', 'off', true)"
+        ).fetchone()[0]
+        super().store_scores(rules, functions, params, ids, kept)
+        self.db.execute_sql("SELECT set_config('enable_nestloop', ?, true)", (previous,))
 
     def mark_rows(self, customer_id: int, codes: Sequence[str]) -> list[Row]:
         return self.db.execute_sql(
