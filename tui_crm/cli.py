@@ -6,11 +6,12 @@ The one-shot commands never import Textual (a test pins it), so they start fast 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -1133,48 +1134,57 @@ def _copy_into(source: BookPlace, target: BookPlace):
     from tui_crm.core.copy import copy_book
     from tui_crm.db.database import close_database, open_database, open_second
 
-    reading = open_second(source)
-    try:
-        into = open_database(target)
-        try:
-            return copy_book(reading, into, progress=_copy_progress())
-        finally:
-            close_database()
-    finally:
-        reading.close()
-
-
-def _copy_progress():
-    if not sys.stderr.isatty():
-        return None
+    shown = sys.stderr.isatty()  # each table's rows as they go, on the terminal only
 
     def show(table: str, done: int) -> None:
         print(f"\r{table}: {done:,} rows\x1b[K", end="", file=sys.stderr, flush=True)
 
-    return show
+    reading = open_second(source)
+    try:
+        into = open_database(target)
+        try:
+            return copy_book(reading, into, progress=show if shown else None)
+        finally:
+            close_database()
+            if shown:  # the line cleared for what is said next
+                print("\r\x1b[K", end="", file=sys.stderr, flush=True)
+    finally:
+        reading.close()
 
 
 def _copy_into_file(source: BookPlace, target: Path):
     """The copy into a new file, written beside it and given its name only when whole and
     counted: an existing book, a folder, a device or a pipe is refused, never replaced."""
+    if not on_server(source) and not source.exists():
+        raise CrmError(f"no book at {source} (--from)")
+    with _new_book_file(
+        target,
+        prefix=".tui-crm-copy-",
+        hint="give the name of a new file for the copy",
+        exists="copy only into a new book (give a new file)",
+    ) as partial:
+        return _copy_into(source, partial)
+
+
+@contextlib.contextmanager
+def _new_book_file(path: Path, *, prefix: str, hint: str, exists: str) -> Iterator[Path]:
+    """A private temporary file beside `path` to make a new book in, moved into place in one
+    step when the block ends well (removed otherwise). An existing book, a folder, a device or
+    a pipe is refused, never replaced; the book is closed before the file is moved."""
+    from tui_crm.db.database import close_database
     from tui_crm.paths import ensure_private_dir
     from tui_crm.whole_files import replacing, write_target
 
-    if not on_server(source) and not source.exists():
-        raise CrmError(f"no book at {source} (--from)")
-    if not target.parent.exists():
-        ensure_private_dir(target.parent)
-    written = write_target(target, hint="give the name of a new file for the copy")
-    if written.exists() and written.stat().st_size > 0:
-        raise CrmError(f"{target} already exists; copy only into a new book (give a new file)")
-    with replacing(written, prefix=".tui-crm-copy-", suffix=".partial") as partial:
-        from tui_crm.db.database import close_database
-
+    if not path.parent.exists():  # the data folder, on first use
+        ensure_private_dir(path.parent)
+    target = write_target(path, hint=hint)
+    if target.exists() and target.stat().st_size > 0:
+        raise CrmError(f"{path} already exists; {exists}")
+    with replacing(target, prefix=prefix, suffix=".partial") as partial:
         try:
-            copied = _copy_into(source, partial)
+            yield partial
         finally:
             close_database()  # before the file is renamed or removed
-    return copied
 
 
 def _check_both(*places: BookPlace) -> int:
@@ -1584,14 +1594,14 @@ def _demo(args: argparse.Namespace) -> int:
 def _demo_on_server(url: str, *, customers: int, seed: int) -> int:
     """The demo customers written into a new book on a server, in one transaction; a book
     that holds anything is refused, never added to."""
+    from tui_crm.core.copy import is_new_book
     from tui_crm.core.demo import build_demo
     from tui_crm.db.database import close_database, open_database
-    from tui_crm.db.store import store_of
 
     db = open_database(url)
     try:
         with db.atomic():
-            if store_of(db).has_rows(("customer", "category", "interaction", "purchase")):
+            if not is_new_book(db):
                 raise CrmError(f"{place_name(url)} already holds a book; give another --db")
             return build_demo(db, customers=customers, seed=seed)
     finally:
@@ -1605,22 +1615,17 @@ def make_demo(path: Path, *, customers: int, seed: int, today: date | None = Non
     """Build the demo book in a private temporary file beside `path`, then move it into place
     in one step. An existing book, a folder, a device or a pipe is refused, never replaced."""
     from tui_crm.core.demo import build_demo
-    from tui_crm.db.database import close_database, open_database
-    from tui_crm.paths import ensure_private_dir
-    from tui_crm.whole_files import replacing, write_target
+    from tui_crm.db.database import open_database
 
-    if not path.parent.exists():  # the data folder, on first use
-        ensure_private_dir(path.parent)
-    target = write_target(path, hint="give a file name for the demo database")
-    if target.exists() and target.stat().st_size > 0:
-        raise CrmError(f"{path} already exists; remove it or give another --db")
-    with replacing(target, prefix=DEMO_PREFIX, suffix=".partial") as partial:
-        try:
-            db = open_database(partial)
-            count = build_demo(db, customers=customers, seed=seed, today=today)
-            db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        finally:
-            close_database()  # before the file is renamed or removed
+    with _new_book_file(
+        path,
+        prefix=DEMO_PREFIX,
+        hint="give a file name for the demo database",
+        exists="remove it or give another --db",
+    ) as partial:
+        db = open_database(partial)
+        count = build_demo(db, customers=customers, seed=seed, today=today)
+        db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     return count
 
 

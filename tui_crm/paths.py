@@ -100,17 +100,29 @@ def place_title(place: BookPlace) -> str:
     its server's (`sales on crm.example`)."""
     if not isinstance(place, str):
         return place.name
+    host, _, database, _ = url_parts(place)
+    return f"{database} on {'this machine' if host == 'local' or host.startswith('/') else host}"
+
+
+def url_parts(url: str) -> tuple[str, str, str, str | None]:
+    """(host, port, database, password) of a PostgreSQL URL: the host of a local socket is its
+    folder (`?host=`) or `local`; the database, when none is named, is libpq's default (the
+    user's name, else `postgres`)."""
     from urllib.parse import parse_qsl, unquote, urlsplit
 
-    parts = urlsplit(place)
+    parts = urlsplit(url)
     query = dict(parse_qsl(parts.query))
     try:
-        host = parts.hostname or query.get("host", "")
+        host, port = parts.hostname, parts.port
     except ValueError:
-        host = ""
-    database = unquote(parts.path.lstrip("/")) or query.get("dbname", "") or parts.username or ""
-    server = "this machine" if not host or host.startswith("/") else host
-    return f"{database or 'postgres'} on {server}"
+        host, port = None, None
+    database = unquote(parts.path.lstrip("/")) or query.get("dbname", "")
+    return (
+        host or query.get("host", "") or "local",
+        str(port or query.get("port", "") or "5432"),
+        database or unquote(parts.username or "") or "postgres",
+        unquote(parts.password) if parts.password else query.get("password"),
+    )
 
 
 def shown_url(text: str) -> str:

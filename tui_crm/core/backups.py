@@ -70,11 +70,11 @@ def backup_before(db: Database, reason: str) -> Path | None:
     return store_of(db).take_backup(reason, settings().backups)
 
 
-def backup_now(db_path: BookPlace, reason: str = "manual") -> Path:
-    """A backup of the book at `db_path` into its backup folder, rotated."""
-    if on_server(db_path):
-        return pg_backup.dump(db_path, reason, keep=settings().backups)
-    return backup_file(db_path, reason, keep=settings().backups)
+def backup_now(db_path: BookPlace, reason: str = "manual", now: datetime | None = None) -> Path:
+    """A backup of the book at `db_path` into its backup folder, rotated: a checked copy of
+    its file, or a pg_dump archive of a book on a server."""
+    take = pg_backup.dump if on_server(db_path) else backup_file
+    return take(db_path, reason, keep=settings().backups, now=now)
 
 
 def backup_to(db_path: BookPlace, target: Path) -> Path:
@@ -99,9 +99,7 @@ def backup_if_due(db_path: BookPlace, now: datetime | None = None) -> Path | Non
     newest = next(iter(_backups_of(db_path)), None)
     if newest is not None and now - newest.taken_at < DUE_AFTER:
         return None
-    if on_server(db_path):
-        return pg_backup.dump(db_path, "daily", keep=settings().backups, now=now)
-    return backup_file(db_path, "daily", keep=settings().backups, now=now)
+    return backup_now(db_path, "daily", now)
 
 
 def _customers_in(path: Path) -> int:
@@ -200,7 +198,7 @@ def _restore_on_server(url: str, source: Path, *, force: bool) -> Restored:
             "postgresql://…"
         )
     pg_backup.archive_problem(source)
-    safety = pg_backup.dump(url, "before-restore", keep=settings().backups)
+    safety = backup_now(url, "before-restore")
     pg_backup.restore(url, source, lock_wait=None if force else LOCK_WAIT * 5)
     from tui_crm.db.database import close_database, open_database
 

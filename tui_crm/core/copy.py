@@ -99,12 +99,18 @@ def _rows(source: Database, model: type[Model], columns: list[str]) -> Iterator[
         yield batch
 
 
+def is_new_book(db: Database) -> bool:
+    """Whether nothing has been written into the book yet (no customers, categories, tags,
+    interactions or purchases): a copy or the demo may go into it."""
+    return not store_of(db).has_rows(("customer", "category", "tag", "interaction", "purchase"))
+
+
 def copy_book(source: Database, target: Database, progress: Progress | None = None) -> Copied:
     """Copy every row of the open book `source` into the open, new book `target` (same
     schema, no customers, categories or tags yet), in one transaction of `target`'s: a copy
     that fails leaves it as it was. Returns the counts, checked equal on both sides."""
     into = store_of(target)
-    if into.has_rows(("customer", "category", "tag", "interaction", "purchase")):
+    if not is_new_book(target):
         raise CrmError("the book to copy into is not empty; copy only into a new book")
     counts: dict[str, int] = {}
     with into.bulk_load(EVERYTHING):

@@ -224,12 +224,12 @@ def open_second(path: str | os.PathLike[str]) -> Database:
     and migrated as `open_database` does, but not the book the models are bound to. It must
     exist. Close it when done."""
     text = str(path)
-    open_database(path, create=False)  # refuses what is not a book; migrates an older one
-    close_database()
     if text.startswith(("postgres://", "postgresql://")):
         from tui_crm.db.postgres.book import open_book
 
-        return open_book(text)
+        return open_book(text)  # its own connection, checked and migrated
+    open_database(path, create=False)  # refuses what is not a book; migrates an older one
+    close_database()
     second = _Database(str(Path(text).expanduser()), pragmas=PRAGMAS)
     second.func("casefold", num_params=1, deterministic=True)(_casefold)
     second.connect()

@@ -16,49 +16,37 @@ import shutil
 import subprocess
 from datetime import datetime, timedelta
 from pathlib import Path
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from peewee import DatabaseError, InterfaceError
 
 from tui_crm.db.backup import REASON, STAMP, BackupFile, backups_in, rotate_backups
 from tui_crm.db.retention import Retention
 from tui_crm.errors import CrmError
-from tui_crm.paths import data_dir, ensure_private_dir, shown_url
+from tui_crm.paths import data_dir, ensure_private_dir, shown_url, url_parts
 from tui_crm.whole_files import replacing
 
 SUFFIX = ".dump"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-def _parts(url: str) -> tuple[str, str, str, str | None]:
-    """(host, port, database, password) of a PostgreSQL URL; the host of a local socket is
-    its folder, given as `?host=`."""
-    parts = urlsplit(url)
-    query = dict(parse_qsl(parts.query))
-    host = parts.hostname or query.get("host", "") or "local"
-    port = str(parts.port or query.get("port", "") or "5432")
-    database = unquote(parts.path.lstrip("/")) or query.get("dbname", "") or "postgres"
-    password = unquote(parts.password) if parts.password else query.get("password")
-    return host, port, database, password
-
-
 def backup_folder(url: str) -> Path:
     """Where the backups of the book at `url` are kept: one folder per server and database."""
-    host, port, database, _ = _parts(url)
+    host, port, database, _ = url_parts(url)
     place = "local" if host.startswith("/") else host
     name = _UNSAFE.sub("_", f"{place}-{port}-{database}").strip("_")
     return data_dir() / "backups" / name
 
 
 def _stem(url: str) -> str:
-    return _UNSAFE.sub("_", _parts(url)[2]).strip("_") or "book"
+    return _UNSAFE.sub("_", url_parts(url)[2]).strip("_") or "book"
 
 
 def _without_password(url: str) -> tuple[str, dict[str, str]]:
     """The URL to give a client program, and the environment that carries the password."""
     parts = urlsplit(url)
     env = dict(os.environ)
-    _, _, _, password = _parts(url)
+    _, _, _, password = url_parts(url)
     if password is not None:
         env["PGPASSWORD"] = password
     netloc = parts.netloc.rpartition("@")
@@ -113,10 +101,7 @@ def dump(
     while target.exists():
         taken_at += timedelta(microseconds=1)
         target = folder / f"{_stem(url)}-{taken_at.strftime(STAMP)}-{reason}{SUFFIX}"
-    with replacing(target, prefix=".tui-crm-dump-", suffix=".partial") as part:
-        _run("pg_dump", url, "--format=custom", "--no-owner", "--no-privileges", f"--file={part}")
-        archive_problem(part)
-    os.chmod(target, 0o600)
+    dump_to(url, target)
     if keep is not None:
         rotate_backups(dumps(url), keep)
     return target

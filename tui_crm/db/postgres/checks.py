@@ -111,32 +111,17 @@ class PostgresChecks(Checks):
     def search_index_fault(self) -> str | None:
         return None  # no index of its own to check: the documents are compared below
 
-    def search_index_differences(self) -> tuple[list[int], list[int], list[int]]:
-        db = self.db
-        missing = [
-            row[0]
-            for row in db.execute_sql(
-                "SELECT id FROM customer WHERE id NOT IN (SELECT customer_id FROM customer_search) "
-                "ORDER BY id"
-            )
-        ]
-        extra = [
-            row[0]
-            for row in db.execute_sql(
-                "SELECT customer_id FROM customer_search "
-                "WHERE customer_id NOT IN (SELECT id FROM customer) ORDER BY customer_id"
-            )
-        ]
+    def search_index_queries(self) -> tuple[str, str, str] | None:
         differs = " OR ".join(f"s.{c} IS DISTINCT FROM d.{c}" for c in SEARCH_COLUMNS)
-        stale = [
-            row[0]
-            for row in db.execute_sql(
-                "SELECT d.customer_id FROM customer_search_doc d "
-                f"JOIN customer_search s ON s.customer_id = d.customer_id WHERE {differs} "
-                "ORDER BY d.customer_id"
-            )
-        ]
-        return missing, extra, stale
+        return (
+            "SELECT id FROM customer WHERE id NOT IN (SELECT customer_id FROM customer_search) "
+            "ORDER BY id",
+            "SELECT customer_id FROM customer_search "
+            "WHERE customer_id NOT IN (SELECT id FROM customer) ORDER BY customer_id",
+            "SELECT d.customer_id FROM customer_search_doc d "
+            f"JOIN customer_search s ON s.customer_id = d.customer_id WHERE {differs} "
+            "ORDER BY d.customer_id",
+        )
 
     def wrong_figures(self) -> dict[str, list[int]]:
         tests = ", ".join(

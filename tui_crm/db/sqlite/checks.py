@@ -80,34 +80,19 @@ class SqliteChecks(Checks):
             return str(err)
         return None
 
-    def search_index_differences(self) -> tuple[list[int], list[int], list[int]]:
+    def search_index_queries(self) -> tuple[str, str, str] | None:
         if "customer_fts" not in self._present():
-            return [], [], []
-        db, columns = self.db, derived.FTS_COLUMNS
-        missing = [
-            row[0]
-            for row in db.execute_sql(
-                "SELECT id FROM customer WHERE id NOT IN (SELECT rowid FROM customer_fts) "
-                "ORDER BY id"
-            )
-        ]
-        extra = [
-            row[0]
-            for row in db.execute_sql(
-                "SELECT rowid FROM customer_fts WHERE rowid NOT IN (SELECT id FROM customer) "
-                "ORDER BY rowid"
-            )
-        ]
+            return None
+        columns = derived.FTS_COLUMNS
         differs = " OR ".join(f"f.{column} IS NOT doc.{column}" for column in columns)
-        stale = [
-            row[0]
-            for row in db.execute_sql(
-                f"WITH doc(id, {', '.join(columns)}) AS ({derived.SEARCH_DOC}) "
-                f"SELECT doc.id FROM doc JOIN customer_fts f ON f.rowid = doc.id "
-                f"WHERE {differs} ORDER BY doc.id"
-            )
-        ]
-        return missing, extra, stale
+        return (
+            "SELECT id FROM customer WHERE id NOT IN (SELECT rowid FROM customer_fts) ORDER BY id",
+            "SELECT rowid FROM customer_fts WHERE rowid NOT IN (SELECT id FROM customer) "
+            "ORDER BY rowid",
+            f"WITH doc(id, {', '.join(columns)}) AS ({derived.SEARCH_DOC}) "
+            f"SELECT doc.id FROM doc JOIN customer_fts f ON f.rowid = doc.id "
+            f"WHERE {differs} ORDER BY doc.id",
+        )
 
     def wrong_figures(self) -> dict[str, list[int]]:
         tests = ", ".join(

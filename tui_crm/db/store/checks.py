@@ -49,6 +49,15 @@ class Checks(Area):
     def search_index_differences(self) -> tuple[list[int], list[int], list[int]]:
         """The customers the search index misses, holds for no customer, and holds with old
         text, each in id order."""
+        queries = self.search_index_queries()
+        if queries is None:
+            return [], [], []
+        missing, extra, stale = ([row[0] for row in self.db.execute_sql(q)] for q in queries)
+        return missing, extra, stale
+
+    def search_index_queries(self) -> tuple[str, str, str] | None:
+        """The statements `search_index_differences` reads, each the ids in order; None when
+        there is no search index to compare (the check names it missing)."""
         raise NotImplementedError
 
     def wrong_figures(self) -> dict[str, list[int]]:
