@@ -1594,12 +1594,14 @@ def _demo(args: argparse.Namespace) -> int:
 def _demo_on_server(url: str, *, customers: int, seed: int) -> int:
     """The demo customers written into a new book on a server, in one transaction; a book
     that holds anything is refused, never added to."""
+    from tui_crm.core.config import require_whole_book
     from tui_crm.core.copy import is_new_book
     from tui_crm.core.demo import build_demo
     from tui_crm.db.database import close_database, open_database
 
     db = open_database(url)
     try:
+        require_whole_book(db, "the demo")
         with db.atomic():
             if not is_new_book(db):
                 raise CrmError(f"{place_name(url)} already holds a book; give another --db")

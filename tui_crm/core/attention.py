@@ -343,6 +343,8 @@ def _keep_scores(db: Database, params: dict[str, object]) -> None:
     carries over from one day to the next; and those it does not are worked out from the
     facts kept with them, unless a write marked them."""
     today = params["today"]
+    if not store_of(db).sees_whole_book():
+        return
     with db.atomic():
         latest = meta_value(db, "attention_day")
         if meta_value(db, "attention_kept") is None:

@@ -89,10 +89,15 @@ def _backups_of(db_path: BookPlace) -> list:
     return pg_backup.dumps(db_path) if on_server(db_path) else backup_files(db_path)
 
 
-def backup_if_due(db_path: BookPlace, now: datetime | None = None) -> Path | None:
+def backup_if_due(
+    db_path: BookPlace, now: datetime | None = None, *, db: Database | None = None
+) -> Path | None:
     """Take the daily backup when the newest backup is older than a day (or there is none);
     return it, or None when none was due. Meant for a worker at start: it only reads the book.
-    Of a book on a server, each machine that opens it keeps its own daily archive."""
+    Of a book on a server, each machine that opens it keeps its own daily archive, unless it
+    sees only its own customers (`db`, the open book, says): the team's sessions take them."""
+    if db is not None and not store_of(db).sees_whole_book():
+        return None
     now = now or datetime.now()
     if not on_server(db_path) and (not db_path.exists() or db_path.stat().st_size == 0):
         return None

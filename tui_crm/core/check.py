@@ -23,6 +23,7 @@ from tui_crm.core.attention import (
 )
 from tui_crm.core.backups import backup_before, book_path, newest_good_backup
 from tui_crm.core.backups import file_damage as file_damage  # `tui-crm check` of a damaged file
+from tui_crm.core.config import require_whole_book
 from tui_crm.core.duplicates_kept import KEPT_TABLES, build_duplicates, wrong_pairs
 from tui_crm.core.lapse import ensure_rhythms
 from tui_crm.core.referrals import (
@@ -97,6 +98,7 @@ def check_book(db: Database) -> Health:
     the figures kept on each customer, and the summaries kept as rows are written (value
     summary, purchase rhythms, queue scores, referral figures) where they are kept. Reads only:
     what it recomputes or brings up to date to compare is rolled back."""
+    require_whole_book(db, "a check")
     store = store_of(db)
     damage = store.file_problem()
     if damage:
@@ -405,6 +407,7 @@ def repair_book(db: Database, *, today: date | None = None) -> Repaired:
     the value summary and the queue's scores (as of `today`) and the referral figures. A
     damaged file cannot be repaired: raises CrmError naming the newest good backup to
     restore."""
+    require_whole_book(db, "a repair")
     before = check_book(db)
     path = book_path(db)
     if before.damaged:

@@ -52,6 +52,18 @@ def user_of(db) -> str:
     return store_of(db).role() or settings().user
 
 
+def require_whole_book(db, what: str) -> None:
+    """Refuse `what` (a check, a copy, …) to a role that sees only its own customers (team
+    mode's row-level security): done on part of the book, it would be wrong for the rest."""
+    from tui_crm.db.store import store_of
+
+    if not store_of(db).sees_whole_book():
+        raise CrmError(
+            f"{what} needs the whole book, and {user_of(db)} sees only their own customers: "
+            "a member of the team's role does it"
+        )
+
+
 @cache
 def settings() -> Settings:
     path = config_dir() / "config.toml"

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from peewee import BooleanField, Database, Model
 
+from tui_crm.core.config import require_whole_book
 from tui_crm.db.models import (
     AttentionMark,
     Category,
@@ -109,6 +110,8 @@ def copy_book(source: Database, target: Database, progress: Progress | None = No
     """Copy every row of the open book `source` into the open, new book `target` (same
     schema, no customers, categories or tags yet), in one transaction of `target`'s: a copy
     that fails leaves it as it was. Returns the counts, checked equal on both sides."""
+    require_whole_book(source, "a copy")
+    require_whole_book(target, "a copy")
     into = store_of(target)
     if not is_new_book(target):
         raise CrmError("the book to copy into is not empty; copy only into a new book")

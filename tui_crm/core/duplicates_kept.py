@@ -140,6 +140,8 @@ def kept_pairs(
 
 def keep_duplicates(db: Database) -> None:
     """Bring the kept pairs up to date with what the triggers marked (or build them whole)."""
+    if not store_of(db).sees_whole_book():
+        return
     with db.atomic():
         if meta_value(db, "duplicates_kept") != _stamp():
             build_duplicates(db)

@@ -97,7 +97,7 @@ def ensure_rhythms(db: Database) -> float:
     """The book's usual gap between purchase days (see `book_gap`). Each customer's purchase
     days are kept by the purchase triggers (db/derived.py); after a bulk write, which drops
     meta `purchase_gaps`, everyone's are worked out again here, in one pass over the purchases."""
-    if meta_value(db, "purchase_gaps") is None:
+    if meta_value(db, "purchase_gaps") is None and store_of(db).sees_whole_book():
         with db.atomic():
             if meta_value(db, "purchase_gaps") is None:
                 store_of(db).rebuild_rhythms()
@@ -121,6 +121,9 @@ def book_gap(db: Database) -> float:
     BOOK_GAP_DRIFT: a median of thousands of gaps barely moves with one more purchase, and the
     whole pass costs a few hundred milliseconds at 300 000 purchases. When it moves, every
     repeat buyer's queue score is worked out again."""
+    if not store_of(db).sees_whole_book():
+        kept = meta_value(db, "book_purchase_gap")
+        return float(kept) if kept is not None else float(DEFAULT_BOOK_GAP)
     counted = meta_value(db, "purchase_gaps")
     gaps = int(counted) if counted is not None else _gap_count(db)
     kept, basis = meta_value(db, "book_purchase_gap"), meta_value(db, "book_purchase_gap_basis")

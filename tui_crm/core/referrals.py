@@ -396,6 +396,8 @@ def keep_referral_figures(db: Database) -> None:
     are (run `ensure_values` first): each customer listed in `referral_dirty` has their
     referral and their children's checked and moved, and changes of 12-month value carried up
     the chain above them. Built whole after a bulk write or when a loop is involved."""
+    if not store_of(db).sees_whole_book():
+        return
     with db.atomic():
         if meta_value(db, "referrals_kept") is None:
             build_referral_figures(db)

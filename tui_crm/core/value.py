@@ -83,7 +83,7 @@ def _keep_day(db: Database, as_of: date) -> None:
 def ensure_values(db: Database, as_of: date) -> None:
     """Make `customer_value` hold the figures as of `as_of` (no-op when it already does)."""
     stamp = as_of.isoformat()
-    if meta_value(db, "values_as_of") == stamp:
+    if meta_value(db, "values_as_of") == stamp or not store_of(db).sees_whole_book():
         return
     with db.atomic("IMMEDIATE"):
         store_of(db).hold_values()

@@ -101,10 +101,10 @@ def _undo_last(db: Database, **how) -> str:
     return undo_last(db, **how)
 
 
-def _backup_if_due(path: BookPlace) -> Path | None:
+def _backup_if_due(db: Database, path: BookPlace) -> Path | None:
     from tui_crm.core.backups import backup_if_due
 
-    return backup_if_due(path)
+    return backup_if_due(path, db=db)
 
 
 class CrmApp(SessionGuard, KeysInOrder, App[None]):
@@ -330,7 +330,7 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
         if self.db_path is not None:  # a copy a day, whenever the app is started that day
             in_background(
                 self,
-                lambda _: _backup_if_due(self.db_path),
+                lambda db: _backup_if_due(db, self.db_path),
                 lambda _: None,
                 failed=lambda err: self.notify(
                     f"No backup today: {err}", severity="warning", timeout=10

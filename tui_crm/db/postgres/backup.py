@@ -83,6 +83,11 @@ def _run(program: str, url: str, *args: str, options: str = "") -> str:
     if done.returncode != 0:
         said = next((line for line in done.stderr.splitlines() if line.strip()), "failed")
         said = said.removeprefix(f"{program}: ").removeprefix("error: ")
+        if "row-level security" in said:
+            raise CrmError(
+                f"a backup needs the whole book, and {shown_url(url)} shows this role only its "
+                "own customers: a member of the team's role takes the book's backups"
+            )
         raise CrmError(f"{program} of {shown_url(url)} failed: {said}")
     return done.stdout
 

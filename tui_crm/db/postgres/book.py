@@ -13,7 +13,7 @@ import re
 from peewee import DatabaseError, InterfaceError, PostgresqlDatabase
 
 from tui_crm.db.postgres import migrations
-from tui_crm.errors import DatabaseRefused
+from tui_crm.errors import CrmError, DatabaseRefused
 from tui_crm.paths import shown_url
 
 
@@ -59,6 +59,12 @@ class PostgresBook(PostgresqlDatabase):
         the login name): who each write is recorded as."""
         return self.execute_sql("SELECT current_user").fetchone()[0]
 
+    @functools.cached_property
+    def restricted(self) -> bool:
+        """This role sees only the customers it owns (README "Team mode": granted rights on
+        the book's tables without being a member of the role they belong to)."""
+        return bool(self.execute_sql("SELECT row_security_active('customer')").fetchone()[0])
+
     def cursor(self, named_cursor=None):
         """This thread's connection's cursor; a connection the server closed (it restarted,
         or ended the session) is replaced by a new one when no transaction was using it: the
@@ -89,12 +95,25 @@ class PostgresBook(PostgresqlDatabase):
         """A statement of the book's own SQL (placeholders `?`, or `:name` with a dict, as on
         SQLite) on this server; the queries peewee builds (`execute`) are already in its
         own terms."""
-        return super().execute_sql(_own_terms(sql, isinstance(params, dict)), params, **options)
+        return self._run(_own_terms(sql, isinstance(params, dict)), params, **options)
 
     def execute(self, query, **context_options):
         ctx = self.get_sql_context(**context_options)
         sql, params = ctx.sql(query).query()
-        return super().execute_sql(sql, params)
+        return self._run(sql, params)
+
+    def _run(self, sql, params=None, **options):
+        try:
+            return super().execute_sql(sql, params, **options)
+        except DatabaseError as err:
+            if "violates row-level security" in str(err):
+                # A salesperson restricted to their own customers (README "Team mode") wrote
+                # a customer that would be someone else's.
+                raise CrmError(
+                    f"you can write only your own customers, owned by {self.role}: a member "
+                    "of the team's role gives customers to others"
+                ) from None
+            raise
 
     def __str__(self) -> str:
         return shown_url(self.url)
@@ -168,7 +187,7 @@ def open_book(url: str) -> PostgresBook:
     try:
         book.connect()
         migrate(book)
-        _ = book.role  # asked here, once: never later on an app's thread
+        _ = book.role, book.restricted  # asked here, once: never later on an app's thread
     except (psycopg.Error, DatabaseError, InterfaceError) as err:
         book.close()
         reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
@@ -209,6 +228,16 @@ def maker_role(book: PostgresBook) -> str | None:
     return owner if owner != book.role and member.fetchone()[0] else None
 
 
+def _owns_tables(book: PostgresBook) -> bool:
+    """This session has the rights of the role the book's tables belong to (may change them)."""
+    return bool(
+        book.execute_sql(
+            "SELECT pg_has_role(tableowner, 'USAGE') FROM pg_tables "
+            "WHERE schemaname = current_schema() AND tablename = 'schema_migration'"
+        ).fetchone()[0]
+    )
+
+
 def _as_database_owner(book: PostgresBook) -> None:
     """Until the transaction ends, act as the role the book's tables are made as."""
     owner = maker_role(book)
@@ -229,6 +258,11 @@ def migrate(book: PostgresBook) -> int:
             raise DatabaseRefused(
                 f"{shown_url(book.url)} was written by a newer tui-crm (schema {version}, "
                 f"this one knows {migrations.LATEST}); upgrade tui-crm to open it"
+            )
+        if 0 < version < migrations.LATEST and not _owns_tables(book):
+            raise DatabaseRefused(
+                f"{shown_url(book.url)} is at schema {version} and this tui-crm needs "
+                f"{migrations.LATEST}: a member of the team's role opens it once to bring it on"
             )
         if version == 0:
             book.execute_sql(

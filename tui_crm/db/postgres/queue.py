@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from tui_crm.db.store.queue import QUEUE_SIZE as COUNTED_QUEUE_SIZE
 from tui_crm.db.store.queue import Queue, QueueRules, Row, ScoreFunctions
 
 # The day a referral happened, for customer alias `r`.
@@ -107,8 +108,10 @@ WHERE n = 1"""
     def first_ranked(self, limit: int) -> tuple[list[int], int]:
         # The size from the changes kept to it (the schema's attention_queue_size), not a count
         # of the scores: that read the whole table for each page.
+        # A salesperson who sees only their own customers counts their own queue.
+        size = COUNTED_QUEUE_SIZE if self.db.restricted else QUEUE_SIZE
         shown = [row[0] for row in self.db.execute_sql(f"{self._ranking()} LIMIT ?", (limit,))]
-        return shown, int(self.db.execute_sql(QUEUE_SIZE).fetchone()[0])
+        return shown, int(self.db.execute_sql(size).fetchone()[0])
 
     def store_scores(
         self,

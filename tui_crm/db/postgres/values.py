@@ -29,9 +29,9 @@ FROM fresh
 WHERE new_tier != tier OR value_rank != CASE WHEN new_tier = '' THEN 0 ELSE rank END
 """
 
-RANK_OF = """SELECT 1
-  + (SELECT count(*) FROM customer_value WHERE spent_12m > :spent)
-  + (SELECT count(*) FROM customer_value WHERE spent_12m = :spent AND customer_id < :id)"""
+# Counted over the whole book by the schema's crm_rank_of, for a salesperson who sees only their
+# own customers too (migration 18).
+RANK_OF = "SELECT crm_rank_of(:id::integer, :spent::bigint)"
 
 
 class PostgresValues(Values):

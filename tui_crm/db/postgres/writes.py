@@ -66,6 +66,9 @@ class PostgresWrites(Writes):
     def role(self) -> str | None:
         return self.db.role
 
+    def sees_whole_book(self) -> bool:
+        return not self.db.restricted
+
     def change_clock(self) -> ChangeClock | None:
         return _Heard(self.db.url)
 

@@ -1,0 +1,288 @@
+"""Keeping a salesperson to their own customers (issue 20, team mode: row-level security).
+
+The book belongs to the team's role: its members (mona, the manager) see every customer. A
+role given rights on the tables without being a member (ole and per, in `reps`) sees only the
+customers it owns and their rows; what it writes still keeps every figure of the whole book
+right (the schema's functions write them as the tables' owner), and what readers keep (a new
+day's values and queue, the referral and duplicate figures) it leaves to the team's sessions
+rather than work them out from its own customers."""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime, timedelta
+
+import psycopg
+import pytest
+
+from tui_crm.core.attention import attention_page
+from tui_crm.core.backups import backup_before, backup_now
+from tui_crm.core.check import check_book, repair_book
+from tui_crm.core.config import user_of
+from tui_crm.core.customers import (
+    add_purchase,
+    create_customer,
+    customer_row,
+    get_profile,
+    log_interaction,
+    update_customer,
+)
+from tui_crm.core.duplicates_kept import kept_pairs
+from tui_crm.core.query import parse
+from tui_crm.core.referrals import referral_forest
+from tui_crm.core.search import search
+from tui_crm.db.database import close_database, open_database
+from tui_crm.db.meta import meta_value
+from tui_crm.errors import CrmError, NotFound
+
+pytestmark = pytest.mark.postgres
+
+TODAY = date(2026, 12, 6)
+
+
+@pytest.fixture
+def team(pg_cluster, home):
+    """A book owned by a team role with one member (mona) and two restricted salespeople (ole,
+    per: rights on the tables through `reps`, granted as README "Team mode" says): their
+    URLs and role names."""
+    tag = os.getpid()
+    names = {who: f"{who}_{tag}" for who in ("team", "mona", "reps", "ole", "per")}
+    database = f"rls_{tag}"
+    with psycopg.connect(pg_cluster.url(), autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {names['team']}")
+        conn.execute(f"CREATE ROLE {names['reps']}")
+        conn.execute(f"CREATE ROLE {names['mona']} LOGIN IN ROLE {names['team']}")
+        for rep in ("ole", "per"):
+            conn.execute(f"CREATE ROLE {names[rep]} LOGIN IN ROLE {names['reps']}")
+        conn.execute(f"CREATE DATABASE {database} OWNER {names['team']}")
+    with psycopg.connect(pg_cluster.url(database), autocommit=True) as conn:
+        for grant in (
+            "SELECT, INSERT, UPDATE, DELETE ON TABLES",
+            "USAGE, SELECT ON SEQUENCES",
+        ):
+            conn.execute(
+                f"ALTER DEFAULT PRIVILEGES FOR ROLE {names['team']} IN SCHEMA public "
+                f"GRANT {grant} TO {names['reps']}"
+            )
+    urls = {who: pg_cluster.url(database, user=names[who]) for who in ("mona", "ole", "per")}
+    yield {"urls": urls, "names": names, "admin": pg_cluster.url(database)}
+    close_database()
+    with psycopg.connect(pg_cluster.url(), autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE {database} WITH (FORCE)")
+        for role in ("ole", "per", "mona", "reps", "team"):
+            conn.execute(f"DROP ROLE {names[role]}")
+
+
+def _book(team) -> dict[str, int]:
+    """Mona's book: customers owned by ole, by per and by no one, with calls, purchases (per's
+    customers spend the most), a referral across owners and a likely duplicate pair of each
+    salesperson's."""
+    names = team["names"]
+    db = open_database(team["urls"]["mona"])
+    made = {}
+    for key, first, last, owner, spent in [
+        ("olga", "Olga", "Berg", "ole", 500),
+        ("otto", "Otto", "Lund", "ole", 0),
+        ("oda", "Oda", "Lund", "ole", 0),
+        ("pia", "Pia", "Holm", "per", 9000),
+        ("paul", "Paul", "Vik", "per", 7000),
+        ("peter", "Peter", "Vik", "per", 0),
+        ("nora", "Nora", "Dahl", None, 300),
+    ]:
+        owner_name = names[owner] if owner else ""
+        made[key] = create_customer(
+            db,
+            {
+                "first_name": first,
+                "last_name": last,
+                "owner": owner_name,
+                "emails": [f"{first.lower()}@example.com"],
+            },
+        )
+        if spent:
+            add_purchase(db, made[key], amount=spent, day=TODAY - timedelta(days=40))
+        log_interaction(
+            db, made[key], kind="call", notes=f"{first} called", at=datetime(2026, 9, 1, 10)
+        )
+    # Olga came through Pia (per's customer); Oda and Otto Lund share a surname and an email.
+    _update(db, made["olga"], {"referred_by": made["pia"]})
+    _update(db, made["oda"], {"emails": ["otto@example.com"]})
+    _update(db, made["peter"], {"emails": ["paul@example.com"]})
+    attention_page(db, TODAY, limit=50)  # the kept figures brought to today by the team
+    kept_pairs(db)
+    referral_forest(db, TODAY)
+    close_database()
+    return made
+
+
+def _update(db, customer_id: int, values: dict) -> None:
+    update_customer(db, customer_id, values, expected_version=customer_row(customer_id).version)
+
+
+def _ids(rows) -> set[int]:
+    return {row.id for row in rows}
+
+
+def test_a_salesperson_restricted_to_their_own_sees_only_their_customers(team):
+    made = _book(team)
+    ole = open_database(team["urls"]["ole"])
+    mine = {made["olga"], made["otto"], made["oda"]}
+    assert _ids(search(ole, parse(""), as_of=TODAY)) == mine
+    assert _ids(search(ole, parse("holm"), as_of=TODAY)) == set()
+    assert _ids(search(ole, parse("owner:me"), as_of=TODAY)) == mine
+    with pytest.raises(NotFound):
+        get_profile(ole, made["pia"], TODAY)
+    # The profile holds only their own customer's rows; the rank is over the whole book
+    # (Pia and Paul spent more than Olga): what the team's own session says.
+    profile = get_profile(ole, made["olga"], TODAY)
+    assert [i.notes for i in profile.interactions] == ["Olga called"]
+    ole_rank = (profile.value.rank, profile.value.tier)
+    page = attention_page(ole, TODAY, limit=50)
+    assert {item.customer_id for item in page.items} <= mine
+    assert page.total == len(page.items)
+    pairs = kept_pairs(ole)
+    assert {frozenset((p.a.id, p.b.id)) for p in pairs} == {frozenset((made["otto"], made["oda"]))}
+    forest = referral_forest(ole, TODAY)
+    assert {node.customer_id for node in _nodes(forest)} <= mine
+    close_database()
+
+    mona = open_database(team["urls"]["mona"])
+    assert len(_ids(search(mona, parse(""), as_of=TODAY))) == 7
+    profile = get_profile(mona, made["olga"], TODAY)
+    assert (profile.value.rank, profile.value.tier) == ole_rank
+    assert profile.value.rank == 3
+    pairs = kept_pairs(mona)
+    assert frozenset((made["paul"], made["peter"])) in {frozenset((p.a.id, p.b.id)) for p in pairs}
+
+
+def _nodes(forest):
+    """Every place in the tree, from the roots down."""
+    found, todo = [], list(forest.roots())
+    while todo:
+        node = todo.pop()
+        found.append(node)
+        todo.extend(forest.children(node.customer_id))
+    return found
+
+
+def test_what_a_salesperson_writes_keeps_the_whole_books_figures(team):
+    made = _book(team)
+    names = team["names"]
+    ole = open_database(team["urls"]["ole"])
+    new = create_customer(ole, {"first_name": "Oscar", "last_name": "Strand"})
+    log_interaction(ole, made["olga"], kind="call", notes="ole called olga")
+    add_purchase(ole, made["olga"], amount=20000, day=TODAY - timedelta(days=2))
+    _update(ole, made["otto"], {"referred_by": made["olga"]})
+    assert _ids(search(ole, parse("strand"), as_of=TODAY)) == {new}
+    assert _ids(search(ole, parse("owner:me"), as_of=TODAY)) == {
+        made["olga"],
+        made["otto"],
+        made["oda"],
+        new,
+    }
+    close_database()
+
+    # The team's session finds every figure right: the customer rows', the search documents',
+    # the value summary's once brought to today, the queue's, the referral figures (Pia, per's
+    # customer, is above Olga, whose spend moved), the duplicates'.
+    mona = open_database(team["urls"]["mona"])
+    assert check_book(mona).problems == ()
+    profile = get_profile(mona, made["olga"], TODAY)
+    assert profile.value.tier == "gold" and profile.value.rank == 1
+    assert profile.interactions[0].logged_by == names["ole"]
+    assert customer_row(new).owner == names["ole"]
+    forest = referral_forest(mona, TODAY)
+    pia = next(node for node in forest.roots() if node.customer_id == made["pia"])
+    assert pia.below_12m_cents == 500 + 20000
+
+
+def test_a_salesperson_can_neither_reach_nor_give_away_anothers_customer(team):
+    made = _book(team)
+    names = team["names"]
+    ole = open_database(team["urls"]["ole"])
+    for write in (
+        lambda: log_interaction(ole, made["pia"], kind="call", notes="not mine"),
+        lambda: add_purchase(ole, made["pia"], amount=10),
+        lambda: _update(ole, made["pia"], {"first_name": "Mine"}),
+    ):
+        with pytest.raises(NotFound):
+            write()
+    for give in (
+        lambda: create_customer(ole, {"first_name": "Gift", "owner": names["per"]}),
+        lambda: _update(ole, made["olga"], {"owner": names["per"]}),
+    ):
+        with pytest.raises(CrmError, match="only your own customers") as refused:
+            give()
+        assert "\n" not in str(refused.value)
+    close_database()
+    mona = open_database(team["urls"]["mona"])
+    assert customer_row(made["olga"]).owner == names["ole"]
+    assert _ids(search(mona, parse("gift"), as_of=TODAY)) == set()
+    assert [i.notes for i in get_profile(mona, made["pia"], TODAY).interactions] == ["Pia called"]
+
+
+def test_what_needs_the_whole_book_is_refused_to_a_salesperson_in_one_line(team):
+    _book(team)
+    ole = open_database(team["urls"]["ole"])
+    for refused in (lambda: check_book(ole), lambda: repair_book(ole)):
+        with pytest.raises(CrmError, match="needs the whole book") as said:
+            refused()
+        assert user_of(ole) in str(said.value)
+    # an import's or a merge's safety backup is the team's to take
+    assert backup_before(ole, "before-import") is None
+    with pytest.raises(CrmError, match="a backup needs the whole book") as said:
+        backup_now(team["urls"]["ole"])
+    assert "\n" not in str(said.value)
+
+
+def test_a_new_day_is_brought_on_by_the_team_not_by_a_restricted_salesperson(team):
+    made = _book(team)
+    later = TODAY + timedelta(days=400)
+    ole = open_database(team["urls"]["ole"])
+    seen_by_ole = attention_page(ole, later, limit=50)
+    profile = get_profile(ole, made["olga"], later)
+    # Nothing of the book's kept figures was worked out from ole's three customers alone.
+    assert meta_value(ole, "values_as_of") == TODAY.isoformat()
+    assert {i.customer_id for i in seen_by_ole.items} <= {made["olga"], made["otto"], made["oda"]}
+    close_database()
+
+    mona = open_database(team["urls"]["mona"])
+    everyone = attention_page(mona, later, limit=50)
+    assert meta_value(mona, "values_as_of") == later.isoformat()
+    assert check_book(mona).problems == ()
+    close_database()
+    # What ole reads once the team's session brought the day on is the team's queue, of
+    # ole's customers.
+    ole = open_database(team["urls"]["ole"])
+    mine = {made["olga"], made["otto"], made["oda"]}
+    again = attention_page(ole, later, limit=50)
+    theirs = [(i.customer_id, i.score) for i in everyone.items if i.customer_id in mine]
+    assert [(i.customer_id, i.score) for i in again.items] == theirs
+    assert get_profile(ole, made["olga"], later).value.spent_12m == 0  # 440 days after her purchase
+    assert profile.value.spent_12m == 500  # before: as the team had kept it
+
+
+def test_check_finds_a_policy_gone_and_repair_puts_it_back_as_it_was(team):
+    made = _book(team)
+    with psycopg.connect(team["admin"], autocommit=True) as conn:
+        conn.execute("DROP POLICY customer_own ON customer")
+        conn.execute("DROP FUNCTION crm_rank_of(integer, bigint)")
+    ole = open_database(team["urls"]["ole"])
+    assert len(_ids(search(ole, parse(""), as_of=TODAY))) == 0  # no policy: no row at all
+    close_database()
+    mona = open_database(team["urls"]["mona"])
+    said = {problem.text for problem in check_book(mona).problems}
+    assert said == {"function crm_rank_of is missing", "policy customer_own is missing"}
+    repair_book(mona)
+    assert check_book(mona).problems == ()
+    definer = dict(
+        mona.execute_sql(
+            "SELECT proname, prosecdef FROM pg_proc WHERE proname IN "
+            "('crm_rank_of', 'customer_owner_default', 'crm_index')"
+        ).fetchall()
+    )
+    assert definer == {"crm_rank_of": True, "crm_index": True, "customer_owner_default": False}
+    close_database()
+    ole = open_database(team["urls"]["ole"])
+    assert _ids(search(ole, parse(""), as_of=TODAY)) == {made["olga"], made["otto"], made["oda"]}
+    assert get_profile(ole, made["olga"], TODAY).value.rank == 3
