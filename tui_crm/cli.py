@@ -211,6 +211,10 @@ EXAMPLES = {
         "tui-crm check                          # exit 0 when healthy",
         "tui-crm check --repair                 # rebuild the index and figures",
     ),
+    "keep": (
+        "tui-crm keep                           # the book's kept figures brought to today",
+        "tui-crm keep --watch --db postgresql://mona@crm/sales   # for a restricted team",
+    ),
     "copy": (
         "tui-crm copy --from ~/crm.db --to postgresql://anna@crm.example/sales",
         "tui-crm copy --from postgresql://anna@crm.example/sales --to sales-copy.db",
@@ -559,6 +563,25 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         help="rebuild the search index, figures and summaries (after a backup)",
     )
 
+    keep = add(
+        "keep",
+        parents=[common],
+        help="bring what every reader keeps up to date (--watch: and keep it so)",
+        description=(
+            "Bring the book's kept figures up to date for everyone: the value summary and the\n"
+            "queue as of today, the referral figures and the duplicate pairs. Every session that\n"
+            "sees the whole book does this as it reads; salespeople restricted to their own\n"
+            'customers (README "Team mode") only read them, so a member of the team\'s role\n'
+            "runs `tui-crm keep --watch` for them: it keeps the book up to date within a second\n"
+            "of each write and at each new day, until stopped."
+        ),
+    )
+    keep.add_argument(
+        "--watch",
+        action="store_true",
+        help="keep on: after each write anyone makes, and at least every minute (ctrl+c stops)",
+    )
+
     copy = add(
         "copy",
         help="copy a whole book into a new one: a file to PostgreSQL and back (checked)",
@@ -718,6 +741,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         "restore": _restore,
         "check": _check,
         "copy": _copy,
+        "keep": _keep,
         "trash": _trash,
         "restore-customer": _restore_customer,
         "purge-customer": _purge_customer,
@@ -1185,6 +1209,34 @@ def _new_book_file(path: Path, *, prefix: str, hint: str, exists: str) -> Iterat
             yield partial
         finally:
             close_database()  # before the file is renamed or removed
+
+
+def _keep(args: argparse.Namespace) -> int:
+    from tui_crm.core.keeping import keep_book, watch
+
+    db = _open(args)
+    if not args.watch:
+        keep_book(db, date.today())
+        _say(f"the book's kept figures are up to date as of {date.today().isoformat()}")
+        return 0
+    print(
+        f"keeping {printable(place_name(_book_path(args)))} up to date; ctrl+c stops",
+        file=sys.stderr,
+        flush=True,
+    )
+
+    def failed(err: Exception) -> None:
+        said = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        print(f"{PROG} keep: {printable(said)} (trying again)", file=sys.stderr, flush=True)
+
+    import signal
+    import threading
+
+    stopped = threading.Event()  # ctrl+c, or a service manager's SIGTERM: a round ends whole
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    with contextlib.suppress(KeyboardInterrupt):
+        watch(db, stop=stopped.is_set, failed=failed)
+    return 0
 
 
 def _check_both(*places: BookPlace) -> int:

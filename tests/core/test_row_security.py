@@ -28,6 +28,7 @@ from tui_crm.core.customers import (
     update_customer,
 )
 from tui_crm.core.duplicates_kept import kept_pairs
+from tui_crm.core.keeping import keep_book
 from tui_crm.core.query import parse
 from tui_crm.core.referrals import referral_forest
 from tui_crm.core.search import search
@@ -286,3 +287,38 @@ def test_check_finds_a_policy_gone_and_repair_puts_it_back_as_it_was(team):
     ole = open_database(team["urls"]["ole"])
     assert _ids(search(ole, parse(""), as_of=TODAY)) == {made["olga"], made["otto"], made["oda"]}
     assert get_profile(ole, made["olga"], TODAY).value.rank == 3
+
+
+def test_the_teams_keeper_brings_a_salespersons_queue_up_to_date(team):
+    made = _book(team)
+    ole = open_database(team["urls"]["ole"])
+    log_interaction(
+        ole,
+        made["olga"],
+        kind="call",
+        notes="call back",
+        at=datetime(2026, 12, 1, 9),
+        follow_up=TODAY,
+    )
+    close_database()
+    mona = open_database(team["urls"]["mona"])
+    keep_book(mona, TODAY)
+    close_database()
+    ole = open_database(team["urls"]["ole"])
+    due = attention_page(ole, TODAY, reasons=["follow_up_due"], limit=50)
+    assert [item.customer_id for item in due.items] == [made["olga"]]
+    # Ole calls: the call answers the follow-up. The reasons of the customers shown are read
+    # as they are, so she drops out at once; the queue's order and size are as the team's
+    # sessions kept them, until the team's keeper has been round.
+    log_interaction(ole, made["olga"], kind="call", notes="done", at=datetime(2026, 12, 6, 9))
+    stale = attention_page(ole, TODAY, reasons=["follow_up_due"], limit=50)
+    assert (stale.items, stale.total) == ([], 1)
+    with pytest.raises(CrmError, match="needs the whole book"):
+        keep_book(ole, TODAY)
+    close_database()
+    mona = open_database(team["urls"]["mona"])
+    keep_book(mona, TODAY)
+    close_database()
+    ole = open_database(team["urls"]["ole"])
+    kept = attention_page(ole, TODAY, reasons=["follow_up_due"], limit=50)
+    assert (kept.items, kept.total) == ([], 0)
