@@ -7,12 +7,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sqlite3
-from contextlib import closing
 from pathlib import Path
 
 import pytest
 
+from tests.cli.books import Place, rows
 from tests.cli.commands import run_cli
 from tests.refusals import one_line_error
 from tui_crm.core.customers import create_customer
@@ -20,8 +19,8 @@ from tui_crm.db.database import close_database, open_database
 
 
 @pytest.fixture
-def book(home: Path, db_path: Path) -> Path:
-    db = open_database(db_path)
+def book(home: Path, book_place: str) -> str:
+    db = open_database(book_place)
     for first, city, tags in (
         ("Anna", "Oslo", ["old"]),
         ("Kari", "Oslo", ["vip"]),
@@ -29,20 +28,21 @@ def book(home: Path, db_path: Path) -> Path:
     ):
         create_customer(db, {"first_name": first, "last_name": "Berg", "city": city, "tags": tags})
     close_database()
-    return db_path
+    return book_place
 
 
-def _tags(home: Path, book: Path) -> dict[str, str]:
+def _tags(home: Path, book: Place) -> dict[str, str]:
     """Each customer's tags, as the book holds them."""
-    with closing(sqlite3.connect(book)) as conn:
-        return dict(
-            conn.execute(
-                "SELECT c.first_name || ' ' || c.last_name, "
-                "  coalesce((SELECT group_concat(name, ', ') FROM (SELECT t.name FROM "
-                "   customer_tag ct JOIN tag t ON t.id = ct.tag_id WHERE ct.customer_id = c.id "
-                "   ORDER BY t.name)), '') FROM customer c"
-            )
-        )
+    held: dict[str, list[str]] = {
+        name: [] for (name,) in rows(book, "SELECT first_name || ' ' || last_name FROM customer")
+    }
+    for name, tag in rows(
+        book,
+        "SELECT c.first_name || ' ' || c.last_name, t.name FROM customer c "
+        "JOIN customer_tag ct ON ct.customer_id = c.id JOIN tag t ON t.id = ct.tag_id",
+    ):
+        held[name].append(tag)
+    return {name: ", ".join(sorted(tags)) for name, tags in held.items()}
 
 
 def test_a_dry_run_prints_who_would_change_and_changes_nothing(home, book):
@@ -148,10 +148,7 @@ def test_set_marks_everyone_found_lost_with_a_reason_and_refuses_lapsed(home, bo
     ):
         refused = run_cli(home, "set", "city:bergen", *words, "--db", str(book))
         assert says in one_line_error(refused.returncode, refused.stdout, refused.stderr)
-    with closing(sqlite3.connect(book)) as conn:
-        assert conn.execute("SELECT count(*) FROM customer WHERE status = 'lost'").fetchone() == (
-            2,
-        )
+    assert rows(book, "SELECT count(*) FROM customer WHERE status = 'lost'") == [(2,)]
 
 
 def test_log_all_logs_one_interaction_for_everyone_found(home, book):
@@ -269,8 +266,7 @@ def test_snooze_leaves_everyone_found_out_of_the_queue_until_a_day_and_undo_brin
     from datetime import date, timedelta
 
     def marks() -> int:
-        with closing(sqlite3.connect(book)) as conn:
-            return conn.execute("SELECT count(*) FROM attention_mark").fetchone()[0]
+        return rows(book, "SELECT count(*) FROM attention_mark")[0][0]
 
     dry = run_cli(home, "snooze", "city:oslo", "--until", "+3w", "--dry-run", "--db", str(book))
     assert dry.returncode == 0, dry.stderr
