@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli.books import Place
 from tests.cli.commands import cli_env, run_cli
 from tests.refusals import one_line_error
 from tui_crm.cli import build_parser, main
@@ -28,10 +29,11 @@ def home(tmp_path) -> Path:
 
 
 @pytest.fixture
-def book(tmp_path, monkeypatch) -> Path:
-    """A book with Ada (her own address) and two Bergs who share one."""
+def book(tmp_path, monkeypatch, book_place, another_place) -> Place:
+    """A book with Ada (her own address) and two Bergs who share one, beside the test's
+    `book_place` (the empty book's), on the same engine."""
     monkeypatch.setenv("TUI_CRM_HOME", str(tmp_path / "setup-home"))
-    path = tmp_path / "book.db"
+    path = another_place("book.db")
     db = open_database(path)
     create_customer(
         db, {"first_name": "Ada", "last_name": "Lovelace", "emails": ["ada@example.com"]}
@@ -45,15 +47,15 @@ def book(tmp_path, monkeypatch) -> Path:
 
 
 @pytest.fixture
-def empty_book(tmp_path, monkeypatch) -> Path:
+def empty_book(tmp_path, monkeypatch, book_place) -> Place:
     monkeypatch.setenv("TUI_CRM_HOME", str(tmp_path / "setup-home"))
-    path = tmp_path / "empty.db"
+    path = book_place
     open_database(path)
     close_database()
     return path
 
 
-def _found(home: Path, book: Path) -> list[dict]:
+def _found(home: Path, book: Place) -> list[dict]:
     result = run_cli(home, "find", "--db", str(book), "--format", "json", "--limit", "0")
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)

@@ -20,9 +20,9 @@ from tui_crm.db.models import Customer, Interaction, Purchase
 
 
 @pytest.fixture
-def book(home: Path, db_path: Path) -> tuple[Path, dict[str, int]]:
+def book(home: Path, book_place: str) -> tuple[str, dict[str, int]]:
     """Anna deleted; Rob Smith merged into Robert Smith; Cecilie untouched."""
-    db = open_database(db_path)
+    db = open_database(book_place)
     ids = {
         name: create_customer(db, {"first_name": first, "last_name": last})
         for name, first, last in (
@@ -44,7 +44,7 @@ def book(home: Path, db_path: Path) -> tuple[Path, dict[str, int]]:
         other_version=current_version(ids["rob"]),
     )
     close_database()
-    return db_path, ids
+    return book_place, ids
 
 
 def _ok(result) -> str:
