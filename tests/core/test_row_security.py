@@ -28,6 +28,7 @@ from tui_crm.core.customers import (
     update_customer,
 )
 from tui_crm.core.duplicates_kept import kept_pairs
+from tui_crm.core.interchange.files import import_data
 from tui_crm.core.keeping import keep_book
 from tui_crm.core.query import parse
 from tui_crm.core.referrals import referral_forest
@@ -322,3 +323,22 @@ def test_the_teams_keeper_brings_a_salespersons_queue_up_to_date(team):
     ole = open_database(team["urls"]["ole"])
     kept = attention_page(ole, TODAY, reasons=["follow_up_due"], limit=50)
     assert (kept.items, kept.total) == ([], 0)
+
+
+def test_a_salesperson_imports_customers_of_their_own(team):
+    made = _book(team)
+    names = team["names"]
+    ole = open_database(team["urls"]["ole"])
+    report = import_data(
+        ole,
+        b"first_name,last_name,email\nOla,Nordmann,ola@example.no\nOlga,Berg,olga@example.com\n",
+        format="csv",
+    )
+    # Olga Berg is ole's already (same email): unchanged.
+    assert (report.added, report.unchanged, report.rejected) == (1, 1, ()), report.rejected
+    ola = next(iter(_ids(search(ole, parse("nordmann"), as_of=TODAY))))
+    assert ola > max(made.values())  # a new id in the whole book, not after ole's own
+    close_database()
+    mona = open_database(team["urls"]["mona"])
+    assert customer_row(ola).owner == names["ole"]
+    assert check_book(mona).problems == ()

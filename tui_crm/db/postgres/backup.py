@@ -85,7 +85,7 @@ def _run(program: str, url: str, *args: str, options: str = "") -> str:
         said = said.removeprefix(f"{program}: ").removeprefix("error: ")
         if "row-level security" in said:
             raise CrmError(
-                f"a backup needs the whole book, and {shown_url(url)} shows this role only its "
+                f"a backup needs the whole book, and the role of {shown_url(url)} sees only its "
                 "own customers: a member of the team's role takes the book's backups"
             )
         raise CrmError(f"{program} of {shown_url(url)} failed: {said}")

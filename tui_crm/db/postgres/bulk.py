@@ -56,10 +56,10 @@ class PostgresBulk(Bulk):
         db = self.db
         with db.atomic():
             db.execute_sql("SELECT set_config('crm.bulk', 'on', true)")
-            try:
-                yield
-            finally:
-                db.execute_sql("SELECT set_config('crm.bulk', 'off', true)")
+            # A failure inside ends the transaction (or its savepoint), and the setting with
+            # it: no statement after one that failed, which would only hide its error.
+            yield
+            db.execute_sql("SELECT set_config('crm.bulk', 'off', true)")
             db.execute_sql("SELECT crm_resync_ids()")  # rows may have come with their ids
             for statement, params in self._rebuilt(rebuild):
                 db.execute_sql(statement, params)
@@ -121,6 +121,9 @@ class PostgresBulk(Bulk):
         yield
 
     def insert_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
+        if self.db.restricted:  # PostgreSQL checks each row a policy limits as it is inserted
+            super().insert_rows(table, columns, rows)
+            return
         # COPY: one stream of rows, not a statement for each.
         statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
         with self.db.cursor() as cursor, cursor.copy(statement) as copy:

@@ -31,6 +31,12 @@ CREATE FUNCTION crm_rank_of(cid integer, spent bigint) RETURNS bigint LANGUAGE s
     + (SELECT count(*) FROM customer_value WHERE spent_12m = spent AND customer_id < cid)
 $$;
 
+-- The highest customer id in the book (an import names its new customers' ids before they are
+-- written), whoever asks.
+CREATE FUNCTION crm_last_customer_id() RETURNS integer LANGUAGE sql AS $$
+  SELECT coalesce(max(id), 0) FROM customer
+$$;
+
 DO $$
 DECLARE
   made record;
