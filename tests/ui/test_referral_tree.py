@@ -197,7 +197,13 @@ async def test_an_empty_book_says_how_referrals_get_there(empty_app):
     async with empty_app.run_test(size=(80, 24)) as pilot:
         screen = await _open_tree(pilot)
         status = str(screen.query_one("#tree-status", Static).render())
-        assert "Referred by" in status
+        # Two paragraphs, as written (its line breaks were once drawn as ␤ marks).
+        assert status.splitlines() == [
+            "Nobody in the book was referred by another customer yet.",
+            "",
+            "Set “Referred by” on a customer's form (e on their profile) and the referral "
+            "shows here.",
+        ]
         assert not _tree(screen).display
 
 

@@ -72,7 +72,7 @@ class ForestLoaded(Message):
     levels: dict[int, list[ReferralNode]]  # first children of each customer on the path
     names: dict[int, str]  # referrers the view needs to name (hidden ones included)
     hidden: int  # levels of the path hidden between its top and KEEP_ABOVE above the centre
-    note: str  # what to show instead of a tree (empty book, centre not in any referral)
+    note: Text | None  # what to show instead of a tree (empty book, centre not in any referral)
     error: str | None
 
 
@@ -251,18 +251,18 @@ class ReferralTreeScreen(StyledAsNeeded, FollowsTheBook, ListHoldsKeys, Screen):
                 message = self._read_view(db)
                 self.reading_book()  # after its own kept figures were written
         except CrmError as err:
-            message = ForestLoaded(None, [], [], {}, {}, 0, "", str(err))
+            message = ForestLoaded(None, [], [], {}, {}, 0, None, str(err))
         self.post_message(message)
 
     def _read_view(self, db) -> ForestLoaded:
         forest = referral_forest(db, self.as_of)
         if self.centre is None:
-            note = "" if forest.root_count else EMPTY
+            note = None if forest.root_count else Text(EMPTY)  # our text: its lines kept
             return ForestLoaded(forest, forest.roots(0, BATCH), [], {}, {}, 0, note, None)
         ids = forest.path_to(self.centre)
         if not ids:
             name = forest.name_of(self.centre) or f"Customer #{self.centre}"
-            note = f"{name} has not referred anyone, and no customer in the book referred them."
+            note = data(f"{name} has not referred anyone, and no customer in the book referred them.")
             return ForestLoaded(forest, [], [], {}, {}, 0, note, None)
         hidden = max(0, len(ids) - 1 - KEEP_ABOVE - 1)
         shown = ids if not hidden else [ids[0], *ids[-KEEP_ABOVE - 1 :]]
@@ -277,7 +277,7 @@ class ReferralTreeScreen(StyledAsNeeded, FollowsTheBook, ListHoldsKeys, Screen):
                 level.append(forest.node(below))  # beyond the first batch: shown anyway
             levels[node.customer_id] = level
         names = {cid: forest.name_of(cid) for n in path if (cid := n.referrer_id) is not None}
-        return ForestLoaded(forest, [], path, levels, names, hidden, "", None)
+        return ForestLoaded(forest, [], path, levels, names, hidden, None, None)
 
     @work(thread=True, exit_on_error=False, group="tree-level")
     def read_children(self, node_id: int, referrer_id: int | None, offset: int) -> None:
@@ -334,7 +334,7 @@ class ReferralTreeScreen(StyledAsNeeded, FollowsTheBook, ListHoldsKeys, Screen):
         self._filled.clear()
         self._shown.clear()
         if message.error or message.note:
-            status.update(data(message.error, "bold red") if message.error else data(message.note))
+            status.update(data(message.error, "bold red") if message.error else message.note)
             status.display, tree.display = True, False
             self.refresh_bindings()
             return
