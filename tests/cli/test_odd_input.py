@@ -23,9 +23,9 @@ def _run(capsys, *args: str) -> tuple[int, str, str]:
 
 
 @pytest.fixture
-def book(home, tmp_path) -> Path:
+def book(home, book_place) -> str:
     """Ada, with a follow-up due in three days from a call yesterday."""
-    path = tmp_path / "book.db"
+    path = book_place
     db = open_database(path)
     ada = create_customer(db, {"first_name": "Ada", "last_name": "Lovelace"})
     log_interaction(
@@ -39,7 +39,7 @@ def book(home, tmp_path) -> Path:
     return path
 
 
-def _follow_up(capsys, book: Path) -> str:
+def _follow_up(capsys, book: str) -> str:
     code, out, _ = _run(capsys, "find", "ada", "--format", "json", "--db", str(book))
     assert code == 0
     return json.loads(out)[0]["next_follow_up"]
@@ -92,6 +92,7 @@ def test_a_call_logged_in_the_past_reports_that_call_not_the_newest(book, capsys
         ("log", "1", "--note", "x"),
     ],
 )
+@pytest.mark.sqlite_only  # an empty file, and a file that is not there, named as the book
 def test_an_empty_or_missing_named_book_is_refused_and_left_alone(home, capsys, tmp_path, command):
     empty = tmp_path / "empty.db"
     empty.touch()
@@ -137,6 +138,8 @@ def demo_book(home) -> Path:
         (("--demo", "log", "Dora Demo", "--note", "Hello"), "logged call with Dora Demo (#1)"),
     ],
 )
+# --demo's book is always a file (paths.demo_db_path); the other book only has to be there.
+@pytest.mark.sqlite_only
 def test_every_command_honours_demo(demo_book, book, capsys, command, expected):
     code, out, err = _run(capsys, *command)
     assert code == 0, err

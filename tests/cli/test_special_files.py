@@ -38,8 +38,10 @@ def _refused(capsys, *args: str) -> str:
 
 
 @pytest.fixture
-def book(home, tmp_path) -> Path:
-    path = tmp_path / "book.db"
+def book(home, book_place) -> str:
+    """Three customers, in a file or on the test cluster: the files written here are
+    exports, whatever the book's engine."""
+    path = book_place
     db = open_database(path)
     for n in range(3):
         create_customer(
@@ -102,6 +104,7 @@ def test_an_export_through_a_symlink_replaces_the_file_it_points_to(book, capsys
     assert sorted(p.name for p in exports.iterdir()) == ["2026-11.txt", "new-target.txt"]
 
 
+@pytest.mark.sqlite_only  # a device or a pipe given as the book's file
 def test_demo_refuses_a_device_or_a_pipe_as_its_database(home, capsys, tmp_path):
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
@@ -166,6 +169,7 @@ def test_a_killed_export_leaves_only_a_private_file_that_the_next_run_removes(
     assert [p.name for p in folder.iterdir()] == ["all.csv"]
 
 
+@pytest.mark.sqlite_only  # what a killed demo leaves beside its file
 def test_a_killed_demo_is_cleaned_by_the_next_demo_in_that_folder(home, capsys, tmp_path):
     for name in (
         ".tui-crm-demo-k1.partial",
