@@ -123,6 +123,12 @@ class BookClock:
                 self._clock.close()
 
 
+def sees_whole_book(db: Database) -> bool:
+    """Whether this session sees every customer, or only those its role owns (team mode's
+    row-level security: README "Team mode"). Known since the book was opened."""
+    return store_of(db).sees_whole_book()
+
+
 def book_is_empty(db: Database) -> bool:
     """No customer at all, not even in the trash: a new book, where the search screen says how
     to add or import the first ones rather than "no match"."""

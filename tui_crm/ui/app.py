@@ -21,7 +21,7 @@ from textual.content import Content
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 
-from tui_crm.core.book import BookClock, BookLine, watch_book
+from tui_crm.core.book import BookClock, BookLine, sees_whole_book, watch_book
 from tui_crm.core.config import settings, user_of
 from tui_crm.core.display import printable
 from tui_crm.paths import BookPlace, place_title
@@ -174,6 +174,8 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
         self.cursor_blink = cursor_blink  # off in snapshot tests, so frames are stable
         if db_path is not None:
             self.sub_title = place_title(db_path)
+            if not sees_whole_book(db):  # known since the book was opened: no query here
+                self.sub_title += f" · {self.user}'s customers"
         # The top-level screens are modes: each keeps its own stack (a profile opened from the
         # queue stays on the queue's), and the f-keys switch between them in place.
         for mode, screen in self._mode_screens().items():
