@@ -342,3 +342,14 @@ def test_a_salesperson_imports_customers_of_their_own(team):
     mona = open_database(team["urls"]["mona"])
     assert customer_row(ola).owner == names["ole"]
     assert check_book(mona).problems == ()
+
+
+def test_a_book_behind_this_version_waits_for_a_member_to_bring_it_on(team):
+    _book(team)
+    with psycopg.connect(team["admin"], autocommit=True) as conn:
+        conn.execute(
+            "DELETE FROM schema_migration WHERE number = (SELECT max(number) FROM schema_migration)"
+        )
+    with pytest.raises(CrmError, match="a member of the team's role opens it once") as said:
+        open_database(team["urls"]["ole"])
+    assert "\n" not in str(said.value)
