@@ -9,12 +9,12 @@ rather than work them out from its own customers."""
 
 from __future__ import annotations
 
-import os
 from datetime import date, datetime, timedelta
 
 import psycopg
 import pytest
 
+from tests.teams import restricted_team
 from tui_crm.core.attention import attention_page
 from tui_crm.core.backups import backup_before, backup_now
 from tui_crm.core.check import check_book, repair_book
@@ -44,35 +44,10 @@ TODAY = date(2026, 12, 6)
 
 @pytest.fixture
 def team(pg_cluster, home):
-    """A book owned by a team role with one member (mona) and two restricted salespeople (ole,
-    per: rights on the tables through `reps`, granted as README "Team mode" says): their
-    URLs and role names."""
-    tag = os.getpid()
-    names = {who: f"{who}_{tag}" for who in ("team", "mona", "reps", "ole", "per")}
-    database = f"rls_{tag}"
-    with psycopg.connect(pg_cluster.url(), autocommit=True) as conn:
-        conn.execute(f"CREATE ROLE {names['team']}")
-        conn.execute(f"CREATE ROLE {names['reps']}")
-        conn.execute(f"CREATE ROLE {names['mona']} LOGIN IN ROLE {names['team']}")
-        for rep in ("ole", "per"):
-            conn.execute(f"CREATE ROLE {names[rep]} LOGIN IN ROLE {names['reps']}")
-        conn.execute(f"CREATE DATABASE {database} OWNER {names['team']}")
-    with psycopg.connect(pg_cluster.url(database), autocommit=True) as conn:
-        for grant in (
-            "SELECT, INSERT, UPDATE, DELETE ON TABLES",
-            "USAGE, SELECT ON SEQUENCES",
-        ):
-            conn.execute(
-                f"ALTER DEFAULT PRIVILEGES FOR ROLE {names['team']} IN SCHEMA public "
-                f"GRANT {grant} TO {names['reps']}"
-            )
-    urls = {who: pg_cluster.url(database, user=names[who]) for who in ("mona", "ole", "per")}
-    yield {"urls": urls, "names": names, "admin": pg_cluster.url(database)}
-    close_database()
-    with psycopg.connect(pg_cluster.url(), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE {database} WITH (FORCE)")
-        for role in ("ole", "per", "mona", "reps", "team"):
-            conn.execute(f"DROP ROLE {names[role]}")
+    """The team's book (tests/teams.py): mona sees every customer, ole and per their own."""
+    with restricted_team(pg_cluster) as made:
+        yield made
+        close_database()
 
 
 def _book(team) -> dict[str, int]:
