@@ -3,8 +3,12 @@ before risky writes and once a day, a list that survives a damaged copy, and res
 
 from __future__ import annotations
 
+import itertools
+import os
+import shutil
 import sqlite3
 import stat
+import subprocess
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -16,6 +20,7 @@ from tui_crm.core.backups import (
     backup_before,
     backup_if_due,
     backup_now,
+    book_path,
     list_backups,
     restore_from,
 )
@@ -24,8 +29,9 @@ from tui_crm.core.interchange.files import import_file
 from tui_crm.core.merge import merge, merge_preview
 from tui_crm.db.backup import Retention, backup_file, backup_files, rotate, to_keep
 from tui_crm.db.database import open_database
+from tui_crm.db.postgres import backup as pg_backup
 from tui_crm.errors import CrmError, DatabaseRefused
-from tui_crm.paths import backup_dir_for
+from tui_crm.paths import BookPlace, backup_dir_for, on_server, url_parts
 
 START = datetime(2026, 1, 1, 12, 0)
 
@@ -34,8 +40,71 @@ def _customers(db) -> int:
     return db.execute_sql("SELECT count(*) FROM customer").fetchone()[0]
 
 
-def _reasons(db_path: Path) -> list[str]:
-    return [one.reason for one in backup_files(db_path)]
+# A book's backups on either engine: copies of its file (`<stem>-<stamp>-<reason>.db` in
+# `<file>.backups/`), or pg_dump archives of a book on a server (`….dump` in a folder of the
+# data folder named for the server and database).
+
+
+def _backups(place: BookPlace) -> list:
+    return pg_backup.dumps(place) if on_server(place) else backup_files(place)
+
+
+def _reasons(place: BookPlace) -> list[str]:
+    return [one.reason for one in _backups(place)]
+
+
+def _take(place: BookPlace, reason: str, now: datetime) -> Path:
+    """A backup taken at `now`, not rotated."""
+    return (
+        pg_backup.dump(place, reason, now=now)
+        if on_server(place)
+        else backup_file(place, reason, now=now)
+    )
+
+
+def _folder(place: BookPlace) -> Path:
+    return pg_backup.backup_folder(place) if on_server(place) else backup_dir_for(place)
+
+
+def _stem_and_suffix(place: BookPlace) -> tuple[str, str]:
+    """How the names of the book's backups begin and end."""
+    if on_server(place):
+        return url_parts(place)[2], pg_backup.SUFFIX  # the database's name (a test's is plain)
+    return place.stem, ".db"
+
+
+_SCRATCH = itertools.count(1)
+
+
+@pytest.fixture
+def count_in(request):
+    """count_in(backup, sql): what `sql` counts in the book a backup holds (a copy of a file
+    opened read-only; an archive restored into a database of its own on the test cluster)."""
+
+    def count(backup: Path, sql: str) -> int:
+        if backup.suffix != pg_backup.SUFFIX:
+            copy = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
+            try:
+                return copy.execute(sql).fetchone()[0]
+            finally:
+                copy.close()
+        import psycopg
+
+        from tests.conftest import create_database
+
+        cluster = request.getfixturevalue("pg_cluster")
+        name = f"restored_{os.getpid()}_{next(_SCRATCH)}"
+        create_database(cluster, name)
+        subprocess.run(
+            [shutil.which("pg_restore") or "pg_restore", "--no-owner", "--no-privileges"]
+            + ["--exit-on-error", f"--dbname={cluster.url(name)}", str(backup)],
+            check=True,
+            capture_output=True,
+        )
+        with psycopg.connect(cluster.url(name)) as conn:
+            return conn.execute(sql).fetchone()[0]
+
+    return count
 
 
 def test_rotation_keeps_7_daily_4_weekly_12_monthly_and_the_newest_5(db_path):
@@ -75,27 +144,40 @@ def test_back_to_back_backups_do_not_push_each_other_out(db_path):
     assert len(kept) == 5  # the newest five of one day, not only the one newest of it
 
 
-def test_rotation_deletes_nothing_that_is_not_one_of_our_backups(db, db_path):
-    folder = backup_dir_for(db_path)
-    folder.mkdir(mode=0o700)
+def test_rotation_deletes_nothing_that_is_not_one_of_our_backups(db):
+    place = book_path(db)
+    stem, suffix = _stem_and_suffix(place)
+    folder = _folder(place)
+    folder.mkdir(mode=0o700, parents=True)
     strangers = [
         "notes.txt",
-        "crm-20200101-000000-000000-daily.db.txt",
-        "crm-20200101-000000-000000-Daily.db",
-        "other-20200101-000000-000000-daily.db",
-        "crm-20201301-000000-000000-daily.db",  # month 13: not a stamp of ours
+        f"{stem}-20200101-000000-000000-daily{suffix}.txt",
+        f"{stem}-20200101-000000-000000-Daily{suffix}",
+        f"other-20200101-000000-000000-daily{suffix}",
+        f"{stem}-20201301-000000-000000-daily{suffix}",  # month 13: not a stamp of ours
         ".tui-crm-backup-abc.partial",
     ]
     for name in strangers:
         (folder / name).write_text("keep me")
-    for n in range(20):
-        backup_file(db_path, "manual", now=START + timedelta(days=n))
-    rotate(db_path, Retention(daily=1, weekly=0, monthly=0, recent=1))
+    if on_server(place):
+        # 19 archives under their days' names (one dump, copied), rotated by the 20th.
+        first = pg_backup.dump(place, "manual", now=START)
+        for n in range(1, 19):
+            shutil.copy(first, folder / first.name.replace("20260101", f"202601{n + 1:02}"))
+        keep = Retention(daily=1, weekly=0, monthly=0, recent=1)
+        pg_backup.dump(place, "manual", now=START + timedelta(days=19), keep=keep)
+    else:
+        for n in range(20):
+            backup_file(place, "manual", now=START + timedelta(days=n))
+        rotate(place, Retention(daily=1, weekly=0, monthly=0, recent=1))
     names = sorted(p.name for p in folder.iterdir())
     assert sorted(strangers) == [n for n in names if n in strangers]
     assert len(names) == len(strangers) + 1
 
 
+# A copy of SQLite's file, in its journal mode; PostgreSQL's archive, private in a private
+# folder: test_postgres_backups.py::test_a_backup_is_taken_listed_and_restored
+@pytest.mark.sqlite_only
 def test_a_backup_is_a_checked_private_copy_in_a_private_folder(db, db_path):
     create_customer(db, {"first_name": "Anna"})
     path = backup_now(db_path)
@@ -116,6 +198,7 @@ def test_a_backup_is_a_checked_private_copy_in_a_private_folder(db, db_path):
         (0o600, 0o700, 0o600),
     ],
 )
+@pytest.mark.sqlite_only  # the book file's permissions: a book on a server has no file here
 def test_backups_of_a_book_shared_with_its_group_are_shared_as_far_as_the_book(
     db, db_path, book, folder, copy
 ):
@@ -127,6 +210,9 @@ def test_backups_of_a_book_shared_with_its_group_are_shared_as_far_as_the_book(
     assert stat.S_IMODE(path.parent.stat().st_mode) == folder
 
 
+# SQLite's quick_check of the copy; an archive pg_restore cannot read leaves no file either:
+# test_postgres_backups.py::test_a_password_never_shows_and_a_failed_backup_leaves_no_file
+@pytest.mark.sqlite_only
 def test_a_copy_that_fails_its_check_leaves_no_file_and_says_so(db, db_path, monkeypatch):
     from tui_crm.db import backup
 
@@ -137,14 +223,14 @@ def test_a_copy_that_fails_its_check_leaves_no_file_and_says_so(db, db_path, mon
     assert list(backup_dir_for(db_path).iterdir()) == []
 
 
-def test_the_config_sets_how_many_are_kept(home, db, db_path):
+def test_the_config_sets_how_many_are_kept(home, db):
     (home / "config").mkdir(parents=True)
     (home / "config" / "config.toml").write_text("[backups]\ndaily = 2\nweekly = 0\nmonthly = 0\n")
     config.settings.cache_clear()
     for n in range(10):
-        backup_file(db_path, "daily", now=START + timedelta(days=n))
+        _take(book_path(db), "daily", now=START + timedelta(days=n))
     backup_before(db, "before-merge")  # rotates as the config says: 5 newest, 2 days
-    assert len(backup_files(db_path)) == 5
+    assert len(_backups(book_path(db))) == 5
 
 
 @pytest.mark.parametrize(
@@ -166,12 +252,13 @@ def test_a_bad_backups_setting_is_one_clear_error(home, toml, says):
     assert says in str(err.value) and "\n" not in str(err.value)
 
 
-def test_a_backup_is_due_once_a_day(db, db_path):
-    assert backup_if_due(db_path, now=START) is not None  # none yet
-    assert backup_if_due(db_path, now=START + timedelta(hours=23)) is None
-    taken = backup_if_due(db_path, now=START + timedelta(days=1, minutes=1))
-    assert taken is not None and taken.name.endswith("-daily.db")
-    assert len(backup_files(db_path)) == 2
+def test_a_backup_is_due_once_a_day(db):
+    place = book_path(db)
+    assert backup_if_due(place, now=START) is not None  # none yet
+    assert backup_if_due(place, now=START + timedelta(hours=23)) is None
+    taken = backup_if_due(place, now=START + timedelta(days=1, minutes=1))
+    assert taken is not None and taken.name.endswith(f"-daily{_stem_and_suffix(place)[1]}")
+    assert len(_backups(place)) == 2
 
 
 def test_a_missing_or_empty_book_needs_no_backup(home, tmp_path):
@@ -180,30 +267,28 @@ def test_a_missing_or_empty_book_needs_no_backup(home, tmp_path):
     assert backup_if_due(tmp_path / "empty.db") is None
 
 
-def test_an_import_that_writes_is_backed_up_first_and_a_dry_run_is_not(db, db_path, tmp_path):
+def test_an_import_that_writes_is_backed_up_first_and_a_dry_run_is_not(db, tmp_path, count_in):
     create_customer(db, {"first_name": "Anna"})
     source = tmp_path / "people.csv"
     source.write_text("first_name,last_name\nBen,Berg\n")
     import_file(db, source, dry_run=True)
-    assert _reasons(db_path) == []
+    assert _reasons(book_path(db)) == []
     import_file(db, source)
-    [backup] = backup_files(db_path)
+    [backup] = _backups(book_path(db))
     assert backup.reason == "before-import"
-    copy = sqlite3.connect(backup.path)
-    assert copy.execute("SELECT count(*) FROM customer").fetchone()[0] == 1  # before Ben
-    copy.close()
+    assert count_in(backup.path, "SELECT count(*) FROM customer") == 1  # before Ben
 
 
-def test_a_purchases_import_is_backed_up_first(db, db_path, tmp_path):
+def test_a_purchases_import_is_backed_up_first(db, tmp_path):
     anna = create_customer(db, {"first_name": "Anna", "last_name": "Berg"})
     source = tmp_path / "purchases.csv"
     source.write_text(f"customer_id,date,amount\n{anna},2026-01-02,10.00\n")
     report = import_file(db, source, format="purchases")
     assert report.added == 1
-    assert _reasons(db_path) == ["before-import"]
+    assert _reasons(book_path(db)) == ["before-import"]
 
 
-def test_a_merge_is_backed_up_first(db, db_path):
+def test_a_merge_is_backed_up_first(db, count_in):
     a = create_customer(db, {"first_name": "Anna", "last_name": "Berg"})
     b = create_customer(db, {"first_name": "Anna", "last_name": "Berg", "city": "Oslo"})
     preview = merge_preview(db, a, b)
@@ -214,21 +299,24 @@ def test_a_merge_is_backed_up_first(db, db_path):
         survivor_version=preview.survivor_version,
         other_version=preview.other_version,
     )
-    [backup] = backup_files(db_path)
+    [backup] = _backups(book_path(db))
     assert backup.reason == "before-merge"
-    copy = sqlite3.connect(backup.path)
-    assert copy.execute("SELECT count(*) FROM customer WHERE deleted_at IS NULL").fetchone()[0] == 2
-    copy.close()
+    assert count_in(backup.path, "SELECT count(*) FROM customer WHERE deleted_at IS NULL") == 2
 
 
-def test_the_list_counts_customers_in_each_copy_and_survives_a_damaged_one(db, db_path):
+def test_the_list_counts_customers_in_each_copy_and_survives_a_damaged_one(db):
+    place = book_path(db)
     create_customer(db, {"first_name": "Anna"})
-    first = backup_file(db_path, "manual", now=START)
+    first = _take(place, "manual", now=START)
     create_customer(db, {"first_name": "Ben"})
-    second = backup_file(db_path, "daily", now=START + timedelta(hours=1))
-    damaged = backup_dir_for(db_path) / "crm-20260101-140000-000000-manual.db"
-    damaged.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)
-    listed = list_backups(db_path)
+    second = _take(place, "daily", now=START + timedelta(hours=1))
+    stem, suffix = _stem_and_suffix(place)
+    damaged = _folder(place) / f"{stem}-20260101-140000-000000-manual{suffix}"
+    if on_server(place):  # an archive's header, its table of contents scribbled on
+        damaged.write_bytes(second.read_bytes()[:5] + b"\xff" * 4000)
+    else:
+        damaged.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)
+    listed = list_backups(place)
     assert [(one.path, one.customers, one.reason) for one in listed] == [
         (damaged, None, "manual"),
         (second, 2, "daily"),
@@ -240,6 +328,10 @@ def test_the_list_counts_customers_in_each_copy_and_survives_a_damaged_one(db, d
     )
 
 
+# Into SQLite's file, which the open connection sees at once, in WAL mode; a restore on
+# PostgreSQL: test_postgres_backups.py::test_a_backup_is_taken_listed_and_restored and
+# test_team_roles.py::test_a_restore_by_one_member_leaves_the_book_the_teams
+@pytest.mark.sqlite_only
 def test_a_restore_brings_the_copy_back_and_keeps_the_book_it_replaces(db, db_path):
     anna = create_customer(db, {"first_name": "Anna"})
     saved = backup_now(db_path)
@@ -256,6 +348,7 @@ def test_a_restore_brings_the_copy_back_and_keeps_the_book_it_replaces(db, db_pa
     copy.close()
 
 
+@pytest.mark.sqlite_only  # a file of schema 1: PostgreSQL's books begin at schema 17
 def test_a_restore_of_an_older_book_migrates_it(db, db_path, tmp_path):
     """A book written by the first release (schema 1) is restored, then upgraded."""
     from tui_crm.db import migrations
@@ -269,41 +362,65 @@ def test_a_restore_of_an_older_book_migrates_it(db, db_path, tmp_path):
     assert db.execute_sql("SELECT count(*) FROM customer WHERE uid IS NULL").fetchone()[0] == 0
 
 
+def _archive_of(request, tmp_path: Path, sql: str, *, book: bool) -> Path:
+    """A pg_dump archive of a database of its own on the test cluster (a book at the newest
+    schema, or an empty database) after `sql`."""
+    import psycopg
+
+    from tests.conftest import create_database
+
+    cluster = request.getfixturevalue("pg_cluster")
+    name = f"archived_{os.getpid()}_{next(_SCRATCH)}"
+    create_database(cluster, name, request.getfixturevalue("pg_template") if book else None)
+    with psycopg.connect(cluster.url(name), autocommit=True) as conn:
+        conn.execute(sql)
+    return pg_backup.dump_to(cluster.url(name), tmp_path / f"{name}{pg_backup.SUFFIX}")
+
+
 @pytest.mark.parametrize("kind", ["text", "foreign", "newer", "damaged", "empty"])
-def test_a_restore_refuses_a_file_that_is_not_a_whole_book_of_ours(db, db_path, tmp_path, kind):
+def test_a_restore_refuses_a_file_that_is_not_a_whole_book_of_ours(db, tmp_path, kind, request):
+    """What a backup of the book is: a tui-crm file, or on PostgreSQL a pg_dump archive of a
+    book ("foreign": of another program's database; "newer": of a book of a newer schema)."""
     from tui_crm.db import migrations
 
+    place = book_path(db)
     create_customer(db, {"first_name": "Anna"})
     bad = tmp_path / "bad.db"
     if kind == "text":
         bad.write_text("first_name\nAnna\n")
     elif kind == "empty":
         bad.touch()
+    elif kind == "foreign" and on_server(place):
+        bad = _archive_of(request, tmp_path, "CREATE TABLE photos (x int)", book=False)
     elif kind == "foreign":
         conn = sqlite3.connect(bad)
         conn.execute("CREATE TABLE photos (x)")
         conn.close()
+    elif kind == "newer" and on_server(place):
+        newer = f"INSERT INTO schema_migration (number) VALUES ({migrations.LATEST + 1})"
+        bad = _archive_of(request, tmp_path, newer, book=True)
     else:
-        saved = backup_now(db_path)
+        saved = backup_now(place)
         bad.write_bytes(saved.read_bytes())
-        conn = sqlite3.connect(bad)
-        if kind == "newer":
-            conn.execute(f"PRAGMA user_version = {migrations.LATEST + 1}")
-        conn.close()
+        if not on_server(place):
+            conn = sqlite3.connect(bad)
+            if kind == "newer":
+                conn.execute(f"PRAGMA user_version = {migrations.LATEST + 1}")
+            conn.close()
         if kind == "damaged":
             data = bytearray(bad.read_bytes())
             pages = len(data) // 4096
             for page in range(pages // 2, pages):  # the second half of the pages scribbled on
                 data[page * 4096 + 100 : page * 4096 + 300] = b"\x07" * 200
             bad.write_bytes(bytes(data))
-    before = list(backup_dir_for(db_path).glob("*.db")) if backup_dir_for(db_path).exists() else []
+    before = [one.path for one in _backups(place)]
     with pytest.raises(DatabaseRefused):
-        restore_from(db_path, bad)
+        restore_from(place, bad)
     assert _customers(db) == 1
-    after = list(backup_dir_for(db_path).glob("*.db")) if backup_dir_for(db_path).exists() else []
-    assert after == before  # refused before anything was done
+    assert [one.path for one in _backups(place)] == before  # refused before anything was done
 
 
+@pytest.mark.sqlite_only  # SQLite's write lock on the file (BEGIN IMMEDIATE)
 def test_a_restore_refuses_while_another_program_writes_unless_forced(db, db_path):
     create_customer(db, {"first_name": "Anna"})
     saved = backup_now(db_path)
@@ -320,7 +437,7 @@ def test_a_restore_refuses_while_another_program_writes_unless_forced(db, db_pat
     assert restore_from(db_path, saved, force=True).customers == 1
 
 
-def test_backups_taken_today_are_dated_today(db, db_path):
-    taken = backup_now(db_path)
-    assert backup_files(db_path)[0].taken_at.date() == date.today()
-    assert taken.name.startswith(f"crm-{date.today():%Y%m%d}-")
+def test_backups_taken_today_are_dated_today(db):
+    taken = backup_now(book_path(db))
+    assert _backups(book_path(db))[0].taken_at.date() == date.today()
+    assert taken.name.startswith(f"{_stem_and_suffix(book_path(db))[0]}-{date.today():%Y%m%d}-")

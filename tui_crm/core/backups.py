@@ -19,7 +19,7 @@ from tui_crm.db.backup import file_damage as file_damage  # the check's, for a b
 from tui_crm.db.database import check_book_file, read_only_uri
 from tui_crm.db.postgres import backup as pg_backup  # client programs only: no connection
 from tui_crm.db.store import store_of
-from tui_crm.errors import CrmError
+from tui_crm.errors import CrmError, DatabaseRefused
 from tui_crm.paths import BookPlace, on_server
 
 DUE_AFTER = timedelta(days=1)  # at start, a backup when the newest is older than this
@@ -197,12 +197,22 @@ def _restore_on_server(url: str, source: Path, *, force: bool) -> Restored:
     except OSError as err:
         raise CrmError(f"cannot read {source}: {err.strerror or err}") from None
     if start.startswith(b"SQLite format 3"):
-        raise CrmError(
+        raise DatabaseRefused(
             f"{source} is a book in a file, not a backup of a book on PostgreSQL; to move it "
             f"to PostgreSQL, copy it into a new database: tui-crm copy --from {source} --to "
             "postgresql://…"
         )
-    pg_backup.archive_problem(source)
+    try:
+        version = pg_backup.archive_schema(source)  # and refuses what pg_restore cannot read
+    except CrmError as err:
+        raise DatabaseRefused(str(err)) from None
+    if version < 1:
+        raise DatabaseRefused(f"{source} is a backup of another program's database, not tui-crm")
+    if version > migrations.LATEST:
+        raise DatabaseRefused(
+            f"{source} was written by a newer tui-crm (schema {version}, this one knows "
+            f"{migrations.LATEST}); upgrade tui-crm to restore it"
+        )
     safety = backup_now(url, "before-restore")
     pg_backup.restore(url, source, lock_wait=None if force else LOCK_WAIT * 5)
     from tui_crm.db.database import close_database, open_database

@@ -185,25 +185,38 @@ def dump_to(url: str, target: Path) -> Path:
     return target
 
 
-def archive_customers(path: Path) -> int:
-    """How many customers the archive at `path` holds (read from its customer table's rows,
-    not restored); CrmError when it cannot be read."""
+def _table_rows(path: Path, table: str) -> list[bytes]:
+    """The rows of `table` in the archive at `path`, each as COPY's text line (not restored);
+    CrmError when it cannot be read."""
     archive_problem(path)
     done = subprocess.run(
-        [_client("pg_restore"), "--data-only", "--table=customer", "--file=-", str(path)],
+        [_client("pg_restore"), "--data-only", f"--table={table}", "--file=-", str(path)],
         capture_output=True,
         check=False,
     )
     if done.returncode != 0:
         said = next((line for line in done.stderr.decode(errors="replace").splitlines()), "")
         raise CrmError(f"{path} cannot be read ({said or 'pg_restore failed'})")
-    rows, inside = 0, False
+    rows, inside = [], False
     for line in done.stdout.split(b"\n"):
         if inside:
             if line == b"\\.":
                 inside = False
             else:
-                rows += 1
+                rows.append(line)
         elif line.startswith(b"COPY ") and line.endswith(b"FROM stdin;"):
             inside = True
     return rows
+
+
+def archive_customers(path: Path) -> int:
+    """How many customers the archive at `path` holds (read from its customer table's rows,
+    not restored); CrmError when it cannot be read."""
+    return len(_table_rows(path, "customer"))
+
+
+def archive_schema(path: Path) -> int:
+    """The schema number of the book the archive at `path` holds (its schema_migration rows,
+    not restored): 0 when it holds none, an archive of another program's database."""
+    numbers = [int(row.split(b"\t", 1)[0]) for row in _table_rows(path, "schema_migration")]
+    return max(numbers, default=0)
