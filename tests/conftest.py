@@ -125,14 +125,15 @@ def pg_template(pg_cluster: Cluster) -> str:
     """A database migrated to the newest schema once, that each test's book is copied from."""
     from tui_crm.db.postgres.book import PostgresBook, migrate
 
-    _create(pg_cluster, "book_template")
+    create_database(pg_cluster, "book_template")
     book = PostgresBook(pg_cluster.url("book_template"))
     migrate(book)
     book.close()
     return "book_template"
 
 
-def _create(cluster: Cluster, name: str, template: str | None = None) -> None:
+def create_database(cluster: Cluster, name: str, template: str | None = None) -> None:
+    """A new database on the test cluster: empty, or a copy of `template`."""
     import psycopg
 
     copy = f" TEMPLATE {template} STRATEGY FILE_COPY" if template else ""
@@ -144,5 +145,5 @@ def _create(cluster: Cluster, name: str, template: str | None = None) -> None:
 def pg_url(pg_cluster: Cluster, pg_template: str) -> str:
     """The URL of a new book on PostgreSQL at the newest schema, for this test alone."""
     name = f"book_{os.getpid()}_{next(_BOOKS)}"
-    _create(pg_cluster, name, pg_template)
+    create_database(pg_cluster, name, pg_template)
     return pg_cluster.url(name, user=TEST_ROLE)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
+import os
 import random
+import re
 import sqlite3
 import stat
 from datetime import date
@@ -20,6 +23,7 @@ from tui_crm.errors import DatabaseRefused
 from tui_crm.paths import default_db_path
 
 TODAY = date(2026, 11, 18)
+_SCRATCH = itertools.count(1)
 
 
 def _mode(path: Path) -> int:
@@ -49,6 +53,7 @@ def _assert_refused_untouched(path: Path, match: str) -> None:
     assert path.read_bytes() == before
 
 
+@pytest.mark.sqlite_only  # SQLite's PRAGMAs; PostgreSQL's schema: test_postgres_schema.py
 def test_a_fresh_database_is_migrated_with_wal_foreign_keys_and_a_busy_timeout(db):
     assert _pragma(db, "user_version") == migrations.LATEST
     assert _pragma(db, "application_id") == APPLICATION_ID
@@ -58,7 +63,8 @@ def test_a_fresh_database_is_migrated_with_wal_foreign_keys_and_a_busy_timeout(d
 
 
 def test_foreign_keys_are_enforced(db):
-    with pytest.raises(Exception, match="FOREIGN KEY"):
+    # "FOREIGN KEY constraint failed" (SQLite), "violates foreign key constraint" (PostgreSQL)
+    with pytest.raises(Exception, match="(?i)foreign key"):
         db.execute_sql(
             "INSERT INTO purchase (customer_id, day, cents, created_at) "
             "VALUES (999, '2026-01-01', 100, '2026-01-01 00:00:00')"
@@ -91,6 +97,7 @@ def test_tui_crm_db_overrides_the_default_path(home, tmp_path, monkeypatch):
     assert default_db_path() == tmp_path / "elsewhere.db"
 
 
+@pytest.mark.sqlite_only  # SQLite's PRAGMA table_info; PostgreSQL's: the test after this one
 def test_the_models_match_the_migrated_schema(db, tmp_path):
     """Each model's columns (name, type, not null, key), foreign keys and unique columns
     are those the migrations created."""
@@ -137,6 +144,76 @@ def test_the_models_match_the_migrated_schema(db, tmp_path):
         assert foreign_keys(db, table) == foreign_keys(scratch, table), table
         assert unique_columns(db, table) == unique_columns(scratch, table), table
     scratch.close()
+
+
+@pytest.mark.postgres
+def test_the_models_match_the_migrated_schema_on_postgresql(pg_cluster, pg_url, monkeypatch):
+    """As the test before, on PostgreSQL (whose types are its own: `date`, `boolean`, …): each
+    model's columns (name, not null, key), foreign keys (with their ON DELETE) and unique
+    columns are those of the migrated book, compared with the tables the models make."""
+    from tests.conftest import create_database
+    from tui_crm.db.postgres.book import PostgresBook
+
+    book = PostgresBook(pg_url)
+    scratch_name = f"from_models_{os.getpid()}_{next(_SCRATCH)}"
+    create_database(pg_cluster, scratch_name)
+    scratch = PostgresBook(pg_cluster.url(scratch_name))
+    for model in ALL_MODELS:  # SQLite's table option, which PostgreSQL has no word for
+        monkeypatch.setattr(model._meta, "without_rowid", False)
+    with scratch.bind_ctx(ALL_MODELS):
+        scratch.create_tables(ALL_MODELS)
+
+    def columns(database, table):
+        return set(
+            database.execute_sql(
+                "SELECT a.attname, a.attnotnull AND NOT coalesce(k.indisprimary, false), "
+                "coalesce(k.indisprimary, false) FROM pg_attribute a "
+                "LEFT JOIN pg_index k ON k.indrelid = a.attrelid AND k.indisprimary "
+                "AND a.attnum = ANY (k.indkey) "
+                "WHERE a.attrelid = ?::regclass AND a.attnum > 0 AND NOT a.attisdropped",
+                (table,),
+            )
+        )
+
+    def foreign_keys(database, table):
+        return set(
+            database.execute_sql(
+                "SELECT a.attname, c.confrelid::regclass::text, r.attname, c.confdeltype "
+                "FROM pg_constraint c "
+                "JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] "
+                "JOIN pg_attribute r ON r.attrelid = c.confrelid AND r.attnum = c.confkey[1] "
+                "WHERE c.contype = 'f' AND c.conrelid = ?::regclass",
+                (table,),
+            )
+        )
+
+    def unique_columns(database, table):
+        # Each key of a unique index, as its definition reads: a name unique in any case is
+        # unique on lower(name) (SQLite's unique column COLLATE NOCASE), and counts as unique.
+        rows = database.execute_sql(
+            "SELECT array_agg(pg_get_indexdef(i.indexrelid, k.ord::int, true) ORDER BY k.ord) "
+            "FROM pg_index i CROSS JOIN generate_series(1, i.indnkeyatts) AS k(ord) "
+            "WHERE i.indrelid = ?::regclass AND i.indisunique AND NOT i.indisprimary "
+            "AND i.indpred IS NULL GROUP BY i.indexrelid",
+            (table,),
+        )
+        return {
+            tuple(re.sub(r"^(?:ascii_)?lower\((\w+)\)$", r"\1", key) for key in keys)
+            for (keys,) in rows
+        }
+
+    try:
+        for model in ALL_MODELS:
+            table = model._meta.table_name
+            assert columns(book, table) == columns(scratch, table), table
+            assert {f.column_name for f in model._meta.sorted_fields} == {
+                c[0] for c in columns(book, table)
+            }
+            assert foreign_keys(book, table) == foreign_keys(scratch, table), table
+            assert unique_columns(book, table) == unique_columns(scratch, table), table
+    finally:
+        scratch.close()
+        book.close()
 
 
 def test_a_new_customer_gets_a_stable_uid_unless_it_brings_one(db_path):
