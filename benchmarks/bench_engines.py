@@ -156,7 +156,7 @@ def main() -> None:
         copied = copy_book(sqlite, server)
         took = time.perf_counter() - started
         print(f"book: {copied.summary()}")
-        print(f"PostgreSQL book made (schema 17): {_ms(made)}; copied in: {took:.1f} s")
+        print(f"PostgreSQL book made (its whole schema): {_ms(made)}; copied in: {took:.1f} s")
         rows = []
         server.execute_sql("ANALYZE")  # as autovacuum would soon after a copy
         from bench_import import write_csv
