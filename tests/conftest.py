@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Iterator
+import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import settings
@@ -147,3 +148,51 @@ def pg_url(pg_cluster: Cluster, pg_template: str) -> str:
     name = f"book_{os.getpid()}_{next(_BOOKS)}"
     create_database(pg_cluster, name, pg_template)
     return pg_cluster.url(name, user=TEST_ROLE)
+
+
+# Books that many tests of a module read alike: built once per test process and engine, and
+# copied for each test (a file's copy; on PostgreSQL, a database made with the built one as its
+# template), rather than built again for each.
+_BUILT: dict[tuple[str, str], tuple[str, Any]] = {}
+
+
+def open_built_book(request: pytest.FixtureRequest, key: str, build: Callable[[Any], Any]):
+    """(db, what `build` returned): the test's own book, opened as `db` opens one, holding
+    what `build(db)` wrote into a new book of the test's engine. `build` runs once per test
+    process and engine for each `key`; it must write the same whenever it runs (fixed days
+    and times) and leave no connection open but the book's. The book is at `db_path` on
+    SQLite; on PostgreSQL a database of its own (not `book_place`'s)."""
+    engine = request.getfixturevalue("engine")
+    made = _BUILT.get((key, engine))
+    if made is None:
+        made = _BUILT[(key, engine)] = _build_book(request, key, engine, build)
+    source, value = made
+    if engine == "postgresql":
+        cluster = request.getfixturevalue("pg_cluster")
+        name = f"book_{os.getpid()}_{next(_BOOKS)}"
+        create_database(cluster, name, source)
+        return open_database(cluster.url(name, user=TEST_ROLE)), value
+    path: Path = request.getfixturevalue("db_path")
+    for end in ("", "-wal"):
+        if Path(source + end).exists():
+            shutil.copyfile(source + end, f"{path}{end}")
+            os.chmod(f"{path}{end}", 0o600)
+    return open_database(path), value
+
+
+def _build_book(
+    request: pytest.FixtureRequest, key: str, engine: str, build: Callable[[Any], Any]
+) -> tuple[str, Any]:
+    if engine == "postgresql":
+        cluster = request.getfixturevalue("pg_cluster")
+        name = f"built_{key}_{os.getpid()}"
+        create_database(cluster, name, request.getfixturevalue("pg_template"))
+        place = cluster.url(name, user=TEST_ROLE)
+    else:
+        folder = request.getfixturevalue("tmp_path_factory").mktemp(f"built-{key}")
+        name = place = str(folder / "book.db")
+    try:
+        value = build(open_database(place))
+    finally:
+        close_database()
+    return name, value

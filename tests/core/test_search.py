@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from tests.builders import category
+from tests.conftest import open_built_book
 from tests.versions import current_version
 from tui_crm.core.attention import attention_state, lapsed_ids, snooze
 from tui_crm.core.customers import (
@@ -17,6 +18,7 @@ from tui_crm.core.customers import (
     trash_customer,
 )
 from tui_crm.core.search import search
+from tui_crm.db.database import close_database
 
 pytestmark = pytest.mark.both_engines
 
@@ -117,8 +119,7 @@ INTERACTIONS = {
 }
 
 
-@pytest.fixture
-def book(db):
+def _write_people(db) -> dict[str, int]:
     category(db, "key account", 14)
     category(db, "regular", 45)
     ids = {}
@@ -133,6 +134,25 @@ def book(db):
                 db, ids[key], notes=notes, at=_at(days), follow_up=follow_up, now=_at(days)
             )
     return ids
+
+
+@pytest.fixture
+def built(request, engine):
+    """The book of PEOPLE, written once per test process and engine, copied for each test."""
+    db, ids = open_built_book(request, "search", _write_people)
+    yield db, ids
+    close_database()
+
+
+@pytest.fixture
+def db(built):
+    """This module's book: the one of PEOPLE (every test here reads it)."""
+    return built[0]
+
+
+@pytest.fixture
+def book(built) -> dict[str, int]:
+    return dict(built[1])
 
 
 def _find(db, book, text: str, **kwargs) -> list[str]:
