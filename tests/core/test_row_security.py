@@ -244,12 +244,17 @@ def test_check_finds_a_policy_gone_and_repair_puts_it_back_as_it_was(team):
     with psycopg.connect(team["admin"], autocommit=True) as conn:
         conn.execute("DROP POLICY customer_own ON customer")
         conn.execute("DROP FUNCTION crm_rank_of(integer, bigint)")
+        conn.execute("DROP VIEW customer_search_made")
     ole = open_database(team["urls"]["ole"])
     assert len(_ids(search(ole, parse(""), as_of=TODAY))) == 0  # no policy: no row at all
     close_database()
     mona = open_database(team["urls"]["mona"])
     said = {problem.text for problem in check_book(mona).problems}
-    assert said == {"function crm_rank_of is missing", "policy customer_own is missing"}
+    assert said == {
+        "function crm_rank_of is missing",
+        "policy customer_own is missing",
+        "view customer_search_made is missing",
+    }
     repair_book(mona)
     assert check_book(mona).problems == ()
     definer = dict(
@@ -259,6 +264,10 @@ def test_check_finds_a_policy_gone_and_repair_puts_it_back_as_it_was(team):
         ).fetchall()
     )
     assert definer == {"crm_rank_of": True, "crm_index": True, "customer_owner_default": False}
+    options = mona.execute_sql(
+        "SELECT reloptions FROM pg_class WHERE relname = 'customer_search_made'"
+    ).fetchone()[0]
+    assert options == ["security_invoker=true"]
     close_database()
     ole = open_database(team["urls"]["ole"])
     assert _ids(search(ole, parse(""), as_of=TODAY)) == {made["olga"], made["otto"], made["oda"]}
@@ -328,3 +337,19 @@ def test_a_book_behind_this_version_waits_for_a_member_to_bring_it_on(team):
     with pytest.raises(CrmError, match="a member of the team's role opens it once") as said:
         open_database(team["urls"]["ole"])
     assert "\n" not in str(said.value)
+
+
+def test_nothing_of_anothers_reaches_a_salesperson_through_the_schemas_views_or_functions(team):
+    made = _book(team)
+    with psycopg.connect(team["urls"]["ole"], autocommit=True) as conn:
+        # Straight SQL, as a salesperson with the server's own client could send it.
+        for view in ("customer_search_doc", "customer_search_made"):
+            ids = {row[0] for row in conn.execute(f"SELECT customer_id FROM {view}")}
+            assert ids == {made["olga"], made["otto"], made["oda"]}, view
+        for call in (f"crm_unindex({made['pia']})", f"crm_mark_attention({made['pia']})"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(f"SELECT {call}")
+        # What a session may call tells nothing of anyone's, and moves nothing.
+        assert conn.execute("SELECT crm_last_customer_id()").fetchone()[0] == max(made.values())
+    mona = open_database(team["urls"]["mona"])
+    assert check_book(mona).problems == ()
