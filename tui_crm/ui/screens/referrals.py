@@ -262,7 +262,9 @@ class ReferralTreeScreen(StyledAsNeeded, FollowsTheBook, ListHoldsKeys, Screen):
         ids = forest.path_to(self.centre)
         if not ids:
             name = forest.name_of(self.centre) or f"Customer #{self.centre}"
-            note = data(f"{name} has not referred anyone, and no customer in the book referred them.")
+            note = data(
+                f"{name} has not referred anyone, and no customer in the book referred them."
+            )
             return ForestLoaded(forest, [], [], {}, {}, 0, note, None)
         hidden = max(0, len(ids) - 1 - KEEP_ABOVE - 1)
         shown = ids if not hidden else [ids[0], *ids[-KEEP_ABOVE - 1 :]]
