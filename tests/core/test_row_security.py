@@ -96,6 +96,14 @@ def _update(db, customer_id: int, values: dict) -> None:
     update_customer(db, customer_id, values, expected_version=customer_row(customer_id).version)
 
 
+def _kept_by_the_team_then_reopened(team, person: str):
+    """The team's keeper (mona's session) goes round once; then `person`'s book again."""
+    close_database()
+    keep_book(open_database(team["urls"]["mona"]), TODAY)
+    close_database()
+    return open_database(team["urls"][person])
+
+
 def _ids(rows) -> set[int]:
     return {row.id for row in rows}
 
@@ -285,11 +293,7 @@ def test_the_teams_keeper_brings_a_salespersons_queue_up_to_date(team):
         at=datetime(2026, 12, 1, 9),
         follow_up=TODAY,
     )
-    close_database()
-    mona = open_database(team["urls"]["mona"])
-    keep_book(mona, TODAY)
-    close_database()
-    ole = open_database(team["urls"]["ole"])
+    ole = _kept_by_the_team_then_reopened(team, "ole")
     due = attention_page(ole, TODAY, reasons=["follow_up_due"], limit=50)
     assert [item.customer_id for item in due.items] == [made["olga"]]
     # Ole calls: the call answers the follow-up. The reasons of the customers shown are read
@@ -300,11 +304,7 @@ def test_the_teams_keeper_brings_a_salespersons_queue_up_to_date(team):
     assert (stale.items, stale.total) == ([], 1)
     with pytest.raises(CrmError, match="needs the whole book"):
         keep_book(ole, TODAY)
-    close_database()
-    mona = open_database(team["urls"]["mona"])
-    keep_book(mona, TODAY)
-    close_database()
-    ole = open_database(team["urls"]["ole"])
+    ole = _kept_by_the_team_then_reopened(team, "ole")
     kept = attention_page(ole, TODAY, reasons=["follow_up_due"], limit=50)
     assert (kept.items, kept.total) == ([], 0)
 
