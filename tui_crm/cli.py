@@ -694,7 +694,11 @@ def _is_database_error(err: Exception) -> bool:
     if isinstance(err, sqlite3.Error):
         return True
     peewee = sys.modules.get("peewee")
-    return peewee is not None and isinstance(err, peewee.DatabaseError)
+    if peewee is not None and isinstance(err, peewee.DatabaseError):
+        return True
+    # PostgreSQL's own errors, from what goes past peewee (COPY in an import or a copy).
+    psycopg = sys.modules.get("psycopg")
+    return psycopg is not None and isinstance(err, psycopg.Error)
 
 
 def _db_path(args: argparse.Namespace) -> BookPlace:

@@ -67,6 +67,23 @@ def write(place: Place, *statements: str) -> None:
             conn.execute(sql)
 
 
+def create_database(cluster: Cluster, name: str, template: str | None = None) -> None:
+    """A new database on the test cluster: empty, or a copy of `template` (which nothing may
+    be connected to)."""
+    import psycopg
+
+    copy = f" TEMPLATE {template} STRATEGY FILE_COPY" if template else ""
+    with psycopg.connect(cluster.url(), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}{copy}")
+
+
+def drop_database(cluster: Cluster, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(cluster.url(), autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name}")
+
+
 class Books:
     """Books made once per test process and copied for each test: on SQLite a file copied
     beside the test's, on PostgreSQL a database made from a template database."""
@@ -86,26 +103,37 @@ class Books:
         return self._files[name]
 
     def copy(
-        self, name: str, make: Callable[[Path], None], into: Path, cluster: Cluster | None
+        self,
+        name: str,
+        make: Callable[[Path], None],
+        into: Path,
+        cluster: Cluster | None,
+        on_server: Callable[[str], None] | None = None,
     ) -> Place:
-        """A private copy of the book `name`: the file `into`, or with a cluster a new
-        database on it (its URL)."""
-        source = self.file(name, make)
+        """A private copy of the book `name`: the file `into`; or, with a cluster, a new
+        database on it (its URL), made from a template database that is the file copied there
+        (`tui-crm copy`), or made by `on_server(url)` in a new book."""
         if cluster is None:
-            shutil.copy(source, into)
+            shutil.copy(self.file(name, make), into)
             return into
-        from tests.conftest import TEST_ROLE, _create
+        from tests.conftest import TEST_ROLE
 
         if name not in self._templates:
             template = f"template_{name}"
-            _create(cluster, template)
+            drop_database(cluster, template)  # what a failed attempt left
+            create_database(cluster, template)
             url = cluster.url(template, user=TEST_ROLE)
-            copied = run_cli(self._factory.mktemp("copy-home"), "copy", "--from", str(source),
-                             "--to", url)  # fmt: skip
-            assert copied.returncode == 0, copied.stderr
+            if on_server is not None:
+                on_server(url)
+            else:
+                copied = run_cli(
+                    self._factory.mktemp("copy-home"),
+                    *("copy", "--from", str(self.file(name, make)), "--to", url),
+                )
+                assert copied.returncode == 0, copied.stderr
             self._templates[name] = template
         copy = f"{name}_{os.getpid()}_{next(_COPIES)}"
-        _create(cluster, copy, self._templates[name])
+        create_database(cluster, copy, self._templates[name])
         return cluster.url(copy, user=TEST_ROLE)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.books import Books, Place
+from tests.cli.books import Books, Place, create_database
 
 _OTHERS = itertools.count(1)
 
@@ -32,11 +32,11 @@ def another_place(engine: str, tmp_path: Path, request: pytest.FixtureRequest):
     def place(name: str) -> Place:
         if engine != "postgresql":
             return tmp_path / name
-        from tests.conftest import TEST_ROLE, _create
+        from tests.conftest import TEST_ROLE
 
         cluster = request.getfixturevalue("pg_cluster")
         database = f"other_{os.getpid()}_{next(_OTHERS)}"
-        _create(cluster, database, request.getfixturevalue("pg_template"))
+        create_database(cluster, database, request.getfixturevalue("pg_template"))
         return cluster.url(database, user=TEST_ROLE)
 
     return place

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli.books import create_database
 from tests.cli.commands import run_cli
 from tests.refusals import one_line_error
 
@@ -22,10 +23,8 @@ _NEW = itertools.count(1)
 @pytest.fixture
 def new_database(pg_cluster) -> str:
     """The URL of a database with nothing in it: not a book yet."""
-    from tests.conftest import _create
-
     name = f"new_{os.getpid()}_{next(_NEW)}"
-    _create(pg_cluster, name)
+    create_database(pg_cluster, name)
     return pg_cluster.url(name)
 
 
@@ -224,3 +223,21 @@ def test_every_command_says_the_same_on_postgresql_as_on_a_file(
         assert on_server.stderr.replace(new_database, "BOOK") == on_file.stderr.replace(
             str(demo_file), "BOOK"
         ), said
+
+
+def test_a_copy_of_a_book_holding_a_nul_is_one_line_and_leaves_the_server_book_new(
+    home, tmp_path, new_database
+):
+    """A file's text may hold a NUL character; PostgreSQL's cannot."""
+    from tui_crm.core.customers import create_customer
+    from tui_crm.db.database import close_database, open_database
+
+    source = tmp_path / "nul.db"
+    db = open_database(source)
+    create_customer(db, {"first_name": "Ada", "last_name": "Lovelace"})
+    create_customer(db, {"first_name": "nul\x00here", "last_name": "Zed"})
+    close_database()
+    refused = run_cli(home, "copy", "--from", str(source), "--to", new_database)
+    assert "NUL" in one_line_error(refused.returncode, refused.stdout, refused.stderr)
+    again = run_cli(home, "copy", "--from", str(source), "--to", new_database)
+    assert "NUL" in one_line_error(again.returncode, again.stdout, again.stderr)  # still new
