@@ -8,13 +8,12 @@ import csv
 import io
 import json
 import re
-import shutil
-import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from tests.cli.books import Place, on_server, rows, xfail_on_postgresql
 from tui_crm.cli import main
 from tui_crm.core.customers import create_customer, log_interaction
 from tui_crm.core.display import spreadsheet_cell
@@ -43,33 +42,39 @@ LOCAL_PARTS = ("=1+1", "+cmd", "-2+3", "-x", "'quoted")
 FORBIDDEN = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
-@pytest.fixture(scope="module")
-def hostile_book(tmp_path_factory) -> Path:
+def _make_hostile(place: Path | str, home: Path) -> None:
     """Each hostile string in every text field of a customer, and a twin of each (a probable
     duplicate), referring each other in a chain; an overdue follow-up for each; one customer
     holds a 1 MB string."""
-    folder = tmp_path_factory.mktemp("hostile")
-    path = folder / "hostile.db"
     with pytest.MonkeyPatch.context() as env:
-        env.setenv("TUI_CRM_HOME", str(folder / "home"))
+        env.setenv("TUI_CRM_HOME", str(home))
         env.setenv("TUI_CRM_REGION", "NO")
-        _fill(path)
-    return path
+        _fill(place)
 
 
 @pytest.fixture
-def book(hostile_book, home, tmp_path) -> Path:
-    """A copy of the hostile book for one test."""
-    copy = tmp_path / "hostile.db"
-    shutil.copy(hostile_book, copy)
-    return copy
+def book(books, home, book_place, cluster, tmp_path) -> Place:
+    """A copy of the hostile book for one test, where the test's book is (`book_place`): a
+    file, or a database on the test cluster. The book is made once, in a file."""
+    return books.copy(
+        "hostile",
+        lambda path: _make_hostile(path, path.parent / "home"),
+        tmp_path / "hostile.db",
+        cluster,
+        # Made there, not copied: PostgreSQL's text cannot hold the NUL that one string has.
+        on_server=lambda url: _make_hostile(url, tmp_path / "setup-home"),
+    )
 
 
-def _fill(path: Path) -> None:
-    db = open_database(path)
+def _fill(place: Path | str) -> None:
+    db = open_database(place)
     now = datetime.now().replace(microsecond=0)
     previous = None
     for n, text in enumerate((*HOSTILE, MEGA)):
+        if "\x00" in text and on_server(place):
+            continue  # text on PostgreSQL cannot hold a NUL
+        if text is MEGA and on_server(place) and not _saved_on_server(db, text):
+            break  # MEGA_ON_POSTGRESQL: the tests that look for it are expected to fail there
         for twin in (0, 1):
             local = LOCAL_PARTS[n % len(LOCAL_PARTS)]
             lost = n % 3 == 0 and twin
@@ -102,8 +107,46 @@ def _fill(path: Path) -> None:
                 at=now - timedelta(days=100),
                 follow_up=(now - timedelta(days=3)).date(),
             )
-    db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    if not on_server(place):
+        db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     close_database()
+
+
+# A bug in the product: on PostgreSQL a customer whose name, company, city, source, reason
+# they chose us or lost reason is longer than about 2.7 KB (compressed) cannot be saved: each
+# of those columns has a b-tree index (tui_crm/db/postgres/migrations/m0017_schema.sql), whose
+# entries are at most a third of a page. On a file it is saved.
+MEGA_ON_POSTGRESQL = (
+    "on PostgreSQL a customer with a 1 MB name or city cannot be saved (the schema's b-tree "
+    "indexes on customer's name, company, city, source, why_chose_us and lost_reason take "
+    "at most 2704 bytes an entry): the hostile book there has no 1 MB customer"
+)
+
+
+def _saved_on_server(db, text: str) -> bool:
+    """Whether PostgreSQL saves a customer holding `text` in every field that the hostile
+    customers hold it in (tried, and taken back)."""
+    from peewee import DatabaseError
+
+    class Undone(Exception):
+        pass
+
+    try:
+        with db.atomic():
+            create_customer(
+                db,
+                {
+                    **dict.fromkeys(("first_name", "company", "job_title", "street"), text),
+                    **dict.fromkeys(("city", "why_chose_us", "source", "notes"), text),
+                    "last_name": f"Zed{text}",
+                    "tags": [text],
+                },
+            )
+            raise Undone
+    except Undone:
+        return True
+    except DatabaseError:
+        return False
 
 
 @pytest.fixture(autouse=True)
@@ -121,12 +164,7 @@ def _run(capsys, *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def _stored(path: Path, sql: str) -> list[tuple]:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
+_stored = rows
 
 
 def _safe(text: str) -> None:
@@ -161,14 +199,14 @@ def test_tables_and_lines_show_hostile_data_as_visible_text(book, capsys, args):
     assert "␛]0;pwned␇" in out  # shown, not obeyed
 
 
-def test_every_error_that_quotes_hostile_data_is_one_visible_line(book, capsys):
+def test_every_error_that_quotes_hostile_data_is_one_visible_line(book, capsys, tmp_path):
     for args in (
         ("log", f"Nobody {HOSTILE[4]}", "--note", "x"),  # no such customer
         ("find", f"bogus:{HOSTILE[6]}"),  # unknown qualifier, quoted
         ("find", f"tier:{HOSTILE[5]}"),
         ("find", "spent12m>=99999999999999999999999"),
         ("find", f"rob{HOSTILE[7]}"),  # a NUL in a query
-        ("export", "-o", str(book.parent / HOSTILE[4])),  # a name for a file: fine, see below
+        ("export", "-o", str(tmp_path / HOSTILE[4])),  # a name for a file: fine, see below
     ):
         code, out, err = _run(capsys, *args, "--db", str(book))
         if args[0] == "export":
@@ -192,7 +230,9 @@ def test_an_ambiguous_hostile_name_lists_the_twins_visibly(book, capsys):
 @pytest.mark.parametrize(
     "command", [("find", "--limit", "0"), ("attention", "--limit", "0"), ("duplicates",)]
 )
-def test_json_carries_the_data_exactly_and_escapes_every_control(book, capsys, command):
+def test_json_carries_the_data_exactly_and_escapes_every_control(book, capsys, command, request):
+    if command[0] == "find":
+        xfail_on_postgresql(request, MEGA_ON_POSTGRESQL)
     code, out, err = _run(capsys, *command, "--format", "json", "--db", str(book))
     assert code == 0
     _safe(out)  # not one raw control, DEL, C1 or bidi character
@@ -287,8 +327,9 @@ def test_import_report_lines_quote_hostile_cells_visibly(book, capsys, tmp_path)
     _safe(err)
 
 
-def test_a_referrals_line_of_a_1_mb_name_is_cut_in_the_name_and_keeps_its_id(book, capsys):
-    (mega,) = _stored(book, f"SELECT id FROM customer WHERE first_name = '{MEGA}' LIMIT 1")
+def test_a_referrals_line_of_a_1_mb_name_is_cut_in_the_name_and_keeps_its_id(book, capsys, request):
+    xfail_on_postgresql(request, MEGA_ON_POSTGRESQL)
+    (mega,) = _stored(book, "SELECT id FROM customer WHERE first_name = ? LIMIT 1", (MEGA,))
     code, out, _ = _run(capsys, "referrals", "--db", str(book))
     assert code == 0
     lines = [line for line in out.splitlines() if f" #{mega[0]}  " in line]
