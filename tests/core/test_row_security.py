@@ -9,6 +9,7 @@ rather than work them out from its own customers."""
 
 from __future__ import annotations
 
+import time
 from datetime import date, datetime, timedelta
 
 import psycopg
@@ -35,6 +36,7 @@ from tui_crm.core.referrals import referral_forest
 from tui_crm.core.search import search
 from tui_crm.db.database import close_database, open_database
 from tui_crm.db.meta import meta_value
+from tui_crm.db.store import store_of
 from tui_crm.errors import CrmError, NotFound
 
 pytestmark = pytest.mark.postgres
@@ -353,3 +355,27 @@ def test_nothing_of_anothers_reaches_a_salesperson_through_the_schemas_views_or_
         assert conn.execute("SELECT crm_last_customer_id()").fetchone()[0] == max(made.values())
     mona = open_database(team["urls"]["mona"])
     assert check_book(mona).problems == ()
+
+
+def test_what_the_keeper_kept_every_open_app_hears_once(team):
+    made = _book(team)
+    ole = open_database(team["urls"]["ole"])
+    clock = store_of(ole).change_clock()  # what ole's open app listens to
+    try:
+        log_interaction(ole, made["olga"], kind="call", notes="call back", follow_up=TODAY)
+        close_database()
+        mona = open_database(team["urls"]["mona"])
+        heard = _settled(clock)
+        keep_book(mona, TODAY)  # Olga's follow-up rescored: ole's app reads again
+        told = _settled(clock)
+        assert told == heard + 1
+        keep_book(mona, TODAY)  # nothing left to keep: nobody is told
+        assert _settled(clock) == told
+    finally:
+        clock.close()
+
+
+def _settled(clock) -> int:
+    """The clock's reading once what was sent has arrived."""
+    time.sleep(0.3)
+    return clock.reading()

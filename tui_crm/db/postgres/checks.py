@@ -107,7 +107,16 @@ class PostgresChecks(Checks):
         customers (it cannot take one: the team's sessions keep the book's backups)."""
         return dump(self.db.url, reason, keep=keep) if self.sees_whole_book() else None
 
-    def tell_readers(self) -> None:
+    def tell_readers(self, *, if_written: bool = False) -> None:
+        if if_written:
+            # The kept tables have no triggers that tell. A transaction has an id once it
+            # wrote a row (PostgreSQL 15's per-transaction table counts also hold a previous
+            # transaction's, not yet sent to the statistics).
+            self.db.execute_sql(
+                "SELECT pg_notify('tui_crm_book', '') "
+                "WHERE pg_current_xact_id_if_assigned() IS NOT NULL"
+            )
+            return
         with self.db.atomic():
             self.db.execute_sql("SELECT pg_notify('tui_crm_book', '')")
 

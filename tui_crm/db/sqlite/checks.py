@@ -40,7 +40,7 @@ class SqliteChecks(Checks):
 
         return backup_file(path, reason, keep=keep)
 
-    def tell_readers(self) -> None:
+    def tell_readers(self, *, if_written: bool = False) -> None:
         return None  # each reader's BookClock sees the file's data_version move
 
     def file_problem(self) -> str | None:

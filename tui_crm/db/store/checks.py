@@ -23,9 +23,10 @@ class Checks(Area):
         rotated by `keep`; None when there is nothing to back up yet."""
         raise NotImplementedError
 
-    def tell_readers(self) -> None:
-        """Make every app that has the book open read it again (after a restore): a book on a
-        server tells them; a file's readers see its change by themselves."""
+    def tell_readers(self, *, if_written: bool = False) -> None:
+        """Make every app that has the book open read it again (after a restore; with
+        `if_written`, inside a transaction, when it wrote anything: what a keeper kept): a
+        book on a server tells them; a file's readers see its change by themselves."""
         raise NotImplementedError
 
     def file_problem(self) -> str | None:
