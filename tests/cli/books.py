@@ -67,21 +67,12 @@ def write(place: Place, *statements: str) -> None:
             conn.execute(sql)
 
 
-def create_database(cluster: Cluster, name: str, template: str | None = None) -> None:
-    """A new database on the test cluster: empty, or a copy of `template` (which nothing may
-    be connected to)."""
-    import psycopg
-
-    copy = f" TEMPLATE {template} STRATEGY FILE_COPY" if template else ""
-    with psycopg.connect(cluster.url(), autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}{copy}")
-
-
 def drop_database(cluster: Cluster, name: str) -> None:
+    """Drop a database of the test cluster, ending any session still on it."""
     import psycopg
 
     with psycopg.connect(cluster.url(), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name}")
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 class Books:
@@ -107,17 +98,19 @@ class Books:
         name: str,
         make: Callable[[Path], None],
         into: Path,
-        cluster: Cluster | None,
+        request: pytest.FixtureRequest,
         on_server: Callable[[str], None] | None = None,
     ) -> Place:
-        """A private copy of the book `name`: the file `into`; or, with a cluster, a new
-        database on it (its URL), made from a template database that is the file copied there
-        (`tui-crm copy`), or made by `on_server(url)` in a new book."""
-        if cluster is None:
+        """A private copy of the book `name` where the test's book is (its `engine`): the
+        file `into`; or on PostgreSQL a new database (its URL, dropped after the test), made
+        from a template database that is the file copied there (`tui-crm copy`), or that
+        `on_server(url)` wrote into a new book."""
+        if request.getfixturevalue("engine") != "postgresql":
             shutil.copy(self.file(name, make), into)
             return into
-        from tests.conftest import TEST_ROLE
+        from tests.conftest import TEST_ROLE, create_database
 
+        cluster: Cluster = request.getfixturevalue("pg_cluster")
         if name not in self._templates:
             template = f"template_{name}"
             drop_database(cluster, template)  # what a failed attempt left
@@ -134,6 +127,7 @@ class Books:
             self._templates[name] = template
         copy = f"{name}_{os.getpid()}_{next(_COPIES)}"
         create_database(cluster, copy, self._templates[name])
+        request.addfinalizer(lambda: drop_database(cluster, copy))
         return cluster.url(copy, user=TEST_ROLE)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.books import Books, Place, create_database
+from tests.cli.books import Books, Place, drop_database
 
 _OTHERS = itertools.count(1)
 
@@ -19,12 +19,6 @@ def books(tmp_path_factory: pytest.TempPathFactory) -> Books:
 
 
 @pytest.fixture
-def cluster(engine: str, request: pytest.FixtureRequest):
-    """The test cluster when the test's book is on PostgreSQL, else None."""
-    return request.getfixturevalue("pg_cluster") if engine == "postgresql" else None
-
-
-@pytest.fixture
 def another_place(engine: str, tmp_path: Path, request: pytest.FixtureRequest):
     """A second new book for a test, where its first is (`book_place`): `another_place(name)`
     is the file tmp_path/name, not made yet, or a new book on the test cluster."""
@@ -32,11 +26,12 @@ def another_place(engine: str, tmp_path: Path, request: pytest.FixtureRequest):
     def place(name: str) -> Place:
         if engine != "postgresql":
             return tmp_path / name
-        from tests.conftest import TEST_ROLE
+        from tests.conftest import TEST_ROLE, create_database
 
         cluster = request.getfixturevalue("pg_cluster")
         database = f"other_{os.getpid()}_{next(_OTHERS)}"
         create_database(cluster, database, request.getfixturevalue("pg_template"))
+        request.addfinalizer(lambda: drop_database(cluster, database))
         return cluster.url(database, user=TEST_ROLE)
 
     return place

@@ -72,10 +72,10 @@ def home(tmp_path) -> Path:
 
 
 @pytest.fixture
-def demo(books, demo_file, book_place, cluster, tmp_path) -> Place:
+def demo(books, demo_file, book_place, tmp_path, request) -> Place:
     """A private copy of the demo book where the test's book is (`book_place`): a file, or a
     database on the test cluster."""
-    return books.copy("demo", _make_demo, tmp_path / "book.db", cluster)
+    return books.copy("demo", _make_demo, tmp_path / "book.db", request)
 
 
 @pytest.mark.sqlite_only  # the demo's file: its permissions, SQLite's own integrity checks

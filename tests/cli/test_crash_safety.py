@@ -7,10 +7,10 @@ it prints "ready" and waits; the test kills it as soon as it reads that line. No
 
 from __future__ import annotations
 
+import json
 import os
 import select
 import signal
-import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli.books import Place, on_server, rows
+from tests.cli.commands import run_cli
 from tui_crm.core.backups import backup_now
 from tui_crm.core.customers import add_purchase, create_customer, log_interaction
 from tui_crm.db.backup import backup_files
@@ -67,7 +69,7 @@ def _kill_when_ready(home: Path, driver: str) -> None:
         proc.stderr.close()
 
 
-def _check(home: Path, book: Path) -> str:
+def _check(home: Path, book: Place) -> str:
     result = subprocess.run(
         [sys.executable, "-m", "tui_crm", "check", "--db", str(book)],
         capture_output=True,
@@ -79,28 +81,36 @@ def _check(home: Path, book: Path) -> str:
     return result.stdout
 
 
-def _rows(book: Path, sql: str) -> list[tuple]:
-    conn = sqlite3.connect(book)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
+_rows = rows
+
+
+def _triggers(book: Place) -> list[tuple]:
+    """The book's triggers as its engine keeps them: SQLite's as written; PostgreSQL's with
+    whether each is enabled."""
+    if on_server(book):
+        return rows(
+            book,
+            "SELECT tgname, pg_get_triggerdef(oid), tgenabled FROM pg_trigger "
+            "WHERE NOT tgisinternal ORDER BY tgrelid::regclass::text, tgname",
+        )
+    return rows(book, "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
 
 
 @pytest.fixture
-def book(home: Path, db_path: Path) -> Path:
-    db = open_database(db_path)
+def book(home: Path, book_place: str) -> Place:
+    db = open_database(book_place)
     for n in range(20):
         cid = create_customer(db, {"first_name": f"Person{n}", "last_name": "Berg"})
         log_interaction(db, cid, notes=f"call {n}", at="2026-01-05 10:00")
         add_purchase(db, cid, day="2025-06-01", amount="10.00")
     close_database()
-    return db_path
+    return book_place if on_server(book_place) else Path(book_place)
 
 
 def test_an_import_killed_while_writing_adds_none_of_its_rows(home, book, tmp_path):
     """An import writes all its new customers in one transaction: killed after inserting
     them (before the commit), the book has none of them, and every trigger is back."""
+    triggers = _triggers(book)
     source = tmp_path / "big.csv"
     source.write_text(
         "first_name,last_name,email,tags\n"
@@ -118,12 +128,17 @@ def test_an_import_killed_while_writing_adds_none_of_its_rows(home, book, tmp_pa
     )
     assert _rows(book, "SELECT count(*) FROM customer") == [(20,)]
     assert _rows(book, "SELECT count(*) FROM customer_email") == [(0,)]
-    assert _rows(book, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'")[0][0] > 20
+    assert len(triggers) > 20 and _triggers(book) == triggers
     assert "book is healthy: 20 customers" in _check(home, book)
     # The backup taken before it is whole, and holds the book as it was.
-    [before] = backup_files(book)
-    assert before.reason == "before-import"
-    assert _rows(before.path, "SELECT count(*) FROM customer") == [(20,)]
+    listed = run_cli(home, "backups", "--format", "json", "--db", str(book))
+    assert listed.returncode == 0, listed.stderr
+    assert [(b["reason"], b["customers"]) for b in json.loads(listed.stdout)] == [
+        ("before-import", 20)
+    ]
+    if not on_server(book):
+        [before] = backup_files(book)
+        assert _rows(before.path, "SELECT count(*) FROM customer") == [(20,)]
 
 
 def test_a_merge_killed_midway_changes_nothing(home, book):
@@ -140,15 +155,20 @@ def test_a_merge_killed_midway_changes_nothing(home, book):
         """,
     )
     assert _rows(
-        book, "SELECT customer_id, count(*) FROM interaction WHERE customer_id < 3 GROUP BY 1"
+        book,
+        "SELECT customer_id, count(*) FROM interaction WHERE customer_id < 3 GROUP BY 1 ORDER BY 1",
     ) == [(1, 1), (2, 1)]
     assert _rows(
-        book, "SELECT customer_id, count(*) FROM purchase WHERE customer_id < 3 GROUP BY 1"
+        book,
+        "SELECT customer_id, count(*) FROM purchase WHERE customer_id < 3 GROUP BY 1 ORDER BY 1",
     ) == [(1, 1), (2, 1)]
     assert _rows(book, "SELECT count(*) FROM customer WHERE deleted_at IS NULL") == [(20,)]
     assert "book is healthy: 20 customers" in _check(home, book)
 
 
+# SQLite's backup API copying into the book's file, step by step; a restore on PostgreSQL is
+# one pg_restore transaction (test_team_mode.py's test_backups_of_a_book_on_a_server_...).
+@pytest.mark.sqlite_only
 def test_a_restore_killed_while_copying_leaves_the_book_as_it_was(home, book):
     db = open_database(book)
     saved = backup_now(book)
@@ -174,6 +194,9 @@ def test_a_restore_killed_while_copying_leaves_the_book_as_it_was(home, book):
     assert reasons == ["before-restore", "manual"]  # the safety copy was taken whole first
 
 
+# A file's backup, checked before it takes its name; a PostgreSQL dump is written whole through
+# whole_files.replacing, as an export is (test_special_files.py's killed export).
+@pytest.mark.sqlite_only
 def test_a_backup_killed_before_it_takes_its_name_leaves_no_partial_backup(home, book):
     first = backup_now(book)
     _kill_when_ready(

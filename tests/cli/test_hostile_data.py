@@ -53,14 +53,14 @@ def _make_hostile(place: Path | str, home: Path) -> None:
 
 
 @pytest.fixture
-def book(books, home, book_place, cluster, tmp_path) -> Place:
+def book(books, home, book_place, tmp_path, request) -> Place:
     """A copy of the hostile book for one test, where the test's book is (`book_place`): a
     file, or a database on the test cluster. The book is made once, in a file."""
     return books.copy(
         "hostile",
         lambda path: _make_hostile(path, path.parent / "home"),
         tmp_path / "hostile.db",
-        cluster,
+        request,
         # Made there, not copied: PostgreSQL's text cannot hold the NUL that one string has.
         on_server=lambda url: _make_hostile(url, tmp_path / "setup-home"),
     )

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.books import create_database
 from tests.cli.commands import run_cli
 from tests.refusals import one_line_error
 
@@ -23,6 +22,8 @@ _NEW = itertools.count(1)
 @pytest.fixture
 def new_database(pg_cluster) -> str:
     """The URL of a database with nothing in it: not a book yet."""
+    from tests.conftest import create_database
+
     name = f"new_{os.getpid()}_{next(_NEW)}"
     create_database(pg_cluster, name)
     return pg_cluster.url(name)
