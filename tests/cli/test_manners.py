@@ -284,6 +284,7 @@ SUBCOMMANDS = (
     "backup",
     "trash",
     "copy",
+    "keep",
     "completion",
 )
 
@@ -324,7 +325,7 @@ def _subcommands() -> list[str]:
 
 def test_every_command_is_listed_here():
     assert set(SUBCOMMANDS) <= set(_subcommands())
-    assert len(_subcommands()) == 24
+    assert len(_subcommands()) == 25
 
 
 @pytest.mark.parametrize("command", [*_subcommands(), None])
