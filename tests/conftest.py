@@ -104,9 +104,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[Cluster]:
-    from tests.postgres import Cluster
+    from tests.postgres import Cluster, memory_folder
 
-    cluster = Cluster()
+    # In memory when there is room: the tests' databases are dropped after each test, and
+    # what a whole run keeps at once is the templates and one book per test process.
+    cluster = Cluster(memory_folder())
     import psycopg
 
     # The tests' user (TUI_CRM_USER=tester) is the role their books are opened as: on
@@ -142,12 +144,23 @@ def create_database(cluster: Cluster, name: str, template: str | None = None) ->
         conn.execute(f"CREATE DATABASE {name}{copy}")
 
 
+def drop_database(cluster: Cluster, name: str) -> None:
+    """Drop a test's database, and end any session still on it (a test's worker thread or
+    subprocess that outlived it)."""
+    import psycopg
+
+    with psycopg.connect(cluster.url(), autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
 @pytest.fixture
-def pg_url(pg_cluster: Cluster, pg_template: str) -> str:
-    """The URL of a new book on PostgreSQL at the newest schema, for this test alone."""
+def pg_url(pg_cluster: Cluster, pg_template: str) -> Iterator[str]:
+    """The URL of a new book on PostgreSQL at the newest schema, for this test alone (dropped
+    after it)."""
     name = f"book_{os.getpid()}_{next(_BOOKS)}"
     create_database(pg_cluster, name, pg_template)
-    return pg_cluster.url(name, user=TEST_ROLE)
+    yield pg_cluster.url(name, user=TEST_ROLE)
+    drop_database(pg_cluster, name)
 
 
 # Books that many tests of a module read alike: built once per test process and engine, and
@@ -161,7 +174,7 @@ def open_built_book(request: pytest.FixtureRequest, key: str, build: Callable[[A
     what `build(db)` wrote into a new book of the test's engine. `build` runs once per test
     process and engine for each `key`; it must write the same whenever it runs (fixed days
     and times) and leave no connection open but the book's. The book is at `db_path` on
-    SQLite; on PostgreSQL a database of its own (not `book_place`'s)."""
+    SQLite; on PostgreSQL a database of its own (not `book_place`'s), dropped after the test."""
     engine = request.getfixturevalue("engine")
     made = _BUILT.get((key, engine))
     if made is None:
@@ -171,6 +184,7 @@ def open_built_book(request: pytest.FixtureRequest, key: str, build: Callable[[A
         cluster = request.getfixturevalue("pg_cluster")
         name = f"book_{os.getpid()}_{next(_BOOKS)}"
         create_database(cluster, name, source)
+        request.addfinalizer(lambda: drop_database(cluster, name))
         return open_database(cluster.url(name, user=TEST_ROLE)), value
     path: Path = request.getfixturevalue("db_path")
     for end in ("", "-wal"):

@@ -31,10 +31,25 @@ def server_bin() -> Path | None:
     return Path(versions[-1]).parent if versions else None
 
 
-class Cluster:
-    """One running server; `url(name)` names a database on it."""
+def memory_folder(room: int = 2 << 30) -> str | None:
+    """/dev/shm when it is a writable memory file system with `room` bytes free, else None.
+    A cluster there makes each test's database (CREATE DATABASE … TEMPLATE, about 300
+    files) in 20 ms rather than 300-550 ms on a disk's file system, even without fsync."""
+    shm = "/dev/shm"
+    try:
+        free = os.statvfs(shm)
+    except OSError:
+        return None
+    if not os.access(shm, os.W_OK) or free.f_bavail * free.f_frsize < room:
+        return None
+    return shm
 
-    def __init__(self) -> None:
+
+class Cluster:
+    """One running server; `url(name)` names a database on it. `parent`: the folder to make
+    the cluster's in (the system's temporary folder when None)."""
+
+    def __init__(self, parent: str | None = None) -> None:
         binaries = server_bin()
         if binaries is None:
             raise RuntimeError(
@@ -42,7 +57,7 @@ class Cluster:
                 "PostgreSQL, or run only the SQLite tests with TUI_CRM_ENGINES=sqlite"
             )
         self._bin = binaries
-        self.folder = Path(tempfile.mkdtemp(prefix="tui-crm-pg-"))
+        self.folder = Path(tempfile.mkdtemp(prefix="tui-crm-pg-", dir=parent))
         self._as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         if self._as:
             shutil.chown(self.folder, user="postgres")

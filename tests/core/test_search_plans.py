@@ -75,10 +75,12 @@ def book(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     folder: Path = tmp_path_factory.mktemp("plans")
     place: str | Path = folder / "demo.db"
     if request.param == "postgresql":  # one book for the module, as pg_url makes one a test
-        from tests.conftest import _create
+        from tests.conftest import create_database
 
         name = f"plans_{os.getpid()}_{next(_BOOKS)}"  # the module may be loaded twice
-        _create(request.getfixturevalue("pg_cluster"), name, request.getfixturevalue("pg_template"))
+        create_database(
+            request.getfixturevalue("pg_cluster"), name, request.getfixturevalue("pg_template")
+        )
         place = request.getfixturevalue("pg_cluster").url(name)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("TUI_CRM_HOME", str(folder / "home"))
