@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli.books import Place, on_server, rows, write
 from tests.cli.commands import run_cli
 from tests.refusals import one_line_error
 from tui_crm.core.customers import create_customer
@@ -20,22 +21,21 @@ _run = run_cli
 
 
 @pytest.fixture
-def book(home: Path, db_path: Path) -> Path:
-    db = open_database(db_path)
+def book(home: Path, book_place: str) -> Place:
+    db = open_database(book_place)
     for name in ("Anna", "Ben", "Cecilie"):
         create_customer(db, {"first_name": name, "last_name": "Berg"})
     close_database()
-    return db_path
+    return book_place if on_server(book_place) else Path(book_place)
 
 
-def _count(path: Path) -> int:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute("SELECT count(*) FROM customer").fetchone()[0]
-    finally:
-        conn.close()
+def _count(path: Place) -> int:
+    return rows(path, "SELECT count(*) FROM customer")[0][0]
 
 
+# Backups of a file, beside it, are files; a book on PostgreSQL's: test_team_mode.py's
+# test_backups_of_a_book_on_a_server_are_listed_and_restored.
+@pytest.mark.sqlite_only
 def test_backup_then_list_then_restore(home, book):
     made = _run(home, "backup", "--db", str(book))
     assert made.returncode == 0, made.stderr
@@ -66,6 +66,7 @@ def test_backup_then_list_then_restore(home, book):
     assert reasons == ["before-restore", "manual"]
 
 
+@pytest.mark.sqlite_only  # a file's backup, a book itself; PostgreSQL's --to: test_team_mode.py
 def test_backup_to_a_file_writes_it_whole_and_refuses_a_device_or_the_book(home, book, tmp_path):
     target = tmp_path / "copy.db"
     made = _run(home, "backup", "--db", str(book), "--to", str(target))
@@ -95,9 +96,13 @@ def test_restore_refuses_what_is_not_a_book_in_one_line(home, book, tmp_path, wh
     err = one_line_error(*_out(_run(home, "restore", str(bad), "--db", str(book))))
     assert str(bad) in err
     assert _count(book) == 3
-    assert not (book.parent / "crm.db.backups").exists()  # refused before a backup
+    listed = _run(home, "backups", "--db", str(book), "--format", "json")
+    assert json.loads(listed.stdout) == []  # refused before a backup
+    if not on_server(book):
+        assert not (book.parent / "crm.db.backups").exists()
 
 
+@pytest.mark.sqlite_only  # SQLite's write lock on the file, held by another program
 def test_restore_refuses_while_another_program_writes(home, book):
     saved = Path(_run(home, "backup", "--db", str(book)).stdout.strip())
     writer = sqlite3.connect(book, isolation_level=None)
@@ -115,11 +120,14 @@ def test_check_says_healthy_or_names_each_problem_and_repair_fixes_them(home, bo
     assert clean.returncode == 0
     assert clean.stdout == "book is healthy: 3 customers, 0 interactions, 0 purchases\n"
 
-    conn = sqlite3.connect(book)
-    conn.execute("UPDATE customer SET lifetime_cents = 5 WHERE id IN (1, 3)")
-    conn.execute("DELETE FROM customer_fts WHERE rowid = 2")
-    conn.commit()
-    conn.close()
+    write(
+        book,
+        "UPDATE customer SET lifetime_cents = 5 WHERE id IN (1, 3)",
+        # The search index: SQLite's FTS5 table, PostgreSQL's documents.
+        "DELETE FROM customer_search WHERE customer_id = 2"
+        if on_server(book)
+        else "DELETE FROM customer_fts WHERE rowid = 2",
+    )
     found = _run(home, "check", "--db", str(book))
     assert found.returncode == 1
     assert found.stdout.splitlines() == [
@@ -131,12 +139,14 @@ def test_check_says_healthy_or_names_each_problem_and_repair_fixes_them(home, bo
     repaired = _run(home, "check", "--repair", "--db", str(book))
     assert repaired.returncode == 0, repaired.stdout + repaired.stderr
     lines = repaired.stdout.splitlines()
-    assert lines[0].startswith("backed up to ") and lines[0].endswith("-before-repair.db")
+    suffix = ".dump" if on_server(book) else ".db"  # a pg_dump archive, or a copy of the file
+    assert lines[0].startswith("backed up to ") and lines[0].endswith(f"-before-repair{suffix}")
     assert lines[1].startswith("rebuilt the search index (3 customers); the figures of 3")
     assert lines[-1].startswith("book is healthy: 3 customers")
     assert _run(home, "check", "--db", str(book)).returncode == 0
 
 
+@pytest.mark.sqlite_only  # the file's pages scribbled on
 def test_check_of_a_damaged_book_says_to_restore_the_newest_good_backup(home, book):
     saved = Path(_run(home, "backup", "--db", str(book)).stdout.strip())
     conn = sqlite3.connect(book)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -192,6 +193,10 @@ def _restore_on_server(url: str, source: Path, *, force: bool) -> Restored:
     """`restore_from` for a book on a server: from an archive a backup of one wrote, with
     pg_restore in one transaction, after an archive of the book as it is."""
     try:
+        mode = source.stat().st_mode
+        if not stat.S_ISREG(mode):  # a pipe would be waited on for ever
+            kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
+            raise DatabaseRefused(f"{source} is {kind}, not a backup of a book on PostgreSQL")
         with open(source, "rb") as file:
             start = file.read(16)
     except OSError as err:
