@@ -254,6 +254,13 @@ def _migrate(path: Path, version: int) -> None:
 def expected_schema() -> dict[str, tuple[str, str, str]]:
     """What every migration together creates: {name: (type, table, sql)} of each table,
     index and trigger, read from a scratch in-memory database migrated from nothing."""
+    return dict(_migrated_from_nothing())
+
+
+@functools.cache
+def _migrated_from_nothing() -> dict[str, tuple[str, str, str]]:
+    """expected_schema's, worked out once a process: every migration run again (40 ms) was
+    most of a check of a small book."""
     scratch = _Database(":memory:")
     scratch.func("casefold", num_params=1, deterministic=True)(_casefold)
     try:
