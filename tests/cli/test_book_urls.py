@@ -12,6 +12,7 @@ from tests.cli.commands import run_cli
 from tests.refusals import one_line_error
 
 
+@pytest.mark.sqlite_only  # sqlite:// names a file; postgresql://: test_team_mode.py
 def test_a_sqlite_url_names_the_book_file(home: Path, tmp_path: Path):
     book = tmp_path / "team.db"
     made = run_cli(home, "demo", "--db", f"sqlite://{book}")

@@ -15,6 +15,11 @@ from tui_crm.core.customers import create_customer, log_interaction
 from tui_crm.db import database
 from tui_crm.db.database import close_database, open_database
 
+# The failures of SQLite's own file: its size limit as a full disk, a read-only file or folder,
+# a damaged page by its number. A server's failures as one line: test_team_mode.py's
+# test_a_server_it_cannot_reach_is_one_line_without_its_password.
+pytestmark = pytest.mark.sqlite_only
+
 
 def _one_line(capsys, *args: str) -> str:
     code = main(list(args))
