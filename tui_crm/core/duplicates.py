@@ -388,11 +388,19 @@ def _corroborating(a: _Person, b: _Person) -> list[DuplicateReason]:
     return out
 
 
+# A key compares this much of a name, company or address: what an index entry holds on any
+# engine (a 4 000-letter name is kept whole, and compared by its first 200 letters).
+KEY_LENGTH = 200
+
+
+def _key(text: str) -> str:
+    return fold_name(text)[:KEY_LENGTH] if text else ""
+
+
 def _person_of(row: tuple) -> _Person:
     """A customer as the pairs compare them, from a row of the store's `people`."""
     cid, first, last, company, city, birthday, gender, street, postal, version = row
-    street_key = fold_name(street) if street else ""
-    postal_key = fold_name(postal) if postal else ""
+    street_key, postal_key = _key(street), _key(postal)
     return _Person(
         cid,
         first,
@@ -401,9 +409,9 @@ def _person_of(row: tuple) -> _Person:
         city,
         str(birthday) if birthday else None,
         gender,
-        fold_name(first) if first else "",
-        fold_name(last) if last else "",
-        fold_name(company) if company else "",
+        _key(first),
+        _key(last),
+        _key(company),
         f"{street_key}|{postal_key}" if street_key and postal_key else "",
         version,
     )

@@ -13,7 +13,12 @@ from tui_crm.db.store.checks import Checks
 
 SEARCH_COLUMNS = ("name", "company", "contact", "place", "tags", "notes")
 _MADE = re.compile(
-    r"\s*CREATE\s+(?:UNIQUE\s+)?(TABLE|INDEX|VIEW|FUNCTION|TRIGGER|STATISTICS|POLICY)\s+(\w+)",
+    r"\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:UNIQUE\s+)?"
+    r"(TABLE|INDEX|VIEW|FUNCTION|TRIGGER|STATISTICS|POLICY)\s+(\w+)",
+    re.IGNORECASE,
+)
+_DROPPED = re.compile(
+    r"\s*DROP\s+(TABLE|INDEX|VIEW|FUNCTION|TRIGGER|STATISTICS|POLICY)\s+(?:IF\s+EXISTS\s+)?(\w+)",
     re.IGNORECASE,
 )
 
@@ -53,17 +58,22 @@ def _code(statement: str) -> str:
 
 
 def expected_objects() -> list[tuple[str, str, str]]:
-    """(kind, name, statement) of each object the migrations make, in the order made."""
+    """(kind, name, statement) of each object the migrations leave, as the last one that made
+    it made it (a later migration may drop an index and make it anew), in the order made."""
     from tui_crm.db.postgres import migrations
 
-    found = []
+    found: dict[tuple[str, str], str] = {}
     for _, sql in migrations.migrations():
         for statement in _statements(sql):
             code = _code(statement)
-            made = _MADE.match(code)
+            made, dropped = _MADE.match(code), _DROPPED.match(code)
             if made:
-                found.append((made.group(1).lower(), made.group(2), code))
-    return found
+                key = (made.group(1).lower(), made.group(2))
+                found.pop(key, None)
+                found[key] = code
+            elif dropped:
+                found.pop((dropped.group(1).lower(), dropped.group(2)), None)
+    return [(kind, name, code) for (kind, name), code in found.items()]
 
 
 def _run_again() -> list[str]:

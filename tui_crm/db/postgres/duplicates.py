@@ -10,26 +10,32 @@ from peewee import IntegrityError, fn
 
 from tui_crm.db.store.duplicates import Duplicates, Row
 
-# The holders of one key. SQLite's lower() folds ASCII only: ascii_lower() is the key, and
-# lower() (its index, customer_email_address) finds the rows.
+# An email's and a phone's key: SQLite's (lower() folds ASCII only, as ascii_lower()), cut to
+# the 200 characters an index entry holds whatever the value's length (migration 19; the same
+# as SQLite's key for any email or phone shorter).
+EMAIL_KEY = 'crm_prefix(ascii_lower(x.address)) COLLATE "C"'
+PHONE_KEY = 'crm_prefix(x.number) COLLATE "C"'
+
+# The holders of one key (through the indexes on the keys: customer_email_key,
+# customer_phone_number).
 _HOLDERS = {
-    "email": """SELECT string_agg(DISTINCT x.customer_id::text, ','), ?::text
+    "email": f"""SELECT string_agg(DISTINCT x.customer_id::text, ','), ?::text
 FROM customer_email x JOIN customer c ON c.id = x.customer_id
-WHERE c.deleted_at IS NULL AND lower(x.address) = lower(?) AND ascii_lower(x.address) = ?""",
-    "phone": """SELECT string_agg(DISTINCT x.customer_id::text, ','), min(x.shown)
+WHERE c.deleted_at IS NULL AND {EMAIL_KEY} = ?""",
+    "phone": f"""SELECT string_agg(DISTINCT x.customer_id::text, ','), min(x.shown)
 FROM customer_phone x JOIN customer c ON c.id = x.customer_id
-WHERE c.deleted_at IS NULL AND x.number = ? AND x.verified""",
+WHERE c.deleted_at IS NULL AND {PHONE_KEY} = ? AND x.verified""",
 }
 
 
 class PostgresDuplicates(Duplicates):
     CONTACTS = {
-        "email": ("customer_email", "ascii_lower(x.address)", "ascii_lower(x.address)", ""),
-        "phone": ("customer_phone", "x.number", "min(x.shown)", " AND x.verified"),
+        "email": ("customer_email", EMAIL_KEY, EMAIL_KEY, ""),
+        "phone": ("customer_phone", PHONE_KEY, "min(x.shown)", " AND x.verified"),
     }
     HOLDERS = "string_agg(DISTINCT x.customer_id::text, ',')"
     PEOPLE_ORDER = " ORDER BY id"
-    SHARED_ORDER = '\nORDER BY {key} COLLATE "C"'
+    SHARED_ORDER = "\nORDER BY {key}"  # in the C collation, as SQLite compares
     KEY_LIST = "SELECT unnest(?::text[])"
     PAIR_LIST = "SELECT a, b FROM unnest(?::integer[], ?::integer[]) AS p(a, b)"
 
@@ -41,7 +47,7 @@ class PostgresDuplicates(Duplicates):
         return [a for a, _ in pairs], [b for _, b in pairs]
 
     def contact_holders(self, code: str, key: str) -> tuple[list[int], str | None]:
-        params = (key, key, key) if code == "email" else (key,)
+        params = (key, key) if code == "email" else (key,)
         ((ids_text, label),) = self.db.execute_sql(_HOLDERS[code], params).fetchall()
         return (sorted(int(i) for i in ids_text.split(",")) if ids_text else []), label
 
@@ -95,9 +101,9 @@ class PostgresDuplicates(Duplicates):
 
     def contact_keys_of(self, ids: Iterable[int]) -> list[Row]:
         return self.db.execute_sql(
-            f"""SELECT 'email', ascii_lower(address) FROM customer_email
+            f"""SELECT 'email', {EMAIL_KEY} FROM customer_email x
 WHERE customer_id IN ({self.ID_LIST})
-UNION SELECT 'phone', number FROM customer_phone WHERE customer_id IN ({self.ID_LIST})
+UNION SELECT 'phone', {PHONE_KEY} FROM customer_phone x WHERE customer_id IN ({self.ID_LIST})
 UNION SELECT code, key FROM duplicate_contact WHERE customer_a IN ({self.ID_LIST})
 UNION SELECT code, key FROM duplicate_contact WHERE customer_b IN ({self.ID_LIST})""",
             (self.ids(ids),) * 4,
@@ -118,10 +124,7 @@ UNION SELECT code, key FROM duplicate_contact WHERE customer_b IN ({self.ID_LIST
         # read (as after a bulk load); the duplicate pairs follow the customers' marks, as
         # PostgreSQL's triggers would have left them.
         picked = f"SELECT c.id FROM customer c WHERE {where}"
-        contacts = (
-            ("email", "customer_email", "ascii_lower(x.address)"),
-            ("phone", "customer_phone", "x.number"),
-        )
+        contacts = (("email", "customer_email", EMAIL_KEY), ("phone", "customer_phone", PHONE_KEY))
         return [
             "DELETE FROM meta WHERE key IN ('values_as_of', 'values_day', 'purchase_gaps', "
             "'attention_kept', 'referrals_kept')",

@@ -63,6 +63,11 @@ class PostgresSearch(Search):
     def caseless(self, column: str) -> str:
         return f'ascii_lower({column}) COLLATE "C"'
 
+    def caseless_order(self, column: str, descending: bool) -> str:
+        # By the first 200 characters, as the index holds them (migration 19): SQLite's order,
+        # but for values that share their first 200 characters, which follow the next key.
+        return self.order_term(f'crm_prefix(ascii_lower({column})) COLLATE "C"', descending)
+
     def caseless_in(self, column: str, count: int) -> str:
         # In the C collation, as the caseless indexes are (equality is the same in any).
         marks = ", ".join("ascii_lower(?)" for _ in range(count))

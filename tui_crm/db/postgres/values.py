@@ -34,9 +34,18 @@ WHERE new_tier != tier OR value_rank != CASE WHEN new_tier = '' THEN 0 ELSE rank
 RANK_OF = "SELECT crm_rank_of(:id::integer, :spent::bigint)"
 
 
+# SQLite's WHY_SQL from the index of the answers an index entry holds (migration 19), and the
+# few longer ones apart.
+WHY = """SELECT why_chose_us, count(*) FROM customer
+WHERE deleted_at IS NULL AND octet_length(why_chose_us) < 2000 GROUP BY why_chose_us
+UNION ALL SELECT why_chose_us, count(*) FROM customer
+WHERE deleted_at IS NULL AND octet_length(why_chose_us) >= 2000 GROUP BY why_chose_us"""
+
+
 class PostgresValues(Values):
     GREATEST = "greatest"
     RANKS = RANKS
+    WHY = WHY
 
     def hold_values(self) -> None:
         # A lock of the book's (7443524, as its migrations'), number 1: the value summary. Two

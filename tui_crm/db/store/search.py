@@ -262,9 +262,15 @@ class Search(Area):
                     parts.append(column)
                     continue
                 parts.append(
-                    self.order_term(self.caseless(column) if caseless else column, key.descending)
+                    self.caseless_order(column, key.descending)
+                    if caseless
+                    else self.order_term(column, key.descending)
                 )
         return parts
+
+    def caseless_order(self, column: str, descending: bool) -> str:
+        """ORDER BY term(s) for `column` without regard to ASCII case."""
+        return self.order_term(self.caseless(column), descending)
 
     def direct_ids(
         self, query: Query, as_of: date, limit: int | None, text: str = "direct"

@@ -275,9 +275,11 @@ WHERE c.deleted_at IS NULL AND c.status != 'lost' AND :today - r.last_day > r.li
             for source, customers, spent in self.db.execute_sql(SOURCES_SQL)
         ]
 
+    WHY = WHY_SQL
+
     def why_counts(self) -> list[Row]:
         """(why they chose us, customers) over live customers."""
-        return self.db.execute_sql(WHY_SQL).fetchall()
+        return self.db.execute_sql(self.WHY).fetchall()
 
     def lost_reason_counts(self) -> list[Row]:
         """(lost reason, customers) over the live customers marked lost."""
