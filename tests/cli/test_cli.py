@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.books import Place, on_server, rows, xfail_on_postgresql
+from tests.cli.books import Place, on_server, rows
 from tests.cli.commands import cli_env, run_cli
 from tui_crm.core.customers import create_customer
 from tui_crm.db.database import close_database, open_database
@@ -409,12 +409,7 @@ FIND_NEVER_LOADS = (
     "query",
     [[], ["rob"], ["status:lapsed", "--format", "json"], ["tier:gold", "--format", "csv"]],
 )
-def test_find_loads_no_phone_metadata_queue_or_migration(home, demo, query, request):
-    xfail_on_postgresql(
-        request,
-        "tui_crm/db/postgres/checks.py imports tui_crm.db.postgres.backup (and with it "
-        "tui_crm.db.backup) at its top: every find on PostgreSQL loads the backup code",
-    )
+def test_find_loads_no_phone_metadata_queue_or_migration(home, demo, query):
     argv = ["find", *query, "--db", str(demo)]
     # A book on PostgreSQL is read through its driver and the app's code for it.
     never = tuple(

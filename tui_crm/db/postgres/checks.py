@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tui_crm.db.postgres.backup import dump
 from tui_crm.db.postgres.bulk import CONTACT, FIGURES, PURCHASES
 from tui_crm.db.retention import Retention
 from tui_crm.db.store.area import Row
@@ -115,6 +114,8 @@ class PostgresChecks(Checks):
     def take_backup(self, reason: str, keep: Retention) -> Path | None:
         """A checked pg_dump archive of the book; none by a role that sees only its own
         customers (it cannot take one: the team's sessions keep the book's backups)."""
+        from tui_crm.db.postgres.backup import dump  # not on every start: backups are rare
+
         return dump(self.db.url, reason, keep=keep) if self.sees_whole_book() else None
 
     def tell_readers(self, *, if_written: bool = False) -> None:
