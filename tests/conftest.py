@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -210,3 +212,13 @@ def _build_book(
     finally:
         close_database()
     return name, value
+
+
+@functools.cache
+def migrated_file() -> Path:
+    """A new SQLite book migrated to the newest schema, made once a process: a test that
+    makes many new books (a state machine's runs) copies it rather than migrating each."""
+    path = Path(tempfile.mkdtemp(prefix="tui-crm-migrated-")) / "crm.db"
+    open_database(path)
+    close_database()
+    return path

@@ -29,6 +29,7 @@ from hypothesis.stateful import (
 )
 
 from tests.builders import first_release_book
+from tests.conftest import migrated_file
 from tests.versions import current_version
 from tui_crm.core import duplicates, duplicates_kept
 from tui_crm.core.bulk import Rebuild, bulk_load
@@ -88,6 +89,8 @@ class DuplicateBook(RuleBasedStateMachine):
         super().__init__()
         self.folder = Path(tempfile.mkdtemp(prefix="tui-crm-dups-"))
         new_book = type(self).new_book
+        if new_book is None:  # a copy of a new book, migrated once (as PostgreSQL's are made)
+            shutil.copyfile(migrated_file(), self.folder / "crm.db")
         self.db = open_database(new_book() if new_book else self.folder / "crm.db")
         self.saved = {}
         self.steps = 0
@@ -349,15 +352,24 @@ def test_kept_pairs_follow_every_write(book_place, engine, request, machine, mon
         cluster = request.getfixturevalue("pg_cluster")
         template = request.getfixturevalue("pg_template")
 
+        from tests.conftest import drop_database
+
+        made: list[str] = []
+
         def new_book() -> str:
             name = f"dups_{os.getpid()}_{next(_PG_BOOKS)}"
             with psycopg.connect(cluster.url(), autocommit=True) as conn:
                 conn.execute(f"CREATE DATABASE {name} TEMPLATE {template} STRATEGY FILE_COPY")
+            made.append(name)
             return cluster.url(name)
 
         monkeypatch.setattr(machine, "new_book", staticmethod(new_book), raising=False)
         # The rules are the same Python on both engines; fewer runs keep the suite's time.
-        run_state_machine_as_test(machine, settings=settings(_SETTINGS, max_examples=10))
+        try:
+            run_state_machine_as_test(machine, settings=settings(_SETTINGS, max_examples=10))
+        finally:
+            for name in made:
+                drop_database(cluster, name)
         return
     run_state_machine_as_test(machine, settings=_SETTINGS)
 

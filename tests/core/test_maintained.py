@@ -6,7 +6,6 @@ snoozes and dones; cadences; referrals, loops (bad data) too; and the day moving
 
 from __future__ import annotations
 
-import functools
 import itertools
 import os
 import shutil
@@ -23,6 +22,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from tests.builders import category, first_release_book
+from tests.conftest import migrated_file
 from tests.versions import current_version
 from tui_crm.core import attention, value
 from tui_crm.core.attention import (
@@ -72,15 +72,6 @@ def _moment(day: date, hour: int = 10) -> datetime:
     return datetime.combine(day, time(hour))
 
 
-@functools.cache
-def _migrated_file() -> Path:
-    """A new SQLite book migrated to the newest schema, made once a process."""
-    path = Path(tempfile.mkdtemp(prefix="tui-crm-kept-template-")) / "crm.db"
-    open_database(path)
-    close_database()
-    return path
-
-
 def store_of_place(place: str | Path) -> type:
     """The class of the store of a book at `place` (before it is opened)."""
     if isinstance(place, str):
@@ -110,7 +101,7 @@ class Book(RuleBasedStateMachine):
             place: str | Path = self.new_place()
         else:  # a copy of a new book, migrated once (as PostgreSQL's books are made)
             place = self.folder / "crm.db"
-            shutil.copyfile(_migrated_file(), place)
+            shutil.copyfile(migrated_file(), place)
         # The backup taken before each import and merge (a file's copy, or a pg_dump
         # archive: 0.04 and 0.2 s) reads the book and changes nothing kept; it is tested by
         # tests/core/test_backups.py.
