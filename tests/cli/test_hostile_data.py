@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.books import Place, on_server, rows, xfail_on_postgresql
+from tests.cli.books import Place, on_server, rows
 from tui_crm.cli import main
 from tui_crm.core.customers import create_customer, log_interaction
 from tui_crm.core.display import spreadsheet_cell
@@ -73,8 +73,6 @@ def _fill(place: Path | str) -> None:
     for n, text in enumerate((*HOSTILE, MEGA)):
         if "\x00" in text and on_server(place):
             continue  # text on PostgreSQL cannot hold a NUL
-        if text is MEGA and on_server(place) and not _saved_on_server(db, text):
-            break  # MEGA_ON_POSTGRESQL: the tests that look for it are expected to fail there
         for twin in (0, 1):
             local = LOCAL_PARTS[n % len(LOCAL_PARTS)]
             lost = n % 3 == 0 and twin
@@ -110,43 +108,6 @@ def _fill(place: Path | str) -> None:
     if not on_server(place):
         db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     close_database()
-
-
-# A bug in the product: on PostgreSQL a customer whose name, company, city, source, reason
-# they chose us or lost reason is longer than about 2.7 KB (compressed) cannot be saved: each
-# of those columns has a b-tree index (tui_crm/db/postgres/migrations/m0017_schema.sql), whose
-# entries are at most a third of a page. On a file it is saved.
-MEGA_ON_POSTGRESQL = (
-    "on PostgreSQL a customer with a 1 MB name or city cannot be saved (the schema's b-tree "
-    "indexes on customer's name, company, city, source, why_chose_us and lost_reason take "
-    "at most 2704 bytes an entry): the hostile book there has no 1 MB customer"
-)
-
-
-def _saved_on_server(db, text: str) -> bool:
-    """Whether PostgreSQL saves a customer holding `text` in every field that the hostile
-    customers hold it in (tried, and taken back)."""
-    from peewee import DatabaseError
-
-    class Undone(Exception):
-        pass
-
-    try:
-        with db.atomic():
-            create_customer(
-                db,
-                {
-                    **dict.fromkeys(("first_name", "company", "job_title", "street"), text),
-                    **dict.fromkeys(("city", "why_chose_us", "source", "notes"), text),
-                    "last_name": f"Zed{text}",
-                    "tags": [text],
-                },
-            )
-            raise Undone
-    except Undone:
-        return True
-    except DatabaseError:
-        return False
 
 
 @pytest.fixture(autouse=True)
@@ -230,9 +191,7 @@ def test_an_ambiguous_hostile_name_lists_the_twins_visibly(book, capsys):
 @pytest.mark.parametrize(
     "command", [("find", "--limit", "0"), ("attention", "--limit", "0"), ("duplicates",)]
 )
-def test_json_carries_the_data_exactly_and_escapes_every_control(book, capsys, command, request):
-    if command[0] == "find":
-        xfail_on_postgresql(request, MEGA_ON_POSTGRESQL)
+def test_json_carries_the_data_exactly_and_escapes_every_control(book, capsys, command):
     code, out, err = _run(capsys, *command, "--format", "json", "--db", str(book))
     assert code == 0
     _safe(out)  # not one raw control, DEL, C1 or bidi character
@@ -327,8 +286,7 @@ def test_import_report_lines_quote_hostile_cells_visibly(book, capsys, tmp_path)
     _safe(err)
 
 
-def test_a_referrals_line_of_a_1_mb_name_is_cut_in_the_name_and_keeps_its_id(book, capsys, request):
-    xfail_on_postgresql(request, MEGA_ON_POSTGRESQL)
+def test_a_referrals_line_of_a_1_mb_name_is_cut_in_the_name_and_keeps_its_id(book, capsys):
     (mega,) = _stored(book, "SELECT id FROM customer WHERE first_name = ? LIMIT 1", (MEGA,))
     code, out, _ = _run(capsys, "referrals", "--db", str(book))
     assert code == 0

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.books import xfail_on_postgresql
 from tests.refusals import one_line_error
 from tui_crm.cli import main
 from tui_crm.core.customers import create_customer, log_interaction
@@ -108,8 +107,8 @@ def test_an_empty_or_missing_named_book_is_refused_and_left_alone(home, capsys, 
     assert not (tmp_path / "typo.db").exists()
 
 
-def test_demo_with_no_customers_writes_an_empty_book(home, capsys, tmp_path):
-    path = tmp_path / "empty-demo.db"
+def test_demo_with_no_customers_writes_an_empty_book(home, capsys, book_place):
+    path = book_place  # a file not made yet, or a new book on the test cluster
     code, out, err = _run(capsys, "demo", "--customers", "0", "--db", str(path))
     assert (code, err) == (0, "")
     assert "0 customers" in out
@@ -155,6 +154,7 @@ def test_demo_and_db_together_are_refused(demo_book, book, capsys):
         assert "either --demo or --db" in one_line_error(*_run(capsys, *command))
 
 
+@pytest.mark.sqlite_only  # --demo's book is always a file (paths.demo_db_path)
 def test_demo_makes_the_demo_book_on_first_use(home, capsys):
     from tui_crm.paths import demo_db_path
 
@@ -200,16 +200,8 @@ def test_a_huge_limit_is_no_limit(book, capsys):
     assert "Ada Lovelace" in out
 
 
-# A bug in the product, on PostgreSQL: see the reason.
-LONG_TEXT_ON_POSTGRESQL = (
-    "on PostgreSQL a customer whose city (name, company, source, why_chose_us, lost_reason) "
-    "is longer than about 2.7 KB (compressed) cannot be saved: the schema's b-tree index on it takes at "
-    "most 2704 bytes an entry (tui_crm/db/postgres/migrations/m0017_schema.sql)"
-)
-
-
-def test_a_customer_with_a_long_city_is_imported_and_found(book, capsys, tmp_path, request):
-    xfail_on_postgresql(request, LONG_TEXT_ON_POSTGRESQL)
+def test_a_customer_with_a_long_city_is_imported_and_found(book, capsys, tmp_path):
+    """As on a file, on PostgreSQL too: longer than a b-tree index entry can be (2 704 bytes)."""
     letters = random.Random(1)  # 4 000 letters at random: no compression takes them far
     city = "".join(letters.choice(string.ascii_letters) for _ in range(4000))
     source = tmp_path / "long.csv"
