@@ -67,14 +67,6 @@ def write(place: Place, *statements: str) -> None:
             conn.execute(sql)
 
 
-def drop_database(cluster: Cluster, name: str) -> None:
-    """Drop a database of the test cluster, ending any session still on it."""
-    import psycopg
-
-    with psycopg.connect(cluster.url(), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
 class Books:
     """Books made once per test process and copied for each test: on SQLite a file copied
     beside the test's, on PostgreSQL a database made from a template database."""
@@ -108,7 +100,7 @@ class Books:
         if request.getfixturevalue("engine") != "postgresql":
             shutil.copy(self.file(name, make), into)
             return into
-        from tests.conftest import TEST_ROLE, create_database
+        from tests.conftest import TEST_ROLE, create_database, drop_database
 
         cluster: Cluster = request.getfixturevalue("pg_cluster")
         if name not in self._templates:
@@ -129,11 +121,3 @@ class Books:
         create_database(cluster, copy, self._templates[name])
         request.addfinalizer(lambda: drop_database(cluster, copy))
         return cluster.url(copy, user=TEST_ROLE)
-
-
-def xfail_on_postgresql(request: pytest.FixtureRequest, reason: str) -> None:
-    """This test, when its book is on PostgreSQL, fails because of a bug in the product
-    (`reason`), not yet fixed: expected to fail, strictly (it passes: the mark must go)."""
-    callspec = getattr(request.node, "callspec", None)
-    if callspec is not None and callspec.params.get("engine") == "postgresql":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))

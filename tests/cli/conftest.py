@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.books import Books, Place, drop_database
+from tests.cli.books import Books, Place
 
 _OTHERS = itertools.count(1)
 
@@ -26,7 +26,7 @@ def another_place(engine: str, tmp_path: Path, request: pytest.FixtureRequest):
     def place(name: str) -> Place:
         if engine != "postgresql":
             return tmp_path / name
-        from tests.conftest import TEST_ROLE, create_database
+        from tests.conftest import TEST_ROLE, create_database, drop_database
 
         cluster = request.getfixturevalue("pg_cluster")
         database = f"other_{os.getpid()}_{next(_OTHERS)}"
