@@ -1,5 +1,6 @@
-"""A throwaway PostgreSQL cluster for tests and benchmarks: made in a temporary folder, on a
-local socket only (no TCP port), without fsync, and removed after.
+"""A throwaway PostgreSQL cluster for tests and benchmarks: made in a temporary folder (the
+tests': in memory when there is room, `memory_folder`), on a local socket only (no TCP port),
+without fsync, and removed after.
 
 PostgreSQL refuses to run as root; as root (CI) the cluster runs as the `postgres` system user,
 which owns its folder. The server binaries are found on PATH or under
@@ -107,7 +108,7 @@ class Cluster:
         return f"postgresql://{user}@/{database}?host={quote(str(self.folder), safe='')}"
 
     def stop(self) -> None:
-        """Stop the server at once. Its folder (a database for each test's book: gigabytes
-        after a whole run, 15-30 s to delete) is removed by the reaper when this process has
-        ended, not while the test run waits."""
+        """Stop the server at once. Its folder (the templates, and any database a test left:
+        seconds to delete on a disk) is removed by the reaper when this process has ended,
+        not while the test run waits."""
         self._run("pg_ctl", "-D", str(self.folder / "data"), "-m", "immediate", "stop")
