@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import shutil
 from datetime import date
@@ -12,6 +13,7 @@ import pytest
 from textual.geometry import Region
 from textual.worker import WorkerCancelled, WorkerState
 
+from tests.conftest import TEST_ROLE, create_database, drop_database
 from tui_crm.core import config
 from tui_crm.db.database import close_database, open_database
 from tui_crm.db.models import Interaction
@@ -66,16 +68,34 @@ def app_on(path: Path | str) -> CrmApp:
     )
 
 
+# The demo book on the test cluster, copied there once per test process: each test's book is
+# a database made with it as its template (0.14 s, where a copy of its rows took 0.3-0.4).
+_DEMO_ON_SERVER: list[str] = []
+
+
 @pytest.fixture
-def demo_book(demo_file: Path, ui_home: Path, book_place: str) -> Path | str:
-    """A private copy of the demo book where the test's book is: a file, or (in a module
-    marked `both_engines`, on PostgreSQL) a database on the test cluster."""
+def demo_book(
+    demo_file: Path, ui_home: Path, book_place: str, request: pytest.FixtureRequest
+) -> Path | str:
+    """A private copy of the demo book where the test's book is: a file, or (the test's
+    PostgreSQL half) a database of its own on the test cluster, dropped after it."""
     copy = ui_home / "demo.db"
     shutil.copy(demo_file, copy)
     if not book_place.startswith("postgresql://"):
         return copy
-    copy_to_server(copy, book_place)
-    return book_place
+    cluster = request.getfixturevalue("pg_cluster")
+    if not _DEMO_ON_SERVER:
+        template = f"demo_{os.getpid()}"
+        create_database(cluster, template, request.getfixturevalue("pg_template"))
+        copy_to_server(copy, cluster.url(template, user=TEST_ROLE))
+        _DEMO_ON_SERVER.append(template)
+    name = f"demo_{os.getpid()}_{next(_DEMO_BOOKS)}"
+    create_database(cluster, name, _DEMO_ON_SERVER[0])
+    request.addfinalizer(lambda: drop_database(cluster, name))
+    return cluster.url(name, user=TEST_ROLE)
+
+
+_DEMO_BOOKS = itertools.count(1)
 
 
 def copy_to_server(book: Path, url: str) -> None:
