@@ -84,16 +84,13 @@ ENGINES = {
     name.strip() for name in os.environ.get("TUI_CRM_ENGINES", "sqlite,postgresql").split(",")
 }
 
-BOTH_ENGINES_EVERYWHERE = os.environ.get("TUI_CRM_BOTH_ENGINES") == "all"
-
-
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """A test module marked `both_engines` runs each test that takes `db` on each engine
-    (every module does with TUI_CRM_BOTH_ENGINES=all: what is left to bring to PostgreSQL)."""
-    both = metafunc.definition.get_closest_marker("both_engines") or BOTH_ENGINES_EVERYWHERE
+    """Each test that takes a book (`db`, `book_place` or a fixture made from them) runs on
+    SQLite and on PostgreSQL, unless it is a test of SQLite itself (`sqlite_only`).
+    TUI_CRM_ENGINES=sqlite leaves the PostgreSQL half out."""
     if metafunc.definition.get_closest_marker("sqlite_only"):
         return
-    if {"db", "book_place"} & set(metafunc.fixturenames) and both:
+    if {"db", "book_place"} & set(metafunc.fixturenames):
         metafunc.parametrize(
             "engine",
             ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
