@@ -114,7 +114,7 @@ def copy_to_server(book: Path, url: str) -> None:
 @pytest.fixture
 def demo_app(demo_book: Path | str):
     """The app on a private copy of the demo book (a file; on PostgreSQL too with
-    TUI_CRM_BOTH_ENGINES=all)."""
+    its PostgreSQL half)."""
     app = app_on(demo_book)
     if isinstance(demo_book, str):  # the title names the book; all else is as on the file
         app.sub_title = "demo.db"
@@ -237,7 +237,7 @@ def _without_engine(name: str) -> str:
 @pytest.fixture
 def snapshot(snapshot):
     """syrupy's snapshot, named as the test is on a file whichever engine runs it: a screen
-    must draw the same on PostgreSQL (TUI_CRM_BOTH_ENGINES=all compares them)."""
+    must draw the same on PostgreSQL (each engine's half compares it)."""
     location = snapshot.test_location
     location.nodename = location.testname = _without_engine(location.testname)
     return snapshot

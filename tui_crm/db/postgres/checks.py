@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -56,6 +57,7 @@ def _code(statement: str) -> str:
     return "\n".join(lines)
 
 
+@functools.cache
 def expected_objects() -> list[tuple[str, str, str]]:
     """(kind, name, statement) of each object the migrations leave, as the last one that made
     it made it (a later migration may drop an index and make it anew), in the order made."""
