@@ -84,6 +84,7 @@ ENGINES = {
     name.strip() for name in os.environ.get("TUI_CRM_ENGINES", "sqlite,postgresql").split(",")
 }
 
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Each test that takes a book (`db`, `book_place` or a fixture made from them) runs on
     SQLite and on PostgreSQL, unless it is a test of SQLite itself (`sqlite_only`).
