@@ -135,15 +135,10 @@ def test_the_models_match_the_migrated_schema(db, tmp_path):
         )
     }
     assert migrated == tables
-    for model in ALL_MODELS:
-        table = model._meta.table_name
-        assert columns(db, table) == columns(scratch, table), table
-        assert {f.column_name for f in model._meta.sorted_fields} == {
-            c[0] for c in columns(db, table)
-        }
-        assert foreign_keys(db, table) == foreign_keys(scratch, table), table
-        assert unique_columns(db, table) == unique_columns(scratch, table), table
-    scratch.close()
+    try:
+        _models_match(db, scratch, columns, foreign_keys, unique_columns)
+    finally:
+        scratch.close()
 
 
 @pytest.mark.postgres
@@ -203,14 +198,7 @@ def test_the_models_match_the_migrated_schema_on_postgresql(pg_cluster, pg_url, 
         }
 
     try:
-        for model in ALL_MODELS:
-            table = model._meta.table_name
-            assert columns(book, table) == columns(scratch, table), table
-            assert {f.column_name for f in model._meta.sorted_fields} == {
-                c[0] for c in columns(book, table)
-            }
-            assert foreign_keys(book, table) == foreign_keys(scratch, table), table
-            assert unique_columns(book, table) == unique_columns(scratch, table), table
+        _models_match(book, scratch, columns, foreign_keys, unique_columns)
     finally:
         scratch.close()
         book.close()
@@ -446,3 +434,17 @@ def test_a_postgresql_url_read_as_a_path_is_refused_and_no_file_is_made(tmp_path
     with pytest.raises(DatabaseRefused, match="named postgresql://"):
         open_database(Path("postgresql://anna@/sales?host=/run/postgresql"))
     assert list(tmp_path.iterdir()) == []
+
+
+def _models_match(book, scratch, columns, foreign_keys, unique_columns) -> None:
+    """Each model's table in the migrated `book` has the columns, foreign keys and unique
+    columns of the one the models make in `scratch` (each read by the engine's readers), and
+    the model names every column."""
+    for model in ALL_MODELS:
+        table = model._meta.table_name
+        assert columns(book, table) == columns(scratch, table), table
+        assert {f.column_name for f in model._meta.sorted_fields} == {
+            c[0] for c in columns(book, table)
+        }
+        assert foreign_keys(book, table) == foreign_keys(scratch, table), table
+        assert unique_columns(book, table) == unique_columns(scratch, table), table
