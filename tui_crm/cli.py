@@ -1239,7 +1239,7 @@ def _keep(args: argparse.Namespace) -> int:
     stopped = threading.Event()  # ctrl+c, or a service manager's SIGTERM: a round ends whole
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     with contextlib.suppress(KeyboardInterrupt):
-        watch(db, stop=stopped.is_set, failed=failed)
+        watch(db, stopped, failed=failed)
     return 0
 
 

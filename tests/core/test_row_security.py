@@ -9,6 +9,7 @@ rather than work them out from its own customers."""
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import date, datetime, timedelta
 
@@ -379,3 +380,22 @@ def _settled(clock) -> int:
     """The clock's reading once what was sent has arrived."""
     time.sleep(0.3)
     return clock.reading()
+
+
+def test_the_watch_calls_at_each_change_and_at_least_as_often_as_asked():
+    """The loop the keeper and the app's watcher share (core/book.py `watch_book`)."""
+    from tui_crm.core.book import watch_book
+
+    readings = iter([1, 1, 2])  # then 2 for ever: no change after the first
+    calls: list[float] = []
+    stop = threading.Event()
+
+    def changed() -> None:
+        calls.append(time.monotonic())
+        if len(calls) == 3:
+            stop.set()
+
+    watch_book(lambda: next(readings, 2), changed, stop, every=0.01, at_least_every=0.1)
+    # 1 -> 2, then twice with nothing new, each a tenth of a second after the one before
+    assert len(calls) == 3
+    assert calls[1] - calls[0] >= 0.1 and calls[2] - calls[1] >= 0.1

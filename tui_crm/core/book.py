@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, TypeVar
@@ -146,15 +147,20 @@ def watch_book(
     changed: Callable[[], None],
     stop: threading.Event,
     every: float = 1.0,
+    at_least_every: float | None = None,
 ) -> None:
     """Call `changed()` each time the book's change counter (`BookClock.reading`) moves,
-    looking every `every` seconds until `stop` is set; run it in a thread of its own. A reading
-    that cannot tell (the book locked for a moment) is tried again at the next tick."""
+    looking every `every` seconds until `stop` is set (and, with `at_least_every`, after that
+    many seconds without a change too); run it in a thread of its own. A reading that cannot
+    tell (the book locked for a moment) is tried again at the next tick."""
     seen: int | None = None
+    last = time.monotonic()
     while not stop.is_set():
         counter = reading()
+        due = at_least_every is not None and time.monotonic() - last >= at_least_every
         if counter is not None:
-            if seen is not None and counter != seen:
+            if (seen is not None and counter != seen) or due:
                 changed()
+                last = time.monotonic()
             seen = counter
         stop.wait(every)

@@ -9,14 +9,14 @@ day (`watch`)."""
 
 from __future__ import annotations
 
-import time
+import threading
 from collections.abc import Callable
 from datetime import date
 
 from peewee import Database, DatabaseError, InterfaceError
 
 from tui_crm.core.attention import keep_scores
-from tui_crm.core.book import BookClock
+from tui_crm.core.book import BookClock, watch_book
 from tui_crm.core.config import require_whole_book
 from tui_crm.core.duplicates_kept import keep_duplicates
 from tui_crm.core.referrals import keep_referral_figures
@@ -45,41 +45,30 @@ def keep_book(db: Database, as_of: date) -> None:
 
 def watch(
     db: Database,
+    stop: threading.Event,
     *,
     today: Callable[[], date] = date.today,
-    stop: Callable[[], bool] = lambda: False,
     failed: Callable[[Exception], None] = lambda err: None,
 ) -> None:
-    """Keep the book up to date until `stop()` says so: a round at once, then one after each
-    write anyone commits (the book's change clock; a round's own writes bring one more, which
-    finds nothing to do), and one at least every minute (a new day). A round that fails (the
-    server restarting, say) is said through `failed` and tried again a few seconds later."""
+    """Keep the book up to date until `stop` is set: a round at once, then one after each
+    write anyone commits (the book's change clock, as the app watches it; a round's own
+    writes bring one more, which finds nothing to do), and one at least every minute (a new
+    day). A round that fails (the server restarting, say) is said through `failed` and tried
+    again a few seconds later."""
     require_whole_book(db, "keeping the book's figures")
+
+    def round_() -> None:
+        while not stop.is_set():
+            try:
+                keep_book(db, today())
+                return
+            except (CrmError, OSError, DatabaseError, InterfaceError) as err:
+                failed(err)
+                stop.wait(RETRY_AFTER)
+
     clock = BookClock(db)
-    seen: int | None = None
-    last_round = -ROUND_AT_LEAST_EVERY
     try:
-        while not stop():
-            reading = clock.reading()
-            if reading is None or reading != seen or _since(last_round) >= ROUND_AT_LEAST_EVERY:
-                seen = reading  # before the round: a write during it brings another
-                try:
-                    keep_book(db, today())
-                except (CrmError, OSError, DatabaseError, InterfaceError) as err:
-                    failed(err)
-                    seen = None
-                    _wait(RETRY_AFTER, stop)
-                last_round = time.monotonic()
-            time.sleep(LOOK_EVERY)
+        round_()
+        watch_book(clock.reading, round_, stop, LOOK_EVERY, ROUND_AT_LEAST_EVERY)
     finally:
         clock.close()
-
-
-def _since(moment: float) -> float:
-    return time.monotonic() - moment
-
-
-def _wait(seconds: float, stop: Callable[[], bool]) -> None:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end and not stop():
-        time.sleep(LOOK_EVERY)
