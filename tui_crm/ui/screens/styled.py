@@ -22,8 +22,14 @@ class StyledAsNeeded:
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # Styled as it mounts, with the CSS as it is now. (Textual's -1: "never styled".)
+        # Not the app's first screen, made as the app starts: Textual styles the app itself
+        # only after that screen is built, unless the screen asks for the whole CSS first.
+        # Without it, what the screen drew before the app was styled kept the colour it had
+        # then: the empty book's hint, drawn at once, was text of the background's colour.
         with contextlib.suppress(LookupError):  # made before any app runs: Textual's way
-            self._css_update_count = active_app.get()._css_update_count
+            app = active_app.get()
+            if app._mounted_event.is_set():
+                self._css_update_count = app._css_update_count
 
     def _on_screen_resume(self, event: events.ScreenResume) -> None:
         now = self.app._css_update_count  # type: ignore[attr-defined]
