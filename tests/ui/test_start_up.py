@@ -10,6 +10,8 @@ import subprocess
 import sys
 from concurrent.futures import Future
 
+from textual.geometry import Region
+
 from tests.ui.conftest import TODAY, joined, settle
 from tui_crm.db.database import close_database, open_database
 from tui_crm.errors import CrmError
@@ -178,3 +180,23 @@ async def test_the_collector_started_without_is_started_once_the_first_rows_are_
             assert gc.isenabled()
     finally:
         gc.enable()
+
+
+async def test_the_empty_books_hint_is_drawn_in_the_texts_colour_from_the_first_frame(ui_home):
+    # The hint is on the first screen as the app starts: once it was drawn before the app had
+    # its colours and kept the colour it had then, the background's (an invisible hint).
+    db = open_database(ui_home / "empty.db")
+    first = start_first_answer(db, lambda: TODAY)
+    first.rows.result(timeout=10)
+    app = CrmApp(
+        db=db, db_path=None, today=lambda: TODAY, cursor_blink=False, watch_every=None, first=first
+    )
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            hint = app.screen.query_one("#empty-hint")
+            lines = hint.render_lines(Region(0, 0, hint.size.width, hint.size.height))
+            drawn = [part.style for line in lines for part in line if "empty" in part.text]
+            assert drawn and all(style.color != style.bgcolor for style in drawn)
+    finally:
+        close_database()
