@@ -50,6 +50,17 @@ def test_starting_the_app_and_parsing_a_query_load_only_what_the_first_frame_nee
     assert early == []
 
 
+def _started_as_the_command_line_starts_it(path) -> CrmApp:
+    """The app on the book at `path`, its first answer read before the app runs (and read
+    whole, so the first frame has it)."""
+    db = open_database(path)
+    first = start_first_answer(db, lambda: TODAY)
+    first.rows.result(timeout=10)
+    return CrmApp(
+        db=db, db_path=path, today=lambda: TODAY, cursor_blink=False, watch_every=None, first=first
+    )
+
+
 async def test_the_first_answer_read_as_the_app_loads_is_drawn_in_its_first_frame(
     demo_file, ui_home
 ):
@@ -57,12 +68,7 @@ async def test_the_first_answer_read_as_the_app_loads_is_drawn_in_its_first_fram
     # shows those rows as it mounts, without a search of its own.
     copy = ui_home / "first.db"
     shutil.copy(demo_file, copy)
-    db = open_database(copy)
-    first = start_first_answer(db, lambda: TODAY)
-    first.rows.result(timeout=10)
-    app = CrmApp(
-        db=db, db_path=copy, today=lambda: TODAY, cursor_blink=False, watch_every=None, first=first
-    )
+    app = _started_as_the_command_line_starts_it(copy)
     try:
         async with app.run_test(size=(120, 30)) as pilot:
             screen = app.screen
@@ -185,12 +191,7 @@ async def test_the_collector_started_without_is_started_once_the_first_rows_are_
 async def test_the_empty_books_hint_is_drawn_in_the_texts_colour_from_the_first_frame(ui_home):
     # The hint is on the first screen as the app starts: once it was drawn before the app had
     # its colours and kept the colour it had then, the background's (an invisible hint).
-    db = open_database(ui_home / "empty.db")
-    first = start_first_answer(db, lambda: TODAY)
-    first.rows.result(timeout=10)
-    app = CrmApp(
-        db=db, db_path=None, today=lambda: TODAY, cursor_blink=False, watch_every=None, first=first
-    )
+    app = _started_as_the_command_line_starts_it(ui_home / "empty.db")
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
