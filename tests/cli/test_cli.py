@@ -79,7 +79,12 @@ def demo(books, demo_file, book_place, tmp_path, request) -> Place:
 
 
 @pytest.mark.sqlite_only  # the demo's file: its permissions, SQLite's own integrity checks
-def test_demo_writes_a_private_consistent_database(demo_file):
+def test_demo_writes_a_private_consistent_database(tmp_path):
+    # A demo of its own: the shared one may have been read already, and a read-only reader
+    # (this test's) leaves SQLite's -wal and -shm files beside it.
+    demo_file = tmp_path / "demo" / "demo.db"
+    demo_file.parent.mkdir()
+    _make_demo(demo_file)
     # Nothing half-written is left beside it (checked before this test reads the file).
     assert sorted(p.name for p in demo_file.parent.iterdir() if p.is_file()) == ["demo.db"]
     assert oct(demo_file.stat().st_mode & 0o777) == oct(0o600)

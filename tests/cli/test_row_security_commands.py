@@ -88,8 +88,8 @@ def test_the_keeper_brings_oles_queue_up_to_date_within_seconds(team):
         text=True,
     )
     try:
-        someone = min(_ids(team, "ole"))
-        assert someone not in _queue(team, "ole", "follow_up_due")
+        # One of his customers with no follow-up due yet (whatever an earlier run logged).
+        someone = min(_ids(team, "ole") - _queue(team, "ole", "follow_up_due"))
         done = run_cli(
             home, "log", str(someone), "--note", "call back", "--follow-up", "today",
             "--db", team["ole"],
