@@ -20,7 +20,9 @@ into the same tables in one transaction, triggers off, the plain indexes built a
 rows, then the FTS5 search documents inserted by the statement the import uses; nothing is
 validated, matched or reported. `again` imports the CSV a second time into the book the CSV
 import made (every row unchanged), `dry` checks it against an empty book without writing, and
-`export` writes that book as CSV and as vCard (to a buffer).
+`export` writes that book as CSV and as vCard (to a buffer), and `search` times what a
+salesperson types first in it (every prefix of a few queries, as each key searches): a book
+just imported has no purchases, so nobody in it is gold or silver yet.
 """
 
 from __future__ import annotations
@@ -83,7 +85,10 @@ LONG_NOTE = (
     "before March and a call from the regional manager"
 )
 _B64 = "/9j/4AAQSkZJRgABAQAASABIAAD/4QBYRXhpZgAATU0AKgAAAAgAAgESAAMAAAABAAEAAIdpAAQAAAABAAAAJgA"
-MEASURES = ("floor", "csv", "again", "dry", "vcard", "export")
+MEASURES = ("floor", "csv", "again", "dry", "vcard", "export", "search")
+# What a salesperson types first in a book just imported (no purchases yet: nobody is gold),
+# each key's prefix searched as the app searches it.
+SEARCHES = ("robert smith", "tier:gold city:oslo", "tier:silver,gold c", "hansen", "sort:-value an")
 
 
 def _ascii(name: str) -> str:
@@ -284,6 +289,8 @@ def measure(what: str, path: Path, book: Path) -> dict:
     started, cpu = time.perf_counter(), time.process_time()
     if what == "floor":
         result = _floor(db, path)
+    elif what == "search":
+        result = _searches(db)
     elif what in ("export-csv", "export-vcard"):
         written = export_customers(db, "", what.split("-")[1], io.StringIO())
         result = written.summary("rows" if what == "export-csv" else "cards")
@@ -300,6 +307,30 @@ def measure(what: str, path: Path, book: Path) -> dict:
         "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,  # KiB on Linux
         "result": result,
     }
+
+
+def _searches(db) -> str:
+    """Every prefix of SEARCHES searched (the first 50 rows, as a key asks): p50/p95/max."""
+    from contextlib import suppress
+    from datetime import date
+
+    from tui_crm.core.search import search
+    from tui_crm.errors import CrmError
+
+    times: list[tuple[float, str]] = []
+    for text in SEARCHES:
+        for end in range(1, len(text) + 1):
+            started = time.perf_counter()
+            with suppress(CrmError):  # a qualifier half typed: said at once
+                search(db, text[:end], as_of=date.today(), limit=50)
+            times.append((time.perf_counter() - started, text[:end]))
+    ordered = sorted(times)
+    p50, p95 = ordered[len(ordered) // 2][0], ordered[int(len(ordered) * 0.95)][0]
+    slowest, text = ordered[-1]
+    return (
+        f"{len(times)} keys: p50 {p50 * 1000:.1f} / p95 {p95 * 1000:.1f} ms, "
+        f"slowest {slowest * 1000:.1f} ms ({text!r})"
+    )
 
 
 def _child(what: str, path: Path, book: Path) -> dict:
@@ -362,12 +393,15 @@ def main(argv: list[str] | None = None) -> int:
             elif what == "csv":
                 figures = _child("csv", contacts, _fresh(folder / "book.db"))
                 rows.append(("import the CSV into an empty book", _shown(figures)))
-            elif what in ("again", "export"):
+            elif what in ("again", "export", "search"):
                 if not (folder / "book.db").exists():
                     _child("csv", contacts, _fresh(folder / "book.db"))
                 if what == "again":
                     figures = _child("again", contacts, folder / "book.db")
                     rows.append(("the same CSV again (unchanged)", _shown(figures)))
+                if what == "search":
+                    figures = _child("search", contacts, folder / "book.db")
+                    rows.append(("searches in that book, key by key", _shown(figures)))
                 for kind in ("csv", "vcard") if what == "export" else ():
                     figures = _child(f"export-{kind}", contacts, folder / "book.db")
                     rows.append((f"export that book as {kind}", _shown(figures)))

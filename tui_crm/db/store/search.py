@@ -107,6 +107,14 @@ def holds(value: int, op: str, bound: int) -> bool:
     }[op]
 
 
+def _only_gold_or_silver(query: Query) -> bool:
+    """Whether the query keeps only gold or silver customers (`tier:gold`, `tier:gold,silver`)."""
+    return any(
+        f.key == "tier" and not f.negated and set(f.values) <= {"gold", "silver"}
+        for f in query.filters
+    )
+
+
 @dataclass(frozen=True)
 class Stretch:
     """Part of the result order that one index walks: the rows `where` admits, in `order`."""
@@ -228,7 +236,9 @@ class Search(Area):
                 )
             elif f.key == "tier":
                 values = ["" if v == "none" else v for v in values]
-                cond = f"coalesce(v.tier, '') IN ({marks})"
+                # Without "none", the tier's own index can answer (no row: no tier either).
+                tier = "v.tier" if "" not in values else "coalesce(v.tier, '')"
+                cond = f"{tier} IN ({marks})"
             elif f.key == "referred_by":
                 cond = f"c.referred_by_id IN ({marks})"
                 values = [int(v) for v in values]
@@ -333,6 +343,10 @@ class Search(Area):
         )
         value_order = f"v.{column}{direction}, {ties}"
         positive = Stretch(by_value, (f"v.{column} > 0", *ranges), bounds, value_order)
+        if column == "spent_12m" and _only_gold_or_silver(query):
+            # Gold and silver are ranked by 12-month spend, and no spend is neither: the walk
+            # ends with the spenders. (In a book without purchases it walked everyone.)
+            return [positive]
         negative = Stretch(by_value, (f"v.{column} < 0", *ranges), bounds, value_order)
         zero = Stretch(f"{by_rest} {with_value}", (f"coalesce(v.{column}, 0) = 0",), (), ties)
         middle = [zero] if all(holds(0, m.op, m.cents) for m in same) else []
