@@ -10,6 +10,7 @@ import subprocess
 import sys
 from concurrent.futures import Future
 
+import pytest
 from textual.geometry import Region
 
 from tests.ui.conftest import TODAY, joined, settle
@@ -201,3 +202,23 @@ async def test_the_empty_books_hint_is_drawn_in_the_texts_colour_from_the_first_
             assert drawn and all(style.color != style.bgcolor for style in drawn)
     finally:
         close_database()
+
+
+@pytest.mark.sqlite_only  # FTS5's segments (tests/core/test_search_tidy.py)
+async def test_the_app_tidies_the_search_index_in_the_background_while_the_user_pauses(
+    demo_app,
+):
+    db = demo_app.db
+    automerge = "INSERT INTO customer_fts(customer_fts, rank) VALUES ('automerge', ?)"
+    db.execute_sql(automerge, (0,))
+    for n in range(40):  # writes whose merging is left to do
+        db.execute_sql("UPDATE customer SET notes = ? WHERE id = ?", (f"n {n}", n % 20 + 1))
+    db.execute_sql(automerge, (4,))
+    segments = "SELECT count(DISTINCT segid) FROM customer_fts_idx"
+    before = db.execute_sql(segments).fetchone()[0]
+    async with demo_app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        demo_app._last_input = 0.0  # the user paused; then the minute's look comes
+        demo_app._tidy_search_index()
+        await settle(pilot)
+        assert db.execute_sql(segments).fetchone()[0] <= before / 2

@@ -20,6 +20,7 @@ from tui_crm.core.book import BookClock, watch_book
 from tui_crm.core.config import require_whole_book
 from tui_crm.core.duplicates_kept import keep_duplicates
 from tui_crm.core.referrals import keep_referral_figures
+from tui_crm.core.search import tidy_search_index
 from tui_crm.db.store import store_of
 from tui_crm.errors import CrmError
 
@@ -32,7 +33,8 @@ RETRY_AFTER = 5.0
 
 def keep_book(db: Database, as_of: date) -> None:
     """Bring every kept figure of the book up to date as of `as_of` (nothing written when they
-    are). Refused to a role that sees only its own customers."""
+    are), then do the search index's pending upkeep. Refused to a role that sees only its own
+    customers."""
     require_whole_book(db, "keeping the book's figures")
     with db.atomic("IMMEDIATE"):  # a file's writer from the start: never a read turned write
         keep_scores(db, as_of)  # the value summary and the book's gap first, then the scores
@@ -41,6 +43,8 @@ def keep_book(db: Database, as_of: date) -> None:
         # What it kept, every open app reads again (a salesperson's queue that only reads what
         # is kept): its own clock hears it too, and its next round finds nothing to do.
         store_of(db).tell_readers(if_written=True)
+    # And the search index's upkeep that many writes leave pending, in short writes of its own.
+    tidy_search_index(db)
 
 
 def watch(

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -58,6 +59,7 @@ GC_THRESHOLDS = (2_000, 10, 1_000_000)
 FULL_PASS_AFTER = 10  # passes over the middle generation before a full one is due
 FULL_PASS_IDLE = 1.5  # seconds without a key or a click: the user is reading, not waiting
 FULL_PASS_AT_MOST = 30  # due this many times over: done without waiting for a pause
+TIDY_EVERY = 60.0  # seconds between looks for the search index's pending upkeep
 WARM_UP_AFTER = 0.5  # seconds after the first rows before the other screens' modules load
 
 # Loaded in a thread of their own once the first rows are drawn, while the user reads them:
@@ -99,6 +101,12 @@ def _undo_last(db: Database, **how) -> str:
     from tui_crm.core.undo import undo_last
 
     return undo_last(db, **how)
+
+
+def _tidy(db: Database, stop: Callable[[], bool]) -> int:
+    from tui_crm.core.search import tidy_search_index
+
+    return tidy_search_index(db, stop=stop)
 
 
 def _backup_if_due(db: Database, path: BookPlace) -> Path | None:
@@ -339,6 +347,9 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
                 ),
                 group="backup",
             )
+        # Not at once: its writes would have every screen read again as the first rows show
+        # (a round that finds nothing to do writes nothing).
+        self.set_interval(TIDY_EVERY, self._tidy_search_index, name="tidy search index")
 
     def theme_for_terminal(self) -> str:
         """The ANSI theme in a terminal of 16 colours (TERM=xterm without COLORTERM, the Linux
@@ -398,6 +409,16 @@ class CrmApp(SessionGuard, KeysInOrder, App[None]):
         if isinstance(event, (events.Key, events.Paste, events.MouseDown)):
             self._last_input = time.monotonic()
         await super().on_event(event)
+
+    def _tidy_search_index(self) -> None:
+        """The search index's upkeep that writes left (this app's, others', a bulk action's
+        and its undo), in the background while the user pauses: short writes, each ended by
+        a key. Nothing is said of it; a busy book is tried again at the next look."""
+        if any(w.group == "tidy" and not w.is_finished for w in self.workers):
+            return
+        typing = lambda: time.monotonic() - self._last_input < FULL_PASS_IDLE  # noqa: E731
+        quiet = lambda _: None  # noqa: E731
+        in_background(self, partial(_tidy, stop=typing), quiet, failed=quiet, group="tidy")
 
     def _collect_when_idle(self) -> None:
         due = gc.get_count()[2]  # middle-generation passes since the last full one

@@ -172,6 +172,12 @@ class Search(Area):
         without a word that matches anything)."""
         raise NotImplementedError
 
+    def tidy_text_index(self, pages: int) -> bool:
+        """Some of the search index's pending upkeep, up to about `pages` pages written, in
+        a transaction of its own; whether there was any. (An engine whose index keeps
+        itself tidy has none.)"""
+        return False
+
     def name_candidates(self, tokens: list[str]) -> list[Row]:
         """(id, first name, last name, nickname) of the customers not deleted whose name
         column holds every one of `tokens` as whole words."""
