@@ -587,6 +587,14 @@ QUERIES = {
         "hans city:bergen",
         "k spent30d>100",
     ],
+    # Qualifiers few customers pass (on the customer's figures), with a word: the walk used
+    # to ask the search index about every customer before testing the figures.
+    "few, with a word": [
+        "an lifetime<0",
+        "c lifetime<0",
+        "an spent12m>100000 sort:last_contact",
+        "an tier:gold sort:name",
+    ],
 }
 
 
