@@ -441,6 +441,18 @@ def test_sort_by_created(db, book, descending):
 
 
 @pytest.mark.parametrize("descending", [False, True])
+def test_customers_added_in_the_same_second_sort_by_when_they_were_added(db, descending):
+    # As an import adds them: newest first lists the last one added first, oldest first the
+    # first one (and the walk down the index on when they were added needs no sort).
+    moment = datetime(2026, 11, 2, 9, 0)
+    ids = [create_customer(db, {"first_name": f"Same {n}"}, now=moment) for n in range(5)]
+    found = [
+        row.id for row in search(db, f"same sort:{'-' if descending else ''}created", as_of=AS_OF)
+    ]
+    assert found == (ids[::-1] if descending else ids)
+
+
+@pytest.mark.parametrize("descending", [False, True])
 def test_sort_by_last_contact(db, book, descending):
     # Everyone but Siobhan (the only one from a trade show) has been contacted.
     text = f'-source:"trade show" sort:{"-" if descending else ""}last_contact'
