@@ -9,7 +9,7 @@ import pytest
 
 from tests.versions import current_version
 from tui_crm.core.customers import add_purchase, create_customer, trash_customer
-from tui_crm.core.search import search
+from tui_crm.core.search import NO_TIERS_YET, search, why_none
 from tui_crm.core.value import customer_value
 
 pytestmark = pytest.mark.both_engines
@@ -129,3 +129,17 @@ def test_a_new_customer_changes_the_tier_counts(db):
     assert list(_tiers(db, ids).values()).count("gold") == 1
     ids.append(_customers(db, [500])[0])
     assert list(_tiers(db, ids).values()).count("gold") == 2  # 11 customers now
+
+
+def test_no_gold_customer_in_a_book_without_purchases_says_why(db):
+    # A book just imported: nobody has bought in 12 months, so nobody is gold or silver, and
+    # `tier:gold` finding no one says so rather than looking like a mistyped query.
+    ids = [create_customer(db, {"first_name": name}) for name in ("Ada", "Bo", "Cy")]
+    assert search(db, "tier:gold", as_of=AS_OF) == []
+    for text in ("tier:gold", "tier:silver,gold c", "tier:gold tier:silver"):
+        assert why_none(db, text) == NO_TIERS_YET, text
+    for text in ("tier:none zz", "-tier:gold zz", "tier:gold,none zz", "zz", "tier:"):
+        assert why_none(db, text) == "", text
+    add_purchase(db, ids[0], amount=10000, day=AS_OF - timedelta(days=3))
+    assert [row.id for row in search(db, "tier:gold", as_of=AS_OF)] == [ids[0]]
+    assert why_none(db, "tier:silver zz") == ""  # there are tiers now: the query found no one

@@ -273,3 +273,21 @@ async def test_a_closed_form_leaves_nothing_watching_the_app(demo_app):
         watching = [node for w in getattr(demo_app, "__watchers").values() for node, _ in w]
         assert watching  # the search screen's header, at least
         assert not [node for node in watching if node._closing]
+
+
+async def test_gold_in_a_book_without_purchases_says_why_no_one_is(empty_app):
+    # Contacts just imported: nobody has bought yet, so nobody is gold or silver.
+    from tui_crm.core.customers import create_customer
+    from tui_crm.core.search import NO_TIERS_YET
+
+    for name in ("Ada", "Bo", "Cy"):
+        create_customer(empty_app.db, {"first_name": name})
+    async with empty_app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press(*"tier:gold")
+        await settle(pilot)
+        status = str(empty_app.screen.query_one("#query-status").render())
+        assert status == f"0 customers · {NO_TIERS_YET}"
+        await pilot.press(*["backspace"] * 4, *"none")  # tier:none: all three, no reason
+        await settle(pilot)
+        assert str(empty_app.screen.query_one("#query-status").render()) == "3 customers"

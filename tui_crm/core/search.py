@@ -38,6 +38,7 @@ from tui_crm.core.value import ensure_values
 from tui_crm.db.store import store_of
 from tui_crm.db.store.search import FOUND_FROM, VALUE_INDEXES, text_words
 from tui_crm.db.store.search import FOUND_TO as FOUND_TO  # a snippet's marks, for the screens
+from tui_crm.errors import CrmError
 
 # Plan choice. Costs are in microseconds per row, measured on 100 000 customers
 # (benchmarks/bench.py); only their ratios matter.
@@ -431,3 +432,18 @@ def tidy_search_index(
             break
         rounds += 1
     return rounds
+
+
+NO_TIERS_YET = "nobody is gold or silver yet: tiers come from the last 12 months' purchases"
+
+
+def why_none(db: Database, text: str) -> str:
+    """Why `text` finds no one, when that is the book rather than the query: `tier:gold` in a
+    book without a purchase in 12 months (one just imported). "" otherwise."""
+    try:
+        query = parse(text)
+    except CrmError:
+        return ""
+    tiers = [f for f in query.filters if f.key == "tier" and not f.negated]
+    only_tiers = tiers and all(set(f.values) <= {"gold", "silver"} for f in tiers)
+    return NO_TIERS_YET if only_tiers and not store_of(db).anyone_tiered() else ""

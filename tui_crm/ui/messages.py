@@ -20,6 +20,7 @@ class SearchDone(Message):
     error: str | None
     book_empty: bool
     total: int | None = None  # how many it finds, when the rows are all of them
+    why: str = ""  # why it finds no one, when that is the book (core/search.py why_none)
 
 
 @dataclass

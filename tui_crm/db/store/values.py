@@ -151,6 +151,13 @@ class Values(Area):
         db.execute_sql(f"DELETE FROM {ranks}")
         return changed
 
+    def anyone_tiered(self) -> bool:
+        """Whether any customer is gold or silver (as the values were last kept)."""
+        found = self.db.execute_sql(
+            "SELECT 1 FROM customer_value WHERE tier IN ('gold', 'silver') LIMIT 1"
+        ).fetchone()
+        return found is not None
+
     def value_count(self) -> int:
         return int(self.db.execute_sql("SELECT count(*) FROM customer_value").fetchone()[0])
 

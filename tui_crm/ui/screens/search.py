@@ -210,6 +210,7 @@ class SearchScreen(StyledAsNeeded, FollowsTheBook, CustomerActions, Screen):
         self._notes: dict[int, str] = {}
         self._notes_wanted: set[int] = set()
         self._found_header = False  # the company's column titled for what the notes matched
+        self._why = ""  # why the query finds no one, when that is the book (why_none)
         self._company_width = 0
 
     def compose(self) -> ComposeResult:
@@ -541,22 +542,29 @@ class SearchScreen(StyledAsNeeded, FollowsTheBook, CustomerActions, Screen):
         self._searches += 1
         search, today = self._searches, self.app.today()
 
-        def read(db: Database) -> tuple[list[CustomerRow], bool] | None:
+        def read(db: Database) -> tuple[list[CustomerRow], bool, str] | None:
             if search != self._searches:
                 return None  # typed over while it waited for the line
             rows, empty = answer(db, text, today)
-            self.reading_book()  # after its own kept figures were written
-            return rows, empty
+            why = ""
+            if not rows and not empty:
+                from tui_crm.core.search import why_none
 
-        def answered(read: tuple[list[CustomerRow], bool] | None, error: CrmError | None) -> None:
+                why = why_none(db, text)
+            self.reading_book()  # after its own kept figures were written
+            return rows, empty, why
+
+        def answered(
+            read: tuple[list[CustomerRow], bool, str] | None, error: CrmError | None
+        ) -> None:
             if search != self._searches:
                 return  # typed over: its answer is not wanted (and it may have been stopped)
             if error is not None:
                 self.post_message(SearchDone(text, [], str(error), False))
             elif read is not None:
-                rows, empty = read
+                rows, empty, why = read
                 total = len(rows) if len(rows) < WINDOW else None
-                self.post_message(SearchDone(text, rows, None, empty, total))
+                self.post_message(SearchDone(text, rows, None, empty, total, why))
 
         when_read(self, self.app.search_line.submit(read), answered, group="search")
 
@@ -661,6 +669,8 @@ class SearchScreen(StyledAsNeeded, FollowsTheBook, CustomerActions, Screen):
         said: str | Text = f"{count:,}{more} customer{'s' if count != 1 or more else ''}" + (
             f" · {marks:,} marked (f9: act on them, esc: unmark)"
             if marks
+            else f" · {self._why}"
+            if self._why and not count
             else ""
             if text.strip()
             else " · type to search, ↓ for the list, Enter opens"
@@ -710,6 +720,7 @@ class SearchScreen(StyledAsNeeded, FollowsTheBook, CustomerActions, Screen):
             self._notes, self._notes_wanted = {}, set()
             self._set_columns(found=False)
         self._rows_for = message.text
+        self._why = message.why
         if message.book_empty:
             status.update("")
         else:
