@@ -126,6 +126,15 @@ class Query:
     def is_empty(self) -> bool:
         return not (self.words or self.filters or self.money)
 
+    @property
+    def only_gold_or_silver(self) -> bool:
+        """Whether it keeps only gold or silver customers (`tier:gold`, `tier:silver,gold`):
+        customers with a 12-month spend, as no spend is neither."""
+        return any(
+            f.key == "tier" and not f.negated and set(f.values) <= {"gold", "silver"}
+            for f in self.filters
+        )
+
 
 def _tokens(text: str) -> list[tuple[str, int]]:
     """Split on spaces, keeping quoted parts together; (token, 0-based start)."""

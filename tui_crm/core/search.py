@@ -444,6 +444,4 @@ def why_none(db: Database, text: str) -> str:
         query = parse(text)
     except CrmError:
         return ""
-    tiers = [f for f in query.filters if f.key == "tier" and not f.negated]
-    only_tiers = tiers and all(set(f.values) <= {"gold", "silver"} for f in tiers)
-    return NO_TIERS_YET if only_tiers and not store_of(db).anyone_tiered() else ""
+    return NO_TIERS_YET if query.only_gold_or_silver and not store_of(db).anyone_tiered() else ""

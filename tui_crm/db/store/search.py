@@ -107,14 +107,6 @@ def holds(value: int, op: str, bound: int) -> bool:
     }[op]
 
 
-def _only_gold_or_silver(query: Query) -> bool:
-    """Whether the query keeps only gold or silver customers (`tier:gold`, `tier:gold,silver`)."""
-    return any(
-        f.key == "tier" and not f.negated and set(f.values) <= {"gold", "silver"}
-        for f in query.filters
-    )
-
-
 @dataclass(frozen=True)
 class Stretch:
     """Part of the result order that one index walks: the rows `where` admits, in `order`."""
@@ -359,7 +351,7 @@ class Search(Area):
         )
         value_order = f"v.{column}{direction}, {ties}"
         positive = Stretch(by_value, (f"v.{column} > 0", *ranges), bounds, value_order)
-        if column == "spent_12m" and _only_gold_or_silver(query):
+        if column == "spent_12m" and query.only_gold_or_silver:
             # Gold and silver are ranked by 12-month spend, and no spend is neither: the walk
             # ends with the spenders. (In a book without purchases it walked everyone.)
             return [positive]
