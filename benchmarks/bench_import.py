@@ -88,7 +88,14 @@ _B64 = "/9j/4AAQSkZJRgABAQAASABIAAD/4QBYRXhpZgAATU0AKgAAAAgAAgESAAMAAAABAAEAAIdp
 MEASURES = ("floor", "csv", "again", "dry", "vcard", "export", "search")
 # What a salesperson types first in a book just imported (no purchases yet: nobody is gold),
 # each key's prefix searched as the app searches it.
-SEARCHES = ("robert smith", "tier:gold city:oslo", "tier:silver,gold c", "hansen", "sort:-value an")
+SEARCHES = (
+    "robert smith",
+    "tier:gold city:oslo",
+    "tier:silver,gold c",
+    "hansen",
+    "sort:-value an",
+    "status:lost",
+)
 
 
 def _ascii(name: str) -> str:

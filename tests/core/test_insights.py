@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -378,14 +379,14 @@ def test_the_number_of_queries_does_not_grow_with_the_book(db):
     [
         (WHY_SQL, "customer_why_chose_us"),
         (SOURCES_SQL, "customer_source"),
-        (LOST_REASONS_SQL, "customer_lost_reason"),
+        (LOST_REASONS_SQL, "customer_lost"),
         (f"SELECT r.id, r.referred_by_id {LIVE_REFERRALS}", "customer_referred_live"),
     ],
 )
 def test_the_answers_are_counted_from_their_indexes_not_every_customer(db, sql, index):
     # Each read every customer (40-50 ms at 100 000 customers, on every visit).
     plan = str(db.execute_sql("EXPLAIN QUERY PLAN " + sql).fetchall())
-    assert f"USING INDEX {index}" in plan or f"USING COVERING INDEX {index}" in plan
+    assert re.search(rf"USING (COVERING )?INDEX {index}\b", plan)
 
 
 @pytest.mark.sqlite_only

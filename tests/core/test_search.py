@@ -312,6 +312,24 @@ def test_every_qualifier_filters(db, book, text, expected):
     assert _found(db, book, text) == expected
 
 
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("text", ["status:lost", "status:lost sort:name", "status:lost fj"])
+def test_lost_customers_are_read_from_their_own_index(db, book, monkeypatch, text):
+    # Nothing else tells them from the rest: without it `status:lost` read every customer
+    # (79 ms in a book of 100 000 just imported, in which nobody is lost yet).
+    asked = []
+    execute = db.execute_sql
+    monkeypatch.setattr(
+        db,
+        "execute_sql",
+        lambda sql, params=None: asked.append((sql, params)) or execute(sql, params),
+    )
+    assert _found(db, book, text) == {"fjord"}
+    (sql, params), *_ = [(s, p) for s, p in asked if "c.status = 'lost'" in s]
+    plan = str(execute("EXPLAIN QUERY PLAN " + sql, params).fetchall())
+    assert "INDEX customer_lost " in plan
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -42,6 +42,8 @@ QUERIES = [
     "spent30d<0",
     "lifetime=0",
     "status:lapsed,lost",
+    "status:lost",
+    "status:lost r",
     "-status:lapsed",
     "status:active tier:gold",
     "due:overdue",
