@@ -290,16 +290,24 @@ class Search(Area):
         return self.order_term(self.caseless(column), descending)
 
     def direct_ids(
-        self, query: Query, as_of: date, limit: int | None, text: str = "direct"
+        self,
+        query: Query,
+        as_of: date,
+        limit: int | None,
+        text: str = "direct",
+        *,
+        scan: bool = False,
     ) -> list[int]:
         """Collect every match, sort, cut. `text` anything but "direct" makes the planner
-        start from a qualifier's index rather than the hits."""
+        start from a qualifier's index rather than the hits; `scan` reads the customers in
+        the table's own order (an engine that takes no hints chooses for itself)."""
         text_sql, text_params = self.text_conditions(query, text)
         filter_sql, filter_params = self.filter_conditions(query, as_of)
         where = " AND ".join(["c.deleted_at IS NULL", *text_sql, *filter_sql])
         order = ", ".join([*self.order_parts(query.sort), self.last_tie(query.sort)])
+        hint = self.indexed_by(None) if scan else ""
         sql = (
-            "SELECT c.id FROM customer c LEFT JOIN customer_value v ON v.customer_id = c.id "
+            f"SELECT c.id FROM customer c{hint} LEFT JOIN customer_value v ON v.customer_id = c.id "
             f"WHERE {where} ORDER BY {order}"
         )
         params = [*text_params, *filter_params]
