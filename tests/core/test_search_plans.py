@@ -275,3 +275,32 @@ def test_the_table_read_in_its_order_is_read_without_an_index(db, monkeypatch) -
     (sql, params), *_ = [(s, p) for s, p in asked if "c.gender" in s]
     plan = str(execute("EXPLAIN QUERY PLAN " + sql, params).fetchall())
     assert "SCAN c" in plan and "customer_first_name" not in plan
+
+
+@pytest.mark.parametrize("rare", [False, True])
+def test_a_walk_for_a_qualifier_the_sample_barely_saw_is_costed_as_going_the_whole_way(
+    book, monkeypatch, rare
+) -> None:
+    # `lifetime<0 an` in a book of 100 000: one customer of the sample's 500 passed, so the
+    # walk was guessed at a third of the book; it walked 60 % of it (90-110 ms) where
+    # collecting the hits of `an` and testing them took 20-30 ms.
+    from tui_crm.db.store import store_of
+
+    store = store_of(book)
+    monkeypatch.setattr(store, "highest_customer_id", lambda: 100_000)
+    monkeypatch.setattr(store, "text_hits", lambda query, cap: cap)  # `an`: half the book
+    passed = 1 if rare else 2  # of the sample's 500
+    share = (passed + 0.5) / (search_module.SAMPLE_ROWS + 1)
+    shares = search_module._Shares(passing=share, along_walk=share, rare=rare)
+    monkeypatch.setattr(search_module, "_qualifier_shares", lambda *_: shares)
+    query = search_module._prepared(book, parse("lifetime<0 an"))
+    plan = search_module._choose_plan(book, query, TODAY, 50)
+    assert plan.walk != rare
+
+
+def test_the_sample_says_rare_when_at_most_one_customer_passes(book) -> None:
+    everyone = len(search_module._direct_ids(book, parse(""), TODAY, None))
+    for text, rare in (("owner:nobody", True), ("gender:f", False), ("tier:none", False)):
+        query = search_module._prepared(book, parse(text))
+        shares = search_module._qualifier_shares(book, query, TODAY, everyone)
+        assert shares.rare == rare, text
