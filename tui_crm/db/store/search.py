@@ -258,7 +258,10 @@ class Search(Area):
             sql.append(f"NOT coalesce({cond}, {self.NOT_FALSE})" if f.negated else cond)
             params.extend(values)
         for m in query.money:
-            sql.append(f"coalesce(v.{m.key}, 0) {m.op} ?")
+            if holds(0, m.op, m.cents):  # nothing bought (no figures row) passes too
+                sql.append(f"coalesce(v.{m.key}, 0) {m.op} ?")
+            else:  # written plainly, the figure's index may answer it
+                sql.append(f"v.{m.key} {m.op} ?")
             params.append(m.cents)
         return sql, params
 
