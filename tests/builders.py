@@ -165,3 +165,20 @@ def first_release_book(path: Path, names=("Anna", "Ben", "Cecilie")) -> None:
             (name, "2025-01-01 09:00:00", "2025-01-01 09:00:00"),
         )
     first.close()
+
+
+def recorded_statements(db, monkeypatch) -> list[tuple[str, Any]]:
+    """(SQL, parameters) of every statement `db.execute_sql` runs from now on, as it runs."""
+    statements: list[tuple[str, Any]] = []
+    execute = db.execute_sql
+    monkeypatch.setattr(
+        db,
+        "execute_sql",
+        lambda sql, params=None: statements.append((sql, params)) or execute(sql, params),
+    )
+    return statements
+
+
+def query_plan(db, sql: str, params: Any = None) -> str:
+    """SQLite's EXPLAIN QUERY PLAN of one statement, as text."""
+    return str(db.execute_sql("EXPLAIN QUERY PLAN " + sql, params).fetchall())

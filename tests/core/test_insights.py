@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 from playhouse.test_utils import count_queries
 
+from tests.builders import query_plan, recorded_statements
 from tests.versions import current_version
 from tui_crm.core.attention import ensure_rhythms, lapsed_ids
 from tui_crm.core.customers import (
@@ -385,20 +386,12 @@ def test_the_number_of_queries_does_not_grow_with_the_book(db):
 )
 def test_the_answers_are_counted_from_their_indexes_not_every_customer(db, sql, index):
     # Each read every customer (40-50 ms at 100 000 customers, on every visit).
-    plan = str(db.execute_sql("EXPLAIN QUERY PLAN " + sql).fetchall())
-    assert re.search(rf"USING (COVERING )?INDEX {index}\b", plan)
+    assert re.search(rf"USING (COVERING )?INDEX {index}\b", query_plan(db, sql))
 
 
 @pytest.mark.sqlite_only
 def test_the_sources_offered_on_the_form_are_read_from_their_index(db, monkeypatch):
-    statements = []
-    execute = db.execute_sql
-    monkeypatch.setattr(
-        db,
-        "execute_sql",
-        lambda sql, params=None: statements.append((sql, params)) or execute(sql, params),
-    )
+    statements = recorded_statements(db, monkeypatch)
     known_sources(db)
     ((sql, params),) = statements
-    plan = str(execute("EXPLAIN QUERY PLAN " + sql, params).fetchall())
-    assert "INDEX customer_source" in plan
+    assert "INDEX customer_source" in query_plan(db, sql, params)

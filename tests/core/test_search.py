@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from tests.builders import category
+from tests.builders import category, query_plan, recorded_statements
 from tests.conftest import open_built_book
 from tests.versions import current_version
 from tui_crm.core.attention import attention_state, lapsed_ids, snooze
@@ -317,17 +317,10 @@ def test_every_qualifier_filters(db, book, text, expected):
 def test_lost_customers_are_read_from_their_own_index(db, book, monkeypatch, text):
     # Nothing else tells them from the rest: without it `status:lost` read every customer
     # (79 ms in a book of 100 000 just imported, in which nobody is lost yet).
-    asked = []
-    execute = db.execute_sql
-    monkeypatch.setattr(
-        db,
-        "execute_sql",
-        lambda sql, params=None: asked.append((sql, params)) or execute(sql, params),
-    )
+    asked = recorded_statements(db, monkeypatch)
     assert _found(db, book, text) == {"fjord"}
     (sql, params), *_ = [(s, p) for s, p in asked if "c.status = 'lost'" in s]
-    plan = str(execute("EXPLAIN QUERY PLAN " + sql, params).fetchall())
-    assert "INDEX customer_lost " in plan
+    assert "INDEX customer_lost " in query_plan(db, sql, params)
 
 
 @pytest.mark.parametrize(

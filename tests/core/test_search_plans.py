@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.builders import query_plan, recorded_statements
 from tui_crm.core import config
 from tui_crm.core import search as search_module
 from tui_crm.core.demo import build_demo
@@ -264,16 +265,10 @@ def test_a_qualifier_few_pass_and_no_index_finds_reads_the_table_in_its_order(
 
 @pytest.mark.sqlite_only
 def test_the_table_read_in_its_order_is_read_without_an_index(db, monkeypatch) -> None:
-    asked = []
-    execute = db.execute_sql
-    monkeypatch.setattr(
-        db,
-        "execute_sql",
-        lambda sql, params=None: asked.append((sql, params)) or execute(sql, params),
-    )
+    asked = recorded_statements(db, monkeypatch)
     search_module._direct_ids(db, parse("gender:x sort:name"), TODAY, 50, scan=True)
     (sql, params), *_ = [(s, p) for s, p in asked if "c.gender" in s]
-    plan = str(execute("EXPLAIN QUERY PLAN " + sql, params).fetchall())
+    plan = query_plan(db, sql, params)
     assert "SCAN c" in plan and "customer_first_name" not in plan
 
 

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 import pytest
 
+from tests.builders import query_plan, recorded_statements
 from tests.versions import current_version
 from tui_crm.core.customers import create_customer, get_profile, trash_customer
 from tui_crm.core.interchange.load import load_customers
@@ -342,30 +343,21 @@ def test_a_large_add_builds_the_plain_indexes_once_and_leaves_them_as_they_were(
         db, {"first_name": "Old", "emails": ["old@fjord.no"], "phones": ["+4795551234"]}
     )
     schema = _schema(db)
-    statements = []
-    execute = db.execute_sql
-
-    def noted(sql, *args, **kwargs):
-        statements.append(sql)
-        return execute(sql, *args, **kwargs)
-
-    monkeypatch.setattr(db, "execute_sql", noted)
+    statements = recorded_statements(db, monkeypatch)
     rows = [
         SourceRow(n + 2, {"first_name": f"P{n}", "last_name": "Berg", "emails": [f"p{n}@x.no"]})
         for n in range(300)
     ]
     assert _load(db, *rows).added == 300
-    built = {sql.split()[2] for sql in statements if sql.startswith("CREATE INDEX")}
+    built = {sql.split()[2] for sql, _ in statements if sql.startswith("CREATE INDEX")}
     assert {"customer_name", "customer_email_address", "customer_change_customer"} <= built
     assert not built & {"customer_phone_number", "customer_tag_tag"}  # no rows for them
     assert _schema(db) == schema
     assert db.execute_sql("PRAGMA integrity_check").fetchone() == ("ok",)
-    used = db.execute_sql(
-        "EXPLAIN QUERY PLAN SELECT customer_id FROM customer_email WHERE address = ? "
-        "COLLATE NOCASE",
-        ("P7@X.NO",),
-    ).fetchall()
-    assert "customer_email_address" in str(used)
+    used = query_plan(
+        db, "SELECT customer_id FROM customer_email WHERE address = ? COLLATE NOCASE", ("P7@X.NO",)
+    )
+    assert "customer_email_address" in used
     assert [row.first_name for row in search(db, "p123", as_of=TODAY)] == ["P123"]
 
 
