@@ -46,7 +46,8 @@ WALK_MAX_LIMIT = 1000  # beyond this, or without a limit, always collect and sor
 SMALL_BOOK = 2000  # customers; below this every plan is fast, skip the estimate
 SAMPLE_ROWS = 500  # customers tested against the qualifiers to estimate their share
 # A sample in which at most this many pass the qualifiers a walk tests says only that they
-# are rare: how far the walk must go to find its rows is anyone's guess (see _Shares.rare).
+# are rare (in a sample of a fifth of SAMPLE_ROWS or more): how far the walk must go to find
+# its rows is anyone's guess (see _Shares.rare).
 RARE_IN_SAMPLE = 1
 STEP_COST = 1.0  # walk: visit one customer in order and test its qualifiers
 SET_COST = 0.2  # walk: put one full-text hit into the set the walk probes
@@ -61,6 +62,7 @@ INDEXED_QUALIFIERS = ("city", "tag", "category", "due")
 # Qualifiers no index answers: a query of only these (and money limits) reads every customer,
 # which the direct plan then does in the table's own order (see _Plan.scan).
 UNINDEXED_QUALIFIERS = ("gender", "owner", "territory", "country", "company", "source")
+# The orders such a read may be asked for: a customer's own columns (see _unindexed).
 SCANNED_ORDERS = ("name", "last_name", "created", "last_contact", "city", "company")
 TIDY_PAGES = 500  # a round of the search index's upkeep: some 25 ms at 100 000 customers
 
@@ -349,7 +351,7 @@ def _qualifier_shares(db: Database, query: Query, as_of: date, customers: int) -
     return _Shares(
         passing=shares[0],
         along_walk=shares[1],
-        rare=row[2] <= RARE_IN_SAMPLE,
+        rare=row[2] <= RARE_IN_SAMPLE and row[0] >= SAMPLE_ROWS // 5,
         skipped=0.1 if by_tier and "gold" not in tiers[0].values else 0.0,
         narrowest=min(shares[2:], default=1.0),
     )
