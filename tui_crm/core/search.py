@@ -247,9 +247,7 @@ def _choose_plan(db: Database, query: Query, as_of: date, limit: int | None) -> 
     # past the part that qualifiers aligned with the order rule out.
     text_share = hits / customers
     rate = max(text_share * shares.along_walk, 1 / customers)
-    steps = min(limit / rate + shares.skipped * customers, customers)
-    if shares.rare:
-        steps = customers
+    steps = customers if shares.rare else min(limit / rate + shares.skipped * customers, customers)
     walk_cost, walk_text = steps * STEP_COST, "walk"
     if positive:
         # Only customers that pass the qualifiers are looked up in the index.

@@ -107,6 +107,13 @@ def holds(value: int, op: str, bound: int) -> bool:
     }[op]
 
 
+def figure(column: str, absent: str, absent_passes: bool) -> str:
+    """A customer's figure `v.column` as a filter tests it. A customer with no figures row
+    (nothing bought) has `absent`: read through coalesce() where that passes the test;
+    plainly where it fails, so the figure's own index can answer (no row fails either way)."""
+    return f"coalesce(v.{column}, {absent})" if absent_passes else f"v.{column}"
+
+
 @dataclass(frozen=True)
 class Stretch:
     """Part of the result order that one index walks: the rows `where` admits, in `order`."""
@@ -234,8 +241,7 @@ class Search(Area):
                 )
             elif f.key == "tier":
                 values = ["" if v == "none" else v for v in values]
-                # Without "none", the tier's own index can answer (no row: no tier either).
-                tier = "v.tier" if "" not in values else "coalesce(v.tier, '')"
+                tier = figure("tier", "''", "" in values)
                 cond = f"{tier} IN ({marks})"
             elif f.key == "referred_by":
                 cond = f"c.referred_by_id IN ({marks})"
@@ -258,10 +264,7 @@ class Search(Area):
             sql.append(f"NOT coalesce({cond}, {self.NOT_FALSE})" if f.negated else cond)
             params.extend(values)
         for m in query.money:
-            if holds(0, m.op, m.cents):  # nothing bought (no figures row) passes too
-                sql.append(f"coalesce(v.{m.key}, 0) {m.op} ?")
-            else:  # written plainly, the figure's index may answer it
-                sql.append(f"v.{m.key} {m.op} ?")
+            sql.append(f"{figure(m.key, '0', holds(0, m.op, m.cents))} {m.op} ?")
             params.append(m.cents)
         return sql, params
 
